@@ -1,0 +1,47 @@
+# Siquan: `make demo` runs a county's cycle through the four services; `make test` runs
+# every test against the real RabbitMQ and PostgreSQL. Each installs what it needs.
+SHELL := /bin/bash
+export PATH := $(HOME)/.local/bin:$(PATH)
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PYTEST_ARGS ?=
+
+.PHONY: help uv install provision demo test test-unit lint contracts contracts-check bench clean
+
+help:
+	@echo "make demo | test | lint | contracts | bench | provision"
+
+uv:
+	@command -v uv >/dev/null 2>&1 || test -x "$(HOME)/.local/bin/uv" || \
+		python3 -m pip install --user --quiet uv
+
+install: uv
+	$(UV) sync --frozen --quiet
+
+provision: install
+	$(UV) run python -m siquan.shared.provision all
+
+demo: install
+	$(UV) run python -m siquan.shared.operator.demo
+
+test: install
+	$(UV) run pytest $(PYTEST_ARGS)
+
+test-unit: install
+	$(UV) run pytest -m "not integration" $(PYTEST_ARGS)
+
+lint: install
+	$(UV) run ruff check .
+	$(UV) run mypy contracts/src shared/src services/*/src/siquan/*/domain
+	$(UV) run lint-imports
+
+contracts: install
+	$(UV) run python -m siquan.contracts.generate
+
+contracts-check: install
+	$(UV) run python -m siquan.contracts.generate --check
+
+bench: install
+	$(UV) run python -m siquan.shared.operator.bench
+
+clean:
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,9 @@
+"""Imports every contract module so the registry knows every message type."""
+
+from siquan.contracts import (  # noqa: F401
+    disbursement_v1,
+    eligibility_v1,
+    fund_custody_v1,
+    oversight_v1,
+    public_security_v1,
+)

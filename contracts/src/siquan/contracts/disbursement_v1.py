@@ -1,0 +1,132 @@
+"""Events published by disbursement (资金发放), major version 1, on `siquan.disbursement`.
+
+Bank-facing results move in chunks: one message carries up to a few thousand payments.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from siquan.contracts.base import Event, register
+from siquan.contracts.topology import RoutingKey
+from siquan.contracts.types import DivisionCode, Fen, OfficerId, Period, PersonKey, ProgramCode
+
+
+class _Disbursement(Event):
+    producer = "disbursement"
+
+
+class PayeeAccountRegistered(_Disbursement):
+    """A disbursement officer registered or changed where a beneficiary is paid."""
+
+    routing_key = RoutingKey.PAYEE_ACCOUNT_REGISTERED
+    person_key: PersonKey
+    bank_code: str = Field(description="Bank identifier")
+    masked_account: str = Field(description="Account number with all but the last 4 masked")
+    registered_by: OfficerId
+    registered_at: datetime = Field(description="When (UTC)")
+    replaces_previous: bool = Field(description="Whether an earlier account was replaced")
+
+
+class SkippedPayee(BaseModel):
+    """A certified person the run did not pay, and why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    person_key: PersonKey
+    certification_id: str = Field(description="The certification that was skipped")
+    reason: str = Field(description="Why: e.g. no payee account, hold")
+
+
+class PaymentRunStarted(_Disbursement):
+    """A run's roster is frozen and its control totals fixed."""
+
+    routing_key = RoutingKey.RUN_STARTED
+    run_id: str = Field(description="Payment run identifier (UUID)")
+    program_code: ProgramCode
+    period: Period
+    division_code: DivisionCode
+    payee_count: int = Field(ge=0, description="Control total: number of payments")
+    total_fen: Fen = Field(description="Control total: sum of the payments")
+    skipped: tuple[SkippedPayee, ...] = Field(description="Certified persons not paid, why")
+    started_by: OfficerId
+
+
+class AllocationRequested(_Disbursement):
+    """Disbursement asks fund custody to hold the run's control total."""
+
+    routing_key = RoutingKey.ALLOCATION_REQUESTED
+    run_id: str = Field(description="Payment run identifier (UUID)")
+    program_code: ProgramCode
+    fiscal_year: int = Field(ge=2000, le=2100, description="Special account's fiscal year")
+    period: Period
+    division_code: DivisionCode
+    payee_count: int = Field(ge=0, description="Control total: number of payments")
+    total_fen: Fen = Field(description="Control total: amount to reserve")
+
+
+class SettledPayment(BaseModel):
+    """One payment the bank settled."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    payment_id: str = Field(description="Payment identifier, the bank's end-to-end reference")
+    person_key: PersonKey
+    certification_id: str = Field(description="Certification the payment rests on")
+    item: str = Field(description="What is paid: the period's benefit or an arrear")
+    amount_fen: Fen
+    bank_reference: str = Field(description="The bank's transaction reference")
+
+
+class PaymentsSettled(_Disbursement):
+    """A chunk of a run's payments settled by the bank."""
+
+    routing_key = RoutingKey.PAYMENTS_SETTLED
+    run_id: str = Field(description="Payment run identifier (UUID)")
+    program_code: ProgramCode
+    period: Period
+    division_code: DivisionCode
+    chunk: int = Field(ge=0, description="Chunk number within the run")
+    payments: tuple[SettledPayment, ...] = Field(description="The settled payments")
+
+
+class FailedPayment(BaseModel):
+    """One payment the bank refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    payment_id: str = Field(description="Payment identifier")
+    person_key: PersonKey
+    amount_fen: Fen
+    reason: str = Field(description="The bank's reason")
+
+
+class PaymentsFailed(_Disbursement):
+    """A chunk of a run's payments the bank refused."""
+
+    routing_key = RoutingKey.PAYMENTS_FAILED
+    run_id: str = Field(description="Payment run identifier (UUID)")
+    program_code: ProgramCode
+    period: Period
+    division_code: DivisionCode
+    chunk: int = Field(ge=0, description="Chunk number within the run")
+    payments: tuple[FailedPayment, ...] = Field(description="The failed payments")
+
+
+class PaymentRunCompleted(_Disbursement):
+    """Every instruction of the run has a final result; fund custody settles it."""
+
+    routing_key = RoutingKey.RUN_COMPLETED
+    run_id: str = Field(description="Payment run identifier (UUID)")
+    program_code: ProgramCode
+    period: Period
+    division_code: DivisionCode
+    payee_count: int = Field(ge=0, description="Control total: number of payments")
+    total_fen: Fen = Field(description="Control total")
+    settled_count: int = Field(ge=0, description="Payments settled")
+    settled_fen: Fen = Field(description="Amount settled")
+    failed_count: int = Field(ge=0, description="Payments failed")
+    failed_fen: Fen = Field(description="Amount failed")
+
+
+register(PayeeAccountRegistered, PaymentRunStarted, AllocationRequested, PaymentsSettled,
+         PaymentsFailed, PaymentRunCompleted)

@@ -1,0 +1,96 @@
+"""Generates the committed contract documents: one JSON Schema per message type and one
+AsyncAPI 3.0 document per producer (built with FastStream's own specification generator).
+
+`python -m siquan.contracts.generate [--check]` writes them under `contracts/`, or with
+`--check` exits 1 and names the files that differ from what the code generates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import yaml
+from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
+from faststream.specification import AsyncAPI
+
+from siquan.contracts.base import Event, all_models
+from siquan.contracts.topology import SUBSCRIPTIONS, exchange_of
+
+CONTRACTS_DIR = Path(__file__).resolve().parents[3]
+
+
+def json_schemas() -> dict[str, str]:
+    out = {}
+    for routing_key, model in all_models().items():
+        schema = model.model_json_schema()
+        schema["x-siquan-producer"] = model.producer
+        schema["x-siquan-routing-key"] = routing_key
+        out[f"schemas/{routing_key}.json"] = json.dumps(schema, indent=2, ensure_ascii=False,
+                                                        sort_keys=True) + "\n"
+    return out
+
+
+def _producer_spec(producer: str, models: list[type[Event]]) -> str:
+    broker = RabbitBroker(description=f"Events published by {producer} on "
+                                      f"`{exchange_of(producer)}`")
+    exchange = RabbitExchange(exchange_of(producer), type=ExchangeType.TOPIC, durable=True)
+    for model in models:
+        consumers = sorted({s.consumer for s in SUBSCRIPTIONS if s.producer == producer and (
+            model.routing_key in s.binding_keys or "#" in s.binding_keys)})
+        broker.publisher(routing_key=model.routing_key, exchange=exchange, schema=model,
+                         title=model.routing_key,
+                         description=f"{(model.__doc__ or '').strip()} "
+                                     f"Consumed by: {', '.join(consumers) or 'partners'}.")
+    spec = AsyncAPI(broker, title=f"siquan.{producer}", version="1",
+                    schema_version="3.0.0")
+    # FastStream orders channels as it meets them; sort so the committed file is stable.
+    return yaml.safe_dump(spec.to_specification().to_jsonable(), sort_keys=True,
+                          allow_unicode=True, width=100)
+
+
+def asyncapi_documents() -> dict[str, str]:
+    by_producer: dict[str, list[type[Event]]] = {}
+    for model in all_models().values():
+        by_producer.setdefault(model.producer, []).append(model)
+    return {f"asyncapi/{producer}.yaml": _producer_spec(producer, models)
+            for producer, models in sorted(by_producer.items())}
+
+
+def documents() -> dict[str, str]:
+    return {**json_schemas(), **asyncapi_documents()}
+
+
+def drift(root: Path = CONTRACTS_DIR) -> list[str]:
+    """Files that are missing, stale, or no longer generated."""
+    expected = documents()
+    stale = [name for name, text in expected.items()
+             if not (root / name).exists() or (root / name).read_text("utf-8") != text]
+    extra = [str(p.relative_to(root)) for folder in ("schemas", "asyncapi")
+             for p in sorted((root / folder).glob("*")) if str(p.relative_to(root)) not in expected]
+    return stale + extra
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    if args.check:
+        changed = drift()
+        for name in changed:
+            print(f"contracts/{name} differs from the code: run `make contracts`")
+        return 1 if changed else 0
+    for folder in ("schemas", "asyncapi"):
+        for old in (CONTRACTS_DIR / folder).glob("*"):
+            old.unlink()
+    for name, text in documents().items():
+        (CONTRACTS_DIR / name).parent.mkdir(parents=True, exist_ok=True)
+        (CONTRACTS_DIR / name).write_text(text, "utf-8")
+    print(f"wrote {len(documents())} contract documents")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""Every broker name in one place: the virtual host, each producer's exchange, the routing
+keys, each consumer's queues and bindings, and who may do what.
+
+The provisioning command (`infra/rabbitmq/provision.py`) turns this module into RabbitMQ
+definitions; the services declare the same queues with the same arguments. Nothing else
+writes an exchange or queue name as a literal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+VHOST = "siquan"
+SERVICES = ("eligibility", "fund_custody", "disbursement", "oversight")
+
+
+def exchange_of(producer: str) -> str:
+    """The topic exchange a producer (service or partner) alone may publish to."""
+    return f"siquan.{producer}"
+
+
+def dead_letter_exchange_of(service: str) -> str:
+    return f"siquan.{service}.dlx"
+
+
+def replay_exchange_of(service: str) -> str:
+    return f"siquan.{service}.replay"
+
+
+def dead_letter_queue_of(service: str) -> str:
+    return f"siquan.{service}.dead-letters"
+
+
+class RoutingKey:
+    """Routing keys `<aggregate>.<event>.v<major>`, by producer."""
+
+    APPLICATION_SUBMITTED = "application.submitted.v1"
+    APPLICATION_REVIEWED = "application.reviewed.v1"
+    CERTIFICATION_GRANTED = "certification.granted.v1"
+    CERTIFICATION_REVOKED = "certification.revoked.v1"
+    APPROPRIATION_RECORDED = "appropriation.recorded.v1"
+    ALLOCATION_APPROVED = "allocation.approved.v1"
+    ALLOCATION_REJECTED = "allocation.rejected.v1"
+    SETTLEMENT_COMPLETED = "settlement.completed.v1"
+    PAYEE_ACCOUNT_REGISTERED = "payee_account.registered.v1"
+    RUN_STARTED = "run.started.v1"
+    ALLOCATION_REQUESTED = "allocation.requested.v1"
+    PAYMENTS_SETTLED = "payments.settled.v1"
+    PAYMENTS_FAILED = "payments.failed.v1"
+    RUN_COMPLETED = "run.completed.v1"
+    AUDIT_CHECKPOINT = "audit.checkpoint.v1"
+    HOLD_PLACED = "hold.placed.v1"
+    HOLD_LIFTED = "hold.lifted.v1"
+    DEATH_REPORTED = "death.reported.v1"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One consumer queue: which producer's exchange it reads and which keys it binds."""
+
+    consumer: str
+    name: str
+    producer: str
+    binding_keys: tuple[str, ...]
+
+    @property
+    def queue(self) -> str:
+        return f"siquan.{self.consumer}.{self.name}"
+
+    @property
+    def exchange(self) -> str:
+        return exchange_of(self.producer)
+
+    def queue_arguments(self) -> dict[str, str]:
+        """Quorum queue whose rejected or overflowing messages go to the consumer's DLX."""
+        return {
+            "x-queue-type": "quorum",
+            "x-dead-letter-exchange": dead_letter_exchange_of(self.consumer),
+        }
+
+
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    Subscription("fund_custody", "from-disbursement", "disbursement",
+                 (RoutingKey.ALLOCATION_REQUESTED, RoutingKey.PAYMENTS_SETTLED,
+                  RoutingKey.PAYMENTS_FAILED, RoutingKey.RUN_COMPLETED)),
+    Subscription("fund_custody", "from-eligibility", "eligibility",
+                 (RoutingKey.CERTIFICATION_GRANTED, RoutingKey.CERTIFICATION_REVOKED)),
+    Subscription("disbursement", "from-eligibility", "eligibility",
+                 (RoutingKey.CERTIFICATION_GRANTED, RoutingKey.CERTIFICATION_REVOKED)),
+    Subscription("disbursement", "from-fund_custody", "fund_custody",
+                 (RoutingKey.ALLOCATION_APPROVED, RoutingKey.ALLOCATION_REJECTED,
+                  RoutingKey.SETTLEMENT_COMPLETED)),
+    Subscription("disbursement", "from-oversight", "oversight",
+                 (RoutingKey.HOLD_PLACED, RoutingKey.HOLD_LIFTED)),
+    Subscription("disbursement", "from-public_security", "partner.public_security",
+                 (RoutingKey.DEATH_REPORTED,)),
+    Subscription("eligibility", "from-public_security", "partner.public_security",
+                 (RoutingKey.DEATH_REPORTED,)),
+    *(Subscription("oversight", f"audit-{p}", p, ("#",))
+      for p in ("eligibility", "fund_custody", "disbursement", "oversight",
+                "partner.public_security")),
+)
+
+
+def subscriptions_of(consumer: str) -> tuple[Subscription, ...]:
+    return tuple(s for s in SUBSCRIPTIONS if s.consumer == consumer)
+
+
+@dataclass(frozen=True)
+class PartnerGrant:
+    """A partner agency's read-only user, limited by topic permissions to some keys."""
+
+    partner: str
+    reads: dict[str, str] = field(default_factory=dict)  # producer -> routing-key regex
+    publishes: bool = False  # whether it owns an exchange `siquan.partner.<partner>`
+
+    @property
+    def user(self) -> str:
+        return f"partner_{self.partner}"
+
+    @property
+    def exchange(self) -> str:
+        return exchange_of(f"partner.{self.partner}")
+
+    def queue_prefix(self) -> str:
+        return f"siquan.partner.{self.partner}."
+
+
+PARTNERS: tuple[PartnerGrant, ...] = (
+    PartnerGrant("public_security", reads={"eligibility": r"^certification\.revoked\.v\d+$"},
+                 publishes=True),
+    PartnerGrant("education", reads={"eligibility": r"^certification\.(granted|revoked)\.v\d+$"}),
+    PartnerGrant("civil_affairs",
+                 reads={"eligibility": r"^certification\..*", "oversight": r"^hold\..*"}),
+)

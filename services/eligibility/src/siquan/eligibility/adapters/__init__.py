@@ -1,0 +1,1 @@
+"""Eligibility's adapters: its PostgreSQL tables."""

@@ -1,0 +1,1 @@
+"""Eligibility's use cases: one short function per command."""

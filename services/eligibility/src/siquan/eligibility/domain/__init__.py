@@ -1,0 +1,1 @@
+"""Eligibility's domain: applications, their review chain and the rules on it. No I/O."""

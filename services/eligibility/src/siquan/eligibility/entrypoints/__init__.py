@@ -1,0 +1,1 @@
+"""Eligibility's entrypoints: the operator HTTP API."""

@@ -1,0 +1,96 @@
+"""Dead letters: messages a service could not take, kept with the reason in a header, and
+the operator's way to look at them and replay them once the cause is fixed.
+
+Each service owns `siquan.<service>.dlx` (where its dead letters go) and
+`siquan.<service>.replay` (to which each of its queues is bound by its own name), so a
+replay reaches exactly the queue the message came from and no other service's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage
+from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
+
+from siquan.contracts.topology import (
+    dead_letter_exchange_of,
+    dead_letter_queue_of,
+    replay_exchange_of,
+)
+
+REASON_HEADER = "x-siquan-dead-letter-reason"
+QUEUE_HEADER = "x-siquan-dead-letter-queue"
+AT_HEADER = "x-siquan-dead-lettered-at"
+_OWN_HEADERS = (REASON_HEADER, QUEUE_HEADER, AT_HEADER)
+
+
+class DeadLetterPublisher:
+    def __init__(self, service: str, broker: RabbitBroker) -> None:
+        self._broker = broker
+        self._exchange = RabbitExchange(dead_letter_exchange_of(service),
+                                        type=ExchangeType.TOPIC, durable=True, declare=False)
+
+    async def publish(self, raw: AbstractIncomingMessage, *, queue: str, reason: str) -> None:
+        headers: dict[str, Any] = dict(raw.headers or {})
+        headers.update({REASON_HEADER: reason[:1000], QUEUE_HEADER: queue,
+                        AT_HEADER: datetime.now(UTC).isoformat()})
+        await self._broker.publish(
+            raw.body, exchange=self._exchange, routing_key=raw.routing_key or "unknown",
+            headers=headers, message_id=raw.message_id, correlation_id=raw.correlation_id,
+            message_type=raw.type, content_type=raw.content_type, persist=True, mandatory=False)
+
+
+async def list_dead_letters(amqp_url: str, service: str, limit: int = 100) -> list[dict[str, Any]]:
+    """Peek at dead letters without removing them."""
+    found: list[dict[str, Any]] = []
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.get_queue(dead_letter_queue_of(service), ensure=True)
+        held = []
+        while len(found) < limit:
+            message = await queue.get(no_ack=False, fail=False)
+            if message is None:
+                break
+            held.append(message)
+            found.append({"message_id": message.message_id, "type": message.routing_key,
+                          "queue": message.headers.get(QUEUE_HEADER),
+                          "reason": message.headers.get(REASON_HEADER),
+                          "at": message.headers.get(AT_HEADER)})
+        for message in held:
+            await message.nack(requeue=True)
+    return found
+
+
+async def replay_dead_letters(amqp_url: str, service: str,
+                              message_id: str | None = None) -> int:
+    """Send dead letters back to the queue they came from (all, or one by message id)."""
+    replayed = 0
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        queue = await channel.get_queue(dead_letter_queue_of(service), ensure=True)
+        replay = await channel.get_exchange(replay_exchange_of(service), ensure=True)
+        keep = []
+        while True:
+            message = await queue.get(no_ack=False, fail=False)
+            if message is None:
+                break
+            if message_id is not None and message.message_id != message_id:
+                keep.append(message)
+                continue
+            headers = {k: v for k, v in (message.headers or {}).items() if k not in _OWN_HEADERS}
+            await replay.publish(
+                aio_pika.Message(message.body, headers=headers, message_id=message.message_id,
+                                 correlation_id=message.correlation_id, type=message.type,
+                                 content_type=message.content_type,
+                                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                routing_key=str(message.headers.get(QUEUE_HEADER, "")))
+            await message.ack()
+            replayed += 1
+        for message in keep:
+            await message.nack(requeue=True)
+    return replayed

@@ -1,0 +1,31 @@
+"""The settings every service shares, read from the environment with the prefix `SIQUAN_`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Connection strings, keys and ports. Each service subclasses it to set its defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="SIQUAN_", extra="ignore")
+
+    amqp_url: str = Field(description="This service's broker URL: its own user and the vhost")
+    pg_dsn: str = Field(description="This service's own PostgreSQL database")
+    keys_dir: Path = Field(default=Path(".siquan/keys"),
+                           description="Holds <service>.key and every producer's .pub")
+    officers_file: Path = Field(default=Path("infra/dev/officers.json"),
+                                description="Operators allowed on the HTTP API (hashed tokens)")
+    person_key_secret: str = Field(default="siquan-dev-person-key",
+                                   description="HMAC key turning resident IDs into person keys")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    trace_file: Path | None = Field(default=None,
+                                    description="Append finished spans here as JSON lines")
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_idle_seconds: float = Field(default=1.0, gt=0)
+    consumer_prefetch: int = Field(default=64, ge=1)
+    max_transient_attempts: int = Field(default=5, ge=1, le=20)

@@ -1,0 +1,43 @@
+"""OpenTelemetry: one tracer provider per service, exporting by OTLP when an endpoint is
+configured (`OTEL_EXPORTER_OTLP_ENDPOINT`) and to a JSON-lines file when asked (tests read
+spans of separate processes that way). FastStream's RabbitTelemetryMiddleware carries the
+trace across the broker; FastAPI instrumentation starts it at the operator's request."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TextIO
+
+from fastapi import FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SimpleSpanProcessor,
+)
+
+
+def _json_line(span: ReadableSpan) -> str:
+    return span.to_json(indent=None) + "\n"
+
+
+def setup_tracing(service: str, trace_file: Path | None) -> TracerProvider:
+    provider = TracerProvider(resource=Resource.create({"service.name": f"siquan.{service}"}))
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    if trace_file is not None:
+        trace_file.parent.mkdir(parents=True, exist_ok=True)
+        out: TextIO = trace_file.open("a", encoding="utf-8", buffering=1)
+        provider.add_span_processor(
+            SimpleSpanProcessor(ConsoleSpanExporter(out=out, formatter=_json_line)))
+    return provider
+
+
+def instrument_http(app: FastAPI, provider: TracerProvider) -> None:
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider,
+                                       excluded_urls="health")

@@ -1,0 +1,67 @@
+"""An isolated Siquan environment on a real RabbitMQ and PostgreSQL: its own vhost, its own
+databases and roles, its own signing keys. Used by the tests and by the demo.
+
+The servers come from `SIQUAN_AMQP_URL` / `SIQUAN_PG_DSN` (defaults: the local servers), or
+from containers started by testcontainers when `SIQUAN_TESTCONTAINERS=1`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from siquan.contracts.topology import PARTNERS, SERVICES
+from siquan.shared import provision
+from siquan.shared.signing import write_keypair
+
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_PG_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+REPO_ROOT = Path(__file__).resolve().parents[5]
+
+
+@dataclass
+class Environment:
+    name: str
+    keys_dir: Path
+    admin_amqp_url: str = field(default_factory=lambda: os.environ.get(
+        "SIQUAN_AMQP_URL", DEFAULT_AMQP_URL))
+    admin_pg_dsn: str = field(default_factory=lambda: os.environ.get(
+        "SIQUAN_PG_DSN", DEFAULT_PG_DSN))
+
+    @classmethod
+    def fresh(cls, base_dir: Path, prefix: str = "siquan_t") -> Environment:
+        name = f"{prefix}_{secrets.token_hex(4)}"
+        return cls(name=name, keys_dir=base_dir / name / "keys")
+
+    def provision(self) -> None:
+        provision.apply_broker(self.name, admin_url=self.admin_amqp_url)
+        asyncio.run(provision.apply_databases(self.name, admin_dsn=self.admin_pg_dsn))
+        for producer in (*SERVICES, *(f"partner.{p.partner}" for p in PARTNERS if p.publishes)):
+            write_keypair(self.keys_dir, producer)
+
+    def teardown(self) -> None:
+        provision.drop_broker(self.name)
+        asyncio.run(provision.drop_databases(self.name, admin_dsn=self.admin_pg_dsn))
+
+    def amqp_url(self, user: str) -> str:
+        return provision.service_amqp_url(user, self.name, admin_url=self.admin_amqp_url)
+
+    def pg_dsn(self, service: str) -> str:
+        return provision.service_dsn(service, prefix=self.name, admin_dsn=self.admin_pg_dsn)
+
+    def service_env(self, service: str, *, port: int, trace_file: Path | None = None
+                    ) -> dict[str, str]:
+        env = {
+            "SIQUAN_AMQP_URL": self.amqp_url(service),
+            "SIQUAN_PG_DSN": self.pg_dsn(service),
+            "SIQUAN_KEYS_DIR": str(self.keys_dir),
+            "SIQUAN_OFFICERS_FILE": str(REPO_ROOT / "infra" / "dev" / "officers.json"),
+            "SIQUAN_HTTP_PORT": str(port),
+            "SIQUAN_BANK_DSN": provision.banksim_dsn(self.name, admin_dsn=self.admin_pg_dsn),
+        }
+        if trace_file is not None:
+            env["SIQUAN_TRACE_FILE"] = str(trace_file)
+        return env

@@ -1,0 +1,38 @@
+"""Pytest fixtures: a provisioned environment per session on the real servers (or
+testcontainers with SIQUAN_TESTCONTAINERS=1). Missing infrastructure fails; it never skips."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from siquan.shared.testing.environment import Environment
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[tuple[str, str]]:
+    """Admin URL of the broker and admin DSN of PostgreSQL for this session."""
+    if os.environ.get("SIQUAN_TESTCONTAINERS") == "1":
+        from siquan.shared.testing.containers import started_containers
+
+        with started_containers() as urls:
+            yield urls
+        return
+    yield (os.environ.get("SIQUAN_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+           os.environ.get("SIQUAN_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"))
+
+
+@pytest.fixture(scope="session")
+def siquan_env(servers: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
+               ) -> Iterator[Environment]:
+    """A vhost, databases, roles and signing keys of its own, removed afterwards."""
+    env = Environment.fresh(Path(tmp_path_factory.mktemp("siquan")))
+    env.admin_amqp_url, env.admin_pg_dsn = servers
+    env.provision()
+    try:
+        yield env
+    finally:
+        env.teardown()
