@@ -1,7 +1,7 @@
 """Every broker name in one place: the virtual host, each producer's exchange, the routing
 keys, each consumer's queues and bindings, and who may do what.
 
-The provisioning command (`infra/rabbitmq/provision.py`) turns this module into RabbitMQ
+The provisioning command (`python -m siquan.shared.provision`) turns this module into RabbitMQ
 definitions; the services declare the same queues with the same arguments. Nothing else
 writes an exchange or queue name as a literal.
 """

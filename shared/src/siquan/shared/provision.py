@@ -1,0 +1,266 @@
+"""Provisioning of a local Siquan: broker topology and users, databases and roles, keys.
+
+This module owns applying what `siquan.shared.broker_definitions` and `init_sql` describe
+to running servers, building each service's connection strings from an admin one, and the
+command line `python -m siquan.shared.provision {broker,databases,keys,definitions,all}`.
+Everything is idempotent: running it twice leaves the same state. Nothing runs at import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shlex
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+import asyncpg
+
+from siquan.contracts.topology import SERVICES, VHOST
+from siquan.shared.broker_definitions import (
+    Definitions,
+    broker_definitions,
+    broker_password,
+    dev_password,
+    producer_names,
+)
+
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_PG_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_PREFIX = "siquan"
+DEFAULT_KEYS_DIR = Path(".siquan/keys")
+DEFAULT_INFRA_DIR = Path("infra")
+IMPORT_TIMEOUT_S = 60.0
+
+
+class ProvisioningError(RuntimeError):
+    """A server refused or could not be reached; the message says which and why."""
+
+
+def admin_amqp_url() -> str:
+    return os.environ.get("SIQUAN_AMQP_URL", DEFAULT_AMQP_URL)
+
+
+def admin_pg_dsn() -> str:
+    return os.environ.get("SIQUAN_PG_DSN", DEFAULT_PG_DSN)
+
+
+def _with_credentials(url: str, user: str, password: str, path: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or "127.0.0.1"
+    host = f"[{host}]" if ":" in host else host
+    port = f":{parts.port}" if parts.port else ""
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}{port}"
+    return urlunsplit((parts.scheme, netloc, path, parts.query, ""))
+
+
+def service_amqp_url(user: str, vhost: str = VHOST, admin_url: str | None = None) -> str:
+    """The AMQP URL of a service or partner user (`partner_education`) on the admin's host."""
+    return _with_credentials(admin_url or admin_amqp_url(), user, broker_password(user),
+                             "/" + quote(vhost, safe=""))
+
+
+# --- broker ---------------------------------------------------------------------------------
+
+
+def rabbitmqctl(*args: str) -> str:
+    """Run `rabbitmqctl` (or `$SIQUAN_RABBITMQCTL`, e.g. `sudo rabbitmqctl`); its stdout."""
+    command = [*shlex.split(os.environ.get("SIQUAN_RABBITMQCTL", "rabbitmqctl")), *args]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise ProvisioningError(f"{shlex.join(command)}: {error}") from error
+    if done.returncode != 0:
+        raise ProvisioningError(
+            f"{shlex.join(command)} exited {done.returncode}: {done.stderr or done.stdout}")
+    return done.stdout
+
+
+def _bindings_present(vhost: str) -> set[tuple[str, str, str]]:
+    listed = rabbitmqctl("-q", "list_bindings", "-p", vhost, "--formatter", "json",
+                          "source_name", "destination_name", "routing_key")
+    return {(b["source_name"], b["destination_name"], b["routing_key"])
+            for b in json.loads(listed or "[]")}
+
+
+def _await_import(vhost: str, definitions: Definitions) -> None:
+    """Wait until every binding is visible: 3.10's CLI calls its import "asynchronous"."""
+    wanted = {(b["source"], b["destination"], b["routing_key"]) for b in definitions["bindings"]}
+    deadline = time.monotonic() + IMPORT_TIMEOUT_S
+    while not wanted <= _bindings_present(vhost):
+        if time.monotonic() > deadline:
+            raise ProvisioningError(f"definitions for vhost {vhost!r} not visible in time")
+        time.sleep(0.2)
+
+
+def apply_broker(vhost: str = VHOST, admin_url: str | None = None) -> None:
+    """Import the definitions for `vhost` into the local broker and let the admin inspect it."""
+    definitions = broker_definitions(vhost)
+    rabbitmqctl("add_vhost", vhost)  # 3.10 answers 0 when it already exists
+    with tempfile.TemporaryDirectory(prefix="siquan-definitions-") as directory:
+        # rabbitmqctl may run as the `rabbitmq` user, which must be able to read the file.
+        Path(directory).chmod(0o755)
+        path = Path(directory) / "definitions.json"
+        path.write_text(json.dumps(definitions), encoding="utf-8")
+        path.chmod(0o644)
+        rabbitmqctl("import_definitions", str(path))
+    admin = unquote(urlsplit(admin_url or admin_amqp_url()).username or "guest")
+    rabbitmqctl("set_permissions", "-p", vhost, admin, ".*", ".*", ".*")
+    _await_import(vhost, definitions)
+
+
+def drop_broker(vhost: str) -> None:
+    """Delete a vhost with everything in it; the users stay (they are shared by vhosts)."""
+    try:
+        rabbitmqctl("delete_vhost", vhost)
+    except ProvisioningError as error:
+        if "does not exist" not in str(error):
+            raise
+
+
+def write_definitions(infra_dir: Path = DEFAULT_INFRA_DIR, vhost: str = VHOST,
+                      prefix: str = DEFAULT_PREFIX) -> list[Path]:
+    """Write the committed broker definitions and the compose PostgreSQL init script."""
+    definitions = infra_dir / "rabbitmq" / "definitions.json"
+    init = infra_dir / "postgres" / "init.sql"
+    for path in (definitions, init):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    definitions.write_text(json.dumps(broker_definitions(vhost), indent=2) + "\n", "utf-8")
+    init.write_text(init_sql(prefix), "utf-8")
+    return [definitions, init]
+
+
+# --- databases ------------------------------------------------------------------------------
+
+
+def role_of(service: str, prefix: str = DEFAULT_PREFIX) -> str:
+    """A service's PostgreSQL role, which is also the name of the database it owns."""
+    name = f"{prefix}_{service}"
+    if not name.replace("_", "").isalnum() or not name.isascii() or not name.islower():
+        raise ValueError(f"unsafe PostgreSQL identifier {name!r}")
+    return name
+
+
+def databases(prefix: str = DEFAULT_PREFIX) -> dict[str, str]:
+    """Every database and its owning role: one per service, and the simulated bank's."""
+    owned = {role_of(svc, prefix): role_of(svc, prefix) for svc in SERVICES}
+    owned[role_of("banksim", prefix)] = role_of("disbursement", prefix)
+    return owned
+
+
+def _dsn(role: str, database: str, admin_dsn: str | None) -> str:
+    return _with_credentials(admin_dsn or admin_pg_dsn(), role, dev_password(role),
+                             "/" + quote(database, safe=""))
+
+
+def service_dsn(service: str, prefix: str = DEFAULT_PREFIX, admin_dsn: str | None = None) -> str:
+    """The DSN of a service's own database, as its own role, on the admin DSN's server."""
+    role = role_of(service, prefix)
+    return _dsn(role, role, admin_dsn)
+
+
+def banksim_dsn(prefix: str = DEFAULT_PREFIX, admin_dsn: str | None = None) -> str:
+    """The simulated bank's database, reached with disbursement's role (it owns it)."""
+    return _dsn(role_of("disbursement", prefix), role_of("banksim", prefix), admin_dsn)
+
+
+def _role_sql(role: str, verb: str) -> str:
+    password = dev_password(role).replace("'", "''")
+    return f"{verb} ROLE \"{role}\" LOGIN PASSWORD '{password}'"
+
+
+def _database_sql(database: str, owner: str) -> list[str]:
+    # Only the owner may connect: one service cannot open another's database.
+    return [f'CREATE DATABASE "{database}" OWNER "{owner}"',
+            f'REVOKE ALL ON DATABASE "{database}" FROM PUBLIC']
+
+
+def init_sql(prefix: str = DEFAULT_PREFIX) -> str:
+    """The same roles and databases as a script for an empty server (compose init)."""
+    lines = ["-- Generated by `python -m siquan.shared.provision definitions`; do not edit."]
+    lines += [_role_sql(role_of(svc, prefix), "CREATE") + ";" for svc in SERVICES]
+    for database, owner in databases(prefix).items():
+        lines += [statement + ";" for statement in _database_sql(database, owner)]
+    return "\n".join(lines) + "\n"
+
+
+async def apply_databases(prefix: str = DEFAULT_PREFIX, admin_dsn: str | None = None) -> None:
+    """Create what is missing of the roles and databases, and reset the roles' passwords."""
+    connection = await asyncpg.connect(admin_dsn or admin_pg_dsn())
+    try:
+        for svc in SERVICES:
+            role = role_of(svc, prefix)
+            exists = await connection.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+            await connection.execute(_role_sql(role, "ALTER" if exists else "CREATE"))
+        for database, owner in databases(prefix).items():
+            create, revoke = _database_sql(database, owner)
+            if not await connection.fetchval(
+                    "SELECT 1 FROM pg_database WHERE datname = $1", database):
+                await connection.execute(create)
+            await connection.execute(revoke)
+    finally:
+        await connection.close()
+
+
+async def drop_databases(prefix: str, admin_dsn: str | None = None) -> None:
+    """Drop the databases (disconnecting their sessions) and then the roles."""
+    connection = await asyncpg.connect(admin_dsn or admin_pg_dsn())
+    try:
+        for database in databases(prefix):
+            await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        for svc in SERVICES:
+            await connection.execute(f'DROP ROLE IF EXISTS "{role_of(svc, prefix)}"')
+    finally:
+        await connection.close()
+
+
+# --- keys and command line ------------------------------------------------------------------
+
+
+def write_keys(directory: Path = DEFAULT_KEYS_DIR) -> None:
+    """An Ed25519 key pair per producer; existing pairs are kept."""
+    from siquan.shared.signing import write_keypair  # the key format belongs to signing
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for producer in producer_names():
+        write_keypair(directory, producer)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m siquan.shared.provision",
+                                     description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("what", choices=("broker", "databases", "keys", "definitions", "all"))
+    parser.add_argument("--vhost", default=VHOST)
+    parser.add_argument("--db-prefix", default=DEFAULT_PREFIX)
+    parser.add_argument("--keys-dir", type=Path,
+                        default=Path(os.environ.get("SIQUAN_KEYS_DIR", DEFAULT_KEYS_DIR)))
+    parser.add_argument("--infra-dir", type=Path, default=DEFAULT_INFRA_DIR,
+                        help="where `definitions` writes rabbitmq/ and postgres/ files")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = _parser().parse_args(argv)
+    if options.what in ("broker", "all"):
+        apply_broker(options.vhost)
+        print(f"broker: vhost {options.vhost!r} provisioned")
+    if options.what in ("databases", "all"):
+        asyncio.run(apply_databases(options.db_prefix))
+        print(f"databases: {', '.join(databases(options.db_prefix))} provisioned")
+    if options.what in ("keys", "all"):
+        write_keys(options.keys_dir)
+        print(f"keys: {', '.join(producer_names())} in {options.keys_dir}")
+    if options.what == "definitions":
+        for path in write_definitions(options.infra_dir, options.vhost, options.db_prefix):
+            print(f"definitions: wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

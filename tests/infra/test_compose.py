@@ -1,0 +1,100 @@
+"""`docker compose up` without a Docker engine: the files it reads are checked statically.
+
+docker-compose.yml must be valid against the Compose Specification's JSON Schema, each of
+the four services must be built from its own Dockerfile and run with its own broker user
+and database role, and the committed broker definitions and PostgreSQL init script must be
+exactly what the provisioning module generates from the topology today.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonschema
+import pytest
+import yaml
+
+from siquan.contracts.topology import SERVICES, VHOST
+from siquan.shared.broker_definitions import broker_definitions, broker_users, dev_password
+from siquan.shared.provision import init_sql
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT.parent / "shared" / "schemas" / "compose-spec.json"
+REGENERATE = "regenerate with `python -m siquan.shared.provision definitions`"
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text("utf-8"))
+    return loaded
+
+
+@pytest.fixture
+def no_password_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    for user in broker_users():
+        monkeypatch.delenv(f"SIQUAN_BROKER_PASSWORD_{user.upper()}", raising=False)
+
+
+def test_the_compose_file_is_valid_against_the_compose_specification(
+        compose: dict[str, Any]) -> None:
+    schema = json.loads(SCHEMA.read_text("utf-8"))  # declares draft-07
+
+    jsonschema.Draft7Validator(schema).validate(compose)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_is_built_from_its_own_dockerfile(
+        compose: dict[str, Any], service: str) -> None:
+    build = compose["services"][service]["build"]
+    dockerfile = ROOT / build["dockerfile"]
+
+    assert build["context"] == "."
+    assert build["dockerfile"] == f"services/{service}/Dockerfile"
+    assert f"--package siquan-{service.replace('_', '-')}" in dockerfile.read_text("utf-8")
+    assert f'"siquan.{service}"' in dockerfile.read_text("utf-8")
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_connects_with_its_own_credentials(
+        compose: dict[str, Any], service: str) -> None:
+    environment = compose["services"][service]["environment"]
+    amqp = urlsplit(environment["SIQUAN_AMQP_URL"])
+    postgres = urlsplit(environment["SIQUAN_PG_DSN"])
+
+    assert (amqp.username, amqp.password, amqp.path) == (
+        service, dev_password(service), f"/{VHOST}")
+    role = f"siquan_{service}"
+    assert (postgres.username, postgres.password, postgres.path) == (
+        role, dev_password(role), f"/{role}")
+
+
+def test_no_two_services_share_a_user_a_role_or_a_host_port(compose: dict[str, Any]) -> None:
+    services = [compose["services"][name] for name in SERVICES]
+
+    for key in ("SIQUAN_AMQP_URL", "SIQUAN_PG_DSN"):
+        assert len({urlsplit(s["environment"][key]).username for s in services}) == len(SERVICES)
+    assert len({port for s in services for port in s["ports"]}) == len(SERVICES)
+
+
+@pytest.mark.usefixtures("no_password_overrides")
+def test_the_committed_broker_definitions_match_the_topology() -> None:
+    committed = json.loads((ROOT / "infra/rabbitmq/definitions.json").read_text("utf-8"))
+
+    assert committed == broker_definitions(VHOST), REGENERATE
+
+
+def test_the_committed_postgres_init_script_matches_the_provisioning() -> None:
+    committed = (ROOT / "infra/postgres/init.sql").read_text("utf-8")
+
+    assert committed == init_sql(), REGENERATE
+
+
+def test_every_file_the_compose_file_mounts_exists(compose: dict[str, Any]) -> None:
+    mounted = [volume.split(":")[0] for service in compose["services"].values()
+               for volume in service.get("volumes", []) if volume.startswith("./")]
+
+    assert mounted
+    assert [path for path in mounted if not (ROOT / path).is_file()] == []
