@@ -68,8 +68,9 @@ DivisionCode = Annotated[
 Period = Annotated[
     str,
     AfterValidator(validate_period),
-    Field(description="Benefit period: YYYY (year), YYYY-MM (month), YYYY-S1/S2 (semester), "
-                      "YYYY-O<n> (one-off number n)", examples=["2026-11", "2026"]),
+    Field(description="Benefit period: YYYY (year), YYYY-MM (month), "
+                      "YYYY-S1/S2 (semester), YYYY-O<n> (one-off number n)",
+          examples=["2026-11", "2026"]),
 ]
 PersonKey = Annotated[
     str,
@@ -77,7 +78,9 @@ PersonKey = Annotated[
           description="Keyed hash (HMAC-SHA256) of the resident ID: identifies a person "
                       "across services without revealing the ID number"),
 ]
-OfficerId = Annotated[str, Field(min_length=1, max_length=64, description="The acting officer's ID")]
+OfficerId = Annotated[
+    str, Field(min_length=1, max_length=64, description="The acting officer's ID")
+]
 ProgramCode = Annotated[
     str, Field(pattern=r"^[a-z][a-z0-9_]{2,63}$", description="Policy catalogue program code",
                examples=["reward_assistance_rural"])

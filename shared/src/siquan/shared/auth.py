@@ -11,7 +11,7 @@ import hmac
 import json
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -54,8 +54,8 @@ _bearer = HTTPBearer(auto_error=False)
 def require_role(*roles: str) -> Callable[..., Coroutine[Any, Any, Officer]]:
     """A FastAPI dependency: the authenticated officer, who must hold one of `roles`."""
 
-    async def dependency(request: Request, credentials: HTTPAuthorizationCredentials | None
-                         = Depends(_bearer)) -> Officer:
+    async def dependency(request: Request, credentials: Annotated[
+            HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Officer:
         if credentials is None:
             raise HTTPException(401, "missing bearer token",
                                 headers={"WWW-Authenticate": "Bearer"})

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from siquan.contracts.base import Event, model_for
 from siquan.contracts.topology import Subscription
+from siquan.shared.database import Connection
 from siquan.shared.dead_letters import DeadLetterPublisher
 from siquan.shared.outbox import Outbox
 from siquan.shared.signing import SignatureError, Verifier
@@ -56,7 +57,7 @@ class Received:
     event: Event
     message_id: str
     correlation_id: str
-    conn: asyncpg.Connection
+    conn: Connection
     outbox: Outbox
     headers: Mapping[str, Any]
     body: bytes

@@ -5,10 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any, TypeAlias
 
 import asyncpg
 from alembic import command
 from alembic.config import Config
+from asyncpg.pool import PoolConnectionProxy
+
+Connection: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
+"""A connection, taken directly or from a pool."""
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

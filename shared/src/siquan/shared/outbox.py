@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from opentelemetry import propagate
 from uuid6 import uuid7
 
 from siquan.contracts.base import Event
 from siquan.contracts.topology import exchange_of
+from siquan.shared.database import Connection
 from siquan.shared.messaging_schema import OUTBOX_NOTIFY_CHANNEL
 from siquan.shared.signing import SIGNATURE_HEADER, sign
 
@@ -46,7 +46,7 @@ class Outbox:
         propagate.inject(headers)
         return headers, body
 
-    async def add(self, conn: asyncpg.Connection, event: Event, *,
+    async def add(self, conn: Connection, event: Event, *,
                   correlation_id: str | None = None, causation_id: str | None = None) -> str:
         """Queue an event for publication inside the caller's transaction."""
         message_id = new_message_id()

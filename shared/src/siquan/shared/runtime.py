@@ -90,8 +90,7 @@ class ServiceRuntime:
                                      verifier=self.verifier, outbox=self.outbox,
                                      dead_letters=dead_letters,
                                      max_attempts=self.settings.max_transient_attempts)
-            queue = RabbitQueue(sub.queue, queue_type=QueueType.QUORUM, declare=False,
-                                arguments=sub.queue_arguments())  # type: ignore[arg-type]
+            queue = RabbitQueue(sub.queue, queue_type=QueueType.QUORUM, declare=False)
             self.broker.subscriber(queue, channel=channel, ack_policy=AckPolicy.MANUAL,
                                    title=sub.queue)(consumer)
 

@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace.export import (
 
 
 def _json_line(span: ReadableSpan) -> str:
-    return span.to_json(indent=None) + "\n"
+    return str(span.to_json(indent=None)) + "\n"
 
 
 def setup_tracing(service: str, trace_file: Path | None) -> TracerProvider:

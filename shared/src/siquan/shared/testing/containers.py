@@ -15,7 +15,7 @@ def started_containers() -> Iterator[tuple[str, str]]:
     from testcontainers.rabbitmq import RabbitMqContainer
 
     with RabbitMqContainer("rabbitmq:4-management") as rabbit, \
-            PostgresContainer("postgres:15", username="postgres", password="postgres",
+            PostgresContainer("postgres:15", username="postgres", password="postgres",  # noqa: S106
                               dbname="postgres", driver=None) as postgres:
         amqp = (f"amqp://guest:guest@{rabbit.get_container_host_ip()}:"
                 f"{rabbit.get_exposed_port(5672)}/")

@@ -34,12 +34,13 @@ async def publish_as(env: Environment, event: Event, *, message_id: str | None =
                                     correlation_id=correlation_id, causation_id=None)
     headers.update(headers_override or {})
     headers = {k: v for k, v in headers.items() if v is not None}
+    amqp_headers: dict[str, Any] = dict(headers)
     connection = await aio_pika.connect(env.amqp_url(_user_of(event.producer)))
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.get_exchange(exchange_of(event.producer), ensure=False)
         await exchange.publish(
-            aio_pika.Message(body, headers=headers, message_id=message_id,
+            aio_pika.Message(body, headers=amqp_headers, message_id=message_id,
                              type=event.routing_key, content_type="application/json",
                              delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
             routing_key=event.routing_key)

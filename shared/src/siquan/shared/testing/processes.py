@@ -33,7 +33,7 @@ class ServiceProcess:
     def start(self, *, timeout: float = 60.0) -> ServiceProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        self._proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+        self._proc = subprocess.Popen(
             [sys.executable, "-m", f"siquan.{self.service}"],
             env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT)
         self._wait_healthy(timeout)

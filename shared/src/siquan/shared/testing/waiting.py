@@ -10,7 +10,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-async def eventually(probe: Callable[[], Awaitable[T]], *, timeout: float = 30.0,
+async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 30.0,
                      interval: float = 0.1, what: str = "condition") -> T:
     """Call `probe` until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout

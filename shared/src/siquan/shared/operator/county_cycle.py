@@ -1,0 +1,154 @@
+"""One county's cycle through the four powers, driven over the operator APIs:
+applications → review → approval (certification) → appropriations by fiscal level →
+payee accounts → payment runs → allocation → bank → settlement → audit.
+
+The demo prints what it produces; the end-to-end tests assert on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from siquan.contracts.policy import load_catalogue, period_start
+from siquan.shared.operator.client import Officers, ServiceClient
+from siquan.shared.testing.residents import ResidentFactory
+from siquan.shared.testing.waiting import eventually
+
+DIVISION = "420117"
+
+
+@dataclass(frozen=True)
+class Beneficiary:
+    resident_id: str
+    name: str
+    program_code: str
+    category: str
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    program_code: str
+    period: str
+
+    @property
+    def fiscal_year(self) -> int:
+        return int(self.period[:4])
+
+
+@dataclass
+class CycleResult:
+    certifications: dict[str, str] = field(default_factory=dict)  # resident → cert id
+    runs: dict[RunPlan, dict[str, Any]] = field(default_factory=dict)
+    reports: dict[RunPlan, dict[str, Any]] = field(default_factory=dict)
+    audit: dict[str, Any] = field(default_factory=dict)
+
+
+def default_beneficiaries() -> list[Beneficiary]:
+    people = ResidentFactory(DIVISION, birth_year=1962)
+    elders = ResidentFactory(DIVISION, birth_year=1958)
+    return [
+        Beneficiary(people.next(), "王秀英", "special_assistance", "death"),
+        Beneficiary(people.next(), "李建国", "special_assistance", "death"),
+        Beneficiary(people.next(), "张桂兰", "special_assistance", "disability"),
+        Beneficiary(elders.next(), "刘德华", "reward_assistance_rural", "standard"),
+        Beneficiary(elders.next(), "陈淑珍", "reward_assistance_rural", "standard"),
+    ]
+
+
+def expected_total(beneficiaries: list[Beneficiary], plan: RunPlan) -> int:
+    """What the policy owes the plan's beneficiaries for its period, in fen."""
+    policy = load_catalogue().in_force(plan.program_code, period_start(plan.period))
+    return sum(policy.benefit(b.category).amount_fen for b in beneficiaries
+               if b.program_code == plan.program_code)
+
+
+class CountyCycle:
+    def __init__(self, urls: dict[str, str]) -> None:
+        self.eligibility = ServiceClient(urls["eligibility"])
+        self.fund_custody = ServiceClient(urls["fund_custody"])
+        self.disbursement = ServiceClient(urls["disbursement"])
+        self.oversight = ServiceClient(urls["oversight"])
+
+    async def close(self) -> None:
+        for client in (self.eligibility, self.fund_custody, self.disbursement, self.oversight):
+            await client.close()
+
+    async def certify(self, person: Beneficiary, eligible_from: str = "2026-01-01") -> str:
+        submitted = await self.eligibility.call("POST", "/applications", Officers.clerk, json={
+            "resident_id": person.resident_id, "name": person.name,
+            "program_code": person.program_code, "category": person.category,
+            "division_code": DIVISION, "eligible_from": eligible_from})
+        application_id = submitted["application_id"]
+        await self.eligibility.call("POST", f"/applications/{application_id}/review",
+                                    Officers.reviewer, json={"outcome": "approved"})
+        approved = await self.eligibility.call("POST", f"/applications/{application_id}/approve",
+                                               Officers.approver)
+        return str(approved["certification_id"])
+
+    async def appropriate(self, plan: RunPlan, amount_fen: int) -> None:
+        """Each fiscal level pays its policy share of `amount_fen` into the special account."""
+        policy = load_catalogue().in_force(plan.program_code, period_start(plan.period))
+        shares = policy.fiscal_shares.model_dump()
+        levels = list(shares)
+        paid = 0
+        for level in levels:
+            share = (amount_fen * shares[level] // 10_000 if level != levels[-1]
+                     else amount_fen - paid)
+            paid += share
+            await self.fund_custody.call("POST", "/appropriations", Officers.treasury, json={
+                "program_code": plan.program_code, "fiscal_year": plan.fiscal_year,
+                "division_code": DIVISION, "fiscal_level": level, "amount_fen": share})
+
+    async def register_account(self, person: Beneficiary, account_number: str) -> None:
+        await self.disbursement.call("POST", "/payee-accounts", Officers.disburser, json={
+            "resident_id": person.resident_id, "bank_code": "ABC", "division_code": DIVISION,
+            "account_number": account_number})
+
+    async def wait_until_disbursement_knows(self, certifications: int, program_code: str
+                                            ) -> None:
+        async def known() -> bool:
+            roster = await self.disbursement.call(
+                "GET", f"/certifications?program_code={program_code}&division_code={DIVISION}",
+                Officers.disburser)
+            return int(roster["active"]) >= certifications
+
+        await eventually(known, timeout=60, what=f"{certifications} certifications known")
+
+    async def pay(self, plan: RunPlan) -> dict[str, Any]:
+        started = await self.disbursement.call("POST", "/runs", Officers.disburser, json={
+            "program_code": plan.program_code, "period": plan.period,
+            "division_code": DIVISION})
+        run_id = started["run_id"]
+
+        async def completed() -> dict[str, Any] | None:
+            run: dict[str, Any] = await self.disbursement.call("GET", f"/runs/{run_id}",
+                                                               Officers.disburser)
+            return run if run["status"] == "completed" else None
+
+        return await eventually(completed, timeout=120, what=f"run {run_id} completed")
+
+    async def report(self, plan: RunPlan, *, settled_fen: int) -> dict[str, Any]:
+        """Oversight's report once it has seen the settlement of `settled_fen`."""
+        path = f"/reports/{plan.program_code}/{plan.period}?division_code={DIVISION}"
+
+        async def settled() -> dict[str, Any] | None:
+            report: dict[str, Any] = await self.oversight.call("GET", path, Officers.auditor)
+            return report if report["settled_fen"] == settled_fen else None
+
+        return await eventually(settled, timeout=60, what=f"oversight saw {plan} settled")
+
+    async def run(self, beneficiaries: list[Beneficiary], plans: list[RunPlan]) -> CycleResult:
+        result = CycleResult()
+        for index, person in enumerate(beneficiaries):
+            result.certifications[person.resident_id] = await self.certify(person)
+            await self.register_account(person, f"62284800{index:010d}")
+        for plan in plans:
+            count = sum(1 for b in beneficiaries if b.program_code == plan.program_code)
+            await self.appropriate(plan, expected_total(beneficiaries, plan))
+            await self.wait_until_disbursement_knows(count, plan.program_code)
+            run = await self.pay(plan)
+            result.runs[plan] = run
+            result.reports[plan] = await self.report(plan, settled_fen=run["settled_fen"])
+        result.audit = await self.oversight.call("GET", "/audit/verify", Officers.auditor)
+        return result
