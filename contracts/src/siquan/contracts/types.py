@@ -35,6 +35,16 @@ def validate_division(value: str) -> str:
     return value
 
 
+def division_scope(division: str) -> str:
+    """The code prefix a 6-digit division covers, by its level (GB/T 2260): a province
+    (420000) covers `42`, a prefecture (420100) `4201`, a county (420117) only itself."""
+    if division.endswith("0000"):
+        return division[:2]
+    if division.endswith("00"):
+        return division[:4]
+    return division
+
+
 def validate_period(value: str) -> str:
     if not _PERIOD_SHAPE.match(value):
         raise ValueError("period must be YYYY, YYYY-MM, YYYY-S1/S2 or YYYY-O<n> (one-off)")

@@ -17,6 +17,8 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
+from siquan.contracts.types import division_scope
+
 
 class Officer(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -27,9 +29,9 @@ class Officer(BaseModel):
     token_sha256: str
 
     def covers(self, division_code: str) -> bool:
-        """A county officer (110105) covers its townships; a province (110000) covers all."""
-        scope = self.division.rstrip("0") or self.division
-        return division_code.startswith(scope)
+        """A province officer (420000) covers its prefectures and counties, a prefecture
+        officer (420100) its counties, a county officer (420117) exactly that county."""
+        return division_code.startswith(division_scope(self.division))
 
 
 class OfficerRegistry:

@@ -91,8 +91,10 @@ class ServiceRuntime:
                                      dead_letters=dead_letters,
                                      max_attempts=self.settings.max_transient_attempts)
             queue = RabbitQueue(sub.queue, queue_type=QueueType.QUORUM, declare=False)
+            # FastStream reads the handler's type hints through its __globals__: hand it the
+            # bound method, not the instance.
             self.broker.subscriber(queue, channel=channel, ack_policy=AckPolicy.MANUAL,
-                                   title=sub.queue)(consumer)
+                                   title=sub.queue)(consumer.__call__)
 
     async def start(self) -> None:
         await migrate(self.settings.pg_dsn, self._migrations)

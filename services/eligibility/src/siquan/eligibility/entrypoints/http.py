@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from siquan.contracts.types import DivisionCode, ProgramCode, ResidentId
+from siquan.contracts.types import DivisionCode, ProgramCode, ResidentId, division_scope
 from siquan.eligibility.adapters import repository
 from siquan.eligibility.application import use_cases
 from siquan.shared.auth import Officer, require_role
@@ -90,4 +90,4 @@ async def certifications(rt: Runtime, officer: Annotated[Officer, Depends(requir
                          ) -> list[dict[str, object]]:
     async with rt.pool.acquire() as conn:
         return await repository.list_certifications(conn, program_code,
-                                                    officer.division.rstrip("0"))
+                                                    division_scope(officer.division))

@@ -1,0 +1,1 @@
+"""Oversight's adapters: its PostgreSQL tables (audit log, chain head, projections)."""

@@ -1,0 +1,1 @@
+"""Oversight's use cases: recording each event, checkpoints, verification and reports."""

@@ -1,0 +1,1 @@
+"""Oversight's entrypoints: the auditor's HTTP API and the command line."""
