@@ -47,7 +47,7 @@ async def test_each_run_pays_exactly_what_the_policy_owes_and_oversight_reports_
         assert report["certified_count"] == sum(p.program_code == plan.program_code
                                                 for p in PEOPLE)
         assert report["allocated_fen"] == owed
-        assert report["paid_fen"] == owed
+        assert report["paid_fen"] == owed, json.dumps([report, result.runs[plan]], default=str)
         assert report["settled_fen"] == owed
         assert report["failed_count"] == 0
 
@@ -57,8 +57,10 @@ async def test_the_run_control_totals_match_what_was_settled(
     result, _ = cycle
     for plan, run in result.runs.items():
         assert run["status"] == "completed"
-        assert run["settled_fen"] == run["total_fen"] == expected_total(PEOPLE, plan)
-        assert run["settled_count"] == run["payee_count"]
+        owed = expected_total(PEOPLE, plan)
+        assert run["control_totals"]["total_fen"] == run["amounts_fen"]["settled"] == owed
+        assert run["counts"]["settled"] == run["control_totals"]["payee_count"]
+        assert run["counts"]["failed"] == run["counts"]["pending"] == 0
 
 
 async def test_the_audit_chain_verifies(cycle: tuple[CycleResult, str]) -> None:
@@ -101,12 +103,12 @@ async def test_one_trace_spans_the_approval_the_allocation_the_payment_and_the_a
     names = " | ".join(sorted({f"{s['file']}:{s['name']}" for s in in_trace}))
     assert by_service == {"eligibility", "fund_custody", "disbursement", "oversight"}, names
     assert any(s["file"] == "eligibility" and "approve" in s["name"] for s in in_trace), names
-    assert any(s["file"] == "fund_custody" and "from-disbursement" in s["name"]
-               for s in in_trace), names
+    assert any(s["file"] == "fund_custody" and s["name"] ==
+               "siquan.disbursement.allocation.requested.v1 process" for s in in_trace), names
     assert any(s["file"] == "disbursement" and "payment chunk" in s["name"]
                for s in in_trace), names
-    assert any(s["file"] == "oversight" and "audit-disbursement" in s["name"]
-               for s in in_trace), names
+    assert any(s["file"] == "oversight" and s["name"] ==
+               "siquan.disbursement.payments.settled.v1 process" for s in in_trace), names
 
 
 async def test_the_audit_entries_of_the_cycle_carry_its_trace_id(

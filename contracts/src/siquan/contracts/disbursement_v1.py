@@ -126,6 +126,11 @@ class PaymentRunCompleted(_Disbursement):
     settled_fen: Fen = Field(description="Amount settled")
     failed_count: int = Field(ge=0, description="Payments failed")
     failed_fen: Fen = Field(description="Amount failed")
+    cancelled_count: int = Field(default=0, ge=0,
+                                 description="Payments cancelled before reaching the bank "
+                                             "(certification ended or hold placed since the "
+                                             "run started)")
+    cancelled_fen: Fen = Field(default=0, description="Amount cancelled before the bank")
 
 
 register(PayeeAccountRegistered, PaymentRunStarted, AllocationRequested, PaymentsSettled,

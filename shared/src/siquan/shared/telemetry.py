@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from fastapi import FastAPI
+from opentelemetry import trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -35,6 +36,7 @@ def setup_tracing(service: str, trace_file: Path | None) -> TracerProvider:
         out: TextIO = trace_file.open("a", encoding="utf-8", buffering=1)
         provider.add_span_processor(
             SimpleSpanProcessor(ConsoleSpanExporter(out=out, formatter=_json_line)))
+    trace.set_tracer_provider(provider)  # the process's own spans (one service per process)
     return provider
 
 

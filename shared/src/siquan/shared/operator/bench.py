@@ -19,7 +19,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from siquan.shared.operator.county_cycle import Beneficiary, CountyCycle, RunPlan, expected_total
+from siquan.shared.operator.county_cycle import (
+    Beneficiary,
+    CountyCycle,
+    RunPlan,
+    account_number,
+    expected_total,
+)
 from siquan.shared.testing.cluster import running_cluster
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.residents import ResidentFactory
@@ -49,7 +55,7 @@ async def _measure(urls: dict[str, str], people: int, concurrency: int) -> dict[
 
         async def certify(index: int, person: Beneficiary) -> None:
             await cycle.certify(person)
-            await cycle.register_account(person, f"62284800{index:010d}")
+            await cycle.register_account(person, account_number(index))
 
         await _bounded(beneficiaries, concurrency, certify)
         stages["certify_and_register_s"] = time.perf_counter() - start
@@ -62,7 +68,7 @@ async def _measure(urls: dict[str, str], people: int, concurrency: int) -> dict[
         run = await cycle.pay(PLAN)
         stages["payment_run_s"] = time.perf_counter() - start
         start = time.perf_counter()
-        report = await cycle.report(PLAN, settled_fen=run["settled_fen"])
+        report = await cycle.report(PLAN, settled_fen=run["amounts_fen"]["settled"])
         stages["oversight_lag_after_run_s"] = time.perf_counter() - start
     finally:
         await cycle.close()

@@ -44,6 +44,11 @@ class CycleResult:
     audit: dict[str, Any] = field(default_factory=dict)
 
 
+def account_number(index: int) -> str:
+    """A well-formed account number (the simulated bank refuses those ending 0000)."""
+    return f"62284800{index:08d}{1 + index % 9}"
+
+
 def default_beneficiaries() -> list[Beneficiary]:
     people = ResidentFactory(DIVISION, birth_year=1962)
     elders = ResidentFactory(DIVISION, birth_year=1958)
@@ -129,12 +134,14 @@ class CountyCycle:
         return await eventually(completed, timeout=120, what=f"run {run_id} completed")
 
     async def report(self, plan: RunPlan, *, settled_fen: int) -> dict[str, Any]:
-        """Oversight's report once it has seen the settlement of `settled_fen`."""
+        """Oversight's report once it has seen both the bank's payments and fund custody's
+        settlement add up to `settled_fen` (they reach it through different queues)."""
         path = f"/reports/{plan.program_code}/{plan.period}?division_code={DIVISION}"
 
         async def settled() -> dict[str, Any] | None:
             report: dict[str, Any] = await self.oversight.call("GET", path, Officers.auditor)
-            return report if report["settled_fen"] == settled_fen else None
+            seen = (report["settled_fen"], report["paid_fen"])
+            return report if seen == (settled_fen, settled_fen) else None
 
         return await eventually(settled, timeout=60, what=f"oversight saw {plan} settled")
 
@@ -142,13 +149,14 @@ class CountyCycle:
         result = CycleResult()
         for index, person in enumerate(beneficiaries):
             result.certifications[person.resident_id] = await self.certify(person)
-            await self.register_account(person, f"62284800{index:010d}")
+            await self.register_account(person, account_number(index))
         for plan in plans:
             count = sum(1 for b in beneficiaries if b.program_code == plan.program_code)
             await self.appropriate(plan, expected_total(beneficiaries, plan))
             await self.wait_until_disbursement_knows(count, plan.program_code)
             run = await self.pay(plan)
             result.runs[plan] = run
-            result.reports[plan] = await self.report(plan, settled_fen=run["settled_fen"])
+            result.reports[plan] = await self.report(plan,
+                                                     settled_fen=run["amounts_fen"]["settled"])
         result.audit = await self.oversight.call("GET", "/audit/verify", Officers.auditor)
         return result

@@ -1,0 +1,1 @@
+"""Disbursement's adapters: its PostgreSQL tables and the bank."""

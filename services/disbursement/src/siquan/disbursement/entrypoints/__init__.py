@@ -1,0 +1,1 @@
+"""Disbursement's entrypoints: the operator HTTP API and the event handlers' wiring."""

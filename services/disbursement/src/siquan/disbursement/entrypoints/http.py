@@ -1,0 +1,92 @@
+"""Disbursement's operator API: disbursement officers register payee accounts and start
+payment runs; auditors may look at runs. Every call is authenticated; roles and division
+scope are enforced. Account numbers are answered masked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from siquan.contracts.types import DivisionCode, Period, ProgramCode, ResidentId
+from siquan.disbursement.adapters import facts
+from siquan.disbursement.application import accounts, runs
+from siquan.disbursement.application.scope import check_scope
+from siquan.shared.auth import Officer, require_role
+from siquan.shared.runtime import ServiceRuntime
+
+router = APIRouter()
+
+
+class RegisterPayeeAccount(BaseModel):
+    resident_id: ResidentId
+    bank_code: str = Field(pattern=r"^[A-Z0-9]{3,12}$",
+                           description="Bank identifier (CNAPS bank code or short name)",
+                           examples=["102", "ICBC"])
+    account_number: str = Field(pattern=r"^[0-9]{12,30}$",
+                                description="Account or card number: 12 to 30 digits",
+                                examples=["6222021234567890123"])
+    division_code: DivisionCode
+
+
+class StartPaymentRun(BaseModel):
+    program_code: ProgramCode
+    period: Period
+    division_code: DivisionCode
+
+
+def _runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+Runtime = Annotated[ServiceRuntime, Depends(_runtime)]
+Disburser = Annotated[Officer, Depends(require_role("disbursement_officer"))]
+
+
+@router.post("/payee-accounts", status_code=201)
+async def register_payee_account(body: RegisterPayeeAccount, rt: Runtime, officer: Disburser,
+                                 response: Response) -> dict[str, Any]:
+    registration = await accounts.register_payee_account(
+        rt.pool, rt.outbox, officer, secret=rt.settings.person_key_secret,
+        resident_id=body.resident_id, bank_code=body.bank_code,
+        account_number=body.account_number, division_code=body.division_code)
+    if not registration.changed:
+        response.status_code = 200
+    return {"person_key": registration.person_key,
+            "masked_account": registration.masked_account,
+            "changed": registration.changed,
+            "replaces_previous": registration.replaces_previous}
+
+
+@router.post("/runs", status_code=201)
+async def start_run(body: StartPaymentRun, rt: Runtime, officer: Disburser) -> dict[str, Any]:
+    run, roster = await runs.start_run(rt.pool, rt.outbox, officer,
+                                       program_code=body.program_code, period=body.period,
+                                       division_code=body.division_code)
+    return {"run_id": run.id, "status": run.status, "policy_version": run.policy_version,
+            "control_totals": {"payee_count": run.payee_count, "total_fen": run.total_fen},
+            "skipped": [{"person_key": s.person_key, "certification_id": s.certification_id,
+                         "reason": s.reason} for s in roster.skipped]}
+
+
+@router.get("/certifications")
+async def count_certifications(rt: Runtime, officer: Annotated[Officer, Depends(
+        require_role("disbursement_officer", "auditor"))],
+                               program_code: Annotated[str, Query(pattern=r"^[a-z_]{3,64}$")],
+                               division_code: Annotated[str, Query(pattern=r"^\d{6}$")],
+                               ) -> dict[str, Any]:
+    """How many certifications of a program this service holds in force today."""
+    check_scope(officer, division_code)
+    async with rt.pool.acquire() as conn:
+        active = await facts.count_active(conn, program_code, division_code,
+                                          datetime.now(UTC).date())
+    return {"program_code": program_code, "division_code": division_code, "active": active}
+
+
+@router.get("/runs/{run_id}")
+async def show_run(run_id: str, rt: Runtime, officer: Annotated[Officer, Depends(
+        require_role("disbursement_officer", "auditor"))]) -> dict[str, Any]:
+    return await runs.show_run(rt.pool, officer, run_id)

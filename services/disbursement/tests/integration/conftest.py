@@ -1,0 +1,182 @@
+"""Disbursement as a real process on a real broker and databases, one isolated environment
+(vhost, databases, keys) per test so runs and rosters of different tests never mix.
+
+`world` drives it the way its peers and officers do: eligibility's, oversight's, public
+security's and fund custody's events signed and published with their own users, officers'
+commands over HTTP, and the simulated bank's database read directly.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from siquan.contracts.eligibility_v1 import CertificationGranted
+from siquan.contracts.fund_custody_v1 import AllocationApproved, AllocationRejected
+from siquan.contracts.types import gb11643_check_digit
+from siquan.shared.person import person_key
+from siquan.shared.provision import banksim_dsn
+from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.messages import publish_as
+from siquan.shared.testing.processes import ServiceProcess, free_port
+from siquan.shared.testing.waiting import eventually
+
+SECRET = "disbursement-tests-person-key"
+PROGRAM = "special_assistance"
+DIVISION = "420117"
+DISBURSER = {"Authorization": "Bearer dev-disburser-420117-01"}
+
+
+def resident_id(n: int) -> str:
+    first17 = f"{DIVISION}19500101{n:03d}"
+    return first17 + gb11643_check_digit(first17)
+
+
+def account_number(n: int) -> str:
+    return f"62220200{n:011d}"
+
+
+def _in_thread(action: Callable[[], None]) -> None:
+    # Provisioning runs its own event loop; keep it off the test session's loop.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(action).result()
+
+
+@pytest.fixture
+def env(servers: tuple[str, str], tmp_path: Path) -> Iterator[Environment]:
+    environment = Environment.fresh(tmp_path, prefix="siquan_d")
+    environment.admin_amqp_url, environment.admin_pg_dsn = servers
+    _in_thread(environment.provision)
+    try:
+        yield environment
+    finally:
+        _in_thread(environment.teardown)
+
+
+@dataclass
+class World:
+    env: Environment
+    log_dir: Path
+    process: ServiceProcess | None = None
+    settings: dict[str, str] = field(default_factory=dict)
+
+    def start(self, **settings: str) -> ServiceProcess:
+        self.settings = settings or self.settings
+        variables = {**self.env.service_env("disbursement", port=free_port()),
+                     "SIQUAN_PERSON_KEY_SECRET": SECRET, "SIQUAN_PAYMENT_POLL_SECONDS": "0.2",
+                     **{f"SIQUAN_{k.upper()}": v for k, v in self.settings.items()}}
+        self.process = ServiceProcess("disbursement", variables, self.log_dir).start()
+        return self.process
+
+    @property
+    def url(self) -> str:
+        assert self.process is not None
+        return self.process.url
+
+    async def grant(self, n: int, category: str = "death",
+                    effective_from: date = date(2020, 1, 1)) -> CertificationGranted:
+        event = CertificationGranted(
+            certification_id=str(uuid.uuid4()), application_id=str(uuid.uuid4()),
+            program_code=PROGRAM, category=category, policy_version="wuhan-2012",
+            person_key=person_key(SECRET, resident_id(n)), masked_name="张**",
+            masked_resident_id=f"4201**********{resident_id(n)[-4:]}", division_code=DIVISION,
+            effective_from=effective_from, reviewed_by="reviewer-420117-01",
+            approved_by="approver-420117-01", approved_at=datetime.now(UTC))
+        await publish_as(self.env, event)
+        return event
+
+    async def await_certifications(self, count: int) -> None:
+        async def arrived() -> bool:
+            return bool(await self.db_value("SELECT count(*) FROM certifications") >= count)
+        await eventually(arrived, what=f"{count} certifications in disbursement")
+
+    async def post(self, path: str, body: dict[str, Any],
+                   headers: dict[str, str] = DISBURSER) -> httpx.Response:
+        async with httpx.AsyncClient(base_url=self.url, timeout=30) as client:
+            return await client.post(path, json=body, headers=headers)
+
+    async def register(self, n: int, account: str | None = None) -> httpx.Response:
+        return await self.post("/payee-accounts", {
+            "resident_id": resident_id(n), "bank_code": "102",
+            "account_number": account or account_number(n), "division_code": DIVISION})
+
+    async def start_run(self, period: str, program_code: str = PROGRAM) -> httpx.Response:
+        return await self.post("/runs", {"program_code": program_code, "period": period,
+                                         "division_code": DIVISION})
+
+    async def run(self, run_id: str) -> dict[str, Any]:
+        async with httpx.AsyncClient(base_url=self.url, timeout=30) as client:
+            response = await client.get(f"/runs/{run_id}", headers=DISBURSER)
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def run_row(self, run_id: str) -> dict[str, Any]:
+        """A run's row read straight from the database while the service is down."""
+        row = await self.db_rows("SELECT status FROM payment_runs WHERE run_id = $1", run_id)
+        return dict(row[0])
+
+    async def await_status(self, run_id: str, status: str, timeout: float = 60) -> None:
+        async def reached() -> bool:
+            return bool((await self.run(run_id))["status"] == status)
+        await eventually(reached, timeout=timeout, what=f"run {run_id} {status}")
+
+    async def approve(self, run: dict[str, Any], *, amount_fen: int | None = None,
+                      allocation_id: str | None = None, message_id: str | None = None) -> str:
+        return await publish_as(self.env, AllocationApproved(
+            allocation_id=allocation_id or str(uuid.uuid4()), run_id=run["run_id"],
+            program_code=run["program_code"], period=run["period"],
+            division_code=run["division_code"],
+            amount_fen=run["total_fen"] if amount_fen is None else amount_fen,
+            available_fen=10_000_000), message_id=message_id)
+
+    async def reject(self, run: dict[str, Any]) -> str:
+        return await publish_as(self.env, AllocationRejected(
+            run_id=run["run_id"], program_code=run["program_code"], period=run["period"],
+            division_code=run["division_code"], requested_fen=run["total_fen"],
+            available_fen=0, shortfall_fen=run["total_fen"], reason="insufficient funds"))
+
+    async def db_value(self, sql: str, *args: Any) -> Any:
+        conn = await asyncpg.connect(self.env.pg_dsn("disbursement"))
+        try:
+            return await conn.fetchval(sql, *args)
+        finally:
+            await conn.close()
+
+    async def db_rows(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(self.env.pg_dsn("disbursement"))
+        try:
+            return list(await conn.fetch(sql, *args))
+        finally:
+            await conn.close()
+
+    async def bank_transfers(self) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(banksim_dsn(self.env.name,
+                                                 admin_dsn=self.env.admin_pg_dsn))
+        try:
+            return list(await conn.fetch(
+                "SELECT payment_id::text, account_number, amount_fen, outcome, reason"
+                " FROM transfers ORDER BY payment_id"))
+        except asyncpg.UndefinedTableError:
+            return []
+        finally:
+            await conn.close()
+
+
+@pytest.fixture
+async def world(env: Environment, tmp_path: Path) -> AsyncIterator[World]:
+    created = World(env, tmp_path / "logs")
+    try:
+        yield created
+    finally:
+        if created.process is not None:
+            created.process.kill()

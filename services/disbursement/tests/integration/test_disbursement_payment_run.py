@@ -1,0 +1,133 @@
+"""A payment run end to end: certifications from eligibility, accounts over HTTP, the run
+over HTTP, fund custody's allocation, the simulated bank's transfers."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from siquan.shared.testing.messages import tap
+from siquan.shared.testing.waiting import eventually
+
+PERIOD = "2031-05"
+
+
+async def certified_with_accounts(world: Any, categories: list[str]) -> None:
+    for n, category in enumerate(categories, start=1):
+        await world.grant(n, category)
+        assert (await world.register(n)).status_code == 201
+    await world.await_certifications(len(categories))
+
+
+async def test_a_run_pays_nothing_before_its_allocation_then_pays_each_payee_once(
+        world: Any) -> None:
+    world.start()
+    await certified_with_accounts(world, ["death", "death", "disability"])
+    async with tap(world.env, "disbursement") as seen:
+        started = await world.start_run(PERIOD)
+        assert started.status_code == 201, started.text
+        requested = (await seen.wait_for("allocation.requested.v1"))[0].body
+        assert (requested["payee_count"], requested["total_fen"]) == (3, 57_000)
+        assert (requested["fiscal_year"], requested["period"]) == (2031, PERIOD)
+        assert (await seen.wait_for("run.started.v1"))[0].body["skipped"] == []
+
+        run_id = requested["run_id"]
+        assert (await world.run(run_id))["status"] == "awaiting_allocation"
+        assert await world.bank_transfers() == []
+        await world.reject(requested)
+        await world.await_status(run_id, "waiting")
+        assert await world.bank_transfers() == []
+
+        await world.approve(requested)
+        completed = (await seen.wait_for("run.completed.v1"))[0].body
+        settled = [p for m in seen.of_type("payments.settled.v1") for p in m.body["payments"]]
+
+    assert (completed["settled_count"], completed["settled_fen"]) == (3, 57_000)
+    assert (completed["failed_count"], completed["cancelled_count"]) == (0, 0)
+    assert sorted(p["amount_fen"] for p in settled) == [15_000, 21_000, 21_000]
+    transfers = await world.bank_transfers()
+    assert sorted(t["amount_fen"] for t in transfers) == [15_000, 21_000, 21_000]
+    assert {t["payment_id"] for t in transfers} == {p["payment_id"] for p in settled}
+    shown = await world.run(run_id)
+    assert (shown["status"], shown["counts"]["settled"], shown["counts"]["pending"]) == (
+        "completed", 3, 0)
+
+
+async def test_the_same_allocation_delivered_twice_pays_once(world: Any) -> None:
+    world.start()
+    await certified_with_accounts(world, ["death", "disability"])
+    async with tap(world.env, "disbursement") as seen:
+        assert (await world.start_run(PERIOD)).status_code == 201
+        requested = (await seen.wait_for("allocation.requested.v1"))[0].body
+        message_id = await world.approve(requested, allocation_id="alloc-twice")
+        await world.approve(requested, allocation_id="alloc-twice", message_id=message_id)
+        await seen.wait_for("run.completed.v1")
+        # A redelivery under a new message id is recognised by its allocation id.
+        await world.approve(requested, allocation_id="alloc-twice")
+
+        async def all_consumed() -> bool:
+            return bool(await world.db_value(
+                "SELECT count(*) FROM inbox WHERE message_type = 'allocation.approved.v1'") == 2)
+        await eventually(all_consumed, what="both allocation messages consumed")
+        completions = seen.of_type("run.completed.v1")
+        settled = [p for m in seen.of_type("payments.settled.v1") for p in m.body["payments"]]
+
+    assert len(completions) == 1
+    assert completions[0].body["settled_fen"] == 36_000
+    transfers = await world.bank_transfers()
+    assert len(transfers) == 2 == len({p["payment_id"] for p in settled})
+
+
+async def test_a_payee_whose_account_the_bank_refuses_is_reported_failed(world: Any) -> None:
+    world.start()
+    await world.grant(1, "death")
+    await world.grant(2, "death")
+    assert (await world.register(1)).status_code == 201
+    assert (await world.register(2, account="622202000000000000")).status_code == 201
+    await world.await_certifications(2)
+    async with tap(world.env, "disbursement") as seen:
+        assert (await world.start_run(PERIOD)).status_code == 201
+        requested = (await seen.wait_for("allocation.requested.v1"))[0].body
+        await world.approve(requested)
+        completed = (await seen.wait_for("run.completed.v1"))[0].body
+        failed = (await seen.wait_for("payments.failed.v1"))[0].body["payments"]
+
+    assert [(f["amount_fen"], f["reason"]) for f in failed] == [(21_000, "invalid account")]
+    assert (completed["settled_count"], completed["settled_fen"]) == (1, 21_000)
+    assert (completed["failed_count"], completed["failed_fen"]) == (1, 21_000)
+    assert Counter(t["outcome"] for t in await world.bank_transfers()) == {
+        "settled": 1, "failed": 1}
+
+
+async def test_a_second_run_for_the_same_period_pays_nobody_twice(world: Any) -> None:
+    world.start()
+    await world.grant(1)
+    await world.grant(2)
+    await world.grant(3, "disability")
+    for n in (1, 2):
+        assert (await world.register(n)).status_code == 201
+    await world.await_certifications(3)
+    async with tap(world.env, "disbursement") as seen:
+        first = (await world.start_run(PERIOD)).json()
+        assert [s["reason"] for s in first["skipped"]] == ["no payee account"]
+        await world.approve((await seen.wait_for("allocation.requested.v1"))[0].body)
+        await seen.wait_for("run.completed.v1")
+
+        assert (await world.register(3)).status_code == 201
+        second = await world.start_run(PERIOD)
+        assert second.status_code == 201, second.text
+        assert second.json()["control_totals"] == {"payee_count": 1, "total_fen": 15_000}
+        assert sorted(s["reason"] for s in second.json()["skipped"]) == [
+            "already paid for period"] * 2
+        await world.approve((await seen.wait_for("allocation.requested.v1", 2))[1].body)
+        await seen.wait_for("run.completed.v1", 2)
+
+        third = await world.start_run(PERIOD)
+
+    assert third.status_code == 409 and "already paid for period" in third.text
+    assert await world.db_value("SELECT count(*) FROM payment_runs") == 2
+    transfers = await world.bank_transfers()
+    payees = await world.db_rows("SELECT payment_id::text, person_key FROM payments")
+    person_of = {p["payment_id"]: p["person_key"] for p in payees}
+    assert len(transfers) == 3
+    assert len({person_of[t["payment_id"]] for t in transfers}) == 3

@@ -1,0 +1,143 @@
+"""The roster rules: who is paid for a period, how much, and why anyone is skipped."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from siquan.contracts.policy import load_catalogue
+from siquan.disbursement.domain.certification import Certification, benefits_end_after_death
+from siquan.disbursement.domain.errors import InvalidRequest
+from siquan.disbursement.domain.payment import Payment, PaymentCheck
+from siquan.disbursement.domain.periods import period_end
+from siquan.disbursement.domain.roster import (
+    ALREADY_PAID,
+    DUPLICATE,
+    NO_ACCOUNT,
+    NOT_ACTIVE,
+    ON_HOLD,
+    Candidate,
+    PayeeAccount,
+    Roster,
+    build_roster,
+    mask_account,
+    policy_for,
+)
+
+PROGRAM = "special_assistance"
+ACCOUNT = PayeeAccount("102", "6222021234567890123")
+
+
+def cert(n: int, category: str = "death", *, starts: date = date(2026, 1, 1),
+         ends: date | None = None, person: str | None = None) -> Certification:
+    return Certification(id=f"cert-{n}", person_key=person or f"{n:064x}", program_code=PROGRAM,
+                         category=category, division_code="420117", effective_from=starts,
+                         effective_until=ends)
+
+
+def candidate(c: Certification, *, account: PayeeAccount | None = ACCOUNT, held: bool = False,
+              already_paid: bool = False) -> Candidate:
+    return Candidate(c, account, held, already_paid)
+
+
+def roster_for(period: str, *candidates: Candidate) -> Roster:
+    return build_roster(candidates, policy_for(load_catalogue(), PROGRAM, period), period)
+
+
+def test_a_certification_starting_within_the_month_is_active_for_that_month() -> None:
+    assert cert(1, starts=date(2026, 5, 20)).active_in("2026-05")
+
+
+def test_a_certification_starting_after_the_month_is_not_active_for_it() -> None:
+    assert not cert(1, starts=date(2026, 6, 1)).active_in("2026-05")
+
+
+def test_a_certification_ending_within_the_month_is_still_active_for_it() -> None:
+    assert cert(1, ends=date(2026, 5, 15)).active_in("2026-05")
+
+
+def test_a_certification_ended_before_the_month_is_not_active_for_it() -> None:
+    assert not cert(1, ends=date(2026, 5, 1)).active_in("2026-05")
+
+
+def test_a_death_ends_benefits_from_the_first_day_of_the_next_month() -> None:
+    assert benefits_end_after_death(date(2026, 5, 31)) == date(2026, 6, 1)
+    assert benefits_end_after_death(date(2026, 12, 3)) == date(2027, 1, 1)
+    died_in_may = cert(1, ends=benefits_end_after_death(date(2026, 5, 3)))
+    assert died_in_may.active_in("2026-05") and not died_in_may.active_in("2026-06")
+
+
+def test_periods_end_on_their_last_day() -> None:
+    assert [period_end(p) for p in ("2024-02", "2026", "2026-S1", "2027-S2", "2026-O1")] == [
+        date(2024, 2, 29), date(2026, 12, 31), date(2026, 8, 31), date(2028, 2, 29),
+        date(2026, 12, 31)]
+
+
+def test_each_payee_is_paid_the_amount_of_their_category_in_force_for_the_period() -> None:
+    roster = roster_for("2026-05", candidate(cert(1, "death")),
+                        candidate(cert(2, "disability")))
+    assert [(p.certification_id, p.amount_fen) for p in roster.payments] == [
+        ("cert-1", 21_000), ("cert-2", 15_000)]
+    assert (roster.payee_count, roster.total_fen, roster.skipped) == (2, 36_000, ())
+    assert roster.policy_version == "wuhan-2012"
+
+
+def test_the_amount_comes_from_the_version_in_force_on_the_periods_first_day() -> None:
+    old = cert(1, "death", starts=date(2010, 1, 1))
+    assert roster_for("2011-12", candidate(old)).total_fen == 10_000
+    assert roster_for("2012-01", candidate(old)).total_fen == 21_000
+
+
+def test_persons_on_hold_without_account_or_already_paid_are_skipped_with_reasons() -> None:
+    roster = roster_for("2026-05", candidate(cert(1)), candidate(cert(2), held=True),
+                        candidate(cert(3), account=None), candidate(cert(4), already_paid=True))
+    assert [p.certification_id for p in roster.payments] == ["cert-1"]
+    assert [(s.certification_id, s.reason) for s in roster.skipped] == [
+        ("cert-2", ON_HOLD), ("cert-3", NO_ACCOUNT), ("cert-4", ALREADY_PAID)]
+    assert (roster.payee_count, roster.total_fen) == (1, 21_000)
+
+
+def test_a_person_with_two_certifications_of_the_program_is_paid_once() -> None:
+    roster = roster_for("2026-05", candidate(cert(1, person="a" * 64)),
+                        candidate(cert(2, "disability", starts=date(2026, 2, 1),
+                                       person="a" * 64)))
+    assert [p.certification_id for p in roster.payments] == ["cert-1"]
+    assert [(s.certification_id, s.reason) for s in roster.skipped] == [("cert-2", DUPLICATE)]
+
+
+def test_a_category_the_policy_does_not_know_is_skipped_not_paid() -> None:
+    roster = roster_for("2026-05", candidate(cert(1, "other")))
+    assert roster.payments == ()
+    assert "other" in roster.skipped[0].reason
+
+
+def test_certifications_not_active_for_the_period_are_not_on_the_roster() -> None:
+    roster = roster_for("2026-05", candidate(cert(1, ends=date(2026, 4, 1))))
+    assert (roster.payments, roster.skipped) == ((), ())
+
+
+def test_a_period_the_programs_frequency_does_not_have_is_refused() -> None:
+    with pytest.raises(InvalidRequest, match="monthly"):
+        policy_for(load_catalogue(), PROGRAM, "2026")
+    with pytest.raises(InvalidRequest, match="yearly"):
+        policy_for(load_catalogue(), "reward_assistance_rural", "2026-05")
+
+
+def test_a_period_before_any_policy_version_is_refused() -> None:
+    with pytest.raises(InvalidRequest, match="no version"):
+        policy_for(load_catalogue(), PROGRAM, "2007-05")
+
+
+def test_the_recheck_before_the_bank_cancels_ended_or_held_payments() -> None:
+    payment = Payment("p1", "r1", "a" * 64, "cert-1", "2026-05", "benefit", 21_000, ACCOUNT)
+    assert PaymentCheck(payment, cert(1), held=False).obstacle() is None
+    assert PaymentCheck(payment, cert(1), held=True).obstacle() == ON_HOLD
+    ended = cert(1, ends=date(2026, 5, 1))
+    assert PaymentCheck(payment, ended, held=False).obstacle() == NOT_ACTIVE
+    assert PaymentCheck(payment, None, held=False).obstacle() == NOT_ACTIVE
+
+
+def test_account_numbers_are_masked_but_for_the_last_four_digits() -> None:
+    assert mask_account("6222021234567890123") == "***************0123"
+    assert ACCOUNT.masked.endswith("0123") and "622202" not in ACCOUNT.masked

@@ -1,0 +1,1 @@
+"""Fund custody's adapters: raw SQL on its own PostgreSQL database (asyncpg)."""

@@ -1,0 +1,1 @@
+"""Fund custody's use cases: one short async function per command or event."""

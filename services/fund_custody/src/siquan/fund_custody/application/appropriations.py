@@ -1,0 +1,65 @@
+"""Recording an appropriation (拨款): a treasury officer books money a fiscal level paid into
+a special account; waiting allocations it now covers are approved in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import asyncpg
+
+from siquan.contracts.base import Event
+from siquan.contracts.fund_custody_v1 import AppropriationRecorded
+from siquan.fund_custody.adapters import ledger
+from siquan.fund_custody.application.funding import approve_waiting, known_program, now
+from siquan.fund_custody.domain.ledger import FiscalLevel
+from siquan.fund_custody.domain.special_account import AccountKey
+from siquan.shared.auth import Officer
+from siquan.shared.errors import InvalidRequest, OutOfScope
+from siquan.shared.outbox import Outbox
+
+
+@dataclass(frozen=True)
+class AppropriationOutcome:
+    appropriation_id: str
+    available_fen: int
+    approved_runs: list[str]
+
+
+def check_scope(officer: Officer, division_code: str) -> None:
+    if not officer.covers(division_code):
+        raise OutOfScope(f"officer {officer.id} acts for {officer.division}, "
+                         f"not for division {division_code}")
+
+
+def check_program(program_code: str) -> None:
+    if not known_program(program_code):
+        raise InvalidRequest(f"program_code {program_code!r} is not in the policy catalogue")
+
+
+async def record_appropriation(pool: asyncpg.Pool, outbox: Outbox, officer: Officer, *,
+                               key: AccountKey, level: FiscalLevel,
+                               amount_fen: int) -> AppropriationOutcome:
+    check_scope(officer, key.division_code)
+    check_program(key.program_code)
+    appropriation_id, recorded_at = str(uuid.uuid4()), now()
+    async with pool.acquire() as conn, conn.transaction():
+        account = await ledger.lock_or_open(conn, key)
+        transaction = account.appropriate(appropriation_id, level, amount_fen)
+        transaction_id = await ledger.record(conn, account, transaction)
+        await ledger.add_appropriation(
+            conn, appropriation_id=appropriation_id, account=account, level=level,
+            amount_fen=amount_fen, transaction_id=transaction_id, recorded_by=officer.id,
+            recorded_at=recorded_at)
+        recorded = await outbox.add(conn, AppropriationRecorded(
+            appropriation_id=appropriation_id, program_code=key.program_code,
+            fiscal_year=key.fiscal_year, division_code=key.division_code, fiscal_level=level,
+            amount_fen=amount_fen, available_fen=account.books.available_fen,
+            recorded_by=officer.id, recorded_at=recorded_at))
+
+        async def publish(event: Event) -> str:
+            return await outbox.add(conn, event, correlation_id=recorded,
+                                    causation_id=recorded)
+
+        approved = await approve_waiting(conn, account, publish)
+    return AppropriationOutcome(appropriation_id, account.books.available_fen, approved)

@@ -1,0 +1,22 @@
+"""Why fund custody refuses to move money. The application layer turns these into a 4xx
+answer (HTTP commands) or a dead letter (events that break a rule)."""
+
+from __future__ import annotations
+
+
+class FundRuleBroken(Exception):
+    """Moving this money would break a rule of the books or of an allocation."""
+
+
+class UnbalancedTransaction(FundRuleBroken):
+    """A ledger transaction whose entries do not sum to zero, or has fewer than two."""
+
+
+class InsufficientFunds(FundRuleBroken):
+    """An account that may not go negative would: carries how much is missing."""
+
+    def __init__(self, account: str, balance_fen: int, wanted_fen: int) -> None:
+        self.account, self.balance_fen, self.wanted_fen = account, balance_fen, wanted_fen
+        self.shortfall_fen = wanted_fen - balance_fen
+        super().__init__(f"{account} holds {balance_fen} fen, {wanted_fen} fen wanted "
+                         f"(short by {self.shortfall_fen} fen)")

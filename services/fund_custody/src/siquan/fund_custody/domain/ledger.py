@@ -1,0 +1,132 @@
+"""The double-entry ledger of one special account (专户).
+
+Every movement is a `Transaction` of at least two entries summing to zero. Balances are
+sums of entries. The accounts of a special account:
+
+- `appropriation:<level>` — the source of money paid in by a fiscal level; its balance is
+  zero or negative (the negative of what that level has paid in);
+- `available` — money that may be reserved for payment runs;
+- `reserved:<run_id>` — money held for one payment run;
+- `paid_out` — money the bank settled to beneficiaries; it left the account for good.
+
+Every account but the sources is never negative, and all balances together sum to zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from siquan.fund_custody.domain.errors import InsufficientFunds, UnbalancedTransaction
+
+FiscalLevel = Literal["central", "provincial", "municipal", "county"]
+FISCAL_LEVELS: tuple[FiscalLevel, ...] = ("central", "provincial", "municipal", "county")
+Kind = Literal["appropriation", "reservation", "payment", "release"]
+
+AVAILABLE = "available"
+PAID_OUT = "paid_out"
+_SOURCE_PREFIX = "appropriation:"
+_RESERVED_PREFIX = "reserved:"
+
+
+def appropriation_account(level: FiscalLevel) -> str:
+    return f"{_SOURCE_PREFIX}{level}"
+
+
+def reserved_account(run_id: str) -> str:
+    return f"{_RESERVED_PREFIX}{run_id}"
+
+
+def is_source(account: str) -> bool:
+    """Source accounts (a fiscal level's appropriations) may be negative, never positive."""
+    return account.startswith(_SOURCE_PREFIX)
+
+
+@dataclass(frozen=True)
+class Entry:
+    account: str
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """One posting: entries that sum to zero, none of them zero."""
+
+    kind: Kind
+    reference: str
+    entries: tuple[Entry, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.entries) < 2:
+            raise UnbalancedTransaction("a ledger transaction needs at least two entries")
+        if any(e.amount_fen == 0 for e in self.entries):
+            raise UnbalancedTransaction("a ledger entry cannot be zero")
+        total = sum(e.amount_fen for e in self.entries)
+        if total != 0:
+            raise UnbalancedTransaction(f"entries sum to {total} fen, not zero")
+
+    @classmethod
+    def transfer(cls, kind: Kind, reference: str, source: str, destination: str,
+                 amount_fen: int) -> Transaction:
+        """Move a positive amount from one account to another."""
+        if amount_fen <= 0:
+            raise UnbalancedTransaction(f"a transfer moves a positive amount, not {amount_fen}")
+        return cls(kind, reference, (Entry(source, -amount_fen), Entry(destination, amount_fen)))
+
+
+@dataclass
+class Books:
+    """The balances of one special account's ledger accounts."""
+
+    balances: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, balances: Mapping[str, int]) -> Books:
+        return cls(dict(balances))
+
+    def balance(self, account: str) -> int:
+        return self.balances.get(account, 0)
+
+    def post(self, transaction: Transaction) -> None:
+        """Apply every entry, or none if any account would break its sign rule."""
+        after = dict(self.balances)
+        for entry in transaction.entries:
+            after[entry.account] = after.get(entry.account, 0) + entry.amount_fen
+        for entry in transaction.entries:
+            _check_sign(entry.account, self.balance(entry.account), after[entry.account])
+        self.balances = after
+
+    def is_balanced(self) -> bool:
+        return sum(self.balances.values()) == 0
+
+    @property
+    def available_fen(self) -> int:
+        return self.balance(AVAILABLE)
+
+    @property
+    def paid_out_fen(self) -> int:
+        return self.balance(PAID_OUT)
+
+    @property
+    def reserved_fen(self) -> int:
+        return sum(_values(self.balances, _RESERVED_PREFIX))
+
+    def reserved_for(self, run_id: str) -> int:
+        return self.balance(reserved_account(run_id))
+
+    def appropriated_fen(self) -> dict[FiscalLevel, int]:
+        """What each fiscal level has paid in (the negated source balances)."""
+        return {level: -self.balance(appropriation_account(level)) for level in FISCAL_LEVELS}
+
+
+def _values(balances: Mapping[str, int], prefix: str) -> Iterable[int]:
+    return (v for k, v in balances.items() if k.startswith(prefix))
+
+
+def _check_sign(account: str, before: int, after: int) -> None:
+    if is_source(account):
+        if after > 0:
+            raise UnbalancedTransaction(f"{account} cannot hold money ({after} fen)")
+    elif after < 0:
+        raise InsufficientFunds(account, before, before - after)

@@ -1,0 +1,1 @@
+"""Fund custody's entrypoints: the operator HTTP API and the event handlers."""

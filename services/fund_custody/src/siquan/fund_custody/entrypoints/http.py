@@ -1,0 +1,61 @@
+"""Fund custody's operator API: treasury officers record appropriations; treasury officers
+and auditors read balances and allocations. Authenticated; role and division enforced."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from siquan.contracts.fund_custody_v1 import FiscalLevel
+from siquan.contracts.types import DivisionCode, ProgramCode
+from siquan.fund_custody.application import queries
+from siquan.fund_custody.application.appropriations import record_appropriation
+from siquan.fund_custody.domain.special_account import AccountKey
+from siquan.shared.auth import Officer, require_role
+from siquan.shared.runtime import ServiceRuntime
+
+router = APIRouter()
+FiscalYear = Annotated[int, Field(ge=2000, le=2100, description="Fiscal year")]
+
+
+class RecordAppropriation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    program_code: ProgramCode
+    fiscal_year: FiscalYear
+    division_code: DivisionCode
+    fiscal_level: FiscalLevel = Field(description="Which budget paid the money in")
+    amount_fen: int = Field(gt=0, description="Amount paid in, in fen (positive)")
+
+
+def _runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+Runtime = Annotated[ServiceRuntime, Depends(_runtime)]
+Treasurer = Annotated[Officer, Depends(require_role("treasury_officer"))]
+Reader = Annotated[Officer, Depends(require_role("treasury_officer", "auditor"))]
+
+
+@router.post("/appropriations", status_code=201)
+async def appropriate(body: RecordAppropriation, rt: Runtime,
+                      officer: Treasurer) -> dict[str, Any]:
+    key = AccountKey(body.program_code, body.fiscal_year, body.division_code)
+    outcome = await record_appropriation(rt.pool, rt.outbox, officer, key=key,
+                                         level=body.fiscal_level, amount_fen=body.amount_fen)
+    return {"appropriation_id": outcome.appropriation_id,
+            "available_fen": outcome.available_fen, "approved_runs": outcome.approved_runs}
+
+
+@router.get("/accounts/{program_code}/{fiscal_year}/{division_code}")
+async def account(program_code: str, fiscal_year: Annotated[int, Path(ge=2000, le=2100)],
+                  division_code: str, rt: Runtime, officer: Reader) -> dict[str, Any]:
+    key = AccountKey(program_code, fiscal_year, division_code)
+    return await queries.account_balances(rt.pool, officer, key)
+
+
+@router.get("/allocations/{run_id}")
+async def allocation(run_id: str, rt: Runtime, officer: Reader) -> dict[str, Any]:
+    return await queries.allocation_status(rt.pool, officer, run_id)

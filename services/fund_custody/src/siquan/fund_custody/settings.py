@@ -1,0 +1,10 @@
+"""Fund custody's settings (env prefix `SIQUAN_`)."""
+
+from siquan.shared.settings import ServiceSettings
+
+
+class FundCustodySettings(ServiceSettings):
+    amqp_url: str = "amqp://fund_custody:siquan-fund_custody-dev@127.0.0.1:5672/siquan"
+    pg_dsn: str = ("postgresql://siquan_fund_custody:siquan-siquan_fund_custody-dev"
+                   "@127.0.0.1:5432/siquan_fund_custody")
+    http_port: int = 8002

@@ -1,0 +1,160 @@
+"""Fund custody as a real process on the session's broker and database, and a driver that
+talks to it the way its peers do: HTTP as an officer, signed events as disbursement or
+eligibility, a tap on its exchange, and a look into its own database."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from siquan.contracts.base import Event
+from siquan.contracts.disbursement_v1 import AllocationRequested
+from siquan.contracts.policy import load_catalogue
+from siquan.fund_custody.domain.special_account import AccountKey
+from siquan.shared.dead_letters import list_dead_letters
+from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.messages import EventTap, publish_as
+from siquan.shared.testing.processes import ServiceProcess, free_port
+from siquan.shared.testing.waiting import eventually
+
+DIVISION = "420117"
+TREASURER = "treasury-420117-01"
+AUDITOR = "auditor-420117-01"
+
+# Each test gets a special account of its own: a (program, fiscal year) never used before.
+_KEYS = [AccountKey(program, year, DIVISION)
+         for program, year in itertools.product(load_catalogue().programs(), range(2000, 2101))]
+random.shuffle(_KEYS)
+_FRESH_KEYS = iter(_KEYS)
+
+
+class FundCustody:
+    def __init__(self, env: Environment, process: ServiceProcess) -> None:
+        self.env, self.process = env, process
+        self.http = httpx.AsyncClient(base_url=process.url, timeout=10.0)
+
+    async def appropriate(self, key: AccountKey, amount_fen: int, *, level: str = "central",
+                          officer: str = TREASURER) -> httpx.Response:
+        return await self.http.post("/appropriations", headers=bearer(officer), json={
+            "program_code": key.program_code, "fiscal_year": key.fiscal_year,
+            "division_code": key.division_code, "fiscal_level": level,
+            "amount_fen": amount_fen})
+
+    async def funded(self, key: AccountKey, amount_fen: int) -> None:
+        response = await self.appropriate(key, amount_fen)
+        assert response.status_code == 201, response.text
+
+    async def account(self, key: AccountKey) -> dict[str, Any]:
+        response = await self.http.get(
+            f"/accounts/{key.program_code}/{key.fiscal_year}/{key.division_code}",
+            headers=bearer(AUDITOR))
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def allocation(self, run_id: str) -> dict[str, Any]:
+        response = await self.http.get(f"/allocations/{run_id}", headers=bearer(AUDITOR))
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def publish(self, event: Event, *, message_id: str | None = None) -> str:
+        """Publish as the event's producer (signed, with its own broker user)."""
+        return await publish_as(self.env, event, message_id=message_id)
+
+    async def request_allocation(self, key: AccountKey, total_fen: int,
+                                 run_id: str | None = None) -> AllocationRequested:
+        """Publish an allocation request as disbursement would."""
+        request = AllocationRequested(
+            run_id=run_id or str(uuid.uuid4()), program_code=key.program_code,
+            fiscal_year=key.fiscal_year, period=f"{key.fiscal_year}-11",
+            division_code=key.division_code, payee_count=max(total_fen // 21_000, 1),
+            total_fen=total_fen)
+        await self.publish(request)
+        return request
+
+    async def get(self, path: str, officer: str = AUDITOR) -> httpx.Response:
+        return await self.http.get(path, headers=bearer(officer))
+
+    @staticmethod
+    async def published(tapped: EventTap, routing_key: str, **match: Any) -> dict[str, Any]:
+        """The body of the first `routing_key` event whose fields include `match`."""
+        async def found() -> dict[str, Any] | None:
+            for seen in tapped.of_type(routing_key):
+                if all(seen.body.get(k) == v for k, v in match.items()):
+                    return seen.body
+            return None
+        body: dict[str, Any] = await eventually(found, what=f"{routing_key} with {match}")
+        return body
+
+    @staticmethod
+    def bodies(tapped: EventTap, routing_key: str, **match: Any) -> list[dict[str, Any]]:
+        return [t.body for t in tapped.of_type(routing_key)
+                if all(t.body.get(k) == v for k, v in match.items())]
+
+    async def dead_letter_reason(self, message_id: str) -> str:
+        """Until the message is in fund custody's dead letters; the reason given."""
+        admin_url = self.env.admin_amqp_url.rstrip("/") + "/" + self.env.name
+
+        async def reason() -> str | None:
+            for letter in await list_dead_letters(admin_url, "fund_custody", limit=1000):
+                if letter["message_id"] == message_id:
+                    return str(letter["reason"])
+            return None
+
+        found: str = await eventually(reason, what=f"{message_id} dead-lettered")
+        return found
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        conn = await asyncpg.connect(self.env.pg_dsn("fund_custody"))
+        try:
+            return await conn.fetchval(query, *args)
+        finally:
+            await conn.close()
+
+    async def wait_processed(self, message_id: str) -> None:
+        """Until the service has taken the message (its inbox row is committed)."""
+        async def taken() -> bool:
+            return bool(await self.fetchval("SELECT true FROM inbox WHERE message_id = $1",
+                                            message_id))
+        await eventually(taken, what=f"message {message_id} processed")
+
+
+def bearer(officer: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer dev-{officer}"}
+
+
+@pytest.fixture(scope="session")
+def fund_custody_process(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory
+                         ) -> Iterator[ServiceProcess]:
+    logs: Path = tmp_path_factory.mktemp("fund_custody_logs")
+    process = ServiceProcess("fund_custody",
+                             siquan_env.service_env("fund_custody", port=free_port()), logs)
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+async def fc(siquan_env: Environment, fund_custody_process: ServiceProcess
+             ) -> AsyncIterator[FundCustody]:
+    driver = FundCustody(siquan_env, fund_custody_process)
+    try:
+        yield driver
+    finally:
+        await driver.http.aclose()
+
+
+@pytest.fixture
+def key() -> AccountKey:
+    return next(_FRESH_KEYS)
