@@ -2,7 +2,10 @@
 # every test against the real RabbitMQ and PostgreSQL. Each installs what it needs.
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := $(HOME)/.local/bin/uv
+endif
 PYTEST_ARGS ?=
 
 .PHONY: help uv install provision demo test test-unit lint contracts contracts-check bench clean
@@ -11,8 +14,8 @@ help:
 	@echo "make demo | test | lint | contracts | bench | provision"
 
 uv:
-	@command -v uv >/dev/null 2>&1 || test -x "$(HOME)/.local/bin/uv" || \
-		python3 -m pip install --user --quiet uv
+	@test -x "$(UV)" || python3 -m pip install --user --quiet uv || \
+		python3 -m pip install --user --quiet --break-system-packages uv
 
 install: uv
 	$(UV) sync --frozen --quiet

@@ -124,7 +124,10 @@ class CountyCycle:
         started = await self.disbursement.call("POST", "/runs", Officers.disburser, json={
             "program_code": plan.program_code, "period": plan.period,
             "division_code": DIVISION})
-        run_id = started["run_id"]
+        return await self.pay_result(started["run_id"])
+
+    async def pay_result(self, run_id: str) -> dict[str, Any]:
+        """The run once disbursement reports it completed."""
 
         async def completed() -> dict[str, Any] | None:
             run: dict[str, Any] = await self.disbursement.call("GET", f"/runs/{run_id}",
