@@ -132,7 +132,7 @@ def bearer(officer: str) -> dict[str, str]:
     return {"Authorization": f"Bearer dev-{officer}"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def fund_custody_process(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory
                          ) -> Iterator[ServiceProcess]:
     logs: Path = tmp_path_factory.mktemp("fund_custody_logs")

@@ -23,14 +23,14 @@ Entries = Callable[..., Awaitable[list[dict[str, Any]]]]
 Command = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def oversight_vars(siquan_env: Environment) -> dict[str, str]:
     # Checkpoints are tested with a second process; this one takes none during the session.
     return {**siquan_env.service_env("oversight", port=free_port()),
             "SIQUAN_CHECKPOINT_SECONDS": "3600"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def oversight(oversight_vars: dict[str, str], tmp_path_factory: pytest.TempPathFactory
               ) -> Iterator[ServiceProcess]:
     process = ServiceProcess("oversight", oversight_vars,
@@ -41,14 +41,14 @@ def oversight(oversight_vars: dict[str, str], tmp_path_factory: pytest.TempPathF
         process.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def auditor(oversight: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=oversight.url, headers=AUDITOR,
                                  timeout=30.0) as client:
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def audit_entries(auditor: httpx.AsyncClient) -> Entries:
     """The audit entries matching some filters (`correlation_id=...`), oldest first."""
     async def entries(**filters: Any) -> list[dict[str, Any]]:
@@ -60,7 +60,7 @@ def audit_entries(auditor: httpx.AsyncClient) -> Entries:
     return entries
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def logged(audit_entries: Entries) -> Callable[[str, int], Awaitable[list[dict[str, Any]]]]:
     """Wait until `count` entries of a correlation id are in the audit log; return them."""
     async def wait(correlation_id: str, count: int) -> list[dict[str, Any]]:
@@ -73,7 +73,7 @@ def logged(audit_entries: Entries) -> Callable[[str, int], Awaitable[list[dict[s
     return wait
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def oversight_command(oversight_vars: dict[str, str]) -> Command:
     """Run `python -m siquan.oversight <args>`: its exit code and its JSON output."""
     async def run(*args: str) -> tuple[int, dict[str, Any]]:

@@ -94,3 +94,30 @@ async def replay_dead_letters(amqp_url: str, service: str,
         for message in keep:
             await message.nack(requeue=True)
     return replayed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m siquan.shared.dead_letters {list,replay} SERVICE [--message-id ID]`, with
+    the service's own broker URL in SIQUAN_AMQP_URL."""
+    import argparse
+    import asyncio
+    import json
+    import os
+
+    parser = argparse.ArgumentParser(description="Inspect and replay a service's dead letters")
+    parser.add_argument("action", choices=["list", "replay"])
+    parser.add_argument("service")
+    parser.add_argument("--message-id", default=None, help="replay only this message")
+    args = parser.parse_args(argv)
+    url = os.environ["SIQUAN_AMQP_URL"]
+    if args.action == "list":
+        letters = asyncio.run(list_dead_letters(url, args.service))
+        print(json.dumps(letters, indent=2, ensure_ascii=False, default=str))
+    else:
+        count = asyncio.run(replay_dead_letters(url, args.service, args.message_id))
+        print(json.dumps({"replayed": count}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

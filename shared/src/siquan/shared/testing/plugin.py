@@ -25,10 +25,11 @@ def servers() -> Iterator[tuple[str, str]]:
            os.environ.get("SIQUAN_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def siquan_env(servers: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
                ) -> Iterator[Environment]:
-    """A vhost, databases, roles and signing keys of its own, removed afterwards."""
+    """A vhost, databases, roles and signing keys for one test module, removed afterwards,
+    so no module sees another's certifications, runs or balances."""
     env = Environment.fresh(Path(tmp_path_factory.mktemp("siquan")))
     env.admin_amqp_url, env.admin_pg_dsn = servers
     env.provision()
