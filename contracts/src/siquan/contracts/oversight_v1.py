@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -46,4 +47,66 @@ class HoldLifted(_Oversight):
     lifted_at: datetime = Field(description="When (UTC)")
 
 
-register(AuditCheckpoint, HoldPlaced, HoldLifted)
+ComplaintCategory = Literal[
+    "not_paid_in_full",          # 未足额领取: did not receive the full amount on time
+    "ineligible_paid_or_listed",  # an ineligible person is paid or listed
+    "officer_misconduct",
+    "notice_objection",          # objection to a public notice entry
+]
+
+
+class ComplaintFiled(_Oversight):
+    """A complaint, report or objection was taken in. An objection to a notice entry names
+    the application; eligibility blocks that approval until the complaint is resolved."""
+
+    routing_key = RoutingKey.COMPLAINT_FILED
+    complaint_id: str = Field(description="Complaint identifier (UUID)")
+    tracking_number: str = Field(description="The number the complainant can look up")
+    category: ComplaintCategory = Field(description="What the complaint is about")
+    application_id: str | None = Field(default=None,
+                                       description="The application objected to, if any")
+    person_key: PersonKey | None = Field(default=None,
+                                         description="The person concerned, if known")
+    division_code: str = Field(pattern=r"^\d{6}(\d{3})?$",
+                               description="County (6 digits) or township (9 digits)")
+    filed_at: datetime = Field(description="When it was filed (UTC)")
+
+
+class ComplaintResolved(_Oversight):
+    """A complaint is closed with an outcome and a reason."""
+
+    routing_key = RoutingKey.COMPLAINT_RESOLVED
+    complaint_id: str = Field(description="Complaint identifier (UUID)")
+    application_id: str | None = Field(default=None,
+                                       description="The application objected to, if any")
+    outcome: Literal["upheld", "dismissed"] = Field(
+        description="upheld: the complaint was right; dismissed: it was not")
+    resolution: str = Field(min_length=1, description="The reason for the outcome")
+    resolved_by: OfficerId
+    resolved_at: datetime = Field(description="When (UTC)")
+
+
+FindingCategory = Literal["wrong_eligibility_decision", "wrong_payment", "breach_of_discipline"]
+
+
+class FindingRaised(_Oversight):
+    """An accountability finding (三追究) with its evidence and the decision it asks for."""
+
+    routing_key = RoutingKey.FINDING_RAISED
+    finding_id: str = Field(description="Finding identifier (UUID)")
+    category: FindingCategory = Field(description="Which of the three accountabilities")
+    rule: str = Field(description="The reconciliation rule that was broken")
+    certification_id: str | None = Field(default=None,
+                                         description="The certification concerned, if any")
+    person_key: PersonKey | None = Field(default=None, description="The person concerned")
+    officer_id: OfficerId | None = Field(default=None,
+                                         description="The officer the decision traces to")
+    evidence: tuple[str, ...] = Field(description="Message ids of the events that show it")
+    decision: Literal["none", "suspend", "revoke"] = Field(
+        description="What eligibility is asked to do with the certification")
+    reason: str = Field(description="What was found")
+    raised_at: datetime = Field(description="When (UTC)")
+
+
+register(AuditCheckpoint, HoldPlaced, HoldLifted, ComplaintFiled, ComplaintResolved,
+         FindingRaised)

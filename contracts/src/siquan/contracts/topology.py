@@ -38,6 +38,13 @@ class RoutingKey:
     APPLICATION_REVIEWED = "application.reviewed.v1"
     CERTIFICATION_GRANTED = "certification.granted.v1"
     CERTIFICATION_REVOKED = "certification.revoked.v1"
+    CERTIFICATION_RENEWED = "certification.renewed.v1"
+    CERTIFICATION_LAPSED = "certification.lapsed.v1"
+    CERTIFICATION_SUSPENDED = "certification.suspended.v1"
+    CERTIFICATION_REINSTATED = "certification.reinstated.v1"
+    COMMUNITY_REVIEW_RECORDED = "application.community_reviewed.v1"
+    NOTICE_PUBLISHED = "notice.published.v1"
+    NOTICE_CLOSED = "notice.closed.v1"
     APPROPRIATION_RECORDED = "appropriation.recorded.v1"
     ALLOCATION_APPROVED = "allocation.approved.v1"
     ALLOCATION_REJECTED = "allocation.rejected.v1"
@@ -51,6 +58,9 @@ class RoutingKey:
     AUDIT_CHECKPOINT = "audit.checkpoint.v1"
     HOLD_PLACED = "hold.placed.v1"
     HOLD_LIFTED = "hold.lifted.v1"
+    COMPLAINT_FILED = "complaint.filed.v1"
+    COMPLAINT_RESOLVED = "complaint.resolved.v1"
+    FINDING_RAISED = "finding.raised.v1"
     DEATH_REPORTED = "death.reported.v1"
 
 
@@ -79,14 +89,21 @@ class Subscription:
         }
 
 
+_CERTIFICATION_CHANGES = (
+    RoutingKey.CERTIFICATION_GRANTED, RoutingKey.CERTIFICATION_REVOKED,
+    RoutingKey.CERTIFICATION_RENEWED, RoutingKey.CERTIFICATION_LAPSED,
+    RoutingKey.CERTIFICATION_SUSPENDED, RoutingKey.CERTIFICATION_REINSTATED,
+)
+
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("fund_custody", "from-disbursement", "disbursement",
                  (RoutingKey.ALLOCATION_REQUESTED, RoutingKey.PAYMENTS_SETTLED,
                   RoutingKey.PAYMENTS_FAILED, RoutingKey.RUN_COMPLETED)),
-    Subscription("fund_custody", "from-eligibility", "eligibility",
-                 (RoutingKey.CERTIFICATION_GRANTED, RoutingKey.CERTIFICATION_REVOKED)),
-    Subscription("disbursement", "from-eligibility", "eligibility",
-                 (RoutingKey.CERTIFICATION_GRANTED, RoutingKey.CERTIFICATION_REVOKED)),
+    Subscription("fund_custody", "from-eligibility", "eligibility", _CERTIFICATION_CHANGES),
+    Subscription("disbursement", "from-eligibility", "eligibility", _CERTIFICATION_CHANGES),
+    Subscription("eligibility", "from-oversight", "oversight",
+                 (RoutingKey.COMPLAINT_FILED, RoutingKey.COMPLAINT_RESOLVED,
+                  RoutingKey.FINDING_RAISED)),
     Subscription("disbursement", "from-fund_custody", "fund_custody",
                  (RoutingKey.ALLOCATION_APPROVED, RoutingKey.ALLOCATION_REJECTED,
                   RoutingKey.SETTLEMENT_COMPLETED)),

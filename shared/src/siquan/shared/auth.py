@@ -18,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from siquan.contracts.types import division_scope
+from siquan.shared.errors import OutOfScope
 
 
 class Officer(BaseModel):
@@ -27,6 +28,12 @@ class Officer(BaseModel):
     roles: tuple[str, ...]
     division: str = Field(description="Division the officer acts for; a prefix scopes below it")
     token_sha256: str
+
+    def check_scope(self, division_code: str) -> None:
+        """Refuse (403) unless this officer acts for `division_code`."""
+        if not self.covers(division_code):
+            raise OutOfScope(f"officer {self.id} acts for {self.division}, "
+                             f"not for division {division_code}")
 
     def covers(self, division_code: str) -> bool:
         """A province officer (420000) covers its prefectures and counties, a prefecture

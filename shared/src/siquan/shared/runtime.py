@@ -12,10 +12,11 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Annotated
 
 import asyncpg
 import uvicorn
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from faststream.middlewares import AckPolicy
 from faststream.rabbit import Channel, RabbitBroker, RabbitQueue
@@ -24,6 +25,7 @@ from faststream.rabbit.schemas.queue import QueueType
 
 from siquan.contracts.topology import subscriptions_of
 from siquan.shared.auth import OfficerRegistry
+from siquan.shared.clock import Clock, clock_for
 from siquan.shared.consumer import EventConsumer, Handler
 from siquan.shared.database import create_pool, migrate
 from siquan.shared.dead_letters import DeadLetterPublisher
@@ -51,6 +53,7 @@ class ServiceRuntime:
         self.outbox = Outbox(service, load_private_key(settings.keys_dir / f"{service}.key"))
         self.verifier = Verifier(load_public_keys(settings.keys_dir))
         self.officers = OfficerRegistry.from_file(settings.officers_file)
+        self.clock: Clock = clock_for(settings.clock_file)
         self._pool: asyncpg.Pool | None = None
         self._handlers: dict[str, dict[str, Handler]] = {}
         self._loops: list[BackgroundLoop] = []
@@ -159,3 +162,12 @@ class ServiceRuntime:
         config = uvicorn.Config(app, host=self.settings.http_host, port=self.settings.http_port,
                                 log_level="info", lifespan="on")
         asyncio.run(uvicorn.Server(config).serve())
+
+
+def _runtime_of(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+Runtime = Annotated[ServiceRuntime, Depends(_runtime_of)]
+"""FastAPI dependency: the service's runtime (pool, outbox, settings)."""

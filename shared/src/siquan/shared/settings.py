@@ -23,6 +23,8 @@ class ServiceSettings(BaseSettings):
                                    description="HMAC key turning resident IDs into person keys")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    clock_file: Path | None = Field(default=None,
+                                    description="Read the time from this file (tests only)")
     trace_file: Path | None = Field(default=None,
                                     description="Append finished spans here as JSON lines")
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)

@@ -10,7 +10,6 @@ import asyncpg
 
 from siquan.contracts.disbursement_v1 import PayeeAccountRegistered
 from siquan.disbursement.adapters import accounts
-from siquan.disbursement.application.scope import check_scope
 from siquan.disbursement.domain.roster import PayeeAccount
 from siquan.shared.auth import Officer
 from siquan.shared.outbox import Outbox
@@ -28,7 +27,7 @@ class Registration:
 async def register_payee_account(pool: asyncpg.Pool, outbox: Outbox, officer: Officer, *,
                                  secret: str, resident_id: str, bank_code: str,
                                  account_number: str, division_code: str) -> Registration:
-    check_scope(officer, division_code)
+    officer.check_scope(division_code)
     key = person_key(secret, resident_id)
     account = PayeeAccount(bank_code, account_number)
     async with pool.acquire() as conn, conn.transaction():

@@ -18,7 +18,6 @@ from siquan.contracts import disbursement_v1 as events
 from siquan.contracts.policy import load_catalogue
 from siquan.disbursement.adapters import runs
 from siquan.disbursement.adapters.db import Connection
-from siquan.disbursement.application.scope import check_scope
 from siquan.disbursement.domain.errors import Refused
 from siquan.disbursement.domain.payment_run import PaymentRun
 from siquan.disbursement.domain.periods import period_bounds
@@ -30,7 +29,7 @@ from siquan.shared.outbox import Outbox
 async def start_run(pool: asyncpg.Pool, outbox: Outbox, officer: Officer, *,
                     program_code: str, period: str, division_code: str) -> tuple[PaymentRun,
                                                                                  Roster]:
-    check_scope(officer, division_code)
+    officer.check_scope(division_code)
     policy = policy_for(load_catalogue(), program_code, period)
     start, end = period_bounds(period)
     async with pool.acquire() as conn, conn.transaction():
@@ -78,7 +77,7 @@ def _reasons(roster: Roster) -> str:
 async def show_run(pool: asyncpg.Pool, officer: Officer, run_id: str) -> dict[str, Any]:
     async with pool.acquire() as conn:
         run = await runs.get(conn, run_id)
-        check_scope(officer, run.division_code)
+        officer.check_scope(run.division_code)
         totals = await runs.totals(conn, run_id)
         skipped = await runs.skipped(conn, run_id)
     return {

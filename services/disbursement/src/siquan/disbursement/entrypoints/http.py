@@ -7,15 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from siquan.contracts.types import DivisionCode, Period, ProgramCode, ResidentId
 from siquan.disbursement.adapters import facts
 from siquan.disbursement.application import accounts, runs
-from siquan.disbursement.application.scope import check_scope
 from siquan.shared.auth import Officer, require_role
-from siquan.shared.runtime import ServiceRuntime
+from siquan.shared.runtime import Runtime
 
 router = APIRouter()
 
@@ -37,12 +36,6 @@ class StartPaymentRun(BaseModel):
     division_code: DivisionCode
 
 
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
-
-
-Runtime = Annotated[ServiceRuntime, Depends(_runtime)]
 Disburser = Annotated[Officer, Depends(require_role("disbursement_officer"))]
 
 
@@ -79,7 +72,7 @@ async def count_certifications(rt: Runtime, officer: Annotated[Officer, Depends(
                                division_code: Annotated[str, Query(pattern=r"^\d{6}$")],
                                ) -> dict[str, Any]:
     """How many certifications of a program this service holds in force today."""
-    check_scope(officer, division_code)
+    officer.check_scope(division_code)
     async with rt.pool.acquire() as conn:
         active = await facts.count_active(conn, program_code, division_code,
                                           datetime.now(UTC).date())

@@ -14,7 +14,7 @@ from siquan.contracts.policy import load_catalogue
 from siquan.contracts.types import mask_name, mask_resident_id
 from siquan.eligibility.adapters import repository
 from siquan.eligibility.domain.application import Application
-from siquan.eligibility.domain.errors import InvalidRequest, OutOfScope
+from siquan.eligibility.domain.errors import InvalidRequest
 from siquan.shared.auth import Officer
 from siquan.shared.outbox import Outbox
 from siquan.shared.person import person_key
@@ -24,16 +24,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def check_scope(officer: Officer, division_code: str) -> None:
-    if not officer.covers(division_code):
-        raise OutOfScope(f"officer {officer.id} acts for {officer.division}, "
-                         f"not for division {division_code}")
-
-
 async def submit_application(pool: asyncpg.Pool, outbox: Outbox, officer: Officer, *,
                              secret: str, resident_id: str, name: str, program_code: str,
                              category: str, division_code: str, eligible_from: date) -> str:
-    check_scope(officer, division_code)
+    officer.check_scope(division_code)
     try:
         load_catalogue().in_force(program_code, eligible_from).benefit(category)
     except KeyError as exc:
@@ -58,7 +52,7 @@ async def review_application(pool: asyncpg.Pool, outbox: Outbox, officer: Office
                              reason: str) -> Application:
     async with pool.acquire() as conn, conn.transaction():
         application = await repository.get_application(conn, application_id, for_update=True)
-        check_scope(officer, application.division_code)
+        officer.check_scope(application.division_code)
         application.review(officer.id, outcome, reason, _now())
         await repository.save_application(conn, application)
         await outbox.add(conn, events.ApplicationReviewed(
@@ -73,7 +67,7 @@ async def approve_application(pool: asyncpg.Pool, outbox: Outbox, officer: Offic
                               application_id: str) -> str:
     async with pool.acquire() as conn, conn.transaction():
         application = await repository.get_application(conn, application_id, for_update=True)
-        check_scope(officer, application.division_code)
+        officer.check_scope(application.division_code)
         approved_at = _now()
         application.approve(officer.id, approved_at)
         policy = load_catalogue().in_force(application.program_code, approved_at.date())

@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from siquan.contracts.types import DivisionCode, ProgramCode, ResidentId, division_scope
 from siquan.eligibility.adapters import repository
 from siquan.eligibility.application import use_cases
 from siquan.shared.auth import Officer, require_role
-from siquan.shared.runtime import ServiceRuntime
+from siquan.shared.runtime import Runtime
 
 router = APIRouter()
 
@@ -32,12 +32,6 @@ class ReviewApplication(BaseModel):
     reason: str = Field(default="", max_length=500)
 
 
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
-
-
-Runtime = Annotated[ServiceRuntime, Depends(_runtime)]
 
 
 @router.post("/applications", status_code=201)
@@ -77,7 +71,7 @@ async def show(application_id: str, rt: Runtime,
                ) -> dict[str, object]:
     async with rt.pool.acquire() as conn:
         application = await repository.get_application(conn, application_id)
-    use_cases.check_scope(officer, application.division_code)
+    officer.check_scope(application.division_code)
     return {"id": application.id, "status": application.status,
             "program_code": application.program_code, "masked_name": application.masked_name,
             "division_code": application.division_code, "reviewed_by": application.reviewed_by,

@@ -15,7 +15,7 @@ from siquan.fund_custody.application.funding import approve_waiting, known_progr
 from siquan.fund_custody.domain.ledger import FiscalLevel
 from siquan.fund_custody.domain.special_account import AccountKey
 from siquan.shared.auth import Officer
-from siquan.shared.errors import InvalidRequest, OutOfScope
+from siquan.shared.errors import InvalidRequest
 from siquan.shared.outbox import Outbox
 
 
@@ -26,12 +26,6 @@ class AppropriationOutcome:
     approved_runs: list[str]
 
 
-def check_scope(officer: Officer, division_code: str) -> None:
-    if not officer.covers(division_code):
-        raise OutOfScope(f"officer {officer.id} acts for {officer.division}, "
-                         f"not for division {division_code}")
-
-
 def check_program(program_code: str) -> None:
     if not known_program(program_code):
         raise InvalidRequest(f"program_code {program_code!r} is not in the policy catalogue")
@@ -40,7 +34,7 @@ def check_program(program_code: str) -> None:
 async def record_appropriation(pool: asyncpg.Pool, outbox: Outbox, officer: Officer, *,
                                key: AccountKey, level: FiscalLevel,
                                amount_fen: int) -> AppropriationOutcome:
-    check_scope(officer, key.division_code)
+    officer.check_scope(key.division_code)
     check_program(key.program_code)
     appropriation_id, recorded_at = str(uuid.uuid4()), now()
     async with pool.acquire() as conn, conn.transaction():

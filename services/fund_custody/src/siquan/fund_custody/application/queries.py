@@ -8,7 +8,6 @@ from typing import Any
 import asyncpg
 
 from siquan.fund_custody.adapters import allocations, certifications, ledger
-from siquan.fund_custody.application.appropriations import check_scope
 from siquan.fund_custody.domain.special_account import AccountKey
 from siquan.shared.auth import Officer
 from siquan.shared.errors import NotFound
@@ -16,7 +15,7 @@ from siquan.shared.errors import NotFound
 
 async def account_balances(pool: asyncpg.Pool, officer: Officer,
                            key: AccountKey) -> dict[str, Any]:
-    check_scope(officer, key.division_code)
+    officer.check_scope(key.division_code)
     async with pool.acquire() as conn:
         account = await ledger.find(conn, key)
         if account is None:
@@ -40,7 +39,7 @@ async def allocation_status(pool: asyncpg.Pool, officer: Officer, run_id: str
         allocation = await allocations.get(conn, run_id)
         if allocation is None:
             raise NotFound(f"no allocation for run {run_id}")
-        check_scope(officer, allocation.key.division_code)
+        officer.check_scope(allocation.key.division_code)
         totals = await allocations.chunk_totals(conn, run_id)
     return {"allocation_id": allocation.id, "run_id": run_id, "status": allocation.status,
             "program_code": allocation.key.program_code,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from siquan.contracts.fund_custody_v1 import FiscalLevel
@@ -14,7 +14,7 @@ from siquan.fund_custody.application import queries
 from siquan.fund_custody.application.appropriations import record_appropriation
 from siquan.fund_custody.domain.special_account import AccountKey
 from siquan.shared.auth import Officer, require_role
-from siquan.shared.runtime import ServiceRuntime
+from siquan.shared.runtime import Runtime
 
 router = APIRouter()
 FiscalYear = Annotated[int, Field(ge=2000, le=2100, description="Fiscal year")]
@@ -29,12 +29,6 @@ class RecordAppropriation(BaseModel):
     amount_fen: int = Field(gt=0, description="Amount paid in, in fen (positive)")
 
 
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
-
-
-Runtime = Annotated[ServiceRuntime, Depends(_runtime)]
 Treasurer = Annotated[Officer, Depends(require_role("treasury_officer"))]
 Reader = Annotated[Officer, Depends(require_role("treasury_officer", "auditor"))]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from siquan.contracts.types import DivisionCode, Period, ProgramCode
 from siquan.oversight.adapters.audit_log import EntryFilter
@@ -15,17 +15,11 @@ from siquan.oversight.domain.chain import AuditEntry, canonical_time
 from siquan.oversight.domain.reconciliation import covers, division_prefix
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.errors import OutOfScope
-from siquan.shared.runtime import ServiceRuntime
+from siquan.shared.runtime import Runtime
 
 router = APIRouter()
 
 
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
-
-
-Runtime = Annotated[ServiceRuntime, Depends(_runtime)]
 Auditor = Annotated[Officer, Depends(require_role("auditor"))]
 
 
