@@ -76,4 +76,42 @@ class CertificationRevoked(_Eligibility):
     revoked_by: OfficerId
 
 
-register(ApplicationSubmitted, ApplicationReviewed, CertificationGranted, CertificationRevoked)
+class _CertificationChange(_Eligibility):
+    certification_id: str = Field(description="Certification identifier (UUID)")
+    program_code: ProgramCode
+    person_key: PersonKey
+    division_code: DivisionCode
+    effective_from: date = Field(description="First day the change applies")
+    reason: str = Field(description="Why")
+    decided_by: OfficerId = Field(description="Officer (or 'system') who decided it")
+
+
+class CertificationRenewed(_CertificationChange):
+    """The yearly re-confirmation renewed a certification until a later date."""
+
+    routing_key = RoutingKey.CERTIFICATION_RENEWED
+    valid_until: date = Field(description="Last day the renewed certification is valid")
+
+
+class CertificationLapsed(_CertificationChange):
+    """A certification was not re-confirmed by the deadline; nothing is owed from
+    `effective_from` until it is certified again."""
+
+    routing_key = RoutingKey.CERTIFICATION_LAPSED
+
+
+class CertificationSuspended(_CertificationChange):
+    """Payments stop from `effective_from` while a finding is examined."""
+
+    routing_key = RoutingKey.CERTIFICATION_SUSPENDED
+
+
+class CertificationReinstated(_CertificationChange):
+    """A suspension ended; the benefit is owed again from `effective_from`."""
+
+    routing_key = RoutingKey.CERTIFICATION_REINSTATED
+
+
+register(ApplicationSubmitted, ApplicationReviewed, CertificationGranted, CertificationRevoked,
+         CertificationRenewed, CertificationLapsed, CertificationSuspended,
+         CertificationReinstated)

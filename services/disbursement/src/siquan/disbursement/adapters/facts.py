@@ -32,6 +32,36 @@ async def add_revocation(conn: Connection, event: CertificationRevoked) -> None:
         event.certification_id, event.effective_from, event.reason, event.revoked_by)
 
 
+async def end_certification(conn: Connection, certification_id: str, effective_from: date,
+                            reason: str, decided_by: str) -> None:
+    """End a certification from a date (the earliest end wins), as a revocation does."""
+    await conn.execute(
+        "INSERT INTO certification_revocations (certification_id, effective_from, reason,"
+        " revoked_by) VALUES ($1, $2, $3, $4) ON CONFLICT (certification_id) DO UPDATE"
+        " SET effective_from = LEAST(certification_revocations.effective_from,"
+        " EXCLUDED.effective_from)",
+        certification_id, effective_from, reason, decided_by)
+
+
+async def place_suspension(conn: Connection, certification_id: str, person_key: str,
+                           program_code: str, reason: str) -> None:
+    await conn.execute(
+        "INSERT INTO holds (hold_id, person_key, program_code, reason) VALUES ($1, $2, $3, $4)"
+        # eligibility's events arrive in order on one queue: a later suspension re-opens
+        " ON CONFLICT (hold_id) DO UPDATE SET lifted_at = NULL, reason = EXCLUDED.reason",
+        f"suspension:{certification_id}", person_key, program_code,
+        f"certification suspended: {reason}")
+
+
+async def lift_suspension(conn: Connection, certification_id: str, person_key: str,
+                          reason: str) -> None:
+    await conn.execute(
+        "INSERT INTO holds (hold_id, person_key, program_code, reason, lifted_at)"
+        " VALUES ($1, $2, NULL, $3, now()) ON CONFLICT (hold_id) DO UPDATE"
+        " SET lifted_at = now()",
+        f"suspension:{certification_id}", person_key, reason)
+
+
 async def add_death(conn: Connection, *, person_key: str, report_id: str,
                     date_of_death: date, benefits_end: date) -> None:
     await conn.execute(

@@ -7,7 +7,14 @@ from __future__ import annotations
 from typing import TypeVar
 
 from siquan.contracts.base import Event
-from siquan.contracts.eligibility_v1 import CertificationGranted, CertificationRevoked
+from siquan.contracts.eligibility_v1 import (
+    CertificationGranted,
+    CertificationLapsed,
+    CertificationReinstated,
+    CertificationRenewed,
+    CertificationRevoked,
+    CertificationSuspended,
+)
 from siquan.contracts.oversight_v1 import HoldLifted, HoldPlaced
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.disbursement.adapters import facts
@@ -29,6 +36,33 @@ async def on_certification_granted(r: Received) -> None:
 
 async def on_certification_revoked(r: Received) -> None:
     await facts.add_revocation(r.conn, event_of(r, CertificationRevoked))
+
+
+async def on_certification_lapsed(r: Received) -> None:
+    """Not re-confirmed by the deadline: it ends like a revocation, from its date."""
+    event = event_of(r, CertificationLapsed)
+    await facts.end_certification(r.conn, event.certification_id, event.effective_from,
+                                  f"lapsed: {event.reason}", event.decided_by)
+
+
+async def on_certification_suspended(r: Received) -> None:
+    """Nothing is paid on a suspended certification until it is reinstated; it works as a
+    hold on that person and program, checked at run start and again before the bank."""
+    event = event_of(r, CertificationSuspended)
+    await facts.place_suspension(r.conn, event.certification_id, event.person_key,
+                                 event.program_code, event.reason)
+
+
+async def on_certification_reinstated(r: Received) -> None:
+    event = event_of(r, CertificationReinstated)
+    await facts.lift_suspension(r.conn, event.certification_id, event.person_key,
+                                event.reason)
+
+
+async def on_certification_renewed(r: Received) -> None:
+    """A renewal changes nothing here: a certification is owed until it ends (revoked,
+    lapsed, death); the renewal is what keeps the lapse from coming."""
+    event_of(r, CertificationRenewed)
 
 
 async def on_death_reported(r: Received) -> None:

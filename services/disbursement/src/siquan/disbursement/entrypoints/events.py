@@ -11,6 +11,10 @@ def register_handlers(runtime: ServiceRuntime) -> None:
     handlers = {
         RoutingKey.CERTIFICATION_GRANTED: facts.on_certification_granted,
         RoutingKey.CERTIFICATION_REVOKED: facts.on_certification_revoked,
+        RoutingKey.CERTIFICATION_LAPSED: facts.on_certification_lapsed,
+        RoutingKey.CERTIFICATION_SUSPENDED: facts.on_certification_suspended,
+        RoutingKey.CERTIFICATION_REINSTATED: facts.on_certification_reinstated,
+        RoutingKey.CERTIFICATION_RENEWED: facts.on_certification_renewed,
         RoutingKey.DEATH_REPORTED: facts.on_death_reported,
         RoutingKey.HOLD_PLACED: facts.on_hold_placed,
         RoutingKey.HOLD_LIFTED: facts.on_hold_lifted,

@@ -16,6 +16,10 @@ HANDLERS: dict[str, Handler] = {
     RoutingKey.RUN_COMPLETED: settlement.on_run_completed,
     RoutingKey.CERTIFICATION_GRANTED: certifications.on_certification_granted,
     RoutingKey.CERTIFICATION_REVOKED: certifications.on_certification_revoked,
+    RoutingKey.CERTIFICATION_LAPSED: certifications.on_certification_lapsed,
+    RoutingKey.CERTIFICATION_RENEWED: certifications.on_head_count_unchanged,
+    RoutingKey.CERTIFICATION_SUSPENDED: certifications.on_head_count_unchanged,
+    RoutingKey.CERTIFICATION_REINSTATED: certifications.on_head_count_unchanged,
 }
 
 
