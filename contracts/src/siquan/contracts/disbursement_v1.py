@@ -5,7 +5,7 @@ Bank-facing results move in chunks: one message carries up to a few thousand pay
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -112,6 +112,30 @@ class PaymentsFailed(_Disbursement):
     payments: tuple[FailedPayment, ...] = Field(description="The failed payments")
 
 
+class ReturnedPayment(BaseModel):
+    """One payment the bank settled and later returned (closed account, death, …)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    payment_id: str = Field(description="Payment identifier")
+    person_key: PersonKey
+    amount_fen: Fen
+    reason: str = Field(description="The bank's reason for the return")
+    returned_on: date = Field(description="Day the bank returned the money")
+
+
+class PaymentsReturned(_Disbursement):
+    """A chunk of settled payments the bank returned days later; the money goes back to
+    the special account and the payment may be retried in the same period."""
+
+    routing_key = RoutingKey.PAYMENTS_RETURNED
+    run_id: str = Field(description="Payment run identifier (UUID)")
+    program_code: ProgramCode
+    period: Period
+    division_code: DivisionCode
+    chunk: int = Field(ge=0, description="Return batch number within the run")
+    payments: tuple[ReturnedPayment, ...] = Field(description="The returned payments")
+
+
 class PaymentRunCompleted(_Disbursement):
     """Every instruction of the run has a final result; fund custody settles it."""
 
@@ -134,4 +158,4 @@ class PaymentRunCompleted(_Disbursement):
 
 
 register(PayeeAccountRegistered, PaymentRunStarted, AllocationRequested, PaymentsSettled,
-         PaymentsFailed, PaymentRunCompleted)
+         PaymentsFailed, PaymentsReturned, PaymentRunCompleted)

@@ -49,11 +49,14 @@ class RoutingKey:
     ALLOCATION_APPROVED = "allocation.approved.v1"
     ALLOCATION_REJECTED = "allocation.rejected.v1"
     SETTLEMENT_COMPLETED = "settlement.completed.v1"
+    FORECAST_PUBLISHED = "forecast.published.v1"
+    STATEMENT_PUBLISHED = "statement.published.v1"
     PAYEE_ACCOUNT_REGISTERED = "payee_account.registered.v1"
     RUN_STARTED = "run.started.v1"
     ALLOCATION_REQUESTED = "allocation.requested.v1"
     PAYMENTS_SETTLED = "payments.settled.v1"
     PAYMENTS_FAILED = "payments.failed.v1"
+    PAYMENTS_RETURNED = "payments.returned.v1"
     RUN_COMPLETED = "run.completed.v1"
     AUDIT_CHECKPOINT = "audit.checkpoint.v1"
     HOLD_PLACED = "hold.placed.v1"
@@ -98,7 +101,8 @@ _CERTIFICATION_CHANGES = (
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("fund_custody", "from-disbursement", "disbursement",
                  (RoutingKey.ALLOCATION_REQUESTED, RoutingKey.PAYMENTS_SETTLED,
-                  RoutingKey.PAYMENTS_FAILED, RoutingKey.RUN_COMPLETED)),
+                  RoutingKey.PAYMENTS_FAILED, RoutingKey.PAYMENTS_RETURNED,
+                  RoutingKey.RUN_COMPLETED)),
     Subscription("fund_custody", "from-eligibility", "eligibility", _CERTIFICATION_CHANGES),
     Subscription("disbursement", "from-eligibility", "eligibility", _CERTIFICATION_CHANGES),
     Subscription("eligibility", "from-oversight", "oversight",
