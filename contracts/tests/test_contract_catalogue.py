@@ -1,13 +1,9 @@
-"""The message catalogue and the policy catalogue."""
+"""The message catalogue (the policy catalogue is tested in test_policy_*.py)."""
 
-from datetime import date
-
-import pytest
 from pydantic import BaseModel
 
 from siquan.contracts.base import all_models
 from siquan.contracts.generate import drift
-from siquan.contracts.policy import load_catalogue, period_start
 from siquan.contracts.topology import exchange_of
 
 
@@ -42,33 +38,3 @@ def test_routing_keys_carry_their_major_version() -> None:
 def test_committed_schemas_and_asyncapi_match_the_code() -> None:
     assert drift() == [], "run `make contracts` and commit the result"
 
-
-def test_reward_and_assistance_pays_1200_yuan_a_year_from_age_60() -> None:
-    policy = load_catalogue().in_force("reward_assistance_rural", date(2026, 1, 1))
-    assert policy.benefit("standard").amount_fen == 120_000
-    assert policy.frequency == "yearly"
-    assert policy.eligibility.min_age == 60
-    assert "1200" in policy.citation.clause
-
-
-def test_special_assistance_amount_follows_the_version_in_force() -> None:
-    catalogue = load_catalogue()
-    before = catalogue.in_force("special_assistance", period_start("2011-12"))
-    after = catalogue.in_force("special_assistance", period_start("2012-01"))
-    assert (before.benefit("death").amount_fen, before.benefit("disability").amount_fen) == (
-        10_000, 8_000)
-    assert (after.benefit("death").amount_fen, after.benefit("disability").amount_fen) == (
-        21_000, 15_000)
-
-
-def test_every_policy_has_shares_notice_days_and_a_citation() -> None:
-    for version in load_catalogue().versions:
-        shares = version.fiscal_shares
-        assert shares.central + shares.provincial + shares.municipal + shares.county == 10_000
-        assert version.notice_days > 0
-        assert version.citation.document and version.citation.clause
-
-
-def test_an_unknown_category_is_refused() -> None:
-    with pytest.raises(KeyError):
-        load_catalogue().in_force("special_assistance", date(2026, 1, 1)).benefit("other")
