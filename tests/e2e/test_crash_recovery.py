@@ -54,10 +54,10 @@ async def test_a_run_killed_midway_pays_everyone_exactly_once_after_restart(
     residents = ResidentFactory("420117", birth_year=1961)
     people = [Beneficiary(residents.next(), "周玉梅", PLAN.program_code, "death")
               for _ in range(PAYEES)]
-    cycle = CountyCycle({s: cluster.url(s) for s in cluster.processes})
+    cycle = CountyCycle.of(cluster)
     try:
+        await cycle.certify_all(people)
         for index, person in enumerate(people):
-            await cycle.certify(person)
             await cycle.register_account(person, account_number(100 + index))
         owed = expected_total(people, PLAN)
         await cycle.appropriate(PLAN, owed)

@@ -27,7 +27,7 @@ PEOPLE = default_beneficiaries()
 @pytest.fixture(scope="module")
 async def cycle(cluster: Cluster) -> tuple[CycleResult, str]:
     tracer = TracerProvider().get_tracer("e2e")
-    driver = CountyCycle({s: cluster.url(s) for s in cluster.processes})
+    driver = CountyCycle.of(cluster)
     try:
         with tracer.start_as_current_span("county cycle") as root:
             result = await driver.run(PEOPLE, PLANS)
@@ -71,7 +71,7 @@ async def test_the_audit_chain_verifies(cycle: tuple[CycleResult, str]) -> None:
 
 async def test_the_special_account_keeps_nothing_reserved_after_settlement(
         cycle: tuple[CycleResult, str], cluster: Cluster) -> None:
-    driver = CountyCycle({s: cluster.url(s) for s in cluster.processes})
+    driver = CountyCycle.of(cluster)
     try:
         account = await driver.fund_custody.call(
             "GET", "/accounts/special_assistance/2026/420117", Officers.treasury)
@@ -114,7 +114,7 @@ async def test_one_trace_spans_the_approval_the_allocation_the_payment_and_the_a
 async def test_the_audit_entries_of_the_cycle_carry_its_trace_id(
         cycle: tuple[CycleResult, str], cluster: Cluster) -> None:
     _, trace_id = cycle
-    driver = CountyCycle({s: cluster.url(s) for s in cluster.processes})
+    driver = CountyCycle.of(cluster)
     try:
         entries = await driver.oversight.call("GET", f"/audit/entries?trace_id={trace_id}"
                                               "&limit=1000", Officers.auditor)

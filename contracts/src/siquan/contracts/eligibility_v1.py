@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from siquan.contracts.base import Event, register
 from siquan.contracts.topology import RoutingKey
-from siquan.contracts.types import DivisionCode, OfficerId, PersonKey, ProgramCode
+from siquan.contracts.types import DivisionCode, OfficerId, PersonKey, ProgramCode, TownshipCode
 
 
 class _Eligibility(Event):
     producer = "eligibility"
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _township() -> Any:
+    return Field(default=None, description="Township (9 digits) the application belongs to, "
+                                           "when it was entered for one")
+
+
+ReviewStage = Literal["township", "county", "notice_objection", "death_reported"]
 
 
 class ApplicationSubmitted(_Eligibility):
@@ -28,6 +40,9 @@ class ApplicationSubmitted(_Eligibility):
     division_code: DivisionCode
     submitted_by: OfficerId
     submitted_at: datetime = Field(description="When the application was entered (UTC)")
+    township_code: TownshipCode | None = _township()
+    import_id: str | None = Field(default=None,
+                                  description="The survey import it came from, if any")
 
 
 class ApplicationReviewed(_Eligibility):
@@ -42,6 +57,11 @@ class ApplicationReviewed(_Eligibility):
     reason: str = Field(default="", description="Why, required when rejected")
     reviewed_by: OfficerId
     reviewed_at: datetime = Field(description="When the review was recorded (UTC)")
+    township_code: TownshipCode | None = _township()
+    stage: ReviewStage = Field(
+        default="township",
+        description="Which decision this is: township review (调查审核), county re-check "
+                    "(复核), an upheld notice objection, or the applicant's death")
 
 
 class CertificationGranted(_Eligibility):
@@ -61,6 +81,11 @@ class CertificationGranted(_Eligibility):
     reviewed_by: OfficerId = Field(description="Officer who did the township review")
     approved_by: OfficerId = Field(description="Officer who approved; never the reviewer")
     approved_at: datetime = Field(description="When the approval was recorded (UTC)")
+    township_code: TownshipCode | None = _township()
+    valid_until: date | None = Field(
+        default=None, description="Last day of the confirmation year; renewed yearly")
+    notice_id: str | None = Field(default=None,
+                                  description="The public notice the entry was posted on")
 
 
 class CertificationRevoked(_Eligibility):
@@ -112,6 +137,80 @@ class CertificationReinstated(_CertificationChange):
     routing_key = RoutingKey.CERTIFICATION_REINSTATED
 
 
+class CommunityReviewEntry(_Entry):
+    """One application's outcome at a community review meeting."""
+
+    application_id: str = Field(description="Application identifier (UUID)")
+    person_key: PersonKey
+    outcome: Literal["passed", "failed"] = Field(description="The meeting's verdict")
+    reason: str = Field(default="", description="Why, required when failed")
+
+
+class CommunityReviewRecorded(_Eligibility):
+    """A village or township meeting reviewed applications (群众评议). A meeting with many
+    entries is published in parts of at most a few hundred entries, numbered `part` of
+    `parts`; each part carries the meeting's facts."""
+
+    routing_key = RoutingKey.COMMUNITY_REVIEW_RECORDED
+    review_id: str = Field(description="Community review (meeting) identifier (UUID)")
+    division_code: DivisionCode
+    township_code: TownshipCode | None = _township()
+    held_on: date = Field(description="Day the meeting was held")
+    present: int = Field(ge=1, description="Number of people present")
+    recorded_by: OfficerId = Field(description="Officer who recorded the meeting")
+    recorded_at: datetime = Field(description="When it was recorded (UTC)")
+    part: int = Field(ge=1, description="This message's part number, from 1")
+    parts: int = Field(ge=1, description="How many parts the meeting's entries fill")
+    entries: tuple[CommunityReviewEntry, ...] = Field(
+        description="The outcomes recorded in this part")
+
+
+class NoticeEntry(_Entry):
+    """One line of a public notice: masked, as it is posted (张榜公示)."""
+
+    application_id: str = Field(description="Application identifier (UUID)")
+    category: str = Field(description="Benefit category within the program")
+    masked_name: str = Field(description="Applicant's name with the given name masked")
+    masked_resident_id: str = Field(description="Resident ID as 1101**********1234")
+    township_code: TownshipCode | None = _township()
+
+
+class NoticePublished(_Eligibility):
+    """A public notice of township-reviewed applications is posted; anyone may object
+    (through oversight) until `closes_on`. Its entries come in parts of at most a few
+    hundred, numbered `part` of `parts`; each part carries the notice's facts."""
+
+    routing_key = RoutingKey.NOTICE_PUBLISHED
+    notice_id: str = Field(description="Notice identifier (UUID)")
+    program_code: ProgramCode
+    policy_version: str = Field(description="Policy version whose notice period applies")
+    division_code: DivisionCode
+    township_code: TownshipCode | None = _township()
+    published_on: date = Field(description="First day the notice is posted")
+    closes_on: date = Field(description="Day the notice closes (published_on + notice_days)")
+    notice_days: int = Field(ge=0, description="Days the notice stays posted (policy)")
+    published_by: OfficerId = Field(description="Officer who published the notice")
+    total_entries: int = Field(ge=0, description="Entries on the whole notice")
+    part: int = Field(ge=1, description="This message's part number, from 1")
+    parts: int = Field(ge=1, description="How many parts the notice's entries fill")
+    entries: tuple[NoticeEntry, ...] = Field(description="The entries posted in this part")
+
+
+class NoticeClosed(_Eligibility):
+    """A public notice's period ended. Entries with an objection still open stay blocked
+    until oversight resolves it; the others may go to county re-check and approval."""
+
+    routing_key = RoutingKey.NOTICE_CLOSED
+    notice_id: str = Field(description="Notice identifier (UUID)")
+    program_code: ProgramCode
+    division_code: DivisionCode
+    township_code: TownshipCode | None = _township()
+    closed_on: date = Field(description="Day the notice closed")
+    total_entries: int = Field(ge=0, description="Entries on the notice")
+    blocked_application_ids: tuple[str, ...] = Field(
+        description="Entries with an objection still open when the notice closed")
+
+
 register(ApplicationSubmitted, ApplicationReviewed, CertificationGranted, CertificationRevoked,
          CertificationRenewed, CertificationLapsed, CertificationSuspended,
-         CertificationReinstated)
+         CertificationReinstated, CommunityReviewRecorded, NoticePublished, NoticeClosed)

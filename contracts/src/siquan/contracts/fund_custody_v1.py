@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from siquan.contracts.base import Event, register
 from siquan.contracts.topology import RoutingKey
@@ -75,6 +75,77 @@ class SettlementCompleted(_FundCustody):
     paid_fen: Fen = Field(description="What the bank settled and left the account")
     released_fen: Fen = Field(description="What went back to the available balance")
     available_fen: Fen = Field(description="Available balance after settlement")
+    returned_fen: Fen = Field(
+        default=0, description="Part of paid_fen the bank sent back before the run settled; "
+                               "it is available again (paid_fen stays what the bank settled)")
 
 
-register(AppropriationRecorded, AllocationApproved, AllocationRejected, SettlementCompleted)
+class LevelAmounts(BaseModel):
+    """An amount per fiscal level (central, provincial, municipal, county)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    central: Fen = Field(description="Central budget's part")
+    provincial: Fen = Field(description="Provincial budget's part")
+    municipal: Fen = Field(description="Municipal (prefecture) budget's part")
+    county: Fen = Field(description="County budget's part, with any rounding remainder")
+
+
+class ForecastLine(BaseModel):
+    """One benefit category of a forecast: how many are certified and what each is owed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    category: str = Field(description="Benefit category within the program")
+    head_count: int = Field(ge=0, description="Active certifications in the category")
+    per_person_fen: Fen = Field(description="Owed to one person over the year's periods")
+    total_fen: Fen = Field(description="head_count x per_person_fen")
+
+
+class ForecastPublished(_FundCustody):
+    """A fund forecast (资金预报) for a special account's fiscal year: certified head count x
+    the policy standard x the year's payment periods, split by the fiscal shares. A new
+    version is published whenever the roster changes a figure."""
+
+    routing_key = RoutingKey.FORECAST_PUBLISHED
+    program_code: ProgramCode
+    fiscal_year: int = Field(ge=2000, le=2100, description="Fiscal year forecast")
+    division_code: DivisionCode
+    version: int = Field(ge=1, description="Forecast version for this special account")
+    frequency: Literal["monthly", "yearly", "semester", "one_off"] = Field(
+        description="The program's payment frequency")
+    periods: tuple[Period, ...] = Field(description="The year's payment periods")
+    head_count: int = Field(ge=0, description="Active certifications counted")
+    lines: tuple[ForecastLine, ...] = Field(description="Per benefit category")
+    total_fen: Fen = Field(description="What the year needs")
+    by_level: LevelAmounts = Field(description="The total split by the policy's fiscal "
+                                               "shares; the levels add up to the total")
+    cause: Literal["requested", "roster_changed"] = Field(
+        description="Requested by a treasury officer, or recomputed after the roster changed")
+    computed_at: datetime = Field(description="When it was computed (UTC)")
+
+
+class YearEndStatementPublished(_FundCustody):
+    """The year-end settlement (专项结算) of a special account. It balances to the fen:
+    closing = opening + appropriations - payments + returns; the closing balance is carried
+    forward as the next fiscal year's opening balance, and the account takes no more
+    postings."""
+
+    routing_key = RoutingKey.STATEMENT_PUBLISHED
+    statement_id: str = Field(description="Statement identifier (UUID)")
+    program_code: ProgramCode
+    fiscal_year: int = Field(ge=2000, le=2100, description="Fiscal year settled")
+    division_code: DivisionCode
+    opening_fen: Fen = Field(description="Previous year's closing balance brought forward")
+    appropriated: LevelAmounts = Field(description="Appropriations by fiscal level")
+    appropriated_total_fen: Fen = Field(description="Appropriations, all levels")
+    paid_fen: Fen = Field(description="What the bank settled to beneficiaries (gross)")
+    returned_fen: Fen = Field(description="What the bank sent back after settling it")
+    closing_fen: Fen = Field(description="Closing balance, carried forward")
+    runs_settled: int = Field(ge=0, description="Payment runs settled in the year")
+    reserved_fen: Fen = Field(description="What those runs reserved (= paid + released)")
+    released_fen: Fen = Field(description="What they did not spend and released")
+    produced_by: OfficerId
+    produced_at: datetime = Field(description="When it was produced (UTC)")
+
+
+register(AppropriationRecorded, AllocationApproved, AllocationRejected, SettlementCompleted,
+         ForecastPublished, YearEndStatementPublished)

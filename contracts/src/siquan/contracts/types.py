@@ -95,3 +95,23 @@ ProgramCode = Annotated[
     str, Field(pattern=r"^[a-z][a-z0-9_]{2,63}$", description="Policy catalogue program code",
                examples=["reward_assistance_rural"])
 ]
+
+
+def validate_township(value: str) -> str:
+    """A 9-digit township (乡镇/街道) code: its county's 6-digit code and 3 more digits."""
+    if not re.fullmatch(r"\d{9}", value) or value[:2] == "00":
+        raise ValueError("township code must be 9 digits: the county's 6 and 3 more")
+    return value
+
+
+def county_of(code: str) -> str:
+    """The 6-digit county code of a county (itself) or township (its first 6 digits)."""
+    return code[:6]
+
+
+TownshipCode = Annotated[
+    str,
+    AfterValidator(validate_township),
+    Field(description="9-digit township (乡镇/街道) code: the county's 6 digits and 3 more",
+          examples=["420117001"]),
+]

@@ -8,6 +8,7 @@ import itertools
 import random
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,19 @@ import httpx
 import pytest
 
 from siquan.contracts.base import Event
-from siquan.contracts.disbursement_v1 import AllocationRequested
+from siquan.contracts.disbursement_v1 import (
+    AllocationRequested,
+    PaymentRunCompleted,
+    PaymentsReturned,
+    PaymentsSettled,
+    ReturnedPayment,
+    SettledPayment,
+)
 from siquan.contracts.policy import load_catalogue
 from siquan.fund_custody.domain.special_account import AccountKey
 from siquan.shared.dead_letters import list_dead_letters
 from siquan.shared.testing.environment import Environment
-from siquan.shared.testing.messages import EventTap, publish_as
+from siquan.shared.testing.messages import EventTap, publish_as, tap
 from siquan.shared.testing.processes import ServiceProcess, free_port
 from siquan.shared.testing.waiting import eventually
 
@@ -31,7 +39,8 @@ AUDITOR = "auditor-420117-01"
 
 # Each test gets a special account of its own: a (program, fiscal year) never used before.
 _KEYS = [AccountKey(program, year, DIVISION)
-         for program, year in itertools.product(load_catalogue().programs(), range(2000, 2101))]
+         for program, year in itertools.product(load_catalogue().cash_programs(),
+                                                        range(2000, 2101))]
 random.shuffle(_KEYS)
 _FRESH_KEYS = iter(_KEYS)
 
@@ -84,6 +93,50 @@ class FundCustody:
     async def get(self, path: str, officer: str = AUDITOR) -> httpx.Response:
         return await self.http.get(path, headers=bearer(officer))
 
+    async def post(self, path: str, officer: str = TREASURER) -> httpx.Response:
+        return await self.http.post(path, headers=bearer(officer))
+
+    async def approved_run(self, key: AccountKey, funded_fen: int, total_fen: int) -> str:
+        """Fund the account and have a run's allocation approved; the run id."""
+        await self.funded(key, funded_fen)
+        async with tap(self.env, "fund_custody") as tapped:
+            request = await self.request_allocation(key, total_fen)
+            await self.published(tapped, "allocation.approved.v1", run_id=request.run_id)
+        return request.run_id
+
+    async def settle(self, key: AccountKey, run_id: str, chunk: int,
+                     *amounts: int) -> PaymentsSettled:
+        """Publish, as disbursement, a chunk of payments the bank settled."""
+        event = PaymentsSettled(
+            run_id=run_id, program_code=key.program_code, period=f"{key.fiscal_year}-11",
+            division_code=key.division_code, chunk=chunk,
+            payments=tuple(SettledPayment(payment_id=str(uuid.uuid4()), person_key=person(),
+                                          certification_id=str(uuid.uuid4()), item="benefit",
+                                          amount_fen=a, bank_reference=f"B{i}")
+                           for i, a in enumerate(amounts)))
+        await self.wait_processed(await self.publish(event))
+        return event
+
+    def returned(self, key: AccountKey, run_id: str, chunk: int,
+                 *payments: tuple[str, int]) -> PaymentsReturned:
+        """A chunk of (payment id, amount) the bank returned after settling them."""
+        return PaymentsReturned(
+            run_id=run_id, program_code=key.program_code, period=f"{key.fiscal_year}-11",
+            division_code=key.division_code, chunk=chunk,
+            payments=tuple(ReturnedPayment(payment_id=payment_id, person_key=person(),
+                                           amount_fen=amount, reason="account closed",
+                                           returned_on=date(key.fiscal_year, 12, 3))
+                           for payment_id, amount in payments))
+
+    async def complete(self, key: AccountKey, run_id: str, total_fen: int,
+                       settled_fen: int) -> None:
+        """Publish, as disbursement, that the run is complete; wait until it is taken."""
+        await self.wait_processed(await self.publish(PaymentRunCompleted(
+            run_id=run_id, program_code=key.program_code, period=f"{key.fiscal_year}-11",
+            division_code=key.division_code, payee_count=10, total_fen=total_fen,
+            settled_count=7, settled_fen=settled_fen, failed_count=3,
+            failed_fen=total_fen - settled_fen)))
+
     @staticmethod
     async def published(tapped: EventTap, routing_key: str, **match: Any) -> dict[str, Any]:
         """The body of the first `routing_key` event whose fields include `match`."""
@@ -132,12 +185,18 @@ def bearer(officer: str) -> dict[str, str]:
     return {"Authorization": f"Bearer dev-{officer}"}
 
 
+def person() -> str:
+    return uuid.uuid4().hex * 2
+
+
 @pytest.fixture(scope="module")
 def fund_custody_process(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory
                          ) -> Iterator[ServiceProcess]:
     logs: Path = tmp_path_factory.mktemp("fund_custody_logs")
-    process = ServiceProcess("fund_custody",
-                             siquan_env.service_env("fund_custody", port=free_port()), logs)
+    # Forecasts are recomputed at most every half second after a roster change.
+    env_vars = {**siquan_env.service_env("fund_custody", port=free_port()),
+                "SIQUAN_FORECAST_DEBOUNCE_SECONDS": "0.5"}
+    process = ServiceProcess("fund_custody", env_vars, logs)
     process.start()
     try:
         yield process

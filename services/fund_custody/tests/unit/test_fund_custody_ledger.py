@@ -78,8 +78,8 @@ def test_paying_moves_money_from_the_reservation_to_paid_out() -> None:
     account = new_account()
     account.appropriate("a1", "central", 10_000)
     account.reserve("run-1", 6_000)
-    account.pay("run-1", "run-1:0", 2_500)
-    account.pay("run-1", "run-1:1", 1_500)
+    account.pay("run-1", 0, 2_500)
+    account.pay("run-1", 1, 1_500)
     assert account.books.reserved_for("run-1") == 2_000
     assert account.books.paid_out_fen == 4_000
     assert account.books.is_balanced()
@@ -91,7 +91,7 @@ def test_paying_more_than_the_run_holds_is_refused_and_changes_nothing() -> None
     account.reserve("run-1", 6_000)
     before = dict(account.books.balances)
     with pytest.raises(InsufficientFunds):
-        account.pay("run-1", "run-1:0", 6_001)
+        account.pay("run-1", 0, 6_001)
     assert account.books.balances == before
 
 
@@ -100,14 +100,14 @@ def test_a_run_cannot_pay_from_another_runs_reservation() -> None:
     account.appropriate("a1", "central", 10_000)
     account.reserve("run-1", 6_000)
     with pytest.raises(InsufficientFunds):
-        account.pay("run-2", "run-2:0", 1)
+        account.pay("run-2", 0, 1)
 
 
 def test_releasing_returns_what_the_run_did_not_spend() -> None:
     account = new_account()
     account.appropriate("a1", "central", 10_000)
     account.reserve("run-1", 6_000)
-    account.pay("run-1", "run-1:0", 4_000)
+    account.pay("run-1", 0, 4_000)
     released = account.release("run-1")
     assert released is not None and released.entries[1].amount_fen == 2_000
     assert account.books.reserved_for("run-1") == 0

@@ -1,5 +1,7 @@
 """Fund custody's settings (env prefix `SIQUAN_`)."""
 
+from pydantic import Field
+
 from siquan.shared.settings import ServiceSettings
 
 
@@ -8,3 +10,7 @@ class FundCustodySettings(ServiceSettings):
     pg_dsn: str = ("postgresql://siquan_fund_custody:siquan-siquan_fund_custody-dev"
                    "@127.0.0.1:5432/siquan_fund_custody")
     http_port: int = 8002
+    forecast_debounce_seconds: float = Field(
+        default=5.0, gt=0, le=3600,
+        description="A forecast is computed again at most once per this many seconds per "
+                    "special account after its roster changed")

@@ -1,5 +1,7 @@
 """Oversight's settings (env prefix `SIQUAN_`)."""
 
+from datetime import date
+
 from pydantic import Field
 
 from siquan.shared.settings import ServiceSettings
@@ -13,3 +15,49 @@ class OversightSettings(ServiceSettings):
     checkpoint_seconds: float = Field(
         default=60.0, gt=0,
         description="How often the audit chain's head is published if it moved")
+    # The public side (notice board, complaints, statements).
+    public_hotline: str = Field(default="12320",
+                                description="Hotline shown on the notice board and forms")
+    public_timezone: str = Field(default="Asia/Shanghai",
+                                 description="Where notice and complaint days are counted")
+    public_holidays: tuple[date, ...] = Field(
+        default=(), description="Public holidays: not working days for complaint SLAs")
+    public_makeup_workdays: tuple[date, ...] = Field(
+        default=(), description="Weekend days worked in exchange for a holiday (调休)")
+    complaint_sla_working_days: dict[str, int] = Field(
+        default_factory=dict,
+        description="Working days to resolve a complaint, per category, overriding the "
+                    "defaults (15; notice_objection 5, and within its notice)")
+    complaint_escalation_seconds: float = Field(
+        default=60.0, gt=0, description="How often overdue complaints are escalated")
+    reconciliation_sweep_seconds: float = Field(
+        default=30.0, gt=0,
+        description="How often the sweep looks for unpaid persons past the deadline, payments "
+                    "and fund movements still unmatched after the grace period, and "
+                    "timeliness below the target")
+    reconciliation_grace_seconds: float = Field(
+        default=120.0, ge=0,
+        description="How long a fact may lag on another queue (a grant behind its payment, "
+                    "a run behind its allocation) before its absence is a finding")
+    omission_deadline_days: int = Field(
+        default=30, ge=0,
+        description="Days after a period's end by which every certified person of a county "
+                    "where a run was made must have been paid (漏)")
+    timeliness_target_days: int = Field(
+        default=30, ge=1, description="An application is certified on time within this many days")
+    timeliness_target_rate: float = Field(
+        default=0.9, gt=0, le=1,
+        description="Share of a division's applications to certify on time (资格确认及时率)")
+    timeliness_min_applications: int = Field(
+        default=10, ge=1,
+        description="A division's timeliness is judged from this many applications of a year")
+    account_change_flag_days: int = Field(
+        default=30, ge=0,
+        description="A payee account replaced this many days or fewer before a run that paid "
+                    "it is flagged")
+    consumer_prefetch: int = Field(
+        default=1, ge=1,
+        description="Unacknowledged messages per queue. The shared consumer handles the "
+                    "messages it holds concurrently; one at a time keeps each producer's "
+                    "events in the audit log in the order they were published (appends are "
+                    "serialised on the chain head anyway)")

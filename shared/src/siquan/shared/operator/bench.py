@@ -26,7 +26,7 @@ from siquan.shared.operator.county_cycle import (
     account_number,
     expected_total,
 )
-from siquan.shared.testing.cluster import running_cluster
+from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.residents import ResidentFactory
 
@@ -44,20 +44,21 @@ async def _bounded(items: list[Any], concurrency: int,
     await asyncio.gather(*(one(i, item) for i, item in enumerate(items)))
 
 
-async def _measure(urls: dict[str, str], people: int, concurrency: int) -> dict[str, Any]:
+async def _measure(cluster: Cluster, people: int, concurrency: int) -> dict[str, Any]:
     residents = ResidentFactory("420117", birth_year=1963)
     beneficiaries = [Beneficiary(residents.next(), "测试人", PLAN.program_code,
                                  "death" if i % 3 else "disability") for i in range(people)]
-    cycle = CountyCycle(urls)
+    cycle = CountyCycle.of(cluster)
     stages: dict[str, float] = {}
     try:
         start = time.perf_counter()
 
-        async def certify(index: int, person: Beneficiary) -> None:
-            await cycle.certify(person)
+        await cycle.certify_all(beneficiaries)
+
+        async def register(index: int, person: Beneficiary) -> None:
             await cycle.register_account(person, account_number(index))
 
-        await _bounded(beneficiaries, concurrency, certify)
+        await _bounded(beneficiaries, concurrency, register)
         stages["certify_and_register_s"] = time.perf_counter() - start
         owed = expected_total(beneficiaries, PLAN)
         await cycle.appropriate(PLAN, owed)
@@ -92,8 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     env.provision()
     try:
         with running_cluster(env, args.out / env.name / "logs") as cluster:
-            urls = {s: p.url for s, p in cluster.processes.items()}
-            result = asyncio.run(_measure(urls, args.people, args.concurrency))
+            result = asyncio.run(_measure(cluster, args.people, args.concurrency))
     finally:
         env.teardown()
     print(json.dumps({"benchmark": "foundation_county_cycle", **result}, indent=2))

@@ -8,10 +8,13 @@ The demo prints what it produces; the end-to-end tests assert on it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from siquan.contracts.policy import load_catalogue, period_start
+from siquan.shared.clock import Clock, FileClock
 from siquan.shared.operator.client import Officers, ServiceClient
+from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
 
@@ -69,27 +72,70 @@ def expected_total(beneficiaries: list[Beneficiary], plan: RunPlan) -> int:
 
 
 class CountyCycle:
-    def __init__(self, urls: dict[str, str]) -> None:
+    def __init__(self, urls: dict[str, str], clock: Clock | None = None) -> None:
+        """`clock` is the services' clock (a `FileClock` the cycle may move past a notice
+        period); without a movable clock the cycle cannot wait out a public notice."""
+        self.clock = clock
         self.eligibility = ServiceClient(urls["eligibility"])
         self.fund_custody = ServiceClient(urls["fund_custody"])
         self.disbursement = ServiceClient(urls["disbursement"])
         self.oversight = ServiceClient(urls["oversight"])
+
+    @classmethod
+    def of(cls, cluster: Cluster) -> CountyCycle:
+        """A cycle driving a running cluster, moving its clock when a notice must close."""
+        return cls({s: p.url for s, p in cluster.processes.items()}, cluster.clock)
 
     async def close(self) -> None:
         for client in (self.eligibility, self.fund_custody, self.disbursement, self.oversight):
             await client.close()
 
     async def certify(self, person: Beneficiary, eligible_from: str = "2026-01-01") -> str:
-        submitted = await self.eligibility.call("POST", "/applications", Officers.clerk, json={
-            "resident_id": person.resident_id, "name": person.name,
-            "program_code": person.program_code, "category": person.category,
-            "division_code": DIVISION, "eligible_from": eligible_from})
-        application_id = submitted["application_id"]
-        await self.eligibility.call("POST", f"/applications/{application_id}/review",
-                                    Officers.reviewer, json={"outcome": "approved"})
-        approved = await self.eligibility.call("POST", f"/applications/{application_id}/approve",
-                                               Officers.approver)
-        return str(approved["certification_id"])
+        return (await self.certify_all([person], eligible_from))[person.resident_id]
+
+    async def certify_all(self, people: list[Beneficiary], eligible_from: str = "2026-01-01"
+                          ) -> dict[str, str]:
+        """The whole 资格确认 chain: application, community review, township review,
+        public notice (waited out by moving the clock), county approval. Returns the
+        certification id of each resident."""
+        applications: dict[str, Beneficiary] = {}
+        for person in people:
+            submitted = await self.eligibility.call("POST", "/applications", Officers.clerk,
+                                                    json={
+                "resident_id": person.resident_id, "name": person.name,
+                "program_code": person.program_code, "category": person.category,
+                "division_code": DIVISION, "eligible_from": eligible_from})
+            applications[submitted["application_id"]] = person
+        ids = list(applications)
+        await self.eligibility.call("POST", "/community-reviews", Officers.clerk, json={
+            "division_code": DIVISION, "held_on": self._today().isoformat(),
+            "present": 30, "passed": ids})
+        await self.eligibility.call("POST", "/township-reviews", Officers.reviewer,
+                                    json={"approved": ids})
+        closes_on = self._today()
+        for program in sorted({p.program_code for p in applications.values()}):
+            notice = await self.eligibility.call("POST", "/notices", Officers.reviewer, json={
+                "program_code": program, "division_code": DIVISION,
+                "application_ids": [i for i, p in applications.items()
+                                    if p.program_code == program]})
+            closes_on = max(closes_on, date.fromisoformat(notice["closes_on"]))
+        self._move_clock_to(closes_on)
+        certified = {}
+        for application_id, person in applications.items():
+            approved = await self.eligibility.call(
+                "POST", f"/applications/{application_id}/approve", Officers.approver)
+            certified[person.resident_id] = str(approved["certification_id"])
+        return certified
+
+    def _today(self) -> date:
+        return self.clock.today() if self.clock else datetime.now(UTC).date()
+
+    def _move_clock_to(self, day: date) -> None:
+        if not isinstance(self.clock, FileClock):
+            raise RuntimeError("waiting out a public notice needs the services' FileClock")
+        instant = datetime.combine(day, time(1), UTC)
+        if instant > self.clock.now():
+            self.clock.set(instant)
 
     async def appropriate(self, plan: RunPlan, amount_fen: int) -> None:
         """Each fiscal level pays its policy share of `amount_fen` into the special account."""
@@ -150,8 +196,8 @@ class CountyCycle:
 
     async def run(self, beneficiaries: list[Beneficiary], plans: list[RunPlan]) -> CycleResult:
         result = CycleResult()
+        result.certifications = await self.certify_all(beneficiaries)
         for index, person in enumerate(beneficiaries):
-            result.certifications[person.resident_id] = await self.certify(person)
             await self.register_account(person, account_number(index))
         for plan in plans:
             count = sum(1 for b in beneficiaries if b.program_code == plan.program_code)

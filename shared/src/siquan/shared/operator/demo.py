@@ -22,7 +22,7 @@ from siquan.shared.operator.county_cycle import (
     expected_total,
 )
 from siquan.shared.telemetry import setup_tracing
-from siquan.shared.testing.cluster import running_cluster
+from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import Environment
 
 PLANS = [RunPlan("special_assistance", "2026-11"), RunPlan("reward_assistance_rural", "2026")]
@@ -48,8 +48,8 @@ def _print(result: CycleResult) -> None:
                      indent=2, ensure_ascii=False, default=str))
 
 
-async def _drive(urls: dict[str, str], tracer: trace.Tracer) -> CycleResult:
-    cycle = CountyCycle(urls)
+async def _drive(cluster: Cluster, tracer: trace.Tracer) -> CycleResult:
+    cycle = CountyCycle.of(cluster)
     people = default_beneficiaries()
     try:
         with tracer.start_as_current_span("county cycle 420117"):
@@ -79,8 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                              trace_dir=args.out / env.name / "traces") as cluster:
             print("four services running: " + ", ".join(
                 f"{s} {p.url}" for s, p in cluster.processes.items()))
-            urls = {s: p.url for s, p in cluster.processes.items()}
-            result = asyncio.run(_drive(urls, provider.get_tracer("siquan.operator")))
+            result = asyncio.run(_drive(cluster, provider.get_tracer("siquan.operator")))
         _print(result)
         return 0 if result.audit.get("ok") else 1
     finally:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from siquan.contracts.topology import SERVICES
+from siquan.shared.clock import FileClock
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.processes import ServiceProcess, free_port
 
@@ -17,9 +18,14 @@ class Cluster:
         self.env = env
         self.trace_dir = trace_dir
         self.processes: dict[str, ServiceProcess] = {}
+        log_dir.mkdir(parents=True, exist_ok=True)
+        clock_path = log_dir / "clock"
+        self.clock = FileClock(clock_path)
+        """The time all four services read (system time until it is first set)."""
         for service in SERVICES:
             trace = trace_dir / f"{service}.jsonl" if trace_dir else None
             variables = env.service_env(service, port=free_port(), trace_file=trace)
+            variables["SIQUAN_CLOCK_FILE"] = str(clock_path)
             variables.update((extra_env or {}).get(service, {}))
             self.processes[service] = ServiceProcess(service, variables, log_dir)
 

@@ -63,6 +63,11 @@ class ServiceProcess:
         self.kill(signal.SIGTERM)
 
     @property
+    def pid(self) -> int | None:
+        """The running process's id (None before the first start)."""
+        return None if self._proc is None else self._proc.pid
+
+    @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 

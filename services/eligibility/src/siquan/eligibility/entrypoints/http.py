@@ -1,87 +1,111 @@
-"""Eligibility's operator API: clerks submit, township reviewers review, county approvers
-approve. Every call is authenticated; roles and division scope are enforced."""
+"""Applications over HTTP: village clerks enter them one by one or import a township's
+survey, add evidence; officers read them. Every call is authenticated; roles and division
+scope (county or township) are enforced."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.responses import Response
 
-from siquan.contracts.types import DivisionCode, ProgramCode, ResidentId, division_scope
-from siquan.eligibility.adapters import repository
-from siquan.eligibility.application import use_cases
+from siquan.eligibility.adapters import notices, repository
+from siquan.eligibility.application import approvals, intake, queries, reviews
+from siquan.eligibility.application.context import Context
+from siquan.eligibility.entrypoints.schemas import (
+    ReviewApplication,
+    SubmitApplication,
+    context,
+)
 from siquan.shared.auth import Officer, require_role
-from siquan.shared.runtime import Runtime
 
 router = APIRouter()
-
-
-class SubmitApplication(BaseModel):
-    resident_id: ResidentId
-    name: str = Field(min_length=1, max_length=50, description="Applicant's full name")
-    program_code: ProgramCode
-    category: str = Field(min_length=1, description="Benefit category within the program")
-    division_code: DivisionCode
-    eligible_from: date = Field(description="First day the applicant qualifies")
-
-
-class ReviewApplication(BaseModel):
-    outcome: Literal["approved", "rejected"]
-    reason: str = Field(default="", max_length=500)
-
-
+Ctx = Annotated[Context, Depends(context)]
+READERS = ("clerk", "township_reviewer", "county_approver", "auditor")
 
 
 @router.post("/applications", status_code=201)
-async def submit(body: SubmitApplication, rt: Runtime,
-                 officer: Annotated[Officer, Depends(require_role("clerk"))]) -> dict[str, str]:
-    application_id = await use_cases.submit_application(
-        rt.pool, rt.outbox, officer, secret=rt.settings.person_key_secret,
-        resident_id=body.resident_id, name=body.name, program_code=body.program_code,
-        category=body.category, division_code=body.division_code,
-        eligible_from=body.eligible_from)
-    return {"application_id": application_id, "status": "submitted"}
+async def submit(body: SubmitApplication, ctx: Ctx,
+                 officer: Annotated[Officer, Depends(require_role("clerk"))]) -> dict[str, Any]:
+    application_id, conflicts = await intake.submit_application(
+        ctx, officer, resident_id=body.resident_id, name=body.name,
+        program_code=body.program_code, category=body.category,
+        division_code=body.division_code, eligible_from=body.eligible_from,
+        facts=body.household)
+    return {"application_id": application_id, "status": "submitted", "conflicts": conflicts}
+
+
+@router.post("/applications/import", status_code=201)
+async def import_survey(ctx: Ctx, file: Annotated[UploadFile, File()],
+                        officer: Annotated[Officer, Depends(require_role("clerk"))]
+                        ) -> dict[str, Any]:
+    report = await intake.import_survey(ctx, officer, file.filename or "survey",
+                                        await file.read())
+    return {"import_id": report.import_id, "sha256": report.sha256, "rows": report.rows,
+            "accepted": len(report.accepted), "refused_rows": len({e.row for e in
+                                                                  report.errors}),
+            "application_ids": report.accepted,
+            "errors": [{"row": e.row, "field": e.field, "error": e.error}
+                       for e in report.errors],
+            "conflicts": report.conflicts}
+
+
+@router.post("/applications/{application_id}/evidence", status_code=201)
+async def add_evidence(application_id: str, ctx: Ctx, file: Annotated[UploadFile, File()],
+                       kind: Annotated[str, Form(min_length=1, max_length=64)],
+                       officer: Annotated[Officer, Depends(require_role(
+                           "clerk", "township_reviewer"))]) -> dict[str, Any]:
+    return await intake.add_evidence(
+        ctx, officer, application_id, kind=kind, filename=file.filename or "evidence",
+        content_type=file.content_type or "application/octet-stream",
+        content=await file.read())
+
+
+@router.get("/evidence/{evidence_id}")
+async def evidence(evidence_id: str, ctx: Ctx,
+                   officer: Annotated[Officer, Depends(require_role(*READERS))]) -> Response:
+    async with ctx.pool.acquire() as conn:
+        found = await notices.get_evidence(conn, evidence_id)
+        application = await queries.application(ctx, officer, found["application_id"])
+    return Response(found["content"], media_type=found["content_type"], headers={
+        "X-Content-SHA256": found["sha256"], "X-Application-Id": application["id"]})
+
+
+@router.get("/applications")
+async def search(ctx: Ctx, officer: Annotated[Officer, Depends(require_role(*READERS))],
+                 status: str | None = None, program_code: str | None = None,
+                 division_code: str | None = None, limit: int = 100, offset: int = 0
+                 ) -> dict[str, Any]:
+    division = division_code or officer.division
+    officer.check_scope(division)
+    async with ctx.pool.acquire() as conn:
+        items = await repository.search(conn, division=division, status=status,
+                                        program_code=program_code,
+                                        limit=max(1, min(limit, 10_000)), offset=max(0, offset))
+    return {"items": items}
+
+
+@router.get("/applications/{application_id}")
+async def show(application_id: str, ctx: Ctx,
+               officer: Annotated[Officer, Depends(require_role(*READERS))]) -> dict[str, Any]:
+    return await queries.application(ctx, officer, application_id)
 
 
 @router.post("/applications/{application_id}/review")
-async def review(application_id: str, body: ReviewApplication, rt: Runtime,
+async def review(application_id: str, body: ReviewApplication, ctx: Ctx,
                  officer: Annotated[Officer, Depends(require_role("township_reviewer"))],
                  ) -> dict[str, str]:
-    application = await use_cases.review_application(rt.pool, rt.outbox, officer,
-                                                     application_id, body.outcome, body.reason)
+    failed = {application_id: body.reason} if body.outcome == "rejected" else {}
+    passed = [] if failed else [application_id]
+    [application] = await reviews.review(ctx, officer, reviews.Verdicts(passed, failed))
     return {"application_id": application.id, "status": application.status}
 
 
 @router.post("/applications/{application_id}/approve")
-async def approve(application_id: str, rt: Runtime,
+async def approve(application_id: str, ctx: Ctx,
                   officer: Annotated[Officer, Depends(require_role("county_approver"))],
                   ) -> dict[str, str]:
-    certification_id = await use_cases.approve_application(rt.pool, rt.outbox, officer,
-                                                           application_id)
-    return {"application_id": application_id, "certification_id": certification_id,
-            "status": "certified"}
-
-
-@router.get("/applications/{application_id}")
-async def show(application_id: str, rt: Runtime,
-               officer: Annotated[Officer, Depends(require_role(
-                   "clerk", "township_reviewer", "county_approver", "auditor"))],
-               ) -> dict[str, object]:
-    async with rt.pool.acquire() as conn:
-        application = await repository.get_application(conn, application_id)
-    officer.check_scope(application.division_code)
-    return {"id": application.id, "status": application.status,
-            "program_code": application.program_code, "masked_name": application.masked_name,
-            "division_code": application.division_code, "reviewed_by": application.reviewed_by,
-            "approved_by": application.approved_by}
-
-
-@router.get("/certifications")
-async def certifications(rt: Runtime, officer: Annotated[Officer, Depends(require_role(
-        "county_approver", "auditor"))], program_code: str | None = None,
-                         ) -> list[dict[str, object]]:
-    async with rt.pool.acquire() as conn:
-        return await repository.list_certifications(conn, program_code,
-                                                    division_scope(officer.division))
+    result = await approvals.approve(ctx, officer, notice_id=None,
+                                     application_ids=[application_id], rejections={})
+    return {"application_id": application_id,
+            "certification_id": result.certified[0]["certification_id"], "status": "certified"}

@@ -1,7 +1,9 @@
 """Counts of active certifications per program, division and category.
 
 Only the certification id (not personal) is kept, so a redelivered or late grant or
-revocation counts once; no person key, name or ID number is ever stored here.
+revocation counts once; no person key, name or ID number is ever stored here. Every change
+bumps the roster version of its (program, division), which tells the forecast loop which
+forecasts to compute again.
 """
 
 from __future__ import annotations
@@ -36,3 +38,16 @@ async def active_counts(conn: Connection, program_code: str,
         " AND division_code = $2 AND active GROUP BY category ORDER BY category",
         program_code, division_code)
     return {r["category"]: r["n"] for r in rows}
+
+
+async def roster_changed(conn: Connection, program_code: str, division_code: str) -> None:
+    await conn.execute(
+        "INSERT INTO rosters (program_code, division_code, version) VALUES ($1, $2, 1)"
+        " ON CONFLICT (program_code, division_code) DO UPDATE"
+        " SET version = rosters.version + 1, changed_at = now()", program_code, division_code)
+
+
+async def roster_version(conn: Connection, program_code: str, division_code: str) -> int:
+    version = await conn.fetchval("SELECT version FROM rosters WHERE program_code = $1"
+                                  " AND division_code = $2", program_code, division_code)
+    return int(version or 0)

@@ -16,7 +16,7 @@ from siquan.fund_custody.adapters import allocations, ledger
 from siquan.fund_custody.application.events import event_of
 from siquan.fund_custody.application.funding import approve, known_program, now
 from siquan.fund_custody.domain.allocation import Allocation
-from siquan.fund_custody.domain.errors import FundRuleBroken
+from siquan.fund_custody.domain.errors import AccountClosed, FundRuleBroken
 from siquan.fund_custody.domain.special_account import AccountKey
 from siquan.shared.consumer import Received
 
@@ -29,6 +29,9 @@ async def on_allocation_requested(r: Received) -> None:
         raise FundRuleBroken(f"program {request.program_code!r} is not in the policy catalogue")
     key = AccountKey(request.program_code, request.fiscal_year, request.division_code)
     account = await ledger.lock_or_open(r.conn, key)
+    if account.closed:
+        raise AccountClosed(f"run {request.run_id} asks for money from {key}, which is "
+                            "closed by its year-end statement")
     existing = await allocations.get(r.conn, request.run_id, for_update=True)
     if existing is not None:
         _check_same_request(existing, key, request)

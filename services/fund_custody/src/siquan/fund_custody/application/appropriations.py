@@ -8,14 +8,19 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from siquan.contracts.base import Event
 from siquan.contracts.fund_custody_v1 import AppropriationRecorded
 from siquan.fund_custody.adapters import ledger
-from siquan.fund_custody.application.funding import approve_waiting, known_program, now
+from siquan.fund_custody.application.funding import (
+    approve_waiting,
+    known_program,
+    now,
+    publisher,
+)
+from siquan.fund_custody.domain.errors import FundRuleBroken
 from siquan.fund_custody.domain.ledger import FiscalLevel
 from siquan.fund_custody.domain.special_account import AccountKey
 from siquan.shared.auth import Officer
-from siquan.shared.errors import InvalidRequest
+from siquan.shared.errors import InvalidRequest, Refused
 from siquan.shared.outbox import Outbox
 
 
@@ -39,7 +44,10 @@ async def record_appropriation(pool: asyncpg.Pool, outbox: Outbox, officer: Offi
     appropriation_id, recorded_at = str(uuid.uuid4()), now()
     async with pool.acquire() as conn, conn.transaction():
         account = await ledger.lock_or_open(conn, key)
-        transaction = account.appropriate(appropriation_id, level, amount_fen)
+        try:
+            transaction = account.appropriate(appropriation_id, level, amount_fen)
+        except FundRuleBroken as exc:
+            raise Refused(str(exc)) from exc
         transaction_id = await ledger.record(conn, account, transaction)
         await ledger.add_appropriation(
             conn, appropriation_id=appropriation_id, account=account, level=level,
@@ -50,10 +58,6 @@ async def record_appropriation(pool: asyncpg.Pool, outbox: Outbox, officer: Offi
             fiscal_year=key.fiscal_year, division_code=key.division_code, fiscal_level=level,
             amount_fen=amount_fen, available_fen=account.books.available_fen,
             recorded_by=officer.id, recorded_at=recorded_at))
-
-        async def publish(event: Event) -> str:
-            return await outbox.add(conn, event, correlation_id=recorded,
-                                    causation_id=recorded)
-
-        approved = await approve_waiting(conn, account, publish)
+        approved = await approve_waiting(conn, account,
+                                         publisher(outbox, conn, caused_by=recorded))
     return AppropriationOutcome(appropriation_id, account.books.available_fen, approved)

@@ -14,6 +14,7 @@ from siquan.fund_custody.adapters import allocations, ledger
 from siquan.fund_custody.domain.allocation import Allocation
 from siquan.fund_custody.domain.special_account import SpecialAccount
 from siquan.shared.database import Connection
+from siquan.shared.outbox import Outbox
 
 Publish = Callable[[Event], Awaitable[str]]
 
@@ -23,18 +24,27 @@ def now() -> datetime:
 
 
 def known_program(program_code: str) -> bool:
-    """Special accounts exist only for programs of the policy catalogue."""
-    return program_code in load_catalogue().programs()
+    """Special accounts exist only for the catalogue's programs that pay money."""
+    return program_code in load_catalogue().cash_programs()
+
+
+def publisher(outbox: Outbox, conn: Connection, *, caused_by: str | None = None) -> Publish:
+    """Queue events in the caller's transaction (optionally as caused by an earlier one)."""
+    async def publish(event: Event) -> str:
+        return await outbox.add(conn, event, correlation_id=caused_by, causation_id=caused_by)
+    return publish
 
 
 async def approve(conn: Connection, account: SpecialAccount, allocation: Allocation,
                   publish: Publish) -> None:
-    """Reserve the run's control total (the account must cover it) and announce it."""
+    """Reserve the run's control total (the account must cover it) and announce it. The
+    allocation is approved first: the database accepts a reservation only for an approved
+    allocation of the same account."""
+    allocation.approve(now())
+    await allocations.save(conn, allocation)
     transaction = account.reserve(allocation.run_id, allocation.total_fen)
     if transaction is not None:
         await ledger.record(conn, account, transaction)
-    allocation.approve(now())
-    await allocations.save(conn, allocation)
     await publish(AllocationApproved(
         allocation_id=allocation.id, run_id=allocation.run_id,
         program_code=allocation.key.program_code, period=allocation.period,

@@ -1,5 +1,6 @@
-"""What treasury officers and auditors may read: a special account's balances and an
-allocation's status, within the officer's division."""
+"""What treasury officers and auditors may read, within the officer's division: a special
+account's balances (with, per fiscal level, forecast vs. appropriated vs. outstanding), its
+fund forecast, and an allocation's status."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from typing import Any
 
 import asyncpg
 
-from siquan.fund_custody.adapters import allocations, certifications, ledger
+from siquan.fund_custody.adapters import allocations, certifications, forecasts, ledger
+from siquan.fund_custody.application.forecasts import as_dict
+from siquan.fund_custody.domain.forecast import outstanding
+from siquan.fund_custody.domain.ledger import FISCAL_LEVELS
 from siquan.fund_custody.domain.special_account import AccountKey
 from siquan.shared.auth import Officer
 from siquan.shared.errors import NotFound
@@ -19,18 +23,43 @@ async def account_balances(pool: asyncpg.Pool, officer: Officer,
     async with pool.acquire() as conn:
         account = await ledger.find(conn, key)
         if account is None:
-            raise NotFound(f"no special account {key.program_code}/{key.fiscal_year}/"
-                           f"{key.division_code}")
+            raise NotFound(f"no special account {key}")
         certified = await certifications.active_counts(conn, key.program_code,
                                                        key.division_code)
+        latest = await forecasts.latest(conn, account.id)
     books = account.books
     appropriated = books.appropriated_fen()
+    forecast = dict(latest.forecast.by_level) if latest else dict.fromkeys(FISCAL_LEVELS, 0)
+    owed = outstanding(forecast, appropriated)
     return {"program_code": key.program_code, "fiscal_year": key.fiscal_year,
-            "division_code": key.division_code, "available_fen": books.available_fen,
+            "division_code": key.division_code, "closed": account.closed,
+            "opening_fen": books.brought_forward_fen, "available_fen": books.available_fen,
             "reserved_fen": books.reserved_fen, "paid_out_fen": books.paid_out_fen,
+            "returned_fen": books.returned_fen,
+            "net_paid_out_fen": books.paid_out_fen - books.returned_fen,
+            "carried_forward_fen": books.carried_forward_fen,
             "appropriated_fen": appropriated,
             "appropriated_total_fen": sum(appropriated.values()),
+            "forecast_version": latest.version if latest else None,
+            "forecast_total_fen": sum(forecast.values()),
+            "levels": {level: {"forecast_fen": forecast[level],
+                               "appropriated_fen": appropriated[level],
+                               "outstanding_fen": owed[level]} for level in FISCAL_LEVELS},
             "active_certifications": certified}
+
+
+async def forecast_of(pool: asyncpg.Pool, officer: Officer, key: AccountKey,
+                      version: int | None = None) -> dict[str, Any]:
+    """The latest forecast (or a given version) of a special account's year."""
+    officer.check_scope(key.division_code)
+    async with pool.acquire() as conn:
+        account = await ledger.find(conn, key)
+        stored = None if account is None else await forecasts.latest(conn, account.id,
+                                                                     version=version)
+    if stored is None:
+        which = f"version {version} of the" if version else "a"
+        raise NotFound(f"no {which} forecast for {key}")
+    return as_dict(key, stored)
 
 
 async def allocation_status(pool: asyncpg.Pool, officer: Officer, run_id: str
@@ -47,6 +76,8 @@ async def allocation_status(pool: asyncpg.Pool, officer: Officer, run_id: str
             "division_code": allocation.key.division_code, "period": allocation.period,
             "payee_count": allocation.payee_count, "total_fen": allocation.total_fen,
             "reserved_fen": allocation.reserved_fen, "paid_fen": allocation.paid_fen,
+            "returned_fen": allocation.returned_fen,
+            "net_paid_fen": allocation.net_paid_fen,
             "released_fen": allocation.released_fen, **totals,
             "requested_at": allocation.requested_at, "approved_at": allocation.approved_at,
             "settled_at": allocation.settled_at}

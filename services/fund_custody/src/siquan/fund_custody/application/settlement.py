@@ -21,7 +21,7 @@ from siquan.shared.database import Connection
 log = logging.getLogger(__name__)
 
 
-async def _lock_run(conn: Connection, run_id: str, program_code: str,
+async def lock_run(conn: Connection, run_id: str, program_code: str,
                     division_code: str) -> tuple[SpecialAccount, Allocation]:
     """The run's special account and allocation, locked in that order (as everywhere)."""
     seen = await allocations.get(conn, run_id)
@@ -38,7 +38,7 @@ async def _lock_run(conn: Connection, run_id: str, program_code: str,
 
 async def on_payments_settled(r: Received) -> None:
     event = event_of(r, PaymentsSettled)
-    account, allocation = await _lock_run(r.conn, event.run_id, event.program_code,
+    account, allocation = await lock_run(r.conn, event.run_id, event.program_code,
                                           event.division_code)
     chunk = Chunk(len(event.payments), sum(p.amount_fen for p in event.payments))
     known = await allocations.settled_chunk(r.conn, event.run_id, event.chunk)
@@ -49,10 +49,11 @@ async def on_payments_settled(r: Received) -> None:
         log.info("chunk %d of run %s already settled; ignored", event.chunk, event.run_id)
         return
     allocation.record_paid(chunk.amount_fen)
-    transaction = account.pay(event.run_id, f"{event.run_id}:{event.chunk}", chunk.amount_fen)
+    transaction = account.pay(event.run_id, event.chunk, chunk.amount_fen)
+    # The chunk first: the database lets money into paid_out only for a recorded chunk.
+    await allocations.add_settled_chunk(r.conn, event.run_id, event.chunk, chunk)
     if transaction is not None:
         await ledger.record(r.conn, account, transaction)
-    await allocations.add_settled_chunk(r.conn, event.run_id, event.chunk, chunk)
     await allocations.save(r.conn, allocation)
 
 
@@ -68,7 +69,7 @@ async def on_payments_failed(r: Received) -> None:
 
 async def on_run_completed(r: Received) -> None:
     event = event_of(r, PaymentRunCompleted)
-    account, allocation = await _lock_run(r.conn, event.run_id, event.program_code,
+    account, allocation = await lock_run(r.conn, event.run_id, event.program_code,
                                           event.division_code)
     if allocation.status in ("settled", "cancelled"):
         log.info("run %s already %s; completion ignored", event.run_id, allocation.status)
@@ -87,6 +88,6 @@ async def on_run_completed(r: Received) -> None:
         run_id=event.run_id, program_code=event.program_code, period=event.period,
         division_code=event.division_code, reserved_fen=allocation.reserved_fen,
         paid_fen=allocation.paid_fen, released_fen=released,
-        available_fen=account.books.available_fen))
+        available_fen=account.books.available_fen, returned_fen=allocation.returned_fen))
     if released:
         await approve_waiting(r.conn, account, r.publish)

@@ -3,6 +3,10 @@
 waiting → approved → settled, or waiting → cancelled when a run that was never funded
 completes without paying anything. Paid can never exceed the reserved total, and a run
 settles only when the chunks it reported add up to what it says it settled.
+
+`paid_fen` is what the bank settled (gross). A payment the bank returns later comes back
+into the account and counts in `returned_fen`, never more than was paid; so for every
+settled run: reserved = net paid + returned + released, net paid = paid − returned.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ class Allocation:
     status: Status = "waiting"
     paid_fen: int = 0
     released_fen: int = 0
+    returned_fen: int = 0
     approved_at: datetime | None = None
     settled_at: datetime | None = None
 
@@ -37,6 +42,11 @@ class Allocation:
     def reserved_fen(self) -> int:
         """What the allocation holds or held: the total once approved, else nothing."""
         return self.total_fen if self.status in ("approved", "settled") else 0
+
+    @property
+    def net_paid_fen(self) -> int:
+        """What stayed with the beneficiaries: settled minus returned."""
+        return self.paid_fen - self.returned_fen
 
     def approve(self, at: datetime) -> None:
         if self.status != "waiting":
@@ -52,6 +62,16 @@ class Allocation:
             raise FundRuleBroken(f"run {self.run_id} would pay {self.paid_fen + amount_fen} "
                                  f"fen out of {self.total_fen} fen reserved")
         self.paid_fen += amount_fen
+
+    def record_returned(self, amount_fen: int) -> None:
+        """The bank sent back part of what it settled for this run."""
+        if self.status not in ("approved", "settled"):
+            raise FundRuleBroken(f"run {self.run_id} is {self.status}: it paid nothing that "
+                                 "could come back")
+        if amount_fen < 0 or self.returned_fen + amount_fen > self.paid_fen:
+            raise FundRuleBroken(f"run {self.run_id} would have {self.returned_fen + amount_fen}"
+                                 f" fen returned out of {self.paid_fen} fen paid")
+        self.returned_fen += amount_fen
 
     def settle(self, reported_settled_fen: int, chunk_total_fen: int, at: datetime) -> int:
         """Close the run; returns what goes back to the available balance."""

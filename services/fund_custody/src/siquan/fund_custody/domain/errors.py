@@ -20,3 +20,12 @@ class InsufficientFunds(FundRuleBroken):
         self.shortfall_fen = wanted_fen - balance_fen
         super().__init__(f"{account} holds {balance_fen} fen, {wanted_fen} fen wanted "
                          f"(short by {self.shortfall_fen} fen)")
+
+
+class AccountClosed(FundRuleBroken):
+    """The special account's fiscal year is closed by its year-end statement: no money
+    moves in or out of it any more (its balance went on to the next year)."""
+
+
+class StatementDoesNotBalance(FundRuleBroken):
+    """A year-end statement's figures disagree with the ledger: it is not produced."""

@@ -5,11 +5,17 @@ sums of entries. The accounts of a special account:
 
 - `appropriation:<level>` — the source of money paid in by a fiscal level; its balance is
   zero or negative (the negative of what that level has paid in);
+- `brought_forward` — the source of the previous fiscal year's closing balance (≤ 0);
+- `returned` — the source of money the bank sent back after settling it (≤ 0);
 - `available` — money that may be reserved for payment runs;
 - `reserved:<run_id>` — money held for one payment run;
-- `paid_out` — money the bank settled to beneficiaries; it left the account for good.
+- `paid_out` — money the bank settled to beneficiaries (gross: a return does not reduce
+  it, it comes in through `returned`, so `paid_out` always equals what the bank settled);
+- `carried_forward` — the closing balance handed on to the next fiscal year's account.
 
-Every account but the sources is never negative, and all balances together sum to zero.
+Every account but the sources is never negative, and all balances together sum to zero:
+appropriated + brought forward + returned = available + reserved + paid out + carried
+forward.
 """
 
 from __future__ import annotations
@@ -22,12 +28,17 @@ from siquan.fund_custody.domain.errors import InsufficientFunds, UnbalancedTrans
 
 FiscalLevel = Literal["central", "provincial", "municipal", "county"]
 FISCAL_LEVELS: tuple[FiscalLevel, ...] = ("central", "provincial", "municipal", "county")
-Kind = Literal["appropriation", "reservation", "payment", "release"]
+Kind = Literal["appropriation", "reservation", "payment", "release", "return",
+               "carry_forward", "brought_forward"]
 
 AVAILABLE = "available"
 PAID_OUT = "paid_out"
+RETURNED = "returned"
+BROUGHT_FORWARD = "brought_forward"
+CARRIED_FORWARD = "carried_forward"
 _SOURCE_PREFIX = "appropriation:"
 _RESERVED_PREFIX = "reserved:"
+_SOURCES = (RETURNED, BROUGHT_FORWARD)
 
 
 def appropriation_account(level: FiscalLevel) -> str:
@@ -39,8 +50,9 @@ def reserved_account(run_id: str) -> str:
 
 
 def is_source(account: str) -> bool:
-    """Source accounts (a fiscal level's appropriations) may be negative, never positive."""
-    return account.startswith(_SOURCE_PREFIX)
+    """Source accounts (appropriations, brought forward, returned) are where money comes
+    into the special account from: they may be negative, never positive."""
+    return account.startswith(_SOURCE_PREFIX) or account in _SOURCES
 
 
 @dataclass(frozen=True)
@@ -51,11 +63,14 @@ class Entry:
 
 @dataclass(frozen=True)
 class Transaction:
-    """One posting: entries that sum to zero, none of them zero."""
+    """One posting: entries that sum to zero, none of them zero. A posting about a run
+    names it (and the result chunk it books), so the database can check it on its own."""
 
     kind: Kind
     reference: str
     entries: tuple[Entry, ...]
+    run_id: str | None = None
+    chunk: int | None = None
 
     def __post_init__(self) -> None:
         if len(self.entries) < 2:
@@ -68,11 +83,13 @@ class Transaction:
 
     @classmethod
     def transfer(cls, kind: Kind, reference: str, source: str, destination: str,
-                 amount_fen: int) -> Transaction:
+                 amount_fen: int, *, run_id: str | None = None,
+                 chunk: int | None = None) -> Transaction:
         """Move a positive amount from one account to another."""
         if amount_fen <= 0:
             raise UnbalancedTransaction(f"a transfer moves a positive amount, not {amount_fen}")
-        return cls(kind, reference, (Entry(source, -amount_fen), Entry(destination, amount_fen)))
+        return cls(kind, reference, (Entry(source, -amount_fen), Entry(destination, amount_fen)),
+                   run_id, chunk)
 
 
 @dataclass
@@ -106,7 +123,23 @@ class Books:
 
     @property
     def paid_out_fen(self) -> int:
+        """What the bank settled (gross of returns)."""
         return self.balance(PAID_OUT)
+
+    @property
+    def returned_fen(self) -> int:
+        """What the bank sent back after settling it."""
+        return -self.balance(RETURNED)
+
+    @property
+    def brought_forward_fen(self) -> int:
+        """The previous fiscal year's closing balance, received as this year's opening."""
+        return -self.balance(BROUGHT_FORWARD)
+
+    @property
+    def carried_forward_fen(self) -> int:
+        """The closing balance handed on to the next fiscal year."""
+        return self.balance(CARRIED_FORWARD)
 
     @property
     def reserved_fen(self) -> int:

@@ -1,18 +1,23 @@
-"""The special account (专户) of one program, fiscal year and division, and the four ways
-money moves through it: appropriate, reserve, pay, release.
+"""The special account (专户) of one program, fiscal year and division, and the ways money
+moves through it: appropriate, reserve, pay, release, take back a return, and at year end
+carry the closing balance forward to the next year's account.
 
 Each method checks its rule, posts one balanced transaction to the books and returns it,
-so the caller can store exactly what the domain decided.
+so the caller can store exactly what the domain decided. Money leaves the account only
+as a payment out of a run's reservation, or as the closing balance carried forward.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from siquan.fund_custody.domain.errors import FundRuleBroken, InsufficientFunds
+from siquan.fund_custody.domain.errors import AccountClosed, FundRuleBroken, InsufficientFunds
 from siquan.fund_custody.domain.ledger import (
     AVAILABLE,
+    BROUGHT_FORWARD,
+    CARRIED_FORWARD,
     PAID_OUT,
+    RETURNED,
     Books,
     FiscalLevel,
     Transaction,
@@ -27,16 +32,21 @@ class AccountKey:
     fiscal_year: int
     division_code: str
 
+    def __str__(self) -> str:
+        return f"{self.program_code}/{self.fiscal_year}/{self.division_code}"
+
 
 @dataclass
 class SpecialAccount:
     id: str
     key: AccountKey
     books: Books
+    closed: bool = False
 
     def appropriate(self, appropriation_id: str, level: FiscalLevel,
                     amount_fen: int) -> Transaction:
         """A fiscal level pays money in; it becomes available."""
+        self._check_open()
         if amount_fen <= 0:
             raise FundRuleBroken(f"an appropriation must be positive, not {amount_fen} fen")
         return self._post(Transaction.transfer("appropriation", appropriation_id,
@@ -44,13 +54,14 @@ class SpecialAccount:
                                                amount_fen))
 
     def can_reserve(self, amount_fen: int) -> bool:
-        return 0 <= amount_fen <= self.books.available_fen
+        return not self.closed and 0 <= amount_fen <= self.books.available_fen
 
     def shortfall(self, amount_fen: int) -> int:
         return max(amount_fen - self.books.available_fen, 0)
 
     def reserve(self, run_id: str, amount_fen: int) -> Transaction | None:
         """Hold a run's control total out of the available balance (None when it is 0)."""
+        self._check_open()
         if amount_fen < 0:
             raise FundRuleBroken(f"a reservation cannot be negative ({amount_fen} fen)")
         if not self.can_reserve(amount_fen):
@@ -58,10 +69,12 @@ class SpecialAccount:
         if amount_fen == 0:
             return None
         return self._post(Transaction.transfer("reservation", run_id, AVAILABLE,
-                                               reserved_account(run_id), amount_fen))
+                                               reserved_account(run_id), amount_fen,
+                                               run_id=run_id))
 
-    def pay(self, run_id: str, reference: str, amount_fen: int) -> Transaction | None:
-        """Money the bank settled for a run leaves its reservation; never more than held."""
+    def pay(self, run_id: str, chunk: int, amount_fen: int) -> Transaction | None:
+        """Money the bank settled for a run's chunk leaves its reservation; never more than
+        the reservation holds."""
         if amount_fen < 0:
             raise FundRuleBroken(f"a payment cannot be negative ({amount_fen} fen)")
         held = self.books.reserved_for(run_id)
@@ -69,8 +82,9 @@ class SpecialAccount:
             raise InsufficientFunds(reserved_account(run_id), held, amount_fen)
         if amount_fen == 0:
             return None
-        return self._post(Transaction.transfer("payment", reference, reserved_account(run_id),
-                                               PAID_OUT, amount_fen))
+        return self._post(Transaction.transfer("payment", f"{run_id}:{chunk}",
+                                               reserved_account(run_id), PAID_OUT, amount_fen,
+                                               run_id=run_id, chunk=chunk))
 
     def release(self, run_id: str) -> Transaction | None:
         """What a run's reservation still holds goes back to available (None when empty)."""
@@ -78,7 +92,49 @@ class SpecialAccount:
         if held == 0:
             return None
         return self._post(Transaction.transfer("release", run_id, reserved_account(run_id),
-                                               AVAILABLE, held))
+                                               AVAILABLE, held, run_id=run_id))
+
+    def take_return(self, run_id: str, chunk: int, amount_fen: int) -> Transaction | None:
+        """Money the bank settled and later sent back comes in again as available. (That a
+        run never gets back more than it paid is the allocation's rule.)"""
+        self._check_open()
+        if amount_fen < 0:
+            raise FundRuleBroken(f"a return cannot be negative ({amount_fen} fen)")
+        if amount_fen == 0:
+            return None
+        return self._post(Transaction.transfer("return", f"{run_id}:{chunk}", RETURNED,
+                                               AVAILABLE, amount_fen, run_id=run_id,
+                                               chunk=chunk))
+
+    def carry_forward(self, statement_id: str) -> Transaction | None:
+        """Close the year: the whole available balance goes on to the next year's account.
+        Refused while any run still holds a reservation."""
+        self._check_open()
+        if self.books.reserved_fen:
+            raise FundRuleBroken(f"{self.key} still holds {self.books.reserved_fen} fen "
+                                 "reserved for runs; settle them before closing the year")
+        closing = self.books.available_fen
+        transaction = None
+        if closing:
+            transaction = self._post(Transaction.transfer("carry_forward", statement_id,
+                                                          AVAILABLE, CARRIED_FORWARD, closing))
+        self.closed = True
+        return transaction
+
+    def bring_forward(self, statement_id: str, amount_fen: int) -> Transaction | None:
+        """The previous year's closing balance opens this year's account."""
+        self._check_open()
+        if amount_fen < 0:
+            raise FundRuleBroken(f"a balance brought forward cannot be negative ({amount_fen})")
+        if amount_fen == 0:
+            return None
+        return self._post(Transaction.transfer("brought_forward", statement_id,
+                                               BROUGHT_FORWARD, AVAILABLE, amount_fen))
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise AccountClosed(f"special account {self.key} is closed by its year-end "
+                                "statement; its balance went on to the next fiscal year")
 
     def _post(self, transaction: Transaction) -> Transaction:
         self.books.post(transaction)

@@ -1,10 +1,11 @@
 """Which use case handles which event. A domain rule broken by an event (over-payment, a
-run without allocation, chunks that do not add up) dead-letters it: nothing is written."""
+run without allocation, chunks that do not add up, a return beyond what was paid, a run
+asking money of a closed year) dead-letters it: nothing is written."""
 
 from __future__ import annotations
 
 from siquan.contracts.topology import RoutingKey
-from siquan.fund_custody.application import allocations, certifications, settlement
+from siquan.fund_custody.application import allocations, certifications, returns, settlement
 from siquan.fund_custody.domain.errors import FundRuleBroken
 from siquan.shared.consumer import Handler, Received, RuleBroken
 from siquan.shared.runtime import ServiceRuntime
@@ -13,6 +14,7 @@ HANDLERS: dict[str, Handler] = {
     RoutingKey.ALLOCATION_REQUESTED: allocations.on_allocation_requested,
     RoutingKey.PAYMENTS_SETTLED: settlement.on_payments_settled,
     RoutingKey.PAYMENTS_FAILED: settlement.on_payments_failed,
+    RoutingKey.PAYMENTS_RETURNED: returns.on_payments_returned,
     RoutingKey.RUN_COMPLETED: settlement.on_run_completed,
     RoutingKey.CERTIFICATION_GRANTED: certifications.on_certification_granted,
     RoutingKey.CERTIFICATION_REVOKED: certifications.on_certification_revoked,

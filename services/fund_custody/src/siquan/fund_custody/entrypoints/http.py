@@ -1,16 +1,17 @@
-"""Fund custody's operator API: treasury officers record appropriations; treasury officers
-and auditors read balances and allocations. Authenticated; role and division enforced."""
+"""Fund custody's operator API: treasury officers record appropriations, ask for fund
+forecasts and produce year-end statements; treasury officers and auditors read balances,
+forecasts, statements and allocations. Authenticated; role and division enforced."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from siquan.contracts.fund_custody_v1 import FiscalLevel
 from siquan.contracts.types import DivisionCode, ProgramCode
-from siquan.fund_custody.application import queries
+from siquan.fund_custody.application import forecasts, queries, statements
 from siquan.fund_custody.application.appropriations import record_appropriation
 from siquan.fund_custody.domain.special_account import AccountKey
 from siquan.shared.auth import Officer, require_role
@@ -18,6 +19,8 @@ from siquan.shared.runtime import Runtime
 
 router = APIRouter()
 FiscalYear = Annotated[int, Field(ge=2000, le=2100, description="Fiscal year")]
+YearInPath = Annotated[int, Path(ge=2000, le=2100, description="Fiscal year")]
+ACCOUNT = "{program_code}/{fiscal_year}/{division_code}"
 
 
 class RecordAppropriation(BaseModel):
@@ -43,11 +46,46 @@ async def appropriate(body: RecordAppropriation, rt: Runtime,
             "available_fen": outcome.available_fen, "approved_runs": outcome.approved_runs}
 
 
-@router.get("/accounts/{program_code}/{fiscal_year}/{division_code}")
-async def account(program_code: str, fiscal_year: Annotated[int, Path(ge=2000, le=2100)],
-                  division_code: str, rt: Runtime, officer: Reader) -> dict[str, Any]:
+@router.get(f"/accounts/{ACCOUNT}")
+async def account(program_code: str, fiscal_year: YearInPath, division_code: str,
+                  rt: Runtime, officer: Reader) -> dict[str, Any]:
     key = AccountKey(program_code, fiscal_year, division_code)
     return await queries.account_balances(rt.pool, officer, key)
+
+
+@router.post(f"/forecasts/{ACCOUNT}", status_code=201)
+async def forecast(program_code: str, fiscal_year: YearInPath, division_code: str,
+                   rt: Runtime, officer: Treasurer, response: Response) -> dict[str, Any]:
+    """Compute the forecast now: 201 with a new version, 200 when no figure changed."""
+    key = AccountKey(program_code, fiscal_year, division_code)
+    stored, new = await forecasts.request_forecast(rt.pool, rt.outbox, officer, key)
+    response.status_code = 201 if new else 200
+    return forecasts.as_dict(key, stored)
+
+
+@router.get(f"/forecasts/{ACCOUNT}")
+async def read_forecast(program_code: str, fiscal_year: YearInPath, division_code: str,
+                        rt: Runtime, officer: Reader,
+                        version: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+    key = AccountKey(program_code, fiscal_year, division_code)
+    return await queries.forecast_of(rt.pool, officer, key, version)
+
+
+@router.post(f"/statements/{ACCOUNT}", status_code=201)
+async def settle_year(program_code: str, fiscal_year: YearInPath, division_code: str,
+                      rt: Runtime, officer: Treasurer, response: Response) -> dict[str, Any]:
+    """Produce the year-end statement (201), or answer the one produced already (200)."""
+    key = AccountKey(program_code, fiscal_year, division_code)
+    statement, new = await statements.produce_statement(rt.pool, rt.outbox, officer, key)
+    response.status_code = 201 if new else 200
+    return statement
+
+
+@router.get(f"/statements/{ACCOUNT}")
+async def read_statement(program_code: str, fiscal_year: YearInPath, division_code: str,
+                         rt: Runtime, officer: Reader) -> dict[str, Any]:
+    key = AccountKey(program_code, fiscal_year, division_code)
+    return await statements.statement_of(rt.pool, officer, key)
 
 
 @router.get("/allocations/{run_id}")

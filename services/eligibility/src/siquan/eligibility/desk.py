@@ -1,0 +1,134 @@
+"""A client for the certification cycle over eligibility's HTTP API, acting as named
+officers: what the benchmark, the tests and an operator script use to drive applications
+through community review, township review, the public notice and approval.
+
+A `FileClock` may be given to move a service started with `SIQUAN_CLOCK_FILE` past a
+notice period (tests and benchmarks only)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import httpx
+
+from siquan.shared.clock import FileClock
+
+CLERK, REVIEWER, APPROVER = "clerk-420117-01", "reviewer-420117-01", "approver-420117-01"
+AUDITOR, DUAL = "auditor-420117-01", "dual-420117-01"
+
+
+def as_(officer: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer dev-{officer}"}
+
+
+def application(resident_id: str, **overrides: Any) -> dict[str, Any]:
+    """A valid special-assistance application in county 420117 (override any field)."""
+    return {"resident_id": resident_id, "name": "王秀英", "program_code": "special_assistance",
+            "category": "death", "division_code": "420117", "eligible_from": "2026-01-01",
+            **overrides}
+
+
+class Refusal(AssertionError):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"{response.request.method} {response.request.url.path} → "
+                         f"{response.status_code}: {response.text[:2000]}")
+        self.response = response
+
+
+class Desk:
+    """The officers of county 420117 at work."""
+
+    def __init__(self, http: httpx.AsyncClient, clock: FileClock | None = None) -> None:
+        self.http, self.clock = http, clock
+
+    def advance(self, days: int) -> None:
+        assert self.clock is not None
+        self.clock.set(self.clock.now() + timedelta(days=days))
+
+    def advance_to(self, day: date) -> None:
+        """Move the clock to 02:00 UTC on `day` unless it is already later."""
+        assert self.clock is not None
+        if self.clock.today() < day:
+            self.clock.set(datetime.combine(day, time(2), UTC))
+
+    def today(self) -> date:
+        return self.clock.today() if self.clock else datetime.now(UTC).date()
+
+    async def call(self, method: str, path: str, officer: str, *, expect: int | None = None,
+                   **kwargs: Any) -> httpx.Response:
+        response = await self.http.request(method, path, headers=as_(officer), **kwargs)
+        if expect is not None and response.status_code != expect:
+            raise Refusal(response)
+        return response
+
+    async def submit(self, resident_id: str, *, officer: str = CLERK, **overrides: Any) -> str:
+        response = await self.call("POST", "/applications", officer, expect=201,
+                                   json=application(resident_id, **overrides))
+        return str(response.json()["application_id"])
+
+    async def import_survey(self, filename: str, content: bytes, *, officer: str = CLERK
+                            ) -> dict[str, Any]:
+        response = await self.call("POST", "/applications/import", officer, expect=201,
+                                   files={"file": (filename, content)})
+        report: dict[str, Any] = response.json()
+        return report
+
+    async def community_review(self, ids: list[str], *, division: str = "420117",
+                               officer: str = CLERK, failed: dict[str, str] | None = None,
+                               expect: int | None = 201) -> httpx.Response:
+        return await self.call("POST", "/community-reviews", officer, expect=expect, json={
+            "division_code": division, "held_on": self.today().isoformat(), "present": 23,
+            "passed": ids, "failed": [{"application_id": k, "reason": v}
+                                      for k, v in (failed or {}).items()]})
+
+    async def township_review(self, ids: list[str], *, officer: str = REVIEWER,
+                              rejected: dict[str, str] | None = None,
+                              expect: int | None = 200) -> httpx.Response:
+        return await self.call("POST", "/township-reviews", officer, expect=expect, json={
+            "approved": ids, "rejected": [{"application_id": k, "reason": v}
+                                          for k, v in (rejected or {}).items()]})
+
+    async def publish(self, ids: list[str] | None, *, program: str = "special_assistance",
+                      division: str = "420117", officer: str = REVIEWER) -> dict[str, Any]:
+        response = await self.call("POST", "/notices", officer, expect=201, json={
+            "program_code": program, "division_code": division, "application_ids": ids})
+        notice: dict[str, Any] = response.json()
+        return notice
+
+    async def to_notice(self, ids: list[str], *, program: str = "special_assistance",
+                        division: str = "420117", reviewer: str = REVIEWER,
+                        recorder: str = CLERK) -> dict[str, Any]:
+        """Community review, township review and a public notice for these applications."""
+        await self.community_review(ids, division=division, officer=recorder)
+        await self.township_review(ids, officer=reviewer)
+        return await self.publish(ids, program=program, division=division)
+
+    async def approve_notice(self, notice_id: str, *, officer: str = APPROVER,
+                             expect: int | None = 200, **extra: Any) -> httpx.Response:
+        return await self.call("POST", "/approvals", officer, expect=expect,
+                               json={"notice_id": notice_id, **extra})
+
+    async def certify(self, resident_id: str, **overrides: Any) -> tuple[str, str]:
+        """The whole chain for one person, moving the clock past the notice:
+        (application id, certification id)."""
+        application_id = await self.submit(resident_id, **overrides)
+        notice = await self.to_notice(
+            [application_id], program=overrides.get("program_code", "special_assistance"),
+            division=overrides.get("division_code", "420117"))
+        self.advance_to(date.fromisoformat(notice["closes_on"]))
+        approved = await self.approve_notice(notice["notice_id"])
+        return application_id, str(approved.json()["certified"][0]["certification_id"])
+
+    async def show(self, application_id: str, officer: str = AUDITOR) -> dict[str, Any]:
+        response = await self.call("GET", f"/applications/{application_id}", officer,
+                                   expect=200)
+        shown: dict[str, Any] = response.json()
+        return shown
+
+    async def certification(self, certification_id: str, officer: str = AUDITOR,
+                            **params: str) -> dict[str, Any]:
+        response = await self.call("GET", f"/certifications/{certification_id}", officer,
+                                   expect=200, params=params)
+        shown: dict[str, Any] = response.json()
+        return shown

@@ -1,0 +1,67 @@
+"""Household facts as an application states them, checked against the policy's criteria.
+
+The facts model and the evaluator are the catalogue's (`siquan.contracts.household`,
+`siquan.contracts.criteria`); this module reads the applicant's own birth date and sex
+from the resident ID, parses the survey's compact children column, and turns an
+assessment into problems named by the field the clerk has to correct.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from siquan.contracts.household import Child, HouseholdFacts, Person
+from siquan.contracts.policy import PolicyCatalogue
+
+Problem = tuple[str, str]  # (field, message)
+
+_FIELD_OF_REASON = (("residence", "residence"), ("family type", "family_type"),
+                    ("category", "category"), ("owed from", "eligible_from"),
+                    ("no longer owed", "eligible_from"), ("ends (", "eligible_from"))
+
+
+def applicant_from_id(resident_id: str) -> Person:
+    """Birth date (digits 7-14) and sex (digit 17: odd male, even female) of a resident ID."""
+    born = date(int(resident_id[6:10]), int(resident_id[10:12]), int(resident_id[12:14]))
+    return Person(birth_date=born, sex="male" if int(resident_id[16]) % 2 else "female")
+
+
+def parse_children(text: str) -> tuple[Child, ...]:
+    """`female:1990-05-01:alive;male:1988-01-01:died:2010-03-02;female:1992-01-01:disabled:2`:
+    sex, birth date, status and, for a death its date, for a disability its grade."""
+    children = []
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        sex, born, status, *extra = (p.strip() for p in item.split(":"))
+        detail: dict[str, object] = {"sex": sex, "birth_date": born, "status": status}
+        if status == "died" and extra:
+            detail["died_on"] = extra[0]
+        if status == "disabled" and extra:
+            detail["disability_grade"] = extra[0]
+        children.append(Child.model_validate(detail))
+    return tuple(children)
+
+
+def assess(catalogue: PolicyCatalogue, program_code: str, category: str,
+           eligible_from: date, division_code: str, facts: HouseholdFacts | None
+           ) -> list[Problem]:
+    """What stops an application for `program_code`/`category` from `eligible_from`:
+    no version in force, no such category, or facts that do not qualify on that day."""
+    try:
+        policy = catalogue.in_force(program_code, eligible_from, division_code)
+    except KeyError as exc:
+        return [("program_code", str(exc.args[0]))]
+    try:
+        policy.benefit(category)
+    except KeyError as exc:
+        return [("category", str(exc.args[0]))]
+    if facts is None:
+        return []
+    assessment = catalogue.assess(program_code, facts, eligible_from, division_code, category)
+    return [(_field_of(reason), reason) for reason in assessment.reasons]
+
+
+def _field_of(reason: str) -> str:
+    for needle, field in _FIELD_OF_REASON:
+        if needle in reason:
+            return field
+    return "household"

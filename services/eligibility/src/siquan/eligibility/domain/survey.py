@@ -1,0 +1,118 @@
+"""A township's survey (摸底调查) as rows of text: each row is validated on its own, a bad
+row is reported by its row number and field, and the good rows go on. Row numbers are the
+spreadsheet's: the header is row 1, the first application row 2.
+
+Columns: resident_id, name, program_code, category, division_code (the county's 6 digits
+or the township's 9), eligible_from (YYYY-MM-DD); optionally the household facts:
+residence (rural|urban), family_type, children (see `household.parse_children`) and
+one_child_certificate (yes|no). Facts are recorded when family_type is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from siquan.contracts.household import HouseholdFacts
+from siquan.contracts.policy import PolicyCatalogue
+from siquan.contracts.types import ProgramCode, ResidentId
+from siquan.eligibility.domain.divisions import split_division
+from siquan.eligibility.domain.household import applicant_from_id, assess, parse_children
+
+REQUIRED = ("resident_id", "name", "program_code", "category", "division_code",
+            "eligible_from")
+FACT_COLUMNS = ("residence", "family_type", "children", "one_child_certificate")
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str
+    error: str
+
+
+@dataclass(frozen=True)
+class SurveyEntry:
+    row: int
+    resident_id: str
+    name: str
+    program_code: str
+    category: str
+    division_code: str
+    township_code: str | None
+    eligible_from: date
+    facts: HouseholdFacts | None
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
+    resident_id: ResidentId
+    name: str = Field(min_length=1, max_length=50)
+    program_code: ProgramCode
+    category: str = Field(min_length=1)
+    division_code: str
+    eligible_from: date
+
+    @field_validator("division_code")
+    @classmethod
+    def _division(cls, value: str) -> str:
+        split_division(value)
+        return value
+
+
+def missing_columns(header: Iterable[str]) -> list[str]:
+    present = set(header)
+    return [column for column in REQUIRED if column not in present]
+
+
+def read_row(number: int, raw: Mapping[str, str], catalogue: PolicyCatalogue
+             ) -> SurveyEntry | list[RowError]:
+    """One row as an entry, or every problem found in it."""
+    try:
+        row = _Row.model_validate({k: raw.get(k, "") for k in REQUIRED})
+    except ValidationError as exc:
+        return [RowError(number, str(e["loc"][0]), e["msg"]) for e in exc.errors()]
+    facts = _facts(number, row.resident_id, raw)
+    if isinstance(facts, list):
+        return facts
+    county, township = split_division(row.division_code)
+    problems = assess(catalogue, row.program_code, row.category, row.eligible_from, county,
+                      facts)
+    if problems:
+        return [RowError(number, field, message) for field, message in problems]
+    return SurveyEntry(number, row.resident_id, row.name, row.program_code, row.category,
+                       county, township, row.eligible_from, facts)
+
+
+def _facts(number: int, resident_id: str, raw: Mapping[str, str]
+           ) -> HouseholdFacts | list[RowError] | None:
+    family_type = (raw.get("family_type") or "").strip()
+    if not family_type:
+        return None
+    try:
+        children = parse_children(raw.get("children") or "")
+    except (ValidationError, ValueError) as exc:
+        return [RowError(number, "children", _message(exc))]
+    certificate = (raw.get("one_child_certificate") or "").strip().lower()
+    try:
+        return HouseholdFacts.model_validate({
+            "applicant": applicant_from_id(resident_id), "family_type": family_type,
+            "residence": (raw.get("residence") or "").strip(), "children": children,
+            "holds_one_child_certificate": certificate in ("yes", "y", "1", "true", "是")})
+    except ValidationError as exc:
+        return [RowError(number, _fact_field(e), e["msg"]) for e in exc.errors()]
+
+
+def _fact_field(error: Mapping[str, object]) -> str:
+    loc = error.get("loc") or ()
+    first = str(loc[0]) if isinstance(loc, tuple) and loc else ""
+    return first if first in FACT_COLUMNS else "family_type"
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(str(e["msg"]) for e in exc.errors())
+    return "each child is sex:birth_date:status[:died_on|:grade], separated by ';'"

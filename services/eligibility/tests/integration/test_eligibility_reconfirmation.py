@@ -1,0 +1,78 @@
+"""Yearly re-confirmation (年度资格确认): the county renews certifications for the next
+year between 1 October and the deadline (31 January with the default grace); at the
+deadline every certification not renewed lapses, with an event, by the service's clock."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from siquan.eligibility.desk import APPROVER, Desk
+from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.messages import tap
+from siquan.shared.testing.residents import ResidentFactory
+from siquan.shared.testing.waiting import eventually
+
+pytestmark = pytest.mark.integration
+Snapshot = Callable[[], Awaitable[dict[str, Any]]]
+PEOPLE = ResidentFactory("420117", birth_year=1959)
+
+
+async def _renew(desk: Desk, year: int, ids: list[str]) -> Any:
+    return await desk.call("POST", "/certifications/renewals", APPROVER,
+                           json={"year": year, "certification_ids": ids})
+
+
+async def test_only_certifications_not_renewed_lapse_at_the_deadline(
+        siquan_env: Environment, desk: Desk, snapshot: Snapshot) -> None:
+    _, renewed = await desk.certify(PEOPLE.next())
+    _, forgotten = await desk.certify(PEOPLE.next())
+    before = await snapshot()
+    too_early = await _renew(desk, 2027, [renewed])
+    assert too_early.status_code == 409 and "open from 2026-10-01" in too_early.text
+    assert await snapshot() == before
+    desk.advance_to(date(2026, 12, 1))
+    async with tap(siquan_env, "eligibility") as seen:
+        done = await _renew(desk, 2027, [renewed])
+        await seen.wait_for("certification.renewed.v1")
+        desk.advance_to(date(2027, 1, 31))
+        on_deadline = await desk.certification(forgotten)
+        desk.advance_to(date(2027, 2, 1))
+        lapsed = await seen.wait_for("certification.lapsed.v1")
+    assert done.json() == {"renewed": 1, "year": 2027}
+    assert on_deadline["status"] == "active"
+    assert [e.body["certification_id"] for e in lapsed] == [forgotten]
+    assert lapsed[0].body["effective_from"] == "2027-02-01"
+    assert lapsed[0].body["decided_by"] == "system"
+    assert (await desk.certification(forgotten))["status"] == "lapsed"
+    kept = await desk.certification(renewed)
+    assert (kept["status"], kept["valid_until"]) == ("active", "2027-12-31")
+    assert seen.of_type("certification.renewed.v1")[0].body["valid_until"] == "2027-12-31"
+
+
+async def test_a_lapsed_certification_cannot_be_renewed_and_nothing_changes(
+        desk: Desk, snapshot: Snapshot) -> None:
+    lapsed = [c["id"] for c in (await desk.call(
+        "GET", "/certifications", APPROVER, expect=200, params={"status": "lapsed"})).json()]
+    before = await snapshot()
+    refused = await _renew(desk, 2027, lapsed)
+    assert refused.status_code == 409 and "is lapsed and cannot be renewed" in refused.text
+    assert await snapshot() == before
+
+
+async def test_a_person_whose_certification_lapsed_may_apply_again(desk: Desk) -> None:
+    resident = PEOPLE.next()
+    _, certification_id = await desk.certify(resident)
+    valid_until = date.fromisoformat((await desk.certification(certification_id))[
+        "valid_until"])
+    desk.advance_to(date(valid_until.year + 1, 2, 1))
+
+    async def lapsed() -> bool:
+        return bool((await desk.certification(certification_id))["status"] == "lapsed")
+
+    await eventually(lapsed, timeout=30, what="the certification lapsed")
+    again = await desk.submit(resident)
+    assert (await desk.show(again))["status"] == "submitted"

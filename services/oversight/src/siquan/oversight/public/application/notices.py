@@ -1,0 +1,70 @@
+"""Keeping the notice board from eligibility's notices, and reading it: what is posted
+(masked again if anything arrives unmasked), what is in force today, what is archived."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from siquan.contracts.eligibility_v1 import NoticeClosed, NoticePublished
+from siquan.contracts.policy import PolicyVersion, load_catalogue
+from siquan.oversight.public.adapters import notices as table
+from siquan.oversight.public.domain.masking import shown_name, shown_resident_id
+from siquan.oversight.public.domain.notices import days_remaining
+from siquan.shared.database import Connection
+
+
+async def notice_published(conn: Connection, notice: NoticePublished) -> None:
+    await table.save_published(conn, notice, [
+        (e.application_id.lower(), e.category, shown_name(e.masked_name),
+         shown_resident_id(e.masked_resident_id), e.township_code)
+        for e in notice.entries])
+
+
+async def notice_closed(conn: Connection, notice: NoticeClosed) -> None:
+    await table.save_closed(conn, notice)
+
+
+def _policy(program_code: str, policy_version: str | None) -> PolicyVersion | None:
+    catalogue = load_catalogue()
+    try:
+        if policy_version:
+            return catalogue.version(program_code, policy_version)
+        return next(v for v in catalogue.versions if v.program_code == program_code)
+    except (KeyError, StopIteration):
+        return None
+
+
+def _label(policy: PolicyVersion | None, category: str) -> str:
+    try:
+        return policy.benefit(category).label_zh if policy else category
+    except KeyError:
+        return category
+
+
+def _shown(notice: dict[str, Any], today: date, archived: bool) -> dict[str, Any]:
+    closes_on: date | None = notice["closes_on"]
+    policy = _policy(notice["program_code"], notice["policy_version"])
+    shown = {
+        "notice_id": notice["notice_id"], "program_code": notice["program_code"],
+        "program_name": policy.name_zh if policy else notice["program_code"],
+        "division_code": notice["division_code"], "township_code": notice["township_code"],
+        "published_on": _day(notice["published_on"]), "closes_on": _day(closes_on),
+        "total_entries": notice["total_entries"],
+        "entries": [{**e, "category_label": _label(policy, e["category"])}
+                    for e in notice["entries"]]}
+    if archived:
+        return {**shown, "closed_on": _day(notice["closed_on"] or closes_on)}
+    remaining = days_remaining(closes_on, today) if closes_on else 0
+    return {**shown, "days_remaining": remaining}
+
+
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+async def board(conn: Connection, *, today: date, archived: bool, division_prefix: str = "",
+                limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    found = await table.notices(conn, archived=archived, today=today,
+                                division_prefix=division_prefix, limit=limit, offset=offset)
+    return [_shown(notice, today, archived) for notice in found]

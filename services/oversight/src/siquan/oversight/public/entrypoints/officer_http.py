@@ -1,0 +1,124 @@
+"""The auditor's side of complaints: the hotline operator enters calls (channel
+`hotline`), auditors list, assign and resolve complaints within their division, and read
+a person's statement by person key."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from siquan.contracts.oversight_v1 import ComplaintCategory
+from siquan.contracts.types import division_scope
+from siquan.oversight.public.adapters import complaints
+from siquan.oversight.public.application import handling, statements
+from siquan.oversight.public.application.intake import FileComplaint, file_complaint
+from siquan.oversight.public.config import PublicConfig
+from siquan.oversight.public.domain.complaints import Channel, FieldRefused
+from siquan.oversight.public.entrypoints.forms import ComplaintForm, problem, problems
+from siquan.oversight.public.entrypoints.negotiation import UnreadableBody, submitted
+from siquan.shared.auth import Officer, require_role
+from siquan.shared.errors import NotFound
+from siquan.shared.runtime import Runtime
+
+router = APIRouter(tags=["complaints"])
+Auditor = Annotated[Officer, Depends(require_role("auditor"))]
+
+
+def public_config(request: Request) -> PublicConfig:
+    config: PublicConfig = request.app.state.public_config
+    return config
+
+
+Config = Annotated[PublicConfig, Depends(public_config)]
+
+
+def command_of(form: ComplaintForm, channel: Channel, officer: Officer | None = None
+               ) -> FileComplaint:
+    return FileComplaint(
+        category=form.category, description=form.description, channel=channel,
+        anonymous=form.is_anonymous, division_code=form.division_code,
+        application_id=str(form.application_id) if form.application_id else None,
+        resident_id=form.resident_id, contact=None if form.is_anonymous else form.contact,
+        taken_by=officer)
+
+
+class Assignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    handler: str = Field(min_length=1, max_length=64, description="Who handles it")
+
+
+class Resolution(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["upheld", "dismissed"] = Field(description="Was the complaint right")
+    resolution: str = Field(min_length=1, max_length=4000, description="The reason")
+
+
+@router.post("/complaints", status_code=201)
+async def take_hotline_call(request: Request, rt: Runtime, officer: Auditor,
+                            config: Config) -> JSONResponse:
+    """The hotline operator enters a call: the same fields as the web form."""
+    try:
+        form = ComplaintForm.model_validate(await submitted(request))
+    except UnreadableBody as error:
+        return JSONResponse({"detail": problem("body", str(error))}, status_code=422)
+    except ValidationError as error:
+        return JSONResponse({"detail": problems(error)}, status_code=422)
+    try:
+        complaint = await file_complaint(rt.pool, rt.outbox, rt.clock, config,
+                                         command_of(form, "hotline", officer))
+    except FieldRefused as error:
+        return JSONResponse({"detail": problem(error.field, error.reason)}, status_code=422)
+    return JSONResponse(complaint.as_officer(), status_code=201)
+
+
+@router.get("/complaints")
+async def list_complaints(
+        rt: Runtime, officer: Auditor,
+        status: Literal["open", "escalated", "resolved"] | None = None,
+        category: ComplaintCategory | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+    async with rt.pool.acquire() as conn:
+        found = await complaints.find(conn, division_prefix=division_scope(officer.division),
+                                      status=status, category=category, limit=limit,
+                                      offset=offset)
+    return [c.as_officer() for c in found]
+
+
+@router.get("/complaints/{complaint_id}")
+async def complaint(complaint_id: uuid.UUID, rt: Runtime, officer: Auditor
+                    ) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        found = await complaints.by_id(conn, str(complaint_id))
+    if found is None:
+        raise NotFound(f"no complaint {complaint_id}")
+    officer.check_scope(found.division_code)
+    return found.as_officer()
+
+
+@router.post("/complaints/{complaint_id}/assign")
+async def assign(complaint_id: uuid.UUID, body: Assignment, rt: Runtime, officer: Auditor
+                 ) -> dict[str, Any]:
+    return (await handling.assign(rt.pool, rt.clock, officer, str(complaint_id),
+                                  body.handler)).as_officer()
+
+
+@router.post("/complaints/{complaint_id}/resolve")
+async def resolve(complaint_id: uuid.UUID, body: Resolution, rt: Runtime, officer: Auditor
+                  ) -> dict[str, Any]:
+    return (await handling.resolve(rt.pool, rt.outbox, rt.clock, officer, str(complaint_id),
+                                   body.outcome, body.resolution)).as_officer()
+
+
+@router.get("/statements/{person_key}")
+async def statement(person_key: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
+                    rt: Runtime, officer: Auditor) -> dict[str, Any]:
+    """A person's certifications and payments per period, within the auditor's division."""
+    async with rt.pool.acquire() as conn:
+        found = await statements.statement_of(conn, person_key,
+                                              division_scope(officer.division))
+    return found.as_dict()

@@ -1,0 +1,166 @@
+"""The public's pages, without login: the notice board and its archive, the complaint form,
+the complaint look-up and the statement of a complaint that named a person. HTML unless
+JSON is asked for (`?format=json` or `Accept: application/json`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from siquan.oversight.public.application import notices, statements
+from siquan.oversight.public.application.intake import file_complaint
+from siquan.oversight.public.application.lookup import look_up
+from siquan.oversight.public.config import PublicConfig
+from siquan.oversight.public.domain.calendar import local_day
+from siquan.oversight.public.domain.complaints import CATEGORIES, FieldRefused
+from siquan.oversight.public.entrypoints import complaint_pages as pages
+from siquan.oversight.public.entrypoints.forms import ComplaintForm, problem, problems
+from siquan.oversight.public.entrypoints.layout import message_page
+from siquan.oversight.public.entrypoints.negotiation import (
+    UnreadableBody,
+    is_json_body,
+    submitted,
+    wants_json,
+)
+from siquan.oversight.public.entrypoints.notice_pages import notice_board
+from siquan.oversight.public.entrypoints.officer_http import command_of, public_config
+from siquan.shared.errors import NotFound
+from siquan.shared.runtime import Runtime
+
+router = APIRouter(prefix="/public", tags=["public"])
+Config = Annotated[PublicConfig, Depends(public_config)]
+DivisionPrefix = Annotated[str | None, Query(pattern=r"^\d{2,9}$")]
+Limit = Annotated[int, Query(ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+def _answer(request: Request, data: dict[str, Any], html: Callable[[], str],
+            status: int = 200, *, default_json: bool = False) -> Response:
+    if wants_json(request, default_json=default_json):
+        return JSONResponse(data, status_code=status)
+    return HTMLResponse(html(), status_code=status)
+
+
+def _not_found(request: Request, config: PublicConfig, error: NotFound) -> Response:
+    return _answer(request, {"detail": str(error), "refused": "NotFound"},
+                   lambda: message_page("未找到 Not found", str(error), config.hotline), 404)
+
+
+def _objection_form(application_id: str) -> str:
+    query = urlencode({"category": "notice_objection", "application_id": application_id})
+    return f"/public/complaints/new?{query}"
+
+
+async def _board(request: Request, rt: Runtime, config: PublicConfig, *, archived: bool,
+                 division_code: str | None, limit: int, offset: int) -> Response:
+    today: date = local_day(rt.clock.now(), config.zone)
+    async with rt.pool.acquire() as conn:
+        found = await notices.board(conn, today=today, archived=archived,
+                                    division_prefix=division_code or "", limit=limit,
+                                    offset=offset)
+    if not archived:
+        for notice in found:
+            for entry in notice["entries"]:
+                entry["objection_form"] = _objection_form(entry["application_id"])
+    data = {"today": today.isoformat(), "notices": found,
+            "how_to_object": {"form": "/public/complaints/new", "submit": "POST "
+                              "/public/complaints {category: notice_objection, "
+                              "application_id, description}", "hotline": config.hotline,
+                              "anonymous": True}}
+    return _answer(request, data, lambda: notice_board(found, archived=archived,
+                                                       hotline=config.hotline))
+
+
+@router.get("", include_in_schema=False)
+async def home() -> RedirectResponse:
+    return RedirectResponse("/public/notices", status_code=303)
+
+
+@router.get("/notices")
+async def notice_board_in_force(request: Request, rt: Runtime, config: Config,
+                                division_code: DivisionPrefix = None, limit: Limit = 50,
+                                offset: Offset = 0) -> Response:
+    """Notices in force today, masked, with the days left to object."""
+    return await _board(request, rt, config, archived=False, division_code=division_code,
+                        limit=limit, offset=offset)
+
+
+@router.get("/notices/archive")
+async def notice_archive(request: Request, rt: Runtime, config: Config,
+                         division_code: DivisionPrefix = None, limit: Limit = 50,
+                         offset: Offset = 0) -> Response:
+    """Notices that have closed, newest first."""
+    return await _board(request, rt, config, archived=True, division_code=division_code,
+                        limit=limit, offset=offset)
+
+
+@router.get("/complaints/new", response_class=HTMLResponse)
+async def complaint_form(config: Config, category: str | None = None,
+                         application_id: str | None = None) -> HTMLResponse:
+    values = {"category": category if category in CATEGORIES else None,
+              "application_id": application_id}
+    return HTMLResponse(pages.complaint_form(values, [], config.hotline))
+
+
+def _refused(request: Request, config: PublicConfig, values: dict[str, Any],
+             found: list[dict[str, Any]]) -> Response:
+    return _answer(request, {"detail": found},
+                   lambda: pages.complaint_form(values, found, config.hotline), 422,
+                   default_json=is_json_body(request))
+
+
+@router.post("/complaints")
+async def file_on_the_web(request: Request, rt: Runtime, config: Config) -> Response:
+    """File a complaint, report or objection (form or JSON); answers its tracking number."""
+    try:
+        values = await submitted(request)
+        form = ComplaintForm.model_validate(values)
+    except UnreadableBody as error:
+        return _refused(request, config, {}, problem("body", str(error), "unreadable"))
+    except ValidationError as error:
+        return _refused(request, config, values, problems(error))
+    try:
+        complaint = await file_complaint(rt.pool, rt.outbox, rt.clock, config,
+                                         command_of(form, "web"))
+    except FieldRefused as error:
+        return _refused(request, config, values, problem(error.field, error.reason))
+    shown = complaint.as_public(config.zone)
+    return _answer(request, shown, lambda: pages.complaint_filed(shown, config.hotline), 201,
+                   default_json=is_json_body(request))
+
+
+@router.get("/complaints/lookup", include_in_schema=False)
+async def look_up_form(tracking_number: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/public/complaints/{quote(tracking_number.strip(), safe='')}",
+                            status_code=303)
+
+
+@router.get("/complaints/{tracking_number}")
+async def complaint_status(tracking_number: str, request: Request, rt: Runtime,
+                           config: Config) -> Response:
+    """Status, category, due date and resolution; never contacts or anyone's data."""
+    try:
+        async with rt.pool.acquire() as conn:
+            shown = (await look_up(conn, tracking_number)).as_public(config.zone)
+    except NotFound as error:
+        return _not_found(request, config, error)
+    return _answer(request, shown, lambda: pages.complaint_status(shown, config.hotline))
+
+
+@router.get("/statements/{tracking_number}")
+async def statement_for_complaint(tracking_number: str, request: Request, rt: Runtime,
+                                  config: Config) -> Response:
+    """What was certified, allocated and paid for the person a complaint named."""
+    try:
+        async with rt.pool.acquire() as conn:
+            found = await statements.statement_for_complaint(conn, tracking_number)
+    except NotFound as error:
+        return _not_found(request, config, error)
+    shown = found.as_dict(public=True)
+    return _answer(request, shown, lambda: pages.statement_page(shown, config.hotline))

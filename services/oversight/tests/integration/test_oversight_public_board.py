@@ -1,0 +1,222 @@
+"""The public notice board: eligibility's notices shown masked, with the days left to
+object, and archived once closed; objections to an entry in force are taken (and published
+so eligibility blocks the approval), objections to anything else refused."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from siquan.contracts.eligibility_v1 import NoticeClosed, NoticeEntry, NoticePublished
+from siquan.contracts.topology import RoutingKey
+from siquan.shared.clock import FileClock
+from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.messages import publish_as, tap
+from siquan.shared.testing.processes import ServiceProcess, free_port
+from siquan.shared.testing.waiting import eventually
+
+NOW = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # Tuesday, 10:00 in Beijing
+PUBLISHED_ON, CLOSES_ON = date(2026, 11, 1), date(2026, 11, 8)
+JSON = {"Accept": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def clock_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("clock") / "now"
+    FileClock(path).set(NOW)
+    return path
+
+
+@pytest.fixture(scope="module")
+def oversight_vars(siquan_env: Environment, clock_file: Path) -> dict[str, str]:
+    return {**siquan_env.service_env("oversight", port=free_port()),
+            "SIQUAN_CHECKPOINT_SECONDS": "3600", "SIQUAN_CLOCK_FILE": str(clock_file)}
+
+
+@pytest.fixture(scope="module")
+async def public(oversight: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=oversight.url, timeout=30.0) as client:
+        yield client
+
+
+def entry(name: str = "王*", resident_id: str = "4201**********0011") -> NoticeEntry:
+    return NoticeEntry(application_id=str(uuid.uuid4()), category="standard",
+                       masked_name=name, masked_resident_id=resident_id,
+                       township_code="420117001")
+
+
+def notice(*entries: NoticeEntry, part: int = 1, parts: int = 1,
+           notice_id: str | None = None, total: int | None = None) -> NoticePublished:
+    return NoticePublished(
+        notice_id=notice_id or str(uuid.uuid4()), program_code="reward_assistance_rural",
+        policy_version="national-2009", division_code="420117", township_code="420117001",
+        published_on=PUBLISHED_ON, closes_on=CLOSES_ON, notice_days=7,
+        published_by="reviewer-420117-01", total_entries=total or len(entries), part=part,
+        parts=parts, entries=entries)
+
+
+def closed(posted: NoticePublished) -> NoticeClosed:
+    return NoticeClosed(notice_id=posted.notice_id, program_code=posted.program_code,
+                        division_code=posted.division_code,
+                        township_code=posted.township_code, closed_on=CLOSES_ON,
+                        total_entries=posted.total_entries, blocked_application_ids=())
+
+
+async def shown(public: httpx.AsyncClient, notice_id: str, *, archived: bool = False
+                ) -> dict[str, Any]:
+    """The notice as the board (or the archive) shows it, once it is there."""
+    path = "/public/notices/archive" if archived else "/public/notices"
+
+    async def found() -> dict[str, Any] | None:
+        response = await public.get(path, params={"format": "json"})
+        response.raise_for_status()
+        return next((n for n in response.json()["notices"] if n["notice_id"] == notice_id),
+                    None)
+
+    return await eventually(found, what=f"notice {notice_id} at {path}")
+
+
+async def posted(env: Environment, public: httpx.AsyncClient, *entries: NoticeEntry
+                 ) -> NoticePublished:
+    published = notice(*entries)
+    await publish_as(env, published)
+    await shown(public, published.notice_id)
+    return published
+
+
+async def test_a_published_notice_is_shown_masked_with_the_days_remaining(
+        siquan_env: Environment, public: httpx.AsyncClient) -> None:
+    first, second = entry("王*", "4201**********0011"), entry("李**", "4201**********0022")
+    notice_id = str(uuid.uuid4())
+    for part, one in enumerate((first, second), start=1):
+        await publish_as(siquan_env, notice(one, part=part, parts=2, notice_id=notice_id,
+                                            total=2))
+
+    async def both_parts() -> dict[str, Any] | None:
+        found = await shown(public, notice_id)
+        return found if len(found["entries"]) == 2 else None
+
+    board = await eventually(both_parts, what="both parts of the notice")
+    html = (await public.get("/public/notices", headers={"Accept": "text/html"})).text
+
+    assert board["days_remaining"] == 5 and board["closes_on"] == "2026-11-08"
+    assert {(e["masked_name"], e["masked_resident_id"]) for e in board["entries"]} == {
+        ("王*", "4201**********0011"), ("李**", "4201**********0022")}
+    assert "王*" in html and "4201**********0022" in html and "剩余 5 天" in html
+
+
+async def test_the_board_is_html_by_default_and_json_when_asked(
+        siquan_env: Environment, public: httpx.AsyncClient) -> None:
+    await posted(siquan_env, public, entry())
+
+    html = await public.get("/public/notices")
+    json = await public.get("/public/notices", headers=JSON)
+
+    assert html.headers["content-type"].startswith("text/html")
+    assert "charset=utf-8" in html.headers["content-type"] and "<form" in html.text
+    assert json.json()["how_to_object"]["hotline"] == "12320"
+
+
+async def test_an_entry_that_arrives_unmasked_is_masked_before_it_is_shown(
+        siquan_env: Environment, public: httpx.AsyncClient) -> None:
+    published = await posted(siquan_env, public, entry("赵大年", "42011719600101001X"))
+
+    [shown_entry] = (await shown(public, published.notice_id))["entries"]
+    html = (await public.get("/public/notices")).text
+
+    assert (shown_entry["masked_name"], shown_entry["masked_resident_id"]) == (
+        "赵**", "4201**********001X")
+    assert "赵大年" not in html and "42011719600101001X" not in html
+
+
+async def test_a_closed_notice_moves_to_the_archive(
+        siquan_env: Environment, public: httpx.AsyncClient) -> None:
+    published = await posted(siquan_env, public, entry())
+
+    await publish_as(siquan_env, closed(published))
+    archived = await shown(public, published.notice_id, archived=True)
+    board = (await public.get("/public/notices", headers=JSON)).json()["notices"]
+
+    assert archived["closed_on"] == "2026-11-08" and len(archived["entries"]) == 1
+    assert published.notice_id not in {n["notice_id"] for n in board}
+
+
+async def complaint_count(auditor: httpx.AsyncClient) -> int:
+    return len((await auditor.get("/complaints", params={"limit": 1000})).json())
+
+
+async def test_an_objection_to_an_entry_is_published_with_its_application_and_resolved(
+        siquan_env: Environment, public: httpx.AsyncClient,
+        auditor: httpx.AsyncClient) -> None:
+    objected = entry()
+    await posted(siquan_env, public, objected)
+
+    async with tap(siquan_env, "oversight") as published:
+        response = await public.post("/public/complaints", json={
+            "category": "notice_objection", "application_id": objected.application_id,
+            "description": "其子女仍健在，不符合条件"})
+        [filed] = await published.wait_for(RoutingKey.COMPLAINT_FILED)
+        resolved = await auditor.post(f"/complaints/{filed.body['complaint_id']}/resolve",
+                                      json={"outcome": "upheld",
+                                            "resolution": "经核实，其子女健在"})
+        [resolution] = await published.wait_for(RoutingKey.COMPLAINT_RESOLVED)
+
+    assert response.status_code == 201
+    assert filed.body["application_id"] == objected.application_id
+    assert filed.body["category"] == "notice_objection"
+    assert filed.body["tracking_number"] == response.json()["tracking_number"]
+    assert filed.body["division_code"] == "420117001"
+    assert resolved.status_code == 200
+    assert resolution.body["application_id"] == objected.application_id
+    assert resolution.body["outcome"] == "upheld"
+    assert resolution.headers["x-siquan-correlation-id"] == filed.message_id
+
+
+async def test_an_objection_is_due_within_its_notice(
+        siquan_env: Environment, public: httpx.AsyncClient) -> None:
+    objected = entry()
+    await posted(siquan_env, public, objected)
+
+    response = await public.post("/public/complaints", json={
+        "category": "notice_objection", "application_id": objected.application_id,
+        "description": "不是本村村民"})
+
+    # 5 working days from Tuesday 3 November would be the 10th; the notice closes the 8th.
+    assert response.json()["due_on"] == "2026-11-08"
+
+
+async def test_an_objection_naming_an_application_on_no_notice_in_force_is_refused(
+        public: httpx.AsyncClient, auditor: httpx.AsyncClient) -> None:
+    before = await complaint_count(auditor)
+
+    response = await public.post("/public/complaints", json={
+        "category": "notice_objection", "application_id": str(uuid.uuid4()),
+        "description": "不符合条件"})
+
+    assert response.status_code == 422
+    assert [p["field"] for p in response.json()["detail"]] == ["application_id"]
+    assert await complaint_count(auditor) == before
+
+
+async def test_an_objection_to_an_entry_of_a_closed_notice_is_refused(
+        siquan_env: Environment, public: httpx.AsyncClient,
+        auditor: httpx.AsyncClient) -> None:
+    objected = entry()
+    published = await posted(siquan_env, public, objected)
+    await publish_as(siquan_env, closed(published))
+    await shown(public, published.notice_id, archived=True)
+    before = await complaint_count(auditor)
+
+    response = await public.post("/public/complaints", json={
+        "category": "notice_objection", "application_id": objected.application_id,
+        "description": "不符合条件"})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "application_id"
+    assert await complaint_count(auditor) == before
