@@ -104,7 +104,8 @@ class ServiceRuntime:
         self._pool = await create_pool(self.settings.pg_dsn)
         self._subscribe()
         await self.broker.start()
-        relay = OutboxRelay(self.pool, self.broker, batch_size=self.settings.relay_batch_size,
+        relay = OutboxRelay(self.pool, self.settings.amqp_url,
+                            batch_size=self.settings.relay_batch_size,
                             idle_seconds=self.settings.relay_idle_seconds)
         for loop in (relay.run, *self._loops):
             self._tasks.append(asyncio.create_task(self._supervise(loop)))
