@@ -9,7 +9,7 @@ from pydantic import Field
 
 from siquan.contracts.base import Event, register
 from siquan.contracts.topology import RoutingKey
-from siquan.contracts.types import OfficerId, PersonKey, ProgramCode
+from siquan.contracts.types import Fen, OfficerId, Period, PersonKey, ProgramCode
 
 
 class _Oversight(Event):
@@ -106,7 +106,31 @@ class FindingRaised(_Oversight):
         description="What eligibility is asked to do with the certification")
     reason: str = Field(description="What was found")
     raised_at: datetime = Field(description="When (UTC)")
+    application_id: str | None = Field(default=None,
+                                       description="The application concerned, if any")
+    run_id: str | None = Field(default=None, description="The payment run concerned, if any")
+    program_code: ProgramCode | None = Field(default=None,
+                                             description="The program concerned, if any")
+    period: Period | None = Field(default=None, description="The benefit period, if any")
+    division_code: str | None = Field(default=None, pattern=r"^\d{6}$",
+                                      description="The county concerned, if any")
+    amount_fen: Fen | None = Field(default=None,
+                                   description="The money at stake (paid wrongly, unpaid, "
+                                               "or the difference from the policy)")
+
+
+class FindingResolved(_Oversight):
+    """An auditor closed an accountability finding: confirmed (the breach happened and was
+    dealt with) or dismissed (it was not a breach), with the reason."""
+
+    routing_key = RoutingKey.FINDING_RESOLVED
+    finding_id: str = Field(description="Finding identifier (UUID)")
+    outcome: Literal["confirmed", "dismissed"] = Field(
+        description="confirmed: the breach happened; dismissed: it was not a breach")
+    resolution: str = Field(min_length=1, description="The reason for the outcome")
+    resolved_by: OfficerId
+    resolved_at: datetime = Field(description="When (UTC)")
 
 
 register(AuditCheckpoint, HoldPlaced, HoldLifted, ComplaintFiled, ComplaintResolved,
-         FindingRaised)
+         FindingRaised, FindingResolved)

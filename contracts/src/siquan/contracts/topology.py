@@ -64,6 +64,7 @@ class RoutingKey:
     COMPLAINT_FILED = "complaint.filed.v1"
     COMPLAINT_RESOLVED = "complaint.resolved.v1"
     FINDING_RAISED = "finding.raised.v1"
+    FINDING_RESOLVED = "finding.resolved.v1"
     DEATH_REPORTED = "death.reported.v1"
 
 

@@ -48,6 +48,9 @@ class OversightSettings(ServiceSettings):
     timeliness_target_rate: float = Field(
         default=0.9, gt=0, le=1,
         description="Share of a division's applications to certify on time (资格确认及时率)")
+    timeliness_check_seconds: float = Field(
+        default=600.0, gt=0,
+        description="How often the sweep recomputes each division's certification timeliness")
     timeliness_min_applications: int = Field(
         default=10, ge=1,
         description="A division's timeliness is judged from this many applications of a year")

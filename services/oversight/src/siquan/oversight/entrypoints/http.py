@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from siquan.contracts.types import DivisionCode, Period, ProgramCode
+from siquan.oversight.adapters import audit_log
 from siquan.oversight.adapters.audit_log import EntryFilter
 from siquan.oversight.application import queries
 from siquan.oversight.domain.chain import AuditEntry, canonical_time
 from siquan.oversight.domain.reconciliation import covers, division_prefix
+from siquan.oversight.reconciliation.adapters import findings as reconciliation_store
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.errors import OutOfScope
 from siquan.shared.runtime import Runtime
@@ -63,3 +65,57 @@ async def report(program_code: ProgramCode, period: Period, rt: Runtime, officer
     async with rt.pool.acquire() as conn:
         found = await queries.program_report(conn, program_code, period, division)
     return found.as_dict()
+
+
+# Everything about one beneficiary, application, payment run or officer: the audit
+# entries (paged by `after_seq`) and the accountability findings and holds that concern it.
+
+AfterSeq = Annotated[int, Query(ge=0)]
+PageSize = Annotated[int, Query(ge=1, le=1000)]
+
+
+async def _about(rt: Runtime, officer: Officer, subject: str, key: str, after_seq: int,
+                 limit: int, **finding_filter: str) -> dict[str, Any]:
+    scope = division_prefix(officer.division)
+    page = audit_log.Page(division_prefix=scope, after_seq=after_seq, limit=limit)
+    async with rt.pool.acquire() as conn:
+        found = await audit_log.about(conn, subject, key, page)
+        findings = await reconciliation_store.find_findings(conn, reconciliation_store.FindingQuery(
+            division_prefix=scope, limit=1000, **finding_filter))
+        holds = (await reconciliation_store.find_holds(
+            conn, active=None, person_key=key, division_prefix=scope, limit=1000)
+            if subject == "person" else [])
+    return {subject: key, "entries": [_shown(entry) for entry in found],
+            "next_after_seq": found[-1].seq if len(found) == limit else None,
+            "findings": findings, "holds": holds}
+
+
+@router.get("/audit/persons/{person_key}")
+async def about_person(person_key: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
+                       rt: Runtime, officer: Auditor, after_seq: AfterSeq = 0,
+                       limit: PageSize = 100) -> dict[str, Any]:
+    return await _about(rt, officer, "person", person_key, after_seq, limit,
+                        person_key=person_key)
+
+
+@router.get("/audit/applications/{application_id}")
+async def about_application(application_id: Annotated[str, Path(max_length=64)],
+                            rt: Runtime, officer: Auditor, after_seq: AfterSeq = 0,
+                            limit: PageSize = 100) -> dict[str, Any]:
+    return await _about(rt, officer, "application", application_id, after_seq, limit,
+                        application_id=application_id)
+
+
+@router.get("/audit/runs/{run_id}")
+async def about_run(run_id: Annotated[str, Path(max_length=64)], rt: Runtime,
+                    officer: Auditor, after_seq: AfterSeq = 0,
+                    limit: PageSize = 100) -> dict[str, Any]:
+    return await _about(rt, officer, "run", run_id, after_seq, limit, run_id=run_id)
+
+
+@router.get("/audit/officers/{officer_id}")
+async def about_officer(officer_id: Annotated[str, Path(max_length=64)], rt: Runtime,
+                        officer: Auditor, after_seq: AfterSeq = 0,
+                        limit: PageSize = 100) -> dict[str, Any]:
+    return await _about(rt, officer, "officer", officer_id, after_seq, limit,
+                        officer_id=officer_id)

@@ -1,0 +1,1 @@
+"""Reconciliation's auditor API: findings, holds, flags and the accountability report."""

@@ -1,0 +1,146 @@
+"""The auditor's API for accountability: findings (list, read, resolve), holds (list,
+lift), flags, the sweep's status, and the accountability report per program and period
+as JSON or HTML. Every call needs the `auditor` role and stays within the auditor's
+division."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from siquan.contracts.oversight_v1 import FindingCategory
+from siquan.contracts.types import DivisionCode, Period, ProgramCode
+from siquan.contracts.types import division_scope as division_prefix
+from siquan.oversight.reconciliation.adapters import findings as store
+from siquan.oversight.reconciliation.adapters import funds, settled
+from siquan.oversight.reconciliation.application import decisions
+from siquan.oversight.reconciliation.application.context import RuleConfig
+from siquan.oversight.reconciliation.application.reports import accountability_report
+from siquan.oversight.reconciliation.application.sweep import SweepStatus
+from siquan.oversight.reconciliation.entrypoints.html import render_report
+from siquan.shared.auth import Officer, require_role
+from siquan.shared.errors import NotFound
+from siquan.shared.runtime import Runtime
+
+router = APIRouter()
+Auditor = Annotated[Officer, Depends(require_role("auditor"))]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+class Resolution(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["confirmed", "dismissed"] = Field(
+        description="confirmed: the breach happened; dismissed: it was not one")
+    resolution: str = Field(min_length=1, max_length=2000, description="Why")
+
+
+class Lifting(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000, description="Why the hold is lifted")
+
+
+@router.get("/findings")
+async def list_findings(rt: Runtime, officer: Auditor, category: FindingCategory | None = None,
+                        status: Literal["open", "resolved"] | None = None,
+                        rule: str | None = None, person_key: str | None = None,
+                        officer_id: str | None = None, run_id: str | None = None,
+                        limit: Limit = 100, offset: Annotated[int, Query(ge=0)] = 0
+                        ) -> list[dict[str, Any]]:
+    query = store.FindingQuery(category=category, status=status, rule=rule,
+                               person_key=person_key, officer_id=officer_id, run_id=run_id,
+                               division_prefix=division_prefix(officer.division),
+                               limit=limit, offset=offset)
+    async with rt.pool.acquire() as conn:
+        return await store.find_findings(conn, query)
+
+
+@router.get("/findings/{finding_id}")
+async def read_finding(finding_id: uuid.UUID, rt: Runtime, officer: Auditor
+                       ) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        found = await store.get_finding(conn, str(finding_id))
+    if found is None:
+        raise NotFound(f"no finding {finding_id}")
+    if found["division_code"] is not None:
+        officer.check_scope(found["division_code"])
+    return found
+
+
+@router.post("/findings/{finding_id}/resolve")
+async def resolve(finding_id: uuid.UUID, body: Resolution, rt: Runtime, officer: Auditor
+                  ) -> dict[str, Any]:
+    return await decisions.resolve_finding(
+        rt.pool, rt.outbox, rt.clock, finding_id=str(finding_id), officer=officer,
+        outcome=body.outcome, resolution=body.resolution)
+
+
+@router.get("/holds")
+async def list_holds(rt: Runtime, officer: Auditor, active: bool | None = None,
+                     person_key: str | None = None, limit: Limit = 100
+                     ) -> list[dict[str, Any]]:
+    async with rt.pool.acquire() as conn:
+        return await store.find_holds(conn, active=active, person_key=person_key,
+                                      division_prefix=division_prefix(officer.division),
+                                      limit=limit)
+
+
+@router.post("/holds/{hold_id}/lift")
+async def lift(hold_id: uuid.UUID, body: Lifting, rt: Runtime, officer: Auditor
+               ) -> dict[str, Any]:
+    return await decisions.lift_hold(rt.pool, rt.outbox, rt.clock, hold_id=str(hold_id),
+                                     officer=officer, reason=body.reason)
+
+
+@router.get("/flags")
+async def list_flags(rt: Runtime, officer: Auditor, kind: str | None = None,
+                     person_key: str | None = None, limit: Limit = 100
+                     ) -> list[dict[str, Any]]:
+    async with rt.pool.acquire() as conn:
+        return await store.find_flags(conn, kind=kind, person_key=person_key,
+                                      division_prefix=division_prefix(officer.division),
+                                      limit=limit)
+
+
+@router.get("/reconciliation/status")
+async def status(request: Request, rt: Runtime, _: Auditor) -> dict[str, Any]:
+    """How far the sweep got and what still waits for a fact on another queue."""
+    sweep: SweepStatus = request.app.state.reconciliation_sweep
+    async with rt.pool.acquire() as conn:
+        pending_payments = await settled.pending_count(conn)
+        pending_movements = await funds.pending_count(conn)
+    return {"sweeps": sweep.sweeps, "raised_by_sweeps": sweep.raised,
+            "last_sweep_started_at": (sweep.last_started_at.isoformat()
+                                      if sweep.last_started_at else None),
+            "payments_awaiting_certification": pending_payments,
+            "movements_awaiting_run": pending_movements}
+
+
+async def _report(request: Request, rt: Runtime, officer: Officer, program_code: str,
+                  period: str, division_code: str | None) -> dict[str, Any]:
+    division = division_code or officer.division
+    officer.check_scope(division)
+    config: RuleConfig = request.app.state.reconciliation_config
+    async with rt.pool.acquire() as conn:
+        return await accountability_report(conn, program_code, period, division,
+                                           division_prefix(division), now=rt.clock.now(),
+                                           config=config)
+
+
+@router.get("/reports/{program_code}/{period}/accountability")
+async def report_json(program_code: ProgramCode, period: Period, request: Request,
+                      rt: Runtime, officer: Auditor,
+                      division_code: DivisionCode | None = None) -> dict[str, Any]:
+    return await _report(request, rt, officer, program_code, period, division_code)
+
+
+@router.get("/reports/{program_code}/{period}/accountability.html",
+            response_class=HTMLResponse)
+async def report_html(program_code: ProgramCode, period: Period, request: Request,
+                      rt: Runtime, officer: Auditor,
+                      division_code: DivisionCode | None = None) -> HTMLResponse:
+    found = await _report(request, rt, officer, program_code, period, division_code)
+    return HTMLResponse(render_report(found))
