@@ -28,6 +28,11 @@ class PayeeAccountRegistered(_Disbursement):
     registered_by: OfficerId
     registered_at: datetime = Field(description="When (UTC)")
     replaces_previous: bool = Field(description="Whether an earlier account was replaced")
+    previous_registered_at: datetime | None = Field(
+        default=None, description="When the replaced account had been registered (UTC); "
+                                  "None for a first registration")
+    division_code: DivisionCode | None = Field(
+        default=None, description="Division of the officer's registration")
 
 
 class SkippedPayee(BaseModel):
@@ -37,6 +42,18 @@ class SkippedPayee(BaseModel):
     person_key: PersonKey
     certification_id: str = Field(description="The certification that was skipped")
     reason: str = Field(description="Why: e.g. no payee account, hold")
+
+
+class FlaggedPayee(BaseModel):
+    """A payee the run pays but oversight should look at first (e.g. an account changed
+    shortly before the run)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    person_key: PersonKey
+    certification_id: str = Field(description="The certification the run pays")
+    reason: str = Field(description="Why the payee is flagged")
+    account_registered_at: datetime = Field(description="When the current account was "
+                                                        "registered (UTC)")
 
 
 class PaymentRunStarted(_Disbursement):
@@ -51,6 +68,15 @@ class PaymentRunStarted(_Disbursement):
     total_fen: Fen = Field(description="Control total: sum of the payments")
     skipped: tuple[SkippedPayee, ...] = Field(description="Certified persons not paid, why")
     started_by: OfficerId
+    retry_of: str | None = Field(default=None,
+                                 description="For a retry run: the run whose failed and "
+                                             "returned payments it pays again")
+    arrears_count: int = Field(default=0, ge=0,
+                               description="Of the payments, how many pay earlier periods")
+    arrears_fen: Fen = Field(default=0, description="Of the total, the arrears")
+    flags: tuple[FlaggedPayee, ...] = Field(
+        default=(), description="Payees paid but flagged to oversight (e.g. an account "
+                                "changed in the days before the run)")
 
 
 class AllocationRequested(_Disbursement):
@@ -76,6 +102,9 @@ class SettledPayment(BaseModel):
     item: str = Field(description="What is paid: the period's benefit or an arrear")
     amount_fen: Fen
     bank_reference: str = Field(description="The bank's transaction reference")
+    period: Period | None = Field(default=None,
+                                  description="The period paid (an arrear's own period); "
+                                              "None: the run's period")
 
 
 class PaymentsSettled(_Disbursement):
@@ -98,6 +127,9 @@ class FailedPayment(BaseModel):
     person_key: PersonKey
     amount_fen: Fen
     reason: str = Field(description="The bank's reason")
+    period: Period | None = Field(default=None,
+                                  description="The period paid (an arrear's own period); "
+                                              "None: the run's period")
 
 
 class PaymentsFailed(_Disbursement):
@@ -121,6 +153,13 @@ class ReturnedPayment(BaseModel):
     amount_fen: Fen
     reason: str = Field(description="The bank's reason for the return")
     returned_on: date = Field(description="Day the bank returned the money")
+    period: Period | None = Field(default=None,
+                                  description="The period paid (an arrear's own period); "
+                                              "None: the run's period")
+    item: str = Field(default="benefit",
+                      description="What was paid: the period's benefit or an arrear")
+    bank_reference: str = Field(default="",
+                                description="The bank's reference of the original transfer")
 
 
 class PaymentsReturned(_Disbursement):
@@ -155,6 +194,20 @@ class PaymentRunCompleted(_Disbursement):
                                              "(certification ended or hold placed since the "
                                              "run started)")
     cancelled_fen: Fen = Field(default=0, description="Amount cancelled before the bank")
+    returned_count: int = Field(default=0, ge=0,
+                                description="Of the settled payments, how many the bank "
+                                            "had already returned when the run completed")
+    returned_fen: Fen = Field(default=0, description="Of the settled amount, the returned")
+    retry_of: str | None = Field(default=None,
+                                 description="For a retry run: the run it retried")
+    settled_chunks: int | None = Field(
+        default=None, ge=0,
+        description="How many `payments.settled` chunks the run published: a consumer that "
+                    "has handled fewer has not seen them all yet (messages of one queue may "
+                    "be handled out of order)")
+    failed_chunks: int | None = Field(default=None, ge=0,
+                                      description="How many `payments.failed` chunks the run "
+                                                  "published")
 
 
 register(PayeeAccountRegistered, PaymentRunStarted, AllocationRequested, PaymentsSettled,
