@@ -1,6 +1,7 @@
 """The shared consumer on a real PostgreSQL database: signature, contract, inbox
 idempotency, bounded retries of transient errors, dead letters with the reason."""
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from datetime import date
@@ -12,7 +13,7 @@ import pytest
 
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.contracts.topology import subscriptions_of
-from siquan.shared.consumer import EventConsumer, Received, RuleBroken
+from siquan.shared.consumer import EventConsumer, NotYet, Received, RuleBroken
 from siquan.shared.database import create_pool
 from siquan.shared.messaging_schema import MESSAGING_DDL
 from siquan.shared.outbox import Outbox, new_message_id
@@ -62,9 +63,9 @@ def keys(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _message(keys: Path, *, message_id: str | None = None) -> _Raw:
+def _message(keys: Path, *, message_id: str | None = None, report_id: str = "r1") -> _Raw:
     outbox = Outbox(PRODUCER, load_private_key(keys / f"{PRODUCER}.key"))
-    event = DeathReported(report_id="r1", person_key="a" * 64, date_of_death=date(2026, 5, 3))
+    event = DeathReported(report_id=report_id, person_key="a" * 64, date_of_death=date(2026, 5, 3))
     message_id = message_id or new_message_id()
     headers, body = outbox.envelope(event, message_id=message_id, correlation_id=None,
                                     causation_id=None)
@@ -128,6 +129,48 @@ async def test_a_persistent_transient_error_is_dead_lettered_after_the_bound(
     assert dead.reasons == ["transient errors persisted after 3 attempts"]
     assert await _effects(pool) == 0
     assert await pool.fetchval("SELECT count(*) FROM inbox") == 0
+
+
+async def test_concurrent_deliveries_are_handled_one_at_a_time_in_delivery_order(
+        pool: asyncpg.Pool, keys: Path) -> None:
+    order: list[str] = []
+    inside = 0
+
+    async def slow(r: Received) -> None:
+        nonlocal inside
+        assert isinstance(r.event, DeathReported)
+        inside += 1
+        assert inside == 1, "two messages of one queue handled at once"
+        await asyncio.sleep(0)  # give the others every chance to overtake
+        await _record(r)
+        order.append(r.event.report_id)
+        inside -= 1
+
+    dead = _DeadLetters()
+    consumer = _consumer(pool, keys, slow, dead)
+    sent = [f"r{i}" for i in range(20)]
+    await asyncio.gather(*(consumer.consume(_message(keys, report_id=i))  # type: ignore[arg-type]
+                           for i in sent))
+    assert order == sent and dead.reasons == []
+
+
+async def test_a_message_that_comes_too_early_waits_while_the_ones_behind_it_go_first(
+        pool: asyncpg.Pool, keys: Path) -> None:
+    async def needs_r1(r: Received) -> None:
+        assert isinstance(r.event, DeathReported)
+        if r.event.report_id == "completion" and not await r.conn.fetchval(
+                "SELECT count(*) FROM effects WHERE report_id = 'r1'"):
+            raise NotYet("r1 not handled yet")
+        await _record(r)
+
+    dead = _DeadLetters()
+    consumer = _consumer(pool, keys, needs_r1, dead)
+    await asyncio.gather(
+        consumer.consume(_message(keys, report_id="completion")),  # type: ignore[arg-type]
+        consumer.consume(_message(keys, report_id="r1")))  # type: ignore[arg-type]
+    assert [r["report_id"] for r in await pool.fetch(
+        "SELECT report_id FROM effects ORDER BY ctid")] == ["r1", "completion"]
+    assert dead.reasons == []
 
 
 async def test_a_broken_rule_is_dead_lettered_at_once_with_its_reason(

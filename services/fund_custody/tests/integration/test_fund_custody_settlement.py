@@ -138,6 +138,20 @@ async def test_a_completed_run_whose_chunks_do_not_add_up_is_dead_lettered(
     assert (await fc.account(key))["reserved_fen"] == 39_000
 
 
+async def test_a_completion_that_overtakes_its_last_chunk_waits_for_it(
+        fc, key: AccountKey) -> None:
+    run_id = await approved_run(fc, key, 100_000, 60_000)
+    await fc.publish(settled(key, run_id, 0, 21_000))
+    early = completed(key, run_id, 60_000, settled_fen=29_000, failed_fen=0)
+    early = early.model_copy(update={"settled_chunks": 2, "failed_chunks": 0})
+    async with tap(fc.env, "fund_custody") as tapped:
+        await fc.publish(early)
+        await fc.publish(settled(key, run_id, 1, 8_000))
+        settlement = await fc.published(tapped, "settlement.completed.v1", run_id=run_id)
+    assert (settlement["paid_fen"], settlement["released_fen"]) == (29_000, 31_000)
+    assert (await fc.allocation(run_id))["status"] == "settled"
+
+
 async def test_money_released_by_a_settlement_funds_a_waiting_allocation(
         fc, key: AccountKey) -> None:
     run_id = await approved_run(fc, key, 100_000, 90_000)

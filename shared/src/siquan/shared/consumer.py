@@ -4,9 +4,14 @@ in one transaction with the inbox row and any outbox rows it writes.
 - a redelivered message finds its inbox row and changes nothing;
 - a permanent error (bad signature, unknown type, invalid contract, broken rule, a bug)
   dead-letters at once with the reason in a header;
-- a transient error (database or network) retries with back-off a bounded number of
-  times inside this consumer, then dead-letters. This does not rely on the broker's
-  delivery counting, so it behaves the same on RabbitMQ 3.10 and 4.x.
+- a transient error (database or network, or `NotYet`: the message came before one it
+  depends on) retries with back-off a bounded number of times inside this consumer, then
+  dead-letters. This does not rely on the broker's delivery counting, so it behaves the
+  same on RabbitMQ 3.10 and 4.x.
+
+aio-pika hands a queue's deliveries (up to the prefetch) to concurrent tasks; a lock per
+queue lets one attempt run at a time, in the order the tasks reach it (delivery order), and
+is released while an attempt backs off so the messages behind it can go first.
 """
 
 from __future__ import annotations
@@ -31,6 +36,12 @@ from siquan.shared.signing import SignatureError, Verifier
 
 log = logging.getLogger(__name__)
 
+
+class NotYet(Exception):
+    """The message depends on one not handled yet (e.g. a run's completion before its last
+    chunk): transient, retried with back-off while later messages are handled."""
+
+
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     ConnectionError,
@@ -40,6 +51,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.AdminShutdownError,
+    NotYet,
 )
 
 
@@ -81,6 +93,7 @@ class EventConsumer:
         self._handlers = dict(handlers)
         self._pool, self._verifier, self._outbox = pool, verifier, outbox
         self._dead_letters, self._max_attempts = dead_letters, max_attempts
+        self._turn = asyncio.Lock()
 
     async def __call__(self, msg: RabbitMessage) -> None:
         raw: AbstractIncomingMessage = msg.raw_message
@@ -100,7 +113,8 @@ class EventConsumer:
         handler = self._handlers.get(received_type) or self._handlers[ANY_TYPE]
         for attempt in range(1, self._max_attempts + 1):
             try:
-                await self._handle(handler, event, message_id, headers, raw.body)
+                async with self._turn:
+                    await self._handle(handler, event, message_id, headers, raw.body)
                 return
             except TRANSIENT_ERRORS as exc:
                 log.warning("transient error on %s (attempt %d): %s", message_id, attempt, exc)

@@ -52,8 +52,9 @@ async def on_allocation_requested(r: Received) -> None:
         available_fen=account.books.available_fen,
         shortfall_fen=account.shortfall(request.total_fen),
         reason=(f"special account {key.program_code}/{key.fiscal_year}/{key.division_code} "
-                f"holds {account.books.available_fen} fen available; the run waits until "
-                "an appropriation covers it")))
+                f"holds {account.books.available_fen} fen available, "
+                f"{account.shortfall(request.total_fen)} fen short of the run's "
+                f"{request.total_fen} fen; the run waits until an appropriation covers it")))
 
 
 def _check_same_request(existing: Allocation, key: AccountKey,

@@ -15,7 +15,7 @@ from siquan.fund_custody.application.funding import approve_waiting, now
 from siquan.fund_custody.domain.allocation import Allocation
 from siquan.fund_custody.domain.errors import FundRuleBroken
 from siquan.fund_custody.domain.special_account import SpecialAccount
-from siquan.shared.consumer import Received
+from siquan.shared.consumer import NotYet, Received
 from siquan.shared.database import Connection
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,11 @@ async def on_run_completed(r: Received) -> None:
         log.info("run %s already %s; completion ignored", event.run_id, allocation.status)
         return
     totals = await allocations.chunk_totals(r.conn, event.run_id)
+    if (event.settled_chunks or 0) > totals["settled_chunks"] or \
+            (event.failed_chunks or 0) > totals["failed_chunks"]:
+        raise NotYet(f"run {event.run_id} completed with {event.settled_chunks} settled and "
+                     f"{event.failed_chunks} failed chunks; {totals['settled_chunks']} and "
+                     f"{totals['failed_chunks']} handled so far")
     held = account.books.reserved_for(event.run_id)
     if held != allocation.reserved_fen - allocation.paid_fen:
         raise FundRuleBroken(f"run {event.run_id}: the ledger holds {held} fen but the "
