@@ -46,8 +46,14 @@ async def test_a_lapsed_certification_is_not_paid_for_periods_after_its_lapse(
     january = (await world.start_run("2031-01")).json()
     march = (await world.start_run("2031-03")).json()
     assert january["control_totals"]["payee_count"] == 2
-    assert march["control_totals"]["payee_count"] == 1
+    # March pays the kept certification for March and, as an arrear, February; the lapsed
+    # one is owed nothing from February on.
+    assert (march["control_totals"]["payee_count"], march["arrears"]["count"]) == (2, 1)
     assert kept.certification_id not in {s["certification_id"] for s in march["skipped"]}
+    paid = await world.db_rows("SELECT certification_id, period FROM payments"
+                               " WHERE run_id = $1 ORDER BY period", march["run_id"])
+    assert [(p["certification_id"], p["period"]) for p in paid] == [
+        (kept.certification_id, "2031-02"), (kept.certification_id, "2031-03")]
 
 
 async def test_a_suspended_certification_is_skipped_until_reinstated(world: Any) -> None:

@@ -19,7 +19,7 @@ from siquan.disbursement.adapters.simulated_bank import SimulatedBank
 from siquan.disbursement.app import MIGRATIONS
 from siquan.disbursement.application.accounts import register_payee_account
 from siquan.disbursement.application.payer import Payer
-from siquan.disbursement.application.ports import BankResult, PaymentInstruction
+from siquan.disbursement.application.ports import BankResult, BankReturn, PaymentInstruction
 from siquan.disbursement.application.runs import start_run
 from siquan.disbursement.domain.payment_run import PaymentRun
 from siquan.shared.auth import Officer
@@ -48,12 +48,16 @@ class CrashAfterTheBank:
     async def close(self) -> None:
         await self.bank.close()
 
-    async def instruct(self, instructions: Sequence[PaymentInstruction]) -> list[BankResult]:
-        await self.bank.instruct(instructions)
+    async def instruct(self, batch: str, instructions: Sequence[PaymentInstruction]
+                       ) -> list[BankResult]:
+        await self.bank.instruct(batch, instructions)
         raise ConnectionError("payer lost before recording the bank's answer")
 
     async def results(self, payment_ids: Sequence[str]) -> list[BankResult]:
         return await self.bank.results(payment_ids)
+
+    async def returns(self, after: date, through: date) -> list[BankReturn]:
+        return await self.bank.returns(after, through)
 
 
 @dataclass
@@ -81,13 +85,13 @@ class Setup:
         await register_payee_account(self.pool, self.outbox, OFFICER, secret=SECRET,
                                      resident_id=resident, bank_code="102",
                                      account_number=f"6222020000{n:04d}1234",
-                                     division_code="420117")
+                                     division_code="420117", now=datetime.now(UTC))
         return event
 
     async def allocated_run(self) -> PaymentRun:
-        run, _ = await start_run(self.pool, self.outbox, OFFICER,
-                                 program_code="special_assistance", period=PERIOD,
-                                 division_code="420117")
+        run = (await start_run(self.pool, self.outbox, OFFICER,
+                               program_code="special_assistance", period=PERIOD,
+                               division_code="420117", now=datetime.now(UTC))).run
         async with self.pool.acquire() as conn:
             run.allocate(allocation_id="a-1", program_code=run.program_code, period=PERIOD,
                          division_code=run.division_code, amount_fen=run.total_fen)

@@ -7,11 +7,13 @@ from datetime import date
 import pytest
 
 from siquan.contracts.policy import load_catalogue
+from siquan.disbursement.domain.amounts import amount_table
 from siquan.disbursement.domain.certification import Certification, benefits_end_after_death
 from siquan.disbursement.domain.errors import InvalidRequest
-from siquan.disbursement.domain.payment import Payment, PaymentCheck
+from siquan.disbursement.domain.payment import recheck
 from siquan.disbursement.domain.periods import period_end
 from siquan.disbursement.domain.roster import (
+    ACCOUNT_REFUSED,
     ALREADY_PAID,
     DUPLICATE,
     NO_ACCOUNT,
@@ -22,7 +24,6 @@ from siquan.disbursement.domain.roster import (
     Roster,
     build_roster,
     mask_account,
-    policy_for,
 )
 
 PROGRAM = "special_assistance"
@@ -37,12 +38,18 @@ def cert(n: int, category: str = "death", *, starts: date = date(2026, 1, 1),
 
 
 def candidate(c: Certification, *, account: PayeeAccount | None = ACCOUNT, held: bool = False,
-              already_paid: bool = False) -> Candidate:
-    return Candidate(c, account, held, already_paid)
+              paid: frozenset[str] = frozenset(), refused: frozenset[str] = frozenset()
+              ) -> Candidate:
+    return Candidate(c, account, held, paid, refused)
 
 
-def roster_for(period: str, *candidates: Candidate) -> Roster:
-    return build_roster(candidates, policy_for(load_catalogue(), PROGRAM, period), period)
+def table(period: str, program: str = PROGRAM, arrears: tuple[str, ...] = ()) -> object:
+    return amount_table(load_catalogue(), program, period, "420117", arrears)
+
+
+def roster_for(period: str, *candidates: Candidate, arrears: tuple[str, ...] = ()) -> Roster:
+    return build_roster(candidates, amount_table(load_catalogue(), PROGRAM, period, "420117",
+                                                 arrears))
 
 
 def test_a_certification_starting_within_the_month_is_active_for_that_month() -> None:
@@ -79,7 +86,7 @@ def test_each_payee_is_paid_the_amount_of_their_category_in_force_for_the_period
                         candidate(cert(2, "disability")))
     assert [(p.certification_id, p.amount_fen) for p in roster.payments] == [
         ("cert-1", 21_000), ("cert-2", 15_000)]
-    assert (roster.payee_count, roster.total_fen, roster.skipped) == (2, 36_000, ())
+    assert (roster.payee_count, roster.total_fen, roster.skipped) == (2, 36_000, [])
     assert roster.policy_version == "wuhan-2012"
 
 
@@ -91,7 +98,8 @@ def test_the_amount_comes_from_the_version_in_force_on_the_periods_first_day() -
 
 def test_persons_on_hold_without_account_or_already_paid_are_skipped_with_reasons() -> None:
     roster = roster_for("2026-05", candidate(cert(1)), candidate(cert(2), held=True),
-                        candidate(cert(3), account=None), candidate(cert(4), already_paid=True))
+                        candidate(cert(3), account=None),
+                        candidate(cert(4), paid=frozenset({"2026-05"})))
     assert [p.certification_id for p in roster.payments] == ["cert-1"]
     assert [(s.certification_id, s.reason) for s in roster.skipped] == [
         ("cert-2", ON_HOLD), ("cert-3", NO_ACCOUNT), ("cert-4", ALREADY_PAID)]
@@ -108,34 +116,61 @@ def test_a_person_with_two_certifications_of_the_program_is_paid_once() -> None:
 
 def test_a_category_the_policy_does_not_know_is_skipped_not_paid() -> None:
     roster = roster_for("2026-05", candidate(cert(1, "other")))
-    assert roster.payments == ()
+    assert roster.payments == []
     assert "other" in roster.skipped[0].reason
 
 
 def test_certifications_not_active_for_the_period_are_not_on_the_roster() -> None:
     roster = roster_for("2026-05", candidate(cert(1, ends=date(2026, 4, 1))))
-    assert (roster.payments, roster.skipped) == ((), ())
+    assert (roster.payments, roster.skipped) == ([], [])
 
 
 def test_a_period_the_programs_frequency_does_not_have_is_refused() -> None:
     with pytest.raises(InvalidRequest, match="monthly"):
-        policy_for(load_catalogue(), PROGRAM, "2026")
+        table("2026")
     with pytest.raises(InvalidRequest, match="yearly"):
-        policy_for(load_catalogue(), "reward_assistance_rural", "2026-05")
+        table("2026-05", "reward_assistance_rural")
 
 
 def test_a_period_before_any_policy_version_is_refused() -> None:
     with pytest.raises(InvalidRequest, match="no version"):
-        policy_for(load_catalogue(), PROGRAM, "2007-05")
+        table("2007-05")
 
 
-def test_the_recheck_before_the_bank_cancels_ended_or_held_payments() -> None:
-    payment = Payment("p1", "r1", "a" * 64, "cert-1", "2026-05", "benefit", 21_000, ACCOUNT)
-    assert PaymentCheck(payment, cert(1), held=False).obstacle() is None
-    assert PaymentCheck(payment, cert(1), held=True).obstacle() == ON_HOLD
-    ended = cert(1, ends=date(2026, 5, 1))
-    assert PaymentCheck(payment, ended, held=False).obstacle() == NOT_ACTIVE
-    assert PaymentCheck(payment, None, held=False).obstacle() == NOT_ACTIVE
+def test_a_period_refused_to_the_current_account_is_not_paid_again_to_it() -> None:
+    roster = roster_for("2026-05", candidate(cert(1), refused=frozenset({"2026-05"})))
+    assert roster.payments == []
+    assert [s.reason for s in roster.skipped] == [ACCOUNT_REFUSED]
+
+
+def test_arrears_pay_each_unpaid_active_period_of_the_window_at_its_amount() -> None:
+    late = cert(1, starts=date(2026, 2, 10))
+    roster = roster_for("2026-05", candidate(late, paid=frozenset({"2026-03"})),
+                        arrears=("2026-01", "2026-02", "2026-03", "2026-04"))
+    assert [(p.period, p.label, p.amount_fen) for p in roster.payments] == [
+        ("2026-02", "arrears:2026-02", 21_000), ("2026-04", "arrears:2026-04", 21_000),
+        ("2026-05", "benefit", 21_000)]
+
+
+def test_arrears_across_a_policy_raise_use_each_periods_own_amount() -> None:
+    old = cert(1, starts=date(2010, 1, 1))
+    roster = roster_for("2012-02", candidate(old), arrears=("2011-12", "2012-01"))
+    assert [p.amount_fen for p in roster.payments] == [10_000, 21_000, 21_000]
+
+
+def test_no_arrears_for_a_period_refused_to_the_current_account() -> None:
+    roster = roster_for("2026-05", candidate(cert(1), refused=frozenset({"2026-04"})),
+                        arrears=("2026-04",))
+    assert [p.period for p in roster.payments] == ["2026-05"]
+
+
+def test_the_recheck_before_the_bank_cancels_ended_held_or_paid_payments() -> None:
+    starts, may = date(2026, 1, 1), "2026-05"
+    assert recheck(may, starts, None, held=False, paid_elsewhere=False) is None
+    assert recheck(may, starts, None, held=True, paid_elsewhere=False) == ON_HOLD
+    assert recheck(may, starts, date(2026, 5, 1), held=False, paid_elsewhere=False) == NOT_ACTIVE
+    assert recheck(may, None, None, held=False, paid_elsewhere=False) == NOT_ACTIVE
+    assert recheck(may, starts, None, held=False, paid_elsewhere=True) == ALREADY_PAID
 
 
 def test_account_numbers_are_masked_but_for_the_last_four_digits() -> None:

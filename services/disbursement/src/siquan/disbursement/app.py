@@ -1,37 +1,66 @@
 """Disbursement's composition root: the runtime, its event handlers, the payer working
-allocated runs through the bank, and the operator API."""
+allocated runs through the bank, the watcher of the bank's returns, and the operator API."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from siquan.disbursement.adapters.simulated_bank import SimulatedBank
+from siquan.disbursement.adapters.batch_file_bank import BatchFileBank
+from siquan.disbursement.adapters.simulated_bank import BankBehaviour, SimulatedBank
 from siquan.disbursement.application.payer import Payer
 from siquan.disbursement.application.ports import Bank
+from siquan.disbursement.application.returns import ReturnWatcher
 from siquan.disbursement.entrypoints.events import register_handlers
 from siquan.disbursement.entrypoints.http import router
 from siquan.disbursement.settings import DisbursementSettings
+from siquan.shared.clock import Clock
 from siquan.shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+BankFactory = Callable[[], Bank]
+
+
+def bank_factory(settings: DisbursementSettings, clock: Clock) -> BankFactory:
+    """A new gateway per user (the payer, the return watcher): each holds its own
+    connections or file cache."""
+    if settings.bank_adapter == "batch_file":
+        return lambda: BatchFileBank(settings.bank_dir,
+                                     result_timeout_s=settings.bank_result_timeout_seconds,
+                                     settle_ms=settings.bank_file_settle_ms)
+    behaviour = BankBehaviour(
+        failure_rate=settings.bank_failure_rate,
+        invalid_account_rate=settings.bank_invalid_account_rate,
+        frozen_account_rate=settings.bank_frozen_account_rate,
+        return_rate=settings.bank_return_rate, return_days=settings.bank_return_days,
+        timeout_rate=settings.bank_timeout_rate, latency_ms=settings.bank_latency_ms)
+    return lambda: SimulatedBank(settings.bank_dsn, behaviour, clock=clock)
 
 
 def create_app(settings: DisbursementSettings | None = None, *,
-               bank: Bank | None = None) -> FastAPI:
+               bank: BankFactory | None = None) -> FastAPI:
     settings = settings or DisbursementSettings()
     runtime = ServiceRuntime("disbursement", settings, MIGRATIONS)
     register_handlers(runtime)
-    bank = bank or SimulatedBank(settings.bank_dsn, failure_rate=settings.bank_failure_rate,
-                                 latency_ms=settings.bank_latency_ms)
+    new_bank = bank or bank_factory(settings, runtime.clock)
 
     async def pay() -> None:
-        payer = Payer(runtime.pool, runtime.outbox, bank, chunk_size=settings.payment_chunk_size,
-                      poll_seconds=settings.payment_poll_seconds)
+        payer = Payer(runtime.pool, runtime.outbox, new_bank(),
+                      chunk_size=settings.payment_chunk_size,
+                      poll_seconds=settings.payment_poll_seconds, clock=runtime.clock)
         await payer.run()
 
-    runtime.background(pay)
+    async def watch_returns() -> None:
+        watcher = ReturnWatcher(runtime.pool, runtime.outbox, new_bank(), runtime.clock,
+                                poll_seconds=settings.returns_poll_seconds,
+                                lookback_days=settings.returns_lookback_days)
+        await watcher.run()
+
+    for _ in range(settings.payment_workers):
+        runtime.background(pay)
+    runtime.background(watch_returns)
     app = runtime.http_app("Siquan disbursement (资金发放)")
     app.include_router(router)
     return app

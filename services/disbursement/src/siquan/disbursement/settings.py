@@ -1,5 +1,8 @@
 """Disbursement's settings (env prefix `SIQUAN_`)."""
 
+from pathlib import Path
+from typing import Literal
+
 from pydantic import Field
 
 from siquan.shared.settings import ServiceSettings
@@ -10,16 +13,56 @@ class DisbursementSettings(ServiceSettings):
     pg_dsn: str = ("postgresql://siquan_disbursement:siquan-siquan_disbursement-dev"
                    "@127.0.0.1:5432/siquan_disbursement")
     http_port: int = 8003
+    bank_adapter: Literal["simulated", "batch_file"] = Field(
+        default="simulated",
+        description="The bank gateway: the simulated bank, or batch files in `bank_dir`")
     bank_dsn: str = Field(
         default=("postgresql://siquan_disbursement:siquan-siquan_disbursement-dev"
                  "@127.0.0.1:5432/siquan_banksim"),
         description="The simulated bank's own database (an external system, not ours)")
+    bank_dir: Path = Field(default=Path("var/bank"),
+                           description="Batch-file bank: outbox/ for instructions, inbox/ for "
+                                       "results and returns")
     bank_failure_rate: float = Field(
         default=0.0, ge=0.0, le=1.0,
         description="Share of instructions the simulated bank refuses (by hash of payment id)")
+    bank_invalid_account_rate: float = Field(
+        default=0.0, ge=0.0, le=1.0,
+        description="Share of accounts the simulated bank finds invalid (by account hash)")
+    bank_frozen_account_rate: float = Field(
+        default=0.0, ge=0.0, le=1.0,
+        description="Share of accounts the simulated bank finds frozen (by account hash)")
+    bank_return_rate: float = Field(
+        default=0.0, ge=0.0, le=1.0,
+        description="Share of settled payments the simulated bank returns later")
+    bank_return_days: int = Field(default=3, ge=1, le=365,
+                                  description="Days after settlement a return comes back")
+    bank_timeout_rate: float = Field(
+        default=0.0, ge=0.0, le=1.0,
+        description="Chance a batch is recorded by the simulated bank but not answered")
     bank_latency_ms: int = Field(default=0, ge=0, le=600_000,
                                  description="Simulated bank's delay per chunk of instructions")
-    payment_chunk_size: int = Field(default=500, ge=1, le=10_000,
+    bank_result_timeout_seconds: float = Field(
+        default=60.0, gt=0, le=86_400,
+        description="Batch-file bank: longest wait for a results file")
+    bank_file_settle_ms: int = Field(
+        default=200, ge=0, le=600_000,
+        description="Batch-file bank: a file is read once unchanged for this long")
+    payment_chunk_size: int = Field(default=5_000, ge=1, le=20_000,
                                     description="Payments instructed and recorded together")
+    payment_workers: int = Field(default=2, ge=1, le=16,
+                                 description="Payers working chunks side by side (each "
+                                             "locks its own chunk)")
     payment_poll_seconds: float = Field(default=1.0, gt=0, le=60,
                                         description="Longest wait for work without a NOTIFY")
+    returns_poll_seconds: float = Field(default=30.0, gt=0, le=86_400,
+                                        description="How often the bank is asked for returns")
+    returns_lookback_days: int = Field(
+        default=60, ge=0, le=3_650,
+        description="Returns are asked for again this far before the last day covered")
+    arrears_max_periods: int = Field(
+        default=12, ge=0, le=120,
+        description="How many earlier periods a run may pay as arrears (0: none)")
+    account_change_flag_days: int = Field(
+        default=30, ge=0, le=365,
+        description="An account changed this many days before a run is flagged")

@@ -23,14 +23,17 @@ async def current(conn: Connection, person_key: str) -> PayeeAccount | None:
 
 
 async def replace(conn: Connection, *, person_key: str, account: PayeeAccount,
-                  division_code: str, registered_by: str, at: datetime) -> bool:
-    """Make `account` the person's current one; True when an earlier one was superseded."""
-    superseded = await conn.execute(
+                  division_code: str, registered_by: str, at: datetime) -> datetime | None:
+    """Make `account` the person's current one; returns when the account it superseded had
+    been registered (None for a first registration)."""
+    previous: datetime | None = await conn.fetchval(
         "UPDATE payee_accounts SET superseded_at = $2"
-        " WHERE person_key = $1 AND superseded_at IS NULL", person_key, at)
+        " WHERE person_key = $1 AND superseded_at IS NULL RETURNING registered_at",
+        person_key, at)
     await conn.execute(
         "INSERT INTO payee_accounts (person_key, bank_code, account_number, masked_account,"
-        " division_code, registered_by, registered_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        " division_code, registered_by, registered_at, previous_registered_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         person_key, account.bank_code, account.account_number, account.masked,
-        division_code, registered_by, at)
-    return bool(superseded != "UPDATE 0")
+        division_code, registered_by, at, previous)
+    return previous

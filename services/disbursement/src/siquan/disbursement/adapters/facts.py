@@ -44,7 +44,10 @@ async def end_certification(conn: Connection, certification_id: str, effective_f
 
 
 async def place_suspension(conn: Connection, certification_id: str, person_key: str,
-                           program_code: str, reason: str) -> None:
+                           program_code: str, reason: str, suspended_from: date) -> None:
+    await conn.execute(
+        "INSERT INTO certification_suspensions (certification_id, suspended_from)"
+        " VALUES ($1, $2) ON CONFLICT DO NOTHING", certification_id, suspended_from)
     await conn.execute(
         "INSERT INTO holds (hold_id, person_key, program_code, reason) VALUES ($1, $2, $3, $4)"
         # eligibility's events arrive in order on one queue: a later suspension re-opens
@@ -54,7 +57,11 @@ async def place_suspension(conn: Connection, certification_id: str, person_key: 
 
 
 async def lift_suspension(conn: Connection, certification_id: str, person_key: str,
-                          reason: str) -> None:
+                          reason: str, reinstated_from: date) -> None:
+    await conn.execute(
+        "UPDATE certification_suspensions SET reinstated_from = GREATEST($2, suspended_from)"
+        " WHERE certification_id = $1 AND reinstated_from IS NULL", certification_id,
+        reinstated_from)
     await conn.execute(
         "INSERT INTO holds (hold_id, person_key, program_code, reason, lifted_at)"
         " VALUES ($1, $2, NULL, $3, now()) ON CONFLICT (hold_id) DO UPDATE"

@@ -1,39 +1,22 @@
-"""Payment runs in disbursement's database: the roster's candidates as the local copies
-show them, the run with its frozen payments, its status and its totals."""
+"""Payment runs in disbursement's database: the run row with its control totals, skips and
+flags, its status, its totals by result, and the bookkeeping of its chunks."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import date
+from typing import Any
 
+from siquan.contracts.policy import period_start
 from siquan.disbursement.adapters.db import Connection
-from siquan.disbursement.domain.certification import Certification
 from siquan.disbursement.domain.errors import NotFound
 from siquan.disbursement.domain.payment_run import PaymentRun, RunTotals
-from siquan.disbursement.domain.roster import Candidate, PayeeAccount, Roster
-
-_CANDIDATES = """
-SELECT t.certification_id, t.person_key, t.program_code, t.category, t.division_code,
-       t.effective_from, t.effective_until, a.bank_code, a.account_number,
-       EXISTS (SELECT 1 FROM holds h WHERE h.person_key = t.person_key
-                 AND h.lifted_at IS NULL
-                 AND (h.program_code IS NULL OR h.program_code = t.program_code)) AS held,
-       EXISTS (SELECT 1 FROM payments p WHERE p.person_key = t.person_key
-                 AND p.program_code = t.program_code AND p.period = $2
-                 AND p.item = 'benefit' AND p.status IN ('pending', 'settled'))
-           AS already_paid
-  FROM certification_terms t
-  LEFT JOIN payee_accounts a ON a.person_key = t.person_key AND a.superseded_at IS NULL
- WHERE t.program_code = $1 AND t.division_code = $3 AND t.effective_from <= $5
-   AND (t.effective_until IS NULL OR t.effective_until > $4)
-"""
+from siquan.disbursement.domain.roster import Flag, Skip
 
 _RUN_COLUMNS = ["run_id", "program_code", "period", "division_code", "policy_version",
                 "payee_count", "total_fen", "started_by", "started_at", "status",
-                "allocation_id", "rejection_reason", "completed_at"]
-_PAYMENT_COLUMNS = ["payment_id", "run_id", "certification_id", "person_key", "program_code",
-                    "period", "item", "amount_fen", "bank_code", "account_number"]
+                "allocation_id", "rejection_reason", "completed_at", "kind", "retry_of"]
 
 
 async def lock_roster(conn: Connection, program_code: str, period: str,
@@ -43,33 +26,30 @@ async def lock_roster(conn: Connection, program_code: str, period: str,
                        f"run:{program_code}:{period}:{division_code}")
 
 
-async def candidates(conn: Connection, program_code: str, period: str,
-                     division_code: str, start: date, end: date) -> list[Candidate]:
-    rows = await conn.fetch(_CANDIDATES, program_code, period, division_code, start, end)
-    return [Candidate(
-        certification=Certification(
-            id=r["certification_id"], person_key=r["person_key"],
-            program_code=r["program_code"], category=r["category"],
-            division_code=r["division_code"], effective_from=r["effective_from"],
-            effective_until=r["effective_until"]),
-        account=(PayeeAccount(r["bank_code"], r["account_number"])
-                 if r["bank_code"] is not None else None),
-        held=r["held"], already_paid=r["already_paid"]) for r in rows]
-
-
-async def add(conn: Connection, run: PaymentRun, roster: Roster,
-              payment_ids: list[str]) -> None:
+async def add(conn: Connection, run: PaymentRun, *, skipped: Sequence[Skip],
+              flags: Sequence[Flag], arrears_count: int, arrears_fen: int) -> None:
+    """The run row with its control totals (its payments are written in the same
+    transaction; their foreign key is checked at commit)."""
     await conn.execute(
         "INSERT INTO payment_runs (run_id, program_code, period, division_code,"
-        " policy_version, payee_count, total_fen, skipped, started_by, started_at, status)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        " policy_version, payee_count, total_fen, skipped, started_by, started_at, status,"
+        " kind, retry_of, flags, arrears_count, arrears_fen)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         run.id, run.program_code, run.period, run.division_code, run.policy_version,
-        run.payee_count, run.total_fen, [asdict(s) for s in roster.skipped], run.started_by,
-        run.started_at, run.status)
-    await conn.copy_records_to_table("payments", columns=_PAYMENT_COLUMNS, records=[
-        (payment_id, run.id, p.certification_id, p.person_key, run.program_code, run.period,
-         "benefit", p.amount_fen, p.account.bank_code, p.account.account_number)
-        for payment_id, p in zip(payment_ids, roster.payments, strict=True)])
+        run.payee_count, run.total_fen, [asdict(s) for s in skipped], run.started_by,
+        run.started_at, run.status, run.kind, run.retry_of,
+        [{**asdict(f), "registered_at": f.registered_at.isoformat()} for f in flags],
+        arrears_count, arrears_fen)
+
+
+async def first_regular_period(conn: Connection, program_code: str,
+                               division_code: str) -> str | None:
+    """The earliest period a regular run of the program paid in the division."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT period FROM payment_runs WHERE program_code = $1"
+        " AND division_code = $2 AND kind = 'regular'", program_code, division_code)
+    periods = [r["period"] for r in rows]
+    return min(periods, key=period_start) if periods else None
 
 
 async def get(conn: Connection, run_id: str, *, for_update: bool = False
@@ -83,6 +63,7 @@ async def get(conn: Connection, run_id: str, *, for_update: bool = False
         raise NotFound(f"no payment run {run_id}")
     values = dict(row)
     values["id"] = str(values.pop("run_id"))
+    values["retry_of"] = None if values["retry_of"] is None else str(values["retry_of"])
     return PaymentRun(**values)
 
 
@@ -93,10 +74,13 @@ async def save(conn: Connection, run: PaymentRun) -> None:
         run.id, run.status, run.allocation_id, run.rejection_reason, run.completed_at)
 
 
-async def skipped(conn: Connection, run_id: str) -> list[dict[str, str]]:
-    found: list[dict[str, str]] = await conn.fetchval(
-        "SELECT skipped FROM payment_runs WHERE run_id = $1", run_id)
-    return found
+async def listed(conn: Connection, run_id: str) -> dict[str, Any]:
+    """What the run listed at its start: skips, flags and the arrears it includes."""
+    row = await conn.fetchrow(
+        "SELECT skipped, flags, arrears_count, arrears_fen, return_batches FROM payment_runs"
+        " WHERE run_id = $1", run_id)
+    assert row is not None
+    return dict(row)
 
 
 async def totals(conn: Connection, run_id: str) -> RunTotals:
@@ -105,9 +89,19 @@ async def totals(conn: Connection, run_id: str) -> RunTotals:
         " WHERE run_id = $1 GROUP BY status", run_id)
     by_status = {r["status"]: (int(r["n"]), int(r["fen"])) for r in rows}
     values: dict[str, int] = {}
-    for status in ("settled", "failed", "cancelled", "pending"):
+    for status in ("settled", "failed", "cancelled", "pending", "returned"):
         values[f"{status}_count"], values[f"{status}_fen"] = by_status.get(status, (0, 0))
     return RunTotals(**values)
+
+
+async def chunks_published(conn: Connection, run_id: str) -> tuple[int, int]:
+    """How many chunks carried settled payments, and how many failed ones."""
+    row = await conn.fetchrow(
+        "SELECT count(DISTINCT chunk) FILTER (WHERE status IN ('settled', 'returned')) AS s,"
+        " count(DISTINCT chunk) FILTER (WHERE status = 'failed') AS f"
+        " FROM payments WHERE run_id = $1", run_id)
+    assert row is not None
+    return int(row["s"]), int(row["f"])
 
 
 async def allocated(conn: Connection, limit: int = 20) -> list[str]:

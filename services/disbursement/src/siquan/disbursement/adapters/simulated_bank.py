@@ -2,41 +2,94 @@
 
 Each instruction is settled once, keyed by its payment id (the end-to-end reference) with
 INSERT ... ON CONFLICT DO NOTHING; the recorded result is what the bank answers, so a
-re-sent instruction never transfers twice. Accounts ending in 0000 fail ("invalid
-account"); `failure_rate` refuses a share of instructions, chosen by a hash of the payment
-id so a re-send gets the same answer; `latency_ms` delays each chunk.
+re-sent instruction never transfers twice.
+
+What it does with an instruction (`BankBehaviour`, decided in its database by hashes):
+- an account is *invalid* when its number ends in 0000 or its hash falls in
+  `invalid_account_rate`, *frozen* when it ends in 0044 or its hash falls in the next
+  `frozen_account_rate`: the payment fails, and keeps failing until the account changes;
+- `failure_rate` refuses a share of payments chosen by a hash of the payment id;
+- a settled payment is *returned* `return_days` later ("account closed") when its account
+  ends in 0088 or a hash of its payment id falls in `return_rate`;
+- `timeout_rate` is the chance that a batch is recorded but its answer is lost
+  (`BankUnavailable`), as when the bank's front end times out;
+- `latency_ms` delays each batch.
+Days come from the service's clock, so a test can move past a return date.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import random
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 
 import asyncpg
 
-from siquan.disbursement.application.ports import BankResult, PaymentInstruction
+from siquan.disbursement.application.ports import (
+    BankResult,
+    BankReturn,
+    BankUnavailable,
+    PaymentInstruction,
+)
+from siquan.shared.clock import Clock, SystemClock
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS transfers (
-    payment_id     uuid PRIMARY KEY,
-    bank_code      text NOT NULL,
-    account_number text NOT NULL,
-    amount_fen     bigint NOT NULL CHECK (amount_fen > 0),
-    remittance     text NOT NULL,
-    outcome        text NOT NULL CHECK (outcome IN ('settled', 'failed')),
-    reason         text NOT NULL,
-    bank_reference text UNIQUE,
-    received_at    timestamptz NOT NULL DEFAULT now(),
-    CHECK ((outcome = 'settled') = (bank_reference IS NOT NULL))
-)"""
+_SCHEMA = [
+    """
+    CREATE TABLE IF NOT EXISTS transfers (
+        payment_id     uuid PRIMARY KEY,
+        bank_code      text NOT NULL,
+        account_number text NOT NULL,
+        amount_fen     bigint NOT NULL CHECK (amount_fen > 0),
+        remittance     text NOT NULL,
+        outcome        text NOT NULL CHECK (outcome IN ('settled', 'failed')),
+        reason         text NOT NULL,
+        bank_reference text,
+        received_at    timestamptz NOT NULL DEFAULT now(),
+        CHECK ((outcome = 'settled') = (bank_reference IS NOT NULL))
+    )""",
+    "ALTER TABLE transfers ADD COLUMN IF NOT EXISTS settled_on date",
+    "ALTER TABLE transfers ADD COLUMN IF NOT EXISTS returns_on date",
+    "ALTER TABLE transfers ADD COLUMN IF NOT EXISTS return_reason text NOT NULL DEFAULT ''",
+    "CREATE INDEX IF NOT EXISTS transfers_returns ON transfers (returns_on)"
+    " WHERE returns_on IS NOT NULL",
+    # a stable number in [0, 2^32) from 8 hex digits of a hash
+    """CREATE OR REPLACE FUNCTION _hash32(digest text, start int) RETURNS bigint
+       LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+       $$ SELECT ('x' || lpad(substr(digest, start, 8), 16, '0'))::bit(64)::bigint $$""",
+]
 
+# What the bank does with each instruction, decided in the bank's own database. $6 today,
+# $7 return days; thresholds out of 2^32 for hashes: $8 invalid, $9 invalid or frozen
+# account, $10 refused payment, $11 returned payment.
 _SETTLE = """
+WITH hashed AS (
+    SELECT i.*,
+           CASE WHEN $9 > 0 THEN _hash32(md5(i.account_number), 1) END AS account,
+           CASE WHEN $10 > 0 OR $11 > 0 THEN md5(i.payment_id::text) END AS digest
+      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[])
+           AS i (payment_id, bank_code, account_number, amount_fen, remittance)
+), decided AS (
+    SELECT h.*, CASE
+           WHEN right(account_number, 4) = '0000' OR account < $8 THEN 'invalid account'
+           WHEN right(account_number, 4) = '0044' OR account < $9 THEN 'account frozen'
+           WHEN _hash32(digest, 1) < $10 THEN 'refused by the bank (simulated)'
+           END AS refusal,
+           right(account_number, 4) = '0088' OR _hash32(digest, 9) < $11 AS returned
+      FROM hashed h)
 INSERT INTO transfers (payment_id, bank_code, account_number, amount_fen, remittance,
-                       outcome, reason, bank_reference)
-SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[],
-                     $6::text[], $7::text[], $8::text[])
+                       outcome, reason, bank_reference, settled_on, returns_on, return_reason)
+SELECT payment_id, bank_code, account_number, amount_fen, remittance,
+       CASE WHEN refusal IS NULL THEN 'settled' ELSE 'failed' END, COALESCE(refusal, ''),
+       CASE WHEN refusal IS NULL
+            THEN 'SIM' || upper(replace(payment_id::text, '-', '')) END,
+       CASE WHEN refusal IS NULL THEN $6::date END,
+       CASE WHEN refusal IS NULL AND returned THEN $6::date + $7::int END,
+       CASE WHEN refusal IS NULL AND returned THEN 'account closed' ELSE '' END
+  FROM decided
 ON CONFLICT (payment_id) DO NOTHING
+RETURNING payment_id, outcome, bank_reference, reason
 """
 
 _RESULTS = """
@@ -44,50 +97,81 @@ SELECT payment_id, outcome, bank_reference, reason FROM transfers
 WHERE payment_id = ANY($1::uuid[])
 """
 
+_RETURNS = """
+SELECT payment_id, bank_reference, amount_fen, return_reason, returns_on FROM transfers
+WHERE returns_on > $1 AND returns_on <= $2 ORDER BY returns_on, payment_id
+"""
+
+@dataclass(frozen=True)
+class BankBehaviour:
+    failure_rate: float = 0.0
+    invalid_account_rate: float = 0.0
+    frozen_account_rate: float = 0.0
+    return_rate: float = 0.0
+    return_days: int = 3
+    timeout_rate: float = 0.0
+    latency_ms: int = 0
+
 
 class SimulatedBank:
-    def __init__(self, dsn: str, *, failure_rate: float = 0.0, latency_ms: int = 0) -> None:
-        self._dsn, self._failure_rate, self._latency_ms = dsn, failure_rate, latency_ms
+    def __init__(self, dsn: str, behaviour: BankBehaviour | None = None, *,
+                 clock: Clock | None = None) -> None:
+        self._dsn, self._clock = dsn, clock or SystemClock()
+        self.behaviour = behaviour or BankBehaviour()
         self._pool: asyncpg.Pool | None = None
 
     async def open(self) -> None:
         self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=2)
         async with self._connection() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('transfers', 0))")
-            await conn.execute(_SCHEMA)
+            for statement in _SCHEMA:
+                await conn.execute(statement)
 
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
 
-    async def instruct(self, instructions: Sequence[PaymentInstruction]) -> list[BankResult]:
-        if self._latency_ms:
-            await asyncio.sleep(self._latency_ms / 1000)
-        rows = [(i.payment_id, i.bank_code, i.account_number, i.amount_fen, i.remittance,
-                 *self._decide(i)) for i in instructions]
-        columns = [list(column) for column in zip(*rows, strict=True)]
+    async def instruct(self, batch: str, instructions: Sequence[PaymentInstruction]
+                       ) -> list[BankResult]:
+        if self.behaviour.latency_ms:
+            await asyncio.sleep(self.behaviour.latency_ms / 1000)
+        b = self.behaviour
         async with self._connection() as conn:
-            if columns:
-                await conn.execute(_SETTLE, *columns)
-            return _results(await conn.fetch(_RESULTS, [i.payment_id for i in instructions]))
+            results = (_results(await conn.fetch(
+                _SETTLE, [i.payment_id for i in instructions],
+                [i.bank_code for i in instructions], [i.account_number for i in instructions],
+                [i.amount_fen for i in instructions], [i.remittance for i in instructions],
+                self._clock.today(), b.return_days, _out_of_2_32(b.invalid_account_rate),
+                _out_of_2_32(b.invalid_account_rate + b.frozen_account_rate),
+                _out_of_2_32(b.failure_rate), _out_of_2_32(b.return_rate)))
+                if instructions else [])
+            if random.random() < self.behaviour.timeout_rate:
+                raise BankUnavailable(f"batch {batch}: no answer from the bank (simulated)")
+            if len(results) < len(instructions):  # some were recorded before: answer those
+                fresh = {r.payment_id for r in results}
+                results += _results(await conn.fetch(_RESULTS, [
+                    i.payment_id for i in instructions if i.payment_id not in fresh]))
+            return results
 
     async def results(self, payment_ids: Sequence[str]) -> list[BankResult]:
         async with self._connection() as conn:
             return _results(await conn.fetch(_RESULTS, list(payment_ids)))
 
-    def _decide(self, instruction: PaymentInstruction) -> tuple[str, str, str | None]:
-        digest = hashlib.sha256(instruction.payment_id.encode()).hexdigest()
-        if instruction.account_number.endswith("0000"):
-            return "failed", "invalid account", None
-        if int(digest[:8], 16) / 0x1_0000_0000 < self._failure_rate:
-            return "failed", "refused by the bank (simulated)", None
-        return "settled", "", f"SIM{digest[:20].upper()}"
+    async def returns(self, after: date, through: date) -> list[BankReturn]:
+        async with self._connection() as conn:
+            rows = await conn.fetch(_RETURNS, after, through)
+        return [BankReturn(str(r["payment_id"]), r["bank_reference"], r["amount_fen"],
+                           r["return_reason"], r["returns_on"]) for r in rows]
 
     def _connection(self) -> asyncpg.pool.PoolAcquireContext:
         if self._pool is None:
             raise RuntimeError("simulated bank not opened")
         return self._pool.acquire()
+
+
+def _out_of_2_32(rate: float) -> int:
+    return round(min(rate, 1.0) * 0x1_0000_0000)
 
 
 def _results(rows: list[asyncpg.Record]) -> list[BankResult]:

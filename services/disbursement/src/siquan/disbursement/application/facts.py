@@ -47,16 +47,17 @@ async def on_certification_lapsed(r: Received) -> None:
 
 async def on_certification_suspended(r: Received) -> None:
     """Nothing is paid on a suspended certification until it is reinstated; it works as a
-    hold on that person and program, checked at run start and again before the bank."""
+    hold on that person and program, checked at run start and again before the bank. Its
+    dates are kept: a period it covered entirely is not owed later as an arrear."""
     event = event_of(r, CertificationSuspended)
     await facts.place_suspension(r.conn, event.certification_id, event.person_key,
-                                 event.program_code, event.reason)
+                                 event.program_code, event.reason, event.effective_from)
 
 
 async def on_certification_reinstated(r: Received) -> None:
     event = event_of(r, CertificationReinstated)
     await facts.lift_suspension(r.conn, event.certification_id, event.person_key,
-                                event.reason)
+                                event.reason, event.effective_from)
 
 
 async def on_certification_renewed(r: Received) -> None:

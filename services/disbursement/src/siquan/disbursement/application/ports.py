@@ -1,15 +1,23 @@
-"""The bank, as disbursement needs it: instruct payments and ask what became of them.
+"""The bank, as disbursement needs it: instruct a batch of payments, ask what became of
+them, and hear of settled payments it returned later.
 
 A bank keys every instruction by its end-to-end reference (our payment id) and answers a
 repeated instruction with the result it recorded the first time, so re-sending after a
-crash never transfers twice.
+crash or a timeout never transfers twice. Two adapters: `adapters/simulated_bank.py` (its
+own database) and `adapters/batch_file_bank.py` (instruction and result files, as a
+county exchanges them with its bank).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal, Protocol
+
+
+class BankUnavailable(Exception):
+    """The bank did not answer in time: what it did with the batch is unknown until asked."""
 
 
 @dataclass(frozen=True)
@@ -29,14 +37,30 @@ class BankResult:
     reason: str
 
 
+@dataclass(frozen=True)
+class BankReturn:
+    """A settled payment the bank sent back (account closed, holder deceased, ...)."""
+
+    payment_id: str
+    bank_reference: str
+    amount_fen: int
+    reason: str
+    returned_on: date
+
+
 class Bank(Protocol):
     async def open(self) -> None:
         """Connect (and prepare whatever the bank needs)."""
 
     async def close(self) -> None: ...
 
-    async def instruct(self, instructions: Sequence[PaymentInstruction]) -> list[BankResult]:
-        """Pay each instruction once; a repeated payment id gets its recorded result."""
+    async def instruct(self, batch: str, instructions: Sequence[PaymentInstruction]
+                       ) -> list[BankResult]:
+        """Pay each instruction once; a repeated payment id gets its recorded result.
+        Raises `BankUnavailable` when no answer came back."""
 
     async def results(self, payment_ids: Sequence[str]) -> list[BankResult]:
         """Results the bank already recorded for any of these payment ids."""
+
+    async def returns(self, after: date, through: date) -> list[BankReturn]:
+        """Payments returned on a day after `after` and up to `through` (inclusive)."""

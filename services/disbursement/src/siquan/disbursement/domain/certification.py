@@ -3,7 +3,8 @@ from when, and until when (revocation or death, whichever ends it first).
 
 Rule: a certification is active for a period when it starts on or before the period's last
 day and has not ended before the period's first day. A death ends every certification of
-the person from the first day of the month after it.
+the person from the first day of the month after it. A suspension stops payment until
+reinstatement (a hold); a period it covered entirely is not owed at all.
 """
 
 from __future__ import annotations
@@ -23,12 +24,24 @@ class Certification:
     division_code: str
     effective_from: date
     effective_until: date | None = None  # first day nothing is owed any more
+    # (suspended from, reinstated from or None while suspended)
+    suspensions: tuple[tuple[date, date | None], ...] = ()
 
     def active_in(self, period: str) -> bool:
+        return active_between(self.effective_from, self.effective_until, period)
+
+    def owed_in(self, period: str) -> bool:
+        """Active for the period and not suspended for the whole of it."""
         start, end = period_bounds(period)
-        if self.effective_from > end:
-            return False
-        return self.effective_until is None or self.effective_until > start
+        return self.active_in(period) and not any(
+            since <= start and (until is None or until > end)
+            for since, until in self.suspensions)
+
+
+def active_between(effective_from: date, effective_until: date | None, period: str) -> bool:
+    """Starts on or before the period's last day and has not ended before its first."""
+    start, end = period_bounds(period)
+    return effective_from <= end and (effective_until is None or effective_until > start)
 
 
 def benefits_end_after_death(date_of_death: date) -> date:

@@ -1,5 +1,8 @@
 """The payment run aggregate: awaiting_allocation → allocated → completed.
 
+A run is `regular` (a program's period in a division) or a `retry` of another run's failed
+and returned payments, paid in the same period under an allocation of its own.
+
 A rejected allocation leaves the run `waiting` for funds; a later approval moves it on.
 Nothing goes to the bank before the run is allocated, and an allocation must match the
 run and its control total exactly. A run completes only when every payment has a final
@@ -15,6 +18,7 @@ from typing import Literal
 from siquan.disbursement.domain.errors import Refused
 
 RunStatus = Literal["awaiting_allocation", "allocated", "waiting", "completed"]
+RunKind = Literal["regular", "retry"]
 
 
 @dataclass(frozen=True)
@@ -29,14 +33,25 @@ class RunTotals:
     cancelled_fen: int = 0
     pending_count: int = 0
     pending_fen: int = 0
+    returned_count: int = 0
+    returned_fen: int = 0
+
+    @property
+    def bank_settled_count(self) -> int:
+        """Payments the bank settled, including those it returned later."""
+        return self.settled_count + self.returned_count
+
+    @property
+    def bank_settled_fen(self) -> int:
+        return self.settled_fen + self.returned_fen
 
     @property
     def final_count(self) -> int:
-        return self.settled_count + self.failed_count + self.cancelled_count
+        return self.bank_settled_count + self.failed_count + self.cancelled_count
 
     @property
     def final_fen(self) -> int:
-        return self.settled_fen + self.failed_fen + self.cancelled_fen
+        return self.bank_settled_fen + self.failed_fen + self.cancelled_fen
 
 
 @dataclass
@@ -54,6 +69,8 @@ class PaymentRun:
     allocation_id: str | None = None
     rejection_reason: str = ""
     completed_at: datetime | None = None
+    kind: RunKind = "regular"
+    retry_of: str | None = None
 
     @property
     def fiscal_year(self) -> int:

@@ -1,30 +1,40 @@
-"""A payment run's roster: every certification active for the period, each either paid the
-policy's amount for its category or skipped with a reason.
+"""A payment run's roster: every certification active for the run's period, each either
+paid (the period's amount, plus arrears) or skipped with a reason.
 
-Rules, checked in this order for each certification:
+Rules, checked in this order for each certification of a person (oldest first):
 - `PaidOncePerPeriod`: nobody is paid twice for the same program and period;
 - `PaymentRequiresActiveCertification` and `HeldPersonsAreNotPaid` (`payment_obstacle`,
   checked again right before the bank is instructed);
 - one payment per person even if two certifications of the program overlap;
 - `PaymentRequiresPayeeAccount`;
-- the amount comes from the policy version in force on the period's first day, for the
-  certification's category; never from a message.
+- the amount comes from the policy (`amounts.py`); a category it has no amount for is
+  skipped;
+- `RefusedAccountIsNotPaidAgain`: a period whose payment the bank refused or returned is
+  not paid again to the same account; a corrected account must be registered first.
+A person paid for the run's period is also paid, as arrears, each earlier period of the
+window (`amounts.ArrearsWindow`) the certification was owed for (active, not suspended
+for the whole period) and that has no live payment and no refused one to the current
+account, at that period's amount.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
 
-from siquan.contracts.policy import PolicyCatalogue, PolicyVersion, period_matches, period_start
+from siquan.disbursement.domain.amounts import AmountTable
 from siquan.disbursement.domain.certification import Certification
-from siquan.disbursement.domain.errors import InvalidRequest
 
 ALREADY_PAID = "already paid for period"
 NOT_ACTIVE = "certification not active for the period"
 ON_HOLD = "payments to this person are on hold"
 DUPLICATE = "another certification already pays this person for the period"
 NO_ACCOUNT = "no payee account"
+ACCOUNT_REFUSED = ("the bank refused or returned this account for the period; "
+                   "register a corrected account")
+BENEFIT = "benefit"
 
 
 def mask_account(account_number: str) -> str:
@@ -44,20 +54,36 @@ class PayeeAccount:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A certification active for the period, with what decides whether it is paid."""
+    """A certification active for the run's period, with what decides whether it is paid.
+
+    `paid_periods` are the periods of the run (and its arrears window) the person already
+    has a live payment for; `refused_periods` those whose payment the bank refused or
+    returned to the person's current account."""
 
     certification: Certification
     account: PayeeAccount | None
     held: bool
-    already_paid: bool
+    paid_periods: frozenset[str] = frozenset()
+    refused_periods: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class PlannedPayment:
     certification_id: str
     person_key: str
+    period: str
     amount_fen: int
     account: PayeeAccount
+    arrear: bool = False
+
+    @property
+    def label(self) -> str:
+        """What the payment is for, as events show it: `benefit` or `arrears:<period>`."""
+        return payment_label(self.period, self.arrear)
+
+
+def payment_label(period: str, arrear: bool) -> str:
+    return f"arrears:{period}" if arrear else BENEFIT
 
 
 @dataclass(frozen=True)
@@ -67,11 +93,13 @@ class Skip:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Roster:
+    """What a run pays (kept here only when small; the adapter streams large rosters)."""
+
     policy_version: str
-    payments: tuple[PlannedPayment, ...]
-    skipped: tuple[Skip, ...]
+    payments: list[PlannedPayment] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
 
     @property
     def payee_count(self) -> int:
@@ -80,19 +108,6 @@ class Roster:
     @property
     def total_fen(self) -> int:
         return sum(p.amount_fen for p in self.payments)
-
-
-def policy_for(catalogue: PolicyCatalogue, program_code: str, period: str) -> PolicyVersion:
-    """The policy version that sets the period's amounts; refuses a period the program's
-    payment frequency does not have."""
-    try:
-        policy = catalogue.in_force(program_code, period_start(period))
-    except KeyError as exc:
-        raise InvalidRequest(str(exc.args[0])) from exc
-    if not period_matches(policy.frequency, period):
-        raise InvalidRequest(f"{program_code} is paid {policy.frequency}; period {period} "
-                             "does not match")
-    return policy
 
 
 def payment_obstacle(certification: Certification | None, held: bool, period: str) -> str | None:
@@ -104,44 +119,94 @@ def payment_obstacle(certification: Certification | None, held: bool, period: st
     return None
 
 
-def build_roster(candidates: Iterable[Candidate], policy: PolicyVersion,
-                 period: str) -> Roster:
+def plan_person(candidates: Sequence[Candidate], table: AmountTable
+                ) -> tuple[list[PlannedPayment], list[Skip]]:
+    """The payments and skips for one person's certifications active in the run's period."""
     payments: list[PlannedPayment] = []
     skipped: list[Skip] = []
-    paying: set[str] = set()
     ordered = sorted(candidates, key=lambda c: (c.certification.effective_from,
                                                 c.certification.id))
     for candidate in ordered:
         cert = candidate.certification
-        if cert.program_code != policy.program_code:
-            raise ValueError(f"certification {cert.id} is for {cert.program_code}, "
-                             f"not {policy.program_code}")
-        if not cert.active_in(period):
+        if not cert.active_in(table.run.period):
             continue
-        reason = _skip_reason(candidate, policy, period, paying)
+        reason = _skip_reason(candidate, table, paying=bool(payments))
         if reason is not None:
             skipped.append(Skip(cert.person_key, cert.id, reason))
             continue
-        assert candidate.account is not None
-        paying.add(cert.person_key)
-        payments.append(PlannedPayment(cert.id, cert.person_key,
-                                       policy.benefit(cert.category).amount_fen,
-                                       candidate.account))
-    return Roster(policy.version, tuple(payments), tuple(skipped))
+        payments.extend(_owed(candidate, table))
+    return payments, skipped
 
 
-def _skip_reason(candidate: Candidate, policy: PolicyVersion, period: str,
-                 paying: set[str]) -> str | None:
-    cert = candidate.certification
-    if candidate.already_paid:
+def build_roster(candidates: Iterable[Candidate], table: AmountTable) -> Roster:
+    """The whole roster from candidates in any order (grouped by person here)."""
+    roster = Roster(table.run.policy_version)
+    by_person = sorted(candidates, key=lambda c: c.certification.person_key)
+    for _, group in groupby(by_person, key=lambda c: c.certification.person_key):
+        payments, skipped = plan_person(list(group), table)
+        roster.payments += payments
+        roster.skipped += skipped
+    roster.skipped.sort(key=lambda s: s.certification_id)
+    return roster
+
+
+def _skip_reason(candidate: Candidate, table: AmountTable, *, paying: bool) -> str | None:
+    cert, period = candidate.certification, table.run.period
+    if period in candidate.paid_periods:
         return ALREADY_PAID
     obstacle = payment_obstacle(cert, candidate.held, period)
     if obstacle is not None:
         return obstacle
-    if cert.person_key in paying:
+    if paying:
         return DUPLICATE
     if candidate.account is None:
         return NO_ACCOUNT
-    if cert.category not in {b.category for b in policy.benefits}:
-        return f"category {cert.category!r} has no amount in policy {policy.version}"
+    if table.run.amount(cert.category) is None:
+        return f"category {cert.category!r} has no amount in policy {table.run.policy_version}"
+    if period in candidate.refused_periods:
+        return ACCOUNT_REFUSED
     return None
+
+
+def _owed(candidate: Candidate, table: AmountTable) -> list[PlannedPayment]:
+    cert, account = candidate.certification, candidate.account
+    assert account is not None
+    owed = []
+    for earlier in table.arrears:
+        amount = earlier.amount(cert.category)
+        if (amount is None or not cert.owed_in(earlier.period)
+                or earlier.period in candidate.paid_periods
+                or earlier.period in candidate.refused_periods):
+            continue
+        owed.append(PlannedPayment(cert.id, cert.person_key, earlier.period, amount, account,
+                                   arrear=True))
+    amount = table.run.amount(cert.category)
+    assert amount is not None
+    owed.append(PlannedPayment(cert.id, cert.person_key, table.run.period, amount, account))
+    return owed
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Something oversight should look at before money moves; the run still pays."""
+
+    person_key: str
+    certification_id: str
+    reason: str
+    registered_at: datetime
+
+
+def account_change_flag(person_key: str, certification_id: str, *,
+                        registered_at: datetime | None,
+                        previous_registered_at: datetime | None, run_started_at: datetime,
+                        days: int) -> Flag | None:
+    """`RecentAccountChangeIsFlagged`: an account that replaced another in the `days` before
+    the run is flagged to oversight (a first registration is not a change)."""
+    if registered_at is None or previous_registered_at is None:
+        return None
+    age = run_started_at - registered_at
+    if age.days >= days:
+        return None
+    return Flag(person_key, certification_id,
+                f"payee account changed {max(age.days, 0)} days before the run",
+                registered_at)

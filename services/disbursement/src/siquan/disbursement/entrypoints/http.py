@@ -1,10 +1,10 @@
-"""Disbursement's operator API: disbursement officers register payee accounts and start
-payment runs; auditors may look at runs. Every call is authenticated; roles and division
-scope are enforced. Account numbers are answered masked."""
+"""Disbursement's operator API: disbursement officers register payee accounts, start payment
+runs and retry a run's failed and returned payments; auditors may look at runs. Every call
+is authenticated; roles and division scope are enforced. Account numbers are answered
+masked."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -12,9 +12,10 @@ from pydantic import BaseModel, Field
 
 from siquan.contracts.types import DivisionCode, Period, ProgramCode, ResidentId
 from siquan.disbursement.adapters import facts
-from siquan.disbursement.application import accounts, runs
+from siquan.disbursement.application import accounts, retries, runs
+from siquan.disbursement.settings import DisbursementSettings
 from siquan.shared.auth import Officer, require_role
-from siquan.shared.runtime import Runtime
+from siquan.shared.runtime import Runtime, ServiceRuntime
 
 router = APIRouter()
 
@@ -45,7 +46,8 @@ async def register_payee_account(body: RegisterPayeeAccount, rt: Runtime, office
     registration = await accounts.register_payee_account(
         rt.pool, rt.outbox, officer, secret=rt.settings.person_key_secret,
         resident_id=body.resident_id, bank_code=body.bank_code,
-        account_number=body.account_number, division_code=body.division_code)
+        account_number=body.account_number, division_code=body.division_code,
+        now=rt.clock.now())
     if not registration.changed:
         response.status_code = 200
     return {"person_key": registration.person_key,
@@ -56,13 +58,41 @@ async def register_payee_account(body: RegisterPayeeAccount, rt: Runtime, office
 
 @router.post("/runs", status_code=201)
 async def start_run(body: StartPaymentRun, rt: Runtime, officer: Disburser) -> dict[str, Any]:
-    run, roster = await runs.start_run(rt.pool, rt.outbox, officer,
-                                       program_code=body.program_code, period=body.period,
-                                       division_code=body.division_code)
-    return {"run_id": run.id, "status": run.status, "policy_version": run.policy_version,
+    started = await runs.start_run(rt.pool, rt.outbox, officer,
+                                   program_code=body.program_code, period=body.period,
+                                   division_code=body.division_code, now=rt.clock.now(),
+                                   rules=_rules(rt))
+    return _started(started)
+
+
+@router.post("/runs/{run_id}/retries", status_code=201)
+async def retry_run(run_id: str, rt: Runtime, officer: Disburser) -> dict[str, Any]:
+    """Pay again, as a retry run, the run's failed and returned payments whose account has
+    been corrected since; the others are listed as skipped with the reason."""
+    started = await retries.retry_run(rt.pool, rt.outbox, officer, run_id=run_id,
+                                      now=rt.clock.now(),
+                                      flag_days=_rules(rt).account_change_flag_days)
+    return _started(started)
+
+
+def _rules(rt: ServiceRuntime) -> runs.RunRules:
+    settings = rt.settings
+    assert isinstance(settings, DisbursementSettings)
+    return runs.RunRules(arrears_max_periods=settings.arrears_max_periods,
+                         account_change_flag_days=settings.account_change_flag_days)
+
+
+def _started(started: runs.StartedRun) -> dict[str, Any]:
+    run = started.run
+    return {"run_id": run.id, "kind": run.kind, "retry_of": run.retry_of,
+            "status": run.status, "policy_version": run.policy_version,
             "control_totals": {"payee_count": run.payee_count, "total_fen": run.total_fen},
+            "arrears": {"count": started.arrears_count, "amount_fen": started.arrears_fen},
             "skipped": [{"person_key": s.person_key, "certification_id": s.certification_id,
-                         "reason": s.reason} for s in roster.skipped]}
+                         "reason": s.reason} for s in started.skipped],
+            "flags": [{"person_key": f.person_key, "certification_id": f.certification_id,
+                       "reason": f.reason, "registered_at": f.registered_at.isoformat()}
+                      for f in started.flags]}
 
 
 @router.get("/certifications")
@@ -75,7 +105,7 @@ async def count_certifications(rt: Runtime, officer: Annotated[Officer, Depends(
     officer.check_scope(division_code)
     async with rt.pool.acquire() as conn:
         active = await facts.count_active(conn, program_code, division_code,
-                                          datetime.now(UTC).date())
+                                          rt.clock.today())
     return {"program_code": program_code, "division_code": division_code, "active": active}
 
 

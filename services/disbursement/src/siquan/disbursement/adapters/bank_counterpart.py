@@ -1,0 +1,118 @@
+"""The bank's side of the batch-file exchange, for tests and the demo: picks up instruction
+files, pays them through the simulated bank (its own database, idempotent by payment id),
+answers with result files and reports returns in daily return files.
+
+    python -m siquan.disbursement.adapters.bank_counterpart --dir DIR --bank-dsn DSN
+
+A picked-up instruction file is moved to `outbox/taken/`. A batch the simulated bank does
+not answer (a simulated timeout) stays where it is and is picked up again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+from siquan.disbursement.adapters.batch_file_bank import (
+    INSTRUCTION_COLUMNS,
+    RESULT_COLUMNS,
+    RETURN_COLUMNS,
+    read_csv,
+    write_csv,
+)
+from siquan.disbursement.adapters.simulated_bank import BankBehaviour, SimulatedBank
+from siquan.disbursement.application.ports import (
+    BankReturn,
+    BankUnavailable,
+    PaymentInstruction,
+)
+from siquan.shared.clock import Clock, SystemClock
+
+log = logging.getLogger(__name__)
+
+
+class BatchFileCounterpart:
+    def __init__(self, directory: Path, bank: SimulatedBank, *,
+                 clock: Clock | None = None, return_lookback_days: int = 60) -> None:
+        self.outbox, self.inbox = directory / "outbox", directory / "inbox"
+        self.bank, self._clock = bank, clock or SystemClock()
+        self._lookback = timedelta(days=return_lookback_days)
+        self.answered = 0
+
+    def waiting(self) -> list[Path]:
+        """Instruction files not picked up yet."""
+        return sorted(self.outbox.glob("instructions-*.csv"))
+
+    async def answer(self, path: Path) -> bool:
+        """Pay one instruction file and answer it; False when the bank timed out."""
+        batch = path.stem.removeprefix("instructions-")
+        instructions = [PaymentInstruction(r["payment_id"], r["bank_code"], r["account_number"],
+                                           int(r["amount_fen"]), r["remittance"])
+                        for r in read_csv(path, INSTRUCTION_COLUMNS)]
+        try:
+            results = await self.bank.instruct(batch, instructions)
+        except BankUnavailable:
+            return False
+        write_csv(self.inbox / f"results-{batch}.csv", RESULT_COLUMNS,
+                  [(r.payment_id, r.outcome, r.bank_reference or "", r.reason)
+                   for r in results])
+        _take(path, self.outbox / "taken")
+        self.answered += 1
+        return True
+
+    async def answer_waiting(self) -> int:
+        answered = 0
+        for path in self.waiting():
+            answered += await self.answer(path)
+        return answered
+
+    async def report_returns(self) -> int:
+        """Write one file per day with every return of that day (rewritten as it grows)."""
+        today = self._clock.today()
+        by_day: dict[date, list[BankReturn]] = defaultdict(list)
+        for returned in await self.bank.returns(today - self._lookback, today):
+            by_day[returned.returned_on].append(returned)
+        for day, returns in by_day.items():
+            write_csv(self.inbox / f"returns-{day.isoformat()}.csv", RETURN_COLUMNS,
+                      [(r.payment_id, r.bank_reference, r.amount_fen, r.reason,
+                        r.returned_on.isoformat()) for r in returns])
+        return sum(len(r) for r in by_day.values())
+
+    async def serve(self, poll_s: float = 0.1) -> None:
+        """Answer files until cancelled."""
+        while True:
+            await self.answer_waiting()
+            await self.report_returns()
+            await asyncio.sleep(poll_s)
+
+
+def _take(path: Path, taken: Path) -> None:
+    taken.mkdir(exist_ok=True)
+    path.replace(taken / path.name)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dir", type=Path, required=True)
+    parser.add_argument("--bank-dsn", required=True)
+    parser.add_argument("--return-rate", type=float, default=0.0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+
+    async def serve() -> None:
+        bank = SimulatedBank(args.bank_dsn, BankBehaviour(return_rate=args.return_rate))
+        await bank.open()
+        try:
+            await BatchFileCounterpart(args.dir, bank).serve()
+        finally:
+            await bank.close()
+
+    asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""The bank as a county reaches it: batch files (一卡通 batch) in a shared directory.
+
+`<dir>/outbox/instructions-<batch>.csv` is what we ask the bank to pay; the bank answers
+with `<dir>/inbox/results-<batch>.csv` and reports returns in
+`<dir>/inbox/returns-<YYYY-MM-DD>.csv`. The columns are documented in the service README.
+A file is written under a temporary name and renamed, and a file is read only once it has
+not changed for `settle_ms` (the bank's transfer job may still be writing it).
+
+Results are matched by payment id, never by file: a batch re-sent after a crash may hold
+other payments than the first time, and the bank answers each payment id once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+import time
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Literal, cast
+
+from siquan.disbursement.application.ports import (
+    BankResult,
+    BankReturn,
+    BankUnavailable,
+    PaymentInstruction,
+)
+
+INSTRUCTION_COLUMNS = ["payment_id", "bank_code", "account_number", "amount_fen", "remittance"]
+RESULT_COLUMNS = ["payment_id", "outcome", "bank_reference", "reason"]
+RETURN_COLUMNS = ["payment_id", "bank_reference", "amount_fen", "reason", "returned_on"]
+
+
+def write_csv(path: Path, columns: list[str], rows: Iterable[Sequence[object]]) -> None:
+    """Write a CSV file atomically: a temporary name, then a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(buffer.getvalue(), "utf-8")
+    os.replace(temporary, path)
+
+
+def read_csv(path: Path, columns: list[str]) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames != columns:
+            raise ValueError(f"{path.name}: columns {reader.fieldnames}, expected {columns}")
+        return list(reader)
+
+
+class BatchFileBank:
+    def __init__(self, directory: Path, *, result_timeout_s: float = 60.0,
+                 settle_ms: int = 200, poll_s: float = 0.1) -> None:
+        self.outbox, self.inbox = directory / "outbox", directory / "inbox"
+        self._timeout, self._settle, self._poll = result_timeout_s, settle_ms / 1000, poll_s
+        self._known: dict[str, BankResult] = {}
+        self._read: dict[str, tuple[float, int]] = {}
+
+    async def open(self) -> None:
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        self.inbox.mkdir(parents=True, exist_ok=True)
+
+    async def close(self) -> None:
+        return None
+
+    async def instruct(self, batch: str, instructions: Sequence[PaymentInstruction]
+                       ) -> list[BankResult]:
+        try:
+            write_csv(self.outbox / f"instructions-{batch}.csv", INSTRUCTION_COLUMNS,
+                      [(i.payment_id, i.bank_code, i.account_number, i.amount_fen,
+                        i.remittance) for i in instructions])
+        except OSError as exc:  # the exchange directory is away (unmounted, full, ...)
+            raise BankUnavailable(f"cannot write batch {batch}: {exc}") from exc
+        wanted = {i.payment_id for i in instructions}
+        deadline = time.monotonic() + self._timeout
+        while time.monotonic() < deadline:
+            self._refresh([self.inbox / f"results-{batch}.csv"])
+            if wanted <= self._known.keys():
+                return [self._known[p] for p in wanted]
+            await asyncio.sleep(self._poll)
+        raise BankUnavailable(f"no results file answered batch {batch} within {self._timeout}s")
+
+    async def results(self, payment_ids: Sequence[str]) -> list[BankResult]:
+        self._refresh(sorted(self.inbox.glob("results-*.csv")))
+        return [self._known[p] for p in payment_ids if p in self._known]
+
+    async def returns(self, after: date, through: date) -> list[BankReturn]:
+        found = []
+        for path in sorted(self.inbox.glob("returns-*.csv")):
+            day = date.fromisoformat(path.stem.removeprefix("returns-"))
+            if after < day <= through and self._settled(path):
+                found += [BankReturn(r["payment_id"], r["bank_reference"], int(r["amount_fen"]),
+                                     r["reason"], date.fromisoformat(r["returned_on"]))
+                          for r in read_csv(path, RETURN_COLUMNS)]
+        return found
+
+    def _refresh(self, paths: Iterable[Path]) -> None:
+        for path in paths:
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            seen = (stat.st_mtime, stat.st_size)
+            if self._read.get(path.name) == seen or not self._settled(path):
+                continue
+            for row in read_csv(path, RESULT_COLUMNS):
+                outcome = cast(Literal["settled", "failed"], row["outcome"])
+                if outcome not in ("settled", "failed") or (
+                        (outcome == "settled") != bool(row["bank_reference"])):
+                    raise ValueError(f"{path.name}: {outcome!r} with reference "
+                                     f"{row['bank_reference']!r} for {row['payment_id']}")
+                self._known[row["payment_id"]] = BankResult(
+                    row["payment_id"], outcome, row["bank_reference"] or None, row["reason"])
+            self._read[path.name] = seen
+
+    def _settled(self, path: Path) -> bool:
+        """Unchanged for `settle_ms`: the writer is done with it."""
+        return time.time() - path.stat().st_mtime >= self._settle

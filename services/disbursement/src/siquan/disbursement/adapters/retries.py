@@ -1,0 +1,54 @@
+"""A run's refused payments (failed at the bank, or returned) with what decides whether they
+may be retried now: the certification's terms, holds, the payee's current account, and
+the other payments of the same (person, program, period, item)."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from siquan.disbursement.adapters.db import Connection
+from siquan.disbursement.domain.certification import Certification
+from siquan.disbursement.domain.retry import RefusedPayment
+from siquan.disbursement.domain.roster import PayeeAccount
+
+_REFUSED = """
+SELECT p.payment_id, p.certification_id, p.person_key, p.period, p.amount_fen,
+       t.program_code, t.category, t.division_code, t.effective_from, t.effective_until,
+       a.bank_code AS current_bank, a.account_number AS current_account,
+       a.registered_at, a.previous_registered_at,
+       EXISTS (SELECT 1 FROM holds h WHERE h.person_key = p.person_key
+                 AND h.lifted_at IS NULL
+                 AND (h.program_code IS NULL OR h.program_code = p.program_code)) AS held,
+       EXISTS (SELECT 1 FROM payments o WHERE o.person_key = p.person_key
+                 AND o.program_code = p.program_code AND o.period = p.period
+                 AND o.item = p.item AND o.status IN ('pending', 'settled')) AS live_elsewhere,
+       EXISTS (SELECT 1 FROM payments o WHERE o.person_key = p.person_key
+                 AND o.program_code = p.program_code AND o.period = p.period
+                 AND o.item = p.item AND o.status IN ('failed', 'returned')
+                 AND o.bank_code = a.bank_code AND o.account_number = a.account_number)
+           AS refused_to_current
+  FROM payments p
+  LEFT JOIN certification_terms t ON t.certification_id = p.certification_id
+  LEFT JOIN payee_accounts a ON a.person_key = p.person_key AND a.superseded_at IS NULL
+ WHERE p.run_id = $1 AND p.status IN ('failed', 'returned')
+"""
+
+
+async def refused_payments(conn: Connection, run_id: str) -> list[RefusedPayment]:
+    return [_refused(r) for r in await conn.fetch(_REFUSED, run_id)]
+
+
+def _refused(r: asyncpg.Record) -> RefusedPayment:
+    certification = None if r["program_code"] is None else Certification(
+        id=r["certification_id"], person_key=r["person_key"], program_code=r["program_code"],
+        category=r["category"], division_code=r["division_code"],
+        effective_from=r["effective_from"], effective_until=r["effective_until"])
+    account = (None if r["current_bank"] is None
+               else PayeeAccount(r["current_bank"], r["current_account"]))
+    return RefusedPayment(
+        payment_id=str(r["payment_id"]), certification_id=r["certification_id"],
+        person_key=r["person_key"], period=r["period"], amount_fen=r["amount_fen"],
+        certification=certification, held=r["held"], current_account=account,
+        live_elsewhere=r["live_elsewhere"], refused_to_current_account=r["refused_to_current"],
+        account_registered_at=r["registered_at"],
+        account_previous_registered_at=r["previous_registered_at"])

@@ -1,0 +1,75 @@
+"""Retrying a run's failed and returned payments once their account is fixed.
+
+Rule `RetryOnlyToACorrectedAccount`: a refused payment (failed at the bank, or settled and
+returned later) is paid again, in the same period, for the same item and amount, only when
+- nothing else already pays the person for that period and item (`PaidOncePerPeriod`);
+- the certification is still active for that period and no hold is in force;
+- the person's current account differs from every account the bank refused or returned
+  for that period.
+Everything else stays unpaid, listed with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from siquan.disbursement.domain.certification import Certification
+from siquan.disbursement.domain.roster import (
+    ALREADY_PAID,
+    NO_ACCOUNT,
+    PayeeAccount,
+    PlannedPayment,
+    Skip,
+    payment_obstacle,
+)
+
+ACCOUNT_NOT_FIXED = "account not changed since the bank refused or returned the payment"
+
+
+@dataclass(frozen=True)
+class RefusedPayment:
+    """A failed or returned payment, with what decides whether it may be retried now."""
+
+    payment_id: str
+    certification_id: str
+    person_key: str
+    period: str
+    amount_fen: int
+    certification: Certification | None
+    held: bool
+    current_account: PayeeAccount | None
+    live_elsewhere: bool
+    refused_to_current_account: bool
+    account_registered_at: datetime | None = None
+    account_previous_registered_at: datetime | None = None
+
+    def obstacle(self) -> str | None:
+        if self.live_elsewhere:
+            return ALREADY_PAID
+        obstacle = payment_obstacle(self.certification, self.held, self.period)
+        if obstacle is not None:
+            return obstacle
+        if self.current_account is None:
+            return NO_ACCOUNT
+        if self.refused_to_current_account:
+            return ACCOUNT_NOT_FIXED
+        return None
+
+
+def plan_retry(refused: Iterable[RefusedPayment], run_period: str
+               ) -> tuple[list[PlannedPayment], list[Skip]]:
+    """New payments for the refused ones that may be retried; skips for the others."""
+    payments: list[PlannedPayment] = []
+    skipped: list[Skip] = []
+    for payment in sorted(refused, key=lambda p: (p.person_key, p.period)):
+        reason = payment.obstacle()
+        if reason is not None:
+            skipped.append(Skip(payment.person_key, payment.certification_id, reason))
+            continue
+        assert payment.current_account is not None
+        payments.append(PlannedPayment(
+            payment.certification_id, payment.person_key, payment.period, payment.amount_fen,
+            payment.current_account, arrear=payment.period != run_period))
+    return payments, skipped

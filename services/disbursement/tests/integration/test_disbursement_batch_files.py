@@ -1,0 +1,75 @@
+"""The batch-file bank: disbursement writes instruction files, a bank (the simulated bank
+behind `BatchFileCounterpart`, run here by the test) answers with result files and daily
+return files; a run completes paying each payee once, in the documented CSV format."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from siquan.disbursement.adapters.bank_counterpart import BatchFileCounterpart
+from siquan.disbursement.adapters.simulated_bank import SimulatedBank
+from siquan.shared.clock import FileClock
+from siquan.shared.provision import banksim_dsn
+from siquan.shared.testing.messages import tap
+
+PERIOD = "2031-05"
+
+
+@asynccontextmanager
+async def bank_answering(world: Any, directory: Path, clock: FileClock
+                         ) -> AsyncIterator[BatchFileCounterpart]:
+    bank = SimulatedBank(banksim_dsn(world.env.name, admin_dsn=world.env.admin_pg_dsn),
+                         clock=clock)
+    await bank.open()
+    counterpart = BatchFileCounterpart(directory, bank, clock=clock)
+    task = asyncio.create_task(counterpart.serve(poll_s=0.05))
+    try:
+        yield counterpart
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await bank.close()
+
+
+async def test_a_run_through_batch_files_pays_each_payee_once_and_hears_of_returns(
+        world: Any, tmp_path: Path) -> None:
+    directory, clock = tmp_path / "bank", FileClock(tmp_path / "clock")
+    clock.set(datetime(2031, 5, 20, 9, tzinfo=UTC))
+    world.start(bank_adapter="batch_file", bank_dir=str(directory), bank_file_settle_ms="50",
+                payment_chunk_size="2", clock_file=str(tmp_path / "clock"),
+                returns_poll_seconds="0.2")
+    accounts = ["622202000000010001", "622202000000020000", "622202000000030088"]
+    for n, account in enumerate(accounts, start=1):
+        await world.grant(n)
+        assert (await world.register(n, account=account)).status_code == 201
+    await world.await_certifications(3)
+    async with tap(world.env, "disbursement") as seen, \
+            bank_answering(world, directory, clock) as counterpart:
+        run_id = (await world.start_run(PERIOD)).json()["run_id"]
+        await world.approve((await seen.wait_for("allocation.requested.v1"))[0].body)
+        completed = (await seen.wait_for("run.completed.v1"))[0].body
+        clock.set(datetime(2031, 5, 24, 9, tzinfo=UTC))
+        returned = (await seen.wait_for("payments.returned.v1"))[0].body
+
+    taken = sorted((directory / "outbox" / "taken").glob("instructions-*.csv"))
+    rows = [r for path in taken for r in csv.DictReader(path.open(encoding="utf-8"))]
+    assert (completed["settled_count"], completed["failed_count"]) == (2, 1)
+    assert [p.name for p in taken] == [f"instructions-{run_id}-0.csv",
+                                       f"instructions-{run_id}-1.csv"]
+    assert counterpart.answered == 2
+    assert list(rows[0]) == ["payment_id", "bank_code", "account_number", "amount_fen",
+                             "remittance"]
+    assert sorted(r["account_number"] for r in rows) == accounts
+    assert {r["amount_fen"] for r in rows} == {"21000"}
+    results = sorted((directory / "inbox").glob("results-*.csv"))
+    assert len(results) == 2
+    assert [(p["reason"], p["returned_on"]) for p in returned["payments"]] == [
+        ("account closed", "2031-05-23")]
+    transfers = await world.bank_transfers()
+    assert len(transfers) == 3 == len({t["payment_id"] for t in transfers})
