@@ -1,0 +1,52 @@
+"""The benchmark's certified roster, loaded in bulk straight into disbursement's database:
+N certifications of a program in a division and a payee account for each (COPY), as if
+eligibility's events and the officers' registrations had arrived long ago."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+import asyncpg
+
+from siquan.contracts.policy import load_catalogue, period_start
+
+_BATCH = 100_000
+
+
+def _person(i: int) -> str:
+    return f"{i:064x}"
+
+
+def _account(i: int) -> str:
+    # Accounts ending 0000 / 0044 / 0088 are refused, frozen, returned later by the
+    # simulated bank: about 3 in 10,000, as a real roster has a few.
+    return f"6222{i:014d}"
+
+
+async def bulk_load(conn: asyncpg.Connection, payees: int, *, program: str,
+                    division: str) -> int:
+    """Load the roster; returns what the policy owes it for the benchmark's month."""
+    policy = load_catalogue().in_force(program, period_start("2026-11"), division)
+    categories = [b.category for b in policy.benefits]
+    now = datetime.now(UTC)
+    owed = 0
+    for start in range(0, payees, _BATCH):
+        indices = range(start, min(start + _BATCH, payees))
+        certifications = []
+        for i in indices:
+            category = categories[i % len(categories)]
+            owed += policy.benefit(category).amount_fen
+            certifications.append((str(uuid.uuid4()), _person(i), program, category,
+                                   policy.version, division, date(2020, 1, 1), now))
+        await conn.copy_records_to_table("certifications", records=certifications, columns=[
+            "certification_id", "person_key", "program_code", "category", "policy_version",
+            "division_code", "effective_from", "approved_at"])
+        await conn.copy_records_to_table("payee_accounts", records=[
+            (_person(i), "ABC", _account(i), "*" * 14 + _account(i)[-4:], division,
+             "disburser-420117-01", now) for i in indices], columns=[
+            "person_key", "bank_code", "account_number", "masked_account", "division_code",
+            "registered_by", "registered_at"])
+    await conn.execute("ANALYZE certifications")
+    await conn.execute("ANALYZE payee_accounts")
+    return owed
