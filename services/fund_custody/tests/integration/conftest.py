@@ -51,11 +51,15 @@ class FundCustody:
         self.http = httpx.AsyncClient(base_url=process.url, timeout=10.0)
 
     async def appropriate(self, key: AccountKey, amount_fen: int, *, level: str = "central",
-                          officer: str = TREASURER) -> httpx.Response:
-        return await self.http.post("/appropriations", headers=bearer(officer), json={
+                          officer: str = TREASURER,
+                          document: str | None = None) -> httpx.Response:
+        body: dict[str, Any] = {
             "program_code": key.program_code, "fiscal_year": key.fiscal_year,
             "division_code": key.division_code, "fiscal_level": level,
-            "amount_fen": amount_fen})
+            "amount_fen": amount_fen}
+        if document is not None:
+            body["document_number"] = document
+        return await self.http.post("/appropriations", headers=bearer(officer), json=body)
 
     async def funded(self, key: AccountKey, amount_fen: int) -> None:
         response = await self.appropriate(key, amount_fen)

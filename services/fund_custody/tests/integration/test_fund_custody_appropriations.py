@@ -27,6 +27,24 @@ async def test_an_appropriation_is_recorded_published_and_made_available(
     assert (account["reserved_fen"], account["paid_out_fen"]) == (0, 0)
 
 
+async def test_a_budget_document_submitted_twice_books_the_money_once(
+        fc, key: AccountKey) -> None:
+    document = "鄂财社〔2027〕12号"
+    first = await fc.appropriate(key, 500_000, level="provincial", document=document)
+    again = await fc.appropriate(key, 500_000, level="provincial", document=document)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["appropriation_id"] == first.json()["appropriation_id"]
+    assert again.json()["recorded"] is False
+    changed = await fc.appropriate(key, 600_000, level="provincial", document=document)
+    assert changed.status_code == 409
+    assert "was recorded as 500000 fen from the provincial level" in changed.json()["detail"]
+    other = await fc.appropriate(key, 500_000, level="provincial", document="鄂财社〔2027〕13号")
+    assert other.status_code == 201
+    account = await fc.account(key)
+    assert account["appropriated_fen"]["provincial"] == 1_000_000
+    assert account["available_fen"] == 1_000_000
+
+
 async def test_a_clerk_cannot_record_an_appropriation(fc, key: AccountKey) -> None:
     response = await fc.appropriate(key, 10_000, officer="clerk-420117-01")
     assert response.status_code == 403

@@ -105,9 +105,20 @@ async def record(conn: Connection, account: SpecialAccount,
 async def add_appropriation(conn: Connection, *, appropriation_id: str,
                             account: SpecialAccount, level: FiscalLevel, amount_fen: int,
                             transaction_id: str, recorded_by: str,
-                            recorded_at: datetime) -> None:
+                            recorded_at: datetime, document_number: str | None = None) -> None:
     await conn.execute(
         "INSERT INTO appropriations (id, special_account_id, fiscal_level, amount_fen,"
-        " transaction_id, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        " transaction_id, recorded_by, recorded_at, document_number)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         appropriation_id, account.id, level, amount_fen, transaction_id, recorded_by,
-        recorded_at)
+        recorded_at, document_number)
+
+
+async def appropriation_by_document(conn: Connection, account: SpecialAccount,
+                                    document_number: str) -> asyncpg.Record | None:
+    """The appropriation already recorded under a budget document, if any."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        "SELECT id::text AS appropriation_id, fiscal_level, amount_fen FROM appropriations"
+        " WHERE special_account_id = $1 AND document_number = $2", account.id,
+        document_number)
+    return row

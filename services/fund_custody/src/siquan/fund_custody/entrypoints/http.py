@@ -30,6 +30,10 @@ class RecordAppropriation(BaseModel):
     division_code: DivisionCode
     fiscal_level: FiscalLevel = Field(description="Which budget paid the money in")
     amount_fen: int = Field(gt=0, description="Amount paid in, in fen (positive)")
+    document_number: str | None = Field(
+        default=None, min_length=1, max_length=64, pattern=r"^\S(.*\S)?$",
+        description="The budget document that paid the money in (拨款文号): recorded once "
+                    "per special account, so submitting it again books nothing twice")
 
 
 Treasurer = Annotated[Officer, Depends(require_role("treasury_officer"))]
@@ -37,12 +41,16 @@ Reader = Annotated[Officer, Depends(require_role("treasury_officer", "auditor"))
 
 
 @router.post("/appropriations", status_code=201)
-async def appropriate(body: RecordAppropriation, rt: Runtime,
-                      officer: Treasurer) -> dict[str, Any]:
+async def appropriate(body: RecordAppropriation, rt: Runtime, officer: Treasurer,
+                      response: Response) -> dict[str, Any]:
+    """201 when booked; 200 when its document was booked before (nothing changes)."""
     key = AccountKey(body.program_code, body.fiscal_year, body.division_code)
     outcome = await record_appropriation(rt.pool, rt.outbox, officer, key=key,
-                                         level=body.fiscal_level, amount_fen=body.amount_fen)
-    return {"appropriation_id": outcome.appropriation_id,
+                                         level=body.fiscal_level, amount_fen=body.amount_fen,
+                                         document_number=body.document_number)
+    if not outcome.recorded:
+        response.status_code = 200
+    return {"appropriation_id": outcome.appropriation_id, "recorded": outcome.recorded,
             "available_fen": outcome.available_fen, "approved_runs": outcome.approved_runs}
 
 
