@@ -131,3 +131,23 @@ async def test_a_second_run_for_the_same_period_pays_nobody_twice(world: Any) ->
     person_of = {p["payment_id"]: p["person_key"] for p in payees}
     assert len(transfers) == 3
     assert len({person_of[t["payment_id"]] for t in transfers}) == 3
+
+
+async def test_a_one_off_benefit_is_paid_once_whatever_one_off_period_a_later_run_names(
+        world: Any) -> None:
+    world.start()
+    program = "one_child_parents_reward"
+    for n in (1, 2):
+        await world.grant(n, "standard", program=program, policy_version="national-2009")
+        assert (await world.register(n)).status_code == 201
+    async with tap(world.env, "disbursement") as seen:
+        first = await world.start_run("2026-O1", program)
+        assert first.status_code == 201, first.text
+        assert first.json()["control_totals"] == {"payee_count": 2, "total_fen": 100_000}
+        await world.approve((await seen.wait_for("allocation.requested.v1"))[0].body)
+        await seen.wait_for("run.completed.v1")
+    for period in ("2026-O2", "2027-O1"):
+        again = await world.start_run(period, program)
+        assert again.status_code == 409, again.text
+        assert "2 × a one-off benefit of this program was already paid" in again.text
+    assert Counter(t["outcome"] for t in await world.bank_transfers()) == {"settled": 2}

@@ -19,6 +19,7 @@ from siquan.disbursement.domain.roster import (
     NO_ACCOUNT,
     NOT_ACTIVE,
     ON_HOLD,
+    ONE_OFF_PAID,
     Candidate,
     PayeeAccount,
     Roster,
@@ -176,3 +177,20 @@ def test_the_recheck_before_the_bank_cancels_ended_held_or_paid_payments() -> No
 def test_account_numbers_are_masked_but_for_the_last_four_digits() -> None:
     assert mask_account("6222021234567890123") == "***************0123"
     assert ACCOUNT.masked.endswith("0123") and "622202" not in ACCOUNT.masked
+
+
+def test_a_one_off_benefit_already_paid_under_another_one_off_period_is_not_paid_again(
+        ) -> None:
+    program = "one_child_parents_reward"
+    once = amount_table(load_catalogue(), program, "2027-O2", "420117")
+    paid = Certification(id="cert-1", person_key="a" * 64, program_code=program,
+                         category="standard", division_code="420117",
+                         effective_from=date(2026, 3, 1), effective_until=None)
+    unpaid = Certification(id="cert-2", person_key="b" * 64, program_code=program,
+                           category="standard", division_code="420117",
+                           effective_from=date(2026, 3, 1), effective_until=None)
+    roster = build_roster([Candidate(paid, ACCOUNT, False, frozenset({"2026-O1"})),
+                           Candidate(unpaid, ACCOUNT, False)], once)
+    assert [p.certification_id for p in roster.payments] == ["cert-2"]
+    assert [(s.certification_id, s.reason) for s in roster.skipped] == [
+        ("cert-1", ONE_OFF_PAID)]

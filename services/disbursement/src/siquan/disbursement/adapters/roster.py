@@ -2,7 +2,8 @@
 
 1. The candidates (certifications active in the run's period in the division, with their
    payee account, holds, live and refused payments of the run's and the arrears window's
-   periods, suspensions) are gathered once into a temporary table.
+   periods (for a one-off run: of any one-off period), suspensions) are gathered once
+   into a temporary table.
 2. `plain` candidates are paid by one INSERT ... SELECT: a person with this one
    certification of the program, an account, no hold, nothing paid, refused or suspended,
    no arrears owed, no recent account change and a category the policy pays. For them the
@@ -56,6 +57,7 @@ SELECT c.certification_id, c.person_key, c.program_code, c.category, c.division_
        c.bank_code IS NOT NULL AND NOT c.held AND NOT c.shared
        AND cardinality(c.refused) = 0 AND cardinality(c.suspensions) = 0
        AND c.category = ANY($7::text[]) AND NOT ($6 = ANY(c.paid))
+       AND NOT ($6 LIKE '____-O%' AND cardinality(c.paid) > 0)
        AND NOT (c.previous_registered_at IS NOT NULL AND c.registered_at > $11)
        AND NOT EXISTS (SELECT 1 FROM unnest($8::text[], $9::date[], $10::date[])
                               AS w (period, starts, ends)
@@ -70,7 +72,9 @@ SELECT c.certification_id, c.person_key, c.program_code, c.category, c.division_
                      AND h.lifted_at IS NULL
                      AND (h.program_code IS NULL OR h.program_code = t.program_code)) AS held,
            ARRAY(SELECT p.period FROM payments p WHERE p.person_key = t.person_key
-                   AND p.program_code = t.program_code AND p.period = ANY($5::text[])
+                   AND p.program_code = t.program_code
+                   AND (p.period = ANY($5::text[])
+                        OR ($6 LIKE '____-O%' AND p.period LIKE '____-O%'))
                    AND p.item = 'benefit' AND p.status IN ('pending', 'settled')) AS paid,
            ARRAY(SELECT p.period FROM payments p WHERE p.person_key = t.person_key
                    AND p.program_code = t.program_code AND p.period = ANY($5::text[])

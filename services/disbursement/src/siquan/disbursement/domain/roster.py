@@ -28,6 +28,7 @@ from siquan.disbursement.domain.amounts import AmountTable
 from siquan.disbursement.domain.certification import Certification
 
 ALREADY_PAID = "already paid for period"
+ONE_OFF_PAID = "a one-off benefit of this program was already paid"
 NOT_ACTIVE = "certification not active for the period"
 ON_HOLD = "payments to this person are on hold"
 DUPLICATE = "another certification already pays this person for the period"
@@ -110,6 +111,11 @@ class Roster:
         return sum(p.amount_fen for p in self.payments)
 
 
+def is_one_off(period: str) -> bool:
+    """A one-off period (`YYYY-O<n>`): its benefit is paid to a person once, ever."""
+    return period[5:6] == "O"
+
+
 def payment_obstacle(certification: Certification | None, held: bool, period: str) -> str | None:
     """Why a payment for `period` must not be made now, or None when it may."""
     if certification is None or not certification.active_in(period):
@@ -154,6 +160,8 @@ def _skip_reason(candidate: Candidate, table: AmountTable, *, paying: bool) -> s
     cert, period = candidate.certification, table.run.period
     if period in candidate.paid_periods:
         return ALREADY_PAID
+    if is_one_off(period) and any(is_one_off(p) for p in candidate.paid_periods):
+        return ONE_OFF_PAID
     obstacle = payment_obstacle(cert, candidate.held, period)
     if obstacle is not None:
         return obstacle
