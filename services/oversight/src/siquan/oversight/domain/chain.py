@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -53,6 +53,9 @@ class Envelope:
     received_at: datetime
 
 
+_ENVELOPE_FIELDS = fields(Envelope)
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     """One link of the chain: an envelope, its place, and the hashes that bind it."""
@@ -65,12 +68,13 @@ class AuditEntry:
 
 def entry_hash(seq: int, envelope: Envelope, prev_hash: str) -> str:
     """SHA-256 (hex) of the canonical serialisation of the entry's fields and `prev_hash`."""
-    fields = asdict(envelope)
-    fields["occurred_at"] = canonical_time(envelope.occurred_at)
-    fields["received_at"] = canonical_time(envelope.received_at)
-    fields["seq"] = seq
-    fields["prev_hash"] = prev_hash
-    return hashlib.sha256(canonical_json(fields)).hexdigest()
+    # the fields as they are (asdict would deep-copy the body only to serialise it)
+    hashed = {f.name: getattr(envelope, f.name) for f in _ENVELOPE_FIELDS}
+    hashed["occurred_at"] = canonical_time(envelope.occurred_at)
+    hashed["received_at"] = canonical_time(envelope.received_at)
+    hashed["seq"] = seq
+    hashed["prev_hash"] = prev_hash
+    return hashlib.sha256(canonical_json(hashed)).hexdigest()
 
 
 def link(envelope: Envelope, *, after_seq: int, after_hash: str) -> AuditEntry:
