@@ -4,6 +4,7 @@ over HTTP, fund custody's allocation, the simulated bank's transfers."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Any
 
 from siquan.shared.testing.messages import tap
@@ -140,6 +141,7 @@ async def test_a_one_off_benefit_is_paid_once_whatever_one_off_period_a_later_ru
     for n in (1, 2):
         await world.grant(n, "standard", program=program, policy_version="national-2009")
         assert (await world.register(n)).status_code == 201
+    await world.await_certifications(2)
     async with tap(world.env, "disbursement") as seen:
         first = await world.start_run("2026-O1", program)
         assert first.status_code == 201, first.text
@@ -151,3 +153,25 @@ async def test_a_one_off_benefit_is_paid_once_whatever_one_off_period_a_later_ru
         assert again.status_code == 409, again.text
         assert "2 × a one-off benefit of this program was already paid" in again.text
     assert Counter(t["outcome"] for t in await world.bank_transfers()) == {"settled": 2}
+
+
+async def test_a_semester_run_pays_each_student_the_amount_of_her_school_level(
+        world: Any) -> None:
+    world.start()
+    program = "girls_scholarship"
+    for n, level in ((1, "high_school"), (2, "middle_school")):
+        await world.grant(n, level, date(2026, 9, 1), program=program,
+                          policy_version="national-2009")
+        assert (await world.register(n)).status_code == 201
+    await world.await_certifications(2)
+    async with tap(world.env, "disbursement") as seen:
+        started = await world.start_run("2026-S2", program)
+        assert started.status_code == 201, started.text
+        assert started.json()["control_totals"] == {"payee_count": 2, "total_fen": 120_000}
+        assert started.json()["arrears"] == {"count": 0, "amount_fen": 0}
+        await world.approve((await seen.wait_for("allocation.requested.v1"))[0].body)
+        completed = (await seen.wait_for("run.completed.v1"))[0].body
+    assert (completed["settled_count"], completed["settled_fen"]) == (2, 120_000)
+    assert sorted(t["amount_fen"] for t in await world.bank_transfers()) == [40_000, 80_000]
+    too_early = await world.start_run("2026-S1", program)
+    assert too_early.status_code == 409, too_early.text
