@@ -29,5 +29,8 @@ class ServiceSettings(BaseSettings):
                                     description="Append finished spans here as JSON lines")
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_idle_seconds: float = Field(default=1.0, gt=0)
-    consumer_prefetch: int = Field(default=64, ge=1)
+    consumer_prefetch: int = Field(
+        default=64, ge=1,
+        description="Deliveries held per queue; they are still handled one at a time, in "
+                    "delivery order")
     max_transient_attempts: int = Field(default=5, ge=1, le=20)
