@@ -74,13 +74,17 @@ class FileBank:
     def __init__(self, env: Environment, directory: Path) -> None:
         self.bank = SimulatedBank(provision.banksim_dsn(env.name, admin_dsn=env.admin_pg_dsn))
         self.files = BatchFileCounterpart(directory, self.bank)
-        self.answering = True
 
-    async def serve(self) -> None:
-        while True:
-            if self.answering:
-                await self.files.answer_waiting()
-            await asyncio.sleep(0.05)
+    @property
+    def answering(self) -> bool:
+        return self.files.answering
+
+    @answering.setter
+    def answering(self, answering: bool) -> None:
+        if answering:
+            self.files.release()
+        else:
+            self.files.hold()
 
     def instruction_files(self, run_id: str) -> list[Path]:
         outbox = self.files.outbox
@@ -95,7 +99,7 @@ class FileBank:
 async def bank(cluster: Cluster, bank_dir: Path) -> AsyncIterator[FileBank]:
     answering = FileBank(cluster.env, bank_dir)
     await answering.bank.open()
-    task = asyncio.create_task(answering.serve())
+    task = asyncio.create_task(answering.files.serve(poll_s=0.05))
     try:
         yield answering
     finally:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -444,20 +444,22 @@ async def test_the_chain_still_verifies_after_the_faults(planted: Planted,
 
 # --- oversight killed mid-stream ---------------------------------------------------------
 
-STREAM = 400
+STREAM, WINDOW = 400, 20
 
 
-async def _stream(env: Environment, correlation: str) -> list[str]:
-    """Publish STREAM account registrations as disbursement, confirms awaited in windows."""
+async def _stream(env: Environment, correlation: str,
+                  paced: Callable[[int], Awaitable[None]]) -> list[str]:
+    """Publish STREAM account registrations as disbursement, confirms awaited in windows;
+    after each window `paced(published so far)` decides when the next one goes."""
     outbox = _outbox(env, "disbursement")
     connection = await aio_pika.connect(env.amqp_url("disbursement"))
     ids = []
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.get_exchange(exchange_of("disbursement"), ensure=False)
-        for start in range(0, STREAM, 20):
+        for start in range(0, STREAM, WINDOW):
             window = []
-            for n in range(start, start + 20):
+            for n in range(start, start + WINDOW):
                 event = PayeeAccountRegistered(
                     person_key=uuid.uuid4().hex * 2, bank_code="ABC",
                     masked_account=f"********{n:04d}", registered_by=Officers.disburser,
@@ -472,7 +474,7 @@ async def _stream(env: Environment, correlation: str) -> list[str]:
                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
                     routing_key=event.routing_key))
             await asyncio.gather(*window)
-            await asyncio.sleep(0.1)
+            await paced(len(ids))
     return ids
 
 
@@ -481,14 +483,27 @@ async def test_oversight_killed_mid_stream_logs_each_event_once_in_order(
     env, oversight = faults_cluster.env, faults_cluster.processes["oversight"]
     correlation = f"restart-{uuid.uuid4()}"
     path = f"/audit/entries?correlation_id={correlation}&limit=1000"
-    publishing = asyncio.create_task(_stream(env, correlation))
+    killed = asyncio.Event()
+
+    async def logged() -> int:
+        return len(await auditor_get(driver, path))
+
+    async def paced(published: int) -> None:
+        """Until oversight is killed, stay at most two windows ahead of its audit log;
+        then publish the rest while it is down and restarting."""
+        async def close_behind() -> bool:
+            return killed.is_set() or await logged() >= published - 2 * WINDOW
+        await eventually(close_behind, timeout=60, interval=0.02, what="oversight keeping up")
+
+    publishing = asyncio.create_task(_stream(env, correlation, paced))
 
     async def some_logged() -> bool:
-        return len(await auditor_get(driver, path)) >= STREAM // 4
+        return await logged() >= STREAM // 4
 
     await eventually(some_logged, timeout=60, interval=0.02, what="a quarter logged")
     still_publishing = not publishing.done()
     oversight.kill()
+    killed.set()
     await asyncio.to_thread(oversight.start)
     published = await publishing
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from datetime import date, timedelta
@@ -42,6 +43,21 @@ class BatchFileCounterpart:
         self.bank, self._clock = bank, clock or SystemClock()
         self._lookback = timedelta(days=return_lookback_days)
         self.answered = 0
+        self._answering, self._wake = asyncio.Event(), asyncio.Event()
+        self._answering.set()
+
+    @property
+    def answering(self) -> bool:
+        return self._answering.is_set()
+
+    def hold(self) -> None:
+        """Stop answering (files keep arriving and wait), as a bank's batch window closes."""
+        self._answering.clear()
+
+    def release(self) -> None:
+        """Answer again, at once."""
+        self._answering.set()
+        self._wake.set()
 
     def waiting(self) -> list[Path]:
         """Instruction files not picked up yet."""
@@ -83,11 +99,14 @@ class BatchFileCounterpart:
         return sum(len(r) for r in by_day.values())
 
     async def serve(self, poll_s: float = 0.1) -> None:
-        """Answer files until cancelled."""
+        """Pick up files every `poll_s` (or at once when released) until cancelled."""
         while True:
-            await self.answer_waiting()
-            await self.report_returns()
-            await asyncio.sleep(poll_s)
+            self._wake.clear()
+            if self._answering.is_set():
+                await self.answer_waiting()
+                await self.report_returns()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), poll_s)
 
 
 def _take(path: Path, taken: Path) -> None:
