@@ -32,7 +32,6 @@ from siquan.contracts.eligibility_v1 import CertificationGranted
 from siquan.contracts.policy import load_catalogue, period_start
 from siquan.disbursement.adapters.bank_counterpart import BatchFileCounterpart
 from siquan.disbursement.adapters.simulated_bank import SimulatedBank
-from siquan.shared import provision
 from siquan.shared.operator.client import Officers, ServiceClient
 from siquan.shared.person import person_key
 from siquan.shared.settings import ServiceSettings
@@ -72,7 +71,7 @@ class FileBank:
     """The bank's side of the files; `answering` holds or releases its answers."""
 
     def __init__(self, env: Environment, directory: Path) -> None:
-        self.bank = SimulatedBank(provision.banksim_dsn(env.name, admin_dsn=env.admin_pg_dsn))
+        self.bank = SimulatedBank(env.bank_dsn)
         self.files = BatchFileCounterpart(directory, self.bank)
 
     @property
@@ -183,13 +182,9 @@ async def _settled(clients: dict[str, ServiceClient], run_id: str) -> dict[str, 
 
 
 async def _transfers(env: Environment, period: str) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(provision.banksim_dsn(env.name, admin_dsn=env.admin_pg_dsn))
-    try:
-        return list(await conn.fetch(
-            "SELECT account_number, amount_fen, outcome FROM transfers"
-            " WHERE remittance LIKE $1", f"siquan benefit {period} %"))
-    finally:
-        await conn.close()
+    return await env.fetch("banksim", "SELECT account_number, amount_fen, outcome"
+                           " FROM transfers WHERE remittance LIKE $1",
+                           f"siquan benefit {period} %")
 
 
 async def _paid_exactly_once(cluster: Cluster, clients: dict[str, ServiceClient],
@@ -284,9 +279,6 @@ async def test_killed_while_results_come_back_and_fund_custody_killed_mid_settle
 
 async def _results_recorded(env: Environment, run_id: str) -> int:
     """Payments of the run with a result, read from disbursement's database."""
-    conn = await asyncpg.connect(env.pg_dsn("disbursement"))
-    try:
-        return int(await conn.fetchval(
-            "SELECT count(*) FROM payments WHERE run_id = $1 AND status <> 'pending'", run_id))
-    finally:
-        await conn.close()
+    rows = await env.fetch("disbursement", "SELECT count(*) FROM payments"
+                           " WHERE run_id = $1 AND status <> 'pending'", run_id)
+    return int(rows[0][0])

@@ -9,7 +9,6 @@ import asyncpg
 import pytest
 
 from siquan.contracts.disbursement_v1 import PaymentsSettled
-from siquan.shared import provision
 from siquan.shared.operator.client import Officers
 from siquan.shared.operator.county_cycle import (
     Beneficiary,
@@ -41,11 +40,7 @@ def slow_bank_cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPath
 
 
 async def _transfers(env: Environment) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(provision.banksim_dsn(env.name, admin_dsn=env.admin_pg_dsn))
-    try:
-        return list(await conn.fetch("SELECT account_number, amount_fen, outcome FROM transfers"))
-    finally:
-        await conn.close()
+    return await env.fetch("banksim", "SELECT account_number, amount_fen, outcome FROM transfers")
 
 
 async def test_a_run_killed_midway_pays_everyone_exactly_once_after_restart(

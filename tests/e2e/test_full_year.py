@@ -30,7 +30,6 @@ import pytest
 from siquan.contracts.eligibility_v1 import CertificationGranted
 from siquan.contracts.policy import load_catalogue
 from siquan.contracts.public_security_v1 import DeathReported
-from siquan.shared import provision
 from siquan.shared.clock import FileClock
 from siquan.shared.operator.client import Officers, RefusedByService, ServiceClient
 from siquan.shared.person import person_key
@@ -182,19 +181,10 @@ class County:
         return run
 
     async def disbursement_rows(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        return await _rows(self.env.pg_dsn("disbursement"), sql, *args)
+        return await self.env.fetch("disbursement", sql, *args)
 
     async def bank_rows(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        dsn = provision.banksim_dsn(self.env.name, admin_dsn=self.env.admin_pg_dsn)
-        return await _rows(dsn, sql, *args)
-
-
-async def _rows(dsn: str, sql: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return list(await conn.fetch(sql, *args))
-    finally:
-        await conn.close()
+        return await self.env.fetch("banksim", sql, *args)
 
 
 def owed(person: Person, period: str) -> int:

@@ -24,7 +24,6 @@ from siquan.contracts.eligibility_v1 import CertificationGranted
 from siquan.contracts.fund_custody_v1 import AllocationApproved, AllocationRejected
 from siquan.contracts.types import gb11643_check_digit
 from siquan.shared.person import person_key
-from siquan.shared.provision import banksim_dsn
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import publish_as
 from siquan.shared.testing.processes import ServiceProcess, free_port
@@ -147,30 +146,19 @@ class World:
             available_fen=0, shortfall_fen=run["total_fen"], reason="insufficient funds"))
 
     async def db_value(self, sql: str, *args: Any) -> Any:
-        conn = await asyncpg.connect(self.env.pg_dsn("disbursement"))
-        try:
-            return await conn.fetchval(sql, *args)
-        finally:
-            await conn.close()
+        rows = await self.db_rows(sql, *args)
+        return rows[0][0] if rows else None
 
     async def db_rows(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        conn = await asyncpg.connect(self.env.pg_dsn("disbursement"))
-        try:
-            return list(await conn.fetch(sql, *args))
-        finally:
-            await conn.close()
+        return await self.env.fetch("disbursement", sql, *args)
 
     async def bank_transfers(self) -> list[asyncpg.Record]:
-        conn = await asyncpg.connect(banksim_dsn(self.env.name,
-                                                 admin_dsn=self.env.admin_pg_dsn))
         try:
-            return list(await conn.fetch(
-                "SELECT payment_id::text, account_number, amount_fen, outcome, reason"
-                " FROM transfers ORDER BY payment_id"))
-        except asyncpg.UndefinedTableError:
+            return await self.env.fetch(
+                "banksim", "SELECT payment_id::text, account_number, amount_fen, outcome,"
+                " reason FROM transfers ORDER BY payment_id")
+        except asyncpg.UndefinedTableError:  # the bank has not been opened yet
             return []
-        finally:
-            await conn.close()
 
 
 @pytest.fixture

@@ -12,6 +12,9 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import asyncpg
 
 from siquan.contracts.topology import PARTNERS, SERVICES
 from siquan.shared import provision
@@ -52,6 +55,21 @@ class Environment:
     def pg_dsn(self, service: str) -> str:
         return provision.service_dsn(service, prefix=self.name, admin_dsn=self.admin_pg_dsn)
 
+    @property
+    def bank_dsn(self) -> str:
+        """The simulated bank's database (what the bank itself recorded)."""
+        return provision.banksim_dsn(self.name, admin_dsn=self.admin_pg_dsn)
+
+    async def fetch(self, database: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+        """Rows of one query on a service's database (`"banksim"`: the simulated bank's),
+        as a test inspects what a service recorded."""
+        dsn = self.bank_dsn if database == "banksim" else self.pg_dsn(database)
+        conn = await asyncpg.connect(dsn)
+        try:
+            return list(await conn.fetch(sql, *args))
+        finally:
+            await conn.close()
+
     def service_env(self, service: str, *, port: int, trace_file: Path | None = None
                     ) -> dict[str, str]:
         env = {
@@ -60,7 +78,7 @@ class Environment:
             "SIQUAN_KEYS_DIR": str(self.keys_dir),
             "SIQUAN_OFFICERS_FILE": str(REPO_ROOT / "infra" / "dev" / "officers.json"),
             "SIQUAN_HTTP_PORT": str(port),
-            "SIQUAN_BANK_DSN": provision.banksim_dsn(self.name, admin_dsn=self.admin_pg_dsn),
+            "SIQUAN_BANK_DSN": self.bank_dsn,
         }
         if trace_file is not None:
             env["SIQUAN_TRACE_FILE"] = str(trace_file)
