@@ -33,8 +33,6 @@ from siquan.disbursement.application.ports import (
 )
 from siquan.shared.clock import Clock, SystemClock
 
-log = logging.getLogger(__name__)
-
 
 class BatchFileCounterpart:
     def __init__(self, directory: Path, bank: SimulatedBank, *,
@@ -43,6 +41,7 @@ class BatchFileCounterpart:
         self.bank, self._clock = bank, clock or SystemClock()
         self._lookback = timedelta(days=return_lookback_days)
         self.answered = 0
+        self._returns_written: dict[date, list[tuple[str, str, int, str, str]]] = {}
         self._answering, self._wake = asyncio.Event(), asyncio.Event()
         self._answering.set()
 
@@ -93,9 +92,12 @@ class BatchFileCounterpart:
         for returned in await self.bank.returns(today - self._lookback, today):
             by_day[returned.returned_on].append(returned)
         for day, returns in by_day.items():
-            write_csv(self.inbox / f"returns-{day.isoformat()}.csv", RETURN_COLUMNS,
-                      [(r.payment_id, r.bank_reference, r.amount_fen, r.reason,
-                        r.returned_on.isoformat()) for r in returns])
+            rows = [(r.payment_id, r.bank_reference, r.amount_fen, r.reason,
+                     r.returned_on.isoformat()) for r in returns]
+            if self._returns_written.get(day) != rows:  # an unchanged file keeps its mtime,
+                write_csv(self.inbox / f"returns-{day.isoformat()}.csv", RETURN_COLUMNS,
+                          rows)  # so the reader sees it settle
+                self._returns_written[day] = rows
         return sum(len(r) for r in by_day.values())
 
     async def serve(self, poll_s: float = 0.1) -> None:
