@@ -4,15 +4,12 @@ returns already asked for."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from siquan.disbursement.adapters.db import Connection
 from siquan.disbursement.application.ports import BankReturn
-
-log = logging.getLogger(__name__)
 
 _MARK = """
 UPDATE payments p

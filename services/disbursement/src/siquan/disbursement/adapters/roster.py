@@ -142,7 +142,6 @@ class PaymentIds:
 class FrozenRoster:
     payee_count: int = 0
     total_fen: int = 0
-    persons: int = 0
     arrears_count: int = 0
     arrears_fen: int = 0
     skipped: list[Skip] = field(default_factory=list)
@@ -168,7 +167,7 @@ async def freeze(conn: Connection, query: RosterQuery, *, batch: int = 10_000
     plain = await conn.fetchrow(_PAY_PLAIN, query.run_id, ids.prefix, query.table.run.period,
                                 [c for c, _ in categories], [a for _, a in categories])
     assert plain is not None
-    ids.issued = frozen.payee_count = frozen.persons = plain["n"]
+    ids.issued = frozen.payee_count = plain["n"]
     frozen.total_fen = plain["fen"]
     pending: list[PlannedPayment] = []
     group: list[asyncpg.Record] = []
@@ -205,7 +204,6 @@ def _decide(rows: list[asyncpg.Record], query: RosterQuery,
     payments, skipped = plan_person([_candidate(r) for r in rows], query.table)
     frozen.skipped += skipped
     if payments:
-        frozen.persons += 1
         frozen.payee_count += len(payments)
         frozen.total_fen += sum(p.amount_fen for p in payments)
         arrears = [p.amount_fen for p in payments if p.arrear]
