@@ -50,9 +50,12 @@ class DisbursementSettings(ServiceSettings):
         description="Batch-file bank: a file is read once unchanged for this long")
     payment_chunk_size: int = Field(default=5_000, ge=1, le=20_000,
                                     description="Payments instructed and recorded together")
-    payment_workers: int = Field(default=2, ge=1, le=16,
+    payment_workers: int = Field(default=2, ge=1, le=4,
                                  description="Payers working chunks side by side (each "
-                                             "locks its own chunk)")
+                                             "locks its own chunk). Each holds a listening "
+                                             "connection and a chunk's transaction and "
+                                             "briefly a third for the chunk number: more "
+                                             "than 4 could exhaust the 10-connection pool")
     payment_poll_seconds: float = Field(default=1.0, gt=0, le=60,
                                         description="Longest wait for work without a NOTIFY")
     returns_poll_seconds: float = Field(default=30.0, gt=0, le=86_400,
