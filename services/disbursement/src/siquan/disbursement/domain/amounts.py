@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from siquan.contracts.policy import PolicyCatalogue, period_start
+from siquan.contracts.policy import PolicyCatalogue, period_matches, period_start
 from siquan.disbursement.domain.errors import InvalidRequest
 from siquan.disbursement.domain.periods import period_bounds, periods_between
 
@@ -78,7 +78,7 @@ def amount_table(catalogue: PolicyCatalogue, program_code: str, period: str, div
 
 def arrears_window(period: str, first_run_period: str | None, max_periods: int) -> list[str]:
     """Periods before `period` arrears may be paid for (oldest first)."""
-    if first_run_period is None or max_periods <= 0 or period[5:].startswith("O"):
+    if first_run_period is None or max_periods <= 0 or period_matches("one_off", period):
         return []
     if period_start(first_run_period) >= period_start(period):
         return []

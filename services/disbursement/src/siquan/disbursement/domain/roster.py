@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
 
+from siquan.contracts.policy import period_matches
 from siquan.disbursement.domain.amounts import AmountTable
 from siquan.disbursement.domain.certification import Certification
 
@@ -113,7 +114,7 @@ class Roster:
 
 def is_one_off(period: str) -> bool:
     """A one-off period (`YYYY-O<n>`): its benefit is paid to a person once, ever."""
-    return period[5:6] == "O"
+    return period_matches("one_off", period)
 
 
 def payment_obstacle(certification: Certification | None, held: bool, period: str) -> str | None:
