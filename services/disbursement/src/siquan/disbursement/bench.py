@@ -30,6 +30,7 @@ from siquan.disbursement.bench_baseline import raw_copy_seconds, raw_messaging_s
 from siquan.disbursement.bench_load import bulk_load
 from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.processes import peak_rss_mib
 from siquan.shared.testing.waiting import eventually
 
 PROGRAM, PERIOD, DIVISION = "special_assistance", "2026-11", "420117"
@@ -122,14 +123,8 @@ def _process_cpu(pid: int | None, ticks: int, *, children: bool = False) -> floa
     return (own + (int(fields[13]) + int(fields[14]) if children else 0)) / ticks
 
 
-def _peak_memory_mib(cluster: Cluster) -> dict[str, float]:
-    peaks = {}
-    for service, process in cluster.processes.items():
-        status = Path(f"/proc/{process.pid}/status").read_text()
-        kib = next(int(line.split()[1]) for line in status.splitlines()
-                   if line.startswith("VmHWM:"))
-        peaks[service] = round(kib / 1024, 1)
-    return peaks
+def _peak_memory_mib(cluster: Cluster) -> dict[str, float | None]:
+    return {service: peak_rss_mib(process.pid) for service, process in cluster.processes.items()}
 
 
 async def _measure(cluster: Cluster, payees: int, timeout: float) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from siquan.contracts.policy import load_catalogue
 from siquan.eligibility.desk import APPROVER, REVIEWER, Desk
 from siquan.shared.clock import FileClock
 from siquan.shared.testing.environment import Environment
-from siquan.shared.testing.processes import ServiceProcess, free_port
+from siquan.shared.testing.processes import ServiceProcess, free_port, peak_rss_mib
 from siquan.shared.testing.residents import ResidentFactory
 
 COUNTY, PROGRAM = "420117", "special_assistance"
@@ -56,13 +56,6 @@ def survey(count: int, township: str, people: ResidentFactory) -> bytes:
                          "male:1985-04-02:died:2008-05-12" if died
                          else "female:1987-09-10:disabled:2"])
     return out.getvalue().encode()
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
 
 
 class Bench:
@@ -148,7 +141,7 @@ async def measure(process: ServiceProcess, env: Environment, clock: FileClock,
         "overall": {"seconds": round(overall, 2),
                     "applications_per_s": round(args.applications / overall, 1)},
         "events_published": events,
-        "service_peak_rss_mb": peak_rss_mb(process._proc.pid),  # type: ignore[union-attr]
+        "service_peak_rss_mb": peak_rss_mib(process.pid),
         "cpus": os.cpu_count(),
     }
 

@@ -48,7 +48,7 @@ from siquan.contracts.topology import exchange_of
 from siquan.shared.outbox import Outbox, new_message_id
 from siquan.shared.signing import load_private_key
 from siquan.shared.testing.environment import Environment
-from siquan.shared.testing.processes import free_port
+from siquan.shared.testing.processes import free_port, peak_rss_mib
 
 PROGRAM, PERIOD, DIVISION, CATEGORY = "special_assistance", "2026-11", "420117", "death"
 NOW = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
@@ -170,17 +170,6 @@ async def _until_logged(conn: asyncpg.Connection, target: int, timeout: float) -
     return time.monotonic()
 
 
-def _peak_rss_kib(pid: int) -> int | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return None
-
-
 @contextmanager
 def _oversight(env: Environment, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     port = free_port()
@@ -259,7 +248,7 @@ async def _measure(env: Environment, pid: int, args: argparse.Namespace) -> dict
         findings = await conn.fetch("SELECT rule, count(*) AS n FROM findings GROUP BY rule")
     return {"benchmark": "oversight_ingestion", "sustained": ingest, "payment_run": run,
             "findings": {row["rule"]: row["n"] for row in findings},
-            "oversight_peak_rss_mib": round((_peak_rss_kib(pid) or 0) / 1024, 1)}
+            "oversight_peak_rss_mib": peak_rss_mib(pid)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,18 @@ from pathlib import Path
 import httpx
 
 
+def peak_rss_mib(pid: int | None) -> float | None:
+    """A process's peak resident memory (VmHWM) in MiB; None when it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (OSError, TypeError):
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
