@@ -87,8 +87,8 @@ class FileBank:
 
     def instruction_files(self, run_id: str) -> list[Path]:
         outbox = self.files.outbox
-        return sorted([*outbox.glob(f"instructions-{run_id}-*.csv"),
-                       *(outbox / "taken").glob(f"instructions-{run_id}-*.csv")])
+        return sorted(path for place in (outbox, outbox / "taken", outbox / "withdrawn")
+                      for path in place.glob(f"instructions-{run_id}-*.csv"))
 
     def result_files(self, run_id: str) -> list[Path]:
         return sorted(self.files.inbox.glob(f"results-{run_id}-*.csv"))

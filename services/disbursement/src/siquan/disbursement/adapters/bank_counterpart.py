@@ -4,8 +4,9 @@ answers with result files and reports returns in daily return files.
 
     python -m siquan.disbursement.adapters.bank_counterpart --dir DIR --bank-dsn DSN
 
-A picked-up instruction file is moved to `outbox/taken/`. A batch the simulated bank does
-not answer (a simulated timeout) stays where it is and is picked up again.
+An instruction file is taken (moved to `outbox/taken/`) before it is paid, unless the
+payer withdrew it first; a taken batch the simulated bank does not answer (a simulated
+timeout) is answered on a later pass.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -59,23 +61,34 @@ class BatchFileCounterpart:
         self._wake.set()
 
     def waiting(self) -> list[Path]:
-        """Instruction files not picked up yet."""
-        return sorted(self.outbox.glob("instructions-*.csv"))
+        """Instruction files to answer: new ones, and taken ones not answered yet."""
+        taken = self.outbox / "taken"
+        unanswered = [p for p in sorted(taken.glob("instructions-*.csv"))
+                      if not (self.inbox / _results_name(p)).exists()]
+        return unanswered + sorted(self.outbox.glob("instructions-*.csv"))
 
     async def answer(self, path: Path) -> bool:
-        """Pay one instruction file and answer it; False when the bank timed out."""
-        batch = path.stem.removeprefix("instructions-")
+        """Take an instruction file (unless withdrawn first), pay it and answer it; False
+        when it was withdrawn or the bank timed out (a taken file is answered later)."""
+        taken = self.outbox / "taken"
+        if path.parent != taken:
+            taken.mkdir(exist_ok=True)
+            try:
+                os.replace(path, taken / path.name)
+            except FileNotFoundError:  # withdrawn by the payer: not ours to pay
+                return False
+            path = taken / path.name
         instructions = [PaymentInstruction(r["payment_id"], r["bank_code"], r["account_number"],
                                            int(r["amount_fen"]), r["remittance"])
                         for r in read_csv(path, INSTRUCTION_COLUMNS)]
         try:
-            results = await self.bank.instruct(batch, instructions)
+            results = await self.bank.instruct(path.stem.removeprefix("instructions-"),
+                                               instructions)
         except BankUnavailable:
             return False
-        write_csv(self.inbox / f"results-{batch}.csv", RESULT_COLUMNS,
+        write_csv(self.inbox / _results_name(path), RESULT_COLUMNS,
                   [(r.payment_id, r.outcome, r.bank_reference or "", r.reason)
                    for r in results])
-        _take(path, self.outbox / "taken")
         self.answered += 1
         return True
 
@@ -111,9 +124,8 @@ class BatchFileCounterpart:
                 await asyncio.wait_for(self._wake.wait(), poll_s)
 
 
-def _take(path: Path, taken: Path) -> None:
-    taken.mkdir(exist_ok=True)
-    path.replace(taken / path.name)
+def _results_name(instructions: Path) -> str:
+    return f"results-{instructions.stem.removeprefix('instructions-')}.csv"
 
 
 def main(argv: list[str] | None = None) -> None:

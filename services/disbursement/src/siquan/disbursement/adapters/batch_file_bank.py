@@ -8,6 +8,13 @@ not changed for `settle_ms` (the bank's transfer job may still be writing it).
 
 Results are matched by payment id, never by file: a batch re-sent after a crash may hold
 other payments than the first time, and the bank answers each payment id once.
+
+A file is the bank's once it is taken: the bank renames `outbox/instructions-<batch>.csv`
+into `outbox/taken/` before it pays, and answers every taken file. A file we no longer
+stand behind (unanswered in time, or left by a crash before its answer) is withdrawn by
+renaming it into `outbox/withdrawn/`. One rename wins: a withdrawn file is never paid,
+and a payment in a taken file not answered yet is in flight, so it is neither re-checked
+nor sent again (`BankUnavailable` until the answer arrives).
 """
 
 from __future__ import annotations
@@ -54,6 +61,13 @@ def read_csv(path: Path, columns: list[str]) -> list[dict[str, str]]:
         return list(reader)
 
 
+def _payment_ids(path: Path) -> set[str]:
+    try:
+        return {r["payment_id"] for r in read_csv(path, INSTRUCTION_COLUMNS)}
+    except FileNotFoundError:  # taken or withdrawn meanwhile
+        return set()
+
+
 class BatchFileBank:
     def __init__(self, directory: Path, *, result_timeout_s: float = 60.0,
                  settle_ms: int = 200, poll_s: float = 0.1) -> None:
@@ -84,11 +98,35 @@ class BatchFileBank:
             if wanted <= self._known.keys():
                 return [self._known[p] for p in wanted]
             await asyncio.sleep(self._poll)
-        raise BankUnavailable(f"no results file answered batch {batch} within {self._timeout}s")
+        self._withdraw(self.outbox / f"instructions-{batch}.csv")
+        raise BankUnavailable(f"no results file answered batch {batch} within {self._timeout}s;"
+                              " withdrawn")
 
     async def results(self, payment_ids: Sequence[str]) -> list[BankResult]:
+        """What the bank answered for these payments. Files of ours that hold the others and
+        that the bank has not taken are withdrawn; one it took and has not answered raises
+        `BankUnavailable` (those payments are in flight)."""
         self._refresh(sorted(self.inbox.glob("results-*.csv")))
+        unanswered = {p for p in payment_ids if p not in self._known}
+        if unanswered:
+            for path in sorted(self.outbox.glob("instructions-*.csv")):
+                if unanswered & _payment_ids(path):
+                    self._withdraw(path)
+            for path in sorted((self.outbox / "taken").glob("instructions-*.csv")):
+                answer = self.inbox / f"results-{path.stem.removeprefix('instructions-')}.csv"
+                if answer.name not in self._read and unanswered & _payment_ids(path):
+                    raise BankUnavailable(f"the bank took {path.name} and has not answered it")
         return [self._known[p] for p in payment_ids if p in self._known]
+
+    def _withdraw(self, path: Path) -> None:
+        """Take back a file the bank has not taken; `BankUnavailable` when it has."""
+        withdrawn = self.outbox / "withdrawn"
+        withdrawn.mkdir(exist_ok=True)
+        try:
+            os.replace(path, withdrawn / path.name)
+        except FileNotFoundError:
+            raise BankUnavailable(f"the bank took {path.name} and has not answered it"
+                                  ) from None
 
     async def returns(self, after: date, through: date) -> list[BankReturn]:
         found = []
