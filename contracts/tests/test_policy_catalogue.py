@@ -9,15 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from siquan.contracts.policy import (
-    Frequency,
-    PolicyCatalogue,
-    PolicyVersion,
-    load_catalogue,
-    period_matches,
-    period_of,
-    period_start,
-)
+from siquan.contracts.periods import Frequency, period_matches, period_of, period_start
+from siquan.contracts.policy import PolicyCatalogue, PolicyVersion, load_catalogue
 
 CATALOGUE = load_catalogue()
 XINZHOU = "420117"

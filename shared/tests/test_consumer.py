@@ -1,10 +1,11 @@
-"""The shared consumer on a real PostgreSQL database: signature, contract, inbox
-idempotency, bounded retries of transient errors, dead letters with the reason."""
+"""The shared batched consumer on a real PostgreSQL database: signature, contract, inbox
+idempotency, one transaction per batch, a bad message isolated from its neighbours,
+deferral of what comes too early, bounded retries, dead letters with the reason."""
 
-import asyncio
 import secrets
+import time
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +13,25 @@ import asyncpg
 import pytest
 
 from siquan.contracts.public_security_v1 import DeathReported
-from siquan.contracts.topology import subscriptions_of
-from siquan.shared.consumer import EventConsumer, NotYet, Received, RuleBroken
+from siquan.contracts.topology import Subscription
+from siquan.shared.clock import FixedClock
+from siquan.shared.consumer import (
+    _UNADMITTED,
+    BatchedConsumer,
+    ConsumerSettings,
+    NotYet,
+    RuleBroken,
+    _Held,
+)
 from siquan.shared.database import create_pool
 from siquan.shared.messaging_schema import MESSAGING_DDL
 from siquan.shared.outbox import Outbox, new_message_id
+from siquan.shared.registry import HandlerRegistry, handles
 from siquan.shared.signing import Verifier, load_private_key, load_public_keys, write_keypair
+from siquan.shared.unit_of_work import PgUnitOfWork, UnitsOfWork
 
-SUBSCRIPTION = next(s for s in subscriptions_of("eligibility")
-                    if s.producer == "partner.public_security")
 PRODUCER = "partner.public_security"
+CLOCK = FixedClock(datetime(2026, 12, 1, tzinfo=UTC))
 
 
 class _Raw:
@@ -31,6 +41,10 @@ class _Raw:
         self.message_id, self.headers, self.body = message_id, headers, body
         self.routing_key, self.correlation_id = "death.reported.v1", None
         self.type, self.content_type = "death.reported.v1", "application/json"
+        self.acked = 0
+
+    async def ack(self) -> None:
+        self.acked += 1
 
 
 class _DeadLetters:
@@ -60,6 +74,7 @@ async def pool(servers: tuple[str, str]) -> AsyncIterator[asyncpg.Pool]:
 @pytest.fixture
 def keys(tmp_path: Path) -> Path:
     write_keypair(tmp_path, PRODUCER)
+    write_keypair(tmp_path, "eligibility")
     return tmp_path
 
 
@@ -72,21 +87,50 @@ def _message(keys: Path, *, message_id: str | None = None, report_id: str = "r1"
     return _Raw(message_id, headers, body)
 
 
-def _consumer(pool: asyncpg.Pool, keys: Path, handler: Any,
-              dead: _DeadLetters) -> EventConsumer:
-    return EventConsumer(SUBSCRIPTION, {"death.reported.v1": handler}, pool=lambda: pool,
-                         verifier=Verifier(load_public_keys(keys)),
-                         outbox=Outbox("eligibility", load_private_key(keys / f"{PRODUCER}.key")),
-                         dead_letters=dead, max_attempts=3)  # type: ignore[arg-type]
+def _consumer(pool: asyncpg.Pool, keys: Path, handler: Any, dead: _DeadLetters,
+              *, max_attempts: int = 3) -> BatchedConsumer:
+    route = HandlerRegistry.collect("eligibility", [handles(DeathReported)(handler)]).routes()[0]
+    outbox = Outbox("eligibility", load_private_key(keys / "eligibility.key"), clock=CLOCK)
+    units = UnitsOfWork(lambda: pool, outbox, CLOCK, PgUnitOfWork)
+    return BatchedConsumer(route, units, Verifier(load_public_keys(keys)), dead,  # type: ignore[arg-type]
+                           ConsumerSettings(max_attempts=max_attempts, backoff_base=0.0),
+                           CLOCK)
 
 
-async def _record(r: Received) -> None:
-    assert isinstance(r.event, DeathReported)
-    await r.conn.execute("INSERT INTO effects VALUES ($1)", r.event.report_id)
+def _batch(*raws: _Raw) -> list[_Held]:
+    return [_Held(raw, _UNADMITTED, 0, 0.0) for raw in raws]  # type: ignore[arg-type]
 
 
-async def _effects(pool: asyncpg.Pool) -> int:
-    return int(await pool.fetchval("SELECT count(*) FROM effects"))
+async def _record(event: DeathReported, uow: PgUnitOfWork) -> None:
+    await uow.conn.execute("INSERT INTO effects VALUES ($1)", event.report_id)
+
+
+async def _effects(pool: asyncpg.Pool) -> list[str]:
+    return [r["report_id"] for r in await pool.fetch("SELECT report_id FROM effects ORDER BY ctid")]
+
+
+async def _drain(consumer: BatchedConsumer) -> None:
+    """Give every deferred message its further attempts, as the consume loop would."""
+    while consumer._held:
+        for held in consumer._held:
+            held.due = time.monotonic()
+        await consumer.process(consumer._take_due())
+
+
+def test_the_registry_names_a_partners_queue_without_its_prefix() -> None:
+    route = HandlerRegistry.collect("eligibility", [handles(DeathReported)(_record)]).routes()[0]
+    assert route.subscription == Subscription(
+        "eligibility", "from-public_security", PRODUCER, ("death.reported.v1",))
+
+
+async def test_a_batch_is_handled_in_one_transaction_and_each_message_acknowledged(
+        pool: asyncpg.Pool, keys: Path) -> None:
+    dead = _DeadLetters()
+    raws = [_message(keys, report_id=f"r{i}") for i in range(50)]
+    await _consumer(pool, keys, _record, dead).process(_batch(*raws))
+    assert await _effects(pool) == [f"r{i}" for i in range(50)]
+    assert all(r.acked == 1 for r in raws) and dead.reasons == []
+    assert await pool.fetchval("SELECT count(*) FROM inbox") == 50
 
 
 async def test_a_message_delivered_twice_takes_effect_once(pool: asyncpg.Pool,
@@ -94,106 +138,114 @@ async def test_a_message_delivered_twice_takes_effect_once(pool: asyncpg.Pool,
     dead = _DeadLetters()
     consumer = _consumer(pool, keys, _record, dead)
     message = _message(keys)
-    await consumer.consume(message)  # type: ignore[arg-type]
-    await consumer.consume(message)  # type: ignore[arg-type]
-    assert await _effects(pool) == 1 and dead.reasons == []
+    again = _Raw(message.message_id, dict(message.headers), message.body)
+    await consumer.process(_batch(message, again))
+    await consumer.process(_batch(_Raw(message.message_id, dict(message.headers), message.body)))
+    assert await _effects(pool) == ["r1"] and dead.reasons == []
 
 
-async def test_a_transient_error_is_retried_and_then_takes_effect(pool: asyncpg.Pool,
-                                                                   keys: Path) -> None:
-    failures = [ConnectionResetError("db went away"), OSError("again")]
-
-    async def flaky(r: Received) -> None:
-        if failures:
-            raise failures.pop(0)
-        await _record(r)
+async def test_a_broken_rule_dead_letters_only_its_message_and_the_batch_goes_on(
+        pool: asyncpg.Pool, keys: Path) -> None:
+    async def refuse_r2(event: DeathReported, uow: PgUnitOfWork) -> None:
+        await _record(event, uow)
+        if event.report_id == "r2":
+            raise RuleBroken("no such person")
 
     dead = _DeadLetters()
-    await _consumer(pool, keys, flaky, dead).consume(_message(keys))  # type: ignore[arg-type]
-    assert await _effects(pool) == 1 and dead.reasons == []
+    raws = [_message(keys, report_id=f"r{i}") for i in range(1, 5)]
+    await _consumer(pool, keys, refuse_r2, dead).process(_batch(*raws))
+    assert dead.reasons == ["RuleBroken: no such person"]
+    assert await _effects(pool) == ["r1", "r3", "r4"]
+    assert all(r.acked == 1 for r in raws)
+
+
+async def test_a_message_that_comes_too_early_waits_while_the_ones_behind_it_go_first(
+        pool: asyncpg.Pool, keys: Path) -> None:
+    async def needs_r1(event: DeathReported, uow: PgUnitOfWork) -> None:
+        if event.report_id == "completion" and not await uow.conn.fetchval(
+                "SELECT count(*) FROM effects WHERE report_id = 'r1'"):
+            raise NotYet("r1 not handled yet")
+        await _record(event, uow)
+
+    dead = _DeadLetters()
+    consumer = _consumer(pool, keys, needs_r1, dead)
+    completion = _message(keys, report_id="completion")
+    await consumer.process(_batch(completion, _message(keys, report_id="r0")))
+    assert await _effects(pool) == ["r0"] and completion.acked == 0
+    await consumer.process(_batch(_message(keys, report_id="r1")))
+    await _drain(consumer)
+    assert await _effects(pool) == ["r0", "r1", "completion"]
+    assert completion.acked == 1 and dead.reasons == []
 
 
 async def test_a_persistent_transient_error_is_dead_lettered_after_the_bound(
         pool: asyncpg.Pool, keys: Path) -> None:
     attempts = 0
 
-    async def down(r: Received) -> None:
+    async def down(event: DeathReported, uow: PgUnitOfWork) -> None:
         nonlocal attempts
         attempts += 1
-        await _record(r)
+        await _record(event, uow)
         raise ConnectionRefusedError("still down")
 
     dead = _DeadLetters()
-    await _consumer(pool, keys, down, dead).consume(_message(keys))  # type: ignore[arg-type]
+    consumer = _consumer(pool, keys, down, dead)
+    message = _message(keys)
+    await consumer.process(_batch(message))
+    await _drain(consumer)
     assert attempts == 3
-    assert dead.reasons == ["transient errors persisted after 3 attempts"]
-    assert await _effects(pool) == 0
+    assert len(dead.reasons) == 1
+    assert dead.reasons[0].startswith("transient errors persisted after 3 attempts")
+    assert await _effects(pool) == [] and message.acked == 1
     assert await pool.fetchval("SELECT count(*) FROM inbox") == 0
 
 
-async def test_concurrent_deliveries_are_handled_one_at_a_time_in_delivery_order(
+async def test_events_published_by_a_handler_commit_with_the_batch_and_name_their_cause(
         pool: asyncpg.Pool, keys: Path) -> None:
-    order: list[str] = []
-    inside = 0
+    from siquan.contracts.eligibility_v1 import CertificationRevoked
 
-    async def slow(r: Received) -> None:
-        nonlocal inside
-        assert isinstance(r.event, DeathReported)
-        inside += 1
-        assert inside == 1, "two messages of one queue handled at once"
-        await _record(r)  # a round trip to the database: the others could overtake here
-        order.append(r.event.report_id)
-        inside -= 1
+    async def revoke(event: DeathReported, uow: PgUnitOfWork) -> None:
+        uow.publish(CertificationRevoked(
+            certification_id="c-1", person_key=event.person_key,
+            program_code="special_assistance", division_code="420117",
+            effective_from=date(2026, 6, 1), reason="death", revoked_by="system"))
 
     dead = _DeadLetters()
-    consumer = _consumer(pool, keys, slow, dead)
-    sent = [f"r{i}" for i in range(20)]
-    await asyncio.gather(*(consumer.consume(_message(keys, report_id=i))  # type: ignore[arg-type]
-                           for i in sent))
-    assert order == sent and dead.reasons == []
-
-
-async def test_a_message_that_comes_too_early_waits_while_the_ones_behind_it_go_first(
-        pool: asyncpg.Pool, keys: Path) -> None:
-    async def needs_r1(r: Received) -> None:
-        assert isinstance(r.event, DeathReported)
-        if r.event.report_id == "completion" and not await r.conn.fetchval(
-                "SELECT count(*) FROM effects WHERE report_id = 'r1'"):
-            raise NotYet("r1 not handled yet")
-        await _record(r)
-
-    dead = _DeadLetters()
-    consumer = _consumer(pool, keys, needs_r1, dead)
-    await asyncio.gather(
-        consumer.consume(_message(keys, report_id="completion")),  # type: ignore[arg-type]
-        consumer.consume(_message(keys, report_id="r1")))  # type: ignore[arg-type]
-    assert [r["report_id"] for r in await pool.fetch(
-        "SELECT report_id FROM effects ORDER BY ctid")] == ["r1", "completion"]
-    assert dead.reasons == []
-
-
-async def test_a_broken_rule_is_dead_lettered_at_once_with_its_reason(
-        pool: asyncpg.Pool, keys: Path) -> None:
-    async def refuse(r: Received) -> None:
-        await _record(r)
-        raise RuleBroken("no such person")
-
-    dead = _DeadLetters()
-    await _consumer(pool, keys, refuse, dead).consume(_message(keys))  # type: ignore[arg-type]
-    assert dead.reasons == ["RuleBroken: no such person"]
-    assert await _effects(pool) == 0
+    message = _message(keys)
+    await _consumer(pool, keys, revoke, dead).process(_batch(message))
+    rows = await pool.fetch("SELECT routing_key, headers FROM outbox")
+    assert [r["routing_key"] for r in rows] == ["certification.revoked.v1"]
+    assert rows[0]["headers"]["x-siquan-causation-id"] == message.message_id
+    assert rows[0]["headers"]["x-siquan-occurred-at"] == CLOCK.now().isoformat()
 
 
 @pytest.mark.parametrize("tamper,reason", [
     (lambda m: m.headers.pop("x-siquan-signature"), "message is not signed"),
     (lambda m: setattr(m, "body", m.body.replace(b"r1", b"r2")), "does not verify"),
     (lambda m: m.headers.update({"x-siquan-type": "hold.placed.v1"}), "does not verify"),
+    (lambda m: m.headers.update({"x-siquan-key-id": "0123456789abcdef"}), "not accepted"),
+    (lambda m: setattr(m, "message_id", "not-a-uuid"), "does not verify"),
 ])
 async def test_an_unsigned_or_altered_message_is_dead_lettered_and_changes_nothing(
         pool: asyncpg.Pool, keys: Path, tamper: Any, reason: str) -> None:
     dead = _DeadLetters()
-    message = _message(keys)
+    message, neighbour = _message(keys), _message(keys, report_id="r9")
     tamper(message)
-    await _consumer(pool, keys, _record, dead).consume(message)  # type: ignore[arg-type]
+    await _consumer(pool, keys, _record, dead).process(_batch(message, neighbour))
     assert len(dead.reasons) == 1 and reason in dead.reasons[0]
-    assert await _effects(pool) == 0
+    assert await _effects(pool) == ["r9"]
+
+
+async def test_a_contract_violation_is_dead_lettered_without_echoing_the_values(
+        pool: asyncpg.Pool, keys: Path) -> None:
+    from siquan.shared.signing import sign
+
+    message = _message(keys)
+    message.body = message.body.replace(b'"a' + b"a" * 63 + b'"', b'"110101199003077777"')
+    private = load_private_key(keys / f"{PRODUCER}.key")
+    message.headers["x-siquan-signature"] = sign(private, message.message_id, message.headers,
+                                                 message.body)
+    dead = _DeadLetters()
+    await _consumer(pool, keys, _record, dead).process(_batch(message))
+    assert len(dead.reasons) == 1 and dead.reasons[0].startswith("ValidationError")
+    assert "person_key" in dead.reasons[0] and "110101199003077777" not in dead.reasons[0]

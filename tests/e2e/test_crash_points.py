@@ -29,7 +29,8 @@ import asyncpg
 import pytest
 
 from siquan.contracts.eligibility_v1 import CertificationGranted
-from siquan.contracts.policy import load_catalogue, period_start
+from siquan.contracts.periods import period_start
+from siquan.contracts.policy import load_catalogue
 from siquan.disbursement.adapters.bank_counterpart import BatchFileCounterpart
 from siquan.disbursement.adapters.simulated_bank import SimulatedBank
 from siquan.shared.operator.client import Officers, ServiceClient

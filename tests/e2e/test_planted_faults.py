@@ -38,7 +38,8 @@ from siquan.contracts.disbursement_v1 import (
 )
 from siquan.contracts.eligibility_v1 import CertificationGranted
 from siquan.contracts.fund_custody_v1 import AllocationApproved
-from siquan.contracts.policy import load_catalogue, period_start
+from siquan.contracts.periods import period_start
+from siquan.contracts.policy import load_catalogue
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.contracts.topology import exchange_of
 from siquan.contracts.types import mask_resident_id

@@ -29,9 +29,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from siquan.contracts.criteria import Assessment, CategoryRule, Criteria, evaluate
 from siquan.contracts.household import HouseholdFacts
+from siquan.contracts.periods import Frequency, period_matches, period_start
 from siquan.contracts.types import Fen, division_scope, validate_division, validate_period
 
-Frequency = Literal["monthly", "yearly", "semester", "one_off"]
 Eligibility = Criteria  # the name the `[eligibility]` table had before criteria were data
 
 
@@ -197,43 +197,6 @@ class PolicyCatalogue(_Frozen):
                ) -> Assessment:
         """Evaluate the facts under the version in force on `on` for the division."""
         return evaluate(self.in_force(program_code, on, division), facts, on, claimed_category)
-
-
-def period_start(period: str) -> date:
-    """First day of a period string (YYYY, YYYY-MM, YYYY-S1/S2, YYYY-O<n>)."""
-    year = int(period[:4])
-    rest = period[5:]
-    if not rest or rest.startswith("O"):
-        return date(year, 1, 1)
-    if rest == "S1":
-        return date(year, 3, 1)
-    if rest == "S2":
-        return date(year, 9, 1)
-    return date(year, int(rest), 1)
-
-
-def period_matches(frequency: Frequency, period: str) -> bool:
-    rest = period[5:]
-    return {
-        "yearly": rest == "",
-        "monthly": rest.isdigit(),
-        "semester": rest in ("S1", "S2"),
-        "one_off": rest.startswith("O"),
-    }[frequency]
-
-
-def period_of(frequency: Frequency, day: date) -> str:
-    """The period of a frequency that contains a day (one-offs: the year's first, O1).
-    Semester S1 runs March to August and S2 September to February."""
-    if frequency == "monthly":
-        return f"{day.year:04d}-{day.month:02d}"
-    if frequency == "yearly":
-        return f"{day.year:04d}"
-    if frequency == "one_off":
-        return f"{day.year:04d}-O1"
-    if day.month < 3:
-        return f"{day.year - 1:04d}-S2"
-    return f"{day.year:04d}-{'S1' if day.month < 9 else 'S2'}"
 
 
 def _read_packaged() -> list[PolicyVersion]:

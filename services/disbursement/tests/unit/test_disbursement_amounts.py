@@ -9,7 +9,8 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from siquan.contracts.policy import load_catalogue, period_start
+from siquan.contracts.periods import period_start
+from siquan.contracts.policy import load_catalogue
 from siquan.disbursement.domain.amounts import amount_table, arrears_window
 from siquan.disbursement.domain.certification import Certification
 from siquan.disbursement.domain.periods import period_end, previous_period

@@ -1,12 +1,15 @@
-"""Time as a port. Deadlines (notice periods, re-confirmation, complaint SLAs) are measured
-against `Clock.now()`. In production it is the system clock; a test or a training
-environment may point `SIQUAN_CLOCK_FILE` at a file holding an ISO-8601 instant, and the
-service then reads the time from that file (re-read on every call), so a test can move a
-running service past a deadline without waiting for it."""
+"""Time as a port. Deadlines (notice periods, re-confirmation, complaint SLAs), the
+occurred-at of every event and every "now" a service reasons about come from `Clock.now()`.
+In production it is the system clock; a test or a training environment may point
+`SIQUAN_CLOCK_FILE` at a file holding an ISO-8601 instant, and the service then reads the
+time from that file (re-read on every call), so a test can move a running service past a
+deadline without waiting for it. Unit tests use `FixedClock`."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import os
+import tempfile
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -25,8 +28,30 @@ class SystemClock:
         return self.now().date()
 
 
+class FixedClock:
+    """A clock that stands still until moved (unit tests)."""
+
+    def __init__(self, instant: datetime) -> None:
+        self._now = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def today(self) -> date:
+        return self._now.date()
+
+    def advance(self, by: timedelta) -> None:
+        self._now += by
+
+    def set(self, instant: datetime) -> None:
+        self._now = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
 class FileClock:
-    """The instant written in a file (system time while the file does not exist)."""
+    """The instant written in a file (system time while the file does not exist).
+
+    `set` writes a temporary file beside it and renames it over the old one, so a reader
+    sees the old instant or the new one, never an empty or half-written file."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
@@ -43,7 +68,15 @@ class FileClock:
         return self.now().date()
 
     def set(self, instant: datetime) -> None:
-        self._path.write_text(instant.isoformat(), "utf-8")
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=self._path.parent, prefix=".clock-")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(instant.isoformat())
+            os.replace(temporary, self._path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
 
 def clock_for(path: Path | None) -> Clock:

@@ -1,40 +1,53 @@
-"""Consuming events safely: verify the signature, parse the contract, then run the handler
-in one transaction with the inbox row and any outbox rows it writes.
+"""Consuming events: the one middleware every message of every service goes through.
 
-- a redelivered message finds its inbox row and changes nothing;
-- a permanent error (bad signature, unknown type, invalid contract, broken rule, a bug)
-  dead-letters at once with the reason in a header;
-- a transient error (database or network, or `NotYet`: the message came before one it
-  depends on) retries with back-off a bounded number of times inside this consumer, then
-  dead-letters. This does not rely on the broker's delivery counting, so it behaves the
-  same on RabbitMQ 3.10 and 4.x.
+For each queue a `BatchedConsumer` takes deliveries in batches (up to `batch_size`, waiting
+at most `batch_wait` for a batch to fill) and
 
-aio-pika hands a queue's deliveries (up to the prefetch) to concurrent tasks; a lock per
-queue lets one attempt run at a time, in the order the tasks reach it (delivery order), and
-is released while an attempt backs off so the messages behind it can go first.
+1. admits each message (`Admission`): signature verified against the producer's accepted
+   keys, type accepted by this queue, producer allowed to send it, contract parsed —
+   anything else is dead-lettered at once with the reason in a header;
+2. runs the handlers of all admitted messages in ONE transaction: the inbox rows (a
+   redelivered message finds its row and is skipped), every handler's state changes and
+   outbox rows, committed together; then acknowledges them;
+3. when anything in the batch fails, rolls the batch back and runs each message alone, so
+   one bad message costs one dead letter, not its neighbours': a permanent error
+   (`RuleBroken`, a bug) dead-letters it with the reason; a transient one (database or
+   network, or `NotYet`: it came before a message it depends on) defers it with back-off
+   while the messages behind it go on, and dead-letters it after `max_attempts`.
+
+Each handler runs in a span continuing the trace of the work that published the message.
+Acknowledgements follow commits, so a crash between the two redelivers what was committed
+and the inbox turns the repeat into nothing. This does not rely on the broker counting
+deliveries, so it behaves the same on RabbitMQ 3.10 and 4.x.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import asyncpg
-from aio_pika.abc import AbstractIncomingMessage
-from faststream.rabbit.annotations import RabbitMessage
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from opentelemetry import propagate, trace
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 
 from siquan.contracts.base import Event, model_for
-from siquan.contracts.topology import Subscription
-from siquan.shared.database import Connection
+from siquan.contracts.topology import exchange_of
+from siquan.shared.clock import Clock
 from siquan.shared.dead_letters import DeadLetterPublisher
-from siquan.shared.outbox import Outbox
+from siquan.shared.registry import Route
 from siquan.shared.signing import SignatureError, Verifier
+from siquan.shared.unit_of_work import Cause, PgUnitOfWork, UnitsOfWork
 
 log = logging.getLogger(__name__)
+_tracer = trace.get_tracer("siquan.shared.consumer")
 
 
 class NotYet(Exception):
@@ -42,124 +55,305 @@ class NotYet(Exception):
     chunk): transient, retried with back-off while later messages are handled."""
 
 
+class RuleBroken(Exception):
+    """A domain rule refuses the message: permanent, the message is dead-lettered."""
+
+
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     ConnectionError,
+    asyncio.TimeoutError,
     asyncpg.InterfaceError,
     asyncpg.exceptions.SerializationError,
     asyncpg.exceptions.DeadlockDetectedError,
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.ConnectionFailureError,
+    asyncpg.exceptions.LockNotAvailableError,
     NotYet,
 )
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """An admitted message: its identity, envelope and parsed event."""
+
+    message_id: str
+    message_type: str
+    producer: str
+    headers: Mapping[str, Any]
+    body: bytes
+    event: Event
+    received_at: datetime
+
+    @property
+    def correlation_id(self) -> str:
+        return str(self.headers.get("x-siquan-correlation-id") or self.message_id)
+
+
+class Rejected(Exception):
+    """Admission refused the message (permanent)."""
+
+
+class Admission:
+    """The checks before any handler sees a message."""
+
+    def __init__(self, route: Route, verifier: Verifier, clock: Clock) -> None:
+        self._route, self._verifier, self._clock = route, verifier, clock
+
+    def admit(self, raw: AbstractIncomingMessage) -> Delivery:
+        headers: dict[str, Any] = dict(raw.headers or {})
+        message_id = raw.message_id or ""
+        try:
+            producer = self._verifier.verify(message_id, headers, raw.body)
+        except SignatureError as exc:
+            raise Rejected(f"SignatureError: {exc}") from exc
+        message_type = str(headers.get("x-siquan-type", ""))
+        queue = self._route.subscription
+        if not self._route.accepts(message_type):
+            raise Rejected(f"RuleBroken: {queue.queue} does not accept {message_type!r:.80}")
+        try:
+            model = model_for(message_type)
+        except KeyError as exc:
+            raise Rejected(f"RuleBroken: unknown message type {message_type!r:.80}") from exc
+        if model.producer != producer or producer != queue.producer:
+            raise Rejected(f"RuleBroken: {message_type} cannot come from {producer!r}")
+        try:
+            uuid.UUID(message_id)
+        except ValueError as exc:
+            raise Rejected("RuleBroken: the message id is not a UUID") from exc
+        try:
+            event = model.model_validate_json(raw.body)
+        except ValidationError as exc:
+            raise Rejected(f"ValidationError: {_validation_reason(exc)}") from exc
+        return Delivery(message_id, message_type, producer, headers, raw.body, event,
+                        self._clock.now())
+
+
+def _validation_reason(exc: ValidationError) -> str:
+    """Where the contract was broken, without echoing the values (they may be personal)."""
+    parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['type']}" for e in exc.errors()[:5]]
+    return f"{exc.error_count()} error(s) in the contract: " + "; ".join(parts)
+
+
+@dataclass
+class _Held:
+    """A message waiting for another attempt."""
+
+    raw: AbstractIncomingMessage
+    delivery: Delivery
+    attempts: int
+    due: float
+
+
+@dataclass
+class ConsumerSettings:
+    batch_size: int = 200
+    batch_wait: float = 0.02
+    max_attempts: int = 5
+    backoff_base: float = 0.2
+    backoff_max: float = 5.0
+    prefetch: int = field(default=0)
+
+    def effective_prefetch(self) -> int:
+        return self.prefetch or self.batch_size * 2
+
+
+class BatchedConsumer:
+    """Consumes one queue for one service instance (any number of instances compete)."""
+
+    def __init__(self, route: Route, units: UnitsOfWork[Any], verifier: Verifier,
+                 dead_letters: DeadLetterPublisher, settings: ConsumerSettings,
+                 clock: Clock) -> None:
+        self.route, self._units, self._dead_letters = route, units, dead_letters
+        self._admission = Admission(route, verifier, clock)
+        self._settings = settings
+        self._held: list[_Held] = []
+        self.queue = route.subscription.queue
+
+    async def run(self, connection: AbstractConnection) -> None:
+        """Consume until cancelled or the channel closes (then the link reconnects)."""
+        channel = await connection.channel()
+        await channel.set_qos(prefetch_count=self._settings.effective_prefetch())
+        await self._dead_letters.open(connection)
+        self._held.clear()  # a new channel: the old deliveries come again
+        arrivals: asyncio.Queue[AbstractIncomingMessage | None] = asyncio.Queue()
+        channel.close_callbacks.add(lambda *_: arrivals.put_nowait(None))
+        queue = await channel.get_queue(self.queue, ensure=False)
+        await queue.consume(arrivals.put, no_ack=False)
+        while True:
+            batch = await self._next_batch(arrivals, channel)
+            if batch:
+                await self.process(batch)
+
+    async def _next_batch(self, arrivals: asyncio.Queue[AbstractIncomingMessage | None],
+                          channel: AbstractChannel) -> list[_Held]:
+        size, wait = self._settings.batch_size, self._settings.batch_wait
+        due = self._take_due()
+        batch: list[_Held] = list(due)
+        if not batch:
+            timeout = self._until_next_due()
+            try:
+                first = await asyncio.wait_for(arrivals.get(), timeout)
+            except TimeoutError:
+                return self._take_due()
+            batch.append(self._fresh(first, channel))
+        deadline = time.monotonic() + wait
+        while len(batch) < size:
+            try:
+                raw = arrivals.get_nowait()
+            except asyncio.QueueEmpty:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                try:
+                    raw = await asyncio.wait_for(arrivals.get(), left)
+                except TimeoutError:
+                    break
+            batch.append(self._fresh(raw, channel))
+        return batch
+
+    def _fresh(self, raw: AbstractIncomingMessage | None, channel: AbstractChannel) -> _Held:
+        if raw is None or channel.is_closed:
+            raise ConnectionError(f"channel of {self.queue} closed")
+        return _Held(raw, _UNADMITTED, 0, 0.0)
+
+    def _take_due(self) -> list[_Held]:
+        now = time.monotonic()
+        due = [h for h in self._held if h.due <= now]
+        self._held = [h for h in self._held if h.due > now]
+        return due
+
+    def _until_next_due(self) -> float | None:
+        if not self._held:
+            return None
+        return max(0.0, min(h.due for h in self._held) - time.monotonic())
+
+    async def process(self, batch: list[_Held]) -> None:
+        """Admit, handle and acknowledge one batch (public for tests)."""
+        admitted: list[_Held] = []
+        for held in batch:
+            if held.delivery is _UNADMITTED:
+                try:
+                    held.delivery = self._admission.admit(held.raw)
+                except Rejected as exc:
+                    await self._dead_letter(held.raw, str(exc))
+                    continue
+            admitted.append(held)
+        if len(admitted) == 1:
+            await self._handle_alone(admitted[0])
+            return
+        if not admitted:
+            return
+        try:
+            await self._handle_together(admitted)
+        except Exception as exc:
+            log.info("%s: batch of %d rolled back (%s: %s); handling each alone",
+                     self.queue, len(admitted), type(exc).__name__, exc)
+            for held in admitted:
+                await self._handle_alone(held)
+            return
+        for held in admitted:
+            await held.raw.ack()
+
+    async def _handle_together(self, batch: list[_Held]) -> None:
+        async with self._units() as base:
+            fresh = await self._claim(base, [h.delivery for h in batch])
+            for held in batch:
+                if held.delivery.message_id in fresh:
+                    fresh.discard(held.delivery.message_id)  # a copy in the same batch
+                    await self._run_handlers(base, held.delivery)
+
+    async def _handle_alone(self, held: _Held) -> None:
+        held.attempts += 1
+        try:
+            await self._handle_together([held])
+        except RuleBroken as exc:
+            await self._dead_letter(held.raw, f"RuleBroken: {exc}")
+        except TRANSIENT_ERRORS as exc:
+            if held.attempts >= self._settings.max_attempts:
+                await self._dead_letter(held.raw, f"transient errors persisted after "
+                                                  f"{held.attempts} attempts: "
+                                                  f"{type(exc).__name__}: {exc}")
+                return
+            pause = min(self._settings.backoff_base * 2 ** held.attempts,
+                        self._settings.backoff_max)
+            log.warning("%s: %s deferred %.1fs (attempt %d): %s: %s", self.queue,
+                        held.delivery.message_id, pause, held.attempts, type(exc).__name__,
+                        exc)
+            held.due = time.monotonic() + pause
+            self._held.append(held)
+        except Exception as exc:  # a bug: keep the message for replay after the fix
+            log.exception("%s: handler failed on %s", self.queue, held.delivery.message_id)
+            await self._dead_letter(held.raw, f"{type(exc).__name__}: {exc}")
+        else:
+            await held.raw.ack()
+
+    async def _claim(self, uow: PgUnitOfWork, deliveries: list[Delivery]) -> set[str]:
+        """Insert the inbox rows; the ids not seen before."""
+        rows = await uow.conn.fetch(
+            "INSERT INTO inbox (consumer, message_id, message_type)"
+            " SELECT $1, m.id, m.kind FROM unnest($2::uuid[], $3::text[]) AS m(id, kind)"
+            " ON CONFLICT DO NOTHING RETURNING message_id",
+            self.queue, [d.message_id for d in deliveries],
+            [d.message_type for d in deliveries])
+        fresh = {str(r["message_id"]) for r in rows}
+        if len(fresh) < len(deliveries):
+            log.info("%s: %d redelivered message(s) skipped", self.queue,
+                     len(deliveries) - len(fresh))
+        return fresh
+
+    async def _run_handlers(self, base: PgUnitOfWork, delivery: Delivery) -> None:
+        cause = Cause(delivery.correlation_id, delivery.message_id)
+        uow = self._units.bind(base.conn, cause)
+        uow.message = delivery
+        parent = propagate.extract(dict(delivery.headers))
+        with _tracer.start_as_current_span(
+                f"{exchange_of(delivery.producer)}.{delivery.message_type} process",
+                context=parent, kind=SpanKind.CONSUMER,
+                attributes={"messaging.system": "rabbitmq",
+                            "messaging.destination.name": self.queue,
+                            "messaging.message.id": delivery.message_id,
+                            "siquan.message_type": delivery.message_type}):
+            for handler in self.route.handlers_for(delivery.message_type):
+                await handler(delivery.event, uow)
+            await UnitsOfWork.finish(uow)
+
+    async def _dead_letter(self, raw: AbstractIncomingMessage, reason: str) -> None:
+        log.warning("dead-lettering %s from %s: %s", raw.message_id, self.queue, reason)
+        await self._dead_letters.publish(raw, queue=self.queue, reason=reason)
+        await raw.ack()
+
+
+_UNADMITTED: Any = object()
+
+
+# --- the older handler shape, `handler(received)`, until every service declares
+# `handles(Event)` handlers taking `(event, uow)` -------------------------------------------
+
 ANY_TYPE = "#"
-
-
-class RuleBroken(Exception):
-    """A domain rule refuses the message: permanent, the message is dead-lettered."""
 
 
 @dataclass(frozen=True)
 class Received:
-    """What a handler gets: the parsed event, its identity, and the open transaction."""
+    """What an older-shape handler gets: the parsed event, its identity, and the open
+    transaction."""
 
     event: Event
     message_id: str
     correlation_id: str
-    conn: Connection
-    outbox: Outbox
+    conn: Any
+    outbox: Any
     headers: Mapping[str, Any]
     body: bytes
 
     async def publish(self, event: Event) -> str:
         """Queue a follow-up event caused by this one, in the same transaction."""
-        return await self.outbox.add(self.conn, event, correlation_id=self.correlation_id,
-                                     causation_id=self.message_id)
+        message_id: str = await self.outbox.add(self.conn, event,
+                                                correlation_id=self.correlation_id,
+                                                causation_id=self.message_id)
+        return message_id
 
 
-Handler = Callable[[Received], Awaitable[None]]
-
-
-class EventConsumer:
-    """The FastStream handler for one subscription queue; dispatches on the message type."""
-
-    def __init__(self, subscription: Subscription, handlers: Mapping[str, Handler], *,
-                 pool: Callable[[], asyncpg.Pool], verifier: Verifier, outbox: Outbox,
-                 dead_letters: DeadLetterPublisher, max_attempts: int) -> None:
-        self.subscription = subscription
-        self._handlers = dict(handlers)
-        self._pool, self._verifier, self._outbox = pool, verifier, outbox
-        self._dead_letters, self._max_attempts = dead_letters, max_attempts
-        self._turn = asyncio.Lock()
-
-    async def __call__(self, msg: RabbitMessage) -> None:
-        raw: AbstractIncomingMessage = msg.raw_message
-        try:
-            await self.consume(raw)
-        finally:
-            await msg.ack()
-
-    async def consume(self, raw: AbstractIncomingMessage) -> None:
-        headers: dict[str, Any] = dict(raw.headers or {})
-        message_id = raw.message_id or ""
-        try:
-            received_type, event = self._parse(message_id, headers, raw.body)
-        except (SignatureError, ValidationError, RuleBroken) as exc:
-            await self._dead_letter(raw, f"{type(exc).__name__}: {exc}")
-            return
-        handler = self._handlers.get(received_type) or self._handlers[ANY_TYPE]
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                async with self._turn:
-                    await self._handle(handler, event, message_id, headers, raw.body)
-                return
-            except TRANSIENT_ERRORS as exc:
-                log.warning("transient error on %s (attempt %d): %s", message_id, attempt, exc)
-                await asyncio.sleep(min(0.2 * 2 ** attempt, 5.0))
-            except RuleBroken as exc:
-                await self._dead_letter(raw, f"RuleBroken: {exc}")
-                return
-            except Exception as exc:  # a bug: keep the message for replay after the fix
-                log.exception("handler failed on %s", message_id)
-                await self._dead_letter(raw, f"{type(exc).__name__}: {exc}")
-                return
-        await self._dead_letter(raw, f"transient errors persisted after {self._max_attempts} "
-                                     "attempts")
-
-    def _parse(self, message_id: str, headers: Mapping[str, Any],
-               body: bytes) -> tuple[str, Event]:
-        producer = self._verifier.verify(message_id, headers, body)
-        message_type = str(headers.get("x-siquan-type", ""))
-        if message_type not in self._handlers and ANY_TYPE not in self._handlers:
-            raise RuleBroken(f"{self.subscription.queue} does not accept {message_type!r}")
-        try:
-            model = model_for(message_type)
-        except KeyError as exc:
-            raise RuleBroken(f"unknown message type {message_type!r}") from exc
-        if model.producer != producer or producer != self.subscription.producer:
-            raise RuleBroken(f"{message_type} cannot come from {producer!r}")
-        if not message_id:
-            raise RuleBroken("message has no message id")
-        return message_type, model.model_validate_json(body)
-
-    async def _handle(self, handler: Handler, event: Event, message_id: str,
-                      headers: Mapping[str, Any], body: bytes) -> None:
-        correlation_id = str(headers.get("x-siquan-correlation-id") or message_id)
-        async with self._pool().acquire() as conn, conn.transaction():
-            first = await conn.fetchval(
-                "INSERT INTO inbox (consumer, message_id, message_type) VALUES ($1, $2, $3)"
-                " ON CONFLICT DO NOTHING RETURNING true",
-                self.subscription.queue, message_id, event.routing_key)
-            if not first:
-                log.info("duplicate %s on %s ignored", message_id, self.subscription.queue)
-                return
-            await handler(Received(event, message_id, correlation_id, conn, self._outbox,
-                                   headers, body))
-
-    async def _dead_letter(self, raw: AbstractIncomingMessage, reason: str) -> None:
-        log.warning("dead-lettering %s from %s: %s", raw.message_id,
-                    self.subscription.queue, reason)
-        await self._dead_letters.publish(raw, queue=self.subscription.queue, reason=reason)
+Handler = Any

@@ -1,5 +1,5 @@
 """Dead letters: messages a service could not take, kept with the reason in a header, and
-the operator's way to look at them and replay them once the cause is fixed.
+the operator's way to look at them, replay them once the cause is fixed, or discard them.
 
 Each service owns `siquan.<service>.dlx` (where its dead letters go) and
 `siquan.<service>.replay` (to which each of its queues is bound by its own name), so a
@@ -12,8 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractIncomingMessage
-from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 
 from siquan.contracts.topology import (
     dead_letter_exchange_of,
@@ -28,38 +27,56 @@ _OWN_HEADERS = (REASON_HEADER, QUEUE_HEADER, AT_HEADER)
 
 
 class DeadLetterPublisher:
-    def __init__(self, service: str, broker: RabbitBroker) -> None:
-        self._broker = broker
-        self._exchange = RabbitExchange(dead_letter_exchange_of(service),
-                                        type=ExchangeType.TOPIC, durable=True, declare=False)
+    """Publishes a service's dead letters with publisher confirms, on a channel of the
+    connection its consumers use."""
+
+    def __init__(self, service: str) -> None:
+        self._exchange_name = dead_letter_exchange_of(service)
+        self._channel: AbstractChannel | None = None
+        self.published = 0
+
+    async def open(self, connection: AbstractConnection) -> None:
+        if self._channel is None or self._channel.is_closed:
+            self._channel = await connection.channel(publisher_confirms=True)
 
     async def publish(self, raw: AbstractIncomingMessage, *, queue: str, reason: str) -> None:
+        if self._channel is None:
+            raise ConnectionError("dead-letter channel not open")
         headers: dict[str, Any] = dict(raw.headers or {})
         headers.update({REASON_HEADER: reason[:1000], QUEUE_HEADER: queue,
                         AT_HEADER: datetime.now(UTC).isoformat()})
-        await self._broker.publish(
-            raw.body, exchange=self._exchange, routing_key=raw.routing_key or "unknown",
-            headers=headers, message_id=raw.message_id, correlation_id=raw.correlation_id,
-            message_type=raw.type, content_type=raw.content_type, persist=True, mandatory=False)
+        exchange = await self._channel.get_exchange(self._exchange_name, ensure=False)
+        await exchange.publish(
+            aio_pika.Message(raw.body, headers=headers, message_id=raw.message_id,
+                             correlation_id=raw.correlation_id, type=raw.type,
+                             content_type=raw.content_type,
+                             delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+            routing_key=raw.routing_key or "unknown", mandatory=False)
+        self.published += 1
+
+
+def _summary(message: AbstractIncomingMessage) -> dict[str, Any]:
+    headers = message.headers or {}
+    return {"message_id": message.message_id, "type": message.routing_key,
+            "producer": headers.get("x-siquan-producer"),
+            "queue": headers.get(QUEUE_HEADER), "reason": headers.get(REASON_HEADER),
+            "at": headers.get(AT_HEADER)}
 
 
 async def list_dead_letters(amqp_url: str, service: str, limit: int = 100) -> list[dict[str, Any]]:
     """Peek at dead letters without removing them."""
     found: list[dict[str, Any]] = []
-    connection = await aio_pika.connect(amqp_url)
+    connection = await aio_pika.connect(amqp_url.split(",")[0])
     async with connection:
         channel = await connection.channel()
-        queue = await channel.get_queue(dead_letter_queue_of(service), ensure=True)
+        queue = await channel.get_queue(dead_letter_queue_of(service), ensure=False)
         held = []
         while len(found) < limit:
             message = await queue.get(no_ack=False, fail=False)
             if message is None:
                 break
             held.append(message)
-            found.append({"message_id": message.message_id, "type": message.routing_key,
-                          "queue": message.headers.get(QUEUE_HEADER),
-                          "reason": message.headers.get(REASON_HEADER),
-                          "at": message.headers.get(AT_HEADER)})
+            found.append(_summary(message))
         for message in held:
             await message.nack(requeue=True)
     return found
@@ -69,11 +86,11 @@ async def replay_dead_letters(amqp_url: str, service: str,
                               message_id: str | None = None) -> int:
     """Send dead letters back to the queue they came from (all, or one by message id)."""
     replayed = 0
-    connection = await aio_pika.connect(amqp_url)
+    connection = await aio_pika.connect(amqp_url.split(",")[0])
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
-        queue = await channel.get_queue(dead_letter_queue_of(service), ensure=True)
-        replay = await channel.get_exchange(replay_exchange_of(service), ensure=True)
+        queue = await channel.get_queue(dead_letter_queue_of(service), ensure=False)
+        replay = await channel.get_exchange(replay_exchange_of(service), ensure=False)
         keep = []
         while True:
             message = await queue.get(no_ack=False, fail=False)

@@ -4,7 +4,8 @@ describe, signed, with the trace context of the work that produced them. Only th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from opentelemetry import propagate
@@ -12,49 +13,88 @@ from uuid6 import uuid7
 
 from siquan.contracts.base import Event
 from siquan.contracts.topology import exchange_of
+from siquan.shared.clock import Clock, SystemClock
 from siquan.shared.database import Connection
 from siquan.shared.messaging_schema import OUTBOX_NOTIFY_CHANNEL
-from siquan.shared.signing import SIGNATURE_HEADER, sign
+from siquan.shared.signing import KEY_ID_HEADER, SIGNATURE_HEADER, SigningKey, sign
 
 
 def new_message_id() -> str:
     return str(uuid7())
 
 
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event a unit of work will write to the outbox when it commits: its cause and
+    the trace context it was published in."""
+
+    event: Event
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    trace_context: Mapping[str, str] = field(default_factory=dict)
+    message_id: str = field(default_factory=new_message_id)
+
+
 class Outbox:
     """Writes a producer's signed events into its outbox table."""
 
-    def __init__(self, producer: str, signing_key: Ed25519PrivateKey) -> None:
+    def __init__(self, producer: str, signing_key: Ed25519PrivateKey | SigningKey, *,
+                 clock: Clock | None = None) -> None:
         self.producer = producer
-        self._key = signing_key
+        self._key = signing_key if isinstance(signing_key, SigningKey) \
+            else SigningKey.unnamed(signing_key)
         self._exchange = exchange_of(producer)
+        self._clock = clock or SystemClock()
 
     def envelope(self, event: Event, *, message_id: str, correlation_id: str | None,
-                 causation_id: str | None) -> tuple[dict[str, str], bytes]:
-        """Headers (signed) and body for an event; the trace context rides along unsigned."""
+                 causation_id: str | None,
+                 trace_context: Mapping[str, str] | None = None
+                 ) -> tuple[dict[str, str], bytes]:
+        """Headers (signed) and body for an event; the trace context rides along unsigned
+        (the current one unless `trace_context` is given)."""
         if event.producer != self.producer:
             raise ValueError(f"{self.producer} cannot publish {event.routing_key}")
         body = event.model_dump_json().encode()
         headers: dict[str, str] = {
             "x-siquan-producer": self.producer,
             "x-siquan-type": event.routing_key,
-            "x-siquan-occurred-at": datetime.now(UTC).isoformat(),
+            "x-siquan-occurred-at": self._clock.now().isoformat(),
             "x-siquan-correlation-id": correlation_id or message_id,
             "x-siquan-causation-id": causation_id or "",
         }
-        headers[SIGNATURE_HEADER] = sign(self._key, message_id, headers, body)
-        propagate.inject(headers)
+        if self._key.key_id:
+            headers[KEY_ID_HEADER] = self._key.key_id
+        headers[SIGNATURE_HEADER] = sign(self._key.private, message_id, headers, body)
+        if trace_context is None:
+            propagate.inject(headers)
+        else:
+            headers.update(trace_context)
         return headers, body
 
     async def add(self, conn: Connection, event: Event, *,
                   correlation_id: str | None = None, causation_id: str | None = None) -> str:
-        """Queue an event for publication inside the caller's transaction."""
-        message_id = new_message_id()
-        headers, body = self.envelope(event, message_id=message_id,
-                                      correlation_id=correlation_id, causation_id=causation_id)
-        await conn.execute(
+        """Queue one event for publication inside the caller's transaction."""
+        pending = PendingEvent(event, correlation_id, causation_id, _current_trace())
+        await self.add_many(conn, [pending])
+        return pending.message_id
+
+    async def add_many(self, conn: Connection, pending: Sequence[PendingEvent]) -> None:
+        """Queue events for publication inside the caller's transaction, in one statement."""
+        if not pending:
+            return
+        rows = []
+        for item in pending:
+            headers, body = self.envelope(
+                item.event, message_id=item.message_id, correlation_id=item.correlation_id,
+                causation_id=item.causation_id, trace_context=item.trace_context)
+            rows.append((item.message_id, self._exchange, item.event.routing_key, headers, body))
+        await conn.executemany(
             "INSERT INTO outbox (message_id, exchange, routing_key, headers, body)"
-            " VALUES ($1, $2, $3, $4, $5)",
-            message_id, self._exchange, event.routing_key, headers, body)
+            " VALUES ($1, $2, $3, $4, $5)", rows)
         await conn.execute("SELECT pg_notify($1, '')", OUTBOX_NOTIFY_CHANNEL)
-        return message_id
+
+
+def _current_trace() -> dict[str, str]:
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier

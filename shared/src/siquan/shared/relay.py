@@ -15,7 +15,7 @@ from typing import Any
 
 import aio_pika
 import asyncpg
-from aio_pika.abc import AbstractChannel, AbstractExchange
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 
 from siquan.shared.messaging_schema import OUTBOX_NOTIFY_CHANNEL
 
@@ -28,20 +28,20 @@ WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
 
 
 class OutboxRelay:
-    def __init__(self, pool: asyncpg.Pool, amqp_url: str, *, batch_size: int,
-                 idle_seconds: float) -> None:
-        self._pool, self._amqp_url = pool, amqp_url
+    def __init__(self, pool: asyncpg.Pool, *, batch_size: int, idle_seconds: float) -> None:
+        self._pool = pool
         self._batch_size, self._idle = batch_size, idle_seconds
         self._wake = asyncio.Event()
         self._channel: AbstractChannel | None = None
         self._exchanges: dict[str, AbstractExchange] = {}
+        self.published = 0
 
-    async def run(self) -> None:
-        """Publish until cancelled; wakes on NOTIFY from a committing writer or every idle."""
-        connection = await aio_pika.connect_robust(self._amqp_url)
-        async with connection:
-            self._channel = await connection.channel(publisher_confirms=True)
-            await self._loop()
+    async def run(self, connection: AbstractConnection) -> None:
+        """Publish until cancelled (a `BrokerLink` work); wakes on NOTIFY from a committing
+        writer or every idle period."""
+        self._channel = await connection.channel(publisher_confirms=True)
+        self._exchanges.clear()
+        await self._loop()
 
     async def _loop(self) -> None:
         async with self._pool.acquire() as listener:
@@ -50,8 +50,8 @@ class OutboxRelay:
                 while True:
                     try:
                         published = await self.publish_batch()
-                    except (OSError, asyncpg.PostgresError, ConnectionError) as exc:
-                        log.warning("outbox relay: %s; retrying", exc)
+                    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                        log.warning("outbox relay: database: %s; retrying", exc)
                         published = 0
                     if published < self._batch_size:
                         self._wake.clear()
@@ -73,7 +73,8 @@ class OutboxRelay:
             await asyncio.gather(*(self._publish(row) for row in rows))
             await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1)",
                                [row["id"] for row in rows])
-            return len(rows)
+        self.published += len(rows)
+        return len(rows)
 
     async def _publish(self, row: asyncpg.Record) -> None:
         headers: dict[str, Any] = dict(row["headers"])

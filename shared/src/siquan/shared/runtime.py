@@ -1,8 +1,10 @@
-"""The composition every service shares: broker with telemetry, database pool and
-migrations, the outbox relay, signed-event consumers, the HTTP API and background work.
+"""The composition every service shares: the database pool and migrations, units of work,
+the broker link (batched consumers of the registered handlers, the outbox relay), the HTTP
+API and background loops.
 
-A service's `create_app()` builds a `ServiceRuntime`, registers its event handlers and
-HTTP routes and background loops, and `serve()` runs it until stopped.
+A service's `create_app()` builds a `ServiceRuntime` with its unit-of-work class and its
+handler modules, adds its HTTP routes and background loops, and `serve()` runs it until
+stopped. Any number of instances of a service may run over the same database and queues.
 """
 
 from __future__ import annotations
@@ -10,54 +12,60 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Annotated
+from types import ModuleType
+from typing import Annotated, Any, Generic, TypeVar, cast
 
 import asyncpg
 import uvicorn
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from faststream.middlewares import AckPolicy
-from faststream.rabbit import Channel, RabbitBroker, RabbitQueue
-from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
-from faststream.rabbit.schemas.queue import QueueType
 
-from siquan.contracts.topology import subscriptions_of
+from siquan.contracts.base import model_for
 from siquan.shared.auth import OfficerRegistry
+from siquan.shared.broker import BrokerLink
 from siquan.shared.clock import Clock, clock_for
-from siquan.shared.consumer import EventConsumer, Handler
+from siquan.shared.consumer import ANY_TYPE, BatchedConsumer, ConsumerSettings, Received
 from siquan.shared.database import create_pool, migrate
 from siquan.shared.dead_letters import DeadLetterPublisher
 from siquan.shared.errors import Refused
 from siquan.shared.outbox import Outbox
+from siquan.shared.registry import Handler, HandlerRegistry, audits, handles
 from siquan.shared.relay import OutboxRelay
 from siquan.shared.settings import ServiceSettings
-from siquan.shared.signing import Verifier, load_private_key, load_public_keys
+from siquan.shared.signing import Verifier, load_public_keys, load_signing_key
 from siquan.shared.telemetry import instrument_http, setup_tracing
+from siquan.shared.unit_of_work import PgUnitOfWork, UnitFactory, UnitsOfWork
 
 log = logging.getLogger(__name__)
 BackgroundLoop = Callable[[], Awaitable[None]]
+W = TypeVar("W", bound=PgUnitOfWork)
+_PRODUCERS_AUDITED = ("eligibility", "fund_custody", "disbursement", "oversight",
+                      "partner.public_security")
 
 
-class ServiceRuntime:
-    def __init__(self, service: str, settings: ServiceSettings, migrations: Path) -> None:
+class ServiceRuntime(Generic[W]):
+    def __init__(self, service: str, settings: ServiceSettings, migrations: Path, *,
+                 unit: UnitFactory[W] | None = None,
+                 handlers: Iterable[ModuleType | Handler] = ()) -> None:
         self.service, self.settings, self._migrations = service, settings, migrations
         self.tracer_provider = setup_tracing(service, settings.trace_file)
-        self.broker = RabbitBroker(
-            settings.amqp_url,
-            middlewares=[RabbitTelemetryMiddleware(tracer_provider=self.tracer_provider)],
-            graceful_timeout=10.0,
-            log_level=logging.DEBUG,
-        )
-        self.outbox = Outbox(service, load_private_key(settings.keys_dir / f"{service}.key"))
+        self.clock: Clock = clock_for(settings.clock_file)
+        self.outbox = Outbox(service, load_signing_key(settings.keys_dir / f"{service}.key"),
+                             clock=self.clock)
         self.verifier = Verifier(load_public_keys(settings.keys_dir))
         self.officers = OfficerRegistry.from_file(settings.officers_file)
-        self.clock: Clock = clock_for(settings.clock_file)
         self._pool: asyncpg.Pool | None = None
-        self._handlers: dict[str, dict[str, Handler]] = {}
+        make = unit or cast(UnitFactory[W], PgUnitOfWork)
+        self.units: UnitsOfWork[W] = UnitsOfWork(lambda: self.pool, self.outbox, self.clock,
+                                                 make)
+        self._handler_sources: list[ModuleType | Handler] = list(handlers)
         self._loops: list[BackgroundLoop] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self.link = BrokerLink(settings.amqp_url, name=f"siquan.{service}")
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[BatchedConsumer] = []
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -65,49 +73,53 @@ class ServiceRuntime:
             raise RuntimeError("service not started")
         return self._pool
 
-    def on(self, routing_key: str) -> Callable[[Handler], Handler]:
-        """Register a handler for an event type arriving on any of this service's queues;
-        `"#"` registers a handler for every type on the queues bound with `#`."""
-        def register(handler: Handler) -> Handler:
-            for sub in subscriptions_of(self.service):
-                if routing_key in sub.binding_keys or "#" in sub.binding_keys:
-                    self._handlers.setdefault(sub.queue, {})[routing_key] = handler
-            return handler
-        return register
+    def registry(self) -> HandlerRegistry:
+        return HandlerRegistry.collect(self.service, self._handler_sources)
 
-    def on_any(self, handler: Handler, routing_keys: list[str]) -> None:
-        for key in routing_keys:
-            self.on(key)(handler)
+    def handle(self, *sources: ModuleType | Handler) -> None:
+        """Add handler modules (or handlers) marked with `registry.handles`."""
+        self._handler_sources.extend(sources)
+
+    def on(self, routing_key: str) -> Callable[[Callable[[Received], Awaitable[None]]], Any]:
+        """Register a handler of the older shape `handler(received)` for an event type
+        (`"#"`: every event of every producer)."""
+        def register(old: Callable[[Received], Awaitable[None]]) -> Any:
+            async def handler(event: Any, uow: PgUnitOfWork) -> None:
+                delivery = uow.message
+                await old(Received(event, delivery.message_id, delivery.correlation_id,
+                                   uow.conn, self.outbox, delivery.headers, delivery.body))
+
+            marked = audits(*_PRODUCERS_AUDITED)(handler) if routing_key == ANY_TYPE \
+                else handles(model_for(routing_key))(handler)
+            self._handler_sources.append(marked)
+            return old
+        return register
 
     def background(self, loop: BackgroundLoop) -> None:
         self._loops.append(loop)
 
-    def _subscribe(self) -> None:
-        dead_letters = DeadLetterPublisher(self.service, self.broker)
-        channel = Channel(prefetch_count=self.settings.consumer_prefetch)
-        for sub in subscriptions_of(self.service):
-            handlers = self._handlers.get(sub.queue)
-            if not handlers:
-                continue
-            consumer = EventConsumer(sub, handlers, pool=lambda: self.pool,
-                                     verifier=self.verifier, outbox=self.outbox,
-                                     dead_letters=dead_letters,
-                                     max_attempts=self.settings.max_transient_attempts)
-            queue = RabbitQueue(sub.queue, queue_type=QueueType.QUORUM, declare=False)
-            # FastStream reads the handler's type hints through its __globals__: hand it the
-            # bound method, not the instance.
-            self.broker.subscriber(queue, channel=channel, ack_policy=AckPolicy.MANUAL,
-                                   title=sub.queue)(consumer.__call__)
+    def consumer_settings(self) -> ConsumerSettings:
+        s = self.settings
+        return ConsumerSettings(batch_size=s.consumer_batch_size,
+                                batch_wait=s.consumer_batch_wait_seconds,
+                                max_attempts=s.max_transient_attempts,
+                                prefetch=s.consumer_prefetch)
 
     async def start(self) -> None:
         await migrate(self.settings.pg_dsn, self._migrations)
-        self._pool = await create_pool(self.settings.pg_dsn)
-        self._subscribe()
-        await self.broker.start()
-        relay = OutboxRelay(self.pool, self.settings.amqp_url,
-                            batch_size=self.settings.relay_batch_size,
-                            idle_seconds=self.settings.relay_idle_seconds)
-        for loop in (relay.run, *self._loops):
+        self._pool = await create_pool(self.settings.pg_dsn,
+                                       max_size=self.settings.pg_pool_size)
+        dead_letters = DeadLetterPublisher(self.service)
+        self.consumers = [
+            BatchedConsumer(route, self.units, self.verifier, dead_letters,
+                            self.consumer_settings(), self.clock)
+            for route in self.registry().routes()]
+        for consumer in self.consumers:
+            self.link.add(consumer.queue, consumer.run)
+        self.relay = OutboxRelay(self.pool, batch_size=self.settings.relay_batch_size,
+                                 idle_seconds=self.settings.relay_idle_seconds)
+        self.link.add("outbox relay", self.relay.run)
+        for loop in (self.link.run, *self._loops):
             self._tasks.append(asyncio.create_task(self._supervise(loop)))
         log.info("%s started", self.service)
 
@@ -127,10 +139,22 @@ class ServiceRuntime:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.broker.stop()
         if self._pool is not None:
             await self._pool.close()
         self.tracer_provider.shutdown()
+
+    async def readiness(self) -> dict[str, Any]:
+        """Whether this instance can work: its database answers and its broker link is up."""
+        checks: dict[str, Any] = {}
+        try:
+            async with asyncio.timeout(2.0):
+                await self.pool.fetchval("SELECT 1")
+            checks["database"] = "ok"
+        except Exception as exc:  # reported, not raised: readiness says what is wrong
+            checks["database"] = f"unavailable: {type(exc).__name__}"
+        checks["broker"] = f"ok ({self.link.node})" if self.link.connected.is_set() \
+            else "unavailable"
+        return checks
 
     def http_app(self, title: str) -> FastAPI:
         @contextlib.asynccontextmanager
@@ -154,6 +178,14 @@ class ServiceRuntime:
         async def health() -> dict[str, str]:
             return {"status": "ok", "service": self.service}
 
+        @app.get("/health/ready", include_in_schema=False)
+        async def ready() -> JSONResponse:
+            checks = await self.readiness()
+            ok = all(str(v).startswith("ok") for v in checks.values())
+            return JSONResponse({"status": "ready" if ok else "not ready",
+                                 "service": self.service, "checks": checks},
+                                status_code=200 if ok else 503)
+
         instrument_http(app, self.tracer_provider)
         return app
 
@@ -165,10 +197,10 @@ class ServiceRuntime:
         asyncio.run(uvicorn.Server(config).serve())
 
 
-def _runtime_of(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
+def _runtime_of(request: Request) -> ServiceRuntime[Any]:
+    runtime: ServiceRuntime[Any] = request.app.state.runtime
     return runtime
 
 
-Runtime = Annotated[ServiceRuntime, Depends(_runtime_of)]
+Runtime = Annotated[ServiceRuntime[Any], Depends(_runtime_of)]
 """FastAPI dependency: the service's runtime (pool, outbox, settings)."""

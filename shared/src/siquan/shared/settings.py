@@ -13,7 +13,8 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SIQUAN_", extra="ignore")
 
-    amqp_url: str = Field(description="This service's broker URL: its own user and the vhost")
+    amqp_url: str = Field(description="This service's broker URL: its own user and the vhost; "
+                                      "several nodes of a cluster separated by commas")
     pg_dsn: str = Field(description="This service's own PostgreSQL database")
     keys_dir: Path = Field(default=Path(".siquan/keys"),
                            description="Holds <service>.key and every producer's .pub")
@@ -29,8 +30,15 @@ class ServiceSettings(BaseSettings):
                                     description="Append finished spans here as JSON lines")
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_idle_seconds: float = Field(default=1.0, gt=0)
+    consumer_batch_size: int = Field(
+        default=200, ge=1, le=5_000,
+        description="Messages a consumer handles in one transaction, at most")
+    consumer_batch_wait_seconds: float = Field(
+        default=0.02, ge=0, le=5,
+        description="How long a consumer waits for a batch to fill before handling it")
     consumer_prefetch: int = Field(
-        default=64, ge=1,
-        description="Deliveries held per queue; they are still handled one at a time, in "
-                    "delivery order")
+        default=0, ge=0,
+        description="Deliveries held per queue (0: twice the batch size)")
     max_transient_attempts: int = Field(default=5, ge=1, le=20)
+    pg_pool_size: int = Field(default=10, ge=2, le=100,
+                              description="Connections this instance keeps to its database")

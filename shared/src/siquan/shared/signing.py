@@ -1,13 +1,23 @@
 """Ed25519 signatures over every message: the body and the headers that identify it.
 
 Each producer holds its private key; every consumer holds the public keys of the producers
-it reads and refuses anything unsigned or forged.
+it reads and refuses anything unsigned or forged. A key has an id (the first 16 hex
+characters of the SHA-256 of its raw public key) carried in `x-siquan-key-id`, so a
+producer can rotate its key: the new public key is added beside the old one, consumers
+accept both until the old one is retired (its file removed).
+
+Key files in a keys directory: `<producer>.key` (the private key, mode 600, only in the
+producer's own directory), `<producer>.pub` (its current public key) and
+`<producer>.<key id>.pub` (earlier public keys still accepted).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -24,10 +34,29 @@ from cryptography.hazmat.primitives.serialization import (
 SIGNED_HEADERS = ("x-siquan-producer", "x-siquan-type", "x-siquan-occurred-at",
                   "x-siquan-correlation-id", "x-siquan-causation-id")
 SIGNATURE_HEADER = "x-siquan-signature"
+KEY_ID_HEADER = "x-siquan-key-id"
+_KEY_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
 class SignatureError(Exception):
-    """The message is unsigned, signed by an unknown producer, or forged."""
+    """The message is unsigned, signed by an unknown producer or key, or forged."""
+
+
+def key_id_of(public: Ed25519PublicKey) -> str:
+    raw = public.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A producer's private key and its id."""
+
+    key_id: str
+    private: Ed25519PrivateKey
+
+    @classmethod
+    def unnamed(cls, private: Ed25519PrivateKey) -> SigningKey:
+        return cls(key_id_of(private.public_key()), private)
 
 
 def signing_input(message_id: str, headers: Mapping[str, object], body: bytes) -> bytes:
@@ -41,10 +70,17 @@ def sign(key: Ed25519PrivateKey, message_id: str, headers: Mapping[str, object],
 
 
 class Verifier:
-    """Checks signatures against the public keys of known producers."""
+    """Checks signatures against the accepted public keys of known producers."""
 
-    def __init__(self, public_keys: Mapping[str, Ed25519PublicKey]) -> None:
-        self._keys = dict(public_keys)
+    def __init__(self, public_keys: Mapping[str, Ed25519PublicKey | list[Ed25519PublicKey]]
+                 ) -> None:
+        self._keys: dict[str, dict[str, Ed25519PublicKey]] = {}
+        for producer, keys in public_keys.items():
+            for key in keys if isinstance(keys, list) else [keys]:
+                self._keys.setdefault(producer, {})[key_id_of(key)] = key
+
+    def key_ids(self, producer: str) -> list[str]:
+        return sorted(self._keys.get(producer, {}))
 
     def verify(self, message_id: str, headers: Mapping[str, object], body: bytes) -> str:
         """Return the producer whose key signed the message, or raise SignatureError."""
@@ -52,14 +88,35 @@ class Verifier:
         signature = headers.get(SIGNATURE_HEADER)
         if not signature:
             raise SignatureError("message is not signed")
-        key = self._keys.get(producer)
-        if key is None:
+        known = self._keys.get(producer)
+        if not known:
             raise SignatureError(f"no public key for producer {producer!r}")
+        key_id = headers.get(KEY_ID_HEADER)
+        if key_id is not None:
+            key = known.get(str(key_id))
+            if key is None:
+                raise SignatureError(f"key {key_id!s:.20} of producer {producer!r} is not "
+                                     "accepted (unknown or retired)")
+            candidates = [key]
+        else:
+            candidates = list(known.values())
         try:
-            key.verify(base64.b64decode(str(signature)), signing_input(message_id, headers, body))
-        except (InvalidSignature, ValueError) as exc:
-            raise SignatureError(f"signature does not verify for producer {producer!r}") from exc
-        return producer
+            raw = base64.b64decode(str(signature), validate=True)
+        except ValueError as exc:
+            raise SignatureError(f"signature does not verify for producer {producer!r}") \
+                from exc
+        data = signing_input(message_id, headers, body)
+        for key in candidates:
+            try:
+                key.verify(raw, data)
+                return producer
+            except InvalidSignature:
+                continue
+        raise SignatureError(f"signature does not verify for producer {producer!r}")
+
+
+def _write_public(path: Path, key: Ed25519PublicKey) -> None:
+    path.write_bytes(key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
 
 
 def write_keypair(directory: Path, producer: str) -> None:
@@ -71,8 +128,30 @@ def write_keypair(directory: Path, producer: str) -> None:
     key = Ed25519PrivateKey.generate()
     private_path.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
     private_path.chmod(0o600)
-    public_path.write_bytes(key.public_key().public_bytes(Encoding.PEM,
-                                                          PublicFormat.SubjectPublicKeyInfo))
+    _write_public(public_path, key.public_key())
+
+
+def rotate_keypair(directory: Path, producer: str) -> tuple[str, str]:
+    """Replace a producer's key: the old public key stays accepted as
+    `<producer>.<old id>.pub` until retired. Returns (old id, new id)."""
+    old_public = load_public_key(directory / f"{producer}.pub")
+    old_id = key_id_of(old_public)
+    _write_public(directory / f"{producer}.{old_id}.pub", old_public)
+    key = Ed25519PrivateKey.generate()
+    private_path = directory / f"{producer}.key"
+    temporary = directory / f".{producer}.key.new"
+    temporary.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    temporary.chmod(0o600)
+    temporary.replace(private_path)
+    _write_public(directory / f"{producer}.pub", key.public_key())
+    return old_id, key_id_of(key.public_key())
+
+
+def retire_key(directory: Path, producer: str, key_id: str) -> None:
+    """Stop accepting an earlier key of a producer."""
+    if not _KEY_ID.match(key_id):
+        raise ValueError("a key id is 16 hex characters")
+    (directory / f"{producer}.{key_id}.pub").unlink(missing_ok=True)
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
@@ -82,11 +161,47 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
-def load_public_keys(directory: Path) -> dict[str, Ed25519PublicKey]:
-    """Every `<producer>.pub` in a directory, by producer name."""
-    keys: dict[str, Ed25519PublicKey] = {}
+def load_signing_key(path: Path) -> SigningKey:
+    return SigningKey.unnamed(load_private_key(path))
+
+
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    key = load_pem_public_key(path.read_bytes())
+    if not isinstance(key, Ed25519PublicKey):
+        raise TypeError(f"{path} is not an Ed25519 public key")
+    return key
+
+
+def _producer_of(path: Path) -> str:
+    """`eligibility.pub` → eligibility; `partner.public_security.0123456789abcdef.pub` →
+    partner.public_security."""
+    stem = path.name[: -len(".pub")]
+    head, _, tail = stem.rpartition(".")
+    return head if head and _KEY_ID.match(tail) else stem
+
+
+def load_public_keys(directory: Path) -> dict[str, list[Ed25519PublicKey]]:
+    """Every accepted public key in a directory, by producer."""
+    keys: dict[str, list[Ed25519PublicKey]] = {}
     for path in sorted(directory.glob("*.pub")):
         key = load_pem_public_key(path.read_bytes())
         if isinstance(key, Ed25519PublicKey):
-            keys[path.stem] = key
+            keys.setdefault(_producer_of(path), []).append(key)
     return keys
+
+
+def published_keys(directory: Path, producer: str) -> list[dict[str, str]]:
+    """A producer's accepted public keys as its well-known endpoint publishes them
+    (JWK, RFC 8037), the current key first."""
+    current = directory / f"{producer}.pub"
+    ordered = [current] if current.exists() else []
+    ordered += [p for p in sorted(directory.glob(f"{producer}.*.pub"))
+                if _producer_of(p) == producer]
+    out = []
+    for path in ordered:
+        key = load_public_key(path)
+        raw = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+        out.append({"producer": producer, "kid": key_id_of(key), "kty": "OKP",
+                    "crv": "Ed25519", "alg": "EdDSA", "use": "sig",
+                    "x": base64.urlsafe_b64encode(raw).rstrip(b"=").decode()})
+    return out

@@ -1,7 +1,8 @@
 """OpenTelemetry: one tracer provider per service, exporting by OTLP when an endpoint is
 configured (`OTEL_EXPORTER_OTLP_ENDPOINT`) and to a JSON-lines file when asked (tests read
-spans of separate processes that way). FastStream's RabbitTelemetryMiddleware carries the
-trace across the broker; FastAPI instrumentation starts it at the operator's request."""
+spans of separate processes that way). FastAPI instrumentation starts a trace at the
+officer's request; the outbox carries its `traceparent` in each message's headers and the
+consumer continues it, so one trace crosses every hop."""
 
 from __future__ import annotations
 

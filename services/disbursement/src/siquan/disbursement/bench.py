@@ -25,7 +25,8 @@ from typing import Any
 import asyncpg
 import httpx
 
-from siquan.contracts.policy import load_catalogue, period_start
+from siquan.contracts.periods import period_start
+from siquan.contracts.policy import load_catalogue
 from siquan.disbursement.bench_baseline import raw_copy_seconds, raw_messaging_seconds
 from siquan.disbursement.bench_load import bulk_load
 from siquan.shared.testing.cluster import Cluster, running_cluster

@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime
 
 import asyncpg
 
-from siquan.contracts.policy import load_catalogue, period_start
+from siquan.contracts.periods import period_start
+from siquan.contracts.policy import load_catalogue
 
 _BATCH = 100_000
 

@@ -58,9 +58,3 @@ class OversightSettings(ServiceSettings):
         default=30, ge=0,
         description="A payee account replaced this many days or fewer before a run that paid "
                     "it is flagged")
-    consumer_prefetch: int = Field(
-        default=1, ge=1,
-        description="Unacknowledged messages per queue. The shared consumer handles a "
-                    "queue's messages one at a time in delivery order whatever the prefetch; "
-                    "appends are serialised on the chain head, so a larger prefetch saves "
-                    "little (measured: none)")

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from siquan.contracts.policy import load_catalogue, period_start
+from siquan.contracts.periods import period_start
+from siquan.contracts.policy import load_catalogue
 from siquan.shared.clock import Clock, FileClock
 from siquan.shared.operator.client import Officers, ServiceClient
 from siquan.shared.testing.cluster import Cluster

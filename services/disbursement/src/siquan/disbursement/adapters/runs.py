@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from siquan.contracts.policy import period_start
+from siquan.contracts.periods import period_start
 from siquan.disbursement.adapters.db import Connection
 from siquan.disbursement.domain.errors import NotFound
 from siquan.disbursement.domain.payment_run import PaymentRun, RunTotals

@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from siquan.contracts.policy import PolicyCatalogue, period_matches, period_start
+from siquan.contracts.periods import period_matches, period_start
+from siquan.contracts.policy import PolicyCatalogue
 from siquan.disbursement.domain.errors import InvalidRequest
 from siquan.disbursement.domain.periods import period_bounds, periods_between
 

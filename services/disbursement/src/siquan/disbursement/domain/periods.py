@@ -10,7 +10,7 @@ import calendar
 from datetime import date
 from functools import lru_cache
 
-from siquan.contracts.policy import period_start
+from siquan.contracts.periods import period_start
 
 
 @lru_cache(maxsize=4096)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
 
-from siquan.contracts.policy import period_matches
+from siquan.contracts.periods import period_matches
 from siquan.disbursement.domain.amounts import AmountTable
 from siquan.disbursement.domain.certification import Certification
 

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from siquan.contracts.policy import period_start
+from siquan.contracts.periods import period_start
 from siquan.eligibility.adapters import certifications, notices, repository
 from siquan.eligibility.application.context import Context
 from siquan.eligibility.domain.certification import renewal_deadline

@@ -16,7 +16,8 @@ from datetime import date
 import asyncpg
 
 from siquan.contracts import fund_custody_v1 as contract
-from siquan.contracts.policy import PolicyCatalogue, PolicyVersion, load_catalogue, period_start
+from siquan.contracts.periods import period_start
+from siquan.contracts.policy import PolicyCatalogue, PolicyVersion, load_catalogue
 from siquan.fund_custody.adapters import certifications, forecasts, ledger
 from siquan.fund_custody.adapters.forecasts import StoredForecast
 from siquan.fund_custody.application.appropriations import check_program

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from siquan.contracts.policy import period_start
+from siquan.contracts.periods import period_start
 
 ACTIVE_AFTER: dict[str, bool] = {"granted": True, "renewed": True, "reinstated": True,
                                  "revoked": False, "lapsed": False, "suspended": False}

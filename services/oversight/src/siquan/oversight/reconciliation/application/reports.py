@@ -11,7 +11,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from siquan.contracts.policy import period_start
+from siquan.contracts.periods import period_start
 from siquan.oversight.application import queries
 from siquan.oversight.reconciliation.adapters import reports, timeliness
 from siquan.oversight.reconciliation.application.context import RuleConfig

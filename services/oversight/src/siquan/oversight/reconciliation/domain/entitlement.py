@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
-from siquan.contracts.policy import PolicyCatalogue, period_start
+from siquan.contracts.periods import period_start
+from siquan.contracts.policy import PolicyCatalogue
 
 ChangeKind = Literal["revoked", "lapsed", "suspended", "reinstated", "renewed"]
 Status = Literal["not_yet", "active", "suspended", "lapsed", "revoked"]

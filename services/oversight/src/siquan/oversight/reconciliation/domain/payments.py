@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from siquan.contracts.policy import period_start
+from siquan.contracts.periods import period_start
 from siquan.oversight.reconciliation.domain import findings as rules
 from siquan.oversight.reconciliation.domain.entitlement import CertificationRecord, Death
 from siquan.oversight.reconciliation.domain.findings import Finding, Rule, evidence_of
