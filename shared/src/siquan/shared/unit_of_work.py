@@ -144,6 +144,18 @@ class UnitsOfWork(Generic[W]):
         async with self(readonly=True) as uow:
             yield uow
 
+    @asynccontextmanager
+    async def listening(self, channel: str, callback: Callable[..., None]
+                        ) -> AsyncIterator[None]:
+        """Hear PostgreSQL NOTIFY on `channel` while the block runs (a connection held
+        for listening, outside any transaction)."""
+        async with self._pool().acquire() as conn:
+            await conn.add_listener(channel, callback)
+            try:
+                yield
+            finally:
+                await conn.remove_listener(channel, callback)
+
     def bind(self, conn: Connection, cause: Cause) -> W:
         """A unit on a transaction the caller opened (the batched consumer, which commits
         many messages' units together); the caller calls `finish`."""
