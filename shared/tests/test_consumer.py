@@ -249,3 +249,20 @@ async def test_a_contract_violation_is_dead_lettered_without_echoing_the_values(
     await _consumer(pool, keys, _record, dead).process(_batch(message))
     assert len(dead.reasons) == 1 and dead.reasons[0].startswith("ValidationError")
     assert "person_key" in dead.reasons[0] and "110101199003077777" not in dead.reasons[0]
+
+
+def test_an_audited_producer_has_one_queue_whose_messages_reach_the_audit_then_their_handler(
+        ) -> None:
+    from siquan.shared.registry import audits
+
+    async def audit(event: Any, uow: Any) -> None: ...
+
+    async def on_death(event: Any, uow: Any) -> None: ...
+
+    registry = HandlerRegistry.collect("oversight", [audits(PRODUCER)(audit),
+                                                     handles(DeathReported)(on_death)])
+    (route,) = registry.routes()
+    assert route.subscription.queue == "siquan.oversight.audit-partner.public_security"
+    assert route.subscription.binding_keys == ("#",)
+    assert route.handlers_for("death.reported.v1") == (audit, on_death)
+    assert route.handlers_for("anything.else.v1") == (audit,)

@@ -56,13 +56,14 @@ def audits(*producers: str) -> Callable[[F], F]:
 
 @dataclass(frozen=True)
 class Route:
-    """Which handlers one queue runs, by message type (`#`: every type)."""
+    """Which handlers one queue runs, by message type; those under `#` run for every
+    type, before the type's own."""
 
     subscription: Subscription
     handlers: Mapping[str, tuple[Handler, ...]]
 
     def handlers_for(self, message_type: str) -> tuple[Handler, ...]:
-        return self.handlers.get(message_type) or self.handlers.get(EVERY_TYPE, ())
+        return (*self.handlers.get(EVERY_TYPE, ()), *self.handlers.get(message_type, ()))
 
     def accepts(self, message_type: str) -> bool:
         return bool(self.handlers_for(message_type))
@@ -97,17 +98,20 @@ class HandlerRegistry:
                 self._audits[producer].append(handler)
 
     def routes(self) -> tuple[Route, ...]:
-        """Each queue this service consumes, with its handlers, in a stable order."""
+        """Each queue this service consumes, with its handlers, in a stable order. A
+        producer the service audits has one queue bound to every key, whose messages go
+        to the audit handlers and then to the handlers of their type."""
         routes = []
-        for producer, keys in sorted(self._typed.items()):
-            name = f"from-{producer.removeprefix('partner.')}"
-            subscription = Subscription(self.service, name, producer,
-                                        tuple(sorted(keys)))
-            routes.append(Route(subscription, {k: tuple(h) for k, h in keys.items()}))
-        for producer, handlers in sorted(self._audits.items()):
-            subscription = Subscription(self.service, f"audit-{producer}", producer,
-                                        (EVERY_TYPE,))
-            routes.append(Route(subscription, {EVERY_TYPE: tuple(handlers)}))
+        for producer in sorted(set(self._typed) | set(self._audits)):
+            typed = {k: tuple(h) for k, h in self._typed.get(producer, {}).items()}
+            if producer in self._audits:
+                subscription = Subscription(self.service, f"audit-{producer}", producer,
+                                            (EVERY_TYPE,))
+                typed[EVERY_TYPE] = tuple(self._audits[producer])
+            else:
+                name = f"from-{producer.removeprefix('partner.')}"
+                subscription = Subscription(self.service, name, producer, tuple(sorted(typed)))
+            routes.append(Route(subscription, typed))
         return tuple(routes)
 
     def subscriptions(self) -> tuple[Subscription, ...]:
