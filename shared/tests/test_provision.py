@@ -96,39 +96,63 @@ def test_every_dead_letter_queue_is_quorum_and_bound_to_its_dlx_with_hash(
         assert (dead_letter_exchange_of(svc), dead_letter_queue_of(svc), "#") in bindings
 
 
-def test_no_service_may_write_or_configure_another_producers_exchange(
+def test_no_service_or_partner_may_configure_anything(definitions: dict[str, Any]) -> None:
+    names = exchange_names(definitions) | {q["name"] for q in definitions["queues"]}
+
+    for permission in definitions["permissions"]:
+        assert not any(re.fullmatch(permission["configure"], n) for n in names), permission
+
+
+def test_a_service_writes_only_its_own_exchanges_and_never_a_queue(
         definitions: dict[str, Any]) -> None:
-    names = exchange_names(definitions)
+    names = exchange_names(definitions) | {q["name"] for q in definitions["queues"]}
 
     for svc in SERVICES:
-        permission = permission_of(definitions, svc)
-        for name in names:
-            own = name == exchange_of(svc) or name.startswith(exchange_of(svc) + ".")
-            assert bool(re.fullmatch(permission["write"], name)) is own, (svc, name)
-            assert bool(re.fullmatch(permission["configure"], name)) is own, (svc, name)
+        write = permission_of(definitions, svc)["write"]
+        writable = {n for n in names if re.fullmatch(write, n)}
+        assert writable == {exchange_of(svc), f"siquan.{svc}.dlx", f"siquan.{svc}.replay"}
 
 
-def test_a_service_reads_only_its_own_names_and_the_exchanges_it_subscribes_to(
+def test_a_service_publishes_only_the_routing_keys_its_contracts_define(
         definitions: dict[str, Any]) -> None:
+    topic = {(t["user"], t["exchange"]): t for t in definitions["topic_permissions"]}
+
+    write = topic[("eligibility", exchange_of("eligibility"))]["write"]
+    assert re.fullmatch(write, "certification.granted.v1")
+    assert not re.fullmatch(write, "payments.settled.v1")
+    assert not re.fullmatch(write, "certification.granted.v1.x")
+    disbursement = topic[("disbursement", exchange_of("disbursement"))]["write"]
+    assert re.fullmatch(disbursement, "payments.settled.v1")
+    assert not re.fullmatch(disbursement, "certification.granted.v1")
+
+
+def test_a_service_reads_only_its_own_queues(definitions: dict[str, Any]) -> None:
+    queues = {q["name"] for q in definitions["queues"]}
+
     for svc in SERVICES:
         read = permission_of(definitions, svc)["read"]
-        subscribed = {s.exchange for s in SUBSCRIPTIONS if s.consumer == svc}
-        for name in exchange_names(definitions):
-            own = name == exchange_of(svc) or name.startswith(exchange_of(svc) + ".")
-            assert bool(re.fullmatch(read, name)) is (own or name in subscribed), (svc, name)
+        readable = {q for q in queues if re.fullmatch(read, q)}
+        assert readable == {s.queue for s in SUBSCRIPTIONS if s.consumer == svc} | {
+            dead_letter_queue_of(svc)}
 
 
-def test_partners_write_only_their_own_exchange_and_bind_only_granted_keys(
+def test_partners_read_their_own_queues_bound_to_granted_keys_and_write_only_their_exchange(
         definitions: dict[str, Any]) -> None:
     names = exchange_names(definitions)
+    bindings = [b for b in definitions["bindings"] if b["destination"].startswith("siquan.partner.")]
     topic = {(t["user"], t["exchange"]): t for t in definitions["topic_permissions"]}
 
     for grant in PARTNERS:
         write = permission_of(definitions, grant.user)["write"]
-        writable = {name for name in names if re.fullmatch(write, name)}
-        assert writable == ({grant.exchange} if grant.publishes else set())
-        for producer, keys in grant.reads.items():
-            assert topic[(grant.user, exchange_of(producer))]["read"] == keys
+        assert {n for n in names if re.fullmatch(write, n)} == (
+            {grant.exchange} if grant.publishes else set())
+        for producer, allowed in grant.reads.items():
+            keys = {b["routing_key"] for b in bindings
+                    if b["destination"] == f"{grant.queue_prefix()}from-{producer}"}
+            assert keys and all(re.fullmatch(allowed, k) for k in keys)
+    death = topic[("partner_public_security", exchange_of("partner.public_security"))]["write"]
+    assert re.fullmatch(death, "death.reported.v1")
+    assert not re.fullmatch(death, "certification.granted.v1")
 
 
 def test_bindings_cover_every_key_and_the_replay_exchange(definitions: dict[str, Any]) -> None:

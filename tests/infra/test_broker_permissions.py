@@ -12,12 +12,13 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import aio_pika
 import pytest
 from aio_pika.abc import AbstractChannel
 from aiormq.exceptions import ChannelAccessRefused
-from pamqp.commands import Basic, Queue
+from pamqp.commands import Basic
 
 from siquan.contracts.topology import SUBSCRIPTIONS, RoutingKey, exchange_of
 from siquan.shared.provision import (
@@ -54,7 +55,7 @@ async def publish(channel: AbstractChannel, exchange: str, routing_key: str) -> 
     return await target.publish(aio_pika.Message(b"{}"), routing_key=routing_key, mandatory=True)
 
 
-async def bind_own_queue(channel: AbstractChannel, exchange: str, key: str) -> object:
+async def bind_new_queue(channel: AbstractChannel, exchange: str, key: str) -> object:
     queue = await channel.declare_queue(f"siquan.partner.education.{uuid.uuid4().hex[:8]}",
                                         exclusive=True)
     return await queue.bind(exchange, routing_key=key)
@@ -83,23 +84,90 @@ async def test_eligibility_can_publish_a_certification(vhost: str) -> None:
     assert isinstance(confirmation, Basic.Ack)
 
 
-async def test_a_partner_binds_its_own_queue_with_a_granted_key(vhost: str) -> None:
+@pytest.mark.parametrize("service", ["eligibility", "fund_custody", "disbursement", "oversight"])
+async def test_a_service_cannot_publish_another_producers_routing_key_on_its_own_exchange(
+        vhost: str, service: str) -> None:
+    foreign = RoutingKey.PAYMENTS_SETTLED if service != "disbursement" \
+        else RoutingKey.CERTIFICATION_GRANTED
+    await assert_refused(service, vhost,
+                         lambda channel: publish(channel, exchange_of(service), foreign))
+
+
+@pytest.mark.parametrize("action", [
+    lambda ch: ch.exchange_delete("siquan.eligibility"),
+    lambda ch: ch.declare_exchange("siquan.eligibility.extra", aio_pika.ExchangeType.TOPIC),
+    lambda ch: ch.declare_queue("siquan.eligibility.extra", durable=True),
+    lambda ch: ch.queue_delete("siquan.eligibility.from-oversight"),
+    lambda ch: rebind(ch, "siquan.eligibility.from-oversight", "siquan.oversight", "#"),
+    lambda ch: rebind(ch, "siquan.eligibility.from-oversight", "siquan.eligibility", "#"),
+], ids=["delete-exchange", "declare-exchange", "declare-queue", "delete-queue",
+        "bind-other-exchange", "bind-own-exchange"])
+async def test_a_service_cannot_declare_delete_or_rebind_anything(vhost: str, action: Any) -> None:
+    await assert_refused("eligibility", vhost, action)
+
+
+async def rebind(channel: AbstractChannel, queue: str, exchange: str, key: str) -> object:
+    target = await channel.get_queue(queue, ensure=False)
+    return await target.bind(exchange, routing_key=key)
+
+
+async def test_public_security_publishes_a_death_report_on_its_own_exchange(vhost: str) -> None:
+    async with channel_of("partner_public_security", vhost) as channel:
+        confirmation = await publish(channel, exchange_of("partner.public_security"),
+                                     RoutingKey.DEATH_REPORTED)
+    assert isinstance(confirmation, Basic.Ack)
+
+
+@pytest.mark.parametrize("action", [
+    lambda ch: publish(ch, exchange_of("partner.public_security"),
+                       RoutingKey.CERTIFICATION_GRANTED),
+    lambda ch: ch.exchange_delete(exchange_of("partner.public_security")),
+    lambda ch: ch.declare_exchange(exchange_of("partner.public_security"),
+                                   aio_pika.ExchangeType.TOPIC, durable=True),
+    lambda ch: rebind(ch, "siquan.eligibility.from-public_security",
+                      exchange_of("partner.public_security"), "#"),
+], ids=["foreign-key", "delete-own-exchange", "redeclare-own-exchange", "bind"])
+async def test_public_security_cannot_break_the_death_feed_for_everyone(
+        vhost: str, action: Any) -> None:
+    await assert_refused("partner_public_security", vhost, action)
+
+
+async def test_the_death_feed_still_reaches_every_consumer_after_the_attempts(vhost: str) -> None:
+    listed = rabbitmqctl("-q", "list_bindings", "-p", vhost, "--formatter", "json",
+                         "source_name", "destination_name", "routing_key")
+    bound = {b["destination_name"] for b in json.loads(listed)
+             if b["source_name"] == exchange_of("partner.public_security")}
+    assert {s.queue for s in SUBSCRIPTIONS if s.producer == "partner.public_security"} <= bound
+
+
+async def test_a_partner_reads_granted_events_from_its_provisioned_queue(vhost: str) -> None:
+    async with channel_of("eligibility", vhost) as channel:
+        await publish(channel, exchange_of("eligibility"), RoutingKey.CERTIFICATION_GRANTED)
+        await publish(channel, exchange_of("eligibility"), RoutingKey.APPLICATION_SUBMITTED)
     async with channel_of("partner_education", vhost) as channel:
-        bound = await bind_own_queue(channel, exchange_of("eligibility"),
-                                     RoutingKey.CERTIFICATION_GRANTED)
-
-    assert isinstance(bound, Queue.BindOk)
-
-
-@pytest.mark.parametrize("key", ["#", "certification.#", RoutingKey.PAYMENTS_SETTLED])
-async def test_a_partner_cannot_bind_keys_it_is_not_granted(vhost: str, key: str) -> None:
-    await assert_refused("partner_education", vhost,
-                         lambda channel: bind_own_queue(channel, exchange_of("eligibility"), key))
+        queue = await channel.get_queue("siquan.partner.education.from-eligibility",
+                                        ensure=False)
+        got = []
+        while (message := await queue.get(no_ack=True, fail=False)) is not None:
+            got.append(message.routing_key)
+    assert RoutingKey.CERTIFICATION_GRANTED in got
+    assert RoutingKey.APPLICATION_SUBMITTED not in got
 
 
-async def test_a_partner_cannot_bind_to_an_exchange_it_is_not_granted(vhost: str) -> None:
-    await assert_refused("partner_education", vhost, lambda channel: bind_own_queue(
-        channel, exchange_of("disbursement"), RoutingKey.PAYMENTS_SETTLED))
+@pytest.mark.parametrize("action", [
+    lambda ch: bind_new_queue(ch, exchange_of("eligibility"), RoutingKey.CERTIFICATION_GRANTED),
+    lambda ch: rebind(ch, "siquan.partner.education.from-eligibility",
+                      exchange_of("eligibility"), "#"),
+    lambda ch: consume_once(ch, "siquan.partner.civil_affairs.from-eligibility"),
+    lambda ch: consume_once(ch, "siquan.disbursement.from-eligibility"),
+], ids=["declare-and-bind", "widen-own-binding", "another-partners-queue", "a-service-queue"])
+async def test_a_partner_cannot_widen_what_it_reads(vhost: str, action: Any) -> None:
+    await assert_refused("partner_education", vhost, action)
+
+
+async def consume_once(channel: AbstractChannel, queue: str) -> object:
+    target = await channel.get_queue(queue, ensure=False)
+    return await target.get(no_ack=True, fail=False)
 
 
 @pytest.mark.parametrize(("exchange", "key"), [

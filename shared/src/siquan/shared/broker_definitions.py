@@ -6,13 +6,18 @@ The result is a definitions document in the format read by `rabbitmqctl import_d
 and by `load_definitions` in rabbitmq.conf (`infra/rabbitmq/definitions.json` is one,
 generated for the `siquan` vhost). Applying it is `siquan.shared.provision`'s job.
 
-The separation rule it enforces: a service may configure and write only names under
-`siquan.<service>` (its exchange, its dead-letter and replay exchanges, its queues); it
-reads its own names and the producer exchanges it subscribes to. Writing to another
-producer's exchange is therefore refused by the broker with ACCESS_REFUSED. Partners
-configure and write only their own `siquan.partner.<partner>.*` queues (plus their own
-exchange if they publish) and bind to a producer's exchange only with the routing keys
-their grant allows (topic permissions, checked by RabbitMQ on queue.bind).
+The separation rules it enforces:
+- Nobody but the provisioner (the admin user applying these definitions) configures
+  anything: every exchange, queue and binding is declared here, so no service or partner
+  can declare, delete or rebind an exchange or queue (configure rights are empty).
+- A service writes only to its own exchange `siquan.<service>`, its dead-letter and its
+  replay exchange, and on its own exchange only the routing keys its contracts define
+  (topic write permissions): disbursement cannot publish a certification anywhere, and
+  eligibility cannot publish `payments.settled.v1` on its own exchange. It reads (consumes)
+  only its own queues.
+- A partner agency reads only the queues provisioned for it, bound to the routing keys
+  its grant allows; a partner that reports (public security) writes only to its own
+  exchange and only its own routing keys.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import os
 import re
 from typing import Any
 
+from siquan.contracts.base import all_models
 from siquan.contracts.topology import (
     PARTNERS,
     SERVICES,
@@ -32,7 +38,6 @@ from siquan.contracts.topology import (
     dead_letter_queue_of,
     exchange_of,
     replay_exchange_of,
-    subscriptions_of,
 )
 
 HASHING_ALGORITHM = "rabbit_password_hashing_sha256"
@@ -67,33 +72,50 @@ def rabbit_password_hash(password: str, salt: bytes) -> str:
 
 def _anchored(pieces: list[str]) -> str:
     """One anchored regex matching any of the given (already escaped) regex pieces."""
+    if not pieces:
+        return NOTHING
     return f"^{pieces[0]}$" if len(pieces) == 1 else f"^({'|'.join(pieces)})$"
 
 
-def _own_pieces(owner: str) -> list[str]:
-    """`siquan.<owner>` and everything under `siquan.<owner>.`, as regex pieces."""
-    return [f"{re.escape(exchange_of(owner))}(\\..+)?"]
+def _exactly(names: list[str]) -> str:
+    """A regex matching exactly these names."""
+    return _anchored([re.escape(n) for n in sorted(set(names))])
+
+
+def produced_keys(producer: str) -> list[str]:
+    """Every routing key a producer's contracts define (what it alone may publish)."""
+    return sorted(m.routing_key for m in all_models().values() if m.producer == producer)
 
 
 def own_names_pattern(service: str) -> str:
     """A service's exchange `siquan.<svc>` and every `siquan.<svc>.*` name (DLX, replay, queues)."""
-    return _anchored(_own_pieces(service))
+    return _anchored([f"{re.escape(exchange_of(service))}(\\..+)?"])
+
+
+def _service_write_pattern(service: str) -> str:
+    """The exchanges a service publishes to: its own, its dead-letter and replay exchanges
+    (not its queues: a service never binds, so it cannot rebind a queue)."""
+    return _exactly([exchange_of(service), dead_letter_exchange_of(service),
+                     replay_exchange_of(service)])
 
 
 def _service_read_pattern(service: str) -> str:
-    producers = sorted({s.producer for s in subscriptions_of(service)} - {service})
-    return _anchored(_own_pieces(service) + [re.escape(exchange_of(p)) for p in producers])
+    """Its queues (to consume) and its dead-letter queue (to inspect and replay)."""
+    return _anchored([f"{re.escape(exchange_of(service))}\\..+"])
 
 
-def _partner_own_pieces(grant: PartnerGrant) -> list[str]:
-    if grant.publishes:  # its exchange `siquan.partner.<p>` and its queues under it
-        return _own_pieces(f"partner.{grant.partner}")
-    return [f"{re.escape(grant.queue_prefix())}.+"]
+def partner_queues(grant: PartnerGrant) -> dict[str, tuple[str, list[str]]]:
+    """The queues provisioned for a reading partner: one per producer exchange it may read,
+    `siquan.partner.<p>.from-<producer>`, bound to each routing key its grant allows."""
+    queues = {}
+    for producer, allowed in sorted(grant.reads.items()):
+        keys = [k for k in produced_keys(producer) if re.fullmatch(allowed, k)]
+        queues[f"{grant.queue_prefix()}from-{producer}"] = (exchange_of(producer), keys)
+    return queues
 
 
 def _partner_read_pattern(grant: PartnerGrant) -> str:
-    granted = [re.escape(exchange_of(producer)) for producer in sorted(grant.reads)]
-    return _anchored(_partner_own_pieces(grant) + granted)
+    return _anchored([f"{re.escape(grant.queue_prefix())}.+"])
 
 
 def _user(name: str) -> dict[str, Any]:
@@ -125,7 +147,7 @@ def _exchange(name: str, vhost: str, kind: str) -> dict[str, Any]:
             "auto_delete": False, "internal": False, "arguments": {}}
 
 
-def _queue(name: str, vhost: str, arguments: dict[str, str]) -> dict[str, Any]:
+def _queue(name: str, vhost: str, arguments: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "vhost": vhost, "durable": True, "auto_delete": False,
             "arguments": arguments}
 
@@ -143,10 +165,19 @@ def _exchanges(vhost: str) -> list[dict[str, Any]]:
     return exchanges
 
 
+PARTNER_QUEUE_MAX_LENGTH = 1_000_000
+"""A partner that stops reading loses its oldest messages past this many, rather than
+filling the broker's disk (the default overflow drops from the head)."""
+
+
 def _queues(vhost: str) -> list[dict[str, Any]]:
     queues = [_queue(s.queue, vhost, s.queue_arguments()) for s in SUBSCRIPTIONS]
     queues += [_queue(dead_letter_queue_of(svc), vhost, {"x-queue-type": "quorum"})
                for svc in SERVICES]
+    for grant in PARTNERS:
+        queues += [_queue(name, vhost, {"x-queue-type": "quorum",
+                                        "x-max-length": PARTNER_QUEUE_MAX_LENGTH})
+                   for name in partner_queues(grant)]
     return queues
 
 
@@ -157,24 +188,35 @@ def _bindings(vhost: str) -> list[dict[str, Any]]:
         bindings.append(_binding(replay_exchange_of(sub.consumer), vhost, sub.queue, sub.queue))
     bindings += [_binding(dead_letter_exchange_of(svc), vhost, dead_letter_queue_of(svc), "#")
                  for svc in SERVICES]
+    for grant in PARTNERS:
+        for queue, (exchange, keys) in partner_queues(grant).items():
+            bindings += [_binding(exchange, vhost, queue, key) for key in keys]
     return bindings
 
 
 def _grants(vhost: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Nobody but the provisioner configures anything: every exchange, queue and binding a
+    service or partner needs is in the definitions, so configure rights are empty for all
+    (no one can declare, delete or rebind). Each producer may publish only the routing
+    keys its contracts define (topic write permissions)."""
     permissions: list[dict[str, str]] = []
     topic: list[dict[str, str]] = []
     for svc in SERVICES:
-        own = own_names_pattern(svc)
-        permissions.append(_permission(svc, vhost, own, own, _service_read_pattern(svc)))
-        topic.append(_topic_permission(svc, vhost, exchange_of(svc), EVERYTHING, EVERYTHING))
+        permissions.append(_permission(svc, vhost, NOTHING, _service_write_pattern(svc),
+                                       _service_read_pattern(svc)))
+        topic.append(_topic_permission(svc, vhost, exchange_of(svc),
+                                       _exactly(produced_keys(svc)), NOTHING))
+        # dead letters keep the routing key they came with, whoever produced them
+        topic.append(_topic_permission(svc, vhost, dead_letter_exchange_of(svc),
+                                       EVERYTHING, NOTHING))
     for grant in PARTNERS:
-        own = _anchored(_partner_own_pieces(grant))
-        permissions.append(_permission(grant.user, vhost, own, own, _partner_read_pattern(grant)))
-        for producer, keys in sorted(grant.reads.items()):
-            topic.append(_topic_permission(grant.user, vhost, exchange_of(producer), NOTHING, keys))
+        producer = f"partner.{grant.partner}"
+        write = _exactly([grant.exchange]) if grant.publishes else NOTHING
+        permissions.append(_permission(grant.user, vhost, NOTHING, write,
+                                       _partner_read_pattern(grant)))
         if grant.publishes:
-            topic.append(
-                _topic_permission(grant.user, vhost, grant.exchange, EVERYTHING, EVERYTHING))
+            topic.append(_topic_permission(grant.user, vhost, grant.exchange,
+                                           _exactly(produced_keys(producer)), NOTHING))
     return permissions, topic
 
 
@@ -207,7 +249,9 @@ __all__ = [
     "broker_users",
     "dev_password",
     "own_names_pattern",
+    "partner_queues",
     "password_salt",
+    "produced_keys",
     "producer_names",
     "rabbit_password_hash",
 ]
