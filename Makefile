@@ -8,7 +8,8 @@ UV := $(HOME)/.local/bin/uv
 endif
 PYTEST_ARGS ?=
 
-.PHONY: help uv install provision demo test test-unit lint contracts contracts-check bench clean
+.PHONY: help uv install provision demo test test-unit lint contracts contracts-check bench clean \
+	cluster-up cluster-down
 
 help:
 	@echo "make demo | test | lint | contracts | bench | provision"
@@ -51,6 +52,13 @@ bench: install
 		$(UV) run python -m siquan.disbursement.bench; fi
 	@if $(UV) run python -c "import siquan.oversight.bench" 2>/dev/null; then \
 		$(UV) run python -m siquan.oversight.bench; fi
+
+# A three-node RabbitMQ cluster on loopback (ports 5701-5703) from the local package.
+cluster-up: install
+	$(UV) run python -m siquan.shared.rabbit_cluster up --dir var/rabbit-cluster
+
+cluster-down: install
+	$(UV) run python -m siquan.shared.rabbit_cluster down --dir var/rabbit-cluster
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

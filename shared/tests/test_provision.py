@@ -139,7 +139,8 @@ def test_a_service_reads_only_its_own_queues(definitions: dict[str, Any]) -> Non
 def test_partners_read_their_own_queues_bound_to_granted_keys_and_write_only_their_exchange(
         definitions: dict[str, Any]) -> None:
     names = exchange_names(definitions)
-    bindings = [b for b in definitions["bindings"] if b["destination"].startswith("siquan.partner.")]
+    bindings = [b for b in definitions["bindings"]
+                if b["destination"].startswith("siquan.partner.")]
     topic = {(t["user"], t["exchange"]): t for t in definitions["topic_permissions"]}
 
     for grant in PARTNERS:

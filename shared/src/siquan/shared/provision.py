@@ -69,9 +69,11 @@ def service_amqp_url(user: str, vhost: str = VHOST, admin_url: str | None = None
 # --- broker ---------------------------------------------------------------------------------
 
 
-def rabbitmqctl(*args: str) -> str:
-    """Run `rabbitmqctl` (or `$SIQUAN_RABBITMQCTL`, e.g. `sudo rabbitmqctl`); its stdout."""
-    command = [*shlex.split(os.environ.get("SIQUAN_RABBITMQCTL", "rabbitmqctl")), *args]
+def rabbitmqctl(*args: str, ctl: str | None = None) -> str:
+    """Run `rabbitmqctl` (or `ctl`, or `$SIQUAN_RABBITMQCTL`, e.g. `sudo rabbitmqctl`, or a
+    cluster node's CLI); its stdout. Bounded in time."""
+    base = ctl or os.environ.get("SIQUAN_RABBITMQCTL", "rabbitmqctl")
+    command = [*shlex.split(base), *args]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -82,43 +84,45 @@ def rabbitmqctl(*args: str) -> str:
     return done.stdout
 
 
-def _bindings_present(vhost: str) -> set[tuple[str, str, str]]:
+def _bindings_present(vhost: str, ctl: str | None) -> set[tuple[str, str, str]]:
     listed = rabbitmqctl("-q", "list_bindings", "-p", vhost, "--formatter", "json",
-                          "source_name", "destination_name", "routing_key")
+                         "source_name", "destination_name", "routing_key", ctl=ctl)
     return {(b["source_name"], b["destination_name"], b["routing_key"])
             for b in json.loads(listed or "[]")}
 
 
-def _await_import(vhost: str, definitions: Definitions) -> None:
+def _await_import(vhost: str, definitions: Definitions, ctl: str | None) -> None:
     """Wait until every binding is visible: 3.10's CLI calls its import "asynchronous"."""
     wanted = {(b["source"], b["destination"], b["routing_key"]) for b in definitions["bindings"]}
     deadline = time.monotonic() + IMPORT_TIMEOUT_S
-    while not wanted <= _bindings_present(vhost):
+    while not wanted <= _bindings_present(vhost, ctl):
         if time.monotonic() > deadline:
             raise ProvisioningError(f"definitions for vhost {vhost!r} not visible in time")
         time.sleep(0.2)
 
 
-def apply_broker(vhost: str = VHOST, admin_url: str | None = None) -> None:
-    """Import the definitions for `vhost` into the local broker and let the admin inspect it."""
+def apply_broker(vhost: str = VHOST, admin_url: str | None = None,
+                 ctl: str | None = None) -> None:
+    """Import the definitions for `vhost` into the local broker (or the cluster `ctl`
+    reaches) and let the admin inspect it."""
     definitions = broker_definitions(vhost)
-    rabbitmqctl("add_vhost", vhost)  # 3.10 answers 0 when it already exists
+    rabbitmqctl("add_vhost", vhost, ctl=ctl)  # 3.10 answers 0 when it already exists
     with tempfile.TemporaryDirectory(prefix="siquan-definitions-") as directory:
         # rabbitmqctl may run as the `rabbitmq` user, which must be able to read the file.
         Path(directory).chmod(0o755)
         path = Path(directory) / "definitions.json"
         path.write_text(json.dumps(definitions), encoding="utf-8")
         path.chmod(0o644)
-        rabbitmqctl("import_definitions", str(path))
+        rabbitmqctl("import_definitions", str(path), ctl=ctl)
     admin = unquote(urlsplit(admin_url or admin_amqp_url()).username or "guest")
-    rabbitmqctl("set_permissions", "-p", vhost, admin, ".*", ".*", ".*")
-    _await_import(vhost, definitions)
+    rabbitmqctl("set_permissions", "-p", vhost, admin, ".*", ".*", ".*", ctl=ctl)
+    _await_import(vhost, definitions, ctl)
 
 
-def drop_broker(vhost: str) -> None:
+def drop_broker(vhost: str, ctl: str | None = None) -> None:
     """Delete a vhost with everything in it; the users stay (they are shared by vhosts)."""
     try:
-        rabbitmqctl("delete_vhost", vhost)
+        rabbitmqctl("delete_vhost", vhost, ctl=ctl)
     except ProvisioningError as error:
         if "does not exist" not in str(error):
             raise

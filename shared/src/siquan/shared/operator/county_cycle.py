@@ -91,6 +91,14 @@ class CountyCycle:
         for client in (self.eligibility, self.fund_custody, self.disbursement, self.oversight):
             await client.close()
 
+    async def use(self, urls: dict[str, str]) -> None:
+        """Talk to other instances of the services from now on (e.g. after one was lost)."""
+        await self.close()
+        self.eligibility = ServiceClient(urls["eligibility"])
+        self.fund_custody = ServiceClient(urls["fund_custody"])
+        self.disbursement = ServiceClient(urls["disbursement"])
+        self.oversight = ServiceClient(urls["oversight"])
+
     async def certify(self, person: Beneficiary, eligible_from: str = "2026-01-01") -> str:
         return (await self.certify_all([person], eligible_from))[person.resident_id]
 

@@ -33,6 +33,11 @@ class Environment:
         "SIQUAN_AMQP_URL", DEFAULT_AMQP_URL))
     admin_pg_dsn: str = field(default_factory=lambda: os.environ.get(
         "SIQUAN_PG_DSN", DEFAULT_PG_DSN))
+    broker_nodes: list[str] = field(default_factory=list)
+    """Admin URLs of every node of a broker cluster (empty: the one broker of
+    `admin_amqp_url`); services then get a URL per node and fail over between them."""
+    rabbitmqctl: str | None = None
+    """The CLI that provisions the broker (None: `$SIQUAN_RABBITMQCTL` or `rabbitmqctl`)."""
 
     @classmethod
     def fresh(cls, base_dir: Path, prefix: str = "siquan_t") -> Environment:
@@ -40,17 +45,20 @@ class Environment:
         return cls(name=name, keys_dir=base_dir / name / "keys")
 
     def provision(self) -> None:
-        provision.apply_broker(self.name, admin_url=self.admin_amqp_url)
+        provision.apply_broker(self.name, admin_url=self.admin_amqp_url, ctl=self.rabbitmqctl)
         asyncio.run(provision.apply_databases(self.name, admin_dsn=self.admin_pg_dsn))
         for producer in (*SERVICES, *(f"partner.{p.partner}" for p in PARTNERS if p.publishes)):
             write_keypair(self.keys_dir, producer)
 
     def teardown(self) -> None:
-        provision.drop_broker(self.name)
+        provision.drop_broker(self.name, ctl=self.rabbitmqctl)
         asyncio.run(provision.drop_databases(self.name, admin_dsn=self.admin_pg_dsn))
 
     def amqp_url(self, user: str) -> str:
-        return provision.service_amqp_url(user, self.name, admin_url=self.admin_amqp_url)
+        """A service's (or partner's) broker URL; on a cluster, one per node, comma-separated."""
+        nodes = self.broker_nodes or [self.admin_amqp_url]
+        return ",".join(provision.service_amqp_url(user, self.name, admin_url=node)
+                        for node in nodes)
 
     def pg_dsn(self, service: str) -> str:
         return provision.service_dsn(service, prefix=self.name, admin_dsn=self.admin_pg_dsn)

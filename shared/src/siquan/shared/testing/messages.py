@@ -35,7 +35,7 @@ async def publish_as(env: Environment, event: Event, *, message_id: str | None =
     headers.update(headers_override or {})
     headers = {k: v for k, v in headers.items() if v is not None}
     amqp_headers: dict[str, Any] = dict(headers)
-    connection = await aio_pika.connect(env.amqp_url(_user_of(event.producer)))
+    connection = await aio_pika.connect(env.amqp_url(_user_of(event.producer)).split(",")[0])
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.get_exchange(exchange_of(event.producer), ensure=False)

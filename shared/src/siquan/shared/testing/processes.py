@@ -35,11 +35,13 @@ def free_port() -> int:
 class ServiceProcess:
     """`python -m siquan.<service>` with its own environment and log file."""
 
-    def __init__(self, service: str, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(self, service: str, env: dict[str, str], log_dir: Path, *,
+                 name: str | None = None) -> None:
         self.service, self.env = service, env
+        self.name = name or service
         self.port = int(env["SIQUAN_HTTP_PORT"])
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_dir / f"{service}.log"
+        self.log_path = log_dir / f"{self.name}.log"
         self._proc: subprocess.Popen[bytes] | None = None
 
     def start(self, *, timeout: float = 60.0) -> ServiceProcess:
@@ -56,7 +58,7 @@ class ServiceProcess:
         while time.monotonic() < deadline:
             assert self._proc is not None
             if self._proc.poll() is not None:
-                raise RuntimeError(f"{self.service} exited with {self._proc.returncode}:\n"
+                raise RuntimeError(f"{self.name} exited with {self._proc.returncode}:\n"
                                    f"{self.log_tail()}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1.0).status_code == 200:
@@ -64,7 +66,7 @@ class ServiceProcess:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"{self.service} not healthy within {timeout}s:\n{self.log_tail()}")
+        raise RuntimeError(f"{self.name} not healthy within {timeout}s:\n{self.log_tail()}")
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         if self._proc is not None and self._proc.poll() is None:
