@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,21 +21,26 @@ from siquan.contracts.topology import (
 )
 from siquan.shared.broker_definitions import (
     HASHING_ALGORITHM,
+    DevelopmentPasswords,
     broker_definitions,
-    dev_password,
-    password_salt,
+    broker_topology,
     rabbit_password_hash,
 )
-from siquan.shared.provision import init_sql, service_amqp_url, service_dsn
+from siquan.shared.credentials import CredentialStore
+from siquan.shared.provision import (
+    init_sql,
+    service_amqp_url,
+    service_dsn,
+    write_keys,
+    write_service_secrets,
+)
 
 VHOST = "siquan"
 
 
 @pytest.fixture
-def definitions(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    for user in (*SERVICES, *(p.user for p in PARTNERS)):
-        monkeypatch.delenv(f"SIQUAN_BROKER_PASSWORD_{user.upper()}", raising=False)
-    return broker_definitions(VHOST)
+def definitions() -> dict[str, Any]:
+    return broker_definitions(VHOST, DevelopmentPasswords())
 
 
 def exchange_names(definitions: dict[str, Any]) -> set[str]:
@@ -54,24 +61,50 @@ def test_a_password_hash_is_the_salt_then_sha256_of_salt_and_password() -> None:
     assert decoded[4:] == hashlib.sha256(salt + b"test12").digest()
 
 
-def test_every_user_has_a_stable_hash_of_its_dev_password(definitions: dict[str, Any]) -> None:
-    users = {u["name"]: u for u in definitions["users"]}
+def test_every_user_has_a_salted_hash_of_its_password(tmp_path: Path) -> None:
+    store = CredentialStore(tmp_path)
+    users = {u["name"]: u for u in broker_definitions(VHOST, store)["users"]}
 
     assert set(users) == {*SERVICES, *(p.user for p in PARTNERS)}
     for name, user in users.items():
+        decoded = base64.b64decode(user["password_hash"])
         assert user["hashing_algorithm"] == HASHING_ALGORITHM
-        assert user["password_hash"] == rabbit_password_hash(dev_password(name),
-                                                             password_salt(name))
+        assert decoded[4:] == hashlib.sha256(
+            decoded[:4] + store.broker_password(name).encode()).digest()
 
 
-def test_a_password_from_the_environment_replaces_the_dev_one(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SIQUAN_BROKER_PASSWORD_FUND_CUSTODY", "s3cret")
+def test_generated_passwords_are_random_private_and_kept(tmp_path: Path) -> None:
+    store = CredentialStore(tmp_path)
 
-    (user,) = (u for u in broker_definitions(VHOST)["users"] if u["name"] == "fund_custody")
+    first = store.broker_password("eligibility")
 
-    assert user["password_hash"] == rabbit_password_hash("s3cret", password_salt("fund_custody"))
-    assert "fund_custody:s3cret@" in service_amqp_url("fund_custody", VHOST)
+    assert first == CredentialStore(tmp_path).broker_password("eligibility")
+    assert first != store.broker_password("oversight")
+    assert len(first) >= 32 and "dev" not in first
+    assert (tmp_path / "broker" / "eligibility").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_committed_topology_has_no_users_and_no_passwords() -> None:
+    topology = broker_topology(VHOST)
+
+    assert "users" not in topology
+    assert "password" not in json.dumps(topology)
+
+
+def test_each_service_gets_only_its_own_secrets_and_private_key(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    write_keys(keys)
+    store = CredentialStore(tmp_path / "generated")
+
+    write_service_secrets(tmp_path / "out", store, keys)
+
+    for svc in SERVICES:
+        folder = tmp_path / "out" / svc
+        assert sorted(p.name for p in (folder / "keys").glob("*.key")) == [f"{svc}.key"]
+        assert (folder / "siquan_amqp_url").read_text().startswith(f"amqp://{svc}:")
+        assert ((folder / "siquan_person_key_secret").exists()
+                is (svc != "fund_custody"))
+        assert (folder / "siquan_pg_dsn").stat().st_mode & 0o777 == 0o600
 
 
 def test_every_subscription_queue_is_quorum_with_its_consumers_dlx(
@@ -165,8 +198,10 @@ def test_bindings_cover_every_key_and_the_replay_exchange(definitions: dict[str,
 
 
 def test_connection_strings_keep_the_admin_host_and_use_the_service_credentials() -> None:
-    dsn = service_dsn("fund_custody", "siquan", "postgresql://postgres@db.local:6543/postgres")
-    url = service_amqp_url("partner_education", "siquan_x", "amqp://guest:guest@mq:5673/")
+    dev = DevelopmentPasswords()
+    dsn = service_dsn("fund_custody", "siquan", "postgresql://postgres@db.local:6543/postgres",
+                      dev)
+    url = service_amqp_url("partner_education", "siquan_x", "amqp://guest:guest@mq:5673/", dev)
 
     assert dsn == ("postgresql://siquan_fund_custody:siquan-siquan_fund_custody-dev"
                    "@db.local:6543/siquan_fund_custody")
@@ -174,7 +209,7 @@ def test_connection_strings_keep_the_admin_host_and_use_the_service_credentials(
 
 
 def test_the_init_script_creates_every_role_and_database() -> None:
-    script = init_sql("siquan")
+    script = init_sql("siquan", DevelopmentPasswords())
 
     for svc in SERVICES:
         assert f'CREATE ROLE "siquan_{svc}" LOGIN' in script

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aio_pika
@@ -21,6 +24,7 @@ from aiormq.exceptions import ChannelAccessRefused
 from pamqp.commands import Basic
 
 from siquan.contracts.topology import SUBSCRIPTIONS, RoutingKey, exchange_of
+from siquan.shared.credentials import CredentialStore
 from siquan.shared.provision import (
     DEFAULT_AMQP_URL,
     apply_broker,
@@ -30,20 +34,36 @@ from siquan.shared.provision import (
 )
 
 
+def _store(vhost: str) -> CredentialStore:
+    """The passwords generated for this test vhost's own users (found again by its name)."""
+    return CredentialStore(Path(tempfile.gettempdir()) / "siquan-test-credentials" / vhost)
+
+
+def _prefix(vhost: str) -> str:
+    return f"{vhost}."
+
+
 @pytest.fixture(scope="module")
 def vhost() -> Iterator[str]:
     name = f"siquan_test_{uuid.uuid4().hex[:12]}"
-    apply_broker(name)
+    apply_broker(name, _store(name), user_prefix=_prefix(name))
     try:
         yield name
     finally:
-        drop_broker(name)
+        drop_broker(name, user_prefix=_prefix(name))
+        shutil.rmtree(_store(name).directory, ignore_errors=True)
+
+
+@pytest.fixture
+def passwords(vhost: str) -> CredentialStore:
+    return _store(vhost)
 
 
 @asynccontextmanager
 async def channel_of(user: str, vhost: str) -> AsyncIterator[AbstractChannel]:
     admin_url = os.environ.get("SIQUAN_AMQP_URL", DEFAULT_AMQP_URL)
-    connection = await aio_pika.connect(service_amqp_url(user, vhost, admin_url))
+    connection = await aio_pika.connect(service_amqp_url(user, vhost, admin_url, _store(vhost),
+                                                         _prefix(vhost)))
     try:
         yield await connection.channel(publisher_confirms=True)
     finally:
@@ -181,10 +201,11 @@ async def test_a_read_only_partner_cannot_publish_anywhere(
                          lambda channel: publish(channel, exchange, key))
 
 
-def test_applying_the_definitions_again_changes_nothing(vhost: str) -> None:
+def test_applying_the_definitions_again_changes_nothing(
+        vhost: str, passwords: CredentialStore) -> None:
     before = queues_in(vhost)
 
-    apply_broker(vhost)
+    apply_broker(vhost, passwords, user_prefix=_prefix(vhost))
 
     assert queues_in(vhost) == before
     assert {s.queue: "quorum" for s in SUBSCRIPTIONS}.items() <= before.items()

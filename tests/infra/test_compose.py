@@ -18,12 +18,11 @@ import pytest
 import yaml
 
 from siquan.contracts.topology import SERVICES, VHOST
-from siquan.shared.broker_definitions import broker_definitions, broker_users, dev_password
-from siquan.shared.provision import init_sql
+from siquan.shared.broker_definitions import broker_topology, broker_users, dev_password
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT.parent / "shared" / "schemas" / "compose-spec.json"
-REGENERATE = "regenerate with `python -m siquan.shared.provision definitions`"
+REGENERATE = "regenerate with `python -m siquan.shared.provision topology`"
 
 
 @pytest.fixture(scope="module")
@@ -79,17 +78,10 @@ def test_no_two_services_share_a_user_a_role_or_a_host_port(compose: dict[str, A
     assert len({port for s in services for port in s["ports"]}) == len(SERVICES)
 
 
-@pytest.mark.usefixtures("no_password_overrides")
-def test_the_committed_broker_definitions_match_the_topology() -> None:
-    committed = json.loads((ROOT / "infra/rabbitmq/definitions.json").read_text("utf-8"))
+def test_the_committed_broker_topology_matches_the_code() -> None:
+    committed = json.loads((ROOT / "infra/rabbitmq/topology.json").read_text("utf-8"))
 
-    assert committed == broker_definitions(VHOST), REGENERATE
-
-
-def test_the_committed_postgres_init_script_matches_the_provisioning() -> None:
-    committed = (ROOT / "infra/postgres/init.sql").read_text("utf-8")
-
-    assert committed == init_sql(), REGENERATE
+    assert committed == broker_topology(VHOST), REGENERATE
 
 
 def test_every_file_the_compose_file_mounts_exists(compose: dict[str, Any]) -> None:

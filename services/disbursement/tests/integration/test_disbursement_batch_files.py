@@ -15,7 +15,6 @@ from typing import Any
 from siquan.disbursement.adapters.bank_counterpart import BatchFileCounterpart
 from siquan.disbursement.adapters.simulated_bank import SimulatedBank
 from siquan.shared.clock import FileClock
-from siquan.shared.provision import banksim_dsn
 from siquan.shared.testing.messages import tap
 
 PERIOD = "2031-05"
@@ -24,7 +23,7 @@ PERIOD = "2031-05"
 @asynccontextmanager
 async def bank_answering(world: Any, directory: Path, clock: FileClock
                          ) -> AsyncIterator[BatchFileCounterpart]:
-    bank = SimulatedBank(banksim_dsn(world.env.name, admin_dsn=world.env.admin_pg_dsn),
+    bank = SimulatedBank(world.env.bank_dsn,
                          clock=clock)
     await bank.open()
     counterpart = BatchFileCounterpart(directory, bank, clock=clock)

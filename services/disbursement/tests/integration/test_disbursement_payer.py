@@ -26,7 +26,6 @@ from siquan.shared.auth import Officer
 from siquan.shared.database import create_pool, migrate
 from siquan.shared.outbox import Outbox
 from siquan.shared.person import person_key
-from siquan.shared.provision import banksim_dsn
 from siquan.shared.signing import load_private_key
 from siquan.shared.testing.environment import Environment
 
@@ -113,7 +112,7 @@ class Setup:
 async def setup(env: Environment) -> AsyncIterator[Setup]:
     await migrate(env.pg_dsn("disbursement"), MIGRATIONS)
     pool = await create_pool(env.pg_dsn("disbursement"))
-    bank = SimulatedBank(banksim_dsn(env.name, admin_dsn=env.admin_pg_dsn))
+    bank = SimulatedBank(env.bank_dsn)
     await bank.open()
     try:
         yield Setup(pool, Outbox("disbursement",

@@ -26,7 +26,7 @@ import base64
 import hashlib
 import os
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from siquan.contracts.base import all_models
 from siquan.contracts.topology import (
@@ -39,6 +39,7 @@ from siquan.contracts.topology import (
     exchange_of,
     replay_exchange_of,
 )
+from siquan.shared.settings import DEVELOPMENT_PERSON_KEY_SECRET
 
 HASHING_ALGORITHM = "rabbit_password_hashing_sha256"
 NOTHING = "^$"  # matches no exchange, queue or routing key that Siquan uses
@@ -47,19 +48,37 @@ EVERYTHING = ".*"
 Definitions = dict[str, Any]
 
 
+class Passwords(Protocol):
+    """Where provisioning takes each user's and role's password from."""
+
+    def broker_password(self, user: str) -> str: ...
+
+    def database_password(self, role: str) -> str: ...
+
+    def person_key_secret(self) -> str: ...
+
+
 def dev_password(user: str) -> str:
     """The development password of a broker user or database role."""
     return f"siquan-{user}-dev"
 
 
-def broker_password(user: str) -> str:
-    """A broker user's password: `SIQUAN_BROKER_PASSWORD_<USER>` if set, else the dev one."""
-    return os.environ.get(f"SIQUAN_BROKER_PASSWORD_{user.upper()}", dev_password(user))
+class DevelopmentPasswords:
+    """The development values, for `SIQUAN_MODE=development` only."""
+
+    def broker_password(self, user: str) -> str:
+        return dev_password(user)
+
+    def database_password(self, role: str) -> str:
+        return dev_password(role)
+
+    def person_key_secret(self) -> str:
+        return DEVELOPMENT_PERSON_KEY_SECRET
 
 
 def password_salt(user: str) -> bytes:
-    """A 4-byte salt derived from the user name, so the committed definitions are stable."""
-    return hashlib.sha256(f"siquan-broker-salt:{user}".encode()).digest()[:4]
+    """A fresh random 4-byte salt, as RabbitMQ makes its own."""
+    return os.urandom(4)
 
 
 def rabbit_password_hash(password: str, salt: bytes) -> str:
@@ -118,10 +137,10 @@ def _partner_read_pattern(grant: PartnerGrant) -> str:
     return _anchored([f"{re.escape(grant.queue_prefix())}.+"])
 
 
-def _user(name: str) -> dict[str, Any]:
+def _user(name: str, password: str) -> dict[str, Any]:
     return {
         "name": name,
-        "password_hash": rabbit_password_hash(broker_password(name), password_salt(name)),
+        "password_hash": rabbit_password_hash(password, password_salt(name)),
         "hashing_algorithm": HASHING_ALGORITHM,
         "tags": [],
         "limits": {},
@@ -225,11 +244,11 @@ def broker_users() -> tuple[str, ...]:
     return (*SERVICES, *(g.user for g in PARTNERS))
 
 
-def broker_definitions(vhost: str) -> Definitions:
-    """The whole Siquan topology for one vhost as a RabbitMQ definitions document."""
+def broker_topology(vhost: str) -> Definitions:
+    """Exchanges, queues, bindings and who may do what — everything but the users'
+    passwords (what `infra/rabbitmq/topology.json` holds, committed)."""
     permissions, topic_permissions = _grants(vhost)
     return {
-        "users": [_user(name) for name in broker_users()],
         "vhosts": [{"name": vhost}],
         "permissions": permissions,
         "topic_permissions": topic_permissions,
@@ -241,11 +260,29 @@ def broker_definitions(vhost: str) -> Definitions:
     }
 
 
+def broker_definitions(vhost: str, passwords: Passwords, user_prefix: str = "") -> Definitions:
+    """The whole Siquan topology for one vhost as a RabbitMQ definitions document, with
+    each user's password hashed (generated at provisioning, never committed).
+
+    Broker users are global to a server: `user_prefix` names a deployment's own users
+    (`<prefix>eligibility`, …) so that several deployments (test environments side by
+    side) never share or overwrite each other's users."""
+    definitions = {"users": [_user(name, passwords.broker_password(name))
+                             for name in broker_users()], **broker_topology(vhost)}
+    for section in ("users", "permissions", "topic_permissions"):
+        for entry in definitions[section]:
+            key = "name" if section == "users" else "user"
+            entry[key] = user_prefix + entry[key]
+    return definitions
+
+
 __all__ = [
     "HASHING_ALGORITHM",
     "Definitions",
+    "DevelopmentPasswords",
+    "Passwords",
     "broker_definitions",
-    "broker_password",
+    "broker_topology",
     "broker_users",
     "dev_password",
     "own_names_pattern",

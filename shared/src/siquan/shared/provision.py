@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import tempfile
 import time
@@ -25,16 +26,20 @@ import asyncpg
 from siquan.contracts.topology import SERVICES, VHOST
 from siquan.shared.broker_definitions import (
     Definitions,
+    DevelopmentPasswords,
+    Passwords,
     broker_definitions,
-    broker_password,
-    dev_password,
+    broker_topology,
+    broker_users,
     producer_names,
 )
+from siquan.shared.credentials import CredentialStore
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_PG_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_PREFIX = "siquan"
 DEFAULT_KEYS_DIR = Path(".siquan/keys")
+DEFAULT_SECRETS_DIR = Path(".siquan/secrets")
 DEFAULT_INFRA_DIR = Path("infra")
 IMPORT_TIMEOUT_S = 60.0
 
@@ -60,10 +65,11 @@ def _with_credentials(url: str, user: str, password: str, path: str) -> str:
     return urlunsplit((parts.scheme, netloc, path, parts.query, ""))
 
 
-def service_amqp_url(user: str, vhost: str = VHOST, admin_url: str | None = None) -> str:
+def service_amqp_url(user: str, vhost: str, admin_url: str | None,
+                     passwords: Passwords, user_prefix: str = "") -> str:
     """The AMQP URL of a service or partner user (`partner_education`) on the admin's host."""
-    return _with_credentials(admin_url or admin_amqp_url(), user, broker_password(user),
-                             "/" + quote(vhost, safe=""))
+    return _with_credentials(admin_url or admin_amqp_url(), user_prefix + user,
+                             passwords.broker_password(user), "/" + quote(vhost, safe=""))
 
 
 # --- broker ---------------------------------------------------------------------------------
@@ -101,11 +107,11 @@ def _await_import(vhost: str, definitions: Definitions, ctl: str | None) -> None
         time.sleep(0.2)
 
 
-def apply_broker(vhost: str = VHOST, admin_url: str | None = None,
-                 ctl: str | None = None) -> None:
+def apply_broker(vhost: str, passwords: Passwords, admin_url: str | None = None,
+                 ctl: str | None = None, user_prefix: str = "") -> None:
     """Import the definitions for `vhost` into the local broker (or the cluster `ctl`
     reaches) and let the admin inspect it."""
-    definitions = broker_definitions(vhost)
+    definitions = broker_definitions(vhost, passwords, user_prefix)
     rabbitmqctl("add_vhost", vhost, ctl=ctl)  # 3.10 answers 0 when it already exists
     with tempfile.TemporaryDirectory(prefix="siquan-definitions-") as directory:
         # rabbitmqctl may run as the `rabbitmq` user, which must be able to read the file.
@@ -119,24 +125,44 @@ def apply_broker(vhost: str = VHOST, admin_url: str | None = None,
     _await_import(vhost, definitions, ctl)
 
 
-def drop_broker(vhost: str, ctl: str | None = None) -> None:
-    """Delete a vhost with everything in it; the users stay (they are shared by vhosts)."""
+def drop_broker(vhost: str, ctl: str | None = None, user_prefix: str = "") -> None:
+    """Delete a vhost with everything in it, and the users named with `user_prefix` (users
+    without a prefix stay: other vhosts may use them)."""
     try:
         rabbitmqctl("delete_vhost", vhost, ctl=ctl)
     except ProvisioningError as error:
         if "does not exist" not in str(error):
             raise
+    if user_prefix:
+        for user in broker_users():
+            try:
+                rabbitmqctl("delete_user", user_prefix + user, ctl=ctl)
+            except ProvisioningError as error:
+                if "does not exist" not in str(error):
+                    raise
 
 
-def write_definitions(infra_dir: Path = DEFAULT_INFRA_DIR, vhost: str = VHOST,
-                      prefix: str = DEFAULT_PREFIX) -> list[Path]:
-    """Write the committed broker definitions and the compose PostgreSQL init script."""
-    definitions = infra_dir / "rabbitmq" / "definitions.json"
-    init = infra_dir / "postgres" / "init.sql"
+def write_topology(infra_dir: Path = DEFAULT_INFRA_DIR, vhost: str = VHOST) -> Path:
+    """Write the committed broker topology (no users, no passwords)."""
+    topology = infra_dir / "rabbitmq" / "topology.json"
+    topology.parent.mkdir(parents=True, exist_ok=True)
+    topology.write_text(json.dumps(broker_topology(vhost), indent=2) + "\n", "utf-8")
+    return topology
+
+
+def write_deployment(out_dir: Path, passwords: Passwords, vhost: str = VHOST,
+                     prefix: str = DEFAULT_PREFIX) -> list[Path]:
+    """What a deployment's broker and database load at their first start, with the
+    passwords generated for it: `rabbitmq/definitions.json` and `postgres/init.sql`."""
+    definitions = out_dir / "rabbitmq" / "definitions.json"
+    init = out_dir / "postgres" / "init.sql"
     for path in (definitions, init):
         path.parent.mkdir(parents=True, exist_ok=True)
-    definitions.write_text(json.dumps(broker_definitions(vhost), indent=2) + "\n", "utf-8")
-    init.write_text(init_sql(prefix), "utf-8")
+    definitions.write_text(json.dumps(broker_definitions(vhost, passwords), indent=2) + "\n",
+                           "utf-8")
+    init.write_text(init_sql(prefix, passwords), "utf-8")
+    for path in (definitions, init):
+        path.chmod(0o644)  # read by the broker's and the database's own users
     return [definitions, init]
 
 
@@ -158,24 +184,25 @@ def databases(prefix: str = DEFAULT_PREFIX) -> dict[str, str]:
     return owned
 
 
-def _dsn(role: str, database: str, admin_dsn: str | None) -> str:
-    return _with_credentials(admin_dsn or admin_pg_dsn(), role, dev_password(role),
-                             "/" + quote(database, safe=""))
+def _dsn(role: str, database: str, admin_dsn: str | None, passwords: Passwords) -> str:
+    return _with_credentials(admin_dsn or admin_pg_dsn(), role,
+                             passwords.database_password(role), "/" + quote(database, safe=""))
 
 
-def service_dsn(service: str, prefix: str = DEFAULT_PREFIX, admin_dsn: str | None = None) -> str:
+def service_dsn(service: str, prefix: str, admin_dsn: str | None, passwords: Passwords) -> str:
     """The DSN of a service's own database, as its own role, on the admin DSN's server."""
     role = role_of(service, prefix)
-    return _dsn(role, role, admin_dsn)
+    return _dsn(role, role, admin_dsn, passwords)
 
 
-def banksim_dsn(prefix: str = DEFAULT_PREFIX, admin_dsn: str | None = None) -> str:
+def banksim_dsn(prefix: str, admin_dsn: str | None, passwords: Passwords) -> str:
     """The simulated bank's database, reached with disbursement's role (it owns it)."""
-    return _dsn(role_of("disbursement", prefix), role_of("banksim", prefix), admin_dsn)
+    return _dsn(role_of("disbursement", prefix), role_of("banksim", prefix), admin_dsn,
+                passwords)
 
 
-def _role_sql(role: str, verb: str) -> str:
-    password = dev_password(role).replace("'", "''")
+def _role_sql(role: str, verb: str, passwords: Passwords) -> str:
+    password = passwords.database_password(role).replace("'", "''")
     return f"{verb} ROLE \"{role}\" LOGIN PASSWORD '{password}'"
 
 
@@ -185,23 +212,24 @@ def _database_sql(database: str, owner: str) -> list[str]:
             f'REVOKE ALL ON DATABASE "{database}" FROM PUBLIC']
 
 
-def init_sql(prefix: str = DEFAULT_PREFIX) -> str:
+def init_sql(prefix: str, passwords: Passwords) -> str:
     """The same roles and databases as a script for an empty server (compose init)."""
-    lines = ["-- Generated by `python -m siquan.shared.provision definitions`; do not edit."]
-    lines += [_role_sql(role_of(svc, prefix), "CREATE") + ";" for svc in SERVICES]
+    lines = ["-- Generated by `python -m siquan.shared.provision deployment`; do not edit."]
+    lines += [_role_sql(role_of(svc, prefix), "CREATE", passwords) + ";" for svc in SERVICES]
     for database, owner in databases(prefix).items():
         lines += [statement + ";" for statement in _database_sql(database, owner)]
     return "\n".join(lines) + "\n"
 
 
-async def apply_databases(prefix: str = DEFAULT_PREFIX, admin_dsn: str | None = None) -> None:
+async def apply_databases(prefix: str, passwords: Passwords,
+                          admin_dsn: str | None = None) -> None:
     """Create what is missing of the roles and databases, and reset the roles' passwords."""
     connection = await asyncpg.connect(admin_dsn or admin_pg_dsn())
     try:
         for svc in SERVICES:
             role = role_of(svc, prefix)
             exists = await connection.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
-            await connection.execute(_role_sql(role, "ALTER" if exists else "CREATE"))
+            await connection.execute(_role_sql(role, "ALTER" if exists else "CREATE", passwords))
         for database, owner in databases(prefix).items():
             create, revoke = _database_sql(database, owner)
             if not await connection.fetchval(
@@ -236,33 +264,93 @@ def write_keys(directory: Path = DEFAULT_KEYS_DIR) -> None:
         write_keypair(directory, producer)
 
 
+PERSON_KEY_HOLDERS = ("eligibility", "disbursement", "oversight")
+"""The services that turn a resident ID typed by an officer or a citizen into a person key
+(fund custody never sees one)."""
+
+
+def write_service_secrets(out_dir: Path, passwords: Passwords, keys_dir: Path, *,
+                          vhost: str = VHOST, prefix: str = DEFAULT_PREFIX,
+                          amqp_url: str | None = None, pg_dsn: str | None = None) -> list[Path]:
+    """One directory per service holding only what that service needs — its broker URL,
+    database DSN, person-key secret if it uses one, and a keys directory with its own
+    private key and every producer's public key — as files a service reads through
+    `SIQUAN_SECRETS_DIR=<out_dir>/<service>`."""
+    written = []
+    for service in SERVICES:
+        folder = out_dir / service
+        keys = folder / "keys"
+        keys.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(keys_dir / f"{service}.key", keys / f"{service}.key")
+        for public in keys_dir.glob("*.pub"):
+            shutil.copy2(public, keys / public.name)
+        values = {"siquan_amqp_url": service_amqp_url(service, vhost, amqp_url, passwords),
+                  "siquan_pg_dsn": service_dsn(service, prefix, pg_dsn, passwords),
+                  "siquan_keys_dir": str(keys.resolve())}
+        if service in PERSON_KEY_HOLDERS:
+            values["siquan_person_key_secret"] = passwords.person_key_secret()
+        if service == "disbursement":
+            values["siquan_bank_dsn"] = banksim_dsn(prefix, pg_dsn, passwords)
+        for name, value in values.items():
+            path = folder / name
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+                out.write(value)
+        written.append(folder)
+    return written
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m siquan.shared.provision",
                                      description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("what", choices=("broker", "databases", "keys", "definitions", "all"))
+    parser.add_argument("what", choices=("broker", "databases", "keys", "topology",
+                                         "deployment", "all"))
     parser.add_argument("--vhost", default=VHOST)
     parser.add_argument("--db-prefix", default=DEFAULT_PREFIX)
     parser.add_argument("--keys-dir", type=Path,
                         default=Path(os.environ.get("SIQUAN_KEYS_DIR", DEFAULT_KEYS_DIR)))
+    parser.add_argument("--secrets-dir", type=Path, default=DEFAULT_SECRETS_DIR,
+                        help="where generated passwords are kept and each service's "
+                             "secrets are written (`all`, `deployment`)")
+    parser.add_argument("--development", action="store_true",
+                        help="use the development passwords (SIQUAN_MODE=development)")
     parser.add_argument("--infra-dir", type=Path, default=DEFAULT_INFRA_DIR,
-                        help="where `definitions` writes rabbitmq/ and postgres/ files")
+                        help="where `topology` writes rabbitmq/topology.json")
+    parser.add_argument("--amqp-host-url", default=None,
+                        help="`deployment`: the broker as the services reach it, e.g. "
+                             "amqp://rabbitmq:5672/")
+    parser.add_argument("--pg-host-dsn", default=None,
+                        help="`deployment`: the database server as the services reach it, "
+                             "e.g. postgresql://postgres:5432/postgres")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = _parser().parse_args(argv)
+    passwords: Passwords = DevelopmentPasswords() if options.development \
+        else CredentialStore(options.secrets_dir / "generated")
     if options.what in ("broker", "all"):
-        apply_broker(options.vhost)
+        apply_broker(options.vhost, passwords)
         print(f"broker: vhost {options.vhost!r} provisioned")
     if options.what in ("databases", "all"):
-        asyncio.run(apply_databases(options.db_prefix))
+        asyncio.run(apply_databases(options.db_prefix, passwords))
         print(f"databases: {', '.join(databases(options.db_prefix))} provisioned")
-    if options.what in ("keys", "all"):
+    if options.what in ("keys", "all", "deployment"):
         write_keys(options.keys_dir)
         print(f"keys: {', '.join(producer_names())} in {options.keys_dir}")
-    if options.what == "definitions":
-        for path in write_definitions(options.infra_dir, options.vhost, options.db_prefix):
-            print(f"definitions: wrote {path}")
+    if options.what in ("all", "deployment"):
+        if options.what == "deployment":
+            for path in write_deployment(options.secrets_dir, passwords, options.vhost,
+                                         options.db_prefix):
+                print(f"deployment: wrote {path}")
+        folders = write_service_secrets(
+            options.secrets_dir, passwords, options.keys_dir, vhost=options.vhost,
+            prefix=options.db_prefix, amqp_url=options.amqp_host_url,
+            pg_dsn=options.pg_host_dsn)
+        for folder in folders:
+            print(f"secrets: SIQUAN_SECRETS_DIR={folder} python -m siquan.{folder.name}")
+    if options.what == "topology":
+        print(f"topology: wrote {write_topology(options.infra_dir, options.vhost)}")
     return 0
 
 

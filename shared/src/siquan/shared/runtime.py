@@ -50,6 +50,7 @@ class ServiceRuntime(Generic[W]):
                  unit: UnitFactory[W] | None = None,
                  handlers: Iterable[ModuleType | Handler] = ()) -> None:
         self.service, self.settings, self._migrations = service, settings, migrations
+        settings.refuse_unsafe_start(service)
         self.tracer_provider = setup_tracing(service, settings.trace_file)
         self.clock: Clock = clock_for(settings.clock_file)
         self.outbox = Outbox(service, load_signing_key(settings.keys_dir / f"{service}.key"),

@@ -1,11 +1,37 @@
-"""The settings every service shares, read from the environment with the prefix `SIQUAN_`."""
+"""The settings every service shares, read from the environment with the prefix `SIQUAN_`
+and from secret files.
+
+Secrets (broker and database credentials inside the URLs, the person-key secret) come from
+the environment or from files in `SIQUAN_SECRETS_DIR` named after the variable in lower
+case (`siquan_amqp_url`, `siquan_pg_dsn`, `siquan_person_key_secret`), as the provisioning
+command writes them per service and as container orchestrators mount them.
+
+Outside an explicit development mode (`SIQUAN_MODE=development`) a service refuses to
+start — with a message naming what is missing — unless each of its `secrets_required` was
+given, and it refuses a development value (`siquan-…-dev` passwords, the development
+person-key secret) in any secret it uses or setting it was given.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
+
+DEVELOPMENT_PERSON_KEY_SECRET = "siquan-dev-person-key"  # noqa: S105 - development mode only
+_DEVELOPMENT_MARKERS = ("-dev@", DEVELOPMENT_PERSON_KEY_SECRET)
+
+
+class MissingSecret(SystemExit):
+    """A service cannot start without a secret it was not given (exits with the reason)."""
 
 
 class ServiceSettings(BaseSettings):
@@ -13,6 +39,13 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SIQUAN_", extra="ignore")
 
+    secrets_required: ClassVar[tuple[str, ...]] = ("amqp_url", "pg_dsn", "person_key_secret")
+    """What must be given explicitly outside development mode (a subclass may narrow it)."""
+
+    mode: Literal["development", "production"] = Field(
+        default="production",
+        description="`development` allows the built-in development secrets; anything else "
+                    "requires every secret to be given")
     amqp_url: str = Field(description="This service's broker URL: its own user and the vhost; "
                                       "several nodes of a cluster separated by commas")
     pg_dsn: str = Field(description="This service's own PostgreSQL database")
@@ -20,7 +53,7 @@ class ServiceSettings(BaseSettings):
                            description="Holds <service>.key and every producer's .pub")
     officers_file: Path = Field(default=Path("infra/dev/officers.json"),
                                 description="Operators allowed on the HTTP API (hashed tokens)")
-    person_key_secret: str = Field(default="siquan-dev-person-key",
+    person_key_secret: str = Field(default=DEVELOPMENT_PERSON_KEY_SECRET,
                                    description="HMAC key turning resident IDs into person keys")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
@@ -42,3 +75,44 @@ class ServiceSettings(BaseSettings):
     max_transient_attempts: int = Field(default=5, ge=1, le=20)
     pg_pool_size: int = Field(default=10, ge=2, le=100,
                               description="Connections this instance keeps to its database")
+
+    @classmethod
+    def settings_customise_sources(
+            cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources = [init_settings, env_settings]
+        secrets_dir = os.environ.get("SIQUAN_SECRETS_DIR")
+        if secrets_dir:
+            sources.append(SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir))
+        return tuple(sources)
+
+    def refuse_unsafe_start(self, service: str) -> None:
+        """Exit with the reason unless this service may start with these settings."""
+        if self.mode == "development":
+            return
+        missing = [name for name in self.secrets_required if name not in self.model_fields_set]
+        if missing:
+            names = ", ".join(f"SIQUAN_{n.upper()}" for n in missing)
+            raise MissingSecret(
+                f"siquan.{service} refuses to start: {names} not given (set it in the "
+                "environment or as a file in SIQUAN_SECRETS_DIR; SIQUAN_MODE=development "
+                "allows the development values)")
+        unsafe = [name for name, value in self._string_values()
+                  if any(marker in value for marker in _DEVELOPMENT_MARKERS)]
+        if unsafe:
+            names = ", ".join(f"SIQUAN_{n.upper()}" for n in unsafe)
+            raise MissingSecret(f"siquan.{service} refuses to start: {names} holds a "
+                                "development secret outside development mode")
+        if not (self.keys_dir / f"{service}.key").is_file():
+            raise MissingSecret(f"siquan.{service} refuses to start: its signing key "
+                                f"{service}.key is not in SIQUAN_KEYS_DIR")
+
+    def _string_values(self) -> list[tuple[str, str]]:
+        """The values this service uses as secrets or was given (unused defaults aside)."""
+        values: dict[str, Any] = self.model_dump()
+        given = set(self.secrets_required) | self.model_fields_set
+        return [(k, str(v)) for k, v in values.items()
+                if k in given and isinstance(v, str | Path)]

@@ -18,6 +18,7 @@ import asyncpg
 
 from siquan.contracts.topology import PARTNERS, SERVICES
 from siquan.shared import provision
+from siquan.shared.credentials import CredentialStore
 from siquan.shared.signing import write_keypair
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -39,34 +40,56 @@ class Environment:
     rabbitmqctl: str | None = None
     """The CLI that provisions the broker (None: `$SIQUAN_RABBITMQCTL` or `rabbitmqctl`)."""
 
+    credentials: CredentialStore | None = None
+    """The generated passwords and person-key secret (default: beside the keys)."""
+
     @classmethod
     def fresh(cls, base_dir: Path, prefix: str = "siquan_t") -> Environment:
         name = f"{prefix}_{secrets.token_hex(4)}"
         return cls(name=name, keys_dir=base_dir / name / "keys")
 
+    @property
+    def passwords(self) -> CredentialStore:
+        if self.credentials is None:
+            self.credentials = CredentialStore(self.keys_dir.parent / "credentials")
+        return self.credentials
+
+    @property
+    def user_prefix(self) -> str:
+        """This environment's broker users are its own (`<name>.eligibility`, …): users are
+        global to a server, and environments side by side must not share them."""
+        return f"{self.name}."
+
     def provision(self) -> None:
-        provision.apply_broker(self.name, admin_url=self.admin_amqp_url, ctl=self.rabbitmqctl)
-        asyncio.run(provision.apply_databases(self.name, admin_dsn=self.admin_pg_dsn))
+        provision.apply_broker(self.name, self.passwords, admin_url=self.admin_amqp_url,
+                               ctl=self.rabbitmqctl, user_prefix=self.user_prefix)
+        asyncio.run(provision.apply_databases(self.name, self.passwords,
+                                              admin_dsn=self.admin_pg_dsn))
         for producer in (*SERVICES, *(f"partner.{p.partner}" for p in PARTNERS if p.publishes)):
             write_keypair(self.keys_dir, producer)
 
     def teardown(self) -> None:
-        provision.drop_broker(self.name, ctl=self.rabbitmqctl)
+        provision.drop_broker(self.name, ctl=self.rabbitmqctl, user_prefix=self.user_prefix)
         asyncio.run(provision.drop_databases(self.name, admin_dsn=self.admin_pg_dsn))
 
     def amqp_url(self, user: str) -> str:
         """A service's (or partner's) broker URL; on a cluster, one per node, comma-separated."""
         nodes = self.broker_nodes or [self.admin_amqp_url]
-        return ",".join(provision.service_amqp_url(user, self.name, admin_url=node)
-                        for node in nodes)
+        return ",".join(provision.service_amqp_url(user, self.name, node, self.passwords,
+                                                   self.user_prefix) for node in nodes)
 
     def pg_dsn(self, service: str) -> str:
-        return provision.service_dsn(service, prefix=self.name, admin_dsn=self.admin_pg_dsn)
+        return provision.service_dsn(service, self.name, self.admin_pg_dsn, self.passwords)
+
+    @property
+    def person_key_secret(self) -> str:
+        """The secret the services of this environment derive person keys with."""
+        return self.passwords.person_key_secret()
 
     @property
     def bank_dsn(self) -> str:
         """The simulated bank's database (what the bank itself recorded)."""
-        return provision.banksim_dsn(self.name, admin_dsn=self.admin_pg_dsn)
+        return provision.banksim_dsn(self.name, self.admin_pg_dsn, self.passwords)
 
     async def fetch(self, database: str, sql: str, *args: Any) -> list[asyncpg.Record]:
         """Rows of one query on a service's database (`"banksim"`: the simulated bank's),
@@ -88,6 +111,8 @@ class Environment:
             "SIQUAN_HTTP_PORT": str(port),
             "SIQUAN_BANK_DSN": self.bank_dsn,
         }
+        if service in provision.PERSON_KEY_HOLDERS:
+            env["SIQUAN_PERSON_KEY_SECRET"] = self.person_key_secret
         if trace_file is not None:
             env["SIQUAN_TRACE_FILE"] = str(trace_file)
         return env
