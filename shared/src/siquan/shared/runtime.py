@@ -34,7 +34,7 @@ from siquan.shared.outbox import Outbox
 from siquan.shared.registry import Handler, HandlerRegistry, audits, handles
 from siquan.shared.relay import OutboxRelay
 from siquan.shared.settings import ServiceSettings
-from siquan.shared.signing import Verifier, load_public_keys, load_signing_key
+from siquan.shared.signing import Verifier, load_signing_key
 from siquan.shared.telemetry import instrument_http, setup_tracing
 from siquan.shared.unit_of_work import PgUnitOfWork, UnitFactory, UnitsOfWork
 
@@ -55,7 +55,7 @@ class ServiceRuntime(Generic[W]):
         self.clock: Clock = clock_for(settings.clock_file)
         self.outbox = Outbox(service, load_signing_key(settings.keys_dir / f"{service}.key"),
                              clock=self.clock)
-        self.verifier = Verifier(load_public_keys(settings.keys_dir))
+        self.verifier = Verifier.watching(settings.keys_dir)
         self.officers = OfficerRegistry.from_file(settings.officers_file)
         self._pool: asyncpg.Pool | None = None
         make = unit or cast(UnitFactory[W], PgUnitOfWork)

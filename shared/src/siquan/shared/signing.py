@@ -75,15 +75,38 @@ class Verifier:
     def __init__(self, public_keys: Mapping[str, Ed25519PublicKey | list[Ed25519PublicKey]]
                  ) -> None:
         self._keys: dict[str, dict[str, Ed25519PublicKey]] = {}
+        self._directory: Path | None = None
+        self._seen: int = -1
         for producer, keys in public_keys.items():
             for key in keys if isinstance(keys, list) else [keys]:
                 self._keys.setdefault(producer, {})[key_id_of(key)] = key
+
+    @classmethod
+    def watching(cls, directory: Path) -> Verifier:
+        """A verifier of the keys in a directory that follows it: a key added (rotation)
+        or removed (retirement) there is taken into account without a restart."""
+        verifier = cls(load_public_keys(directory))
+        verifier._directory = directory
+        verifier._seen = _fingerprint(directory)
+        return verifier
+
+    def _follow(self) -> None:
+        """Reload the keys when the directory changed (one stat per message: keys are
+        added and removed by renames and unlinks, which change the directory's mtime)."""
+        if self._directory is None:
+            return
+        now = _fingerprint(self._directory)
+        if now != self._seen:
+            self._seen = now
+            fresh = Verifier(load_public_keys(self._directory))
+            self._keys = fresh._keys
 
     def key_ids(self, producer: str) -> list[str]:
         return sorted(self._keys.get(producer, {}))
 
     def verify(self, message_id: str, headers: Mapping[str, object], body: bytes) -> str:
         """Return the producer whose key signed the message, or raise SignatureError."""
+        self._follow()
         producer = str(headers.get("x-siquan-producer", ""))
         signature = headers.get(SIGNATURE_HEADER)
         if not signature:
@@ -115,8 +138,19 @@ class Verifier:
         raise SignatureError(f"signature does not verify for producer {producer!r}")
 
 
+def _fingerprint(directory: Path) -> int:
+    try:
+        return directory.stat().st_mtime_ns
+    except OSError:
+        return -1
+
+
 def _write_public(path: Path, key: Ed25519PublicKey) -> None:
-    path.write_bytes(key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
+    """Written beside and renamed into place, so a reader never sees half a key and the
+    directory's change is visible to `Verifier.watching`."""
+    temporary = path.with_name(f".{path.name}.new")
+    temporary.write_bytes(key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
+    temporary.replace(path)
 
 
 def write_keypair(directory: Path, producer: str) -> None:

@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aio_pika
@@ -26,9 +27,12 @@ def _user_of(producer: str) -> str:
 
 async def publish_as(env: Environment, event: Event, *, message_id: str | None = None,
                      headers_override: dict[str, Any] | None = None,
-                     correlation_id: str | None = None) -> str:
-    """Sign `event` with its producer's key and publish it with its producer's user."""
-    outbox = Outbox(event.producer, load_private_key(env.keys_dir / f"{event.producer}.key"))
+                     correlation_id: str | None = None,
+                     signing_key: Path | None = None) -> str:
+    """Sign `event` with its producer's key (or the private key file `signing_key`) and
+    publish it with its producer's user."""
+    key_file = signing_key or env.keys_dir / f"{event.producer}.key"
+    outbox = Outbox(event.producer, load_private_key(key_file))
     message_id = message_id or new_message_id()
     headers, body = outbox.envelope(event, message_id=message_id,
                                     correlation_id=correlation_id, causation_id=None)
