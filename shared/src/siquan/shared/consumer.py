@@ -42,6 +42,8 @@ from siquan.contracts.base import Event, model_for
 from siquan.contracts.topology import exchange_of
 from siquan.shared.clock import Clock
 from siquan.shared.dead_letters import DeadLetterPublisher
+from siquan.shared.logs import current_message_id
+from siquan.shared.metrics import ServiceMetrics
 from siquan.shared.registry import Route
 from siquan.shared.signing import SignatureError, Verifier
 from siquan.shared.unit_of_work import Cause, PgUnitOfWork, UnitsOfWork
@@ -165,16 +167,19 @@ class BatchedConsumer:
 
     def __init__(self, route: Route, units: UnitsOfWork[Any], verifier: Verifier,
                  dead_letters: DeadLetterPublisher, settings: ConsumerSettings,
-                 clock: Clock) -> None:
+                 clock: Clock, metrics: ServiceMetrics | None = None) -> None:
         self.route, self._units, self._dead_letters = route, units, dead_letters
         self._admission = Admission(route, verifier, clock)
-        self._settings = settings
+        self._settings, self._clock, self._metrics = settings, clock, metrics
         self._held: list[_Held] = []
         self.queue = route.subscription.queue
+        self._channel: AbstractChannel | None = None
+        self._labels = {"queue": self.queue}
 
     async def run(self, connection: AbstractConnection) -> None:
         """Consume until cancelled or the channel closes (then the link reconnects)."""
         channel = await connection.channel()
+        self._channel = channel
         await channel.set_qos(prefetch_count=self._settings.effective_prefetch())
         await self._dead_letters.open(connection)
         self._held.clear()  # a new channel: the old deliveries come again
@@ -230,8 +235,28 @@ class BatchedConsumer:
             return None
         return max(0.0, min(h.due for h in self._held) - time.monotonic())
 
+    async def depth(self) -> int | None:
+        """Messages ready in the queue (a passive declare); None while not connected."""
+        if self._channel is None or self._channel.is_closed:
+            return None
+        queue = await self._channel.declare_queue(self.queue, passive=True)
+        ready = queue.declaration_result.message_count
+        return int(ready) if ready is not None else None
+
+    def _count(self, outcome: str, n: int = 1) -> None:
+        if self._metrics is not None and n:
+            self._metrics.messages.add(n, {"queue": self.queue, "outcome": outcome})
+
     async def process(self, batch: list[_Held]) -> None:
         """Admit, handle and acknowledge one batch (public for tests)."""
+        began = time.monotonic()
+        try:
+            await self._process(batch)
+        finally:
+            if self._metrics is not None:
+                self._metrics.batch_duration.record(time.monotonic() - began, self._labels)
+
+    async def _process(self, batch: list[_Held]) -> None:
         admitted: list[_Held] = []
         for held in batch:
             if held.delivery is _UNADMITTED:
@@ -256,6 +281,18 @@ class BatchedConsumer:
             return
         for held in admitted:
             await held.raw.ack()
+        self._count("handled", len(admitted))
+        self._lag(admitted[-1].delivery)
+
+    def _lag(self, delivery: Delivery) -> None:
+        if self._metrics is None:
+            return
+        try:
+            occurred = datetime.fromisoformat(str(delivery.headers["x-siquan-occurred-at"]))
+        except (KeyError, ValueError):
+            return
+        lag = max(0.0, (self._clock.now() - occurred).total_seconds())
+        self._metrics.consumer_lag.set(lag, **self._labels)
 
     async def _handle_together(self, batch: list[_Held]) -> None:
         async with self._units() as base:
@@ -284,11 +321,14 @@ class BatchedConsumer:
                         exc)
             held.due = time.monotonic() + pause
             self._held.append(held)
+            self._count("deferred")
         except Exception as exc:  # a bug: keep the message for replay after the fix
             log.exception("%s: handler failed on %s", self.queue, held.delivery.message_id)
             await self._dead_letter(held.raw, f"{type(exc).__name__}: {exc}")
         else:
             await held.raw.ack()
+            self._count("handled")
+            self._lag(held.delivery)
 
     async def _claim(self, uow: PgUnitOfWork, deliveries: list[Delivery]) -> set[str]:
         """Insert the inbox rows; the ids not seen before."""
@@ -302,12 +342,14 @@ class BatchedConsumer:
         if len(fresh) < len(deliveries):
             log.info("%s: %d redelivered message(s) skipped", self.queue,
                      len(deliveries) - len(fresh))
+            self._count("duplicate", len(deliveries) - len(fresh))
         return fresh
 
     async def _run_handlers(self, base: PgUnitOfWork, delivery: Delivery) -> None:
         cause = Cause(delivery.correlation_id, delivery.message_id)
         uow = self._units.bind(base.conn, cause)
         uow.message = delivery
+        marker = current_message_id.set(delivery.message_id)
         parent = propagate.extract(dict(delivery.headers))
         with _tracer.start_as_current_span(
                 f"{exchange_of(delivery.producer)}.{delivery.message_type} process",
@@ -316,14 +358,20 @@ class BatchedConsumer:
                             "messaging.destination.name": self.queue,
                             "messaging.message.id": delivery.message_id,
                             "siquan.message_type": delivery.message_type}):
-            for handler in self.route.handlers_for(delivery.message_type):
-                await handler(delivery.event, uow)
-            await UnitsOfWork.finish(uow)
+            try:
+                for handler in self.route.handlers_for(delivery.message_type):
+                    await handler(delivery.event, uow)
+                await UnitsOfWork.finish(uow)
+            finally:
+                current_message_id.reset(marker)
 
     async def _dead_letter(self, raw: AbstractIncomingMessage, reason: str) -> None:
         log.warning("dead-lettering %s from %s: %s", raw.message_id, self.queue, reason)
         await self._dead_letters.publish(raw, queue=self.queue, reason=reason)
         await raw.ack()
+        self._count("dead_lettered")
+        if self._metrics is not None:
+            self._metrics.dead_letters.add(1, self._labels)
 
 
 _UNADMITTED: Any = object()

@@ -17,10 +17,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Annotated, Any, Generic, TypeVar, cast
 
+import aio_pika
 import asyncpg
 import uvicorn
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from opentelemetry import trace
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from siquan.contracts.base import model_for
 from siquan.shared.auth import OfficerRegistry
@@ -30,6 +33,8 @@ from siquan.shared.consumer import ANY_TYPE, BatchedConsumer, ConsumerSettings, 
 from siquan.shared.database import create_pool, migrate
 from siquan.shared.dead_letters import DeadLetterPublisher
 from siquan.shared.errors import Refused
+from siquan.shared.logs import setup_logging
+from siquan.shared.metrics import setup_metrics
 from siquan.shared.outbox import Outbox
 from siquan.shared.registry import Handler, HandlerRegistry, audits, handles
 from siquan.shared.relay import OutboxRelay
@@ -52,6 +57,7 @@ class ServiceRuntime(Generic[W]):
         self.service, self.settings, self._migrations = service, settings, migrations
         settings.refuse_unsafe_start(service)
         self.tracer_provider = setup_tracing(service, settings.trace_file)
+        self.meter_provider, self.metrics = setup_metrics(service)
         self.clock: Clock = clock_for(settings.clock_file)
         self.outbox = Outbox(service, load_signing_key(settings.keys_dir / f"{service}.key"),
                              clock=self.clock)
@@ -113,14 +119,14 @@ class ServiceRuntime(Generic[W]):
         dead_letters = DeadLetterPublisher(self.service)
         self.consumers = [
             BatchedConsumer(route, self.units, self.verifier, dead_letters,
-                            self.consumer_settings(), self.clock)
+                            self.consumer_settings(), self.clock, self.metrics)
             for route in self.registry().routes()]
         for consumer in self.consumers:
             self.link.add(consumer.queue, consumer.run)
         self.relay = OutboxRelay(self.pool, batch_size=self.settings.relay_batch_size,
                                  idle_seconds=self.settings.relay_idle_seconds)
         self.link.add("outbox relay", self.relay.run)
-        for loop in (self.link.run, *self._loops):
+        for loop in (self.link.run, self._sample, *self._loops):
             self._tasks.append(asyncio.create_task(self._supervise(loop)))
         log.info("%s started", self.service)
 
@@ -136,6 +142,25 @@ class ServiceRuntime(Generic[W]):
                 log.exception("background loop %s failed; restarting", loop)
                 await asyncio.sleep(1.0)
 
+    async def _sample(self) -> None:
+        """Keep the sampled gauges current: the outbox backlog and each queue's depth."""
+        while True:
+            try:
+                async with self.units.reading() as uow:
+                    backlog = await uow.conn.fetchval(
+                        "SELECT count(*) FROM outbox WHERE published_at IS NULL")
+                self.metrics.outbox_backlog.set(int(backlog))
+                for consumer in self.consumers:
+                    depth = await consumer.depth()
+                    if depth is not None:
+                        self.metrics.queue_depth.set(depth, queue=consumer.queue)
+                        if depth == 0:
+                            self.metrics.consumer_lag.set(0.0, queue=consumer.queue)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError,
+                    aio_pika.exceptions.AMQPError) as exc:
+                log.warning("metrics sample skipped: %s", type(exc).__name__)
+            await asyncio.sleep(self.settings.metrics_sample_seconds)
+
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
@@ -143,6 +168,7 @@ class ServiceRuntime(Generic[W]):
         if self._pool is not None:
             await self._pool.close()
         self.tracer_provider.shutdown()
+        self.meter_provider.shutdown()
 
     async def readiness(self) -> dict[str, Any]:
         """Whether this instance can work: its database answers and its broker link is up."""
@@ -187,14 +213,29 @@ class ServiceRuntime(Generic[W]):
                                  "service": self.service, "checks": checks},
                                 status_code=200 if ok else 503)
 
-        instrument_http(app, self.tracer_provider)
+        @app.middleware("http")
+        async def trace_response(request: Request, call_next: Any) -> Any:
+            """Tell the caller the trace its request started or joined (W3C
+            `traceresponse`), so an officer's problem report can name it."""
+            response = await call_next(request)
+            context = trace.get_current_span().get_span_context()
+            if context.is_valid:
+                response.headers["traceresponse"] = (
+                    f"00-{context.trace_id:032x}-{context.span_id:016x}-01")
+            return response
+
+        @app.get("/metrics", include_in_schema=False)
+        async def metrics() -> Response:
+            return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+        instrument_http(app, self.tracer_provider, self.meter_provider)
         return app
 
     def serve(self, app: FastAPI) -> None:
-        logging.basicConfig(level=logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        setup_logging(self.service)
         config = uvicorn.Config(app, host=self.settings.http_host, port=self.settings.http_port,
-                                log_level="info", lifespan="on")
+                                log_level="info", lifespan="on", log_config=None,
+                                access_log=False)
         asyncio.run(uvicorn.Server(config).serve())
 
 

@@ -73,6 +73,9 @@ class ServiceSettings(BaseSettings):
         default=0, ge=0,
         description="Deliveries held per queue (0: twice the batch size)")
     max_transient_attempts: int = Field(default=5, ge=1, le=20)
+    metrics_sample_seconds: float = Field(
+        default=5.0, gt=0, le=3600,
+        description="How often the outbox backlog and queue depths are sampled for /metrics")
     pg_pool_size: int = Field(default=10, ge=2, le=100,
                               description="Connections this instance keeps to its database")
 

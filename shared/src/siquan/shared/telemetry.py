@@ -13,6 +13,7 @@ from typing import TextIO
 from fastapi import FastAPI
 from opentelemetry import trace
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -41,6 +42,8 @@ def setup_tracing(service: str, trace_file: Path | None) -> TracerProvider:
     return provider
 
 
-def instrument_http(app: FastAPI, provider: TracerProvider) -> None:
+def instrument_http(app: FastAPI, provider: TracerProvider,
+                    meter_provider: MeterProvider | None = None) -> None:
     FastAPIInstrumentor.instrument_app(app, tracer_provider=provider,
-                                       excluded_urls="health")
+                                       meter_provider=meter_provider,
+                                       excluded_urls="health,metrics")

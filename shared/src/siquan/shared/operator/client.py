@@ -19,6 +19,8 @@ class RefusedByService(Exception):
 class ServiceClient:
     def __init__(self, base_url: str) -> None:
         self._http = httpx.AsyncClient(base_url=base_url, timeout=30.0)
+        self.last_trace_id: str | None = None
+        """The trace the last request started or joined (from the `traceresponse`)."""
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -27,6 +29,8 @@ class ServiceClient:
         headers = {"Authorization": f"Bearer dev-{officer}"}
         propagate.inject(headers)
         response = await self._http.request(method, path, headers=headers, **kwargs)
+        traced = response.headers.get("traceresponse", "").split("-")
+        self.last_trace_id = traced[1] if len(traced) == 4 else None
         if response.status_code >= 400:
             raise RefusedByService(response)
         return response.json()
