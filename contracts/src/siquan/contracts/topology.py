@@ -8,7 +8,9 @@ writes an exchange or queue name as a literal.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 VHOST = "siquan"
 SERVICES = ("eligibility", "fund_custody", "disbursement", "oversight")
@@ -93,35 +95,18 @@ class Subscription:
         }
 
 
-_CERTIFICATION_CHANGES = (
-    RoutingKey.CERTIFICATION_GRANTED, RoutingKey.CERTIFICATION_REVOKED,
-    RoutingKey.CERTIFICATION_RENEWED, RoutingKey.CERTIFICATION_LAPSED,
-    RoutingKey.CERTIFICATION_SUSPENDED, RoutingKey.CERTIFICATION_REINSTATED,
-)
+SUBSCRIPTIONS_FILE = Path(__file__).with_name("subscriptions.json")
+"""Every service's queues and bindings, generated from the services' handler registries by
+`python -m siquan.tools.topology` (a test fails when they disagree)."""
 
-SUBSCRIPTIONS: tuple[Subscription, ...] = (
-    Subscription("fund_custody", "from-disbursement", "disbursement",
-                 (RoutingKey.ALLOCATION_REQUESTED, RoutingKey.PAYMENTS_SETTLED,
-                  RoutingKey.PAYMENTS_FAILED, RoutingKey.PAYMENTS_RETURNED,
-                  RoutingKey.RUN_COMPLETED)),
-    Subscription("fund_custody", "from-eligibility", "eligibility", _CERTIFICATION_CHANGES),
-    Subscription("disbursement", "from-eligibility", "eligibility", _CERTIFICATION_CHANGES),
-    Subscription("eligibility", "from-oversight", "oversight",
-                 (RoutingKey.COMPLAINT_FILED, RoutingKey.COMPLAINT_RESOLVED,
-                  RoutingKey.FINDING_RAISED)),
-    Subscription("disbursement", "from-fund_custody", "fund_custody",
-                 (RoutingKey.ALLOCATION_APPROVED, RoutingKey.ALLOCATION_REJECTED,
-                  RoutingKey.SETTLEMENT_COMPLETED)),
-    Subscription("disbursement", "from-oversight", "oversight",
-                 (RoutingKey.HOLD_PLACED, RoutingKey.HOLD_LIFTED)),
-    Subscription("disbursement", "from-public_security", "partner.public_security",
-                 (RoutingKey.DEATH_REPORTED,)),
-    Subscription("eligibility", "from-public_security", "partner.public_security",
-                 (RoutingKey.DEATH_REPORTED,)),
-    *(Subscription("oversight", f"audit-{p}", p, ("#",))
-      for p in ("eligibility", "fund_custody", "disbursement", "oversight",
-                "partner.public_security")),
-)
+
+def _load_subscriptions() -> tuple[Subscription, ...]:
+    listed = json.loads(SUBSCRIPTIONS_FILE.read_text("utf-8"))
+    return tuple(Subscription(s["consumer"], s["name"], s["producer"], tuple(s["binding_keys"]))
+                 for s in listed)
+
+
+SUBSCRIPTIONS: tuple[Subscription, ...] = _load_subscriptions()
 
 
 def subscriptions_of(consumer: str) -> tuple[Subscription, ...]:
