@@ -8,7 +8,8 @@ UV := $(HOME)/.local/bin/uv
 endif
 PYTEST_ARGS ?=
 
-.PHONY: help uv install provision demo test test-unit lint contracts contracts-check bench clean
+.PHONY: help uv install provision demo test test-unit lint contracts contracts-check \
+	contracts-release bench clean
 
 help:
 	@echo "make demo | test | lint | contracts | bench | provision"
@@ -40,8 +41,15 @@ lint: install
 contracts: install
 	$(UV) run python -m siquan.contracts.generate
 
+# Fails when the committed documents drift from the code, or when a message changed in a
+# way its released schema (contracts/released/) does not allow within its major version.
 contracts-check: install
 	$(UV) run python -m siquan.contracts.generate --check
+	$(UV) run python -m siquan.contracts.compatibility
+
+# Records the current schemas as released, after the same compatibility check.
+contracts-release: install
+	$(UV) run python -m siquan.contracts.compatibility --release
 
 # Each benchmark prints JSON; sizes are the issues' targets (override, e.g. BENCH_ARGS=).
 bench: install
