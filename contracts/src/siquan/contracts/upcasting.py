@@ -12,7 +12,8 @@ queued — and reads it through an upcaster, a function from the old event to th
 Upcasters chain (v1 → v2 → v3). The handler registry binds a queue to every older key an
 upcaster path leads from, and admission turns such a message into the version the
 queue's handlers take (`upcast`). A producer that publishes one fact under both versions
-gives both messages the same message id, so a consumer bound to both handles it once.
+gives both messages the same message id, so a consumer bound to both handles it once (its
+inbox skips the second).
 """
 
 from __future__ import annotations
