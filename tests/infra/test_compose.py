@@ -22,7 +22,7 @@ from siquan.shared.broker_definitions import broker_definitions, broker_users, d
 from siquan.shared.provision import init_sql
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = ROOT.parent / "shared" / "schemas" / "compose-spec.json"
+SCHEMA_PATH = Path("shared") / "schemas" / "compose-spec.json"
 REGENERATE = "regenerate with `python -m siquan.shared.provision definitions`"
 
 
@@ -38,9 +38,18 @@ def no_password_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(f"SIQUAN_BROKER_PASSWORD_{user.upper()}", raising=False)
 
 
+def _compose_schema() -> Path:
+    """The Compose Specification's schema in the `shared/` folder beside the checkout (a
+    clone's, or a work tree's further up)."""
+    for folder in ROOT.parents:
+        if (folder / SCHEMA_PATH).is_file():
+            return folder / SCHEMA_PATH
+    raise FileNotFoundError(f"no {SCHEMA_PATH} beside {ROOT} or above it")
+
+
 def test_the_compose_file_is_valid_against_the_compose_specification(
         compose: dict[str, Any]) -> None:
-    schema = json.loads(SCHEMA.read_text("utf-8"))  # declares draft-07
+    schema = json.loads(_compose_schema().read_text("utf-8"))  # declares draft-07
 
     jsonschema.Draft7Validator(schema).validate(compose)
 
@@ -92,9 +101,17 @@ def test_the_committed_postgres_init_script_matches_the_provisioning() -> None:
     assert committed == init_sql(), REGENERATE
 
 
-def test_every_file_the_compose_file_mounts_exists(compose: dict[str, Any]) -> None:
+def test_every_file_and_folder_the_compose_file_mounts_exists(compose: dict[str, Any]) -> None:
     mounted = [volume.split(":")[0] for service in compose["services"].values()
                for volume in service.get("volumes", []) if volume.startswith("./")]
 
     assert mounted
-    assert [path for path in mounted if not (ROOT / path).is_file()] == []
+    assert [path for path in mounted if not (ROOT / path).exists()] == []
+
+
+def test_every_published_port_binds_to_loopback_only(compose: dict[str, Any]) -> None:
+    published = [str(port) for service in compose["services"].values()
+                 for port in service.get("ports", [])]
+
+    assert len(published) >= 10
+    assert [port for port in published if not port.startswith("127.0.0.1:")] == []
