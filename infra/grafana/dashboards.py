@@ -94,8 +94,8 @@ def main(argv: list[str]) -> int:
     if "--check" in argv:
         stale = [str(p) for p, text in files().items()
                  if not p.exists() or p.read_text("utf-8") != text]
-        for path in stale:
-            print(f"{path} differs: run python infra/grafana/dashboards.py")
+        for name in stale:
+            print(f"{name} differs: run python infra/grafana/dashboards.py")
         return 1 if stale else 0
     for path, text in files().items():
         path.parent.mkdir(parents=True, exist_ok=True)
