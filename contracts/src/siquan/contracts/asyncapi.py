@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -86,8 +87,6 @@ def _consumers(producer: str, key: str) -> list[Subscription]:
 
 
 def _partners(producer: str, key: str) -> list[str]:
-    import re
-
     return [g.partner for g in PARTNERS if producer in g.reads and
             re.match(g.reads[producer], key)]
 
@@ -130,10 +129,6 @@ handles it once. Each message's released schema is in `contracts/released/`.
                 "encoding": "base64", "keyId": envelope.KEY_ID,
                 "keys": f"GET {envelope.KEYS_PATH}"},
             "x-siquan-example-key": _jwk(producer, example_key())}
-
-
-def _exchange_binding() -> Doc:
-    return {"amqp": {"is": "routingKey", "bindingVersion": BINDING_VERSION}}
 
 
 def _channel(producer: str, model: type[Event]) -> Doc:
@@ -216,7 +211,7 @@ def document(producer: str, models: list[type[Event]]) -> Doc:
         "bindings": {"amqp": {"deliveryMode": 2, "mandatory": False,
                               "bindingVersion": BINDING_VERSION}}} for m in models}
     for subscription in (s for s in SUBSCRIPTIONS if s.producer == producer):
-        read = [m for m in models if _consumers(producer, m.routing_key).count(subscription)]
+        read = [m for m in models if subscription in _consumers(producer, m.routing_key)]
         channels[subscription.queue] = _queue_channel(subscription, read)
         operations[f"consume.{subscription.queue}"] = {
             "action": "receive", "channel": {"$ref": f"#/channels/{subscription.queue}"},

@@ -97,13 +97,13 @@ class HandlerRegistry:
     def _add(self, handler: Handler) -> None:
         for event in getattr(handler, _EVENTS_MARK, ()):
             keys = self._typed.setdefault(event.producer, {})
-            self._take(event.routing_key, event)
-            for key in (event.routing_key, *older_keys(event.routing_key)):
-                if key != event.routing_key:
-                    self._take(key, event)
-                    self._reads_as.setdefault(event.producer, {})[key] = event
+            older = older_keys(event.routing_key)  # bound too, read through upcasters
+            for key in (event.routing_key, *older):
+                self._take(key, event)
                 if handler not in keys.setdefault(key, []):
                     keys[key].append(handler)
+            self._reads_as.setdefault(event.producer, {}).update(
+                dict.fromkeys(older, event))
         for producer in getattr(handler, _AUDIT_MARK, ()):
             if handler not in self._audits.setdefault(producer, []):
                 self._audits[producer].append(handler)
