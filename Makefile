@@ -8,8 +8,8 @@ UV := $(HOME)/.local/bin/uv
 endif
 PYTEST_ARGS ?=
 
-.PHONY: help uv install provision demo test test-unit lint contracts contracts-check bench clean \
-	cluster-up cluster-down
+.PHONY: help uv install provision demo test test-unit lint contracts contracts-check \
+	contracts-release asyncapi-parser bench clean cluster-up cluster-down
 
 help:
 	@echo "make demo | test | lint | contracts | bench | provision"
@@ -41,8 +41,22 @@ lint: install
 contracts: install
 	$(UV) run python -m siquan.contracts.generate
 
-contracts-check: install
+# Fails when the committed documents drift from the code, or when a message changed in a
+# way its released schema (contracts/released/) does not allow within its major version.
+contracts-check: install asyncapi-parser
 	$(UV) run python -m siquan.contracts.generate --check
+	$(UV) run python -m siquan.contracts.compatibility
+	node tools/asyncapi/validate.mjs contracts/asyncapi/*.yaml
+
+# The official AsyncAPI parser, from the committed package-lock.json (the tests install it
+# the same way when it is missing).
+asyncapi-parser:
+	@test -f tools/asyncapi/node_modules/@asyncapi/parser/package.json || \
+		(cd tools/asyncapi && npm ci --no-audit --no-fund --ignore-scripts)
+
+# Records the current schemas as released, after the same compatibility check.
+contracts-release: install
+	$(UV) run python -m siquan.contracts.compatibility --release
 
 # Each benchmark prints JSON; sizes are the issues' targets (override, e.g. BENCH_ARGS=).
 bench: install

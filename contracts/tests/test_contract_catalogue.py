@@ -23,7 +23,7 @@ def test_every_field_of_every_message_is_described() -> None:
     assert undescribed == []
 
 
-def test_messages_are_frozen_and_refuse_unknown_fields() -> None:
+def test_messages_are_frozen_and_producers_refuse_unknown_fields() -> None:
     for model in all_models().values():
         assert model.model_config.get("frozen") is True
         assert model.model_config.get("extra") == "forbid"

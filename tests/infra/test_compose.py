@@ -21,7 +21,7 @@ from siquan.contracts.topology import SERVICES, VHOST
 from siquan.shared.broker_definitions import broker_topology, broker_users, dev_password
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = ROOT.parent / "shared" / "schemas" / "compose-spec.json"
+SCHEMA_PATH = Path("shared") / "schemas" / "compose-spec.json"
 REGENERATE = "regenerate with `python -m siquan.shared.provision topology`"
 
 
@@ -37,9 +37,18 @@ def no_password_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(f"SIQUAN_BROKER_PASSWORD_{user.upper()}", raising=False)
 
 
+def _compose_schema() -> Path:
+    """The Compose Specification's schema in the `shared/` folder beside the checkout (a
+    clone's, or a work tree's further up)."""
+    for folder in ROOT.parents:
+        if (folder / SCHEMA_PATH).is_file():
+            return folder / SCHEMA_PATH
+    raise FileNotFoundError(f"no {SCHEMA_PATH} beside {ROOT} or above it")
+
+
 def test_the_compose_file_is_valid_against_the_compose_specification(
         compose: dict[str, Any]) -> None:
-    schema = json.loads(SCHEMA.read_text("utf-8"))  # declares draft-07
+    schema = json.loads(_compose_schema().read_text("utf-8"))  # declares draft-07
 
     jsonschema.Draft7Validator(schema).validate(compose)
 
@@ -84,9 +93,17 @@ def test_the_committed_broker_topology_matches_the_code() -> None:
     assert committed == broker_topology(VHOST), REGENERATE
 
 
-def test_every_file_the_compose_file_mounts_exists(compose: dict[str, Any]) -> None:
+def test_every_file_and_folder_the_compose_file_mounts_exists(compose: dict[str, Any]) -> None:
     mounted = [volume.split(":")[0] for service in compose["services"].values()
                for volume in service.get("volumes", []) if volume.startswith("./")]
 
     assert mounted
-    assert [path for path in mounted if not (ROOT / path).is_file()] == []
+    assert [path for path in mounted if not (ROOT / path).exists()] == []
+
+
+def test_every_published_port_binds_to_loopback_only(compose: dict[str, Any]) -> None:
+    published = [str(port) for service in compose["services"].values()
+                 for port in service.get("ports", [])]
+
+    assert len(published) >= 10
+    assert [port for port in published if not port.startswith("127.0.0.1:")] == []

@@ -1,21 +1,47 @@
-"""The base every message model derives from, and the registry that finds a model by type."""
+"""The base every message model derives from, and the registry that finds a model by type.
+
+Producers are strict, readers tolerant: constructing or validating a message as usual
+refuses an unknown field, so a producer cannot publish what its contract does not say;
+a consumer reads with `read(model, body)` (validation context `TOLERANT`), which drops
+the fields it does not know — a producer that added an optional field in the same major
+version does not break the consumers that have not been updated yet.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
+
+TOLERANT_KEY = "siquan.tolerant"
+TOLERANT: Mapping[str, bool] = {TOLERANT_KEY: True}
+"""Validation context of a reader that ignores fields it does not know."""
 
 
-class Event(BaseModel):
-    """A fact a producer publishes. Frozen; unknown fields are refused so drift is loud."""
+class Contract(BaseModel):
+    """A message or a part of one (an entry, a line): frozen; unknown fields are refused,
+    except when read with the `TOLERANT` context, which drops them."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ignore_unknown_when_reading(cls, data: Any, info: ValidationInfo) -> Any:
+        if not (isinstance(data, dict) and info.context and info.context.get(TOLERANT_KEY)):
+            return data
+        known = set(cls.model_fields) | {f.alias for f in cls.model_fields.values() if f.alias}
+        return {key: value for key, value in data.items() if key in known}
+
+
+class Event(Contract):
+    """A fact a producer publishes."""
 
     producer: ClassVar[str]
     routing_key: ClassVar[str]
 
 
+E = TypeVar("E", bound=Event)
 _REGISTRY: dict[str, type[Event]] = {}
 
 
@@ -35,3 +61,13 @@ def all_models() -> dict[str, type[Event]]:
     from siquan.contracts import catalogue  # noqa: F401
 
     return dict(sorted(_REGISTRY.items()))
+
+
+def read(model: type[E], body: bytes | str) -> E:
+    """A received message body as `model`, ignoring fields this reader does not know."""
+    return model.model_validate_json(body, context=dict(TOLERANT))
+
+
+def read_data(model: type[E], data: Mapping[str, Any]) -> E:
+    """Like `read`, from already decoded JSON data."""
+    return model.model_validate(dict(data), context=dict(TOLERANT))

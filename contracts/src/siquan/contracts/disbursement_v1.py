@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from siquan.contracts.base import Event, register
+from siquan.contracts.base import Contract, Event, register
 from siquan.contracts.topology import RoutingKey
 from siquan.contracts.types import DivisionCode, Fen, OfficerId, Period, PersonKey, ProgramCode
 
@@ -35,20 +35,18 @@ class PayeeAccountRegistered(_Disbursement):
         default=None, description="Division of the officer's registration")
 
 
-class SkippedPayee(BaseModel):
+class SkippedPayee(Contract):
     """A certified person the run did not pay, and why."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     person_key: PersonKey
     certification_id: str = Field(description="The certification that was skipped")
     reason: str = Field(description="Why: e.g. no payee account, hold")
 
 
-class FlaggedPayee(BaseModel):
+class FlaggedPayee(Contract):
     """A payee the run pays but oversight should look at first (e.g. an account changed
     shortly before the run)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     person_key: PersonKey
     certification_id: str = Field(description="The certification the run pays")
     reason: str = Field(description="Why the payee is flagged")
@@ -92,10 +90,9 @@ class AllocationRequested(_Disbursement):
     total_fen: Fen = Field(description="Control total: amount to reserve")
 
 
-class SettledPayment(BaseModel):
+class SettledPayment(Contract):
     """One payment the bank settled."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     payment_id: str = Field(description="Payment identifier, the bank's end-to-end reference")
     person_key: PersonKey
     certification_id: str = Field(description="Certification the payment rests on")
@@ -119,10 +116,9 @@ class PaymentsSettled(_Disbursement):
     payments: tuple[SettledPayment, ...] = Field(description="The settled payments")
 
 
-class FailedPayment(BaseModel):
+class FailedPayment(Contract):
     """One payment the bank refused."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     payment_id: str = Field(description="Payment identifier")
     person_key: PersonKey
     amount_fen: Fen
@@ -144,10 +140,9 @@ class PaymentsFailed(_Disbursement):
     payments: tuple[FailedPayment, ...] = Field(description="The failed payments")
 
 
-class ReturnedPayment(BaseModel):
+class ReturnedPayment(Contract):
     """One payment the bank settled and later returned (closed account, death, …)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     payment_id: str = Field(description="Payment identifier")
     person_key: PersonKey
     amount_fen: Fen

@@ -5,19 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from siquan.contracts.base import Event, register
+from siquan.contracts.base import Contract, Event, register
 from siquan.contracts.topology import RoutingKey
 from siquan.contracts.types import DivisionCode, OfficerId, PersonKey, ProgramCode, TownshipCode
 
 
 class _Eligibility(Event):
     producer = "eligibility"
-
-
-class _Entry(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 def _township() -> Any:
@@ -137,7 +133,7 @@ class CertificationReinstated(_CertificationChange):
     routing_key = RoutingKey.CERTIFICATION_REINSTATED
 
 
-class CommunityReviewEntry(_Entry):
+class CommunityReviewEntry(Contract):
     """One application's outcome at a community review meeting."""
 
     application_id: str = Field(description="Application identifier (UUID)")
@@ -165,7 +161,7 @@ class CommunityReviewRecorded(_Eligibility):
         description="The outcomes recorded in this part")
 
 
-class NoticeEntry(_Entry):
+class NoticeEntry(Contract):
     """One line of a public notice: masked, as it is posted (张榜公示)."""
 
     application_id: str = Field(description="Application identifier (UUID)")

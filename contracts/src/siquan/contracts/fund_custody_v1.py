@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from siquan.contracts.base import Event, register
+from siquan.contracts.base import Contract, Event, register
 from siquan.contracts.topology import RoutingKey
 from siquan.contracts.types import DivisionCode, Fen, OfficerId, Period, ProgramCode
 
@@ -80,20 +80,18 @@ class SettlementCompleted(_FundCustody):
                                "it is available again (paid_fen stays what the bank settled)")
 
 
-class LevelAmounts(BaseModel):
+class LevelAmounts(Contract):
     """An amount per fiscal level (central, provincial, municipal, county)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     central: Fen = Field(description="Central budget's part")
     provincial: Fen = Field(description="Provincial budget's part")
     municipal: Fen = Field(description="Municipal (prefecture) budget's part")
     county: Fen = Field(description="County budget's part, with any rounding remainder")
 
 
-class ForecastLine(BaseModel):
+class ForecastLine(Contract):
     """One benefit category of a forecast: how many are certified and what each is owed."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
     category: str = Field(description="Benefit category within the program")
     head_count: int = Field(ge=0, description="Active certifications in the category")
     per_person_fen: Fen = Field(description="Owed to one person over the year's periods")

@@ -1,5 +1,5 @@
 """Generates the committed contract documents: one JSON Schema per message type and one
-AsyncAPI 3.0 document per producer (built with FastStream's own specification generator).
+AsyncAPI 3.0 document per producer (`siquan.contracts.asyncapi`).
 
 `python -m siquan.contracts.generate [--check]` writes them under `contracts/`, or with
 `--check` exits 1 and names the files that differ from what the code generates.
@@ -13,11 +13,9 @@ import sys
 from pathlib import Path
 
 import yaml
-from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
-from faststream.specification import AsyncAPI
 
+from siquan.contracts.asyncapi import document
 from siquan.contracts.base import Event, all_models
-from siquan.contracts.topology import SUBSCRIPTIONS, exchange_of
 
 CONTRACTS_DIR = Path(__file__).resolve().parents[3]
 
@@ -33,22 +31,21 @@ def json_schemas() -> dict[str, str]:
     return out
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes text of several lines as a literal block, so the descriptions read as text."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value.strip() else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _text)
+
+
 def _producer_spec(producer: str, models: list[type[Event]]) -> str:
-    broker = RabbitBroker(description=f"Events published by {producer} on "
-                                      f"`{exchange_of(producer)}`")
-    exchange = RabbitExchange(exchange_of(producer), type=ExchangeType.TOPIC, durable=True)
-    for model in models:
-        consumers = sorted({s.consumer for s in SUBSCRIPTIONS if s.producer == producer and (
-            model.routing_key in s.binding_keys or "#" in s.binding_keys)})
-        broker.publisher(routing_key=model.routing_key, exchange=exchange, schema=model,
-                         title=model.routing_key,
-                         description=f"{(model.__doc__ or '').strip()} "
-                                     f"Consumed by: {', '.join(consumers) or 'partners'}.")
-    spec = AsyncAPI(broker, title=f"siquan.{producer}", version="1",
-                    schema_version="3.0.0")
-    # FastStream orders channels as it meets them; sort so the committed file is stable.
-    return yaml.safe_dump(spec.to_specification().to_jsonable(), sort_keys=True,
-                          allow_unicode=True, width=100)
+    return yaml.dump(document(producer, models), Dumper=_Dumper, sort_keys=False,
+                     allow_unicode=True, width=100)
 
 
 def asyncapi_documents() -> dict[str, str]:

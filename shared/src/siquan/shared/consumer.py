@@ -4,8 +4,10 @@ For each queue a `BatchedConsumer` takes deliveries in batches (up to `batch_siz
 at most `batch_wait` for a batch to fill) and
 
 1. admits each message (`Admission`): signature verified against the producer's accepted
-   keys, type accepted by this queue, producer allowed to send it, contract parsed —
-   anything else is dead-lettered at once with the reason in a header;
+   keys, type accepted by this queue, producer allowed to send it, contract parsed (as a
+   tolerant reader: fields this version of the contract does not know are ignored), an
+   older major version upcast to the one the queue's handlers take — anything else is
+   dead-lettered at once with the reason in a header;
 2. runs the handlers of all admitted messages in ONE transaction: the inbox rows (a
    redelivered message finds its row and is skipped), every handler's state changes and
    outbox rows, committed together; then acknowledges them;
@@ -38,8 +40,9 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 
-from siquan.contracts.base import Event, model_for
+from siquan.contracts.base import Event, model_for, read
 from siquan.contracts.topology import exchange_of
+from siquan.contracts.upcasting import upcast
 from siquan.shared.clock import Clock
 from siquan.shared.dead_letters import DeadLetterPublisher
 from siquan.shared.logs import current_message_id
@@ -125,10 +128,16 @@ class Admission:
             uuid.UUID(message_id)
         except ValueError as exc:
             raise Rejected("RuleBroken: the message id is not a UUID") from exc
+        newer = self._route.reads_as.get(message_type)
         try:
-            event = model.model_validate_json(raw.body)
+            event = read(model, raw.body)
+            if newer is not None:
+                event = upcast(event, newer)
         except ValidationError as exc:
             raise Rejected(f"ValidationError: {_validation_reason(exc)}") from exc
+        except (KeyError, TypeError) as exc:  # an upcaster that does not lead where it says
+            raise Rejected(f"RuleBroken: {message_type} cannot be read as the version "
+                           f"this queue takes: {exc}") from exc
         return Delivery(message_id, message_type, producer, headers, raw.body, event,
                         self._clock.now())
 

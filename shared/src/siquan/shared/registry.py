@@ -16,12 +16,13 @@ modules a service's composition root names, so no registry lives at module level
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, TypeVar
 
 from siquan.contracts.base import Event
 from siquan.contracts.topology import Subscription
+from siquan.contracts.upcasting import older_keys
 
 Handler = Callable[[Any, Any], Awaitable[None]]
 """`async def handler(event, uow) -> None`."""
@@ -57,10 +58,13 @@ def audits(*producers: str) -> Callable[[F], F]:
 @dataclass(frozen=True)
 class Route:
     """Which handlers one queue runs, by message type; those under `#` run for every
-    type, before the type's own."""
+    type, before the type's own. `reads_as` names, for an older major version of a
+    message the handlers take in a newer one, the version they take (admission upcasts
+    the message to it)."""
 
     subscription: Subscription
     handlers: Mapping[str, tuple[Handler, ...]]
+    reads_as: Mapping[str, type[Event]] = field(default_factory=dict)
 
     def handlers_for(self, message_type: str) -> tuple[Handler, ...]:
         return (*self.handlers.get(EVERY_TYPE, ()), *self.handlers.get(message_type, ()))
@@ -76,6 +80,8 @@ class HandlerRegistry:
         self.service = service
         self._typed: dict[str, dict[str, list[Handler]]] = {}   # producer → key → handlers
         self._audits: dict[str, list[Handler]] = {}             # producer → handlers
+        self._taken: dict[str, type[Event]] = {}                # key → the event class taken
+        self._reads_as: dict[str, dict[str, type[Event]]] = {}  # producer → old key → newer
 
     @classmethod
     def collect(cls, service: str, sources: Iterable[ModuleType | Handler]) -> HandlerRegistry:
@@ -91,11 +97,25 @@ class HandlerRegistry:
     def _add(self, handler: Handler) -> None:
         for event in getattr(handler, _EVENTS_MARK, ()):
             keys = self._typed.setdefault(event.producer, {})
-            if handler not in keys.setdefault(event.routing_key, []):
-                keys[event.routing_key].append(handler)
+            older = older_keys(event.routing_key)  # bound too, read through upcasters
+            for key in (event.routing_key, *older):
+                self._take(key, event)
+                if handler not in keys.setdefault(key, []):
+                    keys[key].append(handler)
+            self._reads_as.setdefault(event.producer, {}).update(
+                dict.fromkeys(older, event))
         for producer in getattr(handler, _AUDIT_MARK, ()):
             if handler not in self._audits.setdefault(producer, []):
                 self._audits[producer].append(handler)
+
+    def _take(self, key: str, event: type[Event]) -> None:
+        """One service's handlers take a message type in one version only: an older
+        version they also receive is upcast to it, never handled as it is."""
+        taken = self._taken.setdefault(key, event)
+        if taken is not event:
+            raise ValueError(f"{self.service} handlers take {key} both as "
+                             f"{taken.__name__} and as {event.__name__}: move every "
+                             "handler to the newer version")
 
     def routes(self) -> tuple[Route, ...]:
         """Each queue this service consumes, with its handlers, in a stable order. A
@@ -111,7 +131,8 @@ class HandlerRegistry:
             else:
                 name = f"from-{producer.removeprefix('partner.')}"
                 subscription = Subscription(self.service, name, producer, tuple(sorted(typed)))
-            routes.append(Route(subscription, typed))
+            routes.append(Route(subscription, typed,
+                                dict(self._reads_as.get(producer, {}))))
         return tuple(routes)
 
     def subscriptions(self) -> tuple[Subscription, ...]:

@@ -39,7 +39,7 @@ from siquan.shared.outbox import Outbox
 from siquan.shared.registry import Handler, HandlerRegistry, audits, handles
 from siquan.shared.relay import OutboxRelay
 from siquan.shared.settings import ServiceSettings
-from siquan.shared.signing import Verifier, load_signing_key
+from siquan.shared.signing import Verifier, load_signing_key, published_keys
 from siquan.shared.telemetry import instrument_http, setup_tracing
 from siquan.shared.unit_of_work import PgUnitOfWork, UnitFactory, UnitsOfWork
 
@@ -204,6 +204,13 @@ class ServiceRuntime(Generic[W]):
         @app.get("/health", include_in_schema=False)
         async def health() -> dict[str, str]:
             return {"status": "ok", "service": self.service}
+
+        @app.get("/.well-known/siquan-keys.json")
+        async def signing_keys() -> list[dict[str, str]]:
+            """This service's accepted public signing keys as JWKs (RFC 8037), the current
+            one first: what a consumer verifies its messages with (read at each request, so
+            a rotated key shows at once)."""
+            return published_keys(self.settings.keys_dir, self.service)
 
         @app.get("/health/ready", include_in_schema=False)
         async def ready() -> JSONResponse:
