@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
@@ -65,25 +64,48 @@ def test_each_service_is_built_from_its_own_dockerfile(
     assert f'"siquan.{service}"' in dockerfile.read_text("utf-8")
 
 
+def _secret_mounts(service: dict[str, Any]) -> list[dict[str, Any]]:
+    return [v for v in service.get("volumes", [])
+            if isinstance(v, dict) and v.get("source") == "siquan-secrets"]
+
+
 @pytest.mark.parametrize("service", SERVICES)
-def test_each_service_connects_with_its_own_credentials(
+def test_each_service_mounts_only_its_own_secrets_read_only(
         compose: dict[str, Any], service: str) -> None:
-    environment = compose["services"][service]["environment"]
-    amqp = urlsplit(environment["SIQUAN_AMQP_URL"])
-    postgres = urlsplit(environment["SIQUAN_PG_DSN"])
+    definition = compose["services"][service]
+    environment = definition["environment"]
 
-    assert (amqp.username, amqp.password, amqp.path) == (
-        service, dev_password(service), f"/{VHOST}")
-    role = f"siquan_{service}"
-    assert (postgres.username, postgres.password, postgres.path) == (
-        role, dev_password(role), f"/{role}")
+    (mount,) = _secret_mounts(definition)
+    assert mount["volume"]["subpath"] == service and mount["read_only"] is True
+    assert environment["SIQUAN_SECRETS_DIR"] == mount["target"]
+    assert not {"SIQUAN_AMQP_URL", "SIQUAN_PG_DSN", "SIQUAN_PERSON_KEY_SECRET"} & set(
+        environment)
 
 
-def test_no_two_services_share_a_user_a_role_or_a_host_port(compose: dict[str, Any]) -> None:
+def test_no_development_secret_appears_in_the_compose_file() -> None:
+    text = (ROOT / "docker-compose.yml").read_text("utf-8")
+
+    assert [u for u in (*broker_users(), "postgres", "grafana") if dev_password(u) in text] == []
+    assert "-dev@" not in text and "PASSWORD:" not in text
+
+
+def test_the_broker_database_and_grafana_read_what_provisioning_generated(
+        compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    subpaths = {name: {m["volume"]["subpath"] for m in _secret_mounts(services[name])}
+                for name in ("rabbitmq", "postgres", "grafana")}
+
+    assert subpaths == {"rabbitmq": {"rabbitmq"}, "postgres": {"postgres", "postgres-superuser"},
+                        "grafana": {"grafana"}}
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD_FILE"].startswith("/run/")
+    assert "provision" in services["rabbitmq"]["depends_on"]
+    assert services["provision"]["command"][3] == "deployment"
+
+
+def test_no_two_services_share_secrets_or_a_host_port(compose: dict[str, Any]) -> None:
     services = [compose["services"][name] for name in SERVICES]
 
-    for key in ("SIQUAN_AMQP_URL", "SIQUAN_PG_DSN"):
-        assert len({urlsplit(s["environment"][key]).username for s in services}) == len(SERVICES)
+    assert len({_secret_mounts(s)[0]["volume"]["subpath"] for s in services}) == len(SERVICES)
     assert len({port for s in services for port in s["ports"]}) == len(SERVICES)
 
 
@@ -95,7 +117,8 @@ def test_the_committed_broker_topology_matches_the_code() -> None:
 
 def test_every_file_and_folder_the_compose_file_mounts_exists(compose: dict[str, Any]) -> None:
     mounted = [volume.split(":")[0] for service in compose["services"].values()
-               for volume in service.get("volumes", []) if volume.startswith("./")]
+               for volume in service.get("volumes", [])
+               if isinstance(volume, str) and volume.startswith("./")]
 
     assert mounted
     assert [path for path in mounted if not (ROOT / path).exists()] == []

@@ -44,6 +44,8 @@ def _mounts(compose: dict[str, Any], service: str) -> dict[str, Path]:
     """Container path → host path of a service's bind mounts."""
     found = {}
     for volume in compose["services"][service].get("volumes", []):
+        if not isinstance(volume, str):
+            continue  # a named volume in the long syntax (the secrets), not a bind mount
         host, container = volume.split(":")[:2]
         if host.startswith("./"):
             found[container] = ROOT / host

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -156,14 +158,19 @@ def write_deployment(out_dir: Path, passwords: Passwords, vhost: str = VHOST,
     passwords generated for it: `rabbitmq/definitions.json` and `postgres/init.sql`."""
     definitions = out_dir / "rabbitmq" / "definitions.json"
     init = out_dir / "postgres" / "init.sql"
-    for path in (definitions, init):
+    superuser = out_dir / "postgres-superuser" / "password"
+    for path in (definitions, init, superuser):
         path.parent.mkdir(parents=True, exist_ok=True)
     definitions.write_text(json.dumps(broker_definitions(vhost, passwords), indent=2) + "\n",
                            "utf-8")
     init.write_text(init_sql(prefix, passwords), "utf-8")
-    for path in (definitions, init):
-        path.chmod(0o644)  # read by the broker's and the database's own users
-    return [definitions, init]
+    superuser.write_text(passwords.database_password("postgres"), "utf-8")
+    grafana = out_dir / "grafana" / "admin-password"
+    grafana.parent.mkdir(parents=True, exist_ok=True)
+    grafana.write_text(passwords.database_password("grafana-admin"), "utf-8")
+    for path in (definitions, init, superuser, grafana):
+        path.chmod(0o644)  # read by the broker's, the database's and Grafana's own users
+    return [definitions, init, superuser, grafana]
 
 
 # --- databases ------------------------------------------------------------------------------
@@ -300,6 +307,25 @@ def write_service_secrets(out_dir: Path, passwords: Passwords, keys_dir: Path, *
     return written
 
 
+def write_officer_tokens(out_dir: Path, roster: Path) -> Path:
+    """Each officer of `roster` (a file shaped like `infra/dev/officers.json`) gets a fresh
+    random bearer token: every service's `officers.json` holds only the tokens' SHA-256,
+    `operator/officer-tokens.json` (mode 600) the tokens for the operator to hand out."""
+    officers = json.loads(roster.read_text("utf-8"))
+    tokens = {o["id"]: secrets.token_urlsafe(32) for o in officers}
+    hashed = [{**o, "token_sha256": hashlib.sha256(tokens[o["id"]].encode()).hexdigest()}
+              for o in officers]
+    for service in SERVICES:
+        (out_dir / service).mkdir(parents=True, exist_ok=True)
+        (out_dir / service / "officers.json").write_text(json.dumps(hashed, indent=2), "utf-8")
+    handed = out_dir / "operator" / "officer-tokens.json"
+    handed.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(handed, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(json.dumps(tokens, indent=2))
+    return handed
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m siquan.shared.provision",
                                      description=__doc__.splitlines()[0] if __doc__ else None)
@@ -319,6 +345,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--amqp-host-url", default=None,
                         help="`deployment`: the broker as the services reach it, e.g. "
                              "amqp://rabbitmq:5672/")
+    parser.add_argument("--officers", type=Path, default=None,
+                        help="`deployment`: the officers (ids, roles, divisions) to issue "
+                             "fresh tokens to")
     parser.add_argument("--pg-host-dsn", default=None,
                         help="`deployment`: the database server as the services reach it, "
                              "e.g. postgresql://postgres:5432/postgres")
@@ -343,6 +372,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for path in write_deployment(options.secrets_dir, passwords, options.vhost,
                                          options.db_prefix):
                 print(f"deployment: wrote {path}")
+            if options.officers is not None:
+                handed = write_officer_tokens(options.secrets_dir, options.officers)
+                print(f"deployment: officers' tokens in {handed}")
         folders = write_service_secrets(
             options.secrets_dir, passwords, options.keys_dir, vhost=options.vhost,
             prefix=options.db_prefix, amqp_url=options.amqp_host_url,
