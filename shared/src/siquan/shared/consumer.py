@@ -42,6 +42,7 @@ from siquan.contracts.base import Event, model_for
 from siquan.contracts.topology import exchange_of
 from siquan.shared.clock import Clock
 from siquan.shared.dead_letters import DeadLetterPublisher
+from siquan.shared.errors import RuleBroken as RuleBroken  # raised by domain code too
 from siquan.shared.registry import Route
 from siquan.shared.signing import SignatureError, Verifier
 from siquan.shared.unit_of_work import Cause, PgUnitOfWork, UnitsOfWork
@@ -53,10 +54,6 @@ _tracer = trace.get_tracer("siquan.shared.consumer")
 class NotYet(Exception):
     """The message depends on one not handled yet (e.g. a run's completion before its last
     chunk): transient, retried with back-off while later messages are handled."""
-
-
-class RuleBroken(Exception):
-    """A domain rule refuses the message: permanent, the message is dead-lettered."""
 
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
