@@ -83,14 +83,19 @@ class FundCustody:
         """Publish as the event's producer (signed, with its own broker user)."""
         return await publish_as(self.env, event, message_id=message_id)
 
-    async def request_allocation(self, key: AccountKey, total_fen: int,
-                                 run_id: str | None = None) -> AllocationRequested:
-        """Publish an allocation request as disbursement would."""
-        request = AllocationRequested(
+    @staticmethod
+    def allocation_request(key: AccountKey, total_fen: int,
+                           run_id: str | None = None) -> AllocationRequested:
+        return AllocationRequested(
             run_id=run_id or str(uuid.uuid4()), program_code=key.program_code,
             fiscal_year=key.fiscal_year, period=f"{key.fiscal_year}-11",
             division_code=key.division_code, payee_count=max(total_fen // 21_000, 1),
             total_fen=total_fen)
+
+    async def request_allocation(self, key: AccountKey, total_fen: int,
+                                 run_id: str | None = None) -> AllocationRequested:
+        """Publish an allocation request as disbursement would."""
+        request = self.allocation_request(key, total_fen, run_id)
         await self.publish(request)
         return request
 
@@ -108,16 +113,21 @@ class FundCustody:
             await self.published(tapped, "allocation.approved.v1", run_id=request.run_id)
         return request.run_id
 
-    async def settle(self, key: AccountKey, run_id: str, chunk: int,
-                     *amounts: int) -> PaymentsSettled:
-        """Publish, as disbursement, a chunk of payments the bank settled."""
-        event = PaymentsSettled(
+    @staticmethod
+    def settled(key: AccountKey, run_id: str, chunk: int, *amounts: int) -> PaymentsSettled:
+        """A chunk of payments the bank settled, as disbursement reports it."""
+        return PaymentsSettled(
             run_id=run_id, program_code=key.program_code, period=f"{key.fiscal_year}-11",
             division_code=key.division_code, chunk=chunk,
             payments=tuple(SettledPayment(payment_id=str(uuid.uuid4()), person_key=person(),
                                           certification_id=str(uuid.uuid4()), item="benefit",
                                           amount_fen=a, bank_reference=f"B{i}")
                            for i, a in enumerate(amounts)))
+
+    async def settle(self, key: AccountKey, run_id: str, chunk: int,
+                     *amounts: int) -> PaymentsSettled:
+        """Publish, as disbursement, a chunk of payments the bank settled; wait for it."""
+        event = self.settled(key, run_id, chunk, *amounts)
         await self.wait_processed(await self.publish(event))
         return event
 

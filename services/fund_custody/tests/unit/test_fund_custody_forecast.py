@@ -13,7 +13,6 @@ from siquan.fund_custody.domain.forecast import (
     WHOLE,
     forecast,
     outstanding,
-    periods_of,
     split,
 )
 
@@ -26,9 +25,12 @@ def flat(per_period: dict[str, int]) -> Callable[[str, str], int]:
 
 @pytest.mark.parametrize(("frequency", "periods"), [
     ("monthly", 12), ("yearly", 1), ("semester", 2), ("one_off", 1)])
-def test_a_year_has_the_periods_of_its_frequency(frequency: str, periods: int) -> None:
-    assert len(periods_of(frequency, 2026)) == periods
-    assert all(p.startswith("2026") for p in periods_of(frequency, 2026))
+def test_a_forecast_covers_the_periods_of_its_frequency_in_the_year(frequency: str,
+                                                                     periods: int) -> None:
+    result = forecast({"x": 1}, frequency, 2026, flat({"x": 100}), lambda _: SHARES)
+    assert len(result.periods) == periods
+    assert all(p.startswith("2026") for p in result.periods)
+    assert result.total_fen == 100 * periods
 
 
 def test_a_monthly_program_owes_twelve_months_per_certified_person() -> None:

@@ -45,6 +45,7 @@ from siquan.contracts.topology import exchange_of
 from siquan.contracts.upcasting import upcast
 from siquan.shared.clock import Clock
 from siquan.shared.dead_letters import DeadLetterPublisher
+from siquan.shared.errors import RuleBroken as RuleBroken  # raised by domain code too
 from siquan.shared.logs import current_message_id
 from siquan.shared.metrics import ServiceMetrics
 from siquan.shared.registry import Route
@@ -58,10 +59,6 @@ _tracer = trace.get_tracer("siquan.shared.consumer")
 class NotYet(Exception):
     """The message depends on one not handled yet (e.g. a run's completion before its last
     chunk): transient, retried with back-off while later messages are handled."""
-
-
-class RuleBroken(Exception):
-    """A domain rule refuses the message: permanent, the message is dead-lettered."""
 
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (

@@ -1,5 +1,7 @@
-"""Why a command is refused. Domain code raises these; every service's HTTP API answers
-them with the status below and the message as the reason, and changes nothing."""
+"""Why a command or a message is refused. Domain code raises these; every service's HTTP
+API answers `Refused` with the status below and the message as the reason, the consumer
+dead-letters a message on `RuleBroken` with the reason; neither changes anything. A domain
+error may be both (a rule that refuses the command and the message alike)."""
 
 
 class Refused(Exception):
@@ -20,3 +22,7 @@ class OutOfScope(Refused):
 
 class InvalidRequest(Refused):
     status = 422
+
+
+class RuleBroken(Exception):
+    """A domain rule refuses the message: permanent, the message is dead-lettered."""

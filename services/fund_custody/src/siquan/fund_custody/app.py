@@ -1,34 +1,31 @@
-"""Fund custody's composition root."""
+"""Fund custody's composition root: the runtime with its unit of work and message handlers,
+the forecast loop, the operator API."""
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from siquan.fund_custody.application.forecasts import refresh_due
-from siquan.fund_custody.entrypoints import consumers
+from siquan.fund_custody.adapters.unit_of_work import FundCustodyWork
+from siquan.fund_custody.application import allocations, certifications, returns, settlement
 from siquan.fund_custody.entrypoints.http import router
+from siquan.fund_custody.entrypoints.loops import forecast_loop
 from siquan.fund_custody.settings import FundCustodySettings
 from siquan.shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+HANDLERS = (allocations, settlement, returns, certifications)
+"""The modules whose `@handles` handlers fund custody runs."""
 
 
 def create_app(settings: FundCustodySettings | None = None) -> FastAPI:
     settings = settings or FundCustodySettings()
-    runtime = ServiceRuntime("fund_custody", settings, MIGRATIONS)
-    consumers.register(runtime)
-
-    async def forecast_loop() -> None:
-        """Forecast again the accounts whose roster changed (debounced per account)."""
-        pause = min(settings.forecast_debounce_seconds, 1.0)
-        while True:
-            await refresh_due(runtime.pool, runtime.outbox, settings.forecast_debounce_seconds)
-            await asyncio.sleep(pause)
-
-    runtime.background(forecast_loop)
+    runtime = ServiceRuntime("fund_custody", settings, MIGRATIONS, unit=FundCustodyWork,
+                             handlers=HANDLERS)
+    runtime.background(partial(forecast_loop, runtime.units,
+                               settings.forecast_debounce_seconds))
     app = runtime.http_app("Siquan fund custody (资金管理)")
     app.include_router(router)
     return app

@@ -1,40 +1,40 @@
 """Certification counts (for the fund forecast): granted adds one, revoked or lapsed
 removes one; a suspension, reinstatement or renewal leaves the certified head count as it
-is. Only the certification id is kept, never anything that identifies the person. A change
-of the head count makes the program's open forecasts in the division due again."""
+is. Only the certification id is kept, never anything that identifies the person, and a
+revocation seen before its grant is remembered, so the order of arrival does not matter.
+A change of the head count makes the program's open forecasts in the division due again."""
 
 from __future__ import annotations
 
 from siquan.contracts.eligibility_v1 import (
     CertificationGranted,
     CertificationLapsed,
+    CertificationReinstated,
+    CertificationRenewed,
     CertificationRevoked,
+    CertificationSuspended,
 )
-from siquan.fund_custody.adapters import certifications
-from siquan.fund_custody.application.events import event_of
-from siquan.shared.consumer import Received
+from siquan.fund_custody.application.ports import FundCustodyUnit
+from siquan.shared.registry import handles
 
 
-async def on_certification_granted(r: Received) -> None:
-    event = event_of(r, CertificationGranted)
-    await certifications.grant(r.conn, event.certification_id, event.program_code,
-                               event.division_code, event.category)
-    await certifications.roster_changed(r.conn, event.program_code, event.division_code)
+@handles(CertificationGranted)
+async def count_certified(event: CertificationGranted, uow: FundCustodyUnit) -> None:
+    await uow.head_counts.grant(event.certification_id, event.program_code,
+                                event.division_code, event.category)
+    await uow.head_counts.roster_changed(event.program_code, event.division_code, uow.now())
 
 
-async def on_certification_revoked(r: Received) -> None:
-    event = event_of(r, CertificationRevoked)
-    await certifications.revoke(r.conn, event.certification_id, event.program_code,
-                                event.division_code)
-    await certifications.roster_changed(r.conn, event.program_code, event.division_code)
+@handles(CertificationRevoked, CertificationLapsed)
+async def stop_counting(event: CertificationRevoked | CertificationLapsed,
+                        uow: FundCustodyUnit) -> None:
+    await uow.head_counts.revoke(event.certification_id, event.program_code,
+                                 event.division_code, uow.now())
+    await uow.head_counts.roster_changed(event.program_code, event.division_code, uow.now())
 
 
-async def on_certification_lapsed(r: Received) -> None:
-    event = event_of(r, CertificationLapsed)
-    await certifications.revoke(r.conn, event.certification_id, event.program_code,
-                                event.division_code)
-    await certifications.roster_changed(r.conn, event.program_code, event.division_code)
-
-
-async def on_head_count_unchanged(r: Received) -> None:
-    """Renewed, suspended, reinstated: still certified, the count does not move."""
+@handles(CertificationRenewed, CertificationSuspended, CertificationReinstated)
+async def keep_count(event: CertificationRenewed | CertificationSuspended
+                     | CertificationReinstated, uow: FundCustodyUnit) -> None:
+    """Still certified: the count does not move (taken so the queue's bindings stay those
+    of every certification change, and nothing is dead-lettered for being unexpected)."""

@@ -1,15 +1,13 @@
 """What treasury officers and auditors may read, within the officer's division: a special
 account's balances (with, per fiscal level, forecast vs. appropriated vs. outstanding), its
-fund forecast, and an allocation's status."""
+fund forecast, and an allocation's status. Each runs in a read-only unit of work."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
-
-from siquan.fund_custody.adapters import allocations, certifications, forecasts, ledger
-from siquan.fund_custody.application.forecasts import as_dict
+from siquan.fund_custody.application.figures import as_dict
+from siquan.fund_custody.application.ports import FundCustodyUnit
 from siquan.fund_custody.domain.forecast import outstanding
 from siquan.fund_custody.domain.ledger import FISCAL_LEVELS
 from siquan.fund_custody.domain.special_account import AccountKey
@@ -17,16 +15,14 @@ from siquan.shared.auth import Officer
 from siquan.shared.errors import NotFound
 
 
-async def account_balances(pool: asyncpg.Pool, officer: Officer,
+async def account_balances(uow: FundCustodyUnit, officer: Officer,
                            key: AccountKey) -> dict[str, Any]:
     officer.check_scope(key.division_code)
-    async with pool.acquire() as conn:
-        account = await ledger.find(conn, key)
-        if account is None:
-            raise NotFound(f"no special account {key}")
-        certified = await certifications.active_counts(conn, key.program_code,
-                                                       key.division_code)
-        latest = await forecasts.latest(conn, account.id)
+    account = await uow.accounts.find(key)
+    if account is None:
+        raise NotFound(f"no special account {key}")
+    certified = await uow.head_counts.active_counts(key.program_code, key.division_code)
+    latest = await uow.forecasts.latest(account.id)
     books = account.books
     appropriated = books.appropriated_fen()
     forecast = dict(latest.forecast.by_level) if latest else dict.fromkeys(FISCAL_LEVELS, 0)
@@ -48,13 +44,12 @@ async def account_balances(pool: asyncpg.Pool, officer: Officer,
             "active_certifications": certified}
 
 
-async def forecast_of(pool: asyncpg.Pool, officer: Officer, key: AccountKey,
+async def forecast_of(uow: FundCustodyUnit, officer: Officer, key: AccountKey,
                       version: int | None = None) -> dict[str, Any]:
     """The latest forecast (or a given version) of a special account's year."""
     officer.check_scope(key.division_code)
-    async with pool.acquire() as conn:
-        account = await ledger.find(conn, key)
-        stored = None if account is None else await forecasts.latest(conn, account.id,
+    account = await uow.accounts.find(key)
+    stored = None if account is None else await uow.forecasts.latest(account.id,
                                                                      version=version)
     if stored is None:
         which = f"version {version} of the" if version else "a"
@@ -62,14 +57,13 @@ async def forecast_of(pool: asyncpg.Pool, officer: Officer, key: AccountKey,
     return as_dict(key, stored)
 
 
-async def allocation_status(pool: asyncpg.Pool, officer: Officer, run_id: str
-                            ) -> dict[str, Any]:
-    async with pool.acquire() as conn:
-        allocation = await allocations.get(conn, run_id)
-        if allocation is None:
-            raise NotFound(f"no allocation for run {run_id}")
-        officer.check_scope(allocation.key.division_code)
-        totals = await allocations.chunk_totals(conn, run_id)
+async def allocation_status(uow: FundCustodyUnit, officer: Officer,
+                            run_id: str) -> dict[str, Any]:
+    allocation = await uow.allocations.get(run_id)
+    if allocation is None:
+        raise NotFound(f"no allocation for run {run_id}")
+    officer.check_scope(allocation.key.division_code)
+    totals = await uow.settlements.totals(run_id)
     return {"allocation_id": allocation.id, "run_id": run_id, "status": allocation.status,
             "program_code": allocation.key.program_code,
             "fiscal_year": allocation.key.fiscal_year,
@@ -78,6 +72,6 @@ async def allocation_status(pool: asyncpg.Pool, officer: Officer, run_id: str
             "reserved_fen": allocation.reserved_fen, "paid_fen": allocation.paid_fen,
             "returned_fen": allocation.returned_fen,
             "net_paid_fen": allocation.net_paid_fen,
-            "released_fen": allocation.released_fen, **totals,
+            "released_fen": allocation.released_fen, **totals.as_dict(),
             "requested_at": allocation.requested_at, "approved_at": allocation.approved_at,
             "settled_at": allocation.settled_at}

@@ -13,25 +13,22 @@ from __future__ import annotations
 import logging
 
 from siquan.contracts.disbursement_v1 import PaymentsReturned
-from siquan.fund_custody.adapters import allocations, ledger
-from siquan.fund_custody.adapters.allocations import Chunk
-from siquan.fund_custody.application.events import event_of
 from siquan.fund_custody.application.funding import approve_waiting
+from siquan.fund_custody.application.ports import Chunk, FundCustodyUnit
 from siquan.fund_custody.application.settlement import lock_run
 from siquan.fund_custody.domain.errors import FundRuleBroken
 from siquan.fund_custody.domain.special_account import AccountKey, SpecialAccount
-from siquan.shared.consumer import Received
-from siquan.shared.database import Connection
+from siquan.shared.registry import handles
 
 log = logging.getLogger(__name__)
 
 
-async def on_payments_returned(r: Received) -> None:
-    event = event_of(r, PaymentsReturned)
-    account, allocation = await lock_run(r.conn, event.run_id, event.program_code,
+@handles(PaymentsReturned)
+async def take_back_returned_chunk(event: PaymentsReturned, uow: FundCustodyUnit) -> None:
+    account, allocation = await lock_run(uow, event.run_id, event.program_code,
                                          event.division_code)
-    returned = Chunk(len(event.payments), sum(p.amount_fen for p in event.payments))
-    known = await allocations.returned_chunk(r.conn, event.run_id, event.chunk)
+    returned = Chunk.of(event.payments)
+    known = await uow.settlements.returned(event.run_id, event.chunk)
     if known is not None:
         if known != returned:
             raise FundRuleBroken(f"returned chunk {event.chunk} of run {event.run_id} was "
@@ -39,37 +36,37 @@ async def on_payments_returned(r: Received) -> None:
         log.info("returned chunk %d of run %s already booked; ignored", event.chunk,
                  event.run_id)
         return
-    payment_ids = [p.payment_id for p in event.payments]
-    await _check_first_return(r.conn, event.run_id, payment_ids)
+    payments = [(p.payment_id, p.amount_fen) for p in event.payments]
+    await _check_first_return(uow, event.run_id, [p for p, _ in payments])
     allocation.record_returned(returned.amount_fen)
-    target = await _open_account_for(r.conn, account)
+    target = await _open_account_for(uow, account)
     transaction = target.take_return(event.run_id, event.chunk, returned.amount_fen)
     # The chunk first: the database lets money in from the bank only for a recorded chunk.
-    await allocations.add_returned_chunk(
-        r.conn, event.run_id, event.chunk, returned, target.id,
-        [(p.payment_id, p.amount_fen) for p in event.payments])
+    await uow.settlements.add_returned(event.run_id, event.chunk, returned, target.id,
+                                       payments)
     if transaction is not None:
-        await ledger.record(r.conn, target, transaction)
-    await allocations.save(r.conn, allocation)
+        await uow.ledger.record(target, transaction)
+    await uow.allocations.save(allocation)
     log.info("run %s: %d returned payments, %d fen back in %s", event.run_id,
              returned.payment_count, returned.amount_fen, target.key)
     if returned.amount_fen:
-        await approve_waiting(r.conn, target, r.publish)
+        await approve_waiting(uow, target)
 
 
-async def _check_first_return(conn: Connection, run_id: str, payment_ids: list[str]) -> None:
+async def _check_first_return(uow: FundCustodyUnit, run_id: str,
+                              payment_ids: list[str]) -> None:
     if len(set(payment_ids)) != len(payment_ids):
         raise FundRuleBroken(f"a returned chunk of run {run_id} lists a payment twice")
-    again = await allocations.already_returned(conn, payment_ids)
+    again = await uow.settlements.already_returned(payment_ids)
     if again:
         raise FundRuleBroken(f"payments {', '.join(sorted(again))} of run {run_id} were "
                              "already returned")
 
 
-async def _open_account_for(conn: Connection, account: SpecialAccount) -> SpecialAccount:
+async def _open_account_for(uow: FundCustodyUnit, account: SpecialAccount) -> SpecialAccount:
     """The run's own account while its year is open, else the first open later year."""
     if not account.closed:
         return account
-    year = await ledger.first_open_year_after(conn, account.key)
-    return await ledger.lock_or_open(
-        conn, AccountKey(account.key.program_code, year, account.key.division_code))
+    year = await uow.accounts.first_open_year_after(account.key)
+    return await uow.accounts.lock_or_open(
+        AccountKey(account.key.program_code, year, account.key.division_code))

@@ -1,11 +1,17 @@
-"""Why fund custody refuses to move money. The application layer turns these into a 4xx
-answer (HTTP commands) or a dead letter (events that break a rule)."""
+"""Why fund custody refuses to move money. Every one of these is both a `Refused` (an HTTP
+command answered 409, nothing changed) and a `RuleBroken` (an event dead-lettered with the
+reason, nothing written): the rule is the same whoever asks, so it is translated here, once.
+"""
 
 from __future__ import annotations
 
+from siquan.shared.errors import Refused, RuleBroken
 
-class FundRuleBroken(Exception):
+
+class FundRuleBroken(RuleBroken, Refused):
     """Moving this money would break a rule of the books or of an allocation."""
+
+    status = 409
 
 
 class UnbalancedTransaction(FundRuleBroken):

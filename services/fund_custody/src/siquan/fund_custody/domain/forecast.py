@@ -1,10 +1,11 @@
 """The fund forecast (资金预报): what a special account will need for a fiscal year.
 
 Certified head count per category × the amount owed per person for each payment period of
-the year (by the program's frequency: twelve months, one year, two semesters, one-off),
-split between the fiscal levels by the policy's shares in basis points. Each level gets
-its share rounded down; the rounding remainder goes to the county, so the levels add up to
-the total exactly. Pure: the policy is handed in as two functions.
+the year (the contracts' period calendar: twelve months, one year, two semesters or a
+one-off, by the program's frequency), split between the fiscal levels by the policy's
+shares in basis points. Each level gets its share rounded down; the rounding remainder goes
+to the county, so the levels add up to the total exactly. Pure: the policy is handed in as
+two functions.
 """
 
 from __future__ import annotations
@@ -12,23 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from siquan.contracts.periods import periods_of
 from siquan.fund_custody.domain.ledger import FISCAL_LEVELS, FiscalLevel
 
 WHOLE = 10_000  # basis points
 Shares = tuple[int, int, int, int]  # central, provincial, municipal, county, in basis points
-
-
-def periods_of(frequency: str, year: int) -> tuple[str, ...]:
-    """The payment periods of a fiscal year for a program's frequency."""
-    if frequency == "monthly":
-        return tuple(f"{year:04d}-{month:02d}" for month in range(1, 13))
-    if frequency == "yearly":
-        return (f"{year:04d}",)
-    if frequency == "semester":
-        return (f"{year:04d}-S1", f"{year:04d}-S2")
-    if frequency == "one_off":
-        return (f"{year:04d}-O1",)
-    raise ValueError(f"unknown payment frequency {frequency!r}")
 
 
 def split(total_fen: int, shares: Shares) -> dict[FiscalLevel, int]:

@@ -1,6 +1,8 @@
 """Fund custody's operator API: treasury officers record appropriations, ask for fund
 forecasts and produce year-end statements; treasury officers and auditors read balances,
-forecasts, statements and allocations. Authenticated; role and division enforced."""
+forecasts, statements and allocations. Authenticated; role and division enforced. Each
+request is one unit of work of the runtime (read-only for the reads); a refused command
+(`Refused`, which every broken fund rule also is) answers 4xx and changes nothing."""
 
 from __future__ import annotations
 
@@ -11,8 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from siquan.contracts.fund_custody_v1 import FiscalLevel
 from siquan.contracts.types import DivisionCode, ProgramCode
-from siquan.fund_custody.application import forecasts, queries, statements
-from siquan.fund_custody.application.appropriations import record_appropriation
+from siquan.fund_custody.application import figures, forecasts, queries, statements
+from siquan.fund_custody.application.appropriations import (
+    RecordAppropriation,
+    record_appropriation,
+)
 from siquan.fund_custody.domain.special_account import AccountKey
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.runtime import Runtime
@@ -23,7 +28,7 @@ YearInPath = Annotated[int, Path(ge=2000, le=2100, description="Fiscal year")]
 ACCOUNT = "{program_code}/{fiscal_year}/{division_code}"
 
 
-class RecordAppropriation(BaseModel):
+class RecordAppropriationBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     program_code: ProgramCode
     fiscal_year: FiscalYear
@@ -41,13 +46,14 @@ Reader = Annotated[Officer, Depends(require_role("treasury_officer", "auditor"))
 
 
 @router.post("/appropriations", status_code=201)
-async def appropriate(body: RecordAppropriation, rt: Runtime, officer: Treasurer,
+async def appropriate(body: RecordAppropriationBody, rt: Runtime, officer: Treasurer,
                       response: Response) -> dict[str, Any]:
     """201 when booked; 200 when its document was booked before (nothing changes)."""
-    key = AccountKey(body.program_code, body.fiscal_year, body.division_code)
-    outcome = await record_appropriation(rt.pool, rt.outbox, officer, key=key,
-                                         level=body.fiscal_level, amount_fen=body.amount_fen,
-                                         document_number=body.document_number)
+    command = RecordAppropriation(
+        AccountKey(body.program_code, body.fiscal_year, body.division_code),
+        body.fiscal_level, body.amount_fen, body.document_number)
+    async with rt.units() as uow:
+        outcome = await record_appropriation(uow, officer, command)
     if not outcome.recorded:
         response.status_code = 200
     return {"appropriation_id": outcome.appropriation_id, "recorded": outcome.recorded,
@@ -58,7 +64,8 @@ async def appropriate(body: RecordAppropriation, rt: Runtime, officer: Treasurer
 async def account(program_code: str, fiscal_year: YearInPath, division_code: str,
                   rt: Runtime, officer: Reader) -> dict[str, Any]:
     key = AccountKey(program_code, fiscal_year, division_code)
-    return await queries.account_balances(rt.pool, officer, key)
+    async with rt.units.reading() as uow:
+        return await queries.account_balances(uow, officer, key)
 
 
 @router.post(f"/forecasts/{ACCOUNT}", status_code=201)
@@ -66,9 +73,10 @@ async def forecast(program_code: str, fiscal_year: YearInPath, division_code: st
                    rt: Runtime, officer: Treasurer, response: Response) -> dict[str, Any]:
     """Compute the forecast now: 201 with a new version, 200 when no figure changed."""
     key = AccountKey(program_code, fiscal_year, division_code)
-    stored, new = await forecasts.request_forecast(rt.pool, rt.outbox, officer, key)
+    async with rt.units() as uow:
+        stored, new = await forecasts.request_forecast(uow, officer, key)
     response.status_code = 201 if new else 200
-    return forecasts.as_dict(key, stored)
+    return figures.as_dict(key, stored)
 
 
 @router.get(f"/forecasts/{ACCOUNT}")
@@ -76,7 +84,8 @@ async def read_forecast(program_code: str, fiscal_year: YearInPath, division_cod
                         rt: Runtime, officer: Reader,
                         version: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
     key = AccountKey(program_code, fiscal_year, division_code)
-    return await queries.forecast_of(rt.pool, officer, key, version)
+    async with rt.units.reading() as uow:
+        return await queries.forecast_of(uow, officer, key, version)
 
 
 @router.post(f"/statements/{ACCOUNT}", status_code=201)
@@ -84,18 +93,21 @@ async def settle_year(program_code: str, fiscal_year: YearInPath, division_code:
                       rt: Runtime, officer: Treasurer, response: Response) -> dict[str, Any]:
     """Produce the year-end statement (201), or answer the one produced already (200)."""
     key = AccountKey(program_code, fiscal_year, division_code)
-    statement, new = await statements.produce_statement(rt.pool, rt.outbox, officer, key)
+    async with rt.units() as uow:
+        stored, new = await statements.produce_statement(uow, officer, key)
     response.status_code = 201 if new else 200
-    return statement
+    return statements.as_dict(stored)
 
 
 @router.get(f"/statements/{ACCOUNT}")
 async def read_statement(program_code: str, fiscal_year: YearInPath, division_code: str,
                          rt: Runtime, officer: Reader) -> dict[str, Any]:
     key = AccountKey(program_code, fiscal_year, division_code)
-    return await statements.statement_of(rt.pool, officer, key)
+    async with rt.units.reading() as uow:
+        return statements.as_dict(await statements.statement_of(uow, officer, key))
 
 
 @router.get("/allocations/{run_id}")
 async def allocation(run_id: str, rt: Runtime, officer: Reader) -> dict[str, Any]:
-    return await queries.allocation_status(rt.pool, officer, run_id)
+    async with rt.units.reading() as uow:
+        return await queries.allocation_status(uow, officer, run_id)

@@ -1,0 +1,74 @@
+"""A forecast's figures from the policy catalogue, and how a stored forecast is shown (the
+event and the API answer): pure, no storage."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from siquan.contracts import fund_custody_v1 as contract
+from siquan.contracts.periods import period_start
+from siquan.contracts.policy import PolicyVersion, load_catalogue
+from siquan.fund_custody.application.ports import StoredForecast
+from siquan.fund_custody.domain.forecast import Forecast, Shares, forecast
+from siquan.fund_custody.domain.special_account import AccountKey
+from siquan.shared.errors import Refused
+
+
+def compute(key: AccountKey, counts: dict[str, int]) -> Forecast:
+    """Head count x the standard of each period (0 where no version or category applies),
+    split by the shares in force in that period."""
+    catalogue = load_catalogue()
+    policy = year_policy(key)
+
+    def amount(category: str, period: str) -> int:
+        try:
+            return catalogue.amount_for(key.program_code, category, period, key.division_code)
+        except (KeyError, ValueError):
+            return 0
+
+    def shares(period: str) -> Shares:
+        try:
+            version = catalogue.in_force(key.program_code, period_start(period),
+                                         key.division_code)
+        except KeyError:
+            version = policy
+        s = version.fiscal_shares
+        return (s.central, s.provincial, s.municipal, s.county)
+
+    return forecast(counts, policy.frequency, key.fiscal_year, amount, shares)
+
+
+def year_policy(key: AccountKey) -> PolicyVersion:
+    """The version that sets the year's payment frequency: the one in force on 1 January
+    for the division, else the first to come into force during the year; refused (409)
+    when no version covers the year."""
+    catalogue = load_catalogue()
+    try:
+        return catalogue.in_force(key.program_code, date(key.fiscal_year, 1, 1),
+                                  key.division_code)
+    except KeyError:
+        later = [v for v in catalogue.versions if v.program_code == key.program_code
+                 and v.applies_to(key.division_code)
+                 and v.effective_from.year == key.fiscal_year]
+        if not later:
+            raise Refused(f"no version of {key.program_code} is in force in "
+                          f"{key.fiscal_year} for {key.division_code}") from None
+        return min(later, key=lambda v: (v.effective_from, -v.specificity()))
+
+
+def published(key: AccountKey, stored: StoredForecast) -> contract.ForecastPublished:
+    f = stored.forecast
+    return contract.ForecastPublished(
+        program_code=key.program_code, fiscal_year=key.fiscal_year,
+        division_code=key.division_code, version=stored.version, frequency=f.frequency,
+        periods=f.periods, head_count=f.head_count,
+        lines=tuple(contract.ForecastLine(category=line.category, head_count=line.head_count,
+                                          per_person_fen=line.per_person_fen,
+                                          total_fen=line.total_fen) for line in f.lines),
+        total_fen=f.total_fen, by_level=contract.LevelAmounts.model_validate(dict(f.by_level)),
+        cause=stored.cause, computed_at=stored.computed_at)
+
+
+def as_dict(key: AccountKey, stored: StoredForecast) -> dict[str, object]:
+    return published(key, stored).model_dump(mode="json") | {
+        "computed_by": stored.computed_by}
