@@ -1,17 +1,22 @@
 """Applications in eligibility's own database: batch inserts, loads with their open
 objections, set-based saves (one statement for a whole batch), and the live holdings of
-people used for duplicate detection."""
+people used for duplicate detection.
+
+A locked read first locks the rows (`FOR UPDATE`, waiting for another unit that holds
+them), then loads them in a second statement, so what it returns — open objections
+included — is what was committed when the lock was granted."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any
 
 import asyncpg
 
-from siquan.eligibility.domain.application import LIVE, Application
+from siquan.eligibility.application.ports import Holding, NewApplication
+from siquan.eligibility.domain.application import LIVE, Application, Status
 from siquan.eligibility.domain.errors import NotFound, Refused
 from siquan.shared.database import Connection
 
@@ -33,140 +38,103 @@ _SELECT = (f"SELECT {', '.join('a.' + c for c in _FIELDS)}, (SELECT count(*) FRO
 _LIVE_SQL = "(" + ", ".join(f"'{s}'" for s in LIVE) + ")"
 
 
-@dataclass(frozen=True)
-class NewApplication:
-    application: Application
-    resident_id: str
-    facts: dict[str, Any] | None
-    import_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Holding:
-    """A live application or certification a person holds."""
-
-    person_key: str
-    program_code: str
-    kind: str
-    id: str
-
-
 def _from_row(row: asyncpg.Record) -> Application:
     values: dict[str, Any] = {c: (str(row[c]) if c in _IDS and row[c] is not None
                                   else row[c]) for c in _FIELDS}
     return Application(**values, open_objections=int(row["open_objections"]))
 
 
-async def add_many(conn: Connection, new: Sequence[NewApplication]) -> None:
-    rows = [(*(getattr(n.application, c) for c in _FIELDS), n.resident_id, n.facts,
-             n.import_id) for n in new]
+def _keys(ids: Sequence[str]) -> list[uuid.UUID]:
     try:
-        await conn.executemany(_INSERT, rows)
-    except asyncpg.UniqueViolationError as exc:
-        raise Refused("a person in this batch already has a live application or "
-                      "certification for its program (entered concurrently)") from exc
-
-
-async def get(conn: Connection, application_id: str, *, for_update: bool = False
-              ) -> Application:
-    return (await get_many(conn, [application_id], for_update=for_update))[0]
-
-
-async def get_many(conn: Connection, ids: Sequence[str], *, for_update: bool = False
-                   ) -> list[Application]:
-    """The applications in the order asked; NotFound names the first unknown id."""
-    try:
-        keys = [uuid.UUID(i) for i in ids]
+        return [uuid.UUID(i) for i in ids]
     except ValueError as exc:
         raise NotFound(f"no application {exc}") from exc
-    rows = await conn.fetch(_SELECT + " WHERE a.id = ANY($1::uuid[]) ORDER BY a.id"
-                            + (" FOR UPDATE OF a" if for_update else ""), keys)
-    found = {str(r["id"]): _from_row(r) for r in rows}
-    missing = [i for i in ids if str(uuid.UUID(i)) not in found]
-    if missing:
-        raise NotFound(f"no application {missing[0]}")
-    return [found[str(uuid.UUID(i))] for i in ids]
 
 
-async def in_notice(conn: Connection, notice_id: str, status: str) -> list[Application]:
-    rows = await conn.fetch(_SELECT + " WHERE a.notice_id = $1 AND a.status = $2"
-                            " ORDER BY a.id FOR UPDATE OF a", notice_id, status)
-    return [_from_row(r) for r in rows]
+class PgApplications:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
 
+    async def add(self, new: Sequence[NewApplication]) -> None:
+        rows = [(*(getattr(n.application, c) for c in _FIELDS), n.resident_id, n.facts,
+                 n.import_id) for n in new]
+        try:
+            await self._conn.executemany(_INSERT, rows)
+        except asyncpg.UniqueViolationError as exc:
+            raise Refused("a person in this batch already has a live application or "
+                          "certification for its program (entered concurrently)") from exc
 
-async def awaiting_notice(conn: Connection, program_code: str, division: str, limit: int
-                          ) -> list[Application]:
-    rows = await conn.fetch(
-        _SELECT + " WHERE a.status = 'township_reviewed' AND a.program_code = $1"
-        " AND coalesce(a.township_code, a.division_code) LIKE $2 || '%'"
-        " ORDER BY a.submitted_at, a.id LIMIT $3 FOR UPDATE OF a",
-        program_code, division, limit)
-    return [_from_row(r) for r in rows]
+    async def get(self, application_id: str, *, for_update: bool = False) -> Application:
+        return (await self.get_many([application_id], for_update=for_update))[0]
 
+    async def get_many(self, ids: Sequence[str], *, for_update: bool = False
+                       ) -> list[Application]:
+        keys = _keys(ids)
+        if for_update:
+            await self._lock("a.id = ANY($1::uuid[])", keys)
+        found = {a.id: a for a in await self._load(keys)}
+        missing = [i for i in ids if str(uuid.UUID(i)) not in found]
+        if missing:
+            raise NotFound(f"no application {missing[0]}")
+        return [found[str(uuid.UUID(i))] for i in ids]
 
-async def live_of_person(conn: Connection, person_key: str) -> list[Application]:
-    rows = await conn.fetch(_SELECT + f" WHERE a.person_key = $1 AND a.status IN {_LIVE_SQL}"
-                            " FOR UPDATE OF a", person_key)
-    return [_from_row(r) for r in rows]
+    async def notices_of(self, ids: Sequence[str]) -> list[str]:
+        rows = await self._conn.fetch(
+            "SELECT DISTINCT notice_id FROM applications WHERE id = ANY($1::uuid[])"
+            " AND status = 'on_notice' ORDER BY 1", _keys(ids))
+        return [str(r[0]) for r in rows]
 
+    async def in_notice(self, notice_id: str, status: Status) -> list[Application]:
+        keys = await self._lock("a.notice_id = $1 AND a.status = $2", notice_id, status)
+        return await self._load(keys)
 
-async def save_many(conn: Connection, applications: Sequence[Application]) -> None:
-    """Write the mutable columns of many applications in one statement."""
-    columns = list(_MUTABLE)
-    arrays: list[list[Any]] = [[a.id for a in applications]]
-    for column in columns:
-        arrays.append([getattr(a, column) for a in applications])
-    unnest = ", ".join(f"${i + 2}::{t}[]" for i, t in enumerate(_MUTABLE.values()))
-    sets = ", ".join(f"{c} = u.{c}" for c in columns)
-    await conn.execute(
-        f"UPDATE applications a SET {sets} FROM unnest($1::uuid[], {unnest})"
-        f" AS u(id, {', '.join(columns)}) WHERE a.id = u.id", *arrays)
+    async def awaiting_notice(self, program_code: str, division: str, limit: int
+                              ) -> list[Application]:
+        keys = await self._lock(
+            "a.status = 'township_reviewed' AND a.program_code = $1"
+            " AND coalesce(a.township_code, a.division_code) LIKE $2 || '%'",
+            program_code, division, order="a.submitted_at, a.id", limit=limit)
+        return await self._load(keys, order="a.submitted_at, a.id")
 
+    async def live_of_person(self, person_key: str) -> list[Application]:
+        keys = await self._lock(f"a.person_key = $1 AND a.status IN {_LIVE_SQL}", person_key)
+        return await self._load(keys)
 
-async def holdings(conn: Connection, person_keys: Sequence[str]) -> list[Holding]:
-    """Live applications and live certifications of these people, any program."""
-    rows = await conn.fetch(
-        f"SELECT person_key, program_code, 'application' AS kind, id FROM applications"
-        f" WHERE person_key = ANY($1::text[]) AND status IN {_LIVE_SQL}"
-        " UNION ALL SELECT person_key, program_code, 'certification', id FROM certifications"
-        " WHERE person_key = ANY($1::text[]) AND status IN ('active', 'suspended')",
-        list(person_keys))
-    return [Holding(r["person_key"], r["program_code"], r["kind"], str(r["id"])) for r in rows]
+    async def _lock(self, where: str, *args: Any, order: str = "a.id",
+                    limit: int | None = None) -> list[uuid.UUID]:
+        """Lock the matching rows (waiting for any unit that holds them); their ids."""
+        bound = f" LIMIT {int(limit)}" if limit is not None else ""
+        rows = await self._conn.fetch(f"SELECT a.id FROM applications a WHERE {where}"
+                                      f" ORDER BY {order}{bound} FOR UPDATE OF a", *args)
+        return [r[0] for r in rows]
 
+    async def _load(self, keys: list[uuid.UUID], order: str = "a.id") -> list[Application]:
+        if not keys:
+            return []
+        rows = await self._conn.fetch(_SELECT + f" WHERE a.id = ANY($1::uuid[]) ORDER BY {order}",
+                                      keys)
+        return [_from_row(r) for r in rows]
 
-async def detail(conn: Connection, application_id: str) -> dict[str, Any]:
-    """What the application view shows beyond the aggregate."""
-    row = await conn.fetchrow(
-        "SELECT a.facts, a.import_id, c.id AS certification_id FROM applications a"
-        " LEFT JOIN certifications c ON c.application_id = a.id WHERE a.id = $1",
-        uuid.UUID(application_id))
-    objections = await conn.fetch(
-        "SELECT complaint_id, status, filed_at, resolution, resolved_at FROM objections"
-        " WHERE application_id = $1 ORDER BY filed_at", uuid.UUID(application_id))
-    evidence = await conn.fetch(
-        "SELECT id, kind, filename, content_type, size, sha256, uploaded_by, uploaded_at"
-        " FROM evidence WHERE application_id = $1 ORDER BY uploaded_at",
-        uuid.UUID(application_id))
-    assert row is not None
-    return {"facts": row["facts"],
-            "import_id": str(row["import_id"]) if row["import_id"] else None,
-            "certification_id": (str(row["certification_id"])
-                                 if row["certification_id"] else None),
-            "objections": [_plain(r) for r in objections],
-            "evidence": [_plain(r) for r in evidence]}
+    async def save(self, applications: Sequence[Application]) -> None:
+        """Write the mutable columns of many applications in one statement."""
+        if not applications:
+            return
+        columns = list(_MUTABLE)
+        arrays: list[list[Any]] = [[a.id for a in applications]]
+        for column in columns:
+            arrays.append([getattr(a, column) for a in applications])
+        unnest = ", ".join(f"${i + 2}::{t}[]" for i, t in enumerate(_MUTABLE.values()))
+        sets = ", ".join(f"{c} = u.{c}" for c in columns)
+        await self._conn.execute(
+            f"UPDATE applications a SET {sets} FROM unnest($1::uuid[], {unnest})"
+            f" AS u(id, {', '.join(columns)}) WHERE a.id = u.id", *arrays)
 
-
-async def search(conn: Connection, *, division: str, status: str | None,
-                 program_code: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        "SELECT id, status, program_code, category, masked_name, division_code,"
-        " township_code, notice_id, submitted_at FROM applications"
-        " WHERE coalesce(township_code, division_code) LIKE $1 || '%'"
-        " AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR program_code = $3)"
-        " ORDER BY submitted_at, id LIMIT $4 OFFSET $5",
-        division, status, program_code, limit, offset)
-    return [_plain(r) for r in rows]
-
-
-def _plain(row: asyncpg.Record) -> dict[str, Any]:
-    return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row.items()}
+    async def holdings(self, person_keys: Sequence[str]) -> list[Holding]:
+        rows = await self._conn.fetch(
+            f"SELECT person_key, program_code, 'application' AS kind, id FROM applications"
+            f" WHERE person_key = ANY($1::text[]) AND status IN {_LIVE_SQL}"
+            " UNION ALL SELECT person_key, program_code, 'certification', id FROM certifications"
+            " WHERE person_key = ANY($1::text[]) AND status IN ('active', 'suspended')",
+            list(person_keys))
+        return [Holding(r["person_key"], r["program_code"], r["kind"], str(r["id"]))
+                for r in rows]
