@@ -197,3 +197,13 @@ async def test_an_approver_of_another_county_is_out_of_scope(cycle: Cycle) -> No
     with pytest.raises(OutOfScope):
         await cycle.run(approvals.approve, _notice(notice.id, by=stranger))
     assert cycle.store.certifications == {}
+
+
+async def test_a_notice_closed_before_a_refused_approval_stays_closed(cycle: Cycle) -> None:
+    _, notice = await cycle.closed_notice()
+    refused = _notice(notice.id, by=officer(REVIEWER.id, "county_approver"))
+    closing = await cycle.run(approvals.close_due_notices, refused)
+    with pytest.raises(Refused, match="reviewed this application"):
+        await cycle.run(approvals.approve, refused)
+    assert [c.notice_id for c in closing.published(v1.NoticeClosed)] == [notice.id]
+    assert cycle.store.notices[notice.id].status == "closed"

@@ -104,12 +104,28 @@ async def _decide(c: Approve, uow: Work, candidates: list[Application],
     return decided
 
 
+async def close_due_notices(command: Approve, uow: Work) -> None:
+    """Close the notices the approval concerns whose days are over. The entrypoint runs
+    this in a unit of its own before the approval, so a refused approval never undoes a
+    deadline that fell; `approve` closes them too, so it never depends on it."""
+    for notice_id in await _notices(command, uow):
+        await close_if_due(uow, await uow.notices.get(notice_id, for_update=True))
+
+
+async def _notices(c: Approve, uow: Work) -> list[str]:
+    if c.notice_id is not None:
+        return [c.notice_id]
+    return await uow.applications.notices_of(_named(c))
+
+
+def _named(c: Approve) -> list[str]:
+    return [*c.application_ids, *(r for r in c.rejections if r not in c.application_ids)]
+
+
 async def _candidates(c: Approve, uow: Work) -> list[Application]:
     if c.notice_id is None:
-        ids = [*c.application_ids, *(r for r in c.rejections if r not in c.application_ids)]
-        for notice_id in await uow.applications.notices_of(ids):  # notices before entries
-            await close_if_due(uow, await uow.notices.get(notice_id, for_update=True))
-        return await uow.applications.get_many(ids, for_update=True)
+        await close_due_notices(c, uow)  # notices are locked before their entries
+        return await uow.applications.get_many(_named(c), for_update=True)
     notice = await uow.notices.get(c.notice_id, for_update=True)
     c.officer.check_scope(notice.township_code or notice.division_code)
     await close_if_due(uow, notice)

@@ -72,6 +72,8 @@ async def approve(body: Approvals, units: Units, officer: Annotated[
         officer, notice_id=body.notice_id, application_ids=body.application_ids,
         rejections={r.application_id: r.reason for r in body.rejected})
     async with units() as uow:
+        await approvals.close_due_notices(command, uow)
+    async with units() as uow:
         result = await approvals.approve(command, uow)
     return {"certified": result.certified, "rejected": result.rejected,
             "blocked": result.blocked, "ended": result.ended}

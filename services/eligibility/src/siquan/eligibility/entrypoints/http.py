@@ -103,6 +103,8 @@ async def approve(application_id: str, units: Units,
                   ) -> dict[str, str | None]:
     command = approvals.Approve(officer, application_ids=[application_id])
     async with units() as uow:
+        await approvals.close_due_notices(command, uow)
+    async with units() as uow:
         result = await approvals.approve(command, uow)
     if not result.certified:  # the applicant was reported dead: the application ended
         return {"application_id": application_id, "certification_id": None,
