@@ -23,8 +23,8 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -146,40 +146,42 @@ class Bench:
             await asyncio.sleep(0.2)
 
 
-@contextmanager
-def running(applications: int, options: Options, base: Path
-            ) -> Iterator[tuple[Environment, list[ServiceProcess], FileClock]]:
-    """A fresh environment and the service's instances, removed afterwards."""
+@asynccontextmanager
+async def running(options: Options, base: Path
+                  ) -> AsyncIterator[tuple[Environment, list[ServiceProcess], FileClock]]:
+    """A fresh environment and the service's instances, removed afterwards (provisioning
+    and process control block, so they run in threads)."""
     env = Environment.fresh(base, prefix="siquan_bench")
-    env.provision()
     clock = FileClock(base / "clock")
     clock.set(START)
     processes: list[ServiceProcess] = []
     try:
+        await asyncio.to_thread(env.provision)
         for n in range(options.instances):
             variables = {**env.service_env("eligibility", port=free_port()),
                          "SIQUAN_CLOCK_FILE": str(base / "clock")}
-            processes.append(ServiceProcess("eligibility", variables,
-                                            base / f"logs-{n}").start())
+            processes.append(ServiceProcess("eligibility", variables, base / f"logs-{n}"))
+            await asyncio.to_thread(processes[-1].start)
         yield env, processes, clock
     finally:
         for process in processes:
-            process.stop()
-        env.teardown()
+            await asyncio.to_thread(process.stop)
+        await asyncio.to_thread(env.teardown)
 
 
 async def measure(applications: int, *, townships: int = 20, concurrency: int = 2,
                   instances: int = 1, stage_timeout: float = 600.0) -> dict[str, Any]:
     """Run the benchmark once; the result printed by `main`."""
-    options = Options(townships, concurrency, instances, stage_timeout)
     if not 1 <= townships <= 999 or applications < townships or instances < 1:
         raise ValueError("1-999 townships, at least one application each, one instance")
+    options = Options(townships, concurrency, instances, stage_timeout)
     files = surveys(applications, townships)
     load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="siquan-bench-") as tmp, \
-            running(applications, options, Path(tmp)) as (env, processes, clock):
-        timings, events = await _timed(env, processes, clock, files, options, applications)
-        peaks = [peak_rss_mib(p.pid) for p in processes]
+    with tempfile.TemporaryDirectory(prefix="siquan-bench-") as tmp:
+        async with running(options, Path(tmp)) as (env, processes, clock):
+            timings, events = await _timed(env, processes, clock, files, options,
+                                           applications)
+            peaks = [peak_rss_mib(p.pid) for p in processes]
     overall = sum(timings.values())
     return {
         "applications": applications, "townships": townships, "concurrency": concurrency,
