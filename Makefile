@@ -61,7 +61,7 @@ contracts-release: install
 # Each benchmark prints JSON; sizes are the issues' targets (override, e.g. BENCH_ARGS=).
 bench: install
 	$(UV) run python -m siquan.shared.operator.bench
-	$(UV) run python -m siquan.eligibility.bench --applications 100000
+	$(UV) run python -m siquan.tools.bench.eligibility_100k --applications 100000
 	@if $(UV) run python -c "import siquan.disbursement.bench" 2>/dev/null; then \
 		$(UV) run python -m siquan.disbursement.bench; fi
 	@if $(UV) run python -c "import siquan.oversight.bench" 2>/dev/null; then \

@@ -13,10 +13,10 @@ import asyncpg
 import httpx
 import pytest
 
-from siquan.eligibility.desk import Desk
 from siquan.shared.clock import FileClock
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.processes import ServiceProcess, free_port
+from siquan.tools.desk import Desk
 
 START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 TABLES = ("applications", "certifications", "certification_history", "notices",

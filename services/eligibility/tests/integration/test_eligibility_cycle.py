@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from siquan.contracts.oversight_v1 import ComplaintFiled, ComplaintResolved
-from siquan.eligibility.desk import APPROVER, AUDITOR, Desk, application
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import publish_as, tap
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
+from siquan.tools.desk import APPROVER, AUDITOR, Desk, application
 
 pytestmark = pytest.mark.integration
 Snapshot = Callable[[], Awaitable[dict[str, Any]]]

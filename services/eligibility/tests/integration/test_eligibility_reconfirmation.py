@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from siquan.eligibility.desk import APPROVER, Desk
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import tap
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
+from siquan.tools.desk import APPROVER, Desk
 
 pytestmark = pytest.mark.integration
 Snapshot = Callable[[], Awaitable[dict[str, Any]]]

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from openpyxl import Workbook  # type: ignore[import-untyped]
 
-from siquan.eligibility.desk import CLERK, Desk
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import tap
 from siquan.shared.testing.residents import ResidentFactory
+from siquan.tools.desk import CLERK, Desk
 
 pytestmark = pytest.mark.integration
 Snapshot = Callable[[], Awaitable[dict[str, Any]]]

@@ -6,7 +6,6 @@ import pytest
 
 from siquan.eligibility.domain.certification import (
     Certification,
-    first_of_next_month,
     first_valid_until,
 )
 from siquan.eligibility.domain.errors import Refused
@@ -64,7 +63,6 @@ def test_death_revokes_from_the_first_day_of_the_next_month() -> None:
     assert change is not None and change.effective_from == date(2027, 1, 1)
     assert certification.status == "revoked"
     assert certification.revoke_for_death(date(2026, 12, 15)) is None
-    assert first_of_next_month(date(2026, 1, 31)) == date(2026, 2, 1)
 
 
 def test_a_revocation_never_takes_effect_before_the_certification_did() -> None:

@@ -2,7 +2,13 @@
 open objection, by an officer who took no earlier step; each approval grants a
 certification under the policy version in force that day, valid to the end of the year.
 A batch is refused whole when any named application may not be approved; entries of a
-notice that an open objection blocks are left for later and reported."""
+notice that an open objection blocks are left for later and reported.
+
+Competing approvals take turns on row locks (the notice first, then its entries), so an
+application is certified once: the second approval finds it certified and is refused, or
+no longer lists it among the notice's entries. A person public security reported dead is
+never certified: the entry ends instead, whichever of the report and the approval came
+first."""
 
 from __future__ import annotations
 
@@ -11,16 +17,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from siquan.eligibility.adapters import certifications, notices, outbox_batch, repository
-from siquan.eligibility.adapters.certifications import Granted
 from siquan.eligibility.application import events
-from siquan.eligibility.application.context import Context
-from siquan.eligibility.application.notices import close_due_notices, close_if_due
+from siquan.eligibility.application.notices import close_if_due
+from siquan.eligibility.application.ports import Granted, Work
 from siquan.eligibility.domain.application import Application
 from siquan.eligibility.domain.certification import Certification, first_valid_until
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
 from siquan.shared.auth import Officer
-from siquan.shared.database import Connection
+
+
+@dataclass(frozen=True)
+class Approve:
+    """Approve a closed notice's entries, or the named applications; `rejections` are
+    rejected at the re-check with their reasons."""
+
+    officer: Officer
+    notice_id: str | None = None
+    application_ids: Sequence[str] = ()
+    rejections: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -28,78 +42,110 @@ class ApprovalResult:
     certified: list[dict[str, str]] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     blocked: list[dict[str, str]] = field(default_factory=list)
+    ended: list[dict[str, str]] = field(default_factory=list)
 
 
-async def approve(ctx: Context, officer: Officer, *, notice_id: str | None,
-                  application_ids: Sequence[str], rejections: dict[str, str]
-                  ) -> ApprovalResult:
-    if (notice_id is None) == (not application_ids):
+@dataclass
+class _Decisions:
+    approved: list[Application] = field(default_factory=list)
+    rejected: list[Application] = field(default_factory=list)
+    ended: list[Application] = field(default_factory=list)
+
+
+async def approve(command: Approve, uow: Work) -> ApprovalResult:
+    c = command
+    if (c.notice_id is None) == (not c.application_ids):
         raise InvalidRequest("name either a notice or the applications to approve")
-    if len(application_ids) + len(rejections) > ctx.settings.max_batch:
-        raise InvalidRequest(f"a batch takes at most {ctx.settings.max_batch} applications")
-    await close_due_notices(ctx)
-    now = ctx.clock.now()
+    if len(c.application_ids) + len(c.rejections) > uow.terms.max_batch:
+        raise InvalidRequest(f"a batch takes at most {uow.terms.max_batch} applications")
+    now = uow.now()
+    candidates = await _candidates(c, uow)
+    for application in candidates:
+        c.officer.check_scope(application.scope)
     result = ApprovalResult()
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        candidates = await _candidates(ctx, conn, officer, notice_id, application_ids,
-                                       rejections)
-        for application in candidates:
-            officer.check_scope(application.scope)
-        to_reject = [a for a in candidates if a.id in rejections]
-        for application in to_reject:
-            application.reject_at_county(officer.id, rejections[application.id], now)
-            result.rejected.append(application.id)
-        to_approve = []
-        for application in (a for a in candidates if a.id not in rejections):
-            if notice_id is not None and application.open_objections:
-                result.blocked.append({"application_id": application.id,
-                                       "reason": "an objection is open"})
-                continue
-            application.approve(officer.id, now)
-            to_approve.append(application)
-        if not to_approve and not to_reject:
-            raise Refused(f"nothing to approve on notice {notice_id}: "
-                          f"{len(result.blocked)} entries wait for objections to be resolved")
-        granted = _grant(ctx, officer, to_approve, now)
-        await repository.save_many(conn, [*to_reject, *to_approve])
-        await certifications.add_many(conn, granted)
-        await outbox_batch.add_many(conn, ctx.outbox, [
-            *(events.reviewed(a, stage="county", by=officer.id, at=now) for a in to_reject),
-            *(events.granted(a, g) for a, g in zip(to_approve, granted, strict=True))])
-        result.certified = [{"application_id": g.certification.application_id,
-                             "certification_id": g.certification.id} for g in granted]
+    decided = await _decide(c, uow, candidates, result, now)
+    if not (decided.approved or decided.rejected or decided.ended):
+        raise Refused(f"nothing to approve on notice {c.notice_id}: "
+                      f"{len(result.blocked)} entries wait for objections to be resolved")
+    granted = [_grant(uow, c.officer, a, now) for a in decided.approved]
+    await uow.applications.save([*decided.ended, *decided.rejected, *decided.approved])
+    await uow.certifications.add(granted)
+    for application in decided.ended:
+        uow.publish(events.reviewed(application, stage="death_reported", by="system", at=now))
+    for application in decided.rejected:
+        uow.publish(events.reviewed(application, stage="county", by=c.officer.id, at=now))
+    for application, grant in zip(decided.approved, granted, strict=True):
+        uow.publish(events.granted(application, grant))
+    result.certified = [{"application_id": g.certification.application_id,
+                         "certification_id": g.certification.id} for g in granted]
     return result
 
 
-async def _candidates(ctx: Context, conn: Connection, officer: Officer, notice_id: str | None,
-                      ids: Sequence[str], rejections: dict[str, str]) -> list[Application]:
-    if notice_id is None:
-        return await repository.get_many(conn, [*ids, *(r for r in rejections
-                                                        if r not in ids)], for_update=True)
-    notice = await notices.get_notice(conn, notice_id, for_update=True)
-    officer.check_scope(notice.township_code or notice.division_code)
-    await close_if_due(ctx, conn, notice)
+async def _decide(c: Approve, uow: Work, candidates: list[Application],
+                  result: ApprovalResult, now: datetime) -> _Decisions:
+    dead = await uow.deaths.of(sorted({a.person_key for a in candidates}))
+    decided = _Decisions()
+    for application in candidates:
+        died = dead.get(application.person_key)
+        if died is not None and application.end_for_death(died, now):
+            decided.ended.append(application)
+            result.ended.append({"application_id": application.id,
+                                 "reason": application.review_reason})
+        elif application.id in c.rejections:
+            application.reject_at_county(c.officer.id, c.rejections[application.id], now)
+            decided.rejected.append(application)
+            result.rejected.append(application.id)
+        elif c.notice_id is not None and application.open_objections:
+            result.blocked.append({"application_id": application.id,
+                                   "reason": "an objection is open"})
+        else:
+            application.approve(c.officer.id, now)
+            decided.approved.append(application)
+    return decided
+
+
+async def close_due_notices(command: Approve, uow: Work) -> None:
+    """Close the notices the approval concerns whose days are over. The entrypoint runs
+    this in a unit of its own before the approval, so a refused approval never undoes a
+    deadline that fell; `approve` closes them too, so it never depends on it."""
+    for notice_id in await _notices(command, uow):
+        await close_if_due(uow, await uow.notices.get(notice_id, for_update=True))
+
+
+async def _notices(c: Approve, uow: Work) -> list[str]:
+    if c.notice_id is not None:
+        return [c.notice_id]
+    return await uow.applications.notices_of(_named(c))
+
+
+def _named(c: Approve) -> list[str]:
+    return [*c.application_ids, *(r for r in c.rejections if r not in c.application_ids)]
+
+
+async def _candidates(c: Approve, uow: Work) -> list[Application]:
+    if c.notice_id is None:
+        await close_due_notices(c, uow)  # notices are locked before their entries
+        return await uow.applications.get_many(_named(c), for_update=True)
+    notice = await uow.notices.get(c.notice_id, for_update=True)
+    c.officer.check_scope(notice.township_code or notice.division_code)
+    await close_if_due(uow, notice)
     if notice.status == "open":
-        raise Refused(f"notice {notice_id} is posted until {notice.closes_on}; its entries "
+        raise Refused(f"notice {c.notice_id} is posted until {notice.closes_on}; its entries "
                       "can be approved only after it closes")
-    candidates = await repository.in_notice(conn, notice_id, "notice_closed")
-    unknown = set(rejections) - {a.id for a in candidates}
+    candidates = await uow.applications.in_notice(c.notice_id, "notice_closed")
+    unknown = set(c.rejections) - {a.id for a in candidates}
     if unknown:
         raise Refused(f"application {sorted(unknown)[0]} is not an entry of notice "
-                      f"{notice_id} awaiting approval")
+                      f"{c.notice_id} awaiting approval")
     return candidates
 
 
-def _grant(ctx: Context, officer: Officer, applications: list[Application], now: datetime
-           ) -> list[Granted]:
-    granted = []
-    for a in applications:
-        policy = ctx.catalogue.in_force(a.program_code, now.date(), a.division_code)
-        certification = Certification(
-            id=str(uuid.uuid4()), application_id=a.id, program_code=a.program_code,
-            category=a.category, policy_version=policy.version, person_key=a.person_key,
-            division_code=a.division_code, township_code=a.township_code,
-            effective_from=a.eligible_from,
-            valid_until=first_valid_until(a.eligible_from, now.date()))
-        granted.append(Granted(certification, a.reviewed_by or "", officer.id, now))
-    return granted
+def _grant(uow: Work, officer: Officer, a: Application, now: datetime) -> Granted:
+    policy = uow.policies.in_force(a.program_code, now.date(), a.division_code)
+    certification = Certification(
+        id=str(uuid.uuid4()), application_id=a.id, program_code=a.program_code,
+        category=a.category, policy_version=policy.version, person_key=a.person_key,
+        division_code=a.division_code, township_code=a.township_code,
+        effective_from=a.eligible_from,
+        valid_until=first_valid_until(a.eligible_from, now.date()))
+    return Granted(certification, a.reviewed_by or "", officer.id, now)

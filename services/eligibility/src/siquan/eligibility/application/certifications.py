@@ -1,76 +1,90 @@
 """After certification: the yearly re-confirmation (renewal by the county, lapse of what
 was not renewed by the deadline) and the county's own suspensions, reinstatements and
-revocations (loss of status). Each change is a history row and an event, in one
-transaction."""
+revocations (loss of status). Each change is a history row and an event, in one unit of
+work; the certification is locked while it changes, so a renewal and the lapse racing it
+take turns (the lapse skips what a renewal holds)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 
-from siquan.eligibility.adapters import certifications, outbox_batch
 from siquan.eligibility.application import events
-from siquan.eligibility.application.context import Context
+from siquan.eligibility.application.ports import Work
 from siquan.eligibility.domain.certification import Certification, Change
 from siquan.eligibility.domain.errors import InvalidRequest
 from siquan.shared.auth import Officer
-from siquan.shared.database import Connection
+
+Action = Literal["suspend", "reinstate", "revoke"]
 
 
-async def save(ctx: Context, conn: Connection,
-               changed: Sequence[tuple[Certification, Change]]) -> None:
+@dataclass(frozen=True)
+class RenewCertifications:
+    """Re-confirm certifications for `year`; all or nothing."""
+
+    officer: Officer
+    year: int
+    certification_ids: Sequence[str]
+
+
+@dataclass(frozen=True)
+class DecideCertification:
+    """A county officer suspends, reinstates or revokes one certification."""
+
+    officer: Officer
+    certification_id: str
+    action: Action
+    reason: str
+    effective_from: date | None = None
+
+
+async def record(uow: Work, changed: Sequence[tuple[Certification, Change]]) -> None:
+    """Store the changes and publish one event for each."""
     if not changed:
         return
-    await certifications.record_changes(conn, changed, ctx.clock.now())
-    await outbox_batch.add_many(conn, ctx.outbox, [events.changed(c, ch) for c, ch in changed])
+    await uow.certifications.record(changed, uow.now())
+    for certification, change in changed:
+        uow.publish(events.changed(certification, change))
 
 
-async def renew(ctx: Context, officer: Officer, year: int, ids: Sequence[str]) -> int:
-    """Re-confirm certifications for `year`; all or nothing."""
-    if not ids or len(ids) > ctx.settings.max_batch:
-        raise InvalidRequest(f"name 1 to {ctx.settings.max_batch} certifications")
+async def renew(command: RenewCertifications, uow: Work) -> int:
+    ids, limit = command.certification_ids, uow.terms.max_batch
+    if not ids or len(ids) > limit:
+        raise InvalidRequest(f"name 1 to {limit} certifications")
     if len(set(ids)) != len(ids):
         raise InvalidRequest("a certification appears twice in the batch")
-    today = ctx.clock.today()
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        found = await certifications.get_many(conn, ids, for_update=True)
-        for certification in found:
-            _check_scope(officer, certification)
-        changed = [(c, c.renew(year, today, ctx.settings.renewal_grace_days, officer.id))
-                   for c in found]
-        await save(ctx, conn, changed)
+    today = uow.today()
+    found = await uow.certifications.get_many(ids, for_update=True)
+    for certification in found:
+        _check_scope(command.officer, certification)
+    changed = [(c, c.renew(command.year, today, uow.terms.renewal_grace_days,
+                           command.officer.id)) for c in found]
+    await record(uow, changed)
     return len(changed)
 
 
-async def lapse_unrenewed(ctx: Context, *, limit: int = 1_000) -> int:
-    """Lapse, in chunks, every live certification whose renewal deadline has passed."""
-    today = ctx.clock.today()
-    last_valid = today - timedelta(days=ctx.settings.renewal_grace_days + 1)
-    total = 0
-    while True:
-        async with ctx.pool.acquire() as conn, conn.transaction():
-            due = await certifications.due_to_lapse(conn, last_valid, limit)
-            changed = [(c, ch) for c in due
-                       if (ch := c.lapse_if_due(today, ctx.settings.renewal_grace_days))]
-            await save(ctx, conn, changed)
-        total += len(changed)
-        if len(due) < limit:
-            return total
+async def lapse_unrenewed(uow: Work, *, limit: int = 1_000) -> int:
+    """One step of the deadlines loop: lapse up to `limit` live certifications whose
+    renewal deadline has passed; how many were due (fewer than `limit`: none is left)."""
+    today, grace = uow.today(), uow.terms.renewal_grace_days
+    due = await uow.certifications.due_to_lapse(today - timedelta(days=grace + 1), limit)
+    await record(uow, [(c, ch) for c in due if (ch := c.lapse_if_due(today, grace))])
+    return len(due)
 
 
-async def decide(ctx: Context, officer: Officer, certification_id: str, action: str,
-                 effective_from: date | None, reason: str) -> Certification:
-    """A county officer suspends, reinstates or revokes one certification."""
-    if not reason.strip():
+async def decide(command: DecideCertification, uow: Work) -> Certification:
+    c = command
+    if not c.reason.strip():
         raise InvalidRequest("a reason is required")
-    when = effective_from or ctx.clock.today()
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        certification = await certifications.get(conn, certification_id, for_update=True)
-        _check_scope(officer, certification)
-        step: Callable[[date, str, str], Change] = {
-            "suspend": certification.suspend, "reinstate": certification.reinstate,
-            "revoke": certification.revoke}[action]
-        await save(ctx, conn, [(certification, step(when, reason, officer.id))])
+    when = c.effective_from or uow.today()
+    certification = await uow.certifications.get(c.certification_id, for_update=True)
+    _check_scope(c.officer, certification)
+    step: Callable[[date, str, str], Change] = {
+        "suspend": certification.suspend, "reinstate": certification.reinstate,
+        "revoke": certification.revoke}[c.action]
+    await record(uow, [(certification, step(when, c.reason, c.officer.id))])
     return certification
 
 

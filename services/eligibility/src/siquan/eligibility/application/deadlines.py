@@ -1,23 +1,56 @@
 """The background loop that keeps deadlines by the service's clock: notices whose days are
-over close, and certifications not renewed by their deadline lapse."""
+over close, and certifications not renewed by their deadline lapse. Each step is a unit of
+work over a bounded chunk; every instance runs the loop, and the locked reads skip what
+another instance is already closing or lapsing."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 
 from siquan.eligibility.application.certifications import lapse_unrenewed
-from siquan.eligibility.application.context import Context
 from siquan.eligibility.application.notices import close_due_notices
+from siquan.eligibility.application.ports import Work
 
 log = logging.getLogger(__name__)
+Units = Callable[[], AbstractAsyncContextManager[Work]]
+Step = Callable[[Work], Awaitable[int]]
+NOTICES_PER_STEP, CERTIFICATIONS_PER_STEP = 100, 1_000
 
 
-async def keep_deadlines(ctx: Context) -> None:
-    """Run until cancelled, every `deadline_check_seconds`."""
+async def _notices(uow: Work) -> int:
+    return await close_due_notices(uow, limit=NOTICES_PER_STEP)
+
+
+async def _lapses(uow: Work) -> int:
+    return await lapse_unrenewed(uow, limit=CERTIFICATIONS_PER_STEP)
+
+
+async def until_done(units: Units, step: Step, chunk: int) -> int:
+    """Run a step, one unit of work each time, until it finds less than a chunk to do."""
+    total = 0
     while True:
-        closed = await close_due_notices(ctx)
-        lapsed = await lapse_unrenewed(ctx)
-        if closed or lapsed:
-            log.info("deadlines: %d notices closed, %d certifications lapsed", closed, lapsed)
-        await asyncio.sleep(ctx.settings.deadline_check_seconds)
+        async with units() as uow:
+            done = await step(uow)
+        total += done
+        if done < chunk:
+            return total
+
+
+async def keep_once(units: Units) -> tuple[int, int]:
+    """Close the due notices, then lapse the unrenewed certifications."""
+    closed = await until_done(units, _notices, NOTICES_PER_STEP)
+    lapsed = await until_done(units, _lapses, CERTIFICATIONS_PER_STEP)
+    if closed or lapsed:
+        log.info("deadlines: %d notices closed, %d certifications lapsed", closed, lapsed)
+    return closed, lapsed
+
+
+async def keep_deadlines(units: Units, every_seconds: float) -> None:
+    """Run until cancelled, every `every_seconds`."""
+    while True:
+        await keep_once(units)
+        await asyncio.sleep(every_seconds)
+

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from siquan.contracts import eligibility_v1 as v1
 from siquan.contracts.base import Event
-from siquan.eligibility.adapters.certifications import Granted
+from siquan.eligibility.application.ports import Granted
 from siquan.eligibility.domain.application import Application
 from siquan.eligibility.domain.certification import Certification, Change
 from siquan.eligibility.domain.notice import PublicNotice

@@ -1,9 +1,10 @@
 """Survey and application (摸底调查, 填表申报): one application from the form, a township's
-survey file in one transaction, and evidence files kept with their SHA-256.
+survey file in one unit of work, and evidence files kept with their SHA-256.
 
 Duplicate detection: a person holds at most one live application or certification per
 program (refused, and guarded by unique indexes); live holdings in other programs are
-reported as conflicts for the reviewers, not refused."""
+reported as conflicts for the reviewers, not refused. A person public security reported
+dead is refused."""
 
 from __future__ import annotations
 
@@ -15,11 +16,9 @@ from typing import Any
 
 from siquan.contracts.household import HouseholdFacts
 from siquan.contracts.types import mask_name, mask_resident_id
-from siquan.eligibility.adapters import notices, outbox_batch, repository
-from siquan.eligibility.adapters.repository import Holding, NewApplication
 from siquan.eligibility.adapters.survey_files import read_survey
 from siquan.eligibility.application import events
-from siquan.eligibility.application.context import Context
+from siquan.eligibility.application.ports import Holding, NewApplication, Work
 from siquan.eligibility.domain.application import Application
 from siquan.eligibility.domain.divisions import split_division
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
@@ -27,6 +26,35 @@ from siquan.eligibility.domain.household import assess
 from siquan.eligibility.domain.survey import RowError, SurveyEntry, missing_columns, read_row
 from siquan.shared.auth import Officer
 from siquan.shared.person import person_key
+
+
+@dataclass(frozen=True)
+class SubmitApplication:
+    officer: Officer
+    resident_id: str
+    name: str
+    program_code: str
+    category: str
+    division_code: str
+    eligible_from: date
+    facts: HouseholdFacts | None = None
+
+
+@dataclass(frozen=True)
+class ImportSurvey:
+    officer: Officer
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class AddEvidence:
+    officer: Officer
+    application_id: str
+    kind: str
+    filename: str
+    content_type: str
+    content: bytes
 
 
 @dataclass
@@ -39,11 +67,11 @@ class ImportReport:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _new(ctx: Context, officer: Officer, entry: SurveyEntry, import_id: str | None,
+def _new(uow: Work, officer: Officer, entry: SurveyEntry, import_id: str | None,
          at: datetime) -> NewApplication:
     application = Application(
         id=str(uuid.uuid4()), program_code=entry.program_code, category=entry.category,
-        person_key=person_key(ctx.settings.person_key_secret, entry.resident_id),
+        person_key=person_key(uow.terms.person_key_secret, entry.resident_id),
         masked_name=mask_name(entry.name), masked_resident_id=mask_resident_id(
             entry.resident_id), division_code=entry.division_code,
         township_code=entry.township_code, eligible_from=entry.eligible_from,
@@ -58,74 +86,87 @@ def _conflicts(new: NewApplication, held: list[Holding]) -> list[dict[str, Any]]
             and h.program_code != new.application.program_code]
 
 
-async def submit_application(ctx: Context, officer: Officer, *, resident_id: str, name: str,
-                             program_code: str, category: str, division_code: str,
-                             eligible_from: date, facts: HouseholdFacts | None
+async def submit_application(command: SubmitApplication, uow: Work
                              ) -> tuple[str, list[dict[str, Any]]]:
     """Enter one application; its id and the person's holdings in other programs."""
-    officer.check_scope(division_code)
-    county, township = split_division(division_code)
-    problems = assess(ctx.catalogue, program_code, category, eligible_from, county, facts)
+    c = command
+    c.officer.check_scope(c.division_code)
+    county, township = split_division(c.division_code)
+    problems = assess(uow.policies, c.program_code, c.category, c.eligible_from, county,
+                      c.facts)
     if problems:
         raise InvalidRequest("; ".join(f"{f}: {m}" for f, m in problems))
-    new = _new(ctx, officer, SurveyEntry(0, resident_id, name, program_code, category, county,
-                                         township, eligible_from, facts), None,
-               ctx.clock.now())
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        held = await repository.holdings(conn, [new.application.person_key])
-        if any(h.program_code == program_code for h in held):
-            raise Refused("this person already has a live application or certification for "
-                          f"{program_code}")
-        await repository.add_many(conn, [new])
-        await ctx.outbox.add(conn, events.submitted(new.application))
+    new = _new(uow, c.officer, SurveyEntry(0, c.resident_id, c.name, c.program_code,
+                                           c.category, county, township, c.eligible_from,
+                                           c.facts), None, uow.now())
+    key = new.application.person_key
+    held = await uow.applications.holdings([key])
+    if any(h.program_code == c.program_code for h in held):
+        raise Refused("this person already has a live application or certification for "
+                      f"{c.program_code}")
+    if died := (await uow.deaths.of([key])).get(key):
+        raise Refused(f"public security reported this person dead on {died}")
+    await uow.applications.add([new])
+    uow.publish(events.submitted(new.application))
     return new.application.id, _conflicts(new, held)
 
 
-async def import_survey(ctx: Context, officer: Officer, filename: str, content: bytes
-                        ) -> ImportReport:
+async def import_survey(command: ImportSurvey, uow: Work) -> ImportReport:
     """Keep every good row, report every bad one by row and field."""
-    report = ImportReport(str(uuid.uuid4()), hashlib.sha256(content).hexdigest())
-    header, rows = read_survey(filename, content)
-    missing = missing_columns(header)
-    if missing:
-        raise InvalidRequest(f"the survey lacks the columns {', '.join(missing)}")
-    good: dict[tuple[str, str], tuple[int, NewApplication]] = {}
-    now = ctx.clock.now()
-    for number, raw in enumerate(rows, start=2):
-        if not any((v or "").strip() for v in raw.values()):
-            continue
-        report.rows += 1
-        if report.rows > ctx.settings.max_batch:
-            raise InvalidRequest(f"a survey import takes at most {ctx.settings.max_batch} rows")
-        _take(ctx, officer, report, good, number, raw, now)
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        held = await repository.holdings(conn, [k for k, _ in good])
-        taken = {(h.person_key, h.program_code) for h in held}
-        kept = []
-        for key, (number, new) in good.items():
-            if key in taken:
-                report.errors.append(RowError(number, "resident_id", "this person already has "
-                                     f"a live application or certification for {key[1]}"))
-                continue
+    report = ImportReport(str(uuid.uuid4()), hashlib.sha256(command.content).hexdigest())
+    good = _read(command, uow, report)
+    keys = [k for k, _ in good]
+    held = await uow.applications.holdings(keys)
+    taken = {(h.person_key, h.program_code) for h in held}
+    dead = await uow.deaths.of(keys)
+    kept = []
+    for key, (number, new) in good.items():
+        if key in taken:
+            report.errors.append(RowError(number, "resident_id", "this person already has "
+                                 f"a live application or certification for {key[1]}"))
+        elif key[0] in dead:
+            report.errors.append(RowError(number, "resident_id", "public security reported "
+                                          f"this person dead on {dead[key[0]]}"))
+        else:
             kept.append(new)
             if conflicts := _conflicts(new, held):
                 report.conflicts.append({"row": number, "application_id": new.application.id,
                                          "holds": conflicts})
-        report.accepted = [n.application.id for n in kept]
-        await notices.add_import(conn, import_id=report.import_id, filename=filename,
-                                 sha256=report.sha256, rows=report.rows,
-                                 accepted=len(kept), by=officer.id, at=now)
-        await repository.add_many(conn, kept)
-        await outbox_batch.add_many(conn, ctx.outbox, [
-            events.submitted(n.application, report.import_id) for n in kept])
+    report.accepted = [n.application.id for n in kept]
+    await uow.survey_imports.add(import_id=report.import_id, filename=command.filename,
+                                 sha256=report.sha256, rows=report.rows, accepted=len(kept),
+                                 by=command.officer.id, at=uow.now())
+    await uow.applications.add(kept)
+    for new in kept:
+        uow.publish(events.submitted(new.application, report.import_id))
     report.errors.sort(key=lambda e: e.row)
     return report
 
 
-def _take(ctx: Context, officer: Officer, report: ImportReport,
-          good: dict[tuple[str, str], tuple[int, NewApplication]], number: int,
+Good = dict[tuple[str, str], tuple[int, NewApplication]]
+
+
+def _read(command: ImportSurvey, uow: Work, report: ImportReport) -> Good:
+    """The good rows by (person, program); bad rows go to the report."""
+    header, rows = read_survey(command.filename, command.content)
+    missing = missing_columns(header)
+    if missing:
+        raise InvalidRequest(f"the survey lacks the columns {', '.join(missing)}")
+    good: Good = {}
+    now = uow.now()
+    for number, raw in enumerate(rows, start=2):
+        if not any((v or "").strip() for v in raw.values()):
+            continue
+        report.rows += 1
+        if report.rows > uow.terms.max_batch:
+            raise InvalidRequest(f"a survey import takes at most {uow.terms.max_batch} rows")
+        _take(uow, command.officer, report, good, number, raw, now)
+    return good
+
+
+def _take(uow: Work, officer: Officer, report: ImportReport, good: Good, number: int,
           raw: dict[str, str], now: datetime) -> None:
-    entry = read_row(number, raw, ctx.catalogue)
+    entry = read_row(number, raw, uow.policies)
     if isinstance(entry, list):
         report.errors.extend(entry)
         return
@@ -134,7 +175,7 @@ def _take(ctx: Context, officer: Officer, report: ImportReport,
         report.errors.append(RowError(number, "division_code", f"officer {officer.id} acts "
                                       f"for {officer.division}, not for {scope}"))
         return
-    new = _new(ctx, officer, entry, report.import_id, now)
+    new = _new(uow, officer, entry, report.import_id, now)
     key = (new.application.person_key, new.application.program_code)
     if key in good:
         report.errors.append(RowError(number, "resident_id", "the same person and program "
@@ -143,23 +184,21 @@ def _take(ctx: Context, officer: Officer, report: ImportReport,
     good[key] = (number, new)
 
 
-async def add_evidence(ctx: Context, officer: Officer, application_id: str, *, kind: str,
-                       filename: str, content_type: str, content: bytes) -> dict[str, Any]:
-    if len(content) > ctx.settings.evidence_max_bytes:
-        raise InvalidRequest(f"evidence files are at most {ctx.settings.evidence_max_bytes} "
+async def add_evidence(command: AddEvidence, uow: Work) -> dict[str, Any]:
+    c = command
+    if len(c.content) > uow.terms.evidence_max_bytes:
+        raise InvalidRequest(f"evidence files are at most {uow.terms.evidence_max_bytes} "
                              "bytes")
-    if not content:
+    if not c.content:
         raise InvalidRequest("the evidence file is empty")
-    digest = hashlib.sha256(content).hexdigest()
+    application = await uow.applications.get(c.application_id, for_update=True)
+    c.officer.check_scope(application.scope)
+    if not application.live:
+        raise Refused(f"application {c.application_id} is {application.status}; evidence "
+                      "is added while it is under review")
+    digest = hashlib.sha256(c.content).hexdigest()
     evidence_id = str(uuid.uuid4())
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        application = await repository.get(conn, application_id, for_update=True)
-        officer.check_scope(application.scope)
-        if not application.live:
-            raise Refused(f"application {application_id} is {application.status}; evidence "
-                          "is added while it is under review")
-        await notices.add_evidence(conn, evidence_id=evidence_id, application_id=application_id,
-                                   kind=kind, filename=filename, content_type=content_type,
-                                   content=content, sha256=digest, by=officer.id,
-                                   at=ctx.clock.now())
-    return {"evidence_id": evidence_id, "sha256": digest, "size": len(content)}
+    await uow.evidence.add(evidence_id=evidence_id, application_id=application.id,
+                           kind=c.kind, filename=c.filename, content_type=c.content_type,
+                           content=c.content, sha256=digest, by=c.officer.id, at=uow.now())
+    return {"evidence_id": evidence_id, "sha256": digest, "size": len(c.content)}

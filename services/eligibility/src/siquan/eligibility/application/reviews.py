@@ -1,6 +1,8 @@
 """Community review (群众评议) and township review (调查审核), one application or a batch in
-one transaction. A batch is all or nothing: one application out of scope or in the wrong
-state refuses the whole command, naming it, and nothing changes."""
+one unit of work. A batch is all or nothing: one application out of scope or in the wrong
+state refuses the whole command, naming it, and nothing changes. The applications are
+locked while they are reviewed, so two officers reviewing the same one take turns and the
+second is refused."""
 
 from __future__ import annotations
 
@@ -9,14 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from siquan.eligibility.adapters import notices, outbox_batch, repository
 from siquan.eligibility.application import events
-from siquan.eligibility.application.context import Context
+from siquan.eligibility.application.ports import Work
 from siquan.eligibility.domain.application import Application
 from siquan.eligibility.domain.divisions import split_division
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
 from siquan.shared.auth import Officer
-from siquan.shared.database import Connection
 
 
 @dataclass(frozen=True)
@@ -37,56 +37,70 @@ class Verdicts:
         return ids
 
 
-async def _load_in_scope(conn: Connection, officer: Officer, ids: list[str]
-                         ) -> list[Application]:
-    applications = await repository.get_many(conn, ids, for_update=True)
+@dataclass(frozen=True)
+class RecordCommunityReview:
+    officer: Officer
+    division_code: str
+    held_on: date
+    present: int
+    verdicts: Verdicts
+
+
+@dataclass(frozen=True)
+class ReviewApplications:
+    """The township review of each application: approved, or rejected with a reason."""
+
+    officer: Officer
+    verdicts: Verdicts
+
+
+async def _load_in_scope(uow: Work, officer: Officer, ids: list[str]) -> list[Application]:
+    applications = await uow.applications.get_many(ids, for_update=True)
     for application in applications:
         officer.check_scope(application.scope)
     return applications
 
 
-async def record_community_review(ctx: Context, officer: Officer, *, division_code: str,
-                                  held_on: date, present: int, verdicts: Verdicts
+async def record_community_review(command: RecordCommunityReview, uow: Work
                                   ) -> dict[str, object]:
-    officer.check_scope(division_code)
-    county, township = split_division(division_code)
-    now = ctx.clock.now()
-    if held_on > now.date():
-        raise Refused(f"a community review held on {held_on} cannot be recorded before it")
-    ids = verdicts.ids(ctx.settings.max_batch)
+    c, officer = command, command.officer
+    officer.check_scope(c.division_code)
+    county, township = split_division(c.division_code)
+    now = uow.now()
+    if c.held_on > now.date():
+        raise Refused(f"a community review held on {c.held_on} cannot be recorded before it")
+    ids = c.verdicts.ids(uow.terms.max_batch)
     review_id = str(uuid.uuid4())
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        applications = await _load_in_scope(conn, officer, ids)
-        for application in applications:
-            if not application.scope.startswith(division_code):
-                raise Refused(f"application {application.id} belongs to {application.scope}, "
-                              f"not to {division_code} where the meeting was held")
-            application.record_community_review(
-                officer.id, review_id, application.id not in verdicts.failed,
-                verdicts.failed.get(application.id, ""), now)
-        await notices.add_community_review(
-            conn, review_id=review_id, scope=division_code, held_on=held_on, present=present,
-            passed=len(verdicts.passed), failed=len(verdicts.failed), by=officer.id, at=now)
-        await repository.save_many(conn, applications)
-        await outbox_batch.add_many(conn, ctx.outbox, events.community_review_parts(
-            review_id=review_id, division=county, township=township, held_on=held_on,
-            present=present, by=officer.id, at=now, apps=applications,
-            reasons=verdicts.failed, part_size=ctx.settings.event_part_size))
-    return {"review_id": review_id, "passed": len(verdicts.passed),
-            "failed": len(verdicts.failed)}
+    applications = await _load_in_scope(uow, officer, ids)
+    failed = c.verdicts.failed
+    for application in applications:
+        if not application.scope.startswith(c.division_code):
+            raise Refused(f"application {application.id} belongs to {application.scope}, "
+                          f"not to {c.division_code} where the meeting was held")
+        application.record_community_review(officer.id, review_id, application.id not in failed,
+                                            failed.get(application.id, ""), now)
+    await uow.community_reviews.add(
+        review_id=review_id, scope=c.division_code, held_on=c.held_on, present=c.present,
+        passed=len(c.verdicts.passed), failed=len(failed), by=officer.id, at=now)
+    await uow.applications.save(applications)
+    for part in events.community_review_parts(
+            review_id=review_id, division=county, township=township, held_on=c.held_on,
+            present=c.present, by=officer.id, at=now, apps=applications, reasons=failed,
+            part_size=uow.terms.event_part_size):
+        uow.publish(part)
+    return {"review_id": review_id, "passed": len(c.verdicts.passed), "failed": len(failed)}
 
 
-async def review(ctx: Context, officer: Officer, verdicts: Verdicts) -> list[Application]:
-    """The township review of each application: approved, or rejected with a reason."""
-    ids = verdicts.ids(ctx.settings.max_batch)
-    now = ctx.clock.now()
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        applications = await _load_in_scope(conn, officer, ids)
-        for application in applications:
-            rejected = application.id in verdicts.failed
-            application.review(officer.id, "rejected" if rejected else "approved",
-                               verdicts.failed.get(application.id, ""), now)
-        await repository.save_many(conn, applications)
-        await outbox_batch.add_many(conn, ctx.outbox, [
-            events.reviewed(a, stage="township", by=officer.id, at=now) for a in applications])
+async def review(command: ReviewApplications, uow: Work) -> list[Application]:
+    officer, verdicts = command.officer, command.verdicts
+    ids = verdicts.ids(uow.terms.max_batch)
+    now = uow.now()
+    applications = await _load_in_scope(uow, officer, ids)
+    for application in applications:
+        rejected = application.id in verdicts.failed
+        application.review(officer.id, "rejected" if rejected else "approved",
+                           verdicts.failed.get(application.id, ""), now)
+    await uow.applications.save(applications)
+    for application in applications:
+        uow.publish(events.reviewed(application, stage="township", by=officer.id, at=now))
     return applications

@@ -144,6 +144,10 @@ class Application:
         self._reject(stage, by, reason, at)
         return True
 
+    def end_for_death(self, date_of_death: date, at: datetime) -> bool:
+        """The applicant died: a live application ends (False when it had already)."""
+        return self.end("death_reported", "system", f"applicant died on {date_of_death}", at)
+
     def _reject(self, stage: RejectionStage, by: str, reason: str, at: datetime) -> None:
         self.status, self.rejected_stage = "rejected", stage
         self.decided_by, self.decided_at, self.review_reason = by, at, reason

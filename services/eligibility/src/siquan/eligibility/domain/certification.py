@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from siquan.contracts.periods import first_day_of_next_month
 from siquan.eligibility.domain.errors import Refused
 
 CertificationStatus = Literal["active", "suspended", "lapsed", "revoked"]
@@ -25,10 +26,6 @@ RENEWAL_OPENS = (10, 1)
 
 def year_end(day: date) -> date:
     return date(day.year, 12, 31)
-
-
-def first_of_next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def renewal_deadline(valid_until: date, grace_days: int) -> date:
@@ -131,5 +128,5 @@ class Certification:
         certification has already ended."""
         if not self.live:
             return None
-        return self.revoke(first_of_next_month(date_of_death),
+        return self.revoke(first_day_of_next_month(date_of_death),
                            f"death reported (died {date_of_death})", "system")

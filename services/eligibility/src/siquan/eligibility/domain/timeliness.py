@@ -4,7 +4,10 @@ the share decided within the deadline counted from submission."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+
+from siquan.contracts.periods import frequency_of, period_bounds
+from siquan.contracts.types import validate_period
 
 
 @dataclass(frozen=True)
@@ -20,8 +23,10 @@ class Timeliness:
 
 
 def month_bounds(period: str) -> tuple[date, date]:
-    """`2026-11` → (2026-11-01, 2026-12-01): the half-open month."""
-    year, month = int(period[:4]), int(period[5:7])
-    start = date(year, month, 1)
-    end = date(year + month // 12, month % 12 + 1, 1)
-    return start, end
+    """`2026-11` → (2026-11-01, 2026-12-01): the half-open month (the contracts' period
+    calendar); ValueError for anything but a month."""
+    validate_period(period)
+    if frequency_of(period) != "monthly":
+        raise ValueError(f"{period} is not a month")
+    first, last = period_bounds(period)
+    return first, last + timedelta(days=1)

@@ -1,17 +1,19 @@
-"""The request bodies of eligibility's operator API, validated at the edge."""
+"""The request bodies of eligibility's operator API, validated at the edge, and the
+dependency that opens units of work for the endpoints."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import Request
+from fastapi import Depends, Request
 from pydantic import AfterValidator, BaseModel, Field
 
 from siquan.contracts.household import HouseholdFacts
 from siquan.contracts.types import ProgramCode, ResidentId
-from siquan.eligibility.application.context import Context
+from siquan.eligibility.adapters.unit_of_work import EligibilityWork
 from siquan.eligibility.domain.divisions import split_division
+from siquan.shared.unit_of_work import UnitsOfWork
 
 
 def _local_division(value: str) -> str:
@@ -24,9 +26,13 @@ LocalDivision = Annotated[str, AfterValidator(_local_division), Field(
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
 
 
-def context(request: Request) -> Context:
-    ctx: Context = request.app.state.context
-    return ctx
+def _units(request: Request) -> UnitsOfWork[EligibilityWork]:
+    units: UnitsOfWork[EligibilityWork] = request.app.state.runtime.units
+    return units
+
+
+Units = Annotated[UnitsOfWork[EligibilityWork], Depends(_units)]
+"""FastAPI dependency: opens eligibility's units of work (`async with units() as uow`)."""
 
 
 class SubmitApplication(BaseModel):

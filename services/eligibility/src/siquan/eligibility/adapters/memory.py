@@ -1,0 +1,252 @@
+"""Eligibility's repositories in memory, and the unit of work over them: the twins of the
+PostgreSQL adapters that unit tests run the handlers on. They keep what the handlers rely
+on — copies on load (nothing changes until it is saved), NotFound for unknown ids, and
+the unique rules of the database (one live application and one live certification per
+person and program, one certification per application) as `Refused`, and the
+transaction: a unit works on its own copy of the store and writes it back only when it
+commits, so a refused command leaves nothing behind. Locks are no-ops, since one test
+runs one unit at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from copy import deepcopy
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from siquan.contracts.policy import PolicyCatalogue, load_catalogue
+from siquan.eligibility.application.ports import Granted, Holding, NewApplication, Terms
+from siquan.eligibility.domain.application import Application, Status
+from siquan.eligibility.domain.certification import Certification, Change
+from siquan.eligibility.domain.death import Death
+from siquan.eligibility.domain.errors import NotFound, Refused
+from siquan.eligibility.domain.notice import PublicNotice
+from siquan.shared.clock import Clock
+from siquan.shared.unit_of_work import Cause, FakeUnitOfWork
+
+
+@dataclass
+class MemoryStore:
+    """What eligibility's database would hold."""
+
+    applications: dict[str, Application] = field(default_factory=dict)
+    entered: dict[str, NewApplication] = field(default_factory=dict)
+    certifications: dict[str, Certification] = field(default_factory=dict)
+    granted: dict[str, Granted] = field(default_factory=dict)
+    history: list[tuple[str, Change, datetime]] = field(default_factory=list)
+    notices: dict[str, PublicNotice] = field(default_factory=dict)
+    objections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    community_reviews: dict[str, dict[str, Any]] = field(default_factory=dict)
+    survey_imports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deaths: dict[str, Death] = field(default_factory=dict)
+
+    def open_objections(self, application_id: str) -> int:
+        return sum(o["application_id"] == application_id and o["status"] == "open"
+                   for o in self.objections.values())
+
+
+class MemoryApplications:
+    def __init__(self, store: MemoryStore) -> None:
+        self._s = store
+
+    def _copy(self, application: Application) -> Application:
+        return replace(application, open_objections=self._s.open_objections(application.id))
+
+    async def add(self, new: Sequence[NewApplication]) -> None:
+        live = {(a.person_key, a.program_code) for a in self._s.applications.values() if a.live}
+        for n in new:
+            key = (n.application.person_key, n.application.program_code)
+            if key in live or n.application.id in self._s.applications:
+                raise Refused("a person in this batch already has a live application or "
+                              "certification for its program (entered concurrently)")
+            live.add(key)
+        for n in new:
+            self._s.applications[n.application.id] = replace(n.application)
+            self._s.entered[n.application.id] = n
+
+    async def get(self, application_id: str, *, for_update: bool = False) -> Application:
+        return (await self.get_many([application_id]))[0]
+
+    async def get_many(self, ids: Sequence[str], *, for_update: bool = False
+                       ) -> list[Application]:
+        for i in ids:
+            if i not in self._s.applications:
+                raise NotFound(f"no application {i}")
+        return [self._copy(self._s.applications[i]) for i in ids]
+
+    async def notices_of(self, ids: Sequence[str]) -> list[str]:
+        found = {a.notice_id for i in ids if (a := self._s.applications.get(i))
+                 and a.status == "on_notice" and a.notice_id}
+        return sorted(found)
+
+    async def in_notice(self, notice_id: str, status: Status) -> list[Application]:
+        return [self._copy(a) for a in sorted(self._s.applications.values(), key=_id)
+                if a.notice_id == notice_id and a.status == status]
+
+    async def awaiting_notice(self, program_code: str, division: str, limit: int
+                              ) -> list[Application]:
+        waiting = [a for a in self._s.applications.values() if a.status == "township_reviewed"
+                   and a.program_code == program_code and a.scope.startswith(division)]
+        waiting.sort(key=lambda a: (a.submitted_at, a.id))
+        return [self._copy(a) for a in waiting[:limit]]
+
+    async def live_of_person(self, person_key: str) -> list[Application]:
+        return [self._copy(a) for a in sorted(self._s.applications.values(), key=_id)
+                if a.person_key == person_key and a.live]
+
+    async def save(self, applications: Sequence[Application]) -> None:
+        for application in applications:
+            self._s.applications[application.id] = replace(application)
+
+    async def holdings(self, person_keys: Sequence[str]) -> list[Holding]:
+        keys = set(person_keys)
+        return [*(Holding(a.person_key, a.program_code, "application", a.id)
+                  for a in self._s.applications.values() if a.person_key in keys and a.live),
+                *(Holding(c.person_key, c.program_code, "certification", c.id)
+                  for c in self._s.certifications.values() if c.person_key in keys and c.live)]
+
+
+class MemoryCertifications:
+    def __init__(self, store: MemoryStore) -> None:
+        self._s = store
+
+    async def add(self, granted: Sequence[Granted]) -> None:
+        live = {(c.person_key, c.program_code) for c in self._s.certifications.values()
+                if c.live}
+        certified = {c.application_id for c in self._s.certifications.values()}
+        for g in granted:
+            c = g.certification
+            if (c.person_key, c.program_code) in live or c.application_id in certified:
+                raise Refused("a person in this batch already holds a live certification "
+                              "for the program")
+            live.add((c.person_key, c.program_code))
+            certified.add(c.application_id)
+        for g in granted:
+            self._s.certifications[g.certification.id] = replace(g.certification)
+            self._s.granted[g.certification.id] = g
+
+    async def get(self, certification_id: str, *, for_update: bool = False
+                  ) -> Certification:
+        return (await self.get_many([certification_id]))[0]
+
+    async def get_many(self, ids: Sequence[str], *, for_update: bool = False
+                       ) -> list[Certification]:
+        for i in ids:
+            if i not in self._s.certifications:
+                raise NotFound(f"no certification {i}")
+        return [replace(self._s.certifications[i]) for i in ids]
+
+    async def live_of_person(self, person_key: str) -> list[Certification]:
+        return [replace(c) for c in sorted(self._s.certifications.values(), key=_id)
+                if c.person_key == person_key and c.live]
+
+    async def due_to_lapse(self, last_valid_until: date, limit: int) -> list[Certification]:
+        due = [c for c in sorted(self._s.certifications.values(), key=_id)
+               if c.live and c.valid_until <= last_valid_until]
+        return [replace(c) for c in due[:limit]]
+
+    async def record(self, changed: Sequence[tuple[Certification, Change]], at: datetime
+                     ) -> None:
+        for certification, change in changed:
+            self._s.certifications[certification.id] = replace(certification)
+            self._s.history.append((certification.id, change, at))
+
+
+class MemoryNotices:
+    def __init__(self, store: MemoryStore) -> None:
+        self._s = store
+
+    async def add(self, notice: PublicNotice, by: str, at: datetime) -> None:
+        self._s.notices[notice.id] = replace(notice)
+
+    async def get(self, notice_id: str, *, for_update: bool = False) -> PublicNotice:
+        if notice_id not in self._s.notices:
+            raise NotFound(f"no notice {notice_id}")
+        return replace(self._s.notices[notice_id])
+
+    async def due(self, today: date, limit: int) -> list[PublicNotice]:
+        due = [n for n in self._s.notices.values() if n.status == "open"
+               and n.closes_on <= today]
+        return [replace(n) for n in sorted(due, key=lambda n: (n.closes_on, n.id))[:limit]]
+
+    async def close(self, notice: PublicNotice) -> list[str]:
+        self._s.notices[notice.id] = replace(notice)
+        entries = [a for a in self._s.applications.values() if a.notice_id == notice.id]
+        for application in entries:
+            if application.status == "on_notice":
+                application.status = "notice_closed"
+        return sorted(a.id for a in entries if self._s.open_objections(a.id))
+
+
+class MemoryObjections:
+    def __init__(self, store: MemoryStore) -> None:
+        self._s = store
+
+    async def file(self, complaint_id: str, application_id: str, filed_at: datetime) -> bool:
+        if complaint_id in self._s.objections:
+            return False
+        self._s.objections[complaint_id] = {"application_id": application_id,
+                                            "status": "open", "filed_at": filed_at}
+        return True
+
+    async def resolve(self, *, complaint_id: str, application_id: str, outcome: str,
+                      resolution: str, by: str, at: datetime) -> None:
+        known = self._s.objections.setdefault(complaint_id, {
+            "application_id": application_id, "filed_at": at})
+        known.update(status=outcome, resolution=resolution, resolved_by=by, resolved_at=at)
+
+
+class MemoryRecords:
+    """Community reviews, survey imports and evidence: rows kept as they were added."""
+
+    def __init__(self, table: dict[str, dict[str, Any]], key: str) -> None:
+        self._table, self._key = table, key
+
+    async def add(self, **row: Any) -> None:
+        self._table[row[self._key]] = row
+
+
+class MemoryDeaths:
+    def __init__(self, store: MemoryStore) -> None:
+        self._s = store
+
+    async def record(self, death: Death, at: datetime) -> None:
+        self._s.deaths.setdefault(death.report_id, death)
+
+    async def of(self, person_keys: Sequence[str]) -> dict[str, date]:
+        found: dict[str, date] = {}
+        for death in self._s.deaths.values():
+            if death.person_key in person_keys:
+                known = found.get(death.person_key)
+                found[death.person_key] = min(death.date_of_death, known or date.max)
+        return found
+
+
+class FakeEligibilityWork(FakeUnitOfWork):
+    """Eligibility's unit of work in memory (see `FakeUnitOfWork`): it reads and writes a
+    copy of `committed`, which `commit` replaces."""
+
+    def __init__(self, clock: Clock, committed: MemoryStore, *, terms: Terms,
+                 policies: PolicyCatalogue | None = None, cause: Cause | None = None) -> None:
+        super().__init__(clock, cause)
+        self._committed, self.store = committed, deepcopy(committed)
+        self.terms = terms
+        self.policies = policies or load_catalogue()
+        self.applications = MemoryApplications(self.store)
+        self.certifications = MemoryCertifications(self.store)
+        self.notices = MemoryNotices(self.store)
+        self.objections = MemoryObjections(self.store)
+        self.community_reviews = MemoryRecords(self.store.community_reviews, "review_id")
+        self.survey_imports = MemoryRecords(self.store.survey_imports, "import_id")
+        self.evidence = MemoryRecords(self.store.evidence, "evidence_id")
+        self.deaths = MemoryDeaths(self.store)
+
+    async def commit(self) -> None:
+        await self._finish()
+        self._committed.__dict__.update(deepcopy(self.store).__dict__)
+
+
+def _id(item: Application | Certification) -> str:
+    return item.id

@@ -1,0 +1,210 @@
+"""What eligibility's handlers need from storage, as one Protocol per repository, and the
+unit of work that reaches them (`Work`). PostgreSQL implements them in `adapters/`; the
+in-memory twins in `adapters/memory.py` run the same handlers in unit tests.
+
+Reads that say "locked" take row locks (`FOR UPDATE`) in the unit's transaction, so two
+instances working on the same application, notice or certification take turns; what they
+return was read after the lock was granted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from siquan.contracts.base import Event
+from siquan.contracts.policy import PolicyCatalogue
+from siquan.eligibility.domain.application import Application, Status
+from siquan.eligibility.domain.certification import Certification, Change
+from siquan.eligibility.domain.death import Death
+from siquan.eligibility.domain.notice import PublicNotice
+from siquan.eligibility.settings import EligibilitySettings
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The service's settings its handlers apply."""
+
+    person_key_secret: str
+    renewal_grace_days: int = 31
+    decision_deadline_days: int = 30
+    max_batch: int = 50_000
+    event_part_size: int = 500
+    evidence_max_bytes: int = 10 * 1024 * 1024
+
+    @classmethod
+    def of(cls, settings: EligibilitySettings) -> Terms:
+        return cls(renewal_grace_days=settings.renewal_grace_days,
+                   decision_deadline_days=settings.decision_deadline_days,
+                   max_batch=settings.max_batch, event_part_size=settings.event_part_size,
+                   evidence_max_bytes=settings.evidence_max_bytes,
+                   person_key_secret=settings.person_key_secret)
+
+
+@dataclass(frozen=True)
+class NewApplication:
+    """An application as entered, with what is kept beside it (never published)."""
+
+    application: Application
+    resident_id: str
+    facts: dict[str, Any] | None
+    import_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A live application or certification a person holds."""
+
+    person_key: str
+    program_code: str
+    kind: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Granted:
+    """A certification as granted, with the officers who reviewed and approved it."""
+
+    certification: Certification
+    reviewed_by: str
+    approved_by: str
+    approved_at: datetime
+
+
+class Applications(Protocol):
+    async def add(self, new: Sequence[NewApplication]) -> None:
+        """Refused when a person would hold two live applications of one program."""
+
+    async def get(self, application_id: str, *, for_update: bool = False) -> Application: ...
+
+    async def get_many(self, ids: Sequence[str], *, for_update: bool = False
+                       ) -> list[Application]:
+        """In the order asked; NotFound names the first unknown id."""
+
+    async def notices_of(self, ids: Sequence[str]) -> list[str]:
+        """The notices these applications are posted on (not locked)."""
+
+    async def in_notice(self, notice_id: str, status: Status) -> list[Application]:
+        """Locked: a notice's entries in one status."""
+
+    async def awaiting_notice(self, program_code: str, division: str, limit: int
+                              ) -> list[Application]:
+        """Locked: township-reviewed applications of a program in a division."""
+
+    async def live_of_person(self, person_key: str) -> list[Application]:
+        """Locked: a person's live applications, any program."""
+
+    async def save(self, applications: Sequence[Application]) -> None: ...
+
+    async def holdings(self, person_keys: Sequence[str]) -> list[Holding]:
+        """Live applications and certifications of these people, any program."""
+
+
+class Certifications(Protocol):
+    async def add(self, granted: Sequence[Granted]) -> None:
+        """Refused when a person would hold two live certifications of one program or an
+        application two certifications."""
+
+    async def get(self, certification_id: str, *, for_update: bool = False
+                  ) -> Certification: ...
+
+    async def get_many(self, ids: Sequence[str], *, for_update: bool = False
+                       ) -> list[Certification]: ...
+
+    async def live_of_person(self, person_key: str) -> list[Certification]:
+        """Locked: a person's live certifications, any program."""
+
+    async def due_to_lapse(self, last_valid_until: date, limit: int) -> list[Certification]:
+        """Locked, skipping those another unit holds: live ones valid only until
+        `last_valid_until` or earlier."""
+
+    async def record(self, changed: Sequence[tuple[Certification, Change]], at: datetime
+                     ) -> None:
+        """Each change's new status and its row in the history."""
+
+
+class Notices(Protocol):
+    async def add(self, notice: PublicNotice, by: str, at: datetime) -> None: ...
+
+    async def get(self, notice_id: str, *, for_update: bool = False) -> PublicNotice: ...
+
+    async def due(self, today: date, limit: int) -> list[PublicNotice]:
+        """Locked, skipping those another unit holds: open notices whose days are over."""
+
+    async def close(self, notice: PublicNotice) -> list[str]:
+        """Store a closed notice and move its posted entries to notice_closed; the ids of
+        entries an open objection still blocks."""
+
+
+class Objections(Protocol):
+    async def file(self, complaint_id: str, application_id: str, filed_at: datetime) -> bool:
+        """Record an open objection; False when this complaint is already known."""
+
+    async def resolve(self, *, complaint_id: str, application_id: str, outcome: str,
+                      resolution: str, by: str, at: datetime) -> None:
+        """Close the objection, recording it first if its filing was never seen."""
+
+
+class CommunityReviews(Protocol):
+    async def add(self, *, review_id: str, scope: str, held_on: date, present: int,
+                  passed: int, failed: int, by: str, at: datetime) -> None: ...
+
+
+class SurveyImports(Protocol):
+    async def add(self, *, import_id: str, filename: str, sha256: str, rows: int,
+                  accepted: int, by: str, at: datetime) -> None: ...
+
+
+class Evidence(Protocol):
+    async def add(self, *, evidence_id: str, application_id: str, kind: str, filename: str,
+                  content_type: str, content: bytes, sha256: str, by: str, at: datetime
+                  ) -> None: ...
+
+
+class Deaths(Protocol):
+    async def record(self, death: Death, at: datetime) -> None:
+        """Keep a report (a repeated report id changes nothing)."""
+
+    async def of(self, person_keys: Sequence[str]) -> dict[str, date]:
+        """The earliest reported date of death of each of these people who died."""
+
+
+class Work(Protocol):
+    """A unit of work of eligibility: one transaction over these repositories."""
+
+    @property
+    def applications(self) -> Applications: ...
+
+    @property
+    def certifications(self) -> Certifications: ...
+
+    @property
+    def notices(self) -> Notices: ...
+
+    @property
+    def objections(self) -> Objections: ...
+
+    @property
+    def community_reviews(self) -> CommunityReviews: ...
+
+    @property
+    def survey_imports(self) -> SurveyImports: ...
+
+    @property
+    def evidence(self) -> Evidence: ...
+
+    @property
+    def deaths(self) -> Deaths: ...
+
+    @property
+    def terms(self) -> Terms: ...
+
+    @property
+    def policies(self) -> PolicyCatalogue: ...
+
+    def now(self) -> datetime: ...
+
+    def today(self) -> date: ...
+
+    def publish(self, event: Event) -> str: ...

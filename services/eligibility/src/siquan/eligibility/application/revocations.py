@@ -1,0 +1,62 @@
+"""What ends or pauses a certification from outside eligibility's own officers:
+
+- an accountability finding (`finding.raised`) suspends or revokes the certification it
+  names, from the finding's date;
+- a death (`death.reported`) revokes every live certification of the person from the first
+  day of the next month and ends the person's live applications. The death is kept: an
+  application entered or approved after it (or racing it) ends instead of being certified.
+
+Both are idempotent (a second report finds nothing live to change) and commute with each
+other. The death handler locks the person's applications before it reads their
+certifications, so an approval committing meanwhile is seen and its certification revoked.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from siquan.contracts.oversight_v1 import FindingRaised
+from siquan.contracts.public_security_v1 import DeathReported
+from siquan.eligibility.application import events
+from siquan.eligibility.application.certifications import record
+from siquan.eligibility.application.ports import Work
+from siquan.eligibility.domain.death import Death
+from siquan.eligibility.domain.errors import NotFound
+from siquan.shared.consumer import RuleBroken
+from siquan.shared.registry import handles
+
+log = logging.getLogger(__name__)
+
+
+@handles(FindingRaised)
+async def act_on_finding(event: FindingRaised, uow: Work) -> None:
+    if event.decision == "none" or event.certification_id is None:
+        return
+    try:
+        certification = await uow.certifications.get(event.certification_id, for_update=True)
+    except NotFound as exc:  # eligibility published every id oversight may name
+        raise RuleBroken(str(exc)) from exc
+    if not certification.live or (event.decision == "suspend"
+                                  and certification.status == "suspended"):
+        log.info("finding %s: certification %s is already %s", event.finding_id,
+                 certification.id, certification.status)
+        return
+    actor, reason = f"finding:{event.finding_id}", f"{event.category}: {event.reason}"
+    day = event.raised_at.date()
+    change = (certification.suspend(day, reason, actor) if event.decision == "suspend"
+              else certification.revoke(day, reason, actor))
+    await record(uow, [(certification, change)])
+
+
+@handles(DeathReported)
+async def end_what_the_dead_held(event: DeathReported, uow: Work) -> None:
+    now = uow.now()
+    await uow.deaths.record(Death(event.report_id, event.person_key, event.date_of_death), now)
+    ended = [a for a in await uow.applications.live_of_person(event.person_key)
+             if a.end_for_death(event.date_of_death, now)]
+    live = await uow.certifications.live_of_person(event.person_key)
+    revoked = [(c, ch) for c in live if (ch := c.revoke_for_death(event.date_of_death))]
+    await record(uow, revoked)
+    await uow.applications.save(ended)
+    for application in ended:
+        uow.publish(events.reviewed(application, stage="death_reported", by="system", at=now))
