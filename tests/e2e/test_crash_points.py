@@ -35,9 +35,8 @@ from siquan.disbursement.adapters.bank_counterpart import BatchFileCounterpart
 from siquan.disbursement.adapters.simulated_bank import SimulatedBank
 from siquan.shared.operator.client import Officers, ServiceClient
 from siquan.shared.person import person_key
-from siquan.shared.settings import ServiceSettings
 from siquan.shared.testing.cluster import Cluster, running_cluster
-from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
 from siquan.shared.testing.messages import publish_as
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
@@ -46,7 +45,7 @@ pytestmark = pytest.mark.e2e
 
 PROGRAM, DIVISION, YEAR = "special_assistance", "420117", 2026
 PAYEES, CHUNK = 9, 3
-SECRET = str(ServiceSettings.model_fields["person_key_secret"].default)
+SECRET = TEST_PERSON_KEY_SECRET
 MONTHLY_FEN = load_catalogue().amount_for(PROGRAM, "death", f"{YEAR}-01", DIVISION)
 
 

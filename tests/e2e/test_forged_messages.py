@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _certification() -> CertificationGranted:
-    key = person_key("siquan-dev-person-key", ResidentFactory().next())
+    key = person_key("a forger does not hold the secret", ResidentFactory().next())
     return CertificationGranted(
         certification_id="7d1f6a4e-0000-4000-8000-000000000001",
         application_id="7d1f6a4e-0000-4000-8000-000000000002",

@@ -33,9 +33,8 @@ from siquan.contracts.public_security_v1 import DeathReported
 from siquan.shared.clock import FileClock
 from siquan.shared.operator.client import Officers, RefusedByService, ServiceClient
 from siquan.shared.person import person_key
-from siquan.shared.settings import ServiceSettings
 from siquan.shared.testing.cluster import Cluster, running_cluster
-from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
 from siquan.shared.testing.messages import publish_as
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
@@ -43,7 +42,7 @@ from siquan.shared.testing.waiting import eventually
 pytestmark = pytest.mark.e2e
 
 SPECIAL, REWARD, DIVISION, YEAR = "special_assistance", "reward_assistance_rural", "420117", 2027
-SECRET = str(ServiceSettings.model_fields["person_key_secret"].default)
+SECRET = TEST_PERSON_KEY_SECRET
 CATALOGUE = load_catalogue()
 
 

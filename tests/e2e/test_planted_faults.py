@@ -59,7 +59,7 @@ from siquan.shared.outbox import Outbox, new_message_id
 from siquan.shared.person import person_key
 from siquan.shared.signing import load_private_key
 from siquan.shared.testing.cluster import Cluster, running_cluster
-from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
 from siquan.shared.testing.messages import publish_as
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
@@ -70,7 +70,7 @@ PLANS = [RunPlan("special_assistance", "2026-11"), RunPlan("reward_assistance_ru
 DECEMBER = RunPlan("special_assistance", "2026-12")
 PEOPLE = default_beneficiaries()
 DEAD, TWICE, KEPT = PEOPLE[0], PEOPLE[1], PEOPLE[2]
-SECRET = "siquan-dev-person-key"
+SECRET = TEST_PERSON_KEY_SECRET
 STOLEN_FEN = 500
 
 

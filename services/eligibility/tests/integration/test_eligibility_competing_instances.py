@@ -18,8 +18,7 @@ import pytest
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.shared.clock import FileClock
 from siquan.shared.person import person_key
-from siquan.shared.settings import ServiceSettings
-from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
 from siquan.shared.testing.messages import publish_as, tap
 from siquan.shared.testing.processes import ServiceProcess, free_port
 from siquan.shared.testing.residents import ResidentFactory
@@ -28,7 +27,7 @@ from siquan.tools.desk import APPROVER, Desk
 
 pytestmark = pytest.mark.integration
 PEOPLE = ResidentFactory("420117", birth_year=1957)
-SECRET = ServiceSettings.model_fields["person_key_secret"].default
+SECRET = TEST_PERSON_KEY_SECRET
 
 
 @pytest.fixture(scope="module")

@@ -16,15 +16,14 @@ from siquan.contracts.oversight_v1 import FindingRaised
 from siquan.contracts.policy import load_catalogue
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.shared.person import person_key
-from siquan.shared.settings import ServiceSettings
-from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
 from siquan.shared.testing.messages import publish_as, tap
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.tools.desk import APPROVER, CLERK, Desk
 
 pytestmark = pytest.mark.integration
 Snapshot = Callable[[], Awaitable[dict[str, Any]]]
-SECRET = ServiceSettings.model_fields["person_key_secret"].default
+SECRET = TEST_PERSON_KEY_SECRET
 PEOPLE = ResidentFactory("420117", birth_year=1958)
 
 

@@ -18,14 +18,14 @@ from siquan.contracts import eligibility_v1 as eligibility
 from siquan.contracts import fund_custody_v1 as fund_custody
 from siquan.contracts.base import Event
 from siquan.shared.person import person_key
-from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
 from siquan.shared.testing.messages import publish_as
 from siquan.shared.testing.processes import ServiceProcess
 from siquan.shared.testing.residents import ResidentFactory
 
 Logged = Callable[[str, int], Awaitable[list[dict[str, Any]]]]
 PROGRAM, PERIOD, STANDARD_FEN = "reward_assistance_rural", "2026", 120_000
-SECRET = "siquan-dev-person-key"  # the services' default, which the environment keeps
+SECRET = TEST_PERSON_KEY_SECRET
 NOW = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
 
 

@@ -24,6 +24,7 @@ from siquan.shared.signing import write_keypair
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_PG_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 REPO_ROOT = Path(__file__).resolve().parents[5]
+TEST_PERSON_KEY_SECRET = "siquan-test-environments-person-key"  # noqa: S105 - test fixtures' key
 
 
 @dataclass
@@ -83,8 +84,10 @@ class Environment:
 
     @property
     def person_key_secret(self) -> str:
-        """The secret the services of this environment derive person keys with."""
-        return self.passwords.person_key_secret()
+        """The secret the services of this environment derive person keys with: one value
+        known to the tests (they compute the keys of their own fixtures' residents), given
+        to the services explicitly like any deployment's secret."""
+        return TEST_PERSON_KEY_SECRET
 
     @property
     def bank_dsn(self) -> str:
