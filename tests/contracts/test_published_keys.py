@@ -9,8 +9,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from siquan.contracts import envelope
+from siquan.fund_custody.settings import FundCustodySettings
 from siquan.shared.runtime import ServiceRuntime
-from siquan.shared.settings import ServiceSettings
 from siquan.shared.signing import load_private_key, rotate_keypair, write_keypair
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,8 +24,8 @@ def keys(tmp_path: Path) -> Path:
 
 
 async def _published(keys: Path) -> list[dict[str, str]]:
-    settings = ServiceSettings(amqp_url="amqp://unused", pg_dsn="postgresql://unused",
-                               keys_dir=keys, officers_file=ROOT / "infra/dev/officers.json")
+    settings = FundCustodySettings(amqp_url="amqp://unused", pg_dsn="postgresql://unused",
+                                   keys_dir=keys, officers_file=ROOT / "infra/dev/officers.json")
     app = ServiceRuntime("fund_custody", settings, ROOT / "unused").http_app("test")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://test") as http:
