@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
+from siquan.contracts.periods import period_end
 from siquan.contracts.policy import load_catalogue
 from siquan.disbursement.domain.amounts import amount_table
 from siquan.disbursement.domain.certification import Certification, benefits_end_after_death
 from siquan.disbursement.domain.errors import InvalidRequest
 from siquan.disbursement.domain.payment import recheck
-from siquan.disbursement.domain.periods import period_end
 from siquan.disbursement.domain.roster import (
     ACCOUNT_REFUSED,
     ALREADY_PAID,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from siquan.disbursement.domain.periods import first_day_of_next_month, period_bounds
+from siquan.contracts.periods import first_day_of_next_month, period_bounds
 
 
 @dataclass(frozen=True)
