@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from siquan.disbursement.adapters.bank_counterpart import BatchFileCounterpart
 from siquan.disbursement.adapters.simulated_bank import SimulatedBank
 from siquan.shared.clock import FileClock
 from siquan.shared.provision import banksim_dsn
 from siquan.shared.testing.messages import tap
+from siquan.tools.bank_counterpart import BatchFileCounterpart
 
 PERIOD = "2031-05"
 
