@@ -10,9 +10,6 @@ from dataclasses import dataclass
 
 from siquan.disbursement.domain.payable import FACT_NAMES, PERIOD_NAMES
 
-LIVE = "('pending', 'settled')"
-"""Payment statuses that block another payment of the same key."""
-
 
 @dataclass(frozen=True)
 class Subject:
@@ -46,10 +43,11 @@ def suspended(certification: str) -> str:
 
 
 def paid(subject: Subject) -> str:
+    """Another live payment (pending or settled, not returned) of the same key."""
     other = "" if subject.payment is None else f" AND o.payment_id <> {subject.payment}"
-    return (f"EXISTS (SELECT 1 FROM payments o WHERE o.person_key = {subject.person}"
+    return (f"EXISTS (SELECT 1 FROM payment_orders o WHERE o.person_key = {subject.person}"
             f" AND o.program_code = {subject.program} AND o.period = {subject.period}"
-            f" AND o.item = {subject.item} AND o.status IN {LIVE}{other})")
+            f" AND o.item = {subject.item} AND o.live{other})")
 
 
 def facts(subject: Subject, *, certified_from: str, certified_until: str,

@@ -33,8 +33,7 @@ SELECT chunk, first_payment_id, last_payment_id FROM payment_chunks
 """
 
 _PERIODS = """
-SELECT DISTINCT period FROM payments
- WHERE payment_id BETWEEN $2 AND $3 AND run_id = $1 AND status = 'pending'
+SELECT DISTINCT period FROM payment_orders WHERE payment_id BETWEEN $2 AND $3 AND run_id = $1
 """
 
 # $1 run, $2/$3 the chunk's first and last payment id, $4/$5/$6 its periods and their
@@ -43,31 +42,32 @@ _OBSTACLE = PAYABLE.sql_obstacle(facts(
     Subject(certification="p.certification_id", person="p.person_key",
             program="p.program_code", period="p.period", period_start="b.starts",
             period_end="b.ends", item="p.item", payment="p.payment_id"),
-    certified_from="c.effective_from", certified_until="r.effective_from",
+    certified_from="p.certified_from", certified_until="r.effective_from",
     benefits_end="d.benefits_end", has_account="p.account_number IS NOT NULL",
     allocated="run.status = 'allocated'"))
 _CHUNK = f"""
 SELECT p.payment_id::text, p.person_key, p.certification_id, p.period, p.item,
        p.amount_fen, p.bank_code, p.account_number, {_OBSTACLE} AS obstacle
-  FROM payments p
+  FROM payment_orders p
   JOIN payment_runs run ON run.run_id = p.run_id
   JOIN unnest($4::text[], $5::date[], $6::date[]) AS b (period, starts, ends)
     ON b.period = p.period
-  LEFT JOIN certifications c ON c.certification_id = p.certification_id
   LEFT JOIN certification_revocations r ON r.certification_id = p.certification_id
   LEFT JOIN deaths d ON d.person_key = p.person_key
- WHERE p.payment_id BETWEEN $2 AND $3 AND p.run_id = $1 AND p.status = 'pending'
+ WHERE p.payment_id BETWEEN $2 AND $3 AND p.run_id = $1
+   AND NOT EXISTS (SELECT 1 FROM payment_results x WHERE x.payment_id = p.payment_id)
  ORDER BY p.payment_id
 """
 
+# A result for each payment of the chunk (a second result for a payment breaks the
+# primary key); those that moved no money stop being live.
 _RECORD = """
-UPDATE payments p
-   SET status = r.status, reason = r.reason, bank_reference = r.bank_reference,
-       chunk = $5, finished_at = now()
+INSERT INTO payment_results (payment_id, status, reason, bank_reference, chunk, finished_at)
+SELECT r.payment_id, r.status, r.reason, r.bank_reference, $5, now()
   FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])
        AS r (payment_id, status, reason, bank_reference)
- WHERE p.payment_id = r.payment_id AND p.status = 'pending'
 """
+_VOID = "UPDATE payment_orders SET live = false WHERE payment_id = ANY($1::uuid[]) AND live"
 
 # A run's payments are the range of ids its chunks span ($1 the run; uuid has no min()).
 RUN_SPAN = """
@@ -90,15 +90,24 @@ SELECT count(DISTINCT chunk) FILTER (WHERE status IN ('settled', 'returned')),
  WHERE p.run_id = $1
 """
 
+# A settled payment becomes returned (same amount and bank reference) and stops being live.
 _MARK_RETURNED = """
-UPDATE payments p
-   SET status = 'returned', returned_on = r.returned_on, return_reason = r.reason
-  FROM unnest($1::uuid[], $2::date[], $3::text[], $4::bigint[], $5::text[])
-       AS r (payment_id, returned_on, reason, amount_fen, bank_reference)
- WHERE p.payment_id = r.payment_id AND p.status = 'settled'
-   AND p.amount_fen = r.amount_fen AND p.bank_reference = r.bank_reference
-RETURNING p.payment_id, p.run_id, p.person_key, p.period, p.amount_fen, p.bank_reference,
-          p.return_reason, p.returned_on
+WITH returned AS (
+    UPDATE payment_results x
+       SET returned_on = r.returned_on, return_reason = r.reason
+      FROM unnest($1::uuid[], $2::date[], $3::text[], $4::bigint[], $5::text[])
+           AS r (payment_id, returned_on, reason, amount_fen, bank_reference),
+           payment_orders o
+     WHERE x.payment_id = r.payment_id AND o.payment_id = x.payment_id
+       AND x.status = 'settled' AND x.returned_on IS NULL
+       AND o.amount_fen = r.amount_fen AND x.bank_reference = r.bank_reference
+    RETURNING x.payment_id, o.run_id, o.person_key, o.period, o.amount_fen,
+              x.bank_reference, x.return_reason, x.returned_on
+), voided AS (
+    UPDATE payment_orders o SET live = false FROM returned r
+     WHERE o.payment_id = r.payment_id
+)
+SELECT * FROM returned
 """
 
 
@@ -128,8 +137,11 @@ class PgPayments:
         number, first, last = claimed
         periods = [r["period"] for r in await self._conn.fetch(_PERIODS, run_id, first, last)]
         bounds = [period_bounds(p) for p in periods]
-        # thousands of rows of a table of millions, by key: index lookups, no JIT
-        await self._conn.execute("SET LOCAL jit = off")
+        # thousands of rows of tables of millions, by key: keep the planner on index
+        # lookups (a hash join would scan a whole table per chunk), no JIT
+        await self._conn.execute("SET LOCAL jit = off; SET LOCAL enable_hashjoin = off;"
+                                 " SET LOCAL enable_mergejoin = off;"
+                                 " SET LOCAL max_parallel_workers_per_gather = 0")
         rows = await self._conn.fetch(_CHUNK, run_id, first, last, periods,
                                       [b[0] for b in bounds], [b[1] for b in bounds])
         return Chunk(run_id, number, [ChunkPayment(*row) for row in rows])
@@ -138,12 +150,12 @@ class PgPayments:
         if outcomes:
             ids = list(outcomes)
             values = list(outcomes.values())
-            status = await self._conn.execute(
+            await self._conn.execute(
                 _RECORD, ids, [o.status for o in values], [o.reason for o in values],
                 [o.bank_reference for o in values], chunk.number)
-            if status != f"UPDATE {len(ids)}":
-                raise RuntimeError(f"recorded {status} of {len(ids)} results: a payment was "
-                                   "not pending in this transaction")
+            void = [i for i, o in outcomes.items() if o.status != "settled"]
+            if void and await self._conn.execute(_VOID, void) != f"UPDATE {len(void)}":
+                raise RuntimeError("a payment that moved no money was not live")
         await self._conn.execute(
             "UPDATE payment_chunks SET done_at = now() WHERE run_id = $1 AND chunk = $2",
             chunk.run_id, chunk.number)

@@ -24,9 +24,9 @@ SELECT p.payment_id, p.certification_id, p.person_key, p.period, p.amount_fen,
               WHERE s.certification_id = p.certification_id) AS suspended_from,
        ARRAY(SELECT x.reinstated_from FROM certification_reinstatements x
               WHERE x.certification_id = p.certification_id) AS reinstated_from,
-       EXISTS (SELECT 1 FROM payments o WHERE o.person_key = p.person_key
+       EXISTS (SELECT 1 FROM payment_orders o WHERE o.person_key = p.person_key
                  AND o.program_code = p.program_code AND o.period = p.period
-                 AND o.item = p.item AND o.status IN ('pending', 'settled')) AS live_elsewhere,
+                 AND o.item = p.item AND o.live) AS live_elsewhere,
        EXISTS (SELECT 1 FROM payments o WHERE o.person_key = p.person_key
                  AND o.program_code = p.program_code AND o.period = p.period
                  AND o.item = p.item AND o.status IN ('failed', 'returned')

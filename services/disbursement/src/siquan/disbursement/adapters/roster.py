@@ -4,10 +4,11 @@ payees). A bulk path: it works on the unit's connection directly, set-based.
 1. One statement reads every certification of the program in force for the run's period
    in the division (`payable.IN_FORCE`, in SQL) with the facts the rule weighs, and pays
    the *plain* ones by INSERT ... SELECT: `payable.PLANNABLE` allows them (in SQL) and
-   nothing else about them needs the domain's judgement (one certification of the program,
-   never suspended, nothing refused, no arrears owed, no one-off paid, no recent account
-   change, a category the policy pays). For them `roster.plan_person` could only decide
-   "pay the run's period at the policy's amount". The others go to a temporary table.
+   nothing else about them needs the domain's judgement (one certification of the program
+   on the roster, never suspended, no payment of the window failed, cancelled or
+   returned, no arrears owed, no one-off paid, no recent account change, a category the
+   policy pays). For them `roster.plan_person` could only decide "pay the run's period at
+   the policy's amount". The others go to a temporary table.
 2. The others (few) are read with the rest of their facts in person order, decided by
    `plan_person`, and copied (COPY).
 3. The payments are cut into chunks of consecutive ids for the payers.
@@ -23,7 +24,7 @@ import asyncpg
 from uuid6 import uuid7
 
 from siquan.disbursement.adapters.db import Connection
-from siquan.disbursement.adapters.payable_sql import LIVE, held, suspended
+from siquan.disbursement.adapters.payable_sql import held, suspended
 from siquan.disbursement.domain.certification import Certification, open_suspensions
 from siquan.disbursement.domain.payable import IN_FORCE, PLANNABLE
 from siquan.disbursement.domain.roster import (
@@ -49,27 +50,27 @@ CREATE TEMP TABLE roster_others (
 
 # $1 program, $2 division, $3/$4 the run period's first/last day, $5 the periods whose
 # payments count (the run's and the arrears window's; NULL for a one-off run: every
-# period of the program), $6 the run's period.
+# period of the program), $6 the run's period. Each subquery runs once per row (or once
+# for all rows, hashed); `certified` counts the person's certifications on the roster.
 _FACTS = {
     "certified_from": "c.effective_from", "certified_until": "r.effective_from",
     "benefits_end": "d.benefits_end", "period_start": "$3", "period_end": "$4",
 }
 _CANDIDATES = f"""
-SELECT c.certification_id, c.person_key, c.program_code, c.category, c.division_code,
-       c.effective_from, r.effective_from AS revoked_from, d.benefits_end,
-       a.bank_code, a.account_number, a.registered_at, a.previous_registered_at,
+SELECT c.certification_id, c.person_key, c.category, c.effective_from,
+       r.effective_from AS revoked_from, d.benefits_end, a.bank_code, a.account_number,
+       a.registered_at, a.previous_registered_at,
        {held("c.person_key", "$1")} AS held,
        {suspended("c.certification_id")} AS suspended,
        c.certification_id IN (SELECT certification_id FROM certification_suspensions)
            AS ever_suspended,
-       c.person_key IN (SELECT person_key FROM payments WHERE program_code = $1
-                          AND status IN ('failed', 'returned')
-                          AND ($5::text[] IS NULL OR period = ANY($5))) AS ever_refused,
-       c.person_key IN (SELECT person_key FROM certifications WHERE program_code = $1
-                         GROUP BY person_key HAVING count(*) > 1) AS shared,
-       ARRAY(SELECT p.period FROM payments p WHERE p.person_key = c.person_key
+       c.person_key IN (SELECT person_key FROM payment_orders WHERE program_code = $1
+                          AND NOT live AND ($5::text[] IS NULL OR period = ANY($5)))
+           AS ever_voided,
+       count(*) OVER (PARTITION BY c.person_key) AS certified,
+       ARRAY(SELECT p.period FROM payment_orders p WHERE p.person_key = c.person_key
                AND p.program_code = $1 AND ($5::text[] IS NULL OR p.period = ANY($5))
-               AND p.item = 'benefit' AND p.status IN {LIVE}) AS paid
+               AND p.item = 'benefit' AND p.live) AS paid
   FROM certifications c
   LEFT JOIN certification_revocations r ON r.certification_id = c.certification_id
   LEFT JOIN deaths d ON d.person_key = c.person_key
@@ -88,9 +89,10 @@ _PLANNABLE = PLANNABLE.sql_allows({
 # flagged, $13 the run, $14 the payment id prefix, $15 a one-off run. Ids follow person
 # keys, so paying in id order walks the per-person unique index in order too.
 _PAY_PLAIN = f"""
-WITH judged AS MATERIALIZED (
+WITH candidates AS MATERIALIZED ({_CANDIDATES}
+), judged AS MATERIALIZED (
     SELECT g.*, {_PLANNABLE}
-           AND NOT g.shared AND NOT g.ever_refused AND NOT g.ever_suspended
+           AND g.certified = 1 AND NOT g.ever_voided AND NOT g.ever_suspended
            AND g.category = ANY($7::text[])
            AND NOT ($15 AND cardinality(g.paid) > 0)
            AND NOT (g.previous_registered_at IS NOT NULL AND g.registered_at > $12)
@@ -101,13 +103,14 @@ WITH judged AS MATERIALIZED (
                   AND (g.revoked_from IS NULL OR g.revoked_from > w.starts)
                   AND (g.benefits_end IS NULL OR g.benefits_end > w.starts)
                   AND NOT (w.period = ANY(g.paid))) AS plain
-      FROM ({_CANDIDATES}) g
+      FROM candidates g
 ), paid AS (
-    INSERT INTO payments (payment_id, run_id, certification_id, person_key, program_code,
-                          period, item, amount_fen, bank_code, account_number)
+    INSERT INTO payment_orders (payment_id, run_id, certification_id, person_key,
+                                program_code, period, item, amount_fen, bank_code,
+                                account_number, certified_from)
     SELECT ($14 || lpad(to_hex(row_number() OVER (ORDER BY j.person_key)), 12, '0'))::uuid,
-           $13, j.certification_id, j.person_key, j.program_code, $6, 'benefit',
-           a.amount_fen, j.bank_code, j.account_number
+           $13, j.certification_id, j.person_key, $1, $6, 'benefit', a.amount_fen,
+           j.bank_code, j.account_number, j.effective_from
       FROM judged j
       JOIN unnest($7::text[], $8::bigint[]) AS a (category, amount_fen)
         ON a.category = j.category
@@ -115,9 +118,9 @@ WITH judged AS MATERIALIZED (
     RETURNING amount_fen
 ), others AS (
     INSERT INTO roster_others
-    SELECT certification_id, person_key, program_code, category, division_code,
-           effective_from, revoked_from, benefits_end, bank_code, account_number,
-           registered_at, previous_registered_at, held, paid
+    SELECT certification_id, person_key, $1, category, $2, effective_from, revoked_from,
+           benefits_end, bank_code, account_number, registered_at, previous_registered_at,
+           held, paid
       FROM judged WHERE NOT plain
 )
 SELECT count(*) AS n, COALESCE(sum(amount_fen), 0)::bigint AS fen FROM paid
@@ -139,7 +142,8 @@ SELECT o.*,
 """
 
 PAYMENT_COLUMNS = ["payment_id", "run_id", "certification_id", "person_key", "program_code",
-                   "period", "item", "amount_fen", "bank_code", "account_number"]
+                   "period", "item", "amount_fen", "bank_code", "account_number",
+                   "certified_from"]
 
 
 class PaymentIds:
@@ -168,8 +172,9 @@ async def freeze(conn: Connection, query: RosterQuery, *, batch: int = 10_000
     start, end = table.run.bounds
     categories = sorted(table.run.by_category.items())
     one_off = is_one_off(table.run.period)
-    # one pass over every certification of the division: hash joins in memory, no JIT
-    await conn.execute("SET LOCAL work_mem = '256MB'; SET LOCAL jit = off")
+    # one pass over every certification of the division: hash joins and the roster kept in
+    # memory, no JIT
+    await conn.execute("SET LOCAL work_mem = '512MB'; SET LOCAL jit = off")
     await conn.execute(_OTHERS_TABLE)
     plain = await conn.fetchrow(
         _PAY_PLAIN, query.program_code, query.division_code, start, end,
@@ -237,9 +242,10 @@ async def copy_payments(conn: Connection, run_id: str, program_code: str,
                         payments: Sequence[PlannedPayment], ids: PaymentIds) -> None:
     if not payments:
         return
-    await conn.copy_records_to_table("payments", columns=PAYMENT_COLUMNS, records=[
+    await conn.copy_records_to_table("payment_orders", columns=PAYMENT_COLUMNS, records=[
         (ids(), run_id, p.certification_id, p.person_key, program_code, p.period, BENEFIT,
-         p.amount_fen, p.account.bank_code, p.account.account_number) for p in payments])
+         p.amount_fen, p.account.bank_code, p.account.account_number, p.certified_from)
+        for p in payments])
 
 
 async def add_chunks(conn: Connection, run_id: str, ids: PaymentIds, size: int) -> None:

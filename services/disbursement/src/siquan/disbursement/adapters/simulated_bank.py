@@ -89,11 +89,11 @@ SELECT payment_id, bank_code, account_number, amount_fen, remittance,
        CASE WHEN refusal IS NULL AND returned THEN 'account closed' ELSE '' END
   FROM decided
 ON CONFLICT (payment_id) DO NOTHING
-RETURNING payment_id, outcome, bank_reference, reason
+RETURNING payment_id::text, outcome, bank_reference, reason
 """
 
 _RESULTS = """
-SELECT payment_id, outcome, bank_reference, reason FROM transfers
+SELECT payment_id::text, outcome, bank_reference, reason FROM transfers
 WHERE payment_id = ANY($1::uuid[])
 """
 
@@ -175,5 +175,4 @@ def _out_of_2_32(rate: float) -> int:
 
 
 def _results(rows: list[asyncpg.Record]) -> list[BankResult]:
-    return [BankResult(str(r["payment_id"]), r["outcome"], r["bank_reference"], r["reason"])
-            for r in rows]
+    return [BankResult(*r) for r in rows]

@@ -66,8 +66,9 @@ def plan_retry(refused: Iterable[RefusedPayment], run_period: str
         if reason is not None:
             skipped.append(Skip(payment.person_key, payment.certification_id, reason))
             continue
-        assert payment.current_account is not None
+        assert payment.current_account is not None and payment.certification is not None
         payments.append(PlannedPayment(
             payment.certification_id, payment.person_key, payment.period, payment.amount_fen,
-            payment.current_account, arrear=payment.period != run_period))
+            payment.current_account, arrear=payment.period != run_period,
+            certified_from=payment.certification.effective_from))
     return payments, skipped

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from itertools import groupby
 
 from siquan.contracts.periods import period_matches
@@ -77,6 +77,8 @@ class PlannedPayment:
     amount_fen: int
     account: PayeeAccount
     arrear: bool = False
+    certified_from: date | None = None
+    """The certification's first day (it never changes), kept with the payment."""
 
     @property
     def label(self) -> str:
@@ -176,10 +178,11 @@ def _owed(candidate: Candidate, table: AmountTable) -> list[PlannedPayment]:
                 or earlier.period in candidate.refused_periods):
             continue
         owed.append(PlannedPayment(cert.id, cert.person_key, earlier.period, amount, account,
-                                   arrear=True))
+                                   arrear=True, certified_from=cert.effective_from))
     amount = table.run.amount(cert.category)
     assert amount is not None
-    owed.append(PlannedPayment(cert.id, cert.person_key, table.run.period, amount, account))
+    owed.append(PlannedPayment(cert.id, cert.person_key, table.run.period, amount, account,
+                               certified_from=cert.effective_from))
     return owed
 
 
