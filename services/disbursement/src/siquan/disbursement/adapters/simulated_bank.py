@@ -165,6 +165,8 @@ class SimulatedBank:
                            r["return_reason"], r["returns_on"]) for r in rows]
 
     def _connection(self) -> asyncpg.pool.PoolAcquireContext:
+        # The bank's own database, another institution's system: not disbursement's, so
+        # not a unit of work of disbursement's.
         if self._pool is None:
             raise RuntimeError("simulated bank not opened")
         return self._pool.acquire()
