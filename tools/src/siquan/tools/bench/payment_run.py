@@ -236,6 +236,9 @@ def _report(measured: dict[str, Any], peaks: dict[str, float | None], copy_s: fl
         "within_target": ratio is not None and ratio <= 12 and all(
             p is not None and p < 1024 for p in peaks.values()),
         "payments_per_s": round(options.payees / seconds, 1),
+        # what oversight added after fund custody's settlement came back
+        "oversight_share": round(measured["stages_s"]["oversight_after_settlement_s"]
+                                 / seconds, 2),
         **{k: v for k, v in measured.items() if k not in ("seconds", "payees")},
         "peak_rss_mib": peaks,
         "raw_machine": {"asyncpg_copy_payment_rows_s": round(copy_s, 2),

@@ -60,12 +60,15 @@ SELECT p.payment_id::text, p.person_key, p.certification_id, p.period, p.item,
 """
 
 # A result for each payment of the chunk (a second result for a payment breaks the
-# primary key); those that moved no money stop being live.
+# primary key): $1/$2 the settled ones and their bank references, $3/$4/$5 the others
+# with their status and reason, $6 the chunk. Those that moved no money stop being live.
 _RECORD = """
 INSERT INTO payment_results (payment_id, status, reason, bank_reference, chunk, finished_at)
-SELECT r.payment_id, r.status, r.reason, r.bank_reference, $5, now()
-  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])
-       AS r (payment_id, status, reason, bank_reference)
+SELECT s.payment_id, 'settled', '', s.bank_reference, $6::int, now()
+  FROM unnest($1::uuid[], $2::text[]) AS s (payment_id, bank_reference)
+ UNION ALL
+SELECT o.payment_id, o.status, o.reason, NULL, $6::int, now()
+  FROM unnest($3::uuid[], $4::text[], $5::text[]) AS o (payment_id, status, reason)
 """
 _VOID = "UPDATE payment_orders SET live = false WHERE payment_id = ANY($1::uuid[]) AND live"
 
@@ -148,13 +151,16 @@ class PgPayments:
 
     async def record(self, chunk: Chunk, outcomes: dict[str, Outcome]) -> None:
         if outcomes:
-            ids = list(outcomes)
-            values = list(outcomes.values())
+            settled = [(i, o.bank_reference) for i, o in outcomes.items()
+                       if o.status == "settled"]
+            void = [(i, o.status, o.reason) for i, o in outcomes.items()
+                    if o.status != "settled"]
             await self._conn.execute(
-                _RECORD, ids, [o.status for o in values], [o.reason for o in values],
-                [o.bank_reference for o in values], chunk.number)
-            void = [i for i, o in outcomes.items() if o.status != "settled"]
-            if void and await self._conn.execute(_VOID, void) != f"UPDATE {len(void)}":
+                _RECORD, [i for i, _ in settled], [r for _, r in settled],
+                [i for i, _, _ in void], [s for _, s, _ in void], [r for _, _, r in void],
+                chunk.number)
+            voided = [i for i, _, _ in void]
+            if void and await self._conn.execute(_VOID, voided) != f"UPDATE {len(void)}":
                 raise RuntimeError("a payment that moved no money was not live")
         await self._conn.execute(
             "UPDATE payment_chunks SET done_at = now() WHERE run_id = $1 AND chunk = $2",
