@@ -3,16 +3,16 @@ run start to oversight having logged its every message, as JSON.
 
 Starts the four services as processes (`--instances N` competing processes of each),
 bulk-loads N certifications and payee accounts straight into disbursement's database
-(COPY), appropriates the money through fund custody's API, starts the run through
-disbursement's API and times each stage: roster frozen, allocation approved, every chunk
-paid through the simulated bank and the run completed, fund custody's settlement back,
-and oversight's audit log holding every message of the run (its reconciliation runs in
-the same transactions). Then measures the raw speed of the same machine for the same
-volume: a plain asyncpg COPY of N payment rows and a raw aio-pika publish + consume of as
-many messages, of the same sizes, as the run sent. Prints `seconds`, `ratio_to_raw`, each
-stage's seconds, `oversight_lag_s` (from the run's last message published to oversight
-having logged it), peak RSS per process, CPU seconds per process and per database, and
-the machine's load averages.
+(COPY; oversight gets the same certifications), appropriates the money through fund
+custody's API, starts the run through disbursement's API and times each stage: roster
+frozen, allocation approved, every chunk paid through the simulated bank and the run
+completed, fund custody's settlement back, and oversight's audit log holding every
+message of the run (its reconciliation runs in the same transactions). Then measures the
+raw speed of the same machine for the same volume: a plain asyncpg COPY of N payment rows
+and a raw aio-pika publish + consume of as many messages, of the same sizes, as the run
+sent. Prints `seconds`, `ratio_to_raw`, each stage's seconds, `oversight_lag_s` (from the
+run's last message published to oversight having logged it), peak RSS per process, CPU
+seconds per process and per database, and the machine's load averages.
 
     python -m siquan.tools.bench.payment_run [--payees 1000000] [--chunk 10000]
 """
@@ -144,12 +144,15 @@ async def measure_cluster(cluster: Cluster, processes: dict[str, ServiceProcess]
     """Load, run and measure on a running cluster."""
     env, stages = cluster.env, dict[str, float]()
     conn = await asyncpg.connect(env.pg_dsn("disbursement"))
+    oversight = await asyncpg.connect(env.pg_dsn("oversight"))
     try:
         start = time.perf_counter()
-        owed = await bulk_load(conn, options.payees, program=PROGRAM, division=DIVISION)
+        owed = await bulk_load(conn, options.payees, program=PROGRAM, division=DIVISION,
+                               oversight=oversight)
         loaded_s = time.perf_counter() - start
     finally:
         await conn.close()
+        await oversight.close()
     async with httpx.AsyncClient(base_url=cluster.url("fund_custody"), timeout=60) as fc:
         await _appropriate(fc, owed)
     load_before = usage.load_averages()
