@@ -120,27 +120,3 @@ def reasons(skipped: Sequence[Skip]) -> str:
         return "no certification is active for the period"
     counts = Counter(s.reason for s in skipped)
     return "; ".join(f"{n} × {reason}" for reason, n in counts.most_common())
-
-
-async def show_run(uow: Work, officer: Officer, run_id: str) -> dict[str, Any]:
-    run = await uow.runs.get(run_id)
-    officer.check_scope(run.division_code)
-    totals = await uow.payments.totals(run_id)
-    listed = await uow.runs.listed(run_id)
-    statuses = ("settled", "failed", "cancelled", "pending")
-    return {
-        "run_id": run.id, "kind": run.kind, "retry_of": run.retry_of, "status": run.status,
-        "program_code": run.program_code, "period": run.period,
-        "division_code": run.division_code, "policy_version": run.policy_version,
-        "allocation_id": run.allocation_id, "rejection_reason": run.rejection_reason,
-        "control_totals": {"payee_count": run.payee_count, "total_fen": run.total_fen},
-        "arrears": {"count": listed["arrears_count"], "amount_fen": listed["arrears_fen"]},
-        "counts": {s: getattr(totals, f"{s}_count") for s in statuses},
-        "amounts_fen": {s: getattr(totals, f"{s}_fen") for s in statuses},
-        "returned": {"count": totals.returned_count, "amount_fen": totals.returned_fen,
-                     "batches": listed["return_batches"]},
-        "bank_settled_fen": totals.bank_settled_fen,
-        "skipped": listed["skipped"], "flags": listed["flags"],
-        "started_by": run.started_by, "started_at": run.started_at.isoformat(),
-        "completed_at": run.completed_at.isoformat() if run.completed_at else None,
-    }

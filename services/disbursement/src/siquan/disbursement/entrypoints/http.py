@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from siquan.contracts.types import DivisionCode, Period, ProgramCode, ResidentId
-from siquan.disbursement.application import accounts, retries, runs
+from siquan.disbursement.application import accounts, queries, retries, runs
 from siquan.disbursement.domain.roster import PayeeAccount
 from siquan.disbursement.settings import DisbursementSettings
 from siquan.shared.auth import Officer, require_role
@@ -107,10 +107,8 @@ async def count_certifications(rt: Runtime, officer: Annotated[Officer, Depends(
                                division_code: Annotated[str, Query(pattern=r"^\d{6}$")],
                                ) -> dict[str, Any]:
     """How many certifications of a program this service holds in force today."""
-    officer.check_scope(division_code)
     async with rt.units.reading() as uow:
-        active = await uow.certifications.count_active(program_code, division_code,
-                                                       uow.clock.today())
+        active = await queries.count_active(uow, officer, program_code, division_code)
     return {"program_code": program_code, "division_code": division_code, "active": active}
 
 
@@ -118,4 +116,4 @@ async def count_certifications(rt: Runtime, officer: Annotated[Officer, Depends(
 async def show_run(run_id: str, rt: Runtime, officer: Annotated[Officer, Depends(
         require_role("disbursement_officer", "auditor"))]) -> dict[str, Any]:
     async with rt.units.reading() as uow:
-        return await runs.show_run(uow, officer, run_id)
+        return await queries.show_run(uow, officer, run_id)
