@@ -26,10 +26,11 @@ from siquan.disbursement.domain.payment_run import RunTotals
 from siquan.disbursement.domain.roster import FrozenRoster, PlannedPayment, RosterQuery
 
 _CLAIM = """
-SELECT chunk, first_payment_id, last_payment_id FROM payment_chunks
- WHERE run_id = $1 AND done_at IS NULL
- ORDER BY chunk LIMIT 1
-   FOR UPDATE SKIP LOCKED
+SELECT k.chunk, k.first_payment_id, k.last_payment_id, r.program_code
+  FROM payment_chunks k JOIN payment_runs r USING (run_id)
+ WHERE k.run_id = $1 AND k.done_at IS NULL
+ ORDER BY k.chunk LIMIT 1
+   FOR UPDATE OF k SKIP LOCKED
 """
 
 _PERIODS = """
@@ -37,10 +38,11 @@ SELECT DISTINCT period FROM payment_orders WHERE payment_id BETWEEN $2 AND $3 AN
 """
 
 # $1 run, $2/$3 the chunk's first and last payment id, $4/$5/$6 its periods and their
-# first and last days.
+# first and last days, $7 the run's program (every payment of a run is of its program, and
+# a constant lets the holds in force be hashed once rather than scanned for every row).
 _OBSTACLE = PAYABLE.sql_obstacle(facts(
     Subject(certification="p.certification_id", person="p.person_key",
-            program="p.program_code", period="p.period", period_start="b.starts",
+            program="$7::text", period="p.period", period_start="b.starts",
             period_end="b.ends", item="p.item", payment="p.payment_id"),
     certified_from="p.certified_from", certified_until="r.effective_from",
     benefits_end="d.benefits_end", has_account="p.account_number IS NOT NULL",
@@ -54,7 +56,7 @@ SELECT p.payment_id::text, p.person_key, p.certification_id, p.period, p.item,
     ON b.period = p.period
   LEFT JOIN certification_revocations r ON r.certification_id = p.certification_id
   LEFT JOIN deaths d ON d.person_key = p.person_key
- WHERE p.payment_id BETWEEN $2 AND $3 AND p.run_id = $1
+ WHERE p.payment_id BETWEEN $2 AND $3 AND p.run_id = $1 AND p.program_code = $7
    AND NOT EXISTS (SELECT 1 FROM payment_results x WHERE x.payment_id = p.payment_id)
  ORDER BY p.payment_id
 """
@@ -137,7 +139,7 @@ class PgPayments:
         claimed = await self._conn.fetchrow(_CLAIM, run_id)
         if claimed is None:
             return None
-        number, first, last = claimed
+        number, first, last, program = claimed
         periods = [r["period"] for r in await self._conn.fetch(_PERIODS, run_id, first, last)]
         bounds = [period_bounds(p) for p in periods]
         # thousands of rows of tables of millions, by key: keep the planner on index
@@ -146,7 +148,8 @@ class PgPayments:
                                  " SET LOCAL enable_mergejoin = off;"
                                  " SET LOCAL max_parallel_workers_per_gather = 0")
         rows = await self._conn.fetch(_CHUNK, run_id, first, last, periods,
-                                      [b[0] for b in bounds], [b[1] for b in bounds])
+                                      [b[0] for b in bounds], [b[1] for b in bounds],
+                                      program)
         return Chunk(run_id, number, [ChunkPayment(*row) for row in rows])
 
     async def record(self, chunk: Chunk, outcomes: dict[str, Outcome]) -> None:
