@@ -45,7 +45,10 @@ _CHUNKS = [
                                 payee_count)
     SELECT run_id, base + n / 5000, min(payment_id::text)::uuid,
            max(payment_id::text)::uuid, count(*)
-      FROM (SELECT p.run_id, p.payment_id, r.chunks_recorded AS base,
+      FROM (SELECT p.run_id, p.payment_id,
+                   GREATEST(r.chunks_recorded, (SELECT COALESCE(max(q.chunk) + 1, 0)
+                                                  FROM payments q
+                                                 WHERE q.run_id = p.run_id)) AS base,
                    row_number() OVER (PARTITION BY p.run_id ORDER BY p.payment_id) - 1 AS n
               FROM payments p JOIN payment_runs r USING (run_id)
              WHERE p.status = 'pending') pending
@@ -119,4 +122,7 @@ def downgrade() -> None:
     op.execute("DROP TABLE certification_reinstatements")
     op.execute("ALTER TABLE payment_runs ADD COLUMN chunks_recorded integer NOT NULL"
                " DEFAULT 0")
+    op.execute("UPDATE payment_runs r SET chunks_recorded = k.next FROM"
+               " (SELECT run_id, max(chunk) + 1 AS next FROM payment_chunks GROUP BY run_id) k"
+               " WHERE k.run_id = r.run_id")
     op.execute("DROP TABLE payment_chunks")

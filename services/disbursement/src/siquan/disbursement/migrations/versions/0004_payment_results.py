@@ -26,6 +26,9 @@ depends_on = None
 
 _SPLIT = [
     "ALTER TABLE payments RENAME TO payment_orders",
+    # the old guard of results in place is replaced by the two below
+    "DROP TRIGGER payment_results_are_final ON payment_orders",
+    "DROP FUNCTION payment_results_are_final",
     "ALTER TABLE payment_orders ADD COLUMN live boolean NOT NULL DEFAULT true",
     "UPDATE payment_orders SET live = false WHERE status NOT IN ('pending', 'settled')",
     "ALTER TABLE payment_orders ADD COLUMN certified_from date",
@@ -51,8 +54,6 @@ _SPLIT = [
     SELECT payment_id, CASE status WHEN 'returned' THEN 'settled' ELSE status END, reason,
            bank_reference, chunk, finished_at, returned_on, return_reason
       FROM payment_orders WHERE status <> 'pending'""",
-    "DROP TRIGGER payment_results_are_final ON payment_orders",
-    "DROP FUNCTION payment_results_are_final",
     "DROP INDEX one_live_payment_per_person_program_period",
     "DROP INDEX payments_refused",
     "ALTER TABLE payment_orders DROP COLUMN status, DROP COLUMN reason,"
