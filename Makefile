@@ -62,8 +62,7 @@ contracts-release: install
 bench: install
 	$(UV) run python -m siquan.shared.operator.bench
 	$(UV) run python -m siquan.tools.bench.eligibility_100k --applications 100000
-	@if $(UV) run python -c "import siquan.disbursement.bench" 2>/dev/null; then \
-		$(UV) run python -m siquan.disbursement.bench; fi
+	$(UV) run python -m siquan.tools.bench.payment_run
 	@if $(UV) run python -c "import siquan.oversight.bench" 2>/dev/null; then \
 		$(UV) run python -m siquan.oversight.bench; fi
 

@@ -31,7 +31,6 @@ import pytest
 from siquan.contracts.eligibility_v1 import CertificationGranted
 from siquan.contracts.periods import period_start
 from siquan.contracts.policy import load_catalogue
-from siquan.disbursement.adapters.bank_counterpart import BatchFileCounterpart
 from siquan.disbursement.adapters.simulated_bank import SimulatedBank
 from siquan.shared.operator.client import Officers, ServiceClient
 from siquan.shared.person import person_key
@@ -40,6 +39,7 @@ from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environmen
 from siquan.shared.testing.messages import publish_as
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
+from siquan.tools.bank_counterpart import BatchFileCounterpart
 
 pytestmark = pytest.mark.e2e
 

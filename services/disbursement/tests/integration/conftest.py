@@ -67,14 +67,25 @@ class World:
     log_dir: Path
     process: ServiceProcess | None = None
     settings: dict[str, str] = field(default_factory=dict)
+    others: list[ServiceProcess] = field(default_factory=list)
 
     def start(self, **settings: str) -> ServiceProcess:
         self.settings = settings or self.settings
-        variables = {**self.env.service_env("disbursement", port=free_port()),
-                     "SIQUAN_PERSON_KEY_SECRET": SECRET, "SIQUAN_PAYMENT_POLL_SECONDS": "0.2",
-                     **{f"SIQUAN_{k.upper()}": v for k, v in self.settings.items()}}
-        self.process = ServiceProcess("disbursement", variables, self.log_dir).start()
+        self.process = ServiceProcess("disbursement", self._variables(),
+                                      self.log_dir).start()
         return self.process
+
+    def start_another(self) -> ServiceProcess:
+        """One more instance over the same database and queues, with the same settings."""
+        other = ServiceProcess("disbursement", self._variables(),
+                               self.log_dir / f"instance-{len(self.others) + 1}").start()
+        self.others.append(other)
+        return other
+
+    def _variables(self) -> dict[str, str]:
+        return {**self.env.service_env("disbursement", port=free_port()),
+                "SIQUAN_PERSON_KEY_SECRET": SECRET, "SIQUAN_PAYMENT_POLL_SECONDS": "0.2",
+                **{f"SIQUAN_{k.upper()}": v for k, v in self.settings.items()}}
 
     @property
     def url(self) -> str:
@@ -167,5 +178,6 @@ async def world(env: Environment, tmp_path: Path) -> AsyncIterator[World]:
     try:
         yield created
     finally:
-        if created.process is not None:
-            created.process.kill()
+        for process in (created.process, *created.others):
+            if process is not None:
+                process.kill()

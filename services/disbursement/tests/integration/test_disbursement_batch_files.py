@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from siquan.disbursement.adapters.bank_counterpart import BatchFileCounterpart
 from siquan.disbursement.adapters.simulated_bank import SimulatedBank
 from siquan.shared.clock import FileClock
 from siquan.shared.testing.messages import tap
+from siquan.tools.bank_counterpart import BatchFileCounterpart
 
 PERIOD = "2031-05"
 
@@ -59,8 +59,9 @@ async def test_a_run_through_batch_files_pays_each_payee_once_and_hears_of_retur
     taken = sorted((directory / "outbox" / "taken").glob("instructions-*.csv"))
     rows = [r for path in taken for r in csv.DictReader(path.open(encoding="utf-8"))]
     assert (completed["settled_count"], completed["failed_count"]) == (2, 1)
-    assert [p.name for p in taken] == [f"instructions-{run_id}-0.csv",
-                                       f"instructions-{run_id}-1.csv"]
+    # one file per chunk, named <run>-<chunk>-<attempt tag>
+    assert [p.name.rsplit("-", 1)[0] for p in taken] == [f"instructions-{run_id}-0",
+                                                         f"instructions-{run_id}-1"]
     assert counterpart.answered == 2
     assert list(rows[0]) == ["payment_id", "bank_code", "account_number", "amount_fen",
                              "remittance"]

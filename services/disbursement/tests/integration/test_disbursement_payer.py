@@ -14,20 +14,32 @@ import pytest
 from siquan.contracts.eligibility_v1 import CertificationGranted, CertificationRevoked
 from siquan.contracts.oversight_v1 import HoldLifted, HoldPlaced
 from siquan.contracts.types import gb11643_check_digit
-from siquan.disbursement.adapters import facts, runs
 from siquan.disbursement.adapters.simulated_bank import SimulatedBank
+from siquan.disbursement.adapters.unit_of_work import DisbursementWork
 from siquan.disbursement.app import MIGRATIONS
-from siquan.disbursement.application.accounts import register_payee_account
-from siquan.disbursement.application.payer import Payer
-from siquan.disbursement.application.ports import BankResult, BankReturn, PaymentInstruction
-from siquan.disbursement.application.runs import start_run
+from siquan.disbursement.application import facts
+from siquan.disbursement.application.accounts import (
+    RegisterPayeeAccount,
+    register_payee_account,
+)
+from siquan.disbursement.application.payer import complete_run, pay_chunk
+from siquan.disbursement.application.ports import (
+    Bank,
+    BankResult,
+    BankReturn,
+    PaymentInstruction,
+)
+from siquan.disbursement.application.runs import StartPaymentRun, start_run
 from siquan.disbursement.domain.payment_run import PaymentRun
+from siquan.disbursement.domain.roster import PayeeAccount
 from siquan.shared.auth import Officer
+from siquan.shared.clock import SystemClock
 from siquan.shared.database import create_pool, migrate
 from siquan.shared.outbox import Outbox
 from siquan.shared.person import person_key
 from siquan.shared.signing import load_private_key
 from siquan.shared.testing.environment import Environment
+from siquan.shared.unit_of_work import UnitsOfWork
 
 SECRET = "payer-tests"
 PERIOD = "2031-05"
@@ -62,39 +74,40 @@ class CrashAfterTheBank:
 @dataclass
 class Setup:
     pool: asyncpg.Pool
-    outbox: Outbox
+    units: UnitsOfWork[DisbursementWork]
     bank: SimulatedBank
 
-    def payer(self, bank: object | None = None) -> Payer:
-        return Payer(self.pool, self.outbox, bank or self.bank,  # type: ignore[arg-type]
-                     chunk_size=10, poll_seconds=0.1)
+    async def pay_chunk(self, run_id: str, bank: Bank | None = None) -> bool:
+        async with self.units(correlation_id=run_id) as uow:
+            return await pay_chunk(uow, bank or self.bank, run_id)
+
+    async def complete(self, run_id: str) -> bool:
+        async with self.units(correlation_id=run_id) as uow:
+            return await complete_run(uow, run_id)
 
     async def certify_and_register(self, n: int) -> CertificationGranted:
         first17 = f"42011719500101{n:03d}"
-        resident = first17 + gb11643_check_digit(first17)
+        key = person_key(SECRET, first17 + gb11643_check_digit(first17))
         event = CertificationGranted(
             certification_id=str(uuid.uuid4()), application_id=str(uuid.uuid4()),
             program_code="special_assistance", category="death", policy_version="wuhan-2012",
-            person_key=person_key(SECRET, resident), masked_name="李*",
+            person_key=key, masked_name="李*",
             masked_resident_id="4201**********0000", division_code="420117",
             effective_from=date(2020, 1, 1), reviewed_by="r", approved_by="a",
             approved_at=datetime.now(UTC))
-        async with self.pool.acquire() as conn:
-            await facts.add_certification(conn, event)
-        await register_payee_account(self.pool, self.outbox, OFFICER, secret=SECRET,
-                                     resident_id=resident, bank_code="102",
-                                     account_number=f"6222020000{n:04d}1234",
-                                     division_code="420117", now=datetime.now(UTC))
+        async with self.units() as uow:
+            await facts.keep_certification(event, uow)
+            await register_payee_account(RegisterPayeeAccount(
+                OFFICER, key, PayeeAccount("102", f"6222020000{n:04d}1234"), "420117"), uow)
         return event
 
     async def allocated_run(self) -> PaymentRun:
-        run = (await start_run(self.pool, self.outbox, OFFICER,
-                               program_code="special_assistance", period=PERIOD,
-                               division_code="420117", now=datetime.now(UTC))).run
-        async with self.pool.acquire() as conn:
+        async with self.units() as uow:
+            run = (await start_run(StartPaymentRun(OFFICER, "special_assistance", PERIOD,
+                                                   "420117"), uow)).run
             run.allocate(allocation_id="a-1", program_code=run.program_code, period=PERIOD,
                          division_code=run.division_code, amount_fen=run.total_fen)
-            await runs.save(conn, run)
+            await uow.runs.save(run)
         return run
 
     async def payment_ids(self, person: str | None = None) -> list[str]:
@@ -114,9 +127,10 @@ async def setup(env: Environment) -> AsyncIterator[Setup]:
     pool = await create_pool(env.pg_dsn("disbursement"))
     bank = SimulatedBank(env.bank_dsn)
     await bank.open()
+    outbox = Outbox("disbursement", load_private_key(env.keys_dir / "disbursement.key"))
     try:
-        yield Setup(pool, Outbox("disbursement",
-                                 load_private_key(env.keys_dir / "disbursement.key")), bank)
+        yield Setup(pool, UnitsOfWork(lambda: pool, outbox, SystemClock(), DisbursementWork),
+                    bank)
     finally:
         await bank.close()
         await pool.close()
@@ -127,17 +141,16 @@ async def test_transfers_the_bank_recorded_before_a_crash_are_taken_from_the_ban
     granted = await setup.certify_and_register(1)
     run = await setup.allocated_run()
     with pytest.raises(ConnectionError):
-        await setup.payer(CrashAfterTheBank(setup.bank)).pay_chunk(run.id)
+        await setup.pay_chunk(run.id, CrashAfterTheBank(setup.bank))
     assert await setup.statuses(run.id) == [("pending", "")]
     # Revoked meanwhile: the re-check would cancel it, but the bank already paid it.
-    async with setup.pool.acquire() as conn:
-        await facts.add_revocation(conn, CertificationRevoked(
+    async with setup.units() as uow:
+        await facts.end_revoked_certification(CertificationRevoked(
             certification_id=granted.certification_id, program_code="special_assistance",
             person_key=granted.person_key, division_code="420117",
-            effective_from=date(2031, 1, 1), reason="death", revoked_by="x"))
+            effective_from=date(2031, 1, 1), reason="death", revoked_by="x"), uow)
 
-    payer = setup.payer()
-    assert await payer.pay_chunk(run.id) and await payer.complete(run.id)
+    assert await setup.pay_chunk(run.id) and await setup.complete(run.id)
 
     assert await setup.statuses(run.id) == [("settled", "")]
     assert [r.outcome for r in await setup.bank.results(await setup.payment_ids())] == [
@@ -149,13 +162,12 @@ async def test_a_payment_whose_payee_was_held_since_the_run_started_is_cancelled
     held = await setup.certify_and_register(1)
     await setup.certify_and_register(2)
     run = await setup.allocated_run()
-    async with setup.pool.acquire() as conn:
-        await facts.place_hold(conn, HoldPlaced(hold_id=str(uuid.uuid4()),
-                                                person_key=held.person_key, program_code=None,
-                                                reason="complaint", placed_by="auditor"))
+    async with setup.units() as uow:
+        await facts.place_hold(HoldPlaced(hold_id=str(uuid.uuid4()),
+                                          person_key=held.person_key, program_code=None,
+                                          reason="complaint", placed_by="auditor"), uow)
 
-    payer = setup.payer()
-    assert await payer.pay_chunk(run.id) and await payer.complete(run.id)
+    assert await setup.pay_chunk(run.id) and await setup.complete(run.id)
 
     assert await setup.statuses(run.id) == [
         ("cancelled", "payments to this person are on hold"), ("settled", "")]
@@ -176,11 +188,11 @@ async def test_a_lifted_hold_no_longer_blocks_payment_even_if_the_lift_arrived_f
     lift = {key: HoldLifted(hold_id=hold_id, person_key=key, reason="unfounded",
                             lifted_by="auditor", lifted_at=datetime.now(UTC))
             for key, hold_id in holds.items()}
-    async with setup.pool.acquire() as conn:
-        await facts.place_hold(conn, place[lifted_late.person_key])
-        await facts.lift_hold(conn, lift[lifted_late.person_key])
-        await facts.lift_hold(conn, lift[lifted_early.person_key])
-        await facts.place_hold(conn, place[lifted_early.person_key])
+    async with setup.units() as uow:
+        await facts.place_hold(place[lifted_late.person_key], uow)
+        await facts.lift_hold(lift[lifted_late.person_key], uow)
+        await facts.lift_hold(lift[lifted_early.person_key], uow)
+        await facts.place_hold(place[lifted_early.person_key], uow)
 
     run = await setup.allocated_run()
 

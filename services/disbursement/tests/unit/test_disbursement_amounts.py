@@ -9,11 +9,10 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from siquan.contracts.periods import period_start
+from siquan.contracts.periods import period_end, period_start, previous_period
 from siquan.contracts.policy import load_catalogue
 from siquan.disbursement.domain.amounts import amount_table, arrears_window
 from siquan.disbursement.domain.certification import Certification
-from siquan.disbursement.domain.periods import period_end, previous_period
 from siquan.disbursement.domain.roster import Candidate, PayeeAccount, plan_person
 
 CATALOGUE = load_catalogue()

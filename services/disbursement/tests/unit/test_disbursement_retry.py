@@ -5,14 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from siquan.disbursement.domain.certification import Certification
+from siquan.disbursement.domain.payable import ALREADY_PAID, NO_ACCOUNT, NOT_ACTIVE, ON_HOLD
 from siquan.disbursement.domain.retry import ACCOUNT_NOT_FIXED, RefusedPayment, plan_retry
-from siquan.disbursement.domain.roster import (
-    ALREADY_PAID,
-    NO_ACCOUNT,
-    NOT_ACTIVE,
-    ON_HOLD,
-    PayeeAccount,
-)
+from siquan.disbursement.domain.roster import PayeeAccount
 
 FIXED = PayeeAccount("102", "6222020000000012345")
 

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
+from siquan.contracts.periods import period_end
 from siquan.contracts.policy import load_catalogue
 from siquan.disbursement.domain.amounts import amount_table
 from siquan.disbursement.domain.certification import Certification, benefits_end_after_death
 from siquan.disbursement.domain.errors import InvalidRequest
-from siquan.disbursement.domain.payment import recheck
-from siquan.disbursement.domain.periods import period_end
+from siquan.disbursement.domain.payable import ALREADY_PAID, NO_ACCOUNT, ON_HOLD, SUSPENDED
 from siquan.disbursement.domain.roster import (
     ACCOUNT_REFUSED,
-    ALREADY_PAID,
     DUPLICATE,
-    NO_ACCOUNT,
-    NOT_ACTIVE,
-    ON_HOLD,
     ONE_OFF_PAID,
     Candidate,
     PayeeAccount,
@@ -165,13 +162,21 @@ def test_no_arrears_for_a_period_refused_to_the_current_account() -> None:
     assert [p.period for p in roster.payments] == ["2026-05"]
 
 
-def test_the_recheck_before_the_bank_cancels_ended_held_or_paid_payments() -> None:
-    starts, may = date(2026, 1, 1), "2026-05"
-    assert recheck(may, starts, None, held=False, paid_elsewhere=False) is None
-    assert recheck(may, starts, None, held=True, paid_elsewhere=False) == ON_HOLD
-    assert recheck(may, starts, date(2026, 5, 1), held=False, paid_elsewhere=False) == NOT_ACTIVE
-    assert recheck(may, None, None, held=False, paid_elsewhere=False) == NOT_ACTIVE
-    assert recheck(may, starts, None, held=False, paid_elsewhere=True) == ALREADY_PAID
+def test_a_person_who_died_before_the_period_is_not_on_the_roster() -> None:
+    died_in_april = replace(cert(1), benefits_end=benefits_end_after_death(date(2026, 4, 9)))
+    assert roster_for("2026-04", candidate(died_in_april)).payee_count == 1
+    roster = roster_for("2026-05", candidate(died_in_april))
+    assert (roster.payments, roster.skipped) == ([], [])
+
+
+def test_a_suspended_certification_is_skipped_and_its_suspended_months_owe_no_arrears(
+        ) -> None:
+    suspended = replace(cert(1), suspensions=((date(2026, 3, 1), None),))
+    roster = roster_for("2026-05", candidate(suspended))
+    assert [s.reason for s in roster.skipped] == [SUSPENDED]
+    reinstated = replace(cert(1), suspensions=((date(2026, 3, 1), date(2026, 4, 15)),))
+    roster = roster_for("2026-05", candidate(reinstated), arrears=("2026-03", "2026-04"))
+    assert [p.period for p in roster.payments] == ["2026-04", "2026-05"]
 
 
 def test_account_numbers_are_masked_but_for_the_last_four_digits() -> None:

@@ -1,5 +1,6 @@
-"""Disbursement's composition root: the runtime, its event handlers, the payer working
-allocated runs through the bank, the watcher of the bank's returns, and the operator API."""
+"""Disbursement's composition root: the runtime with its unit of work and message handlers,
+the payers working allocated runs through the bank, the watcher of the bank's returns,
+and the operator API."""
 
 from __future__ import annotations
 
@@ -10,21 +11,23 @@ from fastapi import FastAPI
 
 from siquan.disbursement.adapters.batch_file_bank import BatchFileBank
 from siquan.disbursement.adapters.simulated_bank import BankBehaviour, SimulatedBank
+from siquan.disbursement.adapters.unit_of_work import DisbursementWork
+from siquan.disbursement.application import allocations, facts
 from siquan.disbursement.application.payer import Payer
 from siquan.disbursement.application.ports import Bank
 from siquan.disbursement.application.returns import ReturnWatcher
-from siquan.disbursement.entrypoints.events import register_handlers
 from siquan.disbursement.entrypoints.http import router
 from siquan.disbursement.settings import DisbursementSettings
 from siquan.shared.clock import Clock
 from siquan.shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+HANDLERS = (facts, allocations)
 BankFactory = Callable[[], Bank]
 
 
 def bank_factory(settings: DisbursementSettings, clock: Clock) -> BankFactory:
-    """A new gateway per user (the payer, the return watcher): each holds its own
+    """A new gateway per user (each payer, the return watcher): each holds its own
     connections or file cache."""
     if settings.bank_adapter == "batch_file":
         return lambda: BatchFileBank(settings.bank_dir,
@@ -42,21 +45,18 @@ def bank_factory(settings: DisbursementSettings, clock: Clock) -> BankFactory:
 def create_app(settings: DisbursementSettings | None = None, *,
                bank: BankFactory | None = None) -> FastAPI:
     settings = settings or DisbursementSettings()
-    runtime = ServiceRuntime("disbursement", settings, MIGRATIONS)
-    register_handlers(runtime)
+    runtime = ServiceRuntime("disbursement", settings, MIGRATIONS, unit=DisbursementWork,
+                             handlers=HANDLERS)
     new_bank = bank or bank_factory(settings, runtime.clock)
 
     async def pay() -> None:
-        payer = Payer(runtime.pool, runtime.outbox, new_bank(),
-                      chunk_size=settings.payment_chunk_size,
-                      poll_seconds=settings.payment_poll_seconds, clock=runtime.clock)
-        await payer.run()
+        await Payer(runtime.units, new_bank(),
+                    poll_seconds=settings.payment_poll_seconds).run()
 
     async def watch_returns() -> None:
-        watcher = ReturnWatcher(runtime.pool, runtime.outbox, new_bank(), runtime.clock,
-                                poll_seconds=settings.returns_poll_seconds,
-                                lookback_days=settings.returns_lookback_days)
-        await watcher.run()
+        await ReturnWatcher(runtime.units, new_bank(),
+                            poll_seconds=settings.returns_poll_seconds,
+                            lookback_days=settings.returns_lookback_days).run()
 
     for _ in range(settings.payment_workers):
         runtime.background(pay)

@@ -4,7 +4,7 @@
 with `<dir>/inbox/results-<batch>.csv` and reports returns in
 `<dir>/inbox/returns-<YYYY-MM-DD>.csv`. The columns are documented in the service README.
 A file is written under a temporary name and renamed, and a file is read only once it has
-not changed for `settle_ms` (the bank's transfer job may still be writing it).
+been seen unchanged for `settle_ms` (the bank's transfer job may still be writing it).
 
 Results are matched by payment id, never by file: a batch re-sent after a crash may hold
 other payments than the first time, and the bank answers each payment id once.
@@ -75,6 +75,7 @@ class BatchFileBank:
         self._timeout, self._settle, self._poll = result_timeout_s, settle_ms / 1000, poll_s
         self._known: dict[str, BankResult] = {}
         self._read: dict[str, tuple[float, int]] = {}
+        self._unchanged: dict[str, tuple[tuple[int, int], float]] = {}
 
     async def open(self) -> None:
         self.outbox.mkdir(parents=True, exist_ok=True)
@@ -158,5 +159,13 @@ class BatchFileBank:
             self._read[path.name] = seen
 
     def _settled(self, path: Path) -> bool:
-        """Unchanged for `settle_ms`: the writer is done with it."""
-        return time.time() - path.stat().st_mtime >= self._settle
+        """Seen unchanged (same modification time and size) for `settle_ms`: the writer is
+        done with it. Measured on this process's monotonic clock from when the file was
+        first seen so, never against the service's clock (a test may move that)."""
+        stat = path.stat()
+        seen, now = (stat.st_mtime_ns, stat.st_size), time.monotonic()
+        first = self._unchanged.get(path.name)
+        if first is None or first[0] != seen:
+            self._unchanged[path.name] = (seen, now)
+            return self._settle <= 0
+        return now - first[1] >= self._settle

@@ -1,87 +1,197 @@
-"""A run's pending payments: claimed a chunk at a time (rows locked, so competing payers
-never take the same payments), then finished with their results.
+"""A run's payments: written with the roster, worked a chunk at a time, finished with their
+results, returned. The chunk paths are bulk paths on the unit's connection: one
+statement per chunk, never one per payment.
 
-The claim reads each payment's certification terms and holds as they are now, and whether
-another payment already settled the same (person, program, period, item), for the re-check
-right before the bank is instructed. A chunk is thousands of rows: they stay records
-(`Claimed`), read by name, with no object per payment.
+A payer claims a chunk by locking its one row (`FOR UPDATE SKIP LOCKED`: competing payers
+of any instance never take the same chunk; a crashed one's lock goes with its
+transaction). The chunk's payments are read with their obstacle under `payable.PAYABLE`,
+computed in the database as of now, for the re-check right before the bank.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import asyncpg
 
+from siquan.contracts.periods import period_bounds
+from siquan.disbursement.adapters import roster
 from siquan.disbursement.adapters.db import Connection
-
-Claimed = asyncpg.Record  # columns of _CLAIM
+from siquan.disbursement.adapters.payable_sql import Subject, facts
+from siquan.disbursement.application.ports import BankReturn
+from siquan.disbursement.application.repositories import AlreadyPaying, Returned
+from siquan.disbursement.domain.chunk import Chunk, ChunkPayment, Outcome
+from siquan.disbursement.domain.payable import PAYABLE
+from siquan.disbursement.domain.payment_run import RunTotals
+from siquan.disbursement.domain.roster import FrozenRoster, PlannedPayment, RosterQuery
 
 _CLAIM = """
-SELECT p.payment_id::text AS payment_id, p.person_key, p.certification_id, p.period,
-       p.item, p.amount_fen, p.bank_code, p.account_number, t.effective_from,
-       t.effective_until,
-       EXISTS (SELECT 1 FROM holds h WHERE h.person_key = p.person_key
-                 AND h.lifted_at IS NULL
-                 AND (h.program_code IS NULL OR h.program_code = p.program_code)) AS held,
-       EXISTS (SELECT 1 FROM payments o WHERE o.person_key = p.person_key
-                 AND o.program_code = p.program_code AND o.period = p.period
-                 AND o.item = p.item AND o.status = 'settled'
-                 AND o.payment_id <> p.payment_id) AS paid_elsewhere
-  FROM payments p
-  LEFT JOIN certification_terms t ON t.certification_id = p.certification_id
- WHERE p.run_id = $1 AND p.status = 'pending'
+SELECT k.chunk, k.first_payment_id, k.last_payment_id, r.program_code
+  FROM payment_chunks k JOIN payment_runs r USING (run_id)
+ WHERE k.run_id = $1 AND k.done_at IS NULL
+ ORDER BY k.chunk LIMIT 1
+   FOR UPDATE OF k SKIP LOCKED
+"""
+
+_PERIODS = """
+SELECT DISTINCT period FROM payment_orders WHERE payment_id BETWEEN $2 AND $3 AND run_id = $1
+"""
+
+# $1 run, $2/$3 the chunk's first and last payment id, $4/$5/$6 its periods and their
+# first and last days, $7 the run's program (every payment of a run is of its program, and
+# a constant lets the holds in force be hashed once rather than scanned for every row).
+_OBSTACLE = PAYABLE.sql_obstacle(facts(
+    Subject(certification="p.certification_id", person="p.person_key",
+            program="$7::text", period="p.period", period_start="b.starts",
+            period_end="b.ends", item="p.item", payment="p.payment_id"),
+    certified_from="p.certified_from", certified_until="r.effective_from",
+    benefits_end="d.benefits_end", has_account="p.account_number IS NOT NULL",
+    allocated="run.status = 'allocated'"))
+_CHUNK = f"""
+SELECT p.payment_id::text, p.person_key, p.certification_id, p.period, p.item,
+       p.amount_fen, p.bank_code, p.account_number, {_OBSTACLE} AS obstacle
+  FROM payment_orders p
+  JOIN payment_runs run ON run.run_id = p.run_id
+  JOIN unnest($4::text[], $5::date[], $6::date[]) AS b (period, starts, ends)
+    ON b.period = p.period
+  LEFT JOIN certification_revocations r ON r.certification_id = p.certification_id
+  LEFT JOIN deaths d ON d.person_key = p.person_key
+ WHERE p.payment_id BETWEEN $2 AND $3 AND p.run_id = $1 AND p.program_code = $7
+   AND NOT EXISTS (SELECT 1 FROM payment_results x WHERE x.payment_id = p.payment_id)
  ORDER BY p.payment_id
- LIMIT $2
-   FOR UPDATE OF p SKIP LOCKED
 """
 
-_FINISH = """
-UPDATE payments p
-   SET status = r.status, reason = r.reason, bank_reference = r.bank_reference,
-       chunk = $5, finished_at = now()
-  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])
-       AS r (payment_id, status, reason, bank_reference)
- WHERE p.payment_id = r.payment_id AND p.status = 'pending'
+# A result for each payment of the chunk (a second result for a payment breaks the
+# primary key): $1/$2 the settled ones and their bank references, $3/$4/$5 the others
+# with their status and reason, $6 the chunk. Those that moved no money stop being live.
+_RECORD = """
+INSERT INTO payment_results (payment_id, status, reason, bank_reference, chunk, finished_at)
+SELECT s.payment_id, 'settled', '', s.bank_reference, $6::int, now()
+  FROM unnest($1::uuid[], $2::text[]) AS s (payment_id, bank_reference)
+ UNION ALL
+SELECT o.payment_id, o.status, o.reason, NULL, $6::int, now()
+  FROM unnest($3::uuid[], $4::text[], $5::text[]) AS o (payment_id, status, reason)
+"""
+_VOID = "UPDATE payment_orders SET live = false WHERE payment_id = ANY($1::uuid[]) AND live"
+
+# A run's payments are the range of ids its chunks span ($1 the run; uuid has no min()).
+RUN_SPAN = """
+SELECT min(first_payment_id::text)::uuid AS first, max(last_payment_id::text)::uuid AS last
+  FROM payment_chunks WHERE run_id = $1
+"""
+_RUN_RANGE = f"""
+WITH span AS ({RUN_SPAN})
+SELECT p.status, count(*) AS n, COALESCE(sum(p.amount_fen), 0) AS fen
+  FROM span JOIN payments p ON p.payment_id BETWEEN span.first AND span.last
+ WHERE p.run_id = $1
+ GROUP BY p.status
+"""
+
+_CHUNKS_PUBLISHED = f"""
+WITH span AS ({RUN_SPAN})
+SELECT count(DISTINCT chunk) FILTER (WHERE status IN ('settled', 'returned')),
+       count(DISTINCT chunk) FILTER (WHERE status = 'failed')
+  FROM span JOIN payments p ON p.payment_id BETWEEN span.first AND span.last
+ WHERE p.run_id = $1
+"""
+
+# A settled payment becomes returned (same amount and bank reference) and stops being live.
+_MARK_RETURNED = """
+WITH returned AS (
+    UPDATE payment_results x
+       SET returned_on = r.returned_on, return_reason = r.reason
+      FROM unnest($1::uuid[], $2::date[], $3::text[], $4::bigint[], $5::text[])
+           AS r (payment_id, returned_on, reason, amount_fen, bank_reference),
+           payment_orders o
+     WHERE x.payment_id = r.payment_id AND o.payment_id = x.payment_id
+       AND x.status = 'settled' AND x.returned_on IS NULL
+       AND o.amount_fen = r.amount_fen AND x.bank_reference = r.bank_reference
+    RETURNING x.payment_id, o.run_id, o.person_key, o.period, o.amount_fen,
+              x.bank_reference, x.return_reason, x.returned_on
+), voided AS (
+    UPDATE payment_orders o SET live = false FROM returned r
+     WHERE o.payment_id = r.payment_id
+)
+SELECT * FROM returned
 """
 
 
-class Outcome(NamedTuple):
-    """A final result to record for one payment."""
+class PgPayments:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
 
-    status: str  # settled, failed or cancelled
-    reason: str = ""
-    bank_reference: str | None = None
+    async def freeze(self, query: RosterQuery) -> FrozenRoster:
+        try:
+            return await roster.freeze(self._conn, query)
+        except asyncpg.UniqueViolationError as exc:
+            raise AlreadyPaying(str(exc)) from exc
 
+    async def add(self, run_id: str, program_code: str, payments: Sequence[PlannedPayment],
+                  chunk_size: int) -> None:
+        ids = roster.PaymentIds()
+        try:
+            await roster.copy_payments(self._conn, run_id, program_code, payments, ids)
+        except asyncpg.UniqueViolationError as exc:
+            raise AlreadyPaying(str(exc)) from exc
+        await roster.add_chunks(self._conn, run_id, ids, chunk_size)
 
-async def index_driven(conn: Connection) -> None:
-    """A chunk touches thousands of rows of a table of millions, by key: keep the planner
-    on index lookups (a hash join would scan the whole table per chunk) and skip JIT."""
-    await conn.execute("SET LOCAL jit = off; SET LOCAL enable_hashjoin = off;"
-                       " SET LOCAL enable_mergejoin = off")
+    async def claim_chunk(self, run_id: str) -> Chunk | None:
+        claimed = await self._conn.fetchrow(_CLAIM, run_id)
+        if claimed is None:
+            return None
+        number, first, last, program = claimed
+        periods = [r["period"] for r in await self._conn.fetch(_PERIODS, run_id, first, last)]
+        bounds = [period_bounds(p) for p in periods]
+        # thousands of rows of tables of millions, by key: keep the planner on index
+        # lookups (a hash join would scan a whole table per chunk), no JIT
+        await self._conn.execute("SET LOCAL jit = off; SET LOCAL enable_hashjoin = off;"
+                                 " SET LOCAL enable_mergejoin = off;"
+                                 " SET LOCAL max_parallel_workers_per_gather = 0")
+        rows = await self._conn.fetch(_CHUNK, run_id, first, last, periods,
+                                      [b[0] for b in bounds], [b[1] for b in bounds],
+                                      program)
+        return Chunk(run_id, number, [ChunkPayment(*row) for row in rows])
 
+    async def record(self, chunk: Chunk, outcomes: dict[str, Outcome]) -> None:
+        if outcomes:
+            settled = [(i, o.bank_reference) for i, o in outcomes.items()
+                       if o.status == "settled"]
+            void = [(i, o.status, o.reason) for i, o in outcomes.items()
+                    if o.status != "settled"]
+            await self._conn.execute(
+                _RECORD, [i for i, _ in settled], [r for _, r in settled],
+                [i for i, _, _ in void], [s for _, s, _ in void], [r for _, _, r in void],
+                chunk.number)
+            voided = [i for i, _, _ in void]
+            if void and await self._conn.execute(_VOID, voided) != f"UPDATE {len(void)}":
+                raise RuntimeError("a payment that moved no money was not live")
+        await self._conn.execute(
+            "UPDATE payment_chunks SET done_at = now() WHERE run_id = $1 AND chunk = $2",
+            chunk.run_id, chunk.number)
 
-async def claim_pending(conn: Connection, run_id: str, limit: int) -> list[Claimed]:
-    return list(await conn.fetch(_CLAIM, run_id, limit))
+    async def any_pending(self, run_id: str) -> bool:
+        found: bool = await self._conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM payment_chunks WHERE run_id = $1"
+            " AND done_at IS NULL)", run_id)
+        return found
 
+    async def totals(self, run_id: str) -> RunTotals:
+        by_status = {r["status"]: (int(r["n"]), int(r["fen"]))
+                     for r in await self._conn.fetch(_RUN_RANGE, run_id)}
+        values: dict[str, int] = {}
+        for status in ("settled", "failed", "cancelled", "pending", "returned"):
+            values[f"{status}_count"], values[f"{status}_fen"] = by_status.get(status, (0, 0))
+        return RunTotals(**values)
 
-async def finish(conn: Connection, outcomes: dict[str, Outcome], chunk: int | None) -> None:
-    """Record final results of payments this transaction holds (claimed, so locked)."""
-    if not outcomes:
-        return
-    ids = list(outcomes)
-    values: Sequence[Outcome] = list(outcomes.values())
-    status = await conn.execute(_FINISH, ids, [o.status for o in values],
-                                [o.reason for o in values],
-                                [o.bank_reference for o in values], chunk)
-    if status != f"UPDATE {len(ids)}":
-        raise RuntimeError(f"recorded {status} of {len(ids)} results: a payment was "
-                           "not pending in this transaction")
+    async def chunks_published(self, run_id: str) -> tuple[int, int]:
+        rows = await self._conn.fetch(_CHUNKS_PUBLISHED, run_id)
+        return int(rows[0][0]), int(rows[0][1])
 
-
-async def any_pending(conn: Connection, run_id: str) -> bool:
-    found: bool = await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM payments WHERE run_id = $1 AND status = 'pending')",
-        run_id)
-    return found
+    async def mark_returned(self, returns: Sequence[BankReturn]) -> list[Returned]:
+        rows = await self._conn.fetch(
+            _MARK_RETURNED, [r.payment_id for r in returns], [r.returned_on for r in returns],
+            [r.reason for r in returns], [r.amount_fen for r in returns],
+            [r.bank_reference for r in returns])
+        return [Returned(str(r["payment_id"]), str(r["run_id"]), r["person_key"], r["period"],
+                         r["amount_fen"], r["bank_reference"], r["return_reason"],
+                         r["returned_on"]) for r in rows]

@@ -89,12 +89,17 @@ SELECT payment_id, bank_code, account_number, amount_fen, remittance,
        CASE WHEN refusal IS NULL AND returned THEN 'account closed' ELSE '' END
   FROM decided
 ON CONFLICT (payment_id) DO NOTHING
-RETURNING payment_id, outcome, bank_reference, reason
+RETURNING payment_id::text, outcome, bank_reference, reason
 """
 
+# A chunk's ids are consecutive: the range between the lowest and the highest id asked for
+# (usually empty: nothing was sent before) is read, not one probe per id.
 _RESULTS = """
-SELECT payment_id, outcome, bank_reference, reason FROM transfers
-WHERE payment_id = ANY($1::uuid[])
+WITH asked AS MATERIALIZED (SELECT unnest($1::uuid[]) AS payment_id)
+SELECT payment_id::text, outcome, bank_reference, reason FROM transfers
+ WHERE payment_id BETWEEN (SELECT min(payment_id::text)::uuid FROM asked)
+                      AND (SELECT max(payment_id::text)::uuid FROM asked)
+   AND payment_id IN (SELECT payment_id FROM asked)
 """
 
 _RETURNS = """
@@ -150,13 +155,13 @@ class SimulatedBank:
                 raise BankUnavailable(f"batch {batch}: no answer from the bank (simulated)")
             if len(results) < len(instructions):  # some were recorded before: answer those
                 fresh = {r.payment_id for r in results}
-                results += _results(await conn.fetch(_RESULTS, [
-                    i.payment_id for i in instructions if i.payment_id not in fresh]))
+                results += await _recorded(conn, [
+                    i.payment_id for i in instructions if i.payment_id not in fresh])
             return results
 
     async def results(self, payment_ids: Sequence[str]) -> list[BankResult]:
         async with self._connection() as conn:
-            return _results(await conn.fetch(_RESULTS, list(payment_ids)))
+            return await _recorded(conn, payment_ids)
 
     async def returns(self, after: date, through: date) -> list[BankReturn]:
         async with self._connection() as conn:
@@ -165,6 +170,8 @@ class SimulatedBank:
                            r["return_reason"], r["returns_on"]) for r in rows]
 
     def _connection(self) -> asyncpg.pool.PoolAcquireContext:
+        # The bank's own database, another institution's system: not disbursement's, so
+        # not a unit of work of disbursement's.
         if self._pool is None:
             raise RuntimeError("simulated bank not opened")
         return self._pool.acquire()
@@ -174,6 +181,12 @@ def _out_of_2_32(rate: float) -> int:
     return round(min(rate, 1.0) * 0x1_0000_0000)
 
 
+async def _recorded(conn: asyncpg.pool.PoolConnectionProxy, payment_ids: Sequence[str]
+                    ) -> list[BankResult]:
+    if not payment_ids:
+        return []
+    return _results(await conn.fetch(_RESULTS, list(payment_ids)))
+
+
 def _results(rows: list[asyncpg.Record]) -> list[BankResult]:
-    return [BankResult(str(r["payment_id"]), r["outcome"], r["bank_reference"], r["reason"])
-            for r in rows]
+    return [BankResult(*r) for r in rows]

@@ -1,12 +1,10 @@
-"""Keeping the local copies current: certifications granted and revoked (eligibility),
-deaths (public security), holds placed and lifted (oversight). Each handler runs inside
-the consumer's transaction with its inbox row."""
+"""Keeping the local copies of other powers' facts current: certifications granted, ended,
+suspended and reinstated (eligibility), deaths (public security), holds placed and lifted
+(oversight). Each write is idempotent and commutes with the others, so the messages may
+arrive in any order and any number of times."""
 
 from __future__ import annotations
 
-from typing import TypeVar
-
-from siquan.contracts.base import Event
 from siquan.contracts.eligibility_v1 import (
     CertificationGranted,
     CertificationLapsed,
@@ -17,65 +15,63 @@ from siquan.contracts.eligibility_v1 import (
 )
 from siquan.contracts.oversight_v1 import HoldLifted, HoldPlaced
 from siquan.contracts.public_security_v1 import DeathReported
-from siquan.disbursement.adapters import facts
-from siquan.disbursement.domain.certification import benefits_end_after_death
-from siquan.shared.consumer import Received, RuleBroken
-
-E = TypeVar("E", bound=Event)
+from siquan.disbursement.application.repositories import Hold, Work
+from siquan.disbursement.domain.certification import Certification, benefits_end_after_death
+from siquan.shared.registry import handles
 
 
-def event_of(received: Received, kind: type[E]) -> E:
-    if not isinstance(received.event, kind):
-        raise RuleBroken(f"expected {kind.__name__}, got {type(received.event).__name__}")
-    return received.event
+@handles(CertificationGranted)
+async def keep_certification(event: CertificationGranted, uow: Work) -> None:
+    await uow.certifications.add(Certification(
+        id=event.certification_id, person_key=event.person_key,
+        program_code=event.program_code, category=event.category,
+        division_code=event.division_code, effective_from=event.effective_from),
+        policy_version=event.policy_version, approved_at=event.approved_at)
 
 
-async def on_certification_granted(r: Received) -> None:
-    await facts.add_certification(r.conn, event_of(r, CertificationGranted))
+@handles(CertificationRevoked)
+async def end_revoked_certification(event: CertificationRevoked, uow: Work) -> None:
+    await uow.certifications.end(event.certification_id, event.effective_from, event.reason,
+                                 event.revoked_by)
 
 
-async def on_certification_revoked(r: Received) -> None:
-    await facts.add_revocation(r.conn, event_of(r, CertificationRevoked))
-
-
-async def on_certification_lapsed(r: Received) -> None:
+@handles(CertificationLapsed)
+async def end_lapsed_certification(event: CertificationLapsed, uow: Work) -> None:
     """Not re-confirmed by the deadline: it ends like a revocation, from its date."""
-    event = event_of(r, CertificationLapsed)
-    await facts.end_certification(r.conn, event.certification_id, event.effective_from,
-                                  f"lapsed: {event.reason}", event.decided_by)
+    await uow.certifications.end(event.certification_id, event.effective_from,
+                                 f"lapsed: {event.reason}", event.decided_by)
 
 
-async def on_certification_suspended(r: Received) -> None:
-    """Nothing is paid on a suspended certification until it is reinstated; it works as a
-    hold on that person and program, checked at run start and again before the bank. Its
-    dates are kept: a period it covered entirely is not owed later as an arrear."""
-    event = event_of(r, CertificationSuspended)
-    await facts.place_suspension(r.conn, event.certification_id, event.person_key,
-                                 event.program_code, event.reason, event.effective_from)
+@handles(CertificationSuspended)
+async def suspend_certification(event: CertificationSuspended, uow: Work) -> None:
+    """Nothing is paid on a suspended certification until it is reinstated (checked at run
+    start and again before the bank); a period it covered entirely is not owed later."""
+    await uow.certifications.suspend(event.certification_id, event.effective_from)
 
 
-async def on_certification_reinstated(r: Received) -> None:
-    event = event_of(r, CertificationReinstated)
-    await facts.lift_suspension(r.conn, event.certification_id, event.person_key,
-                                event.reason, event.effective_from)
+@handles(CertificationReinstated)
+async def reinstate_certification(event: CertificationReinstated, uow: Work) -> None:
+    await uow.certifications.reinstate(event.certification_id, event.effective_from)
 
 
-async def on_certification_renewed(r: Received) -> None:
+@handles(CertificationRenewed)
+async def note_renewal(event: CertificationRenewed, uow: Work) -> None:
     """A renewal changes nothing here: a certification is owed until it ends (revoked,
     lapsed, death); the renewal is what keeps the lapse from coming."""
-    event_of(r, CertificationRenewed)
 
 
-async def on_death_reported(r: Received) -> None:
-    event = event_of(r, DeathReported)
-    await facts.add_death(r.conn, person_key=event.person_key, report_id=event.report_id,
-                          date_of_death=event.date_of_death,
-                          benefits_end=benefits_end_after_death(event.date_of_death))
+@handles(DeathReported)
+async def record_death(event: DeathReported, uow: Work) -> None:
+    await uow.deaths.record(event.person_key, event.report_id, event.date_of_death,
+                            benefits_end_after_death(event.date_of_death))
 
 
-async def on_hold_placed(r: Received) -> None:
-    await facts.place_hold(r.conn, event_of(r, HoldPlaced))
+@handles(HoldPlaced)
+async def place_hold(event: HoldPlaced, uow: Work) -> None:
+    await uow.holds.place(Hold(event.hold_id, event.person_key, event.program_code,
+                               event.reason))
 
 
-async def on_hold_lifted(r: Received) -> None:
-    await facts.lift_hold(r.conn, event_of(r, HoldLifted))
+@handles(HoldLifted)
+async def lift_hold(event: HoldLifted, uow: Work) -> None:
+    await uow.holds.lift(event.hold_id, event.person_key, event.reason, event.lifted_at)

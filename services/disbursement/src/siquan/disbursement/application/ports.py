@@ -5,23 +5,22 @@ A bank keys every instruction by its end-to-end reference (our payment id) and a
 repeated instruction with the result it recorded the first time, so re-sending after a
 crash or a timeout never transfers twice. Two adapters: `adapters/simulated_bank.py` (its
 own database) and `adapters/batch_file_bank.py` (instruction and result files, as a
-county exchanges them with its bank).
+county exchanges them with its bank). Instructions, results and returns are plain tuples:
+a chunk carries thousands of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 
 class BankUnavailable(Exception):
     """The bank did not answer in time: what it did with the batch is unknown until asked."""
 
 
-@dataclass(frozen=True)
-class PaymentInstruction:
+class PaymentInstruction(NamedTuple):
     payment_id: str
     bank_code: str
     account_number: str
@@ -29,16 +28,14 @@ class PaymentInstruction:
     remittance: str
 
 
-@dataclass(frozen=True)
-class BankResult:
+class BankResult(NamedTuple):
     payment_id: str
     outcome: Literal["settled", "failed"]
     bank_reference: str | None
     reason: str
 
 
-@dataclass(frozen=True)
-class BankReturn:
+class BankReturn(NamedTuple):
     """A settled payment the bank sent back (account closed, holder deceased, ...)."""
 
     payment_id: str

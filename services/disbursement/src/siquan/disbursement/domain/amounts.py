@@ -17,10 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from siquan.contracts.periods import period_matches, period_start
+from siquan.contracts.periods import period_bounds, period_matches, period_start, periods_between
 from siquan.contracts.policy import PolicyCatalogue
 from siquan.disbursement.domain.errors import InvalidRequest
-from siquan.disbursement.domain.periods import period_bounds, periods_between
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 A run is `regular` (a program's period in a division) or a `retry` of another run's failed
 and returned payments, paid in the same period under an allocation of its own.
 
-A rejected allocation leaves the run `waiting` for funds; a later approval moves it on.
+A rejected allocation leaves the run `waiting` for funds; a later approval moves it on
+(a rejection that arrives after the approval is older than it, and changes nothing).
 Nothing goes to the bank before the run is allocated, and an allocation must match the
 run and its control total exactly. A run completes only when every payment has a final
 result and the results add up to the control totals fixed at start.
@@ -88,11 +89,13 @@ class PaymentRun:
         self.status, self.allocation_id, self.rejection_reason = "allocated", allocation_id, ""
         return True
 
-    def reject(self, reason: str) -> None:
-        """The special account could not cover the run: wait for a later allocation."""
-        if self.status not in ("awaiting_allocation", "waiting"):
-            raise Refused(f"run {self.id} is {self.status}; a rejection cannot undo it")
+    def reject(self, reason: str) -> bool:
+        """The special account could not cover the run: wait for a later allocation.
+        False when the run was allocated already (this rejection is the older answer)."""
+        if self.status in ("allocated", "completed"):
+            return False
         self.status, self.rejection_reason = "waiting", reason
+        return True
 
     def complete(self, totals: RunTotals, at: datetime) -> None:
         if self.status != "allocated":

@@ -2,8 +2,8 @@
 
 Rule `RetryOnlyToACorrectedAccount`: a refused payment (failed at the bank, or settled and
 returned later) is paid again, in the same period, for the same item and amount, only when
-- nothing else already pays the person for that period and item (`PaidOncePerPeriod`);
-- the certification is still active for that period and no hold is in force;
+- `payable.PLANNABLE` allows it (nothing else pays the person for that period and item,
+  the certification is still in force, no hold or suspension, an account);
 - the person's current account differs from every account the bank refused or returned
   for that period.
 Everything else stays unpaid, listed with the reason.
@@ -16,14 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from siquan.disbursement.domain.certification import Certification
-from siquan.disbursement.domain.roster import (
-    ALREADY_PAID,
-    NO_ACCOUNT,
-    PayeeAccount,
-    PlannedPayment,
-    Skip,
-    payment_obstacle,
-)
+from siquan.disbursement.domain.payable import PLANNABLE, PaymentFacts
+from siquan.disbursement.domain.roster import PayeeAccount, PlannedPayment, Skip
 
 ACCOUNT_NOT_FIXED = "account not changed since the bank refused or returned the payment"
 
@@ -45,14 +39,18 @@ class RefusedPayment:
     account_registered_at: datetime | None = None
     account_previous_registered_at: datetime | None = None
 
+    def facts(self) -> PaymentFacts:
+        has_account = self.current_account is not None
+        if self.certification is None:
+            return PaymentFacts(self.period, held=self.held, has_account=has_account,
+                                paid=self.live_elsewhere)
+        return self.certification.facts(self.period, held=self.held, has_account=has_account,
+                                        paid=self.live_elsewhere)
+
     def obstacle(self) -> str | None:
-        if self.live_elsewhere:
-            return ALREADY_PAID
-        obstacle = payment_obstacle(self.certification, self.held, self.period)
+        obstacle = PLANNABLE.obstacle(self.facts())
         if obstacle is not None:
             return obstacle
-        if self.current_account is None:
-            return NO_ACCOUNT
         if self.refused_to_current_account:
             return ACCOUNT_NOT_FIXED
         return None
@@ -68,8 +66,9 @@ def plan_retry(refused: Iterable[RefusedPayment], run_period: str
         if reason is not None:
             skipped.append(Skip(payment.person_key, payment.certification_id, reason))
             continue
-        assert payment.current_account is not None
+        assert payment.current_account is not None and payment.certification is not None
         payments.append(PlannedPayment(
             payment.certification_id, payment.person_key, payment.period, payment.amount_fen,
-            payment.current_account, arrear=payment.period != run_period))
+            payment.current_account, arrear=payment.period != run_period,
+            certified_from=payment.certification.effective_from))
     return payments, skipped

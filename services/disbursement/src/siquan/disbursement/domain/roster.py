@@ -1,43 +1,38 @@
-"""A payment run's roster: every certification active for the run's period, each either
+"""A payment run's roster: every certification in force for the run's period, each either
 paid (the period's amount, plus arrears) or skipped with a reason.
 
-Rules, checked in this order for each certification of a person (oldest first):
-- `PaidOncePerPeriod`: nobody is paid twice for the same program and period;
-- `PaymentRequiresActiveCertification` and `HeldPersonsAreNotPaid` (`payment_obstacle`,
-  checked again right before the bank is instructed);
+For each certification of a person (oldest first):
+- `payable.PLANNABLE` decides whether the person may be paid for the period at all (paid
+  once per period, certification in force, alive, no hold or suspension, an account);
+- a one-off benefit is paid to a person once per program, whatever one-off period;
 - one payment per person even if two certifications of the program overlap;
-- `PaymentRequiresPayeeAccount`;
 - the amount comes from the policy (`amounts.py`); a category it has no amount for is
   skipped;
 - `RefusedAccountIsNotPaidAgain`: a period whose payment the bank refused or returned is
   not paid again to the same account; a corrected account must be registered first.
 A person paid for the run's period is also paid, as arrears, each earlier period of the
-window (`amounts.ArrearsWindow`) the certification was owed for (active, not suspended
-for the whole period) and that has no live payment and no refused one to the current
-account, at that period's amount.
+window (`amounts.ArrearsWindow`) `PLANNABLE` allows and the certification was owed for (not
+suspended for the whole period) and that has no refused payment to the current account,
+at that period's amount.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from itertools import groupby
 
 from siquan.contracts.periods import period_matches
 from siquan.disbursement.domain.amounts import AmountTable
 from siquan.disbursement.domain.certification import Certification
+from siquan.disbursement.domain.payable import PLANNABLE, PaymentFacts
 
-ALREADY_PAID = "already paid for period"
 ONE_OFF_PAID = "a one-off benefit of this program was already paid"
-NOT_ACTIVE = "certification not active for the period"
-ON_HOLD = "payments to this person are on hold"
 DUPLICATE = "another certification already pays this person for the period"
-NO_ACCOUNT = "no payee account"
 ACCOUNT_REFUSED = ("the bank refused or returned this account for the period; "
                    "register a corrected account")
 BENEFIT = "benefit"
-
 
 def mask_account(account_number: str) -> str:
     """All but the last four digits masked: what events and logs may show."""
@@ -68,6 +63,11 @@ class Candidate:
     paid_periods: frozenset[str] = frozenset()
     refused_periods: frozenset[str] = frozenset()
 
+    def facts(self, period: str) -> PaymentFacts:
+        return self.certification.facts(period, held=self.held,
+                                        has_account=self.account is not None,
+                                        paid=period in self.paid_periods)
+
 
 @dataclass(frozen=True)
 class PlannedPayment:
@@ -77,6 +77,8 @@ class PlannedPayment:
     amount_fen: int
     account: PayeeAccount
     arrear: bool = False
+    certified_from: date | None = None
+    """The certification's first day (it never changes), kept with the payment."""
 
     @property
     def label(self) -> str:
@@ -117,15 +119,6 @@ def is_one_off(period: str) -> bool:
     return period_matches("one_off", period)
 
 
-def payment_obstacle(certification: Certification | None, held: bool, period: str) -> str | None:
-    """Why a payment for `period` must not be made now, or None when it may."""
-    if certification is None or not certification.active_in(period):
-        return NOT_ACTIVE
-    if held:
-        return ON_HOLD
-    return None
-
-
 def plan_person(candidates: Sequence[Candidate], table: AmountTable
                 ) -> tuple[list[PlannedPayment], list[Skip]]:
     """The payments and skips for one person's certifications active in the run's period."""
@@ -159,17 +152,14 @@ def build_roster(candidates: Iterable[Candidate], table: AmountTable) -> Roster:
 
 def _skip_reason(candidate: Candidate, table: AmountTable, *, paying: bool) -> str | None:
     cert, period = candidate.certification, table.run.period
-    if period in candidate.paid_periods:
-        return ALREADY_PAID
-    if is_one_off(period) and any(is_one_off(p) for p in candidate.paid_periods):
+    if (is_one_off(period) and period not in candidate.paid_periods
+            and any(is_one_off(p) for p in candidate.paid_periods)):
         return ONE_OFF_PAID
-    obstacle = payment_obstacle(cert, candidate.held, period)
+    obstacle = PLANNABLE.obstacle(candidate.facts(period))
     if obstacle is not None:
         return obstacle
     if paying:
         return DUPLICATE
-    if candidate.account is None:
-        return NO_ACCOUNT
     if table.run.amount(cert.category) is None:
         return f"category {cert.category!r} has no amount in policy {table.run.policy_version}"
     if period in candidate.refused_periods:
@@ -183,16 +173,51 @@ def _owed(candidate: Candidate, table: AmountTable) -> list[PlannedPayment]:
     owed = []
     for earlier in table.arrears:
         amount = earlier.amount(cert.category)
-        if (amount is None or not cert.owed_in(earlier.period)
-                or earlier.period in candidate.paid_periods
+        if (amount is None or not PLANNABLE.allows(candidate.facts(earlier.period))
+                or not cert.owed_in(earlier.period)
                 or earlier.period in candidate.refused_periods):
             continue
         owed.append(PlannedPayment(cert.id, cert.person_key, earlier.period, amount, account,
-                                   arrear=True))
+                                   arrear=True, certified_from=cert.effective_from))
     amount = table.run.amount(cert.category)
     assert amount is not None
-    owed.append(PlannedPayment(cert.id, cert.person_key, table.run.period, amount, account))
+    owed.append(PlannedPayment(cert.id, cert.person_key, table.run.period, amount, account,
+                               certified_from=cert.effective_from))
     return owed
+
+
+@dataclass(frozen=True)
+class RosterQuery:
+    """What a run's roster is frozen from: the program, division, amounts of the run's
+    period and arrears window, when the run starts and how recent an account change is
+    flagged; its payments are cut into chunks of `chunk_size` for the payers."""
+
+    run_id: str
+    program_code: str
+    division_code: str
+    table: AmountTable
+    started_at: datetime
+    flag_days: int
+    chunk_size: int
+
+
+@dataclass
+class FrozenRoster:
+    """What freezing wrote: the control totals, the arrears among them, skips and flags."""
+
+    payee_count: int = 0
+    total_fen: int = 0
+    arrears_count: int = 0
+    arrears_fen: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+
+    def add(self, payments: Sequence[PlannedPayment]) -> None:
+        self.payee_count += len(payments)
+        self.total_fen += sum(p.amount_fen for p in payments)
+        arrears = [p.amount_fen for p in payments if p.arrear]
+        self.arrears_count += len(arrears)
+        self.arrears_fen += sum(arrears)
 
 
 @dataclass(frozen=True)

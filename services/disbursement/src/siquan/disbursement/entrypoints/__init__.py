@@ -1,1 +1,2 @@
-"""Disbursement's entrypoints: the operator HTTP API and the event handlers' wiring."""
+"""Disbursement's entrypoint: the operator HTTP API (message handlers are declared with
+`handles` in `application/`)."""

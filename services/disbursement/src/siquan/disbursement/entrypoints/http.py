@@ -1,6 +1,7 @@
 """Disbursement's operator API: disbursement officers register payee accounts, start payment
 runs and retry a run's failed and returned payments; auditors may look at runs. Every call
-is authenticated; roles and division scope are enforced. Account numbers are answered
+is authenticated; roles and division scope are enforced; each runs in one unit of work.
+A resident ID becomes a person key here and goes no further. Account numbers are answered
 masked."""
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from siquan.contracts.types import DivisionCode, Period, ProgramCode, ResidentId
-from siquan.disbursement.adapters import facts
-from siquan.disbursement.application import accounts, retries, runs
+from siquan.disbursement.application import accounts, queries, retries, runs
+from siquan.disbursement.domain.roster import PayeeAccount
 from siquan.disbursement.settings import DisbursementSettings
 from siquan.shared.auth import Officer, require_role
+from siquan.shared.person import person_key
 from siquan.shared.runtime import Runtime, ServiceRuntime
 
 router = APIRouter()
@@ -43,11 +45,11 @@ Disburser = Annotated[Officer, Depends(require_role("disbursement_officer"))]
 @router.post("/payee-accounts", status_code=201)
 async def register_payee_account(body: RegisterPayeeAccount, rt: Runtime, officer: Disburser,
                                  response: Response) -> dict[str, Any]:
-    registration = await accounts.register_payee_account(
-        rt.pool, rt.outbox, officer, secret=rt.settings.person_key_secret,
-        resident_id=body.resident_id, bank_code=body.bank_code,
-        account_number=body.account_number, division_code=body.division_code,
-        now=rt.clock.now())
+    command = accounts.RegisterPayeeAccount(
+        officer, person_key(rt.settings.person_key_secret, body.resident_id),
+        PayeeAccount(body.bank_code, body.account_number), body.division_code)
+    async with rt.units() as uow:
+        registration = await accounts.register_payee_account(command, uow)
     if not registration.changed:
         response.status_code = 200
     return {"person_key": registration.person_key,
@@ -58,10 +60,10 @@ async def register_payee_account(body: RegisterPayeeAccount, rt: Runtime, office
 
 @router.post("/runs", status_code=201)
 async def start_run(body: StartPaymentRun, rt: Runtime, officer: Disburser) -> dict[str, Any]:
-    started = await runs.start_run(rt.pool, rt.outbox, officer,
-                                   program_code=body.program_code, period=body.period,
-                                   division_code=body.division_code, now=rt.clock.now(),
-                                   rules=_rules(rt))
+    command = runs.StartPaymentRun(officer, body.program_code, body.period,
+                                   body.division_code, _rules(rt))
+    async with rt.units() as uow:
+        started = await runs.start_run(command, uow)
     return _started(started)
 
 
@@ -69,17 +71,20 @@ async def start_run(body: StartPaymentRun, rt: Runtime, officer: Disburser) -> d
 async def retry_run(run_id: str, rt: Runtime, officer: Disburser) -> dict[str, Any]:
     """Pay again, as a retry run, the run's failed and returned payments whose account has
     been corrected since; the others are listed as skipped with the reason."""
-    started = await retries.retry_run(rt.pool, rt.outbox, officer, run_id=run_id,
-                                      now=rt.clock.now(),
-                                      flag_days=_rules(rt).account_change_flag_days)
+    rules = _rules(rt)
+    command = retries.RetryRun(officer, run_id, rules.account_change_flag_days,
+                               rules.chunk_size)
+    async with rt.units() as uow:
+        started = await retries.retry_run(command, uow)
     return _started(started)
 
 
-def _rules(rt: ServiceRuntime) -> runs.RunRules:
+def _rules(rt: ServiceRuntime[Any]) -> runs.RunRules:
     settings = rt.settings
     assert isinstance(settings, DisbursementSettings)
     return runs.RunRules(arrears_max_periods=settings.arrears_max_periods,
-                         account_change_flag_days=settings.account_change_flag_days)
+                         account_change_flag_days=settings.account_change_flag_days,
+                         chunk_size=settings.payment_chunk_size)
 
 
 def _started(started: runs.StartedRun) -> dict[str, Any]:
@@ -102,14 +107,13 @@ async def count_certifications(rt: Runtime, officer: Annotated[Officer, Depends(
                                division_code: Annotated[str, Query(pattern=r"^\d{6}$")],
                                ) -> dict[str, Any]:
     """How many certifications of a program this service holds in force today."""
-    officer.check_scope(division_code)
-    async with rt.pool.acquire() as conn:
-        active = await facts.count_active(conn, program_code, division_code,
-                                          rt.clock.today())
+    async with rt.units.reading() as uow:
+        active = await queries.count_active(uow, officer, program_code, division_code)
     return {"program_code": program_code, "division_code": division_code, "active": active}
 
 
 @router.get("/runs/{run_id}")
 async def show_run(run_id: str, rt: Runtime, officer: Annotated[Officer, Depends(
         require_role("disbursement_officer", "auditor"))]) -> dict[str, Any]:
-    return await runs.show_run(rt.pool, officer, run_id)
+    async with rt.units.reading() as uow:
+        return await queries.show_run(uow, officer, run_id)

@@ -51,7 +51,7 @@ async def raw_messaging_seconds(env: Environment, count: int, size: int,
             if seen == count:
                 received.set()
 
-        await queue.consume(on_message)
+        consumer = await queue.consume(on_message)
         pending = []
         for _ in range(count):
             pending.append(channel.default_exchange.publish(
@@ -63,6 +63,7 @@ async def raw_messaging_seconds(env: Environment, count: int, size: int,
         await asyncio.gather(*pending)
         await received.wait()
         elapsed = time.perf_counter() - start
+        await queue.cancel(consumer)
         await queue.delete(if_unused=False, if_empty=False)
         return elapsed
 

@@ -2,7 +2,7 @@
 files, pays them through the simulated bank (its own database, idempotent by payment id),
 answers with result files and reports returns in daily return files.
 
-    python -m siquan.disbursement.adapters.bank_counterpart --dir DIR --bank-dsn DSN
+    python -m siquan.tools.bank_counterpart --dir DIR --bank-dsn DSN
 
 An instruction file is taken (moved to `outbox/taken/`) before it is paid, unless the
 payer withdrew it first; a taken batch the simulated bank does not answer (a simulated

@@ -1,6 +1,9 @@
 """The benchmark's certified roster, loaded in bulk straight into disbursement's database:
 N certifications of a program in a division and a payee account for each (COPY), as if
-eligibility's events and the officers' registrations had arrived long ago."""
+eligibility's events and the officers' registrations had arrived long ago. Oversight is
+given the same certifications (its `watched_certifications`, as if it had seen the
+grants), so it judges the run's payments against them as it would in a province, rather
+than holding every payment for a certification it never heard of."""
 
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ def _account(i: int) -> str:
 
 
 async def bulk_load(conn: asyncpg.Connection, payees: int, *, program: str,
-                    division: str) -> int:
+                    division: str, oversight: asyncpg.Connection | None = None) -> int:
     """Load the roster; returns what the policy owes it for the benchmark's month."""
     policy = load_catalogue().in_force(program, period_start("2026-11"), division)
     categories = [b.category for b in policy.benefits]
@@ -43,6 +46,13 @@ async def bulk_load(conn: asyncpg.Connection, payees: int, *, program: str,
         await conn.copy_records_to_table("certifications", records=certifications, columns=[
             "certification_id", "person_key", "program_code", "category", "policy_version",
             "division_code", "effective_from", "approved_at"])
+        if oversight is not None:
+            await oversight.copy_records_to_table("watched_certifications", records=[
+                (c[0], c[1], c[2], c[3], c[5], c[6], "reviewer-420117-01",
+                 "approver-420117-01", now, uuid.uuid4()) for c in certifications], columns=[
+                "certification_id", "person_key", "program_code", "category",
+                "division_code", "effective_from", "reviewed_by", "approved_by",
+                "approved_at", "message_id"])
         await conn.copy_records_to_table("payee_accounts", records=[
             (_person(i), "ABC", _account(i), "*" * 14 + _account(i)[-4:], division,
              "disburser-420117-01", now) for i in indices], columns=[
@@ -50,4 +60,6 @@ async def bulk_load(conn: asyncpg.Connection, payees: int, *, program: str,
             "registered_by", "registered_at"])
     await conn.execute("ANALYZE certifications")
     await conn.execute("ANALYZE payee_accounts")
+    if oversight is not None:
+        await oversight.execute("ANALYZE watched_certifications")
     return owed

@@ -1,0 +1,252 @@
+"""In-memory twins of disbursement's repositories and unit of work, for unit tests. They keep
+the behaviour the handlers rely on — idempotent and commutative writes, one live payment
+per (person, program, period, item) (`AlreadyPaying`), chunks taken once, results final,
+a unit that commits all or nothing — and decide rosters with the domain's own rules
+(`plan_person` for everyone; PostgreSQL takes a set-based shortcut for the plain ones,
+and property tests hold the two to the same answers)."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+
+from siquan.contracts.periods import period_start
+from siquan.disbursement.adapters.memory_payments import MemoryPayments
+from siquan.disbursement.adapters.memory_store import (
+    AccountRecord,
+    HoldRecord,
+    MemoryStore,
+    RunRecord,
+)
+from siquan.disbursement.application.repositories import Hold
+from siquan.disbursement.domain.certification import Certification
+from siquan.disbursement.domain.errors import NotFound
+from siquan.disbursement.domain.payment_run import PaymentRun
+from siquan.disbursement.domain.retry import RefusedPayment
+from siquan.disbursement.domain.roster import Flag, PayeeAccount, Skip
+from siquan.shared.clock import Clock
+from siquan.shared.unit_of_work import Cause, FakeUnitOfWork
+
+
+class MemoryAccounts:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def lock(self, person_key: str) -> None:
+        return None
+
+    async def current(self, person_key: str) -> PayeeAccount | None:
+        record = self._store.current_account(person_key)
+        return None if record is None else record.account
+
+    async def replace(self, person_key: str, account: PayeeAccount, *, division_code: str,
+                      registered_by: str, at: datetime) -> datetime | None:
+        previous = self._store.current_account(person_key)
+        if previous is not None:
+            previous.superseded_at = at
+        before = None if previous is None else previous.registered_at
+        self._store.accounts.append(AccountRecord(person_key, account, division_code,
+                                                  registered_by, at, before))
+        return before
+
+
+class MemoryCertifications:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def add(self, certification: Certification, *, policy_version: str,
+                  approved_at: datetime) -> None:
+        self._store.certifications.setdefault(certification.id, certification)
+
+    async def end(self, certification_id: str, effective_from: date, reason: str,
+                  decided_by: str) -> None:
+        known = self._store.revocations.get(certification_id, effective_from)
+        self._store.revocations[certification_id] = min(known, effective_from)
+
+    async def suspend(self, certification_id: str, suspended_from: date) -> None:
+        self._store.suspensions.add((certification_id, suspended_from))
+
+    async def reinstate(self, certification_id: str, reinstated_from: date) -> None:
+        self._store.reinstatements.add((certification_id, reinstated_from))
+
+    async def count_active(self, program_code: str, division_code: str, on: date) -> int:
+        found = (self._store.certification(c) for c in self._store.certifications)
+        return sum(1 for c in found if c is not None and c.program_code == program_code
+                   and c.division_code == division_code and c.effective_from <= on
+                   and all(end is None or end > on
+                           for end in (c.effective_until, c.benefits_end)))
+
+
+class MemoryHolds:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def place(self, hold: Hold) -> None:
+        known = self._store.holds.get(hold.hold_id)
+        lifted = None if known is None else known.lifted_at
+        self._store.holds[hold.hold_id] = HoldRecord(hold.person_key, hold.program_code,
+                                                     hold.reason, lifted)
+
+    async def lift(self, hold_id: str, person_key: str, reason: str,
+                   lifted_at: datetime) -> None:
+        known = self._store.holds.setdefault(hold_id, HoldRecord(person_key, None, reason))
+        known.lifted_at = known.lifted_at or lifted_at
+
+
+class MemoryDeaths:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def record(self, person_key: str, report_id: str, date_of_death: date,
+                     benefits_end: date) -> None:
+        known = self._store.deaths.get(person_key, benefits_end)
+        self._store.deaths[person_key] = min(known, benefits_end)
+
+
+class MemoryRuns:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def lock_roster(self, program_code: str, period: str, division_code: str) -> None:
+        return None
+
+    async def first_regular_period(self, program_code: str, division_code: str
+                                   ) -> str | None:
+        periods = [r.run.period for r in self._store.runs.values()
+                   if r.run.program_code == program_code and r.run.kind == "regular"
+                   and r.run.division_code == division_code]
+        return min(periods, key=period_start) if periods else None
+
+    async def add(self, run: PaymentRun, *, skipped: Sequence[Skip], flags: Sequence[Flag],
+                  arrears_count: int, arrears_fen: int) -> None:
+        self._store.runs[run.id] = RunRecord(copy.copy(run), {
+            "skipped": [asdict(s) for s in skipped],
+            "flags": [{**asdict(f), "registered_at": f.registered_at.isoformat()}
+                      for f in flags],
+            "arrears_count": arrears_count, "arrears_fen": arrears_fen, "return_batches": 0})
+
+    async def get(self, run_id: str, *, for_update: bool = False) -> PaymentRun:
+        record = self._store.runs.get(run_id)
+        if record is None:
+            raise NotFound(f"no payment run {run_id}")
+        return copy.copy(record.run)
+
+    async def save(self, run: PaymentRun) -> None:
+        self._store.runs[run.id].run = copy.copy(run)
+
+    async def listed(self, run_id: str) -> dict[str, Any]:
+        return dict(self._store.runs[run_id].listed)
+
+    async def allocated(self, limit: int = 20) -> list[str]:
+        found = sorted((r.run for r in self._store.runs.values()
+                        if r.run.status == "allocated"), key=lambda r: r.started_at)
+        return [r.id for r in found[:limit]]
+
+    async def wake_payers(self, run_id: str) -> None:
+        self._store.notified.append(run_id)
+
+    async def record_fund_settlement(self, run_id: str, paid_fen: int) -> bool:
+        record = self._store.runs.get(run_id)
+        if record is None:
+            return False
+        record.fund_settled_fen = paid_fen
+        return True
+
+    async def keep_trace_context(self, run_id: str, carrier: dict[str, str]) -> None:
+        self._store.runs[run_id].trace_context = dict(carrier)
+
+    async def trace_context(self, run_id: str) -> dict[str, str]:
+        record = self._store.runs.get(run_id)
+        return {} if record is None else dict(record.trace_context)
+
+    async def next_return_batch(self, run_id: str) -> int:
+        listed = self._store.runs[run_id].listed
+        listed["return_batches"] += 1
+        return int(listed["return_batches"]) - 1
+
+
+class MemoryRetries:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def refused(self, run_id: str) -> list[RefusedPayment]:
+        store, found = self._store, []
+        for p in store.run_payments(run_id):
+            if p.status not in ("failed", "returned"):
+                continue
+            current = store.current_account(p.person_key)
+            account = None if current is None else current.account
+            refused_to_current = account is not None and any(
+                o.person_key == p.person_key and o.program_code == p.program_code
+                and o.period == p.period and o.item == p.item
+                and o.status in ("failed", "returned")
+                and PayeeAccount(o.bank_code, o.account_number) == account
+                for o in store.payments.values())
+            found.append(RefusedPayment(
+                p.payment_id, p.certification_id, p.person_key, p.period, p.amount_fen,
+                store.certification(p.certification_id), store.held(p.person_key,
+                                                                    p.program_code),
+                account, store.live(p.person_key, p.program_code, p.period, p.item),
+                refused_to_current, None if current is None else current.registered_at,
+                None if current is None else current.previous_registered_at))
+        return found
+
+
+class MemoryReturnCursor:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def covered(self) -> date | None:
+        return self._store.return_cursor
+
+    async def advance(self, through: date) -> None:
+        known = self._store.return_cursor
+        self._store.return_cursor = through if known is None else max(known, through)
+
+
+class FakeDisbursementWork(FakeUnitOfWork):
+    def __init__(self, store: MemoryStore, clock: Clock, cause: Cause | None = None,
+                 new_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
+        super().__init__(clock, cause)
+        self.store = store
+        self.accounts = MemoryAccounts(store)
+        self.certifications = MemoryCertifications(store)
+        self.holds = MemoryHolds(store)
+        self.deaths = MemoryDeaths(store)
+        self.runs = MemoryRuns(store)
+        self.payments = MemoryPayments(store, new_id)
+        self.retries = MemoryRetries(store)
+        self.return_cursor = MemoryReturnCursor(store)
+
+
+class FakeUnits:
+    """Units of work on one `MemoryStore`: each works on a copy that replaces the store when
+    it commits, so a unit that raises leaves nothing behind (as a rolled-back transaction).
+    `units` lists every unit opened, for the events they published."""
+
+    def __init__(self, store: MemoryStore, clock: Clock) -> None:
+        self.store, self.clock = store, clock
+        self.units: list[FakeDisbursementWork] = []
+
+    @asynccontextmanager
+    async def __call__(self, *, correlation_id: str | None = None,
+                       causation_id: str | None = None) -> AsyncIterator[FakeDisbursementWork]:
+        working = copy.deepcopy(self.store)
+        uow = FakeDisbursementWork(working, self.clock, Cause(correlation_id, causation_id))
+        yield uow
+        await uow._finish()
+        self.store.__dict__.update(working.__dict__)
+        self.units.append(uow)
+
+    def reading(self) -> Any:
+        return self()
+
+    @asynccontextmanager
+    async def listening(self, channel: str, callback: Callable[..., None]
+                        ) -> AsyncIterator[None]:
+        yield

@@ -1,0 +1,146 @@
+"""The in-memory twin of `payments.PgPayments` (see `memory.py`): rosters decided by
+`roster.plan_person` for every person, chunks of consecutive payments, obstacles under
+`payable.PAYABLE` read from the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from itertools import groupby
+
+from siquan.disbursement.adapters.memory_store import (
+    LIVE,
+    ChunkRecord,
+    MemoryStore,
+    PaymentRecord,
+)
+from siquan.disbursement.application.ports import BankReturn
+from siquan.disbursement.application.repositories import AlreadyPaying, Returned
+from siquan.disbursement.domain.chunk import Chunk, ChunkPayment, Outcome
+from siquan.disbursement.domain.payable import PAYABLE
+from siquan.disbursement.domain.payment_run import RunTotals
+from siquan.disbursement.domain.roster import (
+    BENEFIT,
+    Candidate,
+    FrozenRoster,
+    PlannedPayment,
+    RosterQuery,
+    account_change_flag,
+    is_one_off,
+    plan_person,
+)
+
+
+class MemoryPayments:
+    def __init__(self, store: MemoryStore, new_id: Callable[[], str]) -> None:
+        self._store, self._new_id = store, new_id
+
+    async def freeze(self, query: RosterQuery) -> FrozenRoster:
+        frozen, planned = FrozenRoster(), []
+        candidates = sorted(self._candidates(query), key=lambda c: c.certification.person_key)
+        for _, group in groupby(candidates, key=lambda c: c.certification.person_key):
+            person = list(group)
+            payments, skipped = plan_person(person, query.table)
+            frozen.skipped += skipped
+            if payments:
+                frozen.add(payments)
+                account = self._store.current_account(payments[0].person_key)
+                assert account is not None
+                flag = account_change_flag(
+                    payments[0].person_key, payments[0].certification_id,
+                    registered_at=account.registered_at,
+                    previous_registered_at=account.previous_registered_at,
+                    run_started_at=query.started_at, days=query.flag_days)
+                if flag is not None:
+                    frozen.flags.append(flag)
+            planned += payments
+        await self.add(query.run_id, query.program_code, planned, query.chunk_size)
+        return frozen
+
+    def _candidates(self, query: RosterQuery) -> list[Candidate]:
+        store, run_period = self._store, query.table.run.period
+        periods = set(query.table.periods)
+        found = []
+        for kept in store.certifications.values():
+            certification = store.certification(kept.id)
+            assert certification is not None
+            if (certification.program_code, certification.division_code) != (
+                    query.program_code, query.division_code) or \
+                    not certification.active_in(run_period):
+                continue
+            person = certification.person_key
+            account = store.current_account(person)
+            mine = [p for p in store.payments.values() if p.person_key == person
+                    and p.program_code == query.program_code and p.item == BENEFIT]
+            found.append(Candidate(
+                certification, None if account is None else account.account,
+                store.held(person, query.program_code),
+                frozenset(p.period for p in mine if p.status in LIVE
+                          and (is_one_off(run_period) or p.period in periods)),
+                frozenset(p.period for p in mine if p.status in ("failed", "returned")
+                          and account is not None
+                          and (p.bank_code, p.account_number) == (
+                              account.account.bank_code, account.account.account_number))))
+        return found
+
+    async def add(self, run_id: str, program_code: str, payments: Sequence[PlannedPayment],
+                  chunk_size: int) -> None:
+        ids = []
+        for p in payments:
+            if self._store.live(p.person_key, program_code, p.period, BENEFIT):
+                raise AlreadyPaying(f"{p.person_key} is paid for {p.period} already")
+            payment_id = self._new_id()
+            self._store.payments[payment_id] = PaymentRecord(
+                payment_id, run_id, p.certification_id, p.person_key, program_code, p.period,
+                BENEFIT, p.amount_fen, p.account.bank_code, p.account.account_number)
+            ids.append(payment_id)
+        for k, first in enumerate(range(0, len(ids), chunk_size)):
+            self._store.chunks[(run_id, k)] = ChunkRecord(ids[first:first + chunk_size])
+
+    async def claim_chunk(self, run_id: str) -> Chunk | None:
+        number = next((k for (run, k), c in sorted(self._store.chunks.items())
+                       if run == run_id and not c.done), None)
+        if number is None:
+            return None
+        pending = [self._store.payments[i] for i in self._store.chunks[(run_id, number)].
+                   payment_ids if self._store.payments[i].status == "pending"]
+        return Chunk(run_id, number, [ChunkPayment(
+            p.payment_id, p.person_key, p.certification_id, p.period, p.item, p.amount_fen,
+            p.bank_code, p.account_number, PAYABLE.obstacle(self._store.facts(p)))
+            for p in pending])
+
+    async def record(self, chunk: Chunk, outcomes: dict[str, Outcome]) -> None:
+        for payment_id, outcome in outcomes.items():
+            payment = self._store.payments[payment_id]
+            if payment.status != "pending":
+                raise RuntimeError(f"payment {payment_id} is {payment.status} already")
+            payment.status, payment.reason = outcome.status, outcome.reason
+            payment.bank_reference, payment.chunk = outcome.bank_reference, chunk.number
+        self._store.chunks[(chunk.run_id, chunk.number)].done = True
+
+    async def any_pending(self, run_id: str) -> bool:
+        return any(not c.done for (run, _), c in self._store.chunks.items() if run == run_id)
+
+    async def totals(self, run_id: str) -> RunTotals:
+        values: dict[str, int] = {}
+        for status in ("settled", "failed", "cancelled", "pending", "returned"):
+            mine = [p for p in self._store.run_payments(run_id) if p.status == status]
+            values[f"{status}_count"] = len(mine)
+            values[f"{status}_fen"] = sum(p.amount_fen for p in mine)
+        return RunTotals(**values)
+
+    async def chunks_published(self, run_id: str) -> tuple[int, int]:
+        payments = self._store.run_payments(run_id)
+        return (len({p.chunk for p in payments if p.status in ("settled", "returned")}),
+                len({p.chunk for p in payments if p.status == "failed"}))
+
+    async def mark_returned(self, returns: Sequence[BankReturn]) -> list[Returned]:
+        changed = []
+        for r in returns:
+            p = self._store.payments.get(r.payment_id)
+            if p is None or p.status != "settled" or (p.amount_fen, p.bank_reference) != (
+                    r.amount_fen, r.bank_reference):
+                continue
+            p.status, p.returned_on, p.return_reason = "returned", r.returned_on, r.reason
+            changed.append(Returned(p.payment_id, p.run_id, p.person_key, p.period,
+                                    p.amount_fen, r.bank_reference, r.reason, r.returned_on))
+        return changed

@@ -1,0 +1,223 @@
+"""What disbursement's handlers need from storage, and the unit of work that carries it.
+
+`adapters/unit_of_work.py` implements these on PostgreSQL (`DisbursementWork`);
+`adapters/memory.py` keeps in-memory twins that behave the same for what the handlers rely
+on, so the handlers are unit-tested without servers. Every write is idempotent and
+independent of the order messages arrive in; aggregates that two instances may change at
+once are locked (`get(..., for_update=True)`, `lock`, chunk claims that skip locked
+chunks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from siquan.contracts.base import Event
+from siquan.disbursement.application.ports import BankReturn
+from siquan.disbursement.domain.certification import Certification
+from siquan.disbursement.domain.chunk import Chunk, Outcome
+from siquan.disbursement.domain.payment_run import PaymentRun, RunTotals
+from siquan.disbursement.domain.retry import RefusedPayment
+from siquan.disbursement.domain.roster import (
+    Flag,
+    FrozenRoster,
+    PayeeAccount,
+    PlannedPayment,
+    RosterQuery,
+    Skip,
+)
+from siquan.shared.clock import Clock
+from siquan.shared.unit_of_work import Cause
+
+PAYER_CHANNEL = "siquan_disbursement_payer"
+"""Where a unit that releases a run wakes the payers of every instance (a NOTIFY)."""
+
+
+class AlreadyPaying(Exception):
+    """Another run already holds a live payment for one of these (person, period, item)."""
+
+
+@dataclass(frozen=True)
+class Hold:
+    hold_id: str
+    person_key: str
+    program_code: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Returned:
+    """A settled payment that became returned."""
+
+    payment_id: str
+    run_id: str
+    person_key: str
+    period: str
+    amount_fen: int
+    bank_reference: str
+    reason: str
+    returned_on: date
+
+
+class PayeeAccounts(Protocol):
+    async def lock(self, person_key: str) -> None:
+        """Serialise registrations for one person until the unit ends."""
+
+    async def current(self, person_key: str) -> PayeeAccount | None: ...
+
+    async def replace(self, person_key: str, account: PayeeAccount, *, division_code: str,
+                      registered_by: str, at: datetime) -> datetime | None:
+        """Make `account` current; when the account it replaced had been registered."""
+
+
+class Certifications(Protocol):
+    async def add(self, certification: Certification, *, policy_version: str,
+                  approved_at: datetime) -> None:
+        """Keep a granted certification (a repeated grant changes nothing)."""
+
+    async def end(self, certification_id: str, effective_from: date, reason: str,
+                  decided_by: str) -> None:
+        """Revoked or lapsed from a day; the earliest end wins, in whatever order."""
+
+    async def suspend(self, certification_id: str, suspended_from: date) -> None: ...
+
+    async def reinstate(self, certification_id: str, reinstated_from: date) -> None:
+        """Ends the suspension it follows, whichever of the two arrives first."""
+
+    async def count_active(self, program_code: str, division_code: str, on: date) -> int: ...
+
+
+class Holds(Protocol):
+    async def place(self, hold: Hold) -> None:
+        """In force until lifted; a lift that came first keeps it lifted."""
+
+    async def lift(self, hold_id: str, person_key: str, reason: str,
+                   lifted_at: datetime) -> None: ...
+
+
+class Deaths(Protocol):
+    async def record(self, person_key: str, report_id: str, date_of_death: date,
+                     benefits_end: date) -> None:
+        """The earliest reported end of benefits wins."""
+
+
+class Runs(Protocol):
+    async def lock_roster(self, program_code: str, period: str, division_code: str) -> None:
+        """Serialise run starts for one program, period and division."""
+
+    async def first_regular_period(self, program_code: str, division_code: str
+                                   ) -> str | None: ...
+
+    async def add(self, run: PaymentRun, *, skipped: Sequence[Skip], flags: Sequence[Flag],
+                  arrears_count: int, arrears_fen: int) -> None: ...
+
+    async def get(self, run_id: str, *, for_update: bool = False) -> PaymentRun:
+        """The run (`NotFound` when there is none)."""
+
+    async def save(self, run: PaymentRun) -> None: ...
+
+    async def listed(self, run_id: str) -> dict[str, Any]:
+        """What the run listed at its start: skips, flags, arrears, return batches."""
+
+    async def allocated(self, limit: int = 20) -> list[str]:
+        """Runs the payers may work, oldest first."""
+
+    async def wake_payers(self, run_id: str) -> None:
+        """Tell every instance's payers, once the unit commits, that the run may be paid."""
+
+    async def record_fund_settlement(self, run_id: str, paid_fen: int) -> bool: ...
+
+    async def keep_trace_context(self, run_id: str, carrier: dict[str, str]) -> None: ...
+
+    async def trace_context(self, run_id: str) -> dict[str, str]: ...
+
+    async def next_return_batch(self, run_id: str) -> int: ...
+
+
+class Payments(Protocol):
+    async def freeze(self, query: RosterQuery) -> FrozenRoster:
+        """Write the roster's payments (cut into chunks); `AlreadyPaying` when another run
+        already pays one of them."""
+
+    async def add(self, run_id: str, program_code: str, payments: Sequence[PlannedPayment],
+                  chunk_size: int) -> None:
+        """Write planned payments of a run (a retry's), cut into chunks."""
+
+    async def claim_chunk(self, run_id: str) -> Chunk | None:
+        """Lock the run's next chunk no other payer holds, with each payment's obstacle
+        under `PAYABLE` as of now; None when every chunk is done or held."""
+
+    async def record(self, chunk: Chunk, outcomes: dict[str, Outcome]) -> None:
+        """Every payment's final result; the chunk is done."""
+
+    async def any_pending(self, run_id: str) -> bool: ...
+
+    async def totals(self, run_id: str) -> RunTotals: ...
+
+    async def chunks_published(self, run_id: str) -> tuple[int, int]:
+        """How many chunks carried settled payments, and how many failed ones."""
+
+    async def mark_returned(self, returns: Sequence[BankReturn]) -> list[Returned]:
+        """Settled payments the bank returned (same amount and reference) become
+        returned; those that changed now."""
+
+
+class Retries(Protocol):
+    async def refused(self, run_id: str) -> list[RefusedPayment]:
+        """The run's failed and returned payments, with what decides a retry."""
+
+
+class ReturnCursor(Protocol):
+    async def covered(self) -> date | None:
+        """The last day of returns already asked for."""
+
+    async def advance(self, through: date) -> None: ...
+
+
+class Work(Protocol):
+    """A unit of work as disbursement's handlers see it."""
+
+    clock: Clock
+    cause: Cause
+
+    @property
+    def accounts(self) -> PayeeAccounts: ...
+
+    @property
+    def certifications(self) -> Certifications: ...
+
+    @property
+    def holds(self) -> Holds: ...
+
+    @property
+    def deaths(self) -> Deaths: ...
+
+    @property
+    def runs(self) -> Runs: ...
+
+    @property
+    def payments(self) -> Payments: ...
+
+    @property
+    def retries(self) -> Retries: ...
+
+    @property
+    def return_cursor(self) -> ReturnCursor: ...
+
+    def publish(self, event: Event) -> str: ...
+
+
+class Units(Protocol):
+    """Opens units of work (`shared.unit_of_work.UnitsOfWork` of `DisbursementWork`)."""
+
+    def __call__(self, *, correlation_id: str | None = None,
+                 causation_id: str | None = None) -> AbstractAsyncContextManager[Work]: ...
+
+    def reading(self) -> AbstractAsyncContextManager[Work]: ...
+
+    def listening(self, channel: str, callback: Callable[..., None]
+                  ) -> AbstractAsyncContextManager[None]: ...

@@ -1,0 +1,112 @@
+"""The payer's steps on the in-memory twins: a chunk paid through the bank, re-checked
+right before it, recovered after a crash; a run completed once nothing is pending."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from siquan.contracts import disbursement_v1 as events
+from siquan.contracts.oversight_v1 import HoldPlaced
+from siquan.disbursement.application import facts
+from siquan.disbursement.application.payer import complete_run, pay_chunk
+from siquan.disbursement.application.ports import BankUnavailable
+from siquan.disbursement.domain.payable import ON_HOLD
+
+
+async def allocated_run(world: Any, payees: int = 3, chunk_size: int = 5_000) -> Any:
+    await world.payees(payees)
+    run = (await world.start(chunk_size=chunk_size)).run
+    await world.allocate(run)
+    return run
+
+
+async def pay(world: Any, run_id: str) -> bool:
+    async with world.units(correlation_id=run_id) as uow:
+        return await pay_chunk(uow, world.bank, run_id)
+
+
+async def complete(world: Any, run_id: str) -> bool:
+    async with world.units(correlation_id=run_id) as uow:
+        return await complete_run(uow, run_id)
+
+
+async def test_a_chunk_is_paid_through_the_bank_and_announced(world: Any) -> None:
+    run = await allocated_run(world)
+    assert await pay(world, run.id)
+    [settled] = world.published(events.PaymentsSettled)
+    assert set(world.statuses(run.id).values()) == {"settled"}
+    assert sorted(p.payment_id for p in settled.payments) == sorted(world.bank.paid())
+    assert (settled.chunk, sum(p.amount_fen for p in settled.payments)) == (0, 63_000)
+    assert world.units.units[-1].cause.correlation_id == run.id
+
+
+async def test_nothing_is_paid_before_the_allocation(world: Any) -> None:
+    await world.payees(2)
+    run = (await world.start()).run
+    assert not await pay(world, run.id)
+    assert world.bank.batches == []
+
+
+async def test_a_payee_held_since_the_run_started_is_cancelled_not_paid(world: Any) -> None:
+    run = await allocated_run(world)
+    async with world.units() as uow:
+        await facts.place_hold(HoldPlaced(hold_id="h-1", person_key=world.person(2),
+                                          program_code=None, reason="complaint",
+                                          placed_by="auditor"), uow)
+    await pay(world, run.id)
+    held = [p for p in world.store.run_payments(run.id) if p.person_key == world.person(2)]
+    assert [(p.status, p.reason) for p in held] == [("cancelled", ON_HOLD)]
+    assert held[0].payment_id not in world.bank.recorded
+
+
+async def test_a_bank_that_does_not_answer_leaves_the_chunk_pending(world: Any) -> None:
+    run = await allocated_run(world)
+    world.bank.silent = True
+    with pytest.raises(BankUnavailable):
+        await pay(world, run.id)
+    assert set(world.statuses(run.id).values()) == {"pending"}
+    assert world.published(events.PaymentsSettled) == []
+
+
+async def test_after_a_lost_answer_the_bank_results_are_taken_and_nobody_is_paid_twice(
+        world: Any) -> None:
+    run = await allocated_run(world)
+    world.bank.silent = True
+    with pytest.raises(BankUnavailable):
+        await pay(world, run.id)
+    assert await pay(world, run.id)
+    assert len(world.bank.batches) == 1
+    assert set(world.statuses(run.id).values()) == {"settled"}
+
+
+async def test_each_chunk_is_taken_once(world: Any) -> None:
+    run = await allocated_run(world, payees=5, chunk_size=2)
+    paid = [await pay(world, run.id) for _ in range(4)]
+    assert paid == [True, True, True, False]
+    assert [b for b, _ in world.bank.batches] == [
+        b for b, _ in world.bank.batches if b.startswith(run.id)]
+    assert sorted(c.chunk for c in world.published(events.PaymentsSettled)) == [0, 1, 2]
+
+
+async def test_a_refused_payment_is_announced_as_failed(world: Any) -> None:
+    world.bank.refused_accounts.add(world.account_of(3))
+    run = await allocated_run(world)
+    await pay(world, run.id)
+    [failed] = world.published(events.PaymentsFailed)
+    assert [(p.person_key, p.reason) for p in failed.payments] == [
+        (world.person(3), "invalid account")]
+
+
+async def test_a_run_completes_once_no_chunk_is_pending_and_only_once(world: Any) -> None:
+    run = await allocated_run(world, payees=3, chunk_size=2)
+    await pay(world, run.id)
+    assert not await complete(world, run.id)
+    await pay(world, run.id)
+    assert await complete(world, run.id)
+    assert not await complete(world, run.id)
+    [completed] = world.published(events.PaymentRunCompleted)
+    assert (completed.settled_count, completed.settled_fen, completed.settled_chunks) == (
+        3, 63_000, 2)
+    assert (await world.run(run.id)).status == "completed"
