@@ -118,13 +118,13 @@ async def timeliness(uow: RuleUnit) -> int:
 @dataclass
 class Sweeper:
     units: Units
-    config_timeliness_seconds: float
+    timeliness_seconds: float
     _timeliness_due: float = 0.0
 
     def parts(self) -> list[Part]:
         parts: list[Part] = [uncertified_payments, unmatched_movements, omissions]
         if time.monotonic() >= self._timeliness_due:  # a query over a year: less often
-            self._timeliness_due = time.monotonic() + self.config_timeliness_seconds
+            self._timeliness_due = time.monotonic() + self.timeliness_seconds
             parts.append(timeliness)
         return parts
 
