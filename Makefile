@@ -49,8 +49,7 @@ bench: install
 	$(UV) run python -m siquan.eligibility.bench --applications 100000
 	@if $(UV) run python -c "import siquan.disbursement.bench" 2>/dev/null; then \
 		$(UV) run python -m siquan.disbursement.bench; fi
-	@if $(UV) run python -c "import siquan.oversight.bench" 2>/dev/null; then \
-		$(UV) run python -m siquan.oversight.bench; fi
+	$(UV) run python -m siquan.tools.bench.oversight_ingest
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
