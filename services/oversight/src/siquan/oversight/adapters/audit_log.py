@@ -4,8 +4,7 @@ appends, the append-only entries table, checkpoints, and reading entries back.
 A transaction appends all its entries at once (ADR 0006): when it is about to commit, it
 locks the chain head (`SELECT ... FOR UPDATE`) once, links its entries after it in memory
 and writes them and the new head in one statement. Any number of consumers and oversight
-processes thus keep one gapless chain, each holding the lock only from its last statement
-to its commit.
+processes thus keep one gapless chain, each holding the lock only for its last steps.
 """
 
 from __future__ import annotations
@@ -72,13 +71,17 @@ class PgAuditLog:
     def append(self, envelope: Envelope) -> None:
         self._appended.append(envelope)
 
-    async def flush(self) -> None:
-        """Link what this transaction appended after the head, and write it (the head
-        stays locked until the transaction ends)."""
+    @property
+    def appended(self) -> bool:
+        return bool(self._appended)
+
+    async def flush(self, head: ChainHead) -> None:
+        """Link what this transaction appended after `head` (which it holds locked until it
+        ends), and write the entries and the new head."""
         if not self._appended:
             return
         envelopes, self._appended = self._appended, []
-        entries = link_all(envelopes, await self.lock_head())
+        entries = link_all(envelopes, head)
         e = [entry.envelope for entry in entries]
         await self._conn.execute(
             _APPEND, [x.seq for x in entries], [v.message_id for v in e],

@@ -4,9 +4,9 @@ The batched consumer opens one transaction per batch and gives each message its 
 of work bound to it (its own cause, so what it publishes names the right message). All the
 units of one transaction share one `Batch`: the repositories, the writes they hold back and
 the steps asked for. When the transaction is about to commit, the batch writes its held
-facts, runs its steps (which read them), writes what the steps held back, and last links
-its audit entries into the chain (ADR 0006) — so the chain head is locked only from there
-to the commit, once per batch.
+facts, then locks the chain head, runs its steps (which read the facts), and links its
+audit entries into the chain (ADR 0006) — so the head is locked once per batch, from the
+steps to the commit.
 """
 
 from __future__ import annotations
@@ -54,10 +54,18 @@ class Batch:
         self.accountability = PgAccountability(conn)
 
     async def finish(self, unit: OversightWork) -> None:
+        """Write the facts (alongside other transactions), then — one transaction at a
+        time, holding the chain head — run the steps and append the entries. A step thus
+        sees every fact another transaction committed before it, and a fact committed after
+        it is judged by that transaction's own step: no pair of facts escapes the rules."""
         await self.writes.flush(self.conn)
+        await self.settled.flush()
+        if not (self.deferred or self.audit.appended):
+            return
+        head = await self.audit.lock_head()
         await self.deferred.run(unit)
         await self.writes.flush(self.conn)
-        await self.audit.flush()
+        await self.audit.flush(head)
 
 
 class OversightWork(Steps, PgUnitOfWork):

@@ -13,11 +13,13 @@ causation, and its trace), so what it publishes is caused by that message.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from opentelemetry import context as otel_context
 from opentelemetry import propagate
+from opentelemetry.context import Context
 
 from siquan.contracts.base import Event
 from siquan.shared.outbox import PendingEvent
@@ -28,15 +30,21 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Origin:
-    """The message an item of a step came from."""
+    """The message an item of a step came from: its cause, and the trace context it was
+    handled in (serialised only if something is published on its behalf)."""
 
     cause: Cause
-    trace: Mapping[str, str] = field(default_factory=dict)
+    context: Context | None = None
 
     @classmethod
     def here(cls, cause: Cause) -> Origin:
         """`cause`, in the trace of the work running now."""
-        return cls(cause, _current_trace())
+        return cls(cause, otel_context.get_current())
+
+    def trace(self) -> dict[str, str]:
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier, context=self.context)
+        return carrier
 
 
 Asked = list[tuple[T, Origin]]
@@ -82,14 +90,8 @@ class Steps:
 
     def publish_for(self, origin: Origin | None, event: Event) -> str:
         """Queue an event caused by the message `origin` names (None: by this unit's)."""
-        cause = origin.cause if origin is not None else self.cause
-        trace = origin.trace if origin is not None else _current_trace()
-        pending = PendingEvent(event, cause.correlation_id, cause.causation_id, trace)
+        origin = origin or Origin.here(self.cause)
+        pending = PendingEvent(event, origin.cause.correlation_id, origin.cause.causation_id,
+                               origin.trace())
         self.pending.append(pending)
         return pending.message_id
-
-
-def _current_trace() -> dict[str, str]:
-    carrier: dict[str, str] = {}
-    propagate.inject(carrier)
-    return carrier

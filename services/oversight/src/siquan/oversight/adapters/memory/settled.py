@@ -1,5 +1,5 @@
-"""Settled payments and fund movements, in memory. `suspects` returns every payment the
-messages stored: the rules then judge them all (PostgreSQL leaves out the plainly clean)."""
+"""Settled payments and fund movements, in memory. Settling a chunk calls every new payment
+a suspect: the rules then judge them all (PostgreSQL leaves out the plainly clean)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 from siquan.oversight.adapters.memory.store import MemoryStore, StoredMovement, StoredPayment
-from siquan.oversight.reconciliation.application.ports import Chunk, Expectation
+from siquan.oversight.reconciliation.application.ports import Chunk, Expectation, Settling
 from siquan.oversight.reconciliation.domain.conduct import Movement
 from siquan.oversight.reconciliation.domain.payments import SettledItem, pays_benefit
 
@@ -19,52 +19,50 @@ def _pays(item: SettledItem) -> str:
 class MemorySettled:
     def __init__(self, store: MemoryStore, now: Callable[[], datetime]) -> None:
         self._store, self._now = store, now
+        self._new: set[str] = set()
 
-    async def add_chunks(self, chunks: Sequence[Chunk]) -> None:
-        for chunk in chunks:
-            for item in chunk.items:
-                if item.payment_id not in self._store.payments:
-                    self._store.payments[item.payment_id] = StoredPayment(
-                        item, chunk.period, self._store.next_seq(), self._now(),
-                        item.certification_id in self._store.watched_certifications)
+    def store(self, chunk: Chunk) -> None:
+        for item in chunk.items:
+            if item.payment_id not in self._store.payments:
+                self._store.payments[item.payment_id] = StoredPayment(
+                    item, chunk.period, self._store.next_seq(), self._now(), True)
+                self._new.add(item.payment_id)
 
-    def _of(self, message_ids: Sequence[str]) -> list[StoredPayment]:
-        return [s for s in self._store.payments.values() if s.item.message_id in message_ids]
+    async def settle(self, chunks: Sequence[Chunk], expectations: Sequence[Expectation],
+                     account_window: timedelta) -> Settling:
+        fresh = [self._store.payments[i.payment_id] for c in chunks for i in c.items
+                 if i.payment_id in self._new]
+        new = {s.item.payment_id for s in fresh}
+        self._new -= new
+        for stored in fresh:
+            stored.cert_checked = (stored.item.certification_id
+                                   in self._store.watched_certifications)
+        again = [self._again(s.item, new) for s in fresh]
+        replaced = [self._replaced(s.item, account_window) for s in fresh]
+        return Settling([s.item for s in fresh],  # every one: the rules judge them all
+                        [a for a in again if a is not None],
+                        [r for r in replaced if r is not None])
 
-    async def suspects(self, message_ids: Sequence[str],
-                       expectations: Sequence[Expectation]) -> list[SettledItem]:
-        return [s.item for s in self._of(message_ids)]
+    def _again(self, new: SettledItem, batch: set[str]) -> tuple[SettledItem, str, str] | None:
+        before = [o for o in self._store.payments.values()
+                  if (o.item.person_key, o.item.program_code, o.item.period, _pays(o.item))
+                  == (new.person_key, new.program_code, new.period, _pays(new))
+                  and o.item.payment_id != new.payment_id and not o.returned
+                  and (o.item.payment_id not in batch or o.item.payment_id < new.payment_id)]
+        if not before:
+            return None
+        first = min(before, key=lambda o: (o.item.payment_id in batch, o.seen_at,
+                                            o.item.payment_id))
+        return new, first.item.payment_id, first.item.message_id
 
-    async def earlier(self, message_ids: Sequence[str]
-                      ) -> list[tuple[SettledItem, str, str]]:
-        found = []
-        for new in sorted(self._of(message_ids), key=lambda s: s.item.payment_id):
-            n = new.item
-            before = [o for o in self._store.payments.values()
-                      if (o.item.person_key, o.item.program_code, o.item.period, _pays(o.item))
-                      == (n.person_key, n.program_code, n.period, _pays(n))
-                      and o.item.payment_id != n.payment_id and not o.returned
-                      and (o.item.message_id not in message_ids
-                           or o.item.payment_id < n.payment_id)]
-            if before:
-                first = min(before, key=lambda o: (o.seen_at, o.item.payment_id))
-                found.append((n, first.item.payment_id, first.item.message_id))
-        return found
-
-    async def account_changes(self, message_ids: Sequence[str], window: timedelta
-                              ) -> list[tuple[SettledItem, str]]:
-        found = []
-        for stored in self._of(message_ids):
-            run = self._store.watched_runs.get(stored.item.run_id)
-            if run is None or run.started_at is None:
-                continue
-            replaced = [(a["registered_at"], m) for m, a in self._store.payee_accounts.items()
-                        if a["person_key"] == stored.item.person_key
-                        and a["replaces_previous"]
-                        and a["registered_at"] >= run.started_at - window]
-            if replaced:
-                found.append((stored.item, max(replaced)[1]))
-        return found
+    def _replaced(self, item: SettledItem, window: timedelta) -> tuple[SettledItem, str] | None:
+        run = self._store.watched_runs.get(item.run_id)
+        if run is None or run.started_at is None:
+            return None
+        replaced = [(a["registered_at"], m) for m, a in self._store.payee_accounts.items()
+                    if a["person_key"] == item.person_key and a["replaces_previous"]
+                    and a["registered_at"] >= run.started_at - window]
+        return (item, max(replaced)[1]) if replaced else None
 
     async def of_certifications(self, pairs: Iterable[tuple[str, str]]
                                 ) -> list[SettledItem]:

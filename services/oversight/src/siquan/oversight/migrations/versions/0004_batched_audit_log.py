@@ -1,7 +1,7 @@
 """The audit log appended a batch at a time (ADR 0006): entries keep their body exactly as
 received (`body_text`, what the hash covers from now on); a settled payment is stored once,
 in `settled_payments`, which statements read too (with the run's period and a place in the
-ledger's order) and which each batch finds by its message.
+ledger's order); no JIT compilation in this database.
 
 Revision ID: 0004
 Revises: 0003
@@ -23,6 +23,14 @@ DO $$ BEGIN
 EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN NULL;
 END $$"""
 
+# A batch's statements unnest thousands of rows; the planner's estimates then pass the JIT
+# threshold, and compiling costs seconds where running takes milliseconds. The database's
+# own setting (its owner may set it); the server's stays as it is.
+_NO_JIT = """
+DO $$ BEGIN
+    EXECUTE format('ALTER DATABASE %I SET jit = off', current_database());
+END $$"""
+
 
 def upgrade() -> None:
     op.execute("ALTER TABLE audit_entries ADD COLUMN body_text text")
@@ -39,11 +47,11 @@ def upgrade() -> None:
     op.execute("ALTER TABLE settled_payments ALTER COLUMN run_period SET NOT NULL,"
                " ALTER COLUMN line_seq SET DEFAULT nextval('statement_payment_lines_seq_seq'),"
                " ALTER COLUMN line_seq SET NOT NULL")
-    op.execute("CREATE INDEX settled_payments_by_message ON settled_payments (message_id)")
+    op.execute(_NO_JIT)
 
 
 def downgrade() -> None:
-    op.execute("DROP INDEX settled_payments_by_message")
+    op.execute(_NO_JIT.replace("jit = off", "jit = DEFAULT"))
     op.execute("INSERT INTO statement_payment_lines (person_key, line_key, outcome, run_id,"
                " program_code, period, division_code, certification_id, item, amount_fen)"
                " SELECT person_key, payment_id, 'settled', run_id, program_code, run_period,"

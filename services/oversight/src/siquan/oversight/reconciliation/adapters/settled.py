@@ -3,10 +3,11 @@
 an arrear pays the same as the period's benefit, and a payment the bank returned no
 longer counts. The statements read them too (with the run's period, `run_period`).
 
-A batch's chunks are written with one statement (arrays unnested), never a statement per
-payment, and the payments that may break a rule are found by one query: a payment is left
-out only when its certification is known, is the payee's, has no change and was in force
-by the period's end, the payee has no reported death, a benefit is paid at the policy's
+A batch's chunks are written with one statement (arrays unnested) among the batch's facts,
+and judged, where that can be done in the database, with one more (a statement per batch,
+never per payment) while the batch holds the chain head: a payment is left to no rule
+only when its certification is known, is the payee's, has no change and was in force by
+the period's end, the payee has no reported death, a benefit is paid at the policy's
 amount for the category, and the run was not started by an officer who decided the
 certification. The rules judge every other payment (`judging.judge_items`).
 
@@ -22,7 +23,7 @@ from datetime import date, timedelta
 import asyncpg
 
 from siquan.oversight.reconciliation.adapters import settled_sql as sql
-from siquan.oversight.reconciliation.application.ports import Chunk, Expectation
+from siquan.oversight.reconciliation.application.ports import Chunk, Expectation, Settling
 from siquan.oversight.reconciliation.domain.payments import SettledItem
 from siquan.shared.database import Connection
 
@@ -34,6 +35,21 @@ def _item(row: asyncpg.Record) -> SettledItem:
                        str(row["message_id"]))
 
 
+def _settling(rows: Sequence[asyncpg.Record]) -> Settling:
+    suspects: list[SettledItem] = []
+    again: dict[str, tuple[SettledItem, str, str]] = {}
+    accounts: list[tuple[SettledItem, str]] = []
+    for row in rows:
+        if row["kind"] == "suspect":
+            suspects.append(_item(row))
+        elif row["kind"] == "again":
+            again.setdefault(row["payment_id"], (_item(row), row["other"],
+                                                 str(row["other_message"])))
+        else:
+            accounts.append((_item(row), row["other"]))
+    return Settling(suspects, list(again.values()), accounts)
+
+
 def _column(chunks: Sequence[Chunk], name: str) -> list[object]:
     return [getattr(i, name) for c in chunks for i in c.items]
 
@@ -41,37 +57,34 @@ def _column(chunks: Sequence[Chunk], name: str) -> list[object]:
 class PgSettled:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._held: list[Chunk] = []
+        self._new: set[str] = set()
 
-    async def add_chunks(self, chunks: Sequence[Chunk]) -> None:
+    def store(self, chunk: Chunk) -> None:
+        self._held.append(chunk)
+
+    async def flush(self) -> None:
+        """Write the chunks held (with the batch's other facts)."""
+        chunks, self._held = self._held, []
         items = [i for c in chunks for i in c.items]
-        if not items:
-            return
-        await self._conn.execute(
-            sql.INSERT, *(_column(chunks, name) for name in sql.INSERTED),
-            [i.period_start for i in items],
-            [c.period for c in chunks for _ in c.items])
+        if items:
+            rows = await self._conn.fetch(
+                sql.STORE, *(_column(chunks, name) for name in sql.INSERTED),
+                [i.period_start for i in items], [c.period for c in chunks for _ in c.items])
+            self._new.update(row["payment_id"] for row in rows)
 
-    async def suspects(self, message_ids: Sequence[str],
-                       expectations: Sequence[Expectation]) -> list[SettledItem]:
+    async def settle(self, chunks: Sequence[Chunk], expectations: Sequence[Expectation],
+                     account_window: timedelta) -> Settling:
+        new = [i.payment_id for c in chunks for i in c.items if i.payment_id in self._new]
+        if not new:
+            return Settling([], [], [])
+        self._new.difference_update(new)
         e = expectations
         rows = await self._conn.fetch(
-            sql.SUSPECTS, list(message_ids), [x.program_code for x in e],
-            [x.division_code for x in e], [x.category for x in e], [x.period for x in e],
-            [x.amount_fen for x in e], [x.period_end for x in e])
-        return [_item(row) for row in rows]
-
-    async def earlier(self, message_ids: Sequence[str]
-                      ) -> list[tuple[SettledItem, str, str]]:
-        found: dict[str, tuple[SettledItem, str, str]] = {}
-        for row in await self._conn.fetch(sql.EARLIER, list(message_ids)):
-            found.setdefault(row["payment_id"], (_item(row), row["earlier"],
-                                                 str(row["earlier_message"])))
-        return list(found.values())
-
-    async def account_changes(self, message_ids: Sequence[str], window: timedelta
-                              ) -> list[tuple[SettledItem, str]]:
-        rows = await self._conn.fetch(sql.ACCOUNT_CHANGES, list(message_ids), window)
-        return [(_item(row), str(row["replacement"])) for row in rows]
+            sql.JUDGE, new, [x.program_code for x in e], [x.division_code for x in e],
+            [x.category for x in e], [x.period for x in e], [x.amount_fen for x in e],
+            [x.period_end for x in e], account_window)
+        return _settling(rows)
 
     async def of_certifications(self, pairs: Iterable[tuple[str, str]]
                                 ) -> list[SettledItem]:

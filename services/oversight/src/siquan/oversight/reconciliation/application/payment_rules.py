@@ -45,30 +45,29 @@ def chunk_of(e: disbursement.PaymentsSettled, message_id: str) -> Chunk:
 
 @handles(disbursement.PaymentsSettled)
 async def judge_chunk(e: disbursement.PaymentsSettled, uow: RuleUnit) -> None:
-    uow.later(settle_chunks, chunk_of(e, message_id_of(uow)))
+    chunk = chunk_of(e, message_id_of(uow))
+    uow.settled.store(chunk)
+    uow.later(settle_chunks, chunk)
 
 
 async def settle_chunks(uow: RuleUnit, asked: Asked[Chunk]) -> None:
-    """Store the batch's chunks, then judge what may be wrong with their payments."""
+    """Judge what may be wrong with the payments the batch's chunks stored."""
     chunks = [chunk for chunk, _ in asked]
     origins = {chunk.message_id: origin for chunk, origin in asked}
-    messages = list(origins)
-    await uow.settled.add_chunks(chunks)
-    suspects = await uow.settled.suspects(messages, expectations(chunks))
-    if suspects:
-        judgements = await judge_items(uow, suspects)
-        for item in suspects:
+    found = await uow.settled.settle(chunks, expectations(chunks),
+                                     uow.config.account_change_window)
+    if found.suspects:
+        judgements = await judge_items(uow, found.suspects)
+        for item in found.suspects:
             await raise_findings(uow, judgements[item.payment_id].findings,
                                  origins[item.message_id])
-    again = await uow.settled.earlier(messages)
-    if again:
-        runs = await uow.watched.runs(item.run_id for item, _, _ in again)
-        for item, earlier, earlier_message in again:
+    if found.again:
+        runs = await uow.watched.runs(item.run_id for item, _, _ in found.again)
+        for item, earlier, earlier_message in found.again:
             await raise_findings(uow, [paid_twice(item, earlier, earlier_message,
                                                   run=runs.get(item.run_id))],
                                  origins[item.message_id])
-    for item, replaced in await uow.settled.account_changes(
-            messages, uow.config.account_change_window):
+    for item, replaced in found.accounts_changed:
         await raise_flag(uow, _account_changed(uow, item, replaced))
 
 

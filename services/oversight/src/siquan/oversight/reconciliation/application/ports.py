@@ -51,6 +51,20 @@ class Expectation:
     period_end: date
 
 
+@dataclass(frozen=True)
+class Settling:
+    """What storing a batch's chunks found among their new payments."""
+
+    suspects: list[SettledItem]
+    """Every payment that may break a rule (a superset: the rules judge each)."""
+    again: list[tuple[SettledItem, str, str]]
+    """Payments paying what another live payment paid before (or, in the batch, one with a
+    smaller id): (payment, the other payment, its message)."""
+    accounts_changed: list[tuple[SettledItem, str]]
+    """Payments whose payee's account was replaced within the window before their run
+    started: (payment, message id of the replacement)."""
+
+
 class Watched(Protocol):
     def add_application(self, *, application_id: str, program_code: str,
                         division_code: str, submitted_by: str, submitted_at: datetime,
@@ -108,23 +122,14 @@ class Watched(Protocol):
 
 
 class Settled(Protocol):
-    async def add_chunks(self, chunks: Sequence[Chunk]) -> None:
-        """Store the chunks' payments (a payment stored before is kept as it was)."""
+    def store(self, chunk: Chunk) -> None:
+        """Store the chunk's payments with the batch's facts (a payment stored before is
+        kept as it was)."""
 
-    async def suspects(self, message_ids: Sequence[str],
-                       expectations: Sequence[Expectation]) -> list[SettledItem]:
-        """Of the payments these messages stored, every one that may break a rule (a
-        superset: the rules judge each)."""
-
-    async def earlier(self, message_ids: Sequence[str]
-                      ) -> list[tuple[SettledItem, str, str]]:
-        """Payments these messages stored that pay what another live payment paid before
-        (or, among them, with a smaller id): (payment, earlier payment, its message)."""
-
-    async def account_changes(self, message_ids: Sequence[str], window: timedelta
-                              ) -> list[tuple[SettledItem, str]]:
-        """Payments these messages stored whose payee's account was replaced within
-        `window` before their run started: (payment, message id of the replacement)."""
+    async def settle(self, chunks: Sequence[Chunk], expectations: Sequence[Expectation],
+                     account_window: timedelta) -> Settling:
+        """What is to be judged among the payments these chunks stored for the first
+        time (a payment stored before is not looked at again)."""
 
     async def of_certifications(self, pairs: Iterable[tuple[str, str]]
                                 ) -> list[SettledItem]:
