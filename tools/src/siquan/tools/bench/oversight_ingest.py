@@ -69,7 +69,12 @@ def _oversight(env: Environment, logs: Path, settings: dict[str, str]) -> Servic
     variables = {**env.service_env("oversight", port=free_port()),
                  "SIQUAN_CHECKPOINT_SECONDS": "3600",
                  "SIQUAN_RECONCILIATION_GRACE_SECONDS": "86400", **settings}
-    return ServiceProcess("oversight", variables, logs)
+    return ServiceProcess("oversight", variables, logs / str(variables["SIQUAN_HTTP_PORT"]))
+
+
+def _started(instances: list[ServiceProcess]) -> None:
+    for process in instances:  # one after the other: the first migrates the database
+        process.start()
 
 
 async def _publish(env: Environment, events: Any, window: int, correlation: str) -> int:
@@ -81,18 +86,22 @@ async def _publish(env: Environment, events: Any, window: int, correlation: str)
     return published
 
 
-async def drain(env: Environment, oversight: ServiceProcess, events: int, window: int,
+def _cpu(instances: list[ServiceProcess]) -> float:
+    return sum(cpu_seconds(process.pid) for process in instances)
+
+
+async def drain(env: Environment, instances: list[ServiceProcess], events: int, window: int,
                 timeout: float) -> dict[str, Any]:
     """Publish a backlog of mixed events, then measure how fast oversight logs it."""
-    started = time.monotonic()
+    started, load = time.monotonic(), os.getloadavg()[0]
     published = await _publish(env, stream.mixed(events), window, "bench-events")
     publish_s = time.monotonic() - started
-    await asyncio.to_thread(oversight.start)
+    await asyncio.to_thread(_started, instances)
     conn = await asyncpg.connect(env.pg_dsn("oversight"))
     try:
-        up, first, cpu = time.monotonic(), await _logged(conn), cpu_seconds(oversight.pid)
+        up, first, cpu = time.monotonic(), await _logged(conn), _cpu(instances)
         done = await _until_logged(conn, published, timeout)
-        cpu = cpu_seconds(oversight.pid) - cpu
+        cpu = _cpu(instances) - cpu
     finally:
         await conn.close()
     return {"events": published, "publish_s": round(publish_s, 3),
@@ -100,7 +109,8 @@ async def drain(env: Environment, oversight: ServiceProcess, events: int, window
             "events_per_s": round((published - first) / (done - up), 1),
             "drain_s": round(done - up, 3),
             "oversight_cpu_us_per_event": round(cpu / (published - first) * 1e6, 1),
-            "load_average": os.getloadavg()[0]}
+            "load_average_before": load,
+            "load_average_after": os.getloadavg()[0]}
 
 
 async def payment_run(env: Environment, payments: int, size: int, window: int,
@@ -146,18 +156,21 @@ async def _verdicts(env: Environment, oversight: ServiceProcess) -> dict[str, An
 
 async def measure(env: Environment, logs: Path, *, events: int = 100_000,
                   payments: int = 1_000_000, chunk: int = 5000, window: int = 1000,
-                  chunk_window: int = 20, timeout: float = 900.0,
+                  chunk_window: int = 20, timeout: float = 900.0, instances: int = 1,
                   settings: dict[str, str] | None = None) -> dict[str, Any]:
-    """Both phases on a provisioned environment; the result document."""
-    oversight = _oversight(env, logs, settings or {})
+    """Both phases on a provisioned environment, with `instances` oversight processes over
+    one database; the result document."""
+    running = [_oversight(env, logs, settings or {}) for _ in range(instances)]
     try:
-        sustained = await drain(env, oversight, events, window, timeout)
+        sustained = await drain(env, running, events, window, timeout)
         run = await payment_run(env, payments, chunk, chunk_window, timeout)
-        verdicts = await _verdicts(env, oversight)
-        rss = peak_rss_mib(oversight.pid)
+        verdicts = await _verdicts(env, running[0])
+        rss = [peak_rss_mib(process.pid) for process in running]
     finally:
-        oversight.stop()
-    return {"benchmark": "oversight_ingestion", "events_per_s": sustained["events_per_s"],
+        for process in running:
+            process.stop()
+    return {"benchmark": "oversight_ingestion", "instances": instances,
+            "events_per_s": sustained["events_per_s"],
             "lag_after_run_s": run["lag_after_run_s"], "sustained": sustained,
             "payment_run": run, **verdicts, "oversight_peak_rss_mib": rss}
 
@@ -173,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk-window", type=int, default=20,
                         help="publisher confirms outstanding for payment chunks")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per phase")
+    parser.add_argument("--instances", type=int, default=1,
+                        help="oversight processes competing over one database")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="an oversight setting, e.g. SIQUAN_CONSUMER_BATCH_SIZE=500")
     parser.add_argument("--out", type=Path, default=Path("var/bench"))
@@ -183,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         result = asyncio.run(measure(
             env, args.out / env.name, events=args.events, payments=args.payments,
             chunk=args.chunk, window=args.window, chunk_window=args.chunk_window,
-            timeout=args.timeout, settings=dict(s.split("=", 1) for s in args.set)))
+            timeout=args.timeout, instances=args.instances,
+            settings=dict(s.split("=", 1) for s in args.set)))
     finally:
         env.teardown()
     print(json.dumps(result, indent=2))

@@ -17,11 +17,14 @@ such payments again after the grace period.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import asyncpg
 
+from siquan.contracts.disbursement_v1 import SettledPayment
+from siquan.contracts.periods import period_start
 from siquan.oversight.reconciliation.adapters import settled_sql as sql
 from siquan.oversight.reconciliation.application.ports import Chunk, Expectation, Settling
 from siquan.oversight.reconciliation.domain.payments import SettledItem
@@ -50,8 +53,17 @@ def _settling(rows: Sequence[asyncpg.Record]) -> Settling:
     return Settling(suspects, list(again.values()), accounts)
 
 
-def _column(chunks: Sequence[Chunk], name: str) -> list[object]:
-    return [getattr(i, name) for c in chunks for i in c.items]
+def _columns(chunks: Sequence[Chunk]) -> list[list[Any]]:
+    """The arrays `STORE` takes, from the contract's payments."""
+    def each(of: Callable[[Chunk, SettledPayment], Any]) -> list[Any]:
+        return [of(c, p) for c in chunks for p in c.payments]
+
+    return [each(lambda c, p: p.payment_id), each(lambda c, p: p.person_key),
+            each(lambda c, p: c.program_code), each(lambda c, p: c.period_of(p)),
+            each(lambda c, p: p.item), each(lambda c, p: p.certification_id),
+            each(lambda c, p: c.run_id), each(lambda c, p: c.division_code),
+            each(lambda c, p: p.amount_fen), each(lambda c, p: c.message_id),
+            each(lambda c, p: period_start(c.period_of(p))), each(lambda c, p: c.period)]
 
 
 class PgSettled:
@@ -66,16 +78,13 @@ class PgSettled:
     async def flush(self) -> None:
         """Write the chunks held (with the batch's other facts)."""
         chunks, self._held = self._held, []
-        items = [i for c in chunks for i in c.items]
-        if items:
-            rows = await self._conn.fetch(
-                sql.STORE, *(_column(chunks, name) for name in sql.INSERTED),
-                [i.period_start for i in items], [c.period for c in chunks for _ in c.items])
+        if any(c.payments for c in chunks):
+            rows = await self._conn.fetch(sql.STORE, *_columns(chunks))
             self._new.update(row["payment_id"] for row in rows)
 
     async def settle(self, chunks: Sequence[Chunk], expectations: Sequence[Expectation],
                      account_window: timedelta) -> Settling:
-        new = [i.payment_id for c in chunks for i in c.items if i.payment_id in self._new]
+        new = [p.payment_id for c in chunks for p in c.payments if p.payment_id in self._new]
         if not new:
             return Settling([], [], [])
         self._new.difference_update(new)

@@ -9,11 +9,6 @@ up where the new one was just inserted."""
 COLUMNS = ("s.payment_id, s.person_key, s.certification_id, s.program_code, s.period,"
            " s.item, s.amount_fen, s.division_code, s.run_id, s.message_id")
 
-INSERTED = ("payment_id", "person_key", "program_code", "period", "item", "certification_id",
-            "run_id", "division_code", "amount_fen", "message_id")
-"""The `SettledItem` fields `STORE` takes, in order ($1-$10); then each period's first day
-and the run's period ($11, $12)."""
-
 UNPAID = """
 SELECT c.certification_id FROM watched_certifications c
 WHERE c.program_code = $1 AND c.division_code = $3 AND c.effective_from <= $4

@@ -31,7 +31,8 @@ def categories_of(program_code: str) -> tuple[str, ...]:
 
 def expectations(chunks: Iterable[Chunk]) -> list[Expectation]:
     """What the policy owes per category for every program, division and period paid."""
-    paid = {(c.program_code, c.division_code, i.period) for c in chunks for i in c.items}
+    paid = {(c.program_code, c.division_code, c.period_of(p))
+            for c in chunks for p in c.payments}
     return [Expectation(program, division, category, period,
                         owed_fen(program, category, period, division), period_end(period))
             for program, division, period in sorted(paid)

@@ -36,11 +36,7 @@ async def remember_requested_run(e: disbursement.AllocationRequested, uow: RuleU
 
 
 def chunk_of(e: disbursement.PaymentsSettled, message_id: str) -> Chunk:
-    """The chunk's payments, each for the period it pays (an arrear's own)."""
-    return Chunk(message_id, e.run_id, e.program_code, e.period, e.division_code, tuple(
-        SettledItem(p.payment_id, p.person_key, p.certification_id, e.program_code,
-                    p.period or e.period, p.item, p.amount_fen, e.division_code, e.run_id,
-                    message_id) for p in e.payments))
+    return Chunk(message_id, e.run_id, e.program_code, e.period, e.division_code, e.payments)
 
 
 @handles(disbursement.PaymentsSettled)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from siquan.contracts.disbursement_v1 import SettledPayment
 from siquan.oversight.application.ports import Unit
 from siquan.oversight.reconciliation.application.context import RuleConfig
 from siquan.oversight.reconciliation.domain.conduct import Movement
@@ -28,14 +29,26 @@ from siquan.oversight.reconciliation.domain.timeliness import DivisionTimeliness
 
 @dataclass(frozen=True)
 class Chunk:
-    """A chunk of settled payments as one message reported it."""
+    """A chunk of settled payments as one message reported it (thousands of payments: the
+    contract's own objects, made into `SettledItem`s only when asked)."""
 
     message_id: str
     run_id: str
     program_code: str
     period: str
     division_code: str
-    items: tuple[SettledItem, ...]
+    payments: tuple[SettledPayment, ...]
+
+    def period_of(self, payment: SettledPayment) -> str:
+        """The period a payment pays (an arrear's own, else the run's)."""
+        return payment.period or self.period
+
+    @property
+    def items(self) -> tuple[SettledItem, ...]:
+        return tuple(SettledItem(p.payment_id, p.person_key, p.certification_id,
+                                 self.program_code, self.period_of(p), p.item, p.amount_fen,
+                                 self.division_code, self.run_id, self.message_id)
+                     for p in self.payments)
 
 
 @dataclass(frozen=True)
