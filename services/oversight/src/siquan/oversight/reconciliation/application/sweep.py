@@ -110,7 +110,8 @@ async def timeliness(uow: RuleUnit) -> int:
     """Divisions certifying too few applications in time, this year and last."""
     now, target = uow.now(), uow.config.timeliness
     figures = await uow.watched.timeliness(
-        now=now, target_days=target.days, since=datetime(now.year - 1, 1, 1, tzinfo=UTC),
+        now=now, target_days=target.days,
+        since=datetime(year=now.year - 1, month=1, day=1, tzinfo=UTC),
         until=now + timedelta(days=1))
     return await raise_findings(uow, (below_target(d, target) for d in figures))
 
