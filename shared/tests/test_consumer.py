@@ -2,6 +2,7 @@
 idempotency, one transaction per batch, a bad message isolated from its neighbours,
 deferral of what comes too early, bounded retries, dead letters with the reason."""
 
+import asyncio
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -266,3 +267,21 @@ def test_an_audited_producer_has_one_queue_whose_messages_reach_the_audit_then_t
     assert route.subscription.binding_keys == ("#",)
     assert route.handlers_for("death.reported.v1") == (audit, on_death)
     assert route.handlers_for("anything.else.v1") == (audit,)
+
+
+class _Channel:
+    is_closed = False
+
+
+async def test_a_batch_takes_no_more_once_its_bodies_reach_the_byte_limit(
+        keys: Path) -> None:
+    consumer = BatchedConsumer(
+        HandlerRegistry.collect("eligibility", [handles(DeathReported)(_record)]).routes()[0],
+        None, None, _DeadLetters(), ConsumerSettings(batch_size=10, batch_wait=0,  # type: ignore[arg-type]
+                                                     batch_bytes=1), CLOCK)
+    arrivals: asyncio.Queue[Any] = asyncio.Queue()
+    for n in range(3):
+        arrivals.put_nowait(_message(keys, report_id=f"r{n}"))
+
+    assert len(await consumer._next_batch(arrivals, _Channel())) == 1  # type: ignore[arg-type]
+    assert len(await consumer._next_batch(arrivals, _Channel())) == 1  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncpg
 
+from siquan.contracts import disbursement_v1 as disbursement
 from siquan.contracts import public_security_v1 as public_security
 from siquan.oversight.domain.chain import Envelope, link
 from siquan.shared.testing.environment import Environment
@@ -94,6 +95,34 @@ async def test_editing_the_body_as_received_is_caught_by_verify(
         async with locked_chain(siquan_env) as conn:
             await conn.execute("UPDATE audit_entries SET body_text = $2::text, body = $2::jsonb"
                                " WHERE seq = $1", target, original)
+    await assert_intact(oversight_command)
+
+
+async def test_editing_what_a_chunk_is_searched_by_is_caught_by_verify(
+        siquan_env: Environment, logged: Logged, oversight_command: Command,
+        audit_entries: Any) -> None:
+    correlation = f"tamper-chunk-{uuid.uuid4()}"
+    chunk = disbursement.PaymentsSettled(
+        run_id=str(uuid.uuid4()), program_code="special_assistance", period="2026-11",
+        division_code="420117", chunk=0, payments=(disbursement.SettledPayment(
+            payment_id=str(uuid.uuid4()), person_key=secrets.token_hex(32),
+            certification_id="c", item="benefit", amount_fen=21_000, bank_reference="B"),))
+    await publish_as(siquan_env, chunk, correlation_id=correlation)
+    [entry] = await logged(correlation, 1)
+    assert entry["body"] == chunk.model_dump(mode="json")  # shown whole, searched without
+    target = entry["seq"]
+    async with locked_chain(siquan_env) as conn:
+        await conn.execute("UPDATE audit_entries SET body = jsonb_set(body, '{run_id}',"
+                           " '\"forged\"') WHERE seq = $1", target)
+    try:
+        code, verdict = await oversight_command("verify")
+
+        assert (code, verdict["ok"]) == (1, False)
+        assert (verdict["first_bad_seq"], verdict["problem"]) == (target, "altered")
+    finally:
+        async with locked_chain(siquan_env) as conn:
+            await conn.execute("UPDATE audit_entries SET body = jsonb_set(body, '{run_id}',"
+                               " to_jsonb($2::text)) WHERE seq = $1", target, chunk.run_id)
     await assert_intact(oversight_command)
 
 

@@ -6,6 +6,7 @@ import json
 import secrets
 from datetime import date
 
+from siquan.contracts import disbursement_v1 as disbursement
 from siquan.contracts import public_security_v1 as public_security
 from siquan.oversight.adapters.memory import FakeOversightWork
 from siquan.oversight.application.recording import log_event
@@ -78,3 +79,19 @@ async def test_the_entry_records_the_signed_headers_and_the_time_of_delivery(
                                                           "death.reported.v1")
     assert envelope.received_at == uow.now()
     assert envelope.signature == handled.message.headers["x-siquan-signature"]
+
+
+async def test_a_chunk_is_searched_without_its_payments_but_hashed_with_them(
+        uow: FakeOversightWork) -> None:
+    chunk = disbursement.PaymentsSettled(
+        run_id="r-1", program_code="special_assistance", period="2026-11",
+        division_code="420117", chunk=2, payments=(disbursement.SettledPayment(
+            payment_id="p-1", person_key=secrets.token_hex(32), certification_id="c",
+            item="benefit", amount_fen=21_000, bank_reference="B"),))
+    await uow.receive(chunk, log_event)
+    await uow.commit()
+
+    envelope = uow.store.entries[0].envelope
+    assert envelope.body == {"run_id": "r-1", "program_code": "special_assistance",
+                             "period": "2026-11", "division_code": "420117", "chunk": 2}
+    assert json.loads(envelope.body_text or "")["payments"][0]["payment_id"] == "p-1"

@@ -1,7 +1,7 @@
 """Consuming events: the one middleware every message of every service goes through.
 
-For each queue a `BatchedConsumer` takes deliveries in batches (up to `batch_size`, waiting
-at most `batch_wait` for a batch to fill) and
+For each queue a `BatchedConsumer` takes deliveries in batches (up to `batch_size`, and
+`batch_bytes` of bodies if set, waiting at most `batch_wait` for a batch to fill) and
 
 1. admits each message (`Admission`): signature verified against the producer's accepted
    keys, type accepted by this queue, producer allowed to send it, contract parsed —
@@ -151,6 +151,8 @@ class _Held:
 class ConsumerSettings:
     batch_size: int = 200
     batch_wait: float = 0.02
+    batch_bytes: int = 0
+    """Stop filling a batch once its bodies hold this many bytes (0: no limit)."""
     max_attempts: int = 5
     backoff_base: float = 0.2
     backoff_max: float = 5.0
@@ -199,8 +201,9 @@ class BatchedConsumer:
             except TimeoutError:
                 return self._take_due()
             batch.append(self._fresh(first, channel))
-        deadline = time.monotonic() + wait
-        while len(batch) < size:
+        deadline, cap = time.monotonic() + wait, self._settings.batch_bytes
+        held_bytes = sum(len(h.raw.body) for h in batch)
+        while len(batch) < size and not (cap and held_bytes >= cap):
             try:
                 raw = arrivals.get_nowait()
             except asyncio.QueueEmpty:
@@ -212,6 +215,7 @@ class BatchedConsumer:
                 except TimeoutError:
                     break
             batch.append(self._fresh(raw, channel))
+            held_bytes += len(batch[-1].raw.body)
         return batch
 
     def _fresh(self, raw: AbstractIncomingMessage | None, channel: AbstractChannel) -> _Held:

@@ -9,18 +9,34 @@ processes thus keep one gapless chain, each holding the lock only for its last s
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 
 import asyncpg
 
 from siquan.oversight.adapters.audit_questions import ABOUT, EntryFilter, Page
-from siquan.oversight.domain.chain import AuditEntry, ChainHead, Envelope, link_all
+from siquan.oversight.domain.chain import (
+    LISTED_ELSEWHERE,
+    AuditEntry,
+    ChainHead,
+    Envelope,
+    link_all,
+)
 from siquan.shared.database import Connection
 
 _ENVELOPE = ("message_id", "producer", "message_type", "occurred_at", "correlation_id",
              "causation_id", "trace_id", "body", "signature", "received_at")
-_SHOWN = ("seq", *_ENVELOPE, "prev_hash", "entry_hash")
+_LISTED = ", ".join(f"'{kind}'" for kind in LISTED_ELSEWHERE)
+_SEARCHED = "CASE message_type " + " ".join(
+    f"WHEN '{kind}' THEN body_text::jsonb - '{key}'" for kind, key in LISTED_ELSEWHERE.items()
+) + " ELSE body_text::jsonb END"
+"""What the searchable body of an entry of format 2 must be."""
+_SHOWN = ("seq", *(n if n != "body" else
+                   f"CASE WHEN message_type IN ({_LISTED}) AND body_text IS NOT NULL"
+                   " THEN body_text::jsonb ELSE body END AS body" for n in _ENVELOPE),
+          "prev_hash", "entry_hash")
+"""An entry as the auditor reads it: a body left partly out of the search, whole."""
 _SELECT = f"SELECT {', '.join(_SHOWN)} FROM audit_entries"
 # Verifying reads the digest of each body as received, not the text (a chunk of payments
 # is megabytes), and whether the searchable body still says what that text says.
@@ -28,7 +44,7 @@ _WALK = (
     "SELECT seq, " + ", ".join(n for n in _ENVELOPE if n != "body")
     + ", CASE WHEN body_text IS NULL THEN body END AS body,"
       " encode(sha256(convert_to(body_text, 'UTF8')), 'hex') AS body_sha256,"
-      " (body_text IS NULL OR body = body_text::jsonb) AS body_matches,"
+      f" (body_text IS NULL OR body = {_SEARCHED}) AS body_matches,"
       " prev_hash, entry_hash FROM audit_entries ORDER BY seq")
 _APPEND = """
 WITH logged AS (
@@ -36,14 +52,14 @@ WITH logged AS (
         correlation_id, causation_id, trace_id, body, body_text, signature, received_at,
         prev_hash, entry_hash)
     SELECT e.seq, e.message_id, e.producer, e.message_type, e.occurred_at, e.correlation_id,
-           e.causation_id, e.trace_id, e.body_text::jsonb, e.body_text, e.signature,
-           e.received_at, e.prev_hash, e.entry_hash
+           e.causation_id, e.trace_id, coalesce(e.searched::jsonb, e.body_text::jsonb),
+           e.body_text, e.signature, e.received_at, e.prev_hash, e.entry_hash
     FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[],
                 $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                $11::timestamptz[], $12::text[], $13::text[])
+                $11::timestamptz[], $12::text[], $13::text[], $16::text[])
          AS e(seq, message_id, producer, message_type, occurred_at, correlation_id,
               causation_id, trace_id, body_text, signature, received_at, prev_hash,
-              entry_hash)
+              entry_hash, searched)
 )
 UPDATE audit_chain_head SET seq = $14, head_hash = $15
 """
@@ -89,7 +105,8 @@ class PgAuditLog:
             [v.correlation_id for v in e], [v.causation_id for v in e],
             [v.trace_id for v in e], [v.body_text for v in e], [v.signature for v in e],
             [v.received_at for v in e], [x.prev_hash for x in entries],
-            [x.entry_hash for x in entries], entries[-1].seq, entries[-1].entry_hash)
+            [x.entry_hash for x in entries], entries[-1].seq, entries[-1].entry_hash,
+            [None if v.body is None else json.dumps(v.body) for v in e])
 
     async def _head(self, lock: str) -> ChainHead:
         row = await self._conn.fetchrow(f"SELECT seq, head_hash FROM audit_chain_head {lock}")

@@ -10,7 +10,7 @@ from typing import Any
 
 from siquan.contracts.base import Event
 from siquan.oversight.application.ports import AuditUnit
-from siquan.oversight.domain.chain import Envelope
+from siquan.oversight.domain.chain import LISTED_ELSEWHERE, Envelope
 from siquan.oversight.domain.envelope import envelope_of
 from siquan.shared.registry import audits
 
@@ -19,10 +19,19 @@ AUDITED = ("eligibility", "fund_custody", "disbursement", "oversight",
 """Every producer oversight watches, itself included."""
 
 
+def searchable(event: Event) -> Any:
+    """What the log searches of an event, when not its whole body: everything but a list
+    kept elsewhere (the fields as they came, for they must match the body received)."""
+    left_out = LISTED_ELSEWHERE.get(event.routing_key)
+    if left_out is None:
+        return None
+    return event.model_dump(mode="json", exclude={left_out}, exclude_unset=True)
+
+
 def received(delivery: Any) -> Envelope:
     """The envelope of a delivered message, its body exactly as it came."""
-    return envelope_of(delivery.message_id, delivery.headers, None, delivery.received_at,
-                       body_text=delivery.body.decode("utf-8"))
+    return envelope_of(delivery.message_id, delivery.headers, searchable(delivery.event),
+                       delivery.received_at, body_text=delivery.body.decode("utf-8"))
 
 
 @audits(*AUDITED)

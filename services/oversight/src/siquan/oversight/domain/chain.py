@@ -28,6 +28,11 @@ from typing import Any, Literal
 
 GENESIS_HASH = "0" * 64
 
+LISTED_ELSEWHERE: dict[str, str] = {"payments.settled.v1": "payments"}
+"""Message types whose searchable body leaves out a list that is kept, and searched,
+elsewhere (a chunk's thousands of payments: in `settled_payments`). The body as received
+keeps it, and is what the hash covers."""
+
 Problem = Literal["altered", "removed", "inserted"]
 
 

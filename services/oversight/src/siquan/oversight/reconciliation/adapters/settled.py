@@ -92,7 +92,7 @@ class PgSettled:
         rows = await self._conn.fetch(
             sql.JUDGE, new, [x.program_code for x in e], [x.division_code for x in e],
             [x.category for x in e], [x.period for x in e], [x.amount_fen for x in e],
-            [x.period_end for x in e], account_window)
+            [x.period_end for x in e], account_window, [c.message_id for c in chunks])
         return _settling(rows)
 
     async def of_certifications(self, pairs: Iterable[tuple[str, str]]

@@ -72,7 +72,7 @@ FROM fresh f CROSS JOIN LATERAL (
     WHERE o.person_key = f.person_key AND o.program_code = f.program_code
       AND o.period = f.period AND o.pays = f.pays AND NOT o.returned
       AND o.payment_id <> f.payment_id
-      AND (o.payment_id <> ALL($1::text[]) OR o.payment_id < f.payment_id)
+      AND (o.message_id <> ALL($9::uuid[]) OR o.payment_id < f.payment_id)
     ORDER BY o.seen_at, o.payment_id LIMIT 1) o
 UNION ALL
 SELECT {_SHOWN}, 'account', a.message_id::text, NULL
