@@ -14,9 +14,11 @@ On a fresh environment (vhost, database, keys) it
    windows, and measures `lag_after_run_s`: from the last publish to the last entry logged.
 Then it verifies the whole chain. It prints JSON, with oversight's peak RSS and the
 findings raised (a clean stream must raise none). Bounded by `--timeout` per phase.
+`--instances N` runs N oversight processes over one database; `--run-interval S` publishes
+the run no faster than one message every S seconds (the pace of disbursement's own run).
 
     uv run python -m siquan.tools.bench.oversight_ingest [--events 100000]
-        [--payments 1000000] [--chunk 5000]
+        [--payments 1000000] [--chunk 5000] [--instances 1] [--run-interval 0]
 """
 
 from __future__ import annotations
@@ -77,9 +79,14 @@ def _started(instances: list[ServiceProcess]) -> None:
         process.start()
 
 
-async def _publish(env: Environment, events: Any, window: int, correlation: str) -> int:
-    publisher, published = Publisher(env, window), 0
-    for event in events:  # built as published, like a producer
+async def _publish(env: Environment, events: Any, window: int, correlation: str,
+                   interval: float = 0.0) -> int:
+    """Publish every event (built as published, like a producer), at most one every
+    `interval` seconds when given; how many."""
+    publisher, published, started = Publisher(env, window), 0, time.monotonic()
+    for event in events:
+        if interval:
+            await asyncio.sleep(max(0.0, started + published * interval - time.monotonic()))
         await publisher.publish(event, correlation)
         published += 1
     await publisher.close()
@@ -114,8 +121,9 @@ async def drain(env: Environment, instances: list[ServiceProcess], events: int, 
 
 
 async def payment_run(env: Environment, payments: int, size: int, window: int,
-                      timeout: float) -> dict[str, Any]:
-    """Publish a province's run while oversight runs; how far behind it ends."""
+                      timeout: float, interval: float = 0.0) -> dict[str, Any]:
+    """Publish a province's run while oversight runs (a message every `interval` seconds at
+    most, when given); how far behind it ends."""
     amount = load_catalogue().amount_for(stream.PROGRAM, stream.CATEGORY, stream.PERIOD,
                                          stream.DIVISION)
     conn = await asyncpg.connect(env.pg_dsn("oversight"))
@@ -128,13 +136,14 @@ async def payment_run(env: Environment, payments: int, size: int, window: int,
         await conn.execute("ANALYZE watched_certifications")
         start_seq, started = await _logged(conn), time.monotonic()
         messages = await _publish(env, stream.payment_run(payments, size, amount), window,
-                                  "bench-run")
+                                  "bench-run", interval)
         published = time.monotonic()
         done = await _until_logged(conn, start_seq + messages, timeout)
         stored = await conn.fetchval("SELECT count(*) FROM settled_payments")
     finally:
         await conn.close()
     return {"payments": payments, "chunk": size, "messages": messages,
+            "message_interval_s": interval,
             "publish_s": round(published - started, 3),
             "payments_per_s": round(payments / (done - started), 1),
             "lag_after_run_s": round(done - published, 3),
@@ -157,13 +166,14 @@ async def _verdicts(env: Environment, oversight: ServiceProcess) -> dict[str, An
 async def measure(env: Environment, logs: Path, *, events: int = 100_000,
                   payments: int = 1_000_000, chunk: int = 5000, window: int = 1000,
                   chunk_window: int = 20, timeout: float = 900.0, instances: int = 1,
-                  settings: dict[str, str] | None = None) -> dict[str, Any]:
+                  interval: float = 0.0, settings: dict[str, str] | None = None
+                  ) -> dict[str, Any]:
     """Both phases on a provisioned environment, with `instances` oversight processes over
     one database; the result document."""
     running = [_oversight(env, logs, settings or {}) for _ in range(instances)]
     try:
         sustained = await drain(env, running, events, window, timeout)
-        run = await payment_run(env, payments, chunk, chunk_window, timeout)
+        run = await payment_run(env, payments, chunk, chunk_window, timeout, interval)
         verdicts = await _verdicts(env, running[0])
         rss = [peak_rss_mib(process.pid) for process in running]
     finally:
@@ -188,6 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per phase")
     parser.add_argument("--instances", type=int, default=1,
                         help="oversight processes competing over one database")
+    parser.add_argument("--run-interval", type=float, default=0.0,
+                        help="publish the run's messages at most one every this many seconds "
+                             "(0: as fast as the publisher can; disbursement's own 1,000,000"
+                             "-payment run settles about one chunk every 0.3 s)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="an oversight setting, e.g. SIQUAN_CONSUMER_BATCH_SIZE=500")
     parser.add_argument("--out", type=Path, default=Path("var/bench"))
@@ -198,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         result = asyncio.run(measure(
             env, args.out / env.name, events=args.events, payments=args.payments,
             chunk=args.chunk, window=args.window, chunk_window=args.chunk_window,
-            timeout=args.timeout, instances=args.instances,
+            timeout=args.timeout, instances=args.instances, interval=args.run_interval,
             settings=dict(s.split("=", 1) for s in args.set)))
     finally:
         env.teardown()
