@@ -108,6 +108,20 @@ async def test_a_division_certifying_too_few_applications_in_time_is_found(
         "certification_timeliness_below_target"]
 
 
+async def test_a_rejected_application_does_not_count_even_if_rejected_before_it_was_logged(
+        uow: FakeOversightWork) -> None:
+    await uow.receive(eligibility.ApplicationReviewed(
+        application_id="a-1", program_code="special_assistance", person_key="b" * 64,
+        division_code="420117", outcome="rejected", reason="no", reviewed_by="r",
+        reviewed_at=datetime(2026, 1, 6, tzinfo=UTC)), eligibility_rules.remember_review)
+    await uow.receive(eligibility.ApplicationSubmitted(
+        application_id="a-1", program_code="special_assistance", category="death",
+        person_key="b" * 64, masked_name="王*", division_code="420117", submitted_by="clerk",
+        submitted_at=datetime(2026, 1, 5, tzinfo=UTC)), eligibility_rules.remember_application)
+
+    assert uow.store.applications["a-1"]["rejected"] is True
+
+
 async def test_a_sweep_runs_each_part_in_its_own_unit_of_work(clock: FixedClock) -> None:
     units = FakeUnits(clock)
     sweeper = sweep.Sweeper(units, timeliness_seconds=3600.0)

@@ -26,14 +26,17 @@ class MemoryWatched:
     def add_application(self, *, application_id: str, program_code: str,
                         division_code: str, submitted_by: str, submitted_at: datetime,
                         message_id: str) -> None:
+        rejected = any(r["application_id"] == application_id and r["outcome"] == "rejected"
+                       for r in self._store.reviews.values())
         self._store.applications.setdefault(application_id, {
             "program_code": program_code, "division_code": division_code,
-            "submitted_at": submitted_at, "message_id": message_id, "rejected": False})
+            "submitted_at": submitted_at, "message_id": message_id, "rejected": rejected})
 
     def add_review(self, *, application_id: str, reviewed_by: str, stage: str,
                    outcome: str, message_id: str) -> None:
         self._store.reviews.setdefault(message_id, {
-            "application_id": application_id, "reviewed_by": reviewed_by, "stage": stage})
+            "application_id": application_id, "reviewed_by": reviewed_by, "stage": stage,
+            "outcome": outcome})
         if outcome == "rejected" and application_id in self._store.applications:
             self._store.applications[application_id]["rejected"] = True
 

@@ -25,9 +25,13 @@ from siquan.oversight.reconciliation.domain.payments import RunFacts
 from siquan.oversight.reconciliation.domain.timeliness import DivisionTimeliness
 from siquan.shared.database import Connection
 
+# A rejecting review may be written before its application in one batch: either finds the
+# other (the review's update, or the application's look at the reviews written).
 _APPLICATION = (
     "INSERT INTO watched_applications (application_id, program_code, division_code,"
-    " submitted_by, submitted_at, message_id) VALUES ($1, $2, $3, $4, $5, $6)"
+    " submitted_by, submitted_at, message_id, rejected) VALUES ($1, $2, $3, $4, $5, $6,"
+    " EXISTS (SELECT 1 FROM watched_reviews WHERE application_id = $1"
+    "         AND outcome = 'rejected'))"
     " ON CONFLICT (application_id) DO NOTHING")
 _REVIEW = (
     "INSERT INTO watched_reviews (message_id, application_id, reviewed_by, stage, outcome)"
