@@ -13,6 +13,7 @@ from siquan.contracts import fund_custody_v1 as fund_custody
 from siquan.contracts.oversight_v1 import FindingRaised, HoldPlaced
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.oversight.adapters.memory import FakeOversightWork
+from siquan.oversight.public.application import ledger
 from siquan.oversight.reconciliation.application import (
     eligibility_rules,
     fund_rules,
@@ -182,6 +183,23 @@ async def test_a_payment_the_bank_returned_may_be_paid_again(uow: FakeOversightW
             payment_id=first.payment_id, person_key=cert.person_key, amount_fen=OWED,
             reason="closed", returned_on=date(2026, 11, 20)),), **run()))
 
+    assert rules_of(await committed(uow, chunk(paid(cert), number=1))) == []
+
+
+async def test_a_return_logged_before_its_payment_is_stored_still_counts(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+    first = paid(cert)
+    returned = disbursement.PaymentsReturned(chunk=0, payments=(disbursement.ReturnedPayment(
+        payment_id=first.payment_id, person_key=cert.person_key, amount_fen=OWED,
+        reason="closed", returned_on=date(2026, 11, 20)),), **run())
+    batch = FakeOversightWork(uow.clock, store=uow.store)
+    await batch.receive(returned, payment_rules.forget_returned, ledger.payments_returned)
+    await batch.commit()
+
+    await committed(uow, cert, chunk(first))
+
+    assert uow.store.payments[first.payment_id].returned
     assert rules_of(await committed(uow, chunk(paid(cert), number=1))) == []
 
 

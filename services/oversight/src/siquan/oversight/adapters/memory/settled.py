@@ -37,6 +37,7 @@ class MemorySettled:
         for stored in fresh:
             stored.cert_checked = (stored.item.certification_id
                                    in self._store.watched_certifications)
+            stored.returned = (stored.item.payment_id, "returned") in self._store.lines
         again = [self._again(s.item, new) for s in fresh]
         replaced = [self._replaced(s.item, account_window) for s in fresh]
         return Settling([s.item for s in fresh],  # every one: the rules judge them all

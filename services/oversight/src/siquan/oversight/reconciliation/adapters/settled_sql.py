@@ -59,6 +59,11 @@ WITH fresh AS MATERIALIZED ({_FRESH}),
 unknown AS (
     UPDATE settled_payments SET cert_checked = false
     WHERE payment_id IN (SELECT payment_id FROM fresh WHERE NOT known)
+),
+returned_before AS (  -- a return committed before its payment was (another instance's)
+    UPDATE settled_payments SET returned = true
+    WHERE payment_id IN (SELECT f.payment_id FROM fresh f JOIN statement_payment_lines l
+                         ON l.line_key = f.payment_id AND l.outcome = 'returned')
 )
 SELECT {_SHOWN}, 'suspect' AS kind, NULL AS other, NULL::uuid AS other_message
 FROM fresh f

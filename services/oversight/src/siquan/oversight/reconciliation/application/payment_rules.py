@@ -81,7 +81,8 @@ def _account_changed(uow: RuleUnit, item: SettledItem, replaced: str) -> Flag:
 @handles(disbursement.PaymentsReturned)
 async def forget_returned(e: disbursement.PaymentsReturned, uow: RuleUnit) -> None:
     """Money the bank sent back: the payment no longer pays its period, and a retry may.
-    (After the batch's chunks are stored, so a return may follow its payment closely.)"""
+    A step, so a payment stored in the same batch is marked too; a payment another
+    transaction stores later finds the return in the ledger when it is judged."""
     uow.later(mark_returned, tuple(p.payment_id for p in e.payments))
 
 
