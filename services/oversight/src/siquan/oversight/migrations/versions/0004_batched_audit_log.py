@@ -47,11 +47,15 @@ def upgrade() -> None:
     op.execute("ALTER TABLE settled_payments ALTER COLUMN run_period SET NOT NULL,"
                " ALTER COLUMN line_seq SET DEFAULT nextval('statement_payment_lines_seq_seq'),"
                " ALTER COLUMN line_seq SET NOT NULL")
+    # a chunk's judgement asks, for each payee, only for replaced accounts
+    op.execute("CREATE INDEX watched_payee_accounts_replaced ON watched_payee_accounts"
+               " (person_key, registered_at) WHERE replaces_previous")
     op.execute(_NO_JIT)
 
 
 def downgrade() -> None:
     op.execute(_NO_JIT.replace("jit = off", "jit = DEFAULT"))
+    op.execute("DROP INDEX watched_payee_accounts_replaced")
     op.execute("INSERT INTO statement_payment_lines (person_key, line_key, outcome, run_id,"
                " program_code, period, division_code, certification_id, item, amount_fen)"
                " SELECT person_key, payment_id, 'settled', run_id, program_code, run_period,"
