@@ -153,6 +153,8 @@ class ConsumerSettings:
     batch_wait: float = 0.02
     batch_bytes: int = 0
     """Stop filling a batch once its bodies hold this many bytes (0: no limit)."""
+    bulk_ack: bool = False
+    """Acknowledge a committed batch with one `multiple` acknowledgement when it can."""
     max_attempts: int = 5
     backoff_base: float = 0.2
     backoff_max: float = 5.0
@@ -258,7 +260,17 @@ class BatchedConsumer:
             for held in admitted:
                 await self._handle_alone(held)
             return
-        for held in admitted:
+        await self._acknowledge(admitted)
+
+    async def _acknowledge(self, committed: list[_Held]) -> None:
+        """Acknowledge a committed batch. With `bulk_ack`, and no deferred message waiting on
+        the channel (everything delivered before this batch's last message is then settled
+        or in this batch), one acknowledgement covers the batch; else one per message."""
+        if self._settings.bulk_ack and not self._held:
+            last = max(committed, key=lambda held: held.raw.delivery_tag or 0)
+            await last.raw.ack(multiple=True)
+            return
+        for held in committed:
             await held.raw.ack()
 
     async def _handle_together(self, batch: list[_Held]) -> None:
