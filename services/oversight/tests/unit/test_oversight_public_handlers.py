@@ -141,6 +141,23 @@ async def web_complaint(uow: FakeOversightWork) -> str:
     return complaint.complaint_id
 
 
+async def test_an_auditor_assigns_a_handler_and_the_complaint_stays_open(
+        uow: FakeOversightWork) -> None:
+    complaint_id = await web_complaint(uow)
+
+    assigned = await handling.assign(uow, AUDITOR, complaint_id, "handler-7")
+
+    assert (assigned.handler, assigned.status) == ("handler-7", "open")
+
+
+async def test_a_resolved_complaint_takes_no_handler(uow: FakeOversightWork) -> None:
+    complaint_id = await web_complaint(uow)
+    await handling.resolve(uow, AUDITOR, complaint_id, "dismissed", "no grounds")
+
+    with pytest.raises(Refused):
+        await handling.assign(uow, AUDITOR, complaint_id, "handler-7")
+
+
 async def test_a_resolution_is_published_answering_the_filing(
         uow: FakeOversightWork) -> None:
     complaint_id = await web_complaint(uow)
