@@ -63,8 +63,7 @@ bench: install
 	$(UV) run python -m siquan.shared.operator.bench
 	$(UV) run python -m siquan.tools.bench.eligibility_100k --applications 100000
 	$(UV) run python -m siquan.tools.bench.payment_run
-	@if $(UV) run python -c "import siquan.oversight.bench" 2>/dev/null; then \
-		$(UV) run python -m siquan.oversight.bench; fi
+	$(UV) run python -m siquan.tools.bench.oversight_ingest
 
 # A three-node RabbitMQ cluster on loopback (ports 5701-5703) from the local package.
 cluster-up: install

@@ -2,6 +2,7 @@
 idempotency, one transaction per batch, a bad message isolated from its neighbours,
 deferral of what comes too early, bounded retries, dead letters with the reason."""
 
+import asyncio
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -266,3 +267,60 @@ def test_an_audited_producer_has_one_queue_whose_messages_reach_the_audit_then_t
     assert route.subscription.binding_keys == ("#",)
     assert route.handlers_for("death.reported.v1") == (audit, on_death)
     assert route.handlers_for("anything.else.v1") == (audit,)
+
+
+class _Channel:
+    is_closed = False
+
+
+async def test_a_batch_takes_no_more_once_its_bodies_reach_the_byte_limit(
+        keys: Path) -> None:
+    consumer = BatchedConsumer(
+        HandlerRegistry.collect("eligibility", [handles(DeathReported)(_record)]).routes()[0],
+        None, None, _DeadLetters(), ConsumerSettings(batch_size=10, batch_wait=0,  # type: ignore[arg-type]
+                                                     batch_bytes=1), CLOCK)
+    arrivals: asyncio.Queue[Any] = asyncio.Queue()
+    for n in range(3):
+        arrivals.put_nowait(_message(keys, report_id=f"r{n}"))
+
+    assert len(await consumer._next_batch(arrivals, _Channel())) == 1  # type: ignore[arg-type]
+    assert len(await consumer._next_batch(arrivals, _Channel())) == 1  # type: ignore[arg-type]
+
+
+class _TaggedRaw(_Raw):
+    def __init__(self, raw: _Raw, tag: int) -> None:
+        super().__init__(raw.message_id, raw.headers, raw.body)
+        self.delivery_tag, self.multiple = tag, False
+
+    async def ack(self, multiple: bool = False) -> None:  # type: ignore[override]
+        self.acked, self.multiple = self.acked + 1, multiple
+
+
+def _tagged(keys: Path, count: int) -> list[_TaggedRaw]:
+    return [_TaggedRaw(_message(keys, report_id=f"r{n}"), n + 1) for n in range(count)]
+
+
+async def test_with_bulk_ack_a_committed_batch_is_acknowledged_by_its_last_message(
+        pool: asyncpg.Pool, keys: Path) -> None:
+    consumer = _consumer(pool, keys, _record, _DeadLetters())
+    consumer._settings = ConsumerSettings(bulk_ack=True)
+    raws = _tagged(keys, 3)
+
+    await consumer.process(_batch(*raws))
+
+    assert [(r.acked, r.multiple) for r in raws] == [(0, False), (0, False), (1, True)]
+    assert await _effects(pool) == ["r0", "r1", "r2"]
+
+
+async def test_with_a_deferred_message_waiting_each_message_is_acknowledged_alone(
+        pool: asyncpg.Pool, keys: Path) -> None:
+    consumer = _consumer(pool, keys, _record, _DeadLetters())
+    consumer._settings = ConsumerSettings(bulk_ack=True)
+    early = _TaggedRaw(_message(keys, report_id="early"), 1)
+    consumer._held.append(_Held(early, _UNADMITTED, 1, time.monotonic() + 60))  # type: ignore[arg-type]
+    raws = _tagged(keys, 2)
+
+    await consumer.process(_batch(*raws))
+
+    assert [(r.acked, r.multiple) for r in raws] == [(1, False), (1, False)]
+    assert early.acked == 0

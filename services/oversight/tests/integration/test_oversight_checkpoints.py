@@ -14,7 +14,10 @@ import pytest
 
 from siquan.contracts import public_security_v1 as public_security
 from siquan.contracts.topology import RoutingKey
+from siquan.oversight.adapters.unit_of_work import OversightUnits
 from siquan.oversight.application.checkpoints import take_checkpoint
+from siquan.oversight.reconciliation.application.context import RuleConfig
+from siquan.shared.clock import SystemClock
 from siquan.shared.database import create_pool
 from siquan.shared.outbox import Outbox
 from siquan.shared.signing import load_private_key
@@ -76,7 +79,9 @@ async def test_a_chain_moved_only_by_checkpoints_needs_no_new_checkpoint(
     checkpointing_oversight.stop()
     pool = await create_pool(siquan_env.pg_dsn("oversight"), max_size=1)
     outbox = Outbox("oversight", load_private_key(siquan_env.keys_dir / "oversight.key"))
+    units = OversightUnits(lambda: pool, outbox, SystemClock(), RuleConfig())
     try:
-        assert await take_checkpoint(pool, outbox) is None
+        async with units() as uow:
+            assert await take_checkpoint(uow) is None
     finally:
         await pool.close()

@@ -60,9 +60,13 @@ def payment(cert: eligibility.CertificationGranted, amount: int
 
 
 async def published(env: Environment, events: list[Event], logged: Logged) -> list[str]:
+    """Publish each event once the one before it is logged (producers' queues are
+    consumed side by side, so only that fixes the order of the log)."""
     correlation = f"queries-{uuid.uuid4()}"
-    ids = [await publish_as(env, e, correlation_id=correlation) for e in events]
-    await logged(correlation, len(events))
+    ids = []
+    for n, event in enumerate(events, start=1):
+        ids.append(await publish_as(env, event, correlation_id=correlation))
+        await logged(correlation, n)
     return ids
 
 

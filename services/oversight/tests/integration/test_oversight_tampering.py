@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncpg
 
+from siquan.contracts import disbursement_v1 as disbursement
 from siquan.contracts import public_security_v1 as public_security
 from siquan.oversight.domain.chain import Envelope, link
 from siquan.shared.testing.environment import Environment
@@ -76,6 +77,55 @@ async def test_editing_an_entry_is_caught_by_verify(
     await assert_intact(oversight_command)
 
 
+async def test_editing_the_body_as_received_is_caught_by_verify(
+        siquan_env: Environment, logged: Logged, oversight_command: Command) -> None:
+    _, target, _ = await three_logged_entries(siquan_env, logged)
+    async with locked_chain(siquan_env) as conn:
+        original = await conn.fetchval("SELECT body_text FROM audit_entries WHERE seq = $1",
+                                       target)
+        forged = original.replace('"PS-', '"PS-forged-')
+        await conn.execute("UPDATE audit_entries SET body_text = $2::text, body = $2::jsonb"
+                           " WHERE seq = $1", target, forged)
+    try:
+        code, verdict = await oversight_command("verify")
+
+        assert (code, verdict["ok"]) == (1, False)
+        assert (verdict["first_bad_seq"], verdict["problem"]) == (target, "altered")
+    finally:
+        async with locked_chain(siquan_env) as conn:
+            await conn.execute("UPDATE audit_entries SET body_text = $2::text, body = $2::jsonb"
+                               " WHERE seq = $1", target, original)
+    await assert_intact(oversight_command)
+
+
+async def test_editing_what_a_chunk_is_searched_by_is_caught_by_verify(
+        siquan_env: Environment, logged: Logged, oversight_command: Command,
+        audit_entries: Any) -> None:
+    correlation = f"tamper-chunk-{uuid.uuid4()}"
+    chunk = disbursement.PaymentsSettled(
+        run_id=str(uuid.uuid4()), program_code="special_assistance", period="2026-11",
+        division_code="420117", chunk=0, payments=(disbursement.SettledPayment(
+            payment_id=str(uuid.uuid4()), person_key=secrets.token_hex(32),
+            certification_id="c", item="benefit", amount_fen=21_000, bank_reference="B"),))
+    await publish_as(siquan_env, chunk, correlation_id=correlation)
+    [entry] = await logged(correlation, 1)
+    assert entry["body"] == chunk.model_dump(mode="json")  # shown whole, searched without
+    target = entry["seq"]
+    async with locked_chain(siquan_env) as conn:
+        await conn.execute("UPDATE audit_entries SET body = jsonb_set(body, '{run_id}',"
+                           " '\"forged\"') WHERE seq = $1", target)
+    try:
+        code, verdict = await oversight_command("verify")
+
+        assert (code, verdict["ok"]) == (1, False)
+        assert (verdict["first_bad_seq"], verdict["problem"]) == (target, "altered")
+    finally:
+        async with locked_chain(siquan_env) as conn:
+            await conn.execute("UPDATE audit_entries SET body = jsonb_set(body, '{run_id}',"
+                               " to_jsonb($2::text)) WHERE seq = $1", target, chunk.run_id)
+    await assert_intact(oversight_command)
+
+
 async def test_deleting_an_entry_is_caught_by_verify(
         siquan_env: Environment, logged: Logged, oversight_command: Command) -> None:
     _, target, _ = await three_logged_entries(siquan_env, logged)
@@ -99,12 +149,12 @@ async def test_deleting_an_entry_is_caught_by_verify(
 
 def forged_after(row: asyncpg.Record) -> tuple[int, Envelope, str, str]:
     """A well-formed entry slipped in right after `row`, hashed as oversight would."""
+    body = {"run_id": "forged", "amount_fen": 99_999_900}
     envelope = Envelope(
         message_id=str(uuid.uuid4()), producer="fund_custody",
         message_type="allocation.approved.v1", occurred_at=row["occurred_at"],
-        correlation_id="forged", causation_id=None, trace_id=None,
-        body={"run_id": "forged", "amount_fen": 99_999_900}, signature=None,
-        received_at=row["received_at"])
+        correlation_id="forged", causation_id=None, trace_id=None, body=body,
+        signature=None, received_at=row["received_at"], body_text=json.dumps(body))
     entry = link(envelope, after_seq=row["seq"], after_hash=row["entry_hash"])
     return entry.seq, envelope, entry.prev_hash, entry.entry_hash
 
@@ -116,7 +166,8 @@ async def insert_forged_before(conn: asyncpg.Connection, seq: int) -> None:
     new_seq, envelope, prev_hash, entry_hash = forged_after(before)
     await conn.execute("UPDATE audit_entries SET seq = seq + $2 WHERE seq >= $1", seq, SHIFT)
     await conn.execute("UPDATE audit_entries SET seq = seq - $1 + 1 WHERE seq >= $1", SHIFT)
-    fields = {**dataclasses.asdict(envelope), "body": json.dumps(envelope.body)}
+    fields = {**dataclasses.asdict(envelope), "body": envelope.body_text}
+    del fields["body_sha256"]  # the stored text is what it hashes
     await conn.execute(
         f"INSERT INTO audit_entries (seq, {', '.join(fields)}, prev_hash, entry_hash) VALUES"
         f" ($1, {', '.join(f'${i}' for i in range(2, len(fields) + 2))},"

@@ -2,12 +2,12 @@
 
 from datetime import date
 
+from siquan.contracts.periods import period_end
 from siquan.contracts.policy import load_catalogue
 from siquan.oversight.reconciliation.domain.entitlement import (
     CertificationRecord,
     Change,
     Death,
-    period_end,
     policy_amount,
 )
 

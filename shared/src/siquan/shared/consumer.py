@@ -1,7 +1,7 @@
 """Consuming events: the one middleware every message of every service goes through.
 
-For each queue a `BatchedConsumer` takes deliveries in batches (up to `batch_size`, waiting
-at most `batch_wait` for a batch to fill) and
+For each queue a `BatchedConsumer` takes deliveries in batches (up to `batch_size`, and
+`batch_bytes` of bodies if set, waiting at most `batch_wait` for a batch to fill) and
 
 1. admits each message (`Admission`): signature verified against the producer's accepted
    keys, type accepted by this queue, producer allowed to send it, contract parsed (as a
@@ -159,6 +159,10 @@ class _Held:
 class ConsumerSettings:
     batch_size: int = 200
     batch_wait: float = 0.02
+    batch_bytes: int = 0
+    """Stop filling a batch once its bodies hold this many bytes (0: no limit)."""
+    bulk_ack: bool = False
+    """Acknowledge a committed batch with one `multiple` acknowledgement when it can."""
     max_attempts: int = 5
     backoff_base: float = 0.2
     backoff_max: float = 5.0
@@ -210,8 +214,9 @@ class BatchedConsumer:
             except TimeoutError:
                 return self._take_due()
             batch.append(self._fresh(first, channel))
-        deadline = time.monotonic() + wait
-        while len(batch) < size:
+        deadline, cap = time.monotonic() + wait, self._settings.batch_bytes
+        held_bytes = sum(len(h.raw.body) for h in batch)
+        while len(batch) < size and not (cap and held_bytes >= cap):
             try:
                 raw = arrivals.get_nowait()
             except asyncio.QueueEmpty:
@@ -223,6 +228,7 @@ class BatchedConsumer:
                 except TimeoutError:
                     break
             batch.append(self._fresh(raw, channel))
+            held_bytes += len(batch[-1].raw.body)
         return batch
 
     def _fresh(self, raw: AbstractIncomingMessage | None, channel: AbstractChannel) -> _Held:
@@ -285,7 +291,17 @@ class BatchedConsumer:
             for held in admitted:
                 await self._handle_alone(held)
             return
-        for held in admitted:
+        await self._acknowledge(admitted)
+
+    async def _acknowledge(self, committed: list[_Held]) -> None:
+        """Acknowledge a committed batch. With `bulk_ack`, and no deferred message waiting on
+        the channel (everything delivered before this batch's last message is then settled
+        or in this batch), one acknowledgement covers the batch; else one per message."""
+        if self._settings.bulk_ack and not self._held:
+            last = max(committed, key=lambda held: held.raw.delivery_tag or 0)
+            await last.raw.ack(multiple=True)
+            return
+        for held in committed:
             await held.raw.ack()
         self._count("handled", len(admitted))
         self._lag(admitted[-1].delivery)

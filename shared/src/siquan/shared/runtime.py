@@ -109,6 +109,8 @@ class ServiceRuntime(Generic[W]):
         s = self.settings
         return ConsumerSettings(batch_size=s.consumer_batch_size,
                                 batch_wait=s.consumer_batch_wait_seconds,
+                                batch_bytes=s.consumer_batch_bytes,
+                                bulk_ack=s.consumer_bulk_ack,
                                 max_attempts=s.max_transient_attempts,
                                 prefetch=s.consumer_prefetch)
 

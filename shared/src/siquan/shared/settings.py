@@ -66,6 +66,13 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = Field(
         default=200, ge=1, le=5_000,
         description="Messages a consumer handles in one transaction, at most")
+    consumer_batch_bytes: int = Field(
+        default=0, ge=0,
+        description="Bytes of message bodies after which a batch takes no more (0: no limit)")
+    consumer_bulk_ack: bool = Field(
+        default=False,
+        description="Acknowledge a committed batch at once (one `multiple` acknowledgement) "
+                    "when no deferred message waits on the channel")
     consumer_batch_wait_seconds: float = Field(
         default=0.02, ge=0, le=5,
         description="How long a consumer waits for a batch to fill before handling it")

@@ -1,30 +1,67 @@
-"""Oversight's composition root: every event of every exchange goes to the audit log."""
+"""Oversight's composition root: every event of every exchange goes to the audit log, then
+to the handlers of its type (report projections, the public side, the rules); the
+auditor's and the public's routes; the checkpoint, escalation and sweep loops."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from siquan.oversight import public, reconciliation
+from siquan.oversight.adapters.unit_of_work import OversightUnits, OversightWork
+from siquan.oversight.application import projection, recording
 from siquan.oversight.application.checkpoints import checkpoint_loop
-from siquan.oversight.application.recording import recorder
 from siquan.oversight.entrypoints.http import router
+from siquan.oversight.public.application import ledger, notices
+from siquan.oversight.public.application.handling import escalation_loop
+from siquan.oversight.public.config import PublicConfig
+from siquan.oversight.public.entrypoints import officer_http, public_http
+from siquan.oversight.reconciliation.application import (
+    eligibility_rules,
+    fund_rules,
+    payment_rules,
+)
+from siquan.oversight.reconciliation.application.context import RuleConfig
+from siquan.oversight.reconciliation.application.sweep import Sweeper, SweepStatus, sweep_loop
+from siquan.oversight.reconciliation.domain.timeliness import Target
+from siquan.oversight.reconciliation.entrypoints.http import router as reconciliation_router
 from siquan.oversight.settings import OversightSettings
-from siquan.shared.consumer import ANY_TYPE
 from siquan.shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+HANDLERS = (recording, projection, notices, ledger, eligibility_rules, payment_rules,
+            fund_rules)
+"""The modules whose `handles`/`audits` handlers the consumers run."""
+
+
+def rule_config(settings: OversightSettings) -> RuleConfig:
+    return RuleConfig(
+        account_change_window=timedelta(days=settings.account_change_flag_days),
+        grace_seconds=settings.reconciliation_grace_seconds,
+        omission_deadline_days=settings.omission_deadline_days,
+        timeliness=Target(settings.timeliness_target_days, settings.timeliness_target_rate,
+                          settings.timeliness_min_applications),
+        sweep_seconds=settings.reconciliation_sweep_seconds,
+        timeliness_seconds=settings.timeliness_check_seconds)
 
 
 def create_app(settings: OversightSettings | None = None) -> FastAPI:
     settings = settings or OversightSettings()
-    runtime = ServiceRuntime("oversight", settings, MIGRATIONS)
-    runtime.on(ANY_TYPE)(recorder(public.watch, reconciliation.watch))
-    runtime.background(checkpoint_loop(lambda: runtime.pool, runtime.outbox,
-                                       settings.checkpoint_seconds))
+    runtime: ServiceRuntime[OversightWork] = ServiceRuntime(
+        "oversight", settings, MIGRATIONS, handlers=HANDLERS)
+    units = OversightUnits(lambda: runtime.pool, runtime.outbox, runtime.clock,
+                           rule_config(settings))
+    runtime.units = units  # the units of one transaction share its batch (ADR 0006)
+    sweep = SweepStatus()
+    for loop in (checkpoint_loop(units, settings.checkpoint_seconds),
+                 escalation_loop(units, settings.complaint_escalation_seconds),
+                 sweep_loop(Sweeper(units, settings.timeliness_check_seconds), sweep,
+                            runtime.clock, settings.reconciliation_sweep_seconds)):
+        runtime.background(loop)
     app = runtime.http_app("Siquan oversight (社会监督)")
-    app.include_router(router)
-    public.install(runtime, app, settings)
-    reconciliation.install(runtime, app, settings)
+    app.state.public_config = PublicConfig.from_settings(settings)
+    app.state.reconciliation_sweep = sweep
+    for routes in (router, public_http.router, officer_http.router, reconciliation_router):
+        app.include_router(routes)
     return app

@@ -12,6 +12,12 @@ class OversightSettings(ServiceSettings):
     pg_dsn: str = ("postgresql://siquan_oversight:siquan-siquan_oversight-dev"
                    "@127.0.0.1:5432/siquan_oversight")
     http_port: int = 8004
+    consumer_bulk_ack: bool = Field(
+        default=True, description="Acknowledge a committed batch at once when it can")
+    consumer_batch_bytes: int = Field(
+        default=8 * 2**20, ge=0,
+        description="Bytes of message bodies after which a batch takes no more: a batch of "
+                    "payment chunks holds a few chunks, never a whole run (0: no limit)")
     checkpoint_seconds: float = Field(
         default=60.0, gt=0,
         description="How often the audit chain's head is published if it moved")

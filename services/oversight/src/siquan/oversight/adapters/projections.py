@@ -1,62 +1,37 @@
 """The report projections in oversight's database: certifications by program and
 division, payment runs with their status, allocations, and settled or failed payment
-chunks (one row per run, outcome and chunk, so a chunk is counted once)."""
+chunks (one row per run, outcome and chunk, so a chunk is counted once).
+
+Every change is an upsert that commutes with the others (a revocation wins over a grant,
+a run's status only moves forward), so they are written for the whole batch when it
+commits, in any order the queues brought them.
+"""
 
 from __future__ import annotations
 
-from siquan.oversight.domain.reconciliation import ProgramReport, RunFigures, advance
+from siquan.oversight.adapters.batching import Writes
+from siquan.oversight.domain.reconciliation import RUN_STATUS_RANK, ProgramReport, RunFigures
 from siquan.shared.database import Connection
 
 
-async def grant_certification(conn: Connection, certification_id: str,
-                              program_code: str, division_code: str) -> None:
-    # A revocation seen first wins: the grant then changes nothing.
-    await conn.execute(
-        "INSERT INTO certifications (certification_id, program_code, division_code, status)"
-        " VALUES ($1, $2, $3, 'active') ON CONFLICT (certification_id) DO NOTHING",
-        certification_id, program_code, division_code)
+def _rank(column: str) -> str:
+    return "CASE " + column + " " + " ".join(
+        f"WHEN '{status}' THEN {rank}" for status, rank in RUN_STATUS_RANK.items()) + " END"
 
 
-async def revoke_certification(conn: Connection, certification_id: str,
-                               program_code: str, division_code: str) -> None:
-    await conn.execute(
-        "INSERT INTO certifications (certification_id, program_code, division_code, status)"
-        " VALUES ($1, $2, $3, 'revoked')"
-        " ON CONFLICT (certification_id) DO UPDATE SET status = 'revoked'",
-        certification_id, program_code, division_code)
-
-
-async def touch_run(conn: Connection, *, run_id: str, program_code: str, period: str,
-                    division_code: str, status: str) -> None:
-    """Create the run if this is the first event about it, and move its status forward."""
-    current = await conn.fetchval(
-        "SELECT status FROM payment_runs WHERE run_id = $1 FOR UPDATE", run_id)
-    await conn.execute(
-        "INSERT INTO payment_runs (run_id, program_code, period, division_code, status)"
-        " VALUES ($1, $2, $3, $4, $5)"
-        " ON CONFLICT (run_id) DO UPDATE SET status = EXCLUDED.status",
-        run_id, program_code, period, division_code, advance(current, status))
-
-
-async def add_allocation(conn: Connection, allocation_id: str, run_id: str,
-                         amount_fen: int) -> None:
-    await conn.execute(
-        "INSERT INTO allocations (allocation_id, run_id, amount_fen) VALUES ($1, $2, $3)"
-        " ON CONFLICT (allocation_id) DO NOTHING", allocation_id, run_id, amount_fen)
-
-
-async def add_chunk(conn: Connection, *, run_id: str, outcome: str, chunk: int,
-                    count: int, amount_fen: int) -> None:
-    await conn.execute(
-        "INSERT INTO payment_chunks (run_id, outcome, chunk, count, amount_fen)"
-        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-        run_id, outcome, chunk, count, amount_fen)
-
-
-async def settle_run(conn: Connection, run_id: str, paid_fen: int) -> None:
-    await conn.execute("UPDATE payment_runs SET settled_fen = $2 WHERE run_id = $1",
-                       run_id, paid_fen)
-
+_CERTIFICATION = (
+    "INSERT INTO certifications (certification_id, program_code, division_code, status)"
+    " VALUES ($1, $2, $3, $4) ON CONFLICT (certification_id) DO UPDATE"
+    " SET status = 'revoked' WHERE EXCLUDED.status = 'revoked'")
+_RUN = (
+    "INSERT INTO payment_runs (run_id, program_code, period, division_code, status)"
+    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id) DO UPDATE SET status = EXCLUDED.status"
+    f" WHERE {_rank('EXCLUDED.status')} > {_rank('payment_runs.status')}")
+_ALLOCATION = ("INSERT INTO allocations (allocation_id, run_id, amount_fen) VALUES ($1, $2, $3)"
+               " ON CONFLICT (allocation_id) DO NOTHING")
+_CHUNK = ("INSERT INTO payment_chunks (run_id, outcome, chunk, count, amount_fen)"
+          " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
+_SETTLED = "UPDATE payment_runs SET settled_fen = $2 WHERE run_id = $1"
 
 _RUNS = """
 SELECT r.run_id, r.division_code, r.status,
@@ -77,22 +52,45 @@ ORDER BY r.run_id
 """
 
 
-async def program_report(conn: Connection, program_code: str, period: str,
-                         division_code: str | None, prefix: str) -> ProgramReport:
-    certified = await conn.fetchval(
-        "SELECT count(*) FROM certifications WHERE program_code = $1 AND status = 'active'"
-        " AND division_code LIKE $2 || '%'", program_code, prefix)
-    rows = await conn.fetch(_RUNS, program_code, period, prefix)
+class PgProjections:
+    def __init__(self, conn: Connection, writes: Writes) -> None:
+        self._conn, self._writes = conn, writes
 
-    def total(column: str) -> int:
-        return sum(int(row[column]) for row in rows)
+    def certification(self, certification_id: str, program_code: str, division_code: str,
+                      *, revoked: bool) -> None:
+        self._writes.add(_CERTIFICATION, certification_id, program_code, division_code,
+                         "revoked" if revoked else "active")
 
-    return ProgramReport(
-        program_code=program_code, period=period, division_code=division_code,
-        certified_count=int(certified), allocated_fen=total("allocated_fen"),
-        paid_fen=total("paid_fen"), paid_count=total("paid_count"),
-        failed_fen=total("failed_fen"), failed_count=total("failed_count"),
-        settled_fen=total("settled_fen"),
-        runs=[RunFigures(row["run_id"], row["division_code"], row["status"],
-                         int(row["allocated_fen"]), int(row["paid_fen"]),
-                         int(row["settled_fen"])) for row in rows])
+    def run_moved(self, run_id: str, program_code: str, period: str, division_code: str,
+                  status: str) -> None:
+        self._writes.add(_RUN, run_id, program_code, period, division_code, status)
+
+    def allocation(self, allocation_id: str, run_id: str, amount_fen: int) -> None:
+        self._writes.add(_ALLOCATION, allocation_id, run_id, amount_fen)
+
+    def chunk(self, run_id: str, outcome: str, chunk: int, count: int,
+              amount_fen: int) -> None:
+        self._writes.add(_CHUNK, run_id, outcome, chunk, count, amount_fen)
+
+    def run_settled(self, run_id: str, paid_fen: int) -> None:
+        self._writes.add(_SETTLED, run_id, paid_fen)
+
+    async def program_report(self, program_code: str, period: str,
+                             division_code: str | None, prefix: str) -> ProgramReport:
+        certified = await self._conn.fetchval(
+            "SELECT count(*) FROM certifications WHERE program_code = $1"
+            " AND status = 'active' AND division_code LIKE $2 || '%'", program_code, prefix)
+        rows = await self._conn.fetch(_RUNS, program_code, period, prefix)
+
+        def total(column: str) -> int:
+            return sum(int(row[column]) for row in rows)
+
+        return ProgramReport(
+            program_code=program_code, period=period, division_code=division_code,
+            certified_count=int(certified), allocated_fen=total("allocated_fen"),
+            paid_fen=total("paid_fen"), paid_count=total("paid_count"),
+            failed_fen=total("failed_fen"), failed_count=total("failed_count"),
+            settled_fen=total("settled_fen"),
+            runs=[RunFigures(row["run_id"], row["division_code"], row["status"],
+                             int(row["allocated_fen"]), int(row["paid_fen"]),
+                             int(row["settled_fen"])) for row in rows])

@@ -9,34 +9,31 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-
-import asyncpg
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from siquan.contracts.oversight_v1 import AuditCheckpoint
 from siquan.contracts.topology import RoutingKey
-from siquan.oversight.adapters import audit_log
-from siquan.shared.outbox import Outbox
+from siquan.oversight.application.ports import AuditUnit
 
 
-async def take_checkpoint(pool: asyncpg.Pool, outbox: Outbox) -> AuditCheckpoint | None:
+async def take_checkpoint(uow: AuditUnit) -> AuditCheckpoint | None:
     """Publish (through the outbox) a checkpoint of the head if it moved since the last."""
-    async with pool.acquire() as conn, conn.transaction():
-        head = await audit_log.lock_head(conn)
-        if not await audit_log.moved_since_last_checkpoint(conn, RoutingKey.AUDIT_CHECKPOINT):
-            return None
-        checkpoint = AuditCheckpoint(sequence=head.seq, head_hash=head.hash,
-                                     at=datetime.now(UTC))
-        message_id = await outbox.add(conn, checkpoint)
-        await audit_log.record_checkpoint(conn, head, message_id, checkpoint.at)
+    head = await uow.audit.lock_head()
+    if not await uow.audit.moved_since_checkpoint(RoutingKey.AUDIT_CHECKPOINT):
+        return None
+    checkpoint = AuditCheckpoint(sequence=head.seq, head_hash=head.hash, at=uow.now())
+    message_id = uow.publish(checkpoint)
+    await uow.audit.record_checkpoint(head, message_id, checkpoint.at)
     return checkpoint
 
 
-def checkpoint_loop(pool: Callable[[], asyncpg.Pool], outbox: Outbox,
+def checkpoint_loop(units: Callable[[], AbstractAsyncContextManager[Any]],
                     every_seconds: float) -> Callable[[], Awaitable[None]]:
     async def loop() -> None:
         while True:
             await asyncio.sleep(every_seconds)
-            await take_checkpoint(pool(), outbox)
+            async with units() as uow:
+                await take_checkpoint(uow)
 
     return loop

@@ -1,42 +1,39 @@
-"""Recording an event: append it to the audit chain and update the report projections,
-in the transaction the consumer opened for it (with its inbox row)."""
+"""Recording an event: every verified message of every producer enters the audit chain
+once, in the order its queue delivered it. The consumer runs this handler first for each
+message, then the handlers of its type, all in the batch's transaction; the entries are
+linked into the chain when the transaction commits (one lock on the chain's head per
+batch, see ADR 0006)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from typing import Any
 
-from siquan.oversight.adapters import audit_log
-from siquan.oversight.application.projection import project
-from siquan.oversight.domain.chain import link
+from siquan.contracts.base import Event
+from siquan.oversight.application.ports import AuditUnit
+from siquan.oversight.domain.chain import LISTED_ELSEWHERE, Envelope
 from siquan.oversight.domain.envelope import envelope_of
-from siquan.shared.consumer import Received
+from siquan.shared.registry import audits
 
-Watcher = Callable[[Received], Awaitable[None]]
-
-
-def recorder(*watchers: Watcher) -> Callable[[Received], Awaitable[None]]:
-    """The handler for every event: log and project it, then let each watcher (the public
-    side, the reconciliation rules) act on it in the same transaction."""
-
-    async def handle(received: Received) -> None:
-        if await record_event(received):
-            for watch in watchers:
-                await watch(received)
-
-    return handle
+AUDITED = ("eligibility", "fund_custody", "disbursement", "oversight",
+           "partner.public_security")
+"""Every producer oversight watches, itself included."""
 
 
-async def record_event(received: Received) -> bool:
-    """Log every verified event once, in arrival order, and project it; False when it was
-    logged before."""
-    conn = received.conn
-    head = await audit_log.lock_head(conn)
-    if await audit_log.is_logged(conn, received.message_id):
-        return False
-    body = await audit_log.as_stored(conn, json.loads(received.body))
-    envelope = envelope_of(received.message_id, received.headers, body, datetime.now(UTC))
-    await audit_log.append(conn, link(envelope, after_seq=head.seq, after_hash=head.hash))
-    await project(conn, received.event)
-    return True
+def searchable(event: Event) -> Any:
+    """What the log searches of an event, when not its whole body: everything but a list
+    kept elsewhere (the fields as they came, for they must match the body received)."""
+    left_out = LISTED_ELSEWHERE.get(event.routing_key)
+    if left_out is None:
+        return None
+    return event.model_dump(mode="json", exclude={left_out}, exclude_unset=True)
+
+
+def received(delivery: Any) -> Envelope:
+    """The envelope of a delivered message, its body exactly as it came."""
+    return envelope_of(delivery.message_id, delivery.headers, searchable(delivery.event),
+                       delivery.received_at, body_text=delivery.body.decode("utf-8"))
+
+
+@audits(*AUDITED)
+async def log_event(event: Event, uow: AuditUnit) -> None:
+    uow.audit.append(received(uow.message))

@@ -5,6 +5,12 @@ UTF-8) of every recorded field and the previous entry's hash, so altering, remov
 inserting or reordering an entry breaks the chain from that point on. The chain starts
 from `GENESIS_HASH`; sequence numbers start at 1 and have no gaps.
 
+An entry carries its body in one of two forms. Entries logged since the log appends in
+batches keep the body exactly as the producer sent it (`body_text`), and the hash covers
+its SHA-256 (`body_sha256`, format 2): no parsing or re-serialising on the way in, and
+anyone holding the stored text can recompute it. Older entries (format 1) hash the parsed
+body itself. Either way the searchable `body` must say what the hashed body says.
+
 Verification checks, in order, for each entry walked in sequence order: the sequence
 continues without a gap (else an entry was removed), the entry points at its predecessor
 (else one was inserted or the order changed), and its hash matches its contents (else it
@@ -21,6 +27,11 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 GENESIS_HASH = "0" * 64
+
+LISTED_ELSEWHERE: dict[str, str] = {"payments.settled.v1": "payments"}
+"""Message types whose searchable body leaves out a list that is kept, and searched,
+elsewhere (a chunk's thousands of payments: in `settled_payments`). The body as received
+keeps it, and is what the hash covers."""
 
 Problem = Literal["altered", "removed", "inserted"]
 
@@ -51,9 +62,19 @@ class Envelope:
     body: Any
     signature: str | None
     received_at: datetime
+    body_text: str | None = None
+    """The body exactly as received (format 2); None for entries of format 1."""
+    body_sha256: str | None = None
+    """Its SHA-256, when the text itself was not read back (verifying a long chain)."""
+
+    @property
+    def body_format(self) -> int:
+        return 1 if self.body_text is None and self.body_sha256 is None else BODY_FORMAT
 
 
-_ENVELOPE_FIELDS = fields(Envelope)
+_HASHED_FIELDS = tuple(f for f in fields(Envelope) if f.name not in ("body_text",
+                                                                       "body_sha256"))
+BODY_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -64,16 +85,26 @@ class AuditEntry:
     envelope: Envelope
     prev_hash: str
     entry_hash: str
+    body_matches: bool = True
+    """Whether the stored searchable body is the one the hash covers (format 2)."""
+
+
+def body_digest(body_text: str) -> str:
+    return hashlib.sha256(body_text.encode("utf-8")).hexdigest()
 
 
 def entry_hash(seq: int, envelope: Envelope, prev_hash: str) -> str:
     """SHA-256 (hex) of the canonical serialisation of the entry's fields and `prev_hash`."""
     # the fields as they are (asdict would deep-copy the body only to serialise it)
-    hashed = {f.name: getattr(envelope, f.name) for f in _ENVELOPE_FIELDS}
+    hashed = {f.name: getattr(envelope, f.name) for f in _HASHED_FIELDS}
     hashed["occurred_at"] = canonical_time(envelope.occurred_at)
     hashed["received_at"] = canonical_time(envelope.received_at)
     hashed["seq"] = seq
     hashed["prev_hash"] = prev_hash
+    if envelope.body_format == BODY_FORMAT:
+        del hashed["body"]
+        hashed["body_sha256"] = envelope.body_sha256 or body_digest(envelope.body_text or "")
+        hashed["format"] = BODY_FORMAT
     return hashlib.sha256(canonical_json(hashed)).hexdigest()
 
 
@@ -81,6 +112,17 @@ def link(envelope: Envelope, *, after_seq: int, after_hash: str) -> AuditEntry:
     """The entry that appends `envelope` to a chain whose head is (after_seq, after_hash)."""
     seq = after_seq + 1
     return AuditEntry(seq, envelope, after_hash, entry_hash(seq, envelope, after_hash))
+
+
+def link_all(envelopes: Iterable[Envelope], head: ChainHead) -> list[AuditEntry]:
+    """The entries appending `envelopes`, in order, to a chain whose head is `head`."""
+    entries: list[AuditEntry] = []
+    seq, prev = head.seq, head.hash
+    for envelope in envelopes:
+        entry = link(envelope, after_seq=seq, after_hash=prev)
+        entries.append(entry)
+        seq, prev = entry.seq, entry.entry_hash
+    return entries
 
 
 @dataclass(frozen=True)
@@ -136,6 +178,9 @@ class ChainVerifier:
         if entry_hash(entry.seq, entry.envelope, entry.prev_hash) != entry.entry_hash:
             return (entry.seq, "altered",
                     f"hash mismatch at entry {entry.seq}: its contents were altered")
+        if not entry.body_matches:
+            return (entry.seq, "altered",
+                    f"entry {entry.seq}'s searchable body differs from the body it hashes")
         return None
 
     def finish(self, recorded_head: ChainHead | None = None) -> Verification:

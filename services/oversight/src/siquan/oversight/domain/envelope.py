@@ -46,8 +46,9 @@ def moment_of(value: Any) -> datetime | None:
 
 
 def envelope_of(message_id: str, headers: Mapping[str, Any], body: Any,
-                received_at: datetime) -> Envelope:
-    """The audit envelope of a message whose signature the consumer has already verified."""
+                received_at: datetime, body_text: str | None = None) -> Envelope:
+    """The audit envelope of a message whose signature the consumer has already verified
+    (`body_text`: its body exactly as received, which the chain then hashes)."""
     return Envelope(
         message_id=str(uuid.UUID(message_id)),
         producer=_text(headers.get("x-siquan-producer")) or "",
@@ -59,4 +60,5 @@ def envelope_of(message_id: str, headers: Mapping[str, Any], body: Any,
         body=body,
         signature=_text(headers.get(SIGNATURE_HEADER)),
         received_at=received_at,
+        body_text=body_text,
     )

@@ -1,43 +1,53 @@
 """Oversight's commands: verify the audit chain and print a program report, as JSON on
-stdout. They connect to oversight's database with the service's settings
-(`SIQUAN_PG_DSN`) and never touch the broker."""
+stdout. They read oversight's database with the service's settings (`SIQUAN_PG_DSN`,
+`SIQUAN_KEYS_DIR`) through a read-only unit of work, and never touch the broker."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from siquan.oversight.adapters.unit_of_work import OversightUnits, snapshot
 from siquan.oversight.application import queries
+from siquan.oversight.reconciliation.application.context import RuleConfig
 from siquan.oversight.settings import OversightSettings
+from siquan.shared.clock import clock_for
 from siquan.shared.database import create_pool
+from siquan.shared.outbox import Outbox
+from siquan.shared.signing import load_signing_key
 
 
 def _print(document: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
-async def _verify(dsn: str) -> int:
-    pool = await create_pool(dsn, min_size=1, max_size=1)
+@contextlib.asynccontextmanager
+async def _units(settings: OversightSettings) -> AsyncIterator[OversightUnits]:
+    pool = await create_pool(settings.pg_dsn, min_size=1, max_size=1)
+    outbox = Outbox("oversight", load_signing_key(settings.keys_dir / "oversight.key"))
     try:
-        async with pool.acquire() as conn:
-            verdict = await queries.verify_chain(conn)
+        yield OversightUnits(lambda: pool, outbox, clock_for(settings.clock_file),
+                             RuleConfig())
     finally:
         await pool.close()
+
+
+async def _verify(settings: OversightSettings) -> int:
+    async with _units(settings) as units, snapshot(units) as uow:
+        verdict = await queries.verify_chain(uow)
     _print(verdict.as_dict())
     return 0 if verdict.ok else 1
 
 
-async def _report(dsn: str, program_code: str, period: str, division: str | None) -> int:
-    pool = await create_pool(dsn, min_size=1, max_size=1)
-    try:
-        async with pool.acquire() as conn:
-            found = await queries.program_report(conn, program_code, period, division)
-    finally:
-        await pool.close()
+async def _report(settings: OversightSettings, program_code: str, period: str,
+                  division: str | None) -> int:
+    async with _units(settings) as units, snapshot(units) as uow:
+        found = await queries.program_report(uow, program_code, period, division)
     _print(found.as_dict())
     return 0
 
@@ -55,10 +65,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    dsn = OversightSettings().pg_dsn
+    settings = OversightSettings()
     if args.command == "verify":
-        return asyncio.run(_verify(dsn))
-    return asyncio.run(_report(dsn, args.program_code, args.period, args.division))
+        return asyncio.run(_verify(settings))
+    return asyncio.run(_report(settings, args.program_code, args.period, args.division))
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:

@@ -4,20 +4,22 @@ auditor's division."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
 from siquan.contracts.types import DivisionCode, Period, ProgramCode
-from siquan.oversight.adapters import audit_log
-from siquan.oversight.adapters.audit_log import EntryFilter
+from siquan.contracts.types import division_scope as division_prefix
+from siquan.oversight.adapters.audit_questions import EntryFilter, Page
+from siquan.oversight.adapters.unit_of_work import snapshot
 from siquan.oversight.application import queries
 from siquan.oversight.domain.chain import AuditEntry, canonical_time
-from siquan.oversight.domain.reconciliation import covers, division_prefix
-from siquan.oversight.reconciliation.adapters import findings as reconciliation_store
+from siquan.oversight.domain.reconciliation import covers
+from siquan.oversight.entrypoints.units import Units
+from siquan.oversight.reconciliation.adapters.findings import FindingQuery
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.errors import OutOfScope
-from siquan.shared.runtime import Runtime
 
 router = APIRouter()
 
@@ -37,13 +39,13 @@ def _shown(entry: AuditEntry) -> dict[str, Any]:
 
 
 @router.get("/audit/verify")
-async def verify(rt: Runtime, _: Auditor) -> dict[str, Any]:
-    async with rt.pool.acquire() as conn:
-        return (await queries.verify_chain(conn)).as_dict()
+async def verify(units: Units, _: Auditor) -> dict[str, Any]:
+    async with snapshot(units) as uow:
+        return (await queries.verify_chain(uow)).as_dict()
 
 
 @router.get("/audit/entries")
-async def entries(rt: Runtime, officer: Auditor, correlation_id: str | None = None,
+async def entries(units: Units, officer: Auditor, correlation_id: str | None = None,
                   message_type: str | None = None,
                   trace_id: Annotated[str | None, Query(pattern=r"^[0-9a-f]{32}$")] = None,
                   after_seq: Annotated[int, Query(ge=0)] = 0,
@@ -51,19 +53,19 @@ async def entries(rt: Runtime, officer: Auditor, correlation_id: str | None = No
     query = EntryFilter(correlation_id=correlation_id, message_type=message_type,
                         trace_id=trace_id, division_prefix=division_prefix(officer.division),
                         after_seq=after_seq, limit=limit)
-    async with rt.pool.acquire() as conn:
-        return [_shown(entry) for entry in await queries.find_entries(conn, query)]
+    async with units.reading() as uow:
+        return [_shown(entry) for entry in await queries.find_entries(uow, query)]
 
 
 @router.get("/reports/{program_code}/{period}")
-async def report(program_code: ProgramCode, period: Period, rt: Runtime, officer: Auditor,
+async def report(program_code: ProgramCode, period: Period, units: Units, officer: Auditor,
                  division_code: DivisionCode | None = None) -> dict[str, Any]:
     division = division_code or officer.division
     if not covers(officer.division, division):
         raise OutOfScope(f"officer {officer.id} acts for {officer.division}, "
                          f"not for division {division}")
-    async with rt.pool.acquire() as conn:
-        found = await queries.program_report(conn, program_code, period, division)
+    async with snapshot(units) as uow:
+        found = await queries.program_report(uow, program_code, period, division)
     return found.as_dict()
 
 
@@ -74,16 +76,16 @@ AfterSeq = Annotated[int, Query(ge=0)]
 PageSize = Annotated[int, Query(ge=1, le=1000)]
 
 
-async def _about(rt: Runtime, officer: Officer, subject: str, key: str, after_seq: int,
-                 limit: int, **finding_filter: str) -> dict[str, Any]:
+async def _about(units: Units, officer: Officer, subject: str, key: str, after_seq: int,
+                 limit: int, **finding_filter: Any) -> dict[str, Any]:
     scope = division_prefix(officer.division)
-    page = audit_log.Page(division_prefix=scope, after_seq=after_seq, limit=limit)
-    async with rt.pool.acquire() as conn:
-        found = await audit_log.about(conn, subject, key, page)
-        findings = await reconciliation_store.find_findings(conn, reconciliation_store.FindingQuery(
-            division_prefix=scope, limit=1000, **finding_filter))
-        holds = (await reconciliation_store.find_holds(
-            conn, active=None, person_key=key, division_prefix=scope, limit=1000)
+    page = Page(division_prefix=scope, after_seq=after_seq, limit=limit)
+    async with snapshot(units) as uow:
+        found = await uow.audit.about(subject, key, page)
+        findings = await uow.findings.find_findings(replace(
+            FindingQuery(division_prefix=scope, limit=1000), **finding_filter))
+        holds = (await uow.findings.find_holds(
+            active=None, person_key=key, division_prefix=scope, limit=1000)
             if subject == "person" else [])
     return {subject: key, "entries": [_shown(entry) for entry in found],
             "next_after_seq": found[-1].seq if len(found) == limit else None,
@@ -92,30 +94,30 @@ async def _about(rt: Runtime, officer: Officer, subject: str, key: str, after_se
 
 @router.get("/audit/persons/{person_key}")
 async def about_person(person_key: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
-                       rt: Runtime, officer: Auditor, after_seq: AfterSeq = 0,
+                       units: Units, officer: Auditor, after_seq: AfterSeq = 0,
                        limit: PageSize = 100) -> dict[str, Any]:
-    return await _about(rt, officer, "person", person_key, after_seq, limit,
+    return await _about(units, officer, "person", person_key, after_seq, limit,
                         person_key=person_key)
 
 
 @router.get("/audit/applications/{application_id}")
 async def about_application(application_id: Annotated[str, Path(max_length=64)],
-                            rt: Runtime, officer: Auditor, after_seq: AfterSeq = 0,
+                            units: Units, officer: Auditor, after_seq: AfterSeq = 0,
                             limit: PageSize = 100) -> dict[str, Any]:
-    return await _about(rt, officer, "application", application_id, after_seq, limit,
+    return await _about(units, officer, "application", application_id, after_seq, limit,
                         application_id=application_id)
 
 
 @router.get("/audit/runs/{run_id}")
-async def about_run(run_id: Annotated[str, Path(max_length=64)], rt: Runtime,
+async def about_run(run_id: Annotated[str, Path(max_length=64)], units: Units,
                     officer: Auditor, after_seq: AfterSeq = 0,
                     limit: PageSize = 100) -> dict[str, Any]:
-    return await _about(rt, officer, "run", run_id, after_seq, limit, run_id=run_id)
+    return await _about(units, officer, "run", run_id, after_seq, limit, run_id=run_id)
 
 
 @router.get("/audit/officers/{officer_id}")
-async def about_officer(officer_id: Annotated[str, Path(max_length=64)], rt: Runtime,
+async def about_officer(officer_id: Annotated[str, Path(max_length=64)], units: Units,
                         officer: Auditor, after_seq: AfterSeq = 0,
                         limit: PageSize = 100) -> dict[str, Any]:
-    return await _about(rt, officer, "officer", officer_id, after_seq, limit,
+    return await _about(units, officer, "officer", officer_id, after_seq, limit,
                         officer_id=officer_id)

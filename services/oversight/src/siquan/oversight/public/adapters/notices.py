@@ -5,28 +5,36 @@ times; a close seen before the notice itself still wins."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from siquan.contracts.eligibility_v1 import NoticeClosed, NoticePublished
+from siquan.oversight.public.application.ports import NoticeRow, PostedEntry
 from siquan.shared.database import Connection
 
 
-@dataclass(frozen=True)
-class PostedEntry:
-    """Where an application is posted: the notice, its division and its closing day."""
+class PgNoticeBoard:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
 
-    notice_id: str
-    division_code: str
-    township_code: str | None
-    closes_on: date
+    async def save_published(self, notice: NoticePublished,
+                             entries: Sequence[NoticeRow]) -> None:
+        await _save_published(self._conn, notice, entries)
+
+    async def save_closed(self, notice: NoticeClosed) -> None:
+        await _save_closed(self._conn, notice)
+
+    async def posted_entry(self, application_id: str, today: date) -> PostedEntry | None:
+        return await _posted_entry(self._conn, application_id, today)
+
+    async def notices(self, *, archived: bool, today: date, division_prefix: str,
+                      limit: int, offset: int) -> list[dict[str, Any]]:
+        return await _notices(self._conn, archived=archived, today=today,
+                              division_prefix=division_prefix, limit=limit, offset=offset)
 
 
-async def save_published(conn: Connection, notice: NoticePublished,
-                         entries: Sequence[tuple[str, str, str, str, str | None]]) -> None:
-    """Record the notice (once) and these entries: (application_id, category, masked name,
-    masked resident ID, township)."""
+async def _save_published(conn: Connection, notice: NoticePublished,
+                          entries: Sequence[NoticeRow]) -> None:
     await conn.execute(
         "INSERT INTO public_notices (notice_id, program_code, policy_version, division_code,"
         " township_code, published_on, closes_on, notice_days, total_entries, status)"
@@ -41,10 +49,12 @@ async def save_published(conn: Connection, notice: NoticePublished,
     await conn.executemany(
         "INSERT INTO public_notice_entries (notice_id, application_id, category, masked_name,"
         " masked_resident_id, township_code) VALUES ($1, $2, $3, $4, $5, $6)"
-        " ON CONFLICT DO NOTHING", [(notice.notice_id, *entry) for entry in entries])
+        " ON CONFLICT DO NOTHING",
+        [(notice.notice_id, e.application_id, e.category, e.masked_name,
+          e.masked_resident_id, e.township_code) for e in entries])
 
 
-async def save_closed(conn: Connection, notice: NoticeClosed) -> None:
+async def _save_closed(conn: Connection, notice: NoticeClosed) -> None:
     await conn.execute(
         "INSERT INTO public_notices (notice_id, program_code, division_code, township_code,"
         " total_entries, status, closed_on) VALUES ($1, $2, $3, $4, $5, 'closed', $6)"
@@ -53,9 +63,8 @@ async def save_closed(conn: Connection, notice: NoticeClosed) -> None:
         notice.division_code, notice.township_code, notice.total_entries, notice.closed_on)
 
 
-async def posted_entry(conn: Connection, application_id: str, today: date
-                       ) -> PostedEntry | None:
-    """The notice in force today that lists the application, if any."""
+async def _posted_entry(conn: Connection, application_id: str, today: date
+                        ) -> PostedEntry | None:
     row = await conn.fetchrow(
         "SELECT n.notice_id, n.division_code, coalesce(e.township_code, n.township_code)"
         " AS township_code, n.closes_on FROM public_notice_entries e"
@@ -74,8 +83,8 @@ _ARCHIVED = ("(n.status = 'closed' OR n.closes_on < $1)"
              " ORDER BY coalesce(n.closed_on, n.closes_on) DESC, n.notice_id")
 
 
-async def notices(conn: Connection, *, archived: bool, today: date, division_prefix: str,
-                  limit: int, offset: int) -> list[dict[str, Any]]:
+async def _notices(conn: Connection, *, archived: bool, today: date, division_prefix: str,
+                   limit: int, offset: int) -> list[dict[str, Any]]:
     """Notices in force today (or archived), each with its entries."""
     rows = await conn.fetch(
         "SELECT n.* FROM public_notices n WHERE n.division_code LIKE $2 || '%' AND "

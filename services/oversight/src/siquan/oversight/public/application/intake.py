@@ -9,10 +9,8 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-import asyncpg
-
 from siquan.contracts.oversight_v1 import ComplaintCategory, ComplaintFiled
-from siquan.oversight.public.adapters import complaints, notices
+from siquan.oversight.public.application.ports import PublicUnit
 from siquan.oversight.public.config import PublicConfig
 from siquan.oversight.public.domain.calendar import end_of_day, local_day
 from siquan.oversight.public.domain.complaints import (
@@ -25,8 +23,6 @@ from siquan.oversight.public.domain.complaints import (
     tracking_number,
 )
 from siquan.shared.auth import Officer
-from siquan.shared.clock import Clock
-from siquan.shared.outbox import Outbox
 from siquan.shared.person import person_key
 
 
@@ -43,37 +39,36 @@ class FileComplaint:
     taken_by: Officer | None = None  # the hotline operator
 
 
-async def file_complaint(pool: asyncpg.Pool, outbox: Outbox, clock: Clock,
-                         config: PublicConfig, command: FileComplaint) -> Complaint:
-    now = clock.now()
+async def file_complaint(uow: PublicUnit, config: PublicConfig, command: FileComplaint
+                         ) -> Complaint:
+    now = uow.now()
     today = local_day(now, config.zone)
-    async with pool.acquire() as conn, conn.transaction():
-        division, closes_on = command.division_code, None
-        if command.category == OBJECTION and command.application_id is not None:
-            posted = await notices.posted_entry(conn, command.application_id, today)
-            if posted is None:
-                raise FieldRefused("application_id", "no notice in force lists this "
-                                   "application; objections are taken while it is posted")
-            division, closes_on = posted.township_code or posted.division_code, posted.closes_on
-        if division is None:
-            raise FieldRefused("division_code", "the county or township concerned is required")
-        if command.taken_by is not None:
-            command.taken_by.check_scope(division)
-        due = due_on(command.category, today, config.calendar, config.sla, closes_on)
-        complaint = Complaint(
-            complaint_id=str(uuid.uuid4()),
-            tracking_number=tracking_number(today.year, secrets.token_bytes(
-                TRACKING_TOKEN_BYTES)),
-            category=command.category, channel=command.channel, anonymous=command.anonymous,
-            division_code=division, application_id=command.application_id,
-            person_key=(person_key(config.person_key_secret, command.resident_id)
-                        if command.resident_id else None),
-            description=command.description, contact=command.contact, status="open",
-            handler=None, filed_at=now, due_at=end_of_day(due, config.zone))
-        message_id = await outbox.add(conn, ComplaintFiled(
-            complaint_id=complaint.complaint_id, tracking_number=complaint.tracking_number,
-            category=command.category,
-            application_id=complaint.application_id, person_key=complaint.person_key,
-            division_code=division, filed_at=now))
-        await complaints.insert(conn, complaint, message_id)
+    division, closes_on = command.division_code, None
+    if command.category == OBJECTION and command.application_id is not None:
+        posted = await uow.notices.posted_entry(command.application_id, today)
+        if posted is None:
+            raise FieldRefused("application_id", "no notice in force lists this "
+                               "application; objections are taken while it is posted")
+        division, closes_on = posted.township_code or posted.division_code, posted.closes_on
+    if division is None:
+        raise FieldRefused("division_code", "the county or township concerned is required")
+    if command.taken_by is not None:
+        command.taken_by.check_scope(division)
+    due = due_on(command.category, today, config.calendar, config.sla, closes_on)
+    complaint = Complaint(
+        complaint_id=str(uuid.uuid4()),
+        tracking_number=tracking_number(today.year, secrets.token_bytes(
+            TRACKING_TOKEN_BYTES)),
+        category=command.category, channel=command.channel, anonymous=command.anonymous,
+        division_code=division, application_id=command.application_id,
+        person_key=(person_key(config.person_key_secret, command.resident_id)
+                    if command.resident_id else None),
+        description=command.description, contact=command.contact, status="open",
+        handler=None, filed_at=now, due_at=end_of_day(due, config.zone))
+    message_id = uow.publish(ComplaintFiled(
+        complaint_id=complaint.complaint_id, tracking_number=complaint.tracking_number,
+        category=command.category,
+        application_id=complaint.application_id, person_key=complaint.person_key,
+        division_code=division, filed_at=now))
+    await uow.complaints.insert(complaint, message_id)
     return complaint

@@ -8,21 +8,24 @@ from typing import Any
 
 from siquan.contracts.eligibility_v1 import NoticeClosed, NoticePublished
 from siquan.contracts.policy import PolicyVersion, load_catalogue
-from siquan.oversight.public.adapters import notices as table
+from siquan.oversight.public.application.ports import NoticeBoard, NoticeRow, PublicUnit
 from siquan.oversight.public.domain.masking import shown_name, shown_resident_id
 from siquan.oversight.public.domain.notices import days_remaining
-from siquan.shared.database import Connection
+from siquan.shared.registry import handles
 
 
-async def notice_published(conn: Connection, notice: NoticePublished) -> None:
-    await table.save_published(conn, notice, [
-        (e.application_id.lower(), e.category, shown_name(e.masked_name),
-         shown_resident_id(e.masked_resident_id), e.township_code)
+@handles(NoticePublished)
+async def post_notice(notice: NoticePublished, uow: PublicUnit) -> None:
+    """Post what eligibility published, masked again if anything came unmasked."""
+    await uow.notices.save_published(notice, [
+        NoticeRow(e.application_id.lower(), e.category, shown_name(e.masked_name),
+                  shown_resident_id(e.masked_resident_id), e.township_code)
         for e in notice.entries])
 
 
-async def notice_closed(conn: Connection, notice: NoticeClosed) -> None:
-    await table.save_closed(conn, notice)
+@handles(NoticeClosed)
+async def close_notice(notice: NoticeClosed, uow: PublicUnit) -> None:
+    await uow.notices.save_closed(notice)
 
 
 def _policy(program_code: str, policy_version: str | None) -> PolicyVersion | None:
@@ -63,8 +66,9 @@ def _day(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-async def board(conn: Connection, *, today: date, archived: bool, division_prefix: str = "",
-                limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-    found = await table.notices(conn, archived=archived, today=today,
-                                division_prefix=division_prefix, limit=limit, offset=offset)
+async def board(notices: NoticeBoard, *, today: date, archived: bool,
+                division_prefix: str = "", limit: int = 50, offset: int = 0
+                ) -> list[dict[str, Any]]:
+    found = await notices.notices(archived=archived, today=today,
+                                  division_prefix=division_prefix, limit=limit, offset=offset)
     return [_shown(notice, today, archived) for notice in found]

@@ -6,10 +6,9 @@ or for a complainant by the tracking number of a complaint that named the person
 from __future__ import annotations
 
 from siquan.contracts.policy import load_catalogue
-from siquan.oversight.public.adapters import ledger
 from siquan.oversight.public.application.lookup import look_up
+from siquan.oversight.public.application.ports import PublicUnit
 from siquan.oversight.public.domain.statements import Statement, build_statement
-from siquan.shared.database import Connection
 from siquan.shared.errors import NotFound
 
 
@@ -21,20 +20,19 @@ def policy_amount(program_code: str, category: str, period: str, division: str) 
         return None
 
 
-async def statement_of(conn: Connection, person_key: str, division_prefix: str = ""
+async def statement_of(uow: PublicUnit, person_key: str, division_prefix: str = ""
                        ) -> Statement:
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
-        changes = await ledger.changes_of(conn, person_key, division_prefix)
-        lines = await ledger.lines_of(conn, person_key, division_prefix)
-        programs = sorted({(c.program_code, c.division_code) for c in changes})
-        since = min((c.effective_from for c in changes), default=None)
-        runs = await ledger.runs_for(conn, sorted({line.run_id for line in lines}), programs,
-                                     since)
+    """Read in the caller's unit (repeatable read: one consistent snapshot)."""
+    changes = await uow.ledger.changes_of(person_key, division_prefix)
+    lines = await uow.ledger.lines_of(person_key, division_prefix)
+    programs = sorted({(c.program_code, c.division_code) for c in changes})
+    since = min((c.effective_from for c in changes), default=None)
+    runs = await uow.ledger.runs_for(sorted({line.run_id for line in lines}), programs, since)
     return build_statement(person_key, changes, lines, runs, policy_amount)
 
 
-async def statement_for_complaint(conn: Connection, tracking_number: str) -> Statement:
-    complaint = await look_up(conn, tracking_number)
+async def statement_for_complaint(uow: PublicUnit, tracking_number: str) -> Statement:
+    complaint = await look_up(uow.complaints, tracking_number)
     if complaint.person_key is None:
         raise NotFound("this complaint names no person (give a resident ID when filing)")
-    return await statement_of(conn, complaint.person_key)
+    return await statement_of(uow, complaint.person_key)

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from siquan.contracts.oversight_v1 import ComplaintCategory
 from siquan.contracts.types import division_scope
-from siquan.oversight.public.adapters import complaints
+from siquan.oversight.adapters.unit_of_work import snapshot
+from siquan.oversight.entrypoints.units import Units
 from siquan.oversight.public.application import handling, statements
 from siquan.oversight.public.application.intake import FileComplaint, file_complaint
 from siquan.oversight.public.config import PublicConfig
@@ -22,7 +23,6 @@ from siquan.oversight.public.entrypoints.forms import ComplaintForm, problem, pr
 from siquan.oversight.public.entrypoints.negotiation import UnreadableBody, submitted
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.errors import NotFound
-from siquan.shared.runtime import Runtime
 
 router = APIRouter(tags=["complaints"])
 Auditor = Annotated[Officer, Depends(require_role("auditor"))]
@@ -58,7 +58,7 @@ class Resolution(BaseModel):
 
 
 @router.post("/complaints", status_code=201)
-async def take_hotline_call(request: Request, rt: Runtime, officer: Auditor,
+async def take_hotline_call(request: Request, units: Units, officer: Auditor,
                             config: Config) -> JSONResponse:
     """The hotline operator enters a call: the same fields as the web form."""
     try:
@@ -68,8 +68,8 @@ async def take_hotline_call(request: Request, rt: Runtime, officer: Auditor,
     except ValidationError as error:
         return JSONResponse({"detail": problems(error)}, status_code=422)
     try:
-        complaint = await file_complaint(rt.pool, rt.outbox, rt.clock, config,
-                                         command_of(form, "hotline", officer))
+        async with units() as uow:
+            complaint = await file_complaint(uow, config, command_of(form, "hotline", officer))
     except FieldRefused as error:
         return JSONResponse({"detail": problem(error.field, error.reason)}, status_code=422)
     return JSONResponse(complaint.as_officer(), status_code=201)
@@ -77,23 +77,23 @@ async def take_hotline_call(request: Request, rt: Runtime, officer: Auditor,
 
 @router.get("/complaints")
 async def list_complaints(
-        rt: Runtime, officer: Auditor,
+        units: Units, officer: Auditor,
         status: Literal["open", "escalated", "resolved"] | None = None,
         category: ComplaintCategory | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
-    async with rt.pool.acquire() as conn:
-        found = await complaints.find(conn, division_prefix=division_scope(officer.division),
-                                      status=status, category=category, limit=limit,
-                                      offset=offset)
+    async with units.reading() as uow:
+        found = await uow.complaints.find(division_prefix=division_scope(officer.division),
+                                          status=status, category=category, limit=limit,
+                                          offset=offset)
     return [c.as_officer() for c in found]
 
 
 @router.get("/complaints/{complaint_id}")
-async def complaint(complaint_id: uuid.UUID, rt: Runtime, officer: Auditor
+async def complaint(complaint_id: uuid.UUID, units: Units, officer: Auditor
                     ) -> dict[str, Any]:
-    async with rt.pool.acquire() as conn:
-        found = await complaints.by_id(conn, str(complaint_id))
+    async with units.reading() as uow:
+        found = await uow.complaints.by_id(str(complaint_id))
     if found is None:
         raise NotFound(f"no complaint {complaint_id}")
     officer.check_scope(found.division_code)
@@ -101,24 +101,27 @@ async def complaint(complaint_id: uuid.UUID, rt: Runtime, officer: Auditor
 
 
 @router.post("/complaints/{complaint_id}/assign")
-async def assign(complaint_id: uuid.UUID, body: Assignment, rt: Runtime, officer: Auditor
+async def assign(complaint_id: uuid.UUID, body: Assignment, units: Units, officer: Auditor
                  ) -> dict[str, Any]:
-    return (await handling.assign(rt.pool, rt.clock, officer, str(complaint_id),
-                                  body.handler)).as_officer()
+    async with units() as uow:
+        assigned = await handling.assign(uow, officer, str(complaint_id), body.handler)
+    return assigned.as_officer()
 
 
 @router.post("/complaints/{complaint_id}/resolve")
-async def resolve(complaint_id: uuid.UUID, body: Resolution, rt: Runtime, officer: Auditor
+async def resolve(complaint_id: uuid.UUID, body: Resolution, units: Units, officer: Auditor
                   ) -> dict[str, Any]:
-    return (await handling.resolve(rt.pool, rt.outbox, rt.clock, officer, str(complaint_id),
-                                   body.outcome, body.resolution)).as_officer()
+    async with units() as uow:
+        resolved = await handling.resolve(uow, officer, str(complaint_id), body.outcome,
+                                          body.resolution)
+    return resolved.as_officer()
 
 
 @router.get("/statements/{person_key}")
 async def statement(person_key: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
-                    rt: Runtime, officer: Auditor) -> dict[str, Any]:
+                    units: Units, officer: Auditor) -> dict[str, Any]:
     """A person's certifications and payments per period, within the auditor's division."""
-    async with rt.pool.acquire() as conn:
-        found = await statements.statement_of(conn, person_key,
+    async with snapshot(units) as uow:
+        found = await statements.statement_of(uow, person_key,
                                               division_scope(officer.division))
     return found.as_dict()

@@ -13,6 +13,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from siquan.oversight.adapters.unit_of_work import snapshot
+from siquan.oversight.entrypoints.units import Units
 from siquan.oversight.public.application import notices, statements
 from siquan.oversight.public.application.intake import file_complaint
 from siquan.oversight.public.application.lookup import look_up
@@ -31,7 +33,6 @@ from siquan.oversight.public.entrypoints.negotiation import (
 from siquan.oversight.public.entrypoints.notice_pages import notice_board
 from siquan.oversight.public.entrypoints.officer_http import command_of, public_config
 from siquan.shared.errors import NotFound
-from siquan.shared.runtime import Runtime
 
 router = APIRouter(prefix="/public", tags=["public"])
 Config = Annotated[PublicConfig, Depends(public_config)]
@@ -57,11 +58,11 @@ def _objection_form(application_id: str) -> str:
     return f"/public/complaints/new?{query}"
 
 
-async def _board(request: Request, rt: Runtime, config: PublicConfig, *, archived: bool,
+async def _board(request: Request, units: Units, config: PublicConfig, *, archived: bool,
                  division_code: str | None, limit: int, offset: int) -> Response:
-    today: date = local_day(rt.clock.now(), config.zone)
-    async with rt.pool.acquire() as conn:
-        found = await notices.board(conn, today=today, archived=archived,
+    async with units.reading() as uow:
+        today: date = local_day(uow.now(), config.zone)
+        found = await notices.board(uow.notices, today=today, archived=archived,
                                     division_prefix=division_code or "", limit=limit,
                                     offset=offset)
     if not archived:
@@ -83,20 +84,20 @@ async def home() -> RedirectResponse:
 
 
 @router.get("/notices")
-async def notice_board_in_force(request: Request, rt: Runtime, config: Config,
+async def notice_board_in_force(request: Request, units: Units, config: Config,
                                 division_code: DivisionPrefix = None, limit: Limit = 50,
                                 offset: Offset = 0) -> Response:
     """Notices in force today, masked, with the days left to object."""
-    return await _board(request, rt, config, archived=False, division_code=division_code,
+    return await _board(request, units, config, archived=False, division_code=division_code,
                         limit=limit, offset=offset)
 
 
 @router.get("/notices/archive")
-async def notice_archive(request: Request, rt: Runtime, config: Config,
+async def notice_archive(request: Request, units: Units, config: Config,
                          division_code: DivisionPrefix = None, limit: Limit = 50,
                          offset: Offset = 0) -> Response:
     """Notices that have closed, newest first."""
-    return await _board(request, rt, config, archived=True, division_code=division_code,
+    return await _board(request, units, config, archived=True, division_code=division_code,
                         limit=limit, offset=offset)
 
 
@@ -116,7 +117,7 @@ def _refused(request: Request, config: PublicConfig, values: dict[str, Any],
 
 
 @router.post("/complaints")
-async def file_on_the_web(request: Request, rt: Runtime, config: Config) -> Response:
+async def file_on_the_web(request: Request, units: Units, config: Config) -> Response:
     """File a complaint, report or objection (form or JSON); answers its tracking number."""
     try:
         values = await submitted(request)
@@ -126,8 +127,8 @@ async def file_on_the_web(request: Request, rt: Runtime, config: Config) -> Resp
     except ValidationError as error:
         return _refused(request, config, values, problems(error))
     try:
-        complaint = await file_complaint(rt.pool, rt.outbox, rt.clock, config,
-                                         command_of(form, "web"))
+        async with units() as uow:
+            complaint = await file_complaint(uow, config, command_of(form, "web"))
     except FieldRefused as error:
         return _refused(request, config, values, problem(error.field, error.reason))
     shown = complaint.as_public(config.zone)
@@ -142,24 +143,24 @@ async def look_up_form(tracking_number: str = "") -> RedirectResponse:
 
 
 @router.get("/complaints/{tracking_number}")
-async def complaint_status(tracking_number: str, request: Request, rt: Runtime,
+async def complaint_status(tracking_number: str, request: Request, units: Units,
                            config: Config) -> Response:
     """Status, category, due date and resolution; never contacts or anyone's data."""
     try:
-        async with rt.pool.acquire() as conn:
-            shown = (await look_up(conn, tracking_number)).as_public(config.zone)
+        async with units.reading() as uow:
+            shown = (await look_up(uow.complaints, tracking_number)).as_public(config.zone)
     except NotFound as error:
         return _not_found(request, config, error)
     return _answer(request, shown, lambda: pages.complaint_status(shown, config.hotline))
 
 
 @router.get("/statements/{tracking_number}")
-async def statement_for_complaint(tracking_number: str, request: Request, rt: Runtime,
+async def statement_for_complaint(tracking_number: str, request: Request, units: Units,
                                   config: Config) -> Response:
     """What was certified, allocated and paid for the person a complaint named."""
     try:
-        async with rt.pool.acquire() as conn:
-            found = await statements.statement_for_complaint(conn, tracking_number)
+        async with snapshot(units) as uow:
+            found = await statements.statement_for_complaint(uow, tracking_number)
     except NotFound as error:
         return _not_found(request, config, error)
     shown = found.as_dict(public=True)

@@ -39,24 +39,6 @@ def _plain(row: asyncpg.Record) -> dict[str, Any]:
     return out
 
 
-async def insert_finding(conn: Connection, finding_id: str, f: Finding,
-                         raised_at: datetime) -> bool:
-    """Store a new finding; False when one with its key exists."""
-    inserted = await conn.fetchval(
-        "INSERT INTO findings (finding_id, dedup_key, category, rule, reason, evidence,"
-        " decision, " + ", ".join(_FINDING_FIELDS) + ", raised_at, message_id)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-        " $17, NULL) ON CONFLICT (dedup_key) DO NOTHING RETURNING true",
-        finding_id, f.dedup_key, f.rule.category, f.rule.name, f.reason, list(f.evidence),
-        f.decision, *(getattr(f, name) for name in _FINDING_FIELDS), raised_at)
-    return bool(inserted)
-
-
-async def set_finding_message(conn: Connection, finding_id: str, message_id: str) -> None:
-    await conn.execute("UPDATE findings SET message_id = $2 WHERE finding_id = $1",
-                       finding_id, message_id)
-
-
 @dataclass(frozen=True)
 class FindingQuery:
     category: str | None = None
@@ -71,115 +53,125 @@ class FindingQuery:
     offset: int = 0
 
 
-async def find_findings(conn: Connection, q: FindingQuery) -> list[dict[str, Any]]:
-    """Findings matching every given criterion, newest first; findings about a division
-    outside `division_prefix` are left out."""
-    rows = await conn.fetch(
-        f"SELECT {_FINDING_COLUMNS} FROM findings"
-        " WHERE ($1::text IS NULL OR category = $1) AND ($2::text IS NULL OR status = $2)"
-        " AND ($3::text IS NULL OR rule = $3) AND ($4::text IS NULL OR person_key = $4)"
-        " AND ($5::text IS NULL OR officer_id = $5) AND ($6::text IS NULL OR run_id = $6)"
-        " AND ($7::text IS NULL OR application_id = $7"
-        "      OR certification_id IN (SELECT certification_id FROM watched_certifications"
-        "                              WHERE application_id = $7))"
-        " AND (division_code IS NULL OR division_code LIKE $8 || '%')"
-        " ORDER BY raised_at DESC, finding_id LIMIT $9 OFFSET $10",
-        q.category, q.status, q.rule, q.person_key, q.officer_id, q.run_id,
-        q.application_id, q.division_prefix, q.limit, q.offset)
-    return [_plain(row) for row in rows]
+class PgFindings:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
 
+    async def insert_finding(self, finding_id: str, f: Finding,
+                             raised_at: datetime) -> bool:
+        """Store a new finding; False when one with its key exists."""
+        inserted = await self._conn.fetchval(
+            "INSERT INTO findings (finding_id, dedup_key, category, rule, reason, evidence,"
+            " decision, " + ", ".join(_FINDING_FIELDS) + ", raised_at, message_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
+            " $17, NULL) ON CONFLICT (dedup_key) DO NOTHING RETURNING true",
+            finding_id, f.dedup_key, f.rule.category, f.rule.name, f.reason, list(f.evidence),
+            f.decision, *(getattr(f, name) for name in _FINDING_FIELDS), raised_at)
+        return bool(inserted)
 
-async def get_finding(conn: Connection, finding_id: str, *, lock: bool = False
-                      ) -> dict[str, Any] | None:
-    row = await conn.fetchrow(
-        f"SELECT {_FINDING_COLUMNS} FROM findings WHERE finding_id = $1"
-        + (" FOR UPDATE" if lock else ""), finding_id)
-    return _plain(row) if row else None
+    async def set_finding_message(self, finding_id: str, message_id: str) -> None:
+        await self._conn.execute("UPDATE findings SET message_id = $2 WHERE finding_id = $1",
+                           finding_id, message_id)
 
+    async def find_findings(self, q: FindingQuery) -> list[dict[str, Any]]:
+        """Findings matching every given criterion, newest first; findings about a division
+        outside `division_prefix` are left out."""
+        rows = await self._conn.fetch(
+            f"SELECT {_FINDING_COLUMNS} FROM findings"
+            " WHERE ($1::text IS NULL OR category = $1) AND ($2::text IS NULL OR status = $2)"
+            " AND ($3::text IS NULL OR rule = $3) AND ($4::text IS NULL OR person_key = $4)"
+            " AND ($5::text IS NULL OR officer_id = $5) AND ($6::text IS NULL OR run_id = $6)"
+            " AND ($7::text IS NULL OR application_id = $7"
+            "      OR certification_id IN (SELECT certification_id FROM watched_certifications"
+            "                              WHERE application_id = $7))"
+            " AND (division_code IS NULL OR division_code LIKE $8 || '%')"
+            " ORDER BY raised_at DESC, finding_id LIMIT $9 OFFSET $10",
+            q.category, q.status, q.rule, q.person_key, q.officer_id, q.run_id,
+            q.application_id, q.division_prefix, q.limit, q.offset)
+        return [_plain(row) for row in rows]
 
-async def resolve_finding(conn: Connection, finding_id: str, *, outcome: str,
-                          resolution: str, resolved_by: str, resolved_at: datetime,
+    async def get_finding(self, finding_id: str, *, lock: bool = False
+                          ) -> dict[str, Any] | None:
+        row = await self._conn.fetchrow(
+            f"SELECT {_FINDING_COLUMNS} FROM findings WHERE finding_id = $1"
+            + (" FOR UPDATE" if lock else ""), finding_id)
+        return _plain(row) if row else None
+
+    async def resolve_finding(self, finding_id: str, *, outcome: str,
+                              resolution: str, resolved_by: str, resolved_at: datetime,
+                              message_id: str) -> None:
+        await self._conn.execute(
+            "UPDATE findings SET status = 'resolved', outcome = $2, resolution = $3,"
+            " resolved_by = $4, resolved_at = $5, resolution_message_id = $6"
+            " WHERE finding_id = $1", finding_id, outcome, resolution, resolved_by, resolved_at,
+            message_id)
+
+    async def active_hold(self, person_key: str, program_code: str | None
+                          ) -> str | None:
+        """The active hold covering the person for the program (or every program)."""
+        hold = await self._conn.fetchval(
+            "SELECT hold_id FROM holds WHERE person_key = $1 AND lifted_at IS NULL"
+            " AND (program_code IS NULL OR program_code = $2) LIMIT 1", person_key, program_code)
+        return str(hold) if hold else None
+
+    async def insert_hold(self, *, hold_id: str, person_key: str,
+                          program_code: str | None, division_code: str | None, finding_id: str,
+                          reason: str, placed_by: str, placed_at: datetime,
                           message_id: str) -> None:
-    await conn.execute(
-        "UPDATE findings SET status = 'resolved', outcome = $2, resolution = $3,"
-        " resolved_by = $4, resolved_at = $5, resolution_message_id = $6"
-        " WHERE finding_id = $1", finding_id, outcome, resolution, resolved_by, resolved_at,
-        message_id)
+        await self._conn.execute(
+            "INSERT INTO holds (hold_id, person_key, program_code, division_code, finding_id,"
+            " reason, placed_by, placed_at, message_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+            " $9)", hold_id, person_key, program_code, division_code, finding_id, reason,
+            placed_by, placed_at, message_id)
 
+    async def get_hold(self, hold_id: str, *, lock: bool = False
+                       ) -> dict[str, Any] | None:
+        row = await self._conn.fetchrow(f"SELECT {_HOLD_COLUMNS} FROM holds WHERE hold_id = $1"
+                                  + (" FOR UPDATE" if lock else ""), hold_id)
+        return _plain(row) if row else None
 
-async def active_hold(conn: Connection, person_key: str, program_code: str | None
-                      ) -> str | None:
-    """The active hold covering the person for the program (or every program)."""
-    hold = await conn.fetchval(
-        "SELECT hold_id FROM holds WHERE person_key = $1 AND lifted_at IS NULL"
-        " AND (program_code IS NULL OR program_code = $2) LIMIT 1", person_key, program_code)
-    return str(hold) if hold else None
+    async def lift_hold(self, hold_id: str, *, lifted_by: str, lifted_at: datetime,
+                        reason: str, message_id: str) -> None:
+        await self._conn.execute(
+            "UPDATE holds SET lifted_at = $2, lifted_by = $3, lift_reason = $4,"
+            " lift_message_id = $5 WHERE hold_id = $1", hold_id, lifted_at, lifted_by, reason,
+            message_id)
 
+    async def find_holds(self, *, active: bool | None, person_key: str | None,
+                         division_prefix: str, limit: int) -> list[dict[str, Any]]:
+        rows = await self._conn.fetch(
+            f"SELECT {_HOLD_COLUMNS} FROM holds"
+            " WHERE ($1::bool IS NULL OR (lifted_at IS NULL) = $1)"
+            " AND ($2::text IS NULL OR person_key = $2)"
+            " AND (division_code IS NULL OR division_code LIKE $3 || '%')"
+            " ORDER BY placed_at DESC LIMIT $4", active, person_key, division_prefix, limit)
+        return [_plain(row) for row in rows]
 
-async def insert_hold(conn: Connection, *, hold_id: str, person_key: str,
-                      program_code: str | None, division_code: str | None, finding_id: str,
-                      reason: str, placed_by: str, placed_at: datetime,
-                      message_id: str) -> None:
-    await conn.execute(
-        "INSERT INTO holds (hold_id, person_key, program_code, division_code, finding_id,"
-        " reason, placed_by, placed_at, message_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-        " $9)", hold_id, person_key, program_code, division_code, finding_id, reason,
-        placed_by, placed_at, message_id)
+    async def held_persons(self, person_keys: list[str], program_code: str
+                           ) -> set[str]:
+        rows = await self._conn.fetch(
+            "SELECT DISTINCT person_key FROM holds WHERE person_key = ANY($1::text[])"
+            " AND lifted_at IS NULL AND (program_code IS NULL OR program_code = $2)",
+            person_keys, program_code)
+        return {row["person_key"] for row in rows}
 
+    async def insert_flag(self, flag_id: str, flag: Flag, raised_at: datetime
+                          ) -> bool:
+        inserted = await self._conn.fetchval(
+            "INSERT INTO flags (flag_id, dedup_key, kind, person_key, run_id, program_code,"
+            " period, division_code, evidence, reason, raised_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            " ON CONFLICT (dedup_key) DO NOTHING RETURNING true",
+            flag_id, flag.dedup_key, flag.kind, flag.person_key, flag.run_id, flag.program_code,
+            flag.period, flag.division_code, list(flag.evidence), flag.reason, raised_at)
+        return bool(inserted)
 
-async def get_hold(conn: Connection, hold_id: str, *, lock: bool = False
-                   ) -> dict[str, Any] | None:
-    row = await conn.fetchrow(f"SELECT {_HOLD_COLUMNS} FROM holds WHERE hold_id = $1"
-                              + (" FOR UPDATE" if lock else ""), hold_id)
-    return _plain(row) if row else None
-
-
-async def lift_hold(conn: Connection, hold_id: str, *, lifted_by: str, lifted_at: datetime,
-                    reason: str, message_id: str) -> None:
-    await conn.execute(
-        "UPDATE holds SET lifted_at = $2, lifted_by = $3, lift_reason = $4,"
-        " lift_message_id = $5 WHERE hold_id = $1", hold_id, lifted_at, lifted_by, reason,
-        message_id)
-
-
-async def find_holds(conn: Connection, *, active: bool | None, person_key: str | None,
-                     division_prefix: str, limit: int) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        f"SELECT {_HOLD_COLUMNS} FROM holds"
-        " WHERE ($1::bool IS NULL OR (lifted_at IS NULL) = $1)"
-        " AND ($2::text IS NULL OR person_key = $2)"
-        " AND (division_code IS NULL OR division_code LIKE $3 || '%')"
-        " ORDER BY placed_at DESC LIMIT $4", active, person_key, division_prefix, limit)
-    return [_plain(row) for row in rows]
-
-
-async def held_persons(conn: Connection, person_keys: list[str], program_code: str
-                       ) -> set[str]:
-    rows = await conn.fetch(
-        "SELECT DISTINCT person_key FROM holds WHERE person_key = ANY($1::text[])"
-        " AND lifted_at IS NULL AND (program_code IS NULL OR program_code = $2)",
-        person_keys, program_code)
-    return {row["person_key"] for row in rows}
-
-
-async def insert_flag(conn: Connection, flag_id: str, flag: Flag, raised_at: datetime
-                      ) -> bool:
-    inserted = await conn.fetchval(
-        "INSERT INTO flags (flag_id, dedup_key, kind, person_key, run_id, program_code,"
-        " period, division_code, evidence, reason, raised_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        " ON CONFLICT (dedup_key) DO NOTHING RETURNING true",
-        flag_id, flag.dedup_key, flag.kind, flag.person_key, flag.run_id, flag.program_code,
-        flag.period, flag.division_code, list(flag.evidence), flag.reason, raised_at)
-    return bool(inserted)
-
-
-async def find_flags(conn: Connection, *, kind: str | None, person_key: str | None,
-                     division_prefix: str, limit: int) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        "SELECT flag_id, kind, person_key, run_id, program_code, period, division_code,"
-        " evidence, reason, raised_at FROM flags"
-        " WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR person_key = $2)"
-        " AND (division_code IS NULL OR division_code LIKE $3 || '%')"
-        " ORDER BY raised_at DESC LIMIT $4", kind, person_key, division_prefix, limit)
-    return [_plain(row) for row in rows]
+    async def find_flags(self, *, kind: str | None, person_key: str | None,
+                         division_prefix: str, limit: int) -> list[dict[str, Any]]:
+        rows = await self._conn.fetch(
+            "SELECT flag_id, kind, person_key, run_id, program_code, period, division_code,"
+            " evidence, reason, raised_at FROM flags"
+            " WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR person_key = $2)"
+            " AND (division_code IS NULL OR division_code LIKE $3 || '%')"
+            " ORDER BY raised_at DESC LIMIT $4", kind, person_key, division_prefix, limit)
+        return [_plain(row) for row in rows]

@@ -67,49 +67,47 @@ GROUP BY category ORDER BY category
 """
 
 
-async def owed_and_unpaid(conn: Connection, program_code: str, period: str, prefix: str,
-                          start: date, end: date) -> tuple[int, int]:
-    row = await conn.fetchrow(_OWED, program_code, period, prefix, start, end)
-    assert row is not None
-    return int(row["certified"]), int(row["unpaid"])
+class PgAccountability:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
 
+    async def owed_and_unpaid(self, program_code: str, period: str, prefix: str,
+                              start: date, end: date) -> tuple[int, int]:
+        row = await self._conn.fetchrow(_OWED, program_code, period, prefix, start, end)
+        assert row is not None
+        return int(row["certified"]), int(row["unpaid"])
 
-async def skipped_held_returned(conn: Connection, program_code: str, period: str,
-                                prefix: str) -> dict[str, int]:
-    row = await conn.fetchrow(_RUN_LISTS, program_code, period, prefix)
-    assert row is not None
-    return {key: int(row[key]) for key in ("skipped", "held", "returned_count",
-                                            "returned_fen")}
+    async def skipped_held_returned(self, program_code: str, period: str, prefix: str
+                                    ) -> dict[str, int]:
+        row = await self._conn.fetchrow(_RUN_LISTS, program_code, period, prefix)
+        assert row is not None
+        return {key: int(row[key]) for key in ("skipped", "held", "returned_count",
+                                                "returned_fen")}
 
+    async def active_holds(self, program_code: str, prefix: str) -> int:
+        return int(await self._conn.fetchval(
+            "SELECT count(*) FROM holds WHERE lifted_at IS NULL"
+            " AND (program_code IS NULL OR program_code = $1)"
+            " AND (division_code IS NULL OR division_code LIKE $2 || '%')",
+            program_code, prefix))
 
-async def active_holds(conn: Connection, program_code: str, prefix: str) -> int:
-    return int(await conn.fetchval(
-        "SELECT count(*) FROM holds WHERE lifted_at IS NULL"
-        " AND (program_code IS NULL OR program_code = $1)"
-        " AND (division_code IS NULL OR division_code LIKE $2 || '%')", program_code, prefix))
+    async def findings_summary(self, program_code: str, period: str, prefix: str
+                               ) -> list[dict[str, Any]]:
+        rows = await self._conn.fetch(_FINDINGS, program_code, period, prefix)
+        return [{"category": r["category"], "rule": r["rule"], "status": r["status"],
+                 "count": int(r["count"]), "amount_fen": int(r["amount_fen"]),
+                 "false_claim": r["rule"] in FALSE_CLAIM_RULES} for r in rows]
 
+    async def flag_count(self, program_code: str, period: str, prefix: str) -> int:
+        return int(await self._conn.fetchval(
+            "SELECT count(*) FROM flags WHERE program_code = $1 AND period = $2"
+            " AND (division_code IS NULL OR division_code LIKE $3 || '%')",
+            program_code, period, prefix))
 
-async def findings_summary(conn: Connection, program_code: str, period: str, prefix: str
-                           ) -> list[dict[str, Any]]:
-    rows = await conn.fetch(_FINDINGS, program_code, period, prefix)
-    return [{"category": r["category"], "rule": r["rule"], "status": r["status"],
-             "count": int(r["count"]), "amount_fen": int(r["amount_fen"]),
-             "false_claim": r["rule"] in FALSE_CLAIM_RULES} for r in rows]
-
-
-async def flag_count(conn: Connection, program_code: str, period: str, prefix: str) -> int:
-    return int(await conn.fetchval(
-        "SELECT count(*) FROM flags WHERE program_code = $1 AND period = $2"
-        " AND (division_code IS NULL OR division_code LIKE $3 || '%')",
-        program_code, period, prefix))
-
-
-async def complaints_exist(conn: Connection) -> bool:
-    return bool(await conn.fetchval("SELECT to_regclass('complaints') IS NOT NULL"))
-
-
-async def complaints_by_category(conn: Connection, prefix: str, since: datetime,
-                                 until: datetime, now: datetime) -> list[dict[str, Any]]:
-    rows = await conn.fetch(_COMPLAINTS, prefix, since, until, now)
-    return [{key: (value if key == "category" else int(value))
-             for key, value in dict(row).items()} for row in rows]
+    async def complaints_by_category(self, prefix: str, since: datetime, until: datetime,
+                                     now: datetime) -> list[dict[str, Any]] | None:
+        if not await self._conn.fetchval("SELECT to_regclass('complaints') IS NOT NULL"):
+            return None
+        rows = await self._conn.fetch(_COMPLAINTS, prefix, since, until, now)
+        return [{key: (value if key == "category" else int(value))
+                 for key, value in dict(row).items()} for row in rows]

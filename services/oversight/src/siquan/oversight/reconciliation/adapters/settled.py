@@ -1,8 +1,15 @@
 """Settled payments in oversight's database: one row per payment id, found again by
 (person, program, period paid, what it pays) so a second payment for the same key shows;
 an arrear pays the same as the period's benefit, and a payment the bank returned no
-longer counts. A chunk is written with one statement (arrays unnested), never a statement
-per payment.
+longer counts. The statements read them too (with the run's period, `run_period`).
+
+A batch's chunks are written with one statement (arrays unnested) among the batch's facts,
+and judged, where that can be done in the database, with one more (a statement per batch,
+never per payment) while the batch holds the chain head: a payment is left to no rule
+only when its certification is known, is the payee's, has no change and was in force by
+the period's end, the payee has no reported death, a benefit is paid at the policy's
+amount for the category, and the run was not started by an officer who decided the
+certification. The rules judge every other payment (`judging.judge_items`).
 
 `cert_checked` is false while the payment's certification is unknown; the sweep judges
 such payments again after the grace period.
@@ -10,71 +17,18 @@ such payments again after the grace period.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, timedelta
+from typing import Any
 
 import asyncpg
 
+from siquan.contracts.disbursement_v1 import SettledPayment
+from siquan.contracts.periods import period_start
+from siquan.oversight.reconciliation.adapters import settled_sql as sql
+from siquan.oversight.reconciliation.application.ports import Chunk, Expectation, Settling
 from siquan.oversight.reconciliation.domain.payments import SettledItem
 from siquan.shared.database import Connection
-
-_INSERT = """
-INSERT INTO settled_payments (payment_id, person_key, program_code, period, item,
-    period_start, certification_id, run_id, division_code, amount_fen, message_id,
-    cert_checked)
-SELECT p.payment_id, p.person_key, $1, p.period, p.item, p.period_start, p.certification_id,
-       $2, $3, p.amount_fen, $4, p.checked
-FROM unnest($5::text[], $6::text[], $7::text[], $8::date[], $9::text[], $10::text[],
-            $11::bigint[], $12::bool[])
-     AS p(payment_id, person_key, period, period_start, certification_id, item, amount_fen,
-          checked)
-ON CONFLICT (payment_id) DO NOTHING
-RETURNING payment_id
-"""
-
-_EARLIER = """
-SELECT n.payment_id, s.payment_id AS earlier, s.message_id AS earlier_message
-FROM settled_payments n
-JOIN settled_payments s
-  ON s.person_key = n.person_key AND s.program_code = n.program_code
- AND s.period = n.period AND s.pays = n.pays AND s.payment_id <> n.payment_id
-WHERE n.payment_id = ANY($1::text[]) AND NOT s.returned
-  AND (NOT s.payment_id = ANY($1::text[]) OR s.payment_id < n.payment_id)
-ORDER BY n.payment_id, s.seen_at, s.payment_id
-"""
-
-_COLUMNS = ("payment_id, person_key, certification_id, program_code, period, item,"
-            " amount_fen, division_code, run_id, message_id")
-
-
-async def insert_chunk(conn: Connection, items: Sequence[SettledItem], checked: set[str]
-                       ) -> set[str]:
-    """Store a chunk's payments (all of one run); the ids stored for the first time."""
-    if not items:
-        return set()
-    first = items[0]
-    rows = await conn.fetch(
-        _INSERT, first.program_code, first.run_id, first.division_code, first.message_id,
-        [i.payment_id for i in items], [i.person_key for i in items],
-        [i.period for i in items], [i.period_start for i in items],
-        [i.certification_id for i in items], [i.item for i in items],
-        [i.amount_fen for i in items], [i.payment_id in checked for i in items])
-    return {row["payment_id"] for row in rows}
-
-
-async def mark_returned(conn: Connection, payment_ids: Iterable[str]) -> None:
-    await conn.execute("UPDATE settled_payments SET returned = true"
-                       " WHERE payment_id = ANY($1::text[])", list(payment_ids))
-
-
-async def earlier_payments(conn: Connection, payment_ids: Iterable[str]
-                           ) -> dict[str, tuple[str, str]]:
-    """For each given payment that pays what another live payment paid before it (or, in
-    the same chunk, with a smaller id): that payment's id and message id."""
-    found: dict[str, tuple[str, str]] = {}
-    for row in await conn.fetch(_EARLIER, list(payment_ids)):
-        found.setdefault(row["payment_id"], (row["earlier"], str(row["earlier_message"])))
-    return found
 
 
 def _item(row: asyncpg.Record) -> SettledItem:
@@ -84,52 +38,105 @@ def _item(row: asyncpg.Record) -> SettledItem:
                        str(row["message_id"]))
 
 
-async def of_certification(conn: Connection, certification_id: str, person_key: str
-                           ) -> list[SettledItem]:
-    """The payments resting on a certification (found through its person's index)."""
-    rows = await conn.fetch(f"SELECT {_COLUMNS} FROM settled_payments"
-                            " WHERE person_key = $2 AND certification_id = $1",
-                            certification_id, person_key)
-    return [_item(row) for row in rows]
+def _settling(rows: Sequence[asyncpg.Record]) -> Settling:
+    suspects: list[SettledItem] = []
+    again: dict[str, tuple[SettledItem, str, str]] = {}
+    accounts: list[tuple[SettledItem, str]] = []
+    for row in rows:
+        if row["kind"] == "suspect":
+            suspects.append(_item(row))
+        elif row["kind"] == "again":
+            again.setdefault(row["payment_id"], (_item(row), row["other"],
+                                                 str(row["other_message"])))
+        else:
+            accounts.append((_item(row), row["other"]))
+    return Settling(suspects, list(again.values()), accounts)
 
 
-async def of_person(conn: Connection, person_key: str) -> list[SettledItem]:
-    rows = await conn.fetch(f"SELECT {_COLUMNS} FROM settled_payments WHERE person_key = $1",
-                            person_key)
-    return [_item(row) for row in rows]
+def _columns(chunks: Sequence[Chunk]) -> list[list[Any]]:
+    """The arrays `STORE` takes, from the contract's payments."""
+    def each(of: Callable[[Chunk, SettledPayment], Any]) -> list[Any]:
+        return [of(c, p) for c in chunks for p in c.payments]
+
+    return [each(lambda c, p: p.payment_id), each(lambda c, p: p.person_key),
+            each(lambda c, p: c.program_code), each(lambda c, p: c.period_of(p)),
+            each(lambda c, p: p.item), each(lambda c, p: p.certification_id),
+            each(lambda c, p: c.run_id), each(lambda c, p: c.division_code),
+            each(lambda c, p: p.amount_fen), each(lambda c, p: c.message_id),
+            each(lambda c, p: period_start(c.period_of(p))), each(lambda c, p: c.period)]
 
 
-async def unchecked(conn: Connection, grace_seconds: float, limit: int = 1000
-                    ) -> list[SettledItem]:
-    """Payments whose certification was still unknown after the grace period (locked)."""
-    rows = await conn.fetch(
-        f"SELECT {_COLUMNS} FROM settled_payments WHERE NOT cert_checked"
-        " AND seen_at < now() - make_interval(secs => $1) ORDER BY seen_at LIMIT $2"
-        " FOR UPDATE SKIP LOCKED", grace_seconds, limit)
-    return [_item(row) for row in rows]
+class PgSettled:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._held: list[Chunk] = []
+        self._new: set[str] = set()
 
+    def store(self, chunk: Chunk) -> None:
+        self._held.append(chunk)
 
-async def pending_count(conn: Connection) -> int:
-    return int(await conn.fetchval(
-        "SELECT count(*) FROM settled_payments WHERE NOT cert_checked"))
+    async def flush(self) -> None:
+        """Write the chunks held (with the batch's other facts)."""
+        chunks, self._held = self._held, []
+        if any(c.payments for c in chunks):
+            rows = await self._conn.fetch(sql.STORE, *_columns(chunks))
+            self._new.update(row["payment_id"] for row in rows)
 
+    async def settle(self, chunks: Sequence[Chunk], expectations: Sequence[Expectation],
+                     account_window: timedelta) -> Settling:
+        new = [p.payment_id for c in chunks for p in c.payments if p.payment_id in self._new]
+        if not new:
+            return Settling([], [], [])
+        self._new.difference_update(new)
+        e = expectations
+        rows = await self._conn.fetch(
+            sql.JUDGE, new, [x.program_code for x in e], [x.division_code for x in e],
+            [x.category for x in e], [x.period for x in e], [x.amount_fen for x in e],
+            [x.period_end for x in e], account_window, [c.message_id for c in chunks])
+        return _settling(rows)
 
-async def mark_checked(conn: Connection, payment_ids: Iterable[str]) -> None:
-    ids = list(payment_ids)
-    if ids:
-        await conn.execute("UPDATE settled_payments SET cert_checked = true"
-                           " WHERE payment_id = ANY($1::text[]) AND NOT cert_checked", ids)
+    async def of_certifications(self, pairs: Iterable[tuple[str, str]]
+                                ) -> list[SettledItem]:
+        chosen = sorted(set(pairs))
+        if not chosen:
+            return []
+        rows = await self._conn.fetch(
+            f"SELECT {sql.COLUMNS} FROM settled_payments s"
+            " JOIN unnest($1::text[], $2::text[]) AS c(person_key, certification_id)"
+            " ON s.person_key = c.person_key AND s.certification_id = c.certification_id",
+            [p for p, _ in chosen], [c for _, c in chosen])
+        return [_item(row) for row in rows]
 
+    async def of_persons(self, person_keys: Iterable[str]) -> list[SettledItem]:
+        rows = await self._conn.fetch(
+            f"SELECT {sql.COLUMNS} FROM settled_payments s"
+            " WHERE person_key = ANY($1::text[])", list(set(person_keys)))
+        return [_item(row) for row in rows]
 
-async def unpaid(conn: Connection, *, program_code: str, period: str, division_code: str,
-                 period_end: date) -> list[str]:
-    """Certifications of the program and county in force by the period's end whose person
-    has no live payment of the period's benefit (or an arrear for it)."""
-    rows = await conn.fetch(
-        "SELECT c.certification_id FROM watched_certifications c"
-        " WHERE c.program_code = $1 AND c.division_code = $3 AND c.effective_from <= $4"
-        " AND NOT EXISTS (SELECT 1 FROM settled_payments p WHERE p.person_key = c.person_key"
-        "   AND p.program_code = c.program_code AND p.period = $2 AND p.pays = 'benefit'"
-        "   AND NOT p.returned)",
-        program_code, period, division_code, period_end)
-    return [row["certification_id"] for row in rows]
+    async def mark_checked(self, payment_ids: Iterable[str]) -> None:
+        ids = list(payment_ids)
+        if ids:
+            await self._conn.execute(
+                "UPDATE settled_payments SET cert_checked = true"
+                " WHERE payment_id = ANY($1::text[]) AND NOT cert_checked", ids)
+
+    async def mark_returned(self, payment_ids: Iterable[str]) -> None:
+        await self._conn.execute("UPDATE settled_payments SET returned = true"
+                                 " WHERE payment_id = ANY($1::text[])", list(payment_ids))
+
+    async def unchecked(self, grace_seconds: float, limit: int = 1000) -> list[SettledItem]:
+        rows = await self._conn.fetch(
+            f"SELECT {sql.COLUMNS} FROM settled_payments s WHERE NOT cert_checked"
+            " AND seen_at < now() - make_interval(secs => $1) ORDER BY seen_at LIMIT $2"
+            " FOR UPDATE SKIP LOCKED", grace_seconds, limit)
+        return [_item(row) for row in rows]
+
+    async def pending_count(self) -> int:
+        return int(await self._conn.fetchval(
+            "SELECT count(*) FROM settled_payments WHERE NOT cert_checked"))
+
+    async def unpaid(self, *, program_code: str, period: str, division_code: str,
+                     period_end: date) -> list[str]:
+        rows = await self._conn.fetch(sql.UNPAID, program_code, period, division_code,
+                                      period_end)
+        return [row["certification_id"] for row in rows]

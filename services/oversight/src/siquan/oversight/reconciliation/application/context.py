@@ -1,14 +1,11 @@
-"""What a rule handler gets: the open transaction (through the raiser), the event's message
-id and when it happened, and the rules' settings."""
+"""The rules' settings, read once from the service's settings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from siquan.oversight.reconciliation.application.raising import Raiser
 from siquan.oversight.reconciliation.domain.timeliness import Target
-from siquan.shared.database import Connection
 
 
 @dataclass(frozen=True)
@@ -24,17 +21,3 @@ class RuleConfig:
     """How often the sweep looks for what is missing."""
     timeliness_seconds: float = 600.0
     """How often the sweep recomputes certification timeliness (a query over a year)."""
-
-
-@dataclass(frozen=True)
-class Seen:
-    """One logged event, as a rule handler sees it."""
-
-    raiser: Raiser
-    message_id: str
-    occurred_at: datetime
-    config: RuleConfig
-
-    @property
-    def conn(self) -> Connection:
-        return self.raiser.conn

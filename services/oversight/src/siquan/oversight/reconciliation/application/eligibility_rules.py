@@ -1,15 +1,21 @@
 """The rules eligibility's and the partners' events can break or bring to light: an
 approval by the application's reviewer, a certification decided by the officer who also
-handles the payee's account or pays them, and payments already made that a late grant,
-change or death shows to be wrong."""
+handles the payee's account, and payments already made that a late grant, change or death
+shows to be wrong.
+
+Each handler records what the event tells; the judging that needs the rest of the batch
+runs once per batch (`uow.later`), with one query for all the batch's grants, changes or
+deaths."""
 
 from __future__ import annotations
 
 from siquan.contracts import eligibility_v1 as eligibility
 from siquan.contracts.public_security_v1 import DeathReported
-from siquan.oversight.reconciliation.adapters import settled, watched
-from siquan.oversight.reconciliation.application.context import Seen
+from siquan.oversight.application.deferred import Asked, Origin
 from siquan.oversight.reconciliation.application.judging import rejudge
+from siquan.oversight.reconciliation.application.ports import RuleUnit
+from siquan.oversight.reconciliation.application.raising import raise_findings
+from siquan.oversight.reconciliation.application.sources import message_id_of
 from siquan.oversight.reconciliation.domain.conduct import (
     registered_by_decider,
     reviewer_approved,
@@ -19,40 +25,54 @@ from siquan.oversight.reconciliation.domain.entitlement import (
     ChangeKind,
     Death,
 )
+from siquan.shared.registry import handles
 
 
-async def on_submitted(seen: Seen, e: eligibility.ApplicationSubmitted) -> None:
-    await watched.add_application(
-        seen.conn, application_id=e.application_id, program_code=e.program_code,
+@handles(eligibility.ApplicationSubmitted)
+async def remember_application(e: eligibility.ApplicationSubmitted, uow: RuleUnit) -> None:
+    uow.watched.add_application(
+        application_id=e.application_id, program_code=e.program_code,
         division_code=e.division_code, submitted_by=e.submitted_by,
-        submitted_at=e.submitted_at, message_id=seen.message_id)
+        submitted_at=e.submitted_at, message_id=message_id_of(uow))
 
 
-async def on_reviewed(seen: Seen, e: eligibility.ApplicationReviewed) -> None:
-    await watched.add_review(seen.conn, application_id=e.application_id,
-                             reviewed_by=e.reviewed_by, stage=e.stage, outcome=e.outcome,
-                             message_id=seen.message_id)
+@handles(eligibility.ApplicationReviewed)
+async def remember_review(e: eligibility.ApplicationReviewed, uow: RuleUnit) -> None:
+    uow.watched.add_review(application_id=e.application_id, reviewed_by=e.reviewed_by,
+                           stage=e.stage, outcome=e.outcome, message_id=message_id_of(uow))
 
 
-def _record(seen: Seen, e: eligibility.CertificationGranted) -> CertificationRecord:
+def record_of(e: eligibility.CertificationGranted, message_id: str) -> CertificationRecord:
     return CertificationRecord(
         certification_id=e.certification_id, person_key=e.person_key,
         program_code=e.program_code, category=e.category, division_code=e.division_code,
         effective_from=e.effective_from, application_id=e.application_id,
-        reviewed_by=e.reviewed_by, approved_by=e.approved_by,
-        granted_message=seen.message_id)
+        reviewed_by=e.reviewed_by, approved_by=e.approved_by, granted_message=message_id)
 
 
-async def on_granted(seen: Seen, e: eligibility.CertificationGranted) -> None:
-    cert = _record(seen, e)
-    await watched.add_certification(seen.conn, cert, e.approved_at)
-    reviewers = await watched.township_reviewers(seen.conn, e.application_id)
-    found = [reviewer_approved(cert, reviewers)]
-    for officer, message_id in await watched.payee_registrations(seen.conn, e.person_key):
-        found.append(registered_by_decider(cert, officer, message_id))
-    await seen.raiser.findings(f for f in found if f is not None)
-    await rejudge(seen.raiser, await settled.of_certification(seen.conn, e.certification_id,
-                                                                  e.person_key))
+@handles(eligibility.CertificationGranted)
+async def judge_grant(e: eligibility.CertificationGranted, uow: RuleUnit) -> None:
+    cert = record_of(e, message_id_of(uow))
+    uow.watched.add_certification(cert, e.approved_at)
+    uow.later(judge_grants, cert)
+
+
+async def judge_grants(uow: RuleUnit, asked: Asked[CertificationRecord]) -> None:
+    """Who reviewed, approved and registered the account; then the payments already made
+    on the certifications."""
+    certs = [cert for cert, _ in asked]
+    reviewers = await uow.watched.township_reviewers(
+        c.application_id for c in certs if c.application_id)
+    registrations = await uow.watched.payee_registrations(c.person_key for c in certs)
+    for cert, origin in asked:
+        found = [reviewer_approved(cert, reviewers.get(cert.application_id or "", {}))]
+        found += [registered_by_decider(cert, officer, message_id)
+                  for officer, message_id in registrations.get(cert.person_key, [])]
+        await raise_findings(uow, found, origin)
+    origins = {cert.certification_id: origin for cert, origin in asked}
+    payments = await uow.settled.of_certifications(
+        (c.person_key, c.certification_id) for c in certs)
+    await rejudge(uow, payments, lambda item: origins.get(item.certification_id))
 
 
 Changed = (eligibility.CertificationRevoked | eligibility.CertificationLapsed
@@ -68,17 +88,29 @@ _KINDS: dict[type[Changed], ChangeKind] = {
 }
 
 
-async def on_changed(seen: Seen, e: Changed) -> None:
+@handles(*_KINDS)
+async def judge_change(e: Changed, uow: RuleUnit) -> None:
     """A revocation, lapse, suspension, reinstatement or renewal: remember it, and judge
     again the payments already made on the certification."""
-    await watched.add_change(seen.conn, certification_id=e.certification_id,
-                             kind=_KINDS[type(e)], effective_from=e.effective_from,
-                             message_id=seen.message_id)
-    await rejudge(seen.raiser, await settled.of_certification(seen.conn, e.certification_id,
-                                                                  e.person_key))
+    uow.watched.add_change(certification_id=e.certification_id, kind=_KINDS[type(e)],
+                           effective_from=e.effective_from, message_id=message_id_of(uow))
+    uow.later(rejudge_certifications, (e.person_key, e.certification_id))
 
 
-async def on_death(seen: Seen, e: DeathReported) -> None:
+async def rejudge_certifications(uow: RuleUnit, asked: Asked[tuple[str, str]]) -> None:
+    origins: dict[str, Origin] = {cert: origin for (_, cert), origin in asked}
+    payments = await uow.settled.of_certifications(pair for pair, _ in asked)
+    await rejudge(uow, payments, lambda item: origins.get(item.certification_id))
+
+
+@handles(DeathReported)
+async def judge_death(e: DeathReported, uow: RuleUnit) -> None:
     """A death, perhaps reported after payments for later periods were made."""
-    await watched.add_death(seen.conn, Death(e.person_key, e.date_of_death, seen.message_id))
-    await rejudge(seen.raiser, await settled.of_person(seen.conn, e.person_key))
+    uow.watched.add_death(Death(e.person_key, e.date_of_death, message_id_of(uow)))
+    uow.later(rejudge_persons, e.person_key)
+
+
+async def rejudge_persons(uow: RuleUnit, asked: Asked[str]) -> None:
+    origins = {person: origin for person, origin in asked}
+    payments = await uow.settled.of_persons(origins)
+    await rejudge(uow, payments, lambda item: origins.get(item.person_key))

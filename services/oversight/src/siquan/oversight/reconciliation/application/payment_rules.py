@@ -1,89 +1,109 @@
 """The rules disbursement's events can break: every settled payment is judged as its chunk
-arrives (certification, death, amount, paid twice, the run's officer), one chunk with a
-handful of statements however many payments it carries; payee accounts registered by the
-officer who decided the certification; accounts replaced shortly before a run paid them
-(a flag, not a finding)."""
+arrives (certification, death, amount, paid twice, the run's officer); payee accounts
+registered by the officer who decided the certification; accounts replaced shortly before
+a run paid them (a flag, not a finding).
+
+The chunks of a batch are stored with one statement, and only the payments that may break
+a rule (found in the database, however many payments came) are judged one by one."""
 
 from __future__ import annotations
 
 from siquan.contracts import disbursement_v1 as disbursement
-from siquan.oversight.reconciliation.adapters import settled, watched
-from siquan.oversight.reconciliation.application.context import Seen
-from siquan.oversight.reconciliation.application.judging import judge_items
+from siquan.oversight.application.deferred import Asked
+from siquan.oversight.reconciliation.application.judging import expectations, judge_items
+from siquan.oversight.reconciliation.application.ports import Chunk, RuleUnit
+from siquan.oversight.reconciliation.application.raising import raise_findings, raise_flag
+from siquan.oversight.reconciliation.application.sources import message_id_of, occurred_at_of
 from siquan.oversight.reconciliation.domain.conduct import registered_by_decider
 from siquan.oversight.reconciliation.domain.findings import Flag
-from siquan.oversight.reconciliation.domain.payments import RunFacts, SettledItem, paid_twice
+from siquan.oversight.reconciliation.domain.payments import SettledItem, paid_twice
+from siquan.shared.registry import handles
 
 ACCOUNT_CHANGED = "account_changed_before_run"
 
 
-async def on_run_started(seen: Seen, e: disbursement.PaymentRunStarted) -> None:
-    await watched.add_run(seen.conn, run_id=e.run_id, program_code=e.program_code,
-                          period=e.period, division_code=e.division_code,
-                          message_id=seen.message_id, started_by=e.started_by,
-                          started_at=seen.occurred_at)
+@handles(disbursement.PaymentRunStarted)
+async def remember_run(e: disbursement.PaymentRunStarted, uow: RuleUnit) -> None:
+    uow.watched.add_run(run_id=e.run_id, program_code=e.program_code, period=e.period,
+                        division_code=e.division_code, message_id=message_id_of(uow),
+                        started_by=e.started_by, started_at=occurred_at_of(uow))
 
 
-async def on_allocation_requested(seen: Seen, e: disbursement.AllocationRequested) -> None:
-    await watched.add_run(seen.conn, run_id=e.run_id, program_code=e.program_code,
-                          period=e.period, division_code=e.division_code,
-                          message_id=seen.message_id)
+@handles(disbursement.AllocationRequested)
+async def remember_requested_run(e: disbursement.AllocationRequested, uow: RuleUnit) -> None:
+    uow.watched.add_run(run_id=e.run_id, program_code=e.program_code, period=e.period,
+                        division_code=e.division_code, message_id=message_id_of(uow))
 
 
-def _items(seen: Seen, e: disbursement.PaymentsSettled) -> list[SettledItem]:
-    """The chunk's payments, each for the period it pays (an arrear's own)."""
-    return [SettledItem(p.payment_id, p.person_key, p.certification_id, e.program_code,
-                        p.period or e.period, p.item, p.amount_fen, e.division_code,
-                        e.run_id, seen.message_id) for p in e.payments]
+def chunk_of(e: disbursement.PaymentsSettled, message_id: str) -> Chunk:
+    return Chunk(message_id, e.run_id, e.program_code, e.period, e.division_code, e.payments)
 
 
-async def on_settled(seen: Seen, e: disbursement.PaymentsSettled) -> None:
-    items = _items(seen, e)
-    judgements = await judge_items(seen.conn, items)
-    known = {pid for pid, j in judgements.items() if not j.pending}
-    new = await settled.insert_chunk(seen.conn, items, known)
-    fresh = [i for i in items if i.payment_id in new]
-    run = await watched.run(seen.conn, e.run_id)
-    for item in fresh:
-        await seen.raiser.findings(judgements[item.payment_id].findings)
-    earlier = await settled.earlier_payments(seen.conn, new)
-    for item in fresh:
-        if item.payment_id in earlier:
-            await seen.raiser.finding(paid_twice(item, *earlier[item.payment_id], run=run))
-    await _flag_account_changes(seen, fresh, run)
+@handles(disbursement.PaymentsSettled)
+async def judge_chunk(e: disbursement.PaymentsSettled, uow: RuleUnit) -> None:
+    chunk = chunk_of(e, message_id_of(uow))
+    uow.settled.store(chunk)
+    uow.later(settle_chunks, chunk)
 
 
-async def on_returned(seen: Seen, e: disbursement.PaymentsReturned) -> None:
-    """Money the bank sent back: the payment no longer pays its period, and a retry may."""
-    await settled.mark_returned(seen.conn, (p.payment_id for p in e.payments))
+async def settle_chunks(uow: RuleUnit, asked: Asked[Chunk]) -> None:
+    """Judge what may be wrong with the payments the batch's chunks stored."""
+    chunks = [chunk for chunk, _ in asked]
+    origins = {chunk.message_id: origin for chunk, origin in asked}
+    found = await uow.settled.settle(chunks, expectations(chunks),
+                                     uow.config.account_change_window)
+    if found.suspects:
+        judgements = await judge_items(uow, found.suspects)
+        for item in found.suspects:
+            await raise_findings(uow, judgements[item.payment_id].findings,
+                                 origins[item.message_id])
+    if found.again:
+        runs = await uow.watched.runs(item.run_id for item, _, _ in found.again)
+        for item, earlier, earlier_message in found.again:
+            await raise_findings(uow, [paid_twice(item, earlier, earlier_message,
+                                                  run=runs.get(item.run_id))],
+                                 origins[item.message_id])
+    for item, replaced in found.accounts_changed:
+        await raise_flag(uow, _account_changed(uow, item, replaced))
 
 
-async def _flag_account_changes(seen: Seen, items: list[SettledItem], run: RunFacts | None
-                                ) -> None:
-    if not items or run is None or run.started_at is None:
-        return
-    since = run.started_at - seen.config.account_change_window
-    changed = await watched.account_changes_since(seen.conn, (i.person_key for i in items),
-                                                  since)
-    for item in items:
-        if item.person_key not in changed:
-            continue
-        await seen.raiser.flag(Flag(
-            kind=ACCOUNT_CHANGED, dedup_key=f"{ACCOUNT_CHANGED}:{item.payment_id}",
-            reason=f"the payee's account was replaced within "
-                   f"{seen.config.account_change_window.days} days before run "
-                   f"{item.run_id} paid it",
-            evidence=(changed[item.person_key], item.message_id),
-            person_key=item.person_key, run_id=item.run_id, program_code=item.program_code,
-            period=item.period, division_code=item.division_code))
+def _account_changed(uow: RuleUnit, item: SettledItem, replaced: str) -> Flag:
+    return Flag(
+        kind=ACCOUNT_CHANGED, dedup_key=f"{ACCOUNT_CHANGED}:{item.payment_id}",
+        reason=f"the payee's account was replaced within "
+               f"{uow.config.account_change_window.days} days before run "
+               f"{item.run_id} paid it",
+        evidence=(replaced, item.message_id), person_key=item.person_key,
+        run_id=item.run_id, program_code=item.program_code, period=item.period,
+        division_code=item.division_code)
 
 
-async def on_payee_account(seen: Seen, e: disbursement.PayeeAccountRegistered) -> None:
-    await watched.add_payee_account(
-        seen.conn, person_key=e.person_key, registered_by=e.registered_by,
+@handles(disbursement.PaymentsReturned)
+async def forget_returned(e: disbursement.PaymentsReturned, uow: RuleUnit) -> None:
+    """Money the bank sent back: the payment no longer pays its period, and a retry may.
+    A step, so a payment stored in the same batch is marked too; a payment another
+    transaction stores later finds the return in the ledger when it is judged."""
+    uow.later(mark_returned, tuple(p.payment_id for p in e.payments))
+
+
+async def mark_returned(uow: RuleUnit, asked: Asked[tuple[str, ...]]) -> None:
+    await uow.settled.mark_returned(pid for ids, _ in asked for pid in ids)
+
+
+@handles(disbursement.PayeeAccountRegistered)
+async def judge_payee_account(e: disbursement.PayeeAccountRegistered, uow: RuleUnit
+                              ) -> None:
+    message_id = message_id_of(uow)
+    uow.watched.add_payee_account(
+        person_key=e.person_key, registered_by=e.registered_by,
         registered_at=e.registered_at, replaces_previous=e.replaces_previous,
-        message_id=seen.message_id)
-    for cert in await watched.certifications_of_person(seen.conn, e.person_key):
-        found = registered_by_decider(cert, e.registered_by, seen.message_id)
-        if found is not None:
-            await seen.raiser.finding(found)
+        message_id=message_id)
+    uow.later(judge_payee_accounts, (e.person_key, e.registered_by, message_id))
+
+
+async def judge_payee_accounts(uow: RuleUnit, asked: Asked[tuple[str, str, str]]) -> None:
+    """The officer who decided a person's certification registered their account."""
+    certs = await uow.watched.certifications_of_persons(person for (person, _, _), _ in asked)
+    for (person, officer, message_id), origin in asked:
+        await raise_findings(uow, (registered_by_decider(cert, officer, message_id)
+                                   for cert in certs.get(person, [])), origin)

@@ -1,63 +1,63 @@
-"""Raising what the rules found, in the caller's transaction: store the finding once, queue
+"""Raising what the rules found, in the unit's transaction: store the finding once, queue
 `FindingRaised` through the outbox and, for a suspected false claim, hold the payee
 (`HoldPlaced`, honoured by disbursement) unless a hold already covers them. Flags are only
-stored."""
+stored. What is published is caused by the message the finding came from (`origin`)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable
 
-from siquan.contracts.base import Event
 from siquan.contracts.oversight_v1 import HoldPlaced
-from siquan.oversight.reconciliation.adapters import findings as store
+from siquan.oversight.application.deferred import Origin
+from siquan.oversight.reconciliation.application.ports import RuleUnit
 from siquan.oversight.reconciliation.domain.findings import Finding, Flag
-from siquan.shared.database import Connection
 
 log = logging.getLogger(__name__)
 
-Publish = Callable[[Event], Awaitable[str]]
 RECONCILIATION = "oversight-reconciliation"
 """Who places a hold on a finding: oversight's rules, not an officer."""
 
 
-@dataclass(frozen=True)
-class Raiser:
-    conn: Connection
-    publish: Publish
-    now: datetime
+async def raise_finding(uow: RuleUnit, f: Finding, origin: Origin | None = None
+                        ) -> str | None:
+    """Raise `f` unless it was raised before; its id when new."""
+    finding_id, now = str(uuid.uuid4()), uow.now()
+    if not await uow.findings.insert_finding(finding_id, f, now):
+        return None
+    message_id = uow.publish_for(origin, f.event(finding_id, now))
+    await uow.findings.set_finding_message(finding_id, message_id)
+    log.info("finding %s raised: %s (%s)", finding_id, f.rule.name, f.rule.category)
+    if f.holds_payee:
+        await _hold(uow, finding_id, f, origin)
+    return finding_id
 
-    async def finding(self, f: Finding) -> str | None:
-        """Raise `f` unless it was raised before; its id when new."""
-        finding_id = str(uuid.uuid4())
-        if not await store.insert_finding(self.conn, finding_id, f, self.now):
-            return None
-        message_id = await self.publish(f.event(finding_id, self.now))
-        await store.set_finding_message(self.conn, finding_id, message_id)
-        log.info("finding %s raised: %s (%s)", finding_id, f.rule.name, f.rule.category)
-        if f.holds_payee:
-            await self._hold(finding_id, f)
-        return finding_id
 
-    async def findings(self, found: Iterable[Finding]) -> int:
-        return sum([await self.finding(f) is not None for f in found])
+async def raise_findings(uow: RuleUnit, found: Iterable[Finding | None],
+                         origin: Origin | None = None) -> int:
+    """Raise each finding given (None: nothing found); how many were new."""
+    raised = 0
+    for f in found:
+        if f is not None and await raise_finding(uow, f, origin) is not None:
+            raised += 1
+    return raised
 
-    async def _hold(self, finding_id: str, f: Finding) -> None:
-        assert f.person_key is not None
-        program = f.hold_program()
-        if await store.active_hold(self.conn, f.person_key, program) is not None:
-            return
-        hold_id = str(uuid.uuid4())
-        message_id = await self.publish(HoldPlaced(
-            hold_id=hold_id, person_key=f.person_key, program_code=program,
-            reason=f"finding {finding_id}: {f.rule.name}", placed_by=RECONCILIATION))
-        await store.insert_hold(
-            self.conn, hold_id=hold_id, person_key=f.person_key, program_code=program,
-            division_code=f.division_code, finding_id=finding_id, reason=f.reason,
-            placed_by=RECONCILIATION, placed_at=self.now, message_id=message_id)
 
-    async def flag(self, flag: Flag) -> None:
-        await store.insert_flag(self.conn, str(uuid.uuid4()), flag, self.now)
+async def _hold(uow: RuleUnit, finding_id: str, f: Finding, origin: Origin | None) -> None:
+    assert f.person_key is not None
+    program = f.hold_program()
+    if await uow.findings.active_hold(f.person_key, program) is not None:
+        return
+    hold_id = str(uuid.uuid4())
+    message_id = uow.publish_for(origin, HoldPlaced(
+        hold_id=hold_id, person_key=f.person_key, program_code=program,
+        reason=f"finding {finding_id}: {f.rule.name}", placed_by=RECONCILIATION))
+    await uow.findings.insert_hold(
+        hold_id=hold_id, person_key=f.person_key, program_code=program,
+        division_code=f.division_code, finding_id=finding_id, reason=f.reason,
+        placed_by=RECONCILIATION, placed_at=uow.now(), message_id=message_id)
+
+
+async def raise_flag(uow: RuleUnit, flag: Flag) -> None:
+    await uow.findings.insert_flag(str(uuid.uuid4()), flag, uow.now())

@@ -10,34 +10,16 @@ reinstatement; a suspension stops it until a reinstatement.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
-from siquan.contracts.periods import period_start
+from siquan.contracts.periods import first_day_of_next_month, period_end, period_start
 from siquan.contracts.policy import PolicyCatalogue
 
 ChangeKind = Literal["revoked", "lapsed", "suspended", "reinstated", "renewed"]
 Status = Literal["not_yet", "active", "suspended", "lapsed", "revoked"]
-
-
-def period_end(period: str) -> date:
-    """Last day of a period (YYYY, YYYY-MM, YYYY-S1/S2, YYYY-O<n>)."""
-    year, rest = int(period[:4]), period[5:]
-    if not rest or rest.startswith("O"):
-        return date(year, 12, 31)
-    if rest == "S1":
-        return date(year, 8, 31)
-    if rest == "S2":
-        return date(year + 1, 2, calendar.monthrange(year + 1, 2)[1])
-    month = int(rest)
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def first_day_of_next_month(day: date) -> date:
-    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from siquan.contracts.oversight_v1 import FindingCategory
 from siquan.contracts.types import DivisionCode, Period, ProgramCode
 from siquan.contracts.types import division_scope as division_prefix
-from siquan.oversight.reconciliation.adapters import findings as store
-from siquan.oversight.reconciliation.adapters import funds, settled
+from siquan.oversight.adapters.unit_of_work import snapshot
+from siquan.oversight.entrypoints.units import Units
+from siquan.oversight.reconciliation.adapters.findings import FindingQuery
 from siquan.oversight.reconciliation.application import decisions
-from siquan.oversight.reconciliation.application.context import RuleConfig
 from siquan.oversight.reconciliation.application.reports import accountability_report
 from siquan.oversight.reconciliation.application.sweep import SweepStatus
 from siquan.oversight.reconciliation.entrypoints.html import render_report
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.errors import NotFound
-from siquan.shared.runtime import Runtime
 
 router = APIRouter()
 Auditor = Annotated[Officer, Depends(require_role("auditor"))]
@@ -44,25 +43,25 @@ class Lifting(BaseModel):
 
 
 @router.get("/findings")
-async def list_findings(rt: Runtime, officer: Auditor, category: FindingCategory | None = None,
+async def list_findings(units: Units, officer: Auditor, category: FindingCategory | None = None,
                         status: Literal["open", "resolved"] | None = None,
                         rule: str | None = None, person_key: str | None = None,
                         officer_id: str | None = None, run_id: str | None = None,
                         limit: Limit = 100, offset: Annotated[int, Query(ge=0)] = 0
                         ) -> list[dict[str, Any]]:
-    query = store.FindingQuery(category=category, status=status, rule=rule,
+    query = FindingQuery(category=category, status=status, rule=rule,
                                person_key=person_key, officer_id=officer_id, run_id=run_id,
                                division_prefix=division_prefix(officer.division),
                                limit=limit, offset=offset)
-    async with rt.pool.acquire() as conn:
-        return await store.find_findings(conn, query)
+    async with units.reading() as uow:
+        return await uow.findings.find_findings(query)
 
 
 @router.get("/findings/{finding_id}")
-async def read_finding(finding_id: uuid.UUID, rt: Runtime, officer: Auditor
+async def read_finding(finding_id: uuid.UUID, units: Units, officer: Auditor
                        ) -> dict[str, Any]:
-    async with rt.pool.acquire() as conn:
-        found = await store.get_finding(conn, str(finding_id))
+    async with units.reading() as uow:
+        found = await uow.findings.get_finding(str(finding_id))
     if found is None:
         raise NotFound(f"no finding {finding_id}")
     if found["division_code"] is not None:
@@ -71,47 +70,49 @@ async def read_finding(finding_id: uuid.UUID, rt: Runtime, officer: Auditor
 
 
 @router.post("/findings/{finding_id}/resolve")
-async def resolve(finding_id: uuid.UUID, body: Resolution, rt: Runtime, officer: Auditor
+async def resolve(finding_id: uuid.UUID, body: Resolution, units: Units, officer: Auditor
                   ) -> dict[str, Any]:
-    return await decisions.resolve_finding(
-        rt.pool, rt.outbox, rt.clock, finding_id=str(finding_id), officer=officer,
-        outcome=body.outcome, resolution=body.resolution)
+    async with units() as uow:
+        return await decisions.resolve_finding(
+            uow, finding_id=str(finding_id), officer=officer, outcome=body.outcome,
+            resolution=body.resolution)
 
 
 @router.get("/holds")
-async def list_holds(rt: Runtime, officer: Auditor, active: bool | None = None,
+async def list_holds(units: Units, officer: Auditor, active: bool | None = None,
                      person_key: str | None = None, limit: Limit = 100
                      ) -> list[dict[str, Any]]:
-    async with rt.pool.acquire() as conn:
-        return await store.find_holds(conn, active=active, person_key=person_key,
-                                      division_prefix=division_prefix(officer.division),
-                                      limit=limit)
+    async with units.reading() as uow:
+        return await uow.findings.find_holds(
+            active=active, person_key=person_key,
+            division_prefix=division_prefix(officer.division), limit=limit)
 
 
 @router.post("/holds/{hold_id}/lift")
-async def lift(hold_id: uuid.UUID, body: Lifting, rt: Runtime, officer: Auditor
+async def lift(hold_id: uuid.UUID, body: Lifting, units: Units, officer: Auditor
                ) -> dict[str, Any]:
-    return await decisions.lift_hold(rt.pool, rt.outbox, rt.clock, hold_id=str(hold_id),
-                                     officer=officer, reason=body.reason)
+    async with units() as uow:
+        return await decisions.lift_hold(uow, hold_id=str(hold_id), officer=officer,
+                                         reason=body.reason)
 
 
 @router.get("/flags")
-async def list_flags(rt: Runtime, officer: Auditor, kind: str | None = None,
+async def list_flags(units: Units, officer: Auditor, kind: str | None = None,
                      person_key: str | None = None, limit: Limit = 100
                      ) -> list[dict[str, Any]]:
-    async with rt.pool.acquire() as conn:
-        return await store.find_flags(conn, kind=kind, person_key=person_key,
-                                      division_prefix=division_prefix(officer.division),
-                                      limit=limit)
+    async with units.reading() as uow:
+        return await uow.findings.find_flags(
+            kind=kind, person_key=person_key,
+            division_prefix=division_prefix(officer.division), limit=limit)
 
 
 @router.get("/reconciliation/status")
-async def status(request: Request, rt: Runtime, _: Auditor) -> dict[str, Any]:
+async def status(request: Request, units: Units, _: Auditor) -> dict[str, Any]:
     """How far the sweep got and what still waits for a fact on another queue."""
     sweep: SweepStatus = request.app.state.reconciliation_sweep
-    async with rt.pool.acquire() as conn:
-        pending_payments = await settled.pending_count(conn)
-        pending_movements = await funds.pending_count(conn)
+    async with units.reading() as uow:
+        pending_payments = await uow.settled.pending_count()
+        pending_movements = await uow.funds.pending_count()
     return {"sweeps": sweep.sweeps, "raised_by_sweeps": sweep.raised,
             "last_sweep_started_at": (sweep.last_started_at.isoformat()
                                       if sweep.last_started_at else None),
@@ -119,28 +120,27 @@ async def status(request: Request, rt: Runtime, _: Auditor) -> dict[str, Any]:
             "movements_awaiting_run": pending_movements}
 
 
-async def _report(request: Request, rt: Runtime, officer: Officer, program_code: str,
-                  period: str, division_code: str | None) -> dict[str, Any]:
+async def _report(units: Units, officer: Officer, program_code: str, period: str,
+                  division_code: str | None) -> dict[str, Any]:
     division = division_code or officer.division
     officer.check_scope(division)
-    config: RuleConfig = request.app.state.reconciliation_config
-    async with rt.pool.acquire() as conn:
-        return await accountability_report(conn, program_code, period, division,
-                                           division_prefix(division), now=rt.clock.now(),
-                                           config=config)
+    async with snapshot(units) as uow:
+        return await accountability_report(uow, program_code, period, division,
+                                           division_prefix(division), now=uow.now(),
+                                           config=uow.config)
 
 
 @router.get("/reports/{program_code}/{period}/accountability")
-async def report_json(program_code: ProgramCode, period: Period, request: Request,
-                      rt: Runtime, officer: Auditor,
-                      division_code: DivisionCode | None = None) -> dict[str, Any]:
-    return await _report(request, rt, officer, program_code, period, division_code)
+async def report_json(program_code: ProgramCode, period: Period, units: Units,
+                      officer: Auditor, division_code: DivisionCode | None = None
+                      ) -> dict[str, Any]:
+    return await _report(units, officer, program_code, period, division_code)
 
 
 @router.get("/reports/{program_code}/{period}/accountability.html",
             response_class=HTMLResponse)
-async def report_html(program_code: ProgramCode, period: Period, request: Request,
-                      rt: Runtime, officer: Auditor,
-                      division_code: DivisionCode | None = None) -> HTMLResponse:
-    found = await _report(request, rt, officer, program_code, period, division_code)
+async def report_html(program_code: ProgramCode, period: Period, units: Units,
+                      officer: Auditor, division_code: DivisionCode | None = None
+                      ) -> HTMLResponse:
+    found = await _report(units, officer, program_code, period, division_code)
     return HTMLResponse(render_report(found))

@@ -1,0 +1,87 @@
+"""Findings, holds and flags, in memory: a finding and a flag are unique by their key, and
+at most one hold per person and program (or every program) is active."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from siquan.oversight.adapters.memory.store import Conflict, MemoryStore
+from siquan.oversight.reconciliation.domain.findings import Finding, Flag
+
+
+class MemoryFindings:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def insert_finding(self, finding_id: str, f: Finding, raised_at: datetime
+                             ) -> bool:
+        if any(x["dedup_key"] == f.dedup_key for x in self._store.findings.values()):
+            return False
+        self._store.findings[finding_id] = {
+            "finding_id": finding_id, "dedup_key": f.dedup_key, "category": f.rule.category,
+            "rule": f.rule.name, "status": "open", "reason": f.reason,
+            "evidence": list(f.evidence), "decision": f.decision,
+            "certification_id": f.certification_id, "person_key": f.person_key,
+            "officer_id": f.officer_id, "application_id": f.application_id,
+            "run_id": f.run_id, "program_code": f.program_code, "period": f.period,
+            "division_code": f.division_code, "amount_fen": f.amount_fen,
+            "raised_at": raised_at.isoformat(), "message_id": None, "outcome": None,
+            "resolution": None, "resolved_by": None, "resolved_at": None}
+        return True
+
+    async def set_finding_message(self, finding_id: str, message_id: str) -> None:
+        self._store.findings[finding_id]["message_id"] = message_id
+
+    async def active_hold(self, person_key: str, program_code: str | None) -> str | None:
+        return next((h["hold_id"] for h in self._store.holds.values()
+                     if h["person_key"] == person_key and h["lifted_at"] is None
+                     and h["program_code"] in (None, program_code)), None)
+
+    async def insert_hold(self, *, hold_id: str, person_key: str, program_code: str | None,
+                          division_code: str | None, finding_id: str, reason: str,
+                          placed_by: str, placed_at: datetime, message_id: str) -> None:
+        if any(h["person_key"] == person_key and h["program_code"] == program_code
+               and h["lifted_at"] is None for h in self._store.holds.values()):
+            raise Conflict("one active hold per person and program")
+        self._store.holds[hold_id] = {
+            "hold_id": hold_id, "person_key": person_key, "program_code": program_code,
+            "division_code": division_code, "finding_id": finding_id, "reason": reason,
+            "placed_by": placed_by, "placed_at": placed_at.isoformat(),
+            "lifted_at": None, "lifted_by": None, "lift_reason": None,
+            "message_id": message_id}
+
+    async def insert_flag(self, flag_id: str, flag: Flag, raised_at: datetime) -> bool:
+        if flag.dedup_key in self._store.flags:
+            return False
+        self._store.flags[flag.dedup_key] = {
+            "flag_id": flag_id, "kind": flag.kind, "person_key": flag.person_key,
+            "run_id": flag.run_id, "evidence": list(flag.evidence), "reason": flag.reason,
+            "raised_at": raised_at.isoformat()}
+        return True
+
+    async def held_persons(self, person_keys: list[str], program_code: str) -> set[str]:
+        return {h["person_key"] for h in self._store.holds.values()
+                if h["person_key"] in person_keys and h["lifted_at"] is None
+                and h["program_code"] in (None, program_code)}
+
+    async def get_finding(self, finding_id: str, *, lock: bool = False
+                          ) -> dict[str, Any] | None:
+        found = self._store.findings.get(finding_id)
+        return dict(found) if found else None
+
+    async def resolve_finding(self, finding_id: str, *, outcome: str, resolution: str,
+                              resolved_by: str, resolved_at: datetime,
+                              message_id: str) -> None:
+        self._store.findings[finding_id].update(
+            status="resolved", outcome=outcome, resolution=resolution,
+            resolved_by=resolved_by, resolved_at=resolved_at.isoformat())
+
+    async def get_hold(self, hold_id: str, *, lock: bool = False) -> dict[str, Any] | None:
+        found = self._store.holds.get(hold_id)
+        return dict(found) if found else None
+
+    async def lift_hold(self, hold_id: str, *, lifted_by: str, lifted_at: datetime,
+                        reason: str, message_id: str) -> None:
+        self._store.holds[hold_id].update(lifted_at=lifted_at.isoformat(),
+                                          lifted_by=lifted_by, lift_reason=reason)

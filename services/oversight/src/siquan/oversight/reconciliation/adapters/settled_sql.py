@@ -1,0 +1,91 @@
+"""The statements on `settled_payments` (see `settled`).
+
+`STORE` writes a batch's payments with the batch's other facts (alongside other
+transactions); `JUDGE`, run while the batch holds the chain head, finds among the new ones
+what the rules must look at: each payment's certification is read once (for
+`cert_checked` and for the plain case), and an earlier payment of the same key is looked
+up where the new one was just inserted."""
+
+COLUMNS = ("s.payment_id, s.person_key, s.certification_id, s.program_code, s.period,"
+           " s.item, s.amount_fen, s.division_code, s.run_id, s.message_id")
+
+UNPAID = """
+SELECT c.certification_id FROM watched_certifications c
+WHERE c.program_code = $1 AND c.division_code = $3 AND c.effective_from <= $4
+  AND NOT EXISTS (SELECT 1 FROM settled_payments p WHERE p.person_key = c.person_key
+    AND p.program_code = c.program_code AND p.period = $2 AND p.pays = 'benefit'
+    AND NOT p.returned)
+"""
+
+STORE = """
+INSERT INTO settled_payments (payment_id, person_key, program_code, period, item,
+    certification_id, run_id, division_code, amount_fen, message_id, period_start,
+    run_period, cert_checked)
+SELECT p.payment_id, p.person_key, p.program_code, p.period, p.item, p.certification_id,
+       p.run_id, p.division_code, p.amount_fen, p.message_id, p.period_start, p.run_period,
+       true
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+            $7::text[], $8::text[], $9::bigint[], $10::uuid[], $11::date[], $12::text[])
+     WITH ORDINALITY
+     AS p(payment_id, person_key, program_code, period, item, certification_id, run_id,
+          division_code, amount_fen, message_id, period_start, run_period, n)
+ORDER BY p.n
+ON CONFLICT (payment_id) DO NOTHING
+RETURNING payment_id
+"""
+
+_FRESH = f"""
+SELECT {COLUMNS}, s.pays, c.certification_id IS NOT NULL AS known,
+       coalesce(c.person_key = s.person_key AND c.program_code = s.program_code
+                AND c.effective_from <= e.period_end
+                AND (s.pays <> 'benefit' OR s.amount_fen = e.amount_fen)
+                AND (r.started_by IS NULL
+                     OR r.started_by NOT IN (c.approved_by, c.reviewed_by)),
+                false) AS plain
+FROM settled_payments s
+LEFT JOIN watched_certifications c ON c.certification_id = s.certification_id
+LEFT JOIN watched_runs r ON r.run_id = s.run_id
+LEFT JOIN unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::date[])
+          AS e(program_code, division_code, category, period, amount_fen, period_end)
+       ON e.program_code = s.program_code AND e.division_code = s.division_code
+      AND e.category = c.category AND e.period = s.period
+WHERE s.payment_id = ANY($1::text[])
+"""
+
+_SHOWN = COLUMNS.replace("s.", "f.")
+
+JUDGE = f"""
+WITH fresh AS MATERIALIZED ({_FRESH}),
+unknown AS (
+    UPDATE settled_payments SET cert_checked = false
+    WHERE payment_id IN (SELECT payment_id FROM fresh WHERE NOT known)
+),
+returned_before AS (  -- a return committed before its payment was (another instance's)
+    UPDATE settled_payments SET returned = true
+    WHERE payment_id IN (SELECT f.payment_id FROM fresh f JOIN statement_payment_lines l
+                         ON l.line_key = f.payment_id AND l.outcome = 'returned')
+)
+SELECT {_SHOWN}, 'suspect' AS kind, NULL AS other, NULL::uuid AS other_message
+FROM fresh f
+WHERE NOT f.plain
+   OR EXISTS (SELECT 1 FROM watched_changes ch WHERE ch.certification_id = f.certification_id)
+   OR EXISTS (SELECT 1 FROM watched_deaths d WHERE d.person_key = f.person_key)
+UNION ALL
+SELECT {_SHOWN}, 'again', o.payment_id, o.message_id
+FROM fresh f CROSS JOIN LATERAL (
+    SELECT o.payment_id, o.message_id FROM settled_payments o
+    WHERE o.person_key = f.person_key AND o.program_code = f.program_code
+      AND o.period = f.period AND o.pays = f.pays AND NOT o.returned
+      AND o.payment_id <> f.payment_id
+      AND (o.message_id <> ALL($9::uuid[]) OR o.payment_id < f.payment_id)
+    ORDER BY o.seen_at, o.payment_id LIMIT 1) o
+UNION ALL
+SELECT {_SHOWN}, 'account', a.message_id::text, NULL
+FROM fresh f
+JOIN watched_runs r ON r.run_id = f.run_id AND r.started_at IS NOT NULL
+CROSS JOIN LATERAL (
+    SELECT a.message_id FROM watched_payee_accounts a
+    WHERE a.person_key = f.person_key AND a.replaces_previous
+      AND a.registered_at >= r.started_at - $8::interval
+    ORDER BY a.registered_at DESC LIMIT 1) a
+"""

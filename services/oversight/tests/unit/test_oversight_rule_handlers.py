@@ -1,0 +1,240 @@
+"""The reconciliation rules as handlers on the in-memory unit of work: what each event
+records, and what the batch's steps find when it commits."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from siquan.contracts import disbursement_v1 as disbursement
+from siquan.contracts import eligibility_v1 as eligibility
+from siquan.contracts import fund_custody_v1 as fund_custody
+from siquan.contracts.oversight_v1 import FindingRaised, HoldPlaced
+from siquan.contracts.public_security_v1 import DeathReported
+from siquan.oversight.adapters.memory import FakeOversightWork
+from siquan.oversight.public.application import ledger
+from siquan.oversight.reconciliation.application import (
+    eligibility_rules,
+    fund_rules,
+    payment_rules,
+)
+
+OWED, PERIOD = 21_000, "2026-11"
+REVIEWER, APPROVER, DISBURSER = "reviewer-1", "approver-1", "disburser-1"
+
+
+def granted(*, approved_by: str = APPROVER, person: str | None = None
+            ) -> eligibility.CertificationGranted:
+    return eligibility.CertificationGranted(
+        certification_id=str(uuid.uuid4()), application_id=str(uuid.uuid4()),
+        program_code="special_assistance", category="death", policy_version="v",
+        person_key=person or secrets.token_hex(32), masked_name="王*",
+        masked_resident_id="4201**********0011", division_code="420117",
+        effective_from=date(2026, 1, 1), reviewed_by=REVIEWER, approved_by=approved_by,
+        approved_at=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def run(run_id: str = "run-1") -> dict[str, str]:
+    return {"run_id": run_id, "program_code": "special_assistance", "period": PERIOD,
+            "division_code": "420117"}
+
+
+def paid(cert: eligibility.CertificationGranted, *, amount: int = OWED,
+         payment_id: str | None = None) -> disbursement.SettledPayment:
+    return disbursement.SettledPayment(
+        payment_id=payment_id or str(uuid.uuid4()), person_key=cert.person_key,
+        certification_id=cert.certification_id, item="benefit", amount_fen=amount,
+        bank_reference="B1")
+
+
+def chunk(*payments: disbursement.SettledPayment, run_id: str = "run-1", number: int = 0
+          ) -> disbursement.PaymentsSettled:
+    return disbursement.PaymentsSettled(chunk=number, payments=payments, **run(run_id))
+
+
+async def committed(uow: FakeOversightWork, *events: object) -> FakeOversightWork:
+    """Deliver each event to every rule that takes it, in one batch, and commit."""
+    batch = FakeOversightWork(uow.clock, store=uow.store)
+    for event in events:
+        handlers = {
+            eligibility.CertificationGranted: [eligibility_rules.judge_grant],
+            eligibility.ApplicationReviewed: [eligibility_rules.remember_review],
+            eligibility.CertificationRevoked: [eligibility_rules.judge_change],
+            DeathReported: [eligibility_rules.judge_death],
+            disbursement.PaymentRunStarted: [payment_rules.remember_run],
+            disbursement.PaymentsSettled: [payment_rules.judge_chunk],
+            disbursement.PaymentsReturned: [payment_rules.forget_returned],
+            disbursement.PayeeAccountRegistered: [payment_rules.judge_payee_account],
+            fund_custody.AllocationApproved: [fund_rules.remember_reservation],
+            fund_custody.SettlementCompleted: [fund_rules.judge_settlement],
+        }[type(event)]
+        await batch.receive(event, *handlers)  # type: ignore[arg-type]
+    await batch.commit()
+    return batch
+
+
+def rules_of(batch: FakeOversightWork) -> list[str]:
+    return sorted(f.rule for f in batch.published(FindingRaised))
+
+
+async def test_a_payment_on_a_certification_in_force_raises_nothing_and_is_checked(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+    await committed(uow, cert)
+    payment = paid(cert)
+
+    batch = await committed(uow, chunk(payment))
+
+    assert batch.published() == []
+    assert uow.store.payments[payment.payment_id].cert_checked
+
+
+async def test_a_payment_and_its_grant_in_one_batch_are_judged_together(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+
+    batch = await committed(uow, chunk(paid(cert)), cert)
+
+    assert batch.published() == []
+    assert all(p.cert_checked for p in uow.store.payments.values())
+
+
+async def test_a_payment_before_its_grant_waits_and_is_judged_when_the_grant_comes(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+    payment = paid(cert, amount=OWED - 1)
+    first = await committed(uow, chunk(payment))
+    assert first.published() == [] and not uow.store.payments[payment.payment_id].cert_checked
+
+    later = await committed(uow, cert)
+
+    assert rules_of(later) == ["amount_differs_from_policy"]
+    assert uow.store.payments[payment.payment_id].cert_checked
+
+
+async def test_an_approval_by_the_township_reviewer_is_a_breach_of_discipline(
+        uow: FakeOversightWork) -> None:
+    cert = granted(approved_by=REVIEWER)
+
+    batch = await committed(uow, cert)
+
+    [finding] = batch.published(FindingRaised)
+    assert (finding.rule, finding.category, finding.officer_id) == (
+        "reviewer_approved_own_review", "breach_of_discipline", REVIEWER)
+    assert batch.pending[0].causation_id == finding.evidence[-1]
+
+
+async def test_a_certifying_officer_who_registered_the_account_acts_in_two_powers(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+    await committed(uow, disbursement.PayeeAccountRegistered(
+        person_key=cert.person_key, bank_code="ABC", masked_account="****1234",
+        registered_by=APPROVER, registered_at=uow.now(), replaces_previous=False))
+
+    assert rules_of(await committed(uow, cert)) == ["officer_in_two_powers"]
+
+
+async def test_a_payment_after_revocation_is_a_wrong_payment_and_holds_the_payee(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+    await committed(uow, cert, eligibility.CertificationRevoked(
+        certification_id=cert.certification_id, program_code=cert.program_code,
+        person_key=cert.person_key, division_code="420117", effective_from=date(2026, 6, 1),
+        reason="moved", revoked_by=APPROVER))
+
+    batch = await committed(uow, chunk(paid(cert)))
+
+    assert rules_of(batch) == ["paid_after_revocation"]
+    [hold] = batch.published(HoldPlaced)
+    assert (hold.person_key, hold.program_code) == (cert.person_key, "special_assistance")
+
+
+async def test_a_death_reported_after_the_money_left_finds_the_payment_and_holds_everything(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+    await committed(uow, cert, chunk(paid(cert)))
+
+    batch = await committed(uow, DeathReported(report_id="PS-1", person_key=cert.person_key,
+                                               date_of_death=date(2026, 9, 30)))
+
+    assert rules_of(batch) == ["paid_after_death"]
+    assert batch.published(HoldPlaced)[0].program_code is None
+
+
+async def test_paying_the_same_period_again_is_a_wrong_payment_once(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+    await committed(uow, cert, chunk(paid(cert)))
+
+    again = await committed(uow, chunk(paid(cert), number=1))
+    redelivered = await committed(uow, chunk(paid(cert), number=1))
+
+    assert rules_of(again) == ["paid_twice"]
+    assert rules_of(redelivered) == ["paid_twice"]  # another payment: another finding
+    assert len([f for f in uow.store.findings.values() if f["rule"] == "paid_twice"]) == 2
+
+
+async def test_a_payment_the_bank_returned_may_be_paid_again(uow: FakeOversightWork) -> None:
+    cert = granted()
+    first = paid(cert)
+    await committed(uow, cert, chunk(first), disbursement.PaymentsReturned(chunk=0,
+        payments=(disbursement.ReturnedPayment(
+            payment_id=first.payment_id, person_key=cert.person_key, amount_fen=OWED,
+            reason="closed", returned_on=date(2026, 11, 20)),), **run()))
+
+    assert rules_of(await committed(uow, chunk(paid(cert), number=1))) == []
+
+
+async def test_a_return_logged_before_its_payment_is_stored_still_counts(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+    first = paid(cert)
+    returned = disbursement.PaymentsReturned(chunk=0, payments=(disbursement.ReturnedPayment(
+        payment_id=first.payment_id, person_key=cert.person_key, amount_fen=OWED,
+        reason="closed", returned_on=date(2026, 11, 20)),), **run())
+    batch = FakeOversightWork(uow.clock, store=uow.store)
+    await batch.receive(returned, payment_rules.forget_returned, ledger.payments_returned)
+    await batch.commit()
+
+    await committed(uow, cert, chunk(first))
+
+    assert uow.store.payments[first.payment_id].returned
+    assert rules_of(await committed(uow, chunk(paid(cert), number=1))) == []
+
+
+async def test_an_account_replaced_just_before_the_run_is_flagged_not_found(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+    await committed(uow, cert, disbursement.PayeeAccountRegistered(
+        person_key=cert.person_key, bank_code="ABC", masked_account="****9999",
+        registered_by="clerk-2", registered_at=uow.now() - timedelta(days=3),
+        replaces_previous=True),
+        disbursement.PaymentRunStarted(payee_count=1, total_fen=OWED, skipped=(),
+                                       started_by=DISBURSER, **run()))
+
+    batch = await committed(uow, chunk(paid(cert)))
+
+    assert batch.published() == []
+    assert [f["kind"] for f in uow.store.flags.values()] == ["account_changed_before_run"]
+
+
+async def test_a_settlement_that_does_not_settle_the_reservation_is_a_breach(
+        uow: FakeOversightWork) -> None:
+    await committed(uow, fund_custody.AllocationApproved(
+        allocation_id="a-1", amount_fen=OWED, available_fen=0, **run()))
+
+    batch = await committed(uow, fund_custody.SettlementCompleted(
+        reserved_fen=OWED + 500, paid_fen=OWED, released_fen=500, available_fen=0, **run()))
+
+    assert rules_of(batch) == ["settlement_differs_from_allocation"]
+
+
+async def test_a_settlement_adding_up_to_its_reservation_raises_nothing(
+        uow: FakeOversightWork) -> None:
+    batch = await committed(uow, fund_custody.AllocationApproved(
+        allocation_id="a-1", amount_fen=OWED, available_fen=0, **run()),
+        fund_custody.SettlementCompleted(reserved_fen=OWED, paid_fen=OWED - 100,
+                                         released_fen=100, available_fen=0, **run()))
+
+    assert batch.published() == []
