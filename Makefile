@@ -39,6 +39,8 @@ lint: install
 	$(UV) run lint-imports
 
 contracts: install
+	$(UV) run python -m siquan.tools.topology
+	$(UV) run python -m siquan.shared.provision topology
 	$(UV) run python -m siquan.contracts.generate
 
 # Fails when the committed documents drift from the code, or when a message changed in a

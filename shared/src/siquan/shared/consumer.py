@@ -297,14 +297,14 @@ class BatchedConsumer:
         """Acknowledge a committed batch. With `bulk_ack`, and no deferred message waiting on
         the channel (everything delivered before this batch's last message is then settled
         or in this batch), one acknowledgement covers the batch; else one per message."""
+        self._count("handled", len(committed))
+        self._lag(committed[-1].delivery)
         if self._settings.bulk_ack and not self._held:
             last = max(committed, key=lambda held: held.raw.delivery_tag or 0)
             await last.raw.ack(multiple=True)
             return
         for held in committed:
             await held.raw.ack()
-        self._count("handled", len(admitted))
-        self._lag(admitted[-1].delivery)
 
     def _lag(self, delivery: Delivery) -> None:
         if self._metrics is None:
@@ -397,33 +397,3 @@ class BatchedConsumer:
 
 
 _UNADMITTED: Any = object()
-
-
-# --- the older handler shape, `handler(received)`, until every service declares
-# `handles(Event)` handlers taking `(event, uow)` -------------------------------------------
-
-ANY_TYPE = "#"
-
-
-@dataclass(frozen=True)
-class Received:
-    """What an older-shape handler gets: the parsed event, its identity, and the open
-    transaction."""
-
-    event: Event
-    message_id: str
-    correlation_id: str
-    conn: Any
-    outbox: Any
-    headers: Mapping[str, Any]
-    body: bytes
-
-    async def publish(self, event: Event) -> str:
-        """Queue a follow-up event caused by this one, in the same transaction."""
-        message_id: str = await self.outbox.add(self.conn, event,
-                                                correlation_id=self.correlation_id,
-                                                causation_id=self.message_id)
-        return message_id
-
-
-Handler = Any

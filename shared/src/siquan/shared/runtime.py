@@ -25,18 +25,17 @@ from fastapi.responses import JSONResponse, Response
 from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from siquan.contracts.base import model_for
 from siquan.shared.auth import OfficerRegistry
 from siquan.shared.broker import BrokerLink
 from siquan.shared.clock import Clock, clock_for
-from siquan.shared.consumer import ANY_TYPE, BatchedConsumer, ConsumerSettings, Received
+from siquan.shared.consumer import BatchedConsumer, ConsumerSettings
 from siquan.shared.database import create_pool, migrate
 from siquan.shared.dead_letters import DeadLetterPublisher
 from siquan.shared.errors import Refused
 from siquan.shared.logs import setup_logging
 from siquan.shared.metrics import setup_metrics
 from siquan.shared.outbox import Outbox
-from siquan.shared.registry import Handler, HandlerRegistry, audits, handles
+from siquan.shared.registry import Handler, HandlerRegistry
 from siquan.shared.relay import OutboxRelay
 from siquan.shared.settings import ServiceSettings
 from siquan.shared.signing import Verifier, load_signing_key, published_keys
@@ -46,8 +45,6 @@ from siquan.shared.unit_of_work import PgUnitOfWork, UnitFactory, UnitsOfWork
 log = logging.getLogger(__name__)
 BackgroundLoop = Callable[[], Awaitable[None]]
 W = TypeVar("W", bound=PgUnitOfWork)
-_PRODUCERS_AUDITED = ("eligibility", "fund_custody", "disbursement", "oversight",
-                      "partner.public_security")
 
 
 class ServiceRuntime(Generic[W]):
@@ -86,21 +83,6 @@ class ServiceRuntime(Generic[W]):
     def handle(self, *sources: ModuleType | Handler) -> None:
         """Add handler modules (or handlers) marked with `registry.handles`."""
         self._handler_sources.extend(sources)
-
-    def on(self, routing_key: str) -> Callable[[Callable[[Received], Awaitable[None]]], Any]:
-        """Register a handler of the older shape `handler(received)` for an event type
-        (`"#"`: every event of every producer)."""
-        def register(old: Callable[[Received], Awaitable[None]]) -> Any:
-            async def handler(event: Any, uow: PgUnitOfWork) -> None:
-                delivery = uow.message
-                await old(Received(event, delivery.message_id, delivery.correlation_id,
-                                   uow.conn, self.outbox, delivery.headers, delivery.body))
-
-            marked = audits(*_PRODUCERS_AUDITED)(handler) if routing_key == ANY_TYPE \
-                else handles(model_for(routing_key))(handler)
-            self._handler_sources.append(marked)
-            return old
-        return register
 
     def background(self, loop: BackgroundLoop) -> None:
         self._loops.append(loop)
