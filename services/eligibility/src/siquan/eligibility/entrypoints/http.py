@@ -25,7 +25,8 @@ async def submit(body: SubmitApplication, units: Units, officer: Clerk) -> dict[
     command = intake.SubmitApplication(
         officer, resident_id=body.resident_id, name=body.name, program_code=body.program_code,
         category=body.category, division_code=body.division_code,
-        eligible_from=body.eligible_from, facts=body.household)
+        eligible_from=body.eligible_from, facts=body.household,
+        contact_phone=body.contact_phone)
     async with units() as uow:
         application_id, conflicts = await intake.submit_application(command, uow)
     return {"application_id": application_id, "status": "submitted", "conflicts": conflicts}
