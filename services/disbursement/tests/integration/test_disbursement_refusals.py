@@ -24,7 +24,7 @@ async def test_an_invalid_resident_id_is_refused_naming_the_field_and_nothing_is
         "account_number": "622202000000000011", "division_code": "420117"})
 
     assert response.status_code == 422
-    assert any(error["loc"][-1] == "resident_id" for error in response.json()["detail"])
+    assert any(error["loc"][-1] == "resident_id" for error in response.json()["errors"])
     assert await world.db_value("SELECT count(*) FROM payee_accounts") == 0
     assert await world.db_value("SELECT count(*) FROM outbox") == 0
 
@@ -34,7 +34,7 @@ async def test_an_account_number_that_is_not_12_to_30_digits_is_refused(world: A
     response = await world.register(1, account="6222-0200-0000", wait=False)
 
     assert response.status_code == 422
-    assert any(error["loc"][-1] == "account_number" for error in response.json()["detail"])
+    assert any(error["loc"][-1] == "account_number" for error in response.json()["errors"])
     assert await world.db_value("SELECT count(*) FROM payee_accounts") == 0
 
 
