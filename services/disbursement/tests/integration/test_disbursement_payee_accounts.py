@@ -143,3 +143,27 @@ async def test_the_database_refuses_a_checker_who_is_the_maker(world: Any) -> No
     assert unnamed.value.constraint_name == "payee_account_change_confirmed_by_checker"
     assert await world.db_value("SELECT confirmed_at FROM payee_accounts"
                                 " WHERE superseded_at IS NULL") is None
+
+
+@pytest.mark.parametrize("officer", ["approver-420117-01", "reviewer-420117-01",
+                                     "clerk-420117-01", "treasury-420117-01",
+                                     "auditor-420117-01"])
+async def test_no_officer_of_another_power_registers_confirms_or_pays(world: Any,
+                                                                      officer: str) -> None:
+    world.start()
+    await world.grant(1)
+    assert (await world.register(1)).status_code == 201
+    assert (await world.register(1, CHANGED, confirm=False)).status_code == 201
+    headers = {"Authorization": f"Bearer dev-{officer}"}
+
+    answers = [await world.post("/payee-accounts", body(1, CHANGED[:-1] + "7"), headers),
+               await world.post("/payee-accounts/confirmations", body(1, CHANGED), headers),
+               await world.post("/runs", {"program_code": "special_assistance",
+                                          "period": PERIOD, "division_code": "420117"},
+                                headers)]
+
+    assert [a.status_code for a in answers] == [403, 403, 403]
+    assert await world.db_value("SELECT count(*) FROM payee_accounts") == 2
+    assert await world.db_value("SELECT count(*) FROM payee_accounts"
+                                " WHERE confirmed_by IS NOT NULL") == 0
+    assert await world.db_value("SELECT count(*) FROM payment_runs") == 0
