@@ -347,6 +347,32 @@ async def test_the_approver_who_registers_the_account_and_starts_the_run_acts_in
                                                            [ids[0], ids[2], ids[4]]])
 
 
+async def test_maker_and_checker_of_an_account_change_are_on_the_record_and_a_deciding_checker_is_found(  # noqa: E501
+        siquan_env: Environment, raised: Any, logged: Logged,
+        auditor: httpx.AsyncClient) -> None:
+    cert = granted(person())
+    change = disbursement.PayeeAccountRegistered(
+        person_key=cert.person_key, bank_code="ABC", masked_account="************1234",
+        registered_by=DISBURSER, registered_at=NOW, replaces_previous=True,
+        division_code="420117", awaiting_confirmation=True)
+    confirmed = disbursement.PayeeAccountConfirmed(
+        person_key=cert.person_key, bank_code="ABC", masked_account="************1234",
+        registered_by=DISBURSER, registered_at=NOW, confirmed_by=APPROVER, confirmed_at=NOW,
+        division_code="420117")
+    ids = await logged_all(siquan_env, [cert, change, confirmed], logged)
+
+    (finding,) = await raised(person_key=cert.person_key)
+    response = await auditor.get(f"/audit/persons/{cert.person_key}")
+    response.raise_for_status()
+    [entry] = [e for e in response.json()["entries"]
+               if e["message_type"] == "payee_account.confirmed.v1"]
+
+    assert (entry["body"]["registered_by"], entry["body"]["confirmed_by"]) == (
+        DISBURSER, APPROVER)
+    assert (finding["rule"], finding["officer_id"]) == ("officer_in_two_powers", APPROVER)
+    assert finding["evidence"] == [ids[0], ids[2]]
+
+
 async def test_an_account_replaced_just_before_a_run_pays_it_is_flagged_not_found(
         siquan_env: Environment, auditor: httpx.AsyncClient, findings: Findings,
         quiet: Callable[[], Awaitable[None]]) -> None:

@@ -66,6 +66,8 @@ async def committed(uow: FakeOversightWork, *events: object) -> FakeOversightWor
             disbursement.PaymentsSettled: [payment_rules.judge_chunk],
             disbursement.PaymentsReturned: [payment_rules.forget_returned],
             disbursement.PayeeAccountRegistered: [payment_rules.judge_payee_account],
+            disbursement.PayeeAccountConfirmed: [
+                payment_rules.judge_payee_account_confirmation],
             fund_custody.AllocationApproved: [fund_rules.remember_reservation],
             fund_custody.SettlementCompleted: [fund_rules.judge_settlement],
         }[type(event)]
@@ -133,6 +135,37 @@ async def test_a_certifying_officer_who_registered_the_account_acts_in_two_power
         registered_by=APPROVER, registered_at=uow.now(), replaces_previous=False))
 
     assert rules_of(await committed(uow, cert)) == ["officer_in_two_powers"]
+
+
+def confirmation(person_key: str, checker: str, at: datetime
+                 ) -> disbursement.PayeeAccountConfirmed:
+    return disbursement.PayeeAccountConfirmed(
+        person_key=person_key, bank_code="ABC", masked_account="****1234",
+        registered_by="disburser-420117-01", registered_at=at, confirmed_by=checker,
+        confirmed_at=at, division_code="420117")
+
+
+async def test_a_certifying_officer_who_confirmed_an_account_change_acts_in_two_powers(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+    await committed(uow, cert)
+
+    batch = await committed(uow, confirmation(cert.person_key, APPROVER, uow.now()))
+
+    [finding] = batch.published(FindingRaised)
+    assert (finding.rule, finding.officer_id) == ("officer_in_two_powers", APPROVER)
+    assert "confirmed a change" in finding.reason
+
+
+async def test_a_change_confirmed_by_a_second_disbursement_officer_raises_nothing(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+    await committed(uow, cert)
+
+    batch = await committed(uow, confirmation(cert.person_key, "disburser-420117-02",
+                                              uow.now()))
+
+    assert batch.published(FindingRaised) == []
 
 
 async def test_a_payment_after_revocation_is_a_wrong_payment_and_holds_the_payee(

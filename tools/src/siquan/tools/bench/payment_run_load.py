@@ -55,9 +55,9 @@ async def bulk_load(conn: asyncpg.Connection, payees: int, *, program: str,
                 "approved_at", "message_id"])
         await conn.copy_records_to_table("payee_accounts", records=[
             (_person(i), "ABC", _account(i), "*" * 14 + _account(i)[-4:], division,
-             "disburser-420117-01", now) for i in indices], columns=[
+             "disburser-420117-01", now, now) for i in indices], columns=[
             "person_key", "bank_code", "account_number", "masked_account", "division_code",
-            "registered_by", "registered_at"])
+            "registered_by", "registered_at", "confirmed_at"])  # first accounts: confirmed
     await conn.execute("ANALYZE certifications")
     await conn.execute("ANALYZE payee_accounts")
     if oversight is not None:

@@ -1,7 +1,7 @@
 """The rules disbursement's events can break: every settled payment is judged as its chunk
 arrives (certification, death, amount, paid twice, the run's officer); payee accounts
-registered by the officer who decided the certification; accounts replaced shortly before
-a run paid them (a flag, not a finding).
+registered, or their change confirmed, by the officer who decided the certification;
+accounts replaced shortly before a run paid them (a flag, not a finding).
 
 The chunks of a batch are stored with one statement, and only the payments that may break
 a rule (found in the database, however many payments came) are judged one by one."""
@@ -14,7 +14,10 @@ from siquan.oversight.reconciliation.application.judging import expectations, ju
 from siquan.oversight.reconciliation.application.ports import Chunk, RuleUnit
 from siquan.oversight.reconciliation.application.raising import raise_findings, raise_flag
 from siquan.oversight.reconciliation.application.sources import message_id_of, occurred_at_of
-from siquan.oversight.reconciliation.domain.conduct import registered_by_decider
+from siquan.oversight.reconciliation.domain.conduct import (
+    confirmed_by_decider,
+    registered_by_decider,
+)
 from siquan.oversight.reconciliation.domain.findings import Flag
 from siquan.oversight.reconciliation.domain.payments import SettledItem, paid_twice
 from siquan.shared.registry import handles
@@ -106,4 +109,21 @@ async def judge_payee_accounts(uow: RuleUnit, asked: Asked[tuple[str, str, str]]
     certs = await uow.watched.certifications_of_persons(person for (person, _, _), _ in asked)
     for (person, officer, message_id), origin in asked:
         await raise_findings(uow, (registered_by_decider(cert, officer, message_id)
+                                   for cert in certs.get(person, [])), origin)
+
+
+@handles(disbursement.PayeeAccountConfirmed)
+async def judge_payee_account_confirmation(e: disbursement.PayeeAccountConfirmed,
+                                           uow: RuleUnit) -> None:
+    """Maker and checker of an account change are both in the audit log (the event names
+    them); a checker who decided the person's certification acts in two powers."""
+    uow.later(judge_payee_account_confirmations,
+              (e.person_key, e.confirmed_by, message_id_of(uow)))
+
+
+async def judge_payee_account_confirmations(uow: RuleUnit,
+                                            asked: Asked[tuple[str, str, str]]) -> None:
+    certs = await uow.watched.certifications_of_persons(person for (person, _, _), _ in asked)
+    for (person, checker, message_id), origin in asked:
+        await raise_findings(uow, (confirmed_by_decider(cert, checker, message_id)
                                    for cert in certs.get(person, [])), origin)

@@ -55,6 +55,24 @@ def registered_by_decider(cert: CertificationRecord, registered_by: str,
         program_code=cert.program_code, division_code=cert.division_code)
 
 
+def confirmed_by_decider(cert: CertificationRecord, confirmed_by: str,
+                         confirmation_message: str) -> Finding | None:
+    """The officer who decided the certification confirmed, as the second disbursement
+    officer, a change of the payee's account."""
+    if confirmed_by not in (cert.approved_by, cert.reviewed_by):
+        return None
+    return Finding(
+        rule=rules.OFFICER_IN_TWO_POWERS,
+        dedup_key=f"{rules.OFFICER_IN_TWO_POWERS.name}:{confirmed_by}:{cert.person_key}"
+                  ":account-confirmation",
+        reason=f"officer {confirmed_by} decided certification {cert.certification_id} and "
+               "confirmed a change of the same person's payee account",
+        evidence=evidence_of(cert.granted_message, confirmation_message),
+        certification_id=cert.certification_id, person_key=cert.person_key,
+        officer_id=confirmed_by, application_id=cert.application_id,
+        program_code=cert.program_code, division_code=cert.division_code)
+
+
 @dataclass(frozen=True)
 class Settlement:
     run_id: str
