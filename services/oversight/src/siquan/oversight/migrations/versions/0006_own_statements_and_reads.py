@@ -56,8 +56,10 @@ def upgrade() -> None:
         CREATE TABLE personal_data_reads (
             read_id uuid PRIMARY KEY,
             officer_id text NOT NULL,
+            officer_division text NOT NULL,
             person_key text NOT NULL,
-            what text NOT NULL,
+            record text NOT NULL,
+            record_id text NOT NULL,
             purpose text NOT NULL,
             service text NOT NULL,
             read_at timestamptz NOT NULL
