@@ -56,10 +56,8 @@ def upgrade() -> None:
         CREATE TABLE personal_data_reads (
             read_id uuid PRIMARY KEY,
             officer_id text NOT NULL,
-            officer_division text NOT NULL,
             person_key text NOT NULL,
-            record text NOT NULL,
-            record_id text NOT NULL,
+            what text NOT NULL,
             purpose text NOT NULL,
             service text NOT NULL,
             read_at timestamptz NOT NULL
