@@ -13,6 +13,7 @@ import pytest
 
 from siquan.contracts.topology import (
     PARTNERS,
+    PARTNERS_EXCHANGE,
     SERVICES,
     SUBSCRIPTIONS,
     dead_letter_exchange_of,
@@ -143,7 +144,9 @@ def test_a_service_writes_only_its_own_exchanges_and_never_a_queue(
     for svc in SERVICES:
         write = permission_of(definitions, svc)["write"]
         writable = {n for n in names if re.fullmatch(write, n)}
-        assert writable == {exchange_of(svc), f"siquan.{svc}.dlx", f"siquan.{svc}.replay"}
+        projections = {PARTNERS_EXCHANGE} if svc == "eligibility" else set()
+        assert writable == {exchange_of(svc), f"siquan.{svc}.dlx", f"siquan.{svc}.replay",
+                            *projections}
 
 
 def test_a_service_publishes_only_the_routing_keys_its_contracts_define(
@@ -154,6 +157,10 @@ def test_a_service_publishes_only_the_routing_keys_its_contracts_define(
     assert re.fullmatch(write, "certification.granted.v1")
     assert not re.fullmatch(write, "payments.settled.v1")
     assert not re.fullmatch(write, "certification.granted.v1.x")
+    assert not re.fullmatch(write, "education.certification.started.v1")
+    projection = topic[("eligibility", PARTNERS_EXCHANGE)]["write"]
+    assert re.fullmatch(projection, "education.certification.started.v1")
+    assert not re.fullmatch(projection, "certification.granted.v1")
     disbursement = topic[("disbursement", exchange_of("disbursement"))]["write"]
     assert re.fullmatch(disbursement, "payments.settled.v1")
     assert not re.fullmatch(disbursement, "certification.granted.v1")
@@ -169,21 +176,23 @@ def test_a_service_reads_only_its_own_queues(definitions: dict[str, Any]) -> Non
             dead_letter_queue_of(svc)}
 
 
-def test_partners_read_their_own_queues_bound_to_granted_keys_and_write_only_their_exchange(
+def test_partners_read_only_their_projection_bound_to_their_keys_and_write_only_their_exchange(
         definitions: dict[str, Any]) -> None:
     names = exchange_names(definitions)
+    queues = {q["name"] for q in definitions["queues"]}
     bindings = [b for b in definitions["bindings"]
                 if b["destination"].startswith("siquan.partner.")]
     topic = {(t["user"], t["exchange"]): t for t in definitions["topic_permissions"]}
 
+    assert {b["source"] for b in bindings} == {PARTNERS_EXCHANGE}
     for grant in PARTNERS:
         write = permission_of(definitions, grant.user)["write"]
         assert {n for n in names if re.fullmatch(write, n)} == (
             {grant.exchange} if grant.publishes else set())
-        for producer, allowed in grant.reads.items():
-            keys = {b["routing_key"] for b in bindings
-                    if b["destination"] == f"{grant.queue_prefix()}from-{producer}"}
-            assert keys and all(re.fullmatch(allowed, k) for k in keys)
+        read = permission_of(definitions, grant.user)["read"]
+        assert {n for n in names | queues if re.fullmatch(read, n)} == {grant.projection_queue}
+        keys = {b["routing_key"] for b in bindings if b["destination"] == grant.projection_queue}
+        assert keys and all(k.startswith(f"{grant.partner}.") for k in keys)
     death = topic[("partner_public_security", exchange_of("partner.public_security"))]["write"]
     assert re.fullmatch(death, "death.reported.v1")
     assert not re.fullmatch(death, "certification.granted.v1")

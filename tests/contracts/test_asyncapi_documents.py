@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from siquan.contracts import envelope
 from siquan.contracts.base import all_models
 from siquan.contracts.generate import CONTRACTS_DIR
-from siquan.contracts.topology import VHOST
+from siquan.contracts.topology import PARTNERS_EXCHANGE, VHOST
 from siquan.shared import signing
 from siquan.shared.outbox import Outbox, new_message_id
 
@@ -49,7 +49,7 @@ def test_the_official_asyncapi_parser_reports_no_error_in_any_document(
 
     errors = {file: [d for d in found["diagnostics"] if d["severity"] == "error"]
               for file, found in report.items()}
-    assert len(report) == len(DOCUMENTS) == 5
+    assert len(report) == len(DOCUMENTS) == 9  # five producers, four agencies' projections
     assert all(found["parsed"] for found in report.values())
     assert {f: e for f, e in errors.items() if e} == {}
     assert result.returncode == 0, result.stderr
@@ -140,17 +140,35 @@ def test_the_documented_signing_input_is_the_one_producers_sign(tmp_path: Path) 
 def test_each_document_states_the_vhost_the_exchange_and_the_delivery(path: Path) -> None:
     doc = _load(path)
     producer = doc["id"].removeprefix("urn:siquan:")
+    projection = producer.startswith("projection.")
+    exchange = PARTNERS_EXCHANGE if projection else f"siquan.{producer}"
     exchanges = [c["bindings"]["amqp"]["exchange"] for c in doc["channels"].values()
                  if c["bindings"]["amqp"]["is"] == "routingKey"]
     queues = [c for c in doc["channels"].values() if c["bindings"]["amqp"]["is"] == "queue"]
     sends = [o for o in doc["operations"].values() if o["action"] == "send"]
 
     assert doc["asyncapi"] == "3.0.0" and doc["servers"]["siquan"]["pathname"] == f"/{VHOST}"
-    assert exchanges and all(e == {"name": f"siquan.{producer}", "type": "topic",
+    assert exchanges and all(e == {"name": exchange, "type": "topic",
                                    "durable": True, "autoDelete": False, "vhost": VHOST}
                              for e in exchanges)
     assert sends and all(o["bindings"]["amqp"]["deliveryMode"] == 2 for o in sends)
     assert queues and all(q["x-siquan-queue-arguments"]["x-queue-type"] == "quorum" and
-                          q["x-siquan-queue-arguments"]["x-dead-letter-exchange"]
+                          (q["x-siquan-queue-arguments"].get("x-max-length") if projection
+                           else q["x-siquan-queue-arguments"]["x-dead-letter-exchange"])
                           for q in queues)
     assert "GET /.well-known/siquan-keys.json" in doc["info"]["description"]
+
+
+@pytest.mark.parametrize("path", [p for p in DOCUMENTS if p.stem.startswith("projection.")],
+                         ids=lambda p: p.stem)
+def test_a_projection_names_people_by_pseudonym_and_its_keys_by_its_agency(path: Path) -> None:
+    doc = _load(path)
+    agency = path.stem.removeprefix("projection.")
+    payloads = [doc["components"]["schemas"][name] for name in doc["components"]["messages"]]
+    fields = {f for payload in payloads for f in payload["properties"]}
+
+    assert all(key.startswith(f"{agency}.") for key in doc["channels"]
+               if not key.startswith("siquan.partner."))
+    assert "pseudonym" in fields
+    assert not {"person_key", "resident_id", "masked_resident_id", "masked_name",
+                "certification_id", "application_id"} & fields

@@ -104,10 +104,14 @@ async def _transfers(env: Environment) -> list[asyncpg.Record]:
 
 
 async def _published(env: Environment) -> set[str]:
+    """What the services published on their own exchanges (the partners' projections on
+    `siquan.partners` are translations of audited certification events, written in the
+    same transaction; oversight does not read them)."""
     ids: set[str] = set()
     for service in ("eligibility", "fund_custody", "disbursement", "oversight"):
         rows = await env.fetch(service, "SELECT message_id FROM outbox"
-                                        " WHERE published_at IS NOT NULL")
+                                        " WHERE published_at IS NOT NULL"
+                                        " AND exchange <> 'siquan.partners'")
         ids |= {str(r["message_id"]) for r in rows}
     return ids
 

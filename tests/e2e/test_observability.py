@@ -102,6 +102,20 @@ async def test_a_payment_run_started_by_an_officer_is_one_trace_to_its_settlemen
         "disbursement:siquan.fund_custody.settlement.completed.v1 process"})
     roots = [s for s in spans if s["parent_id"] is None]
     assert [r["file"] for r in roots] == ["disbursement"]
+    assert await _progress(cluster, started["run_id"]) == 1.0
+
+
+async def _progress(cluster: Cluster, run_id: str) -> float:
+    """The run's `siquan_payment_run_progress_ratio` once the sampler has seen it done."""
+    async def done() -> float | None:
+        async with httpx.AsyncClient(base_url=cluster.url("disbursement")) as http:
+            scraped = (await http.get("/metrics")).text
+        values = [float(line.rsplit(" ", 1)[1]) for line in scraped.splitlines()
+                  if line.startswith("siquan_payment_run_progress_ratio{")
+                  and f'run_id="{run_id}"' in line]
+        return values[0] if values and values[0] == 1.0 else None
+
+    return await eventually(done, timeout=30, what=f"run {run_id} progress at 1")
 
 
 async def _scrape(cluster: Cluster, service: str, *wanted: str) -> str:

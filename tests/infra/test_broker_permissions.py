@@ -23,7 +23,15 @@ from aio_pika.abc import AbstractChannel
 from aiormq.exceptions import ChannelAccessRefused
 from pamqp.commands import Basic
 
-from siquan.contracts.topology import SUBSCRIPTIONS, RoutingKey, exchange_of
+from siquan.contracts.topology import (
+    PARTNERS,
+    PARTNERS_EXCHANGE,
+    SERVICES,
+    SUBSCRIPTIONS,
+    RoutingKey,
+    exchange_of,
+    partner,
+)
 from siquan.shared.credentials import CredentialStore
 from siquan.shared.provision import (
     DEFAULT_AMQP_URL,
@@ -160,25 +168,66 @@ async def test_the_death_feed_still_reaches_every_consumer_after_the_attempts(vh
     assert {s.queue for s in SUBSCRIPTIONS if s.producer == "partner.public_security"} <= bound
 
 
-async def test_a_partner_reads_granted_events_from_its_provisioned_queue(vhost: str) -> None:
+EDUCATION_STARTED = "education.certification.started.v1"
+CIVIL_AFFAIRS_STARTED = "civil_affairs.certification.started.v1"
+
+
+async def test_a_partner_reads_its_own_projection_and_nothing_else(vhost: str) -> None:
     async with channel_of("eligibility", vhost) as channel:
+        for key in (EDUCATION_STARTED, CIVIL_AFFAIRS_STARTED):
+            assert isinstance(await publish(channel, PARTNERS_EXCHANGE, key), Basic.Ack)
         await publish(channel, exchange_of("eligibility"), RoutingKey.CERTIFICATION_GRANTED)
-        await publish(channel, exchange_of("eligibility"), RoutingKey.APPLICATION_SUBMITTED)
     async with channel_of("partner_education", vhost) as channel:
-        queue = await channel.get_queue("siquan.partner.education.from-eligibility",
-                                        ensure=False)
+        queue = await channel.get_queue(partner("education").projection_queue, ensure=False)
         got = []
         while (message := await queue.get(no_ack=True, fail=False)) is not None:
             got.append(message.routing_key)
-    assert RoutingKey.CERTIFICATION_GRANTED in got
-    assert RoutingKey.APPLICATION_SUBMITTED not in got
+    assert got == [EDUCATION_STARTED]
+
+
+async def test_eligibility_publishes_only_projection_keys_on_the_partners_exchange(
+        vhost: str) -> None:
+    await assert_refused("eligibility", vhost, lambda channel: publish(
+        channel, PARTNERS_EXCHANGE, RoutingKey.CERTIFICATION_GRANTED))
+
+
+@pytest.mark.parametrize("service", ["fund_custody", "disbursement", "oversight"])
+async def test_no_other_service_publishes_a_projection(vhost: str, service: str) -> None:
+    await assert_refused(service, vhost, lambda channel: publish(
+        channel, PARTNERS_EXCHANGE, EDUCATION_STARTED))
+
+
+def _internal_queues() -> list[str]:
+    return sorted({s.queue for s in SUBSCRIPTIONS} | {f"siquan.{svc}.dead-letters"
+                                                       for svc in SERVICES})
+
+
+@pytest.mark.parametrize("user", [g.user for g in PARTNERS])
+async def test_no_partner_reads_an_internal_queue_or_another_agencys_projection(
+        vhost: str, user: str) -> None:
+    own = next(g for g in PARTNERS if g.user == user)
+    foreign = [g.projection_queue for g in PARTNERS if g != own]
+    for queue in [*_internal_queues(), *foreign]:
+        await assert_refused(user, vhost, lambda channel, q=queue: consume_once(channel, q))
+
+
+@pytest.mark.parametrize("user", [g.user for g in PARTNERS])
+async def test_no_partner_binds_an_internal_exchange_or_another_agencys_keys(
+        vhost: str, user: str) -> None:
+    own = next(g for g in PARTNERS if g.user == user)
+    targets = [(exchange_of(p), "#") for p in SERVICES]
+    targets += [(PARTNERS_EXCHANGE, f"{g.partner}.#") for g in PARTNERS if g != own]
+    for exchange, key in targets:
+        await assert_refused(user, vhost, lambda channel, e=exchange, k=key: rebind(
+            channel, own.projection_queue, e, k))
+        await assert_refused(user, vhost, lambda channel, e=exchange, k=key: bind_new_queue(
+            channel, e, k))
 
 
 @pytest.mark.parametrize("action", [
     lambda ch: bind_new_queue(ch, exchange_of("eligibility"), RoutingKey.CERTIFICATION_GRANTED),
-    lambda ch: rebind(ch, "siquan.partner.education.from-eligibility",
-                      exchange_of("eligibility"), "#"),
-    lambda ch: consume_once(ch, "siquan.partner.civil_affairs.from-eligibility"),
+    lambda ch: rebind(ch, partner("education").projection_queue, PARTNERS_EXCHANGE, "#"),
+    lambda ch: consume_once(ch, partner("civil_affairs").projection_queue),
     lambda ch: consume_once(ch, "siquan.disbursement.from-eligibility"),
 ], ids=["declare-and-bind", "widen-own-binding", "another-partners-queue", "a-service-queue"])
 async def test_a_partner_cannot_widen_what_it_reads(vhost: str, action: Any) -> None:
@@ -193,6 +242,7 @@ async def consume_once(channel: AbstractChannel, queue: str) -> object:
 @pytest.mark.parametrize(("exchange", "key"), [
     (exchange_of("eligibility"), RoutingKey.CERTIFICATION_GRANTED),
     (exchange_of("partner.public_security"), RoutingKey.DEATH_REPORTED),
+    (PARTNERS_EXCHANGE, EDUCATION_STARTED),
     ("", "siquan.partner.education.anything"),
 ])
 async def test_a_read_only_partner_cannot_publish_anywhere(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -23,15 +22,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from siquan.contracts import envelope
-from siquan.contracts.base import Event
+from siquan.contracts.base import Event, exchange_for
 from siquan.contracts.examples import example_body, example_payload
 from siquan.contracts.topology import (
-    PARTNERS,
+    PARTNER_QUEUE_MAX_LENGTH,
+    PARTNERS_EXCHANGE,
     SUBSCRIPTIONS,
     VHOST,
     Subscription,
     dead_letter_exchange_of,
-    exchange_of,
+    partner,
 )
 
 BINDING_VERSION = "0.3.0"
@@ -86,20 +86,38 @@ def _consumers(producer: str, key: str) -> list[Subscription]:
         key in s.binding_keys or "#" in s.binding_keys)]
 
 
-def _partners(producer: str, key: str) -> list[str]:
-    return [g.partner for g in PARTNERS if producer in g.reads and
-            re.match(g.reads[producer], key)]
+def _audience_of(models: list[type[Event]]) -> str | None:
+    audiences = {m.audience for m in models}
+    if len(audiences) != 1:
+        raise ValueError("one document describes one producer's events or one projection")
+    return audiences.pop()
 
 
-def _info(producer: str) -> Doc:
-    exchange = exchange_of(producer)
-    description = f"""\
+def _about(producer: str, exchange: str, audience: str | None) -> str:
+    if audience is None:
+        return f"""\
 Events published by `{producer}` on the topic exchange `{exchange}` (durable) of the
 RabbitMQ virtual host `{VHOST}`. The routing key of a message is its type,
 `<aggregate>.<event>.v<major>`; a consumer binds its own quorum queue (durable, with a
 dead-letter exchange) to the keys it reads, acknowledges after it has durably handled a
 message, and must expect the same message more than once (deduplicate on `message_id`)
-and in any order.
+and in any order."""
+    queue = partner(audience).projection_queue
+    return f"""\
+The projection for the partner agency `{audience}`: events published by `{producer}` on
+the topic exchange `{exchange}` (durable) of the RabbitMQ virtual host `{VHOST}`, under
+routing keys `{audience}.<aggregate>.<event>.v<major>` carrying only the fields this
+agency needs. The agency's broker user `partner_{audience}` reads the quorum queue
+`{queue}` (provisioned, bound to exactly these keys; the oldest messages are dropped past
+its length limit) and nothing else: no internal exchange, no other agency's keys. A
+person is named by a pseudonym, HMAC-SHA256 of the resident ID under this agency's own
+key, never by a resident ID. Acknowledge after the message is durably handled, and expect
+the same message more than once (deduplicate on `message_id`) and in any order."""
+
+
+def _info(producer: str, exchange: str, audience: str | None) -> Doc:
+    description = f"""\
+{_about(producer, exchange, audience)}
 
 ## Envelope
 
@@ -123,7 +141,8 @@ beside the old one until its consumers have moved; a producer that publishes one
 under both versions gives both messages the same `message_id`, so a consumer bound to both
 handles it once. Each message's released schema is in `contracts/released/`.
 """
-    return {"title": exchange, "version": "1", "description": description,
+    title = exchange if audience is None else f"{exchange}: {audience}"
+    return {"title": title, "version": "1", "description": description,
             "x-siquan-signature": {"algorithm": "Ed25519", "signed": [
                 "amqp:message_id", *envelope.SIGNED_HEADERS, "body"], "separator": "\\n",
                 "encoding": "base64", "keyId": envelope.KEY_ID,
@@ -131,7 +150,7 @@ handles it once. Each message's released schema is in `contracts/released/`.
             "x-siquan-example-key": _jwk(producer, example_key())}
 
 
-def _channel(producer: str, model: type[Event]) -> Doc:
+def _channel(model: type[Event]) -> Doc:
     doc = (model.__doc__ or "").strip()
     return {"address": model.routing_key, "title": model.__name__,
             "summary": doc.split("\n")[0][:200], "description": doc,
@@ -139,7 +158,7 @@ def _channel(producer: str, model: type[Event]) -> Doc:
             "servers": [{"$ref": f"#/servers/{SERVER}"}],
             "bindings": {"amqp": {
                 "is": "routingKey", "bindingVersion": BINDING_VERSION,
-                "exchange": {"name": exchange_of(producer), "type": "topic", "durable": True,
+                "exchange": {"name": exchange_for(model), "type": "topic", "durable": True,
                              "autoDelete": False, "vhost": VHOST}}}}
 
 
@@ -162,7 +181,7 @@ def _queue_channel(subscription: Subscription, models: list[type[Event]]) -> Doc
 def _message(producer: str, model: type[Event]) -> Doc:
     key = model.routing_key
     consumers = sorted({s.consumer for s in _consumers(producer, key)})
-    partners = _partners(producer, key)
+    partners = [model.audience] if model.audience else []
     message_id, headers, body = signed_example(model)
     doc = (model.__doc__ or "").strip()
     return {
@@ -200,17 +219,52 @@ def _schemas(producer: str, models: list[type[Event]]) -> Doc:
     return schemas
 
 
-def document(producer: str, models: list[type[Event]]) -> Doc:
-    """The AsyncAPI 3.0 document of one producer's messages."""
+def _projection_channel(audience: str, models: list[type[Event]]) -> Doc:
+    grant = partner(audience)
+    queue = grant.projection_queue
+    return {"address": queue, "title": queue,
+            "description": f"{audience}'s quorum queue on `{PARTNERS_EXCHANGE}`, bound to "
+                           f"{', '.join(m.routing_key for m in models)}; the only queue its "
+                           f"user `{grant.user}` may read.",
+            "messages": {m.__name__: {"$ref": f"#/components/messages/{m.__name__}"}
+                         for m in models},
+            "servers": [{"$ref": f"#/servers/{SERVER}"}],
+            "bindings": {"amqp": {
+                "is": "queue", "bindingVersion": BINDING_VERSION,
+                "queue": {"name": queue, "durable": True, "exclusive": False,
+                          "autoDelete": False, "vhost": VHOST}}},
+            "x-siquan-queue-arguments": {"x-queue-type": "quorum",
+                                         "x-max-length": PARTNER_QUEUE_MAX_LENGTH},
+            "x-siquan-binding-keys": [m.routing_key for m in models]}
+
+
+def document_name(model: type[Event]) -> str:
+    """The document a message is described in: its producer's, or its agency's projection."""
+    return f"projection.{model.audience}" if model.audience else model.producer
+
+
+def document(name: str, models: list[type[Event]]) -> Doc:
+    """The AsyncAPI 3.0 document of one producer's messages, or of one agency's projection."""
     models = sorted(models, key=lambda m: m.routing_key)
-    channels: Doc = {m.routing_key: _channel(producer, m) for m in models}
+    producer, audience = models[0].producer, _audience_of(models)
+    channels: Doc = {m.routing_key: _channel(m) for m in models}
     operations: Doc = {f"publish.{m.routing_key}": {
         "action": "send", "channel": {"$ref": f"#/channels/{m.routing_key}"},
         "title": f"{producer} publishes {m.routing_key}",
         "messages": [{"$ref": f"#/channels/{m.routing_key}/messages/{m.__name__}"}],
         "bindings": {"amqp": {"deliveryMode": 2, "mandatory": False,
                               "bindingVersion": BINDING_VERSION}}} for m in models}
-    for subscription in (s for s in SUBSCRIPTIONS if s.producer == producer):
+    if audience is not None:
+        queue = partner(audience).projection_queue
+        channels[queue] = _projection_channel(audience, models)
+        operations[f"consume.{queue}"] = {
+            "action": "receive", "channel": {"$ref": f"#/channels/{queue}"},
+            "title": f"{audience} consumes {queue}",
+            "messages": [{"$ref": f"#/channels/{queue}/messages/{m.__name__}"}
+                         for m in models],
+            "bindings": {"amqp": {"ack": True, "bindingVersion": BINDING_VERSION}}}
+    for subscription in (s for s in SUBSCRIPTIONS
+                         if audience is None and s.producer == producer):
         read = [m for m in models if subscription in _consumers(producer, m.routing_key)]
         channels[subscription.queue] = _queue_channel(subscription, read)
         operations[f"consume.{subscription.queue}"] = {
@@ -221,8 +275,8 @@ def document(producer: str, models: list[type[Event]]) -> Doc:
             "bindings": {"amqp": {"ack": True, "bindingVersion": BINDING_VERSION}}}
     return {
         "asyncapi": "3.0.0",
-        "id": f"urn:siquan:{producer}",
-        "info": _info(producer),
+        "id": f"urn:siquan:{name}",
+        "info": _info(producer, exchange_for(models[0]), audience),
         "defaultContentType": "application/json",
         "servers": {SERVER: {
             "host": "rabbitmq:5672", "protocol": "amqp", "protocolVersion": "0.9.1",

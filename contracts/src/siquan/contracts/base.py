@@ -39,6 +39,9 @@ class Event(Contract):
 
     producer: ClassVar[str]
     routing_key: ClassVar[str]
+    audience: ClassVar[str | None] = None
+    """The partner agency a projection is for (None: an internal event on the producer's
+    own exchange)."""
 
 
 E = TypeVar("E", bound=Event)
@@ -61,6 +64,14 @@ def all_models() -> dict[str, type[Event]]:
     from siquan.contracts import catalogue  # noqa: F401
 
     return dict(sorted(_REGISTRY.items()))
+
+
+def exchange_for(model: type[Event] | Event) -> str:
+    """The exchange a message is published on: `siquan.partners` for an agency's
+    projection, else its producer's own exchange."""
+    from siquan.contracts.topology import PARTNERS_EXCHANGE, exchange_of
+
+    return PARTNERS_EXCHANGE if model.audience else exchange_of(model.producer)
 
 
 def read(model: type[E], body: bytes | str) -> E:

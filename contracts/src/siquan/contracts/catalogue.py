@@ -5,5 +5,6 @@ from siquan.contracts import (  # noqa: F401
     eligibility_v1,
     fund_custody_v1,
     oversight_v1,
+    partners_v1,
     public_security_v1,
 )

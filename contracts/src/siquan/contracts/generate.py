@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from siquan.contracts.asyncapi import document
+from siquan.contracts.asyncapi import document, document_name
 from siquan.contracts.base import Event, all_models
 
 CONTRACTS_DIR = Path(__file__).resolve().parents[3]
@@ -51,7 +51,7 @@ def _producer_spec(producer: str, models: list[type[Event]]) -> str:
 def asyncapi_documents() -> dict[str, str]:
     by_producer: dict[str, list[type[Event]]] = {}
     for model in all_models().values():
-        by_producer.setdefault(model.producer, []).append(model)
+        by_producer.setdefault(document_name(model), []).append(model)
     return {f"asyncapi/{producer}.yaml": _producer_spec(producer, models)
             for producer, models in sorted(by_producer.items())}
 

@@ -9,7 +9,7 @@ writes an exchange or queue name as a literal.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 VHOST = "siquan"
@@ -19,6 +19,17 @@ SERVICES = ("eligibility", "fund_custody", "disbursement", "oversight")
 def exchange_of(producer: str) -> str:
     """The topic exchange a producer (service or partner) alone may publish to."""
     return f"siquan.{producer}"
+
+
+PARTNERS_EXCHANGE = "siquan.partners"
+"""The topic exchange of the partner agencies' projections: eligibility publishes there,
+under routing keys `<agency>.<aggregate>.<event>.v<major>`, only what each agency needs;
+no partner reads an internal exchange."""
+
+
+PARTNER_QUEUE_MAX_LENGTH = 1_000_000
+"""A partner that stops reading loses its oldest messages past this many, rather than
+filling the broker's disk (the default overflow drops from the head)."""
 
 
 def dead_letter_exchange_of(service: str) -> str:
@@ -55,6 +66,7 @@ class RoutingKey:
     FORECAST_PUBLISHED = "forecast.published.v1"
     STATEMENT_PUBLISHED = "statement.published.v1"
     PAYEE_ACCOUNT_REGISTERED = "payee_account.registered.v1"
+    PAYEE_ACCOUNT_CONFIRMED = "payee_account.confirmed.v1"
     RUN_STARTED = "run.started.v1"
     ALLOCATION_REQUESTED = "allocation.requested.v1"
     PAYMENTS_SETTLED = "payments.settled.v1"
@@ -116,11 +128,12 @@ def subscriptions_of(consumer: str) -> tuple[Subscription, ...]:
 
 @dataclass(frozen=True)
 class PartnerGrant:
-    """A partner agency's read-only user, limited by topic permissions to some keys."""
+    """A partner agency's broker user: it reads one queue, its projection on
+    `siquan.partners` bound to its own routing keys (`<agency>.*`), and, when it reports
+    (public security), writes to its own exchange `siquan.partner.<agency>`."""
 
     partner: str
-    reads: dict[str, str] = field(default_factory=dict)  # producer -> routing-key regex
-    publishes: bool = False  # whether it owns an exchange `siquan.partner.<partner>`
+    publishes: bool = False
 
     @property
     def user(self) -> str:
@@ -133,11 +146,24 @@ class PartnerGrant:
     def queue_prefix(self) -> str:
         return f"siquan.partner.{self.partner}."
 
+    @property
+    def projection_queue(self) -> str:
+        """The quorum queue the agency reads its projection from."""
+        return f"{self.queue_prefix()}projection"
+
+    @property
+    def routing_prefix(self) -> str:
+        """Every routing key of the agency's projection starts with this."""
+        return f"{self.partner}."
+
 
 PARTNERS: tuple[PartnerGrant, ...] = (
-    PartnerGrant("public_security", reads={"eligibility": r"^certification\.revoked\.v\d+$"},
-                 publishes=True),
-    PartnerGrant("education", reads={"eligibility": r"^certification\.(granted|revoked)\.v\d+$"}),
-    PartnerGrant("civil_affairs",
-                 reads={"eligibility": r"^certification\..*", "oversight": r"^hold\..*"}),
+    PartnerGrant("civil_affairs"),
+    PartnerGrant("education"),
+    PartnerGrant("public_security", publishes=True),
+    PartnerGrant("social_security"),
 )
+
+
+def partner(name: str) -> PartnerGrant:
+    return next(g for g in PARTNERS if g.partner == name)

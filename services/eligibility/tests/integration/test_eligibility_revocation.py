@@ -5,17 +5,20 @@ date)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
+import asyncpg
 import pytest
 
 from siquan.contracts.oversight_v1 import FindingRaised
 from siquan.contracts.policy import load_catalogue
 from siquan.contracts.public_security_v1 import DeathReported
-from siquan.shared.person import person_key
+from siquan.contracts.topology import PARTNERS, PARTNERS_EXCHANGE
+from siquan.shared.person import person_key, pseudonym
 from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
 from siquan.shared.testing.messages import publish_as, tap
 from siquan.shared.testing.residents import ResidentFactory
@@ -110,3 +113,31 @@ async def test_the_amount_owed_follows_the_version_in_force_for_each_period(
     assert (next_year["period"]["policy_version"], next_year["period"]["amount_fen"]) == (
         raised.version, raised.benefit("standard").amount_fen)
     assert next_year["period"]["amount_fen"] > this_year["period"]["amount_fen"]
+
+
+async def test_partner_agencies_learn_of_a_grant_and_a_death_under_their_own_pseudonyms(
+        siquan_env: Environment, desk: Desk, db: asyncpg.Connection) -> None:
+    resident = PEOPLE.next()
+    await desk.certify(resident)
+    async with tap(siquan_env, "eligibility") as seen:
+        await publish_as(siquan_env, DeathReported(
+            report_id="PS-2026-0002", person_key=person_key(SECRET, resident),
+            date_of_death=date(2026, 4, 20)))
+        await seen.wait_for("certification.revoked.v1")
+    names = {pseudonym(siquan_env.pseudonym_key(g.partner), resident): g.partner
+             for g in PARTNERS}
+    rows = await db.fetch("SELECT routing_key, body FROM outbox WHERE exchange = $1",
+                          PARTNERS_EXCHANGE)
+    mine = [(r["routing_key"], json.loads(bytes(r["body"]))) for r in rows
+            if json.loads(bytes(r["body"]))["pseudonym"] in names]
+
+    assert sorted(key for key, _ in mine) == [
+        "civil_affairs.certification.ended.v1", "civil_affairs.certification.started.v1",
+        "public_security.certification.ended.v1",
+        "social_security.certification.ended.v1", "social_security.certification.started.v1"]
+    assert all(key.startswith(names[body["pseudonym"]] + ".") for key, body in mine)
+    assert len(names) == len(PARTNERS)  # four different pseudonyms of one person
+    ended = dict(mine)["public_security.certification.ended.v1"]
+    assert ended == {"pseudonym": ended["pseudonym"], "effective_from": "2026-05-01"}
+    text = json.dumps([body for _, body in mine])
+    assert resident not in text and person_key(SECRET, resident) not in text

@@ -15,9 +15,11 @@ The separation rules it enforces:
   (topic write permissions): disbursement cannot publish a certification anywhere, and
   eligibility cannot publish `payments.settled.v1` on its own exchange. It reads (consumes)
   only its own queues.
-- A partner agency reads only the queues provisioned for it, bound to the routing keys
-  its grant allows; a partner that reports (public security) writes only to its own
-  exchange and only its own routing keys.
+- A partner agency reads only its projection queue `siquan.partner.<agency>.projection`,
+  bound on `siquan.partners` to the agency's own routing keys `<agency>.*`; it reads no
+  internal exchange and no other agency's keys. A partner that reports (public security)
+  writes only to its own exchange and only its own routing keys. Only eligibility writes
+  to `siquan.partners`, and only the projection keys.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ import os
 import re
 from typing import Any, Protocol
 
-from siquan.contracts.base import all_models
+from siquan.contracts.base import all_models, exchange_for
 from siquan.contracts.topology import (
+    PARTNER_QUEUE_MAX_LENGTH,
     PARTNERS,
+    PARTNERS_EXCHANGE,
     SERVICES,
     SUBSCRIPTIONS,
     PartnerGrant,
@@ -57,6 +61,8 @@ class Passwords(Protocol):
 
     def person_key_secret(self) -> str: ...
 
+    def partner_pseudonym_key(self, agency: str) -> str: ...
+
 
 def dev_password(user: str) -> str:
     """The development password of a broker user or database role."""
@@ -74,6 +80,9 @@ class DevelopmentPasswords:
 
     def person_key_secret(self) -> str:
         return DEVELOPMENT_PERSON_KEY_SECRET
+
+    def partner_pseudonym_key(self, agency: str) -> str:
+        return f"siquan-dev-pseudonym-key-{agency}"
 
 
 def password_salt(user: str) -> bytes:
@@ -101,9 +110,17 @@ def _exactly(names: list[str]) -> str:
     return _anchored([re.escape(n) for n in sorted(set(names))])
 
 
-def produced_keys(producer: str) -> list[str]:
-    """Every routing key a producer's contracts define (what it alone may publish)."""
-    return sorted(m.routing_key for m in all_models().values() if m.producer == producer)
+def produced_keys(producer: str, exchange: str | None = None) -> list[str]:
+    """Every routing key a producer's contracts define on an exchange (default: its own):
+    what it alone may publish there."""
+    exchange = exchange or exchange_of(producer)
+    return sorted(m.routing_key for m in all_models().values()
+                  if m.producer == producer and exchange_for(m) == exchange)
+
+
+def projecting_producers() -> list[str]:
+    """The producers of the partner projections (eligibility)."""
+    return sorted({m.producer for m in all_models().values() if m.audience})
 
 
 def own_names_pattern(service: str) -> str:
@@ -114,8 +131,10 @@ def own_names_pattern(service: str) -> str:
 def _service_write_pattern(service: str) -> str:
     """The exchanges a service publishes to: its own, its dead-letter and replay exchanges
     (not its queues: a service never binds, so it cannot rebind a queue)."""
-    return _exactly([exchange_of(service), dead_letter_exchange_of(service),
-                     replay_exchange_of(service)])
+    own = [exchange_of(service), dead_letter_exchange_of(service), replay_exchange_of(service)]
+    if service in projecting_producers():
+        own.append(PARTNERS_EXCHANGE)
+    return _exactly(own)
 
 
 def _service_read_pattern(service: str) -> str:
@@ -124,13 +143,10 @@ def _service_read_pattern(service: str) -> str:
 
 
 def partner_queues(grant: PartnerGrant) -> dict[str, tuple[str, list[str]]]:
-    """The queues provisioned for a reading partner: one per producer exchange it may read,
-    `siquan.partner.<p>.from-<producer>`, bound to each routing key its grant allows."""
-    queues = {}
-    for producer, allowed in sorted(grant.reads.items()):
-        keys = [k for k in produced_keys(producer) if re.fullmatch(allowed, k)]
-        queues[f"{grant.queue_prefix()}from-{producer}"] = (exchange_of(producer), keys)
-    return queues
+    """The queue provisioned for a partner: its projection on `siquan.partners`, bound to
+    each of the agency's own routing keys."""
+    keys = sorted(m.routing_key for m in all_models().values() if m.audience == grant.partner)
+    return {grant.projection_queue: (PARTNERS_EXCHANGE, keys)} if keys else {}
 
 
 def _partner_read_pattern(grant: PartnerGrant) -> str:
@@ -178,15 +194,11 @@ def _binding(source: str, vhost: str, queue: str, key: str) -> dict[str, Any]:
 
 def _exchanges(vhost: str) -> list[dict[str, Any]]:
     exchanges = [_exchange(exchange_of(p), vhost, "topic") for p in producer_names()]
+    exchanges.append(_exchange(PARTNERS_EXCHANGE, vhost, "topic"))
     for service in SERVICES:
         exchanges.append(_exchange(dead_letter_exchange_of(service), vhost, "topic"))
         exchanges.append(_exchange(replay_exchange_of(service), vhost, "direct"))
     return exchanges
-
-
-PARTNER_QUEUE_MAX_LENGTH = 1_000_000
-"""A partner that stops reading loses its oldest messages past this many, rather than
-filling the broker's disk (the default overflow drops from the head)."""
 
 
 def _queues(vhost: str) -> list[dict[str, Any]]:
@@ -228,6 +240,10 @@ def _grants(vhost: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
         # dead letters keep the routing key they came with, whoever produced them
         topic.append(_topic_permission(svc, vhost, dead_letter_exchange_of(svc),
                                        EVERYTHING, NOTHING))
+        if svc in projecting_producers():
+            topic.append(_topic_permission(svc, vhost, PARTNERS_EXCHANGE,
+                                           _exactly(produced_keys(svc, PARTNERS_EXCHANGE)),
+                                           NOTHING))
     for grant in PARTNERS:
         producer = f"partner.{grant.partner}"
         write = _exactly([grant.exchange]) if grant.publishes else NOTHING
@@ -236,6 +252,9 @@ def _grants(vhost: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
         if grant.publishes:
             topic.append(_topic_permission(grant.user, vhost, grant.exchange,
                                            _exactly(produced_keys(producer)), NOTHING))
+        # no partner may bind, but were it ever let to, only to its own keys
+        topic.append(_topic_permission(grant.user, vhost, PARTNERS_EXCHANGE, NOTHING,
+                                       _anchored([f"{re.escape(grant.routing_prefix)}.+"])))
     return permissions, topic
 
 

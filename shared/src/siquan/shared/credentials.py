@@ -7,6 +7,8 @@ Layout of a store:
     broker/<user>        a broker user's password
     postgres/<role>      a database role's password
     person-key-secret    the HMAC key for person keys (eligibility, disbursement, oversight)
+    pseudonym/<agency>   a partner agency's own HMAC key for the pseudonyms in its
+                         projection (eligibility alone derives them)
 """
 
 from __future__ import annotations
@@ -47,3 +49,6 @@ class CredentialStore:
     def person_key_secret(self) -> str:
         return self._value("person-key-secret", 32)
 
+
+    def partner_pseudonym_key(self, agency: str) -> str:
+        return self._value(f"pseudonym/{agency}", 32)

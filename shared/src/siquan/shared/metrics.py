@@ -12,8 +12,9 @@ configured and always scrapeable at `/metrics` in Prometheus' text format:
 - `http_server_duration_milliseconds`: the operator API's latency (FastAPI
   instrumentation).
 
-A service adds its own gauges with `ServiceMetrics.gauge` (disbursement: the progress of
-each payment run).
+A service adds its own gauges with `ServiceMetrics.gauge`: disbursement's
+`siquan_payment_run_progress_ratio{run_id,program_code,period}`, the share of each of the
+latest runs' payees whose chunk is done.
 """
 
 from __future__ import annotations

@@ -11,8 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from opentelemetry import propagate
 from uuid6 import uuid7
 
-from siquan.contracts.base import Event
-from siquan.contracts.topology import exchange_of
+from siquan.contracts.base import Event, exchange_for
 from siquan.shared.clock import Clock, SystemClock
 from siquan.shared.database import Connection
 from siquan.shared.messaging_schema import OUTBOX_NOTIFY_CHANNEL
@@ -43,7 +42,6 @@ class Outbox:
         self.producer = producer
         self._key = signing_key if isinstance(signing_key, SigningKey) \
             else SigningKey.unnamed(signing_key)
-        self._exchange = exchange_of(producer)
         self._clock = clock or SystemClock()
 
     def envelope(self, event: Event, *, message_id: str, correlation_id: str | None,
@@ -87,7 +85,8 @@ class Outbox:
             headers, body = self.envelope(
                 item.event, message_id=item.message_id, correlation_id=item.correlation_id,
                 causation_id=item.causation_id, trace_context=item.trace_context)
-            rows.append((item.message_id, self._exchange, item.event.routing_key, headers, body))
+            rows.append((item.message_id, exchange_for(item.event), item.event.routing_key,
+                         headers, body))
         await conn.executemany(
             "INSERT INTO outbox (message_id, exchange, routing_key, headers, body)"
             " VALUES ($1, $2, $3, $4, $5)", rows)

@@ -9,3 +9,11 @@ import hmac
 
 def person_key(secret: str, resident_id: str) -> str:
     return hmac.new(secret.encode(), resident_id.upper().encode(), hashlib.sha256).hexdigest()
+
+
+def pseudonym(agency_key: str, resident_id: str) -> str:
+    """The person as one partner agency names them: HMAC-SHA256 of the resident ID under
+    that agency's own key (never the person-key secret the services share), so the agency
+    matches its own records and no two agencies can join what they receive."""
+    return hmac.new(agency_key.encode(), resident_id.upper().encode(),
+                    hashlib.sha256).hexdigest()

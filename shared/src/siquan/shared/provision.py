@@ -25,7 +25,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import asyncpg
 
-from siquan.contracts.topology import SERVICES, VHOST
+from siquan.contracts.topology import PARTNERS, SERVICES, VHOST
 from siquan.shared.broker_definitions import (
     Definitions,
     DevelopmentPasswords,
@@ -276,6 +276,12 @@ PERSON_KEY_HOLDERS = ("eligibility", "disbursement", "oversight")
 (fund custody never sees one)."""
 
 
+def partner_pseudonym_keys(passwords: Passwords) -> str:
+    """Every partner agency's pseudonym key, as the JSON object eligibility reads."""
+    return json.dumps({g.partner: passwords.partner_pseudonym_key(g.partner)
+                       for g in PARTNERS}, sort_keys=True)
+
+
 def write_service_secrets(out_dir: Path, passwords: Passwords, keys_dir: Path, *,
                           vhost: str = VHOST, prefix: str = DEFAULT_PREFIX,
                           amqp_url: str | None = None, pg_dsn: str | None = None) -> list[Path]:
@@ -296,6 +302,8 @@ def write_service_secrets(out_dir: Path, passwords: Passwords, keys_dir: Path, *
                   "siquan_keys_dir": str(keys.resolve())}
         if service in PERSON_KEY_HOLDERS:
             values["siquan_person_key_secret"] = passwords.person_key_secret()
+        if service == "eligibility":
+            values["siquan_partner_pseudonym_keys"] = partner_pseudonym_keys(passwords)
         if service == "disbursement":
             values["siquan_bank_dsn"] = banksim_dsn(prefix, pg_dsn, passwords)
         for name, value in values.items():

@@ -4,9 +4,12 @@ and the operator API."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import asyncpg
 from fastapi import FastAPI
 
 from siquan.disbursement.adapters.batch_file_bank import BatchFileBank
@@ -21,7 +24,15 @@ from siquan.disbursement.settings import DisbursementSettings
 from siquan.shared.clock import Clock
 from siquan.shared.runtime import ServiceRuntime
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+RECENT_RUNS = 20
+"""How many of the latest runs `siquan_payment_run_progress_ratio` shows (bounded labels)."""
+_PROGRESS = """
+SELECT r.run_id::text AS run_id, r.program_code, r.period, r.status, r.payee_count,
+       COALESCE((SELECT sum(c.payee_count) FROM payment_chunks c
+                  WHERE c.run_id = r.run_id AND c.done_at IS NOT NULL), 0) AS done
+  FROM payment_runs r ORDER BY r.started_at DESC LIMIT $1"""
 HANDLERS = (facts, allocations)
 BankFactory = Callable[[], Bank]
 
@@ -58,6 +69,33 @@ def create_app(settings: DisbursementSettings | None = None, *,
                             poll_seconds=settings.returns_poll_seconds,
                             lookback_days=settings.returns_lookback_days).run()
 
+    progress = runtime.metrics.gauge(
+        "siquan_payment_run_progress_ratio",
+        "Share of a payment run's payees whose chunk is done (1 once the run completed), "
+        "for the latest runs, by run")
+
+    async def sample_run_progress() -> None:
+        shown: set[tuple[str, str, str]] = set()
+        while True:
+            try:
+                async with runtime.units.reading() as uow:
+                    rows = await uow.conn.fetch(_PROGRESS, RECENT_RUNS)
+                now = set()
+                for r in rows:
+                    labels = (r["run_id"], r["program_code"], r["period"])
+                    ratio = 1.0 if r["status"] == "completed" \
+                        else min(1.0, int(r["done"]) / r["payee_count"])
+                    progress.set(ratio, run_id=labels[0], program_code=labels[1],
+                                 period=labels[2])
+                    now.add(labels)
+                for gone in shown - now:
+                    progress.forget(run_id=gone[0], program_code=gone[1], period=gone[2])
+                shown = now
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("run progress sample skipped: %s", type(exc).__name__)
+            await asyncio.sleep(settings.metrics_sample_seconds)
+
+    runtime.background(sample_run_progress)
     for _ in range(settings.payment_workers):
         runtime.background(pay)
     runtime.background(watch_returns)

@@ -1,11 +1,23 @@
 """Eligibility's settings (env prefix `SIQUAN_`)."""
 
+from typing import ClassVar
+
 from pydantic import Field
 
-from siquan.shared.settings import ServiceSettings
+from siquan.contracts.topology import PARTNERS
+from siquan.shared.settings import MissingSecret, ServiceSettings
+
+DEVELOPMENT_PSEUDONYM_KEY = "siquan-dev-pseudonym-key-"
+
+
+def development_pseudonym_keys() -> dict[str, str]:
+    return {g.partner: f"{DEVELOPMENT_PSEUDONYM_KEY}{g.partner}" for g in PARTNERS}
 
 
 class EligibilitySettings(ServiceSettings):
+    secrets_required: ClassVar[tuple[str, ...]] = (
+        *ServiceSettings.secrets_required, "partner_pseudonym_keys")
+
     amqp_url: str = "amqp://eligibility:siquan-eligibility-dev@127.0.0.1:5672/siquan"
     pg_dsn: str = ("postgresql://siquan_eligibility:siquan-siquan_eligibility-dev"
                    "@127.0.0.1:5432/siquan_eligibility")
@@ -26,3 +38,22 @@ class EligibilitySettings(ServiceSettings):
                                  description="Entries per notice or community-review message")
     evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1,
                                     description="Largest evidence file accepted")
+    partner_pseudonym_keys: dict[str, str] = Field(
+        default_factory=development_pseudonym_keys,
+        description="Each partner agency's own HMAC key for the pseudonyms in its "
+                    "projection, as a JSON object {agency: key} (a secret)")
+
+    def refuse_unsafe_start(self, service: str) -> None:
+        super().refuse_unsafe_start(service)
+        if self.mode == "development":
+            return
+        keys = self.partner_pseudonym_keys
+        missing = sorted({g.partner for g in PARTNERS} - set(keys))
+        if missing or any(DEVELOPMENT_PSEUDONYM_KEY in k or len(k) < 16 for k in keys.values()):
+            raise MissingSecret(
+                f"siquan.{service} refuses to start: SIQUAN_PARTNER_PSEUDONYM_KEYS needs a "
+                f"key of at least 16 characters, not a development one, for every agency "
+                f"({', '.join(missing) or 'a key is unsafe'})")
+        if len(set(keys.values())) != len(keys):
+            raise MissingSecret(f"siquan.{service} refuses to start: two agencies share a "
+                                "pseudonym key, so they could join their projections")

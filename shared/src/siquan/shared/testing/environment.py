@@ -89,6 +89,11 @@ class Environment:
         to the services explicitly like any deployment's secret."""
         return TEST_PERSON_KEY_SECRET
 
+    def pseudonym_key(self, agency: str) -> str:
+        """The key this environment's eligibility derives an agency's pseudonyms with
+        (what the agency itself would be handed)."""
+        return self.passwords.partner_pseudonym_key(agency)
+
     @property
     def bank_dsn(self) -> str:
         """The simulated bank's database (what the bank itself recorded)."""
@@ -116,6 +121,9 @@ class Environment:
         }
         if service in provision.PERSON_KEY_HOLDERS:
             env["SIQUAN_PERSON_KEY_SECRET"] = self.person_key_secret
+        if service == "eligibility":
+            env["SIQUAN_PARTNER_PSEUDONYM_KEYS"] = provision.partner_pseudonym_keys(
+                self.passwords)
         if trace_file is not None:
             env["SIQUAN_TRACE_FILE"] = str(trace_file)
         return env

@@ -6,6 +6,7 @@ for an HTTP command, a message or a timer tick."""
 from __future__ import annotations
 
 from siquan.contracts.policy import PolicyCatalogue
+from siquan.contracts.public_security_v1 import DeathReported
 from siquan.eligibility.adapters.applications import PgApplications
 from siquan.eligibility.adapters.certifications import PgCertifications
 from siquan.eligibility.adapters.notices import PgNotices, PgObjections
@@ -16,10 +17,11 @@ from siquan.eligibility.adapters.records import (
     PgSurveyImports,
 )
 from siquan.eligibility.adapters.views import EligibilityViews
+from siquan.eligibility.application import partners
 from siquan.eligibility.application.ports import Terms
 from siquan.shared.clock import Clock
 from siquan.shared.database import Connection
-from siquan.shared.outbox import Outbox
+from siquan.shared.outbox import Outbox, PendingEvent
 from siquan.shared.unit_of_work import Cause, PgUnitOfWork, UnitFactory
 
 
@@ -37,6 +39,32 @@ class EligibilityWork(PgUnitOfWork):
         self.evidence = PgEvidence(conn)
         self.deaths = PgDeaths(conn)
         self.views = EligibilityViews(conn)
+
+    async def _finish(self) -> None:
+        await self._project_for_partners()
+        await super()._finish()
+
+    async def _project_for_partners(self) -> None:
+        """Beside each certification that starts or ends, its partner projections, in the
+        same transaction and with the same cause and trace (the resident ID they are
+        derived from is read here and never leaves this service)."""
+        changes = [(p, p.event) for p in self.pending
+                   if isinstance(p.event, partners.PROJECTED)]
+        if not changes:
+            return
+        rows = await self.conn.fetch(
+            "SELECT c.id::text AS id, a.resident_id, c.category FROM certifications c"
+            " JOIN applications a ON a.id = c.application_id WHERE c.id = ANY($1::uuid[])",
+            list({event.certification_id for _, event in changes}))
+        held = {r["id"]: (r["resident_id"], r["category"]) for r in rows}
+        death = isinstance(getattr(self.message, "event", None), DeathReported)
+        for cause, event in changes:
+            resident_id, category = held[event.certification_id]
+            self.pending += [
+                PendingEvent(projection, cause.correlation_id, cause.causation_id,
+                             cause.trace_context)
+                for projection in partners.projections(
+                    event, resident_id, category, self.terms.pseudonym_keys, death=death)]
 
     @classmethod
     def factory(cls, terms: Terms, policies: PolicyCatalogue) -> UnitFactory[EligibilityWork]:

@@ -8,8 +8,8 @@ return was read after the lock was granted."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -32,6 +32,8 @@ class Terms:
     max_batch: int = 50_000
     event_part_size: int = 500
     evidence_max_bytes: int = 10 * 1024 * 1024
+    pseudonym_keys: Mapping[str, str] = field(default_factory=dict)
+    """Each partner agency's pseudonym key (see `partners.projections`)."""
 
     @classmethod
     def of(cls, settings: EligibilitySettings) -> Terms:
@@ -39,7 +41,8 @@ class Terms:
                    decision_deadline_days=settings.decision_deadline_days,
                    max_batch=settings.max_batch, event_part_size=settings.event_part_size,
                    evidence_max_bytes=settings.evidence_max_bytes,
-                   person_key_secret=settings.person_key_secret)
+                   person_key_secret=settings.person_key_secret,
+                   pseudonym_keys=dict(settings.partner_pseudonym_keys))
 
 
 @dataclass(frozen=True)

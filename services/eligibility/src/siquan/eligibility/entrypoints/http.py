@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from siquan.eligibility.application import approvals, intake, queries, reviews
 from siquan.eligibility.entrypoints.schemas import ReviewApplication, SubmitApplication, Units
 from siquan.shared.auth import Officer, require_role
+from siquan.shared.http_guard import Limit, Offset
 from siquan.shared.purpose import Purpose
 
 router = APIRouter()
@@ -72,13 +73,13 @@ async def evidence(evidence_id: str, units: Units, officer: Reader, purpose: Pur
 @router.get("/applications")
 async def search(units: Units, officer: Reader, status: str | None = None,
                  program_code: str | None = None, division_code: str | None = None,
-                 limit: int = 100, offset: int = 0) -> dict[str, Any]:
+                 limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     division = division_code or officer.division
     officer.check_scope(division)
     async with units.reading() as uow:
         items = await uow.views.applications(
             division=division, status=status, program_code=program_code,
-            limit=max(1, min(limit, 10_000)), offset=max(0, offset))
+            limit=limit, offset=offset)
     return {"items": items}
 
 

@@ -32,7 +32,12 @@ from siquan.oversight.public.config import PublicConfig
 from siquan.oversight.public.domain.calendar import local_day
 from siquan.oversight.public.domain.complaints import CATEGORIES, FieldRefused
 from siquan.oversight.public.entrypoints import complaint_pages as pages
-from siquan.oversight.public.entrypoints.forms import ComplaintForm, problem, problems
+from siquan.oversight.public.entrypoints.forms import (
+    ComplaintForm,
+    problem,
+    problems,
+    refusal,
+)
 from siquan.oversight.public.entrypoints.layout import message_page
 from siquan.oversight.public.entrypoints.negotiation import (
     UnreadableBody,
@@ -43,12 +48,11 @@ from siquan.oversight.public.entrypoints.negotiation import (
 from siquan.oversight.public.entrypoints.notice_pages import notice_board
 from siquan.oversight.public.entrypoints.officer_http import command_of, public_config
 from siquan.shared.errors import NotFound
+from siquan.shared.http_guard import Limit, Offset
 
 router = APIRouter(prefix="/public", tags=["public"])
 Config = Annotated[PublicConfig, Depends(public_config)]
 DivisionPrefix = Annotated[str | None, Query(pattern=r"^\d{2,9}$")]
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 def _answer(request: Request, data: dict[str, Any], html: Callable[[], str],
@@ -59,7 +63,7 @@ def _answer(request: Request, data: dict[str, Any], html: Callable[[], str],
 
 
 def _not_found(request: Request, config: PublicConfig, error: NotFound) -> Response:
-    return _answer(request, {"detail": str(error), "refused": "NotFound"},
+    return _answer(request, {"detail": str(error)},
                    lambda: message_page("未找到 Not found", str(error), config.hotline), 404)
 
 
@@ -121,7 +125,7 @@ async def complaint_form(config: Config, category: str | None = None,
 
 def _refused(request: Request, config: PublicConfig, values: dict[str, Any],
              found: list[dict[str, Any]]) -> Response:
-    return _answer(request, {"detail": found},
+    return _answer(request, refusal(found),
                    lambda: pages.complaint_form(values, found, config.hotline), 422,
                    default_json=is_json_body(request))
 
