@@ -151,6 +151,17 @@ async def test_the_answer_is_the_same_for_a_person_with_no_phone_and_for_nobody(
         assert (await open_with(public, request_id, "123456")).status_code == 403
 
 
+async def test_a_malformed_resident_id_is_refused_without_echoing_it(
+        public: httpx.AsyncClient) -> None:
+    resident_id = RESIDENTS.next()
+    wrong_check = resident_id[:17] + ("0" if resident_id[17] != "0" else "1")
+
+    refused = await ask(public, wrong_check)
+
+    assert refused.status_code == 422
+    assert resident_id[:17] not in refused.text and "check digit" in refused.text
+
+
 async def test_a_code_expires_after_five_minutes(cluster: Cluster,
                                                  public: httpx.AsyncClient) -> None:
     resident_id = await on_file(cluster, "13800138003")

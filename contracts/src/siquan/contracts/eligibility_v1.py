@@ -218,6 +218,28 @@ class NoticeClosed(_Eligibility):
         description="Entries with an objection still open when the notice closed")
 
 
+class PersonRecordRead(_Eligibility):
+    """An officer read a person's record (an application, its evidence or a certification):
+    who, when, which person, what and why. Oversight keeps every read and flags unusual
+    volume."""
+
+    routing_key = RoutingKey.PERSON_RECORD_READ
+    read_id: str = Field(description="Identifier of this read (UUID)")
+    person_key: PersonKey
+    officer_id: OfficerId
+    officer_division: str = Field(pattern=r"^\d{6}(\d{3})?$",
+                                  description="The reading officer's county or township",
+                                  examples=["420117001"])
+    record: Literal["application", "evidence", "certification"] = Field(
+        description="What kind of record was read")
+    record_id: str = Field(min_length=1, max_length=64, description="Which record")
+    purpose: str = Field(min_length=1, max_length=200,
+                         description="Why, as the officer stated it",
+                         examples=["complaint TS-2026-000123"])
+    read_at: datetime = Field(description="When (UTC)")
+
+
 register(ApplicationSubmitted, ApplicationReviewed, CertificationGranted, CertificationRevoked,
          CertificationRenewed, CertificationLapsed, CertificationSuspended,
-         CertificationReinstated, CommunityReviewRecorded, NoticePublished, NoticeClosed)
+         CertificationReinstated, CommunityReviewRecorded, NoticePublished, NoticeClosed,
+         PersonRecordRead)

@@ -84,8 +84,10 @@ async def test_an_auditor_sees_what_was_certified_allocated_and_paid_for_a_perso
     key = secrets.token_hex(32)
     await published(siquan_env, logged, paid_cycle(key, secrets.token_hex(32)))
 
-    response = await auditor.get(f"/statements/{key}")
+    response = await auditor.get(f"/statements/{key}", params={"purpose": "complaint check"})
+    unstated = await auditor.get(f"/statements/{key}")
 
+    assert unstated.status_code == 422 and "purpose" in unstated.text
     assert response.status_code == 200
     statement = response.json()
     assert figures(statement) == [EXPECTED]
@@ -122,7 +124,8 @@ async def test_a_person_never_paid_by_a_run_shows_the_amount_outstanding(
                                           "certification_id": str(uuid.uuid4())})
     await published(siquan_env, logged, [*cycle, granted])
 
-    [period] = (await auditor.get(f"/statements/{key}")).json()["periods"]
+    [period] = (await auditor.get(f"/statements/{key}", headers={"X-Purpose": "arrears"})
+                ).json()["periods"]
 
     assert (period["certified_fen"], period["paid_fen"], period["failed_fen"],
             period["outstanding_fen"]) == (STANDARD_FEN, 0, STANDARD_FEN, STANDARD_FEN)
@@ -130,4 +133,5 @@ async def test_a_person_never_paid_by_a_run_shows_the_amount_outstanding(
 
 async def test_an_auditor_cannot_read_statements_with_a_malformed_person_key(
         auditor: httpx.AsyncClient) -> None:
-    assert (await auditor.get("/statements/not-a-key")).status_code == 422
+    assert (await auditor.get("/statements/not-a-key",
+                              params={"purpose": "check"})).status_code == 422

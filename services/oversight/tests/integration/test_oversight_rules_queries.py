@@ -96,7 +96,8 @@ async def test_everything_about_a_person_comes_in_one_answer(
             payment_id=str(uuid.uuid4()), person_key=cert.person_key, amount_fen=21_000,
             reason="account closed"),), **run)], logged)
 
-    answer = await get(auditor, f"/audit/persons/{cert.person_key}")
+    answer = await get(auditor, f"/audit/persons/{cert.person_key}",
+                       purpose="complaint about a failed payment")
 
     assert [e["message_id"] for e in answer["entries"]] == [ids[0], ids[2], ids[4], ids[5]]
     assert answer["findings"] == [] and answer["holds"] == []

@@ -18,8 +18,12 @@ CLERK, REVIEWER, APPROVER = "clerk-420117-01", "reviewer-420117-01", "approver-4
 AUDITOR, DUAL = "auditor-420117-01", "dual-420117-01"
 
 
+PURPOSE = "certification cycle casework"
+"""The purpose the desk states for the records it reads (each read is recorded)."""
+
+
 def as_(officer: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer dev-{officer}"}
+    return {"Authorization": f"Bearer dev-{officer}", "X-Purpose": PURPOSE}
 
 
 def application(resident_id: str, **overrides: Any) -> dict[str, Any]:

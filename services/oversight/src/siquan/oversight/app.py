@@ -21,17 +21,19 @@ from siquan.oversight.reconciliation.application import (
     eligibility_rules,
     fund_rules,
     payment_rules,
+    reads,
 )
 from siquan.oversight.reconciliation.application.context import RuleConfig
 from siquan.oversight.reconciliation.application.sweep import Sweeper, SweepStatus, sweep_loop
 from siquan.oversight.reconciliation.domain.timeliness import Target
 from siquan.oversight.reconciliation.entrypoints.http import router as reconciliation_router
+from siquan.oversight.reconciliation.entrypoints.reads_http import router as reads_router
 from siquan.oversight.settings import OversightSettings
 from siquan.shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HANDLERS = (recording, projection, notices, ledger, own_statements, eligibility_rules,
-            payment_rules, fund_rules)
+            payment_rules, fund_rules, reads)
 """The modules whose `handles`/`audits` handlers the consumers run."""
 
 
@@ -43,7 +45,8 @@ def rule_config(settings: OversightSettings) -> RuleConfig:
         timeliness=Target(settings.timeliness_target_days, settings.timeliness_target_rate,
                           settings.timeliness_min_applications),
         sweep_seconds=settings.reconciliation_sweep_seconds,
-        timeliness_seconds=settings.timeliness_check_seconds)
+        timeliness_seconds=settings.timeliness_check_seconds,
+        reads_per_officer_per_day=settings.reads_per_officer_per_day)
 
 
 def create_app(settings: OversightSettings | None = None) -> FastAPI:
@@ -62,6 +65,7 @@ def create_app(settings: OversightSettings | None = None) -> FastAPI:
     app = runtime.http_app("Siquan oversight (社会监督)")
     app.state.public_config = PublicConfig.from_settings(settings)
     app.state.reconciliation_sweep = sweep
-    for routes in (router, public_http.router, officer_http.router, reconciliation_router):
+    for routes in (router, public_http.router, officer_http.router, reconciliation_router,
+                   reads_router):
         app.include_router(routes)
     return app

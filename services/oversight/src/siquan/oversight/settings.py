@@ -60,6 +60,10 @@ class OversightSettings(ServiceSettings):
     timeliness_min_applications: int = Field(
         default=10, ge=1,
         description="A division's timeliness is judged from this many applications of a year")
+    reads_per_officer_per_day: int = Field(
+        default=200, ge=1,
+        description="Reads of persons' records or statements by one officer in a day beyond "
+                    "which oversight raises the finding unusual_personal_data_reads")
     account_change_flag_days: int = Field(
         default=30, ge=0,
         description="A payee account replaced this many days or fewer before a run that paid "

@@ -21,12 +21,14 @@ class ServiceClient:
         self._http = httpx.AsyncClient(base_url=base_url, timeout=30.0)
         self.last_trace_id: str | None = None
         """The trace the last request started or joined (from the `traceresponse`)."""
+        self.purpose = "county cycle operations"
+        """Why the operator reads the records it reads (recorded with each read)."""
 
     async def close(self) -> None:
         await self._http.aclose()
 
     async def call(self, method: str, path: str, officer: str, **kwargs: Any) -> Any:
-        headers = {"Authorization": f"Bearer dev-{officer}"}
+        headers = {"Authorization": f"Bearer dev-{officer}", "X-Purpose": self.purpose}
         propagate.inject(headers)
         response = await self._http.request(method, path, headers=headers, **kwargs)
         traced = response.headers.get("traceresponse", "").split("-")

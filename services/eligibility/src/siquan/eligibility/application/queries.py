@@ -1,13 +1,17 @@
 """What officers read: an application with its steps, objections and evidence; a notice;
 a certification with its history and what it is owed for a period; timeliness. Each runs
-in a reading unit of work (`EligibilityWork.views` reads the tables directly)."""
+in a unit of work (`EligibilityWork.views` reads the tables directly); a read of a person's
+record (application, evidence, certification) publishes `person_record.read.v1` with the
+purpose the officer stated."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 
+from siquan.contracts.eligibility_v1 import PersonRecordRead
 from siquan.contracts.periods import period_start
 from siquan.contracts.policy import PolicyCatalogue
 from siquan.eligibility.adapters.unit_of_work import EligibilityWork
@@ -17,22 +21,34 @@ from siquan.eligibility.domain.timeliness import Timeliness, month_bounds
 from siquan.shared.auth import Officer
 
 
-async def application(uow: EligibilityWork, officer: Officer, application_id: str
-                      ) -> dict[str, Any]:
+def recorded_read(uow: EligibilityWork, officer: Officer, purpose: str, person_key: str,
+                  record: Literal["application", "evidence", "certification"],
+                  record_id: str) -> None:
+    """Publish the read of a person's record (who, when, whose, what, why) to oversight."""
+    uow.publish(PersonRecordRead(
+        read_id=str(uuid.uuid4()), person_key=person_key, officer_id=officer.id,
+        officer_division=officer.division, record=record, record_id=record_id,
+        purpose=purpose, read_at=uow.now()))
+
+
+async def application(uow: EligibilityWork, officer: Officer, application_id: str,
+                      purpose: str) -> dict[str, Any]:
     found = await uow.applications.get(application_id)
     officer.check_scope(found.scope)
+    recorded_read(uow, officer, purpose, found.person_key, "application", found.id)
     extra = await uow.views.application_detail(application_id)
     view = asdict(found)
     view["blocked_by_objection"] = found.open_objections > 0
     return {**view, **extra}
 
 
-async def evidence(uow: EligibilityWork, officer: Officer, evidence_id: str
-                   ) -> dict[str, Any]:
+async def evidence(uow: EligibilityWork, officer: Officer, evidence_id: str,
+                   purpose: str) -> dict[str, Any]:
     """The file, once the officer may see the application it belongs to."""
     found = await uow.views.evidence(evidence_id)
     application = await uow.applications.get(found["application_id"])
     officer.check_scope(application.scope)
+    recorded_read(uow, officer, purpose, application.person_key, "evidence", evidence_id)
     return found
 
 
@@ -44,9 +60,10 @@ async def notice(uow: EligibilityWork, officer: Officer, notice_id: str) -> dict
 
 
 async def certification(uow: EligibilityWork, officer: Officer, certification_id: str,
-                        period: str | None) -> dict[str, Any]:
+                        period: str | None, purpose: str) -> dict[str, Any]:
     found = await uow.certifications.get(certification_id)
     officer.check_scope(found.township_code or found.division_code)
+    recorded_read(uow, officer, purpose, found.person_key, "certification", certification_id)
     history = await uow.views.certification_history(certification_id)
     reviewed_by, approved_by = await uow.views.certification_officers(certification_id)
     view: dict[str, Any] = {

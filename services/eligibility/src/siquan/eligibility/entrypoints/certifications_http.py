@@ -14,6 +14,7 @@ from siquan.eligibility.application import certifications, queries
 from siquan.eligibility.application.certifications import Action
 from siquan.eligibility.entrypoints.schemas import CertificationDecision, Renewals, Units
 from siquan.shared.auth import Officer, require_role
+from siquan.shared.purpose import Purpose
 
 router = APIRouter()
 Approver = Annotated[Officer, Depends(require_role("county_approver"))]
@@ -52,10 +53,11 @@ async def roster(units: Units, officer: Reader, program_code: str | None = None,
 
 
 @router.get("/certifications/{certification_id}")
-async def show(certification_id: str, units: Units, officer: Reader,
+async def show(certification_id: str, units: Units, officer: Reader, purpose: Purpose,
                period: str | None = None) -> dict[str, Any]:
-    async with units.reading() as uow:
-        return await queries.certification(uow, officer, certification_id, period)
+    """The certification; the read is recorded with its purpose (oversight sees it)."""
+    async with units() as uow:
+        return await queries.certification(uow, officer, certification_id, period, purpose)
 
 
 @router.get("/timeliness")

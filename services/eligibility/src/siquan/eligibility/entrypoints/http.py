@@ -13,6 +13,7 @@ from siquan.eligibility.application import approvals, intake, queries, reviews
 from siquan.eligibility.entrypoints.schemas import ReviewApplication, SubmitApplication, Units
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.http_guard import Limit, Offset
+from siquan.shared.purpose import Purpose
 
 router = APIRouter()
 READERS = ("clerk", "township_reviewer", "county_approver", "auditor")
@@ -61,9 +62,10 @@ async def add_evidence(application_id: str, units: Units, file: Annotated[Upload
 
 
 @router.get("/evidence/{evidence_id}")
-async def evidence(evidence_id: str, units: Units, officer: Reader) -> Response:
-    async with units.reading() as uow:
-        found = await queries.evidence(uow, officer, evidence_id)
+async def evidence(evidence_id: str, units: Units, officer: Reader, purpose: Purpose
+                   ) -> Response:
+    async with units() as uow:
+        found = await queries.evidence(uow, officer, evidence_id, purpose)
     return Response(found["content"], media_type=found["content_type"], headers={
         "X-Content-SHA256": found["sha256"], "X-Application-Id": found["application_id"]})
 
@@ -82,9 +84,11 @@ async def search(units: Units, officer: Reader, status: str | None = None,
 
 
 @router.get("/applications/{application_id}")
-async def show(application_id: str, units: Units, officer: Reader) -> dict[str, Any]:
-    async with units.reading() as uow:
-        return await queries.application(uow, officer, application_id)
+async def show(application_id: str, units: Units, officer: Reader, purpose: Purpose
+               ) -> dict[str, Any]:
+    """The application; the read is recorded with its purpose (oversight sees it)."""
+    async with units() as uow:
+        return await queries.application(uow, officer, application_id, purpose)
 
 
 @router.post("/applications/{application_id}/review")

@@ -26,6 +26,7 @@ from siquan.oversight.public.adapters.notices import PgNoticeBoard
 from siquan.oversight.public.adapters.own_statements import PgOwnStatements
 from siquan.oversight.reconciliation.adapters.findings import PgFindings
 from siquan.oversight.reconciliation.adapters.funds import PgFunds
+from siquan.oversight.reconciliation.adapters.reads import PgReads
 from siquan.oversight.reconciliation.adapters.reports import PgAccountability
 from siquan.oversight.reconciliation.adapters.settled import PgSettled
 from siquan.oversight.reconciliation.adapters.watched import PgWatched
@@ -54,6 +55,7 @@ class Batch:
         self.funds = PgFunds(conn, self.writes)
         self.findings = PgFindings(conn)
         self.accountability = PgAccountability(conn)
+        self.reads = PgReads(conn)
 
     async def finish(self, unit: OversightWork) -> None:
         """Write the facts (alongside other transactions), then — one transaction at a
@@ -137,6 +139,10 @@ class OversightWork(Steps, PgUnitOfWork):
     @property
     def accountability(self) -> PgAccountability:
         return self.batch.accountability
+
+    @property
+    def reads(self) -> PgReads:
+        return self.batch.reads
 
 
 class OversightUnits(UnitsOfWork[OversightWork]):

@@ -18,9 +18,11 @@ from siquan.oversight.domain.chain import AuditEntry, canonical_time
 from siquan.oversight.domain.reconciliation import covers
 from siquan.oversight.entrypoints.units import Units
 from siquan.oversight.reconciliation.adapters.findings import FindingQuery
+from siquan.oversight.reconciliation.application.reads import record_read
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.errors import OutOfScope
 from siquan.shared.http_guard import AfterSeq, Limit
+from siquan.shared.purpose import Purpose
 
 router = APIRouter()
 
@@ -93,10 +95,14 @@ async def _about(units: Units, officer: Officer, subject: str, key: str, after_s
 
 @router.get("/audit/persons/{person_key}")
 async def about_person(person_key: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
-                       units: Units, officer: Auditor, after_seq: AfterSeq = 0,
-                       limit: PageSize = 100) -> dict[str, Any]:
-    return await _about(units, officer, "person", person_key, after_seq, limit,
-                        person_key=person_key)
+                       units: Units, officer: Auditor, purpose: Purpose,
+                       after_seq: AfterSeq = 0, limit: PageSize = 100) -> dict[str, Any]:
+    """Everything about one person; the read is recorded with its purpose."""
+    found = await _about(units, officer, "person", person_key, after_seq, limit,
+                         person_key=person_key)
+    async with units() as uow:
+        await record_read(uow, officer, person_key, "audit_trail", purpose)
+    return found
 
 
 @router.get("/audit/applications/{application_id}")

@@ -107,6 +107,10 @@ class PgOwnStatements:
             at,
         )
 
+    async def prune(self, before: datetime) -> None:
+        await self._conn.execute("DELETE FROM statement_codes WHERE requested_at < $1", before)
+        await self._conn.execute("DELETE FROM sms_outbox WHERE queued_at < $1", before)
+
 
 class OutboxSms:
     """The simulated SMS gateway: the text waits in `sms_outbox` (committed with the code);

@@ -38,6 +38,8 @@ from siquan.shared.registry import handles
 CODE_TTL = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 WINDOW = timedelta(minutes=15)
+KEPT = timedelta(days=1)
+"""How long a code request (and a simulated text) is kept: long past its use."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,9 @@ class OwnStatements(Protocol):
 
     async def mark_used(self, request_id: str, at: datetime) -> None: ...
 
+    async def prune(self, before: datetime) -> None:
+        """Forget code requests and simulated texts older than `before`."""
+
 
 class OwnStatementUnit(PublicUnit, Protocol):
     @property
@@ -155,6 +160,7 @@ async def request_code(
     key = person_key(keys.person_key_secret, resident_id)
     client_hash = keys.client_hash(client)
     await repo.lock_person(key)
+    await repo.prune(now - KEPT)
     since = now - WINDOW
     if (
         await repo.requests_since(client_hash=client_hash, since=since) >= limits.per_client

@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from siquan.contracts.oversight_v1 import ComplaintCategory
 from siquan.contracts.types import division_scope
-from siquan.oversight.adapters.unit_of_work import snapshot
 from siquan.oversight.entrypoints.units import Units
 from siquan.oversight.public.application import handling, statements
 from siquan.oversight.public.application.intake import FileComplaint, file_complaint
@@ -26,9 +25,11 @@ from siquan.oversight.public.entrypoints.forms import (
     refusal,
 )
 from siquan.oversight.public.entrypoints.negotiation import UnreadableBody, submitted
+from siquan.oversight.reconciliation.application.reads import record_read
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.errors import NotFound
 from siquan.shared.http_guard import Limit, Offset
+from siquan.shared.purpose import Purpose
 
 router = APIRouter(tags=["complaints"])
 Auditor = Annotated[Officer, Depends(require_role("auditor"))]
@@ -124,9 +125,11 @@ async def resolve(complaint_id: uuid.UUID, body: Resolution, units: Units, offic
 
 @router.get("/statements/{person_key}")
 async def statement(person_key: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
-                    units: Units, officer: Auditor) -> dict[str, Any]:
-    """A person's certifications and payments per period, within the auditor's division."""
-    async with snapshot(units) as uow:
+                    units: Units, officer: Auditor, purpose: Purpose) -> dict[str, Any]:
+    """A person's certifications and payments per period, within the auditor's division;
+    the read is recorded with its purpose."""
+    async with units(isolation="repeatable_read") as uow:
         found = await statements.statement_of(uow, person_key,
                                               division_scope(officer.division))
+        await record_read(uow, officer, person_key, "statement", purpose)
     return found.as_dict()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -187,14 +187,37 @@ def _refusal(detail: str, status: int) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status)
 
 
-@router.post("/statements/codes", status_code=202,
-             responses={429: {"description": "Too many codes asked for"}})
-async def ask_for_statement_code(body: CodeAsked, request: Request, units: Units,
-                                 config: Config) -> JSONResponse:
+M = TypeVar("M", bound=BaseModel)
+
+
+async def _validated(request: Request, model: type[M]) -> M | JSONResponse:
+    """The body as `model`, or a 422 naming each problem without echoing the input (a
+    resident ID must not come back in an error)."""
+    try:
+        return model.model_validate(await submitted(request))
+    except UnreadableBody as error:
+        return JSONResponse({"detail": problem("body", str(error), "unreadable")}, 422)
+    except ValidationError as error:
+        return JSONResponse({"detail": problems(error)}, 422)
+
+
+def _documented(model: type[BaseModel]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": model.model_json_schema()}}}}
+
+
+@router.post("/statements/codes", status_code=202, openapi_extra=_documented(CodeAsked),
+             responses={422: {"description": "Not a valid resident ID (never echoed)"},
+                        429: {"description": "Too many codes asked for"}})
+async def ask_for_statement_code(request: Request, units: Units, config: Config
+                                 ) -> JSONResponse:
     """Ask for a one-time code that opens your own statement: it is sent by SMS to the
     mobile number on file for the resident ID. The answer is the same whether or not a
     number (or the person) is on file; at most 3 codes per person and 10 per client in
     15 minutes."""
+    body = await _validated(request, CodeAsked)
+    if isinstance(body, JSONResponse):
+        return body
     client = request.client.host if request.client else "unknown"
     try:
         async with units() as uow:
@@ -209,12 +232,16 @@ async def ask_for_statement_code(body: CodeAsked, request: Request, units: Units
                                    "was sent to it"}, status_code=202)
 
 
-@router.post("/statements/open", responses={403: {"description": "Wrong or used code"},
-                                            429: {"description": "Too many attempts"}})
-async def open_own_statement(body: CodeGiven, request: Request, units: Units,
-                             config: Config) -> Response:
+@router.post("/statements/open", openapi_extra=_documented(CodeGiven),
+             responses={403: {"description": "Wrong, expired or used code"},
+                        422: {"description": "Malformed request id or code"},
+                        429: {"description": "Too many attempts"}})
+async def open_own_statement(request: Request, units: Units, config: Config) -> Response:
     """Your own statement — what was certified, allocated and paid per period — opened once
     by the code sent to your phone (5 minutes, 5 attempts)."""
+    body = await _validated(request, CodeGiven)
+    if isinstance(body, JSONResponse):
+        return body
     async with units(isolation="repeatable_read") as uow:
         outcome, found = await open_statement(uow, _code_keys(config), str(body.request_id),
                                               body.code)

@@ -21,3 +21,5 @@ class RuleConfig:
     """How often the sweep looks for what is missing."""
     timeliness_seconds: float = 600.0
     """How often the sweep recomputes certification timeliness (a query over a year)."""
+    reads_per_officer_per_day: int = 200
+    """An officer reading more persons' records than this in a day is a finding."""

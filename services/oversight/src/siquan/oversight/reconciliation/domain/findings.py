@@ -48,13 +48,15 @@ REVIEWER_APPROVED = Rule("reviewer_approved_own_review", "breach_of_discipline")
 OFFICER_IN_TWO_POWERS = Rule("officer_in_two_powers", "breach_of_discipline")
 TIMELINESS_BELOW_TARGET = Rule("certification_timeliness_below_target",
                                "wrong_eligibility_decision")
+UNUSUAL_PERSONAL_DATA_READS = Rule("unusual_personal_data_reads", "breach_of_discipline")
 
 RULES: dict[str, Rule] = {rule.name: rule for rule in (
     PAID_WITHOUT_CERTIFICATION, PAID_BEFORE_CERTIFICATION, PAID_AFTER_DEATH,
     PAID_AFTER_REVOCATION, PAID_WHILE_LAPSED, PAID_WHILE_SUSPENDED,
     AMOUNT_DIFFERS_FROM_POLICY, NO_POLICY_AMOUNT, PAID_TWICE, CERTIFIED_NOT_PAID,
     SETTLEMENT_UNBALANCED, SETTLEMENT_DIFFERS_FROM_ALLOCATION, MONEY_MOVED_WITHOUT_RUN,
-    STATEMENT_UNBALANCED, REVIEWER_APPROVED, OFFICER_IN_TWO_POWERS, TIMELINESS_BELOW_TARGET)}
+    STATEMENT_UNBALANCED, REVIEWER_APPROVED, OFFICER_IN_TWO_POWERS, TIMELINESS_BELOW_TARGET,
+    UNUSUAL_PERSONAL_DATA_READS)}
 
 FALSE_CLAIM_RULES = tuple(name for name, rule in RULES.items() if rule.holds_payee)
 """冒: the rules whose findings count as suspected false claims in the reports."""
