@@ -42,11 +42,13 @@ contracts: install
 	$(UV) run python -m siquan.tools.topology
 	$(UV) run python -m siquan.shared.provision topology
 	$(UV) run python -m siquan.contracts.generate
+	$(UV) run python -m siquan.tools.openapi
 
 # Fails when the committed documents drift from the code, or when a message changed in a
 # way its released schema (contracts/released/) does not allow within its major version.
 contracts-check: install asyncapi-parser
 	$(UV) run python -m siquan.contracts.generate --check
+	$(UV) run python -m siquan.tools.openapi --check
 	$(UV) run python -m siquan.contracts.compatibility
 	node tools/asyncapi/validate.mjs contracts/asyncapi/*.yaml
 

@@ -33,6 +33,7 @@ from siquan.contracts.periods import period_start
 from siquan.contracts.policy import load_catalogue
 from siquan.disbursement.adapters.simulated_bank import SimulatedBank
 from siquan.shared.operator.client import Officers, ServiceClient
+from siquan.shared.operator.county_cycle import register_payee_account
 from siquan.shared.person import person_key
 from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
@@ -116,11 +117,8 @@ async def county(cluster: Cluster, bank: FileBank) -> AsyncIterator[dict[str, Se
         for index in range(PAYEES):
             resident = residents.next()
             await publish_as(cluster.env, _granted(resident))
-            await clients["disbursement"].call("POST", "/payee-accounts", Officers.disburser,
-                                               json={"resident_id": resident,
-                                                     "bank_code": "ABC",
-                                                     "division_code": DIVISION,
-                                                     "account_number": f"6228480{index:09d}7"})
+            await register_payee_account(clients["disbursement"], resident,
+                                         f"6228480{index:09d}7")
         await _appropriate(clients["fund_custody"], PAYEES * MONTHLY_FEN * 12)
         await _await_certified(clients["disbursement"])
         yield clients

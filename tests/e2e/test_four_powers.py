@@ -117,7 +117,7 @@ async def test_the_audit_entries_of_the_cycle_carry_its_trace_id(
     driver = CountyCycle.of(cluster)
     try:
         entries = await driver.oversight.call("GET", f"/audit/entries?trace_id={trace_id}"
-                                              "&limit=1000", Officers.auditor)
+                                              "&limit=500", Officers.auditor)
     finally:
         await driver.close()
     types = {e["message_type"] for e in entries}

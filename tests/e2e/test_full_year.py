@@ -32,6 +32,7 @@ from siquan.contracts.policy import load_catalogue
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.shared.clock import FileClock
 from siquan.shared.operator.client import Officers, RefusedByService, ServiceClient
+from siquan.shared.operator.county_cycle import register_payee_account
 from siquan.shared.person import person_key
 from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
@@ -124,11 +125,8 @@ class County:
             approved_at=datetime(YEAR - 1, 5, 20, tzinfo=UTC)))
 
     async def register(self, person: Person, account: str) -> dict[str, Any]:
-        registered: dict[str, Any] = await self.http["disbursement"].call(
-            "POST", "/payee-accounts", Officers.disburser, json={
-                "resident_id": person.resident, "bank_code": "ABC", "division_code": DIVISION,
-                "account_number": account})
-        return registered
+        return await register_payee_account(self.http["disbursement"], person.resident,
+                                            account)
 
     async def forecast(self, program: str, head_count: int) -> dict[str, Any]:
         path = f"/forecasts/{program}/{YEAR}/{DIVISION}"

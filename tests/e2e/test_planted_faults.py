@@ -291,7 +291,7 @@ async def _logged_entry(driver: CountyCycle, person: str, message_type: str
                         ) -> dict[str, Any]:
     """The first entry of a type about a person, once oversight has logged it."""
     async def found() -> dict[str, Any] | None:
-        answer = await auditor_get(driver, f"/audit/persons/{person}?limit=1000")
+        answer = await auditor_get(driver, f"/audit/persons/{person}?limit=500")
         return next((e for e in answer["entries"] if e["message_type"] == message_type
                      and e["body"].get("period", DECEMBER.period) == DECEMBER.period), None)
 
@@ -479,7 +479,7 @@ async def test_oversight_killed_mid_stream_logs_each_event_once_in_order(
         planted: Planted, faults_cluster: Cluster, driver: CountyCycle) -> None:
     env, oversight = faults_cluster.env, faults_cluster.processes["oversight"]
     correlation = f"restart-{uuid.uuid4()}"
-    path = f"/audit/entries?correlation_id={correlation}&limit=1000"
+    path = f"/audit/entries?correlation_id={correlation}&limit=500"
     killed = asyncio.Event()
 
     async def logged() -> int:

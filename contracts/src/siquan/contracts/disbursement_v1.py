@@ -32,7 +32,30 @@ class PayeeAccountRegistered(_Disbursement):
         default=None, description="When the replaced account had been registered (UTC); "
                                   "None for a first registration")
     division_code: DivisionCode | None = Field(
-        default=None, description="Division of the officer's registration")
+        default=None, description="Division of the certification disbursement holds for "
+                                  "the person")
+    awaiting_confirmation: bool = Field(
+        default=False, description="Whether the account changed an earlier one and is not "
+                                   "paid until a second disbursement officer confirms it "
+                                   "(`payee_account.confirmed`)")
+
+
+class PayeeAccountConfirmed(_Disbursement):
+    """A second disbursement officer (the checker) confirmed a change of a payee's account
+    that another officer (the maker) registered; runs pay to it from now on."""
+
+    routing_key = RoutingKey.PAYEE_ACCOUNT_CONFIRMED
+    person_key: PersonKey
+    bank_code: str = Field(description="Bank identifier")
+    masked_account: str = Field(description="Account number with all but the last 4 masked")
+    registered_by: OfficerId = Field(description="The officer who registered the change "
+                                                 "(the maker)")
+    registered_at: datetime = Field(description="When the change was registered (UTC)")
+    confirmed_by: OfficerId = Field(description="The officer who confirmed it (the checker, "
+                                                "never the maker)")
+    confirmed_at: datetime = Field(description="When (UTC)")
+    division_code: DivisionCode = Field(description="Division of the certification "
+                                                    "disbursement holds for the person")
 
 
 class SkippedPayee(Contract):
@@ -205,5 +228,5 @@ class PaymentRunCompleted(_Disbursement):
                                                   "published")
 
 
-register(PayeeAccountRegistered, PaymentRunStarted, AllocationRequested, PaymentsSettled,
-         PaymentsFailed, PaymentsReturned, PaymentRunCompleted)
+register(PayeeAccountRegistered, PayeeAccountConfirmed, PaymentRunStarted, AllocationRequested,
+         PaymentsSettled, PaymentsFailed, PaymentsReturned, PaymentRunCompleted)

@@ -9,7 +9,14 @@ from pydantic import Field
 
 from siquan.contracts.base import Contract, Event, register
 from siquan.contracts.topology import RoutingKey
-from siquan.contracts.types import DivisionCode, OfficerId, PersonKey, ProgramCode, TownshipCode
+from siquan.contracts.types import (
+    ContactPhone,
+    DivisionCode,
+    OfficerId,
+    PersonKey,
+    ProgramCode,
+    TownshipCode,
+)
 
 
 class _Eligibility(Event):
@@ -39,6 +46,10 @@ class ApplicationSubmitted(_Eligibility):
     township_code: TownshipCode | None = _township()
     import_id: str | None = Field(default=None,
                                   description="The survey import it came from, if any")
+    contact_phone: ContactPhone | None = Field(
+        default=None,
+        description="The applicant's mobile number on file, if given: oversight sends the "
+                    "one-time codes that open the person's own statement to it (never shown)")
 
 
 class ApplicationReviewed(_Eligibility):

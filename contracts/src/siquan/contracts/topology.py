@@ -65,6 +65,7 @@ class RoutingKey:
     FORECAST_PUBLISHED = "forecast.published.v1"
     STATEMENT_PUBLISHED = "statement.published.v1"
     PAYEE_ACCOUNT_REGISTERED = "payee_account.registered.v1"
+    PAYEE_ACCOUNT_CONFIRMED = "payee_account.confirmed.v1"
     RUN_STARTED = "run.started.v1"
     ALLOCATION_REQUESTED = "allocation.requested.v1"
     PAYMENTS_SETTLED = "payments.settled.v1"

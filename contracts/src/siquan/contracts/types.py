@@ -88,6 +88,13 @@ PersonKey = Annotated[
           description="Keyed hash (HMAC-SHA256) of the resident ID: identifies a person "
                       "across services without revealing the ID number"),
 ]
+ContactPhone = Annotated[
+    str,
+    Field(pattern=r"^1[3-9][0-9]{9}$",
+          description="A mainland mobile number (11 digits) the person controls: one-time "
+                      "codes that open their own statement are sent to it",
+          examples=["13800138000"]),
+]
 OfficerId = Annotated[
     str, Field(min_length=1, max_length=64, description="The acting officer's ID")
 ]

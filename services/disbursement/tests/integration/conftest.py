@@ -33,6 +33,8 @@ SECRET = "disbursement-tests-person-key"
 PROGRAM = "special_assistance"
 DIVISION = "420117"
 DISBURSER = {"Authorization": "Bearer dev-disburser-420117-01"}
+CHECKER = {"Authorization": "Bearer dev-disburser-420117-02"}
+OTHER_COUNTY = {"Authorization": "Bearer dev-disburser-420102-01"}
 
 
 def resident_id(n: int) -> str:
@@ -115,10 +117,30 @@ class World:
         async with httpx.AsyncClient(base_url=self.url, timeout=30) as client:
             return await client.post(path, json=body, headers=headers)
 
-    async def register(self, n: int, account: str | None = None) -> httpx.Response:
-        return await self.post("/payee-accounts", {
-            "resident_id": resident_id(n), "bank_code": "102",
-            "account_number": account or account_number(n), "division_code": DIVISION})
+    async def register(self, n: int, account: str | None = None, *, confirm: bool = True,
+                       wait: bool = True, headers: dict[str, str] = DISBURSER
+                       ) -> httpx.Response:
+        """Register person n's account once disbursement holds n's certification (`wait`);
+        a change is confirmed by the second officer (`confirm`). The registration's answer.
+        """
+        if wait:
+            await self.await_certification_of(n)
+        body = {"resident_id": resident_id(n), "bank_code": "102",
+                "account_number": account or account_number(n)}
+        registered = await self.post("/payee-accounts", body, headers)
+        if confirm and registered.status_code == 201 and \
+                registered.json()["awaiting_confirmation"]:
+            confirmed = await self.post("/payee-accounts/confirmations", body, CHECKER)
+            assert confirmed.status_code == 201, confirmed.text
+        return registered
+
+    async def await_certification_of(self, n: int) -> None:
+        key = person_key(SECRET, resident_id(n))
+
+        async def held() -> bool:
+            return bool(await self.db_value(
+                "SELECT count(*) FROM certifications WHERE person_key = $1", key))
+        await eventually(held, what=f"person {n}'s certification in disbursement")
 
     async def start_run(self, period: str, program_code: str = PROGRAM) -> httpx.Response:
         return await self.post("/runs", {"program_code": program_code, "period": period,

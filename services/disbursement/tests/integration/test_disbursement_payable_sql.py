@@ -3,7 +3,8 @@ a real PostgreSQL.
 
 Each case is a handful of persons with certifications (start, revocation, category),
 deaths, holds placed and lifted (on this program, another, all), suspensions and
-reinstatements in any order, accounts, and earlier payments of the run's and the arrears
+reinstatements in any order, accounts (some a change awaiting a second officer's
+confirmation), and earlier payments of the run's and the arrears
 window's periods (settled, pending, failed, cancelled, returned; to the current account
 or another). The same case is loaded through the same repository calls into
 disbursement's database and into the in-memory twin, inside a transaction that is rolled
@@ -74,6 +75,8 @@ class Person:
     reinstated: tuple[date, ...]
     account: bool
     earlier: tuple[Earlier, ...]
+    account_awaiting: bool = False
+    """The current account is a change no second officer has confirmed yet."""
 
 
 @st.composite
@@ -100,7 +103,8 @@ def persons(draw: st.DrawFn) -> Person:
         tuple(certifications), draw(st.none() | days),
         tuple(draw(st.lists(st.tuples(st.sampled_from([None, PROGRAM, OTHER]), st.booleans()),
                             max_size=2))),
-        tuple(suspended), tuple(reinstated), draw(st.booleans()), tuple(kept))
+        tuple(suspended), tuple(reinstated), draw(st.booleans()), tuple(kept),
+        draw(st.booleans()))
 
 
 def key(n: int) -> str:
@@ -137,9 +141,14 @@ async def load(uow: Any, people: list[Person]) -> None:
             await uow.holds.place(Hold(f"hold-{n}-{h}", key(n), program, "test"))
             if lifted:
                 await uow.holds.lift(f"hold-{n}-{h}", key(n), "test", NOW)
+        if person.account and person.account_awaiting:  # an earlier one, then a change
+            await uow.accounts.replace(key(n), PayeeAccount("103", f"62220300{n:06d}00000"),
+                                       division_code=DIVISION, registered_by="x",
+                                       at=NOW - timedelta(days=300))
         if person.account:
             await uow.accounts.replace(key(n), account(n), division_code=DIVISION,
-                                       registered_by="x", at=NOW - timedelta(days=200))
+                                       registered_by="x", at=NOW - timedelta(days=200),
+                                       needs_checker=person.account_awaiting)
 
 
 async def pay_earlier(uow: Any, n: int, person: Person) -> None:
@@ -217,8 +226,13 @@ def run_in_rolled_back_transaction(dsn: str, check: Any) -> None:
     asyncio.run(run())
 
 
+AWAITING_CONFIRMATION = Person(
+    (("death", date(2026, 1, 1), None),), None, (), (), (), True, (), account_awaiting=True)
+
+
 @settings(max_examples=120, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(people=[AWAITING_CONFIRMATION])
 @given(people=st.lists(persons(), min_size=1, max_size=4))
 def test_the_roster_frozen_in_sql_pays_and_skips_what_the_domain_decides(
         database: str, people: list[Person]) -> None:
@@ -297,4 +311,5 @@ def replace_earlier(person: Person, period: str) -> Person:
     return Person(person.certifications, person.died_on, person.holds, person.suspended,
                   person.reinstated, person.account,
                   tuple(e for e in person.earlier
-                        if e.period != period or e.status not in ("settled", "pending")))
+                        if e.period != period or e.status not in ("settled", "pending")),
+                  person.account_awaiting)

@@ -98,7 +98,7 @@ class Setup:
         async with self.units() as uow:
             await facts.keep_certification(event, uow)
             await register_payee_account(RegisterPayeeAccount(
-                OFFICER, key, PayeeAccount("102", f"6222020000{n:04d}1234"), "420117"), uow)
+                OFFICER, key, PayeeAccount("102", f"6222020000{n:04d}1234")), uow)
         return event
 
     async def allocated_run(self) -> PaymentRun:

@@ -23,6 +23,8 @@ from siquan.shared.clock import FixedClock
 PROGRAM, DIVISION, PERIOD = "special_assistance", "420117", "2026-05"
 OFFICER = Officer(id="disburser-420117-01", name="test", roles=("disbursement_officer",),
                   division="420117", token_sha256="0" * 64)
+CHECKER = Officer(id="disburser-420117-02", name="test", roles=("disbursement_officer",),
+                  division="420117", token_sha256="1" * 64)
 
 
 def person(n: int) -> str:
@@ -56,7 +58,7 @@ class UnitWorld:
     """What the unit tests arrange with: the peers' facts, accounts, runs (test modules
     reach the helpers through it)."""
 
-    officer, program, division, period = OFFICER, PROGRAM, DIVISION, PERIOD
+    officer, checker, program, division, period = OFFICER, CHECKER, PROGRAM, DIVISION, PERIOD
     person = staticmethod(person)
     account_of = staticmethod(account_of)
     granted = staticmethod(granted)
@@ -83,11 +85,21 @@ class UnitWorld:
             await facts.keep_certification(event, uow)
         return event
 
-    async def register(self, n: int, account: str | None = None) -> None:
+    async def register(self, n: int, account: str | None = None, *, confirm: bool = True
+                       ) -> None:
+        """Register person n's account; a change is confirmed by the second officer."""
+        chosen = PayeeAccount("102", account or account_of(n))
         async with self.units() as uow:
-            await accounts.register_payee_account(accounts.RegisterPayeeAccount(
-                OFFICER, person(n), PayeeAccount("102", account or account_of(n)),
-                DIVISION), uow)
+            registration = await accounts.register_payee_account(
+                accounts.RegisterPayeeAccount(OFFICER, person(n), chosen), uow)
+        if confirm and registration.awaiting_confirmation:
+            await self.confirm(n, chosen.account_number)
+
+    async def confirm(self, n: int, account: str, officer: Officer = CHECKER
+                      ) -> accounts.Confirmation:
+        async with self.units() as uow:
+            return await accounts.confirm_payee_account(accounts.ConfirmPayeeAccount(
+                officer, person(n), PayeeAccount("102", account)), uow)
 
     async def payees(self, count: int) -> None:
         for n in range(1, count + 1):

@@ -11,8 +11,8 @@ import pytest
 from siquan.contracts import disbursement_v1 as events
 from siquan.disbursement.application import accounts, retries
 from siquan.disbursement.application.payer import complete_run, pay_chunk
-from siquan.disbursement.domain.errors import OutOfScope, Refused
-from siquan.disbursement.domain.payable import NO_ACCOUNT
+from siquan.disbursement.domain.errors import NotFound, OutOfScope, Refused
+from siquan.disbursement.domain.payable import AWAITING_CONFIRMATION, NO_ACCOUNT
 from siquan.disbursement.domain.retry import ACCOUNT_NOT_FIXED
 from siquan.disbursement.domain.roster import PayeeAccount
 from siquan.shared.auth import Officer
@@ -22,10 +22,10 @@ ELSEWHERE = Officer(id="disburser-420102-01", name="test", roles=("disbursement_
 
 
 async def register(world: Any, account: str, officer: Officer | None = None) -> Any:
+    await world.grant(1)
     async with world.units() as uow:
         return await accounts.register_payee_account(accounts.RegisterPayeeAccount(
-            officer or world.officer, world.person(1), PayeeAccount("102", account),
-            world.division), uow)
+            officer or world.officer, world.person(1), PayeeAccount("102", account)), uow)
 
 
 async def test_a_first_account_is_registered_and_announced_masked(world: Any) -> None:
@@ -60,6 +60,73 @@ async def test_an_officer_of_another_division_registers_nothing(world: Any) -> N
     with pytest.raises(OutOfScope):
         await register(world, "622202000000012345", ELSEWHERE)
     assert world.store.accounts == [] and world.published(events.PayeeAccountRegistered) == []
+
+
+async def test_the_division_is_the_certifications_and_a_first_account_needs_no_checker(
+        world: Any) -> None:
+    registration = await register(world, "622202000000012345")
+    [announced] = world.published(events.PayeeAccountRegistered)
+    assert (registration.division_code, announced.division_code) == ("420117", "420117")
+    assert not registration.awaiting_confirmation and not announced.awaiting_confirmation
+
+
+async def test_nobody_registers_an_account_for_a_person_without_a_certification_held(
+        world: Any) -> None:
+    async with world.units() as uow:
+        with pytest.raises(NotFound) as refused:
+            await accounts.register_payee_account(accounts.RegisterPayeeAccount(
+                world.officer, world.person(7), PayeeAccount("102", "622202000000012345")),
+                uow)
+    assert world.person(7) not in str(refused.value)
+    assert world.store.accounts == []
+
+
+async def test_a_change_awaits_a_second_officer_and_the_run_skips_the_payee_until_then(
+        world: Any) -> None:
+    await world.grant(2)
+    await world.register(2)
+    await register(world, "622202000000012345")
+    change = await register(world, "622202000000067890")
+    assert change.awaiting_confirmation
+    assert world.published(events.PayeeAccountRegistered)[-1].awaiting_confirmation
+    started = await world.start()
+    assert [(s.person_key, s.reason) for s in started.skipped] == [
+        (world.person(1), AWAITING_CONFIRMATION)]
+
+    confirmation = await world.confirm(1, "622202000000067890")
+    [confirmed] = world.published(events.PayeeAccountConfirmed)
+    assert (confirmation.registered_by, confirmation.confirmed_by) == (
+        world.officer.id, world.checker.id)
+    assert (confirmed.registered_by, confirmed.confirmed_by, confirmed.masked_account) == (
+        world.officer.id, world.checker.id, "**************7890")
+    again = await world.start("2026-06")
+    assert again.run.payee_count == 3 and again.skipped == []  # person 1's May too
+    assert {p.account_number for p in world.store.run_payments(again.run.id)
+            if p.person_key == world.person(1)} == {"622202000000067890"}
+
+
+async def test_the_maker_cannot_confirm_a_change_nor_can_an_officer_elsewhere(
+        world: Any) -> None:
+    await register(world, "622202000000012345")
+    await register(world, "622202000000067890")
+    with pytest.raises(OutOfScope) as same:
+        await world.confirm(1, "622202000000067890", world.officer)
+    with pytest.raises(OutOfScope):
+        await world.confirm(1, "622202000000067890", ELSEWHERE)
+    assert "cannot confirm" in str(same.value)
+    assert world.store.current_account(world.person(1)).confirmed_at is None
+    assert world.published(events.PayeeAccountConfirmed) == []
+
+
+async def test_a_confirmation_must_name_the_changed_account_and_a_change_must_be_waiting(
+        world: Any) -> None:
+    await register(world, "622202000000012345")
+    with pytest.raises(NotFound):
+        await world.confirm(1, "622202000000012345")
+    await register(world, "622202000000067890")
+    with pytest.raises(Refused):
+        await world.confirm(1, "622202000000099999")
+    assert world.published(events.PayeeAccountConfirmed) == []
 
 
 async def test_starting_a_run_freezes_the_roster_and_asks_for_its_allocation(
@@ -126,8 +193,8 @@ async def test_a_retry_pays_a_refused_payment_again_once_its_account_is_correcte
     run = await refused_run(world)
     async with world.units() as uow:
         await accounts.register_payee_account(accounts.RegisterPayeeAccount(
-            world.officer, world.person(2), PayeeAccount("102", "622202000009999999"),
-            world.division), uow)
+            world.officer, world.person(2), PayeeAccount("102", "622202000009999999")), uow)
+    await world.confirm(2, "622202000009999999")
     async with world.units() as uow:
         started = await retries.retry_run(retries.RetryRun(world.officer, run.id), uow)
     retried = world.store.run_payments(started.run.id)

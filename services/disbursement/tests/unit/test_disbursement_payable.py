@@ -10,6 +10,7 @@ import pytest
 
 from siquan.disbursement.domain.payable import (
     ALREADY_PAID,
+    AWAITING_CONFIRMATION,
     DIED,
     IN_FORCE,
     NO_ACCOUNT,
@@ -40,6 +41,7 @@ def test_a_certified_living_unheld_payee_with_an_account_and_an_allocation_may_b
     ({"held": True}, ON_HOLD),
     ({"suspended": True}, SUSPENDED),
     ({"has_account": False}, NO_ACCOUNT),
+    ({"account_unconfirmed": True}, AWAITING_CONFIRMATION),
     ({"allocated": False}, NOT_ALLOCATED),
 ])
 def test_each_condition_refuses_with_its_own_reason(change: dict[str, object],

@@ -83,7 +83,7 @@ async def test_an_invalid_resident_id_is_refused_naming_the_field(
     refused = await desk.call("POST", "/applications", CLERK,
                               json=application("110105194912310021"))
     assert refused.status_code == 422
-    error = refused.json()["detail"][0]
+    error = refused.json()["errors"][0]
     assert error["loc"] == ["body", "resident_id"] and "check digit" in error["msg"]
     assert await snapshot() == before
 

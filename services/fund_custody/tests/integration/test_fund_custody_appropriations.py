@@ -72,7 +72,7 @@ async def test_an_appropriation_that_is_not_positive_is_refused_naming_the_field
     await fc.funded(key, 1_000)
     response = await fc.appropriate(key, amount_fen)
     assert response.status_code == 422
-    assert any(error["loc"][-1] == "amount_fen" for error in response.json()["detail"])
+    assert any(error["loc"][-1] == "amount_fen" for error in response.json()["errors"])
     assert (await fc.account(key))["available_fen"] == 1_000
 
 

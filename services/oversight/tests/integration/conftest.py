@@ -52,7 +52,7 @@ async def auditor(oversight: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]
 def audit_entries(auditor: httpx.AsyncClient) -> Entries:
     """The audit entries matching some filters (`correlation_id=...`), oldest first."""
     async def entries(**filters: Any) -> list[dict[str, Any]]:
-        response = await auditor.get("/audit/entries", params={"limit": 1000, **filters})
+        response = await auditor.get("/audit/entries", params={"limit": 500, **filters})
         response.raise_for_status()
         found: list[dict[str, Any]] = response.json()
         return found

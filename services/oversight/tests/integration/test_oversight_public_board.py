@@ -148,7 +148,7 @@ async def test_a_closed_notice_moves_to_the_archive(
 
 
 async def complaint_count(auditor: httpx.AsyncClient) -> int:
-    return len((await auditor.get("/complaints", params={"limit": 1000})).json())
+    return len((await auditor.get("/complaints", params={"limit": 500})).json())
 
 
 async def test_an_objection_to_an_entry_is_published_with_its_application_and_resolved(
@@ -200,7 +200,7 @@ async def test_an_objection_naming_an_application_on_no_notice_in_force_is_refus
         "description": "不符合条件"})
 
     assert response.status_code == 422
-    assert [p["field"] for p in response.json()["detail"]] == ["application_id"]
+    assert [p["field"] for p in response.json()["errors"]] == ["application_id"]
     assert await complaint_count(auditor) == before
 
 
@@ -218,5 +218,5 @@ async def test_an_objection_to_an_entry_of_a_closed_notice_is_refused(
         "description": "不符合条件"})
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["field"] == "application_id"
+    assert response.json()["errors"][0]["field"] == "application_id"
     assert await complaint_count(auditor) == before

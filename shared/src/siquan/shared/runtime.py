@@ -25,13 +25,13 @@ from fastapi.responses import JSONResponse, Response
 from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from siquan.shared import http_guard
 from siquan.shared.auth import OfficerRegistry
 from siquan.shared.broker import BrokerLink
 from siquan.shared.clock import Clock, clock_for
 from siquan.shared.consumer import BatchedConsumer, ConsumerSettings
 from siquan.shared.database import create_pool, migrate
 from siquan.shared.dead_letters import DeadLetterPublisher
-from siquan.shared.errors import Refused
 from siquan.shared.logs import setup_logging
 from siquan.shared.metrics import setup_metrics
 from siquan.shared.outbox import Outbox
@@ -180,10 +180,11 @@ class ServiceRuntime(Generic[W]):
         app.state.runtime = self
         app.state.officers = self.officers
 
-        @app.exception_handler(Refused)
-        async def refused(_: Request, exc: Refused) -> JSONResponse:
-            return JSONResponse({"detail": str(exc), "refused": type(exc).__name__},
-                                status_code=exc.status)
+        s = self.settings
+        http_guard.install(app, max_body=s.http_max_body_bytes,
+                           max_upload=s.http_max_upload_bytes,
+                           rate_per_minute=s.public_rate_per_minute,
+                           rate_burst=s.public_rate_burst)
 
         @app.get("/health", include_in_schema=False)
         async def health() -> dict[str, str]:

@@ -83,6 +83,18 @@ class ServiceSettings(BaseSettings):
     metrics_sample_seconds: float = Field(
         default=5.0, gt=0, le=3600,
         description="How often the outbox backlog and queue depths are sampled for /metrics")
+    http_max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024,
+        description="Largest JSON or form request body the HTTP API reads (larger: 413)")
+    http_max_upload_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024,
+        description="Largest multipart (file upload) request body (larger: 413)")
+    public_rate_per_minute: float = Field(
+        default=300, ge=0,
+        description="Requests per minute a client address may make without credentials "
+                    "(then 429); 0: no limit")
+    public_rate_burst: int = Field(default=60, ge=1,
+                                   description="Requests without credentials at once")
     pg_pool_size: int = Field(default=10, ge=2, le=100,
                               description="Connections this instance keeps to its database")
 

@@ -13,7 +13,7 @@ from siquan.oversight.adapters.unit_of_work import OversightUnits, OversightWork
 from siquan.oversight.application import projection, recording
 from siquan.oversight.application.checkpoints import checkpoint_loop
 from siquan.oversight.entrypoints.http import router
-from siquan.oversight.public.application import ledger, notices
+from siquan.oversight.public.application import ledger, notices, own_statements
 from siquan.oversight.public.application.handling import escalation_loop
 from siquan.oversight.public.config import PublicConfig
 from siquan.oversight.public.entrypoints import officer_http, public_http
@@ -30,8 +30,8 @@ from siquan.oversight.settings import OversightSettings
 from siquan.shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HANDLERS = (recording, projection, notices, ledger, eligibility_rules, payment_rules,
-            fund_rules)
+HANDLERS = (recording, projection, notices, ledger, own_statements, eligibility_rules,
+            payment_rules, fund_rules)
 """The modules whose `handles`/`audits` handlers the consumers run."""
 
 

@@ -44,4 +44,7 @@ class Officers:
     approver = "approver-420117-01"
     treasury = "treasury-420117-01"
     disburser = "disburser-420117-01"
+    checker = "disburser-420117-02"
+    """A second disbursement officer: confirms the account changes another registered."""
+    other_county_disburser = "disburser-420102-01"
     auditor = "auditor-420117-01"

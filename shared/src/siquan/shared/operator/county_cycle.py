@@ -14,7 +14,7 @@ from typing import Any
 from siquan.contracts.periods import period_start
 from siquan.contracts.policy import load_catalogue
 from siquan.shared.clock import Clock, FileClock
-from siquan.shared.operator.client import Officers, ServiceClient
+from siquan.shared.operator.client import Officers, RefusedByService, ServiceClient
 from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
@@ -51,6 +51,34 @@ class CycleResult:
 def account_number(index: int) -> str:
     """A well-formed account number (the simulated bank refuses those ending 0000)."""
     return f"62284800{index:08d}{1 + index % 9}"
+
+
+async def register_payee_account(disbursement: ServiceClient, resident_id: str,
+                                 account_number: str, *, bank_code: str = "ABC",
+                                 confirm: bool = True) -> dict[str, Any]:
+    """Register (or change) a person's account as the county's disbursement officer, once
+    disbursement holds the person's certification (it takes the division from it; until
+    the certification arrives it answers 404). A change is paid only once a second
+    disbursement officer confirms it: with `confirm` the checker does."""
+    body = {"resident_id": resident_id, "bank_code": bank_code,
+            "account_number": account_number}
+
+    async def registered() -> dict[str, Any] | None:
+        try:
+            answer: dict[str, Any] = await disbursement.call(
+                "POST", "/payee-accounts", Officers.disburser, json=body)
+        except RefusedByService as refused:
+            if refused.response.status_code == 404:  # the certification is on its way
+                return None
+            raise
+        return answer
+
+    answer = await eventually(registered, timeout=60,
+                              what="the payee's certification held by disbursement")
+    if confirm and answer["awaiting_confirmation"]:
+        await disbursement.call("POST", "/payee-accounts/confirmations", Officers.checker,
+                                json=body)
+    return answer
 
 
 def default_beneficiaries() -> list[Beneficiary]:
@@ -163,9 +191,10 @@ class CountyCycle:
                 "division_code": DIVISION, "fiscal_level": level, "amount_fen": share})
 
     async def register_account(self, person: Beneficiary, account_number: str) -> None:
-        await self.disbursement.call("POST", "/payee-accounts", Officers.disburser, json={
-            "resident_id": person.resident_id, "bank_code": "ABC", "division_code": DIVISION,
-            "account_number": account_number})
+        """Register (or change) the person's account once disbursement holds their
+        certification (it takes the division from it); a change is confirmed by a second
+        disbursement officer, as a change is paid only then."""
+        await register_payee_account(self.disbursement, person.resident_id, account_number)
 
     async def wait_until_disbursement_knows(self, certifications: int, program_code: str
                                             ) -> None:

@@ -1,11 +1,16 @@
 """The payee account registry's table: every account ever registered for a person, the
-current one unsuperseded. The full account number stays in this database."""
+current one unsuperseded. The full account number stays in this database.
+
+A change of an existing account is written `requires_checker` and is not paid until a
+second disbursement officer confirms it; the table's constraints hold that the checker is
+never the maker and that a change is confirmed only by a checker."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from siquan.disbursement.adapters.db import Connection
+from siquan.disbursement.application.repositories import AccountChange
 from siquan.disbursement.domain.roster import PayeeAccount
 
 
@@ -24,7 +29,8 @@ class PgPayeeAccounts:
         return None if row is None else PayeeAccount(row["bank_code"], row["account_number"])
 
     async def replace(self, person_key: str, account: PayeeAccount, *, division_code: str,
-                      registered_by: str, at: datetime) -> datetime | None:
+                      registered_by: str, at: datetime, needs_checker: bool = False
+                      ) -> datetime | None:
         previous: datetime | None = await self._conn.fetchval(
             "UPDATE payee_accounts SET superseded_at = $2"
             " WHERE person_key = $1 AND superseded_at IS NULL RETURNING registered_at",
@@ -32,7 +38,24 @@ class PgPayeeAccounts:
         await self._conn.execute(
             "INSERT INTO payee_accounts (person_key, bank_code, account_number,"
             " masked_account, division_code, registered_by, registered_at,"
-            " previous_registered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            " previous_registered_at, requires_checker, confirmed_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+            " CASE WHEN $9::boolean THEN NULL ELSE $7::timestamptz END)",
             person_key, account.bank_code, account.account_number, account.masked,
-            division_code, registered_by, at, previous)
+            division_code, registered_by, at, previous, needs_checker)
         return previous
+
+    async def awaiting_confirmation(self, person_key: str) -> AccountChange | None:
+        row = await self._conn.fetchrow(
+            "SELECT bank_code, account_number, division_code, registered_by, registered_at"
+            " FROM payee_accounts WHERE person_key = $1 AND superseded_at IS NULL"
+            " AND confirmed_at IS NULL", person_key)
+        return None if row is None else AccountChange(
+            PayeeAccount(row["bank_code"], row["account_number"]), row["division_code"],
+            row["registered_by"], row["registered_at"])
+
+    async def confirm(self, person_key: str, *, confirmed_by: str, at: datetime) -> None:
+        await self._conn.execute(
+            "UPDATE payee_accounts SET confirmed_by = $2, confirmed_at = $3"
+            " WHERE person_key = $1 AND superseded_at IS NULL AND confirmed_at IS NULL",
+            person_key, confirmed_by, at)

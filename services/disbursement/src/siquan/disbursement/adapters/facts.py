@@ -57,6 +57,13 @@ class PgCertifications:
             program_code, division_code, on)
         return int(count)
 
+    async def divisions_of(self, person_key: str, on: date) -> list[str]:
+        rows = await self._conn.fetch(
+            "SELECT DISTINCT division_code FROM certification_terms WHERE person_key = $1"
+            " AND (effective_until IS NULL OR effective_until > $2) ORDER BY division_code",
+            person_key, on)
+        return [r["division_code"] for r in rows]
+
 
 class PgHolds:
     def __init__(self, conn: Connection) -> None:

@@ -23,7 +23,7 @@ from siquan.disbursement.adapters.memory_store import (
     MemoryStore,
     RunRecord,
 )
-from siquan.disbursement.application.repositories import Hold
+from siquan.disbursement.application.repositories import AccountChange, Hold
 from siquan.disbursement.domain.certification import Certification
 from siquan.disbursement.domain.errors import NotFound
 from siquan.disbursement.domain.payment_run import PaymentRun
@@ -45,14 +45,31 @@ class MemoryAccounts:
         return None if record is None else record.account
 
     async def replace(self, person_key: str, account: PayeeAccount, *, division_code: str,
-                      registered_by: str, at: datetime) -> datetime | None:
+                      registered_by: str, at: datetime, needs_checker: bool = False
+                      ) -> datetime | None:
         previous = self._store.current_account(person_key)
         if previous is not None:
             previous.superseded_at = at
         before = None if previous is None else previous.registered_at
-        self._store.accounts.append(AccountRecord(person_key, account, division_code,
-                                                  registered_by, at, before))
+        self._store.accounts.append(AccountRecord(
+            person_key, account, division_code, registered_by, at, before,
+            requires_checker=needs_checker, confirmed_at=None if needs_checker else at))
         return before
+
+    async def awaiting_confirmation(self, person_key: str) -> AccountChange | None:
+        record = self._store.current_account(person_key)
+        if record is None or not record.unconfirmed:
+            return None
+        return AccountChange(record.account, record.division_code, record.registered_by,
+                             record.registered_at)
+
+    async def confirm(self, person_key: str, *, confirmed_by: str, at: datetime) -> None:
+        record = self._store.current_account(person_key)
+        if record is None or not record.unconfirmed:
+            return
+        if confirmed_by == record.registered_by:  # the table's CHECK constraint
+            raise ValueError("payee_account_checker_is_not_maker")
+        record.confirmed_by, record.confirmed_at = confirmed_by, at
 
 
 class MemoryCertifications:
@@ -80,6 +97,13 @@ class MemoryCertifications:
                    and c.division_code == division_code and c.effective_from <= on
                    and all(end is None or end > on
                            for end in (c.effective_until, c.benefits_end)))
+
+    async def divisions_of(self, person_key: str, on: date) -> list[str]:
+        found = (self._store.certification(c) for c in self._store.certifications)
+        return sorted({c.division_code for c in found
+                       if c is not None and c.person_key == person_key
+                       and all(end is None or end > on
+                               for end in (c.effective_until, c.benefits_end))})
 
 
 class MemoryHolds:
@@ -193,7 +217,8 @@ class MemoryRetries:
                                                                     p.program_code),
                 account, store.live(p.person_key, p.program_code, p.period, p.item),
                 refused_to_current, None if current is None else current.registered_at,
-                None if current is None else current.previous_registered_at))
+                None if current is None else current.previous_registered_at,
+                account_unconfirmed=current is not None and current.unconfirmed))
         return found
 
 

@@ -79,7 +79,8 @@ class MemoryPayments:
                 frozenset(p.period for p in mine if p.status in ("failed", "returned")
                           and account is not None
                           and (p.bank_code, p.account_number) == (
-                              account.account.bank_code, account.account.account_number))))
+                              account.account.bank_code, account.account.account_number)),
+                account_unconfirmed=account is not None and account.unconfirmed))
         return found
 
     async def add(self, run_id: str, program_code: str, payments: Sequence[PlannedPayment],

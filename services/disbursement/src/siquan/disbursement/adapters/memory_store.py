@@ -25,6 +25,13 @@ class AccountRecord:
     registered_at: datetime
     previous_registered_at: datetime | None
     superseded_at: datetime | None = None
+    requires_checker: bool = False
+    confirmed_by: str | None = None
+    confirmed_at: datetime | None = None
+
+    @property
+    def unconfirmed(self) -> bool:
+        return self.confirmed_at is None
 
 
 @dataclass

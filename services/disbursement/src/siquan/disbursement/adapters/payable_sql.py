@@ -51,12 +51,14 @@ def paid(subject: Subject) -> str:
 
 
 def facts(subject: Subject, *, certified_from: str, certified_until: str,
-          benefits_end: str, has_account: str, allocated: str = "false") -> dict[str, str]:
+          benefits_end: str, has_account: str, account_unconfirmed: str,
+          allocated: str = "false") -> dict[str, str]:
     """Every fact and period bound `payable.Rule.sql_obstacle` needs, for one query."""
     found = {
         "certified_from": certified_from, "certified_until": certified_until,
         "benefits_end": benefits_end, "held": held(subject.person, subject.program),
         "suspended": suspended(subject.certification), "has_account": has_account,
+        "account_unconfirmed": account_unconfirmed,
         "allocated": allocated, "paid": paid(subject),
         "period_start": subject.period_start, "period_end": subject.period_end,
     }

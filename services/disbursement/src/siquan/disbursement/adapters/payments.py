@@ -46,6 +46,9 @@ _OBSTACLE = PAYABLE.sql_obstacle(facts(
             period_end="b.ends", item="p.item", payment="p.payment_id"),
     certified_from="p.certified_from", certified_until="r.effective_from",
     benefits_end="d.benefits_end", has_account="p.account_number IS NOT NULL",
+    # an order is written only to an account the roster or the retry planner found
+    # confirmed; a change registered since does not touch the order
+    account_unconfirmed="false",
     allocated="run.status = 'allocated'"))
 _CHUNK = f"""
 SELECT p.payment_id::text, p.person_key, p.certification_id, p.period, p.item,

@@ -19,6 +19,7 @@ SELECT p.payment_id, p.certification_id, p.person_key, p.period, p.amount_fen,
        t.program_code, t.category, t.division_code, t.effective_from, t.revoked_from,
        t.benefits_end, a.bank_code AS current_bank, a.account_number AS current_account,
        a.registered_at, a.previous_registered_at,
+       a.person_key IS NOT NULL AND a.confirmed_at IS NULL AS account_unconfirmed,
        {held("p.person_key", "p.program_code")} AS held,
        ARRAY(SELECT s.suspended_from FROM certification_suspensions s
               WHERE s.certification_id = p.certification_id) AS suspended_from,
@@ -63,4 +64,5 @@ def _refused(r: asyncpg.Record) -> RefusedPayment:
         certification=certification, held=r["held"], current_account=account,
         live_elsewhere=r["live_elsewhere"], refused_to_current_account=r["refused_to_current"],
         account_registered_at=r["registered_at"],
-        account_previous_registered_at=r["previous_registered_at"])
+        account_previous_registered_at=r["previous_registered_at"],
+        account_unconfirmed=bool(r["account_unconfirmed"]))

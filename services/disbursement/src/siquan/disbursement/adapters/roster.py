@@ -44,7 +44,8 @@ CREATE TEMP TABLE roster_others (
     certification_id text, person_key text, program_code text, category text,
     division_code text, effective_from date, revoked_from date, benefits_end date,
     bank_code text, account_number text, registered_at timestamptz,
-    previous_registered_at timestamptz, held boolean, paid text[]
+    previous_registered_at timestamptz, account_unconfirmed boolean, held boolean,
+    paid text[]
 ) ON COMMIT DROP
 """
 
@@ -60,6 +61,7 @@ _CANDIDATES = f"""
 SELECT c.certification_id, c.person_key, c.category, c.effective_from,
        r.effective_from AS revoked_from, d.benefits_end, a.bank_code, a.account_number,
        a.registered_at, a.previous_registered_at,
+       a.person_key IS NOT NULL AND a.confirmed_at IS NULL AS account_unconfirmed,
        {held("c.person_key", "$1")} AS held,
        {suspended("c.certification_id")} AS suspended,
        c.certification_id IN (SELECT certification_id FROM certification_suspensions)
@@ -81,7 +83,8 @@ SELECT c.certification_id, c.person_key, c.category, c.effective_from,
 _PLANNABLE = PLANNABLE.sql_allows({
     "certified_from": "g.effective_from", "certified_until": "g.revoked_from",
     "benefits_end": "g.benefits_end", "held": "g.held", "suspended": "g.suspended",
-    "has_account": "g.bank_code IS NOT NULL", "paid": "$6 = ANY(g.paid)",
+    "has_account": "g.bank_code IS NOT NULL",
+    "account_unconfirmed": "g.account_unconfirmed", "paid": "$6 = ANY(g.paid)",
     "period_start": "$3", "period_end": "$4"})
 
 # ... and $7/$8 the categories the run's period pays and their amounts, $9 the arrear
@@ -120,7 +123,7 @@ WITH candidates AS MATERIALIZED ({_CANDIDATES}
     INSERT INTO roster_others
     SELECT certification_id, person_key, $1, category, $2, effective_from, revoked_from,
            benefits_end, bank_code, account_number, registered_at, previous_registered_at,
-           held, paid
+           account_unconfirmed, held, paid
       FROM judged WHERE NOT plain
 )
 SELECT count(*) AS n, COALESCE(sum(amount_fen), 0)::bigint AS fen FROM paid
@@ -235,7 +238,8 @@ def _candidate(r: asyncpg.Record) -> Candidate:
             effective_until=r["revoked_from"], benefits_end=r["benefits_end"],
             suspensions=open_suspensions(r["suspended_from"], r["reinstated_from"])),
         account=account, held=r["held"], paid_periods=frozenset(r["paid"]),
-        refused_periods=frozenset(r["refused"]))
+        refused_periods=frozenset(r["refused"]),
+        account_unconfirmed=bool(r["account_unconfirmed"]))
 
 
 async def copy_payments(conn: Connection, run_id: str, program_code: str,

@@ -63,6 +63,16 @@ class Returned:
     returned_on: date
 
 
+@dataclass(frozen=True)
+class AccountChange:
+    """A change of a payee's account registered by one officer, awaiting a second."""
+
+    account: PayeeAccount
+    division_code: str
+    registered_by: str
+    registered_at: datetime
+
+
 class PayeeAccounts(Protocol):
     async def lock(self, person_key: str) -> None:
         """Serialise registrations for one person until the unit ends."""
@@ -70,8 +80,16 @@ class PayeeAccounts(Protocol):
     async def current(self, person_key: str) -> PayeeAccount | None: ...
 
     async def replace(self, person_key: str, account: PayeeAccount, *, division_code: str,
-                      registered_by: str, at: datetime) -> datetime | None:
-        """Make `account` current; when the account it replaced had been registered."""
+                      registered_by: str, at: datetime, needs_checker: bool = False
+                      ) -> datetime | None:
+        """Make `account` current; when the account it replaced had been registered. An
+        account that `needs_checker` is not paid until a second officer confirms it."""
+
+    async def awaiting_confirmation(self, person_key: str) -> AccountChange | None:
+        """The current account when it is a change no second officer has confirmed."""
+
+    async def confirm(self, person_key: str, *, confirmed_by: str, at: datetime) -> None:
+        """Confirm the current account's change (the database refuses its own maker)."""
 
 
 class Certifications(Protocol):
@@ -89,6 +107,9 @@ class Certifications(Protocol):
         """Ends the suspension it follows, whichever of the two arrives first."""
 
     async def count_active(self, program_code: str, division_code: str, on: date) -> int: ...
+
+    async def divisions_of(self, person_key: str, on: date) -> list[str]:
+        """The divisions of the person's certifications that have not ended by `on`."""
 
 
 class Holds(Protocol):

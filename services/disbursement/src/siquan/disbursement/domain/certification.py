@@ -38,13 +38,14 @@ class Certification:
         return any(until is None for _, until in self.suspensions)
 
     def facts(self, period: str, *, held: bool = False, has_account: bool = False,
-              paid: bool = False, allocated: bool = False) -> PaymentFacts:
+              account_unconfirmed: bool = False, paid: bool = False,
+              allocated: bool = False) -> PaymentFacts:
         """The facts `payable.PAYABLE` weighs for paying this certification for `period`."""
         return PaymentFacts(period, certified_from=self.effective_from,
                             certified_until=self.effective_until,
                             benefits_end=self.benefits_end, held=held,
                             suspended=self.suspended, has_account=has_account,
-                            allocated=allocated, paid=paid)
+                            account_unconfirmed=account_unconfirmed, allocated=allocated, paid=paid)
 
     def active_in(self, period: str) -> bool:
         """In force for the period (`IN_FORCE`)."""

@@ -32,6 +32,7 @@ DIED = "the payee died before the period"
 ON_HOLD = "payments to this person are on hold"
 SUSPENDED = "certification suspended: payments to this person are on hold until reinstated"
 NO_ACCOUNT = "no payee account"
+AWAITING_CONFIRMATION = "account change awaiting confirmation"
 NOT_ALLOCATED = "the run has no approved allocation"
 
 
@@ -51,6 +52,9 @@ class PaymentFacts:
     suspended: bool = False
     """The certification is suspended and not reinstated."""
     has_account: bool = False
+    account_unconfirmed: bool = False
+    """The current account changed an earlier one and no second disbursement officer has
+    confirmed the change yet."""
     allocated: bool = False
     """Fund custody approved an allocation for the run that pays it."""
     paid: bool = False
@@ -90,6 +94,8 @@ CONDITIONS = (
               lambda f, s, e: not f.suspended, "NOT {suspended}"),
     Condition("PaymentRequiresPayeeAccount", NO_ACCOUNT, lambda f, s, e: f.has_account,
               "{has_account}"),
+    Condition("AccountChangesAreConfirmed", AWAITING_CONFIRMATION,
+              lambda f, s, e: not f.account_unconfirmed, "NOT {account_unconfirmed}"),
     Condition("PaymentRequiresAllocation", NOT_ALLOCATED, lambda f, s, e: f.allocated,
               "{allocated}"),
 )

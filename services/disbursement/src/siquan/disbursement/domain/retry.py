@@ -38,13 +38,17 @@ class RefusedPayment:
     refused_to_current_account: bool
     account_registered_at: datetime | None = None
     account_previous_registered_at: datetime | None = None
+    account_unconfirmed: bool = False
+    """The current account is a change awaiting a second officer's confirmation."""
 
     def facts(self) -> PaymentFacts:
         has_account = self.current_account is not None
         if self.certification is None:
             return PaymentFacts(self.period, held=self.held, has_account=has_account,
+                                account_unconfirmed=self.account_unconfirmed,
                                 paid=self.live_elsewhere)
         return self.certification.facts(self.period, held=self.held, has_account=has_account,
+                                        account_unconfirmed=self.account_unconfirmed,
                                         paid=self.live_elsewhere)
 
     def obstacle(self) -> str | None:

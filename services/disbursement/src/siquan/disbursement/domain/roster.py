@@ -3,7 +3,8 @@ paid (the period's amount, plus arrears) or skipped with a reason.
 
 For each certification of a person (oldest first):
 - `payable.PLANNABLE` decides whether the person may be paid for the period at all (paid
-  once per period, certification in force, alive, no hold or suspension, an account);
+  once per period, certification in force, alive, no hold or suspension, an account,
+  confirmed by a second officer when it changed another);
 - a one-off benefit is paid to a person once per program, whatever one-off period;
 - one payment per person even if two certifications of the program overlap;
 - the amount comes from the policy (`amounts.py`); a category it has no amount for is
@@ -62,10 +63,13 @@ class Candidate:
     held: bool
     paid_periods: frozenset[str] = frozenset()
     refused_periods: frozenset[str] = frozenset()
+    account_unconfirmed: bool = False
+    """The account is a change no second officer has confirmed yet."""
 
     def facts(self, period: str) -> PaymentFacts:
         return self.certification.facts(period, held=self.held,
                                         has_account=self.account is not None,
+                                        account_unconfirmed=self.account_unconfirmed,
                                         paid=period in self.paid_periods)
 
 

@@ -23,6 +23,9 @@ router = APIRouter()
 
 
 class RegisterPayeeAccount(BaseModel):
+    """The division is not asked: it is the one of the certification disbursement holds
+    for the person (a `division_code` sent by an older client is ignored)."""
+
     resident_id: ResidentId
     bank_code: str = Field(pattern=r"^[A-Z0-9]{3,12}$",
                            description="Bank identifier (CNAPS bank code or short name)",
@@ -30,7 +33,10 @@ class RegisterPayeeAccount(BaseModel):
     account_number: str = Field(pattern=r"^[0-9]{12,30}$",
                                 description="Account or card number: 12 to 30 digits",
                                 examples=["6222021234567890123"])
-    division_code: DivisionCode
+
+
+class ConfirmPayeeAccount(RegisterPayeeAccount):
+    """The checker re-enters the changed account from the request it confirms."""
 
 
 class StartPaymentRun(BaseModel):
@@ -45,9 +51,13 @@ Disburser = Annotated[Officer, Depends(require_role("disbursement_officer"))]
 @router.post("/payee-accounts", status_code=201)
 async def register_payee_account(body: RegisterPayeeAccount, rt: Runtime, officer: Disburser,
                                  response: Response) -> dict[str, Any]:
+    """Register a beneficiary's account, or change it. The officer's scope must cover the
+    division of the certification held for the person (403 otherwise; 404 when none is
+    held). A change is paid only after a second officer confirms it
+    (`POST /payee-accounts/confirmations`): `awaiting_confirmation` says so."""
     command = accounts.RegisterPayeeAccount(
         officer, person_key(rt.settings.person_key_secret, body.resident_id),
-        PayeeAccount(body.bank_code, body.account_number), body.division_code)
+        PayeeAccount(body.bank_code, body.account_number))
     async with rt.units() as uow:
         registration = await accounts.register_payee_account(command, uow)
     if not registration.changed:
@@ -55,7 +65,25 @@ async def register_payee_account(body: RegisterPayeeAccount, rt: Runtime, office
     return {"person_key": registration.person_key,
             "masked_account": registration.masked_account,
             "changed": registration.changed,
-            "replaces_previous": registration.replaces_previous}
+            "replaces_previous": registration.replaces_previous,
+            "awaiting_confirmation": registration.awaiting_confirmation,
+            "division_code": registration.division_code}
+
+
+@router.post("/payee-accounts/confirmations", status_code=201)
+async def confirm_payee_account(body: ConfirmPayeeAccount, rt: Runtime, officer: Disburser
+                                ) -> dict[str, Any]:
+    """Confirm, as the second disbursement officer, a change of account another officer
+    registered (the same account re-entered). 403 for the officer who made the change or
+    out of scope, 404 when no change awaits confirmation, 409 when the account differs."""
+    command = accounts.ConfirmPayeeAccount(
+        officer, person_key(rt.settings.person_key_secret, body.resident_id),
+        PayeeAccount(body.bank_code, body.account_number))
+    async with rt.units() as uow:
+        confirmed = await accounts.confirm_payee_account(command, uow)
+    return {"person_key": confirmed.person_key, "masked_account": confirmed.masked_account,
+            "registered_by": confirmed.registered_by, "confirmed_by": confirmed.confirmed_by,
+            "division_code": confirmed.division_code}
 
 
 @router.post("/runs", status_code=201)

@@ -19,12 +19,14 @@ _CHANGES: dict[str, type[v1.CertificationRenewed] | type[v1.CertificationLapsed]
     "suspended": v1.CertificationSuspended, "reinstated": v1.CertificationReinstated}
 
 
-def submitted(a: Application, import_id: str | None = None) -> v1.ApplicationSubmitted:
+def submitted(a: Application, import_id: str | None = None, *,
+              contact_phone: str | None = None) -> v1.ApplicationSubmitted:
     return v1.ApplicationSubmitted(
         application_id=a.id, program_code=a.program_code, category=a.category,
         person_key=a.person_key, masked_name=a.masked_name, division_code=a.division_code,
         township_code=a.township_code, submitted_by=a.submitted_by,
-        submitted_at=a.submitted_at, import_id=import_id)
+        submitted_at=a.submitted_at, import_id=import_id,
+        contact_phone=contact_phone)
 
 
 def reviewed(a: Application, *, stage: v1.ReviewStage, by: str, at: datetime

@@ -38,6 +38,7 @@ class SubmitApplication:
     division_code: str
     eligible_from: date
     facts: HouseholdFacts | None = None
+    contact_phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,8 @@ async def submit_application(command: SubmitApplication, uow: Work
     if died := (await uow.deaths.of([key])).get(key):
         raise Refused(f"public security reported this person dead on {died}")
     await uow.applications.add([new])
-    uow.publish(events.submitted(new.application))
+    # the phone is not kept here: it travels once, to oversight, which sends the codes
+    uow.publish(events.submitted(new.application, contact_phone=c.contact_phone))
     return new.application.id, _conflicts(new, held)
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from siquan.eligibility.application import approvals, intake, queries, reviews
 from siquan.eligibility.entrypoints.schemas import ReviewApplication, SubmitApplication, Units
 from siquan.shared.auth import Officer, require_role
+from siquan.shared.http_guard import Limit, Offset
 
 router = APIRouter()
 READERS = ("clerk", "township_reviewer", "county_approver", "auditor")
@@ -24,7 +25,8 @@ async def submit(body: SubmitApplication, units: Units, officer: Clerk) -> dict[
     command = intake.SubmitApplication(
         officer, resident_id=body.resident_id, name=body.name, program_code=body.program_code,
         category=body.category, division_code=body.division_code,
-        eligible_from=body.eligible_from, facts=body.household)
+        eligible_from=body.eligible_from, facts=body.household,
+        contact_phone=body.contact_phone)
     async with units() as uow:
         application_id, conflicts = await intake.submit_application(command, uow)
     return {"application_id": application_id, "status": "submitted", "conflicts": conflicts}
@@ -69,13 +71,13 @@ async def evidence(evidence_id: str, units: Units, officer: Reader) -> Response:
 @router.get("/applications")
 async def search(units: Units, officer: Reader, status: str | None = None,
                  program_code: str | None = None, division_code: str | None = None,
-                 limit: int = 100, offset: int = 0) -> dict[str, Any]:
+                 limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     division = division_code or officer.division
     officer.check_scope(division)
     async with units.reading() as uow:
         items = await uow.views.applications(
             division=division, status=status, program_code=program_code,
-            limit=max(1, min(limit, 10_000)), offset=max(0, offset))
+            limit=limit, offset=offset)
     return {"items": items}
 
 

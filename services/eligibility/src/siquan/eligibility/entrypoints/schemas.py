@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from pydantic import AfterValidator, BaseModel, Field
 
 from siquan.contracts.household import HouseholdFacts
-from siquan.contracts.types import ProgramCode, ResidentId
+from siquan.contracts.types import ContactPhone, ProgramCode, ResidentId
 from siquan.eligibility.adapters.unit_of_work import EligibilityWork
 from siquan.eligibility.domain.divisions import split_division
 from siquan.shared.unit_of_work import UnitsOfWork
@@ -44,6 +44,9 @@ class SubmitApplication(BaseModel):
     eligible_from: date = Field(description="First day the applicant qualifies")
     household: HouseholdFacts | None = Field(
         default=None, description="The household's facts; checked against the policy")
+    contact_phone: ContactPhone | None = Field(
+        default=None, description="The applicant's mobile number: the person proves control of "
+                                  "it to read their own statement (never shown or stored here)")
 
 
 class Rejection(BaseModel):

@@ -23,6 +23,7 @@ from siquan.oversight.application.deferred import Deferred, Steps
 from siquan.oversight.public.adapters.complaints import PgComplaints
 from siquan.oversight.public.adapters.ledger import PgLedger
 from siquan.oversight.public.adapters.notices import PgNoticeBoard
+from siquan.oversight.public.adapters.own_statements import PgOwnStatements
 from siquan.oversight.reconciliation.adapters.findings import PgFindings
 from siquan.oversight.reconciliation.adapters.funds import PgFunds
 from siquan.oversight.reconciliation.adapters.reports import PgAccountability
@@ -47,6 +48,7 @@ class Batch:
         self.notices = PgNoticeBoard(conn)
         self.complaints = PgComplaints(conn)
         self.ledger = PgLedger(conn, self.writes)
+        self.own_statements = PgOwnStatements(conn)
         self.watched = PgWatched(conn, self.writes)
         self.settled = PgSettled(conn)
         self.funds = PgFunds(conn, self.writes)
@@ -111,6 +113,10 @@ class OversightWork(Steps, PgUnitOfWork):
     @property
     def ledger(self) -> PgLedger:
         return self.batch.ledger
+
+    @property
+    def own_statements(self) -> PgOwnStatements:
+        return self.batch.own_statements
 
     @property
     def watched(self) -> PgWatched:

@@ -20,6 +20,7 @@ from siquan.oversight.entrypoints.units import Units
 from siquan.oversight.reconciliation.adapters.findings import FindingQuery
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.errors import OutOfScope
+from siquan.shared.http_guard import AfterSeq, Limit
 
 router = APIRouter()
 
@@ -48,8 +49,7 @@ async def verify(units: Units, _: Auditor) -> dict[str, Any]:
 async def entries(units: Units, officer: Auditor, correlation_id: str | None = None,
                   message_type: str | None = None,
                   trace_id: Annotated[str | None, Query(pattern=r"^[0-9a-f]{32}$")] = None,
-                  after_seq: Annotated[int, Query(ge=0)] = 0,
-                  limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+                  after_seq: AfterSeq = 0, limit: Limit = 100) -> list[dict[str, Any]]:
     query = EntryFilter(correlation_id=correlation_id, message_type=message_type,
                         trace_id=trace_id, division_prefix=division_prefix(officer.division),
                         after_seq=after_seq, limit=limit)
@@ -72,8 +72,7 @@ async def report(program_code: ProgramCode, period: Period, units: Units, office
 # Everything about one beneficiary, application, payment run or officer: the audit
 # entries (paged by `after_seq`) and the accountability findings and holds that concern it.
 
-AfterSeq = Annotated[int, Query(ge=0)]
-PageSize = Annotated[int, Query(ge=1, le=1000)]
+PageSize = Limit
 
 
 async def _about(units: Units, officer: Officer, subject: str, key: str, after_seq: int,

@@ -98,5 +98,11 @@ def problems(error: ValidationError) -> list[dict[str, Any]]:
     return found
 
 
+def refusal(found: list[dict[str, Any]]) -> dict[str, Any]:
+    """The one error shape (`Problem`): a summary naming the fields, and each problem."""
+    fields = ", ".join(sorted({p["field"] for p in found}))
+    return {"detail": f"the complaint is refused: {fields}", "errors": found}
+
+
 def problem(field: str, message: str, kind: str = "refused") -> list[dict[str, Any]]:
     return [{"loc": ["body", field], "field": field, "msg": message, "type": kind}]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -19,10 +19,16 @@ from siquan.oversight.public.application import handling, statements
 from siquan.oversight.public.application.intake import FileComplaint, file_complaint
 from siquan.oversight.public.config import PublicConfig
 from siquan.oversight.public.domain.complaints import Channel, FieldRefused
-from siquan.oversight.public.entrypoints.forms import ComplaintForm, problem, problems
+from siquan.oversight.public.entrypoints.forms import (
+    ComplaintForm,
+    problem,
+    problems,
+    refusal,
+)
 from siquan.oversight.public.entrypoints.negotiation import UnreadableBody, submitted
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.errors import NotFound
+from siquan.shared.http_guard import Limit, Offset
 
 router = APIRouter(tags=["complaints"])
 Auditor = Annotated[Officer, Depends(require_role("auditor"))]
@@ -64,14 +70,14 @@ async def take_hotline_call(request: Request, units: Units, officer: Auditor,
     try:
         form = ComplaintForm.model_validate(await submitted(request))
     except UnreadableBody as error:
-        return JSONResponse({"detail": problem("body", str(error))}, status_code=422)
+        return JSONResponse(refusal(problem("body", str(error))), status_code=422)
     except ValidationError as error:
-        return JSONResponse({"detail": problems(error)}, status_code=422)
+        return JSONResponse(refusal(problems(error)), status_code=422)
     try:
         async with units() as uow:
             complaint = await file_complaint(uow, config, command_of(form, "hotline", officer))
     except FieldRefused as error:
-        return JSONResponse({"detail": problem(error.field, error.reason)}, status_code=422)
+        return JSONResponse(refusal(problem(error.field, error.reason)), status_code=422)
     return JSONResponse(complaint.as_officer(), status_code=201)
 
 
@@ -80,8 +86,7 @@ async def list_complaints(
         units: Units, officer: Auditor,
         status: Literal["open", "escalated", "resolved"] | None = None,
         category: ComplaintCategory | None = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+        limit: Limit = 100, offset: Offset = 0) -> list[dict[str, Any]]:
     async with units.reading() as uow:
         found = await uow.complaints.find(division_prefix=division_scope(officer.division),
                                           status=status, category=category, limit=limit,

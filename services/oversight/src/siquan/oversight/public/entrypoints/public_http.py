@@ -1,9 +1,11 @@
-"""The public's pages, without login: the notice board and its archive, the complaint form,
-the complaint look-up and the statement of a complaint that named a person. HTML unless
+"""The public's pages, without login: the notice board and its archive, the complaint form
+and the complaint look-up (a complaint's own status, nothing about any person), and a
+beneficiary's own statement behind a one-time code sent to the phone on file. HTML unless
 JSON is asked for (`?format=json` or `Accept: application/json`)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
@@ -11,18 +13,31 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from siquan.oversight.adapters.unit_of_work import snapshot
+from siquan.contracts.types import ResidentId
 from siquan.oversight.entrypoints.units import Units
-from siquan.oversight.public.application import notices, statements
+from siquan.oversight.public.adapters.own_statements import OutboxSms
+from siquan.oversight.public.application import notices
 from siquan.oversight.public.application.intake import file_complaint
 from siquan.oversight.public.application.lookup import look_up
+from siquan.oversight.public.application.own_statements import (
+    CODE_TTL,
+    CodeKeys,
+    TooMany,
+    open_statement,
+    request_code,
+)
 from siquan.oversight.public.config import PublicConfig
 from siquan.oversight.public.domain.calendar import local_day
 from siquan.oversight.public.domain.complaints import CATEGORIES, FieldRefused
 from siquan.oversight.public.entrypoints import complaint_pages as pages
-from siquan.oversight.public.entrypoints.forms import ComplaintForm, problem, problems
+from siquan.oversight.public.entrypoints.forms import (
+    ComplaintForm,
+    problem,
+    problems,
+    refusal,
+)
 from siquan.oversight.public.entrypoints.layout import message_page
 from siquan.oversight.public.entrypoints.negotiation import (
     UnreadableBody,
@@ -33,12 +48,11 @@ from siquan.oversight.public.entrypoints.negotiation import (
 from siquan.oversight.public.entrypoints.notice_pages import notice_board
 from siquan.oversight.public.entrypoints.officer_http import command_of, public_config
 from siquan.shared.errors import NotFound
+from siquan.shared.http_guard import Limit, Offset
 
 router = APIRouter(prefix="/public", tags=["public"])
 Config = Annotated[PublicConfig, Depends(public_config)]
 DivisionPrefix = Annotated[str | None, Query(pattern=r"^\d{2,9}$")]
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 def _answer(request: Request, data: dict[str, Any], html: Callable[[], str],
@@ -49,7 +63,7 @@ def _answer(request: Request, data: dict[str, Any], html: Callable[[], str],
 
 
 def _not_found(request: Request, config: PublicConfig, error: NotFound) -> Response:
-    return _answer(request, {"detail": str(error), "refused": "NotFound"},
+    return _answer(request, {"detail": str(error)},
                    lambda: message_page("未找到 Not found", str(error), config.hotline), 404)
 
 
@@ -111,7 +125,7 @@ async def complaint_form(config: Config, category: str | None = None,
 
 def _refused(request: Request, config: PublicConfig, values: dict[str, Any],
              found: list[dict[str, Any]]) -> Response:
-    return _answer(request, {"detail": found},
+    return _answer(request, refusal(found),
                    lambda: pages.complaint_form(values, found, config.hotline), 422,
                    default_json=is_json_body(request))
 
@@ -154,14 +168,60 @@ async def complaint_status(tracking_number: str, request: Request, units: Units,
     return _answer(request, shown, lambda: pages.complaint_status(shown, config.hotline))
 
 
-@router.get("/statements/{tracking_number}")
-async def statement_for_complaint(tracking_number: str, request: Request, units: Units,
-                                  config: Config) -> Response:
-    """What was certified, allocated and paid for the person a complaint named."""
+class CodeAsked(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resident_id: ResidentId
+
+
+class CodeGiven(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    request_id: uuid.UUID = Field(description="What `POST /public/statements/codes` answered")
+    code: str = Field(pattern=r"^[0-9]{6}$", description="The six digits sent by SMS")
+
+
+def _code_keys(config: PublicConfig) -> CodeKeys:
+    return CodeKeys(config.person_key_secret)
+
+
+def _refusal(detail: str, status: int) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+@router.post("/statements/codes", status_code=202,
+             responses={429: {"description": "Too many codes asked for"}})
+async def ask_for_statement_code(body: CodeAsked, request: Request, units: Units,
+                                 config: Config) -> JSONResponse:
+    """Ask for a one-time code that opens your own statement: it is sent by SMS to the
+    mobile number on file for the resident ID. The answer is the same whether or not a
+    number (or the person) is on file; at most 3 codes per person and 10 per client in
+    15 minutes."""
+    client = request.client.host if request.client else "unknown"
     try:
-        async with snapshot(units) as uow:
-            found = await statements.statement_for_complaint(uow, tracking_number)
-    except NotFound as error:
-        return _not_found(request, config, error)
+        async with units() as uow:
+            request_id = await request_code(uow, _code_keys(config),
+                                            OutboxSms(uow.conn, uow.now()),
+                                            body.resident_id, client)
+    except TooMany as error:
+        return _refusal(str(error), 429)
+    return JSONResponse({"request_id": request_id,
+                         "expires_in_seconds": int(CODE_TTL.total_seconds()),
+                         "detail": "if a mobile number is on file for this person, a code "
+                                   "was sent to it"}, status_code=202)
+
+
+@router.post("/statements/open", responses={403: {"description": "Wrong or used code"},
+                                            429: {"description": "Too many attempts"}})
+async def open_own_statement(body: CodeGiven, request: Request, units: Units,
+                             config: Config) -> Response:
+    """Your own statement — what was certified, allocated and paid per period — opened once
+    by the code sent to your phone (5 minutes, 5 attempts)."""
+    async with units(isolation="repeatable_read") as uow:
+        outcome, found = await open_statement(uow, _code_keys(config), str(body.request_id),
+                                              body.code)
+    if outcome == "too_many":
+        return _refusal("too many wrong codes; ask for a new one", 429)
+    if found is None:
+        return _refusal("the code is wrong, expired or already used", 403)
     shown = found.as_dict(public=True)
-    return _answer(request, shown, lambda: pages.statement_page(shown, config.hotline))
+    return _answer(request, shown, lambda: pages.statement_page(shown, config.hotline),
+                   default_json=True)

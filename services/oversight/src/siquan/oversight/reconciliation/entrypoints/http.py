@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,10 +24,10 @@ from siquan.oversight.reconciliation.application.sweep import SweepStatus
 from siquan.oversight.reconciliation.entrypoints.html import render_report
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.errors import NotFound
+from siquan.shared.http_guard import Limit, Offset
 
 router = APIRouter()
 Auditor = Annotated[Officer, Depends(require_role("auditor"))]
-Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 class Resolution(BaseModel):
@@ -47,7 +47,7 @@ async def list_findings(units: Units, officer: Auditor, category: FindingCategor
                         status: Literal["open", "resolved"] | None = None,
                         rule: str | None = None, person_key: str | None = None,
                         officer_id: str | None = None, run_id: str | None = None,
-                        limit: Limit = 100, offset: Annotated[int, Query(ge=0)] = 0
+                        limit: Limit = 100, offset: Offset = 0
                         ) -> list[dict[str, Any]]:
     query = FindingQuery(category=category, status=status, rule=rule,
                                person_key=person_key, officer_id=officer_id, run_id=run_id,
