@@ -6,12 +6,14 @@ trace and message; readiness that checks the database and the broker."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from siquan.contracts.public_security_v1 import DeathReported
 from siquan.shared.operator.client import Officers
 from siquan.shared.operator.county_cycle import (
     Beneficiary,
@@ -20,7 +22,9 @@ from siquan.shared.operator.county_cycle import (
     account_number,
     expected_total,
 )
+from siquan.shared.person import person_key
 from siquan.shared.testing.cluster import Cluster
+from siquan.shared.testing.messages import publish_as
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
 
@@ -103,6 +107,49 @@ async def test_a_payment_run_started_by_an_officer_is_one_trace_to_its_settlemen
     roots = [s for s in spans if s["parent_id"] is None]
     assert [r["file"] for r in roots] == ["disbursement"]
     assert await _progress(cluster, started["run_id"]) == 1.0
+
+
+def _all_spans(trace_dir: Path) -> list[dict[str, Any]]:
+    return [{**json.loads(line), "file": path.stem}
+            for path in sorted(trace_dir.glob("*.jsonl"))
+            for line in path.read_text().splitlines()]
+
+
+async def test_a_death_report_is_one_trace_to_the_revocation_and_one_to_the_hold(
+        cluster: Cluster, people: list[Beneficiary]) -> None:
+    """Public security reports, after the October payment, a death in August: eligibility
+    revokes from September, and oversight holds the payee paid after the death. Public
+    security sends no trace context, so each service's handling of the report is the root
+    of its trace; nobody opens a span above them."""
+    assert cluster.trace_dir is not None
+    trace_dir = cluster.trace_dir
+    dead = people[0]
+    death = "siquan.partner.public_security.death.reported.v1 process"
+    await publish_as(cluster.env, DeathReported(
+        report_id="GA-420117-2026-000901",
+        person_key=person_key(cluster.env.person_key_secret, dead.resident_id),
+        date_of_death=date(2026, 8, 15)))
+
+    async def handled() -> dict[str, Any] | None:
+        spans = _all_spans(trace_dir)
+        roots = [s for s in spans if s["name"] == death and s["parent_id"] is None
+                 and s["file"] == "eligibility"]
+        holds = [s for s in spans if s["file"] == "disbursement"
+                 and s["name"] == "siquan.oversight.hold.placed.v1 process"]
+        return {"revocation": roots[0], "hold": holds[0]} if roots and holds else None
+
+    found = await eventually(handled, timeout=90, what="the revocation and the hold")
+    revocation_trace = found["revocation"]["context"]["trace_id"].removeprefix("0x")
+    await _traced(cluster, revocation_trace, {
+        "eligibility:" + death,
+        "disbursement:siquan.eligibility.certification.revoked.v1 process",
+        "oversight:siquan.eligibility.certification.revoked.v1 process"})
+    hold_trace = found["hold"]["context"]["trace_id"].removeprefix("0x")
+    spans = await _traced(cluster, hold_trace,
+                          {"disbursement:siquan.oversight.hold.placed.v1 process"})
+    (root,) = [s for s in spans if s["parent_id"] is None]
+    assert (root["name"], root["kind"]) == (death, "SpanKind.CONSUMER")
+    assert root["file"] in ("eligibility", "oversight")
 
 
 async def _progress(cluster: Cluster, run_id: str) -> float:

@@ -32,6 +32,8 @@ def start(service: str, variables: dict[str, str], cwd: Path) -> subprocess.Comp
 
 def needed(service: str) -> list[str]:
     names = ["SIQUAN_AMQP_URL", "SIQUAN_PG_DSN"]
+    if service == "eligibility":  # it derives each partner agency's pseudonyms
+        names.append("SIQUAN_PARTNER_PSEUDONYM_KEYS")
     return [*names, "SIQUAN_PERSON_KEY_SECRET"] if service in PERSON_KEY_HOLDERS else names
 
 

@@ -109,6 +109,8 @@ class CountyCycle:
         self.fund_custody = ServiceClient(urls["fund_custody"])
         self.disbursement = ServiceClient(urls["disbursement"])
         self.oversight = ServiceClient(urls["oversight"])
+        self.run_traces: dict[str, str] = {}
+        """Run id → the trace its disburser's request started (no span of ours above it)."""
 
     @classmethod
     def of(cls, cluster: Cluster) -> CountyCycle:
@@ -208,6 +210,8 @@ class CountyCycle:
         started = await self.disbursement.call("POST", "/runs", Officers.disburser, json={
             "program_code": plan.program_code, "period": plan.period,
             "division_code": DIVISION})
+        if self.disbursement.last_trace_id:
+            self.run_traces[started["run_id"]] = self.disbursement.last_trace_id
         return await self.pay_result(started["run_id"])
 
     async def pay_result(self, run_id: str) -> dict[str, Any]:

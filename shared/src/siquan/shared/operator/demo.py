@@ -1,5 +1,7 @@
 """`make demo`: a county's full cycle through the four services, as separate processes, on
-a fresh broker vhost and fresh databases; prints oversight's report and the audit check.
+a fresh broker vhost and fresh databases; prints oversight's report, the audit check, one
+trace (a disburser's request to start a run, followed through every service it reached;
+the demo opens no span of its own) and an excerpt of disbursement's /metrics.
 
     python -m siquan.shared.operator.demo [--keep] [--out var/demo]
 """
@@ -11,8 +13,9 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
-from opentelemetry import trace
+import httpx
 
 from siquan.shared.operator.county_cycle import (
     CountyCycle,
@@ -21,9 +24,12 @@ from siquan.shared.operator.county_cycle import (
     default_beneficiaries,
     expected_total,
 )
-from siquan.shared.telemetry import setup_tracing
 from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.waiting import eventually
+
+METRICS_SHOWN = ("siquan_payment_run_progress_ratio", "siquan_outbox_backlog",
+                 "siquan_queue_depth", "siquan_messages_total", "siquan_consumer_lag_seconds")
 
 PLANS = [RunPlan("special_assistance", "2026-11"), RunPlan("reward_assistance_rural", "2026")]
 
@@ -48,21 +54,77 @@ def _print(result: CycleResult) -> None:
                      indent=2, ensure_ascii=False, default=str))
 
 
-async def _drive(cluster: Cluster, tracer: trace.Tracer) -> CycleResult:
+def _spans(trace_dir: Path, trace_id: str) -> list[dict[str, Any]]:
+    found = []
+    for path in sorted(trace_dir.glob("*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            span = json.loads(line)
+            if span["context"]["trace_id"] == f"0x{trace_id}":
+                found.append({**span, "service": path.stem})
+    return found
+
+
+async def _trace(cluster: Cluster, trace_id: str) -> list[str]:
+    """One trace from the officer's request through the outbox, the broker and every
+    consumer it reached, as the services recorded it (they flush spans in batches)."""
+    assert cluster.trace_dir is not None
+    trace_dir = cluster.trace_dir
+
+    async def reached() -> list[dict[str, Any]] | None:
+        spans = _spans(trace_dir, trace_id)
+        services = {s["service"] for s in spans}
+        return spans if {"disbursement", "fund_custody", "oversight"} <= services else None
+
+    try:
+        spans = await eventually(reached, timeout=30, what=f"trace {trace_id}")
+    except AssertionError:  # shown as far as it got
+        spans = _spans(trace_dir, trace_id)
+    roots = [s for s in spans if s["parent_id"] is None]
+    lines = [f"trace {trace_id} (a disburser's POST /runs): {len(spans)} spans in "
+             f"{', '.join(sorted({s['service'] for s in spans}))}; root: "
+             + ", ".join(f"{r['service']} {r['name']!r}" for r in roots)]
+    lines += [f"  {name}" for name in sorted({
+        f"{s['service']}: {s['name']}" for s in spans
+        if s["kind"] in ("SpanKind.SERVER", "SpanKind.CONSUMER")})]
+    return lines
+
+
+async def _metrics(cluster: Cluster) -> list[str]:
+    """An excerpt of disbursement's /metrics once its run-progress gauge (sampled every
+    few seconds) has seen the runs."""
+    async def sampled() -> str | None:
+        async with httpx.AsyncClient(base_url=cluster.url("disbursement")) as http:
+            scraped = (await http.get("/metrics")).text
+        return scraped if METRICS_SHOWN[0] + "{" in scraped else None
+
+    try:
+        scraped = await eventually(sampled, timeout=30, what="the run progress gauge")
+    except AssertionError:
+        async with httpx.AsyncClient(base_url=cluster.url("disbursement")) as http:
+            scraped = (await http.get("/metrics")).text
+    shown = [line for line in scraped.splitlines() if line.startswith(METRICS_SHOWN)]
+    return [f"metrics (GET {cluster.url('disbursement')}/metrics, excerpt):",
+            *(f"  {line}" for line in shown[:20])]
+
+
+async def _drive(cluster: Cluster) -> tuple[CycleResult, list[str]]:
     cycle = CountyCycle.of(cluster)
     people = default_beneficiaries()
     try:
-        with tracer.start_as_current_span("county cycle 420117"):
-            result = await cycle.run(people, PLANS)
+        result = await cycle.run(people, PLANS)
     finally:
         await cycle.close()
+    first_run = result.runs[PLANS[0]]["run_id"]
+    closing = await _trace(cluster, cycle.run_traces[first_run]) \
+        if first_run in cycle.run_traces else ["no trace id came back from POST /runs"]
+    closing += ["", *await _metrics(cluster)]
     for plan in PLANS:
         owed = expected_total(people, plan)
         report = result.reports[plan]
         if report["paid_fen"] != owed or report["settled_fen"] != owed:
             raise SystemExit(f"{plan}: paid {report['paid_fen']} / settled "
                              f"{report['settled_fen']} but the policy owes {owed}")
-    return result
+    return result, closing
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,17 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     env = Environment.fresh(args.out.resolve(), prefix="siquan_demo")
     print(f"provisioning vhost and databases {env.name} …")
     env.provision()
-    provider = setup_tracing("operator", args.out / env.name / "traces" / "operator.jsonl")
     try:
         with running_cluster(env, args.out / env.name / "logs",
                              trace_dir=args.out / env.name / "traces") as cluster:
             print("four services running: " + ", ".join(
                 f"{s} {p.url}" for s, p in cluster.processes.items()))
-            result = asyncio.run(_drive(cluster, provider.get_tracer("siquan.operator")))
+            result, closing = asyncio.run(_drive(cluster))
         _print(result)
+        print("\n" + "\n".join(closing))
         return 0 if result.audit.get("ok") else 1
     finally:
-        provider.shutdown()
         if not args.keep:
             env.teardown()
 

@@ -41,6 +41,9 @@ class EligibilityWork(PgUnitOfWork):
         self.views = EligibilityViews(conn)
 
     async def _finish(self) -> None:
+        for flush in self._before_commit:  # the repositories' buffered rows first
+            await flush()
+        self._before_commit.clear()
         await self._project_for_partners()
         await super()._finish()
 
