@@ -69,6 +69,7 @@ async def _fuzz(url: str, officer: str | None, options: list[str], report: Path
         command += ["--header", f"Authorization: Bearer dev-{officer}"]
     process = await asyncio.create_subprocess_exec(
         *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        cwd=report.parent,  # its cache stays with the test's files
         env={**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"})
     output, _ = await process.communicate()
     assert process.returncode is not None
