@@ -10,12 +10,17 @@ run starts before its funds are appropriated, is refused with the shortfall, wai
 completes once they are → year-end statements that balance to the fen and match what the
 bank settled and returned.
 
+The clerk also enters each special-assistance beneficiary's application with their name,
+and each beneficiary files a named complaint giving their phone number, so the year's logs
+and spans have every kind of personal data to leak; none of it may appear there.
+
 Certifications are published as eligibility would (`publish_as`, as eligibility's own
 tests drive its notice cycle): the year's money is what this test is about.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -25,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
 from siquan.contracts.eligibility_v1 import CertificationGranted
@@ -54,6 +60,8 @@ class Person:
     category: str
     account: str  # the account registered first
     resident: str
+    full_name: str
+    phone: str
 
     @property
     def key(self) -> str:
@@ -72,8 +80,20 @@ def _people() -> dict[str, Person]:
             ("changes-account", SPECIAL, "death", "62284801000000066"),
             ("elder-1", REWARD, "standard", "62284801000000077"),
             ("elder-2", REWARD, "standard", "62284801000000099")]
-    return {name: Person(name, program, category, account, residents.next())
-            for name, program, category, account in plan}
+    surnames = "赵钱孙李周吴郑王冯陈"
+    return {name: Person(name, program, category, account, residents.next(),
+                         f"{surnames[n]}秀{'英兰芳珍桂梅玉华凤霞'[n]}", f"1390127{n:04d}")
+            for n, (name, program, category, account) in enumerate(plan)}
+
+
+CHANGED_ACCOUNTS = ("62284801000000045", "62284801000000067", "62284801000000001",
+                    "62284801000000087")
+"""The accounts registered later in the year (personal data as much as the first ones)."""
+
+
+@pytest.fixture(scope="module")
+def people() -> dict[str, Person]:
+    return _people()
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +115,8 @@ def cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory,
                          "SIQUAN_PAYMENT_POLL_SECONDS": "0.2",
                          "SIQUAN_RETURNS_POLL_SECONDS": "0.3", "SIQUAN_BANK_RETURN_DAYS": "3"}}
     base = Path(tmp_path_factory.mktemp("full-year"))
-    with running_cluster(siquan_env, base / "logs", extra_env=settings) as running:
+    with running_cluster(siquan_env, base / "logs", extra_env=settings,
+                         trace_dir=base / "traces") as running:
         yield running
 
 
@@ -103,6 +124,7 @@ class County:
     def __init__(self, cluster: Cluster, clock: FileClock) -> None:
         self.env, self.clock = cluster.env, clock
         self.http = {s: ServiceClient(cluster.url(s)) for s in cluster.processes}
+        self.urls = {s: cluster.url(s) for s in cluster.processes}
         self.runs: dict[str, dict[str, Any]] = {}
 
     async def close(self) -> None:
@@ -123,6 +145,20 @@ class County:
             division_code=DIVISION, effective_from=date(YEAR - 1, 6, 1),
             reviewed_by=Officers.reviewer, approved_by=Officers.approver,
             approved_at=datetime(YEAR - 1, 5, 20, tzinfo=UTC)))
+
+    async def apply(self, person: Person) -> None:
+        """The clerk enters the application, and the beneficiary files a named complaint."""
+        if person.program == SPECIAL:
+            await self.http["eligibility"].call("POST", "/applications", Officers.clerk, json={
+                "resident_id": person.resident, "name": person.full_name,
+                "program_code": person.program, "category": person.category,
+                "division_code": DIVISION, "eligible_from": f"{YEAR - 1}-06-01"})
+        async with httpx.AsyncClient(base_url=self.urls["oversight"]) as public:
+            filed = await public.post("/public/complaints", json={
+                "category": "not_paid_in_full", "division_code": DIVISION,
+                "resident_id": person.resident, "anonymous": False, "contact": person.phone,
+                "description": "询问本人补助发放情况"})
+        assert filed.status_code == 201, filed.text
 
     async def register(self, person: Person, account: str) -> dict[str, Any]:
         return await register_payee_account(self.http["disbursement"], person.resident,
@@ -190,13 +226,13 @@ def owed(person: Person, period: str) -> int:
 
 @pytest.mark.timeout(600)
 async def test_a_countys_year_pays_each_month_once_and_its_statement_balances_to_the_fen(
-        cluster: Cluster, clock: FileClock) -> None:
-    people = _people()
+        cluster: Cluster, clock: FileClock, people: dict[str, Person]) -> None:
     special = [p for p in people.values() if p.program == SPECIAL]
     reward = [p for p in people.values() if p.program == REWARD]
     county = County(cluster, clock)
     try:
         for person in people.values():
+            await county.apply(person)
             await county.certify(person)
             await county.register(person, person.account)
         forecasts = {SPECIAL: await county.forecast(SPECIAL, len(special)),
@@ -366,3 +402,50 @@ def _check_statement_matches_the_bank(statement: dict[str, Any], program: str,
                                         - statement["paid_fen"] + statement["returned_fen"])
     assert statement["paid_fen"] - statement["returned_fen"] == sum(
         p["amount_fen"] for p in ours if p["status"] == "settled")
+
+
+def _personal_data(people: dict[str, Person]) -> dict[str, str]:
+    """Each fixture value that identifies a person, as text and as JSON escapes it."""
+    values = {}
+    for person in people.values():
+        values.update({f"{person.name} resident ID": person.resident,
+                       f"{person.name} resident ID (lower case)": person.resident.lower(),
+                       f"{person.name} name": person.full_name,
+                       f"{person.name} phone": person.phone,
+                       f"{person.name} account": person.account})
+    values.update((f"account {a}", a) for a in CHANGED_ACCOUNTS)
+    for label, value in list(values.items()):
+        escaped = json.dumps(value)[1:-1]
+        if escaped != value:
+            values[f"{label} (JSON-escaped)"] = escaped
+    return values
+
+
+def _hits(captured: dict[str, str], personal: dict[str, str]) -> list[str]:
+    return [f"{label} in {where}" for where, text in captured.items()
+            for label, value in personal.items() if value in text]
+
+
+def _captured(cluster: Cluster) -> dict[str, str]:
+    """Every log line and exported span of every service, by file."""
+    assert cluster.trace_dir is not None
+    files = [p.log_path for p in cluster.all_processes()]
+    files += sorted(cluster.trace_dir.glob("*.jsonl"))
+    return {f.name: f.read_text(encoding="utf-8", errors="replace") for f in files}
+
+
+def test_no_personal_data_in_logs_or_spans(cluster: Cluster, people: dict[str, Person]
+                                           ) -> None:
+    """After the year: no resident ID, name, phone number or bank account of any fixture
+    appears in any service's log or spans (the year's requests are in them)."""
+    captured = _captured(cluster)
+    personal = _personal_data(people)
+    assert '"http.route": "/payee-accounts"' in captured["disbursement.jsonl"]
+    assert '"http.route": "/applications"' in captured["eligibility.jsonl"]
+    assert '"http.route": "/public/complaints"' in captured["oversight.jsonl"]
+    planted = {**captured, "planted.log": json.dumps(
+        {"message": f"payee {people['frozen'].full_name} {people['frozen'].resident}"})}
+    found = _hits(planted, personal)
+    assert {"frozen name (JSON-escaped) in planted.log",
+            "frozen resident ID in planted.log"} <= set(found), found
+    assert _hits(captured, personal) == []

@@ -97,14 +97,16 @@ class EligibilityViews:
         return row["reviewed_by"], row["approved_by"]
 
     async def certifications(self, program_code: str | None, division_prefix: str,
-                             status: str | None = None) -> list[dict[str, object]]:
+                             status: str | None = None, *, limit: int = 500,
+                             offset: int = 0) -> list[dict[str, object]]:
         rows = await self._conn.fetch(
             "SELECT id, application_id, program_code, category, policy_version, division_code,"
             " township_code, effective_from, valid_until, status, reviewed_by, approved_by"
             " FROM certifications WHERE ($1::text IS NULL OR program_code = $1)"
             " AND coalesce(township_code, division_code) LIKE $2 || '%'"
-            " AND ($3::text IS NULL OR status = $3) ORDER BY approved_at, id",
-            program_code, division_prefix, status)
+            " AND ($3::text IS NULL OR status = $3) ORDER BY approved_at, id"
+            " LIMIT $4 OFFSET $5",
+            program_code, division_prefix, status, limit, offset)
         return [{k: (str(v) if k.endswith("id") else v) for k, v in row.items()}
                 for row in rows]
 

@@ -15,6 +15,7 @@ from siquan.eligibility.application.certifications import Action
 from siquan.eligibility.entrypoints.schemas import CertificationDecision, Renewals, Units
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.purpose import Purpose
+from siquan.shared.http_guard import MAX_PAGE, Limit, Offset
 
 router = APIRouter()
 Approver = Annotated[Officer, Depends(require_role("county_approver"))]
@@ -46,10 +47,13 @@ async def decide(certification_id: str,
 
 @router.get("/certifications")
 async def roster(units: Units, officer: Reader, program_code: str | None = None,
-                 status: str | None = None) -> list[dict[str, object]]:
+                 status: str | None = None, limit: Limit = MAX_PAGE, offset: Offset = 0
+                 ) -> list[dict[str, object]]:
+    """The certifications within the officer's division, oldest approval first, a page at
+    a time."""
     async with units.reading() as uow:
         return await uow.views.certifications(program_code, division_scope(officer.division),
-                                              status)
+                                              status, limit=limit, offset=offset)
 
 
 @router.get("/certifications/{certification_id}")
