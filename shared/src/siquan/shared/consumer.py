@@ -43,6 +43,7 @@ from pydantic import ValidationError
 from siquan.contracts.base import Event, model_for, read
 from siquan.contracts.topology import exchange_of
 from siquan.contracts.upcasting import upcast
+from siquan.shared import crash_points
 from siquan.shared.clock import Clock
 from siquan.shared.dead_letters import DeadLetterPublisher
 from siquan.shared.errors import RuleBroken as RuleBroken  # raised by domain code too
@@ -323,6 +324,8 @@ class BatchedConsumer:
                 if held.delivery.message_id in fresh:
                     fresh.discard(held.delivery.message_id)  # a copy in the same batch
                     await self._run_handlers(base, held.delivery)
+            crash_points.reached("consumer.mid_batch")
+        crash_points.reached("consumer.after_commit")
 
     async def _handle_alone(self, held: _Held) -> None:
         held.attempts += 1
