@@ -19,10 +19,11 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from siquan.shared.testing.cluster import running_cluster
+from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.environment import Environment
 from siquan.tools.chaos import campaign
 from siquan.tools.chaos.campaign import CRASHED, Campaign, Options
@@ -49,8 +50,13 @@ async def run(options: Options, out: Path) -> dict[str, Any]:
     env = Environment.fresh(await asyncio.to_thread(out.resolve), prefix="siquan_chaos")
     await asyncio.to_thread(env.provision)
     try:
-        with running_cluster(env, out / env.name / "logs", extra_env=_settings(options),
-                             instances=options.instances) as cluster:
+        cluster = Cluster(env, out / env.name / "logs", extra_env=_settings(options),
+                          instances=options.instances)
+        try:
+            # a loaded machine starts a service slowly: a generous bound
+            for process in cluster.all_processes():
+                await asyncio.to_thread(process.start, timeout=300)
+            cluster.clock.set(datetime(campaign.YEAR, 1, 2, 9, tzinfo=UTC))
             owed = await campaign.load_roster(env, options.payees)
             # the year's runs with a tenth to spare (a month's amounts may differ)
             await campaign.appropriate(cluster, owed * options.months * 11 // 10)
@@ -64,6 +70,8 @@ async def run(options: Options, out: Path) -> dict[str, Any]:
             finally:
                 await chaos.close()
             return await _verdict(chaos, options, time.monotonic() - began)
+        finally:
+            await asyncio.to_thread(cluster.stop)
     finally:
         await asyncio.to_thread(env.teardown)
 

@@ -26,6 +26,7 @@ import subprocess
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -53,7 +54,7 @@ from siquan.tools.chaos.plan import (
 )
 
 log = logging.getLogger("siquan.chaos")
-PROGRAM, DIVISION, YEAR = "special_assistance", "420117", 2026
+PROGRAM, DIVISION, YEAR = "special_assistance", "420117", 2027
 DISBURSER = {"Authorization": "Bearer dev-disburser-420117-01"}
 TREASURER = {"Authorization": "Bearer dev-treasury-420117-01"}
 AUDITOR = {"Authorization": "Bearer dev-auditor-420117-01"}
@@ -63,7 +64,7 @@ CRASHED = "sigkill_at_crash_point"
 @dataclass(frozen=True)
 class Options:
     seed: int
-    payees: int = 50_000
+    payees: int = 10_000
     months: int = 12
     faults: int = 60
     instances: int = 2
@@ -115,6 +116,8 @@ class Campaign:
         """The county's year: each month's run started once the previous one settled."""
         for month in range(1, self.options.months + 1):
             period = f"{YEAR}-{month:02d}"
+            # every service's clock on the run's day, as the county pays in the month
+            self.cluster.clock.set(datetime(YEAR, month, 5, 9, tzinfo=UTC))
             run_id = await self._start_run(period)
             self.runs.append(run_id)
             await self._until(lambda run_id=run_id: self._settled(run_id),
@@ -212,7 +215,7 @@ class Campaign:
                 else:
                     process.env[crash_points.VARIABLE] = f"{arm.point}:{arm.nth}"
                 try:
-                    await asyncio.to_thread(process.start, timeout=120)
+                    await asyncio.to_thread(process.start, timeout=300)
                     return
                 except RuntimeError:
                     if arm is None or process.returncode != -9:
@@ -379,7 +382,8 @@ async def appropriate(cluster: Cluster, owed_fen: int) -> None:
 
 
 async def load_roster(env: Environment, payees: int) -> int:
-    """The roster in bulk; what a month of it is owed."""
+    """The roster in bulk; what a month of it is owed (a month of 2026: the year's runs
+    are appropriated with a tenth to spare)."""
     conn = await asyncpg.connect(env.pg_dsn("disbursement"))
     oversight = await asyncpg.connect(env.pg_dsn("oversight"))
     try:
