@@ -156,9 +156,10 @@ class Campaign:
     # -- faults ---------------------------------------------------------------------------
 
     async def inject(self) -> None:
-        """Faults from the plan until enough landed and the year is paid."""
+        """Faults from the plan until as many as asked for landed (while the year is paid,
+        and after it if they outnumber it)."""
         for fault in self.plan.faults():
-            if self.workload_done and self.landed() >= self.options.faults:
+            if self.landed() >= self.options.faults:
                 break
             await asyncio.sleep(fault.pause_s)
             if fault.kind in BANK_KIND and self.workload_done:
