@@ -51,3 +51,4 @@ def test_every_service_has_at_least_four_points() -> None:
             crash_points._arm()
         finally:
             del os.environ[crash_points.VARIABLE]
+

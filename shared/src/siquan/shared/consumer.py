@@ -72,7 +72,9 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.ConnectionFailureError,
+    # every lost session (class 08): a backend ended by pg_terminate_backend or a restart
+    # raises ConnectionDoesNotExistError, which is not a ConnectionFailureError
+    asyncpg.exceptions.PostgresConnectionError,
     asyncpg.exceptions.LockNotAvailableError,
     NotYet,
 )
