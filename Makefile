@@ -9,10 +9,10 @@ endif
 PYTEST_ARGS ?=
 
 .PHONY: help uv install provision demo test test-unit lint contracts contracts-check \
-	contracts-release asyncapi-parser bench clean cluster-up cluster-down
+	contracts-release asyncapi-parser bench chaos clean cluster-up cluster-down
 
 help:
-	@echo "make demo | test | lint | contracts | bench | provision"
+	@echo "make demo | test | lint | contracts | bench | chaos | provision"
 
 uv:
 	@test -x "$(UV)" || python3 -m pip install --user --quiet uv || \
@@ -68,6 +68,13 @@ bench: install
 	$(UV) run python -m siquan.tools.bench.eligibility_100k --applications 100000
 	$(UV) run python -m siquan.tools.bench.payment_run
 	$(UV) run python -m siquan.tools.bench.oversight_ingest
+
+# A fault campaign over a county year of payment runs: faults at random from a printed
+# seed (CHAOS_ARGS="--seed N" reruns them); JSON printed and written to
+# bench/results/chaos.json; fails when a promise does not hold.
+CHAOS_ARGS ?=
+chaos: install
+	$(UV) run python -m siquan.tools.chaos $(CHAOS_ARGS)
 
 # A three-node RabbitMQ cluster on loopback (ports 5701-5703) from the local package.
 cluster-up: install

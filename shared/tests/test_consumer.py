@@ -324,3 +324,14 @@ async def test_with_a_deferred_message_waiting_each_message_is_acknowledged_alon
 
     assert [(r.acked, r.multiple) for r in raws] == [(1, False), (1, False)]
     assert early.acked == 0
+
+
+def test_a_database_session_ended_under_a_handler_is_transient_not_a_dead_letter() -> None:
+    import asyncpg
+
+    from siquan.shared.consumer import TRANSIENT_ERRORS
+
+    ended = asyncpg.exceptions.ConnectionDoesNotExistError(
+        "connection was closed in the middle of operation")
+    assert isinstance(ended, TRANSIENT_ERRORS)
+    assert isinstance(asyncpg.exceptions.ConnectionFailureError("x"), TRANSIENT_ERRORS)

@@ -8,6 +8,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,6 +22,7 @@ from siquan.shared.testing.waiting import eventually
 
 pytestmark = pytest.mark.integration
 TREASURY = {"Authorization": "Bearer dev-treasury-420117-01"}
+AUDITOR = {"Authorization": "Bearer dev-auditor-420117-01"}
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +35,27 @@ def fund_custody(siquan_env: Environment, tmp_path_factory: pytest.TempPathFacto
     process.stop()
 
 
-def _operator(env: Environment, *args: str) -> object:
+def _operator(env: Environment, *args: str, code: int = 0) -> Any:
     result = subprocess.run(
         [sys.executable, "-m", "siquan.shared.dead_letters", *args],
-        env={**os.environ, "SIQUAN_AMQP_URL": env.amqp_url("fund_custody")},
-        capture_output=True, text=True, check=True, timeout=60)
+        env={**os.environ, "SIQUAN_AMQP_URL": env.amqp_url("fund_custody"),
+             "SIQUAN_PG_DSN": env.pg_dsn("fund_custody")},
+        capture_output=True, text=True, check=False, timeout=60)
+    assert result.returncode == code, result.stderr
     return json.loads(result.stdout)
+
+
+def _early_result(run_id: str) -> PaymentsSettled:
+    return PaymentsSettled(run_id=run_id, program_code="special_assistance", period="2026-10",
+                           division_code="420117", chunk=0, payments=(SettledPayment(
+                               payment_id=str(uuid.uuid4()), person_key="b" * 64,
+                               certification_id="c1", item="benefit", amount_fen=21_000,
+                               bank_reference="B1"),))
+
+
+async def _dead_lettered(env: Environment, message_id: str) -> list[dict[str, Any]]:
+    return [d for d in await list_dead_letters(env.amqp_url("fund_custody"), "fund_custody")
+            if d["message_id"] == message_id]
 
 
 async def _paid(fund_custody: ServiceProcess, run_id: str) -> int:
@@ -76,8 +93,13 @@ async def test_a_dead_letter_replayed_after_its_cause_is_fixed_takes_effect_once
         await seen.wait_for("allocation.approved.v1")
     assert await _paid(fund_custody, run_id) == 0
 
-    assert _operator(siquan_env, "replay", "fund_custody", "--message-id", early) == {
-        "replayed": 1}
+    assert _operator(siquan_env, "replay", "fund_custody", "--message-id", early,
+                     code=2) == {"error": "an officer and a reason are required to replay"
+                                          " or discard"}
+    assert _operator(siquan_env, "replay", "fund_custody", "--message-id", early,
+                     "--officer", "treasury-420117-01",
+                     "--reason", "the allocation has arrived") == {
+        "replayed": 1, "officer": "treasury-420117-01"}
 
     async def paid() -> bool:
         return await _paid(fund_custody, run_id) == 21_000
@@ -86,3 +108,43 @@ async def test_a_dead_letter_replayed_after_its_cause_is_fixed_takes_effect_once
     assert letter["queue"] == "siquan.fund_custody.from-disbursement"
     assert f"run {run_id} has no allocation" in str(letter["reason"])
     assert await dead_lettered() == []
+
+
+async def test_an_operator_summarises_inspects_and_discards_dead_letters_with_a_reason(
+        siquan_env: Environment, fund_custody: ServiceProcess) -> None:
+    first = await publish_as(siquan_env, _early_result(str(uuid.uuid4())))
+    second = await publish_as(siquan_env, _early_result(str(uuid.uuid4())))
+
+    async def both() -> bool:
+        return bool(await _dead_lettered(siquan_env, first)
+                    and await _dead_lettered(siquan_env, second))
+    await eventually(both, what="both results dead-lettered")
+
+    queue = "siquan.fund_custody.from-disbursement"
+    summary = _operator(siquan_env, "summary", "fund_custody", "--queue", queue)
+    assert any(row["queue"] == queue and "has no allocation" in row["reason"]
+               and row["count"] >= 2 for row in summary)
+    letter = _operator(siquan_env, "inspect", "fund_custody", "--message-id", first)
+    assert letter["type"] == "payments.settled.v1"
+    assert letter["body"]["payments"][0]["amount_fen"] == 21_000
+    assert letter["headers"]["x-siquan-producer"] == "disbursement"
+    async with httpx.AsyncClient(base_url=fund_custody.url) as http:
+        refused = await http.get("/dead-letters", headers=TREASURY)
+        listed = (await http.get("/dead-letters", params={"queue": queue},
+                                 headers=AUDITOR)).json()
+    assert refused.status_code == 403
+    assert {first, second} <= {d["message_id"] for d in listed["letters"]}
+
+    assert _operator(siquan_env, "discard", "fund_custody", "--message-id", first,
+                     "--officer", "treasury-420117-01",
+                     "--reason", "a test result, never a real payment") == {
+        "discarded": 1, "officer": "treasury-420117-01"}
+
+    assert await _dead_lettered(siquan_env, first) == []
+    assert len(await _dead_lettered(siquan_env, second)) == 1
+    recorded = await siquan_env.fetch(
+        "fund_custody", "SELECT action, queue, officer_id, reason, dead_reason FROM"
+        " dead_letter_actions WHERE message_id = $1", first)
+    assert [tuple(r[:4]) for r in recorded] == [
+        ("discard", queue, "treasury-420117-01", "a test result, never a real payment")]
+    assert "has no allocation" in recorded[0]["dead_reason"]

@@ -43,6 +43,7 @@ from pydantic import ValidationError
 from siquan.contracts.base import Event, model_for, read
 from siquan.contracts.topology import exchange_of
 from siquan.contracts.upcasting import upcast
+from siquan.shared import crash_points
 from siquan.shared.clock import Clock
 from siquan.shared.dead_letters import DeadLetterPublisher
 from siquan.shared.errors import RuleBroken as RuleBroken  # raised by domain code too
@@ -71,7 +72,9 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.AdminShutdownError,
-    asyncpg.exceptions.ConnectionFailureError,
+    # every lost session (class 08): a backend ended by pg_terminate_backend or a restart
+    # raises ConnectionDoesNotExistError, which is not a ConnectionFailureError
+    asyncpg.exceptions.PostgresConnectionError,
     asyncpg.exceptions.LockNotAvailableError,
     NotYet,
 )
@@ -323,6 +326,8 @@ class BatchedConsumer:
                 if held.delivery.message_id in fresh:
                     fresh.discard(held.delivery.message_id)  # a copy in the same batch
                     await self._run_handlers(base, held.delivery)
+            crash_points.reached("consumer.mid_batch")
+        crash_points.reached("consumer.after_commit")
 
     async def _handle_alone(self, held: _Held) -> None:
         held.attempts += 1

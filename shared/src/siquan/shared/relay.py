@@ -17,6 +17,7 @@ import aio_pika
 import asyncpg
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 
+from siquan.shared import crash_points
 from siquan.shared.messaging_schema import OUTBOX_NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,9 @@ class OutboxRelay:
             rows = await conn.fetch(_CLAIM, self._batch_size)
             if not rows:
                 return 0
+            crash_points.reached("relay.before_publish")
             await asyncio.gather(*(self._publish(row) for row in rows))
+            crash_points.reached("relay.after_publish")
             await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1)",
                                [row["id"] for row in rows])
         self.published += len(rows)

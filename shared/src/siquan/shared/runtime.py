@@ -20,18 +20,23 @@ from typing import Annotated, Any, Generic, TypeVar, cast
 import aio_pika
 import asyncpg
 import uvicorn
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from siquan.shared import http_guard
-from siquan.shared.auth import OfficerRegistry
+from siquan.shared.auth import Officer, OfficerRegistry, require_role
 from siquan.shared.broker import BrokerLink
 from siquan.shared.clock import Clock, clock_for
 from siquan.shared.consumer import BatchedConsumer, ConsumerSettings
 from siquan.shared.database import create_pool, migrate
-from siquan.shared.dead_letters import DeadLetterPublisher
+from siquan.shared.dead_letters import (
+    DeadLetterPublisher,
+    Selection,
+    list_dead_letters,
+    summarise,
+)
 from siquan.shared.logs import setup_logging
 from siquan.shared.metrics import setup_metrics
 from siquan.shared.outbox import Outbox
@@ -215,6 +220,19 @@ class ServiceRuntime(Generic[W]):
                 response.headers["traceresponse"] = (
                     f"00-{context.trace_id:032x}-{context.span_id:016x}-01")
             return response
+
+        @app.get("/dead-letters", include_in_schema=False)
+        async def dead_letters(_: Annotated[Officer, Depends(require_role("auditor"))],
+                               queue: str | None = None, reason_contains: str | None = None,
+                               limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
+            """This service's dead letters (peeked, not removed), counted by queue and
+            reason; replaying and discarding are the operator command's
+            (`python -m siquan.shared.dead_letters`), recorded with officer and reason."""
+            letters = await list_dead_letters(
+                self.settings.amqp_url, self.service, limit,
+                Selection(queue=queue, reason=reason_contains))
+            return {"service": self.service, "summary": summarise(letters),
+                    "letters": letters}
 
         @app.get("/metrics", include_in_schema=False)
         async def metrics() -> Response:

@@ -69,9 +69,17 @@ class ServiceProcess:
         raise RuntimeError(f"{self.name} not healthy within {timeout}s:\n{self.log_tail()}")
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Send `sig` and wait for the process to end; one that has not ended 30 s after
+        a gentler signal is killed, so that none is left behind."""
         if self._proc is not None and self._proc.poll() is None:
             self._proc.send_signal(sig)
-            self._proc.wait(timeout=30)
+            try:
+                self._proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                if sig == signal.SIGKILL:
+                    raise
+                self._proc.kill()
+                self._proc.wait(timeout=30)
 
     def stop(self) -> None:
         self.kill(signal.SIGTERM)
@@ -80,6 +88,11 @@ class ServiceProcess:
     def pid(self) -> int | None:
         """The running process's id (None before the first start)."""
         return None if self._proc is None else self._proc.pid
+
+    @property
+    def returncode(self) -> int | None:
+        """How the last run ended (-9: killed by SIGKILL); None while it runs."""
+        return None if self._proc is None else self._proc.poll()
 
     @property
     def running(self) -> bool:

@@ -14,6 +14,10 @@ What it does with an instruction (`BankBehaviour`, decided in its database by ha
 - `timeout_rate` is the chance that a batch is recorded but its answer is lost
   (`BankUnavailable`), as when the bank's front end times out;
 - `latency_ms` delays each batch.
+A fault campaign can also ask for one-off faults by inserting rows into the bank's
+`bank_faults` table; the next batch takes one (`BANK_FAULTS`): `timeout` records the batch
+and does not answer, `duplicate` answers every result twice, `late` records the batch and
+answers `delay_ms` later.
 Days come from the service's clock, so a test can move past a return date.
 """
 
@@ -54,6 +58,14 @@ _SCHEMA = [
     "ALTER TABLE transfers ADD COLUMN IF NOT EXISTS return_reason text NOT NULL DEFAULT ''",
     "CREATE INDEX IF NOT EXISTS transfers_returns ON transfers (returns_on)"
     " WHERE returns_on IS NOT NULL",
+    # faults a campaign asks of the bank, each taken by one batch (see `BANK_FAULTS`)
+    """
+    CREATE TABLE IF NOT EXISTS bank_faults (
+        id       bigserial PRIMARY KEY,
+        kind     text NOT NULL CHECK (kind IN ('timeout', 'duplicate', 'late')),
+        delay_ms integer NOT NULL DEFAULT 0 CHECK (delay_ms >= 0),
+        taken_at timestamptz
+    )""",
     # a stable number in [0, 2^32) from 8 hex digits of a hash
     """CREATE OR REPLACE FUNCTION _hash32(digest text, start int) RETURNS bigint
        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
@@ -100,6 +112,14 @@ SELECT payment_id::text, outcome, bank_reference, reason FROM transfers
  WHERE payment_id BETWEEN (SELECT min(payment_id::text)::uuid FROM asked)
                       AND (SELECT max(payment_id::text)::uuid FROM asked)
    AND payment_id IN (SELECT payment_id FROM asked)
+"""
+
+BANK_FAULTS = ("timeout", "duplicate", "late")
+_TAKE_FAULT = """
+UPDATE bank_faults SET taken_at = now()
+ WHERE id = (SELECT id FROM bank_faults WHERE taken_at IS NULL ORDER BY id
+             LIMIT 1 FOR UPDATE SKIP LOCKED)
+RETURNING kind, delay_ms
 """
 
 _RETURNS = """
@@ -151,13 +171,17 @@ class SimulatedBank:
                 _out_of_2_32(b.invalid_account_rate + b.frozen_account_rate),
                 _out_of_2_32(b.failure_rate), _out_of_2_32(b.return_rate)))
                 if instructions else [])
-            if random.random() < self.behaviour.timeout_rate:
+            fault = await conn.fetchrow(_TAKE_FAULT) if instructions else None
+            kind = fault["kind"] if fault is not None else None
+            if kind == "timeout" or random.random() < self.behaviour.timeout_rate:
                 raise BankUnavailable(f"batch {batch}: no answer from the bank (simulated)")
             if len(results) < len(instructions):  # some were recorded before: answer those
                 fresh = {r.payment_id for r in results}
                 results += await _recorded(conn, [
                     i.payment_id for i in instructions if i.payment_id not in fresh])
-            return results
+        if kind == "late":
+            await asyncio.sleep(fault["delay_ms"] / 1000)
+        return results + results if kind == "duplicate" else results
 
     async def results(self, payment_ids: Sequence[str]) -> list[BankResult]:
         async with self._connection() as conn:

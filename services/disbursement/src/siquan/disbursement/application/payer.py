@@ -31,6 +31,7 @@ from siquan.disbursement.application.ports import Bank, BankUnavailable, Payment
 from siquan.disbursement.application.repositories import PAYER_CHANNEL, Units, Work
 from siquan.disbursement.domain.chunk import Chunk, Outcome
 from siquan.disbursement.domain.payment_run import PaymentRun
+from siquan.shared import crash_points
 
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("siquan.disbursement.payer")
@@ -105,9 +106,11 @@ async def pay_chunk(uow: Work, bank: Bank, run_id: str) -> bool:
     if chunk is None:
         return False
     outcomes = await _outcomes(bank, chunk)
+    crash_points.reached("payer.after_bank")
     await uow.payments.record(chunk, outcomes)
     for event in chunk_events(run, chunk, outcomes):
         uow.publish(event)
+    crash_points.reached("payer.after_record")
     log.info("run %s: chunk %d, %d payments finished", run_id, chunk.number, len(outcomes))
     return True
 

@@ -23,6 +23,7 @@ from siquan.oversight.domain.chain import (
     Envelope,
     link_all,
 )
+from siquan.shared import crash_points
 from siquan.shared.database import Connection
 
 _ENVELOPE = ("message_id", "producer", "message_type", "occurred_at", "correlation_id",
@@ -107,6 +108,7 @@ class PgAuditLog:
             [v.received_at for v in e], [x.prev_hash for x in entries],
             [x.entry_hash for x in entries], entries[-1].seq, entries[-1].entry_hash,
             [None if v.body is None else json.dumps(v.body) for v in e])
+        crash_points.reached("audit.after_append")
 
     async def _head(self, lock: str) -> ChainHead:
         row = await self._conn.fetchrow(f"SELECT seq, head_hash FROM audit_chain_head {lock}")

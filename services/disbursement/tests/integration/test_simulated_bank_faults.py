@@ -1,0 +1,73 @@
+"""The simulated bank's one-off faults, asked for through its `bank_faults` table as a
+fault campaign does: a batch recorded but not answered, answered twice, answered late.
+Whatever the fault, each instruction is transferred once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from siquan.disbursement.adapters.simulated_bank import SimulatedBank
+from siquan.disbursement.application.ports import BankUnavailable, PaymentInstruction
+from siquan.shared.testing.environment import Environment
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def bank(siquan_env: Environment) -> AsyncIterator[SimulatedBank]:
+    opened = SimulatedBank(siquan_env.bank_dsn)
+    await opened.open()
+    yield opened
+    await opened.close()
+
+
+def _batch(n: int) -> list[PaymentInstruction]:
+    return [PaymentInstruction(str(uuid.uuid4()), "ABC", f"62284801{i:08d}7", 21_000,
+                               "siquan benefit 2031-01") for i in range(n)]
+
+
+async def _ask(env: Environment, kind: str, delay_ms: int = 0) -> int:
+    conn = await asyncpg.connect(env.bank_dsn)
+    try:
+        return int(await conn.fetchval("INSERT INTO bank_faults (kind, delay_ms) VALUES"
+                                       " ($1, $2) RETURNING id", kind, delay_ms))
+    finally:
+        await conn.close()
+
+
+async def _transfers(env: Environment, batch: list[PaymentInstruction]) -> int:
+    rows = await env.fetch("banksim", "SELECT count(*) FROM transfers WHERE payment_id"
+                           " = ANY($1::uuid[])", [i.payment_id for i in batch])
+    return int(rows[0][0])
+
+
+async def test_a_timed_out_batch_is_recorded_and_answered_once_when_sent_again(
+        siquan_env: Environment, bank: SimulatedBank) -> None:
+    batch = _batch(3)
+    await _ask(siquan_env, "timeout")
+    with pytest.raises(BankUnavailable):
+        await bank.instruct("b1", batch)
+    assert await _transfers(siquan_env, batch) == 3
+    again = await bank.instruct("b1", batch)
+    assert sorted(r.payment_id for r in again) == sorted(i.payment_id for i in batch)
+    assert await _transfers(siquan_env, batch) == 3
+
+
+async def test_a_bank_answering_twice_or_late_transfers_each_instruction_once(
+        siquan_env: Environment, bank: SimulatedBank) -> None:
+    batch = _batch(2)
+    await _ask(siquan_env, "duplicate")
+    twice = await bank.instruct("b2", batch)
+    assert sorted(r.payment_id for r in twice) == sorted(2 * [i.payment_id for i in batch])
+    late = _batch(2)
+    fault = await _ask(siquan_env, "late", delay_ms=200)
+    answered = await bank.instruct("b3", late)
+    assert {r.outcome for r in answered} == {"settled"} and len(answered) == 2
+    taken = await siquan_env.fetch("banksim", "SELECT taken_at IS NOT NULL FROM bank_faults"
+                                   " WHERE id = $1", fault)
+    assert taken[0][0] is True
+    assert await _transfers(siquan_env, batch + late) == 4

@@ -1,0 +1,34 @@
+"""The campaign's plan: the same seed gives the same faults, every instance is killed first
+and armed with every crash point of its service."""
+
+from itertools import islice
+
+from siquan.shared.crash_points import BY_SERVICE
+from siquan.tools.chaos.plan import KILL, Plan, service_of
+
+INSTANCES = ["disbursement", "disbursement-2", "fund_custody", "oversight", "eligibility"]
+
+
+def test_the_same_seed_draws_the_same_faults_and_arms() -> None:
+    one, two, other = Plan(42, INSTANCES), Plan(42, INSTANCES), Plan(43, INSTANCES)
+    assert list(islice(one.faults(), 80)) == list(islice(two.faults(), 80))
+    assert one.arms == two.arms
+    assert list(islice(one.faults(), 80)) != list(islice(other.faults(), 80))
+
+
+def test_every_instance_is_killed_first_then_faults_of_every_kind_follow() -> None:
+    faults = list(islice(Plan(1, INSTANCES).faults(), 200))
+    assert sorted(f.target for f in faults[:len(INSTANCES)]) == sorted(INSTANCES)
+    assert {f.kind for f in faults[:len(INSTANCES)]} == {KILL}
+    assert {f.kind for f in faults} == {"sigkill", "broker_connections_closed",
+                                        "pg_terminate_backend", "bank_timeout",
+                                        "bank_answers_twice", "bank_late"}
+
+
+def test_each_instance_is_armed_with_every_point_of_its_service_once() -> None:
+    plan = Plan(5, INSTANCES)
+    for name in INSTANCES:
+        armed = []
+        while (arm := plan.next_arm(name)) is not None:
+            armed.append(arm.point)
+        assert sorted(armed) == sorted(BY_SERVICE[service_of(name)])
