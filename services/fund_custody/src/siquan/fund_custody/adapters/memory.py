@@ -62,6 +62,11 @@ class MemoryAllocations:
                                            key=lambda a: (a.requested_at, a.id))
                 if a.special_account_id == special_account_id and a.status == "waiting"]
 
+    async def of_account(self, special_account_id: str) -> list[Allocation]:
+        return [replace(a) for a in sorted(self._store.allocations.values(),
+                                           key=lambda a: (a.requested_at, a.id))
+                if a.special_account_id == special_account_id]
+
     async def add(self, allocation: Allocation) -> None:
         if allocation.run_id in self._store.allocations:
             raise Conflict(f"run {allocation.run_id} was given an allocation meanwhile")

@@ -19,17 +19,23 @@ def compute(key: AccountKey, counts: Mapping[str, int] | Iterable[CertifiedTerm]
     """Head count in each period (each certification in the periods it was payable in) x
     the standard of that period (0 where no version or category applies), split by the
     shares in force in that period."""
-    catalogue = load_catalogue()
     policy = year_policy(key)
-
-    def amount(category: str, period: str) -> int:
-        try:
-            return catalogue.amount_for(key.program_code, category, period, key.division_code)
-        except (KeyError, ValueError):
-            return 0
-
-    return forecast(counts, policy.frequency, key.fiscal_year, amount,
+    return forecast(counts, policy.frequency, key.fiscal_year, lambda c, p: amount(key, c, p),
                     lambda period: shares_in(key, period, policy))
+
+
+def amount(key: AccountKey, category: str, period: str) -> int:
+    """Fen owed to one person of a category for a period (0 where nothing applies)."""
+    try:
+        return load_catalogue().amount_for(key.program_code, category, period,
+                                           key.division_code)
+    except (KeyError, ValueError):
+        return 0
+
+
+def period_cost(key: AccountKey, counts: Mapping[str, int], period: str) -> int:
+    """What the certifications in force in one period are owed for it."""
+    return sum(n * amount(key, category, period) for category, n in counts.items())
 
 
 def shares_in(key: AccountKey, period: str, policy: PolicyVersion | None = None) -> Shares:

@@ -125,6 +125,9 @@ class Allocations(Protocol):
     async def waiting(self, special_account_id: str) -> list[Allocation]:
         """The account's waiting allocations, oldest request first, locked."""
 
+    async def of_account(self, special_account_id: str) -> list[Allocation]:
+        """All the account's allocations, oldest request first (not locked)."""
+
     async def add(self, allocation: Allocation) -> None:
         """A new allocation; `Conflict` if its run has one already."""
 
