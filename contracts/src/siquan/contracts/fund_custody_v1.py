@@ -93,9 +93,12 @@ class ForecastLine(Contract):
     """One benefit category of a forecast: how many are certified and what each is owed."""
 
     category: str = Field(description="Benefit category within the program")
-    head_count: int = Field(ge=0, description="Active certifications in the category")
+    head_count: int = Field(ge=0, description="Certifications in the category payable in "
+                                              "at least one period of the year")
     per_person_fen: Fen = Field(description="Owed to one person over the year's periods")
-    total_fen: Fen = Field(description="head_count x per_person_fen")
+    total_fen: Fen = Field(description="Owed over the periods each certification was "
+                                       "payable in (a certification revoked or granted "
+                                       "mid-year counts only its own periods)")
 
 
 class ForecastPublished(_FundCustody):

@@ -31,11 +31,11 @@ def granted(key: AccountKey, category: str) -> CertificationGranted:
         approved_by="approver-420117-01", approved_at=datetime.now(UTC))
 
 
-def revoked(grant: CertificationGranted) -> CertificationRevoked:
+def revoked(grant: CertificationGranted, since: date | None = None) -> CertificationRevoked:
     return CertificationRevoked(
         certification_id=grant.certification_id, program_code=grant.program_code,
         person_key=grant.person_key, division_code=grant.division_code,
-        effective_from=date(grant.effective_from.year, 7, 1), reason="death",
+        effective_from=since or date(grant.effective_from.year, 7, 1), reason="death",
         revoked_by="approver-420117-01")
 
 
@@ -91,12 +91,14 @@ async def test_asking_again_without_a_roster_change_publishes_no_new_version(fc)
 
 
 async def test_a_revocation_makes_a_new_forecast_version_with_one_person_less(fc) -> None:
+    """A yearly benefit is owed for the year when the certification was in force on any
+    day of it; one revoked from the year's first day is owed nothing."""
     key = AccountKey("reward_assistance_rural", YEAR, DIVISION)
     grants = await certify(fc, key, standard=3)
     first = await fc.post(path(key))
     assert (first.json()["head_count"], first.json()["total_fen"]) == (3, 360_000)
     async with tap(fc.env, "fund_custody") as tapped:
-        await fc.publish(revoked(grants[0]))
+        await fc.publish(revoked(grants[0], date(YEAR, 1, 1)))
         event = await fc.published(tapped, "forecast.published.v1",
                                    program_code=key.program_code, version=2)
     assert (event["cause"], event["head_count"], event["total_fen"]) == (

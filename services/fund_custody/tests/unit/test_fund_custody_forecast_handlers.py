@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from siquan.contracts.fund_custody_v1 import ForecastPublished
+from siquan.contracts.policy import load_catalogue
 from siquan.fund_custody.application.certifications import count_certified, stop_counting
 from siquan.fund_custody.application.forecasts import (
     forecasts_due,
@@ -81,14 +82,20 @@ async def test_an_account_without_a_roster_change_is_not_due(uow, given, clock) 
     assert await forecasts_due(uow, debounce_seconds=5) == []
 
 
-async def test_refreshing_a_due_account_publishes_the_new_head_count(uow, given) -> None:
+async def test_refreshing_a_due_account_publishes_the_months_still_owed(uow, given) -> None:
     grants = await certify(given, death=3)
-    await given.done(request_forecast(uow, officer(), KEY))
-    await given.done(stop_counting(given.revoked(grants[0]), uow))
+    first, _ = await given.done(request_forecast(uow, officer(), KEY))
+    await given.done(stop_counting(given.revoked(grants[0]), uow))  # from 1 July
     account = await uow.accounts.find(KEY)
     assert await uow.run(refresh_forecast(uow, account.id))
     [event] = uow.published(ForecastPublished)
-    assert (event.version, event.head_count, event.cause) == (2, 2, "roster_changed")
+    # The revoked certification still counts for January to June, when it was payable.
+    assert (event.version, event.head_count, event.cause) == (2, 3, "roster_changed")
+    catalogue = load_catalogue()
+    second_half = sum(catalogue.amount_for(KEY.program_code, "death", f"2026-{m:02d}",
+                                           KEY.division_code) for m in range(7, 13))
+    assert second_half > 0
+    assert event.total_fen == first.forecast.total_fen - second_half
 
 
 async def test_refreshing_a_closed_account_only_marks_it_looked_at(uow, given, clock) -> None:

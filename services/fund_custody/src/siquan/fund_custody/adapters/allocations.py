@@ -49,6 +49,12 @@ class PgAllocations:
             " ORDER BY a.requested_at, a.id FOR UPDATE OF a", special_account_id)
         return [_allocation(r) for r in rows]
 
+    async def of_account(self, special_account_id: str) -> list[Allocation]:
+        rows = await self._conn.fetch(
+            _SELECT + " WHERE a.special_account_id = $1 ORDER BY a.requested_at, a.id",
+            special_account_id)
+        return [_allocation(r) for r in rows]
+
     async def add(self, allocation: Allocation) -> None:
         a = allocation
         try:

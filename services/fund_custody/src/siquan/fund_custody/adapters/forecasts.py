@@ -32,7 +32,8 @@ class PgForecasts:
     async def add(self, special_account_id: str, stored: StoredForecast) -> None:
         f = stored.forecast
         lines = [{"category": line.category, "head_count": line.head_count,
-                  "per_person_fen": line.per_person_fen} for line in f.lines]
+                  "per_person_fen": line.per_person_fen, "total_fen": line.total_fen}
+                 for line in f.lines]
         await self._conn.execute(
             "INSERT INTO forecasts (special_account_id, version, roster_version, frequency,"
             " periods, head_count, total_fen, central_fen, provincial_fen, municipal_fen,"
@@ -62,7 +63,9 @@ class PgForecasts:
 
 
 def _stored(row: asyncpg.Record) -> StoredForecast:
-    lines = tuple(ForecastLine(line["category"], line["head_count"], line["per_person_fen"])
+    lines = tuple(ForecastLine(line["category"], line["head_count"], line["per_person_fen"],
+                               line.get("total_fen",
+                                        line["head_count"] * line["per_person_fen"]))
                   for line in row["lines"])
     by_level = {level: row[f"{level}_fen"] for level in FISCAL_LEVELS}
     forecast = Forecast(row["frequency"], tuple(row["periods"]), lines, by_level)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 
 from asyncpg.exceptions import CheckViolationError, ForeignKeyViolationError, UniqueViolationError
@@ -41,6 +41,7 @@ from siquan.fund_custody.application.ports import (
     StoredStatement,
 )
 from siquan.fund_custody.domain.allocation import Allocation
+from siquan.fund_custody.domain.forecast import CertifiedTerm
 from siquan.fund_custody.domain.statement import RunRecords
 from siquan.shared.clock import Clock
 from siquan.shared.unit_of_work import Cause, FakeUnitOfWork
@@ -60,6 +61,11 @@ class MemoryAllocations:
         return [replace(a) for a in sorted(self._store.allocations.values(),
                                            key=lambda a: (a.requested_at, a.id))
                 if a.special_account_id == special_account_id and a.status == "waiting"]
+
+    async def of_account(self, special_account_id: str) -> list[Allocation]:
+        return [replace(a) for a in sorted(self._store.allocations.values(),
+                                           key=lambda a: (a.requested_at, a.id))
+                if a.special_account_id == special_account_id]
 
     async def add(self, allocation: Allocation) -> None:
         if allocation.run_id in self._store.allocations:
@@ -154,24 +160,38 @@ class MemoryHeadCounts:
         self._store = store
 
     async def grant(self, certification_id: str, program_code: str, division_code: str,
-                    category: str) -> None:
+                    category: str, effective_from: date | None = None) -> None:
         known = self._store.certifications.get(certification_id)
         self._store.certifications[certification_id] = (
-            (program_code, division_code, category, True) if known is None
-            else (*known[:2], known[2] or category, known[3]))
+            (program_code, division_code, category, True, effective_from, None)
+            if known is None
+            else (*known[:2], known[2] or category, known[3], known[4] or effective_from,
+                  known[5]))
 
     async def revoke(self, certification_id: str, program_code: str, division_code: str,
-                     at: datetime) -> None:
+                     at: datetime, effective_from: date | None = None) -> None:
         known = self._store.certifications.get(certification_id)
+        until = known[5] if known is not None else None
+        if until is None or effective_from is None:
+            until = until or effective_from
+        else:
+            until = min(until, effective_from)
         self._store.certifications[certification_id] = (
-            program_code, division_code, None if known is None else known[2], False)
+            program_code, division_code, None if known is None else known[2], False,
+            None if known is None else known[4], until)
 
     async def active_counts(self, program_code: str, division_code: str) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for program, division, category, active in self._store.certifications.values():
+        for program, division, category, active, *_ in self._store.certifications.values():
             if active and (program, division) == (program_code, division_code) and category:
                 counts[category] = counts.get(category, 0) + 1
         return dict(sorted(counts.items()))
+
+    async def terms(self, program_code: str, division_code: str) -> list[CertifiedTerm]:
+        return [CertifiedTerm(category, since, until, active)
+                for program, division, category, active, since, until
+                in self._store.certifications.values()
+                if (program, division) == (program_code, division_code) and category]
 
     async def roster_changed(self, program_code: str, division_code: str,
                              at: datetime) -> None:

@@ -13,7 +13,7 @@ not modelled (a unit test runs one unit of work at a time).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from asyncpg.exceptions import CheckViolationError, UniqueViolationError
 
@@ -60,7 +60,9 @@ class MemoryStore:
     failed: dict[tuple[str, int], Chunk] = field(default_factory=dict)
     returned: dict[tuple[str, int], tuple[Chunk, str]] = field(default_factory=dict)
     returned_payments: dict[str, str] = field(default_factory=dict)         # id → run id
-    certifications: dict[str, tuple[str, str, str | None, bool]] = field(default_factory=dict)
+    # certification id -> (program, division, category, active, certified_from, certified_until)
+    certifications: dict[str, tuple[str, str, str | None, bool, date | None, date | None]] = (
+        field(default_factory=dict))
     rosters: dict[tuple[str, str], int] = field(default_factory=dict)
     forecasts: dict[str, list[StoredForecast]] = field(default_factory=dict)
     statements: dict[str, StoredStatement] = field(default_factory=dict)

@@ -1,5 +1,6 @@
-"""Certification counts (for the fund forecast): granted adds one, revoked or lapsed
-removes one; a suspension, reinstatement or renewal leaves the certified head count as it
+"""Certification counts (for the fund forecast): granted counts one from its effective
+date, revoked or lapsed stops counting it from theirs (so it still counts in the periods it
+was payable in); a suspension, reinstatement or renewal leaves the certified head count as it
 is. Only the certification id is kept, never anything that identifies the person, and a
 revocation seen before its grant is remembered, so the order of arrival does not matter.
 A change of the head count makes the program's open forecasts in the division due again."""
@@ -21,7 +22,7 @@ from siquan.shared.registry import handles
 @handles(CertificationGranted)
 async def count_certified(event: CertificationGranted, uow: FundCustodyUnit) -> None:
     await uow.head_counts.grant(event.certification_id, event.program_code,
-                                event.division_code, event.category)
+                                event.division_code, event.category, event.effective_from)
     await uow.head_counts.roster_changed(event.program_code, event.division_code, uow.now())
 
 
@@ -29,7 +30,7 @@ async def count_certified(event: CertificationGranted, uow: FundCustodyUnit) -> 
 async def stop_counting(event: CertificationRevoked | CertificationLapsed,
                         uow: FundCustodyUnit) -> None:
     await uow.head_counts.revoke(event.certification_id, event.program_code,
-                                 event.division_code, uow.now())
+                                 event.division_code, uow.now(), event.effective_from)
     await uow.head_counts.roster_changed(event.program_code, event.division_code, uow.now())
 
 

@@ -3,39 +3,50 @@ event and the API answer): pure, no storage."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from siquan.contracts import fund_custody_v1 as contract
 from siquan.contracts.periods import period_start
 from siquan.contracts.policy import PolicyVersion, load_catalogue
 from siquan.fund_custody.application.ports import StoredForecast
-from siquan.fund_custody.domain.forecast import Forecast, Shares, forecast
+from siquan.fund_custody.domain.forecast import CertifiedTerm, Forecast, Shares, forecast
 from siquan.fund_custody.domain.special_account import AccountKey
 from siquan.shared.errors import Refused
 
 
-def compute(key: AccountKey, counts: dict[str, int]) -> Forecast:
-    """Head count x the standard of each period (0 where no version or category applies),
-    split by the shares in force in that period."""
-    catalogue = load_catalogue()
+def compute(key: AccountKey, counts: Mapping[str, int] | Iterable[CertifiedTerm]) -> Forecast:
+    """Head count in each period (each certification in the periods it was payable in) x
+    the standard of that period (0 where no version or category applies), split by the
+    shares in force in that period."""
     policy = year_policy(key)
+    return forecast(counts, policy.frequency, key.fiscal_year, lambda c, p: amount(key, c, p),
+                    lambda period: shares_in(key, period, policy))
 
-    def amount(category: str, period: str) -> int:
-        try:
-            return catalogue.amount_for(key.program_code, category, period, key.division_code)
-        except (KeyError, ValueError):
-            return 0
 
-    def shares(period: str) -> Shares:
-        try:
-            version = catalogue.in_force(key.program_code, period_start(period),
-                                         key.division_code)
-        except KeyError:
-            version = policy
-        s = version.fiscal_shares
-        return (s.central, s.provincial, s.municipal, s.county)
+def amount(key: AccountKey, category: str, period: str) -> int:
+    """Fen owed to one person of a category for a period (0 where nothing applies)."""
+    try:
+        return load_catalogue().amount_for(key.program_code, category, period,
+                                           key.division_code)
+    except (KeyError, ValueError):
+        return 0
 
-    return forecast(counts, policy.frequency, key.fiscal_year, amount, shares)
+
+def period_cost(key: AccountKey, counts: Mapping[str, int], period: str) -> int:
+    """What the certifications in force in one period are owed for it."""
+    return sum(n * amount(key, category, period) for category, n in counts.items())
+
+
+def shares_in(key: AccountKey, period: str, policy: PolicyVersion | None = None) -> Shares:
+    """The fiscal shares in force in a period (the year's policy where none is)."""
+    try:
+        version = load_catalogue().in_force(key.program_code, period_start(period),
+                                            key.division_code)
+    except KeyError:
+        version = policy or year_policy(key)
+    s = version.fiscal_shares
+    return (s.central, s.provincial, s.municipal, s.county)
 
 
 def year_policy(key: AccountKey) -> PolicyVersion:

@@ -64,8 +64,8 @@ async def reforecast(uow: FundCustodyUnit, account: SpecialAccount, *, cause: st
     key = account.key
     # The roster version first: counts read after it include every change it counts.
     roster = await uow.head_counts.roster_version(key.program_code, key.division_code)
-    counts = await uow.head_counts.active_counts(key.program_code, key.division_code)
-    figures = compute(key, counts)
+    terms = await uow.head_counts.terms(key.program_code, key.division_code)
+    figures = compute(key, terms)
     previous = await uow.forecasts.latest(account.id)
     if previous is not None and figures.same_figures(previous.forecast):
         await uow.forecasts.looked_at(account.id, previous.version, roster, uow.now())

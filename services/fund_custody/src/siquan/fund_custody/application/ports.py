@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from siquan.contracts.base import Event
 from siquan.contracts.disbursement_v1 import FailedPayment, ReturnedPayment, SettledPayment
 from siquan.fund_custody.domain.allocation import Allocation
-from siquan.fund_custody.domain.forecast import Forecast
+from siquan.fund_custody.domain.forecast import CertifiedTerm, Forecast
 from siquan.fund_custody.domain.ledger import FiscalLevel, Transaction
 from siquan.fund_custody.domain.special_account import AccountKey, SpecialAccount
 from siquan.fund_custody.domain.statement import RunRecords, YearEndStatement
@@ -125,6 +125,9 @@ class Allocations(Protocol):
     async def waiting(self, special_account_id: str) -> list[Allocation]:
         """The account's waiting allocations, oldest request first, locked."""
 
+    async def of_account(self, special_account_id: str) -> list[Allocation]:
+        """All the account's allocations, oldest request first (not locked)."""
+
     async def add(self, allocation: Allocation) -> None:
         """A new allocation; `Conflict` if its run has one already."""
 
@@ -163,12 +166,18 @@ class HeadCounts(Protocol):
     only; every change bumps the roster version of its program and division."""
 
     async def grant(self, certification_id: str, program_code: str, division_code: str,
-                    category: str) -> None:
-        """Count it as active, unless it is known already (or was revoked)."""
+                    category: str, effective_from: date | None = None) -> None:
+        """Count it as active from `effective_from`, unless it is known already (or was
+        revoked)."""
 
     async def revoke(self, certification_id: str, program_code: str, division_code: str,
-                     at: datetime) -> None:
-        """Stop counting it; remembered even when its grant has not been seen."""
+                     at: datetime, effective_from: date | None = None) -> None:
+        """Stop counting it from `effective_from` (the earliest such date wins); remembered
+        even when its grant has not been seen."""
+
+    async def terms(self, program_code: str, division_code: str) -> list[CertifiedTerm]:
+        """Every certification of the program and division with a known category, ended
+        or not, with the dates it was in force."""
 
     async def active_counts(self, program_code: str, division_code: str) -> dict[str, int]: ...
 

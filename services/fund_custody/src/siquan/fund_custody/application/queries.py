@@ -6,9 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from siquan.fund_custody.application.figures import as_dict
+from siquan.contracts.periods import periods_of
+from siquan.fund_custody.application.figures import (
+    as_dict,
+    compute,
+    period_cost,
+    shares_in,
+    year_policy,
+)
 from siquan.fund_custody.application.ports import FundCustodyUnit
-from siquan.fund_custody.domain.forecast import outstanding
+from siquan.fund_custody.domain.forecast import counts_in, outstanding, split
 from siquan.fund_custody.domain.ledger import FISCAL_LEVELS
 from siquan.fund_custody.domain.special_account import AccountKey
 from siquan.shared.auth import Officer
@@ -44,6 +51,58 @@ async def account_balances(uow: FundCustodyUnit, officer: Officer,
             "active_certifications": certified}
 
 
+async def balances_report(uow: FundCustodyUnit, officer: Officer,
+                          key: AccountKey) -> dict[str, Any]:
+    """Per fiscal level of a program's year in a division: the forecast (each certification
+    counted in the periods it was payable in, as computed now from the roster), what was
+    appropriated, what was spent (net of returns, each run's amount split by the shares of
+    its period), what is outstanding (forecast − appropriated, never negative) and what is
+    available (appropriated − spent). Per period: the certifications in force in it and
+    that period's forecast and spending. Every waiting run with its shortfall."""
+    officer.check_scope(key.division_code)
+    account = await uow.accounts.find(key)
+    if account is None:
+        raise NotFound(f"no special account {key}")
+    policy = year_policy(key)
+    terms = await uow.head_counts.terms(key.program_code, key.division_code)
+    figures = compute(key, terms)
+    allocations = await uow.allocations.of_account(account.id)
+    appropriated = account.books.appropriated_fen()
+    spent = dict.fromkeys(FISCAL_LEVELS, 0)
+    spent_in: dict[str, int] = {}
+    for allocation in allocations:
+        if allocation.net_paid_fen:
+            shares = shares_in(key, allocation.period, policy)
+            for level, part in split(allocation.net_paid_fen, shares).items():
+                spent[level] += part
+            spent_in[allocation.period] = (spent_in.get(allocation.period, 0)
+                                           + allocation.net_paid_fen)
+    owed = outstanding(figures.by_level, appropriated)
+    periods = []
+    for period in periods_of(figures.frequency, key.fiscal_year):
+        certified = counts_in(terms, period)
+        periods.append({
+            "period": period, "certified": certified,
+            "certified_count": sum(certified.values()),
+            "forecast_fen": period_cost(key, certified, period),
+            "spent_fen": spent_in.get(period, 0)})
+    waiting = [{"run_id": a.run_id, "period": a.period, "requested_fen": a.total_fen,
+                "shortfall_fen": account.shortfall(a.total_fen)}
+               for a in allocations if a.status == "waiting"]
+    levels = [{"fiscal_level": level, "forecast_fen": figures.by_level[level],
+               "appropriated_fen": appropriated[level], "spent_fen": spent[level],
+               "outstanding_fen": owed[level],
+               "available_fen": appropriated[level] - spent[level]} for level in FISCAL_LEVELS]
+    return {"program_code": key.program_code, "fiscal_year": key.fiscal_year,
+            "division_code": key.division_code, "frequency": figures.frequency,
+            "levels": levels,
+            "totals": {name: sum(int(row[name]) for row in levels)
+                       for name in ("forecast_fen", "appropriated_fen", "spent_fen",
+                                    "outstanding_fen", "available_fen")},
+            "certified_in_year": figures.head_count, "periods": periods,
+            "waiting_runs": waiting}
+
+
 async def forecast_of(uow: FundCustodyUnit, officer: Officer, key: AccountKey,
                       version: int | None = None) -> dict[str, Any]:
     """The latest forecast (or a given version) of a special account's year."""
@@ -64,6 +123,9 @@ async def allocation_status(uow: FundCustodyUnit, officer: Officer,
         raise NotFound(f"no allocation for run {run_id}")
     officer.check_scope(allocation.key.division_code)
     totals = await uow.settlements.totals(run_id)
+    account = await uow.accounts.find(allocation.key)
+    shortfall = (account.shortfall(allocation.total_fen)
+                 if account is not None and allocation.status == "waiting" else 0)
     return {"allocation_id": allocation.id, "run_id": run_id, "status": allocation.status,
             "program_code": allocation.key.program_code,
             "fiscal_year": allocation.key.fiscal_year,
@@ -72,6 +134,7 @@ async def allocation_status(uow: FundCustodyUnit, officer: Officer,
             "reserved_fen": allocation.reserved_fen, "paid_fen": allocation.paid_fen,
             "returned_fen": allocation.returned_fen,
             "net_paid_fen": allocation.net_paid_fen,
-            "released_fen": allocation.released_fen, **totals.as_dict(),
+            "released_fen": allocation.released_fen, "shortfall_fen": shortfall,
+            **totals.as_dict(),
             "requested_at": allocation.requested_at, "approved_at": allocation.approved_at,
             "settled_at": allocation.settled_at}

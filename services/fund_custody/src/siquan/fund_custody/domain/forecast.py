@@ -10,10 +10,11 @@ two functions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 
-from siquan.contracts.periods import periods_of
+from siquan.contracts.periods import period_bounds, periods_of
 from siquan.fund_custody.domain.ledger import FISCAL_LEVELS, FiscalLevel
 
 WHOLE = 10_000  # basis points
@@ -31,14 +32,43 @@ def split(total_fen: int, shares: Shares) -> dict[FiscalLevel, int]:
 
 
 @dataclass(frozen=True)
+class CertifiedTerm:
+    """When one certification was in force: from its grant's effective date (None: since
+    before anything was recorded) until the first day nothing was owed any more (None:
+    still in force, unless `active` is False for a revocation recorded without a date)."""
+
+    category: str | None
+    certified_from: date | None
+    certified_until: date | None
+    active: bool = True
+
+    def payable_in(self, period: str) -> bool:
+        """In force on at least one day of the period (the rule disbursement pays by)."""
+        if self.category is None:
+            return False
+        start, end = period_bounds(period)
+        if self.certified_from is not None and self.certified_from > end:
+            return False
+        if self.certified_until is None:
+            return self.active
+        return self.certified_until > start
+
+
+def counts_in(terms: Iterable[CertifiedTerm], period: str) -> dict[str, int]:
+    """Certifications in force in a period, per category."""
+    counts: dict[str, int] = {}
+    for term in terms:
+        if term.category is not None and term.payable_in(period):
+            counts[term.category] = counts.get(term.category, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+@dataclass(frozen=True)
 class ForecastLine:
     category: str
-    head_count: int
-    per_person_fen: int  # owed to one person over the year's periods
-
-    @property
-    def total_fen(self) -> int:
-        return self.head_count * self.per_person_fen
+    head_count: int  # certifications payable in at least one period of the year
+    per_person_fen: int  # owed to one person over all the year's periods
+    total_fen: int  # owed over the periods each certification was payable in
 
 
 @dataclass(frozen=True)
@@ -62,22 +92,46 @@ class Forecast:
             other.periods, other.lines, dict(other.by_level))
 
 
-def forecast(counts: Mapping[str, int], frequency: str, year: int,
+def forecast(counts: Mapping[str, int] | Iterable[CertifiedTerm], frequency: str, year: int,
              amount: Callable[[str, str], int], shares: Callable[[str], Shares]) -> Forecast:
-    """`counts`: active certifications per category; `amount(category, period)`: fen owed
-    per person for a period (0 when none); `shares(period)`: the fiscal shares then."""
+    """`counts`: certifications per category payable in every period, or each
+    certification's term (then each counts only in the periods it was payable in);
+    `amount(category, period)`: fen owed per person for a period (0 when none);
+    `shares(period)`: the fiscal shares then."""
     periods = periods_of(frequency, year)
-    lines = tuple(ForecastLine(category, count, sum(amount(category, p) for p in periods))
-                  for category, count in sorted(counts.items()) if count > 0)
+    if isinstance(counts, Mapping):
+        fixed = {c: n for c, n in counts.items() if n > 0}
+        in_period = {p: fixed for p in periods}
+        heads = fixed
+    else:
+        terms = [t for t in counts if any(t.payable_in(p) for p in periods)]
+        in_period = {p: counts_in(terms, p) for p in periods}
+        heads = counts_in_year(terms, periods)
+    lines = tuple(
+        ForecastLine(category, count, sum(amount(category, p) for p in periods),
+                     sum(in_period[p].get(category, 0) * amount(category, p)
+                         for p in periods))
+        for category, count in sorted(heads.items()) if count > 0)
     cost_by_shares: dict[Shares, int] = {}
     for period in periods:
-        cost = sum(line.head_count * amount(line.category, period) for line in lines)
+        cost = sum(n * amount(category, period) for category, n in in_period[period].items())
         cost_by_shares[shares(period)] = cost_by_shares.get(shares(period), 0) + cost
     by_level = dict.fromkeys(FISCAL_LEVELS, 0)
     for group_shares, cost in cost_by_shares.items():
         for level, part in split(cost, group_shares).items():
             by_level[level] += part
     return Forecast(frequency, periods, lines, by_level)
+
+
+def counts_in_year(terms: Iterable[CertifiedTerm],
+                   periods: Iterable[str]) -> dict[str, int]:
+    """Certifications payable in at least one of the periods, per category."""
+    wanted = tuple(periods)
+    counts: dict[str, int] = {}
+    for term in terms:
+        if term.category is not None and any(term.payable_in(p) for p in wanted):
+            counts[term.category] = counts.get(term.category, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def outstanding(forecast_fen: Mapping[FiscalLevel, int],

@@ -41,6 +41,61 @@ class RecordAppropriationBody(BaseModel):
                     "per special account, so submitting it again books nothing twice")
 
 
+class LevelBalance(BaseModel):
+    fiscal_level: FiscalLevel
+    forecast_fen: int = Field(description="What the year's certifications are owed, this "
+                                          "level's share (each certification counted in "
+                                          "the periods it was payable in)")
+    appropriated_fen: int = Field(description="What this level has paid in")
+    spent_fen: int = Field(description="This level's share of what was paid out, net of "
+                                       "returns (by the shares of each run's period)")
+    outstanding_fen: int = Field(ge=0, description="forecast − appropriated, never negative")
+    available_fen: int = Field(description="appropriated − spent (negative when this "
+                                           "level's share was paid from others' money)")
+
+
+class BalanceTotals(BaseModel):
+    forecast_fen: int
+    appropriated_fen: int
+    spent_fen: int
+    outstanding_fen: int
+    available_fen: int
+
+
+class PeriodBalance(BaseModel):
+    period: str = Field(description="Payment period, e.g. 2026-06")
+    certified: dict[str, int] = Field(description="Certifications in force in the period, "
+                                                  "per category")
+    certified_count: int
+    forecast_fen: int = Field(description="What those certifications are owed for it")
+    spent_fen: int = Field(description="Paid out for it, net of returns")
+
+
+class WaitingRun(BaseModel):
+    run_id: str
+    period: str
+    requested_fen: int
+    shortfall_fen: int = Field(ge=0, description="What the account lacks to fund it")
+
+
+class BalancesReport(BaseModel):
+    program_code: str
+    fiscal_year: int
+    division_code: str
+    frequency: str
+    levels: list[LevelBalance]
+    totals: BalanceTotals
+    certified_in_year: int = Field(description="Certifications payable in at least one "
+                                               "period of the year")
+    periods: list[PeriodBalance]
+    waiting_runs: list[WaitingRun]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Outside the officer's division"},
+    404: {"description": "No special account for that program, year and division"},
+    409: {"description": "No policy version covers the year"}}
+
 Treasurer = Annotated[Officer, Depends(require_role("treasury_officer"))]
 Reader = Annotated[Officer, Depends(require_role("treasury_officer", "auditor"))]
 
@@ -66,6 +121,16 @@ async def account(program_code: str, fiscal_year: YearInPath, division_code: str
     key = AccountKey(program_code, fiscal_year, division_code)
     async with rt.units.reading() as uow:
         return await queries.account_balances(uow, officer, key)
+
+
+@router.get(f"/balances/{ACCOUNT}", response_model=BalancesReport, responses=ERRORS)
+async def balances(program_code: str, fiscal_year: YearInPath, division_code: str,
+                   rt: Runtime, officer: Reader) -> dict[str, Any]:
+    """Per fiscal level: forecast, appropriated, spent, outstanding, available (fen); per
+    period: what was certified in it; every waiting run with its shortfall."""
+    key = AccountKey(program_code, fiscal_year, division_code)
+    async with rt.units.reading() as uow:
+        return await queries.balances_report(uow, officer, key)
 
 
 @router.post(f"/forecasts/{ACCOUNT}", status_code=201)
