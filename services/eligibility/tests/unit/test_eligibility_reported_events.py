@@ -186,7 +186,7 @@ async def test_a_death_reported_by_resident_id_revokes_and_ends_what_the_person_
     [revoked] = done.published(v1.CertificationRevoked)
     assert (revoked.certification_id, revoked.effective_from) == (certification_id,
                                                                   date(2026, 5, 1))
-    assert "2026-04-20" in revoked.reason
+    assert "2026-04-20" in revoked.reason and revoked.date_of_death == date(2026, 4, 20)
     assert cycle.store.deaths["GA-1"].person_key == cycle.key_of(resident)
 
 
