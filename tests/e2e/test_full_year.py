@@ -29,7 +29,7 @@ import pytest
 
 from siquan.contracts.eligibility_v1 import CertificationGranted
 from siquan.contracts.policy import load_catalogue
-from siquan.contracts.public_security_v1 import DeathReported
+from siquan.contracts.public_security_v2 import DeathReportedV2
 from siquan.shared.clock import FileClock
 from siquan.shared.operator.client import Officers, RefusedByService, ServiceClient
 from siquan.shared.operator.county_cycle import register_payee_account
@@ -280,8 +280,11 @@ async def _return_and_retry(county: County, people: dict[str, Person],
 
 
 async def _death_recorded(county: County, person: Person, died: date) -> None:
-    await publish_as(county.env, DeathReported(report_id=f"PS-{uuid.uuid4()}",
-                                               person_key=person.key, date_of_death=died))
+    # by resident ID: eligibility alone reads it; disbursement learns of the death from
+    # the revocation it causes
+    await publish_as(county.env, DeathReportedV2(report_id=f"PS-{uuid.uuid4()}",
+                                                 resident_id=person.resident,
+                                                 date_of_death=died))
 
     async def recorded() -> bool:
         return bool(await county.disbursement_rows(
