@@ -1,5 +1,7 @@
 """The message catalogue (the policy catalogue is tested in test_policy_*.py)."""
 
+import re
+
 from pydantic import BaseModel
 
 from siquan.contracts.base import all_models
@@ -31,7 +33,8 @@ def test_messages_are_frozen_and_producers_refuse_unknown_fields() -> None:
 
 def test_routing_keys_carry_their_major_version() -> None:
     for key, model in all_models().items():
-        assert key.rsplit(".", 1)[-1] == "v1", key
+        assert re.fullmatch(r"v[1-9][0-9]*", key.rsplit(".", 1)[-1]), key
+        assert key.rsplit(".", 1)[-1] == f"v{model.__module__.rsplit('_v', 1)[-1]}", key
         assert exchange_of(model.producer).startswith("siquan.")
 
 

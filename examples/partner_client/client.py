@@ -13,13 +13,13 @@ nothing of Siquan's own code is imported.
         --agency civil_affairs --keys-url http://eligibility:8001/.well-known/siquan-keys.json \\
         --schemas contracts/schemas --count 10
 
-The inbound death report names the dead person by the person key (HMAC-SHA256 of the
-resident ID under the person-key secret public security is given for this one purpose)
-because the report must reach the person's records inside Siquan. What comes back out on
-the projection never carries that key nor a resident ID: the person is named by public
-security's own pseudonym, HMAC-SHA256 of the resident ID under the agency's own pseudonym
-key, which the agency computes over the IDs it holds to match its own records
-(`pseudonym` below).
+The inbound death report (`death.reported.v2`) names the dead person by the resident ID
+the population register keeps: public security holds no secret of Siquan's, and the
+message is bound to eligibility's queue alone, which resolves the ID to its records. What
+comes back out on the projection never carries a resident ID nor Siquan's internal person
+key: the person is named by public security's own pseudonym, HMAC-SHA256 of the resident
+ID under the agency's own pseudonym key, which the agency computes over the IDs it holds
+to match its own records (`pseudonym` below).
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ SIGNED_HEADERS = ("x-siquan-producer", "x-siquan-type", "x-siquan-occurred-at",
                   "x-siquan-correlation-id", "x-siquan-causation-id")
 PROJECTION_PRODUCER = "eligibility"
 PUBLIC_SECURITY_EXCHANGE = "siquan.partner.public_security"
+DEATH_REPORTED = "death.reported.v2"
 
 
 def pseudonym(agency_key: str, resident_id: str) -> str:
@@ -157,17 +158,18 @@ def uuid7() -> str:
     return str(uuid.UUID(int=value))
 
 
-async def report_death(amqp_url: str, pem: bytes, person_key: str, died: date,
+async def report_death(amqp_url: str, pem: bytes, resident_id: str, died: date,
                        report_id: str) -> str:
-    """Publish one signed death report; its message id (the projection's causation id)."""
+    """Publish one signed death report (`death.reported.v2`); its message id (the
+    projection's causation id)."""
     key = load_pem_private_key(pem, password=None)
     assert isinstance(key, Ed25519PrivateKey)
     raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    body = json.dumps({"report_id": report_id, "person_key": person_key,
+    body = json.dumps({"report_id": report_id, "resident_id": resident_id,
                        "date_of_death": died.isoformat()}).encode()
     message_id = uuid7()
     headers: dict[str, Any] = {
-        "x-siquan-producer": "partner.public_security", "x-siquan-type": "death.reported.v1",
+        "x-siquan-producer": "partner.public_security", "x-siquan-type": DEATH_REPORTED,
         "x-siquan-occurred-at": datetime.now(UTC).isoformat(),
         "x-siquan-correlation-id": message_id, "x-siquan-causation-id": "",
         "x-siquan-key-id": hashlib.sha256(raw).hexdigest()[:16]}
@@ -179,8 +181,8 @@ async def report_death(amqp_url: str, pem: bytes, person_key: str, died: date,
         exchange = await channel.get_exchange(PUBLIC_SECURITY_EXCHANGE, ensure=False)
         await exchange.publish(aio_pika.Message(
             body, headers=headers, message_id=message_id, content_type="application/json",
-            type="death.reported.v1", correlation_id=message_id,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key="death.reported.v1")
+            type=DEATH_REPORTED, correlation_id=message_id,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=DEATH_REPORTED)
     print(json.dumps({"reported": message_id}), flush=True)
     return message_id
 
@@ -199,14 +201,15 @@ def main(argv: list[str] | None = None) -> int:
     death = commands.add_parser("report-death")
     death.add_argument("--amqp-url", required=True)
     death.add_argument("--key", type=Path, required=True, help="public security's PEM key")
-    death.add_argument("--person-key", required=True)
+    death.add_argument("--resident-id", required=True,
+                       help="the dead person's resident ID, as the register keeps it")
     death.add_argument("--date-of-death", type=date.fromisoformat, required=True)
     death.add_argument("--report-id", required=True)
     args = parser.parse_args(argv)
     if args.command == "consume":
         return asyncio.run(consume(args.amqp_url, args.agency, args.keys_url, args.schemas,
                                    args.count, args.timeout))
-    asyncio.run(report_death(args.amqp_url, args.key.read_bytes(), args.person_key,
+    asyncio.run(report_death(args.amqp_url, args.key.read_bytes(), args.resident_id,
                              args.date_of_death, args.report_id))
     return 0
 

@@ -269,6 +269,25 @@ def test_an_audited_producer_has_one_queue_whose_messages_reach_the_audit_then_t
     assert route.handlers_for("anything.else.v1") == (audit,)
 
 
+def test_an_audit_limited_to_some_keys_binds_only_those_and_the_typed_handlers_keys(
+        ) -> None:
+    from siquan.shared.registry import audits
+
+    async def audit(event: Any, uow: Any) -> None: ...
+
+    async def on_death(event: Any, uow: Any) -> None: ...
+
+    registry = HandlerRegistry.collect("oversight", [
+        audits(PRODUCER, keys=("death.reported.v1",))(audit), handles(DeathReported)(on_death)])
+    (route,) = registry.routes()
+    assert route.subscription.binding_keys == ("death.reported.v1",)
+    assert "death.reported.v2" not in route.subscription.binding_keys
+    assert registry.handled() == {PRODUCER: ["death.reported.v1"]}
+    with pytest.raises(ValueError, match="audits"):
+        HandlerRegistry.collect("oversight", [audits(PRODUCER)(audit),
+                                              audits(PRODUCER, keys=("x.y.v1",))(on_death)])
+
+
 class _Channel:
     is_closed = False
 

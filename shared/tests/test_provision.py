@@ -106,6 +106,12 @@ def test_each_service_gets_only_its_own_secrets_and_private_key(tmp_path: Path) 
         assert ((folder / "siquan_person_key_secret").exists()
                 is (svc != "fund_custody"))
         assert (folder / "siquan_pg_dsn").stat().st_mode & 0o777 == 0o600
+    # the person-key secret goes to the services that derive person keys, never to a
+    # partner: public security reports deaths by resident ID
+    secret = store.person_key_secret()
+    holders = {p.parent.name for p in (tmp_path / "out").rglob("*")
+               if p.is_file() and secret in p.read_text("utf-8", errors="replace")}
+    assert holders == {"eligibility", "disbursement", "oversight"}
 
 
 def test_every_subscription_queue_is_quorum_with_its_consumers_dlx(
@@ -195,7 +201,9 @@ def test_partners_read_only_their_projection_bound_to_their_keys_and_write_only_
         assert keys and all(k.startswith(f"{grant.partner}.") for k in keys)
     death = topic[("partner_public_security", exchange_of("partner.public_security"))]["write"]
     assert re.fullmatch(death, "death.reported.v1")
+    assert re.fullmatch(death, "death.reported.v2")
     assert not re.fullmatch(death, "certification.granted.v1")
+    assert not re.fullmatch(death, "death.reported.v3")
 
 
 def test_bindings_cover_every_key_and_the_replay_exchange(definitions: dict[str, Any]) -> None:

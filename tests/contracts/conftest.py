@@ -1,7 +1,8 @@
 """A second major version of the public-security partner's death report, for the tests
 only: `death.reported.v2` renames `date_of_death` to `died_on` and adds the register that
-recorded it. The real contracts stay at v1; the fixture registers v2 and its upcaster for
-one test and removes them afterwards."""
+recorded it. It stands in for the real `death.reported.v2` (which names a resident ID and
+so has no upcaster from v1): the fixture registers it and its upcaster for one test and
+restores the real registry afterwards."""
 
 from __future__ import annotations
 

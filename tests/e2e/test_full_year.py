@@ -33,9 +33,9 @@ import asyncpg
 import httpx
 import pytest
 
-from siquan.contracts.eligibility_v1 import CertificationGranted
+from siquan.contracts.eligibility_v1 import CertificationGranted, CertificationRevoked
+from siquan.contracts.periods import first_day_of_next_month
 from siquan.contracts.policy import load_catalogue
-from siquan.contracts.public_security_v1 import DeathReported
 from siquan.shared.clock import FileClock
 from siquan.shared.operator.client import Officers, RefusedByService, ServiceClient
 from siquan.shared.operator.county_cycle import register_payee_account
@@ -125,6 +125,7 @@ class County:
         self.env, self.clock = cluster.env, clock
         self.http = {s: ServiceClient(cluster.url(s)) for s in cluster.processes}
         self.urls = {s: cluster.url(s) for s in cluster.processes}
+        self.certifications: dict[str, CertificationGranted] = {}  # by resident ID
         self.runs: dict[str, dict[str, Any]] = {}
 
     async def close(self) -> None:
@@ -135,7 +136,7 @@ class County:
         self.clock.set(datetime(YEAR, month, day, 9, tzinfo=UTC))
 
     async def certify(self, person: Person) -> None:
-        await publish_as(self.env, CertificationGranted(
+        self.certifications[person.resident] = granted = CertificationGranted(
             certification_id=str(uuid.uuid4()), application_id=str(uuid.uuid4()),
             program_code=person.program, category=person.category,
             policy_version=CATALOGUE.in_force(person.program, date(YEAR, 1, 1),
@@ -144,7 +145,8 @@ class County:
             masked_resident_id=f"{person.resident[:4]}**********{person.resident[-4:]}",
             division_code=DIVISION, effective_from=date(YEAR - 1, 6, 1),
             reviewed_by=Officers.reviewer, approved_by=Officers.approver,
-            approved_at=datetime(YEAR - 1, 5, 20, tzinfo=UTC)))
+            approved_at=datetime(YEAR - 1, 5, 20, tzinfo=UTC))
+        await publish_as(self.env, granted)
 
     async def apply(self, person: Person) -> None:
         """The clerk enters the application, and the beneficiary files a named complaint."""
@@ -316,8 +318,15 @@ async def _return_and_retry(county: County, people: dict[str, Person],
 
 
 async def _death_recorded(county: County, person: Person, died: date) -> None:
-    await publish_as(county.env, DeathReported(report_id=f"PS-{uuid.uuid4()}",
-                                               person_key=person.key, date_of_death=died))
+    # public security's report (by resident ID) reaches eligibility alone; disbursement
+    # learns of the death from the revocation eligibility publishes for it, published
+    # here as eligibility would (the certifications are too)
+    granted = county.certifications[person.resident]
+    await publish_as(county.env, CertificationRevoked(
+        certification_id=granted.certification_id, program_code=granted.program_code,
+        person_key=granted.person_key, division_code=granted.division_code,
+        effective_from=first_day_of_next_month(died),
+        reason=f"death reported (died {died})", revoked_by="system", date_of_death=died))
 
     async def recorded() -> bool:
         return bool(await county.disbursement_rows(

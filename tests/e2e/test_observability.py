@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from siquan.contracts.public_security_v1 import DeathReported
+from siquan.contracts.public_security_v2 import DeathReportedV2
 from siquan.shared.operator.client import Officers
 from siquan.shared.operator.county_cycle import (
     Beneficiary,
@@ -22,7 +22,6 @@ from siquan.shared.operator.county_cycle import (
     account_number,
     expected_total,
 )
-from siquan.shared.person import person_key
 from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.messages import publish_as
 from siquan.shared.testing.residents import ResidentFactory
@@ -118,16 +117,15 @@ def _all_spans(trace_dir: Path) -> list[dict[str, Any]]:
 async def test_a_death_report_is_one_trace_to_the_revocation_and_one_to_the_hold(
         cluster: Cluster, people: list[Beneficiary]) -> None:
     """Public security reports, after the October payment, a death in August: eligibility
-    revokes from September, and oversight holds the payee paid after the death. Public
-    security sends no trace context, so each service's handling of the report is the root
-    of its trace; nobody opens a span above them."""
+    revokes from September, and oversight, told of the death by the revocation, holds the
+    payee paid after it. Public security sends no trace context, so eligibility's handling
+    of the report (it alone reads a report by resident ID) is the root of the trace."""
     assert cluster.trace_dir is not None
     trace_dir = cluster.trace_dir
     dead = people[0]
-    death = "siquan.partner.public_security.death.reported.v1 process"
-    await publish_as(cluster.env, DeathReported(
-        report_id="GA-420117-2026-000901",
-        person_key=person_key(cluster.env.person_key_secret, dead.resident_id),
+    death = "siquan.partner.public_security.death.reported.v2 process"
+    await publish_as(cluster.env, DeathReportedV2(
+        report_id="GA-420117-2026-000901", resident_id=dead.resident_id,
         date_of_death=date(2026, 8, 15)))
 
     async def handled() -> dict[str, Any] | None:

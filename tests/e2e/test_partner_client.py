@@ -6,7 +6,8 @@ eligibility running as its own process.
 Civil affairs reads a certification from its projection, verified and validated, and
 refuses a forged message; public security reports a death on its own exchange and sees,
 on its own projection, the certification it ended, under its own pseudonym of the person
-(never the resident ID or the internal person key)."""
+(never the resident ID or the internal person key). Public security reports by resident
+ID (`death.reported.v2`) and is given no person-key secret."""
 
 from __future__ import annotations
 
@@ -126,7 +127,7 @@ async def test_public_security_sees_the_death_it_reported_end_a_certification(
         "report-death", "--amqp-url",
         siquan_env.amqp_url("partner_public_security").split(",")[0],
         "--key", str(siquan_env.keys_dir / "partner.public_security.key"),
-        "--person-key", person_key(TEST_PERSON_KEY_SECRET, resident),
+        "--resident-id", resident,
         "--date-of-death", "2026-04-20", "--report-id", "GA-420117-2026-000777")
     lines = await run_client(*consume(siquan_env, eligibility, "public_security"))
 

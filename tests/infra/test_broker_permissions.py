@@ -139,11 +139,44 @@ async def rebind(channel: AbstractChannel, queue: str, exchange: str, key: str) 
     return await target.bind(exchange, routing_key=key)
 
 
-async def test_public_security_publishes_a_death_report_on_its_own_exchange(vhost: str) -> None:
+@pytest.mark.parametrize("key", [RoutingKey.DEATH_REPORTED, RoutingKey.DEATH_REPORTED_V2])
+async def test_public_security_publishes_a_death_report_on_its_own_exchange(
+        vhost: str, key: str) -> None:
     async with channel_of("partner_public_security", vhost) as channel:
-        confirmation = await publish(channel, exchange_of("partner.public_security"),
-                                     RoutingKey.DEATH_REPORTED)
+        confirmation = await publish(channel, exchange_of("partner.public_security"), key)
     assert isinstance(confirmation, Basic.Ack)
+
+
+@pytest.mark.parametrize("key", ["death.reported.v3", "death.reported", "death.reported.#",
+                                 "death.reported.v2.extra", "audit.checkpoint.v1"])
+async def test_public_security_publishes_no_other_key_on_its_own_exchange(
+        vhost: str, key: str) -> None:
+    await assert_refused("partner_public_security", vhost,
+                         lambda ch: publish(ch, exchange_of("partner.public_security"), key))
+
+
+def test_a_death_report_by_resident_id_is_bound_to_eligibility_alone(vhost: str) -> None:
+    listed = rabbitmqctl("-q", "list_bindings", "-p", vhost, "--formatter", "json",
+                         "source_name", "destination_name", "routing_key")
+    bindings = [b for b in json.loads(listed)
+                if b["source_name"] == exchange_of("partner.public_security")]
+    reading_v2 = {b["destination_name"] for b in bindings
+                  if _topic_matches(b["routing_key"], RoutingKey.DEATH_REPORTED_V2)}
+    assert reading_v2 == {"siquan.eligibility.from-public_security"}
+    reading_v1 = {b["destination_name"] for b in bindings
+                  if _topic_matches(b["routing_key"], RoutingKey.DEATH_REPORTED)}
+    assert "siquan.oversight.audit-partner.public_security" in reading_v1
+
+
+def _topic_matches(binding: str, key: str) -> bool:
+    """Whether a topic binding key takes a routing key (`*` one word, `#` any words)."""
+    def match(pattern: list[str], words: list[str]) -> bool:
+        if not pattern:
+            return not words
+        if pattern[0] == "#":
+            return any(match(pattern[1:], words[i:]) for i in range(len(words) + 1))
+        return bool(words) and pattern[0] in ("*", words[0]) and match(pattern[1:], words[1:])
+    return match(binding.split("."), key.split("."))
 
 
 @pytest.mark.parametrize("action", [

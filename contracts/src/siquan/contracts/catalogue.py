@@ -7,4 +7,5 @@ from siquan.contracts import (  # noqa: F401
     oversight_v1,
     partners_v1,
     public_security_v1,
+    public_security_v2,
 )

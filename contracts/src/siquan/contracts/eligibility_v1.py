@@ -106,6 +106,9 @@ class CertificationRevoked(_Eligibility):
     effective_from: date = Field(description="First day nothing is owed any more")
     reason: str = Field(description="Why the certification was revoked")
     revoked_by: OfficerId
+    date_of_death: date | None = Field(
+        default=None, description="Set when revoked for a death public security reported: "
+        "the date of death in the household register (benefits end from the month after)")
 
 
 class _CertificationChange(_Eligibility):

@@ -1,5 +1,10 @@
 """Events published by the public-security partner, major version 1,
-on `siquan.partner.public_security`."""
+on `siquan.partner.public_security`.
+
+Deprecated: `death.reported.v1` names the person by the person key, which only a holder
+of the person-key secret can compute. Public security reports `death.reported.v2`
+(`public_security_v2`, by resident ID); version 1 is still consumed during the
+transition."""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ from siquan.contracts.types import PersonKey
 
 
 class DeathReported(Event):
-    """The household register records a death; benefits end from the month after it."""
+    """Deprecated, see `death.reported.v2`. The household register records a death;
+    benefits end from the month after it."""
 
     producer = "partner.public_security"
     routing_key = RoutingKey.DEATH_REPORTED

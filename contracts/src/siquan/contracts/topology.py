@@ -81,6 +81,7 @@ class RoutingKey:
     FINDING_RAISED = "finding.raised.v1"
     FINDING_RESOLVED = "finding.resolved.v1"
     DEATH_REPORTED = "death.reported.v1"
+    DEATH_REPORTED_V2 = "death.reported.v2"
 
 
 @dataclass(frozen=True)

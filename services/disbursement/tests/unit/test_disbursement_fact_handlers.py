@@ -123,3 +123,17 @@ async def test_a_renewal_changes_nothing(world: Any) -> None:
                                                    date(2026, 1, 1),
                                                    valid_until=date(2027, 12, 31)))
     assert world.store.certification("cert-1") == before
+
+
+async def test_a_revocation_for_a_death_keeps_the_death_as_a_report_would(world: Any) -> None:
+    await world.grant(1)
+    event = revoked(world, date(2026, 5, 1)).model_copy(
+        update={"date_of_death": date(2026, 4, 9)})
+    await handle(world, facts.end_revoked_certification, event)
+    assert world.store.deaths[world.person(1)] == date(2026, 5, 1)
+
+
+async def test_a_revocation_for_another_reason_keeps_no_death(world: Any) -> None:
+    await world.grant(1)
+    await handle(world, facts.end_revoked_certification, revoked(world, date(2026, 5, 1)))
+    assert world.person(1) not in world.store.deaths

@@ -12,6 +12,7 @@ import pytest
 from siquan.contracts import eligibility_v1 as v1
 from siquan.contracts.oversight_v1 import ComplaintFiled, ComplaintResolved, FindingRaised
 from siquan.contracts.public_security_v1 import DeathReported
+from siquan.contracts.public_security_v2 import DeathReportedV2
 from siquan.eligibility.application import approvals
 from siquan.eligibility.application.objections import block_the_entry, settle_the_objection
 from siquan.eligibility.application.revocations import act_on_finding, end_what_the_dead_held
@@ -52,7 +53,7 @@ def test_each_handler_declares_the_event_it_takes() -> None:
     assert event_classes(block_the_entry) == (ComplaintFiled,)
     assert event_classes(settle_the_objection) == (ComplaintResolved,)
     assert event_classes(act_on_finding) == (FindingRaised,)
-    assert event_classes(end_what_the_dead_held) == (DeathReported,)
+    assert event_classes(end_what_the_dead_held) == (DeathReported, DeathReportedV2)
 
 
 async def test_an_objection_to_a_notice_entry_blocks_it(cycle: Cycle) -> None:
@@ -173,3 +174,33 @@ async def test_an_entry_approved_after_a_death_it_missed_ends_instead(cycle: Cyc
     assert [e.stage for e in done.published(v1.ApplicationReviewed)] == ["death_reported"]
     assert done.published(v1.CertificationGranted) == []
     assert cycle.store.certifications == {}
+
+
+async def test_a_death_reported_by_resident_id_revokes_and_ends_what_the_person_held(
+        cycle: Cycle) -> None:
+    resident = cycle.people.next()
+    certification_id = await cycle.certified(resident)
+    report = DeathReportedV2(report_id="GA-1", resident_id=resident,
+                             date_of_death=date(2026, 4, 20))
+    done = await cycle.run(end_what_the_dead_held, report)
+    [revoked] = done.published(v1.CertificationRevoked)
+    assert (revoked.certification_id, revoked.effective_from) == (certification_id,
+                                                                  date(2026, 5, 1))
+    assert "2026-04-20" in revoked.reason and revoked.date_of_death == date(2026, 4, 20)
+    assert cycle.store.deaths["GA-1"].person_key == cycle.key_of(resident)
+
+
+async def test_one_death_reported_under_both_versions_revokes_once(cycle: Cycle) -> None:
+    resident = cycle.people.next()
+    await cycle.certified(resident)
+    await cycle.run(end_what_the_dead_held, DeathReportedV2(
+        report_id="GA-2", resident_id=resident, date_of_death=date(2026, 4, 20)))
+    again = await cycle.run(end_what_the_dead_held, _death(cycle, resident))
+    assert again.published(v1.CertificationRevoked) == []
+    assert len(cycle.store.history) == 1
+
+
+def test_a_death_report_with_an_invalid_resident_id_is_refused() -> None:
+    with pytest.raises(ValueError, match="resident"):
+        DeathReportedV2(report_id="GA-3", resident_id="110105194912310021",
+                        date_of_death=date(2026, 4, 20))

@@ -271,3 +271,18 @@ async def test_a_settlement_adding_up_to_its_reservation_raises_nothing(
                                          released_fen=100, available_fen=0, **run()))
 
     assert batch.published() == []
+
+
+async def test_a_revocation_for_a_death_after_the_money_left_is_judged_as_the_death(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+    await committed(uow, cert, chunk(paid(cert)))
+
+    batch = await committed(uow, eligibility.CertificationRevoked(
+        certification_id=cert.certification_id, program_code=cert.program_code,
+        person_key=cert.person_key, division_code="420117", effective_from=date(2026, 10, 1),
+        reason="death reported (died 2026-09-30)", revoked_by="system",
+        date_of_death=date(2026, 9, 30)))
+
+    assert "paid_after_death" in rules_of(batch)
+    assert any(h.program_code is None for h in batch.published(HoldPlaced))

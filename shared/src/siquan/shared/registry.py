@@ -44,12 +44,17 @@ def handles(*events: type[Event]) -> Callable[[F], F]:
     return mark
 
 
-def audits(*producers: str) -> Callable[[F], F]:
+def audits(*producers: str, keys: tuple[str, ...] = (EVERY_TYPE,)) -> Callable[[F], F]:
     """Declare a handler that takes every event of these producers, whatever its type
-    (oversight's audit log); each producer gets a queue `siquan.<svc>.audit-<producer>`."""
+    (oversight's audit log); each producer gets a queue `siquan.<svc>.audit-<producer>`,
+    bound to every key or, given `keys`, to those routing keys only (a producer's
+    message meant for one other service alone stays out of the audit queue)."""
+    if not keys:
+        raise ValueError("audits() needs at least one key")
 
     def mark(handler: F) -> F:
-        setattr(handler, _AUDIT_MARK, (*getattr(handler, _AUDIT_MARK, ()), *producers))
+        marks = tuple((producer, tuple(keys)) for producer in producers)
+        setattr(handler, _AUDIT_MARK, (*getattr(handler, _AUDIT_MARK, ()), *marks))
         return handler
 
     return mark
@@ -80,6 +85,7 @@ class HandlerRegistry:
         self.service = service
         self._typed: dict[str, dict[str, list[Handler]]] = {}   # producer → key → handlers
         self._audits: dict[str, list[Handler]] = {}             # producer → handlers
+        self._audit_keys: dict[str, tuple[str, ...]] = {}       # producer → bound keys
         self._taken: dict[str, type[Event]] = {}                # key → the event class taken
         self._reads_as: dict[str, dict[str, type[Event]]] = {}  # producer → old key → newer
 
@@ -104,7 +110,10 @@ class HandlerRegistry:
                     keys[key].append(handler)
             self._reads_as.setdefault(event.producer, {}).update(
                 dict.fromkeys(older, event))
-        for producer in getattr(handler, _AUDIT_MARK, ()):
+        for producer, keys in getattr(handler, _AUDIT_MARK, ()):
+            bound = self._audit_keys.setdefault(producer, keys)
+            if bound != keys:
+                raise ValueError(f"{self.service} audits {producer} on {bound} and {keys}")
             if handler not in self._audits.setdefault(producer, []):
                 self._audits[producer].append(handler)
 
@@ -125,8 +134,10 @@ class HandlerRegistry:
         for producer in sorted(set(self._typed) | set(self._audits)):
             typed = {k: tuple(h) for k, h in self._typed.get(producer, {}).items()}
             if producer in self._audits:
+                keys = self._audit_keys[producer]
+                bound = keys if EVERY_TYPE in keys else tuple(sorted({*keys, *typed}))
                 subscription = Subscription(self.service, f"audit-{producer}", producer,
-                                            (EVERY_TYPE,))
+                                            bound)
                 typed[EVERY_TYPE] = tuple(self._audits[producer])
             else:
                 name = f"from-{producer.removeprefix('partner.')}"
@@ -143,7 +154,8 @@ class HandlerRegistry:
         as this service's subscriptions."""
         out = {p: sorted(keys) for p, keys in self._typed.items()}
         for producer in self._audits:
-            out.setdefault(producer, []).append(EVERY_TYPE)
+            listed = out.setdefault(producer, [])
+            listed += [k for k in self._audit_keys[producer] if k not in listed]
         return dict(sorted(out.items()))
 
 

@@ -31,8 +31,14 @@ async def keep_certification(event: CertificationGranted, uow: Work) -> None:
 
 @handles(CertificationRevoked)
 async def end_revoked_certification(event: CertificationRevoked, uow: Work) -> None:
+    """A revocation for a death carries its date: the death is kept as a reported one is
+    (eligibility alone reads public security's reports by resident ID)."""
     await uow.certifications.end(event.certification_id, event.effective_from, event.reason,
                                  event.revoked_by)
+    if event.date_of_death is not None:
+        await uow.deaths.record(event.person_key, f"certification:{event.certification_id}",
+                                event.date_of_death,
+                                benefits_end_after_death(event.date_of_death))
 
 
 @handles(CertificationLapsed)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from siquan.contracts.policy import PolicyCatalogue
 from siquan.contracts.public_security_v1 import DeathReported
+from siquan.contracts.public_security_v2 import DeathReportedV2
 from siquan.eligibility.adapters.applications import PgApplications
 from siquan.eligibility.adapters.certifications import PgCertifications
 from siquan.eligibility.adapters.notices import PgNotices, PgObjections
@@ -60,7 +61,8 @@ class EligibilityWork(PgUnitOfWork):
             " JOIN applications a ON a.id = c.application_id WHERE c.id = ANY($1::uuid[])",
             list({event.certification_id for _, event in changes}))
         held = {r["id"]: (r["resident_id"], r["category"]) for r in rows}
-        death = isinstance(getattr(self.message, "event", None), DeathReported)
+        death = isinstance(getattr(self.message, "event", None),
+                           (DeathReported, DeathReportedV2))
         for cause, event in changes:
             resident_id, category = held[event.certification_id]
             self.pending += [

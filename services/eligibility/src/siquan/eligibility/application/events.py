@@ -55,7 +55,8 @@ def changed(c: Certification, change: Change) -> Event:
         return v1.CertificationRevoked(
             certification_id=c.id, program_code=c.program_code, person_key=c.person_key,
             division_code=c.division_code, effective_from=change.effective_from,
-            reason=change.reason, revoked_by=change.actor)
+            reason=change.reason, revoked_by=change.actor,
+            **({"date_of_death": change.date_of_death} if change.date_of_death else {}))
     fields = {"certification_id": c.id, "program_code": c.program_code,
               "person_key": c.person_key, "division_code": c.division_code,
               "effective_from": change.effective_from, "reason": change.reason,

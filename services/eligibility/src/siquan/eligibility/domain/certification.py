@@ -11,7 +11,7 @@ re-confirmation is under way). Death revokes from the first day of the month aft
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal
 
@@ -49,6 +49,8 @@ class Change:
     reason: str
     actor: str
     valid_until: date | None = None
+    date_of_death: date | None = None
+    """Set on a revocation for a reported death: what other services act on."""
 
 
 @dataclass
@@ -128,5 +130,6 @@ class Certification:
         certification has already ended."""
         if not self.live:
             return None
-        return self.revoke(first_day_of_next_month(date_of_death),
-                           f"death reported (died {date_of_death})", "system")
+        change = self.revoke(first_day_of_next_month(date_of_death),
+                             f"death reported (died {date_of_death})", "system")
+        return replace(change, date_of_death=date_of_death)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from siquan.contracts.base import Event
+from siquan.contracts.topology import RoutingKey
 from siquan.oversight.application.ports import AuditUnit
 from siquan.oversight.domain.chain import LISTED_ELSEWHERE, Envelope
 from siquan.oversight.domain.envelope import envelope_of
@@ -17,6 +18,10 @@ from siquan.shared.registry import audits
 AUDITED = ("eligibility", "fund_custody", "disbursement", "oversight",
            "partner.public_security")
 """Every producer oversight watches, itself included."""
+AUDITED_PARTNER_KEYS = (str(RoutingKey.DEATH_REPORTED),)
+"""What oversight reads of public security: the deprecated `death.reported.v1` (by person
+key). `death.reported.v2` names a resident ID and is bound to eligibility's queue alone;
+oversight learns of those deaths from eligibility's `certification.revoked`."""
 
 
 def searchable(event: Event) -> Any:
@@ -34,6 +39,7 @@ def received(delivery: Any) -> Envelope:
                        delivery.received_at, body_text=delivery.body.decode("utf-8"))
 
 
-@audits(*AUDITED)
+@audits(*(p for p in AUDITED if not p.startswith("partner.")))
+@audits("partner.public_security", keys=AUDITED_PARTNER_KEYS)
 async def log_event(event: Event, uow: AuditUnit) -> None:
     uow.audit.append(received(uow.message))

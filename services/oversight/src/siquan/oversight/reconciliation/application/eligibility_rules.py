@@ -95,6 +95,11 @@ async def judge_change(e: Changed, uow: RuleUnit) -> None:
     uow.watched.add_change(certification_id=e.certification_id, kind=_KINDS[type(e)],
                            effective_from=e.effective_from, message_id=message_id_of(uow))
     uow.later(rejudge_certifications, (e.person_key, e.certification_id))
+    if isinstance(e, eligibility.CertificationRevoked) and e.date_of_death is not None:
+        # a death reported by resident ID reaches eligibility alone; its revocation
+        # carries the date, judged as a death reported here would be
+        uow.watched.add_death(Death(e.person_key, e.date_of_death, message_id_of(uow)))
+        uow.later(rejudge_persons, e.person_key)
 
 
 async def rejudge_certifications(uow: RuleUnit, asked: Asked[tuple[str, str]]) -> None:
