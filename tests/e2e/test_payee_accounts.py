@@ -58,7 +58,7 @@ async def test_a_redirect_across_counties_is_refused_and_oversight_sees_maker_an
                                             Officers.checker, json=body(CHANGED))
 
         async def recorded() -> dict[str, Any] | None:
-            answer = await oversight.call("GET", f"/audit/persons/{key}?limit=1000",
+            answer = await oversight.call("GET", f"/audit/persons/{key}?limit=500",
                                           Officers.auditor)
             found = [e["body"] for e in answer["entries"]
                      if e["message_type"] == "payee_account.confirmed.v1"]

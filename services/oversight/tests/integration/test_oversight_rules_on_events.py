@@ -362,7 +362,8 @@ async def test_maker_and_checker_of_an_account_change_are_on_the_record_and_a_de
     ids = await logged_all(siquan_env, [cert, change, confirmed], logged)
 
     (finding,) = await raised(person_key=cert.person_key)
-    response = await auditor.get(f"/audit/persons/{cert.person_key}")
+    response = await auditor.get(f"/audit/persons/{cert.person_key}",
+                                 params={"purpose": "an account change under review"})
     response.raise_for_status()
     [entry] = [e for e in response.json()["entries"]
                if e["message_type"] == "payee_account.confirmed.v1"]
