@@ -14,8 +14,8 @@ from siquan.eligibility.application import certifications, queries
 from siquan.eligibility.application.certifications import Action
 from siquan.eligibility.entrypoints.schemas import CertificationDecision, Renewals, Units
 from siquan.shared.auth import Officer, require_role
-from siquan.shared.purpose import Purpose
 from siquan.shared.http_guard import MAX_PAGE, Limit, Offset
+from siquan.shared.purpose import Purpose
 
 router = APIRouter()
 Approver = Annotated[Officer, Depends(require_role("county_approver"))]
