@@ -43,6 +43,7 @@ contracts: install
 	$(UV) run python -m siquan.shared.provision topology
 	$(UV) run python -m siquan.contracts.generate
 	$(UV) run python -m siquan.tools.openapi
+	$(UV) run python infra/k8s/topology.py
 
 # Fails when the committed documents drift from the code, or when a message changed in a
 # way its released schema (contracts/released/) does not allow within its major version.

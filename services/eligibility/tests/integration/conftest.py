@@ -65,6 +65,10 @@ def snapshot(db: asyncpg.Connection) -> Snapshot:
     """Every table a command could change, summarised."""
     async def take() -> dict[str, Any]:
         counts = {t: await db.fetchval(f"SELECT count(*) FROM {t}") for t in TABLES}
+        # An officer's read of a person's record is published for oversight; it is not a
+        # change a command made.
+        counts["outbox"] = await db.fetchval(
+            "SELECT count(*) FROM outbox WHERE routing_key <> 'person_record.read.v1'")
         statuses = await db.fetch(
             "SELECT status, count(*) FROM applications GROUP BY 1 ORDER BY 1")
         return {**counts, "statuses": [tuple(r) for r in statuses]}

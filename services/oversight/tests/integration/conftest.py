@@ -52,10 +52,16 @@ async def auditor(oversight: ServiceProcess) -> AsyncIterator[httpx.AsyncClient]
 def audit_entries(auditor: httpx.AsyncClient) -> Entries:
     """The audit entries matching some filters (`correlation_id=...`), oldest first."""
     async def entries(**filters: Any) -> list[dict[str, Any]]:
-        response = await auditor.get("/audit/entries", params={"limit": 500, **filters})
-        response.raise_for_status()
-        found: list[dict[str, Any]] = response.json()
-        return found
+        found: list[dict[str, Any]] = []
+        while True:  # pages of at most 500, the most the API gives at once
+            after = found[-1]["seq"] if found else 0
+            response = await auditor.get("/audit/entries",
+                                         params={"limit": 500, "after_seq": after, **filters})
+            response.raise_for_status()
+            page: list[dict[str, Any]] = response.json()
+            found.extend(page)
+            if len(page) < 500:
+                return found
 
     return entries
 
