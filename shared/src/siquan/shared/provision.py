@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import json
 import os
+import re
 import secrets
 import shlex
 import shutil
@@ -114,7 +115,12 @@ def apply_broker(vhost: str, passwords: Passwords, admin_url: str | None = None,
     """Import the definitions for `vhost` into the local broker (or the cluster `ctl`
     reaches) and let the admin inspect it."""
     definitions = broker_definitions(vhost, passwords, user_prefix)
-    rabbitmqctl("add_vhost", vhost, ctl=ctl)  # 3.10 answers 0 when it already exists
+    admin = unquote(urlsplit(admin_url or admin_amqp_url()).username or "guest")
+    # The import creates the vhost and lets the admin (who exists already) inspect it: one
+    # CLI call for everything.
+    definitions = {**definitions, "permissions": [
+        *definitions["permissions"],
+        {"user": admin, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}]}
     with tempfile.TemporaryDirectory(prefix="siquan-definitions-") as directory:
         # rabbitmqctl may run as the `rabbitmq` user, which must be able to read the file.
         Path(directory).chmod(0o755)
@@ -122,14 +128,15 @@ def apply_broker(vhost: str, passwords: Passwords, admin_url: str | None = None,
         path.write_text(json.dumps(definitions), encoding="utf-8")
         path.chmod(0o644)
         rabbitmqctl("import_definitions", str(path), ctl=ctl)
-    admin = unquote(urlsplit(admin_url or admin_amqp_url()).username or "guest")
-    rabbitmqctl("set_permissions", "-p", vhost, admin, ".*", ".*", ".*", ctl=ctl)
     _await_import(vhost, definitions, ctl)
 
 
 def drop_broker(vhost: str, ctl: str | None = None, user_prefix: str = "") -> None:
     """Delete a vhost with everything in it, and the users named with `user_prefix` (users
     without a prefix stay: other vhosts may use them)."""
+    users = [user_prefix + user for user in broker_users()] if user_prefix else []
+    if _drop_in_one_call(vhost, users, ctl):
+        return
     try:
         rabbitmqctl("delete_vhost", vhost, ctl=ctl)
     except ProvisioningError as error:
@@ -142,6 +149,29 @@ def drop_broker(vhost: str, ctl: str | None = None, user_prefix: str = "") -> No
             except ProvisioningError as error:
                 if "does not exist" not in str(error):
                     raise
+
+
+_ERLANG_SAFE = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def _drop_in_one_call(vhost: str, users: list[str], ctl: str | None) -> bool:
+    """Delete the vhost and the users through one CLI call (each `rabbitmqctl` call starts an
+    Erlang VM, and an environment has a user per service and partner). False when the node
+    does not offer the calls this needs; the caller then deletes them one by one."""
+    if not all(_ERLANG_SAFE.match(name) for name in (vhost, *users)):
+        return False
+    names = ", ".join(f'<<"{user}">>' for user in users)
+    expression = (
+        f'catch rabbit_vhost:delete(<<"{vhost}">>, <<"siquan-provision">>), '
+        f'[catch rabbit_auth_backend_internal:delete_user(U, <<"siquan-provision">>) '
+        f'|| U <- [{names}]], '
+        f'{{rabbit_vhost:exists(<<"{vhost}">>), '
+        f'[U || U <- [{names}], rabbit_auth_backend_internal:exists(U)]}}.')
+    try:
+        answer = rabbitmqctl("-q", "eval", expression, ctl=ctl)
+    except ProvisioningError:
+        return False
+    return answer.strip() == "{false,[]}"
 
 
 def write_topology(infra_dir: Path = DEFAULT_INFRA_DIR, vhost: str = VHOST) -> Path:
