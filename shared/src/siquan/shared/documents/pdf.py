@@ -13,6 +13,8 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from siquan.shared.errors import Refused
 
@@ -21,6 +23,23 @@ DEFAULT_CJK_FONT_INDEX = 2
 """Noto Sans CJK SC in Debian's collection (`fc-list -f '%{file} %{index} %{family}\\n'`)."""
 FONT_HINT = ("install Debian's fonts-noto-cjk (`make fonts`) or set SIQUAN_PDF_FONT_FILE "
              "(and SIQUAN_PDF_FONT_INDEX for a collection) to a CJK TrueType/OpenType font")
+
+
+class PrintingSettings(BaseSettings):
+    """The settings of a service that prints PDFs (mixed into its settings class)."""
+
+    model_config = SettingsConfigDict(env_prefix="SIQUAN_", extra="ignore")
+
+    pdf_font_file: Path = Field(
+        default=DEFAULT_CJK_FONT,
+        description="The CJK TrueType/OpenType font (or collection) PDFs embed; without it "
+                    "the service refuses to start outside development mode")
+    pdf_font_index: int = Field(default=DEFAULT_CJK_FONT_INDEX, ge=0, le=64,
+                                description="Which font of a collection (.ttc) file")
+
+    @property
+    def pdf_font(self) -> FontFile:
+        return FontFile(self.pdf_font_file, self.pdf_font_index)
 
 
 class DocumentUnavailable(Refused):
