@@ -109,7 +109,9 @@ def render(document: Printed, font: FontFile, footer: str = "") -> bytes:
     pdf.set_margins(15, 15, 15)
     pdf.add_page()
     pdf.set_font("cjk", size=20)
-    pdf.cell(0, 14, document.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 11, document.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+                   wrapmode=WrapMode.CHAR)
+    pdf.ln(2)
     pdf.set_font("cjk", size=11)
     for line in document.lines:
         pdf.multi_cell(0, 7, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT,
