@@ -27,3 +27,10 @@ def file_responses(media_type: str, description: str) -> dict[int | str, dict[st
     return {200: {"description": description,
                   "content": {media_type: {"schema": {"type": "string",
                                                       "format": "binary"}}}}}
+
+
+NO_FONT: dict[int | str, dict[str, Any]] = {406: {
+    "description": "This server cannot print: its CJK font is missing (development mode "
+                   "only; elsewhere the service does not start without it)",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}
+"""The `responses=` entry of an endpoint answering a PDF."""

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from siquan.eligibility.application import exports
 from siquan.eligibility.entrypoints.schemas import Units
 from siquan.shared.auth import Officer, require_role
-from siquan.shared.documents import PDF, XLSX, file_response, file_responses
+from siquan.shared.documents import NO_FONT, PDF, XLSX, file_response, file_responses
 from siquan.shared.documents.pdf import render
 from siquan.shared.http_guard import MAX_PAGE, Limit, Offset
 from siquan.shared.purpose import Purpose
@@ -43,7 +43,7 @@ async def roster_xlsx(units: Units, officer: Reader, purpose: Purpose,
 
 @router.get("/notices/{notice_id}.pdf", response_class=Response,
             responses={**file_responses(PDF, "The public notice, printable (A4)"),
-                       406: {"description": "This server has no CJK font to print with"}})
+                       **NO_FONT})
 async def notice_pdf(notice_id: str, units: Units, officer: NoticeReader, request: Request
                      ) -> Response:
     """The public notice (张榜公示) to post: masked names and IDs, township, category,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from siquan.fund_custody.application import documents, reports, statements
 from siquan.fund_custody.domain.special_account import AccountKey
 from siquan.shared.auth import Officer, require_role
-from siquan.shared.documents import PDF, XLSX, file_response, file_responses
+from siquan.shared.documents import NO_FONT, PDF, XLSX, file_response, file_responses
 from siquan.shared.documents.pdf import render
 from siquan.shared.runtime import Runtime
 
@@ -93,7 +93,7 @@ async def statement_xlsx(program_code: Program, fiscal_year: Year, division_code
 
 @router.get(f"{STATEMENT}.pdf", response_class=Response,
             responses={**file_responses(PDF, "The year-end statement, printable (A4)"),
-                       **ERRORS, 406: {"description": "This server has no CJK font"}})
+                       **ERRORS, **NO_FONT})
 async def statement_pdf(program_code: Program, fiscal_year: Year, division_code: Division,
                         rt: Runtime, officer: Reader, request: Request) -> Response:
     found = await _statement(rt, officer, program_code, fiscal_year, division_code)
