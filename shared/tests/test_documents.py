@@ -47,3 +47,13 @@ def test_without_its_font_a_pdf_is_refused_and_the_service_does_not_start() -> N
     with pytest.raises(MissingFont, match="refuses to start"):
         require_font(MISSING, "eligibility", "production")
     require_font(MISSING, "eligibility", "development")  # starts; PDFs answer 406
+
+
+def test_control_characters_never_break_a_document() -> None:
+    sheet = xlsx.Sheet("名\x01册", ("状态\x02",), [("active\x03\x1f",)], about=[("项目", "a\x0b")])
+    rows = list(load_workbook(io.BytesIO(xlsx.workbook([sheet]))).active.iter_rows(
+        values_only=True))
+    assert rows[0][0] == "名册" and rows[-1][0] == "active" and rows[1][1] == "a"
+    printed = render(Printed("公\x01示", ["行\x02"], ("列\x03",), [("值\x04",)],
+                             closing=["尾\x05"]), FontFile(), footer="页\x06")
+    assert printed.startswith(b"%PDF-")

@@ -6,6 +6,7 @@ mode (`require_font`); in development mode a PDF is refused (406) with the reaso
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,14 @@ class Printed:
     landscape: bool = False
 
 
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+
+
+def _text(value: object) -> str:
+    """Printable text: control characters (but line breaks) dropped."""
+    return _CONTROL.sub("", str(value))
+
+
 class _Page(FPDF):
     footer_text = ""
 
@@ -100,8 +109,8 @@ def render(document: Printed, font: FontFile, footer: str = "") -> bytes:
         raise DocumentUnavailable(f"PDF documents are not available on this server: its CJK "
                                   f"font is missing ({FONT_HINT})")
     pdf = _Page(orientation="L" if document.landscape else "P", unit="mm", format="A4")
-    pdf.footer_text = footer
-    pdf.set_title(document.title)
+    pdf.footer_text = _text(footer)
+    pdf.set_title(_text(document.title))
     pdf.set_creator("Siquan")
     pdf.add_font("cjk", fname=font.path,
                  collection_font_number=font.index if font.path.suffix == ".ttc" else 0)
@@ -109,12 +118,12 @@ def render(document: Printed, font: FontFile, footer: str = "") -> bytes:
     pdf.set_margins(15, 15, 15)
     pdf.add_page()
     pdf.set_font("cjk", size=20)
-    pdf.multi_cell(0, 11, document.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+    pdf.multi_cell(0, 11, _text(document.title), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
                    wrapmode=WrapMode.CHAR)
     pdf.ln(2)
     pdf.set_font("cjk", size=11)
     for line in document.lines:
-        pdf.multi_cell(0, 7, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+        pdf.multi_cell(0, 7, _text(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT,
                        wrapmode=WrapMode.CHAR)
     if document.columns:
         pdf.ln(3)
@@ -123,13 +132,13 @@ def render(document: Printed, font: FontFile, footer: str = "") -> bytes:
                        line_height=7, wrapmode=WrapMode.CHAR, text_align="CENTER",
                        first_row_as_headings=True, repeat_headings=1,
                        headings_style=FontFace(emphasis="", fill_color=(230, 230, 230))) as table:
-            table.row(list(document.columns))
+            table.row([_text(c) for c in document.columns])
             for values in document.rows:
-                table.row([str(v) for v in values])
+                table.row([_text(v) for v in values])
     if document.closing:
         pdf.ln(4)
         pdf.set_font("cjk", size=11)
         for line in document.closing:
-            pdf.multi_cell(0, 7, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+            pdf.multi_cell(0, 7, _text(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT,
                            wrapmode=WrapMode.CHAR)
     return bytes(pdf.output())

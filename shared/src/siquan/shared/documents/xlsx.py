@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -38,13 +39,13 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
     book.remove(book.active)  # type: ignore[arg-type]
     bold = Font(bold=True)
     for sheet in sheets:
-        ws = book.create_sheet(sheet.title[:31])
-        ws.append([sheet.title])
+        ws = book.create_sheet(str(_plain(sheet.title))[:31])
+        ws.append([_plain(sheet.title)])
         ws.cell(row=1, column=1).font = Font(bold=True, size=14)
         for label, value in sheet.about:
             ws.append([label, _plain(value)])
         ws.append([])
-        ws.append(list(sheet.columns))
+        ws.append([_plain(name) for name in sheet.columns])
         for cell in ws[sheet.header_row]:
             cell.font = bold
         for row in sheet.rows:
@@ -60,9 +61,12 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
 
 
 def _plain(value: Cell) -> Cell:
-    # Excel has no time zones: an aware time is written as its ISO text.
+    # Excel has no time zones: an aware time is written as its ISO text. A control
+    # character a cell cannot hold (echoed filters, a bank's reason) is dropped.
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.isoformat()
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
 
 
