@@ -8,6 +8,7 @@ dated) with officers of a city and a province besides the county's."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import uuid
@@ -52,7 +53,6 @@ def fund_custody_process(siquan_env: Environment, tmp_path_factory: pytest.TempP
                          ) -> Iterator[ServiceProcess]:
     """Fund custody with a city's and a province's treasurers and a clock file."""
     base = tmp_path_factory.mktemp("fund_custody_exports")
-    import hashlib
     officers = json.loads((REPO / "infra" / "dev" / "officers.json").read_text("utf-8"))
     for officer_id, division in ((CITY_TREASURER, "420100"), (PROVINCE_TREASURER, "420000"),
                                  (OTHER_TREASURER, OTHER_COUNTY)):
