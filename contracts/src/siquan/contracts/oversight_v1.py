@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from siquan.contracts.base import Event, register
 from siquan.contracts.topology import RoutingKey
 from siquan.contracts.types import Fen, OfficerId, Period, PersonKey, ProgramCode
+
+EvidenceReference = Annotated[
+    str, Field(min_length=1, max_length=500,
+               description="One reference to evidence: a document number, finding or payment "
+                           "id, never personal data")]
 
 
 class _Oversight(Event):
@@ -34,6 +39,12 @@ class HoldPlaced(_Oversight):
     program_code: ProgramCode | None = Field(default=None, description="None: every program")
     reason: str = Field(description="Why the hold was placed")
     placed_by: OfficerId
+    evidence: tuple[EvidenceReference, ...] = Field(
+        default=(), max_length=20,
+        description="References to what the hold rests on (documents, findings, payments); "
+                    "empty for a hold oversight's rules placed on a finding (named in reason)")
+    placed_at: datetime | None = Field(default=None,
+                                       description="When (UTC); absent in older events")
 
 
 class HoldLifted(_Oversight):

@@ -39,15 +39,16 @@ class MemoryFindings:
                      and h["program_code"] in (None, program_code)), None)
 
     async def insert_hold(self, *, hold_id: str, person_key: str, program_code: str | None,
-                          division_code: str | None, finding_id: str, reason: str,
-                          placed_by: str, placed_at: datetime, message_id: str) -> None:
+                          division_code: str | None, finding_id: str | None, reason: str,
+                          placed_by: str, placed_at: datetime, message_id: str,
+                          evidence: tuple[str, ...] = ()) -> None:
         if any(h["person_key"] == person_key and h["program_code"] == program_code
                and h["lifted_at"] is None for h in self._store.holds.values()):
             raise Conflict("one active hold per person and program")
         self._store.holds[hold_id] = {
             "hold_id": hold_id, "person_key": person_key, "program_code": program_code,
             "division_code": division_code, "finding_id": finding_id, "reason": reason,
-            "placed_by": placed_by, "placed_at": placed_at.isoformat(),
+            "evidence": list(evidence), "placed_by": placed_by, "placed_at": placed_at.isoformat(),
             "lifted_at": None, "lifted_by": None, "lift_reason": None,
             "message_id": message_id}
 

@@ -22,7 +22,7 @@ _FINDING_COLUMNS = ("finding_id, category, rule, status, reason, evidence, decis
                     + ", ".join(_FINDING_FIELDS) + ", raised_at, message_id, outcome, "
                     "resolution, resolved_by, resolved_at")
 _HOLD_COLUMNS = ("hold_id, person_key, program_code, division_code, finding_id, reason,"
-                 " placed_by, placed_at, lifted_at, lifted_by, lift_reason")
+                 " evidence, placed_by, placed_at, lifted_at, lifted_by, lift_reason")
 
 
 def _plain(row: asyncpg.Record) -> dict[str, Any]:
@@ -115,14 +115,15 @@ class PgFindings:
         return str(hold) if hold else None
 
     async def insert_hold(self, *, hold_id: str, person_key: str,
-                          program_code: str | None, division_code: str | None, finding_id: str,
-                          reason: str, placed_by: str, placed_at: datetime,
-                          message_id: str) -> None:
+                          program_code: str | None, division_code: str | None,
+                          finding_id: str | None, reason: str, placed_by: str,
+                          placed_at: datetime, message_id: str,
+                          evidence: tuple[str, ...] = ()) -> None:
         await self._conn.execute(
             "INSERT INTO holds (hold_id, person_key, program_code, division_code, finding_id,"
-            " reason, placed_by, placed_at, message_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-            " $9)", hold_id, person_key, program_code, division_code, finding_id, reason,
-            placed_by, placed_at, message_id)
+            " reason, placed_by, placed_at, message_id, evidence) VALUES ($1, $2, $3, $4, $5,"
+            " $6, $7, $8, $9, $10)", hold_id, person_key, program_code, division_code,
+            finding_id, reason, placed_by, placed_at, message_id, list(evidence))
 
     async def get_hold(self, hold_id: str, *, lock: bool = False
                        ) -> dict[str, Any] | None:

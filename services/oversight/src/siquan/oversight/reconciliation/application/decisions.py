@@ -1,12 +1,18 @@
-"""An auditor's decisions: resolving a finding (`FindingResolved`) and lifting a hold with a
-reason (`HoldLifted`, honoured by disbursement). Each is one unit of work with its outbox
-row; a refused decision changes nothing."""
+"""An auditor's decisions: resolving a finding (`FindingResolved`), placing a hold on a
+person with a reason and evidence (`HoldPlaced`) and lifting a hold with a reason
+(`HoldLifted`), both honoured by disbursement. Each is one unit of work with its outbox
+row; a refused decision changes nothing.
+
+A hold an auditor places is about the divisions of the person's certifications oversight
+has heard of (of the program held, or of any): the auditor must act for each of them, and a
+person oversight knows no certification of cannot be held."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Literal
 
-from siquan.contracts.oversight_v1 import FindingResolved, HoldLifted
+from siquan.contracts.oversight_v1 import FindingResolved, HoldLifted, HoldPlaced
 from siquan.oversight.reconciliation.application.ports import RuleUnit
 from siquan.shared.auth import Officer
 from siquan.shared.errors import NotFound, Refused
@@ -59,3 +65,32 @@ async def lift_hold(uow: RuleUnit, *, hold_id: str, officer: Officer, reason: st
     lifted = await uow.findings.get_hold(hold_id)
     assert lifted is not None
     return lifted
+
+
+async def place_hold(uow: RuleUnit, *, officer: Officer, person_key: str,
+                     program_code: str | None, reason: str, evidence: tuple[str, ...]
+                     ) -> dict[str, Any]:
+    known = (await uow.watched.certifications_of_persons([person_key])).get(person_key, [])
+    concerned = sorted({c.division_code for c in known
+                        if program_code is None or c.program_code == program_code})
+    if not concerned:
+        raise NotFound("oversight knows no certification of this person"
+                       + (f" in program {program_code}" if program_code else ""))
+    for division in concerned:
+        officer.check_scope(division)
+    if await uow.findings.active_hold(person_key, program_code) is not None:
+        raise Refused("a hold on this person " + (f"for {program_code} " if program_code
+                                                   else "for every program ")
+                      + "is already in force")
+    hold_id, now = str(uuid.uuid4()), uow.now()
+    message_id = uow.publish(HoldPlaced(
+        hold_id=hold_id, person_key=person_key, program_code=program_code, reason=reason,
+        placed_by=officer.id, evidence=evidence, placed_at=now))
+    await uow.findings.insert_hold(
+        hold_id=hold_id, person_key=person_key, program_code=program_code,
+        division_code=concerned[0] if len(concerned) == 1 else officer.division,
+        finding_id=None, reason=reason, placed_by=officer.id, placed_at=now,
+        message_id=message_id, evidence=evidence)
+    placed = await uow.findings.get_hold(hold_id)
+    assert placed is not None
+    return placed

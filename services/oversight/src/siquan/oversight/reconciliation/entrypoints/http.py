@@ -1,5 +1,5 @@
 """The auditor's API for accountability: findings (list, read, resolve), holds (list,
-lift), flags, the sweep's status, and the accountability report per program and period
+place, lift), flags, the sweep's status, and the accountability report per program and period
 as JSON or HTML. Every call needs the `auditor` role and stays within the auditor's
 division."""
 
@@ -12,8 +12,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from siquan.contracts.oversight_v1 import FindingCategory
-from siquan.contracts.types import DivisionCode, Period, ProgramCode
+from siquan.contracts.oversight_v1 import EvidenceReference, FindingCategory
+from siquan.contracts.types import DivisionCode, Period, PersonKey, ProgramCode
 from siquan.contracts.types import division_scope as division_prefix
 from siquan.oversight.adapters.unit_of_work import snapshot
 from siquan.oversight.entrypoints.units import Units
@@ -35,6 +35,17 @@ class Resolution(BaseModel):
     outcome: Literal["confirmed", "dismissed"] = Field(
         description="confirmed: the breach happened; dismissed: it was not one")
     resolution: str = Field(min_length=1, max_length=2000, description="Why")
+
+
+class Placing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    person_key: PersonKey
+    program_code: ProgramCode | None = Field(
+        default=None, description="The program held; absent: every program")
+    reason: str = Field(min_length=1, max_length=2000, description="Why the hold is placed")
+    evidence: list[EvidenceReference] = Field(
+        min_length=1, max_length=20,
+        description="References to what the hold rests on (1 to 20; no personal data)")
 
 
 class Lifting(BaseModel):
@@ -86,6 +97,16 @@ async def list_holds(units: Units, officer: Auditor, active: bool | None = None,
         return await uow.findings.find_holds(
             active=active, person_key=person_key,
             division_prefix=division_prefix(officer.division), limit=limit)
+
+
+@router.post("/holds", status_code=201)
+async def place(body: Placing, units: Units, officer: Auditor) -> dict[str, Any]:
+    """Hold the person's payments (of one program or all) until an auditor lifts the hold;
+    published as `HoldPlaced`, signed by oversight, honoured by disbursement's next run."""
+    async with units() as uow:
+        return await decisions.place_hold(
+            uow, officer=officer, person_key=body.person_key, program_code=body.program_code,
+            reason=body.reason, evidence=tuple(body.evidence))
 
 
 @router.post("/holds/{hold_id}/lift")
