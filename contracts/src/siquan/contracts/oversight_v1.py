@@ -58,6 +58,31 @@ class HoldLifted(_Oversight):
     lifted_at: datetime = Field(description="When (UTC)")
 
 
+class RunHoldPlaced(_Oversight):
+    """An auditor holds a payment run: disbursement pays none of its payments still unpaid
+    until the hold is lifted (what the bank already took stays as it is)."""
+
+    routing_key = RoutingKey.RUN_HOLD_PLACED
+    hold_id: str = Field(description="Hold identifier (UUID)")
+    run_id: str = Field(min_length=1, max_length=64, description="The payment run held")
+    reason: str = Field(description="Why the run is held")
+    evidence: tuple[EvidenceReference, ...] = Field(
+        min_length=1, max_length=20, description="References to what the hold rests on")
+    placed_by: OfficerId
+    placed_at: datetime = Field(description="When (UTC)")
+
+
+class RunHoldLifted(_Oversight):
+    """A run's hold is lifted; disbursement pays the run's unpaid payments again."""
+
+    routing_key = RoutingKey.RUN_HOLD_LIFTED
+    hold_id: str = Field(description="Hold identifier (UUID)")
+    run_id: str = Field(min_length=1, max_length=64, description="The payment run released")
+    reason: str = Field(description="Why the hold was lifted")
+    lifted_by: OfficerId
+    lifted_at: datetime = Field(description="When (UTC)")
+
+
 ComplaintCategory = Literal[
     "not_paid_in_full",          # 未足额领取: did not receive the full amount on time
     "ineligible_paid_or_listed",  # an ineligible person is paid or listed
@@ -143,5 +168,5 @@ class FindingResolved(_Oversight):
     resolved_at: datetime = Field(description="When (UTC)")
 
 
-register(AuditCheckpoint, HoldPlaced, HoldLifted, ComplaintFiled, ComplaintResolved,
-         FindingRaised, FindingResolved)
+register(AuditCheckpoint, HoldPlaced, HoldLifted, RunHoldPlaced, RunHoldLifted, ComplaintFiled,
+         ComplaintResolved, FindingRaised, FindingResolved)

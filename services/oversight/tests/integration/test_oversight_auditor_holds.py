@@ -1,6 +1,7 @@
 """Holds an auditor places through the API: on a person oversight knows a certification of,
-within the auditor's division, with a reason and evidence; published as `HoldPlaced` by
-oversight; lifted once with a reason and the lifting officer."""
+or on a payment run oversight heard started, within the auditor's division, with a reason
+and evidence; published by oversight (`HoldPlaced`, `RunHoldPlaced`); lifted once with a
+reason and the lifting officer."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from siquan.contracts import disbursement_v1 as disbursement
 from siquan.contracts import eligibility_v1 as eligibility
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import publish_as, tap
@@ -144,3 +146,64 @@ async def test_a_hold_outside_the_auditors_division_or_by_another_role_is_refuse
     assert "420102" in out_of_scope.json()["detail"] and person_key not in out_of_scope.text
     assert not_auditor.status_code == 403
     assert (await auditor.get("/holds", params={"person_key": person_key})).json() == []
+
+
+async def started_run(env: Environment, division: str = "420117") -> str:
+    run_id = str(uuid.uuid4())
+    await publish_as(env, disbursement.PaymentRunStarted(
+        run_id=run_id, program_code=PROGRAM, period="2026-11", division_code=division,
+        payee_count=1, total_fen=21_000, skipped=(), started_by=f"disburser-{division}-01"))
+    return run_id
+
+
+def on_run(run_id: str, **changes: Any) -> dict[str, Any]:
+    return {"run_id": run_id, "reason": "roster lists a person twice",
+            "evidence": ["audit memo 2026-9"], **changes}
+
+
+async def test_an_auditor_holds_a_run_and_lifts_it(
+        siquan_env: Environment, auditor: httpx.AsyncClient) -> None:
+    run_id = await started_run(siquan_env)
+
+    async with tap(siquan_env, "oversight") as seen:
+        placed = await place_when_known(auditor, on_run(run_id))
+        (placed_event,) = await seen.wait_for("run_hold.placed.v1")
+        twice = await auditor.post("/holds", json=on_run(run_id))
+        lifted = await auditor.post(f"/holds/{placed.json()['hold_id']}/lift",
+                                    json={"reason": "roster corrected"})
+        (lifted_event,) = await seen.wait_for("run_hold.lifted.v1")
+    listed = (await auditor.get("/holds", params={"run_id": run_id})).json()
+
+    assert placed.status_code == 201, placed.text
+    hold = placed.json()
+    assert (hold["run_id"], hold["person_key"], hold["division_code"], hold["evidence"]) == (
+        run_id, None, "420117", ["audit memo 2026-9"])
+    assert {k: placed_event.body[k] for k in ("hold_id", "run_id", "reason", "placed_by",
+                                               "evidence")} == {
+        "hold_id": hold["hold_id"], "run_id": run_id, "reason": "roster lists a person twice",
+        "placed_by": "auditor-420117-01", "evidence": ["audit memo 2026-9"]}
+    assert twice.status_code == 409
+    assert lifted.status_code == 200, lifted.text
+    assert (lifted_event.body["hold_id"], lifted_event.body["run_id"],
+            lifted_event.body["lifted_by"]) == (hold["hold_id"], run_id, "auditor-420117-01")
+    assert not seen.of_type("hold.placed.v1") and not seen.of_type("hold.lifted.v1")
+    assert listed == [lifted.json()]
+
+
+async def test_a_run_hold_on_an_unknown_or_foreign_run_or_naming_two_subjects_is_refused(
+        siquan_env: Environment, auditor: httpx.AsyncClient) -> None:
+    foreign = await started_run(siquan_env, division="420102")
+    unknown = str(uuid.uuid4())
+
+    out_of_scope = await place_when_known(auditor, on_run(foreign))
+    never_started = await auditor.post("/holds", json=on_run(unknown))
+    both = await auditor.post("/holds", json=on_run(unknown, person_key=secrets.token_hex(32)))
+    neither = await auditor.post("/holds", json={"reason": "x", "evidence": ["y"]})
+    with_program = await auditor.post("/holds", json=on_run(unknown, program_code=PROGRAM))
+    not_a_run = await auditor.post("/holds", json=on_run("run-1"))
+
+    assert out_of_scope.status_code == 403 and "420102" in out_of_scope.json()["detail"]
+    assert never_started.status_code == 404
+    assert "knows no payment run" in never_started.json()["detail"]
+    assert [r.status_code for r in (both, neither, with_program, not_a_run)] == [422] * 4
+    assert (await auditor.get("/holds", params={"run_id": foreign})).json() == []

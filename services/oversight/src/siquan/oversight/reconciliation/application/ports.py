@@ -201,6 +201,15 @@ class Findings(Protocol):
                               resolved_by: str, resolved_at: datetime,
                               message_id: str) -> None: ...
 
+    async def run_division(self, run_id: str) -> str | None:
+        """The division of a run oversight heard disbursement start (None: never heard)."""
+
+    async def active_run_hold(self, run_id: str) -> str | None: ...
+
+    async def insert_run_hold(self, *, hold_id: str, run_id: str, division_code: str,
+                              reason: str, evidence: tuple[str, ...], placed_by: str,
+                              placed_at: datetime, message_id: str) -> None: ...
+
     async def get_hold(self, hold_id: str, *, lock: bool = False) -> dict[str, Any] | None: ...
 
     async def lift_hold(self, hold_id: str, *, lifted_by: str, lifted_at: datetime,
