@@ -76,6 +76,8 @@ class RoutingKey:
     AUDIT_CHECKPOINT = "audit.checkpoint.v1"
     HOLD_PLACED = "hold.placed.v1"
     HOLD_LIFTED = "hold.lifted.v1"
+    RUN_HOLD_PLACED = "run_hold.placed.v1"
+    RUN_HOLD_LIFTED = "run_hold.lifted.v1"
     COMPLAINT_FILED = "complaint.filed.v1"
     COMPLAINT_RESOLVED = "complaint.resolved.v1"
     FINDING_RAISED = "finding.raised.v1"

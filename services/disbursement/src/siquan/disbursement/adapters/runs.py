@@ -86,8 +86,9 @@ class PgRuns:
 
     async def allocated(self, limit: int = 20) -> list[str]:
         rows = await self._conn.fetch(
-            "SELECT run_id FROM payment_runs WHERE status = 'allocated'"
-            " ORDER BY started_at LIMIT $1", limit)
+            "SELECT run_id FROM payment_runs r WHERE status = 'allocated'"
+            " AND NOT EXISTS (SELECT 1 FROM run_holds h WHERE h.run_id = r.run_id"
+            " AND h.lifted_at IS NULL) ORDER BY started_at LIMIT $1", limit)
         return [str(r["run_id"]) for r in rows]
 
     async def wake_payers(self, run_id: str) -> None:

@@ -4,6 +4,7 @@
 competing payers of any instance never share one):
 1. ask the bank what it already recorded for these payment ids (a previous attempt may
    have reached it before a crash): those results are taken as they are;
+   (a run an auditor holds is not taken: its unpaid payments wait for the lift);
 2. cancel the others that `payable.PAYABLE` refuses now (the claim read each payment's
    obstacle in the database: certification still in force, no hold or suspension,
    nothing else paying the same key, the run allocated);
@@ -100,8 +101,8 @@ class Payer:
 async def pay_chunk(uow: Work, bank: Bank, run_id: str) -> bool:
     """Pay the run's next free chunk; False when none is left to take."""
     run = await uow.runs.get(run_id)
-    if run.status != "allocated":
-        return False
+    if run.status != "allocated" or await uow.holds.on_run(run_id):
+        return False  # a held run keeps its unpaid payments until the hold is lifted
     chunk = await uow.payments.claim_chunk(run_id)
     if chunk is None:
         return False

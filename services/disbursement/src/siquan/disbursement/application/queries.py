@@ -37,6 +37,7 @@ async def show_run(uow: Work, officer: Officer, run_id: str) -> dict[str, Any]:
                      "batches": listed["return_batches"]},
         "bank_settled_fen": totals.bank_settled_fen,
         "skipped": listed["skipped"], "flags": listed["flags"],
+        "holds": await uow.holds.on_run(run_id),
         "started_by": run.started_by, "started_at": run.started_at.isoformat(),
         "completed_at": run.completed_at.isoformat() if run.completed_at else None,
     }

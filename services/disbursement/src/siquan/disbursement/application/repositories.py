@@ -119,6 +119,17 @@ class Holds(Protocol):
     async def lift(self, hold_id: str, person_key: str, reason: str,
                    lifted_at: datetime) -> None: ...
 
+    async def place_on_run(self, hold_id: str, run_id: str, reason: str,
+                           placed_at: datetime) -> None:
+        """No payer takes the run's unpaid payments until lifted; a lift that came first
+        keeps it lifted."""
+
+    async def lift_on_run(self, hold_id: str, run_id: str, reason: str,
+                          lifted_at: datetime) -> None: ...
+
+    async def on_run(self, run_id: str) -> list[dict[str, Any]]:
+        """The holds in force on the run (id, reason, when placed)."""
+
 
 class Deaths(Protocol):
     async def record(self, person_key: str, report_id: str, date_of_death: date,
