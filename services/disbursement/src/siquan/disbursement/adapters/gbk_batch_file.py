@@ -63,11 +63,11 @@ DETAILS: dict[str, tuple[Field, ...]] = {
                    Field("remittance", 60, "text")),
     "RES": _layout(Field("record_type", 1, "ascii"), Field("payment_id", 36, "ascii"),
                    Field("account_number", 30, "ascii"), Field("amount_fen", 15, "number"),
-                   Field("outcome", 1, "ascii"), Field("bank_reference", 32, "ascii"),
+                   Field("outcome", 1, "ascii"), Field("bank_reference", 40, "ascii"),
                    Field("reason", 60, "text")),
     "STM": _layout(Field("record_type", 1, "ascii"), Field("payment_id", 36, "ascii"),
                    Field("account_number", 30, "ascii"), Field("amount_fen", 15, "number"),
-                   Field("bank_reference", 32, "ascii"), Field("value_date", 8, "number")),
+                   Field("bank_reference", 40, "ascii"), Field("value_date", 8, "number")),
 }
 
 
