@@ -47,7 +47,8 @@ class PgStatements:
 
     async def imported(self, run_id: str, sha256: str) -> dict[str, Any] | None:
         row = await self._conn.fetchrow(
-            "SELECT statement_id::text, batch, sha256, line_count, total_fen, matched_count,"
+            "SELECT statement_id::text, batch, sha256, line_count, total_fen,"
+            " matched_count AS matched,"
             " imported_by, imported_at FROM bank_statements WHERE run_id = $1 AND sha256 = $2",
             run_id, sha256)
         if row is None:
