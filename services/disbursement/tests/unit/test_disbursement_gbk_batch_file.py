@@ -3,7 +3,9 @@ names cut on a character boundary, and a file refused as a whole once edited."""
 
 from __future__ import annotations
 
+import re
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +15,7 @@ from siquan.disbursement.adapters.gbk_batch_file import (
     HEADER,
     TRAILER_TOTALS,
     EditedFile,
+    Field,
     MalformedFile,
     digest,
     fit_gbk,
@@ -135,3 +138,17 @@ def test_a_results_file_is_not_taken_for_instructions() -> None:
 
     with pytest.raises(MalformedFile):
         read_file(content, KEY, kind="PAY")
+
+
+def test_the_documented_layout_is_the_one_written() -> None:
+    docs = (Path(__file__).resolve().parents[4] / "docs" / "BANK_FILES.md").read_text("utf-8")
+    layouts = {"### Header": HEADER, "### Instruction detail": DETAILS["PAY"],
+               "### Result detail": DETAILS["RES"], "### Statement detail": DETAILS["STM"],
+               "### Trailer": (*TRAILER_TOTALS, Field("digest", 64, "ascii"))}
+    for heading, fields in layouts.items():
+        section = docs.split(heading, 1)[1].split("###", 1)[0]
+        rows = re.findall(r"^\| (\d+) \| (\d+) \| `(\w+)` \| (\w+) \|", section, re.M)
+        offsets = [sum(f.width for f in fields[:n]) for n in range(len(fields))]
+        assert rows == [(str(at), str(f.width), f.name, f.kind)
+                        for at, f in zip(offsets, fields, strict=True)], heading
+        assert f"Length {sum(f.width for f in fields)} bytes" in section, heading
