@@ -269,6 +269,33 @@ class BankStatementDifference(_Disbursement):
     imported_at: datetime = Field(description="When the statement was imported (UTC)")
 
 
+class BankResultMismatch(_Disbursement):
+    """A line of the bank's results file that is not the instruction it answers (another
+    amount or account, or a payment the batch did not hold). It was not applied: the
+    payment stays unanswered until someone looks. One message per line, with its
+    evidence, for oversight to make a finding of."""
+
+    routing_key = RoutingKey.BANK_RESULT_MISMATCH
+    batch: str = Field(description="The bank batch the results file answers")
+    run_id: str = Field(description="Payment run identifier (UUID)")
+    program_code: ProgramCode
+    period: Period
+    division_code: DivisionCode
+    kind: Literal["not_in_batch", "amount_differs", "account_differs",
+                  "amount_and_account_differ"] = Field(
+        description="How the result line differs from the instruction")
+    payment_id: str = Field(description="The payment id the result line names")
+    expected_amount_fen: Fen | None = Field(default=None,
+                                            description="The amount instructed")
+    stated_amount_fen: Fen = Field(description="The amount the result line states")
+    expected_account: str | None = Field(default=None,
+                                         description="The account instructed, masked")
+    stated_account: str = Field(description="The account the result line states, masked")
+    outcome: str = Field(description="The outcome the line states (settled, failed)")
+    bank_reference: str = Field(default="", description="The bank's reference on the line")
+    found_at: datetime = Field(description="When the results file was read (UTC)")
+
+
 register(PayeeAccountRegistered, PayeeAccountConfirmed, PaymentRunStarted, AllocationRequested,
          PaymentsSettled, PaymentsFailed, PaymentsReturned, PaymentRunCompleted,
-         BankStatementDifference)
+         BankStatementDifference, BankResultMismatch)

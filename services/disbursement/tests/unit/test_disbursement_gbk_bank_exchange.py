@@ -103,9 +103,13 @@ async def test_a_result_for_another_amount_or_account_is_not_applied(
     results = await ours.results([i.payment_id for i in (right, wrong_amount, wrong_account)])
 
     assert [r.payment_id for r in results] == [right.payment_id]
-    assert sorted((m.payment_id, m.reason) for m in ours.mismatches) == sorted(
-        [(wrong_amount.payment_id, "another amount"),
-         (wrong_account.payment_id, "another account")])
+    mismatches = ours.take_mismatches()
+    assert sorted((m.payment_id, m.kind) for m in mismatches) == sorted(
+        [(wrong_amount.payment_id, "amount_differs"),
+         (wrong_account.payment_id, "account_differs")])
+    amount = next(m for m in mismatches if m.kind == "amount_differs")
+    assert (amount.expected_amount_fen, amount.stated_amount_fen) == (21_000, 99_000)
+    assert ours.take_mismatches() == []
 
 
 async def test_an_edited_results_file_is_refused_as_a_whole(

@@ -78,7 +78,14 @@ class ResultMismatch(NamedTuple):
 
     batch: str
     payment_id: str
-    reason: str
+    kind: Literal["not_in_batch", "amount_differs", "account_differs",
+                  "amount_and_account_differ"]
+    expected_amount_fen: int | None
+    stated_amount_fen: int
+    expected_account: str | None
+    stated_account: str
+    outcome: str
+    bank_reference: str
 
 
 class BankFileFormat(Protocol):
@@ -177,15 +184,31 @@ class GbkFormat:
         results, mismatches = [], []
         for d in found.details:
             sent = instructed.get(d["payment_id"])
-            why = ("not in the batch" if sent is None
-                   else "another account" if sent.account_number != d["account_number"]
-                   else "another amount" if sent.amount_fen != int(d["amount_fen"]) else None)
-            if why is not None:
-                mismatches.append(ResultMismatch(found.batch, d["payment_id"], why))
+            stated_amount = int(d["amount_fen"])
+            kind = _mismatch(sent, d["account_number"], stated_amount)
+            if kind is not None:
+                mismatches.append(ResultMismatch(
+                    found.batch, d["payment_id"], kind, sent.amount_fen if sent else None,
+                    stated_amount, sent.account_number if sent else None,
+                    d["account_number"], _OUTCOMES.get(d["outcome"], d["outcome"]),
+                    d["bank_reference"]))
                 continue
             results.append(_checked_result(d["payment_id"], _OUTCOMES.get(d["outcome"], "?"),
                                            d["bank_reference"], d["reason"], path.name))
         return results, mismatches
+
+
+def _mismatch(sent: PaymentInstruction | None, account: str, amount_fen: int
+              ) -> Literal["not_in_batch", "amount_differs", "account_differs",
+                           "amount_and_account_differ"] | None:
+    if sent is None:
+        return "not_in_batch"
+    amount_ok, account_ok = sent.amount_fen == amount_fen, sent.account_number == account
+    if not (amount_ok or account_ok):
+        return "amount_and_account_differ"
+    if not amount_ok:
+        return "amount_differs"
+    return None if account_ok else "account_differs"
 
 
 def _write_bytes(path: Path, content: bytes) -> None:
@@ -251,6 +274,11 @@ class BatchFileBank:
                     raise BankUnavailable(f"the bank took {path.name} and has not answered it")
         return [self._known[p] for p in payment_ids if p in self._known]
 
+    def take_mismatches(self) -> list[ResultMismatch]:
+        """The result lines not applied since last asked (the payer reports them)."""
+        taken, self.mismatches = self.mismatches, []
+        return taken
+
     def _payment_ids(self, path: Path) -> set[str]:
         return {i.payment_id for i in self._instructed(path)}
 
@@ -303,7 +331,7 @@ class BatchFileBank:
                 path, self._batch_instructions(batch))
             for mismatch in mismatches:
                 log.error("batch %s: the result for payment %s differs from its instruction "
-                          "(%s); not applied", mismatch.batch, mismatch.payment_id, mismatch.reason)
+                          "(%s); not applied", mismatch.batch, mismatch.payment_id, mismatch.kind)
             self.mismatches += mismatches
             self._known.update((r.payment_id, r) for r in results)
             self._read[path.name] = seen
