@@ -70,6 +70,9 @@ async def test_runs_are_listed_by_program_period_and_status_within_the_division(
     assert out_of_scope.status_code == 403
     assert (await get(world, "/runs", limit=501)).status_code == 422
     assert (await get(world, "/runs", status="paid")).status_code == 422
+    unverifiable = await import_statement(world, paid, statement([]))  # no bank file key
+    assert unverifiable.status_code == 409
+    assert "SIQUAN_BANK_FILE_KEY" in unverifiable.json()["detail"]
 
 
 def statement(lines: list[dict[str, Any]], key: str = KEY) -> bytes:
