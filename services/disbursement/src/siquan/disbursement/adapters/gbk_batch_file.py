@@ -20,7 +20,6 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Literal
 
 ENCODING = "gbk"
@@ -183,7 +182,3 @@ def read_file(content: bytes, key: bytes, *, kind: Kind) -> BankFile:
     if control != {(len(details), found.total_fen)}:
         raise EditedFile("the control totals do not match the detail records")
     return found
-
-
-def value_date(text: str) -> date:
-    return date(int(text[:4]), int(text[4:6]), int(text[6:8]))

@@ -6,6 +6,7 @@ masked."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -13,10 +14,12 @@ from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from siquan.contracts.types import DivisionCode, Period, ProgramCode, ResidentId
+from siquan.disbursement.adapters import gbk_batch_file as gbk
 from siquan.disbursement.application import accounts, queries, retries, runs, statements
-from siquan.disbursement.domain.errors import Refused
+from siquan.disbursement.domain.errors import InvalidRequest, Refused
 from siquan.disbursement.domain.payment_run import RunStatus
 from siquan.disbursement.domain.roster import PayeeAccount
+from siquan.disbursement.domain.statement import StatementLine
 from siquan.disbursement.settings import DisbursementSettings
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.http_guard import Limit, Offset
@@ -125,8 +128,13 @@ async def import_statement(run_id: str, rt: Runtime, officer: Disburser,
     assert isinstance(settings, DisbursementSettings)
     if not settings.bank_key_usable:
         raise Refused("bank statements cannot be verified: SIQUAN_BANK_FILE_KEY is not set")
-    command = statements.ImportStatement(officer, run_id, await file.read(),
-                                         settings.bank_file_key)
+    content = await file.read()
+    statement = _statement(content, settings.bank_file_key)
+    command = statements.ImportStatement(
+        officer, run_id, statement.batch, hashlib.sha256(content).hexdigest(),
+        [StatementLine(n, d["payment_id"], d["account_number"], int(d["amount_fen"]),
+                       d["bank_reference"]) for n, d in enumerate(statement.details, 1)],
+        statement.total_fen)
     async with rt.units() as uow:
         imported = await statements.import_statement(command, uow)
     if imported.already_imported:
@@ -139,6 +147,17 @@ async def import_statement(run_id: str, rt: Runtime, officer: Disburser,
             "imported_by": imported.imported_by,
             "imported_at": imported.imported_at.isoformat(),
             "differences": [asdict(d) for d in imported.differences]}
+
+
+def _statement(content: bytes, key: str) -> gbk.BankFile:
+    """The statement once the file can be trusted (422 otherwise; the reason names no
+    account or amount)."""
+    try:
+        return gbk.read_file(content, key.encode("utf-8"), kind="STM")
+    except gbk.EditedFile as exc:
+        raise InvalidRequest(f"statement refused: {exc}") from None
+    except gbk.MalformedFile as exc:
+        raise InvalidRequest(f"statement refused: not a GBK statement file ({exc})") from None
 
 
 def _rules(rt: ServiceRuntime[Any]) -> runs.RunRules:
