@@ -73,6 +73,8 @@ class RoutingKey:
     PAYMENTS_FAILED = "payments.failed.v1"
     PAYMENTS_RETURNED = "payments.returned.v1"
     RUN_COMPLETED = "run.completed.v1"
+    BANK_STATEMENT_DIFFERENCE = "bank_statement.difference.v1"
+    BANK_RESULT_MISMATCH = "bank_result.mismatch.v1"
     AUDIT_CHECKPOINT = "audit.checkpoint.v1"
     HOLD_PLACED = "hold.placed.v1"
     HOLD_LIFTED = "hold.lifted.v1"
