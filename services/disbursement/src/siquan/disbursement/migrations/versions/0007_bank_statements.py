@@ -13,7 +13,7 @@ Revises: 0005 (a 0006 of another change may come between them when both are merg
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
