@@ -8,7 +8,7 @@ UV := $(HOME)/.local/bin/uv
 endif
 PYTEST_ARGS ?=
 
-.PHONY: help uv install provision demo test test-unit lint contracts contracts-check \
+.PHONY: help uv fonts install provision demo test test-unit lint contracts contracts-check \
 	contracts-release asyncapi-parser bench chaos clean cluster-up cluster-down
 
 help:
@@ -18,7 +18,18 @@ uv:
 	@test -x "$(UV)" || python3 -m pip install --user --quiet uv || \
 		python3 -m pip install --user --quiet --break-system-packages uv
 
-install: uv
+# The CJK font the PDF documents embed (Debian's fonts-noto-cjk), installed when missing;
+# SIQUAN_PDF_FONT_FILE points the services at another font.
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+fonts:
+	@test -f "$(CJK_FONT)" || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y --no-install-recommends fonts-noto-cjk >/dev/null || \
+		{ $$SUDO apt-get update >/dev/null && \
+		  $$SUDO apt-get install -y --no-install-recommends fonts-noto-cjk >/dev/null; }; }
+	@test -f "$(CJK_FONT)" || { echo "fonts-noto-cjk did not install $(CJK_FONT)" >&2; exit 1; }
+
+install: uv fonts
 	$(UV) sync --frozen --quiet
 
 provision: install

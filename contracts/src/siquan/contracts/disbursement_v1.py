@@ -6,6 +6,7 @@ Bank-facing results move in chunks: one message carries up to a few thousand pay
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -228,5 +229,73 @@ class PaymentRunCompleted(_Disbursement):
                                                   "published")
 
 
+class BankStatementDifference(_Disbursement):
+    """A line of the bank's statement that is not a settled payment of the run with the
+    same payment id, amount and account — or a settled payment no line states. One message
+    per difference, with its evidence, for oversight to make a finding of."""
+
+    routing_key = RoutingKey.BANK_STATEMENT_DIFFERENCE
+    statement_id: str = Field(description="The imported statement (UUID)")
+    statement_batch: str = Field(description="The bank's own identifier of the statement")
+    statement_sha256: str = Field(description="SHA-256 of the statement file as imported")
+    run_id: str = Field(description="Payment run identifier (UUID)")
+    program_code: ProgramCode
+    period: Period
+    division_code: DivisionCode
+    kind: Literal["amount_differs", "account_differs", "amount_and_account_differ",
+                  "not_settled", "unknown_payment", "duplicate_line",
+                  "missing_from_statement"] = Field(
+        description="`amount_differs` / `account_differs` / `amount_and_account_differ`: a "
+                    "settled payment stated with another amount or account; `not_settled`: "
+                    "stated as paid, held as failed, cancelled or pending; "
+                    "`unknown_payment`: not a payment of the run; `duplicate_line`: a "
+                    "payment stated twice; `missing_from_statement`: settled, not stated")
+    line: int = Field(ge=0, description="The statement's detail line, from 1 (0: none)")
+    payment_id: str = Field(description="The payment id the line states (or the payment "
+                                        "missing from it)")
+    expected_amount_fen: Fen | None = Field(default=None,
+                                            description="The payment's amount as held")
+    stated_amount_fen: Fen | None = Field(default=None,
+                                          description="The amount the bank states")
+    expected_account: str | None = Field(default=None,
+                                         description="The account paid to, masked")
+    stated_account: str | None = Field(default=None,
+                                       description="The account the bank states, masked")
+    held_status: str | None = Field(default=None,
+                                    description="The payment's status as held (settled, "
+                                                "returned, failed, cancelled, pending)")
+    bank_reference: str = Field(default="", description="The bank's reference on the line")
+    imported_by: OfficerId
+    imported_at: datetime = Field(description="When the statement was imported (UTC)")
+
+
+class BankResultMismatch(_Disbursement):
+    """A line of the bank's results file that is not the instruction it answers (another
+    amount or account, or a payment the batch did not hold). It was not applied: the
+    payment stays unanswered until someone looks. One message per line, with its
+    evidence, for oversight to make a finding of."""
+
+    routing_key = RoutingKey.BANK_RESULT_MISMATCH
+    batch: str = Field(description="The bank batch the results file answers")
+    run_id: str = Field(description="Payment run identifier (UUID)")
+    program_code: ProgramCode
+    period: Period
+    division_code: DivisionCode
+    kind: Literal["not_in_batch", "amount_differs", "account_differs",
+                  "amount_and_account_differ"] = Field(
+        description="How the result line differs from the instruction")
+    payment_id: str = Field(description="The payment id the result line names")
+    expected_amount_fen: Fen | None = Field(default=None,
+                                            description="The amount instructed")
+    stated_amount_fen: Fen = Field(description="The amount the result line states")
+    expected_account: str | None = Field(default=None,
+                                         description="The account instructed, masked")
+    stated_account: str = Field(description="The account the result line states, masked")
+    outcome: str = Field(description="The outcome the line states (settled, failed)")
+    bank_reference: str = Field(default="", description="The bank's reference on the line")
+    found_at: datetime = Field(description="When the results file was read (UTC)")
+
+
 register(PayeeAccountRegistered, PayeeAccountConfirmed, PaymentRunStarted, AllocationRequested,
-         PaymentsSettled, PaymentsFailed, PaymentsReturned, PaymentRunCompleted)
+         PaymentsSettled, PaymentsFailed, PaymentsReturned, PaymentRunCompleted,
+         BankStatementDifference, BankResultMismatch)

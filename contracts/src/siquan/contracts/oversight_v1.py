@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from siquan.contracts.base import Event, register
 from siquan.contracts.topology import RoutingKey
 from siquan.contracts.types import Fen, OfficerId, Period, PersonKey, ProgramCode
+
+EvidenceReference = Annotated[
+    str, Field(min_length=1, max_length=500,
+               description="One reference to evidence: a document number, finding or payment "
+                           "id, never personal data")]
 
 
 class _Oversight(Event):
@@ -34,6 +39,12 @@ class HoldPlaced(_Oversight):
     program_code: ProgramCode | None = Field(default=None, description="None: every program")
     reason: str = Field(description="Why the hold was placed")
     placed_by: OfficerId
+    evidence: tuple[EvidenceReference, ...] = Field(
+        default=(), max_length=20,
+        description="References to what the hold rests on (documents, findings, payments); "
+                    "empty for a hold oversight's rules placed on a finding (named in reason)")
+    placed_at: datetime | None = Field(default=None,
+                                       description="When (UTC); absent in older events")
 
 
 class HoldLifted(_Oversight):
@@ -42,6 +53,31 @@ class HoldLifted(_Oversight):
     routing_key = RoutingKey.HOLD_LIFTED
     hold_id: str = Field(description="Hold identifier (UUID)")
     person_key: PersonKey
+    reason: str = Field(description="Why the hold was lifted")
+    lifted_by: OfficerId
+    lifted_at: datetime = Field(description="When (UTC)")
+
+
+class RunHoldPlaced(_Oversight):
+    """An auditor holds a payment run: disbursement pays none of its payments still unpaid
+    until the hold is lifted (what the bank already took stays as it is)."""
+
+    routing_key = RoutingKey.RUN_HOLD_PLACED
+    hold_id: str = Field(description="Hold identifier (UUID)")
+    run_id: str = Field(min_length=1, max_length=64, description="The payment run held")
+    reason: str = Field(description="Why the run is held")
+    evidence: tuple[EvidenceReference, ...] = Field(
+        min_length=1, max_length=20, description="References to what the hold rests on")
+    placed_by: OfficerId
+    placed_at: datetime = Field(description="When (UTC)")
+
+
+class RunHoldLifted(_Oversight):
+    """A run's hold is lifted; disbursement pays the run's unpaid payments again."""
+
+    routing_key = RoutingKey.RUN_HOLD_LIFTED
+    hold_id: str = Field(description="Hold identifier (UUID)")
+    run_id: str = Field(min_length=1, max_length=64, description="The payment run released")
     reason: str = Field(description="Why the hold was lifted")
     lifted_by: OfficerId
     lifted_at: datetime = Field(description="When (UTC)")
@@ -132,5 +168,5 @@ class FindingResolved(_Oversight):
     resolved_at: datetime = Field(description="When (UTC)")
 
 
-register(AuditCheckpoint, HoldPlaced, HoldLifted, ComplaintFiled, ComplaintResolved,
-         FindingRaised, FindingResolved)
+register(AuditCheckpoint, HoldPlaced, HoldLifted, RunHoldPlaced, RunHoldLifted, ComplaintFiled,
+         ComplaintResolved, FindingRaised, FindingResolved)

@@ -12,21 +12,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from siquan.disbursement.adapters import gbk_batch_file as gbk
+from siquan.disbursement.adapters.batch_file_bank import BankFileFormat, GbkFormat
 from siquan.disbursement.adapters.simulated_bank import SimulatedBank
 from siquan.shared.clock import FileClock
 from siquan.shared.testing.messages import tap
+from siquan.shared.testing.waiting import eventually
 from siquan.tools.bank_counterpart import BatchFileCounterpart
 
 PERIOD = "2031-05"
 
 
 @asynccontextmanager
-async def bank_answering(world: Any, directory: Path, clock: FileClock
+async def bank_answering(world: Any, directory: Path, clock: FileClock,
+                         file_format: BankFileFormat | None = None
                          ) -> AsyncIterator[BatchFileCounterpart]:
     bank = SimulatedBank(world.env.bank_dsn,
                          clock=clock)
     await bank.open()
-    counterpart = BatchFileCounterpart(directory, bank, clock=clock)
+    counterpart = BatchFileCounterpart(directory, bank, clock=clock, file_format=file_format)
     task = asyncio.create_task(counterpart.serve(poll_s=0.05))
     try:
         yield counterpart
@@ -73,3 +77,43 @@ async def test_a_run_through_batch_files_pays_each_payee_once_and_hears_of_retur
         ("account closed", "2031-05-23")]
     transfers = await world.bank_transfers()
     assert len(transfers) == 3 == len({t["payment_id"] for t in transfers})
+
+
+KEY = "a-key-shared-with-the-county-bank"
+
+
+async def test_gbk_files_pay_each_payee_once_and_an_edited_file_is_never_paid(
+        world: Any, tmp_path: Path) -> None:
+    directory, clock = tmp_path / "bank", FileClock(tmp_path / "clock")
+    clock.set(datetime(2031, 5, 20, 9, tzinfo=UTC))
+    world.start(bank_adapter="batch_file", bank_file_format="gbk", bank_file_key=KEY,
+                bank_dir=str(directory), bank_file_settle_ms="0",
+                bank_result_timeout_seconds="3", clock_file=str(tmp_path / "clock"))
+    for n in (1, 2):
+        await world.grant(n)
+        assert (await world.register(n)).status_code == 201
+    await world.await_certifications(2)
+    async with tap(world.env, "disbursement") as seen, \
+            bank_answering(world, directory, clock, GbkFormat(KEY)) as counterpart:
+        counterpart.hold()
+        await world.start_run(PERIOD)
+        await world.approve((await seen.wait_for("allocation.requested.v1"))[0].body)
+
+        async def instructed() -> list[Path]:
+            return sorted((directory / "outbox").glob("instructions-*.dat"))
+        [first] = await eventually(instructed, what="an instruction file")
+        amount = f"{21_000:015d}".encode()
+        content = first.read_bytes()
+        assert content.count(amount) == 2  # both payees, in the amount field
+        first.write_bytes(content.replace(amount, f"{91_000:015d}".encode(), 1))
+        counterpart.release()
+        completed = (await seen.wait_for("run.completed.v1"))[0].body
+
+    assert counterpart.refused == [first.name]
+    assert not (directory / "outbox" / "taken" / first.name).exists()
+    assert (completed["settled_count"], completed["settled_fen"]) == (2, 42_000)
+    transfers = await world.bank_transfers()
+    assert [t["amount_fen"] for t in transfers] == [21_000, 21_000]  # never 91_000
+    [paid] = sorted((directory / "outbox" / "taken").glob("instructions-*.dat"))
+    found = gbk.read_file(paid.read_bytes(), KEY.encode(), kind="PAY")
+    assert found.total_fen == 42_000 and len(found.details) == 2

@@ -3,11 +3,13 @@ over HTTP, fund custody's allocation, the simulated bank's transfers."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from siquan.shared.testing.messages import tap
+from siquan.contracts.oversight_v1 import RunHoldLifted, RunHoldPlaced
+from siquan.shared.testing.messages import publish_as, tap
 from siquan.shared.testing.waiting import eventually
 
 PERIOD = "2031-05"
@@ -175,3 +177,47 @@ async def test_a_semester_run_pays_each_student_the_amount_of_her_school_level(
     assert sorted(t["amount_fen"] for t in await world.bank_transfers()) == [40_000, 80_000]
     too_early = await world.start_run("2026-S1", program)
     assert too_early.status_code == 409, too_early.text
+
+
+async def test_a_run_an_auditor_holds_pays_nothing_until_the_hold_is_lifted(
+        world: Any) -> None:
+    """Oversight's signed `RunHoldPlaced` keeps the payers off an allocated run while a
+    later run is paid; `RunHoldLifted` lets the run pay its unpaid payments once each."""
+    world.start()
+    await certified_with_accounts(world, ["death", "disability"])
+    async with tap(world.env, "disbursement") as seen:
+        assert (await world.start_run(PERIOD)).status_code == 201
+        held = (await seen.wait_for("allocation.requested.v1"))[0].body
+        hold_id = str(uuid.uuid4())
+        await publish_as(world.env, RunHoldPlaced(
+            hold_id=hold_id, run_id=held["run_id"], reason="suspected duplicate roster",
+            evidence=("audit memo 2031-7",), placed_by="auditor-420117-01",
+            placed_at=datetime.now(UTC)))
+
+        async def holding() -> list[dict[str, Any]]:
+            return list((await world.run(held["run_id"]))["holds"])
+
+        (hold,) = await eventually(holding, what="the run held")
+        await world.approve(held)
+        await world.await_status(held["run_id"], "allocated")
+        assert (await world.start_run("2031-06")).status_code == 201
+        later = (await seen.wait_for("allocation.requested.v1", 2))[1].body
+        await world.approve(later)
+        await world.await_status(later["run_id"], "completed")
+        still_held = await world.run(held["run_id"])
+        transfers_while_held = await world.bank_transfers()
+
+        await publish_as(world.env, RunHoldLifted(
+            hold_id=hold_id, run_id=held["run_id"], reason="roster checked, no duplicate",
+            lifted_by="auditor-420117-01", lifted_at=datetime.now(UTC)))
+        await world.await_status(held["run_id"], "completed")
+        released = await world.run(held["run_id"])
+
+    assert (hold["hold_id"], hold["reason"]) == (hold_id, "suspected duplicate roster")
+    assert (still_held["status"], still_held["counts"]["pending"],
+            still_held["counts"]["settled"]) == ("allocated", 2, 0)
+    assert sorted(t["amount_fen"] for t in transfers_while_held) == [15_000, 21_000]
+    assert released["holds"] == []
+    assert (released["counts"]["settled"], released["amounts_fen"]["settled"]) == (
+        2, held["total_fen"]) == (2, 36_000)
+    assert len(await world.bank_transfers()) == 4

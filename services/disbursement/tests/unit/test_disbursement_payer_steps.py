@@ -9,8 +9,9 @@ import pytest
 
 from siquan.contracts import disbursement_v1 as events
 from siquan.contracts.oversight_v1 import HoldPlaced
+from siquan.disbursement.adapters.batch_file_bank import ResultMismatch
 from siquan.disbursement.application import facts
-from siquan.disbursement.application.payer import complete_run, pay_chunk
+from siquan.disbursement.application.payer import Payer, complete_run, pay_chunk
 from siquan.disbursement.application.ports import BankUnavailable
 from siquan.disbursement.domain.payable import ON_HOLD
 
@@ -110,3 +111,21 @@ async def test_a_run_completes_once_no_chunk_is_pending_and_only_once(world: Any
     assert (completed.settled_count, completed.settled_fen, completed.settled_chunks) == (
         3, 63_000, 2)
     assert (await world.run(run.id)).status == "completed"
+
+
+async def test_a_result_line_that_differs_from_its_instruction_is_published_not_recorded(
+        world: Any) -> None:
+    run = await allocated_run(world, payees=1)
+    mismatch = ResultMismatch(f"{run.id}-0-abc123", "payment-1", "amount_differs", 21_000,
+                              91_000, "622202000000010001", "622202000000010001",
+                              "settled", "REF1")
+    world.bank.take_mismatches = lambda: [mismatch]
+
+    assert await Payer(world.units, world.bank, poll_seconds=1).report_mismatches() == 1
+
+    [published] = world.published(events.BankResultMismatch)
+    assert (published.run_id, published.kind, published.payment_id) == (
+        run.id, "amount_differs", "payment-1")
+    assert (published.expected_amount_fen, published.stated_amount_fen) == (21_000, 91_000)
+    assert published.stated_account == "**************0001"
+    assert set(world.statuses(run.id).values()) == {"pending"}

@@ -6,7 +6,9 @@ answers with result files and reports returns in daily return files.
 
 An instruction file is taken (moved to `outbox/taken/`) before it is paid, unless the
 payer withdrew it first; a taken batch the simulated bank does not answer (a simulated
-timeout) is answered on a later pass.
+timeout) is answered on a later pass. In the GBK format (`--format gbk --key KEY`) a file
+whose digest or control totals do not hold is refused as a whole before anything in it is
+paid: it is moved to `outbox/refused/` and never answered.
 """
 
 from __future__ import annotations
@@ -21,25 +23,29 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from siquan.disbursement.adapters.batch_file_bank import (
-    INSTRUCTION_COLUMNS,
-    RESULT_COLUMNS,
     RETURN_COLUMNS,
-    read_csv,
+    BankFileFormat,
+    CsvFormat,
+    GbkFormat,
     write_csv,
 )
 from siquan.disbursement.adapters.simulated_bank import BankBehaviour, SimulatedBank
 from siquan.disbursement.application.ports import (
     BankReturn,
     BankUnavailable,
-    PaymentInstruction,
 )
 from siquan.shared.clock import Clock, SystemClock
+
+log = logging.getLogger(__name__)
 
 
 class BatchFileCounterpart:
     def __init__(self, directory: Path, bank: SimulatedBank, *,
-                 clock: Clock | None = None, return_lookback_days: int = 60) -> None:
+                 clock: Clock | None = None, return_lookback_days: int = 60,
+                 file_format: BankFileFormat | None = None) -> None:
         self.outbox, self.inbox = directory / "outbox", directory / "inbox"
+        self.format = file_format or CsvFormat()
+        self.refused: list[str] = []
         self.bank, self._clock = bank, clock or SystemClock()
         self._lookback = timedelta(days=return_lookback_days)
         self.answered = 0
@@ -62,10 +68,10 @@ class BatchFileCounterpart:
 
     def waiting(self) -> list[Path]:
         """Instruction files to answer: new ones, and taken ones not answered yet."""
-        taken = self.outbox / "taken"
-        unanswered = [p for p in sorted(taken.glob("instructions-*.csv"))
+        taken, sfx = self.outbox / "taken", self.format.suffix
+        unanswered = [p for p in sorted(taken.glob(f"instructions-*{sfx}"))
                       if not (self.inbox / _results_name(p)).exists()]
-        return unanswered + sorted(self.outbox.glob("instructions-*.csv"))
+        return unanswered + sorted(self.outbox.glob(f"instructions-*{sfx}"))
 
     async def answer(self, path: Path) -> bool:
         """Take an instruction file (unless withdrawn first), pay it and answer it; False
@@ -78,17 +84,24 @@ class BatchFileCounterpart:
             except FileNotFoundError:  # withdrawn by the payer: not ours to pay
                 return False
             path = taken / path.name
-        instructions = [PaymentInstruction(r["payment_id"], r["bank_code"], r["account_number"],
-                                           int(r["amount_fen"]), r["remittance"])
-                        for r in read_csv(path, INSTRUCTION_COLUMNS)]
+        try:
+            instructions = self.format.read_instructions(path)
+        except ValueError as exc:  # edited, or signed with another key: pay none of it
+            log.error("refused %s: %s", path.name, exc)
+            refused = self.outbox / "refused"
+            refused.mkdir(exist_ok=True)
+            os.replace(path, refused / path.name)
+            self.refused.append(path.name)
+            return False
         try:
             results = await self.bank.instruct(path.stem.removeprefix("instructions-"),
                                                instructions)
         except BankUnavailable:
             return False
-        write_csv(self.inbox / _results_name(path), RESULT_COLUMNS,
-                  [(r.payment_id, r.outcome, r.bank_reference or "", r.reason)
-                   for r in results])
+        sent = {i.payment_id: i for i in instructions}
+        self.format.write_results(self.inbox / _results_name(path),
+                                  path.stem.removeprefix("instructions-"),
+                                  [(r, sent[r.payment_id]) for r in results])
         self.answered += 1
         return True
 
@@ -125,7 +138,7 @@ class BatchFileCounterpart:
 
 
 def _results_name(instructions: Path) -> str:
-    return f"results-{instructions.stem.removeprefix('instructions-')}.csv"
+    return f"results-{instructions.stem.removeprefix('instructions-')}{instructions.suffix}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -133,6 +146,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dir", type=Path, required=True)
     parser.add_argument("--bank-dsn", required=True)
     parser.add_argument("--return-rate", type=float, default=0.0)
+    parser.add_argument("--format", choices=("csv", "gbk"), default="csv")
+    parser.add_argument("--key", default="", help="the key shared with disbursement (gbk)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
 
@@ -140,7 +155,8 @@ def main(argv: list[str] | None = None) -> None:
         bank = SimulatedBank(args.bank_dsn, BankBehaviour(return_rate=args.return_rate))
         await bank.open()
         try:
-            await BatchFileCounterpart(args.dir, bank).serve()
+            file_format = GbkFormat(args.key) if args.format == "gbk" else CsvFormat()
+            await BatchFileCounterpart(args.dir, bank, file_format=file_format).serve()
         finally:
             await bank.close()
 

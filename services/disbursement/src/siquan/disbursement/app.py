@@ -12,13 +12,19 @@ from pathlib import Path
 import asyncpg
 from fastapi import FastAPI
 
-from siquan.disbursement.adapters.batch_file_bank import BatchFileBank
+from siquan.disbursement.adapters.batch_file_bank import (
+    BankFileFormat,
+    BatchFileBank,
+    CsvFormat,
+    GbkFormat,
+)
 from siquan.disbursement.adapters.simulated_bank import BankBehaviour, SimulatedBank
 from siquan.disbursement.adapters.unit_of_work import DisbursementWork
 from siquan.disbursement.application import allocations, facts
 from siquan.disbursement.application.payer import Payer
 from siquan.disbursement.application.ports import Bank
 from siquan.disbursement.application.returns import ReturnWatcher
+from siquan.disbursement.entrypoints import exports
 from siquan.disbursement.entrypoints.http import router
 from siquan.disbursement.settings import DisbursementSettings
 from siquan.shared.clock import Clock
@@ -41,9 +47,12 @@ def bank_factory(settings: DisbursementSettings, clock: Clock) -> BankFactory:
     """A new gateway per user (each payer, the return watcher): each holds its own
     connections or file cache."""
     if settings.bank_adapter == "batch_file":
+        file_format: BankFileFormat = (GbkFormat(settings.bank_file_key)
+                                       if settings.bank_file_format == "gbk" else CsvFormat())
         return lambda: BatchFileBank(settings.bank_dir,
                                      result_timeout_s=settings.bank_result_timeout_seconds,
-                                     settle_ms=settings.bank_file_settle_ms)
+                                     settle_ms=settings.bank_file_settle_ms,
+                                     file_format=file_format)
     behaviour = BankBehaviour(
         failure_rate=settings.bank_failure_rate,
         invalid_account_rate=settings.bank_invalid_account_rate,
@@ -100,5 +109,6 @@ def create_app(settings: DisbursementSettings | None = None, *,
         runtime.background(pay)
     runtime.background(watch_returns)
     app = runtime.http_app("Siquan disbursement (资金发放)")
+    app.include_router(exports.router)  # first: `/runs/{id}.xlsx` before `/runs/{id}`
     app.include_router(router)
     return app

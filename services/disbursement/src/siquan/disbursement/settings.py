@@ -5,7 +5,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from siquan.shared.settings import ServiceSettings
+from siquan.shared.settings import MissingSecret, ServiceSettings
+
+DEVELOPMENT_BANK_FILE_KEY = "siquan-dev-bank-file-key"
 
 
 class DisbursementSettings(ServiceSettings):
@@ -23,6 +25,15 @@ class DisbursementSettings(ServiceSettings):
     bank_dir: Path = Field(default=Path("var/bank"),
                            description="Batch-file bank: outbox/ for instructions, inbox/ for "
                                        "results and returns")
+    bank_file_format: Literal["csv", "gbk"] = Field(
+        default="csv",
+        description="Batch-file bank: CSV files, or the fixed-width GBK 代发 files with "
+                    "control totals and a keyed digest (docs/BANK_FILES.md)")
+    bank_file_key: str = Field(
+        default=DEVELOPMENT_BANK_FILE_KEY,
+        description="HMAC key shared with the bank that signs and verifies GBK bank files "
+                    "and statements (a secret; required outside development mode when the "
+                    "bank is reached by GBK batch files; without it, statements are refused)")
     bank_failure_rate: float = Field(
         default=0.0, ge=0.0, le=1.0,
         description="Share of instructions the simulated bank refuses (by hash of payment id)")
@@ -69,3 +80,26 @@ class DisbursementSettings(ServiceSettings):
     account_change_flag_days: int = Field(
         default=30, ge=0, le=365,
         description="An account changed this many days before a run is flagged")
+
+    def refuse_unsafe_start(self, service: str) -> None:
+        super().refuse_unsafe_start(service)
+        if self.mode == "development" or self.bank_adapter != "batch_file" \
+                or self.bank_file_format != "gbk":
+            return
+        if "bank_file_key" not in self.model_fields_set:
+            raise MissingSecret(
+                f"siquan.{service} refuses to start: SIQUAN_BANK_FILE_KEY not given (the key "
+                "shared with the bank for its batch files; set it in the environment or as "
+                "a file in SIQUAN_SECRETS_DIR)")
+        if DEVELOPMENT_BANK_FILE_KEY in self.bank_file_key or len(self.bank_file_key) < 16:
+            raise MissingSecret(f"siquan.{service} refuses to start: SIQUAN_BANK_FILE_KEY "
+                                "holds a development or too short key (16 characters at "
+                                "least)")
+
+    @property
+    def bank_key_usable(self) -> bool:
+        """Whether bank files may be trusted with this key: any key in development mode,
+        only a given, non-development one outside it."""
+        return self.mode == "development" or (
+            "bank_file_key" in self.model_fields_set
+            and DEVELOPMENT_BANK_FILE_KEY not in self.bank_file_key)

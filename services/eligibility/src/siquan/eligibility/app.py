@@ -13,8 +13,9 @@ from siquan.eligibility.adapters.unit_of_work import EligibilityWork
 from siquan.eligibility.application import objections, revocations
 from siquan.eligibility.application.deadlines import keep_deadlines
 from siquan.eligibility.application.ports import Terms
-from siquan.eligibility.entrypoints import certifications_http, cycle_http, http
+from siquan.eligibility.entrypoints import certifications_http, cycle_http, exports, http
 from siquan.eligibility.settings import EligibilitySettings
+from siquan.shared.documents.pdf import require_font
 from siquan.shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -23,6 +24,7 @@ HANDLERS = (objections, revocations)
 
 def create_app(settings: EligibilitySettings | None = None) -> FastAPI:
     settings = settings or EligibilitySettings()
+    require_font(settings.pdf_font, "eligibility", settings.mode)
     runtime = ServiceRuntime(
         "eligibility", settings, MIGRATIONS,
         unit=EligibilityWork.factory(Terms.of(settings), load_catalogue()),
@@ -33,6 +35,7 @@ def create_app(settings: EligibilitySettings | None = None) -> FastAPI:
 
     runtime.background(deadlines)
     app = runtime.http_app("Siquan eligibility (资格确认)")
-    for module in (http, cycle_http, certifications_http):
+    # Documents first: `/notices/{id}.pdf` before `/notices/{id}` takes the extension.
+    for module in (exports, http, cycle_http, certifications_http):
         app.include_router(module.router)
     return app

@@ -5,6 +5,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from siquan.contracts.topology import PARTNERS
+from siquan.shared.documents.pdf import PrintingSettings
 from siquan.shared.settings import MissingSecret, ServiceSettings
 
 DEVELOPMENT_PSEUDONYM_KEY = "siquan-dev-pseudonym-key-"
@@ -14,7 +15,7 @@ def development_pseudonym_keys() -> dict[str, str]:
     return {g.partner: f"{DEVELOPMENT_PSEUDONYM_KEY}{g.partner}" for g in PARTNERS}
 
 
-class EligibilitySettings(ServiceSettings):
+class EligibilitySettings(ServiceSettings, PrintingSettings):
     secrets_required: ClassVar[tuple[str, ...]] = (
         *ServiceSettings.secrets_required, "partner_pseudonym_keys")
 

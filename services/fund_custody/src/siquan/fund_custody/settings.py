@@ -4,10 +4,11 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from siquan.shared.documents.pdf import PrintingSettings
 from siquan.shared.settings import ServiceSettings
 
 
-class FundCustodySettings(ServiceSettings):
+class FundCustodySettings(ServiceSettings, PrintingSettings):
     # Fund custody holds no personal data: it never derives a person key.
     secrets_required: ClassVar[tuple[str, ...]] = ("amqp_url", "pg_dsn")
     amqp_url: str = "amqp://fund_custody:siquan-fund_custody-dev@127.0.0.1:5672/siquan"

@@ -9,6 +9,14 @@ been seen unchanged for `settle_ms` (the bank's transfer job may still be writin
 Results are matched by payment id, never by file: a batch re-sent after a crash may hold
 other payments than the first time, and the bank answers each payment id once.
 
+Two formats (`bank_file_format`): CSV (`.csv`, the columns above) and the fixed-width GBK
+代发 file county banks take (`.dat`, `adapters/gbk_batch_file.py`, docs/BANK_FILES.md),
+whose instruction files carry control totals and a keyed digest the bank verifies before
+paying, and whose results repeat each payment's account and amount: a result is applied
+only when its payment id, amount and account match what was instructed; one that differs
+is kept in `mismatches` (and logged), never recorded, so the payment stays unanswered.
+Return files are CSV in both.
+
 A file is the bank's once it is taken: the bank renames `outbox/instructions-<batch>.csv`
 into `outbox/taken/` before it pays, and answers every taken file. A file we no longer
 stand behind (unanswered in time, or left by a crash before its answer) is withdrawn by
@@ -22,19 +30,23 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import logging
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal, NamedTuple, Protocol, cast
 
+from siquan.disbursement.adapters import gbk_batch_file as gbk
 from siquan.disbursement.application.ports import (
     BankResult,
     BankReturn,
     BankUnavailable,
     PaymentInstruction,
 )
+
+log = logging.getLogger(__name__)
 
 INSTRUCTION_COLUMNS = ["payment_id", "bank_code", "account_number", "amount_fen", "remittance"]
 RESULT_COLUMNS = ["payment_id", "outcome", "bank_reference", "reason"]
@@ -61,17 +73,159 @@ def read_csv(path: Path, columns: list[str]) -> list[dict[str, str]]:
         return list(reader)
 
 
-def _payment_ids(path: Path) -> set[str]:
-    try:
-        return {r["payment_id"] for r in read_csv(path, INSTRUCTION_COLUMNS)}
-    except FileNotFoundError:  # taken or withdrawn meanwhile
-        return set()
+class ResultMismatch(NamedTuple):
+    """A result line that is not the instruction it answers: not applied."""
+
+    batch: str
+    payment_id: str
+    kind: Literal["not_in_batch", "amount_differs", "account_differs",
+                  "amount_and_account_differ"]
+    expected_amount_fen: int | None
+    stated_amount_fen: int
+    expected_account: str | None
+    stated_account: str
+    outcome: str
+    bank_reference: str
+
+
+class BankFileFormat(Protocol):
+    """How instruction and result files are written and read (both sides use it)."""
+
+    suffix: str
+
+    def write_instructions(self, path: Path, batch: str,
+                           instructions: Sequence[PaymentInstruction]) -> None: ...
+
+    def read_instructions(self, path: Path) -> list[PaymentInstruction]:
+        """The file's instructions; `ValueError` (`EditedFile`) when it cannot be trusted."""
+
+    def write_results(self, path: Path, batch: str,
+                      answered: Sequence[tuple[BankResult, PaymentInstruction]]) -> None: ...
+
+    def read_results(self, path: Path, instructed: Mapping[str, PaymentInstruction]
+                     ) -> tuple[list[BankResult], list[ResultMismatch]]:
+        """The results that answer `instructed`, and the lines that do not."""
+
+
+def _checked_result(payment_id: str, outcome: str, reference: str, reason: str,
+                    source: str) -> BankResult:
+    if outcome not in ("settled", "failed") or ((outcome == "settled") != bool(reference)):
+        raise ValueError(f"{source}: {outcome!r} with reference {reference!r} for "
+                         f"{payment_id}")
+    return BankResult(payment_id, cast(Literal["settled", "failed"], outcome),
+                      reference or None, reason)
+
+
+class CsvFormat:
+    """The CSV files: results name the payment id only (the columns are fixed)."""
+
+    suffix = ".csv"
+
+    def write_instructions(self, path: Path, batch: str,
+                           instructions: Sequence[PaymentInstruction]) -> None:
+        write_csv(path, INSTRUCTION_COLUMNS, [(i.payment_id, i.bank_code, i.account_number,
+                                               i.amount_fen, i.remittance)
+                                              for i in instructions])
+
+    def read_instructions(self, path: Path) -> list[PaymentInstruction]:
+        return [PaymentInstruction(r["payment_id"], r["bank_code"], r["account_number"],
+                                   int(r["amount_fen"]), r["remittance"])
+                for r in read_csv(path, INSTRUCTION_COLUMNS)]
+
+    def write_results(self, path: Path, batch: str,
+                      answered: Sequence[tuple[BankResult, PaymentInstruction]]) -> None:
+        write_csv(path, RESULT_COLUMNS, [(r.payment_id, r.outcome, r.bank_reference or "",
+                                          r.reason) for r, _ in answered])
+
+    def read_results(self, path: Path, instructed: Mapping[str, PaymentInstruction]
+                     ) -> tuple[list[BankResult], list[ResultMismatch]]:
+        return [_checked_result(r["payment_id"], r["outcome"], r["bank_reference"],
+                                r["reason"], path.name)
+                for r in read_csv(path, RESULT_COLUMNS)], []
+
+
+_OUTCOME_CODES = {"settled": "S", "failed": "F"}
+_OUTCOMES = {code: outcome for outcome, code in _OUTCOME_CODES.items()}
+
+
+class GbkFormat:
+    """The fixed-width GBK 代发 files, signed with the key shared with the bank."""
+
+    suffix = ".dat"
+
+    def __init__(self, key: str) -> None:
+        self._key = key.encode("utf-8")
+
+    def write_instructions(self, path: Path, batch: str,
+                           instructions: Sequence[PaymentInstruction]) -> None:
+        _write_bytes(path, gbk.write_file("PAY", batch, [
+            {"payment_id": i.payment_id, "bank_code": i.bank_code,
+             "account_number": i.account_number, "name": i.account_name,
+             "amount_fen": i.amount_fen, "remittance": i.remittance}
+            for i in instructions], self._key))
+
+    def read_instructions(self, path: Path) -> list[PaymentInstruction]:
+        found = gbk.read_file(path.read_bytes(), self._key, kind="PAY")
+        return [PaymentInstruction(d["payment_id"], d["bank_code"], d["account_number"],
+                                   int(d["amount_fen"]), d["remittance"], d["name"])
+                for d in found.details]
+
+    def write_results(self, path: Path, batch: str,
+                      answered: Sequence[tuple[BankResult, PaymentInstruction]]) -> None:
+        _write_bytes(path, gbk.write_file("RES", batch, [
+            {"payment_id": r.payment_id, "account_number": i.account_number,
+             "amount_fen": i.amount_fen, "outcome": _OUTCOME_CODES[r.outcome],
+             "bank_reference": r.bank_reference or "", "reason": r.reason}
+            for r, i in answered], self._key))
+
+    def read_results(self, path: Path, instructed: Mapping[str, PaymentInstruction]
+                     ) -> tuple[list[BankResult], list[ResultMismatch]]:
+        found = gbk.read_file(path.read_bytes(), self._key, kind="RES")
+        results, mismatches = [], []
+        for d in found.details:
+            sent = instructed.get(d["payment_id"])
+            stated_amount = int(d["amount_fen"])
+            kind = _mismatch(sent, d["account_number"], stated_amount)
+            if kind is not None:
+                mismatches.append(ResultMismatch(
+                    found.batch, d["payment_id"], kind, sent.amount_fen if sent else None,
+                    stated_amount, sent.account_number if sent else None,
+                    d["account_number"], _OUTCOMES.get(d["outcome"], d["outcome"]),
+                    d["bank_reference"]))
+                continue
+            results.append(_checked_result(d["payment_id"], _OUTCOMES.get(d["outcome"], "?"),
+                                           d["bank_reference"], d["reason"], path.name))
+        return results, mismatches
+
+
+def _mismatch(sent: PaymentInstruction | None, account: str, amount_fen: int
+              ) -> Literal["not_in_batch", "amount_differs", "account_differs",
+                           "amount_and_account_differ"] | None:
+    if sent is None:
+        return "not_in_batch"
+    amount_ok, account_ok = sent.amount_fen == amount_fen, sent.account_number == account
+    if not (amount_ok or account_ok):
+        return "amount_and_account_differ"
+    if not amount_ok:
+        return "amount_differs"
+    return None if account_ok else "account_differs"
+
+
+def _write_bytes(path: Path, content: bytes) -> None:
+    """Write a file atomically: a temporary name, then a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(content)
+    os.replace(temporary, path)
 
 
 class BatchFileBank:
     def __init__(self, directory: Path, *, result_timeout_s: float = 60.0,
-                 settle_ms: int = 200, poll_s: float = 0.1) -> None:
+                 settle_ms: int = 200, poll_s: float = 0.1,
+                 file_format: BankFileFormat | None = None) -> None:
         self.outbox, self.inbox = directory / "outbox", directory / "inbox"
+        self.format = file_format or CsvFormat()
+        self.mismatches: list[ResultMismatch] = []
         self._timeout, self._settle, self._poll = result_timeout_s, settle_ms / 1000, poll_s
         self._known: dict[str, BankResult] = {}
         self._read: dict[str, tuple[float, int]] = {}
@@ -86,20 +240,20 @@ class BatchFileBank:
 
     async def instruct(self, batch: str, instructions: Sequence[PaymentInstruction]
                        ) -> list[BankResult]:
+        sfx = self.format.suffix
         try:
-            write_csv(self.outbox / f"instructions-{batch}.csv", INSTRUCTION_COLUMNS,
-                      [(i.payment_id, i.bank_code, i.account_number, i.amount_fen,
-                        i.remittance) for i in instructions])
+            self.format.write_instructions(self.outbox / f"instructions-{batch}{sfx}", batch,
+                                           instructions)
         except OSError as exc:  # the exchange directory is away (unmounted, full, ...)
             raise BankUnavailable(f"cannot write batch {batch}: {exc}") from exc
         wanted = {i.payment_id for i in instructions}
         deadline = time.monotonic() + self._timeout
         while time.monotonic() < deadline:
-            self._refresh([self.inbox / f"results-{batch}.csv"])
+            self._refresh([self.inbox / f"results-{batch}{sfx}"])
             if wanted <= self._known.keys():
                 return [self._known[p] for p in wanted]
             await asyncio.sleep(self._poll)
-        self._withdraw(self.outbox / f"instructions-{batch}.csv")
+        self._withdraw(self.outbox / f"instructions-{batch}{sfx}")
         raise BankUnavailable(f"no results file answered batch {batch} within {self._timeout}s;"
                               " withdrawn")
 
@@ -107,17 +261,41 @@ class BatchFileBank:
         """What the bank answered for these payments. Files of ours that hold the others and
         that the bank has not taken are withdrawn; one it took and has not answered raises
         `BankUnavailable` (those payments are in flight)."""
-        self._refresh(sorted(self.inbox.glob("results-*.csv")))
+        sfx = self.format.suffix
+        self._refresh(sorted(self.inbox.glob(f"results-*{sfx}")))
         unanswered = {p for p in payment_ids if p not in self._known}
         if unanswered:
-            for path in sorted(self.outbox.glob("instructions-*.csv")):
-                if unanswered & _payment_ids(path):
+            for path in sorted(self.outbox.glob(f"instructions-*{sfx}")):
+                if unanswered & self._payment_ids(path):
                     self._withdraw(path)
-            for path in sorted((self.outbox / "taken").glob("instructions-*.csv")):
-                answer = self.inbox / f"results-{path.stem.removeprefix('instructions-')}.csv"
-                if answer.name not in self._read and unanswered & _payment_ids(path):
+            for path in sorted((self.outbox / "taken").glob(f"instructions-*{sfx}")):
+                answer = self.inbox / f"results-{path.stem.removeprefix('instructions-')}{sfx}"
+                if answer.name not in self._read and unanswered & self._payment_ids(path):
                     raise BankUnavailable(f"the bank took {path.name} and has not answered it")
         return [self._known[p] for p in payment_ids if p in self._known]
+
+    def take_mismatches(self) -> list[ResultMismatch]:
+        """The result lines not applied since last asked (the payer reports them)."""
+        taken, self.mismatches = self.mismatches, []
+        return taken
+
+    def _payment_ids(self, path: Path) -> set[str]:
+        return {i.payment_id for i in self._instructed(path)}
+
+    def _instructed(self, path: Path) -> list[PaymentInstruction]:
+        try:
+            return self.format.read_instructions(path)
+        except FileNotFoundError:  # taken or withdrawn meanwhile
+            return []
+
+    def _batch_instructions(self, batch: str) -> dict[str, PaymentInstruction]:
+        """What we instructed in `batch`, wherever its file is now."""
+        name = f"instructions-{batch}{self.format.suffix}"
+        for place in (self.outbox / "taken", self.outbox, self.outbox / "withdrawn"):
+            found = self._instructed(place / name)
+            if found:
+                return {i.payment_id: i for i in found}
+        return {}
 
     def _withdraw(self, path: Path) -> None:
         """Take back a file the bank has not taken; `BankUnavailable` when it has."""
@@ -148,14 +326,14 @@ class BatchFileBank:
             seen = (stat.st_mtime, stat.st_size)
             if self._read.get(path.name) == seen or not self._settled(path):
                 continue
-            for row in read_csv(path, RESULT_COLUMNS):
-                outcome = cast(Literal["settled", "failed"], row["outcome"])
-                if outcome not in ("settled", "failed") or (
-                        (outcome == "settled") != bool(row["bank_reference"])):
-                    raise ValueError(f"{path.name}: {outcome!r} with reference "
-                                     f"{row['bank_reference']!r} for {row['payment_id']}")
-                self._known[row["payment_id"]] = BankResult(
-                    row["payment_id"], outcome, row["bank_reference"] or None, row["reason"])
+            batch = path.stem.removeprefix("results-")
+            results, mismatches = self.format.read_results(
+                path, self._batch_instructions(batch))
+            for mismatch in mismatches:
+                log.error("batch %s: the result for payment %s differs from its instruction "
+                          "(%s); not applied", mismatch.batch, mismatch.payment_id, mismatch.kind)
+            self.mismatches += mismatches
+            self._known.update((r.payment_id, r) for r in results)
             self._read[path.name] = seen
 
     def _settled(self, path: Path) -> bool:

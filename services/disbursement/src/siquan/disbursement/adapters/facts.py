@@ -9,6 +9,7 @@ lifted hold may arrive before what it ends, and the earliest end wins.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from siquan.disbursement.adapters.db import Connection
 from siquan.disbursement.application.repositories import Hold
@@ -85,6 +86,31 @@ class PgHolds:
             " VALUES ($1, $2, NULL, $3, $4) ON CONFLICT (hold_id) DO UPDATE"
             " SET lifted_at = COALESCE(holds.lifted_at, EXCLUDED.lifted_at)",
             hold_id, person_key, reason, lifted_at)
+
+
+    async def place_on_run(self, hold_id: str, run_id: str, reason: str,
+                           placed_at: datetime) -> None:
+        await self._conn.execute(
+            "INSERT INTO run_holds (hold_id, run_id, reason, placed_at)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (hold_id) DO UPDATE"
+            " SET reason = EXCLUDED.reason, placed_at = EXCLUDED.placed_at",
+            hold_id, run_id, reason, placed_at)
+
+    async def lift_on_run(self, hold_id: str, run_id: str, reason: str,
+                          lifted_at: datetime) -> None:
+        await self._conn.execute(
+            "INSERT INTO run_holds (hold_id, run_id, reason, lifted_at)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (hold_id) DO UPDATE"
+            " SET lifted_at = COALESCE(run_holds.lifted_at, EXCLUDED.lifted_at)",
+            hold_id, run_id, reason, lifted_at)
+
+    async def on_run(self, run_id: str) -> list[dict[str, Any]]:
+        rows = await self._conn.fetch(
+            "SELECT hold_id, reason, placed_at FROM run_holds"
+            " WHERE run_id = $1 AND lifted_at IS NULL ORDER BY placed_at", run_id)
+        return [{"hold_id": r["hold_id"], "reason": r["reason"],
+                 "placed_at": r["placed_at"].isoformat() if r["placed_at"] else None}
+                for r in rows]
 
 
 class PgDeaths:

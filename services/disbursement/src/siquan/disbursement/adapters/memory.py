@@ -21,6 +21,7 @@ from siquan.disbursement.adapters.memory_store import (
     AccountRecord,
     HoldRecord,
     MemoryStore,
+    RunHoldRecord,
     RunRecord,
 )
 from siquan.disbursement.application.repositories import AccountChange, Hold
@@ -121,6 +122,22 @@ class MemoryHolds:
         known = self._store.holds.setdefault(hold_id, HoldRecord(person_key, None, reason))
         known.lifted_at = known.lifted_at or lifted_at
 
+    async def place_on_run(self, hold_id: str, run_id: str, reason: str,
+                           placed_at: datetime) -> None:
+        known = self._store.run_holds.setdefault(hold_id, RunHoldRecord(run_id, reason))
+        known.reason, known.placed_at = reason, placed_at
+
+    async def lift_on_run(self, hold_id: str, run_id: str, reason: str,
+                          lifted_at: datetime) -> None:
+        known = self._store.run_holds.setdefault(hold_id, RunHoldRecord(run_id, reason))
+        known.lifted_at = known.lifted_at or lifted_at
+
+    async def on_run(self, run_id: str) -> list[dict[str, Any]]:
+        return [{"hold_id": hold_id, "reason": h.reason,
+                 "placed_at": h.placed_at.isoformat() if h.placed_at else None}
+                for hold_id, h in self._store.run_holds.items()
+                if h.run_id == run_id and h.lifted_at is None]
+
 
 class MemoryDeaths:
     def __init__(self, store: MemoryStore) -> None:
@@ -168,7 +185,10 @@ class MemoryRuns:
 
     async def allocated(self, limit: int = 20) -> list[str]:
         found = sorted((r.run for r in self._store.runs.values()
-                        if r.run.status == "allocated"), key=lambda r: r.started_at)
+                        if r.run.status == "allocated"
+                        and not any(h.run_id == r.run.id and h.lifted_at is None
+                                    for h in self._store.run_holds.values())),
+                       key=lambda r: r.started_at)
         return [r.id for r in found[:limit]]
 
     async def wake_payers(self, run_id: str) -> None:

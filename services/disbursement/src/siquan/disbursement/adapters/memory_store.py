@@ -77,6 +77,14 @@ class ChunkRecord:
 
 
 @dataclass
+class RunHoldRecord:
+    run_id: str
+    reason: str
+    placed_at: datetime | None = None
+    lifted_at: datetime | None = None
+
+
+@dataclass
 class MemoryStore:
     certifications: dict[str, Certification] = field(default_factory=dict)
     revocations: dict[str, date] = field(default_factory=dict)
@@ -84,6 +92,7 @@ class MemoryStore:
     reinstatements: set[tuple[str, date]] = field(default_factory=set)
     deaths: dict[str, date] = field(default_factory=dict)  # person → benefits end
     holds: dict[str, HoldRecord] = field(default_factory=dict)
+    run_holds: dict[str, RunHoldRecord] = field(default_factory=dict)
     accounts: list[AccountRecord] = field(default_factory=list)
     runs: dict[str, RunRecord] = field(default_factory=dict)
     payments: dict[str, PaymentRecord] = field(default_factory=dict)

@@ -28,6 +28,42 @@ def is_uuid(value: str) -> bool:
     return True
 
 
+# A page of runs with each run's payments counted by status ($1 program, $2 period,
+# $3 status, each NULL for any; $4 the division prefix; $5 limit, $6 offset). A run's
+# payments are found through its chunks' id range, as everywhere (uuid has no min()).
+_SEARCH = """
+SELECT r.run_id::text AS run_id, r.kind, r.retry_of::text AS retry_of, r.program_code,
+       r.period, r.division_code, r.status, r.payee_count, r.total_fen,
+       jsonb_array_length(r.skipped) AS skipped_count, r.started_at, r.completed_at,
+       t.*, count(*) OVER () AS matching
+  FROM payment_runs r
+  LEFT JOIN LATERAL (
+      SELECT count(*) AS payments_count,
+             count(*) FILTER (WHERE p.status = 'settled') AS paid_count,
+             COALESCE(sum(p.amount_fen) FILTER (WHERE p.status = 'settled'), 0) AS paid_fen,
+             count(*) FILTER (WHERE p.status = 'returned') AS returned_count,
+             COALESCE(sum(p.amount_fen) FILTER (WHERE p.status = 'returned'), 0)
+                 AS returned_fen,
+             count(*) FILTER (WHERE p.status = 'failed') AS failed_count,
+             COALESCE(sum(p.amount_fen) FILTER (WHERE p.status = 'failed'), 0) AS failed_fen,
+             count(*) FILTER (WHERE p.status = 'cancelled') AS cancelled_count,
+             COALESCE(sum(p.amount_fen) FILTER (WHERE p.status = 'cancelled'), 0)
+                 AS cancelled_fen,
+             count(*) FILTER (WHERE p.status = 'pending') AS pending_count,
+             COALESCE(sum(p.amount_fen) FILTER (WHERE p.status = 'pending'), 0)
+                 AS pending_fen
+        FROM (SELECT min(first_payment_id::text)::uuid AS first,
+                     max(last_payment_id::text)::uuid AS last
+                FROM payment_chunks c WHERE c.run_id = r.run_id) span
+        JOIN payments p ON p.payment_id BETWEEN span.first AND span.last
+       WHERE p.run_id = r.run_id) t ON true
+ WHERE ($1::text IS NULL OR r.program_code = $1) AND ($2::text IS NULL OR r.period = $2)
+   AND ($3::text IS NULL OR r.status = $3) AND r.division_code LIKE $4 || '%'
+ ORDER BY r.started_at DESC, r.run_id
+ LIMIT $5 OFFSET $6
+"""
+
+
 class PgRuns:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -84,10 +120,27 @@ class PgRuns:
             raise NotFound(f"no payment run {run_id}")
         return dict(row)
 
+    async def search(self, *, program_code: str | None, period: str | None,
+                     status: str | None, division_prefix: str, limit: int, offset: int
+                     ) -> tuple[int, list[dict[str, Any]]]:
+        """How many runs match, and a page of them (latest first) with their counts."""
+        rows = await self._conn.fetch(_SEARCH, program_code, period, status,
+                                      division_prefix, limit, offset)
+        if not rows and offset:  # past the last page: still say how many match
+            total = await self._conn.fetchval(
+                "SELECT count(*) FROM payment_runs r"
+                " WHERE ($1::text IS NULL OR r.program_code = $1)"
+                " AND ($2::text IS NULL OR r.period = $2)"
+                " AND ($3::text IS NULL OR r.status = $3) AND r.division_code LIKE $4 || '%'",
+                program_code, period, status, division_prefix)
+            return int(total), []
+        return (int(rows[0]["matching"]) if rows else 0), [dict(r) for r in rows]
+
     async def allocated(self, limit: int = 20) -> list[str]:
         rows = await self._conn.fetch(
-            "SELECT run_id FROM payment_runs WHERE status = 'allocated'"
-            " ORDER BY started_at LIMIT $1", limit)
+            "SELECT run_id FROM payment_runs r WHERE status = 'allocated'"
+            " AND NOT EXISTS (SELECT 1 FROM run_holds h WHERE h.run_id = r.run_id"
+            " AND h.lifted_at IS NULL) ORDER BY started_at LIMIT $1", limit)
         return [str(r["run_id"]) for r in rows]
 
     async def wake_payers(self, run_id: str) -> None:

@@ -10,6 +10,7 @@ from siquan.disbursement.adapters.payments import PgPayments
 from siquan.disbursement.adapters.retries import PgRetries
 from siquan.disbursement.adapters.returns import PgReturnCursor
 from siquan.disbursement.adapters.runs import PgRuns
+from siquan.disbursement.adapters.statements import PgStatements
 from siquan.shared.clock import Clock
 from siquan.shared.outbox import Outbox
 from siquan.shared.unit_of_work import Cause, PgUnitOfWork
@@ -27,3 +28,4 @@ class DisbursementWork(PgUnitOfWork):
         self.payments = PgPayments(conn)
         self.retries = PgRetries(conn)
         self.return_cursor = PgReturnCursor(conn)
+        self.statements = PgStatements(conn)

@@ -1,9 +1,11 @@
 """Keeping the local copies of other powers' facts current: certifications granted, ended,
-suspended and reinstated (eligibility), deaths (public security), holds placed and lifted
-(oversight). Each write is idempotent and commutes with the others, so the messages may
-arrive in any order and any number of times."""
+suspended and reinstated (eligibility), deaths (public security), holds on persons and on
+payment runs placed and lifted (oversight). Each write is idempotent and commutes with the
+others, so the messages may arrive in any order and any number of times."""
 
 from __future__ import annotations
+
+import uuid
 
 from siquan.contracts.eligibility_v1 import (
     CertificationGranted,
@@ -13,7 +15,7 @@ from siquan.contracts.eligibility_v1 import (
     CertificationRevoked,
     CertificationSuspended,
 )
-from siquan.contracts.oversight_v1 import HoldLifted, HoldPlaced
+from siquan.contracts.oversight_v1 import HoldLifted, HoldPlaced, RunHoldLifted, RunHoldPlaced
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.disbursement.application.repositories import Hold, Work
 from siquan.disbursement.domain.certification import Certification, benefits_end_after_death
@@ -81,3 +83,29 @@ async def place_hold(event: HoldPlaced, uow: Work) -> None:
 @handles(HoldLifted)
 async def lift_hold(event: HoldLifted, uow: Work) -> None:
     await uow.holds.lift(event.hold_id, event.person_key, event.reason, event.lifted_at)
+
+
+def _a_run_id(run_id: str) -> bool:
+    try:
+        uuid.UUID(run_id)
+    except ValueError:
+        return False
+    return True
+
+
+@handles(RunHoldPlaced)
+async def place_run_hold(event: RunHoldPlaced, uow: Work) -> None:
+    """No payer takes the run's unpaid payments until the hold is lifted. A run id that is
+    no run of ours (runs are UUIDs) holds nothing."""
+    if _a_run_id(event.run_id):
+        await uow.holds.place_on_run(event.hold_id, event.run_id, event.reason,
+                                     event.placed_at)
+
+
+@handles(RunHoldLifted)
+async def lift_run_hold(event: RunHoldLifted, uow: Work) -> None:
+    """The run's unpaid payments are paid again; the payers are woken for it."""
+    if _a_run_id(event.run_id):
+        await uow.holds.lift_on_run(event.hold_id, event.run_id, event.reason,
+                                    event.lifted_at)
+        await uow.runs.wake_payers(event.run_id)

@@ -4,6 +4,7 @@
 competing payers of any instance never share one):
 1. ask the bank what it already recorded for these payment ids (a previous attempt may
    have reached it before a crash): those results are taken as they are;
+   (a run an auditor holds is not taken: its unpaid payments wait for the lift);
 2. cancel the others that `payable.PAYABLE` refuses now (the claim read each payment's
    obstacle in the database: certification still in force, no hold or suspension,
    nothing else paying the same key, the run allocated);
@@ -21,6 +22,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from opentelemetry import propagate, trace
@@ -30,7 +32,9 @@ from siquan.contracts.base import Event
 from siquan.disbursement.application.ports import Bank, BankUnavailable, PaymentInstruction
 from siquan.disbursement.application.repositories import PAYER_CHANNEL, Units, Work
 from siquan.disbursement.domain.chunk import Chunk, Outcome
+from siquan.disbursement.domain.errors import NotFound
 from siquan.disbursement.domain.payment_run import PaymentRun
+from siquan.disbursement.domain.roster import mask_account
 from siquan.shared import crash_points
 
 log = logging.getLogger(__name__)
@@ -64,6 +68,24 @@ class Payer:
         except BankUnavailable as exc:
             log.warning("bank unavailable, chunk rolled back: %s", exc)
             return False
+        finally:
+            await self.report_mismatches()
+
+    async def report_mismatches(self) -> int:
+        """Publish each result line the bank gateway did not apply because it differs from
+        its instruction (`bank_result.mismatch.v1`); how many."""
+        take = getattr(self._bank, "take_mismatches", None)
+        found = list(take()) if take is not None else []
+        for mismatch in found:
+            run_id = mismatch.batch[:36]
+            async with self._units(correlation_id=run_id) as uow:
+                try:
+                    run = await uow.runs.get(run_id)
+                except NotFound:
+                    log.error("a mismatched result names batch %s of no run", mismatch.batch)
+                    continue
+                uow.publish(mismatch_event(run, mismatch, uow.clock.now()))
+        return len(found)
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()
@@ -97,11 +119,24 @@ class Payer:
                 return await step(uow, run_id)
 
 
+def mismatch_event(run: PaymentRun, mismatch: Any, at: datetime
+                   ) -> events.BankResultMismatch:
+    return events.BankResultMismatch(
+        batch=mismatch.batch, run_id=run.id, program_code=run.program_code,
+        period=run.period, division_code=run.division_code, kind=mismatch.kind,
+        payment_id=mismatch.payment_id, expected_amount_fen=mismatch.expected_amount_fen,
+        stated_amount_fen=mismatch.stated_amount_fen,
+        expected_account=(mask_account(mismatch.expected_account)
+                          if mismatch.expected_account else None),
+        stated_account=mask_account(mismatch.stated_account), outcome=mismatch.outcome,
+        bank_reference=mismatch.bank_reference, found_at=at)
+
+
 async def pay_chunk(uow: Work, bank: Bank, run_id: str) -> bool:
     """Pay the run's next free chunk; False when none is left to take."""
     run = await uow.runs.get(run_id)
-    if run.status != "allocated":
-        return False
+    if run.status != "allocated" or await uow.holds.on_run(run_id):
+        return False  # a held run keeps its unpaid payments until the hold is lifted
     chunk = await uow.payments.claim_chunk(run_id)
     if chunk is None:
         return False

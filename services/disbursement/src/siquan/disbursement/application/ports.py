@@ -26,6 +26,8 @@ class PaymentInstruction(NamedTuple):
     account_number: str
     amount_fen: int
     remittance: str
+    account_name: str = ""
+    """The account holder's name (户名) where the bank's file has a field for it."""
 
 
 class BankResult(NamedTuple):

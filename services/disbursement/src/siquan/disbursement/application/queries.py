@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from siquan.contracts.types import division_scope
 from siquan.disbursement.application.repositories import Work
 from siquan.shared.auth import Officer
+
+_COUNTED = ("paid", "returned", "failed", "cancelled", "pending")
 
 
 async def count_active(uow: Work, officer: Officer, program_code: str,
@@ -37,6 +40,33 @@ async def show_run(uow: Work, officer: Officer, run_id: str) -> dict[str, Any]:
                      "batches": listed["return_batches"]},
         "bank_settled_fen": totals.bank_settled_fen,
         "skipped": listed["skipped"], "flags": listed["flags"],
+        "holds": await uow.holds.on_run(run_id),
         "started_by": run.started_by, "started_at": run.started_at.isoformat(),
         "completed_at": run.completed_at.isoformat() if run.completed_at else None,
     }
+
+
+async def search_runs(uow: Work, officer: Officer, *, program_code: str | None = None,
+                      period: str | None = None, status: str | None = None,
+                      division_code: str | None = None, limit: int = 100, offset: int = 0
+                      ) -> dict[str, Any]:
+    """The runs within the officer's division (or the one of it asked for), latest first,
+    with their payments counted and summed by outcome."""
+    if division_code is not None:
+        officer.check_scope(division_code)
+    prefix = division_code or division_scope(officer.division)
+    total, rows = await uow.runs.search(program_code=program_code, period=period,
+                                        status=status, division_prefix=prefix, limit=limit,
+                                        offset=offset)
+    return {"total": total, "limit": limit, "offset": offset, "runs": [{
+        "run_id": r["run_id"], "kind": r["kind"], "retry_of": r["retry_of"],
+        "program_code": r["program_code"], "period": r["period"],
+        "division_code": r["division_code"], "status": r["status"],
+        "control_totals": {"payee_count": r["payee_count"], "total_fen": r["total_fen"]},
+        "counts": {"payments": int(r["payments_count"] or 0),
+                   **{s: int(r[f"{s}_count"] or 0) for s in _COUNTED},
+                   "skipped": r["skipped_count"]},
+        "amounts_fen": {s: int(r[f"{s}_fen"] or 0) for s in _COUNTED},
+        "started_at": r["started_at"].isoformat(),
+        "completed_at": r["completed_at"].isoformat() if r["completed_at"] else None,
+    } for r in rows]}

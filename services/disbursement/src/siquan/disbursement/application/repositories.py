@@ -30,6 +30,7 @@ from siquan.disbursement.domain.roster import (
     RosterQuery,
     Skip,
 )
+from siquan.disbursement.domain.statement import Difference, HeldPayment
 from siquan.shared.clock import Clock
 from siquan.shared.unit_of_work import Cause
 
@@ -119,6 +120,17 @@ class Holds(Protocol):
     async def lift(self, hold_id: str, person_key: str, reason: str,
                    lifted_at: datetime) -> None: ...
 
+    async def place_on_run(self, hold_id: str, run_id: str, reason: str,
+                           placed_at: datetime) -> None:
+        """No payer takes the run's unpaid payments until lifted; a lift that came first
+        keeps it lifted."""
+
+    async def lift_on_run(self, hold_id: str, run_id: str, reason: str,
+                          lifted_at: datetime) -> None: ...
+
+    async def on_run(self, run_id: str) -> list[dict[str, Any]]:
+        """The holds in force on the run (id, reason, when placed)."""
+
 
 class Deaths(Protocol):
     async def record(self, person_key: str, report_id: str, date_of_death: date,
@@ -143,6 +155,13 @@ class Runs(Protocol):
 
     async def listed(self, run_id: str) -> dict[str, Any]:
         """What the run listed at its start: skips, flags, arrears, return batches."""
+
+    async def search(self, *, program_code: str | None, period: str | None,
+                     status: str | None, division_prefix: str, limit: int, offset: int
+                     ) -> tuple[int, list[dict[str, Any]]]:
+        """How many runs match, and a page of them (latest first), each with its payments
+        counted and summed by status (`payments_count`, `<status>_count`, `<status>_fen`
+        for paid, returned, failed, cancelled and pending) and `skipped_count`."""
 
     async def allocated(self, limit: int = 20) -> list[str]:
         """Runs the payers may work, oldest first."""
@@ -192,6 +211,23 @@ class Retries(Protocol):
         """The run's failed and returned payments, with what decides a retry."""
 
 
+class Statements(Protocol):
+    async def lock(self, run_id: str) -> None:
+        """Serialise statement imports for one run until the unit ends."""
+
+    async def held(self, run_id: str, payment_ids: Sequence[str]
+                   ) -> tuple[dict[str, HeldPayment], list[HeldPayment]]:
+        """The run's payments these ids name, and its settled payments they do not."""
+
+    async def imported(self, run_id: str, sha256: str) -> dict[str, Any] | None:
+        """An earlier import of the same file for the run (its fields and differences)."""
+
+    async def add(self, *, run_id: str, batch: str, sha256: str, line_count: int,
+                  total_fen: int, matched: int, differences: Sequence[Difference],
+                  imported_by: str, imported_at: datetime) -> str:
+        """Keep an import and its differences; its statement id."""
+
+
 class ReturnCursor(Protocol):
     async def covered(self) -> date | None:
         """The last day of returns already asked for."""
@@ -228,6 +264,9 @@ class Work(Protocol):
 
     @property
     def return_cursor(self) -> ReturnCursor: ...
+
+    @property
+    def statements(self) -> Statements: ...
 
     def publish(self, event: Event) -> str: ...
 

@@ -6,16 +6,23 @@ masked."""
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from siquan.contracts.types import DivisionCode, Period, ProgramCode, ResidentId
-from siquan.disbursement.application import accounts, queries, retries, runs
+from siquan.disbursement.adapters import gbk_batch_file as gbk
+from siquan.disbursement.application import accounts, queries, retries, runs, statements
+from siquan.disbursement.domain.errors import InvalidRequest, Refused
+from siquan.disbursement.domain.payment_run import RunStatus
 from siquan.disbursement.domain.roster import PayeeAccount
+from siquan.disbursement.domain.statement import StatementLine
 from siquan.disbursement.settings import DisbursementSettings
 from siquan.shared.auth import Officer, require_role
+from siquan.shared.http_guard import Limit, Offset
 from siquan.shared.person import person_key
 from siquan.shared.runtime import Runtime, ServiceRuntime
 
@@ -107,6 +114,52 @@ async def retry_run(run_id: str, rt: Runtime, officer: Disburser) -> dict[str, A
     return _started(started)
 
 
+@router.post("/runs/{run_id}/statements", status_code=201)
+async def import_statement(run_id: str, rt: Runtime, officer: Disburser,
+                           file: Annotated[UploadFile, File()], response: Response
+                           ) -> dict[str, Any]:
+    """Import the bank's statement for the run (a GBK statement file, docs/BANK_FILES.md)
+    and reconcile it line by line with the run's settled payments on payment id, amount
+    and account. 422 for a file whose digest or control totals do not hold (an edited
+    file) or that is not a statement; 409 when no bank file key is configured. Each
+    difference is stored and published (`bank_statement.difference.v1`); the same file
+    again answers the first import (200) and publishes nothing."""
+    settings = rt.settings
+    assert isinstance(settings, DisbursementSettings)
+    if not settings.bank_key_usable:
+        raise Refused("bank statements cannot be verified: SIQUAN_BANK_FILE_KEY is not set")
+    content = await file.read()
+    statement = _statement(content, settings.bank_file_key)
+    command = statements.ImportStatement(
+        officer, run_id, statement.batch, hashlib.sha256(content).hexdigest(),
+        [StatementLine(n, d["payment_id"], d["account_number"], int(d["amount_fen"]),
+                       d["bank_reference"]) for n, d in enumerate(statement.details, 1)],
+        statement.total_fen)
+    async with rt.units() as uow:
+        imported = await statements.import_statement(command, uow)
+    if imported.already_imported:
+        response.status_code = 200
+    return {"statement_id": imported.statement_id, "run_id": imported.run_id,
+            "batch": imported.batch, "sha256": imported.sha256,
+            "control_totals": {"line_count": imported.line_count,
+                               "total_fen": imported.total_fen},
+            "matched": imported.matched, "already_imported": imported.already_imported,
+            "imported_by": imported.imported_by,
+            "imported_at": imported.imported_at.isoformat(),
+            "differences": [asdict(d) for d in imported.differences]}
+
+
+def _statement(content: bytes, key: str) -> gbk.BankFile:
+    """The statement once the file can be trusted (422 otherwise; the reason names no
+    account or amount)."""
+    try:
+        return gbk.read_file(content, key.encode("utf-8"), kind="STM")
+    except gbk.EditedFile as exc:
+        raise InvalidRequest(f"statement refused: {exc}") from None
+    except gbk.MalformedFile as exc:
+        raise InvalidRequest(f"statement refused: not a GBK statement file ({exc})") from None
+
+
 def _rules(rt: ServiceRuntime[Any]) -> runs.RunRules:
     settings = rt.settings
     assert isinstance(settings, DisbursementSettings)
@@ -138,6 +191,30 @@ async def count_certifications(rt: Runtime, officer: Annotated[Officer, Depends(
     async with rt.units.reading() as uow:
         active = await queries.count_active(uow, officer, program_code, division_code)
     return {"program_code": program_code, "division_code": division_code, "active": active}
+
+
+Reader = Annotated[Officer, Depends(require_role("disbursement_officer", "auditor"))]
+
+
+@router.get("/runs")
+async def list_runs(rt: Runtime, officer: Reader,
+                    program_code: Annotated[str | None, Query(
+                        pattern=r"^[a-z][a-z0-9_]{2,63}$")] = None,
+                    period: Annotated[str | None, Query(
+                        pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-S[12]|-O\d{1,4})?$")] = None,
+                    status: RunStatus | None = None,
+                    division_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+                    limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    """Payment runs within the officer's division (or the division asked for, which the
+    officer's scope must cover: 403 otherwise), latest first, filtered by program, period
+    and status, a page at a time: each with its control totals, its payments counted by
+    outcome (paid, returned, failed, cancelled, pending; skipped payees) and the amounts in
+    fen. `total` is how many runs match."""
+    async with rt.units.reading() as uow:
+        return await queries.search_runs(uow, officer, program_code=program_code,
+                                         period=period, status=status,
+                                         division_code=division_code, limit=limit,
+                                         offset=offset)
 
 
 @router.get("/runs/{run_id}")

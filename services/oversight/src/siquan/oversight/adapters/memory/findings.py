@@ -39,15 +39,17 @@ class MemoryFindings:
                      and h["program_code"] in (None, program_code)), None)
 
     async def insert_hold(self, *, hold_id: str, person_key: str, program_code: str | None,
-                          division_code: str | None, finding_id: str, reason: str,
-                          placed_by: str, placed_at: datetime, message_id: str) -> None:
+                          division_code: str | None, finding_id: str | None, reason: str,
+                          placed_by: str, placed_at: datetime, message_id: str,
+                          evidence: tuple[str, ...] = ()) -> None:
         if any(h["person_key"] == person_key and h["program_code"] == program_code
                and h["lifted_at"] is None for h in self._store.holds.values()):
             raise Conflict("one active hold per person and program")
         self._store.holds[hold_id] = {
-            "hold_id": hold_id, "person_key": person_key, "program_code": program_code,
+            "hold_id": hold_id, "person_key": person_key, "run_id": None,
+            "program_code": program_code,
             "division_code": division_code, "finding_id": finding_id, "reason": reason,
-            "placed_by": placed_by, "placed_at": placed_at.isoformat(),
+            "evidence": list(evidence), "placed_by": placed_by, "placed_at": placed_at.isoformat(),
             "lifted_at": None, "lifted_by": None, "lift_reason": None,
             "message_id": message_id}
 
@@ -76,6 +78,26 @@ class MemoryFindings:
         self._store.findings[finding_id].update(
             status="resolved", outcome=outcome, resolution=resolution,
             resolved_by=resolved_by, resolved_at=resolved_at.isoformat())
+
+    async def run_division(self, run_id: str) -> str | None:
+        run = self._store.watched_runs.get(run_id)
+        return run.division_code if run else None
+
+    async def active_run_hold(self, run_id: str) -> str | None:
+        return next((h["hold_id"] for h in self._store.holds.values()
+                     if h["run_id"] == run_id and h["lifted_at"] is None), None)
+
+    async def insert_run_hold(self, *, hold_id: str, run_id: str, division_code: str,
+                              reason: str, evidence: tuple[str, ...], placed_by: str,
+                              placed_at: datetime, message_id: str) -> None:
+        if await self.active_run_hold(run_id) is not None:
+            raise Conflict("one active hold per run")
+        self._store.holds[hold_id] = {
+            "hold_id": hold_id, "person_key": None, "run_id": run_id, "program_code": None,
+            "division_code": division_code, "finding_id": None, "reason": reason,
+            "evidence": list(evidence), "placed_by": placed_by,
+            "placed_at": placed_at.isoformat(), "lifted_at": None, "lifted_by": None,
+            "lift_reason": None, "message_id": message_id}
 
     async def get_hold(self, hold_id: str, *, lock: bool = False) -> dict[str, Any] | None:
         found = self._store.holds.get(hold_id)

@@ -21,8 +21,8 @@ _FINDING_FIELDS = ("certification_id", "person_key", "officer_id", "application_
 _FINDING_COLUMNS = ("finding_id, category, rule, status, reason, evidence, decision, "
                     + ", ".join(_FINDING_FIELDS) + ", raised_at, message_id, outcome, "
                     "resolution, resolved_by, resolved_at")
-_HOLD_COLUMNS = ("hold_id, person_key, program_code, division_code, finding_id, reason,"
-                 " placed_by, placed_at, lifted_at, lifted_by, lift_reason")
+_HOLD_COLUMNS = ("hold_id, person_key, run_id, program_code, division_code, finding_id, reason,"
+                 " evidence, placed_by, placed_at, lifted_at, lifted_by, lift_reason")
 
 
 def _plain(row: asyncpg.Record) -> dict[str, Any]:
@@ -115,14 +115,34 @@ class PgFindings:
         return str(hold) if hold else None
 
     async def insert_hold(self, *, hold_id: str, person_key: str,
-                          program_code: str | None, division_code: str | None, finding_id: str,
-                          reason: str, placed_by: str, placed_at: datetime,
-                          message_id: str) -> None:
+                          program_code: str | None, division_code: str | None,
+                          finding_id: str | None, reason: str, placed_by: str,
+                          placed_at: datetime, message_id: str,
+                          evidence: tuple[str, ...] = ()) -> None:
         await self._conn.execute(
             "INSERT INTO holds (hold_id, person_key, program_code, division_code, finding_id,"
-            " reason, placed_by, placed_at, message_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-            " $9)", hold_id, person_key, program_code, division_code, finding_id, reason,
-            placed_by, placed_at, message_id)
+            " reason, placed_by, placed_at, message_id, evidence) VALUES ($1, $2, $3, $4, $5,"
+            " $6, $7, $8, $9, $10)", hold_id, person_key, program_code, division_code,
+            finding_id, reason, placed_by, placed_at, message_id, list(evidence))
+
+    async def run_division(self, run_id: str) -> str | None:
+        """The division of a run oversight heard disbursement start (None: never heard)."""
+        division = await self._conn.fetchval(
+            "SELECT division_code FROM watched_runs WHERE run_id = $1", run_id)
+        return str(division) if division is not None else None
+
+    async def active_run_hold(self, run_id: str) -> str | None:
+        hold = await self._conn.fetchval(
+            "SELECT hold_id FROM holds WHERE run_id = $1 AND lifted_at IS NULL", run_id)
+        return str(hold) if hold else None
+
+    async def insert_run_hold(self, *, hold_id: str, run_id: str, division_code: str,
+                              reason: str, evidence: tuple[str, ...], placed_by: str,
+                              placed_at: datetime, message_id: str) -> None:
+        await self._conn.execute(
+            "INSERT INTO holds (hold_id, run_id, division_code, reason, evidence, placed_by,"
+            " placed_at, message_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", hold_id,
+            run_id, division_code, reason, list(evidence), placed_by, placed_at, message_id)
 
     async def get_hold(self, hold_id: str, *, lock: bool = False
                        ) -> dict[str, Any] | None:
@@ -138,13 +158,16 @@ class PgFindings:
             message_id)
 
     async def find_holds(self, *, active: bool | None, person_key: str | None,
-                         division_prefix: str, limit: int) -> list[dict[str, Any]]:
+                         division_prefix: str, limit: int, run_id: str | None = None
+                         ) -> list[dict[str, Any]]:
         rows = await self._conn.fetch(
             f"SELECT {_HOLD_COLUMNS} FROM holds"
             " WHERE ($1::bool IS NULL OR (lifted_at IS NULL) = $1)"
             " AND ($2::text IS NULL OR person_key = $2)"
             " AND (division_code IS NULL OR division_code LIKE $3 || '%')"
-            " ORDER BY placed_at DESC LIMIT $4", active, person_key, division_prefix, limit)
+            " AND ($5::text IS NULL OR run_id = $5)"
+            " ORDER BY placed_at DESC LIMIT $4", active, person_key, division_prefix, limit,
+            run_id)
         return [_plain(row) for row in rows]
 
     async def held_persons(self, person_keys: list[str], program_code: str

@@ -86,7 +86,7 @@ class PgAccountability:
 
     async def active_holds(self, program_code: str, prefix: str) -> int:
         return int(await self._conn.fetchval(
-            "SELECT count(*) FROM holds WHERE lifted_at IS NULL"
+            "SELECT count(*) FROM holds WHERE lifted_at IS NULL AND run_id IS NULL"
             " AND (program_code IS NULL OR program_code = $1)"
             " AND (division_code IS NULL OR division_code LIKE $2 || '%')",
             program_code, prefix))

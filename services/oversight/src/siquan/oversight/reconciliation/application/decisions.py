@@ -1,12 +1,26 @@
-"""An auditor's decisions: resolving a finding (`FindingResolved`) and lifting a hold with a
-reason (`HoldLifted`, honoured by disbursement). Each is one unit of work with its outbox
-row; a refused decision changes nothing."""
+"""An auditor's decisions: resolving a finding (`FindingResolved`), placing a hold on a
+person or a payment run with a reason and evidence (`HoldPlaced`, `RunHoldPlaced`) and
+lifting a hold with a reason (`HoldLifted`, `RunHoldLifted`), all honoured by
+disbursement. Each is one unit of work with its outbox
+row; a refused decision changes nothing.
+
+A hold an auditor places is about the divisions of the person's certifications oversight
+has heard of (of the program held, or of any): the auditor must act for each of them, and a
+person oversight knows no certification of cannot be held. A run is held within its
+division, once oversight has heard disbursement start it."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Literal
 
-from siquan.contracts.oversight_v1 import FindingResolved, HoldLifted
+from siquan.contracts.oversight_v1 import (
+    FindingResolved,
+    HoldLifted,
+    HoldPlaced,
+    RunHoldLifted,
+    RunHoldPlaced,
+)
 from siquan.oversight.reconciliation.application.ports import RuleUnit
 from siquan.shared.auth import Officer
 from siquan.shared.errors import NotFound, Refused
@@ -51,11 +65,65 @@ async def lift_hold(uow: RuleUnit, *, hold_id: str, officer: Officer, reason: st
     if hold["lifted_at"] is not None:
         raise Refused(f"hold {hold_id} was lifted already by {hold['lifted_by']}")
     now = uow.now()
-    message_id = uow.publish(HoldLifted(
-        hold_id=hold_id, person_key=hold["person_key"], reason=reason,
-        lifted_by=officer.id, lifted_at=now))
+    lifting: HoldLifted | RunHoldLifted
+    if hold["run_id"] is not None:
+        lifting = RunHoldLifted(hold_id=hold_id, run_id=hold["run_id"], reason=reason,
+                                lifted_by=officer.id, lifted_at=now)
+    else:
+        lifting = HoldLifted(hold_id=hold_id, person_key=hold["person_key"], reason=reason,
+                             lifted_by=officer.id, lifted_at=now)
+    message_id = uow.publish(lifting)
     await uow.findings.lift_hold(hold_id, lifted_by=officer.id, lifted_at=now,
                                  reason=reason, message_id=message_id)
     lifted = await uow.findings.get_hold(hold_id)
     assert lifted is not None
     return lifted
+
+
+async def place_hold(uow: RuleUnit, *, officer: Officer, person_key: str,
+                     program_code: str | None, reason: str, evidence: tuple[str, ...]
+                     ) -> dict[str, Any]:
+    known = (await uow.watched.certifications_of_persons([person_key])).get(person_key, [])
+    concerned = sorted({c.division_code for c in known
+                        if program_code is None or c.program_code == program_code})
+    if not concerned:
+        raise NotFound("oversight knows no certification of this person"
+                       + (f" in program {program_code}" if program_code else ""))
+    for division in concerned:
+        officer.check_scope(division)
+    if await uow.findings.active_hold(person_key, program_code) is not None:
+        raise Refused("a hold on this person " + (f"for {program_code} " if program_code
+                                                   else "for every program ")
+                      + "is already in force")
+    hold_id, now = str(uuid.uuid4()), uow.now()
+    message_id = uow.publish(HoldPlaced(
+        hold_id=hold_id, person_key=person_key, program_code=program_code, reason=reason,
+        placed_by=officer.id, evidence=evidence, placed_at=now))
+    await uow.findings.insert_hold(
+        hold_id=hold_id, person_key=person_key, program_code=program_code,
+        division_code=concerned[0] if len(concerned) == 1 else officer.division,
+        finding_id=None, reason=reason, placed_by=officer.id, placed_at=now,
+        message_id=message_id, evidence=evidence)
+    placed = await uow.findings.get_hold(hold_id)
+    assert placed is not None
+    return placed
+
+
+async def place_run_hold(uow: RuleUnit, *, officer: Officer, run_id: str, reason: str,
+                         evidence: tuple[str, ...]) -> dict[str, Any]:
+    division = await uow.findings.run_division(run_id)
+    if division is None:
+        raise NotFound(f"oversight knows no payment run {run_id}")
+    officer.check_scope(division)
+    if await uow.findings.active_run_hold(run_id) is not None:
+        raise Refused(f"a hold on run {run_id} is already in force")
+    hold_id, now = str(uuid.uuid4()), uow.now()
+    message_id = uow.publish(RunHoldPlaced(
+        hold_id=hold_id, run_id=run_id, reason=reason, evidence=evidence,
+        placed_by=officer.id, placed_at=now))
+    await uow.findings.insert_run_hold(
+        hold_id=hold_id, run_id=run_id, division_code=division, reason=reason,
+        evidence=evidence, placed_by=officer.id, placed_at=now, message_id=message_id)
+    placed = await uow.findings.get_hold(hold_id)
+    assert placed is not None
+    return placed

@@ -186,8 +186,9 @@ class Findings(Protocol):
     async def active_hold(self, person_key: str, program_code: str | None) -> str | None: ...
 
     async def insert_hold(self, *, hold_id: str, person_key: str, program_code: str | None,
-                          division_code: str | None, finding_id: str, reason: str,
-                          placed_by: str, placed_at: datetime, message_id: str) -> None: ...
+                          division_code: str | None, finding_id: str | None, reason: str,
+                          placed_by: str, placed_at: datetime, message_id: str,
+                          evidence: tuple[str, ...] = ()) -> None: ...
 
     async def insert_flag(self, flag_id: str, flag: Flag, raised_at: datetime) -> bool: ...
 
@@ -199,6 +200,15 @@ class Findings(Protocol):
     async def resolve_finding(self, finding_id: str, *, outcome: str, resolution: str,
                               resolved_by: str, resolved_at: datetime,
                               message_id: str) -> None: ...
+
+    async def run_division(self, run_id: str) -> str | None:
+        """The division of a run oversight heard disbursement start (None: never heard)."""
+
+    async def active_run_hold(self, run_id: str) -> str | None: ...
+
+    async def insert_run_hold(self, *, hold_id: str, run_id: str, division_code: str,
+                              reason: str, evidence: tuple[str, ...], placed_by: str,
+                              placed_at: datetime, message_id: str) -> None: ...
 
     async def get_hold(self, hold_id: str, *, lock: bool = False) -> dict[str, Any] | None: ...
 

@@ -52,7 +52,8 @@ async def _hold(uow: RuleUnit, finding_id: str, f: Finding, origin: Origin | Non
     hold_id = str(uuid.uuid4())
     message_id = uow.publish_for(origin, HoldPlaced(
         hold_id=hold_id, person_key=f.person_key, program_code=program,
-        reason=f"finding {finding_id}: {f.rule.name}", placed_by=RECONCILIATION))
+        reason=f"finding {finding_id}: {f.rule.name}", placed_by=RECONCILIATION,
+        placed_at=uow.now()))
     await uow.findings.insert_hold(
         hold_id=hold_id, person_key=f.person_key, program_code=program,
         division_code=f.division_code, finding_id=finding_id, reason=f.reason,

@@ -1,5 +1,5 @@
 """The auditor's API for accountability: findings (list, read, resolve), holds (list,
-lift), flags, the sweep's status, and the accountability report per program and period
+place, lift), flags, the sweep's status, and the accountability report per program and period
 as JSON or HTML. Every call needs the `auditor` role and stays within the auditor's
 division."""
 
@@ -10,10 +10,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from siquan.contracts.oversight_v1 import FindingCategory
-from siquan.contracts.types import DivisionCode, Period, ProgramCode
+from siquan.contracts.oversight_v1 import EvidenceReference, FindingCategory
+from siquan.contracts.types import DivisionCode, Period, PersonKey, ProgramCode
 from siquan.contracts.types import division_scope as division_prefix
 from siquan.oversight.adapters.unit_of_work import snapshot
 from siquan.oversight.entrypoints.units import Units
@@ -35,6 +35,29 @@ class Resolution(BaseModel):
     outcome: Literal["confirmed", "dismissed"] = Field(
         description="confirmed: the breach happened; dismissed: it was not one")
     resolution: str = Field(min_length=1, max_length=2000, description="Why")
+
+
+class Placing(BaseModel):
+    """A hold on a person (`person_key`, optionally one program) or on a payment run
+    (`run_id`): exactly one of the two."""
+
+    model_config = ConfigDict(extra="forbid")
+    person_key: PersonKey | None = Field(default=None, description="The person held")
+    program_code: ProgramCode | None = Field(
+        default=None, description="The program a person is held for; absent: every program")
+    run_id: uuid.UUID | None = Field(default=None, description="The payment run held")
+    reason: str = Field(min_length=1, max_length=2000, description="Why the hold is placed")
+    evidence: list[EvidenceReference] = Field(
+        min_length=1, max_length=20,
+        description="References to what the hold rests on (1 to 20; no personal data)")
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> Placing:
+        if (self.person_key is None) == (self.run_id is None):
+            raise ValueError("name either person_key or run_id")
+        if self.run_id is not None and self.program_code is not None:
+            raise ValueError("program_code is for a hold on a person")
+        return self
 
 
 class Lifting(BaseModel):
@@ -80,12 +103,29 @@ async def resolve(finding_id: uuid.UUID, body: Resolution, units: Units, officer
 
 @router.get("/holds")
 async def list_holds(units: Units, officer: Auditor, active: bool | None = None,
-                     person_key: str | None = None, limit: Limit = 100
-                     ) -> list[dict[str, Any]]:
+                     person_key: str | None = None, run_id: str | None = None,
+                     limit: Limit = 100) -> list[dict[str, Any]]:
     async with units.reading() as uow:
         return await uow.findings.find_holds(
-            active=active, person_key=person_key,
+            active=active, person_key=person_key, run_id=run_id,
             division_prefix=division_prefix(officer.division), limit=limit)
+
+
+@router.post("/holds", status_code=201)
+async def place(body: Placing, units: Units, officer: Auditor) -> dict[str, Any]:
+    """Hold the person's payments (of one program or all) until an auditor lifts the hold
+    (`HoldPlaced`: disbursement's runs skip the person, and pay what was skipped as arrears
+    after the lift), or hold a run (`RunHoldPlaced`: disbursement pays none of its unpaid
+    payments until the lift). Published and signed by oversight."""
+    async with units() as uow:
+        if body.run_id is not None:
+            return await decisions.place_run_hold(
+                uow, officer=officer, run_id=str(body.run_id), reason=body.reason,
+                evidence=tuple(body.evidence))
+        assert body.person_key is not None
+        return await decisions.place_hold(
+            uow, officer=officer, person_key=body.person_key, program_code=body.program_code,
+            reason=body.reason, evidence=tuple(body.evidence))
 
 
 @router.post("/holds/{hold_id}/lift")

@@ -1,0 +1,53 @@
+"""A payment run as a spreadsheet: the run's summary (what `GET /runs/{run_id}` shows,
+control totals and per-status counts and amounts in fen) and its payments, a page at a
+time (account numbers masked but for the last four digits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from siquan.disbursement.adapters.export_views import RunExportViews
+from siquan.disbursement.adapters.unit_of_work import DisbursementWork
+from siquan.disbursement.application.queries import show_run
+from siquan.disbursement.domain.roster import mask_account
+from siquan.shared.auth import Officer
+from siquan.shared.documents import xlsx
+
+STATUS_ZH = {"settled": "已到账", "failed": "失败", "cancelled": "已取消", "pending": "待发"}
+SUMMARY_COLUMNS = ("项目", "笔数", "金额（分）", "金额（元）")
+PAYMENT_COLUMNS = ("支付编号", "认定编号", "期间", "类型", "金额（分）", "金额（元）",
+                   "开户行", "账号（遮蔽）", "状态", "原因", "银行流水号", "退回日期",
+                   "退回原因")
+
+
+async def run_xlsx(uow: DisbursementWork, officer: Officer, run_id: str, *, limit: int,
+                   offset: int) -> bytes:
+    run = await show_run(uow, officer, run_id)  # 404 / 403 before any payment is read
+    payments = await RunExportViews(uow.conn).payments(run["run_id"], limit=limit,
+                                                       offset=offset)
+    return xlsx.workbook([_summary(run), xlsx.Sheet(
+        "支付明细", PAYMENT_COLUMNS,
+        [(p["payment_id"], p["certification_id"], p["period"], p["item"], p["amount_fen"],
+          xlsx.yuan(p["amount_fen"]), p["bank_code"], mask_account(p["account_number"]),
+          STATUS_ZH.get(p["status"], p["status"]), p["reason"], p["bank_reference"],
+          p["returned_on"], p["return_reason"]) for p in payments],
+        about=[("批次", run["run_id"]), ("起始行", offset + 1), ("条数", len(payments)),
+               ("总笔数", run["control_totals"]["payee_count"])])])
+
+
+def _summary(run: dict[str, Any]) -> xlsx.Sheet:
+    def line(label: str, count: int, fen: int) -> tuple[str, int, int, str]:
+        return (label, count, fen, xlsx.yuan(fen))
+
+    totals = run["control_totals"]
+    rows = [line("控制总数", totals["payee_count"], totals["total_fen"]),
+            *(line(STATUS_ZH[s], run["counts"][s], run["amounts_fen"][s])
+              for s in ("settled", "failed", "cancelled", "pending")),
+            line("退回", run["returned"]["count"], run["returned"]["amount_fen"]),
+            line("补发", run["arrears"]["count"], run["arrears"]["amount_fen"])]
+    return xlsx.Sheet("批次汇总", SUMMARY_COLUMNS, rows, about=[
+        ("批次", run["run_id"]), ("类型", run["kind"]), ("项目", run["program_code"]),
+        ("期间", run["period"]), ("区划", run["division_code"]),
+        ("政策版本", run["policy_version"]), ("状态", run["status"]),
+        ("发起人", run["started_by"]), ("发起时间", run["started_at"]),
+        ("完成时间", run["completed_at"])])
