@@ -60,9 +60,14 @@ class MemorySettled:
         run = self._store.watched_runs.get(item.run_id)
         if run is None or run.started_at is None:
             return None
+        started = run.started_at
+        confirmed = {(person, at) for person, at, when
+                     in self._store.account_confirmations.values() if when <= started}
         replaced = [(a["registered_at"], m) for m, a in self._store.payee_accounts.items()
                     if a["person_key"] == item.person_key and a["replaces_previous"]
-                    and a["registered_at"] >= run.started_at - window]
+                    and started - window < a["registered_at"] <= started
+                    and (not a.get("awaiting_confirmation")
+                         or (a["person_key"], a["registered_at"]) in confirmed)]
         return (item, max(replaced)[1]) if replaced else None
 
     async def of_certifications(self, pairs: Iterable[tuple[str, str]]

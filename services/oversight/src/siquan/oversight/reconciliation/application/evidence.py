@@ -1,0 +1,78 @@
+"""Whether oversight has seen everything a finding of absence could rest on.
+
+A finding of absence (a payment whose certification never came, money moved for a run
+never announced, a certified person left unpaid) says that a message did not arrive. When
+oversight itself has not processed some messages — its own dead letters not yet replayed,
+messages still queued for it, or a backlog that cleared less than the grace period ago —
+that absence may be oversight's failure, not the producer's: the finding then waits as
+*incomplete evidence*, places no hold, publishes nothing, and is judged again when the
+backlog is gone (it is then raised, or withdrawn because the evidence came).
+
+Which producers' messages a rule's evidence could be in is `WAITS_ON`. A dead letter whose
+producer is not known (or more letters than could be read) counts for every producer.
+A dead letter refused for its signature is not evidence of anything and is not counted
+against the rules (it is still an operational alert).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+
+from siquan.oversight.reconciliation.domain import findings as rules
+
+ANY_PRODUCER = "*"
+
+WAITS_ON: dict[str, frozenset[str]] = {
+    rules.PAID_WITHOUT_CERTIFICATION.name: frozenset({"eligibility"}),
+    rules.MONEY_MOVED_WITHOUT_RUN.name: frozenset({"disbursement"}),
+    rules.CERTIFIED_NOT_PAID.name: frozenset({"disbursement", "eligibility",
+                                              "partner.public_security"}),
+}
+"""Rule → the producers whose unprocessed messages could hold its missing evidence."""
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What oversight has not processed, by producer: why each one is not complete."""
+
+    pending: dict[str, str] = field(default_factory=dict)
+    """Producer (or `*` for all) → why its messages may not all be processed."""
+
+    def waiting_for(self, rule: str) -> tuple[str, ...]:
+        """Why a finding of `rule` cannot be trusted now (empty: the evidence is complete)."""
+        producers = WAITS_ON.get(rule, frozenset())
+        return tuple(sorted(reason for producer, reason in self.pending.items()
+                            if producer == ANY_PRODUCER or producer in producers))
+
+    @property
+    def complete(self) -> bool:
+        return not self.pending
+
+
+COMPLETE = Backlog()
+
+BacklogProbe = Callable[[], Awaitable[Backlog]]
+
+
+async def nothing_pending() -> Backlog:
+    return COMPLETE
+
+
+def backlog_of(*, dead_letters: Iterable[tuple[str, int]], queued: Iterable[tuple[str, int]],
+               settling: Iterable[str] = (), unknown: Iterable[str] = ()) -> Backlog:
+    """A backlog from dead letters and ready messages counted per producer, producers whose
+    backlog cleared within the grace period, and producers whose state could not be read."""
+    pending: dict[str, list[str]] = {}
+    for producer, count in dead_letters:
+        if count:
+            pending.setdefault(producer, []).append(f"{count} dead letter(s)")
+    for producer, count in queued:
+        if count:
+            pending.setdefault(producer, []).append(f"{count} message(s) queued")
+    for producer in settling:
+        pending.setdefault(producer, []).append("backlog cleared within the grace period")
+    for producer in unknown:
+        pending.setdefault(producer, []).append("queue state unknown")
+    return Backlog({producer: f"{producer}: " + ", ".join(reasons)
+                    for producer, reasons in sorted(pending.items())})
