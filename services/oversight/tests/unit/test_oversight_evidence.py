@@ -16,7 +16,7 @@ from siquan.contracts.topology import subscriptions_of
 from siquan.oversight.adapters.memory import FakeOversightWork
 from siquan.oversight.reconciliation.adapters.backlog import BrokerBacklog, Counts
 from siquan.oversight.reconciliation.application import eligibility_rules, payment_rules, sweep
-from siquan.oversight.reconciliation.application.evidence import backlog_of
+from siquan.oversight.reconciliation.application.evidence import COMPLETE, backlog_of
 from siquan.shared.clock import FixedClock
 
 PAID_WITHOUT = "paid_without_certification"
@@ -126,3 +126,37 @@ async def test_a_payment_still_without_certification_once_the_backlog_is_gone_is
     assert [f.rule for f in sweeper.published(FindingRaised)] == [PAID_WITHOUT]
     assert len(sweeper.published(HoldPlaced)) == 1
     assert uow.store.awaiting[f"{PAID_WITHOUT}:p-2"]["status"] == "raised"
+
+
+async def test_a_payment_judged_on_arrival_holds_nobody_while_a_change_may_be_unprocessed(
+        uow: FakeOversightWork, clock: FixedClock) -> None:
+    cert = granted()
+    await uow.receive(cert, eligibility_rules.judge_grant)
+    await uow.receive(eligibility.CertificationSuspended(
+        certification_id=cert.certification_id, person_key=cert.person_key,
+        program_code=cert.program_code, division_code=cert.division_code,
+        effective_from=date(2026, 10, 1), reason="review", decided_by="a"),
+        eligibility_rules.judge_change)
+    await uow.commit()
+    uow.config.last_count.backlog = backlog_of(dead_letters=[("*", 1)], queued=[])
+    arrival = FakeOversightWork(clock, store=uow.store, config=uow.config)
+    await arrival.receive(disbursement.PaymentsSettled(chunk=0, payments=(
+        disbursement.SettledPayment(payment_id="p-3", person_key=cert.person_key,
+                                    certification_id=cert.certification_id, item="benefit",
+                                    amount_fen=21_000, bank_reference="B"),), **RUN),
+        payment_rules.judge_chunk)
+    await arrival.commit()
+
+    assert arrival.published(FindingRaised) == [] and arrival.published(HoldPlaced) == []
+    assert uow.store.awaiting["paid_while_suspended:p-3"]["status"] == "incomplete_evidence"
+
+    sweeper = FakeOversightWork(clock, store=uow.store, config=uow.config)
+    still = backlog_of(dead_letters=[("*", 1)], queued=[])
+    assert await sweep.held_back_payments(sweeper, still) == 0
+    assert uow.store.awaiting["paid_while_suspended:p-3"]["status"] == "incomplete_evidence"
+    uow.config.last_count.backlog = COMPLETE
+
+    assert await sweep.held_back_payments(sweeper) == 1
+    assert [f.rule for f in sweeper.published(FindingRaised)] == ["paid_while_suspended"]
+    assert len(sweeper.published(HoldPlaced)) == 1
+    assert uow.store.awaiting["paid_while_suspended:p-3"]["status"] == "raised"

@@ -3,6 +3,7 @@ at most one hold per person and program (or every program) is active."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -96,6 +97,10 @@ class MemoryFindings:
             "reason": f.reason, "evidence": list(f.evidence), "waiting_for": list(waiting_for),
             "person_key": f.person_key, "first_seen_at": earlier["first_seen_at"]
             if earlier else at, "last_seen_at": at, "settled_at": None}
+
+    async def awaiting_keys(self, rules: Sequence[str]) -> list[str]:
+        return [key for key, row in self._store.awaiting.items()
+                if row["status"] == "incomplete_evidence" and row["rule"] in rules]
 
     async def settle_awaiting(self, rule: str, at: datetime) -> int:
         raised = {x["dedup_key"] for x in self._store.findings.values()}

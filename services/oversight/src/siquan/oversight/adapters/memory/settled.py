@@ -80,6 +80,10 @@ class MemorySettled:
         wanted = set(person_keys)
         return [s.item for s in self._store.payments.values() if s.item.person_key in wanted]
 
+    async def by_ids(self, payment_ids: Iterable[str]) -> list[SettledItem]:
+        return [self._store.payments[p].item for p in set(payment_ids)
+                if p in self._store.payments]
+
     async def mark_checked(self, payment_ids: Iterable[str]) -> None:
         for payment_id in payment_ids:
             if payment_id in self._store.payments:

@@ -7,6 +7,7 @@ publishing it twice. At most one hold per person and program (or all programs) i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -192,6 +193,12 @@ class PgFindings:
             f.dedup_key, f.rule.name, f.reason, list(f.evidence), list(waiting_for),
             f.person_key, f.certification_id, f.run_id, f.program_code, f.period,
             f.division_code, f.amount_fen, at)
+
+    async def awaiting_keys(self, rules: Sequence[str]) -> list[str]:
+        rows = await self._conn.fetch(
+            "SELECT dedup_key FROM awaiting_evidence WHERE status = 'incomplete_evidence'"
+            " AND rule = ANY($1::text[]) ORDER BY first_seen_at LIMIT 1000", list(rules))
+        return [row["dedup_key"] for row in rows]
 
     async def settle_awaiting(self, rule: str, at: datetime) -> int:
         result = await self._conn.execute(

@@ -8,6 +8,12 @@ that absence may be oversight's failure, not the producer's: the finding then wa
 *incomplete evidence*, places no hold, publishes nothing, and is judged again when the
 backlog is gone (it is then raised, or withdrawn because the evidence came).
 
+A payment judged as its chunk arrives and found owed by no certification in force (paid
+before it, after its revocation, while lapsed or suspended) holds its payee; while
+eligibility's messages are not all processed (as the last sweep counted them: `LastCount`)
+a change that shows it owed may be among them, so such a finding waits too, and the sweep
+judges the payment again once the backlog is gone.
+
 Which producers' messages a rule's evidence could be in is `WAITS_ON`. A dead letter whose
 producer is not known (or more letters than could be read) counts for every producer.
 A dead letter refused for its signature is not evidence of anything and is not counted
@@ -23,13 +29,25 @@ from siquan.oversight.reconciliation.domain import findings as rules
 
 ANY_PRODUCER = "*"
 
+_CERTIFICATION_CHANGES = frozenset({"eligibility"})
+
 WAITS_ON: dict[str, frozenset[str]] = {
-    rules.PAID_WITHOUT_CERTIFICATION.name: frozenset({"eligibility"}),
+    rules.PAID_WITHOUT_CERTIFICATION.name: _CERTIFICATION_CHANGES,
+    # a payment judged against a certification's changes: a reinstatement or renewal not
+    # yet processed may show it was owed
+    rules.PAID_BEFORE_CERTIFICATION.name: _CERTIFICATION_CHANGES,
+    rules.PAID_AFTER_REVOCATION.name: _CERTIFICATION_CHANGES,
+    rules.PAID_WHILE_LAPSED.name: _CERTIFICATION_CHANGES,
+    rules.PAID_WHILE_SUSPENDED.name: _CERTIFICATION_CHANGES,
     rules.MONEY_MOVED_WITHOUT_RUN.name: frozenset({"disbursement"}),
     rules.CERTIFIED_NOT_PAID.name: frozenset({"disbursement", "eligibility",
                                               "partner.public_security"}),
 }
 """Rule → the producers whose unprocessed messages could hold its missing evidence."""
+
+PAYMENT_RULES = tuple(name for name in WAITS_ON if rules.RULES[name].holds_payee)
+"""The rules judging one settled payment (their key is `<rule>:<payment id>`), whose
+findings hold the payee: judged again when their evidence is complete."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,15 @@ class Backlog:
 COMPLETE = Backlog()
 
 BacklogProbe = Callable[[], Awaitable[Backlog]]
+
+
+@dataclass
+class LastCount:
+    """The backlog as the last sweep counted it, which the rules consult when an event
+    would make them hold a payee (asking the broker for every message would cost more
+    than the message)."""
+
+    backlog: Backlog = COMPLETE
 
 
 async def nothing_pending() -> Backlog:

@@ -156,6 +156,8 @@ class Settled(Protocol):
 
     async def of_persons(self, person_keys: Iterable[str]) -> list[SettledItem]: ...
 
+    async def by_ids(self, payment_ids: Iterable[str]) -> list[SettledItem]: ...
+
     async def mark_checked(self, payment_ids: Iterable[str]) -> None: ...
 
     async def mark_returned(self, payment_ids: Iterable[str]) -> None: ...
@@ -200,6 +202,9 @@ class Findings(Protocol):
     async def await_evidence(self, f: Finding, waiting_for: tuple[str, ...],
                              at: datetime) -> None:
         """Keep (or keep again) a finding as incomplete evidence, unless it was raised."""
+
+    async def awaiting_keys(self, rules: Sequence[str]) -> list[str]:
+        """The keys of these rules' findings still waiting for evidence."""
 
     async def settle_awaiting(self, rule: str, at: datetime) -> int:
         """The rule's findings that waited for evidence, judged again now the evidence is

@@ -25,7 +25,14 @@ RECONCILIATION = "oversight-reconciliation"
 
 async def raise_finding(uow: RuleUnit, f: Finding, origin: Origin | None = None
                         ) -> str | None:
-    """Raise `f` unless it was raised before; its id when new."""
+    """Raise `f` unless it was raised before; its id when new. A finding that would hold
+    its payee while its evidence may be in messages oversight has not processed waits as
+    incomplete evidence instead."""
+    if f.holds_payee:
+        waiting = uow.config.last_count.backlog.waiting_for(f.rule.name)
+        if waiting:
+            await await_evidence(uow, f, waiting)
+            return None
     finding_id, now = str(uuid.uuid4()), uow.now()
     if not await uow.findings.insert_finding(finding_id, f, now):
         return None

@@ -2,6 +2,7 @@
 `sweep_seconds`, each part in its own unit of work.
 
 - payments whose certification never arrived within the grace period (paid without one);
+- payments whose finding waited for evidence, once it is complete;
 - fund movements for a run disbursement never announced within the grace period;
 - certified persons not paid by the deadline after a period for which a run was made (漏);
 - divisions whose certification timeliness is below the target.
@@ -28,6 +29,7 @@ from typing import Any
 from siquan.contracts.periods import period_end
 from siquan.oversight.reconciliation.application.evidence import (
     COMPLETE,
+    PAYMENT_RULES,
     Backlog,
     BacklogProbe,
     nothing_pending,
@@ -78,6 +80,24 @@ async def uncertified_payments(uow: RuleUnit, backlog: Backlog = COMPLETE) -> in
         await uow.settled.mark_checked(i.payment_id for i in items
                                        if i.payment_id not in awaiting)
     if not waiting:
+        await uow.findings.settle_awaiting(rule, uow.now())
+    return raised
+
+
+async def held_back_payments(uow: RuleUnit, backlog: Backlog = COMPLETE) -> int:
+    """Payments whose finding waited for evidence, judged again once it is complete: found
+    again (and held), or not owed a finding any more."""
+    ready = [rule for rule in PAYMENT_RULES if not backlog.waiting_for(rule)]
+    if not ready:
+        return 0
+    keys = await uow.findings.awaiting_keys(ready)
+    raised = 0
+    if keys:
+        items = await uow.settled.by_ids({key.split(":", 1)[1] for key in keys})
+        judgements = await judge_items(uow, items)
+        for judgement in judgements.values():
+            raised += await raise_findings(uow, judgement.findings)
+    for rule in ready:
         await uow.findings.settle_awaiting(rule, uow.now())
     return raised
 
@@ -165,7 +185,8 @@ class Sweeper:
     _timeliness_due: float = 0.0
 
     def parts(self) -> list[Part]:
-        parts: list[Part] = [uncertified_payments, unmatched_movements, omissions]
+        parts: list[Part] = [uncertified_payments, held_back_payments, unmatched_movements,
+                             omissions]
         if time.monotonic() >= self._timeliness_due:  # a query over a year: less often
             self._timeliness_due = time.monotonic() + self.timeliness_seconds
             parts.append(timeliness)
@@ -176,6 +197,7 @@ class Sweeper:
         raised, backlog = 0, await self.backlog()
         for part in self.parts():
             async with self.units() as uow:
+                uow.config.last_count.backlog = backlog  # what the rules consult on events
                 raised += await part(uow, backlog)
         return raised
 
