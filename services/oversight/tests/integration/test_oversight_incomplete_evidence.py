@@ -3,8 +3,9 @@ process on the real broker and database: a certification its handler failed on i
 dead-lettered, a payment resting on it waits as incomplete evidence (no finding, no hold)
 while the dead letter is an operational alert (API and metric); once the letter is
 replayed the evidence completes and the payment is cleared, while a payment truly without
-certification is then found and held. Account-change flags are counted on the events'
-business time, not on when the messages were sent."""
+certification is then found and held. A payment judged on arrival against a suspension
+whose reinstatement was dead-lettered holds nobody either. Account-change flags are
+counted on the events' business time, not on when the messages were sent."""
 
 from __future__ import annotations
 
@@ -262,3 +263,74 @@ async def test_account_changes_are_flagged_within_the_window_before_the_runs_bus
 
     assert flagged == ["confirmed_before_start", "days_before", "paid_twice_in_the_run"]
     assert all(f["run_id"] == run.run_id for f in flags)
+
+
+async def fail_changes_of(env: Environment, certification_id: str, *, on: bool) -> None:
+    """Make oversight's handler of a certification's next change fail (dead-lettered)."""
+    conn = await asyncpg.connect(env.pg_dsn("oversight"))
+    try:
+        if on:
+            await conn.execute(
+                "ALTER TABLE watched_changes ADD CONSTRAINT test_refuses_change"
+                f" CHECK (certification_id <> '{certification_id}') NOT VALID")
+        else:
+            await conn.execute("ALTER TABLE watched_changes DROP CONSTRAINT test_refuses_change")
+    finally:
+        await conn.close()
+
+
+async def test_a_payment_after_a_dead_lettered_reinstatement_holds_nobody_and_is_cleared(
+        siquan_env: Environment, auditor: httpx.AsyncClient, logged: Logged) -> None:
+    cert = granted(secrets.token_hex(32))
+    change = {"certification_id": cert.certification_id, "program_code": PROGRAM,
+              "person_key": cert.person_key, "division_code": DIVISION,
+              "decided_by": APPROVER}
+    correlation = f"suspended-{uuid.uuid4()}"
+    for event in (cert, eligibility.CertificationSuspended(
+            effective_from=date(2026, 9, 1), reason="under review", **change)):
+        await publish_as(siquan_env, event, correlation_id=correlation)
+    await logged(correlation, 2)
+    await fail_changes_of(siquan_env, cert.certification_id, on=True)
+    reinstated = await publish_as(siquan_env, eligibility.CertificationReinstated(
+        effective_from=date(2026, 10, 1), reason="review cleared", **change))
+
+    async def alert() -> dict[str, Any] | None:
+        found: dict[str, Any] = await get(auditor, "/operations/dead-letters")
+        return found if found["dead_letters_waiting"] else None
+
+    await eventually(alert, timeout=30, what="the reinstatement dead-lettered")
+    await swept_again(auditor, 2)  # the rules consult the backlog the last sweep counted
+    run = a_run("2026-11")
+    await publish_as(siquan_env, run)
+    await publish_as(siquan_env, chunk(run, paid(cert.person_key, cert.certification_id)))
+
+    async def waiting() -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = await get(
+            auditor, "/reconciliation/incomplete-evidence", person_key=cert.person_key)
+        return rows
+
+    (row,) = await eventually(waiting, timeout=30, what="the payment waiting")
+    await swept_again(auditor, 3)
+
+    assert row["rule"] == "paid_while_suspended"
+    assert await get(auditor, "/findings", person_key=cert.person_key) == []
+    assert await get(auditor, "/holds", person_key=cert.person_key) == []
+
+    await fail_changes_of(siquan_env, cert.certification_id, on=False)
+    journal = Journal(siquan_env.pg_dsn("oversight"), "operator-420117-01",
+                      "the change table refused a certification; fixed")
+    assert await replay_dead_letters(siquan_env.amqp_url("oversight"), "oversight",
+                                     selection=Selection(message_id=reinstated),
+                                     journal=journal) == 1
+
+    async def withdrawn() -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = await get(
+            auditor, "/reconciliation/incomplete-evidence", status="withdrawn",
+            person_key=cert.person_key)
+        return rows
+
+    await eventually(withdrawn, timeout=30, what="the payment cleared")
+    await swept_again(auditor, 3)
+
+    assert await get(auditor, "/findings", person_key=cert.person_key) == []
+    assert await get(auditor, "/holds", person_key=cert.person_key) == []
