@@ -43,6 +43,8 @@ def test_a_rule_waits_only_on_the_producers_that_could_hold_its_evidence() -> No
         "disbursement: 3 message(s) queued",)
     assert dead.waiting_for(PAID_WITHOUT) == ("*: 2 dead letter(s)",)
     assert backlog_of(dead_letters=[("*", 0)], queued=[]).complete
+    assert dead.waiting_for("paid_after_death") == ()  # its evidence is the death itself
+    assert queued.own_failures().complete and dead.own_failures() == dead
 
 
 class CountedBacklog(BrokerBacklog):
@@ -73,6 +75,7 @@ async def test_a_backlog_that_just_cleared_still_counts_for_the_grace_period() -
 
     assert "eligibility: 1 message(s) queued" in busy.waiting_for(PAID_WITHOUT)
     assert settling.waiting_for(PAID_WITHOUT) != ()
+    assert not settling.own_failures().complete  # the replayed letter may not be handled
     assert cleared.complete
 
 

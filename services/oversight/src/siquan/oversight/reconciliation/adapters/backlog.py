@@ -54,6 +54,7 @@ class BrokerBacklog:
         self._channel: AbstractChannel | None = None
         self._lock = asyncio.Lock()
         self._busy_until: dict[str, float] = {}
+        self._failed_until = 0.0
         self.last = Counts()
 
     async def run(self, connection: AbstractConnection) -> None:
@@ -101,11 +102,12 @@ class BrokerBacklog:
             elif ready:
                 busy[producer_of[queue]] = busy.get(producer_of[queue], 0) + ready
         if counts.dead_letters:
-            self._busy_until[ANY_PRODUCER] = now + self._grace
+            self._busy_until[ANY_PRODUCER] = self._failed_until = now + self._grace
         for producer in [*busy, *unknown]:
             self._busy_until[producer] = now + self._grace
         settling = [p for p, until in self._busy_until.items()
                     if until > now and p not in busy and p not in unknown
                     and not (p == ANY_PRODUCER and counts.dead_letters)]
         return backlog_of(dead_letters=[(ANY_PRODUCER, counts.dead_letters or 0)],
-                          queued=busy.items(), settling=settling, unknown=unknown)
+                          queued=busy.items(), settling=settling, unknown=unknown,
+                          replayed=[ANY_PRODUCER] if self._failed_until > now else [])

@@ -10,9 +10,9 @@ backlog is gone (it is then raised, or withdrawn because the evidence came).
 
 A payment judged as its chunk arrives and found owed by no certification in force (paid
 before it, after its revocation, while lapsed or suspended) holds its payee; while
-eligibility's messages are not all processed (as the last sweep counted them: `LastCount`)
-a change that shows it owed may be among them, so such a finding waits too, and the sweep
-judges the payment again once the backlog is gone.
+oversight has dead letters (as the last sweep counted them: `LastCount`) a change that
+shows it owed may be among them, so such a finding waits too, and the sweep judges the
+payment again once the backlog is gone.
 
 Which producers' messages a rule's evidence could be in is `WAITS_ON`. A dead letter whose
 producer is not known (or more letters than could be read) counts for every producer.
@@ -56,12 +56,24 @@ class Backlog:
 
     pending: dict[str, str] = field(default_factory=dict)
     """Producer (or `*` for all) → why its messages may not all be processed."""
+    failed: frozenset[str] = frozenset()
+    """The producers (or `*`) pending because oversight dead-lettered their messages."""
 
     def waiting_for(self, rule: str) -> tuple[str, ...]:
-        """Why a finding of `rule` cannot be trusted now (empty: the evidence is complete)."""
-        producers = WAITS_ON.get(rule, frozenset())
+        """Why a finding of `rule` cannot be trusted now (empty: the evidence is complete;
+        a rule whose evidence is all in the message it judges never waits)."""
+        producers = WAITS_ON.get(rule)
+        if not producers:
+            return ()
         return tuple(sorted(reason for producer, reason in self.pending.items()
                             if producer == ANY_PRODUCER or producer in producers))
+
+    def own_failures(self) -> Backlog:
+        """Only what oversight dead-lettered: what the rules consult as an event arrives
+        (messages merely queued are the ordinary lag between queues, which a finding
+        judged on arrival already allows for)."""
+        return Backlog({p: r for p, r in self.pending.items() if p in self.failed},
+                       self.failed)
 
     @property
     def complete(self) -> bool:
@@ -75,9 +87,9 @@ BacklogProbe = Callable[[], Awaitable[Backlog]]
 
 @dataclass
 class LastCount:
-    """The backlog as the last sweep counted it, which the rules consult when an event
-    would make them hold a payee (asking the broker for every message would cost more
-    than the message)."""
+    """Oversight's own failures (dead letters) as the last sweep counted them, which the
+    rules consult when an event would make them hold a payee (asking the broker for every
+    message would cost more than the message)."""
 
     backlog: Backlog = COMPLETE
 
@@ -87,19 +99,29 @@ async def nothing_pending() -> Backlog:
 
 
 def backlog_of(*, dead_letters: Iterable[tuple[str, int]], queued: Iterable[tuple[str, int]],
-               settling: Iterable[str] = (), unknown: Iterable[str] = ()) -> Backlog:
+               settling: Iterable[str] = (), unknown: Iterable[str] = (),
+               replayed: Iterable[str] = ()) -> Backlog:
     """A backlog from dead letters and ready messages counted per producer, producers whose
-    backlog cleared within the grace period, and producers whose state could not be read."""
+    backlog cleared within the grace period, producers whose state could not be read, and
+    producers whose dead letters went back to their queues within the grace period (still
+    oversight's own failure until then)."""
     pending: dict[str, list[str]] = {}
+    failed = set()
     for producer, count in dead_letters:
         if count:
             pending.setdefault(producer, []).append(f"{count} dead letter(s)")
+            failed.add(producer)
     for producer, count in queued:
         if count:
             pending.setdefault(producer, []).append(f"{count} message(s) queued")
+    for producer in replayed:
+        if producer not in failed:
+            pending.setdefault(producer, []).append(
+                "dead letters gone within the grace period")
+            failed.add(producer)
     for producer in settling:
         pending.setdefault(producer, []).append("backlog cleared within the grace period")
     for producer in unknown:
         pending.setdefault(producer, []).append("queue state unknown")
     return Backlog({producer: f"{producer}: " + ", ".join(reasons)
-                    for producer, reasons in sorted(pending.items())})
+                    for producer, reasons in sorted(pending.items())}, frozenset(failed))

@@ -197,7 +197,7 @@ class Sweeper:
         raised, backlog = 0, await self.backlog()
         for part in self.parts():
             async with self.units() as uow:
-                uow.config.last_count.backlog = backlog  # what the rules consult on events
+                uow.config.last_count.backlog = backlog.own_failures()  # for the rules
                 raised += await part(uow, backlog)
         return raised
 
