@@ -115,6 +115,7 @@ async def test_a_payment_waits_while_a_dead_letter_may_hold_its_certification_th
     after = FakeOversightWork(clock, store=uow.store)
 
     assert await sweep.uncertified_payments(after) == 0
+    assert await sweep.held_back_payments(after) == 0
     assert after.published(FindingRaised) == []
     assert uow.store.awaiting[f"{PAID_WITHOUT}:p-1"]["status"] == "withdrawn"
 
@@ -126,6 +127,7 @@ async def test_a_payment_still_without_certification_once_the_backlog_is_gone_is
         sweeper, backlog_of(dead_letters=[("*", 1)], queued=[])) == 0
 
     assert await sweep.uncertified_payments(sweeper) == 1
+    assert await sweep.held_back_payments(sweeper) == 0
     assert [f.rule for f in sweeper.published(FindingRaised)] == [PAID_WITHOUT]
     assert len(sweeper.published(HoldPlaced)) == 1
     assert uow.store.awaiting[f"{PAID_WITHOUT}:p-2"]["status"] == "raised"

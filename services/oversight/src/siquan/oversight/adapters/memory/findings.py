@@ -102,11 +102,13 @@ class MemoryFindings:
         return [key for key, row in self._store.awaiting.items()
                 if row["status"] == "incomplete_evidence" and row["rule"] in rules]
 
-    async def settle_awaiting(self, rule: str, at: datetime) -> int:
+    async def settle_awaiting(self, rule: str, at: datetime,
+                              keys: Sequence[str] | None = None) -> int:
         raised = {x["dedup_key"] for x in self._store.findings.values()}
         settled = 0
         for row in self._store.awaiting.values():
-            if row["rule"] == rule and row["status"] == "incomplete_evidence":
+            if row["rule"] == rule and row["status"] == "incomplete_evidence" and (
+                    keys is None or row["dedup_key"] in keys):
                 row["status"] = "raised" if row["dedup_key"] in raised else "withdrawn"
                 row["settled_at"], settled = at, settled + 1
         return settled

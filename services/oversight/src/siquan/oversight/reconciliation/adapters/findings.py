@@ -200,12 +200,14 @@ class PgFindings:
             " AND rule = ANY($1::text[]) ORDER BY first_seen_at LIMIT 1000", list(rules))
         return [row["dedup_key"] for row in rows]
 
-    async def settle_awaiting(self, rule: str, at: datetime) -> int:
+    async def settle_awaiting(self, rule: str, at: datetime,
+                              keys: Sequence[str] | None = None) -> int:
         result = await self._conn.execute(
             "UPDATE awaiting_evidence a SET settled_at = $2, status = CASE WHEN EXISTS"
             " (SELECT 1 FROM findings f WHERE f.dedup_key = a.dedup_key) THEN 'raised'"
-            " ELSE 'withdrawn' END WHERE a.rule = $1 AND a.status = 'incomplete_evidence'",
-            rule, at)
+            " ELSE 'withdrawn' END WHERE a.rule = $1 AND a.status = 'incomplete_evidence'"
+            " AND ($3::text[] IS NULL OR a.dedup_key = ANY($3::text[]))",
+            rule, at, None if keys is None else list(keys))
         return int(result.split()[-1])
 
     async def find_awaiting(self, *, status: str | None, person_key: str | None,

@@ -206,9 +206,11 @@ class Findings(Protocol):
     async def awaiting_keys(self, rules: Sequence[str]) -> list[str]:
         """The keys of these rules' findings still waiting for evidence."""
 
-    async def settle_awaiting(self, rule: str, at: datetime) -> int:
+    async def settle_awaiting(self, rule: str, at: datetime,
+                              keys: Sequence[str] | None = None) -> int:
         """The rule's findings that waited for evidence, judged again now the evidence is
-        complete: `raised` if the finding now exists, else `withdrawn`; how many."""
+        complete (only those with these keys, if given): `raised` if the finding now
+        exists, else `withdrawn`; how many."""
 
     async def held_persons(self, person_keys: list[str], program_code: str) -> set[str]: ...
 

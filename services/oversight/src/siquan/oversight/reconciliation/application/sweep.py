@@ -7,10 +7,11 @@
 - certified persons not paid by the deadline after a period for which a run was made (漏);
 - divisions whose certification timeliness is below the target.
 
-The first three are findings of absence: while oversight has not processed messages that
-could hold the missing evidence (its own dead letters, a queue not drained: `evidence`),
-what they find waits as incomplete evidence, places no hold and is not marked as judged,
-so the next sweep after the backlog is gone raises it or finds the evidence arrived.
+Payments without certification, movements without run and omissions are findings of
+absence: while oversight has not processed messages that could hold the missing evidence
+(its own dead letters, a queue not drained: `evidence`), what they find waits as
+incomplete evidence, places no hold and is not marked as judged, so the next sweep after
+the backlog is gone raises it or finds the evidence arrived.
 
 Deadlines are measured on the service's clock (`SIQUAN_CLOCK_FILE` moves it in tests); the
 grace periods on the database's, since they wait for messages, not for the calendar.
@@ -79,9 +80,7 @@ async def uncertified_payments(uow: RuleUnit, backlog: Backlog = COMPLETE) -> in
                 raised += await raise_findings(uow, [found])
         await uow.settled.mark_checked(i.payment_id for i in items
                                        if i.payment_id not in awaiting)
-    if not waiting:
-        await uow.findings.settle_awaiting(rule, uow.now())
-    return raised
+    return raised  # what waited is settled by `held_back_payments`, which judges it again
 
 
 async def held_back_payments(uow: RuleUnit, backlog: Backlog = COMPLETE) -> int:
@@ -91,14 +90,15 @@ async def held_back_payments(uow: RuleUnit, backlog: Backlog = COMPLETE) -> int:
     if not ready:
         return 0
     keys = await uow.findings.awaiting_keys(ready)
+    if not keys:
+        return 0
+    items = await uow.settled.by_ids({key.split(":", 1)[1] for key in keys})
+    judgements = await judge_items(uow, items)
     raised = 0
-    if keys:
-        items = await uow.settled.by_ids({key.split(":", 1)[1] for key in keys})
-        judgements = await judge_items(uow, items)
-        for judgement in judgements.values():
-            raised += await raise_findings(uow, judgement.findings)
+    for judgement in judgements.values():
+        raised += await raise_findings(uow, judgement.findings)
     for rule in ready:
-        await uow.findings.settle_awaiting(rule, uow.now())
+        await uow.findings.settle_awaiting(rule, uow.now(), keys)
     return raised
 
 
