@@ -71,8 +71,10 @@ class BrokerBacklog:
         try:
             if self._channel is None or self._channel.is_closed:
                 self._channel = await self._connection.channel()
-            declared = await self._channel.declare_queue(queue, passive=True)
-        except (aio_pika.exceptions.AMQPError, OSError, ConnectionError) as exc:
+            async with asyncio.timeout(5.0):
+                declared = await self._channel.declare_queue(queue, passive=True)
+        except (aio_pika.exceptions.AMQPError, OSError, ConnectionError, TimeoutError,
+                RuntimeError) as exc:  # counted as unknown: never a failed request
             log.warning("cannot count %s: %s", queue, type(exc).__name__)
             self._channel = None
             return None
