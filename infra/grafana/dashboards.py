@@ -27,6 +27,9 @@ METRICS: dict[str, str] = {
     "siquan_dead_letters_total": "counter {queue}: messages dead-lettered",
     "siquan_messages_total": "counter {queue, type, outcome}: messages taken by the consumer; "
                              "outcome handled, duplicate, deferred or dead_lettered",
+    "siquan_dead_letters_waiting": "gauge {service} (oversight): dead letters in its "
+                                   "dead-letter queue, not yet replayed nor discarded "
+                                   "(an operational alert, never a finding)",
     "siquan_payment_run_progress_ratio": "gauge {program_code, period} (disbursement): "
                                          "payments settled or failed / payments of the run",
     "http_server_request_duration_seconds": "histogram {http_route, http_request_method, "
@@ -69,6 +72,10 @@ def _panels(power: str) -> list[dict[str, Any]]:
                              f"siquan_payment_run_progress_ratio{{{job}}}",
                              "{{program_code}} {{period}}", "percentunit", kind="bargauge",
                              width=24))
+    if power == "oversight":
+        panels.append(_panel("Dead letters waiting (findings of absence wait too)",
+                             f"max(siquan_dead_letters_waiting{{{job}}})", "waiting",
+                             "short", kind="stat", width=24))
     for index, panel in enumerate(panels):
         panel["id"] = index + 1
         panel["gridPos"].update(x=(index % 2) * 12, y=(index // 2) * 8)

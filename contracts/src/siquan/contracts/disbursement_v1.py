@@ -99,6 +99,9 @@ class PaymentRunStarted(_Disbursement):
     flags: tuple[FlaggedPayee, ...] = Field(
         default=(), description="Payees paid but flagged to oversight (e.g. an account "
                                 "changed in the days before the run)")
+    started_at: datetime | None = Field(
+        default=None, description="When the roster was frozen (UTC): the moment the run's "
+                                  "account-change flags are measured from")
 
 
 class AllocationRequested(_Disbursement):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from siquan.contracts.topology import subscriptions_of
 from siquan.oversight.adapters.unit_of_work import OversightUnits, OversightWork
 from siquan.oversight.application import projection, recording
 from siquan.oversight.application.checkpoints import checkpoint_loop
@@ -17,6 +18,7 @@ from siquan.oversight.public.application import ledger, notices, own_statements
 from siquan.oversight.public.application.handling import escalation_loop
 from siquan.oversight.public.config import PublicConfig
 from siquan.oversight.public.entrypoints import officer_http, public_http
+from siquan.oversight.reconciliation.adapters.backlog import BrokerBacklog
 from siquan.oversight.reconciliation.application import (
     eligibility_rules,
     fund_rules,
@@ -57,14 +59,20 @@ def create_app(settings: OversightSettings | None = None) -> FastAPI:
                            rule_config(settings))
     runtime.units = units  # the units of one transaction share its batch (ADR 0006)
     sweep = SweepStatus()
+    backlog = BrokerBacklog(
+        "oversight", subscriptions_of("oversight"), settings.reconciliation_grace_seconds,
+        runtime.metrics.gauge("siquan_dead_letters_waiting",
+                              "Dead letters waiting in the service's dead-letter queue"))
+    runtime.link.add("backlog counts", backlog.run)
     for loop in (checkpoint_loop(units, settings.checkpoint_seconds),
                  escalation_loop(units, settings.complaint_escalation_seconds),
-                 sweep_loop(Sweeper(units, settings.timeliness_check_seconds), sweep,
-                            runtime.clock, settings.reconciliation_sweep_seconds)):
+                 sweep_loop(Sweeper(units, settings.timeliness_check_seconds, backlog),
+                            sweep, runtime.clock, settings.reconciliation_sweep_seconds)):
         runtime.background(loop)
     app = runtime.http_app("Siquan oversight (社会监督)")
     app.state.public_config = PublicConfig.from_settings(settings)
     app.state.reconciliation_sweep = sweep
+    app.state.backlog = backlog
     for routes in (router, public_http.router, officer_http.router, reconciliation_router,
                    reads_router):
         app.include_router(routes)

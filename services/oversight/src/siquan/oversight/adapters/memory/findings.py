@@ -3,6 +3,7 @@ at most one hold per person and program (or every program) is active."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -107,3 +108,29 @@ class MemoryFindings:
                         reason: str, message_id: str) -> None:
         self._store.holds[hold_id].update(lifted_at=lifted_at.isoformat(),
                                           lifted_by=lifted_by, lift_reason=reason)
+
+    async def await_evidence(self, f: Finding, waiting_for: tuple[str, ...],
+                             at: datetime) -> None:
+        if any(x["dedup_key"] == f.dedup_key for x in self._store.findings.values()):
+            return
+        earlier = self._store.awaiting.get(f.dedup_key)
+        self._store.awaiting[f.dedup_key] = {
+            "dedup_key": f.dedup_key, "rule": f.rule.name, "status": "incomplete_evidence",
+            "reason": f.reason, "evidence": list(f.evidence), "waiting_for": list(waiting_for),
+            "person_key": f.person_key, "first_seen_at": earlier["first_seen_at"]
+            if earlier else at, "last_seen_at": at, "settled_at": None}
+
+    async def awaiting_keys(self, rules: Sequence[str]) -> list[str]:
+        return [key for key, row in self._store.awaiting.items()
+                if row["status"] == "incomplete_evidence" and row["rule"] in rules]
+
+    async def settle_awaiting(self, rule: str, at: datetime,
+                              keys: Sequence[str] | None = None) -> int:
+        raised = {x["dedup_key"] for x in self._store.findings.values()}
+        settled = 0
+        for row in self._store.awaiting.values():
+            if row["rule"] == rule and row["status"] == "incomplete_evidence" and (
+                    keys is None or row["dedup_key"] in keys):
+                row["status"] = "raised" if row["dedup_key"] in raised else "withdrawn"
+                row["settled_at"], settled = at, settled + 1
+        return settled

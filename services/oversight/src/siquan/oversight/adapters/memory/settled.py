@@ -60,9 +60,14 @@ class MemorySettled:
         run = self._store.watched_runs.get(item.run_id)
         if run is None or run.started_at is None:
             return None
+        started = run.started_at
+        confirmed = {(person, at) for person, at, when
+                     in self._store.account_confirmations.values() if when <= started}
         replaced = [(a["registered_at"], m) for m, a in self._store.payee_accounts.items()
                     if a["person_key"] == item.person_key and a["replaces_previous"]
-                    and a["registered_at"] >= run.started_at - window]
+                    and started - window < a["registered_at"] <= started
+                    and (not a.get("awaiting_confirmation")
+                         or (a["person_key"], a["registered_at"]) in confirmed)]
         return (item, max(replaced)[1]) if replaced else None
 
     async def of_certifications(self, pairs: Iterable[tuple[str, str]]
@@ -74,6 +79,10 @@ class MemorySettled:
     async def of_persons(self, person_keys: Iterable[str]) -> list[SettledItem]:
         wanted = set(person_keys)
         return [s.item for s in self._store.payments.values() if s.item.person_key in wanted]
+
+    async def by_ids(self, payment_ids: Iterable[str]) -> list[SettledItem]:
+        return [self._store.payments[p].item for p in set(payment_ids)
+                if p in self._store.payments]
 
     async def mark_checked(self, payment_ids: Iterable[str]) -> None:
         for payment_id in payment_ids:

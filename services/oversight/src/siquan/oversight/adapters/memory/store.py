@@ -77,12 +77,16 @@ class MemoryStore:
     watched_changes: dict[str, tuple[str, Change]] = field(default_factory=dict)
     deaths: dict[str, Death] = field(default_factory=dict)
     payee_accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    account_confirmations: dict[str, tuple[str, datetime, datetime]] = field(
+        default_factory=dict)
     watched_runs: dict[str, StoredRun] = field(default_factory=dict)
     payments: dict[str, StoredPayment] = field(default_factory=dict)
     movements: dict[str, StoredMovement] = field(default_factory=dict)
     findings: dict[str, dict[str, Any]] = field(default_factory=dict)
     holds: dict[str, dict[str, Any]] = field(default_factory=dict)
     flags: dict[str, dict[str, Any]] = field(default_factory=dict)
+    awaiting: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Findings waiting for evidence, by key."""
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def next_seq(self) -> int:

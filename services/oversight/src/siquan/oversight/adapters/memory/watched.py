@@ -56,10 +56,16 @@ class MemoryWatched:
 
     def add_payee_account(self, *, person_key: str, registered_by: str,
                           registered_at: datetime, replaces_previous: bool,
-                          message_id: str) -> None:
+                          message_id: str, awaiting_confirmation: bool = False) -> None:
         self._store.payee_accounts.setdefault(message_id, {
             "person_key": person_key, "registered_by": registered_by,
-            "registered_at": registered_at, "replaces_previous": replaces_previous})
+            "registered_at": registered_at, "replaces_previous": replaces_previous,
+            "awaiting_confirmation": awaiting_confirmation})
+
+    def add_account_confirmation(self, *, person_key: str, registered_at: datetime,
+                                 confirmed_at: datetime, message_id: str) -> None:
+        self._store.account_confirmations.setdefault(
+            message_id, (person_key, registered_at, confirmed_at))
 
     def add_run(self, *, run_id: str, program_code: str, period: str, division_code: str,
                 message_id: str, started_by: str | None = None,

@@ -7,6 +7,7 @@ publishing it twice. At most one hold per person and program (or all programs) i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -197,4 +198,50 @@ class PgFindings:
             " WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR person_key = $2)"
             " AND (division_code IS NULL OR division_code LIKE $3 || '%')"
             " ORDER BY raised_at DESC LIMIT $4", kind, person_key, division_prefix, limit)
+        return [_plain(row) for row in rows]
+
+    async def await_evidence(self, f: Finding, waiting_for: tuple[str, ...],
+                             at: datetime) -> None:
+        """Keep `f` as incomplete evidence (again, if it was withdrawn), unless a finding
+        with its key was raised."""
+        await self._conn.execute(
+            "INSERT INTO awaiting_evidence (dedup_key, rule, reason, evidence, waiting_for,"
+            " person_key, certification_id, run_id, program_code, period, division_code,"
+            " amount_fen, first_seen_at, last_seen_at)"
+            " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13"
+            " WHERE NOT EXISTS (SELECT 1 FROM findings WHERE dedup_key = $1)"
+            " ON CONFLICT (dedup_key) DO UPDATE SET status = 'incomplete_evidence',"
+            " waiting_for = EXCLUDED.waiting_for, last_seen_at = EXCLUDED.last_seen_at,"
+            " settled_at = NULL",
+            f.dedup_key, f.rule.name, f.reason, list(f.evidence), list(waiting_for),
+            f.person_key, f.certification_id, f.run_id, f.program_code, f.period,
+            f.division_code, f.amount_fen, at)
+
+    async def awaiting_keys(self, rules: Sequence[str]) -> list[str]:
+        rows = await self._conn.fetch(
+            "SELECT dedup_key FROM awaiting_evidence WHERE status = 'incomplete_evidence'"
+            " AND rule = ANY($1::text[]) ORDER BY first_seen_at LIMIT 1000", list(rules))
+        return [row["dedup_key"] for row in rows]
+
+    async def settle_awaiting(self, rule: str, at: datetime,
+                              keys: Sequence[str] | None = None) -> int:
+        result = await self._conn.execute(
+            "UPDATE awaiting_evidence a SET settled_at = $2, status = CASE WHEN EXISTS"
+            " (SELECT 1 FROM findings f WHERE f.dedup_key = a.dedup_key) THEN 'raised'"
+            " ELSE 'withdrawn' END WHERE a.rule = $1 AND a.status = 'incomplete_evidence'"
+            " AND ($3::text[] IS NULL OR a.dedup_key = ANY($3::text[]))",
+            rule, at, None if keys is None else list(keys))
+        return int(result.split()[-1])
+
+    async def find_awaiting(self, *, status: str | None, person_key: str | None,
+                            division_prefix: str, limit: int, offset: int = 0
+                            ) -> list[dict[str, Any]]:
+        rows = await self._conn.fetch(
+            "SELECT dedup_key, rule, status, reason, evidence, waiting_for, person_key,"
+            " certification_id, run_id, program_code, period, division_code, amount_fen,"
+            " first_seen_at, last_seen_at, settled_at FROM awaiting_evidence"
+            " WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR person_key = $2)"
+            " AND (division_code IS NULL OR division_code LIKE $3 || '%')"
+            " ORDER BY first_seen_at DESC, dedup_key LIMIT $4 OFFSET $5",
+            status, person_key, division_prefix, limit, offset)
         return [_plain(row) for row in rows]

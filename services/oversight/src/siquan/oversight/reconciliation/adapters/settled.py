@@ -113,6 +113,12 @@ class PgSettled:
             " WHERE person_key = ANY($1::text[])", list(set(person_keys)))
         return [_item(row) for row in rows]
 
+    async def by_ids(self, payment_ids: Iterable[str]) -> list[SettledItem]:
+        rows = await self._conn.fetch(
+            f"SELECT {sql.COLUMNS} FROM settled_payments s"
+            " WHERE payment_id = ANY($1::text[])", list(set(payment_ids)))
+        return [_item(row) for row in rows]
+
     async def mark_checked(self, payment_ids: Iterable[str]) -> None:
         ids = list(payment_ids)
         if ids:

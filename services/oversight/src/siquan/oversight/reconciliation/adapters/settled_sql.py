@@ -86,6 +86,11 @@ JOIN watched_runs r ON r.run_id = f.run_id AND r.started_at IS NOT NULL
 CROSS JOIN LATERAL (
     SELECT a.message_id FROM watched_payee_accounts a
     WHERE a.person_key = f.person_key AND a.replaces_previous
-      AND a.registered_at >= r.started_at - $8::interval
+      AND a.registered_at <= r.started_at
+      AND a.registered_at > r.started_at - $8::interval
+      AND (NOT a.awaiting_confirmation OR EXISTS (
+          SELECT 1 FROM watched_account_confirmations k
+          WHERE k.person_key = a.person_key AND k.registered_at = a.registered_at
+            AND k.confirmed_at <= r.started_at))
     ORDER BY a.registered_at DESC LIMIT 1) a
 """

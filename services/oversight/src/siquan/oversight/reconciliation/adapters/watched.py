@@ -52,7 +52,11 @@ _DEATH = (
     " WHERE EXCLUDED.date_of_death < watched_deaths.date_of_death")
 _PAYEE_ACCOUNT = (
     "INSERT INTO watched_payee_accounts (message_id, person_key, registered_by,"
-    " registered_at, replaces_previous) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
+    " registered_at, replaces_previous, awaiting_confirmation)"
+    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING")
+_ACCOUNT_CONFIRMATION = (
+    "INSERT INTO watched_account_confirmations (message_id, person_key, registered_at,"
+    " confirmed_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
 _RUN = (
     "INSERT INTO watched_runs (run_id, program_code, period, division_code, started_by,"
     " started_at, started_message, requested_message)"
@@ -114,9 +118,14 @@ class PgWatched:
 
     def add_payee_account(self, *, person_key: str, registered_by: str,
                           registered_at: datetime, replaces_previous: bool,
-                          message_id: str) -> None:
+                          message_id: str, awaiting_confirmation: bool = False) -> None:
         self._writes.add(_PAYEE_ACCOUNT, message_id, person_key, registered_by,
-                         registered_at, replaces_previous)
+                         registered_at, replaces_previous, awaiting_confirmation)
+
+    def add_account_confirmation(self, *, person_key: str, registered_at: datetime,
+                                 confirmed_at: datetime, message_id: str) -> None:
+        self._writes.add(_ACCOUNT_CONFIRMATION, message_id, person_key, registered_at,
+                         confirmed_at)
 
     def add_run(self, *, run_id: str, program_code: str, period: str, division_code: str,
                 message_id: str, started_by: str | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from siquan.oversight.reconciliation.application.evidence import LastCount
 from siquan.oversight.reconciliation.domain.timeliness import Target
 
 
@@ -23,3 +24,6 @@ class RuleConfig:
     """How often the sweep recomputes certification timeliness (a query over a year)."""
     reads_per_officer_per_day: int = 200
     """An officer reading more persons' records than this in a day is a finding."""
+    last_count: LastCount = field(default_factory=LastCount)
+    """What oversight had not processed when the last sweep counted (kept current by the
+    sweep; the rules consult it before holding a payee)."""

@@ -1,7 +1,9 @@
 """The rules disbursement's events can break: every settled payment is judged as its chunk
 arrives (certification, death, amount, paid twice, the run's officer); payee accounts
 registered, or their change confirmed, by the officer who decided the certification;
-accounts replaced shortly before a run paid them (a flag, not a finding).
+accounts replaced shortly before a run paid them (a flag, not a finding, one per payee and
+run), measured on the events' business time: the run's start as disbursement states it
+and the account in force then (a change awaiting its checker is in force once confirmed).
 
 The chunks of a batch are stored with one statement, and only the payments that may break
 a rule (found in the database, however many payments came) are judged one by one."""
@@ -13,7 +15,7 @@ from siquan.oversight.application.deferred import Asked
 from siquan.oversight.reconciliation.application.judging import expectations, judge_items
 from siquan.oversight.reconciliation.application.ports import Chunk, RuleUnit
 from siquan.oversight.reconciliation.application.raising import raise_findings, raise_flag
-from siquan.oversight.reconciliation.application.sources import message_id_of, occurred_at_of
+from siquan.oversight.reconciliation.application.sources import message_id_of, run_started_at
 from siquan.oversight.reconciliation.domain.conduct import (
     confirmed_by_decider,
     registered_by_decider,
@@ -29,7 +31,7 @@ ACCOUNT_CHANGED = "account_changed_before_run"
 async def remember_run(e: disbursement.PaymentRunStarted, uow: RuleUnit) -> None:
     uow.watched.add_run(run_id=e.run_id, program_code=e.program_code, period=e.period,
                         division_code=e.division_code, message_id=message_id_of(uow),
-                        started_by=e.started_by, started_at=occurred_at_of(uow))
+                        started_by=e.started_by, started_at=run_started_at(e, uow))
 
 
 @handles(disbursement.AllocationRequested)
@@ -72,7 +74,7 @@ async def settle_chunks(uow: RuleUnit, asked: Asked[Chunk]) -> None:
 
 def _account_changed(uow: RuleUnit, item: SettledItem, replaced: str) -> Flag:
     return Flag(
-        kind=ACCOUNT_CHANGED, dedup_key=f"{ACCOUNT_CHANGED}:{item.payment_id}",
+        kind=ACCOUNT_CHANGED, dedup_key=f"{ACCOUNT_CHANGED}:{item.run_id}:{item.person_key}",
         reason=f"the payee's account was replaced within "
                f"{uow.config.account_change_window.days} days before run "
                f"{item.run_id} paid it",
@@ -100,7 +102,7 @@ async def judge_payee_account(e: disbursement.PayeeAccountRegistered, uow: RuleU
     uow.watched.add_payee_account(
         person_key=e.person_key, registered_by=e.registered_by,
         registered_at=e.registered_at, replaces_previous=e.replaces_previous,
-        message_id=message_id)
+        message_id=message_id, awaiting_confirmation=e.awaiting_confirmation)
     uow.later(judge_payee_accounts, (e.person_key, e.registered_by, message_id))
 
 
@@ -116,7 +118,12 @@ async def judge_payee_accounts(uow: RuleUnit, asked: Asked[tuple[str, str, str]]
 async def judge_payee_account_confirmation(e: disbursement.PayeeAccountConfirmed,
                                            uow: RuleUnit) -> None:
     """Maker and checker of an account change are both in the audit log (the event names
-    them); a checker who decided the person's certification acts in two powers."""
+    them); a checker who decided the person's certification acts in two powers. The
+    change is in force from its confirmation."""
+    uow.watched.add_account_confirmation(person_key=e.person_key,
+                                         registered_at=e.registered_at,
+                                         confirmed_at=e.confirmed_at,
+                                         message_id=message_id_of(uow))
     uow.later(judge_payee_account_confirmations,
               (e.person_key, e.confirmed_by, message_id_of(uow)))
 

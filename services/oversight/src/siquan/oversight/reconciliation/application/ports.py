@@ -74,8 +74,9 @@ class Settling:
     """Payments paying what another live payment paid before (or, in the batch, one with a
     smaller id): (payment, the other payment, its message)."""
     accounts_changed: list[tuple[SettledItem, str]]
-    """Payments whose payee's account was replaced within the window before their run
-    started: (payment, message id of the replacement)."""
+    """Payments whose payee's account in force when their run started (its business time)
+    had replaced another within the window before: (payment, message id of the
+    replacement)."""
 
 
 class Watched(Protocol):
@@ -96,7 +97,12 @@ class Watched(Protocol):
 
     def add_payee_account(self, *, person_key: str, registered_by: str,
                           registered_at: datetime, replaces_previous: bool,
-                          message_id: str) -> None: ...
+                          message_id: str, awaiting_confirmation: bool = False) -> None: ...
+
+    def add_account_confirmation(self, *, person_key: str, registered_at: datetime,
+                                 confirmed_at: datetime, message_id: str) -> None:
+        """A checker confirmed the change registered at `registered_at` (it is in force
+        from `confirmed_at`)."""
 
     def add_run(self, *, run_id: str, program_code: str, period: str, division_code: str,
                 message_id: str, started_by: str | None = None,
@@ -150,6 +156,8 @@ class Settled(Protocol):
 
     async def of_persons(self, person_keys: Iterable[str]) -> list[SettledItem]: ...
 
+    async def by_ids(self, payment_ids: Iterable[str]) -> list[SettledItem]: ...
+
     async def mark_checked(self, payment_ids: Iterable[str]) -> None: ...
 
     async def mark_returned(self, payment_ids: Iterable[str]) -> None: ...
@@ -191,6 +199,19 @@ class Findings(Protocol):
                           evidence: tuple[str, ...] = ()) -> None: ...
 
     async def insert_flag(self, flag_id: str, flag: Flag, raised_at: datetime) -> bool: ...
+
+    async def await_evidence(self, f: Finding, waiting_for: tuple[str, ...],
+                             at: datetime) -> None:
+        """Keep (or keep again) a finding as incomplete evidence, unless it was raised."""
+
+    async def awaiting_keys(self, rules: Sequence[str]) -> list[str]:
+        """The keys of these rules' findings still waiting for evidence."""
+
+    async def settle_awaiting(self, rule: str, at: datetime,
+                              keys: Sequence[str] | None = None) -> int:
+        """The rule's findings that waited for evidence, judged again now the evidence is
+        complete (only those with these keys, if given): `raised` if the finding now
+        exists, else `withdrawn`; how many."""
 
     async def held_persons(self, person_keys: list[str], program_code: str) -> set[str]: ...
 

@@ -1,7 +1,10 @@
 """Raising what the rules found, in the unit's transaction: store the finding once, queue
 `FindingRaised` through the outbox and, for a suspected false claim, hold the payee
 (`HoldPlaced`, honoured by disbursement) unless a hold already covers them. Flags are only
-stored. What is published is caused by the message the finding came from (`origin`)."""
+stored. What is published is caused by the message the finding came from (`origin`).
+
+A finding whose evidence may be in messages oversight has not processed is not raised:
+it waits as incomplete evidence (`await_evidence`), published to nobody, holding nobody."""
 
 from __future__ import annotations
 
@@ -22,7 +25,14 @@ RECONCILIATION = "oversight-reconciliation"
 
 async def raise_finding(uow: RuleUnit, f: Finding, origin: Origin | None = None
                         ) -> str | None:
-    """Raise `f` unless it was raised before; its id when new."""
+    """Raise `f` unless it was raised before; its id when new. A finding that would hold
+    its payee while its evidence may be in messages oversight has not processed waits as
+    incomplete evidence instead."""
+    if f.holds_payee:
+        waiting = uow.config.last_count.backlog.waiting_for(f.rule.name)
+        if waiting:
+            await await_evidence(uow, f, waiting)
+            return None
     finding_id, now = str(uuid.uuid4()), uow.now()
     if not await uow.findings.insert_finding(finding_id, f, now):
         return None
@@ -62,3 +72,14 @@ async def _hold(uow: RuleUnit, finding_id: str, f: Finding, origin: Origin | Non
 
 async def raise_flag(uow: RuleUnit, flag: Flag) -> None:
     await uow.findings.insert_flag(str(uuid.uuid4()), flag, uow.now())
+
+
+async def await_evidence(uow: RuleUnit, f: Finding | None, waiting_for: tuple[str, ...]
+                         ) -> None:
+    """Keep `f` as incomplete evidence: no finding, no event, no hold until it is judged
+    again with the backlog gone."""
+    if f is None:
+        return
+    await uow.findings.await_evidence(f, waiting_for, uow.now())
+    log.info("%s about %s waits for evidence: %s", f.rule.name, f.dedup_key,
+             "; ".join(waiting_for))

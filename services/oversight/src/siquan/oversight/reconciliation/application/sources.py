@@ -1,11 +1,12 @@
 """What a rule cites about the message it handles: its id (the evidence a finding names)
-and when the producer says it happened."""
+and the business time of what it tells."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
+from siquan.contracts.disbursement_v1 import PaymentRunStarted
 from siquan.oversight.application.ports import Unit
 from siquan.oversight.domain.envelope import moment_of
 
@@ -18,8 +19,13 @@ def message_id_of(uow: Unit) -> str:
     return str(uuid.UUID(causation))
 
 
-def occurred_at_of(uow: Unit) -> datetime:
-    """When the producer says the handled event happened (its signed header); the unit's
-    clock when the message does not say."""
+def run_started_at(e: PaymentRunStarted, uow: Unit) -> datetime | None:
+    """When the run's roster was frozen, as the event states it (its business time). An
+    event from a producer that does not state it yet is dated by the occurred-at its
+    producer signed, which disbursement stamps in the transaction that freezes the roster;
+    never by when oversight received it (None: the start is not known, and no account
+    change is measured against it)."""
+    if e.started_at is not None:
+        return e.started_at
     headers = getattr(uow.message, "headers", None) or {}
-    return moment_of(headers.get("x-siquan-occurred-at")) or uow.now()
+    return moment_of(headers.get("x-siquan-occurred-at"))

@@ -2,9 +2,16 @@
 `sweep_seconds`, each part in its own unit of work.
 
 - payments whose certification never arrived within the grace period (paid without one);
+- payments whose finding waited for evidence, once it is complete;
 - fund movements for a run disbursement never announced within the grace period;
 - certified persons not paid by the deadline after a period for which a run was made (漏);
 - divisions whose certification timeliness is below the target.
+
+Payments without certification, movements without run and omissions are findings of
+absence: while oversight has not processed messages that could hold the missing evidence
+(its own dead letters, a queue not drained: `evidence`), what they find waits as
+incomplete evidence, places no hold and is not marked as judged, so the next sweep after
+the backlog is gone raises it or finds the evidence arrived.
 
 Deadlines are measured on the service's clock (`SIQUAN_CLOCK_FILE` moves it in tests); the
 grace periods on the database's, since they wait for messages, not for the calendar.
@@ -21,16 +28,24 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from siquan.contracts.periods import period_end
+from siquan.oversight.reconciliation.application.evidence import (
+    COMPLETE,
+    PAYMENT_RULES,
+    Backlog,
+    BacklogProbe,
+    nothing_pending,
+)
 from siquan.oversight.reconciliation.application.judging import judge_items, owed_fen
 from siquan.oversight.reconciliation.application.ports import RuleUnit
-from siquan.oversight.reconciliation.application.raising import raise_findings
+from siquan.oversight.reconciliation.application.raising import await_evidence, raise_findings
+from siquan.oversight.reconciliation.domain import findings as rules
 from siquan.oversight.reconciliation.domain.conduct import money_moved_without_run
 from siquan.oversight.reconciliation.domain.payments import certified_not_paid, never_certified
 from siquan.oversight.reconciliation.domain.timeliness import below_target
 from siquan.shared.clock import Clock
 
 Units = Callable[[], AbstractAsyncContextManager[Any]]
-Part = Callable[[RuleUnit], Awaitable[int]]
+Part = Callable[[RuleUnit, Backlog], Awaitable[int]]
 
 
 @dataclass
@@ -42,28 +57,64 @@ class SweepStatus:
     raised: int = 0
 
 
-async def uncertified_payments(uow: RuleUnit) -> int:
-    """Payments whose certification is still unknown after the grace period."""
+async def uncertified_payments(uow: RuleUnit, backlog: Backlog = COMPLETE) -> int:
+    """Payments whose certification is still unknown after the grace period (waiting as
+    incomplete evidence while eligibility's messages are not all processed)."""
+    rule = rules.PAID_WITHOUT_CERTIFICATION.name
+    waiting = backlog.waiting_for(rule)
     items = await uow.settled.unchecked(uow.config.grace_seconds)
-    if not items:
+    raised, awaiting = 0, set()
+    if items:
+        judgements = await judge_items(uow, items)
+        runs = await uow.watched.runs(i.run_id for i in items)
+        for item in items:
+            judgement = judgements[item.payment_id]
+            raised += await raise_findings(uow, judgement.findings)
+            if not judgement.pending:
+                continue
+            found = never_certified(item, runs.get(item.run_id))
+            if waiting:
+                await await_evidence(uow, found, waiting)
+                awaiting.add(item.payment_id)
+            else:
+                raised += await raise_findings(uow, [found])
+        await uow.settled.mark_checked(i.payment_id for i in items
+                                       if i.payment_id not in awaiting)
+    return raised  # what waited is settled by `held_back_payments`, which judges it again
+
+
+async def held_back_payments(uow: RuleUnit, backlog: Backlog = COMPLETE) -> int:
+    """Payments whose finding waited for evidence, judged again once it is complete: found
+    again (and held), or not owed a finding any more."""
+    ready = [rule for rule in PAYMENT_RULES if not backlog.waiting_for(rule)]
+    if not ready:
         return 0
+    keys = await uow.findings.awaiting_keys(ready)
+    if not keys:
+        return 0
+    items = await uow.settled.by_ids({key.split(":", 1)[1] for key in keys})
     judgements = await judge_items(uow, items)
-    runs = await uow.watched.runs(i.run_id for i in items)
     raised = 0
-    for item in items:
-        judgement = judgements[item.payment_id]
+    for judgement in judgements.values():
         raised += await raise_findings(uow, judgement.findings)
-        if judgement.pending:
-            raised += await raise_findings(uow, [never_certified(item, runs.get(item.run_id))])
-    await uow.settled.mark_checked(i.payment_id for i in items)
+    for rule in ready:
+        await uow.findings.settle_awaiting(rule, uow.now(), keys)
     return raised
 
 
-async def unmatched_movements(uow: RuleUnit) -> int:
+async def unmatched_movements(uow: RuleUnit, backlog: Backlog = COMPLETE) -> int:
     """Money fund custody moved for a run disbursement never announced."""
+    rule = rules.MONEY_MOVED_WITHOUT_RUN.name
+    waiting = backlog.waiting_for(rule)
     matched, orphans = await uow.funds.unmatched(uow.config.grace_seconds)
+    if waiting:
+        for movement in orphans:
+            await await_evidence(uow, money_moved_without_run(movement), waiting)
+        await uow.funds.mark_checked(matched)
+        return 0
     raised = await raise_findings(uow, (money_moved_without_run(m) for m in orphans))
     await uow.funds.mark_checked(matched + [m.message_id for m in orphans])
+    await uow.findings.settle_awaiting(rule, uow.now())
     return raised
 
 
@@ -71,20 +122,26 @@ def omission_deadline(uow: RuleUnit, period: str) -> date:
     return period_end(period) + timedelta(days=uow.config.omission_deadline_days)
 
 
-async def omissions(uow: RuleUnit) -> int:
-    """Certified persons not paid by the deadline after a period that had a run."""
+async def omissions(uow: RuleUnit, backlog: Backlog = COMPLETE) -> int:
+    """Certified persons not paid by the deadline after a period that had a run; a period
+    is swept again while what it finds waits for evidence."""
+    rule = rules.CERTIFIED_NOT_PAID.name
+    waiting = backlog.waiting_for(rule)
     raised, today = 0, uow.today()
     for program, period, division in await uow.watched.unswept_periods():
         deadline = omission_deadline(uow, period)
         if today <= deadline:
             continue
-        raised += await _omissions_of(uow, program, period, division, deadline)
-        await uow.watched.mark_swept(program, period, division, uow.now())
+        raised += await _omissions_of(uow, program, period, division, deadline, waiting)
+        if not waiting:
+            await uow.watched.mark_swept(program, period, division, uow.now())
+    if not waiting:
+        await uow.findings.settle_awaiting(rule, uow.now())
     return raised
 
 
 async def _omissions_of(uow: RuleUnit, program: str, period: str, division: str,
-                        deadline: date) -> int:
+                        deadline: date, waiting: tuple[str, ...] = ()) -> int:
     unpaid = await uow.settled.unpaid(program_code=program, period=period,
                                       division_code=division, period_end=period_end(period))
     certs = [c for c in (await uow.watched.certifications(unpaid)).values()
@@ -101,12 +158,15 @@ async def _omissions_of(uow: RuleUnit, program: str, period: str, division: str,
             continue
         seen.add(cert.person_key)
         expected = owed_fen(program, cert.category, period, cert.division_code)
-        raised += await raise_findings(uow, [certified_not_paid(cert, period, runs, expected,
-                                                                deadline.isoformat())])
+        found = certified_not_paid(cert, period, runs, expected, deadline.isoformat())
+        if waiting:
+            await await_evidence(uow, found, waiting)
+        else:
+            raised += await raise_findings(uow, [found])
     return raised
 
 
-async def timeliness(uow: RuleUnit) -> int:
+async def timeliness(uow: RuleUnit, _: Backlog = COMPLETE) -> int:
     """Divisions certifying too few applications in time, this year and last."""
     now, target = uow.now(), uow.config.timeliness
     figures = await uow.watched.timeliness(
@@ -120,10 +180,13 @@ async def timeliness(uow: RuleUnit) -> int:
 class Sweeper:
     units: Units
     timeliness_seconds: float
+    backlog: BacklogProbe = nothing_pending
+    """What oversight has not processed yet (asked once per sweep)."""
     _timeliness_due: float = 0.0
 
     def parts(self) -> list[Part]:
-        parts: list[Part] = [uncertified_payments, unmatched_movements, omissions]
+        parts: list[Part] = [uncertified_payments, held_back_payments, unmatched_movements,
+                             omissions]
         if time.monotonic() >= self._timeliness_due:  # a query over a year: less often
             self._timeliness_due = time.monotonic() + self.timeliness_seconds
             parts.append(timeliness)
@@ -131,10 +194,11 @@ class Sweeper:
 
     async def sweep(self) -> int:
         """One pass; how many findings it raised."""
-        raised = 0
+        raised, backlog = 0, await self.backlog()
         for part in self.parts():
             async with self.units() as uow:
-                raised += await part(uow)
+                uow.config.last_count.backlog = backlog.own_failures()  # for the rules
+                raised += await part(uow, backlog)
         return raised
 
 

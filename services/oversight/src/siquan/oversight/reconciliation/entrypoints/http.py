@@ -17,6 +17,7 @@ from siquan.contracts.types import DivisionCode, Period, PersonKey, ProgramCode
 from siquan.contracts.types import division_scope as division_prefix
 from siquan.oversight.adapters.unit_of_work import snapshot
 from siquan.oversight.entrypoints.units import Units
+from siquan.oversight.reconciliation.adapters.backlog import BrokerBacklog
 from siquan.oversight.reconciliation.adapters.findings import FindingQuery
 from siquan.oversight.reconciliation.application import decisions
 from siquan.oversight.reconciliation.application.reports import accountability_report
@@ -158,6 +159,36 @@ async def status(request: Request, units: Units, _: Auditor) -> dict[str, Any]:
                                       if sweep.last_started_at else None),
             "payments_awaiting_certification": pending_payments,
             "movements_awaiting_run": pending_movements}
+
+
+@router.get("/reconciliation/incomplete-evidence")
+async def incomplete_evidence(
+        units: Units, officer: Auditor,
+        status: Literal["incomplete_evidence", "raised", "withdrawn"] | None
+        = "incomplete_evidence",
+        person_key: str | None = None, limit: Limit = 100, offset: Offset = 0
+        ) -> list[dict[str, Any]]:
+    """What a rule of absence found while oversight had not processed every message that
+    could disprove it: not a finding, no hold, until the evidence is complete (then
+    `raised` as a finding, or `withdrawn` because the evidence came)."""
+    async with units.reading() as uow:
+        return await uow.findings.find_awaiting(
+            status=status, person_key=person_key,
+            division_prefix=division_prefix(officer.division), limit=limit, offset=offset)
+
+
+@router.get("/operations/dead-letters")
+async def dead_letter_alert(request: Request, _: Auditor) -> dict[str, Any]:
+    """Oversight's own failure, as an operational alert (never a finding): the dead letters
+    waiting in its dead-letter queue and the messages still queued for it, counted now.
+    `GET /dead-letters` lists them; the operator replays or discards them with
+    `python -m siquan.shared.dead_letters`."""
+    backlog: BrokerBacklog = request.app.state.backlog
+    counts = await backlog.counts()
+    return {"service": "oversight", "dead_letters_waiting": counts.dead_letters,
+            "alert": bool(counts.dead_letters),
+            "queued": counts.queued,
+            "broker_reachable": counts.dead_letters is not None}
 
 
 async def _report(units: Units, officer: Officer, program_code: str, period: str,
