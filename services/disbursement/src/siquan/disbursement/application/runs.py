@@ -101,7 +101,7 @@ def announce(uow: Work, started: StartedRun) -> None:
                               "period": run.period, "division_code": run.division_code,
                               "payee_count": run.payee_count, "total_fen": run.total_fen}
     started_id = uow.publish(events.PaymentRunStarted(
-        **common, started_by=run.started_by, retry_of=run.retry_of,
+        **common, started_by=run.started_by, retry_of=run.retry_of, started_at=run.started_at,
         arrears_count=started.arrears_count, arrears_fen=started.arrears_fen,
         skipped=tuple(events.SkippedPayee(person_key=s.person_key,
                                           certification_id=s.certification_id,
