@@ -26,6 +26,7 @@ from siquan.contracts.periods import period_start
 from siquan.contracts.policy import load_catalogue
 from siquan.contracts.topology import subscriptions_of
 from siquan.shared import provision
+from siquan.shared.catch_up import catch_up
 from siquan.shared.dead_letters import list_dead_letters
 from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import Environment
@@ -60,6 +61,7 @@ async def test_disbursement_restored_mid_run_pays_nobody_twice(
         drill_cluster: Cluster, tmp_path: Path) -> None:
     cluster, env = drill_cluster, drill_cluster.env
     cluster.clock.set(datetime(YEAR, 1, 5, 9, tzinfo=UTC))
+    drill_began = datetime.now(UTC)
     before = await _settled_transfers(env)
     run_id = await _start_run(cluster, f"{YEAR}-01")
 
@@ -82,14 +84,17 @@ async def test_disbursement_restored_mid_run_pays_nobody_twice(
 
     assert 0 < pending < PAYEES  # the backup was taken mid-run: the restore lost payments
     assert unsettled == 1  # and fund custody's settlement, which only the catch-up brings
-    assert sent["fund_custody"]["sent"].get("siquan.disbursement.from-fund_custody", 0) >= 1
-    await _assert_paid_once_and_balanced(cluster, before, run_id)
+    # exactly the gap: fund custody's settlement; its approval was in the backup's inbox
+    assert sent["fund_custody"]["sent"] == {"siquan.disbursement.from-fund_custody": 1}
+    assert sent["fund_custody"]["held"]["siquan.disbursement.from-fund_custody"] >= 1
+    await _assert_paid_once_and_balanced(cluster, before, run_id, drill_began)
 
 
 async def test_fund_custody_restored_mid_run_catches_up_to_the_fen(
         drill_cluster: Cluster, tmp_path: Path) -> None:
     cluster, env = drill_cluster, drill_cluster.env
     cluster.clock.set(datetime(YEAR, 2, 5, 9, tzinfo=UTC))
+    drill_began = datetime.now(UTC)
     before = await _settled_transfers(env)
     run_id = await _start_run(cluster, f"{YEAR}-02")
 
@@ -113,9 +118,11 @@ async def test_fund_custody_restored_mid_run_catches_up_to_the_fen(
                      what="the restored fund custody settled the run again")
 
     assert 0 < chunks_kept < CHUNKS  # the backup held part of the run's chunks
-    assert sent["disbursement"]["sent"]["siquan.fund_custody.from-disbursement"] >= (
-        CHUNKS - chunks_kept + 1)  # the chunks it lost and the run's completion
-    await _assert_paid_once_and_balanced(cluster, before, run_id)
+    # exactly the gap: the chunks it lost and the run's completion
+    assert sent["disbursement"]["sent"] == {
+        "siquan.fund_custody.from-disbursement": CHUNKS - chunks_kept + 1}
+    assert sent["disbursement"]["held"]["siquan.fund_custody.from-disbursement"] >= 1
+    await _assert_paid_once_and_balanced(cluster, before, run_id, drill_began)
 
 
 # -- the drill's steps, as docs/OPERATIONS.md gives them --------------------------------------
@@ -163,11 +170,12 @@ def _catch_up(env: Environment, consumer: str, backup_began: datetime
               ) -> dict[str, dict[str, object]]:
     """The catch-up command once per producer the restored service reads, from a margin
     before the backup began."""
-    since = (backup_began - timedelta(seconds=30)).isoformat()
+    since = (backup_began - timedelta(seconds=60)).isoformat()
     results = {}
     for producer in sorted({s.producer for s in subscriptions_of(consumer)
                             if not s.producer.startswith("partner.")}):
         variables = {**os.environ, "SIQUAN_AMQP_URL": env.amqp_url(consumer),
+                     "SIQUAN_PG_DSN": env.pg_dsn(consumer),
                      "SIQUAN_PRODUCER_PG_DSN": env.pg_dsn(producer)}
         out = _run(sys.executable, "-m", "siquan.shared.catch_up", consumer,
                    "--from", producer, "--since", since, env=variables)
@@ -178,8 +186,16 @@ def _catch_up(env: Environment, consumer: str, backup_began: datetime
 # -- what the drill checks ----------------------------------------------------------------
 
 async def _assert_paid_once_and_balanced(cluster: Cluster, before: Counter[str],
-                                         run_id: str) -> None:
+                                         run_id: str, began: datetime) -> None:
     env = cluster.env
+    for producer, consumer in _PAYMENT_SIDE:
+        async def nothing_missing(producer: str = producer, consumer: str = consumer) -> bool:
+            found = await catch_up(env.pg_dsn(producer), env.amqp_url(consumer),
+                                   producer=producer, consumer=consumer, since=began,
+                                   consumer_dsn=env.pg_dsn(consumer), dry_run=True)
+            return not found["sent"]
+        await eventually(nothing_missing, timeout=60, interval=0.5,
+                         what=f"{consumer} holding everything {producer} published")
     after = await _settled_transfers(env)
     paid_now = after - before
     statuses = await env.fetch("disbursement", "SELECT status, count(*) FROM payments"
@@ -203,6 +219,10 @@ async def _assert_paid_once_and_balanced(cluster: Cluster, before: Counter[str],
     assert (unbalanced, drifted) == ([], [])
     for service in ("disbursement", "fund_custody"):
         assert await list_dead_letters(env.amqp_url(service), service) == []
+
+
+_PAYMENT_SIDE = [("disbursement", "fund_custody"), ("fund_custody", "disbursement"),
+                 ("disbursement", "oversight"), ("fund_custody", "oversight")]
 
 
 async def _settled_transfers(env: Environment) -> Counter[str]:

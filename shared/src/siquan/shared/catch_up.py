@@ -12,7 +12,9 @@ Each row goes, with its own message id, headers and signature, to the restored c
 replay exchange `siquan.<consumer>.replay`, routed to the consumer's queue that the
 producer's exchange would have delivered it to (the queue bound to that routing key). The
 consumer's inbox (restored with its state) drops what it already holds and takes only what
-it lacks; so a `--since` taken too early costs time, never a double effect.
+it lacks; so a `--since` taken too early costs time, never a double effect. Given the
+restored service's database (`SIQUAN_PG_DSN`), the command reads its inbox first and sends
+only what it lacks: the counts it prints are exactly the service's gap, per queue.
 
 Credentials: the consumer's broker URL (`SIQUAN_AMQP_URL`: a service may publish to its own
 replay exchange) and the producer's database (`--producer-dsn` or
@@ -81,13 +83,17 @@ class Route:
 
 
 async def catch_up(producer_dsn: str, amqp_url: str, *, producer: str, consumer: str,
-                   since: datetime, dry_run: bool = False) -> dict[str, Any]:
-    """Re-send to `consumer` every event `producer` published at or after `since`; counts
-    of the rows examined and of the messages sent per queue."""
+                   since: datetime, consumer_dsn: str | None = None,
+                   dry_run: bool = False) -> dict[str, Any]:
+    """Re-send to `consumer` what `producer` published at or after `since`. With the
+    restored consumer's database (`consumer_dsn`), only what its inbox lacks: the gap,
+    counted per queue in `sent` (what the inbox held: `held`)."""
     route = Route.of(producer, consumer)
     sent: Counter[str] = Counter()
+    held: Counter[str] = Counter()
     examined = 0
     database = await asyncpg.connect(producer_dsn)
+    inbox = await asyncpg.connect(consumer_dsn) if consumer_dsn else None
     try:
         broker = await aio_pika.connect(amqp_url.split(",")[0]) if not dry_run else None
         try:
@@ -103,9 +109,13 @@ async def catch_up(producer_dsn: str, amqp_url: str, *, producer: str, consumer:
                     break
                 last = rows[-1]["id"]
                 examined += len(rows)
+                taken = await _taken(inbox, rows)
                 publishing = []
                 for row in rows:
                     for queue in route.queues_for(row["routing_key"]):
+                        if (queue, str(row["message_id"])) in taken:
+                            held[queue] += 1
+                            continue
                         sent[queue] += 1
                         if exchange is not None:
                             publishing.append(exchange.publish(
@@ -116,8 +126,22 @@ async def catch_up(producer_dsn: str, amqp_url: str, *, producer: str, consumer:
                 await broker.close()
     finally:
         await database.close()
+        if inbox is not None:
+            await inbox.close()
     return {"producer": producer, "consumer": consumer, "since": since.isoformat(),
-            "examined": examined, "sent": dict(sent), "dry_run": dry_run}
+            "examined": examined, "sent": dict(sent), "held": dict(held),
+            "dry_run": dry_run}
+
+
+async def _taken(inbox: asyncpg.Connection | None, rows: list[asyncpg.Record]
+                 ) -> set[tuple[str, str]]:
+    """(queue, message id) of the rows the consumer's inbox already holds."""
+    if inbox is None:
+        return set()
+    found = await inbox.fetch("SELECT consumer, message_id::text FROM inbox"
+                              " WHERE message_id = ANY($1::uuid[])",
+                              [row["message_id"] for row in rows])
+    return {(r[0], r[1]) for r in found}
 
 
 def _message(row: asyncpg.Record) -> aio_pika.Message:
@@ -146,6 +170,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="ISO time with zone: a margin before the backup started")
     parser.add_argument("--producer-dsn", default=None,
                         help="the producer's database (else SIQUAN_PRODUCER_PG_DSN)")
+    parser.add_argument("--consumer-dsn", default=None,
+                        help="the restored service's database (else SIQUAN_PG_DSN): send"
+                             " only what its inbox lacks, and count it")
+    parser.add_argument("--all", action="store_true",
+                        help="send everything since --since, without reading the inbox")
     parser.add_argument("--dry-run", action="store_true", help="count, send nothing")
     return parser
 
@@ -164,7 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = asyncio.run(catch_up(dsn, os.environ["SIQUAN_AMQP_URL"],
                                       producer=args.producer, consumer=args.consumer,
-                                      since=args.since, dry_run=args.dry_run))
+                                      since=args.since, dry_run=args.dry_run,
+                                      consumer_dsn=None if args.all else (
+                                          args.consumer_dsn
+                                          or os.environ.get("SIQUAN_PG_DSN"))))
     except ValueError as refused:
         print(json.dumps({"error": str(refused)}))
         return 2
