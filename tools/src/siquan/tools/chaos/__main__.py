@@ -147,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--result", type=Path, default=Path("bench/results/chaos.json"))
     parser.add_argument("--only", choices=["public-load"], default=None,
                         help="run only this phase (public-load: no faults, three runs)")
+    parser.add_argument("--load-rate", type=float, default=public_load.TARGET_RATE_PER_S,
+                        help="public requests/s offered (the promise is judged at 200)")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     print(f"chaos seed {seed} (rerun: --seed {seed})", flush=True)
@@ -154,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
                         stream=sys.stderr)
     options = Options(seed, args.payees, args.months, args.faults, args.instances,
                       args.chunk, args.bank_latency_ms, args.mean_pause, args.timeout)
-    load = public_load.LoadOptions(seed=seed)
+    load = public_load.LoadOptions(rate_per_s=args.load_rate, seed=seed)
     result: dict[str, Any] = ({"benchmark": "chaos", "seed": seed, "promises": {}}
                               if args.only else asyncio.run(run(options, args.out)))
     result["public_load"] = asyncio.run(public_load.run(options, args.out,

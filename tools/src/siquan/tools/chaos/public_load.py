@@ -67,7 +67,7 @@ class LoadOptions:
     min_seconds: float = 15.0
     max_seconds: float = 600.0
     request_timeout_s: float = 10.0
-    max_in_flight: int = 1_000
+    max_in_flight: int = 300
     burst_max: int = 600
     """Most requests the over-limit client sends (it stops after `burst_refusals` 429s)."""
     burst_refusals: int = 30
@@ -223,10 +223,10 @@ class PublicTraffic:
         try:
             if kind == "board":
                 response = await http.get("/public/notices", headers=headers,
-                                           params={"limit": 20})
+                                          params={"limit": 10})
             elif kind == "archive":
                 response = await http.get("/public/notices/archive", headers=headers,
-                                          params={"limit": 20})
+                                          params={"limit": 10})
             elif kind == "lookup":
                 response = await http.get(
                     f"/public/complaints/{self.rng.choice(self.tracking)}", headers=headers)
@@ -292,7 +292,7 @@ async def _timed_run(cluster: Cluster, month: int) -> tuple[str, float]:
     raise TimeoutError(f"run {period} did not settle within 900s")
 
 
-async def post_notices(env: Environment, notices: int = 40, entries: int = 25) -> None:
+async def post_notices(env: Environment, notices: int = 40, entries: int = 10) -> None:
     """A notice board in force over the year, with masked entries, as eligibility posts."""
     await env.fetch("oversight", """
         INSERT INTO public_notices (notice_id, program_code, policy_version, division_code,
