@@ -144,7 +144,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="mean seconds between injected faults")
     parser.add_argument("--timeout", type=float, default=defaults.timeout_s)
     parser.add_argument("--out", type=Path, default=Path("var/chaos"))
-    parser.add_argument("--result", type=Path, default=Path("bench/results/chaos.json"))
+    parser.add_argument("--result", type=Path, default=None,
+                        help="default: bench/results/chaos.json (chaos-public-load.json with"
+                             " --only public-load: a phase alone does not replace the"
+                             " campaign's figures)")
     parser.add_argument("--only", choices=["public-load"], default=None,
                         help="run only this phase (public-load: no faults, three runs)")
     parser.add_argument("--load-rate", type=float, default=public_load.TARGET_RATE_PER_S,
@@ -165,8 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     result["kept"] = all(result["promises"].values())
     text = json.dumps(result, indent=2, default=str)
     print(text)
-    args.result.parent.mkdir(parents=True, exist_ok=True)
-    args.result.write_text(text + "\n")
+    path = args.result or Path(f"bench/results/chaos{'-' + args.only if args.only else ''}"
+                               ".json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n")
     return 0 if result["kept"] else 1
 
 
