@@ -6,6 +6,7 @@ when its target is missed."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from siquan.tools.chaos.public_load import (
@@ -149,3 +150,30 @@ def test_the_verdict_fails_each_promise_whose_target_is_missed() -> None:
                             (_steady(), {**LIMITED, "server_errors_5xx": 2})):
         failed = verdict(steady, limited, 10.0, 10.0, 10.0, instances=2, identities=100)
         assert not failed["promises"]["public_load_no_5xx"]
+
+
+def test_the_load_phase_s_promises_join_the_campaign_s_and_decide_the_exit(
+        monkeypatch: Any, tmp_path: Any) -> None:
+    from siquan.tools.chaos import __main__ as cli
+    from siquan.tools.chaos import public_load
+
+    async def campaign(options: Any, out: Any) -> dict[str, Any]:
+        return {"benchmark": "chaos", "promises": {"nothing_lost": True}, "kept": True}
+
+    def phase(kept: bool) -> Any:
+        async def load(options: Any, out: Any, extra_env: Any, load: Any) -> dict[str, Any]:
+            assert load.rate_per_s == 200.0
+            return {"run_growth": 0.1, "promises": {"public_load_no_5xx": kept}}
+        return load
+    monkeypatch.setattr(cli, "run", campaign)
+    monkeypatch.setattr(public_load, "run", phase(False))
+    result = tmp_path / "chaos.json"
+    assert cli.main(["--seed", "1", "--result", str(result)]) == 1
+    written = json.loads(result.read_text())
+    assert written["promises"] == {"nothing_lost": True, "public_load_no_5xx": False}
+    assert written["public_load"] == {"run_growth": 0.1} and written["kept"] is False
+
+    monkeypatch.setattr(public_load, "run", phase(True))
+    assert cli.main(["--seed", "1", "--only", "public-load", "--result", str(result)]) == 0
+    written = json.loads(result.read_text())
+    assert written["promises"] == {"public_load_no_5xx": True}  # the campaign did not run
