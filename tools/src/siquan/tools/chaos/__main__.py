@@ -1,11 +1,15 @@
 """`python -m siquan.tools.chaos [--seed N] [--payees N] [--months N] [--faults N]
-[--instances N]`: a fault campaign over a county year of payment runs (see `campaign`).
+[--instances N] [--only public-load]`: a fault campaign over a county year of payment runs
+(see `campaign`), then load on the public surface during a payment run (see `public_load`;
+`--only public-load` runs just that phase).
 
 Prints the seed first (the same seed injects the same faults in the same order), then the
 result as JSON, also written to `bench/results/chaos.json`; exits 1 when any promise
 failed: a payment lost or paid twice, the ledger out of balance, an audit entry missing,
 the chain broken, a finding on this clean data, a dead letter, an instance that exited by
-itself, a fault the system did not recover from, or fewer faults than asked for.
+itself, a fault the system did not recover from, or fewer faults than asked for; or, under
+public load, the run slowed by more than 20 %, a public p99 of 300 ms or more at 200
+requests/s, no 429 past the rate limit, or any 5xx.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any
 
 from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.environment import Environment
-from siquan.tools.chaos import campaign
+from siquan.tools.chaos import campaign, public_load
 from siquan.tools.chaos.campaign import CRASHED, Campaign, Options
 from siquan.tools.chaos.plan import Plan
 
@@ -140,7 +144,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="mean seconds between injected faults")
     parser.add_argument("--timeout", type=float, default=defaults.timeout_s)
     parser.add_argument("--out", type=Path, default=Path("var/chaos"))
-    parser.add_argument("--result", type=Path, default=Path("bench/results/chaos.json"))
+    parser.add_argument("--result", type=Path, default=None,
+                        help="default: bench/results/chaos.json (chaos-public-load.json with"
+                             " --only public-load: a phase alone does not replace the"
+                             " campaign's figures)")
+    parser.add_argument("--only", choices=["public-load"], default=None,
+                        help="run only this phase (public-load: no faults, three runs)")
+    parser.add_argument("--load-rate", type=float, default=public_load.TARGET_RATE_PER_S,
+                        help="public requests/s offered (the promise is judged at 200)")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     print(f"chaos seed {seed} (rerun: --seed {seed})", flush=True)
@@ -148,11 +159,19 @@ def main(argv: list[str] | None = None) -> int:
                         stream=sys.stderr)
     options = Options(seed, args.payees, args.months, args.faults, args.instances,
                       args.chunk, args.bank_latency_ms, args.mean_pause, args.timeout)
-    result = asyncio.run(run(options, args.out))
+    load = public_load.LoadOptions(rate_per_s=args.load_rate, seed=seed)
+    result: dict[str, Any] = ({"benchmark": "chaos", "seed": seed, "promises": {}}
+                              if args.only else asyncio.run(run(options, args.out)))
+    result["public_load"] = asyncio.run(public_load.run(options, args.out,
+                                                        _settings(options), load))
+    result["promises"].update(result["public_load"].pop("promises"))
+    result["kept"] = all(result["promises"].values())
     text = json.dumps(result, indent=2, default=str)
     print(text)
-    args.result.parent.mkdir(parents=True, exist_ok=True)
-    args.result.write_text(text + "\n")
+    path = args.result or Path(f"bench/results/chaos{'-' + args.only if args.only else ''}"
+                               ".json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n")
     return 0 if result["kept"] else 1
 
 
