@@ -50,5 +50,6 @@ def translations(catalogue: Path, locale: str, domain: str = "messages"
     own = Translations.load(str(catalogue), [locale], domain)
     shared = Translations.load(str(SHARED_CATALOGUE), [locale], "console")
     if isinstance(own, Translations) and isinstance(shared, Translations):
-        return own.merge(shared)
+        own.merge(shared)
+        return own
     return own if isinstance(own, Translations) else shared
