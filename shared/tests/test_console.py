@@ -14,7 +14,8 @@ from siquan.shared.console import Console, chosen_locale
 from siquan.shared.console.rendering import SHARED_STATIC
 
 REPO = Path(__file__).resolve().parents[2]
-CATALOGUES = sorted(REPO.glob("**/src/siquan/**/locale/*/LC_MESSAGES/*.po"))
+CATALOGUES = sorted(path for root in ("shared", "services")
+                    for path in (REPO / root).glob("**/src/siquan/**/LC_MESSAGES/*.po"))
 
 
 def request(query: bytes = b"", accept_language: str = "") -> Request:
