@@ -1,8 +1,8 @@
 """The public's pages in a real headless Chromium: the notice board on a phone and on a
 desktop (filtered by program, paged), a complaint filed through the form with its tracking
 number and its status page, a `<script>` in what a person typed shown as text, the English
-locale, the form with JavaScript off; a screenshot of every page and no serious or
-critical axe-core violation on any of them."""
+locale, the form with JavaScript off, an objection from the board by keyboard; a
+screenshot of every page and no serious or critical axe-core violation on any of them."""
 
 from __future__ import annotations
 
@@ -231,3 +231,31 @@ async def test_the_complaint_form_works_without_javascript(
     await page.get_by_role("link", name=f"/public/complaints/{number}").click()
     await expect(page.locator("#complaint-status")).to_have_text("办理中")
     await scriptless.close()
+
+
+async def test_an_objection_filed_from_the_board_by_keyboard(
+        context: BrowserContext, oversight: ServiceProcess, board: dict[str, Any],
+        visits: Visits) -> None:
+    objected = board["special"].entries[0]
+    page = await context.new_page()
+    await page.goto(f"{oversight.url}/public/notices?program_code={SPECIAL}"
+                    "&division_code=420117")
+
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("() => document.activeElement.className") == "skip"
+    link = page.get_by_role("link", name=f"提出异议 ({objected.masked_name})")
+    await link.focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_label("类别")).to_have_value("notice_objection")
+    await expect(page.locator("#application_id")).to_have_value(objected.application_id)
+    await page.get_by_label("情况说明").focus()
+    await page.keyboard.type("其子女仍健在")
+    await page.keyboard.press("Tab")  # to "report anonymously"
+    await page.keyboard.press("Space")
+    await expect(page.get_by_label("匿名举报")).to_be_checked()
+    await page.get_by_role("button", name="提交").press("Enter")
+
+    await expect(page.locator("h1")).to_have_text("已受理")
+    assert TRACKING.fullmatch((await page.locator("#tracking-number").inner_text()).strip())
+    await expect(page.get_by_text("2026-11-08")).to_be_visible()  # due within the notice
+    await visits.shot(page, "objection-filed")
