@@ -9,7 +9,7 @@ endif
 PYTEST_ARGS ?=
 
 .PHONY: help uv fonts install provision demo test test-unit lint contracts contracts-check \
-	contracts-release asyncapi-parser bench chaos clean cluster-up cluster-down
+	contracts-release asyncapi-parser bench chaos clean cluster-up cluster-down messages browser axe
 
 help:
 	@echo "make demo | test | lint | contracts | bench | chaos | provision"
@@ -29,6 +29,21 @@ fonts:
 		  $$SUDO apt-get install -y --no-install-recommends fonts-noto-cjk >/dev/null; }; }
 	@test -f "$(CJK_FONT)" || { echo "fonts-noto-cjk did not install $(CJK_FONT)" >&2; exit 1; }
 
+# Debian's chromium for the browser tests (Playwright drives it; its own browser download
+# is not used), installed when missing.
+browser:
+	@command -v chromium >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y --no-install-recommends chromium >/dev/null || \
+		{ $$SUDO apt-get update >/dev/null && \
+		  $$SUDO apt-get install -y --no-install-recommends chromium >/dev/null; }; }
+	@command -v chromium >/dev/null || { echo "chromium did not install" >&2; exit 1; }
+
+# axe-core, the accessibility scan the browser tests inject, from the committed lock file.
+axe:
+	@test -f tools/axe/node_modules/axe-core/axe.min.js || \
+		(cd tools/axe && npm ci --no-audit --no-fund --ignore-scripts)
+
 install: uv fonts
 	$(UV) sync --frozen --quiet
 
@@ -38,7 +53,7 @@ provision: install
 demo: install
 	$(UV) run python -m siquan.shared.operator.demo
 
-test: install
+test: install browser axe
 	$(UV) run pytest $(PYTEST_ARGS)
 
 test-unit: install
@@ -97,3 +112,25 @@ cluster-down: install
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
+
+# The consoles' message catalogues: extract the text of the templates and code, merge it
+# into each .po (the source, translated by hand), and compile the .mo files that are
+# committed next to them (a test fails when a .mo no longer matches its .po).
+CATALOGUES := shared/src/siquan/shared/console:console \
+	services/oversight/src/siquan/oversight/public:messages
+messages: install
+	@for entry in $(CATALOGUES); do \
+		dir=$${entry%%:*}; domain=$${entry##*:}; \
+		po=$$dir/locale/zh_CN/LC_MESSAGES/$$domain.po; \
+		$(UV) run pybabel -q extract -F $$dir/babel.cfg -k _ --no-location \
+			--sort-output -o $$dir/locale/$$domain.pot $$dir && \
+		if [ -f $$po ]; then \
+			$(UV) run pybabel -q update -i $$dir/locale/$$domain.pot -d $$dir/locale \
+				-D $$domain -l zh_CN --no-fuzzy-matching; \
+		else \
+			$(UV) run pybabel -q init -i $$dir/locale/$$domain.pot -d $$dir/locale \
+				-D $$domain -l zh_CN; \
+		fi && \
+		$(UV) run pybabel -q compile -d $$dir/locale -D $$domain -l zh_CN --statistics \
+			|| exit 1; \
+	done

@@ -220,3 +220,64 @@ async def test_an_objection_to_an_entry_of_a_closed_notice_is_refused(
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "application_id"
     assert await complaint_count(auditor) == before
+
+
+async def test_the_board_filters_by_program_and_pages(
+        siquan_env: Environment, public: httpx.AsyncClient) -> None:
+    rural = await posted(siquan_env, public, entry())
+    special = notice(entry("赵*"))
+    special = special.model_copy(update={"program_code": "special_assistance",
+                                         "policy_version": "national-2007"})
+    await publish_as(siquan_env, special)
+    await shown(public, special.notice_id)
+
+    only_special = (await public.get("/public/notices", params={
+        "format": "json", "program_code": "special_assistance", "limit": 500})).json()
+    first = (await public.get("/public/notices", params={"format": "json", "limit": 1})).json()
+    second = (await public.get("/public/notices", params={"format": "json", "limit": 1,
+                                                           "offset": 1})).json()
+    html = (await public.get("/public/notices", params={"limit": 1})).text
+
+    assert {n["program_code"] for n in only_special["notices"]} == {"special_assistance"}
+    assert special.notice_id in {n["notice_id"] for n in only_special["notices"]}
+    assert rural.notice_id not in {n["notice_id"] for n in only_special["notices"]}
+    assert len(first["notices"]) == len(second["notices"]) == 1
+    assert first["notices"][0]["notice_id"] != second["notices"][0]["notice_id"]
+    assert "offset=1" in html and 'rel="next"' in html
+
+
+async def test_the_pages_speak_english_when_asked_and_serve_their_own_stylesheet(
+        public: httpx.AsyncClient) -> None:
+    by_header = await public.get("/public/complaints/new",
+                                 headers={"Accept-Language": "en-GB,en;q=0.8"})
+    by_query = await public.get("/public/notices", params={"lang": "en"},
+                                headers={"Accept-Language": "zh-CN"})
+    chinese = await public.get("/public/notices")
+    css = await public.get("/console-static/console.css")
+
+    assert by_header.headers["content-language"] == "en" and "What happened" in by_header.text
+    assert "Public notices in force" in by_query.text and 'lang="en"' in by_query.text
+    assert "正在公示" in chinese.text and 'lang="zh-CN"' in chinese.text
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert "@media (max-width" in css.text
+
+
+@pytest.mark.parametrize(("path", "params", "headers"), [
+    ("/public/notices", {"program_code": "<script>"}, {}),
+    ("/public/notices", {"program_code": "x" * 3000}, {}),
+    ("/public/notices", {"lang": "\u202e<b>", "offset": "10001"}, {}),
+    ("/public/notices/archive", {"lang": "en"}, {"Accept-Language": "q=;;,,*;q=2,zz"}),
+    ("/public/complaints/new", {"category": "<x>", "application_id": "'\"><script>"},
+     {"Accept-Language": "en;q=abc"}),
+    ("/public/complaints/lookup", {"tracking_number": "../../etc/passwd", "lang": "en"}, {}),
+    ("/public/complaints/%3Cscript%3E", {"lang": "en"}, {}),
+    ("/console-static/../app.py", {}, {}),
+    ("/console-static/nothing.css", {}, {}),
+])
+async def test_odd_input_to_the_pages_is_never_a_server_error(
+        public: httpx.AsyncClient, path: str, params: dict[str, str],
+        headers: dict[str, str]) -> None:
+    response = await public.get(path, params=params, headers=headers)
+
+    assert response.status_code < 500
+    assert "<script>" not in response.text

@@ -74,7 +74,7 @@ async def test_the_complaint_form_needs_no_login(public: httpx.AsyncClient) -> N
                                 params={"category": "officer_misconduct"})
 
     assert response.status_code == 200
-    assert '<form method="post" action="/public/complaints">' in response.text
+    assert '<form method="post" action="/public/complaints?lang=zh-CN">' in response.text
     assert '<option value="officer_misconduct" selected>' in response.text
 
 

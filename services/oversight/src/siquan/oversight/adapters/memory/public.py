@@ -57,7 +57,8 @@ class MemoryNoticeBoard:
                            notice["closes_on"])
 
     async def notices(self, *, archived: bool, today: date, division_prefix: str,
-                      limit: int, offset: int) -> list[dict[str, Any]]:
+                      limit: int, offset: int, program_code: str | None = None
+                      ) -> list[dict[str, Any]]:
         raise NotImplementedError("the board's pages are tested on PostgreSQL")
 
 

@@ -28,9 +28,11 @@ class PgNoticeBoard:
         return await _posted_entry(self._conn, application_id, today)
 
     async def notices(self, *, archived: bool, today: date, division_prefix: str,
-                      limit: int, offset: int) -> list[dict[str, Any]]:
+                      limit: int, offset: int, program_code: str | None = None
+                      ) -> list[dict[str, Any]]:
         return await _notices(self._conn, archived=archived, today=today,
-                              division_prefix=division_prefix, limit=limit, offset=offset)
+                              division_prefix=division_prefix, limit=limit, offset=offset,
+                              program_code=program_code)
 
 
 async def _save_published(conn: Connection, notice: NoticePublished,
@@ -84,12 +86,15 @@ _ARCHIVED = ("(n.status = 'closed' OR n.closes_on < $1)"
 
 
 async def _notices(conn: Connection, *, archived: bool, today: date, division_prefix: str,
-                   limit: int, offset: int) -> list[dict[str, Any]]:
-    """Notices in force today (or archived), each with its entries."""
+                   limit: int, offset: int, program_code: str | None = None
+                   ) -> list[dict[str, Any]]:
+    """Notices in force today (or archived), of one program if named, each with its
+    entries."""
     rows = await conn.fetch(
-        "SELECT n.* FROM public_notices n WHERE n.division_code LIKE $2 || '%' AND "
+        "SELECT n.* FROM public_notices n WHERE n.division_code LIKE $2 || '%' AND"
+        " ($5::text IS NULL OR n.program_code = $5) AND "
         + (_ARCHIVED if archived else _IN_FORCE) + " LIMIT $3 OFFSET $4",
-        today, division_prefix, limit, offset)
+        today, division_prefix, limit, offset, program_code)
     found = [dict(row) for row in rows]
     entries = await conn.fetch(
         "SELECT notice_id, application_id, category, masked_name, masked_resident_id,"

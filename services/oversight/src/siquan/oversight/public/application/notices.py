@@ -62,13 +62,24 @@ def _shown(notice: dict[str, Any], today: date, archived: bool) -> dict[str, Any
     return {**shown, "days_remaining": remaining}
 
 
+def programs() -> list[dict[str, str]]:
+    """Every program of the policy catalogue, once, with its names: the board's filter."""
+    seen: dict[str, dict[str, str]] = {}
+    for version in load_catalogue().versions:
+        seen.setdefault(version.program_code, {"program_code": version.program_code,
+                                               "name_zh": version.name_zh,
+                                               "name_en": version.name_en})
+    return sorted(seen.values(), key=lambda p: p["program_code"])
+
+
 def _day(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
 async def board(notices: NoticeBoard, *, today: date, archived: bool,
-                division_prefix: str = "", limit: int = 50, offset: int = 0
-                ) -> list[dict[str, Any]]:
+                division_prefix: str = "", limit: int = 50, offset: int = 0,
+                program_code: str | None = None) -> list[dict[str, Any]]:
     found = await notices.notices(archived=archived, today=today,
-                                  division_prefix=division_prefix, limit=limit, offset=offset)
+                                  division_prefix=division_prefix, limit=limit, offset=offset,
+                                  program_code=program_code)
     return [_shown(notice, today, archived) for notice in found]

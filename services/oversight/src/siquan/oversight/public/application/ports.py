@@ -51,7 +51,8 @@ class NoticeBoard(Protocol):
         """The notice in force today that lists the application, if any."""
 
     async def notices(self, *, archived: bool, today: date, division_prefix: str,
-                      limit: int, offset: int) -> list[dict[str, Any]]: ...
+                      limit: int, offset: int, program_code: str | None = None
+                      ) -> list[dict[str, Any]]: ...
 
 
 class Complaints(Protocol):

@@ -31,40 +31,47 @@ from siquan.oversight.public.application.own_statements import (
 from siquan.oversight.public.config import PublicConfig
 from siquan.oversight.public.domain.calendar import local_day
 from siquan.oversight.public.domain.complaints import CATEGORIES, FieldRefused
-from siquan.oversight.public.entrypoints import complaint_pages as pages
+from siquan.oversight.public.entrypoints import pages
 from siquan.oversight.public.entrypoints.forms import (
     ComplaintForm,
     problem,
     problems,
     refusal,
 )
-from siquan.oversight.public.entrypoints.layout import message_page
 from siquan.oversight.public.entrypoints.negotiation import (
     UnreadableBody,
     is_json_body,
     submitted,
     wants_json,
 )
-from siquan.oversight.public.entrypoints.notice_pages import notice_board
 from siquan.oversight.public.entrypoints.officer_http import command_of, public_config
+from siquan.shared.console import chosen_locale
 from siquan.shared.errors import NotFound
 from siquan.shared.http_guard import Limit, Offset
 
 router = APIRouter(prefix="/public", tags=["public"])
 Config = Annotated[PublicConfig, Depends(public_config)]
 DivisionPrefix = Annotated[str | None, Query(pattern=r"^\d{2,9}$")]
+ProgramFilter = Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{2,63}$",
+                                            description="Only this program's notices")]
 
 
-def _answer(request: Request, data: dict[str, Any], html: Callable[[], str],
+def _answer(request: Request, data: dict[str, Any], html: Callable[[], Response],
             status: int = 200, *, default_json: bool = False) -> Response:
     if wants_json(request, default_json=default_json):
         return JSONResponse(data, status_code=status)
-    return HTMLResponse(html(), status_code=status)
+    return html()
 
 
 def _not_found(request: Request, config: PublicConfig, error: NotFound) -> Response:
     return _answer(request, {"detail": str(error)},
-                   lambda: message_page("未找到 Not found", str(error), config.hotline), 404)
+                   lambda: pages.message(request, pages._("Not found"), str(error),
+                                         config.hotline, 404), 404)
+
+
+def _page_link(request: Request, offset: int) -> str:
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
+    return f"{request.url.path}?{urlencode([*kept, ('offset', str(offset))])}"
 
 
 def _objection_form(application_id: str) -> str:
@@ -73,12 +80,13 @@ def _objection_form(application_id: str) -> str:
 
 
 async def _board(request: Request, units: Units, config: PublicConfig, *, archived: bool,
-                 division_code: str | None, limit: int, offset: int) -> Response:
+                 division_code: str | None, program_code: str | None, limit: int,
+                 offset: int) -> Response:
     async with units.reading() as uow:
         today: date = local_day(uow.now(), config.zone)
         found = await notices.board(uow.notices, today=today, archived=archived,
                                     division_prefix=division_code or "", limit=limit,
-                                    offset=offset)
+                                    offset=offset, program_code=program_code)
     if not archived:
         for notice in found:
             for entry in notice["entries"]:
@@ -88,8 +96,20 @@ async def _board(request: Request, units: Units, config: PublicConfig, *, archiv
                               "/public/complaints {category: notice_objection, "
                               "application_id, description}", "hotline": config.hotline,
                               "anonymous": True}}
-    return _answer(request, data, lambda: notice_board(found, archived=archived,
-                                                       hotline=config.hotline))
+
+    def html() -> Response:
+        programs = notices.programs()
+        english = chosen_locale(request) == "en"
+        return pages.render(
+            request, "public/notices.html", config.hotline, notices=found,
+            archived=archived, programs=programs, program_code=program_code,
+            division_code=division_code,
+            program_names={p["program_code"]: p["name_en" if english else "name_zh"]
+                           for p in programs},
+            previous_page=_page_link(request, max(offset - limit, 0)) if offset else None,
+            next_page=_page_link(request, offset + limit) if len(found) == limit else None)
+
+    return _answer(request, data, html)
 
 
 @router.get("", include_in_schema=False)
@@ -99,35 +119,40 @@ async def home() -> RedirectResponse:
 
 @router.get("/notices")
 async def notice_board_in_force(request: Request, units: Units, config: Config,
-                                division_code: DivisionPrefix = None, limit: Limit = 50,
+                                division_code: DivisionPrefix = None,
+                                program_code: ProgramFilter = None, limit: Limit = 50,
                                 offset: Offset = 0) -> Response:
     """Notices in force today, masked, with the days left to object."""
     return await _board(request, units, config, archived=False, division_code=division_code,
-                        limit=limit, offset=offset)
+                        program_code=program_code, limit=limit, offset=offset)
 
 
 @router.get("/notices/archive")
 async def notice_archive(request: Request, units: Units, config: Config,
-                         division_code: DivisionPrefix = None, limit: Limit = 50,
+                         division_code: DivisionPrefix = None,
+                         program_code: ProgramFilter = None, limit: Limit = 50,
                          offset: Offset = 0) -> Response:
     """Notices that have closed, newest first."""
     return await _board(request, units, config, archived=True, division_code=division_code,
-                        limit=limit, offset=offset)
+                        program_code=program_code, limit=limit, offset=offset)
 
 
 @router.get("/complaints/new", response_class=HTMLResponse)
-async def complaint_form(config: Config, category: str | None = None,
+async def complaint_form(request: Request, config: Config, category: str | None = None,
                          application_id: str | None = None) -> HTMLResponse:
     values = {"category": category if category in CATEGORIES else None,
               "application_id": application_id}
-    return HTMLResponse(pages.complaint_form(values, [], config.hotline))
+    return pages.render(request, "public/complaint_form.html", config.hotline,
+                        values=values, problems=[])
 
 
 def _refused(request: Request, config: PublicConfig, values: dict[str, Any],
              found: list[dict[str, Any]]) -> Response:
+    shown = {k: v for k, v in values.items() if k != "resident_id"}
     return _answer(request, refusal(found),
-                   lambda: pages.complaint_form(values, found, config.hotline), 422,
-                   default_json=is_json_body(request))
+                   lambda: pages.render(request, "public/complaint_form.html",
+                                        config.hotline, 422, values=shown, problems=found),
+                   422, default_json=is_json_body(request))
 
 
 @router.post("/complaints")
@@ -146,14 +171,18 @@ async def file_on_the_web(request: Request, units: Units, config: Config) -> Res
     except FieldRefused as error:
         return _refused(request, config, values, problem(error.field, error.reason))
     shown = complaint.as_public(config.zone)
-    return _answer(request, shown, lambda: pages.complaint_filed(shown, config.hotline), 201,
-                   default_json=is_json_body(request))
+    return _answer(request, shown,
+                   lambda: pages.render(request, "public/complaint_filed.html", config.hotline,
+                                        201, complaint=shown),
+                   201, default_json=is_json_body(request))
 
 
 @router.get("/complaints/lookup", include_in_schema=False)
-async def look_up_form(tracking_number: str = "") -> RedirectResponse:
-    return RedirectResponse(f"/public/complaints/{quote(tracking_number.strip(), safe='')}",
-                            status_code=303)
+async def look_up_form(request: Request, tracking_number: str = "") -> RedirectResponse:
+    target = f"/public/complaints/{quote(tracking_number.strip(), safe='')}"
+    if (lang := request.query_params.get("lang")) in ("en", "zh-CN"):
+        target += f"?lang={lang}"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/complaints/{tracking_number}")
@@ -165,7 +194,9 @@ async def complaint_status(tracking_number: str, request: Request, units: Units,
             shown = (await look_up(uow.complaints, tracking_number)).as_public(config.zone)
     except NotFound as error:
         return _not_found(request, config, error)
-    return _answer(request, shown, lambda: pages.complaint_status(shown, config.hotline))
+    return _answer(request, shown,
+                   lambda: pages.render(request, "public/complaint_status.html",
+                                        config.hotline, complaint=shown))
 
 
 class CodeAsked(BaseModel):
@@ -250,5 +281,7 @@ async def open_own_statement(request: Request, units: Units, config: Config) -> 
     if found is None:
         return _refusal("the code is wrong, expired or already used", 403)
     shown = found.as_dict(public=True)
-    return _answer(request, shown, lambda: pages.statement_page(shown, config.hotline),
+    return _answer(request, shown,
+                   lambda: pages.render(request, "public/statement.html", config.hotline,
+                                        statement=shown),
                    default_json=True)

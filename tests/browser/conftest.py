@@ -1,0 +1,108 @@
+"""Oversight as a separate process on the session's environment (its clock fixed on a
+working Tuesday, no rate limit for one browser's many requests), and a headless Debian
+Chromium driven by Playwright, with a screenshot of every page visited and the axe-core
+accessibility scan injected from the local copy in tools/axe."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+from siquan.shared.clock import FileClock
+from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.processes import ServiceProcess, free_port
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "var" / "screenshots"
+AXE_TOOL = REPO / "tools" / "axe"
+AXE = AXE_TOOL / "node_modules" / "axe-core" / "axe.min.js"
+NOW = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # Tuesday, 10:00 in Beijing
+
+
+def chromium_path() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None and Path("/usr/bin/chromium").exists():
+        found = "/usr/bin/chromium"
+    if found is None:
+        pytest.fail("Debian's chromium is missing: run `make browser`")
+    return found
+
+
+@pytest.fixture(scope="module")
+def clock_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("clock") / "now"
+    FileClock(path).set(NOW)
+    return path
+
+
+@pytest.fixture(scope="module")
+def oversight(siquan_env: Environment, clock_file: Path,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    env = {**siquan_env.service_env("oversight", port=free_port()),
+           "SIQUAN_CHECKPOINT_SECONDS": "3600", "SIQUAN_CLOCK_FILE": str(clock_file),
+           "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0"}
+    process = ServiceProcess("oversight", env,
+                             tmp_path_factory.mktemp("oversight-logs")).start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture(scope="module")
+def axe_script() -> Path:
+    """axe-core from the committed lock file (`npm ci` on a fresh machine)."""
+    if not AXE.exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
+                       cwd=AXE_TOOL, check=True, timeout=300, capture_output=True)
+    return AXE
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's chromium: Playwright's own browser download is never used."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+class Visits:
+    """Pages visited: each one screenshotted under var/screenshots/ and scanned by axe."""
+
+    def __init__(self, axe: Path) -> None:
+        self.axe = axe
+        self.taken: list[Path] = []
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    async def shot(self, page: Page, name: str) -> Path:
+        path = SCREENSHOTS / f"public-{name}.png"
+        await page.screenshot(path=str(path), full_page=True)
+        self.taken.append(path)
+        return path
+
+    async def serious_violations(self, page: Page) -> list[dict[str, Any]]:
+        """axe-core's violations of impact serious or critical on the page as it is."""
+        if not await page.evaluate("() => typeof window.axe !== 'undefined'"):
+            await page.add_script_tag(path=str(self.axe))
+        result: dict[str, Any] = await page.evaluate(
+            "async () => await axe.run(document, {resultTypes: ['violations']})")
+        return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+                 "nodes": [n["html"] for n in v["nodes"]][:3]}
+                for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.fixture(scope="module")
+def visits(axe_script: Path) -> Visits:
+    return Visits(axe_script)
