@@ -21,13 +21,24 @@ from siquan.tools.chaos.public_load import (
 class FakeClock:
     def __init__(self) -> None:
         self.now = 1000.0
+        self._waiting: dict[float, asyncio.Event] = {}
 
     def __call__(self) -> float:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
+        """Virtual time: advance, wake whoever waits for this moment, let other tasks run."""
         self.now += seconds
-        await asyncio.sleep(0)
+        for moment, reached in list(self._waiting.items()):
+            if self.now >= moment:
+                reached.set()
+                del self._waiting[moment]
+        await asyncio.sleep(0)  # a yield to the event loop, not a wait: no time passes
+
+    async def reached(self, moment: float) -> None:
+        """Until the virtual clock has passed `moment`."""
+        if self.now < moment:
+            await self._waiting.setdefault(moment, asyncio.Event()).wait()
 
 
 def test_percentiles_are_nearest_rank_values_that_were_observed() -> None:
@@ -92,8 +103,7 @@ async def test_a_request_due_while_the_cap_is_reached_is_skipped_not_queued() ->
     running = asyncio.create_task(open_loop(
         stuck, rate_per_s=10, stop=asyncio.Event(), min_seconds=0, max_seconds=2,
         max_in_flight=5, clock=clock, sleep=clock.sleep))
-    for _ in range(200):
-        await asyncio.sleep(0)
+    await asyncio.wait_for(clock.reached(1000.0 + 1.85), timeout=10)  # the last one due
     assert not running.done()  # the five in flight still wait for an answer
     release.set()
     tally = await running
