@@ -31,7 +31,7 @@ from siquan.shared.dead_letters import list_dead_letters
 from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.waiting import eventually
-from siquan.tools.bench.payment_run_load import bulk_load
+from siquan.tools.chaos.campaign import load_roster
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +52,7 @@ def drill_cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPathFact
     with running_cluster(siquan_env, base / "logs", extra_env={"disbursement": paying}
                          ) as cluster:
         cluster.clock.set(datetime(YEAR, 1, 2, 9, tzinfo=UTC))
-        owed = asyncio.run(_load_roster(siquan_env))
+        owed = asyncio.run(load_roster(siquan_env, PAYEES))
         asyncio.run(_appropriate(cluster, owed * 3))
         yield cluster
 
@@ -247,24 +247,6 @@ async def _start_run(cluster: Cluster, period: str) -> str:
             "program_code": PROGRAM, "period": period, "division_code": DIVISION})
     assert response.status_code < 300, response.text
     return str(response.json()["run_id"])
-
-
-async def _load_roster(env: Environment) -> int:
-    """The roster in bulk, none of it on the accounts the simulated bank refuses; what a
-    month of it is owed."""
-    conn = await asyncpg.connect(env.pg_dsn("disbursement"))
-    oversight = await asyncpg.connect(env.pg_dsn("oversight"))
-    try:
-        owed = await bulk_load(conn, PAYEES, program=PROGRAM, division=DIVISION,
-                               oversight=oversight)
-        await conn.execute(
-            "UPDATE payee_accounts SET account_number = '6229'"
-            " || substr(account_number, 5, length(account_number) - 5) || '9'"
-            " WHERE right(account_number, 4) IN ('0000', '0044', '0088')")
-        return owed
-    finally:
-        await conn.close()
-        await oversight.close()
 
 
 async def _appropriate(cluster: Cluster, amount_fen: int) -> None:
