@@ -6,8 +6,8 @@ unit of work keeping a finding as incomplete evidence, then raising or withdrawi
 from __future__ import annotations
 
 import secrets
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 
 from siquan.contracts import disbursement_v1 as disbursement
 from siquan.contracts import eligibility_v1 as eligibility
@@ -19,19 +19,13 @@ from siquan.oversight.reconciliation.application import eligibility_rules, payme
 from siquan.oversight.reconciliation.application.evidence import COMPLETE, backlog_of
 from siquan.shared.clock import FixedClock
 
+Granted = Callable[[], eligibility.CertificationGranted]
+"""The unit conftest's `granted` fixture: a new certification each call."""
+
 PAID_WITHOUT = "paid_without_certification"
 RUN = {"run_id": "run-1", "program_code": "special_assistance", "period": "2026-11",
        "division_code": "420117"}
 
-
-def granted() -> eligibility.CertificationGranted:
-    return eligibility.CertificationGranted(
-        certification_id=str(uuid.uuid4()), application_id=str(uuid.uuid4()),
-        program_code="special_assistance", category="death", policy_version="v",
-        person_key=secrets.token_hex(32), masked_name="王*",
-        masked_resident_id="4201**********0011", division_code="420117",
-        effective_from=date(2026, 1, 1), reviewed_by="r", approved_by="a",
-        approved_at=datetime(2026, 1, 1, tzinfo=UTC))
 
 
 def test_a_rule_waits_only_on_the_producers_that_could_hold_its_evidence() -> None:
@@ -99,7 +93,7 @@ async def paid_on(uow: FakeOversightWork, clock: FixedClock, person: str, cert_i
 
 
 async def test_a_payment_waits_while_a_dead_letter_may_hold_its_certification_then_clears(
-        uow: FakeOversightWork, clock: FixedClock) -> None:
+        uow: FakeOversightWork, granted: Granted, clock: FixedClock) -> None:
     cert = granted()
     sweeper = await paid_on(uow, clock, cert.person_key, cert.certification_id, "p-1")
     dead = backlog_of(dead_letters=[("*", 1)], queued=[])
@@ -134,7 +128,7 @@ async def test_a_payment_still_without_certification_once_the_backlog_is_gone_is
 
 
 async def test_a_payment_judged_on_arrival_holds_nobody_while_a_change_may_be_unprocessed(
-        uow: FakeOversightWork, clock: FixedClock) -> None:
+        uow: FakeOversightWork, granted: Granted, clock: FixedClock) -> None:
     cert = granted()
     await uow.receive(cert, eligibility_rules.judge_grant)
     await uow.receive(eligibility.CertificationSuspended(

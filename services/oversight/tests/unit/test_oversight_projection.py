@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
-import uuid
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import date
 
 from siquan.contracts import disbursement_v1 as disbursement
 from siquan.contracts import eligibility_v1 as eligibility
@@ -12,18 +12,12 @@ from siquan.contracts import fund_custody_v1 as fund_custody
 from siquan.oversight.adapters.memory import FakeOversightWork
 from siquan.oversight.application import projection
 
+Granted = Callable[[], eligibility.CertificationGranted]
+"""The unit conftest's `granted` fixture: a new certification each call."""
+
 RUN = {"run_id": "run-1", "program_code": "special_assistance", "period": "2026-11",
        "division_code": "420117"}
 
-
-def granted() -> eligibility.CertificationGranted:
-    return eligibility.CertificationGranted(
-        certification_id=str(uuid.uuid4()), application_id=str(uuid.uuid4()),
-        program_code="special_assistance", category="death", policy_version="v",
-        person_key=secrets.token_hex(32), masked_name="王*",
-        masked_resident_id="4201**********0011", division_code="420117",
-        effective_from=date(2026, 1, 1), reviewed_by="r", approved_by="a",
-        approved_at=datetime(2026, 11, 1, tzinfo=UTC))
 
 
 def revoked(cert: eligibility.CertificationGranted) -> eligibility.CertificationRevoked:
@@ -44,14 +38,16 @@ def started() -> disbursement.PaymentRunStarted:
                                           started_by="d", **RUN)
 
 
-async def test_a_grant_counts_a_certification_as_active(uow: FakeOversightWork) -> None:
+async def test_a_grant_counts_a_certification_as_active(
+        uow: FakeOversightWork, granted: Granted) -> None:
     cert = granted()
     await uow.receive(cert, projection.count_certification)
 
     assert uow.store.certifications[cert.certification_id]["status"] == "active"
 
 
-async def test_a_revocation_seen_before_its_grant_still_wins(uow: FakeOversightWork) -> None:
+async def test_a_revocation_seen_before_its_grant_still_wins(
+        uow: FakeOversightWork, granted: Granted) -> None:
     cert = granted()
     await uow.receive(revoked(cert), projection.uncount_certification)
     await uow.receive(cert, projection.count_certification)

@@ -4,8 +4,8 @@ grace period or a deadline."""
 from __future__ import annotations
 
 import secrets
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from siquan.contracts import disbursement_v1 as disbursement
 from siquan.contracts import eligibility_v1 as eligibility
@@ -20,18 +20,12 @@ from siquan.oversight.reconciliation.application import (
 )
 from siquan.shared.clock import FixedClock
 
+Granted = Callable[[], eligibility.CertificationGranted]
+"""The unit conftest's `granted` fixture: a new certification each call."""
+
 RUN = {"run_id": "run-1", "program_code": "special_assistance", "period": "2026-11",
        "division_code": "420117"}
 
-
-def granted() -> eligibility.CertificationGranted:
-    return eligibility.CertificationGranted(
-        certification_id=str(uuid.uuid4()), application_id=str(uuid.uuid4()),
-        program_code="special_assistance", category="death", policy_version="v",
-        person_key=secrets.token_hex(32), masked_name="王*",
-        masked_resident_id="4201**********0011", division_code="420117",
-        effective_from=date(2026, 1, 1), reviewed_by="r", approved_by="a",
-        approved_at=datetime(2026, 1, 1, tzinfo=UTC))
 
 
 async def test_a_payment_whose_certification_never_came_is_found_after_the_grace_period(
@@ -68,7 +62,7 @@ async def test_money_reserved_for_a_run_nobody_started_is_found_after_the_grace_
 
 
 async def test_a_certified_person_left_unpaid_is_found_only_after_the_deadline(
-        uow: FakeOversightWork, clock: FixedClock) -> None:
+        uow: FakeOversightWork, granted: Granted, clock: FixedClock) -> None:
     paid, unpaid = granted(), granted()
     for cert in (paid, unpaid):
         await uow.receive(cert, eligibility_rules.judge_grant)
