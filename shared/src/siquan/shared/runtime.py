@@ -245,7 +245,9 @@ class ServiceRuntime(Generic[W]):
         setup_logging(self.service)
         config = uvicorn.Config(app, host=self.settings.http_host, port=self.settings.http_port,
                                 log_level="info", lifespan="on", log_config=None,
-                                access_log=False)
+                                access_log=False,
+                                proxy_headers=bool(self.settings.forwarded_allow_ips.strip()),
+                                forwarded_allow_ips=self.settings.forwarded_allow_ips or None)
         asyncio.run(uvicorn.Server(config).serve())
 
 

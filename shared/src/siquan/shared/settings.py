@@ -57,6 +57,10 @@ class ServiceSettings(BaseSettings):
                                    description="HMAC key turning resident IDs into person keys")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Reverse proxies whose X-Forwarded-For names the caller (comma-separated "
+                    "addresses or networks; empty: the connection's own address always)")
     clock_file: Path | None = Field(default=None,
                                     description="Read the time from this file (tests only)")
     trace_file: Path | None = Field(default=None,
