@@ -188,7 +188,9 @@ async def test_a_script_typed_into_the_form_is_shown_as_text_and_never_run(
     await page.get_by_label("联系方式（电话或地址，选填）").fill(SCRIPT)
     await page.get_by_role("button", name="提交").click()  # no division: refused, re-shown
 
-    await expect(page.locator(".problems")).to_contain_text("division_code")
+    refused = page.locator('.problems li[data-field="division_code"]')
+    await expect(refused).to_contain_text("县或乡镇代码")
+    await expect(refused).to_contain_text("必填：6位县级或9位乡级行政区划代码")
     assert await page.get_by_label("联系方式（电话或地址，选填）").input_value() == SCRIPT
     assert SCRIPT in await page.get_by_label("情况说明").input_value()
     assert await page.locator("main script").count() == 0

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from starlette.requests import Request
 
+from siquan.oversight.public.entrypoints import pages
 from siquan.oversight.public.entrypoints.forms import ComplaintForm, problems
 
 RESIDENT_ID = "11010519491231002X"
@@ -79,3 +81,37 @@ def test_a_refused_resident_id_is_not_echoed_back() -> None:
 def test_a_valid_resident_id_is_accepted() -> None:
     assert ComplaintForm.model_validate(complaint(resident_id=RESIDENT_ID)).resident_id \
         == RESIDENT_ID
+
+
+def _page_request(query: str = "", accept_language: str = "") -> Request:
+    headers = [(b"accept-language", accept_language.encode())] if accept_language else []
+    return Request({"type": "http", "method": "POST", "path": "/public/complaints",
+                    "query_string": query.encode(), "headers": headers})
+
+
+def _refusal(data: dict[str, Any]) -> list[dict[str, Any]]:
+    with pytest.raises(ValidationError) as refused:
+        ComplaintForm.model_validate(data)
+    return problems(refused.value)
+
+
+def test_the_page_names_each_problem_in_chinese_by_its_field_and_reason() -> None:
+    found = _refusal(complaint(division_code=None, resident_id="110105194912310021",
+                               category="no_such_category"))
+
+    shown = {p["field"]: p for p in pages.shown_problems(_page_request(), found)}
+
+    assert shown["category"]["name"] == "类别"
+    assert shown["category"]["reason"] == "请从所列选项中选择"
+    assert shown["resident_id"]["reason"] == "身份证号码校验位不符（GB 11643）"
+    assert "110105194912310021" not in str(shown)
+
+
+def test_the_english_page_keeps_the_reasons_in_english() -> None:
+    found = _refusal(complaint(anonymous=True, contact="13800000000"))
+
+    shown = pages.shown_problems(_page_request("lang=en"), found)
+
+    assert shown == [{"field": "contact", "name": "Contact",
+                      "reason": "leave contact empty for an anonymous report"}]
+    assert "13800000000" not in str(shown)

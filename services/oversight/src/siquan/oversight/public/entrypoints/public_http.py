@@ -151,7 +151,8 @@ def _refused(request: Request, config: PublicConfig, values: dict[str, Any],
     shown = {k: v for k, v in values.items() if k != "resident_id"}
     return _answer(request, refusal(found),
                    lambda: pages.render(request, "public/complaint_form.html",
-                                        config.hotline, 422, values=shown, problems=found),
+                                        config.hotline, 422, values=shown,
+                                        problems=pages.shown_problems(request, found)),
                    422, default_json=is_json_body(request))
 
 
