@@ -7,6 +7,10 @@ ifeq ($(UV),)
 UV := $(HOME)/.local/bin/uv
 endif
 PYTEST_ARGS ?=
+# `make test` runs the test files on this many workers (pytest-xdist), a file at a time on
+# one worker (its module fixtures: a vhost, databases, services), in collection order: the
+# end-to-end and browser files under tests/ first, so that the longest start early.
+TEST_WORKERS ?= 3
 
 .PHONY: help uv fonts install provision demo test test-unit lint contracts contracts-check \
 	contracts-release asyncapi-parser bench chaos clean cluster-up cluster-down messages browser axe
@@ -54,7 +58,7 @@ demo: install
 	$(UV) run python -m siquan.shared.operator.demo
 
 test: install browser axe
-	$(UV) run pytest $(PYTEST_ARGS)
+	$(UV) run pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 test-unit: install
 	$(UV) run pytest -m "not integration" $(PYTEST_ARGS)
