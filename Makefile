@@ -12,11 +12,11 @@ PYTEST_ARGS ?=
 # end-to-end and browser files under tests/ first, so that the longest start early.
 TEST_WORKERS ?= 3
 
-.PHONY: help uv fonts install provision demo test test-unit lint contracts contracts-check \
+.PHONY: help uv fonts install provision demo up down test test-unit lint contracts contracts-check \
 	contracts-release asyncapi-parser bench chaos clean cluster-up cluster-down messages browser axe
 
 help:
-	@echo "make demo | test | lint | contracts | bench | chaos | provision"
+	@echo "make demo | up | down | test | lint | contracts | bench | chaos | provision"
 
 uv:
 	@test -x "$(UV)" || python3 -m pip install --user --quiet uv || \
@@ -54,8 +54,18 @@ install: uv fonts
 provision: install
 	$(UV) run python -m siquan.shared.provision all
 
+# DEMO_ARGS="--instances 2" runs two competing instances of each service.
+DEMO_ARGS ?=
 demo: install
-	$(UV) run python -m siquan.shared.operator.demo
+	$(UV) run python -m siquan.shared.operator.demo $(DEMO_ARGS)
+
+# `make up` runs the same cycle and leaves the services running, printing their addresses;
+# `make down` stops them and removes their vhost and databases.
+up: install
+	$(UV) run python -m siquan.shared.operator.demo --up $(DEMO_ARGS)
+
+down: install
+	$(UV) run python -m siquan.shared.operator.demo --down
 
 test: install browser axe
 	$(UV) run pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)

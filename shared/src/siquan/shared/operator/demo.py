@@ -3,7 +3,11 @@ a fresh broker vhost and fresh databases; prints oversight's report, the audit c
 trace (a disburser's request to start a run, followed through every service it reached;
 the demo opens no span of its own) and an excerpt of disbursement's /metrics.
 
-    python -m siquan.shared.operator.demo [--keep] [--out var/demo]
+    python -m siquan.shared.operator.demo [--keep] [--instances N] [--out var/demo]
+
+`--up` (`make up`) leaves the services running after the cycle, with what they were given
+written to `<out>/up.json`, and prints each one's address; `--down` (`make down`) stops
+them and removes their vhost and databases.
 """
 
 from __future__ import annotations
@@ -11,7 +15,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +31,7 @@ from siquan.shared.operator.county_cycle import (
     default_beneficiaries,
     expected_total,
 )
-from siquan.shared.testing.cluster import Cluster, running_cluster
+from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.waiting import eventually
 
@@ -127,26 +134,109 @@ async def _drive(cluster: Cluster) -> tuple[CycleResult, list[str]]:
     return result, closing
 
 
+UP_STATE = "up.json"
+
+
+def _write_up(env: Environment, cluster: Cluster, path: Path) -> None:
+    """What `--down` needs: the environment's name, keys and servers, and each process."""
+    path.write_text(json.dumps({
+        "name": env.name, "keys_dir": str(env.keys_dir.resolve()),
+        "admin_amqp_url": env.admin_amqp_url, "admin_pg_dsn": env.admin_pg_dsn,
+        "processes": [{"name": p.name, "service": p.service, "pid": p.pid, "url": p.url}
+                      for p in cluster.all_processes()]}, indent=2), "utf-8")
+
+
+def _print_up(cluster: Cluster, state: Path) -> None:
+    print("\nthe services stay up (make down stops them):")
+    for process in cluster.all_processes():
+        print(f"  {process.name:<16} {process.url}   logs {process.log_path}")
+    print(f"  public notice board  {cluster.url('oversight')}/public/notices")
+    print(f"  state                {state}")
+
+
+def _ours(pid: int) -> bool:
+    """The process is still one of the services (not a later process given the same id)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"siquan." in command
+
+
+def _stop(pid: int, timeout: float = 30.0) -> None:
+    if not _ours(pid):
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while _ours(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _ours(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
+def down(out: Path) -> int:
+    """Stop what `--up` left running and remove its vhost and databases."""
+    state = out / UP_STATE
+    if not state.exists():
+        print(f"nothing is up ({state} does not exist)")
+        return 0
+    found = json.loads(state.read_text("utf-8"))
+    for process in found["processes"]:
+        if process["pid"] is not None:
+            _stop(int(process["pid"]))
+        print(f"stopped {process['name']}")
+    Environment(name=found["name"], keys_dir=Path(found["keys_dir"]),
+                admin_amqp_url=found["admin_amqp_url"],
+                admin_pg_dsn=found["admin_pg_dsn"]).teardown()
+    print(f"removed vhost and databases {found['name']}")
+    state.unlink()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep", action="store_true", help="keep the vhost and databases")
+    parser.add_argument("--instances", type=int, default=1, choices=range(1, 5),
+                        metavar="N", help="competing instances of each service (1 to 4)")
+    parser.add_argument("--up", action="store_true",
+                        help="leave the services running after the cycle (`--down` stops "
+                             "them)")
+    parser.add_argument("--down", action="store_true",
+                        help="stop what `--up` left running and remove its vhost and "
+                             "databases")
     parser.add_argument("--out", type=Path, default=Path("var/demo"))
     args = parser.parse_args(argv)
+    if args.down:
+        return down(args.out)
+    state = args.out / UP_STATE
+    if args.up and state.exists():
+        print(f"already up ({state}): `make down` first", file=sys.stderr)
+        return 2
     env = Environment.fresh(args.out.resolve(), prefix="siquan_demo")
     print(f"provisioning vhost and databases {env.name} …")
     env.provision()
+    cluster, left_up = None, False
     try:
-        with running_cluster(env, args.out / env.name / "logs",
-                             trace_dir=args.out / env.name / "traces") as cluster:
-            print("four services running: " + ", ".join(
-                f"{s} {p.url}" for s, p in cluster.processes.items()))
-            result, closing = asyncio.run(_drive(cluster))
+        cluster = Cluster(env, args.out / env.name / "logs",
+                          trace_dir=args.out / env.name / "traces", instances=args.instances)
+        cluster.start()
+        print(f"four services running ({args.instances} instance(s) each): " + ", ".join(
+            f"{p.name} {p.url}" for p in cluster.all_processes()))
+        result, closing = asyncio.run(_drive(cluster))
         _print(result)
         print("\n" + "\n".join(closing))
+        if args.up:
+            args.out.mkdir(parents=True, exist_ok=True)
+            _write_up(env, cluster, state)
+            _print_up(cluster, state)
+            left_up = True
         return 0 if result.audit.get("ok") else 1
     finally:
-        if not args.keep:
-            env.teardown()
+        if not left_up:
+            if cluster is not None:
+                cluster.stop()
+            if not args.keep:
+                env.teardown()
 
 
 if __name__ == "__main__":
