@@ -31,24 +31,29 @@ class OfficerActivity(Event):
 
     activity: Activity = Field(description="What happened")
     officer_id: OfficerId | None = Field(
-        default=None, description="The account it happened to (None: a failed login under "
-                                  "a name no officer has)")
+        default=None, examples=["clerk-420117-01"],
+        description="The account it happened to (None: a failed login under a name no "
+                    "officer has)")
     actor_id: OfficerId | None = Field(
-        default=None, description="Who did it: the officer, or the administrator acting on "
-                                  "the account (None when nobody was authenticated)")
+        default=None, examples=["admin-420117-01"],
+        description="Who did it: the officer, or the administrator acting on the account "
+                    "(None when nobody was authenticated)")
     at: datetime = Field(description="When (UTC)")
     channel: Literal["console", "api", "command"] = Field(
         description="Where: the console's pages, the JSON API, or an operator's command")
-    remote_address: str | None = Field(default=None, max_length=64,
+    remote_address: str | None = Field(default=None, max_length=64, examples=["192.0.2.7"],
                                        description="The client's network address")
     reason: FailureReason | None = Field(default=None,
                                          description="Why a login failed")
     roles: tuple[str, ...] | None = Field(
-        default=None, description="The account's roles after the change (created, changed)")
+        default=None, examples=[["clerk"]],
+        description="The account's roles after the change (created, changed)")
     division: str | None = Field(default=None, pattern=r"^\d{6}(\d{3}){0,2}$",
+                                 examples=["420117"],
                                  description="The account's division after the change")
     token_id: str | None = Field(default=None, description="The API token issued or revoked")
     token_scopes: tuple[str, ...] | None = Field(
-        default=None, description="The roles an issued token may act with")
+        default=None, examples=[["*"]],
+        description="The roles an issued token may act with (`*`: every role)")
     token_expires_at: datetime | None = Field(default=None,
                                               description="When an issued token expires")
