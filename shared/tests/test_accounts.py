@@ -365,3 +365,4 @@ async def test_the_pages_speak_chinese_by_default_and_escape_names(
         listed = await http.get("/console/admin/officers")
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listed.text
         assert "<script>alert" not in listed.text
+

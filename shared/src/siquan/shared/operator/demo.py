@@ -1,7 +1,8 @@
 """`make demo`: a county's full cycle through the four services, as separate processes, on
 a fresh broker vhost and fresh databases; prints oversight's report, the audit check, one
 trace (a disburser's request to start a run, followed through every service it reached;
-the demo opens no span of its own) and an excerpt of disbursement's /metrics.
+the demo opens no span of its own) and an excerpt of disbursement's /metrics. While the
+services run it prints each console's login page and the development accounts.
 
     python -m siquan.shared.operator.demo [--keep] [--out var/demo]
 """
@@ -17,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from siquan.shared.accounts import development
+from siquan.shared.accounts.store import read_roster
 from siquan.shared.operator.county_cycle import (
     CountyCycle,
     CycleResult,
@@ -25,7 +28,7 @@ from siquan.shared.operator.county_cycle import (
     expected_total,
 )
 from siquan.shared.testing.cluster import Cluster, running_cluster
-from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.environment import REPO_ROOT, Environment
 from siquan.shared.testing.waiting import eventually
 
 METRICS_SHOWN = ("siquan_payment_run_progress_ratio", "siquan_outbox_backlog",
@@ -140,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
                              trace_dir=args.out / env.name / "traces") as cluster:
             print("four services running: " + ", ".join(
                 f"{s} {p.url}" for s, p in cluster.processes.items()))
+            roster = read_roster(REPO_ROOT / "infra" / "dev" / "officers.json")
+            print("\n".join(development.describe(
+                roster, {s: p.url for s, p in cluster.processes.items()})))
             result, closing = asyncio.run(_drive(cluster))
         _print(result)
         print("\n" + "\n".join(closing))
