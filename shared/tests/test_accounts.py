@@ -223,7 +223,7 @@ async def test_an_administrator_acts_only_within_their_division(store: AccountSt
         await store.create(ADMIN, "clerk-8", "村级专干", ["clerk"], "420102", PASSWORD, CLIENT)
     with pytest.raises(NotFound):
         await store.set_disabled(other_county, "clerk-9", True, CLIENT)
-    assert [a.officer_id for a in await store.list("420102")] == []
+    assert [a.officer_id for a in await store.officers("420102")] == []
     with pytest.raises(Refused):
         await store.create(ADMIN, "x", "名", ["superuser"], "420117", PASSWORD, CLIENT)
 
@@ -366,3 +366,19 @@ async def test_the_pages_speak_chinese_by_default_and_escape_names(
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listed.text
         assert "<script>alert" not in listed.text
 
+
+
+async def test_the_operator_command_makes_the_first_administrator_and_unlocks(
+        store: AccountStore, pool: asyncpg.Pool) -> None:
+    from siquan.shared.accounts.__main__ import add_officer, reset_password
+
+    password = await add_officer(store, "admin-1", "管理员", ["administrator"], "420117")
+    assert (await store.login("admin-1", password, CLIENT)).session is not None
+    for attempt in range(3):
+        await store.login("admin-1", f"wrong {attempt}", CLIENT)
+    assert (await store.login("admin-1", password, CLIENT)).failure == "locked"
+    again = await reset_password(store, "admin-1")
+    assert (await store.login("admin-1", again, CLIENT)).session is not None
+    events = await published(pool)
+    assert {e["channel"] for e in events if e["activity"] in (
+        "officer_created", "password_reset")} == {"command"}

@@ -213,7 +213,7 @@ class AccountStore:
             raise NotFound(_("no such officer"))
         return _account(row)
 
-    async def list(self, division_prefix: str = "") -> list[Account]:
+    async def officers(self, division_prefix: str = "") -> list[Account]:
         async with self.units.reading() as uow:
             rows = await uow.conn.fetch(
                 "SELECT * FROM officers WHERE division LIKE $1 || '%' ORDER BY officer_id",

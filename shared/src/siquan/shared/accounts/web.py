@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
@@ -95,9 +95,8 @@ class AccountPages:
                             secure=_secure(request))
 
     async def session(self, request: Request) -> Session | None:
-        cached = getattr(request.state, "console_session", False)
-        if cached is not False:
-            return cached  # type: ignore[no-any-return]
+        if hasattr(request.state, "console_session"):
+            return cast(Session | None, request.state.console_session)
         cookie = request.cookies.get(self.cookie_name(request))
         found = await self.store.session(cookie) if cookie else None
         request.state.console_session = found
@@ -406,7 +405,7 @@ class AccountPages:
                         status: int = 200) -> HTMLResponse:
         from siquan.contracts.types import division_scope
 
-        listed = await self.store.list(division_scope(session.officer.division))
+        listed = await self.store.officers(division_scope(session.officer.division))
         return self.render(request, "accounts/officers.html", status, session=session,
                            officers=listed, problem=problem)
 
