@@ -181,7 +181,7 @@ class AccountPages:
                 return pages._second_factor_page(
                     request, session, failure="wrong_code" if failure == "wrong" else failure,
                     status=423 if failure == "locked" else 401)
-            return RedirectResponse(pages._after_login(session), 303)
+            return RedirectResponse(f"{PREFIX}/", 303)  # or on to a required password change
 
         @router.post("/logout")
         async def logout(request: Request) -> Response:
