@@ -131,6 +131,7 @@ clean:
 # into each .po (the source, translated by hand), and compile the .mo files that are
 # committed next to them (a test fails when a .mo no longer matches its .po).
 CATALOGUES := shared/src/siquan/shared/console:console \
+	shared/src/siquan/shared/accounts:accounts \
 	services/oversight/src/siquan/oversight/public:messages
 messages: install
 	@for entry in $(CATALOGUES); do \

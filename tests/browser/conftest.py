@@ -86,8 +86,8 @@ class Visits:
         self.taken: list[Path] = []
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    async def shot(self, page: Page, name: str) -> Path:
-        path = SCREENSHOTS / f"public-{name}.png"
+    async def shot(self, page: Page, name: str, *, prefix: str = "public") -> Path:
+        path = SCREENSHOTS / f"{prefix}-{name}.png"
         await page.screenshot(path=str(path), full_page=True)
         self.taken.append(path)
         return path

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field
 
 from siquan.contracts.base import Contract, Event, register
+from siquan.contracts.officer_activity import OfficerActivity
 from siquan.contracts.topology import RoutingKey
 from siquan.contracts.types import DivisionCode, Fen, OfficerId, Period, PersonKey, ProgramCode
 
@@ -299,6 +300,15 @@ class BankResultMismatch(_Disbursement):
     found_at: datetime = Field(description="When the results file was read (UTC)")
 
 
+class DisbursementOfficerActivity(OfficerActivity):
+    """A login, failed login or administrator's action on an officer account of
+    disbursement's console and API."""
+
+    producer = "disbursement"
+    routing_key = RoutingKey.DISBURSEMENT_OFFICER_ACTIVITY
+
+
 register(PayeeAccountRegistered, PayeeAccountConfirmed, PaymentRunStarted, AllocationRequested,
          PaymentsSettled, PaymentsFailed, PaymentsReturned, PaymentRunCompleted,
          BankStatementDifference, BankResultMismatch)
+register(DisbursementOfficerActivity)

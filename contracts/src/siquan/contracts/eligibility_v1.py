@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from siquan.contracts.base import Contract, Event, register
+from siquan.contracts.officer_activity import OfficerActivity
 from siquan.contracts.topology import RoutingKey
 from siquan.contracts.types import (
     ContactPhone,
@@ -242,7 +243,16 @@ class PersonRecordRead(_Eligibility):
     read_at: datetime = Field(description="When (UTC)")
 
 
+class EligibilityOfficerActivity(OfficerActivity):
+    """A login, failed login or administrator's action on an officer account of
+    eligibility's console and API."""
+
+    producer = "eligibility"
+    routing_key = RoutingKey.ELIGIBILITY_OFFICER_ACTIVITY
+
+
 register(ApplicationSubmitted, ApplicationReviewed, CertificationGranted, CertificationRevoked,
          CertificationRenewed, CertificationLapsed, CertificationSuspended,
          CertificationReinstated, CommunityReviewRecorded, NoticePublished, NoticeClosed,
          PersonRecordRead)
+register(EligibilityOfficerActivity)

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import Field
 
 from siquan.contracts.base import Contract, Event, register
+from siquan.contracts.officer_activity import OfficerActivity
 from siquan.contracts.topology import RoutingKey
 from siquan.contracts.types import DivisionCode, Fen, OfficerId, Period, ProgramCode
 
@@ -148,5 +149,14 @@ class YearEndStatementPublished(_FundCustody):
     produced_at: datetime = Field(description="When it was produced (UTC)")
 
 
+class FundCustodyOfficerActivity(OfficerActivity):
+    """A login, failed login or administrator's action on an officer account of
+    fund_custody's console and API."""
+
+    producer = "fund_custody"
+    routing_key = RoutingKey.FUND_CUSTODY_OFFICER_ACTIVITY
+
+
 register(AppropriationRecorded, AllocationApproved, AllocationRejected, SettlementCompleted,
          ForecastPublished, YearEndStatementPublished)
+register(FundCustodyOfficerActivity)

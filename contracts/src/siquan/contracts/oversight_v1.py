@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from siquan.contracts.base import Event, register
+from siquan.contracts.officer_activity import OfficerActivity
 from siquan.contracts.topology import RoutingKey
 from siquan.contracts.types import Fen, OfficerId, Period, PersonKey, ProgramCode
 
@@ -168,5 +169,14 @@ class FindingResolved(_Oversight):
     resolved_at: datetime = Field(description="When (UTC)")
 
 
+class OversightOfficerActivity(OfficerActivity):
+    """A login, failed login or administrator's action on an officer account of
+    oversight's console and API."""
+
+    producer = "oversight"
+    routing_key = RoutingKey.OVERSIGHT_OFFICER_ACTIVITY
+
+
 register(AuditCheckpoint, HoldPlaced, HoldLifted, RunHoldPlaced, RunHoldLifted, ComplaintFiled,
          ComplaintResolved, FindingRaised, FindingResolved)
+register(OversightOfficerActivity)

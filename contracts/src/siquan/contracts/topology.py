@@ -84,6 +84,10 @@ class RoutingKey:
     COMPLAINT_RESOLVED = "complaint.resolved.v1"
     FINDING_RAISED = "finding.raised.v1"
     FINDING_RESOLVED = "finding.resolved.v1"
+    ELIGIBILITY_OFFICER_ACTIVITY = "eligibility_officers.activity.v1"
+    FUND_CUSTODY_OFFICER_ACTIVITY = "fund_custody_officers.activity.v1"
+    DISBURSEMENT_OFFICER_ACTIVITY = "disbursement_officers.activity.v1"
+    OVERSIGHT_OFFICER_ACTIVITY = "oversight_officers.activity.v1"
     DEATH_REPORTED = "death.reported.v1"
     DEATH_REPORTED_V2 = "death.reported.v2"
 

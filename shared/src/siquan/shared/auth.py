@@ -1,7 +1,10 @@
 """Operator authentication and authorisation for the HTTP APIs.
 
-Officers are listed in a JSON file (id, roles, division, SHA-256 of their bearer token);
-every endpoint names the roles it admits, and division scope is checked by the use case.
+Officers are accounts in each service's own database (`siquan.shared.accounts`): the JSON
+API accepts an API token (`Authorization: Bearer …`) or the console's session cookie
+(then a state-changing request also carries the session's CSRF token in `X-CSRF-Token`).
+Every endpoint names the roles it admits, and division scope is checked by the use case.
+`OfficerRegistry` is an in-memory list of officers and token hashes (tests).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import hmac
 import json
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -27,7 +30,7 @@ class Officer(BaseModel):
     name: str
     roles: tuple[str, ...]
     division: str = Field(description="Division the officer acts for; a prefix scopes below it")
-    token_sha256: str
+    token_sha256: str = ""
 
     def check_scope(self, division_code: str) -> None:
         """Refuse (403) unless this officer acts for `division_code`."""
@@ -56,8 +59,47 @@ class OfficerRegistry:
                 return officer
         return None
 
+    async def by_token(self, token: str) -> Officer | None:
+        return self.authenticate(token)
+
+    async def by_cookie(self, request: Request) -> tuple[Officer, str] | None:
+        return None
+
+
+class Identities(Protocol):
+    """Who a request comes from: an API token's officer, or a signed-in console session's
+    officer with the session's CSRF token."""
+
+    async def by_token(self, token: str) -> Officer | None: ...
+
+    async def by_cookie(self, request: Request) -> tuple[Officer, str] | None: ...
+
 
 _bearer = HTTPBearer(auto_error=False)
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
+
+
+async def identify(request: Request, credentials: HTTPAuthorizationCredentials | None
+                   ) -> Officer:
+    """The officer behind a request (401 without a valid token or session)."""
+    identities: Identities = request.app.state.officers
+    if credentials is not None:
+        officer = await identities.by_token(credentials.credentials)
+        if officer is None:
+            raise HTTPException(401, "unknown, expired or revoked token",
+                                headers={"WWW-Authenticate": "Bearer"})
+        return officer
+    signed_in = await identities.by_cookie(request)
+    if signed_in is None:
+        raise HTTPException(401, "missing bearer token or console session",
+                            headers={"WWW-Authenticate": "Bearer"})
+    officer, csrf = signed_in
+    if request.method not in SAFE_METHODS and not hmac.compare_digest(
+            request.headers.get(CSRF_HEADER, ""), csrf):
+        raise HTTPException(403, f"a request with the console's session needs its "
+                                 f"{CSRF_HEADER} header")
+    return officer
 
 
 def require_role(*roles: str) -> Callable[..., Coroutine[Any, Any, Officer]]:
@@ -65,14 +107,7 @@ def require_role(*roles: str) -> Callable[..., Coroutine[Any, Any, Officer]]:
 
     async def dependency(request: Request, credentials: Annotated[
             HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Officer:
-        if credentials is None:
-            raise HTTPException(401, "missing bearer token",
-                                headers={"WWW-Authenticate": "Bearer"})
-        registry: OfficerRegistry = request.app.state.officers
-        officer = registry.authenticate(credentials.credentials)
-        if officer is None:
-            raise HTTPException(401, "unknown or revoked token",
-                                headers={"WWW-Authenticate": "Bearer"})
+        officer = await identify(request, credentials)
         if not set(roles) & set(officer.roles):
             raise HTTPException(403, f"officer {officer.id} lacks role: one of {list(roles)}")
         return officer

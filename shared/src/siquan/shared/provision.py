@@ -347,11 +347,13 @@ def write_service_secrets(out_dir: Path, passwords: Passwords, keys_dir: Path, *
 
 def write_officer_tokens(out_dir: Path, roster: Path) -> Path:
     """Each officer of `roster` (a file shaped like `infra/dev/officers.json`) gets a fresh
-    random bearer token: every service's `officers.json` holds only the tokens' SHA-256,
+    random bearer token: every service's `officers.json` holds only the tokens' SHA-256
+    (no development password),
     `operator/officer-tokens.json` (mode 600) the tokens for the operator to hand out."""
     officers = json.loads(roster.read_text("utf-8"))
     tokens = {o["id"]: secrets.token_urlsafe(32) for o in officers}
-    hashed = [{**o, "token_sha256": hashlib.sha256(tokens[o["id"]].encode()).hexdigest()}
+    hashed = [{**{k: v for k, v in o.items() if k != "password_argon2id"},
+               "token_sha256": hashlib.sha256(tokens[o["id"]].encode()).hexdigest()}
               for o in officers]
     for service in SERVICES:
         (out_dir / service).mkdir(parents=True, exist_ok=True)

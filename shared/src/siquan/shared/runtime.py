@@ -26,9 +26,12 @@ from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from siquan.shared import http_guard
-from siquan.shared.auth import Officer, OfficerRegistry, require_role
+from siquan.shared.accounts import web as account_pages
+from siquan.shared.accounts.store import AccountStore, Policy, read_roster
+from siquan.shared.auth import Officer, require_role
 from siquan.shared.broker import BrokerLink
 from siquan.shared.clock import Clock, clock_for
+from siquan.shared.console import STATIC_PATH, Console
 from siquan.shared.consumer import BatchedConsumer, ConsumerSettings
 from siquan.shared.database import create_pool, migrate
 from siquan.shared.dead_letters import (
@@ -64,11 +67,15 @@ class ServiceRuntime(Generic[W]):
         self.outbox = Outbox(service, load_signing_key(settings.keys_dir / f"{service}.key"),
                              clock=self.clock)
         self.verifier = Verifier.watching(settings.keys_dir)
-        self.officers = OfficerRegistry.from_file(settings.officers_file)
         self._pool: asyncpg.Pool | None = None
         make = unit or cast(UnitFactory[W], PgUnitOfWork)
         self.units: UnitsOfWork[W] = UnitsOfWork(lambda: self.pool, self.outbox, self.clock,
                                                  make)
+        self.accounts = AccountStore(service, self.units, Policy(
+            lockout_after=settings.login_lockout_after,
+            lockout_minutes=settings.login_lockout_minutes,
+            session_idle_minutes=settings.session_idle_minutes,
+            session_hours=settings.session_hours))
         self._handler_sources: list[ModuleType | Handler] = list(handlers)
         self._loops: list[BackgroundLoop] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -105,6 +112,9 @@ class ServiceRuntime(Generic[W]):
         await migrate(self.settings.pg_dsn, self._migrations)
         self._pool = await create_pool(self.settings.pg_dsn,
                                        max_size=self.settings.pg_pool_size)
+        roster = await asyncio.to_thread(read_roster, self.settings.officers_file)
+        await self.accounts.import_roster(
+            roster, development=self.settings.development_accounts_on)
         dead_letters = DeadLetterPublisher(self.service)
         self.consumers = [
             BatchedConsumer(route, self.units, self.verifier, dead_letters,
@@ -183,7 +193,8 @@ class ServiceRuntime(Generic[W]):
 
         app = FastAPI(title=title, lifespan=lifespan)
         app.state.runtime = self
-        app.state.officers = self.officers
+        account_pages.install(app, self.service, self.accounts, title)
+        app.mount(STATIC_PATH, Console.static_app(), name="console-static")
 
         s = self.settings
         http_guard.install(app, max_body=s.http_max_body_bytes,

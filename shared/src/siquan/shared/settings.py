@@ -51,8 +51,24 @@ class ServiceSettings(BaseSettings):
     pg_dsn: str = Field(description="This service's own PostgreSQL database")
     keys_dir: Path = Field(default=Path(".siquan/keys"),
                            description="Holds <service>.key and every producer's .pub")
-    officers_file: Path = Field(default=Path("infra/dev/officers.json"),
-                                description="Operators allowed on the HTTP API (hashed tokens)")
+    officers_file: Path = Field(
+        default=Path("infra/dev/officers.json"),
+        description="A roster of officers and their API tokens' SHA-256, added to this "
+                    "service's accounts at start (each officer once); `dev-<id>` tokens "
+                    "only with development accounts")
+    development_accounts: bool = Field(
+        default=False,
+        description="Create the development accounts of the roster (passwords and tokens "
+                    "`dev-<id>`); always on in development mode. For test and demo "
+                    "environments only")
+    login_lockout_after: int = Field(default=5, ge=1, le=100,
+                                     description="Failed logins in a row that lock an account")
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60,
+                                       description="How long a locked account stays locked")
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60,
+                                      description="A console session ends after this idle time")
+    session_hours: int = Field(default=10, ge=1, le=24,
+                               description="A console session ends this long after login")
     person_key_secret: str = Field(default=DEVELOPMENT_PERSON_KEY_SECRET,
                                    description="HMAC key turning resident IDs into person keys")
     http_host: str = "127.0.0.1"
@@ -114,6 +130,10 @@ class ServiceSettings(BaseSettings):
         if secrets_dir:
             sources.append(SecretsSettingsSource(settings_cls, secrets_dir=secrets_dir))
         return tuple(sources)
+
+    @property
+    def development_accounts_on(self) -> bool:
+        return self.mode == "development" or self.development_accounts
 
     def refuse_unsafe_start(self, service: str) -> None:
         """Exit with the reason unless this service may start with these settings."""

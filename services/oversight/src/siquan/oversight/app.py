@@ -31,7 +31,6 @@ from siquan.oversight.reconciliation.domain.timeliness import Target
 from siquan.oversight.reconciliation.entrypoints.http import router as reconciliation_router
 from siquan.oversight.reconciliation.entrypoints.reads_http import router as reads_router
 from siquan.oversight.settings import OversightSettings
-from siquan.shared.console import STATIC_PATH, Console
 from siquan.shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -78,5 +77,4 @@ def create_app(settings: OversightSettings | None = None) -> FastAPI:
                    reads_router):
         app.include_router(routes)
     # The public pages' stylesheet, served by the service itself (no CDN).
-    app.mount(STATIC_PATH, Console.static_app(), name="console-static")
     return app

@@ -1,7 +1,8 @@
 """`make demo`: a county's full cycle through the four services, as separate processes, on
 a fresh broker vhost and fresh databases; prints oversight's report, the audit check, one
 trace (a disburser's request to start a run, followed through every service it reached;
-the demo opens no span of its own) and an excerpt of disbursement's /metrics.
+the demo opens no span of its own) and an excerpt of disbursement's /metrics. While the
+services run it prints each console's login page and the development accounts.
 
     python -m siquan.shared.operator.demo [--keep] [--instances N] [--out var/demo]
 
@@ -24,6 +25,8 @@ from typing import Any
 
 import httpx
 
+from siquan.shared.accounts import development
+from siquan.shared.accounts.store import read_roster
 from siquan.shared.operator.county_cycle import (
     CountyCycle,
     CycleResult,
@@ -32,7 +35,7 @@ from siquan.shared.operator.county_cycle import (
     expected_total,
 )
 from siquan.shared.testing.cluster import Cluster
-from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.environment import REPO_ROOT, Environment
 from siquan.shared.testing.waiting import eventually
 
 METRICS_SHOWN = ("siquan_payment_run_progress_ratio", "siquan_outbox_backlog",
@@ -149,7 +152,7 @@ def _write_up(env: Environment, cluster: Cluster, path: Path) -> None:
 def _print_up(cluster: Cluster, state: Path) -> None:
     print("\nthe services stay up (make down stops them):")
     for process in cluster.all_processes():
-        print(f"  {process.name:<16} {process.url}   logs {process.log_path}")
+        print(f"  {process.name:<16} {process.url}/console/login   logs {process.log_path}")
     print(f"  public notice board  {cluster.url('oversight')}/public/notices")
     print(f"  state                {state}")
 
@@ -222,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         cluster.start()
         print(f"four services running ({args.instances} instance(s) each): " + ", ".join(
             f"{p.name} {p.url}" for p in cluster.all_processes()))
+        roster = read_roster(REPO_ROOT / "infra" / "dev" / "officers.json")
+        print("\n".join(development.describe(
+            roster, {s: p.url for s, p in cluster.processes.items()})))
         result, closing = asyncio.run(_drive(cluster))
         _print(result)
         print("\n" + "\n".join(closing))

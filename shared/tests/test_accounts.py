@@ -1,0 +1,384 @@
+"""Officer accounts on a real PostgreSQL database: argon2id passwords, lockout, the TOTP
+second factor (and its enrolment), sessions, scoped and expiring API tokens, the
+administrator's actions within their division, the development roster, and the activity
+published through the outbox; then the JSON API and the console's forms on these
+identities (session cookie with its CSRF header, API tokens)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import asyncpg
+import httpx
+import pyotp
+import pytest
+from fastapi import Depends, FastAPI
+
+from siquan.shared.accounts import schema, web
+from siquan.shared.accounts.store import (
+    AccountStore,
+    Client,
+    Policy,
+    development_totp_secret,
+    read_roster,
+)
+from siquan.shared.auth import Officer, require_role
+from siquan.shared.clock import FixedClock
+from siquan.shared.database import create_pool
+from siquan.shared.errors import NotFound, OutOfScope, Refused
+from siquan.shared.messaging_schema import MESSAGING_DDL
+from siquan.shared.outbox import Outbox
+from siquan.shared.signing import load_private_key, write_keypair
+from siquan.shared.unit_of_work import PgUnitOfWork, UnitsOfWork
+
+pytestmark = pytest.mark.integration
+
+ROSTER = Path(__file__).resolve().parents[2] / "infra" / "dev" / "officers.json"
+START = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
+CLIENT = Client("console", "192.0.2.7")
+ADMIN = Officer(id="admin-1", name="管理员", roles=("administrator",), division="420117")
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+async def pool(servers: tuple[str, str]) -> AsyncIterator[asyncpg.Pool]:
+    name = f"siquan_t_accounts_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(servers[1])
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    dsn = servers[1].rsplit("/", 1)[0] + f"/{name}"
+    created = await create_pool(dsn)
+    await created.execute(MESSAGING_DDL)
+    async with created.acquire() as conn:
+        for statement in schema.STATEMENTS:
+            await conn.execute(statement)
+    try:
+        yield created
+    finally:
+        await created.close()
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture
+def store(pool: asyncpg.Pool, clock: FixedClock, tmp_path: Path) -> AccountStore:
+    write_keypair(tmp_path, "fund_custody")
+    outbox = Outbox("fund_custody", load_private_key(tmp_path / "fund_custody.key"),
+                    clock=clock)
+    units = UnitsOfWork(lambda: pool, outbox, clock, PgUnitOfWork)
+    return AccountStore("fund_custody", units, Policy(lockout_after=3, lockout_minutes=15))
+
+
+async def published(pool: asyncpg.Pool) -> list[dict[str, Any]]:
+    rows = await pool.fetch("SELECT routing_key, body FROM outbox ORDER BY id")
+    assert {r["routing_key"] for r in rows} <= {"fund_custody_officers.activity.v1"}
+    return [json.loads(bytes(r["body"])) for r in rows]
+
+
+async def test_a_password_is_kept_as_an_argon2id_hash_and_logs_in(
+        store: AccountStore, pool: asyncpg.Pool) -> None:
+    await store.create(ADMIN, "clerk-9", "村级专干", ["clerk"], "420117", PASSWORD, CLIENT)
+    stored = await pool.fetchval("SELECT password_hash FROM officers")
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+    result = await store.login("clerk-9", PASSWORD, CLIENT)
+    assert result.session is not None and result.session.signed_in
+    assert result.session.officer.must_change_password  # a temporary password
+    assert await store.session(result.session.cookie) is not None
+    assert await pool.fetchval("SELECT session_sha256 FROM officer_sessions") == \
+        hashlib.sha256(result.session.cookie.encode()).hexdigest()
+
+    events = await published(pool)
+    assert [e["activity"] for e in events] == ["officer_created", "login"]
+    assert events[0]["actor_id"] == "admin-1" and events[0]["roles"] == ["clerk"]
+    assert events[1]["remote_address"] == "192.0.2.7"
+    assert PASSWORD not in json.dumps(events)
+
+
+async def test_failures_in_a_row_lock_the_account_until_the_lockout_ends(
+        store: AccountStore, pool: asyncpg.Pool, clock: FixedClock) -> None:
+    await store.create(ADMIN, "clerk-9", "村级专干", ["clerk"], "420117", PASSWORD, CLIENT)
+    assert (await store.login("clerk-9", "wrong one", CLIENT)).failure == "wrong"
+    assert (await store.login("clerk-9", "wrong two", CLIENT)).failure == "wrong"
+    assert (await store.login("clerk-9", "wrong three", CLIENT)).failure == "locked"
+    assert (await store.login("clerk-9", PASSWORD, CLIENT)).failure == "locked"
+
+    clock.advance(timedelta(minutes=16))
+    assert (await store.login("clerk-9", PASSWORD, CLIENT)).session is not None
+    events = await published(pool)
+    assert [(e["activity"], e.get("reason")) for e in events[1:]] == [
+        ("login_failed", "wrong_password"), ("login_failed", "wrong_password"),
+        ("login_failed", "wrong_password"), ("locked_out", None),
+        ("login_failed", "locked"), ("login", None)]
+
+
+async def test_an_unknown_name_fails_and_what_was_typed_is_not_published(
+        store: AccountStore, pool: asyncpg.Pool) -> None:
+    typed = "110101199003077777"
+    assert (await store.login(typed, PASSWORD, CLIENT)).failure == "wrong"
+    [event] = await published(pool)
+    assert event["activity"] == "login_failed" and event["reason"] == "unknown_officer"
+    assert event["officer_id"] is None and typed not in json.dumps(event)
+
+
+async def test_a_treasury_officer_needs_the_totp_code_and_a_code_works_once(
+        store: AccountStore, pool: asyncpg.Pool, clock: FixedClock) -> None:
+    await store.create(ADMIN, "treasury-9", "财政", ["treasury_officer"], "420117", PASSWORD,
+                       CLIENT)
+    first = (await store.login("treasury-9", PASSWORD, CLIENT)).session
+    assert first is not None and first.stage == "enrol_second_factor"
+    assert first.pending_totp_secret is not None
+    assert await store.second_factor(first, "000000", CLIENT) == "wrong"
+    code = pyotp.TOTP(first.pending_totp_secret).at(clock.now())
+    assert await store.second_factor(first, code, CLIENT) is None
+    assert (await store.session(first.cookie)).signed_in  # type: ignore[union-attr]
+
+    second = (await store.login("treasury-9", PASSWORD, CLIENT)).session
+    assert second is not None and second.stage == "second_factor"
+    assert await store.second_factor(second, code, CLIENT) == "wrong"  # replayed
+    clock.advance(timedelta(seconds=30))
+    fresh = pyotp.TOTP(first.pending_totp_secret).at(clock.now())
+    assert await store.second_factor(second, fresh, CLIENT) is None
+    activities = [e["activity"] for e in await published(pool)]
+    assert activities.count("login") == 2 and "totp_enrolled" in activities
+
+
+async def test_api_tokens_are_hashed_scoped_expiring_and_revocable(
+        store: AccountStore, pool: asyncpg.Pool, clock: FixedClock) -> None:
+    await store.create(ADMIN, "dual-9", "兼职", ["township_reviewer", "county_approver"],
+                       "420117", PASSWORD, CLIENT)
+    value, _token = await store.issue_token(ADMIN, "dual-9", "审核接口",
+                                           ["township_reviewer"], 30, CLIENT)
+    assert await pool.fetchval("SELECT count(*) FROM officer_api_tokens"
+                               " WHERE token_sha256 = $1",
+                               hashlib.sha256(value.encode()).hexdigest()) == 1
+    assert value not in json.dumps(await published(pool))
+    acting = await store.by_token(value)
+    assert acting is not None and acting.roles == ("township_reviewer",)
+    with pytest.raises(Refused):
+        await store.issue_token(ADMIN, "dual-9", "x", ["auditor"], 30, CLIENT)
+
+    clock.advance(timedelta(days=31))
+    assert await store.by_token(value) is None  # expired
+
+    other, issued = await store.issue_token(ADMIN, "dual-9", "全部", [], None, CLIENT)
+    assert (await store.by_token(other)).roles == ("township_reviewer",  # type: ignore[union-attr]
+                                                   "county_approver")
+    await store.revoke_token(ADMIN, "dual-9", issued.token_id, CLIENT)
+    assert await store.by_token(other) is None
+    with pytest.raises(NotFound):
+        await store.revoke_token(ADMIN, "dual-9", issued.token_id, CLIENT)
+
+
+async def test_a_disabled_officer_cannot_log_in_and_loses_sessions_and_tokens(
+        store: AccountStore, pool: asyncpg.Pool) -> None:
+    await store.create(ADMIN, "clerk-9", "村级专干", ["clerk"], "420117", PASSWORD, CLIENT)
+    session = (await store.login("clerk-9", PASSWORD, CLIENT)).session
+    value, _ = await store.issue_token(ADMIN, "clerk-9", "接口", [], 30, CLIENT)
+    await store.set_disabled(ADMIN, "clerk-9", True, CLIENT)
+    assert session is not None and await store.session(session.cookie) is None
+    assert await store.by_token(value) is None
+    assert (await store.login("clerk-9", PASSWORD, CLIENT)).failure == "disabled"
+    await store.set_disabled(ADMIN, "clerk-9", False, CLIENT)
+    assert (await store.login("clerk-9", PASSWORD, CLIENT)).session is not None
+    activities = [e["activity"] for e in await published(pool)]
+    assert {"officer_disabled", "officer_enabled", "token_issued"} <= set(activities)
+
+
+async def test_a_reset_password_must_be_changed_and_ends_the_sessions(
+        store: AccountStore) -> None:
+    await store.create(ADMIN, "clerk-9", "村级专干", ["clerk"], "420117", PASSWORD, CLIENT)
+    session = (await store.login("clerk-9", PASSWORD, CLIENT)).session
+    assert session is not None
+    assert await store.change_password(session, "not it", "another long password",
+                                       CLIENT) == "wrong"
+    with pytest.raises(Refused):
+        await store.change_password(session, PASSWORD, "short", CLIENT)
+    assert await store.change_password(session, PASSWORD, "another long password",
+                                       CLIENT) is None
+    assert not (await store.get("clerk-9")).must_change_password
+
+    await store.reset_password(ADMIN, "clerk-9", "temporary password 1", CLIENT)
+    assert await store.session(session.cookie) is None
+    again = (await store.login("clerk-9", "temporary password 1", CLIENT)).session
+    assert again is not None and again.officer.must_change_password
+
+
+async def test_an_administrator_acts_only_within_their_division(store: AccountStore) -> None:
+    other_county = Officer(id="admin-2", name="管理员", roles=("administrator",),
+                           division="420102")
+    await store.create(ADMIN, "clerk-9", "村级专干", ["clerk"], "420117001", PASSWORD, CLIENT)
+    with pytest.raises(OutOfScope):
+        await store.create(ADMIN, "clerk-8", "村级专干", ["clerk"], "420102", PASSWORD, CLIENT)
+    with pytest.raises(NotFound):
+        await store.set_disabled(other_county, "clerk-9", True, CLIENT)
+    assert [a.officer_id for a in await store.officers("420102")] == []
+    with pytest.raises(Refused):
+        await store.create(ADMIN, "x", "名", ["superuser"], "420117", PASSWORD, CLIENT)
+
+
+async def test_idle_sessions_end(store: AccountStore, clock: FixedClock) -> None:
+    await store.create(ADMIN, "clerk-9", "村级专干", ["clerk"], "420117", PASSWORD, CLIENT)
+    session = (await store.login("clerk-9", PASSWORD, CLIENT)).session
+    assert session is not None
+    clock.advance(timedelta(minutes=29))
+    assert await store.session(session.cookie) is not None
+    clock.advance(timedelta(minutes=31))
+    assert await store.session(session.cookie) is None
+
+
+async def test_development_tokens_come_only_with_development_accounts(
+        store: AccountStore, pool: asyncpg.Pool, tmp_path: Path) -> None:
+    roster = read_roster(ROSTER)
+    provisioned = {"id": "clerk-prod", "name": "专干", "roles": ["clerk"],
+                   "division": "420117", "token_sha256": hashlib.sha256(b"real").hexdigest()}
+    assert await store.import_roster([*roster, provisioned], development=False) == 1
+    assert await store.by_token("dev-clerk-420117-01") is None
+    assert await store.by_token("real") is not None
+    assert await pool.fetchval("SELECT count(*) FROM officers WHERE development") == 0
+
+    assert await store.import_roster(roster, development=True) == len(roster)
+    assert await store.import_roster(roster, development=True) == 0  # once
+    clerk = await store.by_token("dev-clerk-420117-01")
+    assert clerk is not None and clerk.roles == ("clerk",) and clerk.division == "420117"
+    login = await store.login("treasury-420117-01", "dev-treasury-420117-01", CLIENT)
+    assert login.session is not None and login.session.stage == "second_factor"
+    code = pyotp.TOTP(development_totp_secret("treasury-420117-01")).at(START)
+    assert await store.second_factor(login.session, code, CLIENT) is None
+
+
+# -- the JSON API and the console's forms on these identities ---------------------------
+
+
+@pytest.fixture
+async def app(store: AccountStore) -> FastAPI:
+    await store.create(ADMIN, "auditor-9", "审计", ["auditor"], "420117", PASSWORD, CLIENT)
+    await store.create(ADMIN, "admin-9", "管理员", ["administrator"], "420117", PASSWORD,
+                       CLIENT)
+    for officer_id in ("auditor-9", "admin-9"):  # no temporary password in these tests
+        await store.units._pool().execute(
+            "UPDATE officers SET must_change_password = false WHERE officer_id = $1",
+            officer_id)
+    application = FastAPI()
+
+    @application.get("/things")
+    async def things(officer: Annotated[Officer, Depends(require_role("auditor"))]
+                     ) -> dict[str, str]:
+        return {"officer": officer.id}
+
+    @application.post("/things")
+    async def change(officer: Annotated[Officer, Depends(require_role("auditor"))]
+                     ) -> dict[str, str]:
+        return {"officer": officer.id}
+
+    web.install(application, "fund_custody", store, "test")
+    return application
+
+
+def client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("192.0.2.8", 1)),
+                             base_url="http://console.test")
+
+
+async def log_in(http: httpx.AsyncClient, officer_id: str, password: str) -> httpx.Response:
+    form = await http.get("/console/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert csrf is not None
+    return await http.post("/console/login", data={"csrf_token": csrf.group(1),
+                                                    "officer_id": officer_id,
+                                                    "password": password})
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+async def test_the_json_api_takes_a_session_cookie_with_its_csrf_header(app: FastAPI) -> None:
+    async with client(app) as http:
+        assert (await http.get("/things")).status_code == 401
+        response = await log_in(http, "auditor-9", PASSWORD)
+        assert response.status_code == 303 and response.headers["location"] == "/console/"
+        cookie = response.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" not in cookie
+        assert (await http.get("/things")).json() == {"officer": "auditor-9"}
+        assert (await http.post("/things")).status_code == 403  # no CSRF header
+        home = await http.get("/console/")
+        assert "auditor-9" in home.text
+        answered = await http.post("/things", headers={"X-CSRF-Token": csrf_of(home.text)})
+        assert answered.json() == {"officer": "auditor-9"}
+
+
+async def test_the_json_api_takes_an_api_token(app: FastAPI, store: AccountStore) -> None:
+    value, _ = await store.issue_token(ADMIN, "auditor-9", "接口", [], 30, CLIENT)
+    async with client(app) as http:
+        shown = await http.post("/things", headers={"Authorization": f"Bearer {value}"})
+        assert shown.json() == {"officer": "auditor-9"}
+        wrong = await http.get("/things", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+
+
+async def test_a_form_without_its_csrf_token_is_refused(app: FastAPI,
+                                                         store: AccountStore) -> None:
+    async with client(app) as http:
+        refused = await http.post("/console/login", data={"officer_id": "auditor-9",
+                                                          "password": PASSWORD})
+        assert refused.status_code == 403
+        await log_in(http, "admin-9", PASSWORD)
+        forged = await http.post("/console/admin/officers/auditor-9/disable",
+                                 data={"csrf_token": "forged"})
+        assert forged.status_code == 403
+        assert not (await store.get("auditor-9")).disabled
+        page = await http.get("/console/admin/officers/auditor-9")
+        done = await http.post("/console/admin/officers/auditor-9/disable",
+                               data={"csrf_token": csrf_of(page.text)})
+        assert done.status_code == 200 and (await store.get("auditor-9")).disabled
+
+
+async def test_only_an_administrator_opens_the_administration(app: FastAPI) -> None:
+    async with client(app) as http:
+        await log_in(http, "auditor-9", PASSWORD)
+        assert (await http.get("/console/admin/officers")).status_code == 403
+
+
+async def test_the_pages_speak_chinese_by_default_and_escape_names(
+        app: FastAPI, store: AccountStore) -> None:
+    await store.create(ADMIN, "clerk-9", "<script>alert(1)</script>", ["clerk"], "420117",
+                       PASSWORD, CLIENT)
+    async with client(app) as http:
+        login = await http.get("/console/login")
+        assert "登录" in login.text and "Log in" not in login.text
+        assert "Log in" in (await http.get("/console/login?lang=en")).text
+        await log_in(http, "admin-9", PASSWORD)
+        listed = await http.get("/console/admin/officers")
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in listed.text
+        assert "<script>alert" not in listed.text
+
+
+
+async def test_the_operator_command_makes_the_first_administrator_and_unlocks(
+        store: AccountStore, pool: asyncpg.Pool) -> None:
+    from siquan.shared.accounts.__main__ import add_officer, reset_password
+
+    password = await add_officer(store, "admin-1", "管理员", ["administrator"], "420117")
+    assert (await store.login("admin-1", password, CLIENT)).session is not None
+    for attempt in range(3):
+        await store.login("admin-1", f"wrong {attempt}", CLIENT)
+    assert (await store.login("admin-1", password, CLIENT)).failure == "locked"
+    again = await reset_password(store, "admin-1")
+    assert (await store.login("admin-1", again, CLIENT)).session is not None
+    events = await published(pool)
+    assert {e["channel"] for e in events if e["activity"] in (
+        "officer_created", "password_reset")} == {"command"}
