@@ -38,6 +38,7 @@ async def _databases(name: str) -> list[str]:
         await conn.close()
 
 
+@pytest.mark.timeout(900)  # the whole demo cycle on eight processes, then their removal
 def test_up_leaves_two_instances_of_each_service_serving_and_down_removes_them(
         tmp_path: Path) -> None:
     out = tmp_path / "demo"
