@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import Field
 
 from siquan.contracts.base import Contract, Event, register
+from siquan.contracts.policy import PolicyVersion
+from siquan.contracts.policy_versions import PolicyChanges
 from siquan.contracts.topology import RoutingKey
 from siquan.contracts.types import (
     ContactPhone,
@@ -242,7 +244,28 @@ class PersonRecordRead(_Eligibility):
     read_at: datetime = Field(description="When (UTC)")
 
 
+class PolicyVersionPublished(_Eligibility):
+    """A policy version drafted by one policy officer, approved by another and published
+    with its effective date (eligibility's policy register). Every service layers it over
+    its catalogue without restart (`siquan.contracts.policy_versions`); a version whose
+    effective date lies before periods already paid is paid as top-ups in the next run."""
+
+    routing_key = RoutingKey.POLICY_VERSION_PUBLISHED
+    version_id: str = Field(description="The register's identifier of the version (UUID)")
+    program_code: ProgramCode
+    version: str = Field(description="The version's label, unique within the program",
+                         examples=["hubei-2026-raise"])
+    base_version: str = Field(description="The version in force it changes, on its day")
+    effective_from: date = Field(description="First day it is in force")
+    changes: PolicyChanges = Field(description="The fields it changes over its base")
+    policy: PolicyVersion = Field(description="The whole version the changes make of the "
+                                              "base: what every service applies")
+    drafted_by: OfficerId = Field(description="The policy officer who drafted it")
+    approved_by: OfficerId = Field(description="The other policy officer who approved it")
+    published_at: datetime = Field(description="When it was approved and published (UTC)")
+
+
 register(ApplicationSubmitted, ApplicationReviewed, CertificationGranted, CertificationRevoked,
          CertificationRenewed, CertificationLapsed, CertificationSuspended,
          CertificationReinstated, CommunityReviewRecorded, NoticePublished, NoticeClosed,
-         PersonRecordRead)
+         PersonRecordRead, PolicyVersionPublished)

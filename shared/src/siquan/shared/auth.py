@@ -60,8 +60,14 @@ class OfficerRegistry:
 _bearer = HTTPBearer(auto_error=False)
 
 
+def require_officer() -> Callable[..., Coroutine[Any, Any, Officer]]:
+    """A FastAPI dependency: any authenticated officer of the service, whatever the role."""
+    return require_role()
+
+
 def require_role(*roles: str) -> Callable[..., Coroutine[Any, Any, Officer]]:
-    """A FastAPI dependency: the authenticated officer, who must hold one of `roles`."""
+    """A FastAPI dependency: the authenticated officer, who must hold one of `roles` (any
+    role when none is named)."""
 
     async def dependency(request: Request, credentials: Annotated[
             HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Officer:
@@ -73,7 +79,7 @@ def require_role(*roles: str) -> Callable[..., Coroutine[Any, Any, Officer]]:
         if officer is None:
             raise HTTPException(401, "unknown or revoked token",
                                 headers={"WWW-Authenticate": "Bearer"})
-        if not set(roles) & set(officer.roles):
+        if roles and not set(roles) & set(officer.roles):
             raise HTTPException(403, f"officer {officer.id} lacks role: one of {list(roles)}")
         return officer
 

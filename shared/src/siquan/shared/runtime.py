@@ -26,7 +26,7 @@ from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from siquan.shared import http_guard
-from siquan.shared.auth import Officer, OfficerRegistry, require_role
+from siquan.shared.auth import Officer, OfficerRegistry, require_officer, require_role
 from siquan.shared.broker import BrokerLink
 from siquan.shared.clock import Clock, clock_for
 from siquan.shared.consumer import BatchedConsumer, ConsumerSettings
@@ -40,6 +40,7 @@ from siquan.shared.dead_letters import (
 from siquan.shared.logs import setup_logging
 from siquan.shared.metrics import setup_metrics
 from siquan.shared.outbox import Outbox
+from siquan.shared.policy_store import PolicyFollower, catalogue_view
 from siquan.shared.registry import Handler, HandlerRegistry
 from siquan.shared.relay import OutboxRelay
 from siquan.shared.settings import ServiceSettings
@@ -75,6 +76,7 @@ class ServiceRuntime(Generic[W]):
         self.link = BrokerLink(settings.amqp_url, name=f"siquan.{service}")
         self.relay: OutboxRelay | None = None
         self.consumers: list[BatchedConsumer] = []
+        self.policies = PolicyFollower(self.units)
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -105,6 +107,7 @@ class ServiceRuntime(Generic[W]):
         await migrate(self.settings.pg_dsn, self._migrations)
         self._pool = await create_pool(self.settings.pg_dsn,
                                        max_size=self.settings.pg_pool_size)
+        await self.policies.load()  # the published policy versions before any work
         dead_letters = DeadLetterPublisher(self.service)
         self.consumers = [
             BatchedConsumer(route, self.units, self.verifier, dead_letters,
@@ -115,7 +118,7 @@ class ServiceRuntime(Generic[W]):
         self.relay = OutboxRelay(self.pool, batch_size=self.settings.relay_batch_size,
                                  idle_seconds=self.settings.relay_idle_seconds)
         self.link.add("outbox relay", self.relay.run)
-        for loop in (self.link.run, self._sample, *self._loops):
+        for loop in (self.link.run, self._sample, self.policies.run, *self._loops):
             self._tasks.append(asyncio.create_task(self._supervise(loop)))
         log.info("%s started", self.service)
 
@@ -233,6 +236,13 @@ class ServiceRuntime(Generic[W]):
                 Selection(queue=queue, reason=reason_contains))
             return {"service": self.service, "summary": summarise(letters),
                     "letters": letters}
+
+        @app.get("/policy-catalogue")
+        async def policy_catalogue(_: Annotated[Officer, Depends(require_officer())]
+                                   ) -> dict[str, Any]:
+            """The policy catalogue this instance applies now: the seed files and the
+            published versions layered over them, each with its amounts and shares."""
+            return {"service": self.service, **catalogue_view()}
 
         @app.get("/metrics", include_in_schema=False)
         async def metrics() -> Response:
