@@ -29,7 +29,7 @@ def create_app(settings: FundCustodySettings | None = None) -> FastAPI:
     runtime = ServiceRuntime("fund_custody", settings, MIGRATIONS, unit=FundCustodyWork,
                              handlers=HANDLERS)
     runtime.background(partial(forecast_loop, runtime.units,
-                               settings.forecast_debounce_seconds))
+                               settings.forecast_debounce_seconds, runtime.policies.load))
     app = runtime.http_app("Siquan fund custody (资金管理)")
     # Documents first: `/statements/…/{division}.pdf` before `/statements/…/{division}`.
     app.include_router(exports.router)
