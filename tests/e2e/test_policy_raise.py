@@ -104,6 +104,8 @@ async def raised(cluster: Cluster) -> dict[str, Any]:
                 return found if len(found) >= len(people) * (1 + raised_months) else None
 
             settled = await eventually(all_settled, timeout=60, what="the run's payments")
+            chunks = len([m for m in seen.of_type("payments.settled.v1")
+                          if m.body["run_id"] == run["run_id"]])
 
         async def reforecast() -> dict[str, Any] | None:
             latest: dict[str, Any] = await cycle.fund_custody.call("GET", FORECAST,
@@ -111,8 +113,22 @@ async def raised(cluster: Cluster) -> dict[str, Any]:
             return latest if latest["version"] > before["version"] else None
 
         after = await eventually(reforecast, timeout=60, what="the forecast after the raise")
-        return {"people": people, "certified": certified, "label": label, "run": run,
-                "settled": settled, "before": before, "after": after}
+
+        async def audited() -> list[dict[str, Any]] | None:
+            seen_chunks = await cycle.oversight.call(
+                "GET", "/audit/entries", Officers.auditor, params={
+                    "message_type": "payments.settled.v1", "correlation_id": run["run_id"]})
+            policy = await cycle.oversight.call(
+                "GET", "/audit/entries", Officers.auditor,
+                params={"message_type": "policy_version.published.v1"})
+            return policy if len(seen_chunks) == chunks and policy else None
+
+        audit = await eventually(audited, timeout=60, what="oversight audited the raise")
+        findings = await cycle.oversight.call("GET", "/findings", Officers.auditor,
+                                              params={"run_id": run["run_id"]})
+        return {"audit": audit, "findings": findings, "people": people,
+                "certified": certified, "label": label, "run": run, "settled": settled,
+                "before": before, "after": after}
     finally:
         await cycle.close()
 
@@ -159,3 +175,11 @@ async def test_fund_custodys_forecast_follows_the_new_standard(raised: dict[str,
     assert raised["after"]["total_fen"] - raised["before"]["total_fen"] == \
         months_raised * raise_per_month
     assert sum(raised["after"]["by_level"].values()) == raised["after"]["total_fen"]
+
+
+async def test_oversight_audits_the_version_and_finds_nothing_wrong_with_the_top_ups(
+        raised: dict[str, Any]) -> None:
+    [entry] = raised["audit"]
+    assert (entry["producer"], entry["body"]["version"]) == ("eligibility", raised["label"])
+    assert (entry["body"]["drafted_by"], entry["body"]["approved_by"]) == (DRAFTER, CHECKER)
+    assert raised["findings"] == []
