@@ -79,9 +79,10 @@ async def raised(cluster: Cluster) -> dict[str, Any]:
         await cycle.wait_until_disbursement_knows(len(people), PROGRAM)
         await cycle.appropriate(RunPlan(PROGRAM, "2026-06"), 1_000_000)
         before = await cycle.fund_custody.call("POST", FORECAST, Officers.treasury)
+        paid_runs = []
         for period in PAID_OLD:
             cluster.clock.set(datetime(int(period[:4]), int(period[5:]), 20, 9, tzinfo=UTC))
-            await cycle.pay(RunPlan(PROGRAM, period))
+            paid_runs.append(await cycle.pay(RunPlan(PROGRAM, period)))
         cluster.clock.set(datetime(2026, 9, 18, 9, tzinfo=UTC))
         label = f"hubei-raise-{uuid.uuid4().hex[:6]}"
         drafted = await cycle.eligibility.call("POST", "/policy-versions", DRAFTER, json={
@@ -126,7 +127,17 @@ async def raised(cluster: Cluster) -> dict[str, Any]:
         audit = await eventually(audited, timeout=60, what="oversight audited the raise")
         findings = await cycle.oversight.call("GET", "/findings", Officers.auditor,
                                               params={"run_id": run["run_id"]})
-        return {"audit": audit, "findings": findings, "people": people,
+
+        async def balanced() -> dict[str, Any] | None:
+            report: dict[str, Any] = await cycle.fund_custody.call(
+                "GET", f"/balances/{PROGRAM}/2026/{DIVISION}", Officers.treasury)
+            spent = sum(r["amounts_fen"]["settled"] for r in paid_runs) + \
+                run["amounts_fen"]["settled"]
+            return report if report["totals"]["spent_fen"] == spent else None
+
+        balances = await eventually(balanced, timeout=60, what="fund custody settled")
+        return {"audit": audit, "findings": findings, "people": people, "balances": balances,
+                "paid_runs": paid_runs,
                 "certified": certified, "label": label, "run": run, "settled": settled,
                 "before": before, "after": after}
     finally:
@@ -183,3 +194,16 @@ async def test_oversight_audits_the_version_and_finds_nothing_wrong_with_the_top
     assert (entry["producer"], entry["body"]["version"]) == ("eligibility", raised["label"])
     assert (entry["body"]["drafted_by"], entry["body"]["approved_by"]) == (DRAFTER, CHECKER)
     assert raised["findings"] == []
+
+
+async def test_fund_custodys_balances_follow_the_new_standard(raised: dict[str, Any]) -> None:
+    people, balances = raised["people"], raised["balances"]
+    old_month = sum(_seed_amount(p.category, "2026-06") for p in people)
+    new_month = sum(_seed_amount(p.category, "2026-07") + RAISE[p.category] for p in people)
+    forecast = {p["period"]: p["forecast_fen"] for p in balances["periods"]}
+    assert (forecast["2026-06"], forecast["2026-07"], forecast["2026-12"]) == (
+        old_month, new_month, new_month)
+    assert balances["totals"]["forecast_fen"] == raised["after"]["total_fen"]
+    assert [r["amounts_fen"]["settled"] for r in raised["paid_runs"]] == [old_month] * 3
+    top_ups = sum(e[3] for e in _expected_payments(raised) if e[2] != "benefit")
+    assert balances["totals"]["spent_fen"] == 3 * old_month + new_month + top_ups
