@@ -9,6 +9,8 @@ from pydantic import Field
 
 from siquan.contracts.base import Contract, Event, register
 from siquan.contracts.officer_activity import OfficerActivity
+from siquan.contracts.policy import PolicyVersion
+from siquan.contracts.policy_versions import PolicyChanges
 from siquan.contracts.topology import RoutingKey
 from siquan.contracts.types import (
     ContactPhone,
@@ -251,8 +253,51 @@ class EligibilityOfficerActivity(OfficerActivity):
     routing_key = RoutingKey.ELIGIBILITY_OFFICER_ACTIVITY
 
 
+_POLICY_EXAMPLE: dict[str, Any] = {
+    "program_code": "special_assistance", "version": "hubei-2026-raise",
+    "name_zh": "独生子女死亡/伤残家庭特别扶助",
+    "name_en": "Special assistance for families whose only child died or is disabled",
+    "effective_from": "2026-07-01", "frequency": "monthly", "notice_days": 7,
+    "eligibility": {"residence": "any", "family_types": ["only_child_died",
+                                                         "only_child_disabled"],
+                    "min_age": 49, "age_start": "month_after",
+                    "start_rule": "from the month after the parent turns 49",
+                    "end_rule": "on the parent's death"},
+    "benefits": [{"category": "death", "label_zh": "独生子女死亡", "amount_fen": 25000,
+                  "when": {"family_types": ["only_child_died"]}},
+                 {"category": "disability", "label_zh": "独生子女伤残", "amount_fen": 15000,
+                  "when": {"family_types": ["only_child_disabled"],
+                           "disability_grades": [1, 2, 3]}}],
+    "fiscal_shares": {"central": 5000, "provincial": 2500, "municipal": 1000, "county": 1500},
+    "citation": {"document": "鄂卫健发〔2026〕12号",
+                 "clause": "自 2026 年 7 月起独生子女死亡家庭特别扶助金提高至每人每月 250 元"}}
+
+
+class PolicyVersionPublished(_Eligibility):
+    """A policy version drafted by one policy officer, approved by another and published
+    with its effective date (eligibility's policy register). Every service layers it over
+    its catalogue without restart (`siquan.contracts.policy_versions`); a version whose
+    effective date lies before periods already paid is paid as top-ups in the next run."""
+
+    routing_key = RoutingKey.POLICY_VERSION_PUBLISHED
+    version_id: str = Field(description="The register's identifier of the version (UUID)")
+    program_code: ProgramCode
+    version: str = Field(description="The version's label, unique within the program",
+                         examples=["hubei-2026-raise"])
+    base_version: str = Field(description="The version in force it changes, on its day")
+    effective_from: date = Field(description="First day it is in force")
+    changes: PolicyChanges = Field(description="The fields it changes over its base",
+                                   examples=[{"amounts_fen": {"death": 25000}}])
+    policy: PolicyVersion = Field(description="The whole version the changes make of the "
+                                              "base: what every service applies",
+                                  examples=[_POLICY_EXAMPLE])
+    drafted_by: OfficerId = Field(description="The policy officer who drafted it")
+    approved_by: OfficerId = Field(description="The other policy officer who approved it")
+    published_at: datetime = Field(description="When it was approved and published (UTC)")
+
+
 register(ApplicationSubmitted, ApplicationReviewed, CertificationGranted, CertificationRevoked,
          CertificationRenewed, CertificationLapsed, CertificationSuspended,
          CertificationReinstated, CommunityReviewRecorded, NoticePublished, NoticeClosed,
-         PersonRecordRead)
+         PersonRecordRead, PolicyVersionPublished)
 register(EligibilityOfficerActivity)

@@ -60,10 +60,10 @@ def _integer(name: str, schema: dict[str, Any]) -> int:
 
 
 def _instance(name: str, schema: dict[str, Any], defs: dict[str, Any]) -> Any:
-    if "$ref" in schema:
-        return _instance(name, defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
     if schema.get("examples") and name != "division_code":
         return schema["examples"][0]
+    if "$ref" in schema:
+        return _instance(name, defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
     if "anyOf" in schema:
         chosen = next(s for s in schema["anyOf"] if s.get("type") != "null")
         return _instance(name, {**chosen, **{k: v for k, v in schema.items()

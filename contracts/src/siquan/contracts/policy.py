@@ -1,6 +1,9 @@
 """The policy catalogue: program rules as versioned data files, validated here.
 
-Each file under `policies/<program_code>/<version>.toml` is one version of one program.
+Each file under `policies/<program_code>/<version>.toml` is one version of one program: the
+seed of the policy history. Versions published later (drafted and approved in
+eligibility's policy register, distributed as `policy_version.published.v1`) are layered
+over the seed by `siquan.contracts.policy_versions`; `load_catalogue` returns the result.
 Amounts are integer fen per person (or per household, `paid_to`) per payment period. No
 service changes an amount at run time: the amount owed for a period is the one in the
 version in force on the period's first day.
@@ -220,6 +223,23 @@ def _read_packaged() -> list[PolicyVersion]:
 
 
 @cache
-def load_catalogue() -> PolicyCatalogue:
-    """The catalogue shipped with the contracts package, validated once per process."""
+def seed_catalogue() -> PolicyCatalogue:
+    """The catalogue shipped with the contracts package (the seed of the policy history),
+    validated once per process."""
     return PolicyCatalogue(versions=tuple(_read_packaged()))
+
+
+_installed: PolicyCatalogue | None = None
+
+
+def load_catalogue() -> PolicyCatalogue:
+    """The catalogue this process applies: the seed with the published versions it has
+    received layered over it (`policy_versions.apply_published`), the seed alone until
+    then. Read it at each use, never keep it: a published version replaces it."""
+    return _installed if _installed is not None else seed_catalogue()
+
+
+def install(catalogue: PolicyCatalogue | None) -> None:
+    """Make `catalogue` the one `load_catalogue` returns (None: the seed alone)."""
+    global _installed
+    _installed = catalogue

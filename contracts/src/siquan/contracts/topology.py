@@ -59,6 +59,7 @@ class RoutingKey:
     NOTICE_PUBLISHED = "notice.published.v1"
     NOTICE_CLOSED = "notice.closed.v1"
     PERSON_RECORD_READ = "person_record.read.v1"
+    POLICY_VERSION_PUBLISHED = "policy_version.published.v1"
     APPROPRIATION_RECORDED = "appropriation.recorded.v1"
     ALLOCATION_APPROVED = "allocation.approved.v1"
     ALLOCATION_REJECTED = "allocation.rejected.v1"

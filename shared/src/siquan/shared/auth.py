@@ -102,13 +102,19 @@ async def identify(request: Request, credentials: HTTPAuthorizationCredentials |
     return officer
 
 
+def require_officer() -> Callable[..., Coroutine[Any, Any, Officer]]:
+    """A FastAPI dependency: any authenticated officer of the service, whatever the role."""
+    return require_role()
+
+
 def require_role(*roles: str) -> Callable[..., Coroutine[Any, Any, Officer]]:
-    """A FastAPI dependency: the authenticated officer, who must hold one of `roles`."""
+    """A FastAPI dependency: the authenticated officer, who must hold one of `roles` (any
+    role when none is named)."""
 
     async def dependency(request: Request, credentials: Annotated[
             HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Officer:
         officer = await identify(request, credentials)
-        if not set(roles) & set(officer.roles):
+        if roles and not set(roles) & set(officer.roles):
             raise HTTPException(403, f"officer {officer.id} lacks role: one of {list(roles)}")
         return officer
 

@@ -28,7 +28,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from siquan.shared import http_guard
 from siquan.shared.accounts import web as account_pages
 from siquan.shared.accounts.store import AccountStore, Policy, read_roster
-from siquan.shared.auth import Officer, require_role
+from siquan.shared.auth import Officer, require_officer, require_role
 from siquan.shared.broker import BrokerLink
 from siquan.shared.clock import Clock, clock_for
 from siquan.shared.console import STATIC_PATH, Console
@@ -43,6 +43,7 @@ from siquan.shared.dead_letters import (
 from siquan.shared.logs import setup_logging
 from siquan.shared.metrics import setup_metrics
 from siquan.shared.outbox import Outbox
+from siquan.shared.policy_store import PolicyFollower, catalogue_view
 from siquan.shared.registry import Handler, HandlerRegistry
 from siquan.shared.relay import OutboxRelay
 from siquan.shared.settings import ServiceSettings
@@ -82,6 +83,7 @@ class ServiceRuntime(Generic[W]):
         self.link = BrokerLink(settings.amqp_url, name=f"siquan.{service}")
         self.relay: OutboxRelay | None = None
         self.consumers: list[BatchedConsumer] = []
+        self.policies = PolicyFollower(self.units)
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -115,6 +117,7 @@ class ServiceRuntime(Generic[W]):
         roster = await asyncio.to_thread(read_roster, self.settings.officers_file)
         await self.accounts.import_roster(
             roster, development=self.settings.development_accounts_on)
+        await self.policies.load()  # the published policy versions before any work
         dead_letters = DeadLetterPublisher(self.service)
         self.consumers = [
             BatchedConsumer(route, self.units, self.verifier, dead_letters,
@@ -125,7 +128,7 @@ class ServiceRuntime(Generic[W]):
         self.relay = OutboxRelay(self.pool, batch_size=self.settings.relay_batch_size,
                                  idle_seconds=self.settings.relay_idle_seconds)
         self.link.add("outbox relay", self.relay.run)
-        for loop in (self.link.run, self._sample, *self._loops):
+        for loop in (self.link.run, self._sample, self.policies.run, *self._loops):
             self._tasks.append(asyncio.create_task(self._supervise(loop)))
         log.info("%s started", self.service)
 
@@ -244,6 +247,13 @@ class ServiceRuntime(Generic[W]):
                 Selection(queue=queue, reason=reason_contains))
             return {"service": self.service, "summary": summarise(letters),
                     "letters": letters}
+
+        @app.get("/policy-catalogue")
+        async def policy_catalogue(_: Annotated[Officer, Depends(require_officer())]
+                                   ) -> dict[str, Any]:
+            """The policy catalogue this instance applies now: the seed files and the
+            published versions layered over them, each with its amounts and shares."""
+            return {"service": self.service, **catalogue_view()}
 
         @app.get("/metrics", include_in_schema=False)
         async def metrics() -> Response:

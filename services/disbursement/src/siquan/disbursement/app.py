@@ -27,6 +27,7 @@ from siquan.disbursement.application.returns import ReturnWatcher
 from siquan.disbursement.entrypoints import exports
 from siquan.disbursement.entrypoints.http import router
 from siquan.disbursement.settings import DisbursementSettings
+from siquan.shared import policy_store
 from siquan.shared.clock import Clock
 from siquan.shared.runtime import ServiceRuntime
 
@@ -39,7 +40,7 @@ SELECT r.run_id::text AS run_id, r.program_code, r.period, r.status, r.payee_cou
        COALESCE((SELECT sum(c.payee_count) FROM payment_chunks c
                   WHERE c.run_id = r.run_id AND c.done_at IS NOT NULL), 0) AS done
   FROM payment_runs r ORDER BY r.started_at DESC LIMIT $1"""
-HANDLERS = (facts, allocations)
+HANDLERS = (facts, allocations, policy_store)
 BankFactory = Callable[[], Bank]
 
 

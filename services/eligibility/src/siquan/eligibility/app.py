@@ -8,12 +8,17 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from siquan.contracts.policy import load_catalogue
 from siquan.eligibility.adapters.unit_of_work import EligibilityWork
 from siquan.eligibility.application import objections, revocations
 from siquan.eligibility.application.deadlines import keep_deadlines
 from siquan.eligibility.application.ports import Terms
-from siquan.eligibility.entrypoints import certifications_http, cycle_http, exports, http
+from siquan.eligibility.entrypoints import (
+    certifications_http,
+    cycle_http,
+    exports,
+    http,
+    policy_http,
+)
 from siquan.eligibility.settings import EligibilitySettings
 from siquan.shared.documents.pdf import require_font
 from siquan.shared.runtime import ServiceRuntime
@@ -27,7 +32,7 @@ def create_app(settings: EligibilitySettings | None = None) -> FastAPI:
     require_font(settings.pdf_font, "eligibility", settings.mode)
     runtime = ServiceRuntime(
         "eligibility", settings, MIGRATIONS,
-        unit=EligibilityWork.factory(Terms.of(settings), load_catalogue()),
+        unit=EligibilityWork.factory(Terms.of(settings)),
         handlers=HANDLERS)
 
     async def deadlines() -> None:
@@ -36,6 +41,6 @@ def create_app(settings: EligibilitySettings | None = None) -> FastAPI:
     runtime.background(deadlines)
     app = runtime.http_app("Siquan eligibility (资格确认)")
     # Documents first: `/notices/{id}.pdf` before `/notices/{id}` takes the extension.
-    for module in (exports, http, cycle_http, certifications_http):
+    for module in (exports, http, cycle_http, certifications_http, policy_http):
         app.include_router(module.router)
     return app

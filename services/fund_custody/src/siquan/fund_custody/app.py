@@ -14,11 +14,12 @@ from siquan.fund_custody.entrypoints import exports
 from siquan.fund_custody.entrypoints.http import router
 from siquan.fund_custody.entrypoints.loops import forecast_loop
 from siquan.fund_custody.settings import FundCustodySettings
+from siquan.shared import policy_store
 from siquan.shared.documents.pdf import require_font
 from siquan.shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HANDLERS = (allocations, settlement, returns, certifications)
+HANDLERS = (allocations, settlement, returns, certifications, policy_store)
 """The modules whose `@handles` handlers fund custody runs."""
 
 
@@ -28,7 +29,7 @@ def create_app(settings: FundCustodySettings | None = None) -> FastAPI:
     runtime = ServiceRuntime("fund_custody", settings, MIGRATIONS, unit=FundCustodyWork,
                              handlers=HANDLERS)
     runtime.background(partial(forecast_loop, runtime.units,
-                               settings.forecast_debounce_seconds))
+                               settings.forecast_debounce_seconds, runtime.policies.load))
     app = runtime.http_app("Siquan fund custody (资金管理)")
     # Documents first: `/statements/…/{division}.pdf` before `/statements/…/{division}`.
     app.include_router(exports.router)

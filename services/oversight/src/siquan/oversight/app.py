@@ -31,11 +31,12 @@ from siquan.oversight.reconciliation.domain.timeliness import Target
 from siquan.oversight.reconciliation.entrypoints.http import router as reconciliation_router
 from siquan.oversight.reconciliation.entrypoints.reads_http import router as reads_router
 from siquan.oversight.settings import OversightSettings
+from siquan.shared import policy_store
 from siquan.shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HANDLERS = (recording, projection, notices, ledger, own_statements, eligibility_rules,
-            payment_rules, fund_rules, reads)
+            payment_rules, fund_rules, reads, policy_store)
 """The modules whose `handles`/`audits` handlers the consumers run."""
 
 

@@ -28,6 +28,7 @@ from siquan.disbursement.domain.roster import (
     is_one_off,
     plan_person,
 )
+from siquan.disbursement.domain.top_ups import PaidBefore, top_up
 
 
 class MemoryPayments:
@@ -53,8 +54,31 @@ class MemoryPayments:
                 if flag is not None:
                     frozen.flags.append(flag)
             planned += payments
-        await self.add(query.run_id, query.program_code, planned, query.chunk_size)
+        top_ups = self._top_ups(query, planned)
+        frozen.add(top_ups)
+        await self.add(query.run_id, query.program_code, planned + top_ups, query.chunk_size)
         return frozen
+
+    def _top_ups(self, query: RosterQuery, planned: list[PlannedPayment]
+                 ) -> list[PlannedPayment]:
+        """`top_ups.TopUpAfterRaise` for each person this run pays its period."""
+        found = []
+        run_period = query.table.run.period
+        for paying in (p for p in planned if p.period == run_period):
+            here = {p.period for p in planned if p.person_key == paying.person_key}
+            category = self._store.certifications[paying.certification_id].category
+            earlier: dict[str, int] = {}
+            for p in self._store.payments.values():
+                if (p.person_key == paying.person_key and p.program_code == query.program_code
+                        and p.status in LIVE and p.period not in here):
+                    earlier[p.period] = earlier.get(p.period, 0) + p.amount_fen
+            for period, paid in sorted(earlier.items()):
+                owed = top_up(PaidBefore(paying.person_key, paying.certification_id, category,
+                                         period, paid, paying.account, paying.certified_from),
+                              query.table)
+                if owed is not None:
+                    found.append(owed)
+        return found
 
     def _candidates(self, query: RosterQuery) -> list[Candidate]:
         store, run_period = self._store, query.table.run.period
@@ -87,12 +111,12 @@ class MemoryPayments:
                   chunk_size: int) -> None:
         ids = []
         for p in payments:
-            if self._store.live(p.person_key, program_code, p.period, BENEFIT):
+            if self._store.live(p.person_key, program_code, p.period, p.item):
                 raise AlreadyPaying(f"{p.person_key} is paid for {p.period} already")
             payment_id = self._new_id()
             self._store.payments[payment_id] = PaymentRecord(
                 payment_id, run_id, p.certification_id, p.person_key, program_code, p.period,
-                BENEFIT, p.amount_fen, p.account.bank_code, p.account.account_number)
+                p.item, p.amount_fen, p.account.bank_code, p.account.account_number)
             ids.append(payment_id)
         for k, first in enumerate(range(0, len(ids), chunk_size)):
             self._store.chunks[(run_id, k)] = ChunkRecord(ids[first:first + chunk_size])
@@ -143,5 +167,6 @@ class MemoryPayments:
                 continue
             p.status, p.returned_on, p.return_reason = "returned", r.returned_on, r.reason
             changed.append(Returned(p.payment_id, p.run_id, p.person_key, p.period,
-                                    p.amount_fen, r.bank_reference, r.reason, r.returned_on))
+                                    p.amount_fen, r.bank_reference, r.reason, r.returned_on,
+                                    p.item))
         return changed

@@ -110,7 +110,7 @@ WITH returned AS (
        AND x.status = 'settled' AND x.returned_on IS NULL
        AND o.amount_fen = r.amount_fen AND x.bank_reference = r.bank_reference
     RETURNING x.payment_id, o.run_id, o.person_key, o.period, o.amount_fen,
-              x.bank_reference, x.return_reason, x.returned_on
+              x.bank_reference, x.return_reason, x.returned_on, o.item
 ), voided AS (
     UPDATE payment_orders o SET live = false FROM returned r
      WHERE o.payment_id = r.payment_id
@@ -197,4 +197,4 @@ class PgPayments:
             [r.bank_reference for r in returns])
         return [Returned(str(r["payment_id"]), str(r["run_id"]), r["person_key"], r["period"],
                          r["amount_fen"], r["bank_reference"], r["return_reason"],
-                         r["returned_on"]) for r in rows]
+                         r["returned_on"], r["item"]) for r in rows]

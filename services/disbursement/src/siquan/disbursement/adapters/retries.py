@@ -15,7 +15,7 @@ from siquan.disbursement.domain.retry import RefusedPayment
 from siquan.disbursement.domain.roster import PayeeAccount
 
 _REFUSED = f"""
-SELECT p.payment_id, p.certification_id, p.person_key, p.period, p.amount_fen,
+SELECT p.payment_id, p.certification_id, p.person_key, p.period, p.amount_fen, p.item,
        t.program_code, t.category, t.division_code, t.effective_from, t.revoked_from,
        t.benefits_end, a.bank_code AS current_bank, a.account_number AS current_account,
        a.registered_at, a.previous_registered_at,
@@ -65,4 +65,4 @@ def _refused(r: asyncpg.Record) -> RefusedPayment:
         live_elsewhere=r["live_elsewhere"], refused_to_current_account=r["refused_to_current"],
         account_registered_at=r["registered_at"],
         account_previous_registered_at=r["previous_registered_at"],
-        account_unconfirmed=bool(r["account_unconfirmed"]))
+        account_unconfirmed=bool(r["account_unconfirmed"]), item=r["item"])

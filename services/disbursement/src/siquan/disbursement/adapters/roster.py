@@ -11,7 +11,9 @@ payees). A bulk path: it works on the unit's connection directly, set-based.
    the policy's amount". The others go to a temporary table.
 2. The others (few) are read with the rest of their facts in person order, decided by
    `plan_person`, and copied (COPY).
-3. The payments are cut into chunks of consecutive ids for the payers.
+3. Each person paid for the run's period is paid the top-ups a raise owes for periods
+   earlier runs paid at a lower amount (`top_ups.TopUpAfterRaise`), found set-based.
+4. The payments are cut into chunks of consecutive ids for the payers.
 Memory holds the totals, skips and flags, never the roster.
 """
 
@@ -25,10 +27,10 @@ from uuid6 import uuid7
 
 from siquan.disbursement.adapters.db import Connection
 from siquan.disbursement.adapters.payable_sql import held, suspended
+from siquan.disbursement.domain.amounts import AmountTable
 from siquan.disbursement.domain.certification import Certification, open_suspensions
 from siquan.disbursement.domain.payable import IN_FORCE, PLANNABLE
 from siquan.disbursement.domain.roster import (
-    BENEFIT,
     Candidate,
     FrozenRoster,
     PayeeAccount,
@@ -38,6 +40,7 @@ from siquan.disbursement.domain.roster import (
     is_one_off,
     plan_person,
 )
+from siquan.disbursement.domain.top_ups import PaidBefore, top_up
 
 _OTHERS_TABLE = """
 CREATE TEMP TABLE roster_others (
@@ -196,8 +199,48 @@ async def freeze(conn: Connection, query: RosterQuery, *, batch: int = 10_000
             await copy_payments(conn, query.run_id, query.program_code, pending, ids)
             pending = []
     await copy_payments(conn, query.run_id, query.program_code, pending, ids)
+    top_ups = [t for r in await conn.fetch(_PAID_BEFORE, query.run_id, table.run.period,
+                                           *_owed_arrays(table))
+               if (t := top_up(_paid_before(r), table)) is not None]
+    frozen.add(top_ups)
+    await copy_payments(conn, query.run_id, query.program_code, top_ups, ids)
     await add_chunks(conn, query.run_id, ids, query.chunk_size)
     return frozen
+
+
+# What earlier runs paid (live payments of any item) for each arrear period of the window
+# to each person this run pays its period, where the window's amounts now owe more
+# (`top_ups.TopUpAfterRaise`); a period this run pays anyway is left out. $1 the run, $2
+# its period, $3/$4/$5 the arrear periods, categories and amounts owed now.
+_PAID_BEFORE = """
+SELECT y.person_key, y.certification_id, c.category, p.period, y.bank_code,
+       y.account_number, y.certified_from, sum(p.amount_fen)::bigint AS paid_fen
+  FROM payment_orders y
+  JOIN certifications c ON c.certification_id = y.certification_id
+  JOIN payment_orders p ON p.person_key = y.person_key AND p.program_code = y.program_code
+                       AND p.live AND p.run_id <> y.run_id
+  JOIN unnest($3::text[], $4::text[], $5::bigint[]) AS w (period, category, amount_fen)
+    ON w.period = p.period AND w.category = c.category
+ WHERE y.run_id = $1::uuid AND y.period = $2 AND y.item = 'benefit'
+   AND NOT EXISTS (SELECT 1 FROM payment_orders t WHERE t.run_id = y.run_id
+                     AND t.person_key = y.person_key AND t.period = p.period)
+ GROUP BY y.person_key, y.certification_id, c.category, p.period, y.bank_code,
+          y.account_number, y.certified_from, w.amount_fen
+HAVING sum(p.amount_fen) < w.amount_fen
+ ORDER BY y.person_key, p.period
+"""
+
+
+def _owed_arrays(table: AmountTable) -> tuple[list[str], list[str], list[int]]:
+    owed = [(a.period, category, fen) for a in table.arrears
+            for category, fen in sorted(a.by_category.items())]
+    return [o[0] for o in owed], [o[1] for o in owed], [o[2] for o in owed]
+
+
+def _paid_before(r: asyncpg.Record) -> PaidBefore:
+    return PaidBefore(r["person_key"], r["certification_id"], r["category"], r["period"],
+                      r["paid_fen"], PayeeAccount(r["bank_code"], r["account_number"]),
+                      r["certified_from"])
 
 
 async def _by_person(conn: Connection, batch: int) -> AsyncIterator[list[asyncpg.Record]]:
@@ -247,7 +290,7 @@ async def copy_payments(conn: Connection, run_id: str, program_code: str,
     if not payments:
         return
     await conn.copy_records_to_table("payment_orders", columns=PAYMENT_COLUMNS, records=[
-        (ids(), run_id, p.certification_id, p.person_key, program_code, p.period, BENEFIT,
+        (ids(), run_id, p.certification_id, p.person_key, program_code, p.period, p.item,
          p.amount_fen, p.account.bank_code, p.account.account_number, p.certified_from)
         for p in payments])
 

@@ -62,6 +62,7 @@ class Returned:
     bank_reference: str
     reason: str
     returned_on: date
+    item: str = "benefit"
 
 
 @dataclass(frozen=True)

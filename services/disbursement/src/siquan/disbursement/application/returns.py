@@ -73,7 +73,7 @@ async def record_returns(uow: Work, returned: Sequence[BankReturn], through: dat
                     payment_id=p.payment_id, person_key=p.person_key,
                     amount_fen=p.amount_fen, reason=p.reason, returned_on=p.returned_on,
                     period=p.period if p.period != run.period else None,
-                    item=payment_label(p.period, p.period != run.period),
+                    item=payment_label(p.period, p.period != run.period, p.item),
                     bank_reference=p.bank_reference)
                 for p in payments)))
     await uow.return_cursor.advance(through)

@@ -30,8 +30,9 @@ class ChunkPayment(NamedTuple):
         return remittance(self.item, self.period, self.payment_id)
 
     def label(self, run_period: str) -> str:
-        """`benefit`, or `arrears:<period>` for an earlier period the run pays."""
-        return payment_label(self.period, self.period != run_period)
+        """`benefit`, `arrears:<period>` for an earlier period the run pays, or the
+        item itself when it is not the benefit (a top-up)."""
+        return payment_label(self.period, self.period != run_period, self.item)
 
 
 class Outcome(NamedTuple):

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from siquan.disbursement.domain.certification import Certification
 from siquan.disbursement.domain.payable import PLANNABLE, PaymentFacts
-from siquan.disbursement.domain.roster import PayeeAccount, PlannedPayment, Skip
+from siquan.disbursement.domain.roster import BENEFIT, PayeeAccount, PlannedPayment, Skip
 
 ACCOUNT_NOT_FIXED = "account not changed since the bank refused or returned the payment"
 
@@ -40,6 +40,7 @@ class RefusedPayment:
     account_previous_registered_at: datetime | None = None
     account_unconfirmed: bool = False
     """The current account is a change awaiting a second officer's confirmation."""
+    item: str = BENEFIT
 
     def facts(self) -> PaymentFacts:
         has_account = self.current_account is not None
@@ -74,5 +75,5 @@ def plan_retry(refused: Iterable[RefusedPayment], run_period: str
         payments.append(PlannedPayment(
             payment.certification_id, payment.person_key, payment.period, payment.amount_fen,
             payment.current_account, arrear=payment.period != run_period,
-            certified_from=payment.certification.effective_from))
+            certified_from=payment.certification.effective_from, item=payment.item))
     return payments, skipped

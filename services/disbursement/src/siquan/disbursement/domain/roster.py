@@ -83,14 +83,19 @@ class PlannedPayment:
     arrear: bool = False
     certified_from: date | None = None
     """The certification's first day (it never changes), kept with the payment."""
+    item: str = BENEFIT
+    """What it pays: the period's benefit, or a top-up after a raise (`topup:<version>`)."""
 
     @property
     def label(self) -> str:
-        """What the payment is for, as events show it: `benefit` or `arrears:<period>`."""
-        return payment_label(self.period, self.arrear)
+        """What the payment is for, as events show it: `benefit`, `arrears:<period>` or a
+        top-up's `topup:<version>`."""
+        return payment_label(self.period, self.arrear, self.item)
 
 
-def payment_label(period: str, arrear: bool) -> str:
+def payment_label(period: str, arrear: bool, item: str = BENEFIT) -> str:
+    if item != BENEFIT:
+        return item
     return f"arrears:{period}" if arrear else BENEFIT
 
 

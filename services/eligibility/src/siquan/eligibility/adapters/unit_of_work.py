@@ -1,16 +1,18 @@
 """Eligibility's unit of work on PostgreSQL: one transaction (the shared `PgUnitOfWork`:
-connection, outbox, clock, cause) reaching eligibility's repositories, the policy
-catalogue and the service's terms. `factory` gives the runtime what it needs to open one
-for an HTTP command, a message or a timer tick."""
+connection, outbox, clock, cause) reaching eligibility's repositories (the policy
+register's among them), the policy catalogue in force and the service's terms. `factory`
+gives the runtime what it needs to open one for an HTTP command, a message or a timer
+tick."""
 
 from __future__ import annotations
 
-from siquan.contracts.policy import PolicyCatalogue
+from siquan.contracts.policy import PolicyCatalogue, load_catalogue
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.contracts.public_security_v2 import DeathReportedV2
 from siquan.eligibility.adapters.applications import PgApplications
 from siquan.eligibility.adapters.certifications import PgCertifications
 from siquan.eligibility.adapters.notices import PgNotices, PgObjections
+from siquan.eligibility.adapters.policy_register import PgPolicyDrafts
 from siquan.eligibility.adapters.records import (
     PgCommunityReviews,
     PgDeaths,
@@ -28,9 +30,10 @@ from siquan.shared.unit_of_work import Cause, PgUnitOfWork, UnitFactory
 
 class EligibilityWork(PgUnitOfWork):
     def __init__(self, conn: Connection, outbox: Outbox, clock: Clock, cause: Cause | None,
-                 *, terms: Terms, policies: PolicyCatalogue) -> None:
+                 *, terms: Terms, policies: PolicyCatalogue | None = None) -> None:
         super().__init__(conn, outbox, clock, cause)
-        self.terms, self.policies = terms, policies
+        self.terms, self._policies = terms, policies
+        self.policy_drafts = PgPolicyDrafts(conn)
         self.applications = PgApplications(conn)
         self.certifications = PgCertifications(conn)
         self.notices = PgNotices(conn)
@@ -40,6 +43,11 @@ class EligibilityWork(PgUnitOfWork):
         self.evidence = PgEvidence(conn)
         self.deaths = PgDeaths(conn)
         self.views = EligibilityViews(conn)
+
+    @property
+    def policies(self) -> PolicyCatalogue:
+        """The catalogue in force now (published versions included), unless one was given."""
+        return self._policies if self._policies is not None else load_catalogue()
 
     async def _finish(self) -> None:
         for flush in self._before_commit:  # the repositories' buffered rows first
@@ -72,7 +80,8 @@ class EligibilityWork(PgUnitOfWork):
                     event, resident_id, category, self.terms.pseudonym_keys, death=death)]
 
     @classmethod
-    def factory(cls, terms: Terms, policies: PolicyCatalogue) -> UnitFactory[EligibilityWork]:
+    def factory(cls, terms: Terms, policies: PolicyCatalogue | None = None
+                ) -> UnitFactory[EligibilityWork]:
         def make(conn: Connection, outbox: Outbox, clock: Clock, cause: Cause
                  ) -> EligibilityWork:
             return cls(conn, outbox, clock, cause, terms=terms, policies=policies)

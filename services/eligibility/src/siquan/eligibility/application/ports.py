@@ -14,11 +14,13 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from siquan.contracts.base import Event
-from siquan.contracts.policy import PolicyCatalogue
+from siquan.contracts.eligibility_v1 import PolicyVersionPublished
+from siquan.contracts.policy import PolicyCatalogue, PolicyVersion
 from siquan.eligibility.domain.application import Application, Status
 from siquan.eligibility.domain.certification import Certification, Change
 from siquan.eligibility.domain.death import Death
 from siquan.eligibility.domain.notice import PublicNotice
+from siquan.eligibility.domain.policy_draft import PolicyDraft
 from siquan.eligibility.settings import EligibilitySettings
 
 
@@ -173,6 +175,26 @@ class Deaths(Protocol):
         """The earliest reported date of death of each of these people who died."""
 
 
+class PolicyDrafts(Protocol):
+    """The policy register: drafts, their approval, and the versions published."""
+
+    async def lock_register(self) -> None: ...
+
+    async def add(self, draft: PolicyDraft) -> None:
+        """Refused when the program already has a version with this label."""
+
+    async def get(self, version_id: str, *, for_update: bool = False) -> PolicyDraft: ...
+
+    async def publish(self, draft: PolicyDraft) -> None: ...
+
+    async def listed(self, program_code: str | None) -> list[PolicyDraft]: ...
+
+    async def published(self) -> list[PolicyVersion]: ...
+
+    async def keep_published(self, event: PolicyVersionPublished, at: datetime) -> None:
+        """Apply the version in this service too (the table every service keeps)."""
+
+
 class Work(Protocol):
     """A unit of work of eligibility: one transaction over these repositories."""
 
@@ -199,6 +221,9 @@ class Work(Protocol):
 
     @property
     def deaths(self) -> Deaths: ...
+
+    @property
+    def policy_drafts(self) -> PolicyDrafts: ...
 
     @property
     def terms(self) -> Terms: ...

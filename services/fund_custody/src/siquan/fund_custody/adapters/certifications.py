@@ -63,6 +63,11 @@ class PgHeadCounts:
             " SET version = rosters.version + 1, changed_at = $3",
             program_code, division_code, at)
 
+    async def policy_changed(self, program_code: str, at: datetime) -> None:
+        await self._conn.execute(
+            "UPDATE rosters SET version = version + 1, changed_at = $2"
+            " WHERE program_code = $1", program_code, at)
+
     async def roster_version(self, program_code: str, division_code: str) -> int:
         version = await self._conn.fetchval(
             "SELECT version FROM rosters WHERE program_code = $1 AND division_code = $2",

@@ -198,6 +198,10 @@ class MemoryHeadCounts:
         key = (program_code, division_code)
         self._store.rosters[key] = self._store.rosters.get(key, 0) + 1
 
+    async def policy_changed(self, program_code: str, at: datetime) -> None:
+        for key in [k for k in self._store.rosters if k[0] == program_code]:
+            self._store.rosters[key] += 1
+
     async def roster_version(self, program_code: str, division_code: str) -> int:
         return self._store.rosters.get((program_code, division_code), 0)
 

@@ -3,7 +3,9 @@ date, revoked or lapsed stops counting it from theirs (so it still counts in the
 was payable in); a suspension, reinstatement or renewal leaves the certified head count as it
 is. Only the certification id is kept, never anything that identifies the person, and a
 revocation seen before its grant is remembered, so the order of arrival does not matter.
-A change of the head count makes the program's open forecasts in the division due again."""
+A change of the head count makes the program's open forecasts in the division due again,
+and so does a published policy version (the standard or the shares of some periods may
+have changed): every division's forecasts of its program."""
 
 from __future__ import annotations
 
@@ -14,9 +16,18 @@ from siquan.contracts.eligibility_v1 import (
     CertificationRenewed,
     CertificationRevoked,
     CertificationSuspended,
+    PolicyVersionPublished,
 )
 from siquan.fund_custody.application.ports import FundCustodyUnit
 from siquan.shared.registry import handles
+
+
+@handles(PolicyVersionPublished)
+async def forecast_again_after_policy(event: PolicyVersionPublished, uow: FundCustodyUnit
+                                      ) -> None:
+    """The shared handler keeps the version (`policy_store`); this one makes the program's
+    forecasts due, in the same transaction, so the loop reads the version when it runs."""
+    await uow.head_counts.policy_changed(event.program_code, uow.now())
 
 
 @handles(CertificationGranted)

@@ -186,6 +186,9 @@ class HeadCounts(Protocol):
 
     async def roster_version(self, program_code: str, division_code: str) -> int: ...
 
+    async def policy_changed(self, program_code: str, at: datetime) -> None:
+        """Bump the roster version of every division of the program (forecasts due)."""
+
 
 class Forecasts(Protocol):
     async def latest(self, special_account_id: str, *,

@@ -1,0 +1,24 @@
+"""The policy versions this service has received (`policy_version.published.v1`): the
+catalogue it applies is the seed files with these layered over them
+(`siquan.shared.policy_store`).
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+from alembic import op
+
+from siquan.shared.policy_store import TABLE_DDL
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute(TABLE_DDL)
+
+
+def downgrade() -> None:
+    op.execute("DROP TABLE policy_versions")
