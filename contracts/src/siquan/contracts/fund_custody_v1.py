@@ -126,7 +126,8 @@ class ForecastPublished(_FundCustody):
 
 class YearEndStatementPublished(_FundCustody):
     """The year-end settlement (专项结算) of a special account. It balances to the fen:
-    closing = opening + appropriations - payments + returns; the closing balance is carried
+    closing = opening + appropriations - payments + returns + recoveries; the closing
+    balance is carried
     forward as the next fiscal year's opening balance, and the account takes no more
     postings."""
 
@@ -146,6 +147,8 @@ class YearEndStatementPublished(_FundCustody):
     released_fen: Fen = Field(description="What they did not spend and released")
     produced_by: OfficerId
     produced_at: datetime = Field(description="When it was produced (UTC)")
+    recovered_fen: Fen = Field(default=0, description="What overpaid beneficiaries paid "
+                                                     "back (追回) into the account")
 
 
 register(AppropriationRecorded, AllocationApproved, AllocationRejected, SettlementCompleted,

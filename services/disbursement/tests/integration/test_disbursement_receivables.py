@@ -9,8 +9,8 @@ from datetime import date
 from typing import Any
 
 from siquan.contracts.eligibility_v1 import CertificationGranted, CertificationRevoked
-from siquan.contracts.public_security_v1 import DeathReported
 from siquan.contracts.policy import load_catalogue
+from siquan.contracts.public_security_v1 import DeathReported
 from siquan.shared.testing.messages import publish_as, tap
 from siquan.shared.testing.waiting import eventually
 

@@ -119,6 +119,17 @@ async def test_a_receivable_is_booked_per_level_repaid_and_written_off(
         " ON s.id = b.special_account_id WHERE s.program_code = $1 AND s.fiscal_year = $2"
         " AND s.division_code = $3", key.program_code, key.fiscal_year, DIVISION) == 0
 
+    # The year closes with the repayment in its balance.
+    closed = await fc.post(f"/statements/{key.program_code}/{key.fiscal_year}/{DIVISION}")
+    assert closed.status_code == 201, closed.text
+    statement = closed.json()
+    assert statement["recovered_fen"] == 10_001
+    assert statement["closing_fen"] == (statement["opening_fen"]
+                                        + statement["appropriated_total_fen"]
+                                        - statement["paid_fen"] + statement["returned_fen"]
+                                        + 10_001)
+    assert statement["closing_fen"] == account["available_fen"]
+
 
 async def test_a_receivable_naming_a_run_of_another_account_is_dead_lettered(
         fc, covered: AccountKey) -> None:

@@ -65,3 +65,14 @@ def test_allocation_adds_up_and_never_exceeds_a_level(owed: list[int], data: st.
     assert sum(parts.values()) == amount
     assert all(0 <= parts[level] <= outstanding[level] for level in FISCAL_LEVELS)
     assert allocate(sum(owed), outstanding) == outstanding
+
+
+def test_the_year_end_statement_balances_with_the_repayments() -> None:
+    from siquan.fund_custody.domain.statement import RunRecords, YearEndStatement
+
+    account = _account()
+    account.recognise_receivable("r", {"central": 30_000})
+    account.take_repayment("x", {"central": 12_345})
+    account.write_off("w", {"central": 17_655})
+    statement = YearEndStatement.of(account, RunRecords(0, 0, 0, 0, 0))
+    assert (statement.recovered_fen, statement.closing_fen) == (12_345, 112_345)

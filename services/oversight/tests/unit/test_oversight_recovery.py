@@ -28,3 +28,13 @@ def test_the_rate_is_recovered_over_receivable_and_ignores_write_offs() -> None:
     assert report["outstanding_fen"] == 43_000
     assert report["closed_count"] == 1
     assert rate(0, 0) == (None, None)
+
+
+def test_a_statement_closing_with_its_recoveries_adds_up() -> None:
+    from siquan.oversight.reconciliation.domain.conduct import YearEnd, statement_findings
+
+    def year(recovered: int) -> YearEnd:
+        return YearEnd("special_assistance", 2026, "420117", 0, (60_000, 0, 0, 0), 60_000,
+                       50_000, 1_000, 11_000 + 2_500, 50_000, 0, "m", recovered_fen=recovered)
+    assert statement_findings(year(2_500)) == []
+    assert len(statement_findings(year(0))) == 1

@@ -248,7 +248,7 @@ class MemoryStatements:
         if stored.special_account_id in self._store.statements:
             raise UniqueViolationError("one statement per special account")
         if s.closing_fen != s.opening_fen + s.appropriated_total_fen - s.paid_fen \
-                + s.returned_fen or s.reserved_fen != s.paid_fen + s.released_fen:
+                + s.returned_fen + s.recovered_fen or s.reserved_fen != s.paid_fen + s.released_fen:
             raise CheckViolationError("balances_to_the_fen")
         self._store.statements[stored.special_account_id] = stored
 

@@ -159,6 +159,13 @@ class Books:
     def reserved_for(self, run_id: str) -> int:
         return self.balance(reserved_account(run_id))
 
+    @property
+    def recovered_fen(self) -> int:
+        """What overpaid beneficiaries paid back into the account (the receivables
+        recognised, less what was written off and what is still owed)."""
+        overpaid = sum(_values(self.balances, _OVERPAID_PREFIX))
+        return -overpaid - sum(_values(self.balances, _RECEIVABLE_PREFIX))
+
     def receivable_fen(self) -> dict[FiscalLevel, int]:
         """What each level's share of overpayments is still owed back."""
         return {level: self.balance(receivable_account(level)) for level in FISCAL_LEVELS}

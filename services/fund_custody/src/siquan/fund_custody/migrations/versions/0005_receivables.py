@@ -7,6 +7,8 @@ back per fiscal level, and what repaid or wrote it off.
 - `receivables`: each receivable disbursement found, in the special account of the fiscal
   year that paid it, with each level's share; `receivable_recoveries`: each repayment,
   offset or write-off with each level's part. Both append-only.
+- Year-end statements gain `recovered_fen` (what was repaid into the account) and balance
+  as closing = opening + appropriations − payments + returns + recoveries.
 - The closed loop, for the new kinds: a `receivable` posting needs its receivable in the
   same special account, a `repayment` or `write_off` its recovery; money enters or leaves
   `receivable:` and `overpaid:` accounts through these kinds only.
@@ -149,12 +151,29 @@ RULES = [
 ]
 
 
+STATEMENTS = [
+    """
+    ALTER TABLE year_end_statements
+        ADD COLUMN recovered_fen bigint NOT NULL DEFAULT 0 CHECK (recovered_fen >= 0),
+        DROP CONSTRAINT balances_to_the_fen,
+        ADD CONSTRAINT balances_to_the_fen CHECK (closing_fen = opening_fen + central_fen
+            + provincial_fen + municipal_fen + county_fen - paid_fen + returned_fen
+            + recovered_fen)""",
+]
+
+
 def upgrade() -> None:
-    for statement in (*_constraints(ACCOUNT_NAME, SOURCE, KINDS), *TABLES, *RULES):
+    for statement in (*_constraints(ACCOUNT_NAME, SOURCE, KINDS), *TABLES, *RULES,
+                      *STATEMENTS):
         op.execute(statement)
 
 
 def downgrade() -> None:
+    op.execute("""
+    ALTER TABLE year_end_statements DROP CONSTRAINT balances_to_the_fen,
+        DROP COLUMN recovered_fen,
+        ADD CONSTRAINT balances_to_the_fen CHECK (closing_fen = opening_fen + central_fen
+            + provincial_fen + municipal_fen + county_fen - paid_fen + returned_fen)""")
     op.execute("DROP TRIGGER ledger_receivable_entries_allowed ON ledger_entries")
     op.execute("DROP FUNCTION ledger_receivable_entry_allowed")
     op.execute("DROP TABLE receivable_recoveries, receivables")
