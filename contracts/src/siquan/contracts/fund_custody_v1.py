@@ -127,9 +127,8 @@ class ForecastPublished(_FundCustody):
 class YearEndStatementPublished(_FundCustody):
     """The year-end settlement (专项结算) of a special account. It balances to the fen:
     closing = opening + appropriations - payments + returns + recoveries; the closing
-    balance is carried
-    forward as the next fiscal year's opening balance, and the account takes no more
-    postings."""
+    balance is carried forward as the next fiscal year's opening balance, and the account
+    takes no more postings."""
 
     routing_key = RoutingKey.STATEMENT_PUBLISHED
     statement_id: str = Field(description="Statement identifier (UUID)")
