@@ -308,7 +308,69 @@ class DisbursementOfficerActivity(OfficerActivity):
     routing_key = RoutingKey.DISBURSEMENT_OFFICER_ACTIVITY
 
 
+class OverpaidPayment(Contract):
+    """One settled payment for a period nothing was owed for any more."""
+
+    payment_id: str = Field(description="Payment identifier")
+    run_id: str = Field(description="The run that paid it (UUID)")
+    run_period: Period = Field(description="The run's period: the fiscal shares its spending "
+                                           "was split by")
+    period: Period = Field(description="The period paid (an arrear's own period)")
+    item: str = Field(description="What was paid: the period's benefit or an arrear")
+    amount_fen: Fen
+
+
+class OverpaymentRecorded(_Disbursement):
+    """Money settled for periods after a certification ended (a death, a revocation or
+    lapse with an earlier effective date) is owed back: a receivable (追回) of one
+    certification's payments in one fiscal year's special account."""
+
+    routing_key = RoutingKey.OVERPAYMENT_RECORDED
+    receivable_id: str = Field(description="Receivable identifier (UUID)")
+    person_key: PersonKey
+    certification_id: str = Field(description="The certification that ended")
+    program_code: ProgramCode
+    division_code: DivisionCode
+    fiscal_year: int = Field(ge=2000, le=2100,
+                             description="Fiscal year of the runs that paid (the special "
+                                         "account the receivable belongs to)")
+    cause: Literal["death", "revocation"] = Field(
+        description="What ended the certification: the person's death, or a revocation "
+                    "(or lapse)")
+    ended_from: date = Field(description="First day nothing was owed any more")
+    payments: tuple[OverpaidPayment, ...] = Field(min_length=1,
+                                                  description="The overpaid payments")
+    total_fen: Fen = Field(description="Sum of the overpaid payments")
+    recorded_at: datetime = Field(description="When the overpayment was found (UTC)")
+
+
+class RecoveryRecorded(_Disbursement):
+    """Part or all of a receivable was recovered (repaid, offset against a later
+    entitlement) or written off (proposed by one officer, approved by another)."""
+
+    routing_key = RoutingKey.RECOVERY_RECORDED
+    recovery_id: str = Field(description="Recovery identifier (UUID)")
+    receivable_id: str = Field(description="The receivable it reduces (UUID)")
+    program_code: ProgramCode
+    division_code: DivisionCode
+    fiscal_year: int = Field(ge=2000, le=2100,
+                             description="Fiscal year of the receivable's special account")
+    kind: Literal["repayment", "offset", "write_off"] = Field(
+        description="`repayment`: money paid back into the special account; `offset`: "
+                    "withheld from a later entitlement of the same household; "
+                    "`write_off`: given up, approved by a second officer")
+    amount_fen: Fen = Field(gt=0)
+    outstanding_fen: Fen = Field(description="What the receivable still holds after it")
+    reference: str = Field(default="", description="The bank's or the office's reference")
+    recorded_by: OfficerId = Field(description="The officer who recorded it (for a "
+                                               "write-off: who proposed it)")
+    approved_by: OfficerId | None = Field(default=None,
+                                          description="For a write-off: the second officer "
+                                                      "who approved it (never the proposer)")
+    recorded_at: datetime = Field(description="When (UTC)")
+
+
 register(PayeeAccountRegistered, PayeeAccountConfirmed, PaymentRunStarted, AllocationRequested,
          PaymentsSettled, PaymentsFailed, PaymentsReturned, PaymentRunCompleted,
-         BankStatementDifference, BankResultMismatch)
+         BankStatementDifference, BankResultMismatch, OverpaymentRecorded, RecoveryRecorded)
 register(DisbursementOfficerActivity)

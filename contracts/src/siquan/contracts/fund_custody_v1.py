@@ -127,9 +127,9 @@ class ForecastPublished(_FundCustody):
 
 class YearEndStatementPublished(_FundCustody):
     """The year-end settlement (专项结算) of a special account. It balances to the fen:
-    closing = opening + appropriations - payments + returns; the closing balance is carried
-    forward as the next fiscal year's opening balance, and the account takes no more
-    postings."""
+    closing = opening + appropriations - payments + returns + recoveries; the closing
+    balance is carried forward as the next fiscal year's opening balance, and the account
+    takes no more postings."""
 
     routing_key = RoutingKey.STATEMENT_PUBLISHED
     statement_id: str = Field(description="Statement identifier (UUID)")
@@ -147,6 +147,8 @@ class YearEndStatementPublished(_FundCustody):
     released_fen: Fen = Field(description="What they did not spend and released")
     produced_by: OfficerId
     produced_at: datetime = Field(description="When it was produced (UTC)")
+    recovered_fen: Fen = Field(default=0, description="What overpaid beneficiaries paid "
+                                                     "back (追回) into the account")
 
 
 class FundCustodyOfficerActivity(OfficerActivity):

@@ -76,6 +76,8 @@ class RoutingKey:
     RUN_COMPLETED = "run.completed.v1"
     BANK_STATEMENT_DIFFERENCE = "bank_statement.difference.v1"
     BANK_RESULT_MISMATCH = "bank_result.mismatch.v1"
+    OVERPAYMENT_RECORDED = "overpayment.recorded.v1"
+    RECOVERY_RECORDED = "recovery.recorded.v1"
     AUDIT_CHECKPOINT = "audit.checkpoint.v1"
     HOLD_PLACED = "hold.placed.v1"
     HOLD_LIFTED = "hold.lifted.v1"

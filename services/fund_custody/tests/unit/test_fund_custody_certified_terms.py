@@ -129,7 +129,8 @@ async def test_the_balances_report_per_level_period_and_waiting_run(uow, given) 
         "fiscal_level": "central", "forecast_fen": central_forecast,
         "appropriated_fen": 100_000, "spent_fen": central_spent,
         "outstanding_fen": central_forecast - 100_000,
-        "available_fen": 100_000 - central_spent}
+        "available_fen": 100_000 - central_spent, "receivable_fen": 0, "recovered_fen": 0,
+        "written_off_fen": 0, "receivable_outstanding_fen": 0}
     county_spent = 42_000 - sum(42_000 * bp // 10_000 for bp in SHARES[:3])
     assert levels["county"]["spent_fen"] == county_spent
     assert levels["county"]["available_fen"] == -county_spent

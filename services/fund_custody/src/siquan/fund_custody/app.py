@@ -9,7 +9,13 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from siquan.fund_custody.adapters.unit_of_work import FundCustodyWork
-from siquan.fund_custody.application import allocations, certifications, returns, settlement
+from siquan.fund_custody.application import (
+    allocations,
+    certifications,
+    recovery,
+    returns,
+    settlement,
+)
 from siquan.fund_custody.entrypoints import exports
 from siquan.fund_custody.entrypoints.http import router
 from siquan.fund_custody.entrypoints.loops import forecast_loop
@@ -19,7 +25,7 @@ from siquan.shared.documents.pdf import require_font
 from siquan.shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HANDLERS = (allocations, settlement, returns, certifications, policy_store)
+HANDLERS = (allocations, settlement, returns, certifications, recovery, policy_store)
 """The modules whose `@handles` handlers fund custody runs."""
 
 

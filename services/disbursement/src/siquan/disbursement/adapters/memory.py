@@ -28,6 +28,13 @@ from siquan.disbursement.application.repositories import AccountChange, Hold
 from siquan.disbursement.domain.certification import Certification
 from siquan.disbursement.domain.errors import NotFound
 from siquan.disbursement.domain.payment_run import PaymentRun
+from siquan.disbursement.domain.recovery import (
+    Found,
+    Receivable,
+    Recovery,
+    SettledPayment,
+    WriteOffProposal,
+)
 from siquan.disbursement.domain.retry import RefusedPayment
 from siquan.disbursement.domain.roster import Flag, PayeeAccount, Skip
 from siquan.shared.clock import Clock
@@ -254,6 +261,89 @@ class MemoryReturnCursor:
         self._store.return_cursor = through if known is None else max(known, through)
 
 
+class MemoryReceivables:
+    """Receivables as `adapters/receivables.py` keeps them, for the handlers' unit tests."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def lock_person(self, person_key: str) -> None:
+        return None
+
+    async def settled_after_end(self, person_key: str) -> list[SettledPayment]:
+        store, found = self._store, []
+        for p in store.payments.values():
+            certification = store.certification(p.certification_id)
+            if (p.person_key != person_key or p.status != "settled" or certification is None
+                    or p.payment_id in store.overpaid):
+                continue
+            ends = [d for d in (certification.effective_until, certification.benefits_end)
+                    if d is not None]
+            if not ends:
+                continue
+            run = store.runs[p.run_id].run
+            found.append(SettledPayment(
+                p.payment_id, p.run_id, run.period, p.certification_id, p.program_code,
+                run.division_code, p.period, p.item, p.amount_fen, min(ends),
+                certification.benefits_end == min(ends)))
+        return found
+
+    async def add(self, found: Found, person_key: str, at: datetime) -> bool:
+        if found.receivable_id in self._store.receivables:
+            return False
+        described = {"receivable_id": found.receivable_id, "person_key": person_key,
+                     "certification_id": found.certification_id,
+                     "program_code": found.program_code, "division_code": found.division_code,
+                     "fiscal_year": found.fiscal_year, "cause": found.cause,
+                     "ended_from": found.ended_from.isoformat(), "total_fen": found.total_fen,
+                     "recorded_at": at.isoformat()}
+        self._store.receivables[found.receivable_id] = (
+            Receivable(found.receivable_id, found.total_fen), described,
+            [asdict(p) for p in found.payments])
+        for p in found.payments:
+            self._store.overpaid[p.payment_id] = found.receivable_id
+        return True
+
+    async def get(self, receivable_id: str, *, for_update: bool = False
+                  ) -> tuple[Receivable, dict[str, Any]]:
+        if receivable_id not in self._store.receivables:
+            raise NotFound("no such receivable")
+        receivable, described, _ = self._store.receivables[receivable_id]
+        return copy.deepcopy(receivable), dict(described)
+
+    async def add_recovery(self, receivable_id: str, recovery: Recovery, reference: str,
+                           at: datetime) -> None:
+        if recovery.approved_by is not None and recovery.approved_by == recovery.recorded_by:
+            raise ValueError("write_off_checker_is_not_maker")  # the table's CHECK
+        self._store.receivables[receivable_id][0].recoveries.append(recovery)
+
+    async def add_proposal(self, receivable_id: str, proposal: WriteOffProposal,
+                           reason: str, at: datetime) -> None:
+        self._store.receivables[receivable_id][0].proposal = proposal
+
+    async def decide_proposal(self, proposal_id: str, at: datetime) -> None:
+        for receivable, _, _ in self._store.receivables.values():
+            if receivable.proposal is not None and receivable.proposal.proposal_id == \
+                    proposal_id:
+                receivable.proposal = None
+
+    async def search(self, *, division_prefix: str, program_code: str | None,
+                     status: str | None, person_key: str | None) -> list[dict[str, Any]]:
+        found = []
+        for receivable, described, _ in self._store.receivables.values():
+            row = described | {"outstanding_fen": receivable.outstanding_fen,
+                               "status": receivable.status}
+            if (described["division_code"].startswith(division_prefix)
+                    and program_code in (None, described["program_code"])
+                    and person_key in (None, described["person_key"])
+                    and status in (None, row["status"])):
+                found.append(row)
+        return found
+
+    async def payments_of(self, receivable_id: str) -> list[dict[str, Any]]:
+        return list(self._store.receivables[receivable_id][2])
+
+
 class FakeDisbursementWork(FakeUnitOfWork):
     def __init__(self, store: MemoryStore, clock: Clock, cause: Cause | None = None,
                  new_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
@@ -267,6 +357,7 @@ class FakeDisbursementWork(FakeUnitOfWork):
         self.payments = MemoryPayments(store, new_id)
         self.retries = MemoryRetries(store)
         self.return_cursor = MemoryReturnCursor(store)
+        self.receivables = MemoryReceivables(store)
 
 
 class FakeUnits:

@@ -99,6 +99,8 @@ class MemoryStore:
     chunks: dict[tuple[str, int], ChunkRecord] = field(default_factory=dict)
     return_cursor: date | None = None
     notified: list[str] = field(default_factory=list)
+    receivables: dict[str, Any] = field(default_factory=dict)  # id → (Receivable, described)
+    overpaid: dict[str, str] = field(default_factory=dict)  # payment id → receivable id
 
     def certification(self, certification_id: str) -> Certification | None:
         """As the database would show it: with its end, the death and its suspensions."""

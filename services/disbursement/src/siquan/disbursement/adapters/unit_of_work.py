@@ -7,6 +7,7 @@ from siquan.disbursement.adapters.accounts import PgPayeeAccounts
 from siquan.disbursement.adapters.db import Connection
 from siquan.disbursement.adapters.facts import PgCertifications, PgDeaths, PgHolds
 from siquan.disbursement.adapters.payments import PgPayments
+from siquan.disbursement.adapters.receivables import PgReceivables
 from siquan.disbursement.adapters.retries import PgRetries
 from siquan.disbursement.adapters.returns import PgReturnCursor
 from siquan.disbursement.adapters.runs import PgRuns
@@ -29,3 +30,4 @@ class DisbursementWork(PgUnitOfWork):
         self.retries = PgRetries(conn)
         self.return_cursor = PgReturnCursor(conn)
         self.statements = PgStatements(conn)
+        self.receivables = PgReceivables(conn)

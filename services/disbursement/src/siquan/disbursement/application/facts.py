@@ -17,6 +17,7 @@ from siquan.contracts.eligibility_v1 import (
 )
 from siquan.contracts.oversight_v1 import HoldLifted, HoldPlaced, RunHoldLifted, RunHoldPlaced
 from siquan.contracts.public_security_v1 import DeathReported
+from siquan.disbursement.application.recovery import find_overpayments
 from siquan.disbursement.application.repositories import Hold, Work
 from siquan.disbursement.domain.certification import Certification, benefits_end_after_death
 from siquan.shared.registry import handles
@@ -34,13 +35,15 @@ async def keep_certification(event: CertificationGranted, uow: Work) -> None:
 @handles(CertificationRevoked)
 async def end_revoked_certification(event: CertificationRevoked, uow: Work) -> None:
     """A revocation for a death carries its date: the death is kept as a reported one is
-    (eligibility alone reads public security's reports by resident ID)."""
+    (eligibility alone reads public security's reports by resident ID). Payments already
+    settled for periods after the end become receivables."""
     await uow.certifications.end(event.certification_id, event.effective_from, event.reason,
                                  event.revoked_by)
     if event.date_of_death is not None:
         await uow.deaths.record(event.person_key, f"certification:{event.certification_id}",
                                 event.date_of_death,
                                 benefits_end_after_death(event.date_of_death))
+    await find_overpayments(uow, event.person_key)
 
 
 @handles(CertificationLapsed)
@@ -48,6 +51,7 @@ async def end_lapsed_certification(event: CertificationLapsed, uow: Work) -> Non
     """Not re-confirmed by the deadline: it ends like a revocation, from its date."""
     await uow.certifications.end(event.certification_id, event.effective_from,
                                  f"lapsed: {event.reason}", event.decided_by)
+    await find_overpayments(uow, event.person_key)
 
 
 @handles(CertificationSuspended)
@@ -72,6 +76,7 @@ async def note_renewal(event: CertificationRenewed, uow: Work) -> None:
 async def record_death(event: DeathReported, uow: Work) -> None:
     await uow.deaths.record(event.person_key, event.report_id, event.date_of_death,
                             benefits_end_after_death(event.date_of_death))
+    await find_overpayments(uow, event.person_key)
 
 
 @handles(HoldPlaced)

@@ -21,6 +21,13 @@ from siquan.disbursement.application.ports import BankReturn
 from siquan.disbursement.domain.certification import Certification
 from siquan.disbursement.domain.chunk import Chunk, Outcome
 from siquan.disbursement.domain.payment_run import PaymentRun, RunTotals
+from siquan.disbursement.domain.recovery import (
+    Found,
+    Receivable,
+    Recovery,
+    SettledPayment,
+    WriteOffProposal,
+)
 from siquan.disbursement.domain.retry import RefusedPayment
 from siquan.disbursement.domain.roster import (
     Flag,
@@ -229,6 +236,35 @@ class Statements(Protocol):
         """Keep an import and its differences; its statement id."""
 
 
+class Receivables(Protocol):
+    async def lock_person(self, person_key: str) -> None:
+        """Serialise finding one person's overpayments until the unit ends."""
+
+    async def settled_after_end(self, person_key: str) -> list[SettledPayment]:
+        """The person's settled (not returned) payments on certifications that ended,
+        not yet found overpaid."""
+
+    async def add(self, found: Found, person_key: str, at: datetime) -> bool:
+        """Keep a receivable and its payments; False when it was kept before."""
+
+    async def get(self, receivable_id: str, *, for_update: bool = False
+                  ) -> tuple[Receivable, dict[str, Any]]:
+        """The receivable and its description (`NotFound` when there is none)."""
+
+    async def add_recovery(self, receivable_id: str, recovery: Recovery, reference: str,
+                           at: datetime) -> None: ...
+
+    async def add_proposal(self, receivable_id: str, proposal: WriteOffProposal,
+                           reason: str, at: datetime) -> None: ...
+
+    async def decide_proposal(self, proposal_id: str, at: datetime) -> None: ...
+
+    async def search(self, *, division_prefix: str, program_code: str | None,
+                     status: str | None, person_key: str | None) -> list[dict[str, Any]]: ...
+
+    async def payments_of(self, receivable_id: str) -> list[dict[str, Any]]: ...
+
+
 class ReturnCursor(Protocol):
     async def covered(self) -> date | None:
         """The last day of returns already asked for."""
@@ -265,6 +301,9 @@ class Work(Protocol):
 
     @property
     def return_cursor(self) -> ReturnCursor: ...
+
+    @property
+    def receivables(self) -> Receivables: ...
 
     @property
     def statements(self) -> Statements: ...

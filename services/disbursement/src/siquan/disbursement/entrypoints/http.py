@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from siquan.contracts.types import DivisionCode, Period, ProgramCode, ResidentId
 from siquan.disbursement.adapters import gbk_batch_file as gbk
-from siquan.disbursement.application import accounts, queries, retries, runs, statements
+from siquan.disbursement.application import (
+    accounts,
+    queries,
+    recovery,
+    retries,
+    runs,
+    statements,
+)
 from siquan.disbursement.domain.errors import InvalidRequest, Refused
 from siquan.disbursement.domain.payment_run import RunStatus
 from siquan.disbursement.domain.roster import PayeeAccount
@@ -222,3 +229,71 @@ async def show_run(run_id: str, rt: Runtime, officer: Annotated[Officer, Depends
         require_role("disbursement_officer", "auditor"))]) -> dict[str, Any]:
     async with rt.units.reading() as uow:
         return await queries.show_run(uow, officer, run_id)
+
+
+class RecordRepaymentBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount_fen: int = Field(gt=0, description="Amount paid back into the special account, "
+                                              "in fen; at most what is outstanding")
+    reference: str = Field(default="", max_length=64,
+                           description="The bank's or the office's reference of the "
+                                       "repayment")
+
+
+class ProposeWriteOffBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500,
+                        description="Why what is outstanding cannot be recovered")
+
+
+ReceivableStatus = Literal["open", "partly_repaid", "repaid", "offset", "written_off"]
+
+
+@router.get("/receivables")
+async def list_receivables(rt: Runtime, officer: Reader,
+                           program_code: Annotated[str | None, Query(
+                               pattern=r"^[a-z][a-z0-9_]{2,63}$")] = None,
+                           status: ReceivableStatus | None = None) -> dict[str, Any]:
+    """Receivables (追回) within the officer's division: money settled for periods after
+    a certification ended, with what was repaid, offset and written off, what is
+    outstanding and the status (open, partly_repaid, repaid, offset, written_off)."""
+    async with rt.units.reading() as uow:
+        found = await recovery.list_receivables(uow, officer, program_code=program_code,
+                                                status=status, person_key=None)
+    return {"total": len(found), "receivables": found}
+
+
+@router.get("/receivables/{receivable_id}")
+async def show_receivable(receivable_id: str, rt: Runtime, officer: Reader) -> dict[str, Any]:
+    """One receivable with its overpaid payments (payment id, run, period, fen)."""
+    async with rt.units.reading() as uow:
+        return await recovery.show_receivable(uow, officer, receivable_id)
+
+
+@router.post("/receivables/{receivable_id}/repayments", status_code=201)
+async def record_repayment(receivable_id: str, body: RecordRepaymentBody, rt: Runtime,
+                           officer: Disburser) -> dict[str, Any]:
+    """Record money paid back (full or partial): 404 for no such receivable, 409 when it
+    exceeds what is outstanding or nothing is."""
+    async with rt.units() as uow:
+        return await recovery.record_repayment(recovery.RecordRepayment(
+            officer, receivable_id, body.amount_fen, body.reference), uow)
+
+
+@router.post("/receivables/{receivable_id}/write-offs", status_code=201)
+async def propose_write_off(receivable_id: str, body: ProposeWriteOffBody, rt: Runtime,
+                            officer: Disburser) -> dict[str, Any]:
+    """Propose writing off what is outstanding; a second officer approves it."""
+    async with rt.units() as uow:
+        return await recovery.propose_write_off(recovery.ProposeWriteOff(
+            officer, receivable_id, body.reason), uow)
+
+
+@router.post("/receivables/{receivable_id}/write-offs/{proposal_id}/approval")
+async def approve_write_off(receivable_id: str, proposal_id: str, rt: Runtime,
+                            officer: Disburser) -> dict[str, Any]:
+    """A second officer approves a proposed write-off: 403 when the proposer tries
+    (maker-checker), 409 when the receivable changed since it was proposed."""
+    async with rt.units() as uow:
+        return await recovery.approve_write_off(recovery.ApproveWriteOff(
+            officer, receivable_id, proposal_id), uow)

@@ -14,7 +14,7 @@ import copy
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from asyncpg.exceptions import CheckViolationError, ForeignKeyViolationError, UniqueViolationError
 
@@ -33,6 +33,7 @@ from siquan.fund_custody.application.ports import (
     Forecasts,
     HeadCounts,
     Ledger,
+    Receivables,
     RunTotals,
     Settlements,
     SpecialAccounts,
@@ -42,6 +43,7 @@ from siquan.fund_custody.application.ports import (
 )
 from siquan.fund_custody.domain.allocation import Allocation
 from siquan.fund_custody.domain.forecast import CertifiedTerm
+from siquan.fund_custody.domain.receivable import Parts, Receivable
 from siquan.fund_custody.domain.statement import RunRecords
 from siquan.shared.clock import Clock
 from siquan.shared.unit_of_work import Cause, FakeUnitOfWork
@@ -250,12 +252,43 @@ class MemoryStatements:
         if stored.special_account_id in self._store.statements:
             raise UniqueViolationError("one statement per special account")
         if s.closing_fen != s.opening_fen + s.appropriated_total_fen - s.paid_fen \
-                + s.returned_fen or s.reserved_fen != s.paid_fen + s.released_fen:
+                + s.returned_fen + s.recovered_fen or s.reserved_fen != s.paid_fen + s.released_fen:
             raise CheckViolationError("balances_to_the_fen")
         self._store.statements[stored.special_account_id] = stored
 
     async def get(self, special_account_id: str) -> StoredStatement | None:
         return self._store.statements.get(special_account_id)
+
+
+class MemoryReceivables:
+    """Receivables as `adapters/receivables.py` keeps them (recoveries applied in place)."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def add(self, receivable: Receivable, *, certification_id: str, cause: str,
+                  ended_from: date, payments: list[dict[str, Any]], at: datetime) -> None:
+        self._store.receivables[receivable.receivable_id] = copy.deepcopy(receivable)
+
+    async def get(self, receivable_id: str) -> Receivable | None:
+        found = self._store.receivables.get(receivable_id)
+        return copy.deepcopy(found)
+
+    async def has_recovery(self, recovery_id: str) -> bool:
+        return recovery_id in self._store.recoveries
+
+    async def add_recovery(self, receivable_id: str, recovery_id: str, kind: str,
+                           parts: Parts, *, reference: str, recorded_by: str,
+                           approved_by: str | None, at: datetime) -> None:
+        kept = self._store.receivables[receivable_id]
+        into = kept.written_off if kind == "write_off" else kept.recovered
+        for level, fen in parts.items():
+            into[level] += fen
+        self._store.recoveries.add(recovery_id)
+
+    async def listed(self, *, division_prefix: str, program_code: str | None,
+                     fiscal_year: int | None) -> list[dict[str, Any]]:
+        return []
 
 
 class FakeFundCustodyWork(FakeUnitOfWork):
@@ -275,6 +308,7 @@ class FakeFundCustodyWork(FakeUnitOfWork):
         self.head_counts: HeadCounts = MemoryHeadCounts(self.store)
         self.forecasts: Forecasts = MemoryForecasts(self.store)
         self.statements: Statements = MemoryStatements(self.store)
+        self.receivables: Receivables = MemoryReceivables(self.store)
 
     def follow(self, message_id: str) -> None:
         self.cause = caused_by(self.cause, message_id)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from asyncpg.exceptions import CheckViolationError, UniqueViolationError
 
@@ -66,6 +67,8 @@ class MemoryStore:
     rosters: dict[tuple[str, str], int] = field(default_factory=dict)
     forecasts: dict[str, list[StoredForecast]] = field(default_factory=dict)
     statements: dict[str, StoredStatement] = field(default_factory=dict)
+    receivables: dict[str, Any] = field(default_factory=dict)
+    recoveries: set[str] = field(default_factory=set)
 
     def account_of(self, key: AccountKey) -> AccountRow | None:
         return next((a for a in self.accounts.values() if a.key == key), None)

@@ -20,11 +20,11 @@ class PgStatements:
             "INSERT INTO year_end_statements (id, special_account_id, opening_fen,"
             " central_fen, provincial_fen, municipal_fen, county_fen, paid_fen, returned_fen,"
             " closing_fen, runs_settled, reserved_fen, released_fen, produced_by,"
-            " produced_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-            " $14, $15)", stored.statement_id, stored.special_account_id, s.opening_fen,
-            *(s.appropriated[level] for level in FISCAL_LEVELS), s.paid_fen, s.returned_fen,
-            s.closing_fen, s.runs_settled, s.reserved_fen, s.released_fen,
-            stored.produced_by, stored.produced_at)
+            " produced_at, recovered_fen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+            " $11, $12, $13, $14, $15, $16)", stored.statement_id, stored.special_account_id,
+            s.opening_fen, *(s.appropriated[level] for level in FISCAL_LEVELS), s.paid_fen,
+            s.returned_fen, s.closing_fen, s.runs_settled, s.reserved_fen, s.released_fen,
+            stored.produced_by, stored.produced_at, s.recovered_fen)
 
     async def get(self, special_account_id: str) -> StoredStatement | None:
         row = await self._conn.fetchrow(
@@ -39,6 +39,7 @@ class PgStatements:
             appropriated={level: row[f"{level}_fen"] for level in FISCAL_LEVELS},
             paid_fen=row["paid_fen"], returned_fen=row["returned_fen"],
             closing_fen=row["closing_fen"], runs_settled=row["runs_settled"],
-            reserved_fen=row["reserved_fen"], released_fen=row["released_fen"])
+            reserved_fen=row["reserved_fen"], released_fen=row["released_fen"],
+            recovered_fen=row["recovered_fen"])
         return StoredStatement(str(row["id"]), str(row["special_account_id"]), statement,
                                row["produced_by"], row["produced_at"])

@@ -8,6 +8,7 @@ from siquan.fund_custody.adapters.allocations import PgAllocations, PgSettlement
 from siquan.fund_custody.adapters.certifications import PgHeadCounts
 from siquan.fund_custody.adapters.forecasts import PgForecasts
 from siquan.fund_custody.adapters.ledger import PgAppropriations, PgLedger, PgSpecialAccounts
+from siquan.fund_custody.adapters.receivables import PgReceivables
 from siquan.fund_custody.adapters.statements import PgStatements
 from siquan.fund_custody.application.ports import (
     Allocations,
@@ -15,6 +16,7 @@ from siquan.fund_custody.application.ports import (
     Forecasts,
     HeadCounts,
     Ledger,
+    Receivables,
     Settlements,
     SpecialAccounts,
     Statements,
@@ -43,6 +45,7 @@ class FundCustodyWork(PgUnitOfWork):
         self.head_counts: HeadCounts = PgHeadCounts(conn)
         self.forecasts: Forecasts = PgForecasts(conn)
         self.statements: Statements = PgStatements(conn)
+        self.receivables: Receivables = PgReceivables(conn)
 
     def follow(self, message_id: str) -> None:
         self.cause = caused_by(self.cause, message_id)

@@ -32,6 +32,8 @@ def statement_lines(statement: dict[str, Any]) -> list[tuple[str, int]]:
             ("拨款合计", statement["appropriated_total_fen"]),
             ("支付（银行已结算）", statement["paid_fen"]),
             ("退回", statement["returned_fen"]),
+            *((("追回", statement["recovered_fen"]),)
+              if statement.get("recovered_fen") else ()),
             ("期末余额", statement["closing_fen"])]
 
 

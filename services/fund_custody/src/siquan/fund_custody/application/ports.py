@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from siquan.contracts.base import Event
 from siquan.contracts.disbursement_v1 import FailedPayment, ReturnedPayment, SettledPayment
 from siquan.fund_custody.domain.allocation import Allocation
 from siquan.fund_custody.domain.forecast import CertifiedTerm, Forecast
 from siquan.fund_custody.domain.ledger import FiscalLevel, Transaction
+from siquan.fund_custody.domain.receivable import Parts, Receivable
 from siquan.fund_custody.domain.special_account import AccountKey, SpecialAccount
 from siquan.fund_custody.domain.statement import RunRecords, YearEndStatement
 from siquan.shared.consumer import NotYet
@@ -211,6 +212,23 @@ class Statements(Protocol):
     async def get(self, special_account_id: str) -> StoredStatement | None: ...
 
 
+class Receivables(Protocol):
+    async def add(self, receivable: Receivable, *, certification_id: str, cause: str,
+                  ended_from: date, payments: list[dict[str, Any]], at: datetime) -> None: ...
+
+    async def get(self, receivable_id: str) -> Receivable | None:
+        """With what each level recovered and wrote off so far."""
+
+    async def has_recovery(self, recovery_id: str) -> bool: ...
+
+    async def add_recovery(self, receivable_id: str, recovery_id: str, kind: str,
+                           parts: Parts, *, reference: str, recorded_by: str,
+                           approved_by: str | None, at: datetime) -> None: ...
+
+    async def listed(self, *, division_prefix: str, program_code: str | None,
+                     fiscal_year: int | None) -> list[dict[str, Any]]: ...
+
+
 class FundCustodyUnit(Protocol):
     """One transaction of fund custody: its repositories, the clock, the outbox."""
 
@@ -222,6 +240,7 @@ class FundCustodyUnit(Protocol):
     head_counts: HeadCounts
     forecasts: Forecasts
     statements: Statements
+    receivables: Receivables
 
     def now(self) -> datetime: ...
 

@@ -41,6 +41,7 @@ async def account_balances(uow: FundCustodyUnit, officer: Officer,
             "returned_fen": books.returned_fen,
             "net_paid_out_fen": books.paid_out_fen - books.returned_fen,
             "carried_forward_fen": books.carried_forward_fen,
+            "receivable_fen": books.receivable_fen(),
             "appropriated_fen": appropriated,
             "appropriated_total_fen": sum(appropriated.values()),
             "forecast_version": latest.version if latest else None,
@@ -78,6 +79,7 @@ async def balances_report(uow: FundCustodyUnit, officer: Officer,
             spent_in[allocation.period] = (spent_in.get(allocation.period, 0)
                                            + allocation.net_paid_fen)
     owed = outstanding(figures.by_level, appropriated)
+    owed_back = await receivable_levels(uow, key)
     periods = []
     for period in periods_of(figures.frequency, key.fiscal_year):
         certified = counts_in(terms, period)
@@ -92,15 +94,40 @@ async def balances_report(uow: FundCustodyUnit, officer: Officer,
     levels = [{"fiscal_level": level, "forecast_fen": figures.by_level[level],
                "appropriated_fen": appropriated[level], "spent_fen": spent[level],
                "outstanding_fen": owed[level],
-               "available_fen": appropriated[level] - spent[level]} for level in FISCAL_LEVELS]
+               "available_fen": (appropriated[level] - spent[level]
+                                 + owed_back[level]["recovered_fen"]),
+               **owed_back[level]} for level in FISCAL_LEVELS]
     return {"program_code": key.program_code, "fiscal_year": key.fiscal_year,
             "division_code": key.division_code, "frequency": figures.frequency,
             "levels": levels,
             "totals": {name: sum(int(row[name]) for row in levels)
                        for name in ("forecast_fen", "appropriated_fen", "spent_fen",
-                                    "outstanding_fen", "available_fen")},
+                                    "outstanding_fen", "available_fen", *RECEIVABLE_FIGURES)},
             "certified_in_year": figures.head_count, "periods": periods,
             "waiting_runs": waiting}
+
+
+RECEIVABLE_FIGURES = ("receivable_fen", "recovered_fen", "written_off_fen",
+                      "receivable_outstanding_fen")
+
+
+async def receivable_levels(uow: FundCustodyUnit, key: AccountKey
+                            ) -> dict[str, dict[str, int]]:
+    """Per fiscal level, the receivables of the account's year: recognised, recovered
+    (repaid or offset), written off and still outstanding."""
+    sums = {level: dict.fromkeys(RECEIVABLE_FIGURES, 0) for level in FISCAL_LEVELS}
+    for receivable in await uow.receivables.listed(
+            division_prefix=key.division_code, program_code=key.program_code,
+            fiscal_year=key.fiscal_year):
+        if receivable["division_code"] != key.division_code:
+            continue
+        for row in receivable["levels"]:
+            level = sums[row["fiscal_level"]]
+            level["receivable_fen"] += row["receivable_fen"]
+            level["recovered_fen"] += row["recovered_fen"]
+            level["written_off_fen"] += row["written_off_fen"]
+            level["receivable_outstanding_fen"] += row["outstanding_fen"]
+    return sums
 
 
 async def forecast_of(uow: FundCustodyUnit, officer: Officer, key: AccountKey,

@@ -87,7 +87,7 @@ def published(stored: StoredStatement) -> YearEndStatementPublished:
         paid_fen=s.paid_fen, returned_fen=s.returned_fen, closing_fen=s.closing_fen,
         runs_settled=s.runs_settled, reserved_fen=s.reserved_fen,
         released_fen=s.released_fen, produced_by=stored.produced_by,
-        produced_at=stored.produced_at)
+        produced_at=stored.produced_at, recovered_fen=s.recovered_fen)
 
 
 def as_dict(stored: StoredStatement) -> dict[str, Any]:
@@ -100,5 +100,6 @@ def as_dict(stored: StoredStatement) -> dict[str, Any]:
         "appropriated_total_fen": s.appropriated_total_fen, "paid_fen": s.paid_fen,
         "returned_fen": s.returned_fen, "closing_fen": s.closing_fen,
         "runs_settled": s.runs_settled, "reserved_fen": s.reserved_fen,
-        "released_fen": s.released_fen, "produced_by": stored.produced_by,
+        "released_fen": s.released_fen, "recovered_fen": s.recovered_fen,
+        "produced_by": stored.produced_by,
         "produced_at": stored.produced_at}

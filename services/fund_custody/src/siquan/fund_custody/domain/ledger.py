@@ -14,8 +14,8 @@ sums of entries. The accounts of a special account:
 - `carried_forward` — the closing balance handed on to the next fiscal year's account.
 
 Every account but the sources is never negative, and all balances together sum to zero:
-appropriated + brought forward + returned = available + reserved + paid out + carried
-forward.
+appropriated + brought forward + returned + overpaid = available + reserved + paid out +
+carried forward + receivable.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from siquan.fund_custody.domain.errors import InsufficientFunds, UnbalancedTrans
 FiscalLevel = Literal["central", "provincial", "municipal", "county"]
 FISCAL_LEVELS: tuple[FiscalLevel, ...] = ("central", "provincial", "municipal", "county")
 Kind = Literal["appropriation", "reservation", "payment", "release", "return",
-               "carry_forward", "brought_forward"]
+               "carry_forward", "brought_forward", "receivable", "repayment", "write_off"]
 
 AVAILABLE = "available"
 PAID_OUT = "paid_out"
@@ -37,12 +37,22 @@ RETURNED = "returned"
 BROUGHT_FORWARD = "brought_forward"
 CARRIED_FORWARD = "carried_forward"
 _SOURCE_PREFIX = "appropriation:"
+_OVERPAID_PREFIX = "overpaid:"
+_RECEIVABLE_PREFIX = "receivable:"
 _RESERVED_PREFIX = "reserved:"
 _SOURCES = (RETURNED, BROUGHT_FORWARD)
 
 
 def appropriation_account(level: FiscalLevel) -> str:
     return f"{_SOURCE_PREFIX}{level}"
+
+
+def receivable_account(level: FiscalLevel) -> str:
+    return f"{_RECEIVABLE_PREFIX}{level}"
+
+
+def overpaid_account(level: FiscalLevel) -> str:
+    return f"{_OVERPAID_PREFIX}{level}"
 
 
 def reserved_account(run_id: str) -> str:
@@ -52,7 +62,8 @@ def reserved_account(run_id: str) -> str:
 def is_source(account: str) -> bool:
     """Source accounts (appropriations, brought forward, returned) are where money comes
     into the special account from: they may be negative, never positive."""
-    return account.startswith(_SOURCE_PREFIX) or account in _SOURCES
+    return (account.startswith(_SOURCE_PREFIX) or account.startswith(_OVERPAID_PREFIX)
+            or account in _SOURCES)
 
 
 @dataclass(frozen=True)
@@ -147,6 +158,17 @@ class Books:
 
     def reserved_for(self, run_id: str) -> int:
         return self.balance(reserved_account(run_id))
+
+    @property
+    def recovered_fen(self) -> int:
+        """What overpaid beneficiaries paid back into the account (the receivables
+        recognised, less what was written off and what is still owed)."""
+        overpaid = sum(_values(self.balances, _OVERPAID_PREFIX))
+        return -overpaid - sum(_values(self.balances, _RECEIVABLE_PREFIX))
+
+    def receivable_fen(self) -> dict[FiscalLevel, int]:
+        """What each level's share of overpayments is still owed back."""
+        return {level: self.balance(receivable_account(level)) for level in FISCAL_LEVELS}
 
     def appropriated_fen(self) -> dict[FiscalLevel, int]:
         """What each fiscal level has paid in (the negated source balances)."""

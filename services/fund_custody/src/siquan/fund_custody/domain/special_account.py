@@ -9,6 +9,7 @@ as a payment out of a run's reservation, or as the closing balance carried forwa
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from siquan.fund_custody.domain.errors import AccountClosed, FundRuleBroken, InsufficientFunds
@@ -16,12 +17,17 @@ from siquan.fund_custody.domain.ledger import (
     AVAILABLE,
     BROUGHT_FORWARD,
     CARRIED_FORWARD,
+    FISCAL_LEVELS,
     PAID_OUT,
     RETURNED,
     Books,
+    Entry,
     FiscalLevel,
+    Kind,
     Transaction,
     appropriation_account,
+    overpaid_account,
+    receivable_account,
     reserved_account,
 )
 
@@ -105,6 +111,44 @@ class SpecialAccount:
         return self._post(Transaction.transfer("return", f"{run_id}:{chunk}", RETURNED,
                                                AVAILABLE, amount_fen, run_id=run_id,
                                                chunk=chunk))
+
+    def recognise_receivable(self, receivable_id: str,
+                             parts: Mapping[FiscalLevel, int]) -> Transaction:
+        """Money paid out for periods nothing was owed for is owed back: each level's
+        share moves from `overpaid:<level>` into `receivable:<level>`."""
+        self._check_open()
+        return self._post(self._per_level("receivable", receivable_id, parts,
+                                           overpaid_account, receivable_account))
+
+    def take_repayment(self, recovery_id: str,
+                       parts: Mapping[FiscalLevel, int]) -> Transaction:
+        """Money paid back comes in as available, out of each level's receivable (never
+        more than it holds)."""
+        self._check_open()
+        entries = [Entry(receivable_account(level), -fen) for level, fen in parts.items() if fen]
+        if any(fen < 0 for fen in parts.values()) or not entries:
+            raise FundRuleBroken("a repayment moves a positive amount")
+        entries.append(Entry(AVAILABLE, sum(parts.values())))
+        return self._post(Transaction("repayment", recovery_id, tuple(entries)))
+
+    def write_off(self, recovery_id: str, parts: Mapping[FiscalLevel, int]) -> Transaction:
+        """What is given up leaves each level's receivable back into its source."""
+        self._check_open()
+        return self._post(self._per_level("write_off", recovery_id, parts,
+                                          receivable_account, overpaid_account))
+
+    @staticmethod
+    def _per_level(kind: Kind, reference: str, parts: Mapping[FiscalLevel, int],
+                   source: Callable[[FiscalLevel], str],
+                   destination: Callable[[FiscalLevel], str]) -> Transaction:
+        if any(fen < 0 for fen in parts.values()) or not any(parts.values()):
+            raise FundRuleBroken(f"a {kind} moves a positive amount")
+        entries: list[Entry] = []
+        for level in FISCAL_LEVELS:
+            fen = parts.get(level, 0)
+            if fen:
+                entries += [Entry(source(level), -fen), Entry(destination(level), fen)]
+        return Transaction(kind, reference, tuple(entries))
 
     def carry_forward(self, statement_id: str) -> Transaction | None:
         """Close the year: the whole available balance goes on to the next year's account.

@@ -1,11 +1,12 @@
 """The year-end statement (专项结算) of a special account, and the checks that it balances
 to the fen against the ledger and against the runs' own records before it is produced.
 
-    closing = opening + appropriations − payments + returns
+    closing = opening + appropriations − payments + returns + recoveries
 
 where the opening is the previous year's closing balance brought forward, payments are
-what the bank settled (gross) and returns what it sent back afterwards. The closing balance
-is carried forward to the next year's account.
+what the bank settled (gross), returns what it sent back afterwards and recoveries what
+overpaid beneficiaries paid back (追回). The closing balance is carried forward to the next
+year's account.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class YearEndStatement:
     runs_settled: int
     reserved_fen: int
     released_fen: int
+    recovered_fen: int = 0
 
     @property
     def appropriated_total_fen(self) -> int:
@@ -60,20 +62,21 @@ class YearEndStatement:
             appropriated=books.appropriated_fen(), paid_fen=books.paid_out_fen,
             returned_fen=books.returned_fen, closing_fen=books.available_fen,
             runs_settled=records.runs_settled, reserved_fen=records.reserved_fen,
-            released_fen=records.released_fen)
+            released_fen=records.released_fen, recovered_fen=books.recovered_fen)
         statement._check(account, records)
         return statement
 
     def _check(self, account: SpecialAccount, records: RunRecords) -> None:
         books = account.books
         expected = (self.opening_fen + self.appropriated_total_fen - self.paid_fen
-                    + self.returned_fen)
+                    + self.returned_fen + self.recovered_fen)
         failures = [
             (books.is_balanced(), "the ledger's balances do not sum to zero"),
             (books.reserved_fen == 0, f"{books.reserved_fen} fen is still reserved"),
             (books.carried_forward_fen == 0, "the year was already carried forward"),
             (expected == self.closing_fen,
-             f"opening + appropriations - payments + returns = {expected} fen, but "
+             f"opening + appropriations - payments + returns + recoveries = {expected} "
+             "fen, but "
              f"{self.closing_fen} fen is available"),
             (self.paid_fen == records.settled_chunks_fen,
              f"paid out {self.paid_fen} fen, but the settled chunks add up to "

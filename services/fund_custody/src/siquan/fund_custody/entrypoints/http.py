@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from siquan.contracts.fund_custody_v1 import FiscalLevel
 from siquan.contracts.types import DivisionCode, ProgramCode
-from siquan.fund_custody.application import figures, forecasts, queries, statements
+from siquan.fund_custody.application import figures, forecasts, queries, recovery, statements
 from siquan.fund_custody.application.appropriations import (
     RecordAppropriation,
     record_appropriation,
@@ -50,8 +50,15 @@ class LevelBalance(BaseModel):
     spent_fen: int = Field(description="This level's share of what was paid out, net of "
                                        "returns (by the shares of each run's period)")
     outstanding_fen: int = Field(ge=0, description="forecast − appropriated, never negative")
-    available_fen: int = Field(description="appropriated − spent (negative when this "
-                                           "level's share was paid from others' money)")
+    available_fen: int = Field(description="appropriated − spent + recovered (negative "
+                                           "when this level's share was paid from others' "
+                                           "money)")
+    receivable_fen: int = Field(default=0, description="This level's share of money paid for "
+                                                       "periods nothing was owed for (追回)")
+    recovered_fen: int = Field(default=0, description="Of it, what was repaid or offset")
+    written_off_fen: int = Field(default=0, description="Of it, what was written off")
+    receivable_outstanding_fen: int = Field(default=0,
+                                            description="Of it, what is still owed back")
 
 
 class BalanceTotals(BaseModel):
@@ -60,6 +67,10 @@ class BalanceTotals(BaseModel):
     spent_fen: int
     outstanding_fen: int
     available_fen: int
+    receivable_fen: int = 0
+    recovered_fen: int = 0
+    written_off_fen: int = 0
+    receivable_outstanding_fen: int = 0
 
 
 class PeriodBalance(BaseModel):
@@ -170,6 +181,23 @@ async def read_statement(program_code: str, fiscal_year: YearInPath, division_co
     key = AccountKey(program_code, fiscal_year, division_code)
     async with rt.units.reading() as uow:
         return statements.as_dict(await statements.statement_of(uow, officer, key))
+
+
+@router.get("/receivables")
+async def list_receivables(rt: Runtime, officer: Reader,
+                           program_code: Annotated[str | None, Query(
+                               pattern=r"^[a-z][a-z0-9_]{2,63}$")] = None,
+                           fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+                           division_code: Annotated[str | None, Query(
+                               pattern=r"^\d{6}$")] = None) -> dict[str, Any]:
+    """Receivables (追回) booked in the special accounts within the officer's division (403
+    for a division outside it): each with its overpaid payments and, per fiscal level, what
+    is owed back, recovered, written off and still outstanding."""
+    async with rt.units.reading() as uow:
+        found = await recovery.receivables_of(uow, officer, program_code=program_code,
+                                              fiscal_year=fiscal_year,
+                                              division_code=division_code)
+    return {"total": len(found), "receivables": found}
 
 
 @router.get("/allocations/{run_id}")

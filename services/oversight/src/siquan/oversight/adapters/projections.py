@@ -1,6 +1,7 @@
 """The report projections in oversight's database: certifications by program and
-division, payment runs with their status, allocations, and settled or failed payment
-chunks (one row per run, outcome and chunk, so a chunk is counted once).
+division, payment runs with their status, allocations, settled or failed payment chunks
+(one row per run, outcome and chunk, so a chunk is counted once), and receivables with
+their recoveries.
 
 Every change is an upsert that commutes with the others (a revocation wins over a grant,
 a run's status only moves forward), so they are written for the whole batch when it
@@ -9,8 +10,12 @@ commits, in any order the queues brought them.
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 from siquan.oversight.adapters.batching import Writes
 from siquan.oversight.domain.reconciliation import RUN_STATUS_RANK, ProgramReport, RunFigures
+from siquan.oversight.domain.recovery import TrackedReceivable
 from siquan.shared.database import Connection
 
 
@@ -32,6 +37,28 @@ _ALLOCATION = ("INSERT INTO allocations (allocation_id, run_id, amount_fen) VALU
 _CHUNK = ("INSERT INTO payment_chunks (run_id, outcome, chunk, count, amount_fen)"
           " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
 _SETTLED = "UPDATE payment_runs SET settled_fen = $2 WHERE run_id = $1"
+_RECEIVABLE = (
+    "INSERT INTO receivables (receivable_id, program_code, division_code, fiscal_year, cause,"
+    " total_fen, periods, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)"
+    " ON CONFLICT (receivable_id) DO NOTHING")
+_RECOVERY = (
+    "INSERT INTO recoveries (recovery_id, receivable_id, program_code, division_code,"
+    " fiscal_year, kind, amount_fen, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    " ON CONFLICT (recovery_id) DO NOTHING")
+_TRACKED = """
+SELECT v.receivable_id, v.division_code, v.cause, v.total_fen, v.periods, v.recorded_at,
+       coalesce(sum(x.amount_fen) FILTER (WHERE x.kind = 'repayment'), 0)::bigint AS repaid,
+       coalesce(sum(x.amount_fen) FILTER (WHERE x.kind = 'offset'), 0)::bigint AS offset_fen,
+       coalesce(sum(x.amount_fen) FILTER (WHERE x.kind = 'write_off'), 0)::bigint AS written_off
+  FROM receivables v LEFT JOIN recoveries x USING (receivable_id)
+ WHERE v.program_code = $1 AND v.fiscal_year = $2 AND v.division_code LIKE $3 || '%'
+ GROUP BY v.receivable_id ORDER BY v.recorded_at, v.receivable_id
+"""
+_UNMATCHED = """
+SELECT count(*) FROM recoveries x WHERE x.program_code = $1 AND x.fiscal_year = $2
+   AND x.division_code LIKE $3 || '%'
+   AND NOT EXISTS (SELECT 1 FROM receivables v WHERE v.receivable_id = x.receivable_id)
+"""
 
 _RUNS = """
 SELECT r.run_id, r.division_code, r.status,
@@ -74,6 +101,30 @@ class PgProjections:
 
     def run_settled(self, run_id: str, paid_fen: int) -> None:
         self._writes.add(_SETTLED, run_id, paid_fen)
+
+    def receivable(self, receivable_id: str, program_code: str, division_code: str,
+                   fiscal_year: int, cause: str, total_fen: int, periods: dict[str, int],
+                   recorded_at: datetime) -> None:
+        self._writes.add(_RECEIVABLE, receivable_id, program_code, division_code, fiscal_year,
+                         cause, total_fen, json.dumps(periods, sort_keys=True), recorded_at)
+
+    def recovery(self, recovery_id: str, receivable_id: str, program_code: str,
+                 division_code: str, fiscal_year: int, kind: str, amount_fen: int,
+                 recorded_at: datetime) -> None:
+        self._writes.add(_RECOVERY, recovery_id, receivable_id, program_code, division_code,
+                         fiscal_year, kind, amount_fen, recorded_at)
+
+    async def tracked_receivables(self, program_code: str, fiscal_year: int, prefix: str
+                                  ) -> tuple[list[TrackedReceivable], int]:
+        """The receivables of a program's year with what recovered them, and how many
+        recoveries name a receivable not seen yet."""
+        rows = await self._conn.fetch(_TRACKED, program_code, fiscal_year, prefix)
+        unmatched = await self._conn.fetchval(_UNMATCHED, program_code, fiscal_year, prefix)
+        return [TrackedReceivable(
+            row["receivable_id"], row["division_code"], row["cause"], int(row["total_fen"]),
+            row["recorded_at"].isoformat(), int(row["repaid"]), int(row["offset_fen"]),
+            int(row["written_off"]), json.loads(row["periods"])) for row in rows
+        ], int(unmatched)
 
     async def program_report(self, program_code: str, period: str,
                              division_code: str | None, prefix: str) -> ProgramReport:

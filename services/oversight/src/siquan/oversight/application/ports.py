@@ -65,6 +65,14 @@ class Projections(Protocol):
 
     def run_settled(self, run_id: str, paid_fen: int) -> None: ...
 
+    def receivable(self, receivable_id: str, program_code: str, division_code: str,
+                   fiscal_year: int, cause: str, total_fen: int, periods: dict[str, int],
+                   recorded_at: datetime) -> None: ...
+
+    def recovery(self, recovery_id: str, receivable_id: str, program_code: str,
+                 division_code: str, fiscal_year: int, kind: str, amount_fen: int,
+                 recorded_at: datetime) -> None: ...
+
 
 class ReportReader(Protocol):
     async def program_report(self, program_code: str, period: str,

@@ -1,6 +1,7 @@
 """The report figures each event moves: certifications counted, runs with their status,
-allocations, settled and failed chunks, settlements. Events that carry no figure only
-enter the audit log. Every change commutes, so the queues may bring them in any order."""
+allocations, settled and failed chunks, settlements, receivables and their recoveries.
+Events that carry no figure only enter the audit log. Every change commutes, so the queues
+may bring them in any order."""
 
 from __future__ import annotations
 
@@ -59,3 +60,18 @@ async def count_chunk(e: disbursement.PaymentsSettled | disbursement.PaymentsFai
 async def count_settlement(e: fund_custody.SettlementCompleted, uow: AuditUnit) -> None:
     _move(e, uow)
     uow.projections.run_settled(e.run_id, e.paid_fen)
+
+
+@handles(disbursement.OverpaymentRecorded)
+async def track_receivable(e: disbursement.OverpaymentRecorded, uow: AuditUnit) -> None:
+    periods: dict[str, int] = {}
+    for payment in e.payments:
+        periods[payment.period] = periods.get(payment.period, 0) + payment.amount_fen
+    uow.projections.receivable(e.receivable_id, e.program_code, e.division_code,
+                               e.fiscal_year, e.cause, e.total_fen, periods, e.recorded_at)
+
+
+@handles(disbursement.RecoveryRecorded)
+async def track_recovery(e: disbursement.RecoveryRecorded, uow: AuditUnit) -> None:
+    uow.projections.recovery(e.recovery_id, e.receivable_id, e.program_code, e.division_code,
+                             e.fiscal_year, e.kind, e.amount_fen, e.recorded_at)

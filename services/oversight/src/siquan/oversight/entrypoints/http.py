@@ -14,6 +14,7 @@ from siquan.contracts.types import division_scope as division_prefix
 from siquan.oversight.adapters.audit_questions import EntryFilter, Page
 from siquan.oversight.adapters.unit_of_work import snapshot
 from siquan.oversight.application import queries
+from siquan.oversight.domain import recovery
 from siquan.oversight.domain.chain import AuditEntry, canonical_time
 from siquan.oversight.domain.reconciliation import covers
 from siquan.oversight.entrypoints.units import Units
@@ -126,3 +127,23 @@ async def about_officer(officer_id: Annotated[str, Path(max_length=64)], units: 
                         limit: PageSize = 100) -> dict[str, Any]:
     return await _about(units, officer, "officer", officer_id, after_seq, limit,
                         officer_id=officer_id)
+
+
+@router.get("/recovery/{program_code}/{fiscal_year}")
+async def recovery_report(program_code: ProgramCode,
+                          fiscal_year: Annotated[int, Path(ge=2000, le=2100)], units: Units,
+                          officer: Auditor, division_code: DivisionCode | None = None
+                          ) -> dict[str, Any]:
+    """Recovery (追回) of a program's fiscal year within the auditor's division (or the one
+    asked for, in scope): each receivable tracked to closure (open, partly_repaid, repaid,
+    offset, written_off) with its overpaid periods, the sums in fen, and the recovery rate
+    — recovered (repaid + offset) over receivable — in basis points and as a decimal."""
+    division = division_code or officer.division
+    if not covers(officer.division, division):
+        raise OutOfScope(f"officer {officer.id} acts for {officer.division}, "
+                         f"not for division {division}")
+    async with snapshot(units) as uow:
+        tracked, unmatched = await uow.figures.tracked_receivables(
+            program_code, fiscal_year, division_prefix(division))
+    return recovery.recovery_report(program_code, fiscal_year, division_code, tracked,
+                                    unmatched)

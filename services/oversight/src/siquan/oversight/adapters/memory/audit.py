@@ -79,3 +79,17 @@ class MemoryProjections:
     def run_settled(self, run_id: str, paid_fen: int) -> None:
         if run_id in self._store.runs:
             self._store.runs[run_id]["settled_fen"] = paid_fen
+
+    def receivable(self, receivable_id: str, program_code: str, division_code: str,
+                   fiscal_year: int, cause: str, total_fen: int, periods: dict[str, int],
+                   recorded_at: datetime) -> None:
+        self._store.receivables.setdefault(receivable_id, {
+            "program_code": program_code, "division_code": division_code,
+            "fiscal_year": fiscal_year, "cause": cause, "total_fen": total_fen,
+            "periods": dict(periods), "recorded_at": recorded_at})
+
+    def recovery(self, recovery_id: str, receivable_id: str, program_code: str,
+                 division_code: str, fiscal_year: int, kind: str, amount_fen: int,
+                 recorded_at: datetime) -> None:
+        self._store.recoveries.setdefault(recovery_id, {
+            "receivable_id": receivable_id, "kind": kind, "amount_fen": amount_fen})

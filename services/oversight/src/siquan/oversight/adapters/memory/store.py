@@ -63,6 +63,8 @@ class MemoryStore:
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     allocations: dict[str, tuple[str, int]] = field(default_factory=dict)
     chunks: dict[tuple[str, str, int], tuple[int, int]] = field(default_factory=dict)
+    receivables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    recoveries: dict[str, dict[str, Any]] = field(default_factory=dict)
     # the public side
     notices: dict[str, dict[str, Any]] = field(default_factory=dict)
     notice_entries: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)

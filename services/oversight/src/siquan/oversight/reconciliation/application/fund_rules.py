@@ -59,4 +59,5 @@ async def judge_year_end(e: fund_custody.YearEndStatementPublished, uow: RuleUni
                                levels.county),
         appropriated_total_fen=e.appropriated_total_fen, paid_fen=e.paid_fen,
         returned_fen=e.returned_fen, closing_fen=e.closing_fen, reserved_fen=e.reserved_fen,
-        released_fen=e.released_fen, message_id=message_id_of(uow))))
+        released_fen=e.released_fen, message_id=message_id_of(uow),
+        recovered_fen=e.recovered_fen)))

@@ -155,12 +155,14 @@ class YearEnd:
     reserved_fen: int
     released_fen: int
     message_id: str
+    recovered_fen: int = 0
 
 
 def statement_findings(y: YearEnd) -> list[Finding]:
-    """closing = opening + appropriations − paid + returned; the levels add up to the
-    appropriations; what the year's runs reserved was paid or released."""
-    expected_closing = y.opening_fen + y.appropriated_total_fen - y.paid_fen + y.returned_fen
+    """closing = opening + appropriations − paid + returned + recovered; the levels add up
+    to the appropriations; what the year's runs reserved was paid or released."""
+    expected_closing = (y.opening_fen + y.appropriated_total_fen - y.paid_fen + y.returned_fen
+                        + y.recovered_fen)
     gaps = [(expected_closing, y.closing_fen, "the closing balance"),
             (sum(y.appropriated_by_level), y.appropriated_total_fen, "the appropriations"),
             (y.paid_fen + y.released_fen, y.reserved_fen, "the runs' reservations")]

@@ -1,0 +1,149 @@
+"""Recovery (追回): finding the money settled for periods after a certification ended, and
+the officers' repayments and write-offs that close what is owed back.
+
+- Whenever a certification ends (revoked, lapsed) or a death is recorded, the person's
+  settled payments are weighed again (`domain.recovery.overpaid`); payments not found
+  before become a receivable per certification and fiscal year, published as
+  `overpayment.recorded` in the same transaction. The payment id is the key of a found
+  payment, so a redelivered message, or a death reported twice, records nothing again.
+- A disbursement officer records a repayment (full or partial, never above what is
+  outstanding): `recovery.recorded` (repayment); fund custody credits the special account.
+- A write-off is proposed by one officer and approved by another (never the proposer):
+  only the approval is published (`recovery.recorded`, write_off, naming both).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from siquan.contracts.disbursement_v1 import (
+    OverpaidPayment,
+    OverpaymentRecorded,
+    RecoveryRecorded,
+)
+from siquan.contracts.types import division_scope
+from siquan.disbursement.application.repositories import Work
+from siquan.disbursement.domain.recovery import Receivable, Recovery, receivables_of
+from siquan.shared.auth import Officer
+
+
+async def find_overpayments(uow: Work, person_key: str) -> list[str]:
+    """Record as receivables the person's settled payments for periods nothing was owed
+    for any more; the ids of the receivables recorded now."""
+    await uow.receivables.lock_person(person_key)
+    payments = await uow.receivables.settled_after_end(person_key)
+    recorded = []
+    now = uow.clock.now()
+    for found in receivables_of(payments):
+        if not await uow.receivables.add(found, person_key, now):
+            continue
+        recorded.append(found.receivable_id)
+        uow.publish(OverpaymentRecorded(
+            receivable_id=found.receivable_id, person_key=person_key,
+            certification_id=found.certification_id, program_code=found.program_code,
+            division_code=found.division_code, fiscal_year=found.fiscal_year,
+            cause=found.cause, ended_from=found.ended_from,
+            payments=tuple(OverpaidPayment(
+                payment_id=p.payment_id, run_id=p.run_id, run_period=p.run_period,
+                period=p.period, item=p.item, amount_fen=p.amount_fen)
+                for p in found.payments),
+            total_fen=found.total_fen, recorded_at=now))
+    return recorded
+
+
+@dataclass(frozen=True)
+class RecordRepayment:
+    officer: Officer
+    receivable_id: str
+    amount_fen: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class ProposeWriteOff:
+    officer: Officer
+    receivable_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ApproveWriteOff:
+    officer: Officer
+    receivable_id: str
+    proposal_id: str
+
+
+async def _locked(uow: Work, officer: Officer, receivable_id: str
+                  ) -> tuple[Receivable, dict[str, Any]]:
+    receivable, described = await uow.receivables.get(receivable_id, for_update=True)
+    officer.check_scope(described["division_code"])
+    return receivable, described
+
+
+def _published(uow: Work, described: dict[str, Any], receivable: Receivable,
+               recovery: Recovery, reference: str) -> None:
+    uow.publish(RecoveryRecorded(
+        recovery_id=recovery.recovery_id, receivable_id=receivable.receivable_id,
+        program_code=described["program_code"], division_code=described["division_code"],
+        fiscal_year=described["fiscal_year"], kind=recovery.kind,
+        amount_fen=recovery.amount_fen, outstanding_fen=receivable.outstanding_fen,
+        reference=reference, recorded_by=recovery.recorded_by,
+        approved_by=recovery.approved_by, recorded_at=uow.clock.now()))
+
+
+def _answer(receivable: Receivable, described: dict[str, Any]) -> dict[str, Any]:
+    return described | {"recovered_fen": receivable.recovered_fen,
+                        "written_off_fen": receivable.written_off_fen,
+                        "outstanding_fen": receivable.outstanding_fen,
+                        "status": receivable.status}
+
+
+async def record_repayment(command: RecordRepayment, uow: Work) -> dict[str, Any]:
+    receivable, described = await _locked(uow, command.officer, command.receivable_id)
+    recovery = receivable.repay(str(uuid.uuid4()), command.amount_fen, command.officer.id)
+    await uow.receivables.add_recovery(receivable.receivable_id, recovery, command.reference,
+                                       uow.clock.now())
+    _published(uow, described, receivable, recovery, command.reference)
+    return _answer(receivable, described) | {"recovery_id": recovery.recovery_id}
+
+
+async def propose_write_off(command: ProposeWriteOff, uow: Work) -> dict[str, Any]:
+    receivable, described = await _locked(uow, command.officer, command.receivable_id)
+    proposal = receivable.propose_write_off(str(uuid.uuid4()), command.officer.id)
+    await uow.receivables.add_proposal(receivable.receivable_id, proposal, command.reason,
+                                       uow.clock.now())
+    return _answer(receivable, described) | {
+        "proposal_id": proposal.proposal_id, "proposed_fen": proposal.amount_fen,
+        "proposed_by": proposal.proposed_by, "awaiting_approval": True}
+
+
+async def approve_write_off(command: ApproveWriteOff, uow: Work) -> dict[str, Any]:
+    receivable, described = await _locked(uow, command.officer, command.receivable_id)
+    recovery = receivable.approve_write_off(command.proposal_id, command.officer.id)
+    now = uow.clock.now()
+    await uow.receivables.decide_proposal(command.proposal_id, now)
+    await uow.receivables.add_recovery(receivable.receivable_id, recovery, "", now)
+    _published(uow, described, receivable, recovery, "")
+    return _answer(receivable, described) | {"recovery_id": recovery.recovery_id,
+                                             "approved_by": recovery.approved_by}
+
+
+async def list_receivables(uow: Work, officer: Officer, *, program_code: str | None,
+                           status: str | None, person_key: str | None
+                           ) -> list[dict[str, Any]]:
+    return await uow.receivables.search(division_prefix=division_scope(officer.division),
+                                        program_code=program_code, status=status,
+                                        person_key=person_key)
+
+
+async def show_receivable(uow: Work, officer: Officer, receivable_id: str) -> dict[str, Any]:
+    receivable, described = await uow.receivables.get(receivable_id)
+    officer.check_scope(described["division_code"])
+    return _answer(receivable, described) | {
+        "payments": await uow.receivables.payments_of(receivable.receivable_id),
+        "write_off_awaiting_approval": None if receivable.proposal is None else {
+            "proposal_id": receivable.proposal.proposal_id,
+            "amount_fen": receivable.proposal.amount_fen,
+            "proposed_by": receivable.proposal.proposed_by}}

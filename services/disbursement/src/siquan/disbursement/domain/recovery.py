@@ -1,0 +1,202 @@
+"""Recovery (追回) of money paid for periods nothing was owed for any more.
+
+A settled (not returned) payment is overpaid when the certification it rests on ended —
+revoked, lapsed, or the person died — on or before the first day of the period it paid:
+the period was not owed (`payable.IN_FORCE` would not have paid it). The overpaid
+payments of one certification paid by runs of one fiscal year become one receivable.
+
+A receivable is reduced by repayments, offsets and one write-off, never below zero; a
+write-off is proposed by one officer and approved by another (maker-checker) and writes
+off what was outstanding when it was proposed. Pure: no storage.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from siquan.contracts.periods import period_start
+from siquan.disbursement.domain.errors import InvalidRequest, OutOfScope, Refused
+
+_NAMESPACE = uuid.UUID("0b7c3d4e-8f5a-4c1b-9e2d-6a7b8c9d0e1f")
+
+RecoveryKind = Literal["repayment", "offset", "write_off"]
+Status = Literal["open", "partly_repaid", "repaid", "offset", "written_off"]
+
+MAKER_IS_NOT_CHECKER = ("a write-off is approved by a second officer, not the one who "
+                        "proposed it")
+NOT_OUTSTANDING = "the amount exceeds what the receivable still holds"
+CLOSED = "the receivable is closed: nothing is outstanding"
+CHANGED_SINCE_PROPOSED = ("the receivable changed since the write-off was proposed; "
+                          "propose it again")
+NO_PROPOSAL = "no write-off of this receivable awaits approval"
+ALREADY_PROPOSED = "a write-off of this receivable already awaits approval"
+
+
+@dataclass(frozen=True)
+class SettledPayment:
+    """A settled payment that was not returned, with the end of its certification."""
+
+    payment_id: str
+    run_id: str
+    run_period: str
+    certification_id: str
+    program_code: str
+    division_code: str
+    period: str
+    item: str
+    amount_fen: int
+    ended_from: date | None  # first day the certification owed nothing (None: in force)
+    death: bool = False  # the end is the person's death
+
+
+def overpaid(payments: Iterable[SettledPayment]) -> list[SettledPayment]:
+    """The payments for periods that began on or after their certification's end."""
+    return [p for p in payments
+            if p.ended_from is not None and p.ended_from <= period_start(p.period)]
+
+
+@dataclass(frozen=True)
+class Found:
+    """One receivable to record: one certification's overpaid payments of one fiscal
+    year."""
+
+    receivable_id: str
+    certification_id: str
+    program_code: str
+    division_code: str
+    fiscal_year: int
+    cause: Literal["death", "revocation"]
+    ended_from: date
+    payments: tuple[SettledPayment, ...]
+
+    @property
+    def total_fen(self) -> int:
+        return sum(p.amount_fen for p in self.payments)
+
+
+def receivables_of(payments: Iterable[SettledPayment]) -> list[Found]:
+    """Overpaid payments grouped by certification and the fiscal year of the run that paid
+    them. The id is derived from the payments, so finding them again names the same
+    receivable."""
+    groups: dict[tuple[str, int], list[SettledPayment]] = {}
+    for payment in overpaid(payments):
+        groups.setdefault((payment.certification_id, int(payment.run_period[:4])),
+                          []).append(payment)
+    found = []
+    for (certification_id, year), group in sorted(groups.items()):
+        group.sort(key=lambda p: (p.period, p.item, p.payment_id))
+        first = group[0]
+        assert first.ended_from is not None
+        ids = ",".join(sorted(p.payment_id for p in group))
+        found.append(Found(
+            str(uuid.uuid5(_NAMESPACE, f"{certification_id}:{year}:{ids}")), certification_id,
+            first.program_code, first.division_code, year,
+            "death" if first.death else "revocation", first.ended_from, tuple(group)))
+    return found
+
+
+@dataclass(frozen=True)
+class Recovery:
+    recovery_id: str
+    kind: RecoveryKind
+    amount_fen: int
+    recorded_by: str
+    approved_by: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteOffProposal:
+    proposal_id: str
+    amount_fen: int
+    proposed_by: str
+
+
+@dataclass
+class Receivable:
+    receivable_id: str
+    total_fen: int
+    recoveries: list[Recovery] = field(default_factory=list)
+    proposal: WriteOffProposal | None = None
+
+    @property
+    def recovered_fen(self) -> int:
+        return sum(r.amount_fen for r in self.recoveries if r.kind != "write_off")
+
+    @property
+    def written_off_fen(self) -> int:
+        return sum(r.amount_fen for r in self.recoveries if r.kind == "write_off")
+
+    @property
+    def outstanding_fen(self) -> int:
+        return self.total_fen - self.recovered_fen - self.written_off_fen
+
+    @property
+    def status(self) -> Status:
+        return status_of(self.total_fen, _sums(self.recoveries))
+
+    def repay(self, recovery_id: str, amount_fen: int, officer: str,
+              kind: RecoveryKind = "repayment") -> Recovery:
+        """Money paid back (or withheld from a later entitlement): never more than is
+        outstanding."""
+        if amount_fen <= 0:
+            raise InvalidRequest("a repayment is a positive amount of fen")
+        self._check_open()
+        if amount_fen > self.outstanding_fen:
+            raise Refused(NOT_OUTSTANDING)
+        recovery = Recovery(recovery_id, kind, amount_fen, officer)
+        self.recoveries.append(recovery)
+        return recovery
+
+    def propose_write_off(self, proposal_id: str, officer: str) -> WriteOffProposal:
+        self._check_open()
+        if self.proposal is not None:
+            raise Refused(ALREADY_PROPOSED)
+        self.proposal = WriteOffProposal(proposal_id, self.outstanding_fen, officer)
+        return self.proposal
+
+    def approve_write_off(self, proposal_id: str, officer: str) -> Recovery:
+        """The checker approves the maker's proposal; what it writes off must still be
+        what is outstanding."""
+        proposal = self.proposal
+        if proposal is None or proposal.proposal_id != proposal_id:
+            raise Refused(NO_PROPOSAL)
+        if proposal.proposed_by == officer:
+            raise OutOfScope(MAKER_IS_NOT_CHECKER)
+        self._check_open()
+        if proposal.amount_fen != self.outstanding_fen:
+            raise Refused(CHANGED_SINCE_PROPOSED)
+        recovery = Recovery(proposal_id, "write_off", proposal.amount_fen,
+                            proposal.proposed_by, officer)
+        self.recoveries.append(recovery)
+        self.proposal = None
+        return recovery
+
+    def _check_open(self) -> None:
+        if self.outstanding_fen <= 0:
+            raise Refused(CLOSED)
+
+
+def _sums(recoveries: Sequence[Recovery]) -> dict[str, int]:
+    sums: dict[str, int] = {}
+    for r in recoveries:
+        sums[r.kind] = sums.get(r.kind, 0) + r.amount_fen
+    return sums
+
+
+def status_of(total_fen: int, by_kind: dict[str, int]) -> Status:
+    """open: nothing recovered; partly_repaid: some recovered, some outstanding; repaid,
+    offset, written_off: closed, named by what closed the most of it (repayments first
+    on a tie)."""
+    done = sum(by_kind.values())
+    if done <= 0:
+        return "open"
+    if done < total_fen:
+        return "partly_repaid"
+    order: tuple[Status, ...] = ("repaid", "offset", "written_off")
+    kinds = ("repayment", "offset", "write_off")
+    best = max(range(3), key=lambda i: (by_kind.get(kinds[i], 0), -i))
+    return order[best]
