@@ -317,7 +317,12 @@ async def run(options: Options, out: Path, extra_env: dict[str, dict[str, str]]
         env.rabbitmqctl = rabbit.ctl_command()
         await asyncio.to_thread(env.provision)
         try:
-            cluster = Cluster(env, out / env.name / "logs", extra_env=extra_env,
+            # a hundred chunks of a second at the bank each: the run outlasts the faults
+            payer = {**extra_env.get("disbursement", {}),
+                     "SIQUAN_PAYMENT_CHUNK_SIZE": str(max(1, options.payees // 100)),
+                     "SIQUAN_BANK_LATENCY_MS": "1000"}
+            cluster = Cluster(env, out / env.name / "logs",
+                              extra_env={**extra_env, "disbursement": payer},
                               instances=options.instances)
             try:
                 for process in cluster.all_processes():
