@@ -114,8 +114,8 @@ def _used_networks() -> list[ipaddress.IPv4Network]:
 def free_subnet() -> str:
     """A /24 in 10.0.0.0/8 that no interface or route of this machine uses: `10.A.B`."""
     used = _used_networks()
-    for _ in range(200):
-        prefix = f"10.{random.randrange(100, 250)}.{random.randrange(0, 255)}"
+    for second in random.sample(range(100, 250), 150):  # each second octet once
+        prefix = f"10.{second}.{random.randrange(0, 255)}"
         candidate = ipaddress.IPv4Network(f"{prefix}.0/24")
         if not any(candidate.overlaps(u) for u in used):
             return prefix
