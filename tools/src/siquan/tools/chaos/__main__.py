@@ -149,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=defaults.timeout_s)
     parser.add_argument("--out", type=Path, default=Path("var/chaos"))
     parser.add_argument("--result", type=Path, default=None,
-                        help="default: bench/results/chaos.json (chaos-public-load.json with"
-                             " --only public-load: a phase alone does not replace the"
+                        help="default: bench/results/chaos.json (chaos-<phase>.json with"
+                             " --only <phase>: a phase alone does not replace the"
                              " campaign's figures)")
     parser.add_argument("--only", choices=["public-load", "partition"], default=None,
                         help="run only this phase (public-load: no faults, three runs;"
