@@ -44,11 +44,15 @@ class Node:
     amqp_port: int
     dist_port: int
     directory: Path
+    host: str = "127.0.0.1"
+    """The address the node listens on (AMQP) and its clients reach it at."""
+    netns: str | None = None
+    """The network namespace the node runs in (None: the machine's own)."""
 
     @property
     def url(self) -> str:
-        """The default admin (`guest`, loopback only) on this node."""
-        return f"amqp://guest:guest@127.0.0.1:{self.amqp_port}/"
+        """The default admin (`guest`) on this node."""
+        return f"amqp://guest:guest@{self.host}:{self.amqp_port}/"
 
     @property
     def pid_file(self) -> Path:
@@ -64,6 +68,9 @@ class Node:
 class RabbitCluster:
     """Nodes `siquan-1@localhost` … with AMQP ports `base_port + i`."""
 
+    longnames = False
+    """Whether node names are long (`rabbit@10.0.0.1`): the CLI then needs `-l`."""
+
     def __init__(self, base_dir: Path, *, size: int = 3, base_port: int = 5701,
                  timeout: float = 90.0) -> None:
         self.base_dir = base_dir.resolve()
@@ -76,7 +83,7 @@ class RabbitCluster:
 
     def _env(self, node: Node) -> dict[str, str]:
         return {**os.environ, "HOME": str(self.base_dir), "RABBITMQ_NODENAME": node.name,
-                "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+                "RABBITMQ_NODE_IP_ADDRESS": node.host,
                 "RABBITMQ_NODE_PORT": str(node.amqp_port),
                 "RABBITMQ_DIST_PORT": str(node.dist_port),
                 "RABBITMQ_MNESIA_BASE": str(node.directory / "mnesia"),
@@ -88,12 +95,21 @@ class RabbitCluster:
 
     def ctl(self, node: Node, *args: str, timeout: float = 60.0) -> str:
         """`rabbitmqctl -n <node> …` with the cluster's cookie; its stdout."""
-        return self._run([str(CTL), "-n", node.name, *args], node, timeout)
+        return self._run([str(CTL), *self._cli_flags(), "-n", node.name, *args], node,
+                         timeout)
+
+    def _cli_flags(self) -> list[str]:
+        return ["-l"] if self.longnames else []
 
     def ctl_command(self, node: Node | None = None) -> str:
         """A `SIQUAN_RABBITMQCTL` value that provisions through a node of this cluster."""
         node = node or self.nodes[0]
-        return f"env HOME={self.base_dir} {CTL} -n {node.name}"
+        return " ".join(["env", f"HOME={self.base_dir}", *self._cli_env(node), str(CTL),
+                         *self._cli_flags(), "-n", node.name])
+
+    def _cli_env(self, node: Node) -> list[str]:
+        """`NAME=value` settings the CLI needs beyond the cookie's HOME."""
+        return []
 
     def _run(self, command: list[str], node: Node, timeout: float) -> str:
         try:
@@ -134,14 +150,23 @@ class RabbitCluster:
             return
         node.directory.mkdir(parents=True, exist_ok=True)
         (node.directory / "enabled_plugins").write_text("[].\n")
-        (node.directory / "rabbitmq.conf").write_text(
-            "loopback_users.guest = true\n"
-            "cluster_partition_handling = pause_minority\n")
-        (node.directory / "advanced.config").write_text("[].\n")
-        self._run([str(SERVER), "-detached"], node, 30.0)
+        (node.directory / "rabbitmq.conf").write_text(self._config(node))
+        (node.directory / "advanced.config").write_text(self._advanced_config(node))
+        self._run([*self._launcher(node), str(SERVER), "-detached"], node, 30.0)
         self._await(lambda: self._answers(node), f"{node.name} started")
         self.ctl(node, "await_startup", "--timeout", str(int(self.timeout)),
                  timeout=self.timeout + 5)
+
+    def _config(self, node: Node) -> str:
+        return ("loopback_users.guest = true\n"
+                "cluster_partition_handling = pause_minority\n")
+
+    def _advanced_config(self, node: Node) -> str:
+        return "[].\n"
+
+    def _launcher(self, node: Node) -> list[str]:
+        """What the server command is run under (nothing: on this machine's network)."""
+        return []
 
     def _answers(self, node: Node) -> bool:
         try:
@@ -196,9 +221,17 @@ class RabbitCluster:
 
     def quorum_members(self, vhost: str, queue: str) -> list[str]:
         """The nodes holding a replica of a quorum queue."""
-        out = self._run([str(QUEUES), "-n", self.nodes[0].name, "quorum_status", queue,
-                         "-p", vhost, "--formatter", "json"], self.nodes[0], 30.0)
-        return sorted(str(m["Node Name"]) for m in json.loads(out))
+        return sorted(str(m["Node Name"]) for m in self.quorum_status(vhost, queue))
+
+    def quorum_status(self, vhost: str, queue: str, node: Node | None = None
+                      ) -> list[dict[str, object]]:
+        """A quorum queue's members as `node` (default: the first) sees them: each with
+        its `Node Name` and `Raft State` (`leader`, `follower`, …; `noproc` when down)."""
+        node = node or self.nodes[0]
+        out = self._run([str(QUEUES), *self._cli_flags(), "-n", node.name, "quorum_status",
+                         queue, "-p", vhost, "--formatter", "json"], node, 30.0)
+        members: list[dict[str, object]] = json.loads(out)
+        return members
 
     def _await(self, condition: object, what: str) -> None:
         deadline = time.monotonic() + self.timeout

@@ -1,7 +1,9 @@
 """`python -m siquan.tools.chaos [--seed N] [--payees N] [--months N] [--faults N]
-[--instances N] [--only public-load]`: a fault campaign over a county year of payment runs
-(see `campaign`), then load on the public surface during a payment run (see `public_load`;
-`--only public-load` runs just that phase).
+[--instances N] [--only public-load|partition]`: a fault campaign over a county year of
+payment runs (see `campaign`), then load on the public surface during a payment run (see
+`public_load`), then a network partition and the kill of a node on a three-node broker
+cluster of namespaced hosts during a payment run (see `partition`; needs root and
+`ip netns`). `--only public-load` or `--only partition` runs just that phase.
 
 Prints the seed first (the same seed injects the same faults in the same order), then the
 result as JSON, also written to `bench/results/chaos.json`; exits 1 when any promise
@@ -9,7 +11,9 @@ failed: a payment lost or paid twice, the ledger out of balance, an audit entry 
 the chain broken, a finding on this clean data, a dead letter, an instance that exited by
 itself, a fault the system did not recover from, or fewer faults than asked for; or, under
 public load, the run slowed by more than 20 %, a public p99 of 300 ms or more at 200
-requests/s, no 429 past the rate limit, or any 5xx.
+requests/s, no 429 past the rate limit, or any 5xx; or, on the broker cluster, a
+confirmed message lost, a node not back in the cluster, a quorum queue replica not back,
+or a payment promise broken during the broker faults.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import Any
 
 from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.environment import Environment
-from siquan.tools.chaos import campaign, public_load
+from siquan.tools.chaos import campaign, partition, public_load
 from siquan.tools.chaos.campaign import CRASHED, Campaign, Options
 from siquan.tools.chaos.plan import Plan
 
@@ -145,11 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=defaults.timeout_s)
     parser.add_argument("--out", type=Path, default=Path("var/chaos"))
     parser.add_argument("--result", type=Path, default=None,
-                        help="default: bench/results/chaos.json (chaos-public-load.json with"
-                             " --only public-load: a phase alone does not replace the"
+                        help="default: bench/results/chaos.json (chaos-<phase>.json with"
+                             " --only <phase>: a phase alone does not replace the"
                              " campaign's figures)")
-    parser.add_argument("--only", choices=["public-load"], default=None,
-                        help="run only this phase (public-load: no faults, three runs)")
+    parser.add_argument("--only", choices=["public-load", "partition"], default=None,
+                        help="run only this phase (public-load: no faults, three runs;"
+                             " partition: one run on a namespaced broker cluster)")
     parser.add_argument("--load-rate", type=float, default=public_load.TARGET_RATE_PER_S,
                         help="public requests/s offered (the promise is judged at 200)")
     args = parser.parse_args(argv)
@@ -162,9 +167,14 @@ def main(argv: list[str] | None = None) -> int:
     load = public_load.LoadOptions(rate_per_s=args.load_rate, seed=seed)
     result: dict[str, Any] = ({"benchmark": "chaos", "seed": seed, "promises": {}}
                               if args.only else asyncio.run(run(options, args.out)))
-    result["public_load"] = asyncio.run(public_load.run(options, args.out,
-                                                        _settings(options), load))
-    result["promises"].update(result["public_load"].pop("promises"))
+    if args.only in (None, "public-load"):
+        result["public_load"] = asyncio.run(public_load.run(options, args.out,
+                                                            _settings(options), load))
+        result["promises"].update(result["public_load"].pop("promises"))
+    if args.only in (None, "partition"):
+        result["partition"] = asyncio.run(partition.run(options, args.out,
+                                                        _settings(options)))
+        result["promises"].update(result["partition"].pop("promises"))
     result["kept"] = all(result["promises"].values())
     text = json.dumps(result, indent=2, default=str)
     print(text)
