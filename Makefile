@@ -68,7 +68,8 @@ down: install
 	$(UV) run python -m siquan.shared.operator.demo --down
 
 test: install browser axe
-	$(UV) run pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	$(UV) run pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not chaos" \
+		$(PYTEST_ARGS)
 
 test-unit: install
 	$(UV) run pytest -m "not integration" $(PYTEST_ARGS)
@@ -115,6 +116,7 @@ bench: install
 # bench/results/chaos.json; fails when a promise does not hold.
 CHAOS_ARGS ?=
 chaos: install
+	$(UV) run pytest -m chaos $(PYTEST_ARGS)
 	$(UV) run python -m siquan.tools.chaos $(CHAOS_ARGS)
 
 # A three-node RabbitMQ cluster on loopback (ports 5701-5703) from the local package.

@@ -43,7 +43,7 @@ from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
 from siquan.tools.chaos.partition import KILLED, PARTITIONED, SERVING, Probe, faults
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.chaos]
 
 PLAN = RunPlan("special_assistance", "2026-12")
 PAYEES = 30
