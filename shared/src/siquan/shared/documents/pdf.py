@@ -11,9 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fpdf import FPDF
-from fpdf.enums import WrapMode, XPos, YPos
-from fpdf.fonts import FontFace
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -93,22 +90,18 @@ def _text(value: object) -> str:
     return _CONTROL.sub("", str(value))
 
 
-class _Page(FPDF):
-    footer_text = ""
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(size=8)
-        self.cell(0, 6, f"{self.footer_text}    第 {self.page_no()} 页 共 {{nb}} 页",
-                  align="C")
-
-
 def render(document: Printed, font: FontFile, footer: str = "") -> bytes:
     """The document as PDF bytes (406 when the font is missing)."""
+    # fpdf2 is imported when a document is printed, not when the service starts.
+    from fpdf.enums import WrapMode, XPos, YPos
+    from fpdf.fonts import FontFace
+
+    from siquan.shared.documents.pdf_page import Page
+
     if not font.present:
         raise DocumentUnavailable(f"PDF documents are not available on this server: its CJK "
                                   f"font is missing ({FONT_HINT})")
-    pdf = _Page(orientation="L" if document.landscape else "P", unit="mm", format="A4")
+    pdf = Page(orientation="L" if document.landscape else "P", unit="mm", format="A4")
     pdf.footer_text = _text(footer)
     pdf.set_title(_text(document.title))
     pdf.set_creator("Siquan")

@@ -44,7 +44,7 @@ class ServiceProcess:
         self.log_path = log_dir / f"{self.name}.log"
         self._proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, *, timeout: float = 60.0) -> ServiceProcess:
+    def start(self, *, timeout: float = 180.0) -> ServiceProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self._proc = subprocess.Popen(
