@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import aio_pika
 import asyncpg
@@ -161,10 +161,17 @@ async def inspect_dead_letter(amqp_url: str, service: str, message_id: str,
     return found[0] if found else None
 
 
+class Recorder(Protocol):
+    """Where a replay or discard is recorded before it is done: the operator command's
+    `Journal`, or the console's (which also publishes it to oversight)."""
+
+    async def record(self, action: str, letter: dict[str, Any]) -> None: ...
+
+
 async def replay_dead_letters(amqp_url: str, service: str,
                               message_id: str | None = None, *,
                               selection: Selection | None = None,
-                              journal: Journal | None = None, limit: int = 100_000) -> int:
+                              journal: Recorder | None = None, limit: int = 100_000) -> int:
     """Send dead letters back to the queue they came from (all, one by message id, or a
     selection), each recorded in `journal` first when one is given."""
     chosen = selection or Selection(message_id=message_id)
@@ -185,7 +192,7 @@ async def replay_dead_letters(amqp_url: str, service: str,
 
 
 async def discard_dead_letters(amqp_url: str, service: str, selection: Selection,
-                               journal: Journal, limit: int = 100_000) -> int:
+                               journal: Recorder, limit: int = 100_000) -> int:
     """Remove dead letters for good, each recorded in `journal` first."""
     async def discard(_: AbstractChannel, message: AbstractIncomingMessage) -> bool:
         await journal.record("discard", _summary(message))
@@ -193,7 +200,7 @@ async def discard_dead_letters(amqp_url: str, service: str, selection: Selection
     return await _each(amqp_url, service, selection, limit, discard)
 
 
-_JOURNAL = """
+JOURNAL_TABLE = """
 CREATE TABLE IF NOT EXISTS dead_letter_actions (
     id            bigserial PRIMARY KEY,
     action        text NOT NULL CHECK (action IN ('replay', 'discard')),
@@ -205,6 +212,17 @@ CREATE TABLE IF NOT EXISTS dead_letter_actions (
     reason        text NOT NULL CHECK (reason <> ''),
     acted_at      timestamptz NOT NULL DEFAULT now()
 )"""
+
+
+JOURNAL_INSERT = (
+    "INSERT INTO dead_letter_actions (action, message_id, message_type, queue, dead_reason,"
+    " officer_id, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+
+
+def journal_row(action: str, letter: dict[str, Any], officer_id: str, reason: str
+                ) -> tuple[str, ...]:
+    return (action, letter["message_id"], letter["type"], letter["queue"],
+            str(letter["reason"] or "")[:1000], officer_id, reason)
 
 
 class Journal:
@@ -220,12 +238,9 @@ class Journal:
     async def record(self, action: str, letter: dict[str, Any]) -> None:
         conn = await asyncpg.connect(self._dsn)
         try:
-            await conn.execute(_JOURNAL)
-            await conn.execute(
-                "INSERT INTO dead_letter_actions (action, message_id, message_type, queue,"
-                " dead_reason, officer_id, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                action, letter["message_id"], letter["type"], letter["queue"],
-                str(letter["reason"] or "")[:1000], self.officer_id, self.reason)
+            await conn.execute(JOURNAL_TABLE)
+            await conn.execute(JOURNAL_INSERT, *journal_row(action, letter, self.officer_id,
+                                                            self.reason))
         finally:
             await conn.close()
         self.recorded += 1

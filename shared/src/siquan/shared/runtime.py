@@ -196,7 +196,8 @@ class ServiceRuntime(Generic[W]):
 
         app = FastAPI(title=title, lifespan=lifespan)
         app.state.runtime = self
-        account_pages.install(app, self.service, self.accounts, title)
+        account_pages.install(app, self.service, self.accounts, title,
+                              amqp_url=self.settings.amqp_url)
         app.mount(STATIC_PATH, Console.static_app(), name="console-static")
 
         s = self.settings

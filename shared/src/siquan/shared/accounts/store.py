@@ -28,9 +28,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from siquan.contracts.disbursement_v1 import DisbursementOfficerActivity
 from siquan.contracts.eligibility_v1 import EligibilityOfficerActivity
 from siquan.contracts.fund_custody_v1 import FundCustodyOfficerActivity
-from siquan.contracts.officer_activity import OfficerActivity
+from siquan.contracts.officer_activity import DeadLetterAction, OfficerActivity
 from siquan.contracts.oversight_v1 import OversightOfficerActivity
 from siquan.shared.auth import Officer
+from siquan.shared.dead_letters import JOURNAL_INSERT, JOURNAL_TABLE, journal_row
 from siquan.shared.errors import NotFound, Refused
 from siquan.shared.unit_of_work import PgUnitOfWork, UnitsOfWork
 
@@ -202,6 +203,22 @@ class AccountStore:
         uow.publish(self._event(activity=activity, officer_id=officer_id, actor_id=actor_id,
                                 at=uow.now(), channel=client.channel,
                                 remote_address=(client.remote_address or None), **facts))
+
+    async def record_dead_letter(self, actor: Officer, action: str, letter: dict[str, Any],
+                                 stated_reason: str, client: Client) -> None:
+        """Journal a replay or discard in the service's `dead_letter_actions` and publish
+        it to oversight, in one transaction, before the dead letter is touched."""
+        async with self.units() as uow:
+            await uow.conn.execute(JOURNAL_TABLE)
+            await uow.conn.execute(JOURNAL_INSERT,
+                                   *journal_row(action, letter, actor.id, stated_reason))
+            self._publish(
+                uow, client, "dead_letter_replayed" if action == "replay"
+                else "dead_letter_discarded", officer_id=actor.id, actor_id=actor.id,
+                dead_letter=DeadLetterAction(
+                    message_id=_clipped(letter.get("message_id")),
+                    message_type=_clipped(letter.get("type")),
+                    queue=_clipped(letter.get("queue")), stated_reason=stated_reason[:1000]))
 
     # -- reading ----------------------------------------------------------------------
 
@@ -629,3 +646,7 @@ def _matching_step(secret: str | None, code: str, now: datetime) -> int | None:
 def provisioning_uri(secret: str, officer_id: str, service: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=f"{officer_id}@{service}",
                                                issuer_name=TOTP_ISSUER)
+
+
+def _clipped(value: object) -> str | None:
+    return None if value is None else str(value)[:200]

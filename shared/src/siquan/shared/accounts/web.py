@@ -21,6 +21,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from siquan.shared.accounts import dead_letter_pages
 from siquan.shared.accounts.store import (
     ALL_ROLES_SCOPE,
     ROLES,
@@ -65,8 +66,10 @@ assert set(ROLE_NAMES) == set(ROLES)
 class AccountPages:
     """One service's account pages and the identities its JSON API accepts."""
 
-    def __init__(self, service: str, store: AccountStore, title: str) -> None:
+    def __init__(self, service: str, store: AccountStore, title: str,
+                 amqp_url: str | None = None) -> None:
         self.service = service
+        self.amqp_url = amqp_url
         self.store = store
         self.console = Console(HERE / "templates", HERE / "locale", domain="accounts",
                                title=title)
@@ -236,6 +239,8 @@ class AccountPages:
                                 message=_("Your password was changed."), back=f"{PREFIX}/")
 
         self._admin_routes(router)
+        if self.amqp_url is not None:
+            dead_letter_pages.add_routes(router, self, self.amqp_url, _client)
         return router
 
     def _admin_routes(self, router: APIRouter) -> None:
@@ -440,9 +445,11 @@ def _client(request: Request) -> Client:
     return Client("console", request.client.host if request.client else None)
 
 
-def install(app: FastAPI, service: str, store: AccountStore, title: str) -> AccountPages:
-    """Serve the account pages and accept the accounts' identities on the JSON API."""
-    pages = AccountPages(service, store, title)
+def install(app: FastAPI, service: str, store: AccountStore, title: str,
+            amqp_url: str | None = None) -> AccountPages:
+    """Serve the account pages (and, given the service's broker URL, its dead-letter pages)
+    and accept the accounts' identities on the JSON API."""
+    pages = AccountPages(service, store, title, amqp_url)
     app.include_router(pages.router())
     app.state.officers = pages
     app.state.account_pages = pages
