@@ -115,7 +115,7 @@ class ServiceRuntime(Generic[W]):
         self.relay = OutboxRelay(self.pool, batch_size=self.settings.relay_batch_size,
                                  idle_seconds=self.settings.relay_idle_seconds)
         self.link.add("outbox relay", self.relay.run)
-        for loop in (self.link.run, self._sample, *self._loops):
+        for loop in (self.link.run, self._sample, self._watch_dependencies, *self._loops):
             self._tasks.append(asyncio.create_task(self._supervise(loop)))
         log.info("%s started", self.service)
 
@@ -150,6 +150,24 @@ class ServiceRuntime(Generic[W]):
                 log.warning("metrics sample skipped: %s", type(exc).__name__)
             await asyncio.sleep(self.settings.metrics_sample_seconds)
 
+    async def _watch_dependencies(self) -> None:
+        """Keep `siquan_dependency_up{dependency}` current (1 up, 0 down) and say in the log
+        when the database or the broker goes away and when it is back, with the reason
+        (refused, too many connections, a handshake that timed out)."""
+        was: dict[str, bool] = {}
+        while True:
+            checks = await self.readiness()
+            for dependency, state in checks.items():
+                up = str(state).startswith("ok")
+                self.metrics.dependency_up.set(1.0 if up else 0.0, dependency=dependency)
+                if was.get(dependency, True) != up:
+                    if up:
+                        log.info("%s: %s available again", self.service, dependency)
+                    else:
+                        log.warning("%s: %s %s", self.service, dependency, state)
+                was[dependency] = up
+            await asyncio.sleep(self.settings.dependency_check_seconds)
+
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
@@ -168,8 +186,8 @@ class ServiceRuntime(Generic[W]):
             checks["database"] = "ok"
         except Exception as exc:  # reported, not raised: readiness says what is wrong
             checks["database"] = f"unavailable: {type(exc).__name__}"
-        checks["broker"] = f"ok ({self.link.node})" if self.link.connected.is_set() \
-            else "unavailable"
+        checks["broker"] = (f"ok ({self.link.node})" if self.link.connected.is_set()
+                            else f"unavailable: {self.link.last_error or 'not connected'}")
         return checks
 
     def http_app(self, title: str) -> FastAPI:
