@@ -375,3 +375,18 @@ def test_a_database_session_ended_under_a_handler_is_transient_not_a_dead_letter
         "connection was closed in the middle of operation")
     assert isinstance(ended, TRANSIENT_ERRORS)
     assert isinstance(asyncpg.exceptions.ConnectionFailureError("x"), TRANSIENT_ERRORS)
+
+
+def test_the_database_away_is_told_from_errors_about_the_work_even_when_wrapped() -> None:
+    import sqlalchemy.exc
+
+    from siquan.shared.consumer import database_away
+
+    refused = ConnectionRefusedError(111, "Connect call failed")
+    wrapped = sqlalchemy.exc.OperationalError("connect", {}, refused)
+    assert database_away(refused) and database_away(wrapped)
+    assert database_away(asyncpg.exceptions.CannotConnectNowError("starting up"))
+    assert database_away(asyncpg.exceptions.TooManyConnectionsError("too many clients"))
+    assert not database_away(asyncpg.exceptions.DeadlockDetectedError("deadlock"))
+    assert not database_away(TimeoutError())
+    assert not database_away(RuntimeError("a bug"))

@@ -96,6 +96,19 @@ connection limit, a session ended) rather than anything about the message: retri
 long as the outage lasts, never counted towards dead-lettering it."""
 
 
+def database_away(exc: BaseException) -> bool:
+    """Whether an error (or what it wraps: SQLAlchemy's, in migrations) says the database
+    is away rather than anything about the work."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, UNAVAILABLE_ERRORS) and not isinstance(seen, TimeoutError):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
 @dataclass(frozen=True)
 class Delivery:
     """An admitted message: its identity, envelope and parsed event."""
@@ -352,7 +365,7 @@ class BatchedConsumer:
         except RuleBroken as exc:
             await self._dead_letter(held.raw, f"RuleBroken: {exc}")
         except TRANSIENT_ERRORS as exc:
-            if isinstance(exc, UNAVAILABLE_ERRORS) and not isinstance(exc, TimeoutError):
+            if database_away(exc):
                 held.attempts = min(held.attempts, self._settings.max_attempts - 1)
             elif held.attempts >= self._settings.max_attempts:
                 await self._dead_letter(held.raw, f"transient errors persisted after "

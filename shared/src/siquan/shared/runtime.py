@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from types import ModuleType
@@ -29,7 +30,7 @@ from siquan.shared import http_guard
 from siquan.shared.auth import Officer, OfficerRegistry, require_role
 from siquan.shared.broker import BrokerLink
 from siquan.shared.clock import Clock, clock_for
-from siquan.shared.consumer import BatchedConsumer, ConsumerSettings
+from siquan.shared.consumer import BatchedConsumer, ConsumerSettings, database_away
 from siquan.shared.database import create_pool, migrate
 from siquan.shared.dead_letters import (
     DeadLetterPublisher,
@@ -102,9 +103,7 @@ class ServiceRuntime(Generic[W]):
                                 prefetch=s.consumer_prefetch)
 
     async def start(self) -> None:
-        await migrate(self.settings.pg_dsn, self._migrations)
-        self._pool = await create_pool(self.settings.pg_dsn,
-                                       max_size=self.settings.pg_pool_size)
+        await self._open_database()
         dead_letters = DeadLetterPublisher(self.service)
         self.consumers = [
             BatchedConsumer(route, self.units, self.verifier, dead_letters,
@@ -118,6 +117,23 @@ class ServiceRuntime(Generic[W]):
         for loop in (self.link.run, self._sample, self._watch_dependencies, *self._loops):
             self._tasks.append(asyncio.create_task(self._supervise(loop)))
         log.info("%s started", self.service)
+
+    async def _open_database(self) -> None:
+        """Migrate and open the pool; a database away (restarting, refusing, at its
+        connection limit) is waited for up to `startup_database_wait_seconds`."""
+        deadline = time.monotonic() + self.settings.startup_database_wait_seconds
+        while True:
+            try:
+                await migrate(self.settings.pg_dsn, self._migrations)
+                self._pool = await create_pool(self.settings.pg_dsn,
+                                               max_size=self.settings.pg_pool_size)
+                return
+            except Exception as exc:
+                if not database_away(exc) or time.monotonic() > deadline:
+                    raise
+                log.warning("%s: database unavailable at start: %s; retrying", self.service,
+                            type(exc).__name__)
+                await asyncio.sleep(1.0)
 
     async def _supervise(self, loop: BackgroundLoop) -> None:
         """Keep a background loop alive: log and restart it after an unexpected error."""
