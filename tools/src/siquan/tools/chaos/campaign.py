@@ -131,7 +131,7 @@ class Campaign:
         self.busy: set[str] = set()
         self.starting: set[str] = set()
         """Instances inside their start (migrations, first connections): a server fault
-        waits for them, as a deployment does not restart its servers under a rollout."""
+        gives them a moment first."""
         self.records: list[Record] = []
         self.unexpected_exits: list[str] = []
         self.runs: list[str] = []
@@ -188,21 +188,13 @@ class Campaign:
     async def inject(self) -> None:
         """Faults from the plan until as many as asked for landed (while the year is paid,
         and after it if they outnumber it)."""
-        deferred: list[Fault] = []
-        for drawn in self.plan.faults():
+        for fault in self.plan.faults():
             if self.landed() >= self.options.faults and self._every_server_fault():
                 break
-            await asyncio.sleep(drawn.pause_s)
-            if drawn.kind in SERVER_KINDS:
-                # a server fault waits until no instance is starting (its migrations would
-                # meet it), while the faults drawn after it go on
-                deferred.append(drawn)
-            elif not (drawn.kind in BANK_KIND and self.workload_done):  # else no batch left
-                await self._inject(drawn)
-            if deferred and not self.starting and self.servers is not None:
-                fault = deferred.pop(0)
-                if not await self._server_fault(fault):
-                    deferred.insert(0, fault)
+            await asyncio.sleep(fault.pause_s)
+            if fault.kind in BANK_KIND and self.workload_done:
+                continue  # no batch left to take it
+            await self._inject(fault)
         self.arming = False
 
     def _every_server_fault(self) -> bool:
@@ -215,6 +207,10 @@ class Campaign:
         return sum(1 for r in self.records if r.landed)
 
     async def _inject(self, fault: Fault) -> None:
+        if fault.kind in SERVER_KINDS:
+            if self.servers is not None:
+                await self._server_fault(fault)
+            return
         if fault.kind == KILL:
             if fault.target in self.busy:
                 return
@@ -373,13 +369,13 @@ class Campaign:
 
     # -- faults of the campaign's own servers ---------------------------------------------
 
-    async def _server_fault(self, fault: Fault) -> bool:
+    async def _server_fault(self, fault: Fault) -> None:
         """Restart or exhaust a server, held until every instance it meets reports it (or
-        `outage_s`); the recovery is timed from when the server answers again. False when
-        an instance is still starting (not injected: its migrations would meet it)."""
+        `outage_s`); the recovery is timed from when the server answers again. Instances
+        starting are given a moment first (they wait for a database away, bounded), and
+        restarts wait for its end."""
         assert self.servers is not None
-        if not await self._quiet(30):
-            return False
+        await self._quiet(20)
         self.servers_up.clear()
         began = time.monotonic()
         detail: dict[str, Any] = {}
@@ -404,18 +400,16 @@ class Campaign:
         cleared = time.monotonic()
         detail["outage_s"] = round(cleared - began, 2)
         self._record(Record(fault.kind, fault.target, cleared, detail=detail))
-        return True
 
     def _serving_all(self) -> list[ServiceProcess]:
         return [p for n, p in self.processes.items() if n not in self.busy and p.running]
 
-    async def _quiet(self, within_s: float) -> bool:
+    async def _quiet(self, within_s: float) -> None:
         async def none_starting() -> bool:
             return not self.starting
         with contextlib.suppress(AssertionError):
             await eventually(none_starting, timeout=within_s, interval=0.1,
                              what="instances started")
-        return not self.starting
 
     async def _held_down(self, dependency: str, meets: list[ServiceProcess], stop: Any,
                          start: Any, *args: Any, detail: dict[str, Any]) -> None:

@@ -70,7 +70,8 @@ class OwnBroker:
     """A single RabbitMQ node of the campaign's own."""
 
     def __init__(self, base_dir: Path, *, open_file_limit: int = 1024,
-                 timeout: float = 90.0) -> None:
+                 timeout: float = 240.0) -> None:
+        # a loaded machine starts an Erlang node slowly: a generous bound
         self.cluster = RabbitCluster(base_dir, size=1, base_port=free_port_pair(),
                                      timeout=timeout, open_file_limit=open_file_limit,
                                      name_prefix=f"siquan-chaos-{secrets.token_hex(3)}")
