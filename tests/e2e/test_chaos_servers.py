@@ -38,9 +38,11 @@ async def test_each_server_fault_once_breaks_no_promise(tmp_path: Path) -> None:
     by_kind = result["faults"]["by_kind"]
     assert all(by_kind.get(kind, 0) >= 1 for kind in SERVER_KINDS), by_kind
     server_faults = [f for f in result["fault_log"] if f["kind"] in SERVER_KINDS]
-    # every instance the fault met said so while it lasted, in readiness and the gauge
-    assert all(f["met"] >= 1 and f["reported_not_ready"] == f["met"]
-               and f["reported_by_gauge"] == f["met"] for f in server_faults), server_faults
+    # every instance the fault met said so while it lasted, in readiness and the gauge (a
+    # fault landing while every instance restarts after a kill meets none)
+    assert all(f["reported_not_ready"] == f["met"] and f["reported_by_gauge"] == f["met"]
+               for f in server_faults), server_faults
+    assert any(f["met"] >= 1 for f in server_faults), server_faults
     exhausted = [f for f in server_faults if "held" in f]
     assert all(f["held"] > 0 for f in exhausted), exhausted
     assert all(f["recovered_s"] is not None for f in server_faults), server_faults
