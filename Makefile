@@ -113,11 +113,13 @@ bench: install
 
 # A fault campaign over a county year of payment runs: faults at random from a printed
 # seed (CHAOS_ARGS="--seed N" reruns them); JSON printed and written to
-# bench/results/chaos.json; fails when a promise does not hold.
+# bench/results/chaos.json; fails when a promise does not hold. It runs on a RabbitMQ node
+# and a PostgreSQL cluster of its own (started and removed by it), which it also restarts
+# and exhausts; CHAOS_ARGS=--no-own-servers runs it on the machine's servers instead.
 CHAOS_ARGS ?=
 chaos: install
 	$(UV) run pytest -m chaos $(PYTEST_ARGS)
-	$(UV) run python -m siquan.tools.chaos $(CHAOS_ARGS)
+	$(UV) run python -m siquan.tools.chaos --own-servers $(CHAOS_ARGS)
 
 # A three-node RabbitMQ cluster on loopback (ports 5701-5703) from the local package.
 cluster-up: install

@@ -183,14 +183,14 @@ async def test_a_persistent_transient_error_is_dead_lettered_after_the_bound(
         pool: asyncpg.Pool, keys: Path) -> None:
     attempts = 0
 
-    async def down(event: DeathReported, uow: PgUnitOfWork) -> None:
+    async def deadlocks(event: DeathReported, uow: PgUnitOfWork) -> None:
         nonlocal attempts
         attempts += 1
         await _record(event, uow)
-        raise ConnectionRefusedError("still down")
+        raise asyncpg.exceptions.DeadlockDetectedError("deadlock detected")
 
     dead = _DeadLetters()
-    consumer = _consumer(pool, keys, down, dead)
+    consumer = _consumer(pool, keys, deadlocks, dead)
     message = _message(keys)
     await consumer.process(_batch(message))
     await _drain(consumer)
@@ -199,6 +199,27 @@ async def test_a_persistent_transient_error_is_dead_lettered_after_the_bound(
     assert dead.reasons[0].startswith("transient errors persisted after 3 attempts")
     assert await _effects(pool) == [] and message.acked == 1
     assert await pool.fetchval("SELECT count(*) FROM inbox") == 0
+
+
+async def test_a_database_outage_longer_than_the_bound_is_waited_out_not_dead_lettered(
+        pool: asyncpg.Pool, keys: Path) -> None:
+    attempts = 0
+
+    async def down_for_ten_attempts(event: DeathReported, uow: PgUnitOfWork) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts <= 10:
+            raise (ConnectionRefusedError("restarting") if attempts % 2
+                   else asyncpg.exceptions.TooManyConnectionsError("too many clients"))
+        await _record(event, uow)
+
+    dead = _DeadLetters()
+    consumer = _consumer(pool, keys, down_for_ten_attempts, dead)
+    message = _message(keys)
+    await consumer.process(_batch(message))
+    await _drain(consumer)
+    assert attempts == 11 and dead.reasons == []
+    assert await _effects(pool) == ["r1"] and message.acked == 1
 
 
 async def test_events_published_by_a_handler_commit_with_the_batch_and_name_their_cause(
@@ -354,3 +375,18 @@ def test_a_database_session_ended_under_a_handler_is_transient_not_a_dead_letter
         "connection was closed in the middle of operation")
     assert isinstance(ended, TRANSIENT_ERRORS)
     assert isinstance(asyncpg.exceptions.ConnectionFailureError("x"), TRANSIENT_ERRORS)
+
+
+def test_the_database_away_is_told_from_errors_about_the_work_even_when_wrapped() -> None:
+    import sqlalchemy.exc
+
+    from siquan.shared.consumer import database_away
+
+    refused = ConnectionRefusedError(111, "Connect call failed")
+    wrapped = sqlalchemy.exc.OperationalError("connect", {}, refused)
+    assert database_away(refused) and database_away(wrapped)
+    assert database_away(asyncpg.exceptions.CannotConnectNowError("starting up"))
+    assert database_away(asyncpg.exceptions.TooManyConnectionsError("too many clients"))
+    assert not database_away(asyncpg.exceptions.DeadlockDetectedError("deadlock"))
+    assert not database_away(TimeoutError())
+    assert not database_away(RuntimeError("a bug"))

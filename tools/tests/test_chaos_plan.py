@@ -4,7 +4,14 @@ and armed with every crash point of its service."""
 from itertools import islice
 
 from siquan.shared.crash_points import BY_SERVICE
-from siquan.tools.chaos.plan import KILL, Plan, service_of
+from siquan.tools.chaos.plan import (
+    BROKER_EXHAUSTED,
+    KILL,
+    PG_EXHAUSTED,
+    SERVER_KINDS,
+    Plan,
+    service_of,
+)
 
 INSTANCES = ["disbursement", "disbursement-2", "fund_custody", "oversight", "eligibility"]
 
@@ -32,3 +39,15 @@ def test_each_instance_is_armed_with_every_point_of_its_service_once() -> None:
         while (arm := plan.next_arm(name)) is not None:
             armed.append(arm.point)
         assert sorted(armed) == sorted(BY_SERVICE[service_of(name)])
+
+
+def test_server_faults_come_only_on_own_servers_each_once_after_the_kills() -> None:
+    shared = list(islice(Plan(1, INSTANCES).faults(), 300))
+    assert not {f.kind for f in shared} & set(SERVER_KINDS)
+    own = list(islice(Plan(1, INSTANCES, server_faults=True).faults(), 300))
+    after_kills = own[len(INSTANCES):len(INSTANCES) + len(SERVER_KINDS)]
+    assert sorted(f.kind for f in after_kills) == sorted(SERVER_KINDS)
+    assert {f.kind for f in own[len(INSTANCES) + len(SERVER_KINDS):]} >= set(SERVER_KINDS)
+    services = {service_of(n) for n in INSTANCES}
+    assert all(f.target in services for f in own
+               if f.kind in (PG_EXHAUSTED, BROKER_EXHAUSTED))

@@ -54,6 +54,8 @@ class BrokerLink:
         self._works: list[tuple[str, ChannelWork]] = []
         self.connected = asyncio.Event()
         self.node: str | None = None
+        self.last_error: str | None = None
+        """Why the link is down (the last connection attempt's error), for readiness."""
 
     def add(self, name: str, work: ChannelWork) -> None:
         self._works.append((name, work))
@@ -83,6 +85,7 @@ class BrokerLink:
             try:
                 connection = await self.connect()
             except ConnectionError as exc:
+                self.last_error = str(exc)
                 log.warning("%s: %s; retrying in %.1fs", self._name, exc, pause)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, self._max_pause)
@@ -93,6 +96,7 @@ class BrokerLink:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the link is rebuilt whatever broke it
+                self.last_error = f"connection to {self.node} lost ({type(exc).__name__})"
                 log.warning("%s: connection to %s lost (%r); reconnecting in %.1fs",
                             self._name, self.node, exc, pause)
             finally:
@@ -113,6 +117,7 @@ class BrokerLink:
         connection.close_callbacks.add(on_close)
         tasks: list[asyncio.Task[None]] = [
             asyncio.create_task(work(connection), name=name) for name, work in self._works]
+        self.last_error = None
         self.connected.set()
         log.info("%s: connected to %s", self._name, self.node)
         try:

@@ -15,7 +15,10 @@ For each queue a `BatchedConsumer` takes deliveries in batches (up to `batch_siz
    one bad message costs one dead letter, not its neighbours': a permanent error
    (`RuleBroken`, a bug) dead-letters it with the reason; a transient one (database or
    network, or `NotYet`: it came before a message it depends on) defers it with back-off
-   while the messages behind it go on, and dead-letters it after `max_attempts`.
+   while the messages behind it go on, and dead-letters it after `max_attempts` — except
+   when the error says the database is away (refused, restarting, at its connection
+   limit, the session ended): an outage is waited out however long it lasts, as it says
+   nothing about the message.
 
 Each handler runs in a span continuing the trace of the work that published the message.
 Acknowledgements follow commits, so a crash between the two redelivers what was committed
@@ -78,6 +81,32 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.LockNotAvailableError,
     NotYet,
 )
+
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    ConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.PostgresConnectionError,
+)
+"""The transient errors that say the database is away (restarting, refusing, at its
+connection limit, a session ended) rather than anything about the message: retried for as
+long as the outage lasts, never counted towards dead-lettering it."""
+
+
+def database_away(exc: BaseException) -> bool:
+    """Whether an error (or what it wraps: SQLAlchemy's, in migrations) says the database
+    is away rather than anything about the work."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, UNAVAILABLE_ERRORS) and not isinstance(seen, TimeoutError):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
 
 
 @dataclass(frozen=True)
@@ -336,7 +365,9 @@ class BatchedConsumer:
         except RuleBroken as exc:
             await self._dead_letter(held.raw, f"RuleBroken: {exc}")
         except TRANSIENT_ERRORS as exc:
-            if held.attempts >= self._settings.max_attempts:
+            if database_away(exc):
+                held.attempts = min(held.attempts, self._settings.max_attempts - 1)
+            elif held.attempts >= self._settings.max_attempts:
                 await self._dead_letter(held.raw, f"transient errors persisted after "
                                                   f"{held.attempts} attempts: "
                                                   f"{type(exc).__name__}: {exc}")

@@ -9,6 +9,9 @@ configured and always scrapeable at `/metrics` in Prometheus' text format:
 - `siquan_consumer_lag_seconds{queue}`: age of the newest message handled (0 when the
   queue is empty);
 - `siquan_outbox_backlog`: events committed but not yet published;
+- `siquan_dependency_up{dependency}`: 1 while the database (`database`) or the broker
+  (`broker`) answers this instance, 0 while it does not (restarted, refusing, at its
+  connection or open-file limit);
 - `http_server_duration_milliseconds`: the operator API's latency (FastAPI
   instrumentation).
 
@@ -59,6 +62,8 @@ class ServiceMetrics:
                                        "Age of the newest message handled")
         self.outbox_backlog = self.gauge("siquan_outbox_backlog",
                                          "Events committed but not yet published")
+        self.dependency_up = self.gauge("siquan_dependency_up",
+                                        "1 while the dependency answers, 0 while not")
 
     def gauge(self, name: str, description: str) -> Gauge:
         gauge = Gauge()

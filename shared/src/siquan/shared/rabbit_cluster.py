@@ -72,10 +72,14 @@ class RabbitCluster:
     """Whether node names are long (`rabbit@10.0.0.1`): the CLI then needs `-l`."""
 
     def __init__(self, base_dir: Path, *, size: int = 3, base_port: int = 5701,
-                 timeout: float = 90.0) -> None:
+                 timeout: float = 90.0, open_file_limit: int | None = None,
+                 name_prefix: str = "siquan") -> None:
         self.base_dir = base_dir.resolve()
         self.timeout = timeout
-        self.nodes = [Node(f"siquan-{i}@localhost", base_port + i - 1,
+        self.open_file_limit = open_file_limit
+        """`ulimit -n` of every node (None: the caller's): a low one makes the broker's
+        file-descriptor exhaustion reachable quickly."""
+        self.nodes = [Node(f"{name_prefix}-{i}@localhost", base_port + i - 1,
                            base_port + 20000 + i - 1, self.base_dir / f"node{i}")
                       for i in range(1, size + 1)]
 
@@ -152,7 +156,11 @@ class RabbitCluster:
         (node.directory / "enabled_plugins").write_text("[].\n")
         (node.directory / "rabbitmq.conf").write_text(self._config(node))
         (node.directory / "advanced.config").write_text(self._advanced_config(node))
-        self._run([*self._launcher(node), str(SERVER), "-detached"], node, 30.0)
+        command = [*self._launcher(node), str(SERVER), "-detached"]
+        if self.open_file_limit is not None:
+            command = ["sh", "-c", f"ulimit -n {int(self.open_file_limit)} && exec \"$0\" \"$@\"",
+                       *command]
+        self._run(command, node, 30.0)
         self._await(lambda: self._answers(node), f"{node.name} started")
         self.ctl(node, "await_startup", "--timeout", str(int(self.timeout)),
                  timeout=self.timeout + 5)
@@ -208,6 +216,12 @@ class RabbitCluster:
             self.kill(node)
         if pid is not None:
             self._await(lambda: not _alive(pid), f"{node.name} stopped")
+
+    def restart(self, node: Node) -> None:
+        """Stop a node (as `rabbitmqctl stop` does, or killed when it does not answer) and
+        start it again on the same data: a broker restart as an operator does one."""
+        self.stop_node(node)
+        self.start(node)
 
     def down(self) -> None:
         """Stop every node and remove the base directory."""

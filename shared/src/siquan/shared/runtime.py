@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from types import ModuleType
@@ -32,7 +33,7 @@ from siquan.shared.auth import Officer, require_officer, require_role
 from siquan.shared.broker import BrokerLink
 from siquan.shared.clock import Clock, clock_for
 from siquan.shared.console import STATIC_PATH, Console
-from siquan.shared.consumer import BatchedConsumer, ConsumerSettings
+from siquan.shared.consumer import BatchedConsumer, ConsumerSettings, database_away
 from siquan.shared.database import create_pool, migrate
 from siquan.shared.dead_letters import (
     DeadLetterPublisher,
@@ -111,9 +112,7 @@ class ServiceRuntime(Generic[W]):
                                 prefetch=s.consumer_prefetch)
 
     async def start(self) -> None:
-        await migrate(self.settings.pg_dsn, self._migrations)
-        self._pool = await create_pool(self.settings.pg_dsn,
-                                       max_size=self.settings.pg_pool_size)
+        await self._open_database()
         roster = await asyncio.to_thread(read_roster, self.settings.officers_file)
         await self.accounts.import_roster(
             roster, development=self.settings.development_accounts_on)
@@ -128,9 +127,27 @@ class ServiceRuntime(Generic[W]):
         self.relay = OutboxRelay(self.pool, batch_size=self.settings.relay_batch_size,
                                  idle_seconds=self.settings.relay_idle_seconds)
         self.link.add("outbox relay", self.relay.run)
-        for loop in (self.link.run, self._sample, self.policies.run, *self._loops):
+        for loop in (self.link.run, self._sample, self.policies.run,
+                     self._watch_dependencies, *self._loops):
             self._tasks.append(asyncio.create_task(self._supervise(loop)))
         log.info("%s started", self.service)
+
+    async def _open_database(self) -> None:
+        """Migrate and open the pool; a database away (restarting, refusing, at its
+        connection limit) is waited for up to `startup_database_wait_seconds`."""
+        deadline = time.monotonic() + self.settings.startup_database_wait_seconds
+        while True:
+            try:
+                await migrate(self.settings.pg_dsn, self._migrations)
+                self._pool = await create_pool(self.settings.pg_dsn,
+                                               max_size=self.settings.pg_pool_size)
+                return
+            except Exception as exc:
+                if not database_away(exc) or time.monotonic() > deadline:
+                    raise
+                log.warning("%s: database unavailable at start: %s; retrying", self.service,
+                            type(exc).__name__)
+                await asyncio.sleep(1.0)
 
     async def _supervise(self, loop: BackgroundLoop) -> None:
         """Keep a background loop alive: log and restart it after an unexpected error."""
@@ -163,6 +180,24 @@ class ServiceRuntime(Generic[W]):
                 log.warning("metrics sample skipped: %s", type(exc).__name__)
             await asyncio.sleep(self.settings.metrics_sample_seconds)
 
+    async def _watch_dependencies(self) -> None:
+        """Keep `siquan_dependency_up{dependency}` current (1 up, 0 down) and say in the log
+        when the database or the broker goes away and when it is back, with the reason
+        (refused, too many connections, a handshake that timed out)."""
+        was: dict[str, bool] = {}
+        while True:
+            checks = await self.readiness()
+            for dependency, state in checks.items():
+                up = str(state).startswith("ok")
+                self.metrics.dependency_up.set(1.0 if up else 0.0, dependency=dependency)
+                if was.get(dependency, True) != up:
+                    if up:
+                        log.info("%s: %s available again", self.service, dependency)
+                    else:
+                        log.warning("%s: %s %s", self.service, dependency, state)
+                was[dependency] = up
+            await asyncio.sleep(self.settings.dependency_check_seconds)
+
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
@@ -181,8 +216,8 @@ class ServiceRuntime(Generic[W]):
             checks["database"] = "ok"
         except Exception as exc:  # reported, not raised: readiness says what is wrong
             checks["database"] = f"unavailable: {type(exc).__name__}"
-        checks["broker"] = f"ok ({self.link.node})" if self.link.connected.is_set() \
-            else "unavailable"
+        checks["broker"] = (f"ok ({self.link.node})" if self.link.connected.is_set()
+                            else f"unavailable: {self.link.last_error or 'not connected'}")
         return checks
 
     def http_app(self, title: str) -> FastAPI:

@@ -117,6 +117,14 @@ class ServiceSettings(BaseSettings):
                                    description="Requests without credentials at once")
     pg_pool_size: int = Field(default=10, ge=2, le=100,
                               description="Connections this instance keeps to its database")
+    startup_database_wait_seconds: float = Field(
+        default=120, ge=0,
+        description="How long a starting instance waits for a database that is away "
+                    "(restarting, refusing, at its connection limit)")
+    dependency_check_seconds: float = Field(
+        default=1.0, gt=0,
+        description="How often the database and the broker are checked for the "
+                    "siquan_dependency_up gauge and the log")
 
     @classmethod
     def settings_customise_sources(

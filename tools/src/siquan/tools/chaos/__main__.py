@@ -1,9 +1,16 @@
 """`python -m siquan.tools.chaos [--seed N] [--payees N] [--months N] [--faults N]
-[--instances N] [--only public-load|partition]`: a fault campaign over a county year of
-payment runs (see `campaign`), then load on the public surface during a payment run (see
-`public_load`), then a network partition and the kill of a node on a three-node broker
-cluster of namespaced hosts during a payment run (see `partition`; needs root and
-`ip netns`). `--only public-load` or `--only partition` runs just that phase.
+[--instances N] [--own-servers] [--only public-load|partition|campaign]`: a fault campaign
+over a county year of payment runs (see `campaign`), then load on the public surface during
+a payment run (see `public_load`), then a network partition and the kill of a node on a
+three-node broker cluster of namespaced hosts during a payment run (see `partition`; needs
+root and `ip netns`). `--only public-load`, `--only partition` or `--only campaign` runs just
+that phase.
+
+With `--own-servers` (what `make chaos` does) the campaign runs on a RabbitMQ node and a
+PostgreSQL cluster of its own (`servers`), started for it and removed after it, and faults
+them too: broker restarts, PostgreSQL restarts fast and immediate, PostgreSQL at
+max_connections and the broker at its open-file limit. Without it, it runs on the
+machine's servers and only closes connections and ends sessions there.
 
 Prints the seed first (the same seed injects the same faults in the same order), then the
 result as JSON, also written to `bench/results/chaos.json`; exits 1 when any promise
@@ -36,6 +43,7 @@ from siquan.shared.testing.environment import Environment
 from siquan.tools.chaos import campaign, partition, public_load
 from siquan.tools.chaos.campaign import CRASHED, Campaign, Options
 from siquan.tools.chaos.plan import Plan
+from siquan.tools.chaos.servers import OwnServers
 
 log = logging.getLogger("siquan.chaos")
 
@@ -56,6 +64,24 @@ async def run(options: Options, out: Path) -> dict[str, Any]:
     # never waits behind them
     asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=64))
     env = Environment.fresh(await asyncio.to_thread(out.resolve), prefix="siquan_chaos")
+    servers: OwnServers | None = None
+    if options.own_servers:
+        # every instance's pool, the simulated bank's and the campaign's own, and no more
+        servers = OwnServers(env.keys_dir.parent / "servers",
+                             open_file_limit=options.broker_file_limit,
+                             max_connections=45 * options.instances + 30)
+        await asyncio.to_thread(servers.start)
+        env.admin_amqp_url, env.admin_pg_dsn = servers.broker.url, servers.postgres.dsn
+        env.rabbitmqctl = servers.broker.ctl_command
+    try:
+        return await _campaign(env, servers, options, out, began)
+    finally:
+        if servers is not None:
+            await asyncio.to_thread(servers.stop)
+
+
+async def _campaign(env: Environment, servers: OwnServers | None, options: Options,
+                    out: Path, began: float) -> dict[str, Any]:
     await asyncio.to_thread(env.provision)
     try:
         cluster = Cluster(env, out / env.name / "logs", extra_env=_settings(options),
@@ -69,8 +95,9 @@ async def run(options: Options, out: Path) -> dict[str, Any]:
             # the year's runs with a tenth to spare (a month's amounts may differ)
             await campaign.appropriate(cluster, owed * options.months * 11 // 10)
             plan = Plan(options.seed, [p.name for p in cluster.all_processes()],
-                        mean_pause_s=options.mean_pause_s)
-            chaos = Campaign(cluster, plan, options)
+                        mean_pause_s=options.mean_pause_s,
+                        server_faults=servers is not None)
+            chaos = Campaign(cluster, plan, options, servers)
             try:
                 await asyncio.wait_for(asyncio.gather(chaos.workload(), chaos.inject(),
                                                       chaos.watch()), options.timeout_s)
@@ -97,6 +124,7 @@ async def _verdict(chaos: Campaign, options: Options, elapsed: float) -> dict[st
     result: dict[str, Any] = {
         "benchmark": "chaos", "seed": options.seed, "payees": options.payees,
         "runs": len(chaos.runs), "instances_per_service": options.instances,
+        "own_servers": options.own_servers,
         "seconds": round(elapsed, 1),
         "faults": {"injected": len(landed),
                    "by_kind": dict(Counter(r.kind for r in landed)),
@@ -115,6 +143,7 @@ async def _verdict(chaos: Campaign, options: Options, elapsed: float) -> dict[st
         "dead_letters": dead,
         "unexpected_exits": chaos.unexpected_exits,
         "recovery": campaign.recovery(landed),
+        "recovery_by_kind": campaign.recovery_by_kind(landed),
         "fault_log": [r.as_dict(chaos.start) for r in chaos.records],
     }
     result["promises"] = {
@@ -147,14 +176,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mean-pause", type=float, default=defaults.mean_pause_s,
                         help="mean seconds between injected faults")
     parser.add_argument("--timeout", type=float, default=defaults.timeout_s)
+    parser.add_argument("--own-servers", action=argparse.BooleanOptionalAction,
+                        default=False,
+                        help="a RabbitMQ node and a PostgreSQL cluster of the campaign's own,"
+                             " restarted and exhausted too (the machine's are never touched)")
+    parser.add_argument("--broker-file-limit", type=int,
+                        default=defaults.broker_file_limit,
+                        help="ulimit -n of the own RabbitMQ node")
     parser.add_argument("--out", type=Path, default=Path("var/chaos"))
     parser.add_argument("--result", type=Path, default=None,
                         help="default: bench/results/chaos.json (chaos-<phase>.json with"
                              " --only <phase>: a phase alone does not replace the"
                              " campaign's figures)")
-    parser.add_argument("--only", choices=["public-load", "partition"], default=None,
+    parser.add_argument("--only", choices=["public-load", "partition", "campaign"],
+                        default=None,
                         help="run only this phase (public-load: no faults, three runs;"
-                             " partition: one run on a namespaced broker cluster)")
+                             " partition: one run on a namespaced broker cluster; campaign:"
+                             " the faults without the other phases)")
     parser.add_argument("--load-rate", type=float, default=public_load.TARGET_RATE_PER_S,
                         help="public requests/s offered (the promise is judged at 200)")
     args = parser.parse_args(argv)
@@ -163,10 +201,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s",
                         stream=sys.stderr)
     options = Options(seed, args.payees, args.months, args.faults, args.instances,
-                      args.chunk, args.bank_latency_ms, args.mean_pause, args.timeout)
+                      args.chunk, args.bank_latency_ms, args.mean_pause, args.timeout,
+                      own_servers=args.own_servers,
+                      broker_file_limit=args.broker_file_limit)
     load = public_load.LoadOptions(rate_per_s=args.load_rate, seed=seed)
     result: dict[str, Any] = ({"benchmark": "chaos", "seed": seed, "promises": {}}
-                              if args.only else asyncio.run(run(options, args.out)))
+                              if args.only in ("public-load", "partition")
+                              else asyncio.run(run(options, args.out)))
     if args.only in (None, "public-load"):
         result["public_load"] = asyncio.run(public_load.run(options, args.out,
                                                             _settings(options), load))
@@ -178,8 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     result["kept"] = all(result["promises"].values())
     text = json.dumps(result, indent=2, default=str)
     print(text)
-    path = args.result or Path(f"bench/results/chaos{'-' + args.only if args.only else ''}"
-                               ".json")
+    # the campaign alone replaces the campaign's figures; the load phase alone has its own
+    suffix = "-public-load" if args.only == "public-load" else ""
+    path = args.result or Path(f"bench/results/chaos{suffix}.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text + "\n")
     return 0 if result["kept"] else 1

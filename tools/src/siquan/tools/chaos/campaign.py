@@ -7,7 +7,13 @@ other, and faults injected all along from a seeded plan (`plan.Plan`):
 - this environment's broker connections of one service closed by the server
   (`rabbitmqctl close_connection`, only connections of this environment's vhost and users);
 - this environment's database sessions of one service ended (`pg_terminate_backend`);
-- the simulated bank not answering a batch it recorded, answering twice, answering late.
+- the simulated bank not answering a batch it recorded, answering twice, answering late;
+- on the campaign's own servers only (`servers`, `--own-servers`): the RabbitMQ node
+  stopped and started again, PostgreSQL stopped fast or immediate (`pg_ctl -m fast` /
+  `-m immediate`) and started again, PostgreSQL held at `max_connections` and the broker at
+  its open-file limit (connections opened until refused, then one service's own ended so
+  that it must reconnect into the limit), each held until every instance it meets reports
+  it (`/health/ready`, the `siquan_dependency_up` gauge at 0) and bounded in time.
 
 Then it waits for everything to settle and counts: payments expected / paid / lost / paid
 twice (from disbursement's records and the bank's own), fund custody's ledger against the
@@ -21,6 +27,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import shlex
 import statistics
 import subprocess
 import time
@@ -29,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import aiormq
 import asyncpg
 import httpx
 
@@ -45,13 +54,19 @@ from siquan.tools.bench.payment_run_load import bulk_load
 from siquan.tools.chaos.plan import (
     BANK_KIND,
     BROKER_CLOSE,
+    BROKER_EXHAUSTED,
+    BROKER_RESTART,
     KILL,
+    PG_EXHAUSTED,
+    PG_RESTART_MODE,
     PG_TERMINATE,
+    SERVER_KINDS,
     Arm,
     Fault,
     Plan,
     service_of,
 )
+from siquan.tools.chaos.servers import OwnServers
 
 log = logging.getLogger("siquan.chaos")
 PROGRAM, DIVISION, YEAR = "special_assistance", "420117", 2027
@@ -74,6 +89,13 @@ class Options:
     mean_pause_s: float = 2.0
     timeout_s: float = 1_500.0
     """Bound of the whole campaign's waits."""
+    own_servers: bool = False
+    """Run on a RabbitMQ node and a PostgreSQL cluster of the campaign's own, and fault
+    them too (restarts, exhaustion)."""
+    broker_file_limit: int = 512
+    """`ulimit -n` of the own RabbitMQ node: its open-file limit reached quickly."""
+    outage_s: float = 20.0
+    """Longest a server fault is held waiting for every instance to report it."""
 
 
 @dataclass
@@ -96,12 +118,20 @@ class Record:
 
 
 class Campaign:
-    def __init__(self, cluster: Cluster, plan: Plan, options: Options) -> None:
+    def __init__(self, cluster: Cluster, plan: Plan, options: Options,
+                 servers: OwnServers | None = None) -> None:
         self.cluster, self.env, self.plan, self.options = cluster, cluster.env, plan, options
+        self.servers = servers
+        self.servers_up = asyncio.Event()
+        """Cleared while a server fault is held: restarts of instances wait for its end."""
+        self.servers_up.set()
         self.processes: dict[str, ServiceProcess] = {
             p.name: p for p in cluster.all_processes()}
         self.armed: dict[str, Arm | None] = dict.fromkeys(self.processes)
         self.busy: set[str] = set()
+        self.starting: set[str] = set()
+        """Instances inside their start (migrations, first connections): a server fault
+        gives them a moment first."""
         self.records: list[Record] = []
         self.unexpected_exits: list[str] = []
         self.runs: list[str] = []
@@ -159,7 +189,7 @@ class Campaign:
         """Faults from the plan until as many as asked for landed (while the year is paid,
         and after it if they outnumber it)."""
         for fault in self.plan.faults():
-            if self.landed() >= self.options.faults:
+            if self.landed() >= self.options.faults and self._every_server_fault():
                 break
             await asyncio.sleep(fault.pause_s)
             if fault.kind in BANK_KIND and self.workload_done:
@@ -167,10 +197,20 @@ class Campaign:
             await self._inject(fault)
         self.arming = False
 
+    def _every_server_fault(self) -> bool:
+        """Each kind of server fault landed once (on the campaign's own servers)."""
+        if self.servers is None:
+            return True
+        return set(SERVER_KINDS) <= {r.kind for r in self.records if r.landed}
+
     def landed(self) -> int:
         return sum(1 for r in self.records if r.landed)
 
     async def _inject(self, fault: Fault) -> None:
+        if fault.kind in SERVER_KINDS:
+            if self.servers is not None:
+                await self._server_fault(fault)
+            return
         if fault.kind == KILL:
             if fault.target in self.busy:
                 return
@@ -215,6 +255,8 @@ class Campaign:
                     process.env.pop(crash_points.VARIABLE, None)
                 else:
                     process.env[crash_points.VARIABLE] = f"{arm.point}:{arm.nth}"
+                await self.servers_up.wait()  # a service starts only on servers that answer
+                self.starting.add(name)
                 try:
                     await asyncio.to_thread(process.start, timeout=300)
                     return
@@ -222,6 +264,8 @@ class Campaign:
                     if arm is None or process.returncode != -9:
                         raise
                     self._record(Record(CRASHED, name, time.monotonic(), point=arm.point))
+                finally:
+                    self.starting.discard(name)
         finally:
             self.busy.discard(name)
 
@@ -265,11 +309,13 @@ class Campaign:
             target = record.target if record.target in self.processes else None
             serving = target is None or (target not in self.busy
                                          and self.processes[target].running)
+            if serving and record.kind in SERVER_KINDS:
+                serving = await self._all_ready()  # every instance back on the server
             moved = progress is not None and progress > record.baseline
             if serving and (moved or self.workload_done):
                 record.recovered_s = round(now - record.at, 2)
 
-    async def _progress(self) -> int:
+    async def _progress(self) -> int | None:
         """A number that grows while the pipeline moves: messages published by the payment
         side and entries oversight appended."""
         total = 0
@@ -277,20 +323,22 @@ class Campaign:
                              ("fund_custody", "SELECT coalesce(max(id), 0) FROM outbox"),
                              ("oversight", "SELECT seq FROM audit_chain_head")):
             rows = await self._query(service, sql)
-            total += int(rows[0][0]) if rows else 0
+            if not rows:
+                return None  # a database not answering: no figure
+            total += int(rows[0][0])
         return total
 
     def _close_connections(self, service: str) -> int:
         """Close this environment's broker connections of one service (its own user on its
         own vhost: no other environment's)."""
         user = f"{self.env.user_prefix}{service}"
-        listed = _ctl("list_connections", "-p", self.env.name, "pid", "user", "vhost",
+        listed = _ctl(self.env, "list_connections", "-p", self.env.name, "pid", "user", "vhost",
                       "--quiet", "--no-table-headers")
         closed = 0
         for line in listed.splitlines():
             parts = line.split("\t")
             if len(parts) == 3 and parts[1] == user and parts[2] == self.env.name:
-                _ctl("close_connection", parts[0], "fault campaign")
+                _ctl(self.env, "close_connection", parts[0], "fault campaign")
                 closed += 1
         return closed
 
@@ -318,6 +366,150 @@ class Campaign:
         rows = await self._query("banksim", "SELECT taken_at IS NOT NULL FROM bank_faults"
                                  " WHERE id = $1", record.detail["fault_id"])
         return bool(rows and rows[0][0])
+
+    # -- faults of the campaign's own servers ---------------------------------------------
+
+    async def _server_fault(self, fault: Fault) -> None:
+        """Restart or exhaust a server, held until every instance it meets reports it (or
+        `outage_s`); the recovery is timed from when the server answers again. Instances
+        starting are given a moment first (they wait for a database away, bounded), and
+        restarts wait for its end."""
+        assert self.servers is not None
+        await self._quiet(20)
+        self.servers_up.clear()
+        began = time.monotonic()
+        detail: dict[str, Any] = {}
+        try:
+            if fault.kind == BROKER_RESTART:
+                await self._held_down("broker", self._serving_all(),
+                                      self.servers.broker.cluster.stop_node,
+                                      self.servers.broker.cluster.start,
+                                      self.servers.broker.node, detail=detail)
+            elif fault.kind in PG_RESTART_MODE:
+                postgres = self.servers.postgres
+                mode = PG_RESTART_MODE[fault.kind]
+                await self._held_down("database", self._serving_all(),
+                                      lambda: postgres.pg_ctl("stop", "-m", mode),
+                                      lambda: postgres.pg_ctl("start"), detail=detail)
+            elif fault.kind == PG_EXHAUSTED:
+                await self._postgres_exhausted(fault.target, detail)
+            elif fault.kind == BROKER_EXHAUSTED:
+                await self._broker_exhausted(fault.target, detail)
+        finally:
+            self.servers_up.set()
+        cleared = time.monotonic()
+        detail["outage_s"] = round(cleared - began, 2)
+        self._record(Record(fault.kind, fault.target, cleared, detail=detail))
+
+    def _serving_all(self) -> list[ServiceProcess]:
+        return [p for n, p in self.processes.items() if n not in self.busy and p.running]
+
+    async def _quiet(self, within_s: float) -> None:
+        async def none_starting() -> bool:
+            return not self.starting
+        with contextlib.suppress(AssertionError):
+            await eventually(none_starting, timeout=within_s, interval=0.1,
+                             what="instances started")
+
+    async def _held_down(self, dependency: str, meets: list[ServiceProcess], stop: Any,
+                         start: Any, *args: Any, detail: dict[str, Any]) -> None:
+        await asyncio.to_thread(stop, *args)
+        try:
+            detail.update(await self._reported(dependency, meets))
+        finally:
+            await asyncio.to_thread(start, *args)
+
+    async def _reported(self, dependency: str, meets: list[ServiceProcess]
+                        ) -> dict[str, Any]:
+        """Wait (bounded) until every instance it meets says the dependency is down, in its
+        readiness and in `siquan_dependency_up`; who did."""
+        ready: set[str] = set()
+        gauge: set[str] = set()
+        line = f'siquan_dependency_up{{dependency="{dependency}"'
+        deadline = time.monotonic() + self.options.outage_s
+        async with httpx.AsyncClient(timeout=3) as http:
+            while time.monotonic() < deadline and not (
+                    {p.name for p in meets} <= ready & gauge):
+                for process in meets:
+                    with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
+                        answer = await http.get(f"{process.url}/health/ready")
+                        state = str(answer.json()["checks"][dependency])
+                        if answer.status_code == 503 and not state.startswith("ok"):
+                            ready.add(process.name)
+                        metrics = (await http.get(f"{process.url}/metrics")).text
+                        if any(m.startswith(line) and m.rstrip().endswith(" 0.0")
+                               for m in metrics.splitlines()):
+                            gauge.add(process.name)
+                await asyncio.sleep(0.25)
+        return {"met": len(meets), "reported_not_ready": len(ready),
+                "reported_by_gauge": len(gauge)}
+
+    async def _postgres_exhausted(self, service: str, detail: dict[str, Any]) -> None:
+        """Connections of a role of the campaign's opened until the server refuses one
+        (`too many clients`), then the service's sessions ended: it meets the limit."""
+        assert self.servers is not None
+        admin = self.servers.postgres.dsn
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE"
+                               " rolname = 'chaos_hog') THEN CREATE ROLE chaos_hog LOGIN;"
+                               " END IF; END $$")
+        finally:
+            await conn.close()
+        hog_dsn = admin.replace("postgres@", "chaos_hog@", 1)
+        held: list[asyncpg.Connection] = []
+        refused = ""
+        try:
+            while len(held) < self.servers.postgres.max_connections:
+                try:
+                    held.append(await asyncpg.connect(hog_dsn, timeout=10))
+                except (asyncpg.TooManyConnectionsError, OSError, TimeoutError) as exc:
+                    refused = type(exc).__name__
+                    break
+            detail.update(held=len(held), refused=refused,
+                          sessions=await self._terminate(service))
+            meets = [p for p in self._serving_all() if service_of(p.name) == service]
+            detail.update(await self._reported("database", meets))
+        finally:
+            await asyncio.gather(*(c.close(timeout=5) for c in held),
+                                 return_exceptions=True)
+
+    async def _broker_exhausted(self, service: str, detail: dict[str, Any]) -> None:
+        """AMQP connections opened until a handshake is no longer answered (the node at its
+        open-file limit), then the service's connections closed: it meets the limit."""
+        assert self.servers is not None
+        url = self.servers.broker.url
+        held: list[aiormq.abc.AbstractConnection] = []
+
+        async def one() -> aiormq.abc.AbstractConnection | None:
+            try:
+                return await asyncio.wait_for(aiormq.connect(url), 5)
+            except Exception:  # refused or unanswered: the limit
+                return None
+        limit = self.servers.broker.open_file_limit
+        try:
+            while len(held) < limit:
+                opened = await asyncio.gather(*(one() for _ in range(25)))
+                held += [c for c in opened if c is not None]
+                if any(c is None for c in opened):
+                    break
+            detail["held"] = len(held)
+            detail["connections"] = await asyncio.to_thread(self._close_connections, service)
+            meets = [p for p in self._serving_all() if service_of(p.name) == service]
+            detail.update(await self._reported("broker", meets))
+        finally:
+            await asyncio.gather(*(asyncio.wait_for(c.close(), 5) for c in held),
+                                 return_exceptions=True)
+
+    async def _all_ready(self) -> bool:
+        async with httpx.AsyncClient(timeout=3) as http:
+            for process in self._serving_all():
+                try:
+                    if (await http.get(f"{process.url}/health/ready")).status_code != 200:
+                        return False
+                except httpx.HTTPError:
+                    return False
+        return True
 
     async def disarm(self) -> None:
         """Restart every instance still armed, unarmed (not a fault: the campaign is
@@ -362,8 +554,11 @@ class Campaign:
         raise TimeoutError(f"{what}: not within {self.options.timeout_s}s")
 
 
-def _ctl(*args: str) -> str:
-    done = subprocess.run(["timeout", "30", "rabbitmqctl", *args], capture_output=True,
+def _ctl(env: Environment, *args: str) -> str:
+    """`rabbitmqctl` of the environment's broker (the campaign's own node's, or the
+    machine's), bounded in time; its output, empty when it failed."""
+    base = env.rabbitmqctl or os.environ.get("SIQUAN_RABBITMQCTL", "rabbitmqctl")
+    done = subprocess.run(["timeout", "30", *shlex.split(base), *args], capture_output=True,
                           text=True, check=False)
     return done.stdout if done.returncode == 0 else ""
 
@@ -492,7 +687,7 @@ async def findings(env: Environment) -> list[dict[str, Any]]:
 
 
 def dead_letters(env: Environment) -> dict[str, int]:
-    listed = _ctl("list_queues", "-p", env.name, "name", "messages", "--quiet",
+    listed = _ctl(env, "list_queues", "-p", env.name, "name", "messages", "--quiet",
                   "--no-table-headers")
     queues = {dead_letter_queue_of(s): s for s in SERVICES}
     found = {}
@@ -508,3 +703,10 @@ def recovery(records: list[Record]) -> dict[str, Any]:
     return {"max_s": max(times, default=None),
             "median_s": round(statistics.median(times), 2) if times else None,
             "unrecovered": sum(1 for r in records if r.landed and r.recovered_s is None)}
+
+
+def recovery_by_kind(records: list[Record]) -> dict[str, dict[str, Any]]:
+    """`recovery` of each kind of fault."""
+    kinds = sorted({r.kind for r in records})
+    return {kind: {"injected": sum(1 for r in records if r.kind == kind),
+                   **recovery([r for r in records if r.kind == kind])} for kind in kinds}

@@ -13,9 +13,21 @@ KILL = "sigkill"
 BROKER_CLOSE = "broker_connections_closed"
 PG_TERMINATE = "pg_terminate_backend"
 BANK_TIMEOUT, BANK_DUPLICATE, BANK_LATE = "bank_timeout", "bank_answers_twice", "bank_late"
-EXTERNAL = (KILL, BROKER_CLOSE, PG_TERMINATE, BANK_TIMEOUT, BANK_DUPLICATE, BANK_LATE)
+BROKER_RESTART = "rabbitmq_restart"
+PG_RESTART_FAST, PG_RESTART_IMMEDIATE = "postgres_restart_fast", "postgres_restart_immediate"
+PG_EXHAUSTED = "postgres_at_max_connections"
+BROKER_EXHAUSTED = "rabbitmq_at_open_file_limit"
+SERVER_KINDS = (BROKER_RESTART, PG_RESTART_FAST, PG_RESTART_IMMEDIATE, PG_EXHAUSTED,
+                BROKER_EXHAUSTED)
+"""Faults of the servers themselves: only on the campaign's own servers (`--own-servers`),
+never on the machine's shared ones."""
+PG_RESTART_MODE = {PG_RESTART_FAST: "fast", PG_RESTART_IMMEDIATE: "immediate"}
+EXTERNAL = (KILL, BROKER_CLOSE, PG_TERMINATE, BANK_TIMEOUT, BANK_DUPLICATE, BANK_LATE,
+            *SERVER_KINDS)
 _WEIGHTS = {KILL: 3, BROKER_CLOSE: 2, PG_TERMINATE: 3, BANK_TIMEOUT: 2, BANK_DUPLICATE: 2,
             BANK_LATE: 1}
+_SERVER_WEIGHTS = {BROKER_RESTART: 1, PG_RESTART_FAST: 1, PG_RESTART_IMMEDIATE: 1,
+                   PG_EXHAUSTED: 1, BROKER_EXHAUSTED: 1}
 BANK_KIND = {BANK_TIMEOUT: "timeout", BANK_DUPLICATE: "duplicate", BANK_LATE: "late"}
 
 
@@ -45,8 +57,10 @@ def service_of(instance: str) -> str:
 
 
 class Plan:
-    def __init__(self, seed: int, instances: list[str], *, mean_pause_s: float = 2.0) -> None:
+    def __init__(self, seed: int, instances: list[str], *, mean_pause_s: float = 2.0,
+                 server_faults: bool = False) -> None:
         self.seed = seed
+        self.server_faults = server_faults
         self._random = random.Random(seed)
         self.instances = sorted(instances)
         self._mean_pause = mean_pause_s
@@ -62,24 +76,40 @@ class Plan:
         return arms.pop(0) if arms else None
 
     def faults(self) -> Iterator[Fault]:
-        """A kill of every instance first (each restart arms the next crash point), then
-        faults of every kind, without end."""
+        """A kill of every instance first (each restart arms the next crash point), with
+        server faults each server fault once, then faults of every kind, without end."""
+        services = sorted({service_of(n) for n in self.instances})
         first = list(self.instances)
         self._random.shuffle(first)
         for name in first:
             yield Fault(KILL, name, self._pause())
-        kinds, weights = list(_WEIGHTS), list(_WEIGHTS.values())
-        services = sorted({service_of(n) for n in self.instances})
+        weighted = dict(_WEIGHTS)
+        if self.server_faults:
+            weighted.update(_SERVER_WEIGHTS)
+            once = list(SERVER_KINDS)
+            self._random.shuffle(once)
+            for kind in once:
+                yield Fault(kind, self._server_target(kind, services), self._pause())
+        kinds, weights = list(weighted), list(weighted.values())
         while True:
             kind = self._random.choices(kinds, weights)[0]
             if kind == KILL:
                 target = self._random.choice(self.instances)
             elif kind in (BROKER_CLOSE, PG_TERMINATE):
                 target = self._random.choice(services)
+            elif kind in SERVER_KINDS:
+                target = self._server_target(kind, services)
             else:
                 target = "bank"
             delay = self._random.randint(2_000, 8_000) if kind == BANK_LATE else 0
             yield Fault(kind, target, self._pause(), delay)
+
+    def _server_target(self, kind: str, services: list[str]) -> str:
+        """Who meets an exhausted server first: the service whose connections are ended
+        while the server is at its limit (a restart meets every service)."""
+        if kind in (PG_EXHAUSTED, BROKER_EXHAUSTED):
+            return self._random.choice(services)
+        return "rabbitmq" if kind == BROKER_RESTART else "postgres"
 
     def _pause(self) -> float:
         return round(self._random.uniform(0.2, 2 * self._mean_pause), 2)
