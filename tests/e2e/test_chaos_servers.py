@@ -17,7 +17,7 @@ from siquan.tools.chaos.__main__ import run
 from siquan.tools.chaos.campaign import Options
 from siquan.tools.chaos.plan import SERVER_KINDS
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.chaos]
 
 
 def _own_server_processes() -> str:
