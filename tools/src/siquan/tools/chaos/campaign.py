@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import shlex
 import statistics
 import subprocess
@@ -419,18 +420,30 @@ class Campaign:
         finally:
             await asyncio.to_thread(start, *args)
 
-    async def _reported(self, dependency: str, meets: list[ServiceProcess]
-                        ) -> dict[str, Any]:
+    async def _reported(self, dependency: str, meets: list[ServiceProcess],
+                        hold: Any = None) -> dict[str, Any]:
         """Wait (bounded) until every instance it meets says the dependency is down, in its
-        readiness and in `siquan_dependency_up`; who did."""
+        readiness and in `siquan_dependency_up`; who did. `hold`, when given, is awaited at
+        each round: it keeps an exhausted server exhausted (a slot freed by the ended
+        sessions taken back before the instance reconnects into it)."""
         ready: set[str] = set()
         gauge: set[str] = set()
         line = f'siquan_dependency_up{{dependency="{dependency}"'
+        pids = {p.name: p.pid for p in meets}
+
+        def alive() -> list[ServiceProcess]:
+            # an instance that died meanwhile (at its armed crash point: a fault of its own,
+            # recorded and restarted by `watch`) is no longer one the fault meets, unless it
+            # said so before
+            return [p for p in meets if p.name in ready & gauge
+                    or (p.running and p.pid == pids[p.name])]
         deadline = time.monotonic() + self.options.outage_s
         async with httpx.AsyncClient(timeout=3) as http:
             while time.monotonic() < deadline and not (
-                    {p.name for p in meets} <= ready & gauge):
-                for process in meets:
+                    {p.name for p in alive()} <= ready & gauge):
+                if hold is not None:
+                    await hold()
+                for process in alive():
                     with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
                         answer = await http.get(f"{process.url}/health/ready")
                         state = str(answer.json()["checks"][dependency])
@@ -441,63 +454,126 @@ class Campaign:
                                for m in metrics.splitlines()):
                             gauge.add(process.name)
                 await asyncio.sleep(0.25)
-        return {"met": len(meets), "reported_not_ready": len(ready),
-                "reported_by_gauge": len(gauge)}
+        met = {p.name for p in alive()}
+        return {"met": len(met), "reported_not_ready": len(ready & met),
+                "reported_by_gauge": len(gauge & met), "gone": len(meets) - len(met)}
 
     async def _postgres_exhausted(self, service: str, detail: dict[str, Any]) -> None:
         """Connections of a role of the campaign's opened until the server refuses one
-        (`too many clients`), then the service's sessions ended: it meets the limit."""
+        (`too many clients`), then the service's sessions ended and the slots they free
+        taken at once (and again while held, whenever the service got one back): it meets
+        the limit."""
         assert self.servers is not None
-        admin = self.servers.postgres.dsn
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE"
-                               " rolname = 'chaos_hog') THEN CREATE ROLE chaos_hog LOGIN;"
-                               " END IF; END $$")
-        finally:
-            await conn.close()
-        hog_dsn = admin.replace("postgres@", "chaos_hog@", 1)
+        admin_dsn = self.servers.postgres.dsn
+        # the superuser's session (a reserved slot) ends the service's sessions while full
+        admin = await asyncpg.connect(admin_dsn)
         held: list[asyncpg.Connection] = []
-        refused = ""
+        database = role_of(service, self.env.name)
         try:
-            while len(held) < self.servers.postgres.max_connections:
-                try:
-                    held.append(await asyncpg.connect(hog_dsn, timeout=10))
-                except (asyncpg.TooManyConnectionsError, OSError, TimeoutError) as exc:
-                    refused = type(exc).__name__
-                    break
-            detail.update(held=len(held), refused=refused,
-                          sessions=await self._terminate(service))
+            await admin.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE"
+                                " rolname = 'chaos_hog') THEN CREATE ROLE chaos_hog LOGIN;"
+                                " END IF; END $$")
+            hog_dsn = admin_dsn.replace("postgres@", "chaos_hog@", 1)
+            refused = ""
+
+            async def fill() -> None:
+                nonlocal refused
+                while len(held) < self.servers.postgres.max_connections:  # type: ignore
+                    try:
+                        held.append(await asyncpg.connect(hog_dsn, timeout=10))
+                    except (asyncpg.TooManyConnectionsError, OSError, TimeoutError) as exc:
+                        refused = type(exc).__name__
+                        return
+
+            async def take_back() -> int:
+                ended = int(await admin.fetchval(
+                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM"
+                    " pg_stat_activity WHERE datname = $1 AND usename = $1"
+                    " AND pid <> pg_backend_pid()", database))
+                if ended:
+                    await fill()
+                return ended
+
+            await fill()
+            sessions = await take_back()
+
+            async def hold() -> None:
+                nonlocal sessions
+                sessions += await take_back()
             meets = [p for p in self._serving_all() if service_of(p.name) == service]
-            detail.update(await self._reported("database", meets))
+            reported = await self._reported("database", meets, hold)
+            detail.update(held=len(held), refused=refused, sessions=sessions, **reported)
         finally:
             await asyncio.gather(*(c.close(timeout=5) for c in held),
                                  return_exceptions=True)
+            await admin.close(timeout=5)
 
     async def _broker_exhausted(self, service: str, detail: dict[str, Any]) -> None:
         """AMQP connections opened until a handshake is no longer answered (the node at its
-        open-file limit), then the service's connections closed: it meets the limit."""
+        open-file limit), then the service's connections reset: it meets the limit.
+
+        The files its connections free must not come back to it: a few more connections
+        are already waiting in the node's accept queue when they are reset, so the node
+        accepts them first and the service's reconnection waits behind them (and it is
+        done again while held, whenever the service got back in). The reset is done from
+        the service's side (`ss -K` on its sockets) because `rabbitmqctl` would itself need
+        a file of the node."""
         assert self.servers is not None
         url = self.servers.broker.url
+        port = self.servers.broker.node.amqp_port
         held: list[aiormq.abc.AbstractConnection] = []
 
-        async def one() -> aiormq.abc.AbstractConnection | None:
+        async def one(within_s: float = 5) -> aiormq.abc.AbstractConnection | None:
             try:
-                return await asyncio.wait_for(aiormq.connect(url), 5)
+                return await asyncio.wait_for(aiormq.connect(url), within_s)
             except Exception:  # refused or unanswered: the limit
                 return None
         limit = self.servers.broker.open_file_limit
-        try:
+
+        async def fill() -> None:
             while len(held) < limit:
                 opened = await asyncio.gather(*(one() for _ in range(25)))
-                held += [c for c in opened if c is not None]
+                held.extend(c for c in opened if c is not None)
                 if any(c is None for c in opened):
-                    break
-            detail["held"] = len(held)
-            detail["connections"] = await asyncio.to_thread(self._close_connections, service)
-            meets = [p for p in self._serving_all() if service_of(p.name) == service]
-            detail.update(await self._reported("broker", meets))
+                    return
+
+        meets = [p for p in self._serving_all() if service_of(p.name) == service]
+        pids = {p.pid for p in meets if p.pid is not None}
+        waiting: list[asyncio.Task[aiormq.abc.AbstractConnection | None]] = []
+
+        async def take_back() -> int:
+            await fill()
+            waiting.extend(asyncio.create_task(one(self.options.outage_s + 10))
+                           for _ in range(10))
+            await asyncio.sleep(0.5)  # queued at the node before the reset
+            return await asyncio.to_thread(_reset_sockets, pids, port)
+
+        async def back_in() -> bool:
+            """An instance it meets connected again (its readiness says the broker is ok)."""
+            async with httpx.AsyncClient(timeout=3) as http:
+                for process in meets:
+                    with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
+                        answer = await http.get(f"{process.url}/health/ready")
+                        if str(answer.json()["checks"]["broker"]).startswith("ok"):
+                            return True
+            return False
+        try:
+            connections = await take_back()
+
+            async def hold() -> None:
+                nonlocal connections
+                if await back_in():
+                    connections += await take_back()
+            reported = await self._reported("broker", meets, hold)
+            for task in waiting:
+                task.cancel()
+            for outcome in await asyncio.gather(*waiting, return_exceptions=True):
+                if isinstance(outcome, aiormq.abc.AbstractConnection):
+                    held.append(outcome)
+            detail.update(held=len(held), connections=connections, **reported)
         finally:
+            for task in waiting:
+                task.cancel()
             await asyncio.gather(*(asyncio.wait_for(c.close(), 5) for c in held),
                                  return_exceptions=True)
 
@@ -552,6 +628,24 @@ class Campaign:
                 return
             await asyncio.sleep(0.5)
         raise TimeoutError(f"{what}: not within {self.options.timeout_s}s")
+
+
+def _reset_sockets(pids: set[int], port: int) -> int:
+    """Reset (`ss -K`) the established TCP connections of these processes to a port on
+    loopback; how many."""
+    listed = subprocess.run(["ss", "-tnpH", "state", "established", "dport", "=", f":{port}"],
+                            capture_output=True, text=True, timeout=10, check=False).stdout
+    ports = []
+    for line in listed.splitlines():
+        fields = line.split()
+        owners = {int(m) for m in re.findall(r"pid=(\d+)", line)}
+        if len(fields) >= 3 and owners & pids:
+            ports.append(fields[2].rsplit(":", 1)[1])
+    if ports:
+        condition = " or ".join(f"sport = :{p}" for p in ports)
+        subprocess.run(["ss", "-K", "-tn", "dst", "127.0.0.1", f"( {condition} )"],
+                       capture_output=True, text=True, timeout=10, check=False)
+    return len(ports)
 
 
 def _ctl(env: Environment, *args: str) -> str:
