@@ -165,10 +165,13 @@ def test_the_verdict_fails_each_promise_whose_target_is_missed() -> None:
 def test_the_load_phase_s_promises_join_the_campaign_s_and_decide_the_exit(
         monkeypatch: Any, tmp_path: Any) -> None:
     from siquan.tools.chaos import __main__ as cli
-    from siquan.tools.chaos import public_load
+    from siquan.tools.chaos import partition, public_load
 
     async def campaign(options: Any, out: Any) -> dict[str, Any]:
         return {"benchmark": "chaos", "promises": {"nothing_lost": True}, "kept": True}
+
+    async def cut(options: Any, out: Any, extra_env: Any) -> dict[str, Any]:
+        return {"seconds": 1.0, "promises": {"partition_nothing_lost": True}}
 
     def phase(kept: bool) -> Any:
         async def load(options: Any, out: Any, extra_env: Any, load: Any) -> dict[str, Any]:
@@ -177,10 +180,12 @@ def test_the_load_phase_s_promises_join_the_campaign_s_and_decide_the_exit(
         return load
     monkeypatch.setattr(cli, "run", campaign)
     monkeypatch.setattr(public_load, "run", phase(False))
+    monkeypatch.setattr(partition, "run", cut)
     result = tmp_path / "chaos.json"
     assert cli.main(["--seed", "1", "--result", str(result)]) == 1
     written = json.loads(result.read_text())
-    assert written["promises"] == {"nothing_lost": True, "public_load_no_5xx": False}
+    assert written["promises"] == {"nothing_lost": True, "public_load_no_5xx": False,
+                                   "partition_nothing_lost": True}
     assert written["public_load"] == {"run_growth": 0.1} and written["kept"] is False
 
     monkeypatch.setattr(public_load, "run", phase(True))

@@ -21,6 +21,10 @@ PATH = f"/balances/{KEY.program_code}/{KEY.fiscal_year}/{KEY.division_code}"
 MONTHLY = {"death": 21_000, "disability": 15_000}  # the Wuhan standard all of 2026
 SHARES = {"central": 5_000, "provincial": 2_500, "municipal": 1_000, "county": 1_500}
 
+NOTHING_OWED_BACK = {"receivable_fen": 0, "recovered_fen": 0, "written_off_fen": 0,
+                     "receivable_outstanding_fen": 0}
+"""No receivable this year: nothing was paid after a certification ended."""
+
 
 def granted(category: str, since: date) -> CertificationGranted:
     return CertificationGranted(
@@ -99,7 +103,8 @@ async def test_each_level_to_the_fen_with_a_death_in_june(fc) -> None:
         {"fiscal_level": level, "forecast_fen": forecast[level],
          "appropriated_fen": appropriated[level], "spent_fen": spent[level],
          "outstanding_fen": max(forecast[level] - appropriated[level], 0),
-         "available_fen": appropriated[level] - spent[level]} for level in SHARES]
+         "available_fen": appropriated[level] - spent[level], **NOTHING_OWED_BACK}
+        for level in SHARES]
     assert forecast == {"central": 388_500, "provincial": 194_250, "municipal": 77_700,
                         "county": 116_550}
     assert [row["outstanding_fen"] for row in report["levels"]] == [
@@ -108,7 +113,7 @@ async def test_each_level_to_the_fen_with_a_death_in_june(fc) -> None:
         271_500, -14_250, -5_700, 41_450]
     assert report["totals"] == {"forecast_fen": 777_000, "appropriated_fen": 350_000,
                                 "spent_fen": 57_000, "outstanding_fen": 427_000,
-                                "available_fen": 293_000}
+                                "available_fen": 293_000, **NOTHING_OWED_BACK}
     assert report["certified_in_year"] == 5
     assert {row["period"]: row["certified_count"] for row in report["periods"]} == {
         f"2026-{m:02d}": n for m, n in in_force.items()}

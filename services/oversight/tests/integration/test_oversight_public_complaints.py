@@ -156,7 +156,8 @@ async def test_a_bad_web_form_is_shown_again_naming_the_field(
                                  headers={"Accept": "text/html"})
 
     assert response.status_code == 422
-    assert "<strong>description</strong>" in response.text and "<form" in response.text
+    assert '<li data-field="description"><strong>情况说明</strong>' in response.text
+    assert "<form" in response.text
 
 
 async def test_an_unknown_tracking_number_is_not_found(public: httpx.AsyncClient) -> None:
