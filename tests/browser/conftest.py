@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from siquan.shared.clock import FileClock
 from siquan.shared.testing.environment import Environment
@@ -106,3 +106,35 @@ class Visits:
 @pytest.fixture(scope="module")
 def visits(axe_script: Path) -> Visits:
     return Visits(axe_script)
+
+
+@pytest.fixture(scope="module")
+def fund_custody(siquan_env: Environment, clock_file: Path,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    """Fund custody with the development accounts, its clock fixed (the TOTP codes are
+    the clock's) and no rate limit for one browser's many requests."""
+    env = {**siquan_env.service_env("fund_custody", port=free_port()),
+           "SIQUAN_CLOCK_FILE": str(clock_file), "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0"}
+    process = ServiceProcess("fund_custody", env,
+                             tmp_path_factory.mktemp("fund-custody-logs")).start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
+    opened = await browser.new_context(viewport={"width": 1280, "height": 900},
+                                       locale="zh-CN", bypass_csp=True)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+async def log_in(page: Page, url: str, officer_id: str, password: str) -> None:
+    await page.goto(f"{url}/console/login")
+    await page.get_by_label("工号").fill(officer_id)
+    await page.get_by_label("密码").fill(password)
+    await page.get_by_role("button", name="登录").click()

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, Page, expect
 
 from siquan.contracts.disbursement_v1 import PaymentsSettled, SettledPayment
 from siquan.shared.dead_letters import list_dead_letters
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import publish_as
-from siquan.shared.testing.processes import ServiceProcess, free_port
+from siquan.shared.testing.processes import ServiceProcess
 from siquan.shared.testing.waiting import eventually
+
+from .conftest import log_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 
@@ -30,34 +30,8 @@ ADMIN = "admin-420117-01"
 ACTIVITY = "fund_custody_officers.activity.v1"
 
 
-@pytest.fixture(scope="module")
-def fund_custody(siquan_env: Environment, clock_file: Path,
-                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    env = {**siquan_env.service_env("fund_custody", port=free_port()),
-           "SIQUAN_CLOCK_FILE": str(clock_file), "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0"}
-    process = ServiceProcess("fund_custody", env,
-                             tmp_path_factory.mktemp("fund-custody-logs")).start()
-    try:
-        yield process
-    finally:
-        process.stop()
-
-
-@pytest.fixture
-async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    opened = await browser.new_context(viewport={"width": 1280, "height": 900},
-                                       locale="zh-CN", bypass_csp=True)
-    try:
-        yield opened
-    finally:
-        await opened.close()
-
-
-async def log_in(page: Page, url: str, officer_id: str) -> None:
-    await page.goto(f"{url}/console/login")
-    await page.get_by_label("工号").fill(officer_id)
-    await page.get_by_label("密码").fill(f"dev-{officer_id}")
-    await page.get_by_role("button", name="登录").click()
+async def signed_in(page: Page, url: str, officer_id: str) -> None:
+    await log_in(page, url, officer_id, f"dev-{officer_id}")
     await expect(page.locator("h1")).to_have_text("工作台")
 
 
@@ -83,7 +57,7 @@ async def test_an_administrator_inspects_replays_and_discards_a_dead_letter_with
         context: BrowserContext, visits: Visits) -> None:
     run_id, message_id = await _early_result(siquan_env)
     page = await context.new_page()
-    await log_in(page, fund_custody.url, ADMIN)
+    await signed_in(page, fund_custody.url, ADMIN)
     await page.get_by_role("link", name="死信").click()
     await expect(page.locator("h1")).to_have_text("死信")
     await expect(page.locator("#dead-letter-list")).to_contain_text(message_id)
@@ -136,7 +110,7 @@ async def test_a_replay_without_a_reason_or_by_a_non_administrator_is_refused(
         visits: Visits) -> None:
     _, message_id = await _early_result(siquan_env)
     page = await context.new_page()
-    await log_in(page, fund_custody.url, ADMIN)
+    await signed_in(page, fund_custody.url, ADMIN)
     await page.goto(f"{fund_custody.url}/console/dead-letters/{message_id}")
     # The browser's own check (required) is bypassed, as a forged form would be.
     await page.locator("#replay-reason").evaluate("field => field.removeAttribute('required')")
@@ -146,7 +120,7 @@ async def test_a_replay_without_a_reason_or_by_a_non_administrator_is_refused(
 
     clerk = await context.browser.new_context(locale="zh-CN", bypass_csp=True)  # type: ignore[union-attr]
     other = await clerk.new_page()
-    await log_in(other, fund_custody.url, "clerk-420117-01")
+    await signed_in(other, fund_custody.url, "clerk-420117-01")
     response = await other.goto(f"{fund_custody.url}/console/dead-letters")
     assert response is not None and response.status == 403
     await visits.shot(other, "dead-letters-refused", prefix="console")

@@ -9,8 +9,6 @@ would refuse the injected axe-core script)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,10 +18,10 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from siquan.shared.accounts.store import development_totp_secret
 from siquan.shared.testing.environment import Environment
-from siquan.shared.testing.processes import ServiceProcess, free_port
+from siquan.shared.testing.processes import ServiceProcess
 from siquan.shared.testing.waiting import eventually
 
-from .conftest import NOW
+from .conftest import NOW, log_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
@@ -35,38 +33,6 @@ ACTIVITY = "fund_custody_officers.activity.v1"
 
 def password_of(officer_id: str) -> str:
     return f"dev-{officer_id}"
-
-
-@pytest.fixture(scope="module")
-def fund_custody(siquan_env: Environment, clock_file: Path,
-                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    """Fund custody with the development accounts, its clock fixed (the TOTP codes are
-    the clock's) and no rate limit for one browser's many requests."""
-    env = {**siquan_env.service_env("fund_custody", port=free_port()),
-           "SIQUAN_CLOCK_FILE": str(clock_file), "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0"}
-    process = ServiceProcess("fund_custody", env,
-                             tmp_path_factory.mktemp("fund-custody-logs")).start()
-    try:
-        yield process
-    finally:
-        process.stop()
-
-
-@pytest.fixture
-async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    opened = await browser.new_context(viewport={"width": 1280, "height": 900},
-                                       locale="zh-CN", bypass_csp=True)
-    try:
-        yield opened
-    finally:
-        await opened.close()
-
-
-async def log_in(page: Page, url: str, officer_id: str, password: str) -> None:
-    await page.goto(f"{url}/console/login")
-    await page.get_by_label("工号").fill(officer_id)
-    await page.get_by_label("密码").fill(password)
-    await page.get_by_role("button", name="登录").click()
 
 
 async def accessible(visits: Visits, page: Page) -> None:
