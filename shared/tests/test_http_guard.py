@@ -4,6 +4,7 @@ names every error answer."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import asyncpg
@@ -131,6 +132,37 @@ async def test_requests_without_credentials_are_rate_limited_with_retry_after() 
     assert int(answers[-1].headers["retry-after"]) >= 1
     _is_problem(answers[-1])
     assert with_token.status_code == 401  # not limited: it carries credentials
+
+
+async def test_verified_credentials_are_not_limited_but_made_up_ones_are() -> None:
+    app = _app(rate_per_minute=1)
+    app.state.officers = OfficerRegistry([Officer(
+        id="auditor-1", name="A", roles=("auditor",), division="420117",
+        token_sha256=hashlib.sha256(b"good-token").hexdigest())])
+    async with _client(app) as client:
+        anonymous = [await client.get("/things") for _ in range(3)]
+        good = [await client.get("/private", headers={"Authorization": "Bearer good-token"})
+                for _ in range(5)]
+        bad = [await client.get("/private", headers={"Authorization": f"Bearer {n}"})
+               for n in range(3)]
+    async with _client(app) as client:  # a made-up session cookie on a public endpoint
+        cookie = {"cookie": "theme=dark; siquan-oversight-session=made-up"}
+        public = [await client.get("/things", headers=cookie) for _ in range(3)]
+        still_good = await client.get("/private", headers={"Authorization": "Bearer good-token"})
+    assert [a.status_code for a in anonymous] == [200, 200, 429]
+    assert [a.status_code for a in good] == [200] * 5
+    # two refusals empty the refused-credentials bucket (burst 2): then 429, not 401
+    assert [a.status_code for a in bad] == [401, 401, 429]
+    assert "refused credentials" in _is_problem(bad[-1])["detail"]
+    assert [a.status_code for a in public] == [429] * 3  # the same address, already spent
+    assert still_good.status_code == 429
+
+
+async def test_a_made_up_session_cookie_buys_no_more_than_none() -> None:
+    async with _client(_app(rate_per_minute=1)) as client:
+        cookie = {"cookie": "siquan-eligibility-session=made-up"}
+        answers = [await client.get("/things", headers=cookie) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
 
 
 def test_token_buckets_refill() -> None:

@@ -6,6 +6,7 @@ switches development mode on."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from siquan.shared.settings import DEVELOPMENT_PERSON_KEY_SECRET
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
+MODE = re.compile(r"SIQUAN_MODE\W+(?:value\W+)?(\w+)")  # compose's and Kubernetes' forms
 SECRETS = {"SIQUAN_AMQP_URL": "amqp://someone:s3cret@127.0.0.1:5672/siquan",
            "SIQUAN_PG_DSN": "postgresql://someone:s3cret@127.0.0.1:5432/siquan",
            "SIQUAN_PERSON_KEY_SECRET": "a-secret-of-this-deployment"}
@@ -64,6 +66,7 @@ def test_no_production_configuration_holds_a_development_value() -> None:
              *sorted((ROOT / "infra" / "k8s").rglob("*.json"))]
     offending = [str(f.relative_to(ROOT)) for f in files
                  if any(marker in f.read_text("utf-8")
-                        for marker in (DEVELOPMENT_PERSON_KEY_SECRET, "-dev@", "development"))]
+                        for marker in (DEVELOPMENT_PERSON_KEY_SECRET, "-dev@", "development"))
+                 or set(MODE.findall(f.read_text("utf-8"))) - {"production"}]
 
     assert len(files) > 3 and offending == []

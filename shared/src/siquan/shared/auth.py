@@ -89,11 +89,13 @@ async def identify(request: Request, credentials: HTTPAuthorizationCredentials |
         if officer is None:
             raise HTTPException(401, "unknown, expired or revoked token",
                                 headers={"WWW-Authenticate": "Bearer"})
+        request.state.credentials_verified = True
         return officer
     signed_in = await identities.by_cookie(request)
     if signed_in is None:
         raise HTTPException(401, "missing bearer token or console session",
                             headers={"WWW-Authenticate": "Bearer"})
+    request.state.credentials_verified = True
     officer, csrf = signed_in
     if request.method not in SAFE_METHODS and not hmac.compare_digest(
             request.headers.get(CSRF_HEADER, ""), csrf):

@@ -12,7 +12,12 @@ bad input is answered 4xx, never 5xx, and never echoed back.
 - Every error body is one shape, `Problem {detail, errors?}`; a validation error names the
   field and what is wrong with it, never the input.
 - Requests without credentials are rate-limited per client address (429 with
-  `Retry-After`).
+  `Retry-After`). A request with a bearer token or a console session cookie is not
+  charged when the endpoint verified them (`auth.identify` or a signed-in console
+  session), so an officer's console is never slowed by the public's limit. Credentials
+  that were refused (401) or never verified (sent to a public endpoint) are charged to a
+  second bucket per address, and an address that has emptied it is answered 429 until it
+  refills: a made-up token buys no more requests than none.
 - The OpenAPI document names, for every operation, each error status it can answer with
   the `Problem` schema.
 """
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -165,12 +171,19 @@ class TokenBuckets:
 
     def take(self, client: str) -> float:
         """0 when the request may go on, else the seconds until it may."""
+        return self._settle(client, 1.0)
+
+    def waiting(self, client: str) -> float:
+        """The seconds until `client` may go on (0: now), taking nothing."""
+        return self._settle(client, 0.0)
+
+    def _settle(self, client: str, cost: float) -> float:
         now = self._clock()
         tokens, at = self._buckets.pop(client, (self.burst, now))
         tokens = min(self.burst, tokens + (now - at) * self.rate)
         wait = 0.0
         if tokens >= 1.0:
-            tokens -= 1.0
+            tokens -= cost
         else:
             wait = (1.0 - tokens) / self.rate if self.rate > 0 else 60.0
         self._buckets[client] = (tokens, now)
@@ -180,6 +193,18 @@ class TokenBuckets:
 
 
 UNLIMITED_PATHS = ("/health", "/metrics")
+SESSION_COOKIE = re.compile(r"(?:^|;)\s*(?:__Host-)?siquan-[a-z-]+-session=")
+
+
+def _credentials(scope: Scope) -> bool:
+    """Whether the request carries credentials: a bearer token or a console session."""
+    for key, value in scope.get("headers", []):
+        name = key.lower()
+        if name == b"authorization":
+            return True
+        if name == b"cookie" and SESSION_COOKIE.search(value.decode("latin-1")):
+            return True
+    return False
 
 
 class GuardMiddleware:
@@ -189,13 +214,15 @@ class GuardMiddleware:
                  buckets: TokenBuckets | None) -> None:
         self.app, self.max_body, self.max_upload, self.buckets = app, max_body, max_upload, \
             buckets
+        self.refused_credentials = None if buckets is None else TokenBuckets(
+            buckets.rate * 60.0, int(buckets.burst))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         try:
-            await self._admit(scope)
+            send = self._admit(scope, send)
             headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                        for k, v in scope.get("headers", [])}
             kind = headers.get("content-type", "").split(";")[0].strip().lower()
@@ -214,12 +241,14 @@ class GuardMiddleware:
             await refused.response()(scope, receive, send)
             return
         except _RateLimited as limited:
-            await problem(429, "too many requests without credentials; try again later",
+            await problem(429, limited.detail,
                           headers={"Retry-After": str(limited.seconds)})(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
 
-    async def _admit(self, scope: Scope) -> None:
+    def _admit(self, scope: Scope, send: Send) -> Send:
+        """Refuse what is malformed or over the limit; the `send` to answer through (one
+        that charges a refusal of the request's credentials to its address)."""
         path: str = scope.get("path", "")
         _check_string(path, "path", MAX_QUERY_CHARS)
         raw_query = scope.get("query_string", b"")
@@ -230,13 +259,28 @@ class GuardMiddleware:
             _check_string(name, "query", MAX_QUERY_CHARS)
             _check_string(value, f"query.{name}", MAX_QUERY_CHARS)
         if self.buckets is None or path.startswith(UNLIMITED_PATHS):
-            return
-        if any(k.lower() == b"authorization" for k, _ in scope.get("headers", [])):
-            return
-        client = (scope.get("client") or ("unknown", 0))[0]
-        wait = self.buckets.take(str(client))
+            return send
+        client = str((scope.get("client") or ("unknown", 0))[0])
+        if not _credentials(scope):
+            wait = self.buckets.take(client)
+            if wait > 0:
+                raise _RateLimited(max(1, math.ceil(wait)))
+            return send
+        refused = self.refused_credentials
+        assert refused is not None
+        wait = refused.waiting(client)
         if wait > 0:
-            raise _RateLimited(max(1, math.ceil(wait)))
+            raise _RateLimited(max(1, math.ceil(wait)),
+                               "too many refused credentials from this address; try again "
+                               "later")
+
+        async def charging_refusals(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start" and not scope.get(
+                    "state", {}).get("credentials_verified"):
+                refused.take(client)
+            await send(message)
+
+        return charging_refusals
 
     @staticmethod
     async def _read(receive: Receive, limit: int) -> bytes:
@@ -280,9 +324,11 @@ class GuardMiddleware:
 
 
 class _RateLimited(Exception):
-    def __init__(self, seconds: int) -> None:
+    def __init__(self, seconds: int,
+                 detail: str = "too many requests without credentials; try again later"
+                 ) -> None:
         super().__init__(seconds)
-        self.seconds = seconds
+        self.seconds, self.detail = seconds, detail
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -6,6 +6,11 @@ the environment or from files in `SIQUAN_SECRETS_DIR` named after the variable i
 case (`siquan_amqp_url`, `siquan_pg_dsn`, `siquan_person_key_secret`), as the provisioning
 command writes them per service and as container orchestrators mount them.
 
+`SIQUAN_MODE` is `production` unless set: `development` allows the built-in development
+secrets and creates the development officer accounts; `test` (the test and demo
+environments) is production's strictness about secrets with the development officer
+accounts, which no production service ever has.
+
 Outside an explicit development mode (`SIQUAN_MODE=development`) a service refuses to
 start — with a message naming what is missing — unless each of its `secrets_required` was
 given, and it refuses a development value (`siquan-…-dev` passwords, the development
@@ -42,10 +47,13 @@ class ServiceSettings(BaseSettings):
     secrets_required: ClassVar[tuple[str, ...]] = ("amqp_url", "pg_dsn", "person_key_secret")
     """What must be given explicitly outside development mode (a subclass may narrow it)."""
 
-    mode: Literal["development", "production"] = Field(
+    mode: Literal["development", "test", "production"] = Field(
         default="production",
-        description="`development` allows the built-in development secrets; anything else "
-                    "requires every secret to be given")
+        description="`development` allows the built-in development secrets and creates the "
+                    "development accounts; `test` requires every secret, as production "
+                    "does, and creates the development accounts (test and demo "
+                    "environments); `production` requires every secret and never has a "
+                    "development account")
     amqp_url: str = Field(description="This service's broker URL: its own user and the vhost; "
                                       "several nodes of a cluster separated by commas")
     pg_dsn: str = Field(description="This service's own PostgreSQL database")
@@ -55,12 +63,7 @@ class ServiceSettings(BaseSettings):
         default=Path("infra/dev/officers.json"),
         description="A roster of officers and their API tokens' SHA-256, added to this "
                     "service's accounts at start (each officer once); `dev-<id>` tokens "
-                    "only with development accounts")
-    development_accounts: bool = Field(
-        default=False,
-        description="Create the development accounts of the roster (passwords and tokens "
-                    "`dev-<id>`); always on in development mode. For test and demo "
-                    "environments only")
+                    "only in development and test mode")
     login_lockout_after: int = Field(default=5, ge=1, le=100,
                                      description="Failed logins in a row that lock an account")
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60,
@@ -141,7 +144,9 @@ class ServiceSettings(BaseSettings):
 
     @property
     def development_accounts_on(self) -> bool:
-        return self.mode == "development" or self.development_accounts
+        """Whether the roster's development accounts (`dev-<id>`) are created: in
+        development and test mode only, never in production."""
+        return self.mode in ("development", "test")
 
     def refuse_unsafe_start(self, service: str) -> None:
         """Exit with the reason unless this service may start with these settings."""

@@ -103,6 +103,8 @@ class AccountPages:
         cookie = request.cookies.get(self.cookie_name(request))
         found = await self.store.session(cookie) if cookie else None
         request.state.console_session = found
+        if found is not None and found.signed_in:
+            request.state.credentials_verified = True  # the HTTP guard's rate limit
         return found
 
     # -- rendering ----------------------------------------------------------------------

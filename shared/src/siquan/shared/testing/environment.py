@@ -116,7 +116,7 @@ class Environment:
             "SIQUAN_PG_DSN": self.pg_dsn(service),
             "SIQUAN_KEYS_DIR": str(self.keys_dir),
             "SIQUAN_OFFICERS_FILE": str(REPO_ROOT / "infra" / "dev" / "officers.json"),
-            "SIQUAN_DEVELOPMENT_ACCOUNTS": "true",
+            "SIQUAN_MODE": "test",
             "SIQUAN_HTTP_PORT": str(port),
             "SIQUAN_BANK_DSN": self.bank_dsn,
         }

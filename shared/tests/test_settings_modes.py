@@ -1,0 +1,30 @@
+"""The three modes: only development and test mode create the development officer accounts
+(`dev-<id>`); production never does, whatever else its environment holds."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from siquan.shared.settings import ServiceSettings
+
+GIVEN = {"amqp_url": "amqp://someone:s3cret@127.0.0.1:5672/siquan",
+         "pg_dsn": "postgresql://someone:s3cret@127.0.0.1:5432/siquan"}
+
+
+@pytest.mark.parametrize(("mode", "accounts"), [
+    ("development", True), ("test", True), ("production", False)])
+def test_development_accounts_only_in_development_and_test_mode(
+        mode: str, accounts: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIQUAN_DEVELOPMENT_ACCOUNTS", "true")  # a former switch: ignored
+    settings = ServiceSettings(mode=mode, **GIVEN)  # type: ignore[arg-type]
+    assert settings.development_accounts_on is accounts
+
+
+def test_production_is_the_default_and_an_unknown_mode_is_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SIQUAN_MODE", raising=False)
+    assert ServiceSettings(**GIVEN).mode == "production"
+    monkeypatch.setenv("SIQUAN_MODE", "demo")
+    with pytest.raises(ValidationError):
+        ServiceSettings(**GIVEN)
