@@ -123,6 +123,21 @@ def fund_custody(siquan_env: Environment, clock_file: Path,
         process.stop()
 
 
+@pytest.fixture(scope="module")
+def eligibility(siquan_env: Environment, clock_file: Path,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    """Eligibility with the development accounts, its clock the module's (the TOTP codes
+    and the notice's days are the clock's) and no rate limit."""
+    env = {**siquan_env.service_env("eligibility", port=free_port()),
+           "SIQUAN_CLOCK_FILE": str(clock_file), "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0"}
+    process = ServiceProcess("eligibility", env,
+                             tmp_path_factory.mktemp("eligibility-logs")).start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
 @pytest.fixture
 async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
     opened = await browser.new_context(viewport={"width": 1280, "height": 900},
