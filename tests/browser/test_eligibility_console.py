@@ -10,7 +10,7 @@ no serious or critical axe-core violation."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,7 @@ async def test_a_county_works_an_application_from_entry_to_revocation(
     await expect(dual.locator("h1")).to_contain_text("公示")
     await expect(dual.locator("#notice-entries")).to_contain_text("王**")
     await expect(dual.locator("#objections")).to_contain_text("未收到异议")
+    await expect(dual.locator("#notice-status")).to_have_text("公示中")
     await seen(visits, dual, "notice")
     await dual.emulate_media(media="print")
     await visits.shot(dual, "notice-print", prefix="eligibility")
@@ -195,3 +196,7 @@ async def test_a_script_in_a_name_is_shown_as_text(
     await expect(page.get_by_label("申请人姓名")).to_have_value(name)
     assert await page.evaluate("() => window.pwned") is None
     await visits.shot(page, "entry-refused", prefix="eligibility")
+
+    await page.goto(f"{eligibility.url}{CONSOLE}/applications/new?lang=en")
+    await expect(page.locator("h1")).to_have_text("Enter an application")
+    await expect(page.get_by_label("Applicant's name")).to_be_visible()

@@ -59,6 +59,9 @@ STATUS_NAMES = {
     "rejected": _("Rejected"), "active": _("Active"), "suspended": _("Suspended"),
     "revoked": _("Revoked"), "lapsed": _("Lapsed"),
 }
+NOTICE_STATES = {"open": _("Posted"), "closed": _("Closed")}
+OBJECTION_STATES = {"open": _("Awaiting oversight's resolution"), "upheld": _("Upheld"),
+                    "dismissed": _("Dismissed")}
 NOT_YOUR_ROLE = _("Your role does not allow this page.")
 CSRF = _("The form expired or did not come from this console. Reload the page and try "
          "again.")
@@ -86,7 +89,9 @@ def render(request: Request, session: Session, template: str, status: int = 200,
     response = console.render(
         request, template, status, session=session, officer=session.officer.officer(),
         prefix=PREFIX, base=BASE, csrf_token=session.csrf_token,
-        status_names={k: gettext(v) for k, v in STATUS_NAMES.items()}, **context)
+        status_names={k: gettext(v) for k, v in STATUS_NAMES.items()},
+        notice_states={k: gettext(v) for k, v in NOTICE_STATES.items()},
+        objection_states={k: gettext(v) for k, v in OBJECTION_STATES.items()}, **context)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Content-Security-Policy"] = (
