@@ -5,8 +5,8 @@ officer — also a county approver — is refused its approval (the button expla
 the server refuses the forced form), another approver signs in with the TOTP code and
 approves once the notice's days are over, then revokes the certification with a reason.
 Also: a village clerk refused a township page, another county's clerk refused the
-person's record, and a `<script>` in a name shown as text. A screenshot of every page and
-no serious or critical axe-core violation."""
+person's record, a forged form refused, and a `<script>` in a name shown as text. A
+screenshot of every page and no serious or critical axe-core violation."""
 
 from __future__ import annotations
 
@@ -51,8 +51,9 @@ async def seen(visits: Visits, page: Page, name: str) -> None:
 
 
 async def enter(page: Page, url: str, name: str, resident_id: str, *,
-                evidence: bool = False) -> None:
-    await page.goto(f"{url}{CONSOLE}/applications/new")
+                evidence: bool = False, reload: bool = True) -> None:
+    if reload:
+        await page.goto(f"{url}{CONSOLE}/applications/new")
     await page.get_by_label("申请人姓名").fill(name)
     await page.get_by_label("身份证号").fill(resident_id)
     await page.get_by_label("项目与类别").select_option("special_assistance/death")
@@ -196,6 +197,15 @@ async def test_a_script_in_a_name_is_shown_as_text(
     await expect(page.get_by_label("申请人姓名")).to_have_value(name)
     assert await page.evaluate("() => window.pwned") is None
     await visits.shot(page, "entry-refused", prefix="eligibility")
+
+    # a form that did not come from the console is refused
+    await page.goto(f"{eligibility.url}{CONSOLE}/applications/new")
+    await page.evaluate("""() => document.querySelectorAll('main input[name=csrf_token]')
+                               .forEach(i => { i.value = 'forged'; })""")
+    async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        await enter(page, eligibility.url, "李建国", ResidentFactory().next(), reload=False)
+    assert (await answer.value).status == 403
+    await expect(page.locator("#message")).to_contain_text("表单已过期")
 
     await page.goto(f"{eligibility.url}{CONSOLE}/applications/new?lang=en")
     await expect(page.locator("h1")).to_have_text("Enter an application")

@@ -138,6 +138,15 @@ def _file(form: FormData, name: str) -> UploadFile | None:
     return value if isinstance(value, UploadFile) and value.filename else None
 
 
+def _purpose(request: Request, session: Session, path: str) -> str | Response:
+    """Why the officer reads the person's record at `path` (recorded with the read), or
+    the form asking it."""
+    purpose = request.query_params.get("purpose", "").strip()[:200]
+    if not purpose:
+        return render(request, session, "eligibility/purpose.html", action=f"{BASE}{path}")
+    return purpose
+
+
 def _detail_link(application_id: str, purpose: str) -> str:
     return f"{BASE}/applications/{quote(application_id)}?{urlencode({'purpose': purpose})}"
 
@@ -299,10 +308,9 @@ async def application(request: Request, application_id: str) -> Response:
     if isinstance(session, Response):
         return session
     officer = session.officer.officer()
-    purpose = request.query_params.get("purpose", "").strip()[:200]
-    if not purpose:
-        return render(request, session, "eligibility/purpose.html",
-                      action=f"{BASE}/applications/{quote(application_id)}")
+    purpose = _purpose(request, session, f"/applications/{quote(application_id)}")
+    if isinstance(purpose, Response):
+        return purpose
     try:
         async with _units(request)() as uow:
             shown = await queries.application(uow, officer, application_id, purpose)
@@ -470,10 +478,9 @@ async def certification(request: Request, certification_id: str) -> Response:
     session = await _session(request, REVIEWER, APPROVER, AUDITOR)
     if isinstance(session, Response):
         return session
-    purpose = request.query_params.get("purpose", "").strip()[:200]
-    if not purpose:
-        return render(request, session, "eligibility/purpose.html",
-                      action=f"{BASE}/certifications/{quote(certification_id)}")
+    purpose = _purpose(request, session, f"/certifications/{quote(certification_id)}")
+    if isinstance(purpose, Response):
+        return purpose
     try:
         async with _units(request)() as uow:
             shown = await queries.certification(uow, session.officer.officer(),
