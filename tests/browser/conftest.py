@@ -108,19 +108,33 @@ def visits(axe_script: Path) -> Visits:
     return Visits(axe_script)
 
 
+def running(service: str, siquan_env: Environment, clock_file: Path,
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    """A service with the development accounts, on the module's clock (its TOTP codes
+    are the clock's) and without a rate limit for one browser's many requests."""
+    env = {**siquan_env.service_env(service, port=free_port()),
+           "SIQUAN_CLOCK_FILE": str(clock_file), "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0"}
+    process = ServiceProcess(service, env, tmp_path_factory.mktemp(f"{service}-logs")).start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
 @pytest.fixture(scope="module")
 def fund_custody(siquan_env: Environment, clock_file: Path,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
     """Fund custody with the development accounts, its clock fixed (the TOTP codes are
     the clock's) and no rate limit for one browser's many requests."""
-    env = {**siquan_env.service_env("fund_custody", port=free_port()),
-           "SIQUAN_CLOCK_FILE": str(clock_file), "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0"}
-    process = ServiceProcess("fund_custody", env,
-                             tmp_path_factory.mktemp("fund-custody-logs")).start()
-    try:
-        yield process
-    finally:
-        process.stop()
+    yield from running("fund_custody", siquan_env, clock_file, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def eligibility(siquan_env: Environment, clock_file: Path,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    """Eligibility with the development accounts, its clock the module's (the TOTP codes
+    and the notice's days are the clock's) and no rate limit."""
+    yield from running("eligibility", siquan_env, clock_file, tmp_path_factory)
 
 
 @pytest.fixture

@@ -1,0 +1,212 @@
+"""A county's eligibility cycle through the console in a real headless Chromium: the
+village clerk enters an application with an evidence file and records the community
+review, the township reviewer reviews it and posts the public notice (printed), the same
+officer — also a county approver — is refused its approval (the button explains why and
+the server refuses the forced form), another approver signs in with the TOTP code and
+approves once the notice's days are over, then revokes the certification with a reason.
+Also: a village clerk refused a township page, another county's clerk refused the
+person's record, a forged form refused, and a `<script>` in a name shown as text. A
+screenshot of every page and no serious or critical axe-core violation."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from siquan.shared.accounts.store import development_totp_secret
+from siquan.shared.clock import FileClock
+from siquan.shared.testing.processes import ServiceProcess
+from siquan.shared.testing.residents import ResidentFactory
+
+from .conftest import NOW, SCREENSHOTS, log_in
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+
+Visits = Any  # the `visits` fixture (conftest): screenshots and the axe-core scan
+CLERK = "clerk-420117-01"
+DUAL = "dual-420117-01"  # township reviewer and county approver
+APPROVER = "approver-420117-01"
+OTHER_COUNTY_CLERK = "clerk-420102-01"
+CONSOLE = "/console/eligibility"
+
+
+async def sign_in(page: Page, url: str, officer_id: str, at: datetime) -> None:
+    """Password, then (for an approver) the TOTP code of the service's clock."""
+    await log_in(page, url, officer_id, f"dev-{officer_id}")
+    if page.url.endswith("/console/second-factor"):
+        await page.get_by_label("验证码").fill(
+            pyotp.TOTP(development_totp_secret(officer_id)).at(at))
+        await page.get_by_role("button", name="确认").click()
+    await expect(page.get_by_text(f"（{officer_id}）")).to_be_visible()
+
+
+async def seen(visits: Visits, page: Page, name: str) -> None:
+    await visits.shot(page, name, prefix="eligibility")
+    assert await visits.serious_violations(page) == []
+
+
+async def enter(page: Page, url: str, name: str, resident_id: str, *,
+                evidence: bool = False, reload: bool = True) -> None:
+    if reload:
+        await page.goto(f"{url}{CONSOLE}/applications/new")
+    await page.get_by_label("申请人姓名").fill(name)
+    await page.get_by_label("身份证号").fill(resident_id)
+    await page.get_by_label("项目与类别").select_option("special_assistance/death")
+    await page.get_by_label("符合条件起始日期").fill("2026-01-01")
+    if evidence:
+        await page.get_by_label("材料类型").fill("死亡证明")
+        await page.get_by_label("文件", exact=True).set_input_files(files=[{
+            "name": "death-certificate.pdf", "mimeType": "application/pdf",
+            "buffer": b"%PDF-1.4 evidence of the only child's death"}])
+    await page.get_by_role("button", name="录入申请").click()
+
+
+async def test_a_county_works_an_application_from_entry_to_revocation(
+        browser: Browser, eligibility: ServiceProcess, clock_file: Path,
+        visits: Visits) -> None:
+    url = eligibility.url
+    clerk = await (await browser.new_context(locale="zh-CN", bypass_csp=True)).new_page()
+    await sign_in(clerk, url, CLERK, NOW)
+    await clerk.goto(f"{url}{CONSOLE}/applications/new")
+    await seen(visits, clerk, "new-application")
+    await enter(clerk, url, "王秀英", ResidentFactory().next(), evidence=True)
+    await expect(clerk.locator("#entered")).to_contain_text("已录入 王秀英 的申请。")
+    await expect(clerk.locator("#entered")).to_contain_text("证明材料已一并保存")
+    await seen(visits, clerk, "application-entered")
+
+    await clerk.get_by_role("link", name="查看申请").click()
+    application_url = clerk.url
+    application_id = application_url.split("/applications/")[1].split("?")[0]
+    await expect(clerk.locator("#evidence-files")).to_contain_text("death-certificate.pdf")
+    await clerk.get_by_label("参会人数").fill("25")
+    await clerk.get_by_role("button", name="记录民主评议").click()
+    await expect(clerk.locator("#status")).to_have_text("已民主评议")
+    await seen(visits, clerk, "application-community-reviewed")
+    await clerk.get_by_role("link", name="申请", exact=True).click()
+    await expect(clerk.locator("#applications")).to_contain_text("王**")
+    await seen(visits, clerk, "applications")
+
+    # a village clerk is refused the township's page
+    refused = await clerk.goto(f"{url}{CONSOLE}/queues/township")
+    assert refused is not None and refused.status == 403
+    await expect(clerk.locator("#message")).to_have_text("您的岗位无权访问此页面。")
+    await seen(visits, clerk, "clerk-refused-township-page")
+
+    # the township reviewer (who is also a county approver) reviews and posts the notice
+    dual = await (await browser.new_context(locale="zh-CN", bypass_csp=True)).new_page()
+    await sign_in(dual, url, DUAL, NOW)
+    await dual.goto(f"{url}{CONSOLE}/queues/township")
+    await dual.get_by_label("至少已等待天数").fill("0")
+    await dual.get_by_role("button", name="筛选").click()
+    await seen(visits, dual, "township-queue")
+    await dual.locator(f"a[href*='{application_id}']").click()
+    await dual.get_by_role("button", name="提交乡镇审核意见").click()
+    await expect(dual.locator("#status")).to_have_text("乡镇已审核")
+    await expect(dual.locator("#reviewed-by")).to_have_text(DUAL)
+    await seen(visits, dual, "application-township-reviewed")
+
+    await dual.get_by_role("link", name="乡镇审核队列").click()
+    await dual.locator("#notice-program").fill("special_assistance")
+    await dual.get_by_role("button", name="发布公示").click()
+    await expect(dual.locator("h1")).to_contain_text("公示")
+    await expect(dual.locator("#notice-entries")).to_contain_text("王**")
+    await expect(dual.locator("#objections")).to_contain_text("未收到异议")
+    await expect(dual.locator("#notice-status")).to_have_text("公示中")
+    await seen(visits, dual, "notice")
+    await dual.emulate_media(media="print")
+    await visits.shot(dual, "notice-print", prefix="eligibility")
+    printed = SCREENSHOTS / "eligibility-notice.pdf"
+    await dual.pdf(path=str(printed), format="A4")
+    assert printed.read_bytes().startswith(b"%PDF")
+    await dual.emulate_media(media="screen")
+    closes_on = date.fromisoformat(
+        (await dual.locator("dt:text-is('公示截止') + dd").inner_text()).strip())
+
+    # the notice's days are over
+    later = datetime.combine(closes_on, time(2, 0), UTC)
+    FileClock(clock_file).set(later)
+    try:
+        dual = await (await browser.new_context(locale="zh-CN", bypass_csp=True)).new_page()
+        await sign_in(dual, url, DUAL, later)
+        await dual.goto(f"{url}{CONSOLE}/queues/county")
+        await seen(visits, dual, "county-queue")
+        await dual.locator(f"a[href*='{application_id}']").click()
+        await expect(dual.locator("#approve")).to_be_disabled()
+        await expect(dual.locator("#approval-blocked")).to_contain_text("职责分离")
+        await seen(visits, dual, "approval-refused-to-reviewer")
+        # forced past the page, the server refuses it too
+        await dual.evaluate("""() => document.querySelectorAll('form [disabled]')
+                                   .forEach(e => { e.disabled = false; })""")
+        async with dual.expect_response(lambda r: r.url.endswith("/approve")) as answer:
+            await dual.locator("#approve").click()
+        assert (await answer.value).status == 409
+        await expect(dual.locator("#message")).to_contain_text("cannot also approve it")
+        await visits.shot(dual, "approval-refused-by-server", prefix="eligibility")
+
+        approver = await (await browser.new_context(locale="zh-CN", bypass_csp=True)
+                          ).new_page()
+        await sign_in(approver, url, APPROVER, later)
+        await approver.goto(application_url)
+        await expect(approver.locator("#approval-blocked")).to_have_count(0)
+        await approver.get_by_role("button", name="提交审批意见").click()
+        await expect(approver.locator("#status")).to_have_text("已认定")
+        await seen(visits, approver, "application-certified")
+
+        await approver.locator("a[href*='/certifications/']").click()
+        await expect(approver.locator("#certification-status")).to_have_text("有效")
+        await seen(visits, approver, "certification")
+        await approver.get_by_label("撤销理由").fill("经核查，独生子女仍健在")
+        await approver.get_by_role("button", name="撤销").click()
+        await expect(approver.locator("#certification-status")).to_have_text("已撤销")
+        await expect(approver.locator("#history")).to_contain_text("经核查，独生子女仍健在")
+        await seen(visits, approver, "certification-revoked")
+        await approver.get_by_role("link", name="认定名册").click()
+        await seen(visits, approver, "certifications")
+
+        # another county's clerk is refused this person's record
+        other = await (await browser.new_context(locale="zh-CN", bypass_csp=True)
+                       ).new_page()
+        await sign_in(other, url, OTHER_COUNTY_CLERK, later)
+        answered = await other.goto(application_url)
+        assert answered is not None and answered.status == 403
+        await expect(other.locator("#message")).to_contain_text("not for division 420117")
+        await seen(visits, other, "other-county-refused")
+    finally:
+        FileClock(clock_file).set(NOW)
+
+
+async def test_a_script_in_a_name_is_shown_as_text(
+        browser: Browser, eligibility: ServiceProcess, visits: Visits) -> None:
+    page = await (await browser.new_context(locale="zh-CN", bypass_csp=True)).new_page()
+    await sign_in(page, eligibility.url, CLERK, NOW)
+    name = "<script>window.pwned=1</script>"
+    await enter(page, eligibility.url, name, ResidentFactory().next())
+    await expect(page.locator("#entered")).to_contain_text(f"已录入 {name} 的申请。")
+    assert await page.evaluate("() => window.pwned") is None
+    await seen(visits, page, "script-in-name")
+
+    # a refused entry shows the name again in its field, as text
+    valid = ResidentFactory().next()
+    await enter(page, eligibility.url, name, valid[:-1] + ("1" if valid[-1] == "0" else "0"))
+    await expect(page.get_by_role("alert")).to_contain_text("resident_id")
+    await expect(page.get_by_label("申请人姓名")).to_have_value(name)
+    assert await page.evaluate("() => window.pwned") is None
+    await visits.shot(page, "entry-refused", prefix="eligibility")
+
+    # a form that did not come from the console is refused
+    await page.goto(f"{eligibility.url}{CONSOLE}/applications/new")
+    await page.evaluate("""() => document.querySelectorAll('main input[name=csrf_token]')
+                               .forEach(i => { i.value = 'forged'; })""")
+    async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        await enter(page, eligibility.url, "李建国", ResidentFactory().next(), reload=False)
+    assert (await answer.value).status == 403
+    await expect(page.locator("#message")).to_contain_text("表单已过期")
+
+    await page.goto(f"{eligibility.url}{CONSOLE}/applications/new?lang=en")
+    await expect(page.locator("h1")).to_have_text("Enter an application")
+    await expect(page.get_by_label("Applicant's name")).to_be_visible()
