@@ -15,6 +15,7 @@ from siquan.eligibility.application.ports import Terms
 from siquan.eligibility.entrypoints import (
     certifications_http,
     cycle_http,
+    deaths_http,
     exports,
     http,
     policy_http,
@@ -41,6 +42,7 @@ def create_app(settings: EligibilitySettings | None = None) -> FastAPI:
     runtime.background(deadlines)
     app = runtime.http_app("Siquan eligibility (资格确认)")
     # Documents first: `/notices/{id}.pdf` before `/notices/{id}` takes the extension.
-    for module in (exports, http, cycle_http, certifications_http, policy_http):
+    for module in (exports, http, cycle_http, certifications_http, policy_http,
+                   deaths_http):
         app.include_router(module.router)
     return app
