@@ -144,6 +144,11 @@ async def _run(cluster: Cluster, cycle: CountyCycle, partner: httpx.AsyncClient,
         (certified[by_file.resident_id], first_day_of_next_month(file_died)),
         (certified[by_officer.resident_id], first_day_of_next_month(officer_died))]
 
+    told = await cluster.env.fetch(
+        "eligibility", "SELECT count(*) AS n FROM outbox"
+        " WHERE routing_key = 'public_security.certification.ended.v1'")
+    assert told[0]["n"] == 2  # public security learns of both ends, whatever the source
+
     # Disbursement stops paying both, and hands the March paid to the second back as a
     # receivable; the first was owed March (died in it): nothing to recover.
     ends = {certified[by_file.resident_id]: first_day_of_next_month(file_died),
