@@ -8,6 +8,10 @@ nothing of Siquan's own code is imported.
                  Schema of its type; acknowledge what passes, reject what does not; print
                  one JSON line per message.
     report-death (public security) publish a signed death report on its own exchange.
+    send-death-file
+                 (public security) send its daily file of deaths (docs/DEATH_FILES.md),
+                 signed as its messages are, to eligibility's partner endpoint; print
+                 the per-line report (the same file sent again gets the same report).
 
     python client.py consume --amqp-url amqp://partner_civil_affairs:...@host/siquan \\
         --agency civil_affairs --keys-url http://eligibility:8001/.well-known/siquan-keys.json \\
@@ -32,6 +36,8 @@ import hmac
 import json
 import os
 import sys
+import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from datetime import UTC, date, datetime
@@ -56,6 +62,7 @@ SIGNED_HEADERS = ("x-siquan-producer", "x-siquan-type", "x-siquan-occurred-at",
 PROJECTION_PRODUCER = "eligibility"
 PUBLIC_SECURITY_EXCHANGE = "siquan.partner.public_security"
 DEATH_REPORTED = "death.reported.v2"
+DEATH_FILE = "public_security.death_file.v1"
 
 
 def pseudonym(agency_key: str, resident_id: str) -> str:
@@ -187,6 +194,35 @@ async def report_death(amqp_url: str, pem: bytes, resident_id: str, died: date,
     return message_id
 
 
+def send_death_file(base_url: str, pem: bytes, file_id: str, content: bytes) -> int:
+    """PUT the daily death file, signed over its id, the signed headers and its bytes; print
+    eligibility's report (or its refusal) as one JSON line. 0 when the file was taken."""
+    if not base_url.startswith(("http://", "https://")):
+        raise ValueError("eligibility's URL is http:// or https://")
+    key = load_pem_private_key(pem, password=None)
+    assert isinstance(key, Ed25519PrivateKey)
+    raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    headers: dict[str, Any] = {
+        "x-siquan-producer": "partner.public_security", "x-siquan-type": DEATH_FILE,
+        "x-siquan-occurred-at": datetime.now(UTC).isoformat()}
+    headers["x-siquan-key-id"] = hashlib.sha256(raw).hexdigest()[:16]
+    headers["x-siquan-signature"] = base64.b64encode(
+        key.sign(signing_input(file_id, headers, content))).decode()
+    request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
+        f"{base_url.rstrip('/')}/partners/public-security/death-files/"
+        f"{urllib.parse.quote(file_id, safe='')}", data=content, method="PUT",
+        headers={**headers, "Content-Type": "text/csv; charset=utf-8"})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+            report = json.load(response)
+    except urllib.error.HTTPError as exc:
+        print(json.dumps({"refused": exc.code, "why": json.load(exc).get("detail")}),
+              flush=True)
+        return 1
+    print(json.dumps({"file_report": report}), flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -205,7 +241,15 @@ def main(argv: list[str] | None = None) -> int:
                        help="the dead person's resident ID, as the register keeps it")
     death.add_argument("--date-of-death", type=date.fromisoformat, required=True)
     death.add_argument("--report-id", required=True)
+    file = commands.add_parser("send-death-file")
+    file.add_argument("--url", required=True, help="eligibility's base URL")
+    file.add_argument("--key", type=Path, required=True, help="public security's PEM key")
+    file.add_argument("--file-id", required=True, help="this file's id, unique per file")
+    file.add_argument("--file", type=Path, required=True, help="the CSV file of deaths")
     args = parser.parse_args(argv)
+    if args.command == "send-death-file":
+        return send_death_file(args.url, args.key.read_bytes(), args.file_id,
+                               args.file.read_bytes())
     if args.command == "consume":
         return asyncio.run(consume(args.amqp_url, args.agency, args.keys_url, args.schemas,
                                    args.count, args.timeout))

@@ -7,7 +7,8 @@ Civil affairs reads a certification from its projection, verified and validated,
 refuses a forged message; public security reports a death on its own exchange and sees,
 on its own projection, the certification it ended, under its own pseudonym of the person
 (never the resident ID or the internal person key). Public security reports by resident
-ID (`death.reported.v2`) and is given no person-key secret."""
+ID (`death.reported.v2`) and is given no person-key secret. It also sends its daily file
+of deaths, signed with the same key, and reads the report per line."""
 
 from __future__ import annotations
 
@@ -139,3 +140,31 @@ async def test_public_security_sees_the_death_it_reported_end_a_certification(
         "effective_from": "2026-05-01"}
     assert accepted["body"]["pseudonym"] != pseudonym(
         siquan_env.pseudonym_key("civil_affairs"), resident)
+
+
+async def test_public_security_sends_its_daily_death_file_and_sees_what_it_ended(
+        siquan_env: Environment, eligibility: ServiceProcess, desk: Desk,
+        tmp_path: Path) -> None:
+    resident = PEOPLE.next()
+    await desk.certify(resident)
+    deaths = tmp_path / "deaths-20260310.csv"
+    deaths.write_text("report_id,resident_id,date_of_death\n"
+                      f"GA-420117-2026-000901,{resident},2026-03-01\n"
+                      "GA-420117-2026-000902,110105194912310021,2026-03-01\n", "utf-8")
+    send = ["send-death-file", "--url", eligibility.url,
+            "--key", str(siquan_env.keys_dir / "partner.public_security.key"),
+            "--file-id", "GA-420117-20260302", "--file", str(deaths)]
+
+    [sent] = await run_client(*send)
+    lines = await run_client(*consume(siquan_env, eligibility, "public_security"))
+    [again] = await run_client(*send)
+
+    report = sent["file_report"]
+    assert [(r["line"], r["result"], r.get("reason")) for r in report["results"]] == [
+        (2, "accepted", None), (3, "refused", "resident_id_invalid")]
+    assert again == sent and resident not in json.dumps(report)
+    accepted = lines[-1]["accepted"]
+    assert accepted["type"] == "public_security.certification.ended.v1"
+    assert accepted["body"] == {
+        "pseudonym": pseudonym(siquan_env.pseudonym_key("public_security"), resident),
+        "effective_from": "2026-04-01"}

@@ -126,4 +126,4 @@ async def test_a_person_reported_dead_cannot_apply_on_either_instance(
         "category": "death", "division_code": "420117", "eligible_from": "2026-01-01"})
         for d in desks]
     assert [a.status_code for a in answers] == [409, 409]
-    assert all("reported this person dead on 2026-01-20" in a.text for a in answers)
+    assert all("recorded dead (died on 2026-01-20)" in a.text for a in answers)

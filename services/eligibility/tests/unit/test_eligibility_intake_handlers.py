@@ -71,7 +71,7 @@ async def test_a_holding_in_another_program_is_reported_as_a_conflict(cycle: Cyc
 async def test_a_person_reported_dead_cannot_apply(cycle: Cycle) -> None:
     resident = cycle.people.next()
     cycle.store.deaths["PS-1"] = Death("PS-1", cycle.key_of(resident), date(2026, 2, 1))
-    with pytest.raises(Refused, match="reported this person dead on 2026-02-01"):
+    with pytest.raises(Refused, match=r"recorded dead \(died on 2026-02-01\)"):
         await cycle.run(intake.submit_application, _form(resident))
     assert cycle.store.applications == {}
 

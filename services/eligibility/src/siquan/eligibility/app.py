@@ -16,6 +16,7 @@ from siquan.eligibility.console import pages as console_pages
 from siquan.eligibility.entrypoints import (
     certifications_http,
     cycle_http,
+    deaths_http,
     exports,
     http,
     policy_http,
@@ -43,6 +44,6 @@ def create_app(settings: EligibilitySettings | None = None) -> FastAPI:
     app = runtime.http_app("Siquan eligibility (资格确认)")
     # Documents first: `/notices/{id}.pdf` before `/notices/{id}` takes the extension.
     for module in (exports, http, cycle_http, certifications_http, policy_http,
-                   console_pages):
+                   deaths_http, console_pages):
         app.include_router(module.router)
     return app

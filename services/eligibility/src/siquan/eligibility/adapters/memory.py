@@ -41,6 +41,7 @@ class MemoryStore:
     survey_imports: dict[str, dict[str, Any]] = field(default_factory=dict)
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
     deaths: dict[str, Death] = field(default_factory=dict)
+    death_files: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def open_objections(self, application_id: str) -> int:
         return sum(o["application_id"] == application_id and o["status"] == "open"
@@ -222,6 +223,22 @@ class MemoryDeaths:
                 known = found.get(death.person_key)
                 found[death.person_key] = min(death.date_of_death, known or date.max)
         return found
+
+    async def known(self, report_ids: Sequence[str]) -> set[str]:
+        return set(report_ids) & set(self._s.deaths)
+
+    async def lock_file(self, file_id: str) -> None:
+        return None
+
+    async def file_report(self, file_id: str) -> dict[str, Any] | None:
+        report = self._s.death_files.get(file_id)
+        return deepcopy(report) if report is not None else None
+
+    async def keep_file(self, report: dict[str, Any], *, key_id: str, at: datetime
+                        ) -> None:
+        if report["file_id"] in self._s.death_files:
+            raise Refused(f"death file {report['file_id']} is already kept")
+        self._s.death_files[report["file_id"]] = deepcopy(report)
 
 
 class FakeEligibilityWork(FakeUnitOfWork):

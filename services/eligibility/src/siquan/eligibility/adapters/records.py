@@ -1,10 +1,11 @@
 """The records kept around applications: community review meetings, survey imports and
-evidence files, and the deaths public security reported."""
+evidence files, the deaths from every source and public security's death files."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from siquan.eligibility.domain.death import Death
 from siquan.shared.database import Connection
@@ -55,12 +56,36 @@ class PgDeaths:
 
     async def record(self, death: Death, at: datetime) -> None:
         await self._conn.execute(
-            "INSERT INTO deaths (report_id, person_key, date_of_death, recorded_at)"
-            " VALUES ($1, $2, $3, $4) ON CONFLICT (report_id) DO NOTHING",
-            death.report_id, death.person_key, death.date_of_death, at)
+            "INSERT INTO deaths (report_id, person_key, date_of_death, recorded_at, source,"
+            " evidence_kind, document_number, recorded_by)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (report_id) DO NOTHING",
+            death.report_id, death.person_key, death.date_of_death, at, death.source,
+            death.evidence_kind, death.document_number, death.recorded_by)
 
     async def of(self, person_keys: Sequence[str]) -> dict[str, date]:
         rows = await self._conn.fetch(
             "SELECT person_key, min(date_of_death) FROM deaths"
             " WHERE person_key = ANY($1::text[]) GROUP BY person_key", list(person_keys))
         return {r[0]: r[1] for r in rows}
+
+    async def known(self, report_ids: Sequence[str]) -> set[str]:
+        rows = await self._conn.fetch(
+            "SELECT report_id FROM deaths WHERE report_id = ANY($1::text[])", list(report_ids))
+        return {r[0] for r in rows}
+
+    async def lock_file(self, file_id: str) -> None:
+        await self._conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended('death_file:' || $1, 0))", file_id)
+
+    async def file_report(self, file_id: str) -> dict[str, Any] | None:
+        report = await self._conn.fetchval(
+            "SELECT report FROM death_files WHERE file_id = $1", file_id)
+        return dict(report) if report is not None else None
+
+    async def keep_file(self, report: dict[str, Any], *, key_id: str, at: datetime
+                        ) -> None:
+        await self._conn.execute(
+            "INSERT INTO death_files (file_id, sha256, key_id, lines, accepted, duplicate,"
+            " refused, report, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            report["file_id"], report["sha256"], key_id, report["lines"], report["accepted"],
+            report["duplicate"], report["refused"], report, at)

@@ -6,9 +6,8 @@ tick."""
 
 from __future__ import annotations
 
+from siquan.contracts.eligibility_v1 import CertificationRevoked
 from siquan.contracts.policy import PolicyCatalogue, load_catalogue
-from siquan.contracts.public_security_v1 import DeathReported
-from siquan.contracts.public_security_v2 import DeathReportedV2
 from siquan.eligibility.adapters.applications import PgApplications
 from siquan.eligibility.adapters.certifications import PgCertifications
 from siquan.eligibility.adapters.notices import PgNotices, PgObjections
@@ -69,10 +68,10 @@ class EligibilityWork(PgUnitOfWork):
             " JOIN applications a ON a.id = c.application_id WHERE c.id = ANY($1::uuid[])",
             list({event.certification_id for _, event in changes}))
         held = {r["id"]: (r["resident_id"], r["category"]) for r in rows}
-        death = isinstance(getattr(self.message, "event", None),
-                           (DeathReported, DeathReportedV2))
         for cause, event in changes:
             resident_id, category = held[event.certification_id]
+            death = (isinstance(event, CertificationRevoked)
+                     and event.date_of_death is not None)  # a death, whatever its source
             self.pending += [
                 PendingEvent(projection, cause.correlation_id, cause.causation_id,
                              cause.trace_context)

@@ -106,7 +106,7 @@ async def submit_application(command: SubmitApplication, uow: Work
         raise Refused("this person already has a live application or certification for "
                       f"{c.program_code}")
     if died := (await uow.deaths.of([key])).get(key):
-        raise Refused(f"public security reported this person dead on {died}")
+        raise Refused(f"this person is recorded dead (died on {died})")
     await uow.applications.add([new])
     # the phone is not kept here: it travels once, to oversight, which sends the codes
     uow.publish(events.submitted(new.application, contact_phone=c.contact_phone))
@@ -127,8 +127,8 @@ async def import_survey(command: ImportSurvey, uow: Work) -> ImportReport:
             report.errors.append(RowError(number, "resident_id", "this person already has "
                                  f"a live application or certification for {key[1]}"))
         elif key[0] in dead:
-            report.errors.append(RowError(number, "resident_id", "public security reported "
-                                          f"this person dead on {dead[key[0]]}"))
+            report.errors.append(RowError(number, "resident_id", "this person is recorded "
+                                          f"dead (died on {dead[key[0]]})"))
         else:
             kept.append(new)
             if conflicts := _conflicts(new, held):

@@ -174,6 +174,20 @@ class Deaths(Protocol):
     async def of(self, person_keys: Sequence[str]) -> dict[str, date]:
         """The earliest reported date of death of each of these people who died."""
 
+    async def known(self, report_ids: Sequence[str]) -> set[str]:
+        """Which of these report ids are on record."""
+
+    async def lock_file(self, file_id: str) -> None:
+        """Hold a death file's id until the unit ends (the same file sent twice at once is
+        handled once)."""
+
+    async def file_report(self, file_id: str) -> dict[str, Any] | None:
+        """The report a death file received under this id was answered with."""
+
+    async def keep_file(self, report: dict[str, Any], *, key_id: str, at: datetime
+                        ) -> None:
+        """Keep a death file's report (its id, digest, counts and per-line results)."""
+
 
 class PolicyDrafts(Protocol):
     """The policy register: drafts, their approval, and the versions published."""

@@ -4,8 +4,9 @@
   names, from the finding's date;
 - a death (`death.reported.v2`, by resident ID; the deprecated `.v1` by person key)
   revokes every live certification of the person from the first day of the next month and
-  ends the person's live applications. The death is kept: an application entered or
-  approved after it (or racing it) ends instead of being certified.
+  ends the person's live applications (`deaths.register`, as for a death from any other
+  source). The death is kept: an application entered or approved after it (or racing it)
+  ends instead of being certified.
 
 Both are idempotent (a second report finds nothing live to change) and commute with each
 other. The death handler locks the person's applications before it reads their
@@ -19,7 +20,7 @@ import logging
 from siquan.contracts.oversight_v1 import FindingRaised
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.contracts.public_security_v2 import DeathReportedV2
-from siquan.eligibility.application import events
+from siquan.eligibility.application import deaths
 from siquan.eligibility.application.certifications import record
 from siquan.eligibility.application.ports import Work
 from siquan.eligibility.domain.death import Death
@@ -55,15 +56,6 @@ async def act_on_finding(event: FindingRaised, uow: Work) -> None:
 async def end_what_the_dead_held(event: DeathReported | DeathReportedV2, uow: Work) -> None:
     """A death reported by resident ID (`death.reported.v2`) or, deprecated, by person key
     (`death.reported.v1`): the same report under both reads the same person."""
-    now = uow.now()
     key = (event.person_key if isinstance(event, DeathReported)
            else person_key(uow.terms.person_key_secret, event.resident_id))
-    await uow.deaths.record(Death(event.report_id, key, event.date_of_death), now)
-    ended = [a for a in await uow.applications.live_of_person(key)
-             if a.end_for_death(event.date_of_death, now)]
-    live = await uow.certifications.live_of_person(key)
-    revoked = [(c, ch) for c in live if (ch := c.revoke_for_death(event.date_of_death))]
-    await record(uow, revoked)
-    await uow.applications.save(ended)
-    for application in ended:
-        uow.publish(events.reviewed(application, stage="death_reported", by="system", at=now))
+    await deaths.register(uow, Death(event.report_id, key, event.date_of_death))

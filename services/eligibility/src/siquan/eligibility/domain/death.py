@@ -1,12 +1,25 @@
-"""A death as public security reports it (死亡注销). Eligibility keeps every report: it
-revokes what the person holds when it arrives, and it stays on record for whatever comes
-after it — an application entered or approved later never makes a dead person a
-beneficiary, whatever order the messages and commands meet in."""
+"""A death (死亡注销), whatever its source: public security's single message or its daily
+batch file, or an officer's record with its evidence (a death certificate, the village's
+or community's report, a hospital's or crematorium's record). Eligibility keeps every
+report: it revokes what the person holds when it arrives, and it stays on record for
+whatever comes after it — an application entered or approved later never makes a dead
+person a beneficiary, whatever order the messages and commands meet in."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
+
+DeathSource = Literal["public_security", "public_security_file", "officer"]
+EvidenceKind = Literal["death_certificate", "village_report", "community_report",
+                       "hospital_record", "cremation_record"]
+EVIDENCE_KINDS: tuple[EvidenceKind, ...] = (
+    "death_certificate", "village_report", "community_report", "hospital_record",
+    "cremation_record")
+"""What an officer records a death on: 死亡证明 (medical death certificate), the village
+committee's or the residents' committee's report, a hospital's record, a cremation
+(funeral home) record."""
 
 
 @dataclass(frozen=True)
@@ -14,3 +27,9 @@ class Death:
     report_id: str
     person_key: str
     date_of_death: date
+    source: DeathSource = "public_security"
+    evidence_kind: EvidenceKind | None = None
+    document_number: str | None = None
+    """The reference of the evidence (the certificate's or the record's number)."""
+    recorded_by: str | None = None
+    """The officer who recorded it (an officer's record only)."""

@@ -1,0 +1,234 @@
+"""Deaths from any source, and what each one ends.
+
+- An officer records a death with its evidence (`RecordDeath`): the kind of document (a
+  death certificate, the village's or community's report, a hospital's or a cremation
+  record), its number, and the officer. A second record of the same death (the same date)
+  changes nothing already changed: it is kept beside the first as corroboration, and
+  revokes nothing again. A record whose date contradicts the death on record is refused.
+- Public security sends its daily file of deaths (`receive_death_file`), signed with its
+  key as its messages are: each line is accepted, a duplicate (the report or the same
+  death already on record) or refused with a reason code; the file is kept by its id with
+  that report, so the same file sent again is answered with the same report and changes
+  nothing (a different file under a used id is refused).
+- Public security's single message (`death.reported.v2`) is handled in `revocations`.
+
+Whatever its source, a death goes through `register`: it is kept (an application entered
+or approved after it ends instead of being certified), every live application of the
+person ends, and every live certification is revoked from the first day of the month
+after the death; the revocation carries the date of death, so disbursement stops paying
+from that month, holds what it had not paid and hands what went out for later months to
+fund custody as a receivable. Nothing here names the person outside the person key.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from siquan.contracts.types import validate_resident_id
+from siquan.eligibility.application import events
+from siquan.eligibility.application.certifications import record
+from siquan.eligibility.application.ports import Work
+from siquan.eligibility.domain.death import Death, EvidenceKind
+from siquan.eligibility.domain.errors import InvalidRequest, Refused
+from siquan.shared.auth import Officer
+from siquan.shared.person import person_key
+
+FILE_PRODUCER = "partner.public_security"
+FILE_TYPE = "public_security.death_file.v1"
+"""The type a death file is signed under (`x-siquan-type`), beside its producer."""
+FILE_HEADER = ("report_id", "resident_id", "date_of_death")
+MAX_FILE_LINES = 20_000
+FILE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_REPORT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+
+LineResult = Literal["accepted", "duplicate", "refused"]
+RefusalCode = Literal["field_count", "report_id_invalid", "resident_id_invalid",
+                      "date_invalid", "date_in_future", "date_conflict"]
+
+
+@dataclass(frozen=True)
+class Ended:
+    """What one death ended: the certifications revoked and the applications closed."""
+
+    revoked: list[str]
+    applications: list[str]
+
+
+async def register(uow: Work, death: Death) -> Ended:
+    """Keep the death and end what the person holds. The person's applications are locked
+    before their certifications are read, so an approval committing meanwhile is seen and
+    its certification revoked. Idempotent: a second death of the same person finds nothing
+    live."""
+    now = uow.now()
+    await uow.deaths.record(death, now)
+    ended = [a for a in await uow.applications.live_of_person(death.person_key)
+             if a.end_for_death(death.date_of_death, now)]
+    live = await uow.certifications.live_of_person(death.person_key)
+    revoked = [(c, ch) for c in live if (ch := c.revoke_for_death(death.date_of_death))]
+    await record(uow, revoked)
+    await uow.applications.save(ended)
+    for application in ended:
+        uow.publish(events.reviewed(application, stage="death_reported", by="system", at=now))
+    return Ended([c.id for c, _ in revoked], [a.id for a in ended])
+
+
+# An officer's record ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordDeath:
+    officer: Officer
+    resident_id: str
+    date_of_death: date
+    evidence_kind: EvidenceKind
+    document_number: str
+
+
+@dataclass(frozen=True)
+class Recorded:
+    report_id: str
+    status: Literal["recorded", "already_recorded"]
+    ended: Ended
+
+
+async def record_death(command: RecordDeath, uow: Work) -> Recorded:
+    """An officer's record of a death. The officer acts within their division: a person
+    whose live certification or application is outside it is refused (403)."""
+    c = command
+    if c.date_of_death > uow.today():
+        raise InvalidRequest("the date of death is in the future")
+    number = c.document_number.strip()
+    if not number:
+        raise InvalidRequest("the evidence needs its document number")
+    key = person_key(uow.terms.person_key_secret, validate_resident_id(c.resident_id))
+    applications = await uow.applications.live_of_person(key)  # locks them first
+    certifications = await uow.certifications.live_of_person(key)
+    for scope in {h.township_code or h.division_code for h in applications}.union(
+            h.township_code or h.division_code for h in certifications):
+        c.officer.check_scope(scope)
+    report_id = "officer:" + hashlib.sha256(
+        f"{key}\n{c.evidence_kind}\n{number}".encode()).hexdigest()[:32]
+    death = Death(report_id, key, c.date_of_death, "officer", c.evidence_kind, number,
+                  c.officer.id)
+    on_record = (await uow.deaths.of([key])).get(key)
+    if on_record is not None and on_record != c.date_of_death:
+        raise Refused("a death with another date is already on record for this person; "
+                      "the records must be reconciled before another one is entered")
+    if on_record is not None:
+        await uow.deaths.record(death, uow.now())  # kept as corroboration, nothing ends
+        return Recorded(report_id, "already_recorded", Ended([], []))
+    return Recorded(report_id, "recorded", await register(uow, death))
+
+
+# Public security's daily file ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeathFile:
+    file_id: str
+    key_id: str
+    content: bytes
+
+
+@dataclass
+class FileReport:
+    file_id: str
+    sha256: str
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, line: int, result: LineResult, reason: RefusalCode | None = None) -> None:
+        self.results.append({"line": line, "result": result,
+                             **({"reason": reason} if reason else {})})
+
+    def count(self, result: LineResult) -> int:
+        return sum(r["result"] == result for r in self.results)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file_id": self.file_id, "sha256": self.sha256, "lines": len(self.results),
+                "accepted": self.count("accepted"), "duplicate": self.count("duplicate"),
+                "refused": self.count("refused"), "results": self.results}
+
+
+def read_lines(content: bytes) -> list[tuple[int, list[str]]]:
+    """The file's data lines with their line numbers (the header is line 1; blank lines
+    are skipped). InvalidRequest when the file as a whole cannot be read."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest("a death file is UTF-8 text") from exc
+    if "\x00" in text:
+        raise InvalidRequest("a death file is UTF-8 text")
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise InvalidRequest("a death file is CSV (RFC 4180)") from exc
+    if not rows or tuple(cell.strip() for cell in rows[0]) != FILE_HEADER:
+        raise InvalidRequest(f"a death file starts with the header {','.join(FILE_HEADER)}")
+    data = [(n, row) for n, row in enumerate(rows[1:], start=2)
+            if any(cell.strip() for cell in row)]
+    if len(data) > MAX_FILE_LINES:
+        raise InvalidRequest(f"a death file holds at most {MAX_FILE_LINES} lines")
+    return data
+
+
+async def receive_death_file(file: DeathFile, uow: Work) -> dict[str, Any]:
+    """Record each line's death and answer with the per-line report (line numbers and
+    codes, never what a line holds). The file's signature was verified before this."""
+    if not FILE_ID.match(file.file_id):
+        raise InvalidRequest("a file id is 1 to 64 letters, digits, '.', '_' or '-'")
+    sha256 = hashlib.sha256(file.content).hexdigest()
+    await uow.deaths.lock_file(file.file_id)
+    kept = await uow.deaths.file_report(file.file_id)
+    if kept is not None:
+        if kept["sha256"] != sha256:
+            raise Refused(f"file {file.file_id} was already received with other content")
+        return kept
+    report = FileReport(file.file_id, sha256)
+    today, secret = uow.today(), uow.terms.person_key_secret
+    for line, cells in read_lines(file.content):
+        verdict = _check_line(cells, today)
+        if isinstance(verdict, str):
+            report.add(line, "refused", verdict)
+            continue
+        report_id, resident_id, died = verdict
+        key = person_key(secret, resident_id)
+        death = Death(report_id, key, died, "public_security_file")
+        on_record = (await uow.deaths.of([key])).get(key)
+        if await uow.deaths.known([report_id]) or on_record == died:
+            report.add(line, "duplicate")
+        elif on_record is not None:
+            report.add(line, "refused", "date_conflict")
+        else:
+            await register(uow, death)
+            report.add(line, "accepted")
+    answer = report.as_dict()
+    await uow.deaths.keep_file(answer, key_id=file.key_id, at=uow.now())
+    return answer
+
+
+def _check_line(cells: Sequence[str], today: date) -> tuple[str, str, date] | RefusalCode:
+    if len(cells) != len(FILE_HEADER):
+        return "field_count"
+    report_id, resident_id, died = (cell.strip() for cell in cells)
+    if not _REPORT_ID.match(report_id):
+        return "report_id_invalid"
+    try:
+        resident_id = validate_resident_id(resident_id)
+    except ValueError:
+        return "resident_id_invalid"
+    try:
+        day = date.fromisoformat(died)
+    except ValueError:
+        return "date_invalid"
+    if len(died) != 10:
+        return "date_invalid"
+    if day > today:
+        return "date_in_future"
+    return report_id, resident_id, day
