@@ -136,7 +136,9 @@ clean:
 # committed next to them (a test fails when a .mo no longer matches its .po).
 CATALOGUES := shared/src/siquan/shared/console:console \
 	shared/src/siquan/shared/accounts:accounts \
-	services/oversight/src/siquan/oversight/public:messages
+	services/oversight/src/siquan/oversight/public:messages \
+	services/fund_custody/src/siquan/fund_custody/console:messages \
+	services/disbursement/src/siquan/disbursement/console:messages
 messages: install
 	@for entry in $(CATALOGUES); do \
 		dir=$${entry%%:*}; domain=$${entry##*:}; \

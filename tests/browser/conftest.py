@@ -123,6 +123,22 @@ def fund_custody(siquan_env: Environment, clock_file: Path,
         process.stop()
 
 
+@pytest.fixture(scope="module")
+def disbursement(siquan_env: Environment, clock_file: Path,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    """Disbursement with the development accounts and the simulated bank, its clock
+    fixed (the TOTP codes are the clock's) and no rate limit for one browser's many
+    requests."""
+    env = {**siquan_env.service_env("disbursement", port=free_port()),
+           "SIQUAN_CLOCK_FILE": str(clock_file), "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0"}
+    process = ServiceProcess("disbursement", env,
+                             tmp_path_factory.mktemp("disbursement-logs")).start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
 @pytest.fixture
 async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
     opened = await browser.new_context(viewport={"width": 1280, "height": 900},
