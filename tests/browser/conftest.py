@@ -12,9 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
+from siquan.shared.accounts.store import development_totp_secret
 from siquan.shared.clock import FileClock
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.processes import ServiceProcess, free_port
@@ -108,35 +110,31 @@ def visits(axe_script: Path) -> Visits:
     return Visits(axe_script)
 
 
-@pytest.fixture(scope="module")
-def fund_custody(siquan_env: Environment, clock_file: Path,
-                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    """Fund custody with the development accounts, its clock fixed (the TOTP codes are
-    the clock's) and no rate limit for one browser's many requests."""
-    env = {**siquan_env.service_env("fund_custody", port=free_port()),
-           "SIQUAN_CLOCK_FILE": str(clock_file), "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0"}
-    process = ServiceProcess("fund_custody", env,
-                             tmp_path_factory.mktemp("fund-custody-logs")).start()
+def _officers_service(service: str, env: Environment, clock_file: Path,
+                      tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    """A service with the development accounts, its clock fixed (the TOTP codes are the
+    clock's) and no rate limit for one browser's many requests."""
+    variables = {**env.service_env(service, port=free_port()),
+                 "SIQUAN_CLOCK_FILE": str(clock_file), "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0"}
+    process = ServiceProcess(service, variables,
+                             tmp_path_factory.mktemp(f"{service}-logs")).start()
     try:
         yield process
     finally:
         process.stop()
+
+
+@pytest.fixture(scope="module")
+def fund_custody(siquan_env: Environment, clock_file: Path,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    yield from _officers_service("fund_custody", siquan_env, clock_file, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def disbursement(siquan_env: Environment, clock_file: Path,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    """Disbursement with the development accounts and the simulated bank, its clock
-    fixed (the TOTP codes are the clock's) and no rate limit for one browser's many
-    requests."""
-    env = {**siquan_env.service_env("disbursement", port=free_port()),
-           "SIQUAN_CLOCK_FILE": str(clock_file), "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0"}
-    process = ServiceProcess("disbursement", env,
-                             tmp_path_factory.mktemp("disbursement-logs")).start()
-    try:
-        yield process
-    finally:
-        process.stop()
+    """With the simulated bank of the environment."""
+    yield from _officers_service("disbursement", siquan_env, clock_file, tmp_path_factory)
 
 
 @pytest.fixture
@@ -154,3 +152,14 @@ async def log_in(page: Page, url: str, officer_id: str, password: str) -> None:
     await page.get_by_label("工号").fill(officer_id)
     await page.get_by_label("密码").fill(password)
     await page.get_by_role("button", name="登录").click()
+
+
+async def log_in_with_code(page: Page, url: str, officer_id: str) -> None:
+    """A development officer of a role that needs the second factor: the password, then
+    the TOTP code of the fixed clock (accepted once per officer: one login per module)."""
+    await log_in(page, url, officer_id, f"dev-{officer_id}")
+    await expect(page.locator("h1")).to_have_text("第二重验证")
+    await page.get_by_label("验证码").fill(
+        pyotp.TOTP(development_totp_secret(officer_id)).at(NOW))
+    await page.get_by_role("button", name="确认").click()
+    await expect(page.locator("h1")).to_have_text("工作台")

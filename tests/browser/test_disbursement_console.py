@@ -12,12 +12,10 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-import pyotp
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from siquan.contracts.eligibility_v1 import CertificationGranted
-from siquan.shared.accounts.store import development_totp_secret
 from siquan.shared.operator.client import Officers, ServiceClient
 from siquan.shared.operator.county_cycle import register_payee_account
 from siquan.shared.person import person_key
@@ -26,7 +24,7 @@ from siquan.shared.testing.messages import publish_as
 from siquan.shared.testing.processes import ServiceProcess
 from siquan.shared.testing.residents import ResidentFactory
 
-from .conftest import NOW, log_in
+from .conftest import log_in_with_code
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(420)]
 
@@ -42,12 +40,7 @@ async def signed_in(browser: Browser, url: str, officer_id: str) -> Page:
     context = await browser.new_context(viewport={"width": 1280, "height": 900},
                                         locale="zh-CN", bypass_csp=True)
     page = await context.new_page()
-    await log_in(page, url, officer_id, f"dev-{officer_id}")
-    await expect(page.locator("h1")).to_have_text("第二重验证")
-    await page.get_by_label("验证码").fill(
-        pyotp.TOTP(development_totp_secret(officer_id)).at(NOW))
-    await page.get_by_role("button", name="确认").click()
-    await expect(page.locator("h1")).to_have_text("工作台")
+    await log_in_with_code(page, url, officer_id)
     return page
 
 

@@ -12,13 +12,11 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-import pyotp
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from siquan.contracts.disbursement_v1 import AllocationRequested
 from siquan.contracts.eligibility_v1 import CertificationGranted
-from siquan.shared.accounts.store import development_totp_secret
 from siquan.shared.person import person_key
 from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
 from siquan.shared.testing.messages import publish_as
@@ -26,7 +24,7 @@ from siquan.shared.testing.processes import ServiceProcess
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
 
-from .conftest import NOW, log_in
+from .conftest import log_in, log_in_with_code
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 
@@ -37,12 +35,7 @@ REQUESTED_FEN = 500_000
 
 
 async def treasurer_signed_in(page: Page, url: str) -> None:
-    await log_in(page, url, TREASURER, f"dev-{TREASURER}")
-    await expect(page.locator("h1")).to_have_text("第二重验证")
-    await page.get_by_label("验证码").fill(
-        pyotp.TOTP(development_totp_secret(TREASURER)).at(NOW))
-    await page.get_by_role("button", name="确认").click()
-    await expect(page.locator("h1")).to_have_text("工作台")
+    await log_in_with_code(page, url, TREASURER)
 
 
 async def accessible(visits: Visits, page: Page, name: str) -> None:
@@ -131,6 +124,13 @@ async def test_a_treasury_officer_records_appropriations_and_reads_the_balances(
         " ORDER BY recorded_at")
     assert [(r["fiscal_level"], r["amount_fen"], r["recorded_by"]) for r in booked] == [
         ("county", 300_000, TREASURER), ("provincial", 250_000, TREASURER)]
+
+    # English is the second locale.
+    await page.get_by_role("link", name="English").click()
+    await expect(page.locator("h1")).to_have_text(f"Special account {PROGRAM} {YEAR} {COUNTY}")
+    await expect(page.locator("#level-county")).to_contain_text("County")
+    await accessible(visits, page, "balances-english")
+    await page.get_by_role("link", name="中文").click()
 
     await page.get_by_role("link", name="年终决算").click()
     await expect(page.locator("h1")).to_have_text(f"年终决算 {PROGRAM} {YEAR} {COUNTY}")
