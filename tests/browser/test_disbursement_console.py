@@ -2,8 +2,9 @@
 fund custody funding the run): an officer changes a payee's account, sees that they
 cannot confirm their own change (the button says why, and the server refuses it when the
 form is sent anyway); a colleague confirms it re-entering the account, starts the month's
-run, watches its progress until it completed, reads the skipped payee and the reason, and
-finds the run in the list of runs. An officer of another county sees none of it. A
+run, watches its progress until it completed, reads the skipped payee and the reason,
+retries the failed payment once its account was corrected and confirmed, and finds the
+runs in the list of runs. An officer of another county sees none of it. A
 screenshot of every page and no serious or critical axe-core violation."""
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ Visits = Any  # the `visits` fixture (conftest): screenshots and the axe-core sc
 MAKER, CHECKER = Officers.disburser, Officers.checker
 PROGRAM, COUNTY, PERIOD = "special_assistance", "420117", "2026-11"
 FIRST, CHANGED = "62284800000000017", "62284800000000025"
+INVALID, CORRECTED = "6228480000000000", "6228480000000019"
+"""The simulated bank refuses an account ending in 0000 (invalid), pays the others."""
 
 
 async def signed_in(browser: Browser, url: str, officer_id: str) -> Page:
@@ -66,10 +69,12 @@ async def test_a_colleague_confirms_a_change_and_the_run_is_watched_to_completio
         fund_custody: ServiceProcess, visits: Visits) -> None:
     payee = await _certified(siquan_env)
     await _certified(siquan_env)  # a payee without an account: skipped
+    refused = await _certified(siquan_env)  # paid to an invalid account: fails
     api = ServiceClient(disbursement.url)
     funds = ServiceClient(fund_custody.url)
     try:
         await register_payee_account(api, payee, FIRST)  # a first account: paid at once
+        await register_payee_account(api, refused, INVALID)
         await funds.call("POST", "/appropriations", Officers.treasury, json={
             "program_code": PROGRAM, "fiscal_year": 2026, "division_code": COUNTY,
             "fiscal_level": "county", "amount_fen": 10_000_000})
@@ -141,9 +146,36 @@ async def test_a_colleague_confirms_a_change_and_the_run_is_watched_to_completio
     await expect(checker.locator("#run-status")).to_have_text("已完成", timeout=240_000)
     await expect(checker.locator("#progress-bar")).to_have_attribute("value", "100")
     await expect(checker.locator("#count-settled")).to_have_text("1")
+    await expect(checker.locator("#count-failed")).to_have_text("1")
     skipped = checker.locator("#skipped")
     await expect(skipped).to_contain_text("无收款账户")  # the payee without an account
     await accessible(visits, checker, "run-completed")
+    run_page = checker.url
+
+    # The failure is not retried to the same account: refused, with the reason.
+    await checker.get_by_role("button", name="重发失败和退回的款项").click()
+    await expect(checker.get_by_role("alert")).to_contain_text("can be retried")
+    await visits.shot(checker, "retry-refused", prefix="disbursement")
+    # The account corrected (by the maker) and confirmed (by the colleague): retried.
+    api = ServiceClient(disbursement.url)
+    try:
+        await register_payee_account(api, refused, CORRECTED, confirm=False)
+    finally:
+        await api.close()
+    await checker.get_by_role("link", name="收款账户").click()
+    row = checker.locator("#pending-changes tbody tr", has_text=MAKER)
+    await row.get_by_label("银行代码").fill("ABC")
+    await row.get_by_label("账号").fill(CORRECTED)
+    await row.get_by_role("button", name="复核通过该变更").click()
+    await expect(checker.locator("#notice")).to_contain_text("已复核通过该变更")
+    await checker.goto(run_page)
+    await checker.get_by_role("button", name="重发失败和退回的款项").click()
+    await expect(checker.locator("#run-id")).not_to_have_text(run_id)
+    await expect(checker.get_by_text(f"重发自 {run_id[:8]}")).to_be_visible()
+    await expect(checker.locator("#run-status")).to_have_text("已完成", timeout=240_000)
+    await expect(checker.locator("#count-settled")).to_have_text("1")
+    await expect(checker.locator("#count-failed")).to_have_text("0")
+    await accessible(visits, checker, "retry-completed")
 
     await checker.get_by_role("link", name="全部发放批次").click()
     runs = checker.locator("#runs")
