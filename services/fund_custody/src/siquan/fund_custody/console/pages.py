@@ -46,6 +46,8 @@ def _(message: str) -> str:
 
 LEVEL_NAMES = {"central": _("Central"), "provincial": _("Provincial"),
                "municipal": _("Municipal"), "county": _("County")}
+FREQUENCY_NAMES = {"monthly": _("Monthly"), "semester": _("Half-yearly"),
+                   "yearly": _("Yearly"), "one_off": _("One-off")}
 NOT_THE_ROLE = _("Only a treasury officer may open the treasury pages.")
 PROBLEMS = {
     "program": _("Choose a program of the policy catalogue."),
@@ -96,6 +98,8 @@ def _router(pages: RolePages) -> APIRouter:
     def common(request: Request) -> dict[str, Any]:
         return {"base": BASE, "levels": FISCAL_LEVELS,
                 "level_names": {k: pages.gettext(request, v) for k, v in LEVEL_NAMES.items()},
+                "frequency_names": {k: pages.gettext(request, v)
+                                    for k, v in FREQUENCY_NAMES.items()},
                 "programs": load_catalogue().cash_programs(), "account_link": account_link}
 
     async def overview(request: Request, session: Session, *, form: dict[str, str] | None
