@@ -137,7 +137,9 @@ clean:
 CATALOGUES := shared/src/siquan/shared/console:console \
 	shared/src/siquan/shared/accounts:accounts \
 	services/oversight/src/siquan/oversight/public:messages \
-	services/eligibility/src/siquan/eligibility/console:messages
+	services/eligibility/src/siquan/eligibility/console:messages \
+	services/fund_custody/src/siquan/fund_custody/console:messages \
+	services/disbursement/src/siquan/disbursement/console:messages
 messages: install
 	@for entry in $(CATALOGUES); do \
 		dir=$${entry%%:*}; domain=$${entry##*:}; \

@@ -12,9 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
+from siquan.shared.accounts.store import development_totp_secret
 from siquan.shared.clock import FileClock
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.processes import ServiceProcess, free_port
@@ -137,6 +139,13 @@ def eligibility(siquan_env: Environment, clock_file: Path,
     yield from running("eligibility", siquan_env, clock_file, tmp_path_factory)
 
 
+@pytest.fixture(scope="module")
+def disbursement(siquan_env: Environment, clock_file: Path,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    """With the simulated bank of the environment."""
+    yield from running("disbursement", siquan_env, clock_file, tmp_path_factory)
+
+
 @pytest.fixture
 async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
     opened = await browser.new_context(viewport={"width": 1280, "height": 900},
@@ -152,3 +161,14 @@ async def log_in(page: Page, url: str, officer_id: str, password: str) -> None:
     await page.get_by_label("工号").fill(officer_id)
     await page.get_by_label("密码").fill(password)
     await page.get_by_role("button", name="登录").click()
+
+
+async def log_in_with_code(page: Page, url: str, officer_id: str) -> None:
+    """A development officer of a role that needs the second factor: the password, then
+    the TOTP code of the fixed clock (accepted once per officer: one login per module)."""
+    await log_in(page, url, officer_id, f"dev-{officer_id}")
+    await expect(page.locator("h1")).to_have_text("第二重验证")
+    await page.get_by_label("验证码").fill(
+        pyotp.TOTP(development_totp_secret(officer_id)).at(NOW))
+    await page.get_by_role("button", name="确认").click()
+    await expect(page.locator("h1")).to_have_text("工作台")

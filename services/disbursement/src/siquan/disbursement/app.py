@@ -12,6 +12,7 @@ from pathlib import Path
 import asyncpg
 from fastapi import FastAPI
 
+from siquan.disbursement import console
 from siquan.disbursement.adapters.batch_file_bank import (
     BankFileFormat,
     BatchFileBank,
@@ -112,4 +113,5 @@ def create_app(settings: DisbursementSettings | None = None, *,
     app = runtime.http_app("Siquan disbursement (资金发放)")
     app.include_router(exports.router)  # first: `/runs/{id}.xlsx` before `/runs/{id}`
     app.include_router(router)
+    console.install(app)
     return app

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from siquan.fund_custody import console
 from siquan.fund_custody.adapters.unit_of_work import FundCustodyWork
 from siquan.fund_custody.application import (
     allocations,
@@ -40,4 +41,5 @@ def create_app(settings: FundCustodySettings | None = None) -> FastAPI:
     # Documents first: `/statements/…/{division}.pdf` before `/statements/…/{division}`.
     app.include_router(exports.router)
     app.include_router(router)
+    console.install(app)
     return app

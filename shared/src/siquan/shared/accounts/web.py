@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote
@@ -73,6 +74,9 @@ class AccountPages:
         self.store = store
         self.console = Console(HERE / "templates", HERE / "locale", domain="accounts",
                                title=title)
+        self.sections: list[tuple[str, str, Callable[[Request], str]]] = []
+        """The service's own pages in the navigation: (role, path, its label in the
+        request's language), shown to the officers holding the role."""
 
     # -- identities for the JSON API (auth.Identities) ----------------------------------
 
@@ -110,13 +114,20 @@ class AccountPages:
     # -- rendering ----------------------------------------------------------------------
 
     def render(self, request: Request, template: str, status: int = 200,
-               session: Session | None = None, **context: Any) -> HTMLResponse:
+               session: Session | None = None, *, console: Console | None = None,
+               **context: Any) -> HTMLResponse:
+        """A page in the console frame: the account pages' own, or (given its `console`)
+        one of a service's role pages."""
         messages = self.console_messages(request)
-        response = self.console.render(
+        signed_in = session is not None and session.signed_in
+        sections = [(path, label(request)) for role, path, label in self.sections
+                    if signed_in and session is not None and role in session.officer.roles]
+        response = (console or self.console).render(
             request, template, status, session=session, prefix=PREFIX,
             role_names={k: messages.gettext(v) for k, v in ROLE_NAMES.items()},
             failures={k: messages.gettext(v) for k, v in FAILURES.items()},
             roles=ROLES, all_roles_scope=ALL_ROLES_SCOPE, administrator=ADMINISTRATOR,
+            sections=sections,
             csrf_token=session.csrf_token if session else context.pop("csrf_token", ""),
             **context)
         response.headers["Cache-Control"] = "no-store"

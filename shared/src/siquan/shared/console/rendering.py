@@ -48,7 +48,7 @@ class Console:
     def render(self, request: Request, template: str, status: int = 200,
                **context: Any) -> HTMLResponse:
         locale = chosen_locale(request)
-        messages = translations(self.catalogue, locale, self.domain)
+        messages = self.messages(locale)
 
         def gettext(message: str, **values: Any) -> str:
             """The translation; `%(name)s` placeholders filled with escaped values."""
@@ -67,6 +67,11 @@ class Console:
         return HTMLResponse(page, status_code=status,
                             headers={"Content-Language": LANGUAGE_TAGS[locale],
                                      "Vary": "Accept-Language"})
+
+    def messages(self, locale: str) -> Any:
+        """The catalogue the pages are translated with (the service's and the shared
+        frame's)."""
+        return translations(self.catalogue, locale, self.domain)
 
     @staticmethod
     def language_links(request: Request) -> list[tuple[str, str, str]]:

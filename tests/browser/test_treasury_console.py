@@ -1,0 +1,165 @@
+"""The treasury officer's console in a real headless Chromium, on fund custody: the officer
+logs in with the TOTP code, finds the county's special account of the year (opened by a
+payment run's allocation request that waits for money), reads the balances per fiscal
+level with the waiting allocation and its shortfall, records appropriations by fiscal
+level until the run is funded, and opens the year-end statement page. Refused: an amount
+that is not money, a forged form, an officer without the role. A screenshot of every page
+and no serious or critical axe-core violation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from siquan.contracts.disbursement_v1 import AllocationRequested
+from siquan.contracts.eligibility_v1 import CertificationGranted
+from siquan.shared.person import person_key
+from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
+from siquan.shared.testing.messages import publish_as
+from siquan.shared.testing.processes import ServiceProcess
+from siquan.shared.testing.residents import ResidentFactory
+from siquan.shared.testing.waiting import eventually
+
+from .conftest import log_in, log_in_with_code
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
+
+Visits = Any  # the `visits` fixture (conftest): screenshots and the axe-core scan
+TREASURER = "treasury-420117-01"
+PROGRAM, YEAR, COUNTY = "special_assistance", 2026, "420117"
+REQUESTED_FEN = 500_000
+
+
+async def treasurer_signed_in(page: Page, url: str) -> None:
+    await log_in_with_code(page, url, TREASURER)
+
+
+async def accessible(visits: Visits, page: Page, name: str) -> None:
+    await visits.shot(page, name, prefix="treasury")
+    assert await visits.serious_violations(page) == []
+
+
+async def _a_run_waiting_for_money(env: Environment) -> str:
+    """A certified person in the county and a payment run asking for more than the
+    special account holds (none yet): the allocation waits."""
+    resident = ResidentFactory(COUNTY, birth_year=1958).next()
+    await publish_as(env, CertificationGranted(
+        certification_id=str(uuid.uuid4()), application_id=str(uuid.uuid4()),
+        program_code=PROGRAM, category="death", policy_version="wuhan-2012",
+        person_key=person_key(TEST_PERSON_KEY_SECRET, resident), masked_name="张*",
+        masked_resident_id=f"{resident[:4]}**********{resident[-4:]}", division_code=COUNTY,
+        effective_from=date(YEAR, 1, 1), reviewed_by="reviewer-420117-01",
+        approved_by="approver-420117-01", approved_at=datetime(YEAR, 1, 5, tzinfo=UTC)))
+    run_id = str(uuid.uuid4())
+    await publish_as(env, AllocationRequested(
+        run_id=run_id, program_code=PROGRAM, fiscal_year=YEAR, period=f"{YEAR}-11",
+        division_code=COUNTY, payee_count=1, total_fen=REQUESTED_FEN))
+
+    async def waiting() -> bool:
+        rows = await env.fetch("fund_custody",
+                               "SELECT status FROM allocations WHERE run_id = $1", run_id)
+        return [r["status"] for r in rows] == ["waiting"]
+
+    await eventually(waiting, what="the run's allocation waiting for money")
+    return run_id
+
+
+async def _record(page: Page, level: str, amount: str, document: str) -> None:
+    form = page.locator("#appropriation-form")
+    await form.get_by_label("财政层级").select_option(label=level)
+    await form.get_by_label("金额（元）").fill(amount)
+    await form.get_by_label("拨款文号（可选）").fill(document)
+    await form.get_by_role("button", name="登记该笔拨款").click()
+
+
+async def test_a_treasury_officer_records_appropriations_and_reads_the_balances(
+        siquan_env: Environment, fund_custody: ServiceProcess, context: BrowserContext,
+        visits: Visits) -> None:
+    run_id = await _a_run_waiting_for_money(siquan_env)
+    page = await context.new_page()
+    await treasurer_signed_in(page, fund_custody.url)
+    await page.get_by_role("link", name="资金专户").first.click()
+    await expect(page.locator("h1")).to_have_text("资金专户")
+    accounts = page.locator("#special-accounts")
+    await expect(accounts).to_contain_text(PROGRAM)
+    await expect(accounts).to_contain_text(COUNTY)
+    await accessible(visits, page, "special-accounts")
+
+    await accounts.get_by_role("link", name=PROGRAM).click()
+    await expect(page.locator("h1")).to_have_text(f"专户 {PROGRAM} {YEAR} {COUNTY}")
+    waiting = page.locator("#waiting-runs")
+    await expect(waiting).to_contain_text(run_id)
+    await expect(waiting).to_contain_text("¥5,000.00")
+    await expect(page.locator("#level-totals")).not_to_contain_text("¥0.00\n¥0.00\n¥0.00")
+    await accessible(visits, page, "balances-waiting")
+
+    # Not money: refused with the reason, nothing booked.
+    await _record(page, "县级", "三千元", "")
+    await expect(page.get_by_role("alert")).to_contain_text("金额以元为单位")
+    await accessible(visits, page, "appropriation-refused")
+
+    await page.goto(f"{fund_custody.url}/console/treasury/accounts/{PROGRAM}/{YEAR}/{COUNTY}")
+    await _record(page, "县级", "3000.00", "鄂财社〔2026〕101号")
+    await expect(page.locator("#notice")).to_have_text("已登记该笔拨款。")
+    await expect(page.locator("#level-county")).to_contain_text("¥3,000.00")
+    await expect(waiting).to_contain_text("¥2,000.00")  # what the run still lacks
+    await accessible(visits, page, "balances-appropriated")
+
+    # The same budget document again books nothing twice.
+    await _record(page, "县级", "3000.00", "鄂财社〔2026〕101号")
+    await expect(page.locator("#notice")).to_have_text("该文号此前已登记，未重复入账。")
+    await expect(page.locator("#level-county")).to_contain_text("¥3,000.00")
+
+    await _record(page, "省级", "2500", "鄂财社〔2026〕102号")
+    await expect(page.locator("#level-provincial")).to_contain_text("¥2,500.00")
+    await expect(waiting).to_contain_text("没有等待资金的拨付申请。")
+    await expect(page.locator("#available")).to_have_text("¥500.00")
+    await accessible(visits, page, "balances-funded")
+    booked = await siquan_env.fetch(
+        "fund_custody", "SELECT fiscal_level, amount_fen, recorded_by FROM appropriations"
+        " ORDER BY recorded_at")
+    assert [(r["fiscal_level"], r["amount_fen"], r["recorded_by"]) for r in booked] == [
+        ("county", 300_000, TREASURER), ("provincial", 250_000, TREASURER)]
+
+    # English is the second locale.
+    await page.get_by_role("link", name="English").click()
+    await expect(page.locator("h1")).to_have_text(f"Special account {PROGRAM} {YEAR} {COUNTY}")
+    await expect(page.locator("#level-county")).to_contain_text("County")
+    await accessible(visits, page, "balances-english")
+    await page.get_by_role("link", name="中文").click()
+
+    await page.get_by_role("link", name="年终决算").click()
+    await expect(page.locator("h1")).to_have_text(f"年终决算 {PROGRAM} {YEAR} {COUNTY}")
+    await expect(page.locator("#no-statement")).to_be_visible()
+    await accessible(visits, page, "statement-not-produced")
+    # The year is not over and a run is unsettled: the statement is refused, with why.
+    await page.get_by_role("button", name="生成年终决算").click()
+    await expect(page.get_by_role("alert")).to_be_visible()
+    await accessible(visits, page, "statement-refused")
+
+    # A forged form (its CSRF token not the session's) books nothing. (The same session:
+    # the TOTP code of the fixed clock is used once.)
+    await page.goto(f"{fund_custody.url}/console/treasury")
+    await page.evaluate("""() => document.querySelectorAll('input[name=csrf_token]')
+                               .forEach(i => { i.value = 'forged'; })""")
+    await _record(page, "中央", "100", "")
+    await expect(page.get_by_role("status")).to_contain_text("表单已过期")
+    assert await siquan_env.fetch(
+        "fund_custody", "SELECT 1 FROM appropriations WHERE fiscal_level = 'central'") == []
+
+
+async def test_an_officer_without_the_role_is_refused(
+        browser: Browser, fund_custody: ServiceProcess, visits: Visits) -> None:
+    clerk = await browser.new_context(locale="zh-CN", bypass_csp=True)
+    other = await clerk.new_page()
+    await log_in(other, fund_custody.url, "clerk-420117-01", "dev-clerk-420117-01")
+    await expect(other.locator("h1")).to_have_text("工作台")
+    response = await other.goto(f"{fund_custody.url}/console/treasury")
+    assert response is not None and response.status == 403
+    await expect(other.get_by_role("status")).to_contain_text("只有财政专户管理人员")
+    await visits.shot(other, "refused-clerk", prefix="treasury")
+    await clerk.close()
