@@ -44,6 +44,7 @@ def create_app(settings: EligibilitySettings | None = None) -> FastAPI:
     app = runtime.http_app("Siquan eligibility (资格确认)")
     # Documents first: `/notices/{id}.pdf` before `/notices/{id}` takes the extension.
     for module in (exports, http, cycle_http, certifications_http, policy_http,
-                   deaths_http, console_pages):
+                   deaths_http):
         app.include_router(module.router)
+    console_pages.install(app)
     return app

@@ -120,8 +120,9 @@ class AccountPages:
         one of a service's role pages."""
         messages = self.console_messages(request)
         signed_in = session is not None and session.signed_in
-        sections = [(path, label(request)) for role, path, label in self.sections
-                    if signed_in and session is not None and role in session.officer.roles]
+        sections = list({path: (path, label(request)) for role, path, label in self.sections
+                         if signed_in and session is not None
+                         and role in session.officer.roles}.values())  # each path once
         response = (console or self.console).render(
             request, template, status, session=session, prefix=PREFIX,
             role_names={k: messages.gettext(v) for k, v in ROLE_NAMES.items()},

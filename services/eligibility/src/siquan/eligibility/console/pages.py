@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
@@ -69,6 +69,22 @@ STATED_PURPOSE = _("State why you read this record.")
 
 
 # -- the frame ---------------------------------------------------------------------------
+
+SECTIONS = ((CLERK, "/applications", _("Applications")),
+            (REVIEWER, "/queues/township", _("Township review queue")),
+            (APPROVER, "/queues/county", _("County approval queue")),
+            *((role, "/certifications", _("Certifications")) for role in READERS))
+
+
+def install(app: FastAPI) -> None:
+    """Serve the pages, each role's entries in the console's navigation (after
+    `ServiceRuntime.http_app`)."""
+    pages: AccountPages = app.state.account_pages
+    for role, path, label in SECTIONS:
+        pages.sections.append((role, f"{BASE}{path}",
+                               lambda request, label=label: _gettext(request)(label)))
+    app.include_router(router)
+
 
 def _pages(request: Request) -> AccountPages:
     pages: AccountPages = request.app.state.account_pages
