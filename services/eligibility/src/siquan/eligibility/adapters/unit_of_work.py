@@ -10,6 +10,7 @@ from siquan.contracts.policy import PolicyCatalogue, load_catalogue
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.contracts.public_security_v2 import DeathReportedV2
 from siquan.eligibility.adapters.applications import PgApplications
+from siquan.eligibility.adapters.certification_ends import PgCertificationEnds
 from siquan.eligibility.adapters.certifications import PgCertifications
 from siquan.eligibility.adapters.notices import PgNotices, PgObjections
 from siquan.eligibility.adapters.policy_register import PgPolicyDrafts
@@ -36,6 +37,7 @@ class EligibilityWork(PgUnitOfWork):
         self.policy_drafts = PgPolicyDrafts(conn)
         self.applications = PgApplications(conn)
         self.certifications = PgCertifications(conn)
+        self.certification_ends = PgCertificationEnds(conn)
         self.notices = PgNotices(conn)
         self.objections = PgObjections(conn)
         self.community_reviews = PgCommunityReviews(conn)
