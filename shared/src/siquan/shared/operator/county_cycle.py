@@ -28,6 +28,8 @@ class Beneficiary:
     name: str
     program_code: str
     category: str
+    household: dict[str, Any] | None = None
+    """The household's facts the application states (checked against the policy)."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,8 @@ class CountyCycle:
                                                     json={
                 "resident_id": person.resident_id, "name": person.name,
                 "program_code": person.program_code, "category": person.category,
-                "division_code": DIVISION, "eligible_from": eligible_from})
+                "division_code": DIVISION, "eligible_from": eligible_from,
+                **({"household": person.household} if person.household else {})})
             applications[submitted["application_id"]] = person
         ids = list(applications)
         await self.eligibility.call("POST", "/community-reviews", Officers.clerk, json={
