@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -161,16 +162,16 @@ async def test_a_programs_end_date_ends_its_certifications_on_that_day(
     assert program_end(ended_catalogue, PROGRAM) == date(2026, 9, 1)
     assert program_end(load_catalogue(), PROGRAM) is None
 
-    async def step_on(day: date) -> FakeEligibilityWork:
+    async def step_on(day: date) -> list[v1.CertificationRevoked]:
         cycle.advance_to(day)
-        uow = FakeEligibilityWork(cycle.clock, cycle.store, terms=cycle.terms,
-                                  policies=ended_catalogue)
+        uow: Any = FakeEligibilityWork(cycle.clock, cycle.store, terms=cycle.terms,
+                                       policies=ended_catalogue)
         await rc.apply_end_rules(uow)
         await uow.commit()
-        return uow
+        return [e for e in uow.published() if isinstance(e, v1.CertificationRevoked)]
 
-    assert (await step_on(date(2026, 8, 31))).published() == []
-    [ended] = (await step_on(date(2026, 9, 1))).published(v1.CertificationRevoked)
+    assert await step_on(date(2026, 8, 31)) == []
+    [ended] = await step_on(date(2026, 9, 1))
     assert (ended.certification_id, ended.effective_from) == (certification_id,
                                                               date(2026, 9, 1))
     assert f"the program {PROGRAM} ended on 2026-09-01" == ended.reason
