@@ -105,7 +105,7 @@ async def _run(cluster: Cluster, cycle: CountyCycle) -> None:
         await cycle.eligibility.call("POST", "/reconfirmations", Officers.approver, json={
             "year": 2027, "confirmations": [
                 {"certification_id": ids[confirmed.resident_id], "method": "in_person"}] * 2})
-    assert twice.value.response.status_code == 400
+    assert twice.value.response.status_code == 422
     with pytest.raises(RefusedByService) as not_yours:
         await cycle.eligibility.call("POST", "/reconfirmations", Officers.clerk, json={
             "year": 2027, "confirmations": [

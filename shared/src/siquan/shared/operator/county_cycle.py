@@ -189,6 +189,8 @@ class CountyCycle:
             share = (amount_fen * shares[level] // 10_000 if level != levels[-1]
                      else amount_fen - paid)
             paid += share
+            if not share:  # a level paying no share of this program (e.g. county-funded)
+                continue
             await self.fund_custody.call("POST", "/appropriations", Officers.treasury, json={
                 "program_code": plan.program_code, "fiscal_year": plan.fiscal_year,
                 "division_code": DIVISION, "fiscal_level": level, "amount_fen": share})
