@@ -85,11 +85,11 @@ class PgCertifications:
         # the index on valid_until narrows to what the shortest grace lets through
         shortest = min([grace_days, *grace_by_program.values()])
         rows = await self._conn.fetch(
-            _SELECT + " WHERE status IN ('active', 'suspended') AND valid_until < $1 - $2"
-            " AND valid_until + coalesce(($3::jsonb ->> program_code)::int, $4) < $5"
-            " ORDER BY id LIMIT $6 FOR UPDATE SKIP LOCKED",
-            today, shortest, dict(grace_by_program),
-            grace_days, today, limit)
+            _SELECT + " WHERE status IN ('active', 'suspended')"
+            " AND valid_until < $1::date - $2::int"
+            " AND valid_until + coalesce(($3::jsonb ->> program_code)::int, $4::int) < $1::date"
+            " ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED",
+            today, shortest, dict(grace_by_program), grace_days, limit)
         return [_from_row(r) for r in rows]
 
     async def record(self, changed: Sequence[tuple[Certification, Change]], at: datetime

@@ -19,19 +19,19 @@ _WORKLIST = """
 SELECT * FROM (
     SELECT c.id::text AS certification_id, c.program_code, c.category, a.masked_name,
            c.division_code, c.township_code, c.status AS certification_status,
-           make_date($1 - 1, 12, 31)
-               + coalesce(($2::jsonb ->> c.program_code)::int, $3) AS deadline,
+           make_date($1::int - 1, 12, 31)
+               + coalesce(($2::jsonb ->> c.program_code)::int, $3::int) AS deadline,
            CASE WHEN r.id IS NOT NULL THEN 'confirmed'
                 WHEN c.status = 'lapsed' THEN 'lapsed'
-                WHEN $4 <= make_date($1 - 1, 12, 31) THEN 'due'
+                WHEN $4::date <= make_date($1::int - 1, 12, 31) THEN 'due'
                 ELSE 'overdue' END AS status,
            r.method, r.evidence_reference, r.confirmed_by, r.confirmed_at
     FROM certifications c
     JOIN applications a ON a.id = c.application_id
-    LEFT JOIN reconfirmations r ON r.certification_id = c.id AND r.year = $1
+    LEFT JOIN reconfirmations r ON r.certification_id = c.id AND r.year = $1::int
     WHERE coalesce(c.township_code, c.division_code) LIKE $5 || '%'
       AND ($6::text IS NULL OR c.program_code = $6)
-      AND (r.id IS NOT NULL OR (c.valid_until = make_date($1 - 1, 12, 31)
+      AND (r.id IS NOT NULL OR (c.valid_until = make_date($1::int - 1, 12, 31)
                                 AND c.status IN ('active', 'suspended', 'lapsed')))
 ) w
 WHERE ($7::text IS NULL OR w.status = $7)
