@@ -23,7 +23,8 @@ PEOPLE = ResidentFactory("420117", birth_year=1959)
 
 async def _renew(desk: Desk, year: int, ids: list[str]) -> Any:
     return await desk.call("POST", "/certifications/renewals", APPROVER,
-                           json={"year": year, "certification_ids": ids})
+                           json={"year": year, "certification_ids": ids,
+                                 "method": "in_person"})
 
 
 async def test_only_certifications_not_renewed_lapse_at_the_deadline(

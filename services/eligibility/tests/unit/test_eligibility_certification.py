@@ -25,7 +25,8 @@ def test_a_new_certification_is_valid_to_the_end_of_the_later_year() -> None:
 
 def test_renewal_for_the_next_year_extends_validity_and_keeps_the_status() -> None:
     certification = _certification()
-    change = certification.renew(2027, date(2026, 12, 10), 31, "approver")
+    change = certification.renew(2027, date(2026, 12, 10), 31, "approver",
+                                 method="in_person")
     assert (change.kind, change.effective_from, change.valid_until) == (
         "renewed", date(2027, 1, 1), date(2027, 12, 31))
     assert certification.status == "active"
@@ -42,7 +43,7 @@ def test_renewal_outside_its_window_or_year_is_refused(year: int, today: date,
                                                        why: str) -> None:
     certification = _certification()
     with pytest.raises(Refused, match=why):
-        certification.renew(year, today, 31, "approver")
+        certification.renew(year, today, 31, "approver", method="in_person")
     assert certification.valid_until == date(2026, 12, 31)
 
 

@@ -12,15 +12,16 @@ import pytest
 
 from siquan.contracts import eligibility_v1 as v1
 from siquan.eligibility.adapters.memory import FakeEligibilityWork
-from siquan.eligibility.application import certifications, deadlines
+from siquan.eligibility.application import certifications, deadlines, reconfirmation
 from siquan.eligibility.application.notices import close_due_notices
 from siquan.eligibility.application.ports import Work
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
 from siquan.eligibility.testing import APPROVER, Cycle, officer
 
 
-def _renew(year: int, *ids: str) -> certifications.RenewCertifications:
-    return certifications.RenewCertifications(APPROVER, year, list(ids))
+def _renew(year: int, *ids: str) -> reconfirmation.Reconfirm:
+    return reconfirmation.Reconfirm(APPROVER, year, [
+        reconfirmation.Confirmation(i, "in_person") for i in ids])
 
 
 def _decide(certification_id: str, action: certifications.Action
@@ -33,7 +34,7 @@ async def test_a_renewal_in_the_window_extends_validity_to_the_next_year(
         cycle: Cycle) -> None:
     certification_id = await cycle.certified()
     cycle.advance_to(date(2026, 12, 1))
-    done = await cycle.run(certifications.renew, _renew(2027, certification_id))
+    done = await cycle.run(reconfirmation.reconfirm, _renew(2027, certification_id))
     [renewed] = done.published(v1.CertificationRenewed)
     assert renewed.valid_until == date(2027, 12, 31)
     assert cycle.store.certifications[certification_id].valid_until == date(2027, 12, 31)
@@ -43,14 +44,14 @@ async def test_a_renewal_before_the_window_opens_is_refused(cycle: Cycle) -> Non
     certification_id = await cycle.certified()
     before = cycle.snapshot()
     with pytest.raises(Refused, match="renewal for 2027 is open from 2026-10-01"):
-        await cycle.run(certifications.renew, _renew(2027, certification_id))
+        await cycle.run(reconfirmation.reconfirm, _renew(2027, certification_id))
     assert cycle.snapshot() == before
 
 
 async def test_a_renewal_naming_one_certification_twice_is_refused(cycle: Cycle) -> None:
     certification_id = await cycle.certified()
     with pytest.raises(InvalidRequest, match="twice"):
-        await cycle.run(certifications.renew, _renew(2027, certification_id,
+        await cycle.run(reconfirmation.reconfirm, _renew(2027, certification_id,
                                                      certification_id))
 
 

@@ -1,6 +1,6 @@
 """Eligibility's settings (env prefix `SIQUAN_`)."""
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -9,6 +9,7 @@ from siquan.shared.documents.pdf import PrintingSettings
 from siquan.shared.settings import MissingSecret, ServiceSettings
 
 DEVELOPMENT_PSEUDONYM_KEY = "siquan-dev-pseudonym-key-"
+GraceDays = Annotated[int, Field(ge=0, le=366)]
 
 
 def development_pseudonym_keys() -> dict[str, str]:
@@ -27,6 +28,10 @@ class EligibilitySettings(ServiceSettings, PrintingSettings):
         default=31, ge=0, le=366,
         description="Days after a certification's year ends by which it must be renewed; "
                     "unrenewed, it lapses the day after (default: 31 January)")
+    renewal_grace_days_by_program: dict[str, GraceDays] = Field(
+        default_factory=dict,
+        description="A program's own grace days where it differs from renewal_grace_days, as "
+                    "a JSON object {program_code: days}")
     decision_deadline_days: int = Field(
         default=30, ge=1, description="Days from submission within which a decision counts "
                                       "as timely (资格确认及时率)")

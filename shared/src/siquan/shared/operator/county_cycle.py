@@ -28,6 +28,8 @@ class Beneficiary:
     name: str
     program_code: str
     category: str
+    household: dict[str, Any] | None = None
+    """The household's facts the application states (checked against the policy)."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,8 @@ class CountyCycle:
                                                     json={
                 "resident_id": person.resident_id, "name": person.name,
                 "program_code": person.program_code, "category": person.category,
-                "division_code": DIVISION, "eligible_from": eligible_from})
+                "division_code": DIVISION, "eligible_from": eligible_from,
+                **({"household": person.household} if person.household else {})})
             applications[submitted["application_id"]] = person
         ids = list(applications)
         await self.eligibility.call("POST", "/community-reviews", Officers.clerk, json={
@@ -186,6 +189,8 @@ class CountyCycle:
             share = (amount_fen * shares[level] // 10_000 if level != levels[-1]
                      else amount_fen - paid)
             paid += share
+            if not share:  # a level paying no share of this program (e.g. county-funded)
+                continue
             await self.fund_custody.call("POST", "/appropriations", Officers.treasury, json={
                 "program_code": plan.program_code, "fiscal_year": plan.fiscal_year,
                 "division_code": DIVISION, "fiscal_level": level, "amount_fen": share})

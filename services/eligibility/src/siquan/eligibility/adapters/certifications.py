@@ -4,7 +4,7 @@ in `certification_history` written in the same unit of work as the status it set
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
@@ -79,10 +79,17 @@ class PgCertifications:
             " ORDER BY id FOR UPDATE", person_key)
         return [_from_row(r) for r in rows]
 
-    async def due_to_lapse(self, last_valid_until: date, limit: int) -> list[Certification]:
+    async def due_to_lapse(self, today: date, grace_days: int,
+                           grace_by_program: Mapping[str, int], limit: int
+                           ) -> list[Certification]:
+        # the index on valid_until narrows to what the shortest grace lets through
+        shortest = min([grace_days, *grace_by_program.values()])
         rows = await self._conn.fetch(
-            _SELECT + " WHERE status IN ('active', 'suspended') AND valid_until <= $1"
-            " ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED", last_valid_until, limit)
+            _SELECT + " WHERE status IN ('active', 'suspended')"
+            " AND valid_until < $1::date - $2::int"
+            " AND valid_until + coalesce(($3::jsonb ->> program_code)::int, $4::int) < $1::date"
+            " ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED",
+            today, shortest, dict(grace_by_program), grace_days, limit)
         return [_from_row(r) for r in rows]
 
     async def record(self, changed: Sequence[tuple[Certification, Change]], at: datetime
@@ -105,3 +112,11 @@ class PgCertifications:
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             [(c.id, ch.status_from, ch.status_to, ch.effective_from, ch.valid_until, ch.reason,
               ch.actor, at) for c, ch in changed])
+        confirmed = [(c.id, ch.valid_until.year, ch.method, ch.evidence_reference, ch.actor, at)
+                     for c, ch in changed
+                     if ch.kind == "renewed" and ch.method and ch.valid_until]
+        if confirmed:
+            await self._conn.executemany(
+                "INSERT INTO reconfirmations (certification_id, year, method,"
+                " evidence_reference, confirmed_by, confirmed_at)"
+                " VALUES ($1, $2, $3, $4, $5, $6)", confirmed)

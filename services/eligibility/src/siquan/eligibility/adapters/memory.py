@@ -9,18 +9,25 @@ runs one unit at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from siquan.contracts.policy import PolicyCatalogue, load_catalogue
-from siquan.eligibility.application.ports import Granted, Holding, NewApplication, Terms
+from siquan.eligibility.application.ports import (
+    EndToAssess,
+    Granted,
+    Holding,
+    NewApplication,
+    Terms,
+)
 from siquan.eligibility.domain.application import Application, Status
-from siquan.eligibility.domain.certification import Certification, Change
+from siquan.eligibility.domain.certification import Certification, Change, renewal_deadline
 from siquan.eligibility.domain.death import Death
 from siquan.eligibility.domain.errors import NotFound, Refused
+from siquan.eligibility.domain.household import applicant_from_id
 from siquan.eligibility.domain.notice import PublicNotice
 from siquan.shared.clock import Clock
 from siquan.shared.unit_of_work import Cause, FakeUnitOfWork
@@ -42,6 +49,9 @@ class MemoryStore:
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
     deaths: dict[str, Death] = field(default_factory=dict)
     death_files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reconfirmations: list[dict[str, Any]] = field(default_factory=list)
+    ends: dict[str, tuple[date | None, str | None]] = field(default_factory=dict)
+    """Each certification whose end was assessed: its scheduled end and reason."""
 
     def open_objections(self, application_id: str) -> int:
         return sum(o["application_id"] == application_id and o["status"] == "open"
@@ -143,9 +153,12 @@ class MemoryCertifications:
         return [replace(c) for c in sorted(self._s.certifications.values(), key=_id)
                 if c.person_key == person_key and c.live]
 
-    async def due_to_lapse(self, last_valid_until: date, limit: int) -> list[Certification]:
-        due = [c for c in sorted(self._s.certifications.values(), key=_id)
-               if c.live and c.valid_until <= last_valid_until]
+    async def due_to_lapse(self, today: date, grace_days: int,
+                           grace_by_program: Mapping[str, int], limit: int
+                           ) -> list[Certification]:
+        due = [c for c in sorted(self._s.certifications.values(), key=_id) if c.live and
+               renewal_deadline(c.valid_until, grace_by_program.get(c.program_code,
+                                                                    grace_days)) < today]
         return [replace(c) for c in due[:limit]]
 
     async def record(self, changed: Sequence[tuple[Certification, Change]], at: datetime
@@ -153,6 +166,44 @@ class MemoryCertifications:
         for certification, change in changed:
             self._s.certifications[certification.id] = replace(certification)
             self._s.history.append((certification.id, change, at))
+            if change.kind == "renewed" and change.method and change.valid_until:
+                self._s.reconfirmations.append({
+                    "certification_id": certification.id, "year": change.valid_until.year,
+                    "method": change.method, "evidence_reference": change.evidence_reference,
+                    "confirmed_by": change.actor, "confirmed_at": at})
+
+
+class MemoryCertificationEnds:
+    def __init__(self, store: MemoryStore) -> None:
+        self._s = store
+
+    def _live(self) -> list[Certification]:
+        return [c for c in sorted(self._s.certifications.values(), key=_id) if c.live]
+
+    async def to_assess(self, limit: int) -> list[EndToAssess]:
+        found = []
+        for c in self._live():
+            if c.id not in self._s.ends:
+                entered = self._s.entered[c.application_id]
+                found.append(EndToAssess(replace(c),
+                                         applicant_from_id(entered.resident_id).birth_date,
+                                         deepcopy(entered.facts)))
+        return found[:limit]
+
+    async def schedule(self, ends: Sequence[tuple[str, date | None, str | None]]) -> None:
+        for certification_id, ends_on, reason in ends:
+            self._s.ends[certification_id] = (ends_on, reason)
+
+    async def due(self, today: date, limit: int) -> list[tuple[Certification, date, str]]:
+        found = []
+        for c in self._live():
+            ends_on, reason = self._s.ends.get(c.id, (None, None))
+            if ends_on is not None and reason is not None and ends_on <= today:
+                found.append((replace(c), ends_on, reason))
+        return found[:limit]
+
+    async def live_of_program(self, program_code: str, limit: int) -> list[Certification]:
+        return [replace(c) for c in self._live() if c.program_code == program_code][:limit]
 
 
 class MemoryNotices:
@@ -253,6 +304,7 @@ class FakeEligibilityWork(FakeUnitOfWork):
         self.policies = policies or load_catalogue()
         self.applications = MemoryApplications(self.store)
         self.certifications = MemoryCertifications(self.store)
+        self.certification_ends = MemoryCertificationEnds(self.store)
         self.notices = MemoryNotices(self.store)
         self.objections = MemoryObjections(self.store)
         self.community_reviews = MemoryRecords(self.store.community_reviews, "review_id")

@@ -1,14 +1,14 @@
-"""After certification: the yearly re-confirmation (renewal by the county, lapse of what
-was not renewed by the deadline) and the county's own suspensions, reinstatements and
-revocations (loss of status). Each change is a history row and an event, in one unit of
-work; the certification is locked while it changes, so a renewal and the lapse racing it
-take turns (the lapse skips what a renewal holds)."""
+"""After certification: the lapse of what was not re-confirmed by the deadline (the
+re-confirmation itself is `reconfirmation`) and the county's own suspensions,
+reinstatements and revocations (loss of status). Each change is a history row and an
+event, in one unit of work; the certification is locked while it changes, so a renewal and
+the lapse racing it take turns (the lapse skips what a renewal holds)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
 from siquan.eligibility.application import events
@@ -18,15 +18,6 @@ from siquan.eligibility.domain.errors import InvalidRequest
 from siquan.shared.auth import Officer
 
 Action = Literal["suspend", "reinstate", "revoke"]
-
-
-@dataclass(frozen=True)
-class RenewCertifications:
-    """Re-confirm certifications for `year`; all or nothing."""
-
-    officer: Officer
-    year: int
-    certification_ids: Sequence[str]
 
 
 @dataclass(frozen=True)
@@ -49,28 +40,14 @@ async def record(uow: Work, changed: Sequence[tuple[Certification, Change]]) -> 
         uow.publish(events.changed(certification, change))
 
 
-async def renew(command: RenewCertifications, uow: Work) -> int:
-    ids, limit = command.certification_ids, uow.terms.max_batch
-    if not ids or len(ids) > limit:
-        raise InvalidRequest(f"name 1 to {limit} certifications")
-    if len(set(ids)) != len(ids):
-        raise InvalidRequest("a certification appears twice in the batch")
-    today = uow.today()
-    found = await uow.certifications.get_many(ids, for_update=True)
-    for certification in found:
-        _check_scope(command.officer, certification)
-    changed = [(c, c.renew(command.year, today, uow.terms.renewal_grace_days,
-                           command.officer.id)) for c in found]
-    await record(uow, changed)
-    return len(changed)
-
-
 async def lapse_unrenewed(uow: Work, *, limit: int = 1_000) -> int:
     """One step of the deadlines loop: lapse up to `limit` live certifications whose
     renewal deadline has passed; how many were due (fewer than `limit`: none is left)."""
-    today, grace = uow.today(), uow.terms.renewal_grace_days
-    due = await uow.certifications.due_to_lapse(today - timedelta(days=grace + 1), limit)
-    await record(uow, [(c, ch) for c in due if (ch := c.lapse_if_due(today, grace))])
+    today, terms = uow.today(), uow.terms
+    due = await uow.certifications.due_to_lapse(
+        today, terms.renewal_grace_days, terms.renewal_grace_by_program, limit)
+    await record(uow, [(c, ch) for c in due
+                       if (ch := c.lapse_if_due(today, terms.grace_days(c.program_code)))])
     return len(due)
 
 
@@ -80,7 +57,7 @@ async def decide(command: DecideCertification, uow: Work) -> Certification:
         raise InvalidRequest("a reason is required")
     when = c.effective_from or uow.today()
     certification = await uow.certifications.get(c.certification_id, for_update=True)
-    _check_scope(c.officer, certification)
+    check_scope(c.officer, certification)
     step: Callable[[date, str, str], Change] = {
         "suspend": certification.suspend, "reinstate": certification.reinstate,
         "revoke": certification.revoke}[c.action]
@@ -88,5 +65,5 @@ async def decide(command: DecideCertification, uow: Work) -> Certification:
     return certification
 
 
-def _check_scope(officer: Officer, certification: Certification) -> None:
+def check_scope(officer: Officer, certification: Certification) -> None:
     officer.check_scope(certification.township_code or certification.division_code)

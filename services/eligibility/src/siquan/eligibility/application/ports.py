@@ -36,6 +36,11 @@ class Terms:
     evidence_max_bytes: int = 10 * 1024 * 1024
     pseudonym_keys: Mapping[str, str] = field(default_factory=dict)
     """Each partner agency's pseudonym key (see `partners.projections`)."""
+    renewal_grace_by_program: Mapping[str, int] = field(default_factory=dict)
+    """A program's own grace days, where it differs from `renewal_grace_days`."""
+
+    def grace_days(self, program_code: str) -> int:
+        return self.renewal_grace_by_program.get(program_code, self.renewal_grace_days)
 
     @classmethod
     def of(cls, settings: EligibilitySettings) -> Terms:
@@ -44,7 +49,8 @@ class Terms:
                    max_batch=settings.max_batch, event_part_size=settings.event_part_size,
                    evidence_max_bytes=settings.evidence_max_bytes,
                    person_key_secret=settings.person_key_secret,
-                   pseudonym_keys=dict(settings.partner_pseudonym_keys))
+                   pseudonym_keys=dict(settings.partner_pseudonym_keys),
+                   renewal_grace_by_program=dict(settings.renewal_grace_days_by_program))
 
 
 @dataclass(frozen=True)
@@ -120,13 +126,43 @@ class Certifications(Protocol):
     async def live_of_person(self, person_key: str) -> list[Certification]:
         """Locked: a person's live certifications, any program."""
 
-    async def due_to_lapse(self, last_valid_until: date, limit: int) -> list[Certification]:
-        """Locked, skipping those another unit holds: live ones valid only until
-        `last_valid_until` or earlier."""
+    async def due_to_lapse(self, today: date, grace_days: int,
+                           grace_by_program: Mapping[str, int], limit: int
+                           ) -> list[Certification]:
+        """Locked, skipping those another unit holds: live ones whose renewal deadline
+        (`valid_until` plus their program's grace days, `grace_days` unless
+        `grace_by_program` names it) is before `today`."""
 
     async def record(self, changed: Sequence[tuple[Certification, Change]], at: datetime
                      ) -> None:
         """Each change's new status and its row in the history."""
+
+
+@dataclass(frozen=True)
+class EndToAssess:
+    """A live certification whose program's end rules were not assessed yet, with what
+    they read: the resident ID's birth date and the household facts (when given)."""
+
+    certification: Certification
+    birth_date: date
+    facts: dict[str, Any] | None
+
+
+class CertificationEnds(Protocol):
+    """The ends a program's rules set for each certification."""
+
+    async def to_assess(self, limit: int) -> list[EndToAssess]:
+        """Locked, skipping those another unit holds."""
+
+    async def schedule(self, ends: Sequence[tuple[str, date | None, str | None]]) -> None:
+        """Keep each certification's end (day and reason, or none) as assessed."""
+
+    async def due(self, today: date, limit: int) -> list[tuple[Certification, date, str]]:
+        """Locked, skipping those another unit holds: live certifications whose scheduled
+        end is `today` or earlier, with the end and its reason."""
+
+    async def live_of_program(self, program_code: str, limit: int) -> list[Certification]:
+        """Locked, skipping those another unit holds: the program's live certifications."""
 
 
 class Notices(Protocol):
@@ -217,6 +253,9 @@ class Work(Protocol):
 
     @property
     def certifications(self) -> Certifications: ...
+
+    @property
+    def certification_ends(self) -> CertificationEnds: ...
 
     @property
     def notices(self) -> Notices: ...

@@ -69,7 +69,7 @@ async def certification(uow: EligibilityWork, officer: Officer, certification_id
     view: dict[str, Any] = {
         **asdict(found), "reviewed_by": reviewed_by, "approved_by": approved_by,
         "renewal_deadline": renewal_deadline(found.valid_until,
-                                             uow.terms.renewal_grace_days),
+                                             uow.terms.grace_days(found.program_code)),
         "history": history}
     if period is not None:
         view["period"] = _owed(uow.policies, found.program_code, found.category,

@@ -51,6 +51,10 @@ class Change:
     valid_until: date | None = None
     date_of_death: date | None = None
     """Set on a revocation for a reported death: what other services act on."""
+    method: str | None = None
+    """Set on a renewal: how the person was re-confirmed (`reconfirmation.Method`)."""
+    evidence_reference: str | None = None
+    """Optionally on a renewal: the evidence the re-confirmation rests on."""
 
 
 @dataclass
@@ -77,7 +81,8 @@ class Certification:
             self.valid_until = change.valid_until
         return change
 
-    def renew(self, year: int, today: date, grace_days: int, actor: str) -> Change:
+    def renew(self, year: int, today: date, grace_days: int, actor: str, *, method: str,
+              evidence_reference: str | None = None) -> Change:
         if not self.live:
             raise Refused(f"certification {self.id} is {self.status} and cannot be renewed")
         if self.valid_until.year >= year:
@@ -93,7 +98,9 @@ class Certification:
                           f"not on {today}")
         return self._apply(Change("renewed", self.status, self.status,
                                   self.valid_until + timedelta(days=1),
-                                  f"re-confirmed for {year}", actor, date(year, 12, 31)))
+                                  f"re-confirmed for {year} ({method})", actor,
+                                  date(year, 12, 31), method=method,
+                                  evidence_reference=evidence_reference))
 
     def lapse_if_due(self, today: date, grace_days: int) -> Change | None:
         deadline = renewal_deadline(self.valid_until, grace_days)

@@ -1,7 +1,7 @@
-"""Certifications over HTTP: the county's yearly renewals and its suspensions,
-reinstatements and revocations; the roster, one certification with its history and the
-amount owed for a period; timeliness of certification by division and month. Each call is
-one unit of work."""
+"""Certifications over HTTP: the county's yearly renewals (a batch re-confirmed one way)
+and its suspensions, reinstatements and revocations; the roster, one certification with
+its history and the amount owed for a period; timeliness of certification by division and
+month. Each call is one unit of work."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends
 
 from siquan.contracts.types import division_scope
-from siquan.eligibility.application import certifications, queries
+from siquan.eligibility.application import certifications, queries, reconfirmation
 from siquan.eligibility.application.certifications import Action
 from siquan.eligibility.entrypoints.schemas import CertificationDecision, Renewals, Units
 from siquan.shared.auth import Officer, require_role
@@ -27,9 +27,12 @@ _ACTIONS: dict[str, Action] = {"suspension": "suspend", "reinstatement": "reinst
 
 @router.post("/certifications/renewals")
 async def renew(body: Renewals, units: Units, officer: Approver) -> dict[str, int]:
-    command = certifications.RenewCertifications(officer, body.year, body.certification_ids)
+    """Re-confirm a batch the same way (`POST /reconfirmations` takes one way each)."""
+    command = reconfirmation.Reconfirm(officer, body.year, [
+        reconfirmation.Confirmation(i, body.method, body.evidence_reference)
+        for i in body.certification_ids])
     async with units() as uow:
-        renewed = await certifications.renew(command, uow)
+        renewed = await reconfirmation.reconfirm(command, uow)
     return {"renewed": renewed, "year": body.year}
 
 

@@ -13,6 +13,7 @@ from siquan.contracts.household import HouseholdFacts
 from siquan.contracts.types import ContactPhone, ProgramCode, ResidentId
 from siquan.eligibility.adapters.unit_of_work import EligibilityWork
 from siquan.eligibility.domain.divisions import split_division
+from siquan.eligibility.domain.reconfirmation import Method
 from siquan.shared.unit_of_work import UnitsOfWork
 
 
@@ -88,6 +89,11 @@ class Approvals(BaseModel):
 class Renewals(BaseModel):
     year: int = Field(ge=2000, le=2100, description="The year re-confirmed")
     certification_ids: list[str] = Field(min_length=1)
+    method: Method = Field(description="How each was re-confirmed: in_person, village_visit, "
+                                       "survival_check or partner_data")
+    evidence_reference: str | None = Field(
+        default=None, min_length=1, max_length=200, pattern=r"\S",
+        description="Where the evidence is kept (a file number, a receipt)")
 
 
 class CertificationDecision(BaseModel):

@@ -1,0 +1,56 @@
+"""The ends a program's rules set for each certification, in eligibility's own database:
+assessed once per certification (`end_assessed`), kept as `ends_on` and `ends_reason`, and
+found again on their day."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from siquan.eligibility.adapters.certifications import _SELECT, _from_row
+from siquan.eligibility.application.ports import EndToAssess
+from siquan.eligibility.domain.certification import Certification
+from siquan.eligibility.domain.household import applicant_from_id
+from siquan.shared.database import Connection
+
+_LIVE = "c.status IN ('active', 'suspended')"
+_COLUMNS = _SELECT.removeprefix("SELECT ").removesuffix(" FROM certifications")
+_PREFIXED = ", ".join(f"c.{name.strip()}" for name in _COLUMNS.split(","))
+
+
+class PgCertificationEnds:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def to_assess(self, limit: int) -> list[EndToAssess]:
+        rows = await self._conn.fetch(
+            f"SELECT {_PREFIXED}, a.resident_id, a.facts FROM certifications c"
+            f" JOIN applications a ON a.id = c.application_id"
+            f" WHERE NOT c.end_assessed AND {_LIVE} ORDER BY c.id LIMIT $1"
+            f" FOR UPDATE OF c SKIP LOCKED", limit)
+        return [EndToAssess(_from_row(r), applicant_from_id(r["resident_id"]).birth_date,
+                            r["facts"]) for r in rows]
+
+    async def schedule(self, ends: Sequence[tuple[str, date | None, str | None]]) -> None:
+        if not ends:
+            return
+        await self._conn.execute(
+            "UPDATE certifications c SET end_assessed = true, ends_on = u.ends_on,"
+            " ends_reason = u.reason"
+            " FROM unnest($1::uuid[], $2::date[], $3::text[]) AS u(id, ends_on, reason)"
+            " WHERE c.id = u.id",
+            [i for i, _, _ in ends], [d for _, d, _ in ends], [r for _, _, r in ends])
+
+    async def due(self, today: date, limit: int) -> list[tuple[Certification, date, str]]:
+        rows = await self._conn.fetch(
+            f"SELECT {_PREFIXED}, c.ends_on, c.ends_reason FROM certifications c"
+            f" WHERE {_LIVE} AND c.ends_on <= $1 ORDER BY c.id LIMIT $2"
+            f" FOR UPDATE SKIP LOCKED", today, limit)
+        return [(_from_row(r), r["ends_on"], r["ends_reason"]) for r in rows]
+
+    async def live_of_program(self, program_code: str, limit: int) -> list[Certification]:
+        rows = await self._conn.fetch(
+            f"SELECT {_PREFIXED} FROM certifications c WHERE {_LIVE}"
+            f" AND c.program_code = $1 ORDER BY c.id LIMIT $2 FOR UPDATE SKIP LOCKED",
+            program_code, limit)
+        return [_from_row(r) for r in rows]

@@ -1,0 +1,124 @@
+"""The yearly re-confirmation (年审) and the ends a program's rules set.
+
+A county officer re-confirms certifications for a year, each with how the person was
+found still eligible and, optionally, the evidence it rests on; the officer is the one
+authenticated. All or nothing: one certification that may not be renewed refuses the
+batch. What is not re-confirmed lapses after its program's grace days
+(`certifications.lapse_unrenewed`, run by the deadlines loop).
+
+The deadlines loop also applies each certification's end by the program's rules
+(`apply_end_rules`): it assesses once what the rules set for a certification (an age limit
+of the beneficiary or of the only child, from the resident ID and the household facts),
+ends those whose day has come and, when a program's last version stops being in force,
+ends its certifications. Each end is a revocation by `system` with its reason, from the
+first day no longer owed, so disbursement stops paying from that period and oversight
+sees it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from pydantic import ValidationError
+
+from siquan.contracts.household import HouseholdFacts
+from siquan.eligibility.application.certifications import check_scope, record
+from siquan.eligibility.application.ports import EndToAssess, Work
+from siquan.eligibility.domain.certification import Certification, Change
+from siquan.eligibility.domain.errors import InvalidRequest
+from siquan.eligibility.domain.reconfirmation import (
+    METHODS,
+    Method,
+    program_end,
+    scheduled_end,
+)
+from siquan.shared.auth import Officer
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    certification_id: str
+    method: Method
+    evidence_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class Reconfirm:
+    """Re-confirm certifications for `year`, each as its confirmation says; all or
+    nothing."""
+
+    officer: Officer
+    year: int
+    confirmations: Sequence[Confirmation]
+
+
+async def reconfirm(command: Reconfirm, uow: Work) -> int:
+    confirmations, limit = command.confirmations, uow.terms.max_batch
+    if not confirmations or len(confirmations) > limit:
+        raise InvalidRequest(f"name 1 to {limit} certifications")
+    ids = [c.certification_id for c in confirmations]
+    if len(set(ids)) != len(ids):
+        raise InvalidRequest("a certification appears twice in the batch")
+    for confirmation in confirmations:
+        if confirmation.method not in METHODS:
+            raise InvalidRequest(f"the method is one of {', '.join(METHODS)}")
+        reference = confirmation.evidence_reference
+        if reference is not None and not 1 <= len(reference.strip()) <= 200:
+            raise InvalidRequest("an evidence reference has 1 to 200 characters")
+    today = uow.today()
+    found = await uow.certifications.get_many(ids, for_update=True)
+    for certification in found:
+        check_scope(command.officer, certification)
+    changed = [(c, c.renew(command.year, today, uow.terms.grace_days(c.program_code),
+                           command.officer.id, method=confirmation.method,
+                           evidence_reference=_stripped(confirmation.evidence_reference)))
+               for c, confirmation in zip(found, confirmations, strict=True)]
+    await record(uow, changed)
+    return len(changed)
+
+
+def _stripped(reference: str | None) -> str | None:
+    return reference.strip() if reference is not None else None
+
+
+async def apply_end_rules(uow: Work, *, limit: int = 1_000) -> int:
+    """One step of the deadlines loop: assess up to `limit` certifications' ends, end up
+    to `limit` whose day has come, and up to `limit` of each program that has ended; how
+    many it handled (fewer than `limit`: none is left)."""
+    today = uow.today()
+    assessed = await uow.certification_ends.to_assess(limit)
+    await uow.certification_ends.schedule([_assess(uow, a) for a in assessed])
+    due = await uow.certification_ends.due(today, limit)
+    changed = [(c, c.revoke(ends_on, reason, SYSTEM)) for c, ends_on, reason in due]
+    handled = max(len(assessed), len(due))
+    for program in uow.policies.programs():
+        ended = program_end(uow.policies, program)
+        if ended is None or today < ended:
+            continue
+        closing = await uow.certification_ends.live_of_program(program, limit)
+        changed += [(c, _end_program(c, ended)) for c in closing]
+        handled = max(handled, len(closing))
+    await record(uow, changed)
+    return handled
+
+
+def _assess(uow: Work, item: EndToAssess) -> tuple[str, date | None, str | None]:
+    c = item.certification
+    try:
+        criteria = uow.policies.version(c.program_code, c.policy_version).criteria
+    except KeyError:  # a version this instance has not received yet: assessed later
+        return c.id, None, None
+    try:
+        facts = HouseholdFacts.model_validate(item.facts) if item.facts else None
+    except ValidationError:
+        facts = None  # facts stored before they were validated: the ID's birth date only
+    end = scheduled_end(criteria, item.birth_date, facts)
+    return (c.id, *end) if end is not None else (c.id, None, None)
+
+
+def _end_program(certification: Certification, ended: date) -> Change:
+    return certification.revoke(
+        ended, f"the program {certification.program_code} ended on {ended}", SYSTEM)
