@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 
 from siquan.contracts.periods import period_start
@@ -32,6 +31,7 @@ from siquan.shared.operator.county_cycle import (
 from siquan.shared.person import person_key
 from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
+from siquan.shared.testing.oversight_faults import fail_certifications_of
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
 
@@ -112,22 +112,6 @@ async def test_a_clean_quarter_raises_no_finding(cluster: Cluster, cycle: County
 
     assert await nothing_raised(cycle) == {"findings": [], "holds": [], "flags": [],
                                            "waiting": []}
-
-
-async def fail_certifications_of(env: Environment, key: str, *, on: bool) -> None:
-    """Make oversight's handler of a person's certification fail (its table refuses the
-    person: a permanent error, so the message is dead-lettered), or stop it failing."""
-    conn = await asyncpg.connect(env.pg_dsn("oversight"))
-    try:
-        if on:
-            await conn.execute(
-                "ALTER TABLE watched_certifications ADD CONSTRAINT test_refuses_person"
-                f" CHECK (person_key <> '{key}') NOT VALID")
-        else:
-            await conn.execute("ALTER TABLE watched_certifications"
-                               " DROP CONSTRAINT test_refuses_person")
-    finally:
-        await conn.close()
 
 
 async def test_a_payment_resting_on_a_message_oversight_failed_on_accuses_nobody(
