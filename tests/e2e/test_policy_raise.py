@@ -53,20 +53,6 @@ def _seed_amount(category: str, period: str) -> int:
     return version.benefit(category).amount_fen
 
 
-async def _applied_everywhere(cycle: CountyCycle, label: str) -> None:
-    clients = {"eligibility": (cycle.eligibility, Officers.approver),
-               "fund_custody": (cycle.fund_custody, Officers.treasury),
-               "disbursement": (cycle.disbursement, Officers.disburser),
-               "oversight": (cycle.oversight, Officers.auditor)}
-    for service, (client, officer) in clients.items():
-        async def applied() -> bool:
-            shown = await client.call("GET", "/policy-catalogue", officer)  # noqa: B023
-            return any(v["version"] == label and v["source"] == "published"
-                       for v in shown["versions"])
-
-        await eventually(applied, timeout=60, what=f"{service} applied {label}")
-
-
 @pytest.fixture(scope="module")
 async def raised(cluster: Cluster) -> dict[str, Any]:
     people = _people()
@@ -94,7 +80,7 @@ async def raised(cluster: Cluster) -> dict[str, Any]:
                          "clause": "自 2026 年 7 月起提高特别扶助金标准"}})
         await cycle.eligibility.call("POST", f"/policy-versions/{drafted['version_id']}/approve",
                                      CHECKER)
-        await _applied_everywhere(cycle, label)
+        await cycle.wait_until_policy_applied(label)
         raised_months = sum(date.fromisoformat(f"{p}-01") >= RAISE_FROM for p in PAID_OLD)
         async with tap(cluster.env, "disbursement") as seen:
             run = await cycle.pay(RunPlan(PROGRAM, NEXT))

@@ -118,15 +118,16 @@ class World:
             return await client.post(path, json=body, headers=headers)
 
     async def register(self, n: int, account: str | None = None, *, confirm: bool = True,
-                       wait: bool = True, headers: dict[str, str] = DISBURSER
-                       ) -> httpx.Response:
-        """Register person n's account once disbursement holds n's certification (`wait`);
-        a change is confirmed by the second officer (`confirm`). The registration's answer.
-        """
+                       wait: bool = True, headers: dict[str, str] = DISBURSER,
+                       name: str | None = None) -> httpx.Response:
+        """Register person n's account (under the holder's `name` when given) once
+        disbursement holds n's certification (`wait`); a change is confirmed by the second
+        officer (`confirm`). The registration's answer."""
         if wait:
             await self.await_certification_of(n)
         body = {"resident_id": resident_id(n), "bank_code": "102",
-                "account_number": account or account_number(n)}
+                "account_number": account or account_number(n),
+                **({"account_name": name} if name is not None else {})}
         registered = await self.post("/payee-accounts", body, headers)
         if confirm and registered.status_code == 201 and \
                 registered.json()["awaiting_confirmation"]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -89,9 +90,16 @@ async def test_gbk_files_pay_each_payee_once_and_an_edited_file_is_never_paid(
     world.start(bank_adapter="batch_file", bank_file_format="gbk", bank_file_key=KEY,
                 bank_dir=str(directory), bank_file_settle_ms="0",
                 bank_result_timeout_seconds="3", clock_file=str(tmp_path / "clock"))
+    names = {1: "朱镕基", 2: "阿卜杜热合曼·买买提"}  # 镕: GBK, not GB 2312; · two bytes
     for n in (1, 2):
         await world.grant(n)
-        assert (await world.register(n)).status_code == 201
+    nameless = await world.register(1)
+    unwritable = await world.register(1, name="李䶮")  # 䶮: no code in GBK
+    assert (nameless.status_code, unwritable.status_code) == (422, 422)
+    assert "account_name" in nameless.json()["detail"]
+    assert "䶮" not in unwritable.text and "李" not in unwritable.text
+    for n in (1, 2):
+        assert (await world.register(n, name=names[n])).status_code == 201
     await world.await_certifications(2)
     async with tap(world.env, "disbursement") as seen, \
             bank_answering(world, directory, clock, GbkFormat(KEY)) as counterpart:
@@ -117,3 +125,6 @@ async def test_gbk_files_pay_each_payee_once_and_an_edited_file_is_never_paid(
     [paid] = sorted((directory / "outbox" / "taken").glob("instructions-*.dat"))
     found = gbk.read_file(paid.read_bytes(), KEY.encode(), kind="PAY")
     assert found.total_fen == 42_000 and len(found.details) == 2
+    assert sorted(d["name"] for d in found.details) == sorted(names.values())
+    published = json.dumps([m.body for m in seen.seen], ensure_ascii=False)
+    assert names[1] not in published and names[2] not in published

@@ -13,12 +13,15 @@ from siquan.disbursement.adapters.gbk_batch_file import (
     DETAILS,
     EOL,
     HEADER,
+    NAME_REFUSED,
     TRAILER_TOTALS,
     EditedFile,
     Field,
     MalformedFile,
+    UnencodableText,
     digest,
     fit_gbk,
+    gbk_refusal,
     read_file,
     width,
     write_file,
@@ -152,3 +155,36 @@ def test_the_documented_layout_is_the_one_written() -> None:
         assert rows == [(str(at), str(f.width), f.name, f.kind)
                         for at, f in zip(offsets, fields, strict=True)], heading
         assert f"Length {sum(f.width for f in fields)} bytes" in section, heading
+
+
+@pytest.mark.parametrize(("name", "size"), [
+    ("王堃", 4), ("陶喆", 4), ("李赟", 4), ("张頔", 4), ("马犇", 4), ("周祎玥", 6),
+    ("阿卜杜热合曼·买买提", 20),  # the middle dot is A1 A4 in GBK: two bytes as well
+])
+def test_real_names_with_rare_characters_are_written_whole_in_their_gbk_width(
+        name: str, size: int) -> None:
+    content = write_file("PAY", "run-0", [detail(name)], KEY)
+    record = records(content)[1]
+
+    assert len(name.encode("gbk")) == size
+    assert record[79:79 + size].decode("gbk") == name
+    assert record[79 + size:119] == b" " * (40 - size)
+    assert read_file(content, KEY, kind="PAY").details[0]["name"] == name
+
+
+def test_a_long_name_is_cut_to_forty_bytes_on_a_character_boundary() -> None:
+    name = "买买提依明·阿卜杜热合曼·艾合买提江·吐尔逊"  # 23 characters, 46 bytes
+    content = write_file("PAY", "run-0", [detail(name)], KEY)
+
+    written = read_file(content, KEY, kind="PAY").details[0]["name"]
+    assert written == name[:20] and len(written.encode("gbk")) == 40
+
+
+@pytest.mark.parametrize("name", ["李䶮", "王㛃", "𠇔明"])
+def test_a_name_with_a_character_gbk_has_no_code_for_is_refused_not_questioned(
+        name: str) -> None:
+    assert gbk_refusal(name) == NAME_REFUSED
+    with pytest.raises(UnencodableText) as refused:
+        write_file("PAY", "run-0", [detail("张三"), detail(name)], KEY)
+    assert name[0] not in str(refused.value) and name[-1] not in str(refused.value)
+    assert gbk_refusal("朱镕基") is None

@@ -26,6 +26,7 @@ from siquan.contracts.base import Event
 from siquan.shared.dead_letters import Journal, Selection, replay_dead_letters
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import publish_as
+from siquan.shared.testing.oversight_faults import fail_certifications_of
 from siquan.shared.testing.processes import free_port
 from siquan.shared.testing.waiting import eventually
 
@@ -98,22 +99,6 @@ def gauge_value(metrics: str, name: str) -> float | None:
     match = re.search(rf'^{name}\{{[^}}]*service="oversight"[^}}]*\}} (\S+)$', metrics,
                       re.MULTILINE)
     return float(match.group(1)) if match else None
-
-
-async def fail_certifications_of(env: Environment, person_key: str, *, on: bool) -> None:
-    """Make oversight's handler of a person's certification fail (a constraint its insert
-    breaks: a permanent error, so the message is dead-lettered), or stop it failing."""
-    conn = await asyncpg.connect(env.pg_dsn("oversight"))
-    try:
-        if on:
-            await conn.execute(
-                "ALTER TABLE watched_certifications ADD CONSTRAINT test_refuses_person"
-                f" CHECK (person_key <> '{person_key}') NOT VALID")
-        else:
-            await conn.execute("ALTER TABLE watched_certifications"
-                               " DROP CONSTRAINT test_refuses_person")
-    finally:
-        await conn.close()
 
 
 async def test_a_payment_resting_on_a_dead_lettered_certification_waits_and_is_cleared_by_the_replay(  # noqa: E501

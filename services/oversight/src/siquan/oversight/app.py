@@ -20,6 +20,7 @@ from siquan.oversight.public.config import PublicConfig
 from siquan.oversight.public.entrypoints import officer_http, public_http
 from siquan.oversight.reconciliation.adapters.backlog import BrokerBacklog
 from siquan.oversight.reconciliation.application import (
+    bank_rules,
     eligibility_rules,
     fund_rules,
     payment_rules,
@@ -36,7 +37,7 @@ from siquan.shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HANDLERS = (recording, projection, notices, ledger, own_statements, eligibility_rules,
-            payment_rules, fund_rules, reads, policy_store)
+            payment_rules, fund_rules, bank_rules, reads, policy_store)
 """The modules whose `handles`/`audits` handlers the consumers run."""
 
 

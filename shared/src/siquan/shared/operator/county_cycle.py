@@ -211,6 +211,20 @@ class CountyCycle:
 
         await eventually(known, timeout=60, what=f"{certifications} certifications known")
 
+    async def wait_until_policy_applied(self, version: str) -> None:
+        """Until every service lists the published policy `version` in its catalogue."""
+        clients = {"eligibility": (self.eligibility, Officers.approver),
+                   "fund_custody": (self.fund_custody, Officers.treasury),
+                   "disbursement": (self.disbursement, Officers.disburser),
+                   "oversight": (self.oversight, Officers.auditor)}
+        for service, (client, officer) in clients.items():
+            async def applied() -> bool:
+                shown = await client.call("GET", "/policy-catalogue", officer)  # noqa: B023
+                return any(v["version"] == version and v["source"] == "published"
+                           for v in shown["versions"])
+
+            await eventually(applied, timeout=60, what=f"{service} applied {version}")
+
     async def pay(self, plan: RunPlan) -> dict[str, Any]:
         started = await self.disbursement.call("POST", "/runs", Officers.disburser, json={
             "program_code": plan.program_code, "period": plan.period,

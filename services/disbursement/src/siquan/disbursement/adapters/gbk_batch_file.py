@@ -5,8 +5,10 @@ documented in docs/BANK_FILES.md; this module is its only implementation.
 A file is a header record, detail records and a trailer record, each of a fixed length in
 bytes and ended by CR LF. Text is GBK: a Chinese character takes 2 bytes, so widths and
 padding are counted in bytes after encoding, and a text too long is cut before the
-character that would not fit (a character is never split). A character GBK has no code for
-is written as `?`.
+character that would not fit (a character is never split). The account holder's name (户名)
+must be GBK whole: a name with a character GBK has no code for is refused
+(`UnencodableText`; registration refuses it first, `gbk_refusal`), since the bank would pay
+against another name; in other texts such a character is written as `?`.
 
 The trailer repeats the control totals (count and sum in fen) and carries a keyed digest:
 HMAC-SHA256, with the key this county shares with its bank, over every byte before the
@@ -36,6 +38,24 @@ class MalformedFile(ValueError):
     """A bank file that does not follow the layout."""
 
 
+class UnencodableText(MalformedFile):
+    """A text that must be written whole in GBK has a character GBK has no code for."""
+
+
+NAME_REFUSED = ("the account holder's name has a character the bank's file encoding "
+                "(GBK) has no code for; register the name as the bank holds it")
+
+
+def gbk_refusal(text: str) -> str | None:
+    """Why `text` cannot be the holder's name in a GBK file (None: it can). The reason
+    names neither the text nor its characters."""
+    try:
+        text.encode(ENCODING)
+    except UnicodeEncodeError:
+        return NAME_REFUSED
+    return None
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -43,6 +63,8 @@ class Field:
     kind: Literal["ascii", "number", "text"]
     """`ascii`: left-aligned, space-padded; `number`: right-aligned, zero-padded digits;
     `text`: GBK, left-aligned, space-padded by bytes, truncated on a character boundary."""
+    whole: bool = False
+    """A `text` every character of which must be GBK (`UnencodableText` otherwise)."""
 
 
 def _layout(*fields: Field) -> tuple[Field, ...]:
@@ -58,7 +80,7 @@ DIGEST_WIDTH = 64
 DETAILS: dict[str, tuple[Field, ...]] = {
     "PAY": _layout(Field("record_type", 1, "ascii"), Field("payment_id", 36, "ascii"),
                    Field("bank_code", 12, "ascii"), Field("account_number", 30, "ascii"),
-                   Field("name", 40, "text"), Field("amount_fen", 15, "number"),
+                   Field("name", 40, "text", whole=True), Field("amount_fen", 15, "number"),
                    Field("remittance", 60, "text")),
     "RES": _layout(Field("record_type", 1, "ascii"), Field("payment_id", 36, "ascii"),
                    Field("account_number", 30, "ascii"), Field("amount_fen", 15, "number"),
@@ -74,9 +96,12 @@ def width(fields: Sequence[Field]) -> int:
     return sum(f.width for f in fields)
 
 
-def fit_gbk(text: str, size: int) -> bytes:
+def fit_gbk(text: str, size: int, *, whole: bool = False) -> bytes:
     """`text` in GBK in exactly `size` bytes: cut before the first character that would not
-    fit, then padded with spaces. A character GBK cannot encode becomes `?`."""
+    fit, then padded with spaces. A character GBK cannot encode becomes `?`, or with
+    `whole` refuses the text (`UnencodableText`, naming no character)."""
+    if whole and gbk_refusal(text) is not None:
+        raise UnencodableText(NAME_REFUSED)
     out = bytearray()
     for char in text:
         encoded = char.encode(ENCODING, errors="replace")
@@ -101,7 +126,7 @@ def _encode(fields: Sequence[Field], values: dict[str, object]) -> bytes:
                 raise MalformedFile(f"{f.name} longer than {f.width} bytes")
             out += raw.ljust(f.width, b" ")
         else:
-            out += fit_gbk(str(value), f.width)
+            out += fit_gbk(str(value), f.width, whole=f.whole)
     return bytes(out)
 
 

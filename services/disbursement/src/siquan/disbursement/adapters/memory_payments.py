@@ -130,7 +130,8 @@ class MemoryPayments:
                    payment_ids if self._store.payments[i].status == "pending"]
         return Chunk(run_id, number, [ChunkPayment(
             p.payment_id, p.person_key, p.certification_id, p.period, p.item, p.amount_fen,
-            p.bank_code, p.account_number, PAYABLE.obstacle(self._store.facts(p)))
+            p.bank_code, p.account_number, PAYABLE.obstacle(self._store.facts(p)),
+            self._store.holder_name(p.person_key, p.bank_code, p.account_number))
             for p in pending])
 
     async def record(self, chunk: Chunk, outcomes: dict[str, Outcome]) -> None:

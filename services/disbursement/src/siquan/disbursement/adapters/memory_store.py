@@ -118,6 +118,13 @@ class MemoryStore:
         return next((a for a in self.accounts
                      if a.person_key == person_key and a.superseded_at is None), None)
 
+    def holder_name(self, person_key: str, bank_code: str, account_number: str) -> str:
+        """The name registered last with this account of the person ("" when none)."""
+        names = [a.account.holder_name for a in self.accounts
+                 if a.person_key == person_key and a.account.bank_code == bank_code
+                 and a.account.account_number == account_number]
+        return names[-1] if names else ""
+
     def held(self, person_key: str, program_code: str) -> bool:
         return any(h.person_key == person_key and h.lifted_at is None
                    and h.program_code in (None, program_code) for h in self.holds.values())

@@ -5,7 +5,9 @@ statement per chunk, never one per payment.
 A payer claims a chunk by locking its one row (`FOR UPDATE SKIP LOCKED`: competing payers
 of any instance never take the same chunk; a crashed one's lock goes with its
 transaction). The chunk's payments are read with their obstacle under `payable.PAYABLE`,
-computed in the database as of now, for the re-check right before the bank.
+computed in the database as of now, for the re-check right before the bank, and with the
+holder's name registered with the account the order was written to (the latest
+registration of that account; an order keeps the account, not the name).
 """
 
 from __future__ import annotations
@@ -52,7 +54,11 @@ _OBSTACLE = PAYABLE.sql_obstacle(facts(
     allocated="run.status = 'allocated'"))
 _CHUNK = f"""
 SELECT p.payment_id::text, p.person_key, p.certification_id, p.period, p.item,
-       p.amount_fen, p.bank_code, p.account_number, {_OBSTACLE} AS obstacle
+       p.amount_fen, p.bank_code, p.account_number, {_OBSTACLE} AS obstacle,
+       COALESCE((SELECT a.account_name FROM payee_accounts a
+                  WHERE a.person_key = p.person_key AND a.account_number = p.account_number
+                    AND a.bank_code = p.bank_code
+                  ORDER BY a.registered_at DESC LIMIT 1), '') AS account_name
   FROM payment_orders p
   JOIN payment_runs run ON run.run_id = p.run_id
   JOIN unnest($4::text[], $5::date[], $6::date[]) AS b (period, starts, ends)

@@ -10,7 +10,10 @@ entrypoint and is not stored; the account number is stored, and leaves only mask
   change awaiting confirmation").
 - Every registration and confirmation is an event naming the officers, so oversight sees
   maker and checker, and a change carries when the replaced account had been registered
-  (the run flags recent changes too)."""
+  (the run flags recent changes too).
+- The account holder's name (户名) is kept with the account because the bank's 代发 file
+  names the payee; it is in no event and no answer. A correction of the name alone is a
+  change like another (a second officer confirms it)."""
 
 from __future__ import annotations
 
@@ -77,7 +80,7 @@ async def register_payee_account(command: RegisterPayeeAccount, uow: Work) -> Re
     key, account, officer = command.person_key, command.account, command.officer
     await uow.accounts.lock(key)
     division = await _division_in_scope(officer, key, uow)
-    if await uow.accounts.current(key) == account:
+    if account.same_as(await uow.accounts.current(key)):
         waiting = await uow.accounts.awaiting_confirmation(key) is not None
         return Registration(key, account.masked, changed=False, replaces_previous=False,
                             awaiting_confirmation=waiting, division_code=division)
@@ -104,7 +107,7 @@ async def confirm_payee_account(command: ConfirmPayeeAccount, uow: Work) -> Conf
     change = await uow.accounts.awaiting_confirmation(key)
     if change is None:
         raise NotFound(NOTHING_TO_CONFIRM)
-    if change.account != command.account:
+    if not change.account.same_as(command.account):
         raise Refused(NOT_THE_CHANGE)
     if change.registered_by == officer.id:
         raise OutOfScope(MAKER_IS_NOT_CHECKER)

@@ -25,6 +25,8 @@ class ChunkPayment(NamedTuple):
     account_number: str
     obstacle: str | None
     """Why `PAYABLE` refuses it now (it is cancelled, not sent); None: send it."""
+    account_name: str = ""
+    """The holder's name registered with the account paid (户名), for the bank's file."""
 
     def remittance(self) -> str:
         return remittance(self.item, self.period, self.payment_id)

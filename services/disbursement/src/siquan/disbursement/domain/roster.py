@@ -44,6 +44,13 @@ def mask_account(account_number: str) -> str:
 class PayeeAccount:
     bank_code: str
     account_number: str
+    holder_name: str = field(default="", compare=False, repr=False)
+    """The account holder's name (户名), kept only because the bank's 代发 file names the
+    payee; not part of which account it is (`same_as` compares it too)."""
+
+    def same_as(self, other: PayeeAccount | None) -> bool:
+        """The same account under the same holder's name."""
+        return other is not None and self == other and self.holder_name == other.holder_name
 
     @property
     def masked(self) -> str:

@@ -28,7 +28,8 @@ class MemoryFindings:
             "run_id": f.run_id, "program_code": f.program_code, "period": f.period,
             "division_code": f.division_code, "amount_fen": f.amount_fen,
             "raised_at": raised_at.isoformat(), "message_id": None, "outcome": None,
-            "resolution": None, "resolved_by": None, "resolved_at": None}
+            "resolution": None, "resolved_by": None, "resolved_at": None,
+            "details": None if f.details is None else dict(f.details)}
         return True
 
     async def set_finding_message(self, finding_id: str, message_id: str) -> None:

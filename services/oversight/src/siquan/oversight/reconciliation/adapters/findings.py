@@ -21,7 +21,7 @@ _FINDING_FIELDS = ("certification_id", "person_key", "officer_id", "application_
                    "run_id", "program_code", "period", "division_code", "amount_fen")
 _FINDING_COLUMNS = ("finding_id, category, rule, status, reason, evidence, decision, "
                     + ", ".join(_FINDING_FIELDS) + ", raised_at, message_id, outcome, "
-                    "resolution, resolved_by, resolved_at")
+                    "resolution, resolved_by, resolved_at, details")
 _HOLD_COLUMNS = ("hold_id, person_key, run_id, program_code, division_code, finding_id, reason,"
                  " evidence, placed_by, placed_at, lifted_at, lifted_by, lift_reason")
 
@@ -63,11 +63,12 @@ class PgFindings:
         """Store a new finding; False when one with its key exists."""
         inserted = await self._conn.fetchval(
             "INSERT INTO findings (finding_id, dedup_key, category, rule, reason, evidence,"
-            " decision, " + ", ".join(_FINDING_FIELDS) + ", raised_at, message_id)"
+            " decision, " + ", ".join(_FINDING_FIELDS) + ", raised_at, message_id, details)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-            " $17, NULL) ON CONFLICT (dedup_key) DO NOTHING RETURNING true",
+            " $17, NULL, $18) ON CONFLICT (dedup_key) DO NOTHING RETURNING true",
             finding_id, f.dedup_key, f.rule.category, f.rule.name, f.reason, list(f.evidence),
-            f.decision, *(getattr(f, name) for name in _FINDING_FIELDS), raised_at)
+            f.decision, *(getattr(f, name) for name in _FINDING_FIELDS), raised_at,
+            None if f.details is None else dict(f.details))
         return bool(inserted)
 
     async def set_finding_message(self, finding_id: str, message_id: str) -> None:

@@ -13,7 +13,8 @@ redelivered event, a second sweep) raises nothing new.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -49,6 +50,8 @@ OFFICER_IN_TWO_POWERS = Rule("officer_in_two_powers", "breach_of_discipline")
 TIMELINESS_BELOW_TARGET = Rule("certification_timeliness_below_target",
                                "wrong_eligibility_decision")
 UNUSUAL_PERSONAL_DATA_READS = Rule("unusual_personal_data_reads", "breach_of_discipline")
+BANK_STATEMENT_DIFFERS = Rule("bank_statement_differs", "wrong_payment")
+BANK_RESULT_DIFFERS = Rule("bank_result_differs", "wrong_payment")
 
 RULES: dict[str, Rule] = {rule.name: rule for rule in (
     PAID_WITHOUT_CERTIFICATION, PAID_BEFORE_CERTIFICATION, PAID_AFTER_DEATH,
@@ -56,7 +59,7 @@ RULES: dict[str, Rule] = {rule.name: rule for rule in (
     AMOUNT_DIFFERS_FROM_POLICY, NO_POLICY_AMOUNT, PAID_TWICE, CERTIFIED_NOT_PAID,
     SETTLEMENT_UNBALANCED, SETTLEMENT_DIFFERS_FROM_ALLOCATION, MONEY_MOVED_WITHOUT_RUN,
     STATEMENT_UNBALANCED, REVIEWER_APPROVED, OFFICER_IN_TWO_POWERS, TIMELINESS_BELOW_TARGET,
-    UNUSUAL_PERSONAL_DATA_READS)}
+    UNUSUAL_PERSONAL_DATA_READS, BANK_STATEMENT_DIFFERS, BANK_RESULT_DIFFERS)}
 
 FALSE_CLAIM_RULES = tuple(name for name, rule in RULES.items() if rule.holds_payee)
 """冒: the rules whose findings count as suspected false claims in the reports."""
@@ -80,6 +83,10 @@ class Finding:
     period: str | None = None
     division_code: str | None = None
     amount_fen: int | None = None
+    details: Mapping[str, str | int | None] | None = field(default=None, compare=False,
+                                                            hash=False)
+    """The figures the evidence states (e.g. expected and stated amounts), when it has
+    some: masked accounts only, never an account number or a resident ID."""
 
     def __post_init__(self) -> None:
         if not self.evidence:

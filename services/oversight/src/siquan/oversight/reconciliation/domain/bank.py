@@ -1,0 +1,92 @@
+"""What the bank states against what disbursement instructed: a statement line or a result
+line that is not the settled payment with the same payment id, amount and account (or a
+settled payment no statement line names) is a wrong payment to look into — money may
+have gone to another account or in another amount than the roster said.
+
+Disbursement finds each difference and publishes it with its evidence
+(`bank_statement.difference.v1`, `bank_result.mismatch.v1`); oversight makes one finding
+of each, keyed on where it was stated, so the same difference delivered again raises
+nothing new. The finding cites the message and keeps its figures: the payment id, the
+expected and the stated amounts in fen and accounts — masked again here, so that no
+account number reaches a finding whatever a producer sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from siquan.oversight.reconciliation.domain import findings as rules
+from siquan.oversight.reconciliation.domain.findings import Finding
+
+_DESCRIBED = {
+    "amount_differs": "with another amount than the payment's",
+    "account_differs": "to another account than the payment's",
+    "amount_and_account_differ": "with another amount and to another account",
+    "not_settled": "as paid while it is held as not settled",
+    "unknown_payment": "though it is no payment of the run",
+    "duplicate_line": "a second time",
+    "missing_from_statement": "nowhere, though the bank settled it",
+    "not_in_batch": "though the batch did not instruct it",
+}
+
+
+def masked(account: str | None) -> str | None:
+    """Every character but the last four as `*` (None stays None)."""
+    if account is None:
+        return None
+    return "*" * max(len(account) - 4, 0) + account[-4:]
+
+
+@dataclass(frozen=True)
+class BankDifference:
+    """A difference as disbursement stated it (accounts masked by disbursement)."""
+
+    source: str  # "statement" or "results"
+    where: str  # the statement id, or the results' batch
+    bank_document: str  # the bank's statement id, or the batch
+    line: int  # the statement's line (0: none); 0 for results
+    kind: str
+    payment_id: str
+    run_id: str
+    program_code: str
+    period: str
+    division_code: str
+    expected_amount_fen: int | None
+    stated_amount_fen: int | None
+    expected_account: str | None
+    stated_account: str | None
+    held_status: str | None
+    bank_reference: str
+    message_id: str
+
+
+def _fen(amount: int | None) -> str:
+    return "no amount" if amount is None else f"{amount} fen"
+
+
+def bank_difference_finding(d: BankDifference) -> Finding:
+    rule = rules.BANK_STATEMENT_DIFFERS if d.source == "statement" else \
+        rules.BANK_RESULT_DIFFERS
+    expected, stated = masked(d.expected_account), masked(d.stated_account)
+    where = (f"the bank's statement {d.bank_document}, line {d.line}," if d.line else
+             f"the bank's statement {d.bank_document}") if d.source == "statement" else \
+        f"the bank's results for batch {d.bank_document}"
+    held = f"held: {_fen(d.expected_amount_fen)} to {expected or 'no account'}" + (
+        f" ({d.held_status})" if d.held_status else "")
+    return Finding(
+        rule=rule,
+        dedup_key=f"{rule.name}:{d.where}:{d.line}:{d.payment_id}:{d.kind}:"
+                  f"{d.stated_amount_fen}:{stated}",
+        reason=f"{where} states payment {d.payment_id} {_DESCRIBED.get(d.kind, d.kind)} "
+               f"({d.kind}); {held}; stated: {_fen(d.stated_amount_fen)} to "
+               f"{stated or 'no account'}",
+        evidence=(d.message_id,), run_id=d.run_id, program_code=d.program_code,
+        period=d.period, division_code=d.division_code,
+        amount_fen=d.expected_amount_fen if d.expected_amount_fen is not None
+        else d.stated_amount_fen,
+        details={"source": d.source, "kind": d.kind, "payment_id": d.payment_id,
+                 "line": d.line, "bank_document": d.bank_document,
+                 "expected_amount_fen": d.expected_amount_fen,
+                 "stated_amount_fen": d.stated_amount_fen,
+                 "expected_account": expected, "stated_account": stated,
+                 "held_status": d.held_status, "bank_reference": d.bank_reference})

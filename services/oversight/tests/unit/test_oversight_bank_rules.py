@@ -1,0 +1,117 @@
+"""Each difference the bank states against disbursement's instructions becomes one finding
+with its evidence: payment id, expected and stated amounts and masked accounts; the same
+difference delivered again raises nothing new."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from siquan.contracts import disbursement_v1 as disbursement
+from siquan.contracts.oversight_v1 import FindingRaised, HoldPlaced
+from siquan.oversight.adapters.memory import FakeOversightWork
+from siquan.oversight.reconciliation.application import bank_rules
+from siquan.oversight.reconciliation.domain.bank import masked
+
+RUN = str(uuid.uuid4())
+ACCOUNT, OTHER = "6222020000000010001", "6222020000000099999"
+
+
+def difference(kind: str = "amount_differs", *, statement_id: str | None = None,
+               line: int = 3, stated_fen: int = 21_500, **fields: Any
+               ) -> disbursement.BankStatementDifference:
+    values: dict[str, Any] = {
+        "statement_id": statement_id or str(uuid.uuid4()),
+        "statement_batch": "BOC-420117-20260531", "statement_sha256": "0" * 64,
+        "run_id": RUN, "program_code": "special_assistance", "period": "2026-05",
+        "division_code": "420117", "kind": kind, "line": line,
+        "payment_id": str(uuid.uuid4()), "expected_amount_fen": 21_000,
+        "stated_amount_fen": stated_fen, "expected_account": masked(ACCOUNT),
+        "stated_account": masked(ACCOUNT), "held_status": "settled",
+        "bank_reference": "BOC0001", "imported_by": "disburser-420117-01",
+        "imported_at": datetime(2026, 6, 2, 9, tzinfo=UTC), **fields}
+    return disbursement.BankStatementDifference(**values)
+
+
+async def delivered(uow: FakeOversightWork, event: Any, message_id: str | None = None
+                    ) -> FakeOversightWork:
+    batch = FakeOversightWork(uow.clock, store=uow.store)
+    handler = (bank_rules.judge_statement_difference
+               if isinstance(event, disbursement.BankStatementDifference)
+               else bank_rules.judge_result_mismatch)
+    await batch.receive(event, handler, message_id=message_id)
+    await batch.commit()
+    return batch
+
+
+async def test_a_statement_line_with_another_amount_is_a_finding_with_its_evidence(
+        uow: FakeOversightWork) -> None:
+    message_id = str(uuid.uuid4())
+    event = difference()
+
+    batch = await delivered(uow, event, message_id)
+
+    [raised] = batch.published(FindingRaised)
+    assert (raised.rule, raised.category, raised.run_id) == (
+        "bank_statement_differs", "wrong_payment", RUN)
+    assert raised.evidence == (message_id,)
+    assert batch.published(HoldPlaced) == []  # a bank's word holds no payee
+    [stored] = uow.store.findings.values()
+    assert stored["details"] == {
+        "source": "statement", "kind": "amount_differs", "payment_id": event.payment_id,
+        "line": 3, "bank_document": "BOC-420117-20260531", "expected_amount_fen": 21_000,
+        "stated_amount_fen": 21_500, "expected_account": "***************0001",
+        "stated_account": "***************0001", "held_status": "settled",
+        "bank_reference": "BOC0001"}
+    assert event.payment_id in stored["reason"] and "21500 fen" in stored["reason"]
+
+
+async def test_the_same_difference_again_raises_nothing_new(uow: FakeOversightWork) -> None:
+    event = difference("account_differs", stated_account=masked(OTHER), stated_fen=21_000)
+    await delivered(uow, event)
+
+    again = await delivered(uow, event)  # the same difference published again
+
+    assert again.published(FindingRaised) == []
+    assert len(uow.store.findings) == 1
+
+
+async def test_each_line_of_a_statement_is_its_own_finding(uow: FakeOversightWork) -> None:
+    statement = str(uuid.uuid4())
+    await delivered(uow, difference(statement_id=statement, line=1))
+    await delivered(uow, difference("missing_from_statement", statement_id=statement, line=0,
+                                    stated_fen=None, stated_account=None))
+    await delivered(uow, difference("unknown_payment", statement_id=statement, line=2,
+                                    expected_amount_fen=None, expected_account=None,
+                                    held_status=None))
+
+    kinds = sorted(f["details"]["kind"] for f in uow.store.findings.values())
+    assert kinds == ["amount_differs", "missing_from_statement", "unknown_payment"]
+
+
+async def test_an_account_number_never_reaches_a_finding_whatever_the_producer_sent(
+        uow: FakeOversightWork) -> None:
+    await delivered(uow, difference("account_differs", stated_account=OTHER,
+                                    stated_fen=21_000))
+
+    [stored] = uow.store.findings.values()
+    assert OTHER not in str(stored) and stored["details"]["stated_account"].endswith("9999")
+
+
+async def test_a_result_line_that_is_not_its_instruction_is_a_finding_too(
+        uow: FakeOversightWork) -> None:
+    event = disbursement.BankResultMismatch(
+        batch="run-0-abc", run_id=RUN, program_code="special_assistance", period="2026-05",
+        division_code="420117", kind="amount_differs", payment_id=str(uuid.uuid4()),
+        expected_amount_fen=21_000, stated_amount_fen=12_000,
+        expected_account=masked(ACCOUNT), stated_account=masked(ACCOUNT),
+        outcome="settled", bank_reference="B9", found_at=datetime(2026, 6, 2, tzinfo=UTC))
+
+    batch = await delivered(uow, event)
+
+    [raised] = batch.published(FindingRaised)
+    assert raised.rule == "bank_result_differs"
+    [stored] = uow.store.findings.values()
+    assert (stored["details"]["expected_amount_fen"],
+            stored["details"]["stated_amount_fen"]) == (21_000, 12_000)
