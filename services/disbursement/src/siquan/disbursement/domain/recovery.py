@@ -34,6 +34,8 @@ CHANGED_SINCE_PROPOSED = ("the receivable changed since the write-off was propos
                           "propose it again")
 NO_PROPOSAL = "no write-off of this receivable awaits approval"
 ALREADY_PROPOSED = "a write-off of this receivable already awaits approval"
+BANK_RETURN = "bank-return"  # who records a return of an overpaid payment: no officer
+OFFSET_BY_RUN = "payment-run"  # who records an offset: the run that withheld it
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ class Recovery:
     amount_fen: int
     recorded_by: str
     approved_by: str | None = None
+    returned_payment_id: str | None = None  # the bank's return of this overpaid payment
+    offset_payment_id: str | None = None  # the later payment it was withheld from
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,32 @@ class Receivable:
         if amount_fen > self.outstanding_fen:
             raise Refused(NOT_OUTSTANDING)
         recovery = Recovery(recovery_id, kind, amount_fen, officer)
+        self.recoveries.append(recovery)
+        return recovery
+
+    def returned_by_bank(self, recovery_id: str, payment_id: str, amount_fen: int
+                         ) -> Recovery | None:
+        """The bank sent an overpaid payment back: the money is in the special account
+        again, so that much of the receivable is repaid — never more than is still
+        outstanding (what an officer recorded as repaid before stays repaid). None when
+        nothing is outstanding any more."""
+        amount = min(amount_fen, self.outstanding_fen)
+        if amount <= 0:
+            return None
+        recovery = Recovery(recovery_id, "repayment", amount, BANK_RETURN,
+                            returned_payment_id=payment_id)
+        self.recoveries.append(recovery)
+        return recovery
+
+    def offset_against(self, recovery_id: str, payment_id: str, entitled_fen: int
+                       ) -> Recovery | None:
+        """Withhold what is outstanding from a later payment of `entitled_fen`, never more
+        than the payment: the recovery (kind offset), or None when nothing is withheld."""
+        amount = min(entitled_fen, self.outstanding_fen)
+        if amount <= 0 or self.proposal is not None:
+            return None
+        recovery = Recovery(recovery_id, "offset", amount, OFFSET_BY_RUN,
+                            offset_payment_id=payment_id)
         self.recoveries.append(recovery)
         return recovery
 
