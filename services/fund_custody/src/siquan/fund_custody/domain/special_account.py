@@ -118,8 +118,9 @@ class SpecialAccount:
     def recognise_receivable(self, receivable_id: str,
                              parts: Mapping[FiscalLevel, int]) -> Transaction:
         """Money paid out for periods nothing was owed for is owed back: each level's
-        share moves from `overpaid:<level>` into `receivable:<level>`."""
-        self._check_open()
+        share moves from `overpaid:<level>` into `receivable:<level>`. Allowed after the
+        year closed (a death reported in January for December's payment): it moves no
+        money."""
         return self._post(self._per_level("receivable", receivable_id, parts,
                                            overpaid_account, receivable_account))
 

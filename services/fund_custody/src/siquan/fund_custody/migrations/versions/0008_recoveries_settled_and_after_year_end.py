@@ -11,8 +11,8 @@ year closed.
 - `receivable_recoveries.returned_payment_id` (the overpaid payment the bank returned,
   once) and `credited_to` (the account whose available money a repayment came into;
   existing repayments: their receivable's account).
-- A closed account still takes the postings that move no money: `write_off` and
-  `receivable_settled`.
+- A closed account still takes the postings that move no money: `receivable` (an
+  overpayment found after year-end), `write_off` and `receivable_settled`.
 
 Revision ID: 0008
 Revises: 0007
@@ -154,7 +154,7 @@ RULES = [
     """
     CREATE OR REPLACE FUNCTION ledger_account_open() RETURNS trigger LANGUAGE plpgsql AS $body$
     BEGIN
-        IF NEW.kind NOT IN ('write_off', 'receivable_settled') AND EXISTS (
+        IF NEW.kind NOT IN ('receivable', 'write_off', 'receivable_settled') AND EXISTS (
                 SELECT 1 FROM special_accounts WHERE id = NEW.special_account_id
                 AND closed_at IS NOT NULL) THEN
             RAISE EXCEPTION 'special account % is closed by its year-end statement',
