@@ -109,8 +109,8 @@ async def _run(cluster: Cluster, cycle: CountyCycle, returned: Beneficiary,
     first = await _receivable(cycle, certified[returned.resident_id], status="repaid")
     assert (first["repaid_fen"], first["outstanding_fen"]) == (owed(returned, NOV), 0)
     shown = await cycle.disbursement.call("GET", f"/runs/{run['run_id']}", Officers.disburser)
-    assert shown["returned"] == {"count": 1, "amount_fen": owed(returned, NOV)} | {
-        k: v for k, v in shown["returned"].items() if k not in ("count", "amount_fen")}
+    assert (shown["returned"]["count"], shown["returned"]["amount_fen"]) == (
+        1, owed(returned, NOV))
 
     async def returned_once() -> dict[str, Any] | None:
         balances: dict[str, Any] = await cycle.fund_custody.call(
