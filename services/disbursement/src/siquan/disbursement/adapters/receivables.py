@@ -112,11 +112,11 @@ class PgReceivables:
                            at: datetime) -> None:
         await self._conn.execute(
             "INSERT INTO recoveries (recovery_id, receivable_id, kind, amount_fen, reference,"
-            " recorded_by, approved_by, recorded_at, returned_payment_id, offset_payment_id)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::uuid, $10::text::uuid)",
+            " recorded_by, approved_by, recorded_at, returned_payment_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::uuid)",
             recovery.recovery_id, receivable_id, recovery.kind, recovery.amount_fen,
             reference, recovery.recorded_by, recovery.approved_by, at,
-            recovery.returned_payment_id, recovery.offset_payment_id)
+            recovery.returned_payment_id)
 
     async def holding(self, payment_ids: Sequence[str]) -> dict[str, str]:
         rows = await self._conn.fetch(

@@ -35,7 +35,6 @@ CHANGED_SINCE_PROPOSED = ("the receivable changed since the write-off was propos
 NO_PROPOSAL = "no write-off of this receivable awaits approval"
 ALREADY_PROPOSED = "a write-off of this receivable already awaits approval"
 BANK_RETURN = "bank-return"  # who records a return of an overpaid payment: no officer
-OFFSET_BY_RUN = "payment-run"  # who records an offset: the run that withheld it
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,6 @@ class Recovery:
     recorded_by: str
     approved_by: str | None = None
     returned_payment_id: str | None = None  # the bank's return of this overpaid payment
-    offset_payment_id: str | None = None  # the later payment it was withheld from
 
 
 @dataclass(frozen=True)
@@ -166,18 +164,6 @@ class Receivable:
             return None
         recovery = Recovery(recovery_id, "repayment", amount, BANK_RETURN,
                             returned_payment_id=payment_id)
-        self.recoveries.append(recovery)
-        return recovery
-
-    def offset_against(self, recovery_id: str, payment_id: str, entitled_fen: int
-                       ) -> Recovery | None:
-        """Withhold what is outstanding from a later payment of `entitled_fen`, never more
-        than the payment: the recovery (kind offset), or None when nothing is withheld."""
-        amount = min(entitled_fen, self.outstanding_fen)
-        if amount <= 0 or self.proposal is not None:
-            return None
-        recovery = Recovery(recovery_id, "offset", amount, OFFSET_BY_RUN,
-                            offset_payment_id=payment_id)
         self.recoveries.append(recovery)
         return recovery
 

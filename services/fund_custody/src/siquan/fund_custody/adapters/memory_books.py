@@ -203,7 +203,8 @@ _ROUTES = {  # kind: (where money may come from, where it may go), as in migrati
     "prior_year_repayment": (PRIOR_YEAR_RECOVERED, AVAILABLE),
 }
 _PER_LEVEL = ("receivable", "repayment", "write_off", "receivable_settled")  # as in 0007/0008
-MOVES_NO_MONEY = ("receivable", "write_off", "receivable_settled")  # allowed on a closed account (0008)
+# allowed on a closed account (0008): they move no money
+MOVES_NO_MONEY = ("receivable", "write_off", "receivable_settled")
 
 
 class MemoryAppropriations:
