@@ -87,11 +87,11 @@ async def _run(cluster: Cluster, cycle: CountyCycle, returned: Beneficiary,
     await cycle.register_account(repays, "62284801000000002")
     appropriated = owed(returned, NOV) + owed(repays, NOV) + owed(repays, DEC)
     await cycle.appropriate(RunPlan(PROGRAM, NOV), appropriated)
-    await cycle.wait_until_disbursement_knows(2, PROGRAM)
     account_path = f"/accounts/{PROGRAM}/{YEAR}/{DIVISION}"
 
     # November: both paid; the bank will send the first's payment back on the 13th.
     cluster.clock.set(datetime(YEAR, 11, 10, 9, tzinfo=UTC))
+    await cycle.wait_until_disbursement_knows(2, PROGRAM)
     run = await cycle.pay(RunPlan(PROGRAM, NOV))
     assert run["amounts_fen"]["settled"] == owed(returned, NOV) + owed(repays, NOV)
 
