@@ -45,7 +45,7 @@ def recovery(found: OverpaymentRecorded, kind: str, amount_fen: int, outstanding
     return RecoveryRecorded(
         recovery_id=str(uuid.uuid4()), receivable_id=found.receivable_id,
         program_code=found.program_code, division_code=found.division_code,
-        fiscal_year=found.fiscal_year, kind=kind, amount_fen=amount_fen,  # type: ignore[arg-type]
+        fiscal_year=found.fiscal_year, kind=kind, amount_fen=amount_fen,
         outstanding_fen=outstanding_fen, recorded_by="disburser-420117-01",
         recorded_at=AT, **extra)
 
@@ -59,7 +59,7 @@ async def _overpaid(uow: Any, given: Any, key: AccountKey = KEY
     return chunk, found
 
 
-async def test_a_repayment_credits_the_account_and_its_levels(uow, given) -> None:
+async def test_a_repayment_credits_the_account_and_its_levels(uow: Any, given: Any) -> None:
     _, found = await _overpaid(uow, given)
     await uow.run(book_recovery(recovery(found, "repayment", 6_000, 15_000), uow))
     account = await uow.accounts.find(KEY)
@@ -69,7 +69,7 @@ async def test_a_repayment_credits_the_account_and_its_levels(uow, given) -> Non
     assert report["totals"]["available_fen"] == 100_000 - 42_000 + 6_000
 
 
-async def test_a_returned_overpaid_payment_is_credited_once(uow, given) -> None:
+async def test_a_returned_overpaid_payment_is_credited_once(uow: Any, given: Any) -> None:
     chunk, found = await _overpaid(uow, given)
     returned = given.returned(chunk.run_id, 0, (chunk.payments[0].payment_id, 21_000))
     await given.done(take_back_returned_chunk(returned, uow))
@@ -87,7 +87,7 @@ async def test_a_returned_overpaid_payment_is_credited_once(uow, given) -> None:
     assert report["totals"]["available_fen"] == 100_000 - 21_000
 
 
-async def test_an_offset_settles_the_receivable_without_crediting_it(uow, given) -> None:
+async def test_an_offset_settles_the_receivable_without_crediting_it(uow: Any, given: Any) -> None:
     _, found = await _overpaid(uow, given)
     await uow.run(book_recovery(recovery(found, "offset", 21_000, 0), uow))
     account = await uow.accounts.find(KEY)
@@ -96,7 +96,7 @@ async def test_an_offset_settles_the_receivable_without_crediting_it(uow, given)
     assert account.books.is_balanced()
 
 
-async def test_a_repayment_after_year_end_comes_into_the_open_year(uow, given) -> None:
+async def test_a_repayment_after_year_end_comes_into_the_open_year(uow: Any, given: Any) -> None:
     year = AccountKey(KEY.program_code, 2025, KEY.division_code)
     chunk, found = await _overpaid(uow, given, year)
     await given.settled_run(chunk.run_id, 42_000, 42_000, key=year)

@@ -36,6 +36,7 @@ from siquan.fund_custody.domain.ledger import (
     Transaction,
     is_source,
 )
+from siquan.fund_custody.domain.receivable import Parts
 from siquan.fund_custody.domain.special_account import AccountKey, SpecialAccount
 
 
@@ -70,7 +71,7 @@ class MemoryStore:
     statements: dict[str, StoredStatement] = field(default_factory=dict)
     receivables: dict[str, Any] = field(default_factory=dict)
     recoveries: set[str] = field(default_factory=set)
-    credited: dict[str, tuple[str, dict[str, int]]] = field(default_factory=dict)
+    credited: dict[str, tuple[str, Parts]] = field(default_factory=dict)
     # recovery id -> (account credited, each level's part)
 
     def account_of(self, key: AccountKey) -> AccountRow | None:
