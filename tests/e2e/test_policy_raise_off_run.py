@@ -102,9 +102,11 @@ async def test_a_person_revoked_before_the_run_is_still_topped_up(cluster: Clust
             settled = await eventually(all_settled, timeout=60, what="the run's payments")
     finally:
         await cycle.close()
-    paid = sorted((p["certification_id"], p["period"], p["item"], p["amount_fen"])
-                  for p in settled)
-    assert paid == sorted(expected, key=lambda o: (o[0], o[1] or "", o[2]))
+    def order(o: tuple[str, str | None, str, int]) -> tuple[str, str, str]:
+        return o[0], o[1] or "", o[2]
+    paid = sorted(((p["certification_id"], p["period"], p["item"], p["amount_fen"])
+                   for p in settled), key=order)
+    assert paid == sorted(expected, key=order)
     top_ups = [e for e in expected if e[2] != "benefit"]
     assert run["arrears"] == {"count": 4, "amount_fen": sum(e[3] for e in top_ups)}
     assert run["amounts_fen"]["settled"] == sum(e[3] for e in expected)
