@@ -20,13 +20,14 @@ from typing import Any
 import pytest
 
 from siquan.contracts.periods import first_day_of_next_month, period_start
-from siquan.contracts.policy import load_catalogue
 from siquan.contracts.public_security_v2 import DeathReportedV2
 from siquan.shared.operator.client import Officers, RefusedByService
 from siquan.shared.operator.county_cycle import Beneficiary, CountyCycle, RunPlan
 from siquan.shared.person import person_key
+from siquan.shared.testing import figures
 from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET
+from siquan.shared.testing.figures import LEVELS
 from siquan.shared.testing.messages import publish_as
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
@@ -35,33 +36,12 @@ pytestmark = pytest.mark.e2e
 
 PROGRAM, DIVISION, YEAR = "special_assistance", "420117", 2026
 MONTHS = [f"{YEAR}-{m:02d}" for m in range(1, 7)]
-LEVELS = ("central", "provincial", "municipal", "county")
-CATALOGUE = load_catalogue()
-
-
 def owed(category: str, period: str) -> int:
-    return CATALOGUE.amount_for(PROGRAM, category, period, DIVISION)
-
-
-def shares(period: str) -> tuple[int, ...]:
-    s = CATALOGUE.in_force(PROGRAM, period_start(period), DIVISION).fiscal_shares
-    return (s.central, s.provincial, s.municipal, s.county)
-
-
-def split(fen: int, bp: tuple[int, ...]) -> dict[str, int]:
-    """Each level's share rounded down, the county taking what is left."""
-    parts = {level: fen * b // 10_000 for level, b in zip(LEVELS, bp, strict=True)}
-    parts["county"] = fen - parts["central"] - parts["provincial"] - parts["municipal"]
-    return parts
+    return figures.owed(PROGRAM, category, period, DIVISION)
 
 
 def per_level(periods: list[str], category: str) -> dict[str, int]:
-    """One payment per run, each run's overpaid amount split by its period's shares."""
-    total = dict.fromkeys(LEVELS, 0)
-    for period in periods:
-        for level, fen in split(owed(category, period), shares(period)).items():
-            total[level] += fen
-    return total
+    return figures.per_level(PROGRAM, category, periods, DIVISION)
 
 
 @pytest.fixture(scope="module")

@@ -368,6 +368,11 @@ class RecoveryRecorded(_Disbursement):
                                           description="For a write-off: the second officer "
                                                       "who approved it (never the proposer)")
     recorded_at: datetime = Field(description="When (UTC)")
+    returned_payment_id: str | None = Field(
+        default=None,
+        description="A `repayment` that is the bank's return of this overpaid payment: the "
+                    "money already came back through `payments.returned`, so it closes the "
+                    "receivable without being credited to the special account a second time")
 
 
 register(PayeeAccountRegistered, PayeeAccountConfirmed, PaymentRunStarted, AllocationRequested,

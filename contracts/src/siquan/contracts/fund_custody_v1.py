@@ -148,7 +148,12 @@ class YearEndStatementPublished(_FundCustody):
     produced_by: OfficerId
     produced_at: datetime = Field(description="When it was produced (UTC)")
     recovered_fen: Fen = Field(default=0, description="What overpaid beneficiaries paid "
-                                                     "back (追回) into the account")
+                                                     "back (追回) into the account: on this "
+                                                     "year's receivables, and on closed "
+                                                     "earlier years' (收回以前年度支出); a "
+                                                     "bank's return of an overpaid payment "
+                                                     "is in `returned_fen`, an offset never "
+                                                     "left the account")
 
 
 class FundCustodyOfficerActivity(OfficerActivity):

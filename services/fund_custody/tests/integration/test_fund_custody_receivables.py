@@ -162,3 +162,55 @@ async def test_the_database_refuses_a_repayment_without_its_recovery(
                     account_id)
     finally:
         await conn.close()
+
+
+async def test_a_returned_overpayment_and_recoveries_after_year_end_count_once(
+        fc, covered: AccountKey) -> None:
+    """The bank returns one overpaid payment: the return brings it back once and settles
+    its receivable. After the year closes, a repayment of the other comes into the next
+    year's account, and the rest is written off in the closed year."""
+    key = covered
+    run_id = await fc.approved_run(key, 100_000, 42_000)
+    chunk = await fc.settle(key, run_id, 0, 21_000, 21_000)
+    returned_id = chunk.payments[0].payment_id
+    first = _overpaid(key, run_id, chunk, 1)
+    second = _overpaid(key, run_id, PaymentsSettled.model_validate(
+        chunk.model_dump() | {"payments": chunk.payments[1:]}), 1)
+    for overpaid in (first, second):
+        await fc.wait_processed(await fc.publish(overpaid))
+    before = await fc.account(key)
+
+    await fc.wait_processed(await fc.publish(fc.returned(key, run_id, 0,
+                                                         (returned_id, 21_000))))
+    by_return = _recovery(key, first.receivable_id, "repayment", 21_000, 0).model_copy(
+        update={"returned_payment_id": returned_id, "recorded_by": "bank-return"})
+    await fc.wait_processed(await fc.publish(by_return))
+    account = await fc.account(key)
+    assert account["available_fen"] == before["available_fen"] + 21_000  # once
+    assert account["receivable_fen"] == _split(21_000, key)  # the second's only
+    await fc.complete(key, run_id, 42_000, settled_fen=42_000)
+    closed = await fc.post(f"/statements/{key.program_code}/{key.fiscal_year}/{DIVISION}")
+    assert closed.status_code == 201, closed.text
+    assert closed.json()["recovered_fen"] == 0
+    following = AccountKey(key.program_code, key.fiscal_year + 1, DIVISION)
+    opening = (await fc.account(following))["available_fen"]
+
+    await fc.wait_processed(await fc.publish(_recovery(key, second.receivable_id,
+                                                       "repayment", 8_000, 13_000)))
+    await fc.wait_processed(await fc.publish(_recovery(key, second.receivable_id,
+                                                       "write_off", 13_000, 0)))
+    year, next_year = await fc.account(key), await fc.account(following)
+    assert year["receivable_fen"] == dict.fromkeys(LEVELS, 0)
+    assert year["available_fen"] == 0
+    assert next_year["available_fen"] == opening + 8_000
+    report = (await fc.get(f"/balances/{key.program_code}/{key.fiscal_year}/{DIVISION}",
+                           TREASURER)).json()
+    assert (report["totals"]["receivable_fen"], report["totals"]["recovered_fen"],
+            report["totals"]["written_off_fen"],
+            report["totals"]["receivable_outstanding_fen"]) == (42_000, 29_000, 13_000, 0)
+    for account_key in (key, following):
+        assert await fc.fetchval(
+            "SELECT sum(b.balance_fen) FROM ledger_balances b JOIN special_accounts s"
+            " ON s.id = b.special_account_id WHERE s.program_code = $1"
+            " AND s.fiscal_year = $2 AND s.division_code = $3", account_key.program_code,
+            account_key.fiscal_year, DIVISION) == 0

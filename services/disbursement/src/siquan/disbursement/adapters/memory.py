@@ -317,6 +317,9 @@ class MemoryReceivables:
             raise ValueError("write_off_checker_is_not_maker")  # the table's CHECK
         self._store.receivables[receivable_id][0].recoveries.append(recovery)
 
+    async def holding(self, payment_ids: Sequence[str]) -> dict[str, str]:
+        return {p: self._store.overpaid[p] for p in payment_ids if p in self._store.overpaid}
+
     async def add_proposal(self, receivable_id: str, proposal: WriteOffProposal,
                            reason: str, at: datetime) -> None:
         self._store.receivables[receivable_id][0].proposal = proposal

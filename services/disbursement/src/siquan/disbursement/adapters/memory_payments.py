@@ -78,6 +78,35 @@ class MemoryPayments:
                               query.table)
                 if owed is not None:
                     found.append(owed)
+        return found + self._top_ups_off_run(query, {p.person_key for p in planned})
+
+    def _top_ups_off_run(self, query: RosterQuery, on_run: set[str]) -> list[PlannedPayment]:
+        """The same for people this run does not pay (`roster._PAID_BEFORE_OFF_RUN`):
+        a window period their certification was still owed for, to their current
+        confirmed account, unless they are held."""
+        store = self._store
+        earlier: dict[tuple[str, str, str], int] = {}
+        for p in store.payments.values():
+            certification = store.certification(p.certification_id)
+            if (p.program_code != query.program_code or p.status not in LIVE
+                    or p.person_key in on_run or certification is None
+                    or certification.division_code != query.division_code
+                    or not certification.active_in(p.period)
+                    or store.held(p.person_key, query.program_code)):
+                continue
+            key = (p.person_key, p.certification_id, p.period)
+            earlier[key] = earlier.get(key, 0) + p.amount_fen
+        found = []
+        for (person, certification_id, period), paid in sorted(earlier.items()):
+            account = store.current_account(person)
+            certification = store.certification(certification_id)
+            if account is None or account.unconfirmed or certification is None:
+                continue
+            owed = top_up(PaidBefore(person, certification_id, certification.category, period,
+                                     paid, account.account, certification.effective_from),
+                          query.table)
+            if owed is not None:
+                found.append(owed)
         return found
 
     def _candidates(self, query: RosterQuery) -> list[Candidate]:

@@ -4,6 +4,7 @@ the receivables found, their recoveries and write-off proposals."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -111,9 +112,17 @@ class PgReceivables:
                            at: datetime) -> None:
         await self._conn.execute(
             "INSERT INTO recoveries (recovery_id, receivable_id, kind, amount_fen, reference,"
-            " recorded_by, approved_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            " recorded_by, approved_by, recorded_at, returned_payment_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::uuid)",
             recovery.recovery_id, receivable_id, recovery.kind, recovery.amount_fen,
-            reference, recovery.recorded_by, recovery.approved_by, at)
+            reference, recovery.recorded_by, recovery.approved_by, at,
+            recovery.returned_payment_id)
+
+    async def holding(self, payment_ids: Sequence[str]) -> dict[str, str]:
+        rows = await self._conn.fetch(
+            "SELECT payment_id::text, receivable_id::text FROM overpaid_payments"
+            " WHERE payment_id = ANY($1::text[]::uuid[])", list(payment_ids))
+        return {r["payment_id"]: r["receivable_id"] for r in rows}
 
     async def add_proposal(self, receivable_id: str, proposal: WriteOffProposal,
                            reason: str, at: datetime) -> None:

@@ -25,6 +25,7 @@ from datetime import timedelta
 import asyncpg
 from uuid6 import uuid7
 
+from siquan.contracts.periods import period_start
 from siquan.disbursement.adapters.db import Connection
 from siquan.disbursement.adapters.payable_sql import held, suspended
 from siquan.disbursement.domain.amounts import AmountTable
@@ -202,6 +203,12 @@ async def freeze(conn: Connection, query: RosterQuery, *, batch: int = 10_000
     top_ups = [t for r in await conn.fetch(_PAID_BEFORE, query.run_id, table.run.period,
                                            *_owed_arrays(table))
                if (t := top_up(_paid_before(r), table)) is not None]
+    periods, owed_categories, owed_fen = _owed_arrays(table)
+    starts = [period_start(period) for period in periods]
+    top_ups += [t for r in await conn.fetch(_PAID_BEFORE_OFF_RUN, query.run_id,
+                                            query.program_code, query.division_code,
+                                            periods, owed_categories, owed_fen, starts)
+                if (t := top_up(_paid_before(r), table)) is not None]
     frozen.add(top_ups)
     await copy_payments(conn, query.run_id, query.program_code, top_ups, ids)
     await add_chunks(conn, query.run_id, ids, query.chunk_size)
@@ -228,6 +235,36 @@ SELECT y.person_key, y.certification_id, c.category, p.period, y.bank_code,
           y.account_number, y.certified_from, w.amount_fen
 HAVING sum(p.amount_fen) < w.amount_fen
  ORDER BY y.person_key, p.period
+"""
+
+
+# The same for people this run does not pay (revoked, lapsed or dead since, or not owed
+# the run's period): a window period their certification was still owed for and earlier
+# runs paid at a lower amount is topped up to their current confirmed account, unless they
+# are held. $1 the run, $2 the program, $3 the division, $4/$5/$6 the arrear periods,
+# categories and amounts owed now, $7 each period's first day.
+_PAID_BEFORE_OFF_RUN = f"""
+SELECT p.person_key, p.certification_id, c.category, p.period, a.bank_code,
+       a.account_number, p.certified_from, sum(p.amount_fen)::bigint AS paid_fen
+  FROM payment_orders p
+  JOIN certifications c ON c.certification_id = p.certification_id
+  LEFT JOIN certification_revocations r ON r.certification_id = c.certification_id
+  LEFT JOIN deaths d ON d.person_key = c.person_key
+  JOIN payee_accounts a ON a.person_key = p.person_key AND a.superseded_at IS NULL
+                       AND a.confirmed_at IS NOT NULL
+  JOIN unnest($4::text[], $5::text[], $6::bigint[], $7::date[])
+       AS w (period, category, amount_fen, starts)
+    ON w.period = p.period AND w.category = c.category
+ WHERE p.program_code = $2 AND c.division_code = $3 AND p.live AND p.run_id <> $1::uuid
+   AND (r.effective_from IS NULL OR r.effective_from > w.starts)
+   AND (d.benefits_end IS NULL OR d.benefits_end > w.starts)
+   AND NOT {held("p.person_key", "$2")}
+   AND NOT EXISTS (SELECT 1 FROM payment_orders y WHERE y.run_id = $1::uuid
+                     AND y.person_key = p.person_key)
+ GROUP BY p.person_key, p.certification_id, c.category, p.period, a.bank_code,
+          a.account_number, p.certified_from, w.amount_fen
+HAVING sum(p.amount_fen) < w.amount_fen
+ ORDER BY p.person_key, p.period
 """
 
 

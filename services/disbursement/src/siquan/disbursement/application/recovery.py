@@ -10,11 +10,18 @@ the officers' repayments and write-offs that close what is owed back.
   outstanding): `recovery.recorded` (repayment); fund custody credits the special account.
 - A write-off is proposed by one officer and approved by another (never the proposer):
   only the approval is published (`recovery.recorded`, write_off, naming both).
+- An overpaid payment the bank returns (after it became a receivable) brought the money
+  back: in the unit of work that marks it returned, that much of its receivable is
+  repaid (`recovery.recorded`, repayment, naming the returned payment), so the receivable
+  does not stay open for money already in the special account; fund custody books the
+  return once (as a return) and closes the receivable without crediting it again.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +34,8 @@ from siquan.contracts.types import division_scope
 from siquan.disbursement.application.repositories import Work
 from siquan.disbursement.domain.recovery import Receivable, Recovery, receivables_of
 from siquan.shared.auth import Officer
+
+log = logging.getLogger(__name__)
 
 
 async def find_overpayments(uow: Work, person_key: str) -> list[str]:
@@ -50,6 +59,29 @@ async def find_overpayments(uow: Work, person_key: str) -> list[str]:
                 period=p.period, item=p.item, amount_fen=p.amount_fen)
                 for p in found.payments),
             total_fen=found.total_fen, recorded_at=now))
+    return recorded
+
+
+async def recover_returned(uow: Work, returned: Sequence[tuple[str, int, str]]) -> int:
+    """Repay the receivables of the overpaid payments among those just returned
+    (payment id, amount, the bank's reference each); how many recoveries were recorded."""
+    holding = await uow.receivables.holding([payment_id for payment_id, _, _ in returned])
+    recorded = 0
+    for payment_id, amount_fen, bank_reference in returned:
+        if payment_id not in holding:
+            continue
+        receivable, described = await uow.receivables.get(holding[payment_id],
+                                                          for_update=True)
+        recovery = receivable.returned_by_bank(str(uuid.uuid4()), payment_id, amount_fen)
+        if recovery is None:
+            log.warning("overpaid payment %s returned after its receivable %s closed",
+                        payment_id, receivable.receivable_id)
+            continue
+        reference = f"bank return {bank_reference}".strip()
+        await uow.receivables.add_recovery(receivable.receivable_id, recovery, reference,
+                                           uow.clock.now())
+        _published(uow, described, receivable, recovery, reference)
+        recorded += 1
     return recorded
 
 
@@ -90,7 +122,8 @@ def _published(uow: Work, described: dict[str, Any], receivable: Receivable,
         fiscal_year=described["fiscal_year"], kind=recovery.kind,
         amount_fen=recovery.amount_fen, outstanding_fen=receivable.outstanding_fen,
         reference=reference, recorded_by=recovery.recorded_by,
-        approved_by=recovery.approved_by, recorded_at=uow.clock.now()))
+        approved_by=recovery.approved_by, recorded_at=uow.clock.now(),
+        returned_payment_id=recovery.returned_payment_id))
 
 
 def _answer(receivable: Receivable, described: dict[str, Any]) -> dict[str, Any]:

@@ -254,6 +254,9 @@ class Receivables(Protocol):
     async def add_recovery(self, receivable_id: str, recovery: Recovery, reference: str,
                            at: datetime) -> None: ...
 
+    async def holding(self, payment_ids: Sequence[str]) -> dict[str, str]:
+        """Of these payments, those found overpaid: payment id → receivable id."""
+
     async def add_proposal(self, receivable_id: str, proposal: WriteOffProposal,
                            reason: str, at: datetime) -> None: ...
 

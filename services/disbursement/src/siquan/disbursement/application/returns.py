@@ -5,7 +5,8 @@ service's clock), from a little before the last day it already covered (`lookbac
 a bank's return file may arrive late) so nothing is missed. `record_returns` turns each
 returned payment still `settled` here into `returned` (the only change a settled payment
 may undergo) and announces those of one run together as `PaymentsReturned` (one return
-batch of the run), in the same unit of work. A return seen again changes nothing, also
+batch of the run), in the same unit of work — and an overpaid payment among them repays
+its receivable (`recovery.recover_returned`). A return seen again changes nothing, also
 when two instances see it at once. A return for a payment still pending here (a chunk
 recovering from a crash) is taken on a later pass, once settled.
 """
@@ -20,6 +21,7 @@ from datetime import date, timedelta
 
 from siquan.contracts import disbursement_v1 as events
 from siquan.disbursement.application.ports import Bank, BankReturn
+from siquan.disbursement.application.recovery import recover_returned
 from siquan.disbursement.application.repositories import Returned, Units, Work
 from siquan.disbursement.application.runs import correlate
 from siquan.disbursement.domain.roster import payment_label
@@ -76,5 +78,8 @@ async def record_returns(uow: Work, returned: Sequence[BankReturn], through: dat
                     item=payment_label(p.period, p.period != run.period, p.item),
                     bank_reference=p.bank_reference)
                 for p in payments)))
+    if rows:
+        await recover_returned(uow, [(p.payment_id, p.amount_fen, p.bank_reference)
+                                     for p in rows])
     await uow.return_cursor.advance(through)
     return len(rows)

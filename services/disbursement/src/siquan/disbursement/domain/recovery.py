@@ -34,6 +34,7 @@ CHANGED_SINCE_PROPOSED = ("the receivable changed since the write-off was propos
                           "propose it again")
 NO_PROPOSAL = "no write-off of this receivable awaits approval"
 ALREADY_PROPOSED = "a write-off of this receivable already awaits approval"
+BANK_RETURN = "bank-return"  # who records a return of an overpaid payment: no officer
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class Recovery:
     amount_fen: int
     recorded_by: str
     approved_by: str | None = None
+    returned_payment_id: str | None = None  # the bank's return of this overpaid payment
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,20 @@ class Receivable:
         if amount_fen > self.outstanding_fen:
             raise Refused(NOT_OUTSTANDING)
         recovery = Recovery(recovery_id, kind, amount_fen, officer)
+        self.recoveries.append(recovery)
+        return recovery
+
+    def returned_by_bank(self, recovery_id: str, payment_id: str, amount_fen: int
+                         ) -> Recovery | None:
+        """The bank sent an overpaid payment back: the money is in the special account
+        again, so that much of the receivable is repaid — never more than is still
+        outstanding (what an officer recorded as repaid before stays repaid). None when
+        nothing is outstanding any more."""
+        amount = min(amount_fen, self.outstanding_fen)
+        if amount <= 0:
+            return None
+        recovery = Recovery(recovery_id, "repayment", amount, BANK_RETURN,
+                            returned_payment_id=payment_id)
         self.recoveries.append(recovery)
         return recovery
 

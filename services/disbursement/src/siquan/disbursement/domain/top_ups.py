@@ -6,6 +6,9 @@ what live payments already paid for it, in fen, labelled `topup:<version>`. A pe
 run pays anyway (an ordinary arrear) needs no top-up; a period nothing paid yet is an
 ordinary arrear, not a top-up. One top-up per (person, period, version) at most: the item
 is part of the unique key of live payments, and what it paid counts as paid next time.
+A person the run no longer pays (revoked, lapsed or dead since) is topped up too, for the
+window periods their certification was still owed for, to their current confirmed account
+(unless held): the periods were owed at the new standard whatever happened after them.
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ from siquan.fund_custody.application.ports import (
 )
 from siquan.fund_custody.domain.allocation import Allocation
 from siquan.fund_custody.domain.forecast import CertifiedTerm
+from siquan.fund_custody.domain.ledger import FISCAL_LEVELS
 from siquan.fund_custody.domain.receivable import Parts, Receivable
 from siquan.fund_custody.domain.statement import RunRecords
 from siquan.shared.clock import Clock
@@ -279,12 +280,24 @@ class MemoryReceivables:
 
     async def add_recovery(self, receivable_id: str, recovery_id: str, kind: str,
                            parts: Parts, *, reference: str, recorded_by: str,
-                           approved_by: str | None, at: datetime) -> None:
+                           approved_by: str | None, at: datetime,
+                           returned_payment_id: str | None = None,
+                           credited_to: str | None = None) -> None:
         kept = self._store.receivables[receivable_id]
         into = kept.written_off if kind == "write_off" else kept.recovered
         for level, fen in parts.items():
             into[level] += fen
         self._store.recoveries.add(recovery_id)
+        if credited_to is not None:
+            self._store.credited[recovery_id] = (credited_to, dict(parts))
+
+    async def credited_levels(self, special_account_id: str) -> Parts:
+        total: Parts = dict.fromkeys(FISCAL_LEVELS, 0)
+        for account_id, parts in self._store.credited.values():
+            if account_id == special_account_id:
+                for level, fen in parts.items():
+                    total[level] += fen
+        return total
 
     async def listed(self, *, division_prefix: str, program_code: str | None,
                      fiscal_year: int | None) -> list[dict[str, Any]]:

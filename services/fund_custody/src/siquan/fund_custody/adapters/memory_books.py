@@ -30,11 +30,13 @@ from siquan.fund_custody.domain.ledger import (
     BROUGHT_FORWARD,
     CARRIED_FORWARD,
     PAID_OUT,
+    PRIOR_YEAR_RECOVERED,
     RETURNED,
     Books,
     Transaction,
     is_source,
 )
+from siquan.fund_custody.domain.receivable import Parts
 from siquan.fund_custody.domain.special_account import AccountKey, SpecialAccount
 
 
@@ -69,6 +71,8 @@ class MemoryStore:
     statements: dict[str, StoredStatement] = field(default_factory=dict)
     receivables: dict[str, Any] = field(default_factory=dict)
     recoveries: set[str] = field(default_factory=set)
+    credited: dict[str, tuple[str, Parts]] = field(default_factory=dict)
+    # recovery id -> (account credited, each level's part)
 
     def account_of(self, key: AccountKey) -> AccountRow | None:
         return next((a for a in self.accounts.values() if a.key == key), None)
@@ -121,7 +125,7 @@ class MemoryLedger:
 
     async def record(self, account: SpecialAccount, transaction: Transaction) -> str:
         row = self._store.accounts[account.id]
-        if row.closed_at is not None:
+        if row.closed_at is not None and transaction.kind not in MOVES_NO_MONEY:
             raise CheckViolationError(f"special account {row.id} is closed by its year-end "
                                       "statement")
         self._check_once(row, transaction)
@@ -147,10 +151,12 @@ class MemoryLedger:
         source, destination = _ROUTES[t.kind]
         run = t.run_id or ""
         source, destination = source.format(run=run), destination.format(run=run)
+        per_level = t.kind in _PER_LEVEL
         for entry in t.entries:
-            if not (entry.account == destination if entry.amount_fen > 0
-                    else entry.account.startswith(source) if t.kind == "appropriation"
-                    else entry.account == source):
+            if not ((entry.account.startswith(destination) if per_level
+                     else entry.account == destination) if entry.amount_fen > 0
+                    else entry.account.startswith(source)
+                    if t.kind == "appropriation" or per_level else entry.account == source):
                 raise CheckViolationError(f"closed loop: a {t.kind} transaction cannot move "
                                           f"{entry.amount_fen} fen in {entry.account}")
         if not self._recorded_cause(row, t, max(e.amount_fen for e in t.entries)):
@@ -174,6 +180,12 @@ class MemoryLedger:
         if t.kind == "carry_forward":
             statement = store.statements.get(row.id)
             return statement is not None and statement.statement.closing_fen == amount
+        if t.kind in ("repayment", "write_off", "receivable_settled"):
+            return t.reference in store.recoveries
+        if t.kind == "prior_year_repayment":
+            credited = store.credited.get(t.reference)
+            return credited is not None and credited[0] == row.id \
+                and sum(credited[1].values()) == amount
         if t.kind == "brought_forward":
             previous = store.account_of(AccountKey(
                 row.key.program_code, row.key.fiscal_year - 1, row.key.division_code))
@@ -187,7 +199,13 @@ _ROUTES = {  # kind: (where money may come from, where it may go), as in migrati
     "payment": ("reserved:{run}", PAID_OUT), "release": ("reserved:{run}", AVAILABLE),
     "return": (RETURNED, AVAILABLE), "carry_forward": (AVAILABLE, CARRIED_FORWARD),
     "brought_forward": (BROUGHT_FORWARD, AVAILABLE),
+    "receivable": ("overpaid:", "receivable:"), "repayment": ("receivable:", AVAILABLE),
+    "write_off": ("receivable:", "overpaid:"), "receivable_settled": ("receivable:", "overpaid:"),
+    "prior_year_repayment": (PRIOR_YEAR_RECOVERED, AVAILABLE),
 }
+_PER_LEVEL = ("receivable", "repayment", "write_off", "receivable_settled")  # as in 0007/0008
+# allowed on a closed account (0008): they move no money
+MOVES_NO_MONEY = ("receivable", "write_off", "receivable_settled")
 
 
 class MemoryAppropriations:

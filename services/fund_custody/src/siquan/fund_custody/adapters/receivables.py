@@ -65,14 +65,24 @@ class PgReceivables:
 
     async def add_recovery(self, receivable_id: str, recovery_id: str, kind: str,
                            parts: Parts, *, reference: str, recorded_by: str,
-                           approved_by: str | None, at: datetime) -> None:
+                           approved_by: str | None, at: datetime,
+                           returned_payment_id: str | None = None,
+                           credited_to: str | None = None) -> None:
         await self._conn.execute(
             "INSERT INTO receivable_recoveries (recovery_id, receivable_id, kind,"
             f" {_LEVEL_COLUMNS}, amount_fen, reference, recorded_by, approved_by,"
-            " recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            " recorded_at, returned_payment_id, credited_to) VALUES ($1, $2, $3, $4, $5,"
+            " $6, $7, $8, $9, $10, $11, $12, $13, $14::text::uuid)",
             recovery_id, receivable_id, kind, parts["central"], parts["provincial"],
             parts["municipal"], parts["county"], sum(parts.values()), reference,
-            recorded_by, approved_by, at)
+            recorded_by, approved_by, at, returned_payment_id, credited_to)
+
+    async def credited_levels(self, special_account_id: str) -> Parts:
+        row = await self._conn.fetchrow(
+            "SELECT " + ", ".join(f"sum({lv}_fen) AS {lv}_fen" for lv in FISCAL_LEVELS)
+            + " FROM receivable_recoveries WHERE credited_to = $1::text::uuid",
+            special_account_id)
+        return _parts(row)
 
     async def listed(self, *, division_prefix: str, program_code: str | None,
                      fiscal_year: int | None) -> list[dict[str, Any]]:

@@ -223,7 +223,15 @@ class Receivables(Protocol):
 
     async def add_recovery(self, receivable_id: str, recovery_id: str, kind: str,
                            parts: Parts, *, reference: str, recorded_by: str,
-                           approved_by: str | None, at: datetime) -> None: ...
+                           approved_by: str | None, at: datetime,
+                           returned_payment_id: str | None = None,
+                           credited_to: str | None = None) -> None:
+        """`credited_to`: the special account whose available money a repayment came
+        into (None: a bank return, an offset or a write-off, which credit nothing)."""
+
+    async def credited_levels(self, special_account_id: str) -> Parts:
+        """Per fiscal level, what repayments brought into this account's available money
+        (on its own year's receivables and on closed earlier years')."""
 
     async def listed(self, *, division_prefix: str, program_code: str | None,
                      fiscal_year: int | None) -> list[dict[str, Any]]: ...

@@ -80,6 +80,7 @@ async def balances_report(uow: FundCustodyUnit, officer: Officer,
                                            + allocation.net_paid_fen)
     owed = outstanding(figures.by_level, appropriated)
     owed_back = await receivable_levels(uow, key)
+    credited = await uow.receivables.credited_levels(account.id)
     periods = []
     for period in periods_of(figures.frequency, key.fiscal_year):
         certified = counts_in(terms, period)
@@ -94,8 +95,7 @@ async def balances_report(uow: FundCustodyUnit, officer: Officer,
     levels = [{"fiscal_level": level, "forecast_fen": figures.by_level[level],
                "appropriated_fen": appropriated[level], "spent_fen": spent[level],
                "outstanding_fen": owed[level],
-               "available_fen": (appropriated[level] - spent[level]
-                                 + owed_back[level]["recovered_fen"]),
+               "available_fen": (appropriated[level] - spent[level] + credited[level]),
                **owed_back[level]} for level in FISCAL_LEVELS]
     return {"program_code": key.program_code, "fiscal_year": key.fiscal_year,
             "division_code": key.division_code, "frequency": figures.frequency,

@@ -5,6 +5,7 @@ repayments credit the account's available balance, write-offs give the receivabl
 
 Every run a receivable names must be a run this account paid; a recovery that overtakes
 its receivable waits for it (`NotYet`); a receivable or recovery seen again books nothing.
+A recovery booked after the receivable's year closed is booked too (`book_recovery`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from siquan.contracts.types import division_scope
 from siquan.fund_custody.application.figures import shares_in
 from siquan.fund_custody.application.funding import approve_waiting
 from siquan.fund_custody.application.ports import FundCustodyUnit
+from siquan.fund_custody.application.returns import open_account_for
 from siquan.fund_custody.domain.errors import FundRuleBroken
 from siquan.fund_custody.domain.receivable import Receivable, shares_of_runs
-from siquan.fund_custody.domain.special_account import AccountKey
+from siquan.fund_custody.domain.special_account import AccountKey, SpecialAccount
 from siquan.shared.auth import Officer
 from siquan.shared.consumer import NotYet
 from siquan.shared.registry import handles
@@ -64,9 +66,18 @@ async def recognise_receivable(event: OverpaymentRecorded, uow: FundCustodyUnit)
 
 @handles(RecoveryRecorded)
 async def book_recovery(event: RecoveryRecorded, uow: FundCustodyUnit) -> None:
-    if event.kind == "offset":
-        raise FundRuleBroken(f"recovery {event.recovery_id}: offsets against a later "
-                             "entitlement are not booked by this version")
+    """Each level's part of the recovery (in proportion to what it still holds) leaves the
+    receivable; where the money is depends on the kind:
+
+    - a repayment comes into the receivable's account as available money — or, once that
+      year is closed, into the first open later year's account (收回以前年度支出, as a
+      return after year-end is), while the closed year's receivable is settled;
+    - the bank's return of an overpaid payment (`returned_payment_id`) brought the money
+      back through `payments.returned` already: the receivable is settled, nothing is
+      credited a second time;
+    - an offset was withheld from a later payment, so it never left: settled likewise;
+    - a write-off gives the receivable up.
+    Settling and writing off move no money, so a closed year allows them."""
     if await uow.receivables.has_recovery(event.recovery_id):
         log.info("recovery %s already booked; ignored", event.recovery_id)
         return
@@ -81,17 +92,30 @@ async def book_recovery(event: RecoveryRecorded, uow: FundCustodyUnit) -> None:
     if event.amount_fen > receivable.outstanding_fen:
         raise FundRuleBroken(f"recovery {event.recovery_id}: {event.amount_fen} fen against "
                              f"{receivable.outstanding_fen} fen outstanding")
+    if event.returned_payment_id is not None and event.kind != "repayment":
+        raise FundRuleBroken(f"recovery {event.recovery_id}: a bank return is a repayment, "
+                             f"not {event.kind}")
+    credited: SpecialAccount | None = None
+    if event.kind == "repayment" and event.returned_payment_id is None:
+        credited = await open_account_for(uow, account)
     parts = receivable.recover(event.kind, event.amount_fen)
     await uow.receivables.add_recovery(
         event.receivable_id, event.recovery_id, event.kind, parts, reference=event.reference,
-        recorded_by=event.recorded_by, approved_by=event.approved_by, at=event.recorded_at)
+        recorded_by=event.recorded_by, approved_by=event.approved_by, at=event.recorded_at,
+        returned_payment_id=event.returned_payment_id,
+        credited_to=None if credited is None else credited.id)
     if event.kind == "write_off":
         transaction = account.write_off(event.recovery_id, parts)
-    else:
+    elif credited is account:
         transaction = account.take_repayment(event.recovery_id, parts)
+    else:
+        transaction = account.settle_receivable(event.recovery_id, parts)
     await uow.ledger.record(account, transaction)
-    if event.kind != "write_off":
-        await approve_waiting(uow, account)
+    if credited is not None and credited is not account:
+        await uow.ledger.record(credited, credited.take_prior_year_repayment(
+            event.recovery_id, event.amount_fen))
+    if credited is not None:
+        await approve_waiting(uow, credited)
 
 
 async def receivables_of(uow: FundCustodyUnit, officer: Officer, *,

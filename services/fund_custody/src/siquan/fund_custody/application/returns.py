@@ -39,7 +39,7 @@ async def take_back_returned_chunk(event: PaymentsReturned, uow: FundCustodyUnit
     payments = [(p.payment_id, p.amount_fen) for p in event.payments]
     await _check_first_return(uow, event.run_id, [p for p, _ in payments])
     allocation.record_returned(returned.amount_fen)
-    target = await _open_account_for(uow, account)
+    target = await open_account_for(uow, account)
     transaction = target.take_return(event.run_id, event.chunk, returned.amount_fen)
     # The chunk first: the database lets money in from the bank only for a recorded chunk.
     await uow.settlements.add_returned(event.run_id, event.chunk, returned, target.id,
@@ -63,7 +63,7 @@ async def _check_first_return(uow: FundCustodyUnit, run_id: str,
                              "already returned")
 
 
-async def _open_account_for(uow: FundCustodyUnit, account: SpecialAccount) -> SpecialAccount:
+async def open_account_for(uow: FundCustodyUnit, account: SpecialAccount) -> SpecialAccount:
     """The run's own account while its year is open, else the first open later year."""
     if not account.closed:
         return account

@@ -11,11 +11,15 @@ sums of entries. The accounts of a special account:
 - `reserved:<run_id>` — money held for one payment run;
 - `paid_out` — money the bank settled to beneficiaries (gross: a return does not reduce
   it, it comes in through `returned`, so `paid_out` always equals what the bank settled);
-- `carried_forward` — the closing balance handed on to the next fiscal year's account.
+- `carried_forward` — the closing balance handed on to the next fiscal year's account;
+- `receivable:<level>` — each level's share of overpayments still owed back, and its
+  source `overpaid:<level>` (≤ 0);
+- `prior_year_recovered` — the source of money repaid on a receivable of an earlier,
+  closed year: it comes in as this year's available money (≤ 0).
 
 Every account but the sources is never negative, and all balances together sum to zero:
-appropriated + brought forward + returned + overpaid = available + reserved + paid out +
-carried forward + receivable.
+appropriated + brought forward + returned + overpaid + prior year recovered = available +
+reserved + paid out + carried forward + receivable.
 """
 
 from __future__ import annotations
@@ -29,18 +33,20 @@ from siquan.fund_custody.domain.errors import InsufficientFunds, UnbalancedTrans
 FiscalLevel = Literal["central", "provincial", "municipal", "county"]
 FISCAL_LEVELS: tuple[FiscalLevel, ...] = ("central", "provincial", "municipal", "county")
 Kind = Literal["appropriation", "reservation", "payment", "release", "return",
-               "carry_forward", "brought_forward", "receivable", "repayment", "write_off"]
+               "carry_forward", "brought_forward", "receivable", "repayment", "write_off",
+               "receivable_settled", "prior_year_repayment"]
 
 AVAILABLE = "available"
 PAID_OUT = "paid_out"
 RETURNED = "returned"
 BROUGHT_FORWARD = "brought_forward"
 CARRIED_FORWARD = "carried_forward"
+PRIOR_YEAR_RECOVERED = "prior_year_recovered"
 _SOURCE_PREFIX = "appropriation:"
 _OVERPAID_PREFIX = "overpaid:"
 _RECEIVABLE_PREFIX = "receivable:"
 _RESERVED_PREFIX = "reserved:"
-_SOURCES = (RETURNED, BROUGHT_FORWARD)
+_SOURCES = (RETURNED, BROUGHT_FORWARD, PRIOR_YEAR_RECOVERED)
 
 
 def appropriation_account(level: FiscalLevel) -> str:
@@ -161,10 +167,13 @@ class Books:
 
     @property
     def recovered_fen(self) -> int:
-        """What overpaid beneficiaries paid back into the account (the receivables
-        recognised, less what was written off and what is still owed)."""
+        """What overpaid beneficiaries paid back into the account: on this year's
+        receivables (those recognised, less what was written off, settled otherwise — a
+        bank return, an offset, a repayment after this year closed — and what is still
+        owed), and on earlier, closed years' receivables."""
         overpaid = sum(_values(self.balances, _OVERPAID_PREFIX))
-        return -overpaid - sum(_values(self.balances, _RECEIVABLE_PREFIX))
+        return (-overpaid - sum(_values(self.balances, _RECEIVABLE_PREFIX))
+                - self.balance(PRIOR_YEAR_RECOVERED))
 
     def receivable_fen(self) -> dict[FiscalLevel, int]:
         """What each level's share of overpayments is still owed back."""

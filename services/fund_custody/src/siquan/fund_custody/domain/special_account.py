@@ -1,6 +1,8 @@
 """The special account (专户) of one program, fiscal year and division, and the ways money
 moves through it: appropriate, reserve, pay, release, take back a return, and at year end
-carry the closing balance forward to the next year's account.
+carry the closing balance forward to the next year's account; receivables (追回) are
+recognised, repaid, settled otherwise or written off — the last two also after the year
+closed, as they move no money.
 
 Each method checks its rule, posts one balanced transaction to the books and returns it,
 so the caller can store exactly what the domain decided. Money leaves the account only
@@ -19,6 +21,7 @@ from siquan.fund_custody.domain.ledger import (
     CARRIED_FORWARD,
     FISCAL_LEVELS,
     PAID_OUT,
+    PRIOR_YEAR_RECOVERED,
     RETURNED,
     Books,
     Entry,
@@ -115,8 +118,9 @@ class SpecialAccount:
     def recognise_receivable(self, receivable_id: str,
                              parts: Mapping[FiscalLevel, int]) -> Transaction:
         """Money paid out for periods nothing was owed for is owed back: each level's
-        share moves from `overpaid:<level>` into `receivable:<level>`."""
-        self._check_open()
+        share moves from `overpaid:<level>` into `receivable:<level>`. Allowed after the
+        year closed (a death reported in January for December's payment): it moves no
+        money."""
         return self._post(self._per_level("receivable", receivable_id, parts,
                                            overpaid_account, receivable_account))
 
@@ -132,10 +136,28 @@ class SpecialAccount:
         return self._post(Transaction("repayment", recovery_id, tuple(entries)))
 
     def write_off(self, recovery_id: str, parts: Mapping[FiscalLevel, int]) -> Transaction:
-        """What is given up leaves each level's receivable back into its source."""
-        self._check_open()
+        """What is given up leaves each level's receivable back into its source. Allowed
+        after the year closed: it moves no money."""
         return self._post(self._per_level("write_off", recovery_id, parts,
                                           receivable_account, overpaid_account))
+
+    def settle_receivable(self, recovery_id: str,
+                          parts: Mapping[FiscalLevel, int]) -> Transaction:
+        """A receivable recovered without its money coming into this account's available
+        balance through it: the bank returned the overpaid payment (the return brought
+        the money back), an offset withheld it from a later payment (it never left), or
+        it was repaid after this account closed (the money comes into the open year's
+        account: `take_prior_year_repayment`). Each level's receivable goes back to its
+        source; allowed after the year closed."""
+        return self._post(self._per_level("receivable_settled", recovery_id, parts,
+                                          receivable_account, overpaid_account))
+
+    def take_prior_year_repayment(self, recovery_id: str, amount_fen: int) -> Transaction:
+        """Money repaid on a receivable of an earlier, closed year comes in as this
+        year's available money (收回以前年度支出)."""
+        self._check_open()
+        return self._post(Transaction.transfer("prior_year_repayment", recovery_id,
+                                               PRIOR_YEAR_RECOVERED, AVAILABLE, amount_fen))
 
     @staticmethod
     def _per_level(kind: Kind, reference: str, parts: Mapping[FiscalLevel, int],

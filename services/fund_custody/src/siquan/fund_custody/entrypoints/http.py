@@ -50,12 +50,15 @@ class LevelBalance(BaseModel):
     spent_fen: int = Field(description="This level's share of what was paid out, net of "
                                        "returns (by the shares of each run's period)")
     outstanding_fen: int = Field(ge=0, description="forecast − appropriated, never negative")
-    available_fen: int = Field(description="appropriated − spent + recovered (negative "
-                                           "when this level's share was paid from others' "
-                                           "money)")
+    available_fen: int = Field(description="appropriated − spent + repaid into this "
+                                           "account (a return is already net in spent, an "
+                                           "offset never left; negative when this level's "
+                                           "share was paid from others' money)")
     receivable_fen: int = Field(default=0, description="This level's share of money paid for "
                                                        "periods nothing was owed for (追回)")
-    recovered_fen: int = Field(default=0, description="Of it, what was repaid or offset")
+    recovered_fen: int = Field(default=0, description="Of it, what was repaid (also by "
+                                                     "the bank's return of an overpaid "
+                                                     "payment) or offset")
     written_off_fen: int = Field(default=0, description="Of it, what was written off")
     receivable_outstanding_fen: int = Field(default=0,
                                             description="Of it, what is still owed back")
