@@ -7,13 +7,13 @@
   found by person, bank and account number (an order keeps its account, not the name).
 
 Revision ID: 0012
-Revises: 0010 (a 0011 of another change may come between them when both are merged)
+Revises: 0011
 """
 
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -6,13 +6,13 @@
   publishes them — never an account number or a resident ID), the kind of difference and
   where it was stated.
 
-Revision ID: 0014
-Revises: 0012 (a 0013 of another change may come between them when both are merged)
+Revision ID: 0013
+Revises: 0012
 """
 
 from alembic import op
 
-revision = "0014"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
