@@ -78,7 +78,7 @@ async def _fuzz(url: str, officer: str | None, options: list[str], report: Path
     return process.returncode, text
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(900)
 async def test_no_request_to_any_service_is_answered_with_a_server_error(
         cluster: Cluster, tmp_path: Path) -> None:
     results = await asyncio.gather(*(
