@@ -18,6 +18,7 @@ from siquan.eligibility.entrypoints import (
     exports,
     http,
     policy_http,
+    roster_import_http,
 )
 from siquan.eligibility.settings import EligibilitySettings
 from siquan.shared.documents.pdf import require_font
@@ -41,6 +42,7 @@ def create_app(settings: EligibilitySettings | None = None) -> FastAPI:
     runtime.background(deadlines)
     app = runtime.http_app("Siquan eligibility (资格确认)")
     # Documents first: `/notices/{id}.pdf` before `/notices/{id}` takes the extension.
-    for module in (exports, http, cycle_http, certifications_http, policy_http):
+    for module in (exports, http, cycle_http, certifications_http, policy_http,
+                   roster_import_http):
         app.include_router(module.router)
     return app
