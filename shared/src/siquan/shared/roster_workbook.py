@@ -285,7 +285,7 @@ def example_rows(count: int, *, division: str = "420117",
     residents = ResidentFactory(division, birth_year=1960)
     return [[residents.next(), "王秀英", program_code, "death" if n % 3 else "disability",
              division, date(2013 + n % 11, 1 + n % 12, 1 + n % 28).isoformat(),
-             f"2026-{1 + n % 6:02d}", "ICBC", f"62228{n:014d}"] for n in range(count)]
+             f"2026-{1 + n % 6:02d}", "ICBC", f"622280{n:08d}31"] for n in range(count)]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
