@@ -69,6 +69,8 @@ def test_owed_from_is_never_before_certified_since(ids: ResidentFactory) -> None
     ({"certified_since": "2001-01-01"}, "certified_since_no_policy"),
     ({"paid_through": "2026-13"}, "paid_through_invalid"),
     ({"paid_through": "2026"}, "paid_through_invalid"),
+    ({"paid_through": "2026-7"}, "paid_through_invalid"),
+    ({"paid_through": "2000-12"}, "paid_through_invalid"),
     ({"paid_through": "2018-03"}, "paid_through_before_certified"),
     ({"paid_through": "2026-08"}, "paid_through_future"),
     ({"bank_code": "工商银行"}, "bank_code_invalid"),

@@ -24,7 +24,7 @@ from datetime import date, datetime
 
 from siquan.contracts.periods import next_period, period_matches, period_start
 from siquan.contracts.policy import PolicyCatalogue
-from siquan.contracts.types import validate_division, validate_resident_id
+from siquan.contracts.types import validate_division, validate_period, validate_resident_id
 
 COLUMNS = ("resident_id", "name", "program_code", "category", "division_code",
            "certified_since", "paid_through", "bank_code", "account_number")
@@ -241,11 +241,11 @@ def _division(code: str) -> tuple[str | None, str | None]:
 def _paid_through_problem(period: str, program: str, since: date, division: str,
                           catalogue: PolicyCatalogue, today: date) -> str | None:
     try:
-        start = period_start(period)
+        start = period_start(validate_period(period))
         policy = catalogue.in_force(program, start, division)
-    except (KeyError, ValueError, IndexError):
+    except (KeyError, ValueError):
         return "paid_through_invalid"
-    if not period_matches(policy.frequency, period) or len(period) < 4:
+    if not period_matches(policy.frequency, period):
         return "paid_through_invalid"
     following = next_period(period)
     if following is None:
