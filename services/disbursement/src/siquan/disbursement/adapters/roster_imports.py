@@ -38,16 +38,17 @@ class PgRosterImports:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    async def certification_of(self, person_key: str, program_code: str, since: date
-                               ) -> tuple[str, str] | None:
-        """(id, division) of the person's certification of the program effective from
-        `since` that no revocation ended."""
+    async def certification_of(self, person_key: str, program_code: str, category: str,
+                               since: date) -> tuple[str, str] | None:
+        """(id, division) of the person's certification of the program and category
+        effective from `since` that no revocation ended."""
         row = await self._conn.fetchrow(
             "SELECT c.certification_id, c.division_code FROM certifications c"
-            " WHERE c.person_key = $1 AND c.program_code = $2 AND c.effective_from = $3"
+            " WHERE c.person_key = $1 AND c.program_code = $2 AND c.category = $3"
+            " AND c.effective_from = $4"
             " AND NOT EXISTS (SELECT 1 FROM certification_revocations r"
             "                  WHERE r.certification_id = c.certification_id)"
-            " ORDER BY c.certification_id LIMIT 1", person_key, program_code, since)
+            " ORDER BY c.certification_id LIMIT 1", person_key, program_code, category, since)
         return None if row is None else (row["certification_id"], row["division_code"])
 
     async def add(self, import_id: str, sha256: str, report: dict[str, Any],

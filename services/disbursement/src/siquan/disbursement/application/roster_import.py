@@ -2,10 +2,10 @@
 workbook eligibility certified, the payee account of each beneficiary and the last period
 the old system already paid ("paid through").
 
-- A row is taken only for a person whose certification of the program disbursement holds
-  (granted by eligibility's approval of the import, effective from the row's
-  certified_since) lies in the officer's scope; eligibility's data is never written here,
-  and nothing here is sent to eligibility.
+- A row is taken only for a person whose certification disbursement holds (granted by
+  eligibility's approval of the import: the row's program and category, effective from
+  its certified_since) lies in the officer's scope; eligibility's data is never written
+  here, and nothing here is sent to eligibility.
 - The account goes through the ordinary registration (`accounts.register_payee_account`):
   a first account is paid at once, a change of an existing one waits for a second officer,
   and `PayeeAccountRegistered` tells oversight who registered it.
@@ -68,7 +68,7 @@ async def import_roster(command: ImportRoster, uow: Work) -> dict[str, Any]:
     registered = 0
     for row in checked.accepted:
         key = person_key(command.person_key_secret, row.resident_id)
-        certification = await imports.certification_of(key, row.program_code,
+        certification = await imports.certification_of(key, row.program_code, row.category,
                                                          row.certified_since)
         if certification is None:
             checked.refuse(row.row, "no_certification")
