@@ -118,7 +118,8 @@ class Checked:
                                  for r in sorted(self.refused, key=lambda r: r.row)]}
 
 
-def _cell(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as text: dates as YYYY-MM-DD, whole numbers without `.0`."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -127,7 +128,7 @@ def _cell(value: object) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return str(value)
 
 
 def read_workbook(content: bytes) -> Iterator[tuple[int, dict[str, str]]]:
@@ -142,13 +143,13 @@ def read_workbook(content: bytes) -> Iterator[tuple[int, dict[str, str]]]:
         raise WorkbookUnreadable("the roster is not a readable XLSX workbook") from exc
     try:
         values = workbook.worksheets[0].iter_rows(values_only=True)
-        header = [_cell(h).lower() for h in next(values, ())]
+        header = [cell_text(h).strip().lower() for h in next(values, ())]
         missing = [c for c in COLUMNS if c not in header]
         if missing:
             raise WorkbookUnreadable(f"the roster lacks the columns {', '.join(missing)}")
         for number, row in enumerate(values, start=2):
-            cells = dict(zip(header, (_cell(v) for v in row), strict=False))
-            if any(cells.values()):
+            cells = dict(zip(header, (cell_text(v) for v in row), strict=False))
+            if any(v.strip() for v in cells.values()):
                 yield number, cells
     finally:
         workbook.close()
