@@ -25,7 +25,7 @@ from siquan.disbursement.application import allocations, facts
 from siquan.disbursement.application.payer import Payer
 from siquan.disbursement.application.ports import Bank
 from siquan.disbursement.application.returns import ReturnWatcher
-from siquan.disbursement.entrypoints import exports
+from siquan.disbursement.entrypoints import exports, roster_import_http
 from siquan.disbursement.entrypoints.http import router
 from siquan.disbursement.settings import DisbursementSettings
 from siquan.shared import policy_store
@@ -113,5 +113,6 @@ def create_app(settings: DisbursementSettings | None = None, *,
     app = runtime.http_app("Siquan disbursement (资金发放)")
     app.include_router(exports.router)  # first: `/runs/{id}.xlsx` before `/runs/{id}`
     app.include_router(router)
+    app.include_router(roster_import_http.router)
     console.install(app)
     return app

@@ -21,6 +21,7 @@ from siquan.eligibility.entrypoints import (
     http,
     policy_http,
     reconfirmation_http,
+    roster_import_http,
 )
 from siquan.eligibility.settings import EligibilitySettings
 from siquan.shared.documents.pdf import require_font
@@ -45,7 +46,7 @@ def create_app(settings: EligibilitySettings | None = None) -> FastAPI:
     app = runtime.http_app("Siquan eligibility (资格确认)")
     # Documents first: `/notices/{id}.pdf` before `/notices/{id}` takes the extension.
     for module in (exports, http, cycle_http, certifications_http, policy_http,
-                   deaths_http, reconfirmation_http):
+                   deaths_http, reconfirmation_http, roster_import_http):
         app.include_router(module.router)
     console_pages.install(app)
     return app

@@ -55,8 +55,11 @@ CREATE TEMP TABLE roster_others (
 
 # $1 program, $2 division, $3/$4 the run period's first/last day, $5 the periods whose
 # payments count (the run's and the arrears window's; NULL for a one-off run: every
-# period of the program), $6 the run's period. Each subquery runs once per row (or once
-# for all rows, hashed); `certified` counts the person's certifications on the roster.
+# period of the program), $6 the run's period ($9/$11: see `_PAY_PLAIN`). A period of the
+# run or its window that ends before the first day a migrated certification is owed was
+# paid by the system it came from (`roster_import`) and counts as paid. Each subquery runs
+# once per row (or once for all rows, hashed); `certified` counts the person's
+# certifications on the roster.
 _FACTS = {
     "certified_from": "c.effective_from", "certified_until": "r.effective_from",
     "benefits_end": "d.benefits_end", "period_start": "$3", "period_end": "$4",
@@ -76,7 +79,12 @@ SELECT c.certification_id, c.person_key, c.category, c.effective_from,
        count(*) OVER (PARTITION BY c.person_key) AS certified,
        ARRAY(SELECT p.period FROM payment_orders p WHERE p.person_key = c.person_key
                AND p.program_code = $1 AND ($5::text[] IS NULL OR p.period = ANY($5))
-               AND p.item = 'benefit' AND p.live) AS paid
+               AND p.item = 'benefit' AND p.live)
+       || ARRAY(SELECT w.period FROM migrated_paid_through m,
+                       unnest(array_append($9::text[], $6::text),
+                              array_append($11::date[], $4::date)) AS w (period, ends)
+                 WHERE m.certification_id = c.certification_id AND w.ends < m.owed_from)
+           AS paid
   FROM certifications c
   LEFT JOIN certification_revocations r ON r.certification_id = c.certification_id
   LEFT JOIN deaths d ON d.person_key = c.person_key

@@ -76,7 +76,10 @@ class PgRuns:
                                    ) -> str | None:
         rows = await self._conn.fetch(
             "SELECT DISTINCT period FROM payment_runs WHERE program_code = $1"
-            " AND division_code = $2 AND kind = 'regular'", program_code, division_code)
+            " AND division_code = $2 AND kind = 'regular'"
+            " UNION SELECT to_char(min(owed_from), 'YYYY-MM') FROM migrated_paid_through"
+            " WHERE program_code = $1 AND division_code = $2 HAVING count(*) > 0",
+            program_code, division_code)
         periods = [r["period"] for r in rows]
         return min(periods, key=period_start) if periods else None
 

@@ -151,7 +151,10 @@ class Runs(Protocol):
         """Serialise run starts for one program, period and division."""
 
     async def first_regular_period(self, program_code: str, division_code: str
-                                   ) -> str | None: ...
+                                   ) -> str | None:
+        """Where the arrears window starts: the first regular run's period, or the month
+        of the earliest day a migrated certification is owed (`roster_import`) when that
+        is earlier; None before either."""
 
     async def add(self, run: PaymentRun, *, skipped: Sequence[Skip], flags: Sequence[Flag],
                   arrears_count: int, arrears_fen: int) -> None: ...

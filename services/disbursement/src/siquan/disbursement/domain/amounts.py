@@ -6,9 +6,11 @@ Rules:
   the period's first day for the run's division (a county's own version wins), for the
   certification's category; never a number from a message.
 - `ArrearsWindow`: arrears reach back over periods of the run's kind from the first
-  regular run of the program in the division (before it, another system paid), at most
-  `max_periods` of them; a one-off has no arrears. An arrear period whose version is paid
-  at another frequency, or has no cash amount, owes nothing.
+  regular run of the program in the division (before it, another system paid) or from the
+  earliest day a migrated roster is owed when that is earlier (the periods its old system
+  paid count as paid, `roster_import`), at most `max_periods` of them; a one-off has no
+  arrears. An arrear period whose version is paid at another frequency, or has no cash
+  amount, owes nothing.
 """
 
 from __future__ import annotations

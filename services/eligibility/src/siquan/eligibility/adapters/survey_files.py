@@ -8,9 +8,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import date, datetime
 
 from siquan.eligibility.domain.errors import InvalidRequest
+from siquan.shared.roster_workbook import cell_text
 
 XLSX_MAGIC = b"PK\x03\x04"
 Rows = tuple[list[str], Iterator[dict[str, str]]]
@@ -45,18 +45,6 @@ def _csv(content: bytes) -> Rows:
     return header, rows()
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _xlsx(content: bytes) -> Rows:
     from openpyxl import load_workbook  # type: ignore[import-untyped]  # only XLSX needs it
 
@@ -66,13 +54,13 @@ def _xlsx(content: bytes) -> Rows:
         raise InvalidRequest(f"the survey file is not a readable XLSX workbook: {exc}") from exc
     sheet = workbook.worksheets[0]
     values = sheet.iter_rows(values_only=True)
-    header = [_cell(h).strip().lower() for h in next(values, ())]
+    header = [cell_text(h).strip().lower() for h in next(values, ())]
     if not header:
         raise InvalidRequest("the survey workbook's first sheet is empty")
 
     def rows() -> Iterator[dict[str, str]]:
         for row in values:
-            yield dict(zip(header, (_cell(v) for v in row), strict=False))
+            yield dict(zip(header, (cell_text(v) for v in row), strict=False))
         workbook.close()
 
     return header, rows()
