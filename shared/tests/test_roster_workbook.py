@@ -15,7 +15,10 @@ from siquan.shared.roster_workbook import (
     REASONS,
     WorkbookUnreadable,
     check_workbook,
+    example_rows,
+    read_workbook,
     template,
+    without_accounts,
 )
 from siquan.shared.testing.residents import ResidentFactory
 
@@ -152,3 +155,16 @@ def test_the_template_keeps_long_numbers_as_text(ids: ResidentFactory) -> None:
     assert values[0] == person and values[COLUMNS.index("account_number")] == (
         "6222021234567890123")
     assert [c.value for c in sheet[1]] == list(COLUMNS)
+
+
+def test_without_accounts_empties_only_the_account_columns_and_keeps_the_rows() -> None:
+    rows = example_rows(3)
+    rows.insert(1, [""] * len(COLUMNS))  # an empty row keeps its place
+    kept = without_accounts(template(rows))
+    read = list(read_workbook(kept))
+    assert [n for n, _ in read] == [2, 4, 5]
+    assert all(c["bank_code"] == c["account_number"] == "" for _, c in read)
+    assert [c["resident_id"] for _, c in read] == [r[0] for r in rows if r[0]]
+    checked = check_workbook(kept, CATALOGUE, TODAY, accounts=False)
+    assert checked.refused == [] and len(checked.accepted) == 3
+    assert check_workbook(kept, CATALOGUE, TODAY).accepted == []

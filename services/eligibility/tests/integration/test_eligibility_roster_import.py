@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from siquan.shared.roster_workbook import COLUMNS, template
+from siquan.shared.roster_workbook import COLUMNS, read_workbook, template
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import tap
 from siquan.shared.testing.residents import ResidentFactory
@@ -47,14 +47,21 @@ async def test_a_roster_is_certified_by_a_second_officer_and_marked_as_migrated(
     valid = PEOPLE.next()
     wrong_check = valid[:17] + ("0" if valid[17] != "0" else "1")
     rows = [row(), row(category="disability"), row(division_code="420102"),
-            row(resident_id=wrong_check)]
+            row(resident_id=wrong_check), row(account_number="12")]
     submitted = await submit(desk, rows)
-    assert (submitted["rows_read"], submitted["accepted"], submitted["refused"]) == (4, 2, 2)
+    assert (submitted["rows_read"], submitted["accepted"], submitted["refused"]) == (5, 2, 3)
     assert submitted["report"]["refused_rows"] == [
         {"row": 4, "reason": "division_out_of_scope"},
-        {"row": 5, "reason": "resident_id_invalid"}]
+        {"row": 5, "reason": "resident_id_invalid"},
+        {"row": 6, "reason": "account_number_invalid"}]
     assert not any(r[0] in str(submitted) for r in rows)
     import_id = submitted["import_id"]
+    kept = bytes(await db.fetchval("SELECT content FROM roster_imports WHERE id = $1::uuid",
+                                   import_id))
+    # eligibility certifies; the payee accounts are disbursement's alone
+    assert [(c["bank_code"], c["account_number"]) for _, c in read_workbook(kept)] == [
+        ("", "")] * 5
+    assert not any("6228480000123431" in v for _, c in read_workbook(kept) for v in c.values())
 
     by_clerk = await desk.call("POST", f"/roster-imports/{import_id}/approve", CLERK)
     assert by_clerk.status_code == 403
@@ -63,6 +70,8 @@ async def test_a_roster_is_certified_by_a_second_officer_and_marked_as_migrated(
                                     APPROVER, expect=200)).json()
         granted = await seen.wait_for("certification.granted.v1", 2)
     assert (approved["status"], approved["certifications_created"]) == ("approved", 2)
+    assert {"row": 6, "reason": "account_number_invalid"} in approved["report"][
+        "refused_rows"]  # refused when submitted, still refused without its account
     assert {(g.body["effective_from"], g.body["approved_by"], g.body["reviewed_by"])
             for g in granted} == {("2019-06-01", APPROVER, REVIEWER)}
     migrated = await db.fetch(

@@ -28,6 +28,8 @@ from siquan.contracts.types import validate_division, validate_period, validate_
 
 COLUMNS = ("resident_id", "name", "program_code", "category", "division_code",
            "certified_since", "paid_through", "bank_code", "account_number")
+ACCOUNT_COLUMNS = ("bank_code", "account_number")
+"""Disbursement's alone: eligibility keeps the workbook without them (`without_accounts`)."""
 XLSX_MAGIC = b"PK\x03\x04"
 BANK_CODE = re.compile(r"^[A-Z0-9]{3,12}$")
 ACCOUNT_NUMBER = re.compile(r"^[0-9]{12,30}$")
@@ -156,7 +158,7 @@ def read_workbook(content: bytes) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 def check_rows(rows: Iterable[tuple[int, dict[str, str]]], catalogue: PolicyCatalogue,
-               today: date, *, max_rows: int = 50_000) -> Checked:
+               today: date, *, max_rows: int = 50_000, accounts: bool = True) -> Checked:
     """Check every row on its own, then duplicates (person and program) within the file."""
     checked = Checked()
     seen: dict[tuple[str, str], int] = {}
@@ -164,7 +166,7 @@ def check_rows(rows: Iterable[tuple[int, dict[str, str]]], catalogue: PolicyCata
         checked.rows_read += 1
         if checked.rows_read > max_rows:
             raise WorkbookUnreadable(f"a roster import takes at most {max_rows} rows")
-        entry = check_row(number, cells, catalogue, today)
+        entry = check_row(number, cells, catalogue, today, accounts=accounts)
         if isinstance(entry, Refusal):
             checked.refused.append(entry)
             continue
@@ -178,13 +180,41 @@ def check_rows(rows: Iterable[tuple[int, dict[str, str]]], catalogue: PolicyCata
 
 
 def check_workbook(content: bytes, catalogue: PolicyCatalogue, today: date, *,
-                   max_rows: int = 50_000) -> Checked:
-    return check_rows(read_workbook(content), catalogue, today, max_rows=max_rows)
+                   max_rows: int = 50_000, accounts: bool = True) -> Checked:
+    """Every row checked; without `accounts` the payee-account columns are neither read
+    nor checked (a workbook `without_accounts`)."""
+    return check_rows(read_workbook(content), catalogue, today, max_rows=max_rows,
+                      accounts=accounts)
 
 
-def check_row(number: int, cells: dict[str, str], catalogue: PolicyCatalogue, today: date
-              ) -> RosterRow | Refusal:
-    """The row, or the first reason it is refused."""
+def without_accounts(content: bytes) -> bytes:
+    """The workbook's first sheet with its payee-account columns emptied, every row where
+    it was (so row numbers still name the same rows): what eligibility keeps, since it
+    certifies and never holds a bank account."""
+    from openpyxl import load_workbook
+
+    if not content.startswith(XLSX_MAGIC):
+        raise WorkbookUnreadable("the roster is not an XLSX workbook")
+    try:
+        workbook = load_workbook(io.BytesIO(content))
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise WorkbookUnreadable("the roster is not a readable XLSX workbook") from exc
+    for other in workbook.worksheets[1:]:
+        workbook.remove(other)
+    sheet = workbook.worksheets[0]
+    header = [cell_text(cell.value).strip().lower() for cell in sheet[1]]
+    for column in (header.index(c) + 1 for c in ACCOUNT_COLUMNS if c in header):
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.value = None
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def check_row(number: int, cells: dict[str, str], catalogue: PolicyCatalogue, today: date,
+              *, accounts: bool = True) -> RosterRow | Refusal:
+    """The row, or the first reason it is refused (the payee account only with
+    `accounts`)."""
     def get(column: str) -> str:
         return cells.get(column, "").strip()
 
@@ -220,6 +250,9 @@ def check_row(number: int, cells: dict[str, str], catalogue: PolicyCatalogue, to
                                        today)
         if reason:
             return Refusal(number, reason)
+    if not accounts:
+        return RosterRow(number, resident_id, name, program, category, division, township,
+                         since, paid_through, "", "")
     bank_code, account = get("bank_code").upper(), get("account_number")
     if not BANK_CODE.match(bank_code):
         return Refusal(number, "bank_code_invalid")

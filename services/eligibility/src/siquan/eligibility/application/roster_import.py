@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,7 @@ from siquan.shared.roster_workbook import (
     RosterRow,
     WorkbookUnreadable,
     check_workbook,
+    without_accounts,
 )
 
 MAKER_IS_NOT_CHECKER = "the officer who submitted a roster import cannot approve it"
@@ -60,14 +62,23 @@ def _imports(uow: Work) -> PgRosterImports:
     return PgRosterImports(uow.conn)  # type: ignore[attr-defined]
 
 
-async def _check(uow: Work, officer: Officer, content: bytes) -> Checked:
+async def _check(uow: Work, officer: Officer, content: bytes, *,
+                 refused_before: Mapping[int, str] | None = None) -> Checked:
     """The workbook's rows checked on their own, then against the officer's scope, the
-    people's live holdings and reported deaths."""
+    people's live holdings and reported deaths. With `refused_before` (the rows refused
+    when it was submitted: eligibility keeps the workbook without its payee accounts, so
+    it cannot check them again) the payee accounts are not read and those rows stay
+    refused."""
     try:
         checked = check_workbook(content, uow.policies, uow.today(),
-                                 max_rows=uow.terms.max_batch)
+                                 max_rows=uow.terms.max_batch,
+                                 accounts=refused_before is None)
     except WorkbookUnreadable as exc:
         raise InvalidRequest(str(exc)) from exc
+    if refused_before:
+        for row in [r for r in checked.accepted if r.row in refused_before]:
+            checked.refuse(row.row, refused_before[row.row])
+        checked.accepted = [r for r in checked.accepted if r.row not in refused_before]
     keys = {row.row: person_key(uow.terms.person_key_secret, row.resident_id)
             for row in checked.accepted}
     held = {(h.person_key, h.program_code)
@@ -96,7 +107,8 @@ async def submit(command: SubmitRosterImport, uow: Work) -> dict[str, Any]:
     report = checked.report()
     await _imports(uow).add(
         import_id=import_id, filename=command.filename,
-        sha256=hashlib.sha256(command.content).hexdigest(), content=command.content,
+        sha256=hashlib.sha256(command.content).hexdigest(),
+        content=without_accounts(command.content),
         report=report, by=command.officer.id, at=uow.now())
     return await _imports(uow).show(import_id)
 
@@ -116,7 +128,8 @@ async def decide(command: DecideRosterImport, uow: Work) -> dict[str, Any]:
         await imports.decide(command.import_id, "rejected", by=command.officer.id, at=now,
                              reason=command.reason, created=0, report=pending["report"])
         return await imports.show(command.import_id)
-    checked = await _check(uow, command.officer, pending["content"])
+    checked = await _check(uow, command.officer, pending["content"], refused_before={
+        r["row"]: r["reason"] for r in pending["report"]["refused_rows"]})
     if not checked.accepted:
         raise Refused("no row of the roster import can be certified")
     granted = [_grant(uow, row, pending, command.officer.id, now) for row in checked.accepted]
