@@ -15,6 +15,7 @@ from siquan.contracts.topology import RoutingKey
 from siquan.contracts.types import (
     ContactPhone,
     DivisionCode,
+    HouseholdKey,
     OfficerId,
     PersonKey,
     ProgramCode,
@@ -96,6 +97,11 @@ class CertificationGranted(_Eligibility):
         default=None, description="Last day of the confirmation year; renewed yearly")
     notice_id: str | None = Field(default=None,
                                   description="The public notice the entry was posted on")
+    household_key: HouseholdKey | None = Field(
+        default=None,
+        description="The beneficiary's household (户) when the household register has them: "
+                    "per-household benefits are paid once per household and an overpayment "
+                    "may be offset against a later entitlement of the same household")
 
 
 class CertificationRevoked(_Eligibility):

@@ -88,6 +88,13 @@ PersonKey = Annotated[
           description="Keyed hash (HMAC-SHA256) of the resident ID: identifies a person "
                       "across services without revealing the ID number"),
 ]
+HouseholdKey = Annotated[
+    str,
+    Field(pattern=r"^[0-9a-f]{64}$",
+          description="Keyed hash (HMAC-SHA256, the person-key secret) of the household's "
+                      "register number (户号): the same for every member of one household, "
+                      "so per-household rules and offsets apply without revealing it"),
+]
 ContactPhone = Annotated[
     str,
     Field(pattern=r"^1[3-9][0-9]{9}$",

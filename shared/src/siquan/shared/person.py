@@ -11,6 +11,13 @@ def person_key(secret: str, resident_id: str) -> str:
     return hmac.new(secret.encode(), resident_id.upper().encode(), hashlib.sha256).hexdigest()
 
 
+def household_key(secret: str, household_number: str) -> str:
+    """The household (户) as events name it: a keyed hash of its register number (户号),
+    distinct from any person key because of its prefix."""
+    return hmac.new(secret.encode(), ("household:" + household_number.strip().upper()).encode(),
+                    hashlib.sha256).hexdigest()
+
+
 def pseudonym(agency_key: str, resident_id: str) -> str:
     """The person as one partner agency names them: HMAC-SHA256 of the resident ID under
     that agency's own key (never the person-key secret the services share), so the agency
