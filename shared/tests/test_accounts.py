@@ -258,6 +258,40 @@ async def test_development_tokens_come_only_with_development_accounts(
     assert await store.second_factor(login.session, code, CLIENT) is None
 
 
+async def test_the_officers_file_changes_an_officer_it_declares_and_the_console_cannot(
+        store: AccountStore, pool: asyncpg.Pool) -> None:
+    digest = hashlib.sha256(b"real").hexdigest()
+    entry = {"id": "clerk-prod", "name": "专干", "roles": ["clerk"], "division": "420117",
+             "token_sha256": digest}
+    await store.import_roster([entry], development=False)
+    admin = Officer(id="admin-1", name="管理员", roles=("administrator",), division="420117")
+    await store.reset_password(admin, "clerk-prod", PASSWORD, CLIENT)
+    login = await store.login("clerk-prod", PASSWORD, CLIENT)
+    assert login.session is not None
+    before = len(await published(pool))
+
+    await store.import_roster([entry], development=False)  # unchanged: nothing happens
+    assert len(await published(pool)) == before
+    assert await store.session(login.session.cookie) is not None
+
+    moved = {**entry, "roles": ["township_reviewer"], "division": "420117001"}
+    await store.import_roster([moved], development=False)
+    account = await store.get("clerk-prod")
+    assert (account.roles, account.division) == (("township_reviewer",), "420117001")
+    assert await store.session(login.session.cookie) is None  # old powers end at once
+    change = (await published(pool))[-1]
+    assert (change["activity"], change["channel"], change["actor_id"]) == (
+        "officer_changed", "command", None)
+    assert change["roles"] == ["township_reviewer"] and change["division"] == "420117001"
+    officer = await store.by_token("real")
+    assert officer is not None and officer.roles == ("township_reviewer",)
+
+    with pytest.raises(Refused, match="officers file"):
+        await store.change(admin, "clerk-prod", "专干", ["clerk"], "420117001", CLIENT)
+    await store.set_disabled(admin, "clerk-prod", True, CLIENT)  # still the console's
+    assert (await store.get("clerk-prod")).disabled
+
+
 # -- the JSON API and the console's forms on these identities ---------------------------
 
 

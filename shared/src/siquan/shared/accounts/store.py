@@ -195,6 +195,7 @@ class AccountStore:
         self.units = units
         self.policy = policy or Policy()
         self._event = ACTIVITY_EVENTS[service]
+        self.roster_officers: frozenset[str] = frozenset()  # declared by the officers file
 
     # -- publishing -------------------------------------------------------------------
 
@@ -495,6 +496,11 @@ class AccountStore:
         account = await self._managed(actor, officer_id)
         _check_account(officer_id, name, roles, division)
         actor.check_scope(division)
+        if officer_id in self.roster_officers and (
+                name.strip(), set(roles), division) != (account.name, set(account.roles),
+                                                        account.division):
+            raise Refused(_("this officer is declared in the officers file: change their "
+                            "name, roles or division there"))
         if officer_id == actor.id and "administrator" not in roles:
             raise Refused(_("an administrator cannot take their own administrator role"))
         async with self.units() as uow:
@@ -566,12 +572,20 @@ class AccountStore:
 
         A `dev-<id>` token is a development token, imported only with `development`;
         development accounts also get the password `dev-<id>` and, for roles that need
-        it, a TOTP secret derived from the id. Returns the tokens imported."""
+        it, a TOTP secret derived from the id. Returns the tokens imported.
+
+        The file is the declaration of the officers it names: an officer already known
+        whose name, roles or division differ from the file's takes the file's (their
+        sessions end when roles or division change, and the change is published as an
+        operator's `officer_changed`); those fields of a roster officer are therefore
+        changed in the file, not in the console (see `change`). Passwords, second
+        factors, disabling and tokens issued since are never touched."""
         imported = 0
+        self.roster_officers = frozenset(entry["id"] for entry in entries)
         async with self.units() as uow:
             now = uow.now()
-            known = {r["officer_id"] for r in await uow.conn.fetch(
-                "SELECT officer_id FROM officers")}
+            known = {r["officer_id"]: r for r in await uow.conn.fetch(
+                "SELECT officer_id, name, roles, division FROM officers")}
             for entry in entries:
                 officer_id, digest = entry["id"], entry.get("token_sha256")
                 is_development = digest == development_token_sha256(officer_id)
@@ -579,7 +593,9 @@ class AccountStore:
                     log.warning("development token of %s not imported outside development "
                                 "accounts", officer_id)
                     continue
-                if officer_id not in known:
+                if officer_id in known:
+                    await self._apply_roster_entry(uow, known[officer_id], entry)
+                else:
                     roles = list(entry["roles"])
                     password = entry.get("password_argon2id") if is_development else None
                     totp = development_totp_secret(officer_id) \
@@ -602,6 +618,24 @@ class AccountStore:
                         is_development, now)
                     imported += inserted is not None
         return imported
+
+
+    async def _apply_roster_entry(self, uow: PgUnitOfWork, row: Any,
+                                  entry: dict[str, Any]) -> None:
+        name, roles, division = entry["name"], list(entry["roles"]), entry["division"]
+        if (row["name"], set(row["roles"]), row["division"]) == (name, set(roles), division):
+            return
+        officer_id = row["officer_id"]
+        await uow.conn.execute(
+            "UPDATE officers SET name = $2, roles = $3, division = $4, changed_at = $5"
+            " WHERE officer_id = $1", officer_id, name, roles, division, uow.now())
+        if set(roles) != set(row["roles"]) or division != row["division"]:
+            await uow.conn.execute("DELETE FROM officer_sessions WHERE officer_id = $1",
+                                   officer_id)
+        log.info("officer %s changed by the officers file", officer_id)
+        self._publish(uow, Client(channel="command"), "officer_changed",
+                      officer_id=officer_id, actor_id=None, roles=tuple(roles),
+                      division=division)
 
 
 def read_roster(path: Path) -> list[dict[str, Any]]:
