@@ -68,7 +68,7 @@ down: install
 	$(UV) run python -m siquan.shared.operator.demo --down
 
 test: install browser axe
-	$(UV) run pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not chaos" \
+	$(UV) run pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not chaos" --durations=30 \
 		$(PYTEST_ARGS)
 
 test-unit: install
