@@ -18,6 +18,7 @@ from siquan.eligibility.entrypoints import (
     cycle_http,
     deaths_http,
     exports,
+    households_http,
     http,
     policy_http,
     reconfirmation_http,
@@ -46,7 +47,7 @@ def create_app(settings: EligibilitySettings | None = None) -> FastAPI:
     app = runtime.http_app("Siquan eligibility (资格确认)")
     # Documents first: `/notices/{id}.pdf` before `/notices/{id}` takes the extension.
     for module in (exports, http, cycle_http, certifications_http, policy_http,
-                   deaths_http, reconfirmation_http, roster_import_http):
+                   deaths_http, reconfirmation_http, roster_import_http, households_http):
         app.include_router(module.router)
     console_pages.install(app)
     return app

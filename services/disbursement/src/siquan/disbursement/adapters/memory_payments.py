@@ -26,6 +26,7 @@ from siquan.disbursement.domain.roster import (
     RosterQuery,
     account_change_flag,
     is_one_off,
+    once_per_household,
     plan_person,
 )
 from siquan.disbursement.domain.top_ups import PaidBefore, top_up
@@ -38,9 +39,13 @@ class MemoryPayments:
     async def freeze(self, query: RosterQuery) -> FrozenRoster:
         frozen, planned = FrozenRoster(), []
         candidates = sorted(self._candidates(query), key=lambda c: c.certification.person_key)
+        paid_by = self._households_paid(query)
         for _, group in groupby(candidates, key=lambda c: c.certification.person_key):
             person = list(group)
             payments, skipped = plan_person(person, query.table)
+            if query.per_household:
+                payments, more = once_per_household(payments, person, paid_by)
+                skipped += more
             frozen.skipped += skipped
             if payments:
                 frozen.add(payments)
@@ -58,6 +63,20 @@ class MemoryPayments:
         frozen.add(top_ups)
         await self.add(query.run_id, query.program_code, planned + top_ups, query.chunk_size)
         return frozen
+
+    def _households_paid(self, query: RosterQuery) -> dict[str, set[str]]:
+        """Who in each household has a live payment of the program for the run's period
+        (a one-off run: for any period)."""
+        paid_by: dict[str, set[str]] = {}
+        run_period = query.table.run.period
+        for p in self._store.payments.values():
+            kept = self._store.certifications.get(p.certification_id)
+            if (kept is None or kept.household_key is None or p.status not in LIVE
+                    or p.program_code != query.program_code or p.item != "benefit"
+                    or not (is_one_off(run_period) or p.period == run_period)):
+                continue
+            paid_by.setdefault(kept.household_key, set()).add(p.person_key)
+        return paid_by
 
     def _top_ups(self, query: RosterQuery, planned: list[PlannedPayment]
                  ) -> list[PlannedPayment]:

@@ -112,7 +112,7 @@ class MemoryStore:
             kept.effective_from, self.revocations.get(kept.id),
             self.deaths.get(kept.person_key), open_suspensions(
                 [d for c, d in self.suspensions if c == kept.id],
-                [d for c, d in self.reinstatements if c == kept.id]))
+                [d for c, d in self.reinstatements if c == kept.id]), kept.household_key)
 
     def current_account(self, person_key: str) -> AccountRecord | None:
         return next((a for a in self.accounts

@@ -7,8 +7,9 @@ payees). A bulk path: it works on the unit's connection directly, set-based.
    nothing else about them needs the domain's judgement (one certification of the program
    on the roster, never suspended, no payment of the window failed, cancelled or
    returned, no arrears owed, no one-off paid, no recent account change, a category the
-   policy pays). For them `roster.plan_person` could only decide "pay the run's period at
-   the policy's amount". The others go to a temporary table.
+   policy pays, not a household member for a per-household program). For them
+   `roster.plan_person` could only decide "pay the run's period at the policy's amount".
+   The others go to a temporary table.
 2. The others (few) are read with the rest of their facts in person order, decided by
    `plan_person`, and copied (COPY).
 3. Each person paid for the run's period is paid the top-ups a raise owes for periods
@@ -39,6 +40,7 @@ from siquan.disbursement.domain.roster import (
     RosterQuery,
     account_change_flag,
     is_one_off,
+    once_per_household,
     plan_person,
 )
 from siquan.disbursement.domain.top_ups import PaidBefore, top_up
@@ -49,7 +51,7 @@ CREATE TEMP TABLE roster_others (
     division_code text, effective_from date, revoked_from date, benefits_end date,
     bank_code text, account_number text, registered_at timestamptz,
     previous_registered_at timestamptz, account_unconfirmed boolean, held boolean,
-    paid text[]
+    paid text[], household_key text
 ) ON COMMIT DROP
 """
 
@@ -65,7 +67,7 @@ _FACTS = {
     "benefits_end": "d.benefits_end", "period_start": "$3", "period_end": "$4",
 }
 _CANDIDATES = f"""
-SELECT c.certification_id, c.person_key, c.category, c.effective_from,
+SELECT c.certification_id, c.person_key, c.category, c.effective_from, c.household_key,
        r.effective_from AS revoked_from, d.benefits_end, a.bank_code, a.account_number,
        a.registered_at, a.previous_registered_at,
        a.person_key IS NOT NULL AND a.confirmed_at IS NULL AS account_unconfirmed,
@@ -101,8 +103,9 @@ _PLANNABLE = PLANNABLE.sql_allows({
 
 # ... and $7/$8 the categories the run's period pays and their amounts, $9 the arrear
 # periods with $10/$11 their first/last days, $12 accounts changed after this instant are
-# flagged, $13 the run, $14 the payment id prefix, $15 a one-off run. Ids follow person
-# keys, so paying in id order walks the per-person unique index in order too.
+# flagged, $13 the run, $14 the payment id prefix, $15 a one-off run, $16 a per-household
+# program (its household members are decided one by one: `once_per_household`). Ids
+# follow person keys, so paying in id order walks the per-person unique index in order too.
 _PAY_PLAIN = f"""
 WITH candidates AS MATERIALIZED ({_CANDIDATES}
 ), judged AS MATERIALIZED (
@@ -110,6 +113,7 @@ WITH candidates AS MATERIALIZED ({_CANDIDATES}
            AND g.certified = 1 AND NOT g.ever_voided AND NOT g.ever_suspended
            AND g.category = ANY($7::text[])
            AND NOT ($15 AND cardinality(g.paid) > 0)
+           AND NOT ($16 AND g.household_key IS NOT NULL)
            AND NOT (g.previous_registered_at IS NOT NULL AND g.registered_at > $12)
            AND NOT EXISTS (
                SELECT 1 FROM unnest($9::text[], $10::date[], $11::date[])
@@ -135,7 +139,7 @@ WITH candidates AS MATERIALIZED ({_CANDIDATES}
     INSERT INTO roster_others
     SELECT certification_id, person_key, $1, category, $2, effective_from, revoked_from,
            benefits_end, bank_code, account_number, registered_at, previous_registered_at,
-           account_unconfirmed, held, paid
+           account_unconfirmed, held, paid, household_key
       FROM judged WHERE NOT plain
 )
 SELECT count(*) AS n, COALESCE(sum(amount_fen), 0)::bigint AS fen FROM paid
@@ -197,13 +201,15 @@ async def freeze(conn: Connection, query: RosterQuery, *, batch: int = 10_000
         [c for c, _ in categories], [a for _, a in categories],
         [a.period for a in table.arrears], [a.bounds[0] for a in table.arrears],
         [a.bounds[1] for a in table.arrears],
-        query.started_at - timedelta(days=query.flag_days), query.run_id, ids.prefix, one_off)
+        query.started_at - timedelta(days=query.flag_days), query.run_id, ids.prefix, one_off,
+        query.per_household)
     assert plain is not None
     ids.issued = frozen.payee_count = plain["n"]
     frozen.total_fen = plain["fen"]
     pending: list[PlannedPayment] = []
+    paid_by = await _households_paid(conn, query, one_off) if query.per_household else {}
     async for group in _by_person(conn, batch):
-        pending += _decide(group, query, frozen)
+        pending += _decide(group, query, frozen, paid_by)
         if len(pending) >= batch:
             await copy_payments(conn, query.run_id, query.program_code, pending, ids)
             pending = []
@@ -299,9 +305,32 @@ async def _by_person(conn: Connection, batch: int) -> AsyncIterator[list[asyncpg
         yield group
 
 
-def _decide(rows: list[asyncpg.Record], query: RosterQuery,
-            frozen: FrozenRoster) -> list[PlannedPayment]:
-    payments, skipped = plan_person([_candidate(r) for r in rows], query.table)
+# Who in each household has a live payment of a per-household program for the run's
+# period ($2; NULL for a one-off run: any period). $1 the program.
+_HOUSEHOLDS_PAID = """
+SELECT c.household_key, array_agg(DISTINCT p.person_key) AS paid
+  FROM payment_orders p
+  JOIN certifications c ON c.certification_id = p.certification_id
+ WHERE p.program_code = $1 AND p.live AND p.item = 'benefit'
+   AND c.household_key IS NOT NULL AND ($2::text IS NULL OR p.period = $2)
+ GROUP BY c.household_key
+"""
+
+
+async def _households_paid(conn: Connection, query: RosterQuery, one_off: bool
+                           ) -> dict[str, set[str]]:
+    rows = await conn.fetch(_HOUSEHOLDS_PAID, query.program_code,
+                            None if one_off else query.table.run.period)
+    return {r["household_key"]: set(r["paid"]) for r in rows}
+
+
+def _decide(rows: list[asyncpg.Record], query: RosterQuery, frozen: FrozenRoster,
+            paid_by: dict[str, set[str]]) -> list[PlannedPayment]:
+    candidates = [_candidate(r) for r in rows]
+    payments, skipped = plan_person(candidates, query.table)
+    if query.per_household:
+        payments, more = once_per_household(payments, candidates, paid_by)
+        skipped += more
     frozen.skipped += skipped
     if payments:
         frozen.add(payments)
@@ -324,7 +353,8 @@ def _candidate(r: asyncpg.Record) -> Candidate:
             program_code=r["program_code"], category=r["category"],
             division_code=r["division_code"], effective_from=r["effective_from"],
             effective_until=r["revoked_from"], benefits_end=r["benefits_end"],
-            suspensions=open_suspensions(r["suspended_from"], r["reinstated_from"])),
+            suspensions=open_suspensions(r["suspended_from"], r["reinstated_from"]),
+            household_key=r["household_key"]),
         account=account, held=r["held"], paid_periods=frozenset(r["paid"]),
         refused_periods=frozenset(r["refused"]),
         account_unconfirmed=bool(r["account_unconfirmed"]))

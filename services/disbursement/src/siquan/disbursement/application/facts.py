@@ -28,7 +28,8 @@ async def keep_certification(event: CertificationGranted, uow: Work) -> None:
     await uow.certifications.add(Certification(
         id=event.certification_id, person_key=event.person_key,
         program_code=event.program_code, category=event.category,
-        division_code=event.division_code, effective_from=event.effective_from),
+        division_code=event.division_code, effective_from=event.effective_from,
+        household_key=event.household_key),
         policy_version=event.policy_version, approved_at=event.approved_at)
 
 

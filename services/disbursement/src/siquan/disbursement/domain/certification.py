@@ -32,6 +32,8 @@ class Certification:
     effective_until: date | None = None  # first day a revocation or lapse ends it
     benefits_end: date | None = None  # first day nothing is owed after the person's death
     suspensions: tuple[Suspension, ...] = ()
+    household_key: str | None = None
+    """The household (户) the person is a registered member of, when eligibility knows."""
 
     @property
     def suspended(self) -> bool:

@@ -30,6 +30,8 @@ from siquan.disbursement.domain.certification import Certification
 from siquan.disbursement.domain.payable import PLANNABLE, PaymentFacts
 
 ONE_OFF_PAID = "a one-off benefit of this program was already paid"
+HOUSEHOLD_PAID = ("a per-household benefit: another member of the household is paid it "
+                  "for this period")
 DUPLICATE = "another certification already pays this person for the period"
 ACCOUNT_REFUSED = ("the bank refused or returned this account for the period; "
                    "register a corrected account")
@@ -135,6 +137,24 @@ def is_one_off(period: str) -> bool:
     return period_matches("one_off", period)
 
 
+def once_per_household(payments: list[PlannedPayment], candidates: Sequence[Candidate],
+                       paid_by: dict[str, set[str]]
+                       ) -> tuple[list[PlannedPayment], list[Skip]]:
+    """A per-household benefit is paid to one member of a household for a period (a
+    one-off: once). `paid_by` holds, for each household, the people paid it already (by
+    earlier runs and by this run so far) and learns the person paid now. A person whose
+    household another member was paid it is skipped with `HOUSEHOLD_PAID`."""
+    home = next((c.certification.household_key for c in candidates
+                 if c.certification.household_key is not None), None)
+    if not payments or home is None:
+        return payments, []
+    person = payments[0].person_key
+    if paid_by.get(home, set()) - {person}:
+        return [], [Skip(person, payments[0].certification_id, HOUSEHOLD_PAID)]
+    paid_by.setdefault(home, set()).add(person)
+    return payments, []
+
+
 def plan_person(candidates: Sequence[Candidate], table: AmountTable
                 ) -> tuple[list[PlannedPayment], list[Skip]]:
     """The payments and skips for one person's certifications active in the run's period."""
@@ -215,6 +235,8 @@ class RosterQuery:
     started_at: datetime
     flag_days: int
     chunk_size: int
+    per_household: bool = False
+    """The program pays once per household (`paid_to = "household"`)."""
 
 
 @dataclass

@@ -14,6 +14,7 @@ import asyncpg
 from siquan.eligibility.application.ports import Granted
 from siquan.eligibility.domain.certification import Certification, Change
 from siquan.eligibility.domain.errors import NotFound, Refused
+from siquan.eligibility.domain.household_register import PER_HOUSEHOLD_REFUSAL
 from siquan.shared.database import Connection
 
 _FIELDS = [f.name for f in fields(Certification)]
@@ -38,14 +39,19 @@ class PgCertifications:
                  g.certification.policy_version, g.certification.person_key,
                  g.certification.division_code, g.certification.township_code,
                  g.certification.effective_from, g.certification.valid_until, g.reviewed_by,
-                 g.approved_by, g.approved_at) for g in granted]
+                 g.approved_by, g.approved_at, g.household_key, g.per_household)
+                for g in granted]
         try:
             await self._conn.executemany(
                 "INSERT INTO certifications (id, application_id, program_code, category,"
                 " policy_version, person_key, division_code, township_code, effective_from,"
-                " valid_until, reviewed_by, approved_by, approved_at)"
-                " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)", rows)
+                " valid_until, reviewed_by, approved_by, approved_at, household_key,"
+                " per_household) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
+                rows)
         except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == "one_live_certification_per_household_and_program":
+                raise Refused(f"{granted[0].certification.program_code}: "
+                              f"{PER_HOUSEHOLD_REFUSAL}") from exc
             raise Refused("a person in this batch already holds a live certification for "
                           "the program") from exc
         await self._conn.executemany(

@@ -28,6 +28,11 @@ from siquan.eligibility.domain.certification import Certification, Change, renew
 from siquan.eligibility.domain.death import Death
 from siquan.eligibility.domain.errors import NotFound, Refused
 from siquan.eligibility.domain.household import applicant_from_id
+from siquan.eligibility.domain.household_register import (
+    PER_HOUSEHOLD_REFUSAL,
+    Household,
+    Member,
+)
 from siquan.eligibility.domain.notice import PublicNotice
 from siquan.shared.clock import Clock
 from siquan.shared.unit_of_work import Cause, FakeUnitOfWork
@@ -52,6 +57,10 @@ class MemoryStore:
     reconfirmations: list[dict[str, Any]] = field(default_factory=list)
     ends: dict[str, tuple[date | None, str | None]] = field(default_factory=dict)
     """Each certification whose end was assessed: its scheduled end and reason."""
+    households: dict[str, Household] = field(default_factory=dict)
+    """The household register, each with its current members."""
+    former_members: set[tuple[str, str]] = field(default_factory=set)
+    """(household id, person key) of the members who left."""
 
     def open_objections(self, application_id: str) -> int:
         return sum(o["application_id"] == application_id and o["status"] == "open"
@@ -127,11 +136,17 @@ class MemoryCertifications:
         live = {(c.person_key, c.program_code) for c in self._s.certifications.values()
                 if c.live}
         certified = {c.application_id for c in self._s.certifications.values()}
+        households = {(g.household_key, g.certification.program_code)
+                      for g in self._s.granted.values() if g.per_household
+                      and self._s.certifications[g.certification.id].live}
         for g in granted:
             c = g.certification
             if (c.person_key, c.program_code) in live or c.application_id in certified:
                 raise Refused("a person in this batch already holds a live certification "
                               "for the program")
+            if g.per_household and (g.household_key, c.program_code) in households:
+                raise Refused(f"{c.program_code}: {PER_HOUSEHOLD_REFUSAL}")
+            households.add((g.household_key, c.program_code))
             live.add((c.person_key, c.program_code))
             certified.add(c.application_id)
         for g in granted:
@@ -292,6 +307,70 @@ class MemoryDeaths:
         self._s.death_files[report["file_id"]] = deepcopy(report)
 
 
+class MemoryHouseholds:
+    def __init__(self, store: MemoryStore) -> None:
+        self._s = store
+
+    async def add(self, household: Household, resident_ids: dict[str, str], *, by: str,
+                  at: datetime) -> None:
+        if any(h.household_number == household.household_number
+               for h in self._s.households.values()):
+            raise Refused("this household register number is registered already")
+        self._s.households[household.id] = replace(household, members=())
+        for member in household.members:
+            await self.add_member(household.id, member, resident_ids[member.person_key],
+                                  by=by, at=at)
+
+    async def get(self, household_id: str, *, for_update: bool = False) -> Household:
+        if household_id not in self._s.households:
+            raise NotFound(f"no household {household_id}")
+        return deepcopy(self._s.households[household_id])
+
+    async def by_number(self, household_number: str) -> Household | None:
+        return next((deepcopy(h) for h in self._s.households.values()
+                     if h.household_number == household_number), None)
+
+    async def of_persons(self, person_keys: Sequence[str]) -> dict[str, Household]:
+        return {m.person_key: deepcopy(h) for h in self._s.households.values()
+                for m in h.members if m.person_key in person_keys}
+
+    async def add_member(self, household_id: str, member: Member, resident_id: str, *,
+                         by: str, at: datetime) -> None:
+        household = self._s.households[household_id]
+        if any(m.person_key == member.person_key for h in self._s.households.values()
+               for m in h.members):
+            raise Refused("this person is a member of another household; remove them from "
+                          "it first")
+        if member.relationship == "head" and any(m.relationship == "head"
+                                                 for m in household.members):
+            raise Refused("the household has a head already")
+        self._s.households[household_id] = replace(
+            household, members=(*household.members, member))
+
+    async def remove_member(self, household_id: str, person_key: str, reason: str, *,
+                            by: str, at: datetime) -> None:
+        household = self._s.households[household_id]
+        self._s.households[household_id] = replace(household, members=tuple(
+            m for m in household.members if m.person_key != person_key))
+        self._s.former_members.add((household_id, person_key))
+
+    async def was_member(self, household_id: str, person_key: str) -> bool:
+        household = self._s.households.get(household_id)
+        return ((household is not None and household.member(person_key) is not None)
+                or (household_id, person_key) in self._s.former_members)
+
+    async def set_facts(self, household_id: str, facts: dict[str, Any], *, by: str,
+                        at: datetime) -> None:
+        self._s.households[household_id] = replace(self._s.households[household_id],
+                                                    facts=deepcopy(facts))
+
+    async def live_certified(self, household_keys: Sequence[str]) -> set[tuple[str, str]]:
+        return {(g.household_key, g.certification.program_code)
+                for cid, g in self._s.granted.items()
+                if g.per_household and g.household_key is not None
+                and g.household_key in household_keys and self._s.certifications[cid].live}
+
+
 class FakeEligibilityWork(FakeUnitOfWork):
     """Eligibility's unit of work in memory (see `FakeUnitOfWork`): it reads and writes a
     copy of `committed`, which `commit` replaces."""
@@ -311,6 +390,7 @@ class FakeEligibilityWork(FakeUnitOfWork):
         self.survey_imports = MemoryRecords(self.store.survey_imports, "import_id")
         self.evidence = MemoryRecords(self.store.evidence, "evidence_id")
         self.deaths = MemoryDeaths(self.store)
+        self.households = MemoryHouseholds(self.store)
 
     async def commit(self) -> None:
         await self._finish()

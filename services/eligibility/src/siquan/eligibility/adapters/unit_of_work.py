@@ -11,6 +11,7 @@ from siquan.contracts.policy import PolicyCatalogue, load_catalogue
 from siquan.eligibility.adapters.applications import PgApplications
 from siquan.eligibility.adapters.certification_ends import PgCertificationEnds
 from siquan.eligibility.adapters.certifications import PgCertifications
+from siquan.eligibility.adapters.households import PgHouseholds
 from siquan.eligibility.adapters.notices import PgNotices, PgObjections
 from siquan.eligibility.adapters.policy_register import PgPolicyDrafts
 from siquan.eligibility.adapters.records import (
@@ -43,6 +44,7 @@ class EligibilityWork(PgUnitOfWork):
         self.survey_imports = PgSurveyImports(conn)
         self.evidence = PgEvidence(conn)
         self.deaths = PgDeaths(conn)
+        self.households = PgHouseholds(conn)
         self.views = EligibilityViews(conn)
 
     @property

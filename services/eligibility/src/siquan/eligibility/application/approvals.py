@@ -6,7 +6,10 @@ notice that an open objection blocks are left for later and reported.
 
 Competing approvals take turns on row locks (the notice first, then its entries), so an
 application is certified once: the second approval finds it certified and is refused, or
-no longer lists it among the notice's entries. A person public security reported dead is
+no longer lists it among the notice's entries. A per-household benefit is certified once
+per household (户): an approval that would certify a second member of a registered
+household, while one holds it or in the same batch, is refused (a unique index guards
+competing approvals). A person public security reported dead is
 never certified: the entry ends instead, whichever of the report and the approval came
 first."""
 
@@ -23,6 +26,10 @@ from siquan.eligibility.application.ports import Granted, Work
 from siquan.eligibility.domain.application import Application
 from siquan.eligibility.domain.certification import Certification, first_valid_until
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
+from siquan.eligibility.domain.household_register import (
+    check_once_per_household,
+    per_household,
+)
 from siquan.shared.auth import Officer
 
 
@@ -67,7 +74,9 @@ async def approve(command: Approve, uow: Work) -> ApprovalResult:
     if not (decided.approved or decided.rejected or decided.ended):
         raise Refused(f"nothing to approve on notice {c.notice_id}: "
                       f"{len(result.blocked)} entries wait for objections to be resolved")
-    granted = [_grant(uow, c.officer, a, now) for a in decided.approved]
+    homes = await _households(uow, decided.approved)
+    granted = [_grant(uow, c.officer, a, now, homes.get(a.person_key))
+               for a in decided.approved]
     await uow.applications.save([*decided.ended, *decided.rejected, *decided.approved])
     await uow.certifications.add(granted)
     for application in decided.ended:
@@ -140,7 +149,26 @@ async def _candidates(c: Approve, uow: Work) -> list[Application]:
     return candidates
 
 
-def _grant(uow: Work, officer: Officer, a: Application, now: datetime) -> Granted:
+async def _households(uow: Work, approved: list[Application]) -> dict[str, str]:
+    """The household key of each approved person who is a registered household member;
+    Refused when a per-household benefit would be certified twice in one household (a
+    member holds it live, or another member is approved in the same batch)."""
+    found = await uow.households.of_persons(sorted({a.person_key for a in approved}))
+    homes = {key: household.household_key for key, household in found.items()}
+    live = await uow.households.live_certified(sorted(set(homes.values())))
+    approving: set[tuple[str, str]] = set()
+    for application in approved:
+        if not per_household(uow.policies, application.program_code):
+            continue
+        home = homes.get(application.person_key)
+        check_once_per_household(application.program_code, home, live, approving)
+        if home is not None:
+            approving.add((home, application.program_code))
+    return homes
+
+
+def _grant(uow: Work, officer: Officer, a: Application, now: datetime,
+           home: str | None = None) -> Granted:
     policy = uow.policies.in_force(a.program_code, now.date(), a.division_code)
     certification = Certification(
         id=str(uuid.uuid4()), application_id=a.id, program_code=a.program_code,
@@ -148,4 +176,5 @@ def _grant(uow: Work, officer: Officer, a: Application, now: datetime) -> Grante
         division_code=a.division_code, township_code=a.township_code,
         effective_from=a.eligible_from,
         valid_until=first_valid_until(a.eligible_from, now.date()))
-    return Granted(certification, a.reviewed_by or "", officer.id, now)
+    return Granted(certification, a.reviewed_by or "", officer.id, now, household_key=home,
+                   per_household=home is not None and policy.paid_to == "household")

@@ -47,7 +47,7 @@ def granted(a: Application, g: Granted) -> v1.CertificationGranted:
         division_code=c.division_code, township_code=c.township_code,
         effective_from=c.effective_from, valid_until=c.valid_until,
         reviewed_by=g.reviewed_by, approved_by=g.approved_by, approved_at=g.approved_at,
-        notice_id=a.notice_id)
+        notice_id=a.notice_id, household_key=g.household_key)
 
 
 def changed(c: Certification, change: Change) -> Event:

@@ -17,7 +17,7 @@ from typing import Any
 from siquan.contracts.household import HouseholdFacts
 from siquan.contracts.types import mask_name, mask_resident_id
 from siquan.eligibility.adapters.survey_files import read_survey
-from siquan.eligibility.application import events
+from siquan.eligibility.application import events, households
 from siquan.eligibility.application.ports import Holding, NewApplication, Work
 from siquan.eligibility.domain.application import Application
 from siquan.eligibility.domain.divisions import split_division
@@ -93,13 +93,15 @@ async def submit_application(command: SubmitApplication, uow: Work
     c = command
     c.officer.check_scope(c.division_code)
     county, township = split_division(c.division_code)
+    # a registered household member's application is assessed on the register's facts
+    facts = await households.application_facts(uow, c.resident_id, c.facts)
     problems = assess(uow.policies, c.program_code, c.category, c.eligible_from, county,
-                      c.facts)
+                      facts)
     if problems:
         raise InvalidRequest("; ".join(f"{f}: {m}" for f, m in problems))
     new = _new(uow, c.officer, SurveyEntry(0, c.resident_id, c.name, c.program_code,
                                            c.category, county, township, c.eligible_from,
-                                           c.facts), None, uow.now())
+                                           facts), None, uow.now())
     key = new.application.person_key
     held = await uow.applications.holdings([key])
     if any(h.program_code == c.program_code for h in held):

@@ -19,6 +19,7 @@ from siquan.contracts.policy import PolicyCatalogue, PolicyVersion
 from siquan.eligibility.domain.application import Application, Status
 from siquan.eligibility.domain.certification import Certification, Change
 from siquan.eligibility.domain.death import Death
+from siquan.eligibility.domain.household_register import Household, Member
 from siquan.eligibility.domain.notice import PublicNotice
 from siquan.eligibility.domain.policy_draft import PolicyDraft
 from siquan.eligibility.settings import EligibilitySettings
@@ -81,6 +82,10 @@ class Granted:
     reviewed_by: str
     approved_by: str
     approved_at: datetime
+    household_key: str | None = None
+    """The household the person is a registered member of, when they are."""
+    per_household: bool = False
+    """The program pays once per household: one live certification per household."""
 
 
 class Applications(Protocol):
@@ -225,6 +230,39 @@ class Deaths(Protocol):
         """Keep a death file's report (its id, digest, counts and per-line results)."""
 
 
+class Households(Protocol):
+    """The household register (户籍/家庭): households, their members and shared facts."""
+
+    async def add(self, household: Household, resident_ids: dict[str, str], *, by: str,
+                  at: datetime) -> None:
+        """Register a household with its members (`resident_ids` by person key); Refused
+        when its number is registered already or a member is in another household."""
+
+    async def get(self, household_id: str, *, for_update: bool = False) -> Household: ...
+
+    async def by_number(self, household_number: str) -> Household | None: ...
+
+    async def of_persons(self, person_keys: Sequence[str]) -> dict[str, Household]:
+        """The household each of these people is a current member of (if any)."""
+
+    async def add_member(self, household_id: str, member: Member, resident_id: str, *,
+                         by: str, at: datetime) -> None:
+        """Refused when the person is in another household or a second head is added."""
+
+    async def remove_member(self, household_id: str, person_key: str, reason: str, *,
+                            by: str, at: datetime) -> None: ...
+
+    async def was_member(self, household_id: str, person_key: str) -> bool:
+        """Whether the person is or ever was a member of the household."""
+
+    async def set_facts(self, household_id: str, facts: dict[str, Any], *, by: str,
+                        at: datetime) -> None: ...
+
+    async def live_certified(self, household_keys: Sequence[str]) -> set[tuple[str, str]]:
+        """(household key, program) of the live per-household certifications of these
+        households."""
+
+
 class PolicyDrafts(Protocol):
     """The policy register: drafts, their approval, and the versions published."""
 
@@ -277,6 +315,9 @@ class Work(Protocol):
 
     @property
     def policy_drafts(self) -> PolicyDrafts: ...
+
+    @property
+    def households(self) -> Households: ...
 
     @property
     def terms(self) -> Terms: ...
