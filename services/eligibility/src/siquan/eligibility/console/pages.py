@@ -71,9 +71,14 @@ STATED_PURPOSE = _("State why you read this record.")
 # -- the frame ---------------------------------------------------------------------------
 
 SECTIONS = ((CLERK, "/applications", _("Applications")),
+            (CLERK, "/imports/new", _("Import a survey")),
             (REVIEWER, "/queues/township", _("Township review queue")),
             (APPROVER, "/queues/county", _("County approval queue")),
-            *((role, "/certifications", _("Certifications")) for role in READERS))
+            *((role, "/certifications", _("Certifications")) for role in READERS),
+            *((role, "/reconfirmations", _("Yearly re-confirmation"))
+              for role in (REVIEWER, APPROVER, AUDITOR)),
+            *((role, "/timeliness", _("Timeliness")) for role in (REVIEWER, APPROVER,
+                                                                 AUDITOR)))
 
 
 def install(app: FastAPI) -> None:
@@ -84,6 +89,9 @@ def install(app: FastAPI) -> None:
         pages.sections.append((role, f"{BASE}{path}",
                                lambda request, label=label: _gettext(request)(label)))
     app.include_router(router)
+    from siquan.eligibility.console import worklists  # it builds on this module's frame
+
+    worklists.install(app)
 
 
 def _pages(request: Request) -> AccountPages:
