@@ -97,6 +97,10 @@ async def test_a_clerk_imports_a_survey_and_downloads_the_refused_rows(
     await expect(errors.nth(0).locator("td").nth(1)).to_have_text("resident_id")
     await expect(errors.nth(1).locator("td").nth(0)).to_have_text("5")
     await expect(errors.nth(1).locator("td").nth(1)).to_have_text("division_code")
+    await expect(errors.nth(0).locator("td").nth(2)).to_have_text(
+        "身份证号校验位不符（GB 11643）。")
+    await expect(errors.nth(1).locator("td").nth(2)).to_have_text(
+        f"工作人员 {CLERK} 负责区划 420117，不负责区划 420102。")
     await seen(visits, page, "survey-imported")
 
     async with page.expect_download() as downloading:
@@ -107,6 +111,7 @@ async def test_a_clerk_imports_a_survey_and_downloads_the_refused_rows(
     assert lines[0] == ["行号", "字段", "理由"]
     assert [(line[0], line[1]) for line in lines[1:]] == [("3", "resident_id"),
                                                           ("5", "division_code")]
+    assert lines[1][2] == "身份证号校验位不符（GB 11643）。"
     assert not any(value in report for row in rows for value in row[:2])
     assert await _submitted_named(url, "禤**") == before + 2
 
@@ -126,7 +131,8 @@ async def test_a_clerk_imports_a_survey_and_downloads_the_refused_rows(
     await page.get_by_role("button", name="导入调查表").click()
     await expect(page.locator("#import-progress")).to_have_attribute(
         "data-stage", "failed", timeout=60_000)
-    await expect(page.locator("#import-failed")).to_contain_text("resident_id")
+    await expect(page.locator("#import-failed")).to_contain_text(
+        "调查表缺少以下列：resident_id")
     await visits.shot(page, "survey-import-failed", prefix="eligibility")
 
 
@@ -234,7 +240,7 @@ async def test_the_worklist_records_a_reconfirmation_and_timeliness_is_shown(
         await expect(approver.locator("#timeliness tbody")).to_contain_text("420117")
         await seen(visits, approver, "timeliness")
         await approver.goto(f"{url}{CONSOLE}/timeliness?period=2026-13")
-        await expect(approver.locator("#message")).to_contain_text("YYYY-MM")
+        await expect(approver.locator("#message")).to_have_text("月份的写法如 2026-11。")
 
         # a township reviewer reads the worklist and records nothing
         reviewer = await (await browser.new_context(locale="zh-CN", bypass_csp=True)

@@ -42,6 +42,7 @@ from siquan.eligibility.console.pages import (
     refused,
     render,
 )
+from siquan.eligibility.console.reasons import translated
 from siquan.eligibility.domain.reconfirmation import METHODS
 from siquan.shared.accounts.store import Session
 from siquan.shared.errors import Refused
@@ -153,7 +154,7 @@ async def start_import(request: Request) -> Response:
         total = _rows_in(filename, content)
     except Refused as refusal:
         return render(request, session, "eligibility/import_new.html", refusal.status,
-                      problems=[_gettext(request)(str(refusal))])
+                      problems=[translated(str(refusal), _gettext(request))])
     officer = session.officer.officer()
     async with _units(request).reading() as uow:
         now = uow.now()
@@ -188,7 +189,9 @@ async def import_progress(request: Request, import_id: str) -> Response:
     percent = 100 if job.finished or not job.total else job.checked * 100 // job.total
     return render(request, session, "eligibility/import.html", job=job, percent=percent,
                   stage=gettext(STAGES[job.stage]),
-                  failure=gettext(job.failure) if job.failure else "")
+                  failure=translated(job.failure, gettext) if job.failure else "",
+                  errors=[(row, name, translated(error, gettext))
+                          for row, name, error in job.errors])
 
 
 @router.get("/imports/{import_id}/errors.csv")
@@ -205,7 +208,8 @@ async def import_errors(request: Request, import_id: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([gettext("Row"), gettext("Field"), gettext("Reason")])
-    writer.writerows(job.errors)
+    writer.writerows((row, name, translated(error, gettext))
+                     for row, name, error in job.errors)
     return Response(("\ufeff" + out.getvalue()).encode("utf-8"), media_type="text/csv",
                     headers={"Content-Disposition":
                              f'attachment; filename="survey-errors-{job.id}.csv"',
