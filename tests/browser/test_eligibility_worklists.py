@@ -22,11 +22,12 @@ from playwright.async_api import Browser, Page, expect
 from siquan.shared.clock import FileClock
 from siquan.shared.operator.client import ServiceClient
 from siquan.shared.roster_workbook import COLUMNS, template
+from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.processes import ServiceProcess
 from siquan.shared.testing.residents import ResidentFactory
 
 from .conftest import NOW
-from .test_eligibility_console import CLERK, CONSOLE, sign_in
+from .test_eligibility_console import CLERK, CONSOLE, OTHER_COUNTY_CLERK, sign_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -72,7 +73,8 @@ async def _import(page: Page, url: str, name: str, content: bytes, mime: str) ->
 
 
 async def test_a_clerk_imports_a_survey_and_downloads_the_refused_rows(
-        browser: Browser, eligibility: ServiceProcess, visits: Visits) -> None:
+        browser: Browser, siquan_env: Environment, eligibility: ServiceProcess,
+        visits: Visits) -> None:
     url = eligibility.url
     people = ResidentFactory()
     before = await _submitted_named(url, "禤**")
@@ -114,6 +116,22 @@ async def test_a_clerk_imports_a_survey_and_downloads_the_refused_rows(
     assert lines[1][2] == "身份证号校验位不符（GB 11643）。"
     assert not any(value in report for row in rows for value in row[:2])
     assert await _submitted_named(url, "禤**") == before + 2
+    import_page = page.url
+
+    # another officer is not shown this import; an import whose process stopped (no
+    # progress for ten minutes) is shown as failed, with what to do
+    other = await (await browser.new_context(locale="zh-CN", bypass_csp=True)).new_page()
+    await sign_in(other, url, OTHER_COUNTY_CLERK, NOW)
+    answered = await other.goto(import_page)
+    assert answered is not None and answered.status == 404
+    await expect(other.locator("#message")).to_have_text("没有您发起的这次调查表导入。")
+    await other.context.close()
+    await siquan_env.fetch(
+        "eligibility", "UPDATE survey_import_progress SET stage = 'checking',"
+        " updated_at = now() - interval '11 minutes' WHERE id = $1::uuid",
+        import_page.rsplit("/", 1)[1])
+    await page.goto(import_page)
+    await expect(page.locator("#import-failed")).to_contain_text("导入未完成即已中止")
 
     # an XLSX survey with one good row
     await _import(page, url, "survey.xlsx", _xlsx([[

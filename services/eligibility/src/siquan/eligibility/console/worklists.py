@@ -1,8 +1,9 @@
 """The eligibility console's daily worklists: the village clerk's survey import (the file
-checked row by row in the background, its progress shown on a page that refreshes
-itself, the refused rows downloadable as CSV by row number, field and reason — never the
-row's resident ID or name), the yearly re-confirmation worklist of a division with its
-confirmation form, and the timeliness of certification per division for a month.
+checked row by row in the background, its progress written to eligibility's database
+(`survey_import_progress`) and shown on a page that refreshes itself, whichever process
+answers it; the refused rows downloadable as CSV by row number, field and reason — never
+the row's resident ID or name), the yearly re-confirmation worklist of a division with
+its confirmation form, and the timeliness of certification per division for a month.
 
 The pages call the application layer as the JSON API does (`POST /applications/import`,
 `GET /reconfirmations/{year}`, `POST /reconfirmations`, `GET /timeliness`)."""
@@ -13,9 +14,8 @@ import asyncio
 import csv
 import io
 import logging
+import time
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -25,6 +25,7 @@ from fastapi.responses import RedirectResponse, Response
 from siquan.contracts.types import division_scope
 from siquan.eligibility.adapters.reconfirmation_views import worklist as read_worklist
 from siquan.eligibility.adapters.survey_files import read_survey
+from siquan.eligibility.adapters.survey_progress import PgSurveyProgress
 from siquan.eligibility.application import intake, queries, reconfirmation
 from siquan.eligibility.console.pages import (
     APPROVER,
@@ -49,8 +50,6 @@ from siquan.shared.errors import Refused
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix=BASE, include_in_schema=False)
-KEPT_IMPORTS = 200
-"""Survey imports whose progress and report the console keeps (the newest)."""
 WORKLIST_PAGE = 500
 
 METHOD_NAMES = {"in_person": _("Seen in person"), "village_visit": _("Village cadre's visit"),
@@ -63,38 +62,20 @@ STAGES = {"checking": _("Checking the rows"), "saving": _("Saving the applicatio
 NO_SUCH_IMPORT = _("No such survey import of yours.")
 NO_FILE = _("Choose the survey file (CSV or XLSX).")
 IMPORT_FAILED = _("The import failed; nothing of it was kept. Try again later.")
+STOPPED = _("The import stopped before it finished (the service was restarted). Check the "
+            "applications list and import the file again: rows entered already are refused.")
 
 
 # -- survey imports ----------------------------------------------------------------------
 
-@dataclass
-class SurveyJob:
-    """One survey file being imported: its progress and, once done, its report."""
-
-    id: str
-    officer_id: str
-    filename: str
-    total: int
-    started_at: datetime
-    checked: int = 0
-    stage: str = "checking"
-    accepted: int = 0
-    refused_rows: int = 0
-    errors: list[tuple[int, str, str]] = field(default_factory=list)
-    failure: str = ""
-    task: asyncio.Task[None] | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.stage in ("done", "failed")
+_running: set[asyncio.Task[None]] = set()
+"""The imports this process runs (kept referenced until they finish)."""
+PROGRESS_EVERY_S = 0.5
+"""How often the progress of the rows checked is written, at most."""
 
 
-def _jobs(request: Request) -> dict[str, SurveyJob]:
-    state = request.app.state
-    if not hasattr(state, "survey_jobs"):
-        state.survey_jobs = {}
-    jobs: dict[str, SurveyJob] = state.survey_jobs
-    return jobs
+def _progress(uow: Any) -> PgSurveyProgress:
+    return PgSurveyProgress(uow.conn)
 
 
 def _rows_in(filename: str, content: bytes) -> int:
@@ -104,29 +85,38 @@ def _rows_in(filename: str, content: bytes) -> int:
     return sum(1 for raw in rows if any((v or "").strip() for v in raw.values()))
 
 
-async def _run(units: Any, job: SurveyJob, command: intake.ImportSurvey) -> None:
+async def _run(units: Any, import_id: str, total: int, command: intake.ImportSurvey
+               ) -> None:
+    """Import the survey in its own unit of work; its progress and report are written
+    in others, so that any process can show them."""
+    written = [time.monotonic()]
+
     async def progress(checked: int) -> None:
-        job.checked = checked
-        if checked >= job.total:
-            job.stage = "saving"
+        stage = "saving" if checked >= total else "checking"
+        if stage == "saving" or time.monotonic() - written[0] >= PROGRESS_EVERY_S:
+            written[0] = time.monotonic()
+            async with units() as uow:
+                await _progress(uow).checked(import_id, checked, stage)
         await asyncio.sleep(0)  # the progress page is answered while rows are checked
 
+    errors: list[tuple[int, str, str]] = []
+    accepted, failure = 0, ""
     try:
         async with units() as uow:
             report = await intake.import_survey(
                 intake.ImportSurvey(command.officer, command.filename, command.content,
                                     progress), uow)
+        accepted = len(report.accepted)
+        errors = [(e.row, e.field, e.error) for e in report.errors]
     except Refused as refusal:
-        job.stage, job.failure = "failed", str(refusal)
-        return
+        failure = str(refusal)
     except Exception:  # the page says it failed; the log says why
-        log.exception("survey import %s failed", job.id)
-        job.stage, job.failure = "failed", IMPORT_FAILED
-        return
-    job.accepted = len(report.accepted)
-    job.errors = [(e.row, e.field, e.error) for e in report.errors]
-    job.refused_rows = len({e.row for e in report.errors})
-    job.checked, job.stage = max(job.checked, report.rows), "done"
+        log.exception("survey import %s failed", import_id)
+        failure = IMPORT_FAILED
+    async with units() as uow:
+        await _progress(uow).finish(import_id, accepted=accepted,
+                                    refused_rows=len({row for row, _f, _e in errors}),
+                                    errors=errors, failure=failure)
 
 
 @router.get("/imports/new")
@@ -156,23 +146,28 @@ async def start_import(request: Request) -> Response:
         return render(request, session, "eligibility/import_new.html", refusal.status,
                       problems=[translated(str(refusal), _gettext(request))])
     officer = session.officer.officer()
-    async with _units(request).reading() as uow:
-        now = uow.now()
-    job = SurveyJob(str(uuid.uuid4()), officer.id, filename, total, now)
-    jobs = _jobs(request)
-    for old in sorted((j for j in jobs.values() if j.finished), key=lambda j: j.started_at
-                      )[:max(0, len(jobs) + 1 - KEPT_IMPORTS)]:
-        del jobs[old.id]
-    jobs[job.id] = job
-    job.task = asyncio.create_task(_run(_units(request), job, intake.ImportSurvey(
+    import_id = str(uuid.uuid4())
+    units = _units(request)
+    async with units() as uow:
+        await _progress(uow).start(import_id=import_id, officer_id=officer.id,
+                                   filename=filename, total=total, at=uow.now())
+    task = asyncio.create_task(_run(units, import_id, total, intake.ImportSurvey(
         officer, filename, content)))
-    return RedirectResponse(f"{BASE}/imports/{quote(job.id)}", 303)
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+    return RedirectResponse(f"{BASE}/imports/{quote(import_id)}", 303)
 
 
-def _job(request: Request, session: Session, import_id: str) -> SurveyJob | Response:
-    job = _jobs(request).get(import_id)
-    if job is None or job.officer_id != session.officer.officer().id:
+async def _job(request: Request, session: Session, import_id: str
+               ) -> dict[str, Any] | Response:
+    """The officer's own import, a stopped one shown as failed."""
+    async with _units(request).reading() as uow:
+        job = await _progress(uow).get(import_id, session.officer.officer().id)
+    if job is None:
         return refused(request, session, NO_SUCH_IMPORT, 404)
+    if job["stale"]:
+        job["stage"], job["failure"] = "failed", STOPPED
+    job["finished"] = job["stage"] in ("done", "failed")
     return job
 
 
@@ -182,16 +177,17 @@ async def import_progress(request: Request, import_id: str) -> Response:
     session = await _session(request, CLERK)
     if isinstance(session, Response):
         return session
-    job = _job(request, session, import_id)
+    job = await _job(request, session, import_id)
     if isinstance(job, Response):
         return job
     gettext = _gettext(request)
-    percent = 100 if job.finished or not job.total else job.checked * 100 // job.total
+    percent = 100 if job["finished"] or not job["total"] \
+        else job["checked"] * 100 // job["total"]
     return render(request, session, "eligibility/import.html", job=job, percent=percent,
-                  stage=gettext(STAGES[job.stage]),
-                  failure=translated(job.failure, gettext) if job.failure else "",
+                  stage=gettext(STAGES[job["stage"]]),
+                  failure=translated(job["failure"], gettext) if job["failure"] else "",
                   errors=[(row, name, translated(error, gettext))
-                          for row, name, error in job.errors])
+                          for row, name, error in job["errors"]])
 
 
 @router.get("/imports/{import_id}/errors.csv")
@@ -201,7 +197,7 @@ async def import_errors(request: Request, import_id: str) -> Response:
     session = await _session(request, CLERK)
     if isinstance(session, Response):
         return session
-    job = _job(request, session, import_id)
+    job = await _job(request, session, import_id)
     if isinstance(job, Response):
         return job
     gettext = _gettext(request)
@@ -209,10 +205,10 @@ async def import_errors(request: Request, import_id: str) -> Response:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([gettext("Row"), gettext("Field"), gettext("Reason")])
     writer.writerows((row, name, translated(error, gettext))
-                     for row, name, error in job.errors)
+                     for row, name, error in job["errors"])
     return Response(("\ufeff" + out.getvalue()).encode("utf-8"), media_type="text/csv",
                     headers={"Content-Disposition":
-                             f'attachment; filename="survey-errors-{job.id}.csv"',
+                             f'attachment; filename="survey-errors-{job["id"]}.csv"',
                              "Cache-Control": "no-store"})
 
 
