@@ -145,7 +145,7 @@ async def test_a_county_works_an_application_from_entry_to_revocation(
         async with dual.expect_response(lambda r: r.url.endswith("/approve")) as answer:
             await dual.locator("#approve").click()
         assert (await answer.value).status == 409
-        await expect(dual.locator("#message")).to_contain_text("cannot also approve it")
+        await expect(dual.locator("#message")).to_contain_text("审核了此申请，不能再审批")
         await visits.shot(dual, "approval-refused-by-server", prefix="eligibility")
 
         approver = await (await browser.new_context(locale="zh-CN", bypass_csp=True)
@@ -174,7 +174,7 @@ async def test_a_county_works_an_application_from_entry_to_revocation(
         await sign_in(other, url, OTHER_COUNTY_CLERK, later)
         answered = await other.goto(application_url)
         assert answered is not None and answered.status == 403
-        await expect(other.locator("#message")).to_contain_text("not for division 420117")
+        await expect(other.locator("#message")).to_contain_text("不负责区划 420117")
         await seen(visits, other, "other-county-refused")
     finally:
         FileClock(clock_file).set(NOW)

@@ -25,6 +25,7 @@ from pydantic import TypeAdapter, ValidationError
 from siquan.contracts.policy import load_catalogue
 from siquan.contracts.types import ResidentId, division_scope
 from siquan.disbursement.application import accounts, queries, retries, runs
+from siquan.disbursement.console import bank_files
 from siquan.disbursement.console.views import LISTED, awaiting_confirmation
 from siquan.disbursement.domain import payable, retry, roster
 from siquan.disbursement.domain.roster import PayeeAccount
@@ -278,7 +279,7 @@ def _router(pages: RolePages) -> APIRouter:
         return RedirectResponse(f"{BASE}/runs/{quote(started.run.id)}", 303)
 
     async def run_page(request: Request, session: Session, run_id: str, *,
-                       problem: str = "", status: int = 200) -> Response:
+                       problem: str = "", status: int = 200, **shown: Any) -> Response:
         try:
             async with runtime(request).units.reading() as uow:
                 run = await queries.show_run(uow, session.officer.officer(), run_id)
@@ -292,7 +293,8 @@ def _router(pages: RolePages) -> APIRouter:
             problem=problem, done=done, payees=payees,
             percent=100 if run["status"] == "completed" or not payees
             else min(100, done * 100 // payees),
-            xlsx=f"/runs/{quote(run_id)}.xlsx", **common(request))
+            xlsx=f"/runs/{quote(run_id)}.xlsx", **common(request),
+            **bank_files.context(request, pages, run_id), **shown)
 
     @router.get("/runs/{run_id}")
     async def run_detail(request: Request, run_id: str) -> Response:
@@ -316,6 +318,8 @@ def _router(pages: RolePages) -> APIRouter:
             return await run_page(request, session, run_id, problem=reason(request, refused),
                                   status=refused.status)
         return RedirectResponse(f"{BASE}/runs/{quote(started.run.id)}", 303)
+
+    bank_files.install(router, pages, BASE, run_page)
 
     @router.get("/progress.js")
     async def progress_script() -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -46,6 +47,8 @@ class ImportSurvey:
     officer: Officer
     filename: str
     content: bytes
+    progress: Callable[[int], Awaitable[None]] | None = None
+    """Told the number of rows checked after each row (the console's progress bar)."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ async def submit_application(command: SubmitApplication, uow: Work
 async def import_survey(command: ImportSurvey, uow: Work) -> ImportReport:
     """Keep every good row, report every bad one by row and field."""
     report = ImportReport(str(uuid.uuid4()), hashlib.sha256(command.content).hexdigest())
-    good = _read(command, uow, report)
+    good = await _read(command, uow, report)
     keys = [k for k, _ in good]
     held = await uow.applications.holdings(keys)
     taken = {(h.person_key, h.program_code) for h in held}
@@ -150,7 +153,7 @@ async def import_survey(command: ImportSurvey, uow: Work) -> ImportReport:
 Good = dict[tuple[str, str], tuple[int, NewApplication]]
 
 
-def _read(command: ImportSurvey, uow: Work, report: ImportReport) -> Good:
+async def _read(command: ImportSurvey, uow: Work, report: ImportReport) -> Good:
     """The good rows by (person, program); bad rows go to the report."""
     header, rows = read_survey(command.filename, command.content)
     missing = missing_columns(header)
@@ -165,6 +168,8 @@ def _read(command: ImportSurvey, uow: Work, report: ImportReport) -> Good:
         if report.rows > uow.terms.max_batch:
             raise InvalidRequest(f"a survey import takes at most {uow.terms.max_batch} rows")
         _take(uow, command.officer, report, good, number, raw, now)
+        if command.progress is not None:
+            await command.progress(report.rows)
     return good
 
 

@@ -26,6 +26,7 @@ from siquan.eligibility.application import (
     reviews,
 )
 from siquan.eligibility.application import notices as notice_commands
+from siquan.eligibility.console.reasons import translated
 from siquan.eligibility.domain.application import Application
 from siquan.eligibility.entrypoints.schemas import SubmitApplication
 from siquan.shared.accounts.store import Session
@@ -71,9 +72,14 @@ STATED_PURPOSE = _("State why you read this record.")
 # -- the frame ---------------------------------------------------------------------------
 
 SECTIONS = ((CLERK, "/applications", _("Applications")),
+            (CLERK, "/imports/new", _("Import a survey")),
             (REVIEWER, "/queues/township", _("Township review queue")),
             (APPROVER, "/queues/county", _("County approval queue")),
-            *((role, "/certifications", _("Certifications")) for role in READERS))
+            *((role, "/certifications", _("Certifications")) for role in READERS),
+            *((role, "/reconfirmations", _("Yearly re-confirmation"))
+              for role in (REVIEWER, APPROVER, AUDITOR)),
+            *((role, "/timeliness", _("Timeliness")) for role in (REVIEWER, APPROVER,
+                                                                 AUDITOR)))
 
 
 def install(app: FastAPI) -> None:
@@ -84,6 +90,9 @@ def install(app: FastAPI) -> None:
         pages.sections.append((role, f"{BASE}{path}",
                                lambda request, label=label: _gettext(request)(label)))
     app.include_router(router)
+    from siquan.eligibility.console import worklists  # it builds on this module's frame
+
+    worklists.install(app)
 
 
 def _pages(request: Request) -> AccountPages:
@@ -120,7 +129,7 @@ def refused(request: Request, session: Session, reason: str, status: int) -> HTM
     """The reason on the console's message page: a catalogue text, or the application
     layer's refusal as it stands (it names ids, never a person's data)."""
     return render(request, session, "eligibility/message.html", status,
-                  message=_gettext(request)(reason))
+                  message=translated(reason, _gettext(request)))
 
 
 async def _session(request: Request, *roles: str) -> Session | Response:
@@ -301,7 +310,8 @@ async def submit(request: Request) -> Response:
                     content_type=evidence.content_type or "application/octet-stream",
                     content=content), uow)
     except Refused as refusal:
-        return _new_form(request, session, programs, values, [str(refusal)],
+        return _new_form(request, session, programs, values,
+                         [translated(str(refusal), _gettext(request))],
                          refusal.status)
     return render(request, session, "eligibility/entered.html", 201, name=body.name,
                   conflicts=conflicts, with_evidence=evidence is not None,
@@ -342,7 +352,8 @@ async def application(request: Request, application_id: str) -> Response:
                   can_review=found.status == "community_reviewed" and REVIEWER in roles,
                   can_approve=found.status in ("on_notice", "notice_closed")
                   and APPROVER in roles,
-                  blocker=_approval_blocker(found, officer),
+                  blocker=translated(blocker, _gettext(request)) if (
+                      blocker := _approval_blocker(found, officer)) else "",
                   can_add_evidence=found.live and bool(roles & {CLERK, REVIEWER}),
                   back=_detail_link(application_id, purpose))
 
