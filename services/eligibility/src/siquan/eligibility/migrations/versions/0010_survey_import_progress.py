@@ -2,14 +2,14 @@
 its report (refused rows by number, field and reason; never a person's data), so that the
 officer's progress page and error report do not depend on the process that runs it.
 
-Revision ID: 0013
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 from alembic import op
 
-revision = "0013"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
