@@ -15,6 +15,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
@@ -163,6 +164,14 @@ async def test_an_auditor_reconciles_verifies_holds_and_lifts(
     await expect(page.locator("#finding-officer")).to_have_text(DISBURSER)
     await expect(page.locator("#finding-evidence li").first).to_be_visible()
     await accessible(visits, page, "finding")
+    # Each piece of evidence opens its entry in the audit log.
+    evidence = page.locator("#finding-evidence a").first
+    message_id = (await evidence.inner_text()).strip()
+    await evidence.click()
+    await expect(page.locator("#audit-entries tbody tr")).to_have_count(1)
+    await expect(page.locator("#audit-entries")).to_contain_text(message_id)
+    await accessible(visits, page, "audit-log-evidence")
+    await page.go_back()
 
     # The rule held the person's payments itself; the auditor holds the whole run too.
     holds = page.locator("#holds")
@@ -255,3 +264,40 @@ async def test_an_officer_without_the_role_is_refused(
     await expect(other.get_by_role("status")).to_contain_text("只有监督审计人员")
     await visits.shot(other, "refused-clerk", prefix="auditor")
     await clerk.close()
+
+
+async def test_the_first_altered_entry_is_named_when_the_chain_is_verified(
+        siquan_env: Environment, oversight: ServiceProcess, context: BrowserContext,
+        visits: Visits) -> None:
+    grant = granted(secrets.token_hex(32))
+    await publish_as(siquan_env, grant)
+
+    async def logged() -> list[Any]:
+        return await siquan_env.fetch(
+            "oversight", "SELECT seq, body::text AS body FROM audit_entries"
+            " WHERE body->>'certification_id' = $1", grant.certification_id)
+
+    ((seq, original),) = await eventually(logged, what="the grant logged")
+    conn = await asyncpg.connect(siquan_env.pg_dsn("oversight"))
+    try:
+        async with conn.transaction():  # as an intruder would, holding the chain head
+            await conn.execute("SELECT 1 FROM audit_chain_head FOR UPDATE")
+            await conn.execute("UPDATE audit_entries SET body = jsonb_set(body,"
+                               " '{approved_by}', '\"approver-420117-99\"') WHERE seq = $1",
+                               seq)
+        page = await context.new_page()
+        await log_in(page, oversight.url, AUDITOR, f"dev-{AUDITOR}")
+        await page.goto(f"{oversight.url}{BASE}/log")
+        await page.get_by_role("button", name="校验链条").click()
+        await expect(page.locator("#verification")).to_contain_text(
+            f"链条在第 {seq} 条断开：被篡改")
+        await expect(page.locator("#audit-entries tr.bad td").first).to_have_text(str(seq))
+        await accessible(visits, page, "audit-log-broken")
+    finally:
+        async with conn.transaction():
+            await conn.execute("SELECT 1 FROM audit_chain_head FOR UPDATE")
+            await conn.execute("UPDATE audit_entries SET body = $2::jsonb WHERE seq = $1",
+                               seq, original)
+        await conn.close()
+    await page.get_by_role("button", name="校验链条").click()
+    await expect(page.locator("#verification")).to_contain_text("链条完整")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,7 @@ PROBLEMS = {
     "outcome": _("Choose an outcome."),
     "handler": _("Name the handler (at most 64 characters)."),
     "date": _("A day is written like 2026-11-03."),
+    "message_id": _("A message ID is a UUID, as the evidence of a finding names it."),
 }
 NOTICES = {"placed": _("The hold was placed and sent to disbursement."),
            "lifted": _("The hold was lifted and sent to disbursement."),
@@ -208,17 +210,19 @@ def _router(pages: RolePages) -> APIRouter:
             return session
         params = request.query_params
         typed = {k: params.get(k, "").strip() for k in
-                 ("message_type", "producer", "since", "until", "before")}
+                 ("message_type", "producer", "since", "until", "before", "message_id")}
         problems = [] if all(_day(typed[k]) or not typed[k] for k in ("since", "until")) \
             else ["date"]
         page = views.EntryPage(
             scope(session), message_type=typed["message_type"] or None,
             producer=typed["producer"] or None, since=_day(typed["since"]),
             until=_day(typed["until"]),
-            before_seq=int(typed["before"]) if typed["before"].isdigit() else None)
+            before_seq=int(typed["before"]) if typed["before"].isdigit() else None,
+            message_id=_uuid(typed["message_id"]) if typed["message_id"] else None)
         if page.message_type and not _NAME.match(page.message_type):
-            page = views.EntryPage(page.division_prefix, producer=page.producer,
-                                   since=page.since, until=page.until)
+            page = replace(page, message_type=None)
+        if typed["message_id"] and page.message_id is None:
+            problems.append("message_id")
         verification = None
         async with snapshot(units(request)) as uow:
             entries = await views.entries(uow.conn, page)

@@ -42,6 +42,7 @@ class EntryPage:
     since: date | None = None
     until: date | None = None
     before_seq: int | None = None
+    message_id: str | None = None
 
 
 _ENTRIES = (
@@ -53,7 +54,7 @@ _ENTRIES = (
     "      'Asia/Shanghai'))"
     " AND ($4::date IS NULL OR received_at < (($4::date + 1)::timestamp AT TIME ZONE"
     "      'Asia/Shanghai'))"
-    " AND ($5::bigint IS NULL OR seq < $5)"
+    " AND ($5::bigint IS NULL OR seq < $5) AND ($8::uuid IS NULL OR message_id = $8)"
     " AND (body->>'division_code' IS NULL OR body->>'division_code' LIKE $6 || '%')"
     " ORDER BY seq DESC LIMIT $7")
 
@@ -62,7 +63,8 @@ async def entries(conn: Any, page: EntryPage) -> list[dict[str, Any]]:
     """One page of entries, newest first (one more than a page: is there an older one),
     each with its envelope and division, not its body (a chunk of payments is long)."""
     rows = await conn.fetch(_ENTRIES, page.message_type, page.producer, page.since,
-                            page.until, page.before_seq, page.division_prefix, PAGE + 1)
+                            page.until, page.before_seq, page.division_prefix, PAGE + 1,
+                            page.message_id)
     return [dict(row) for row in rows]
 
 
