@@ -51,6 +51,8 @@ BASE = "/console/audit"
 _PERSON_KEY = re.compile(r"^[0-9a-f]{64}$")
 _PROGRAM = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
 _NAME = re.compile(r"^[a-z0-9_.]{1,100}$")
+_SEQ = re.compile(r"^[0-9]{1,18}$")
+"""A sequence number of the log (a bigint)."""
 CATEGORIES = ("wrong_eligibility_decision", "wrong_payment", "breach_of_discipline")
 DEAD_LETTERS_LISTED = 50
 
@@ -217,7 +219,7 @@ def _router(pages: RolePages) -> APIRouter:
             scope(session), message_type=typed["message_type"] or None,
             producer=typed["producer"] or None, since=_day(typed["since"]),
             until=_day(typed["until"]),
-            before_seq=int(typed["before"]) if typed["before"].isdigit() else None,
+            before_seq=int(typed["before"]) if _SEQ.match(typed["before"]) else None,
             message_id=_uuid(typed["message_id"]) if typed["message_id"] else None)
         if page.message_type and not _NAME.match(page.message_type):
             page = replace(page, message_type=None)
@@ -281,13 +283,14 @@ def _router(pages: RolePages) -> APIRouter:
                 found["division_code"]):
             return pages.refused(request, session, pages.gettext(
                 request, _("This finding is about a division you do not act for.")), 403)
-        subject = {"person_key": found["person_key"] or "",
-                   "run_id": "" if found["person_key"] else (found["run_id"] or ""),
-                   "program_code": found["program_code"] or "" if found["person_key"] else "",
-                   "evidence": "\n".join([f"finding {found['finding_id']}"])}
+        prefilled = {"person_key": found["person_key"] or "",
+                     "run_id": "" if found["person_key"] else (found["run_id"] or ""),
+                     "program_code": (found["program_code"] or "") if found["person_key"]
+                     else "",
+                     "evidence": f"finding {found['finding_id']}"}
         return pages.render(request, "auditor/finding.html", status, session=session,
                             finding=found, holds=holds, problems=problems or [],
-                            form=form or subject, **common(request))
+                            form=form or prefilled, **common(request))
 
     @router.get("/findings/{finding_id}")
     async def finding(request: Request, finding_id: str) -> Response:
