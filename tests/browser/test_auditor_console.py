@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import UTC, date, datetime
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -24,12 +26,13 @@ from siquan.contracts import disbursement_v1 as disbursement
 from siquan.contracts import eligibility_v1 as eligibility
 from siquan.contracts import fund_custody_v1 as fund_custody
 from siquan.contracts.base import Event
+from siquan.shared.clock import FileClock
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import publish_as
-from siquan.shared.testing.processes import ServiceProcess
+from siquan.shared.testing.processes import ServiceProcess, free_port
 from siquan.shared.testing.waiting import eventually
 
-from .conftest import log_in
+from .conftest import NOW, log_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -38,6 +41,21 @@ AUDITOR = "auditor-420117-01"
 DISBURSER = "disburser-420117-01"
 PROGRAM, PERIOD, COUNTY, OWED = "special_assistance", "2026-11", "420117", 21_000
 BASE = "/console/audit"
+
+
+@pytest.fixture(scope="module")
+def oversight(siquan_env: Environment, clock_file: Path,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    """Oversight on the module's clock, escalating overdue complaints every half second."""
+    env = {**siquan_env.service_env("oversight", port=free_port()),
+           "SIQUAN_CHECKPOINT_SECONDS": "3600", "SIQUAN_CLOCK_FILE": str(clock_file),
+           "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0", "SIQUAN_COMPLAINT_ESCALATION_SECONDS": "0.5"}
+    process = ServiceProcess("oversight", env,
+                             tmp_path_factory.mktemp("oversight-logs")).start()
+    try:
+        yield process
+    finally:
+        process.stop()
 
 
 async def accessible(visits: Visits, page: Page, name: str) -> None:
@@ -301,3 +319,37 @@ async def test_the_first_altered_entry_is_named_when_the_chain_is_verified(
         await conn.close()
     await page.get_by_role("button", name="校验链条").click()
     await expect(page.locator("#verification")).to_contain_text("链条完整")
+
+
+async def test_an_overdue_complaint_is_shown_escalated_with_the_time_past_its_due_date(
+        siquan_env: Environment, oversight: ServiceProcess, clock_file: Path,
+        context: BrowserContext, visits: Visits) -> None:
+    """Last of the module: the clock moves a month on."""
+    async with httpx.AsyncClient(base_url=oversight.url) as public:
+        filed = await public.post("/public/complaints", json={
+            "category": "officer_misconduct", "division_code": COUNTY, "anonymous": True,
+            "description": "村干部要求好处费"})
+    assert filed.status_code == 201, filed.text
+    tracking = filed.json()["tracking_number"]
+    FileClock(clock_file).set(NOW + timedelta(days=30))
+
+    async def escalated() -> bool:
+        rows = await siquan_env.fetch("oversight", "SELECT status FROM complaints"
+                                      " WHERE tracking_number = $1", tracking)
+        return [r["status"] for r in rows] == ["escalated"]
+
+    await eventually(escalated, what="the overdue complaint escalated")
+    page = await context.new_page()
+    await log_in(page, oversight.url, AUDITOR, f"dev-{AUDITOR}")
+    await page.goto(f"{oversight.url}{BASE}/complaints?status=escalated")
+    row = page.locator("#complaints tbody tr", has_text=tracking)
+    await expect(row).to_contain_text("已逾期")
+    await expect(row).to_contain_text("已升级")
+    await accessible(visits, page, "complaints-escalated")
+    await row.get_by_role("link", name=tracking).click()
+    await page.get_by_label("属实", exact=True).check()
+    await page.get_by_label("理由", exact=True).fill("经查属实，已移交纪检")
+    await page.get_by_role("button", name="办结").click()
+    await expect(page.locator("#notice")).to_have_text("已办结该投诉。")
+    await expect(page.locator("#time-left")).to_have_text("—")
+    await accessible(visits, page, "complaint-resolved")
