@@ -1,12 +1,14 @@
 """The auditor's dashboard draws its bars to scale on a shared baseline, and the
-complaints' timers count the days and hours left, or overdue."""
+complaints' timers count the days and hours left, or overdue; instants are shown in the
+office's time zone."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from siquan.oversight.console import charts
-from siquan.oversight.console.pages import _evidence, time_left
+from siquan.oversight.console.pages import _evidence, local_time, time_left
 
 NOW = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
 
@@ -43,3 +45,10 @@ def test_evidence_is_one_to_twenty_references_a_line() -> None:
     assert _evidence("  \n ") is None
     assert _evidence("\n".join(f"d{n}" for n in range(21))) is None
     assert _evidence("x" * 501) is None
+
+
+def test_instants_are_shown_in_the_offices_time_zone() -> None:
+    beijing = ZoneInfo("Asia/Shanghai")
+    assert local_time(NOW, beijing) == "2026-11-03 10:00"
+    assert local_time("2026-11-24T16:00:00+00:00", beijing) == "2026-11-25 00:00"
+    assert local_time(None, beijing) == ""

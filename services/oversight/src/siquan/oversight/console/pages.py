@@ -21,10 +21,12 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -130,6 +132,16 @@ def _uuid(text: str) -> str | None:
         return None
 
 
+def local_time(value: datetime | str | None, zone: ZoneInfo) -> str:
+    """An instant (or its ISO text) as the office reads it: minutes, in its time zone."""
+    if value is None or value == "":
+        return ""
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
 def time_left(due: datetime | None, now: datetime) -> tuple[int, int, bool] | None:
     """Days and hours until `due` (or since, when `overdue`)."""
     if due is None:
@@ -159,7 +171,9 @@ def _router(pages: RolePages) -> APIRouter:
 
     def common(request: Request) -> dict[str, Any]:
         notice = NOTICES.get(request.query_params.get("done", ""))
+        zone: ZoneInfo = request.app.state.public_config.zone
         return {"base": BASE, "category_names": names(request, CATEGORY_NAMES),
+                "local": partial(local_time, zone=zone), "zone": str(zone),
                 "decision_names": names(request, DECISION_NAMES),
                 "outcome_names": names(request, OUTCOME_NAMES),
                 "complaint_names": public_names(request, COMPLAINT_NAMES),
@@ -220,7 +234,8 @@ def _router(pages: RolePages) -> APIRouter:
             producer=typed["producer"] or None, since=_day(typed["since"]),
             until=_day(typed["until"]),
             before_seq=int(typed["before"]) if _SEQ.match(typed["before"]) else None,
-            message_id=_uuid(typed["message_id"]) if typed["message_id"] else None)
+            message_id=_uuid(typed["message_id"]) if typed["message_id"] else None,
+            zone=str(request.app.state.public_config.zone))
         if page.message_type and not _NAME.match(page.message_type):
             page = replace(page, message_type=None)
         if typed["message_id"] and page.message_id is None:

@@ -43,6 +43,8 @@ class EntryPage:
     until: date | None = None
     before_seq: int | None = None
     message_id: str | None = None
+    zone: str = "Asia/Shanghai"
+    """The time zone of the office's days."""
 
 
 _ENTRIES = (
@@ -50,10 +52,8 @@ _ENTRIES = (
     " correlation_id, body->>'division_code' AS division_code, entry_hash"
     " FROM audit_entries"
     " WHERE ($1::text IS NULL OR message_type = $1) AND ($2::text IS NULL OR producer = $2)"
-    " AND ($3::date IS NULL OR received_at >= ($3::date::timestamp AT TIME ZONE"
-    "      'Asia/Shanghai'))"
-    " AND ($4::date IS NULL OR received_at < (($4::date + 1)::timestamp AT TIME ZONE"
-    "      'Asia/Shanghai'))"
+    " AND ($3::date IS NULL OR received_at >= ($3::date::timestamp AT TIME ZONE $9))"
+    " AND ($4::date IS NULL OR received_at < (($4::date + 1)::timestamp AT TIME ZONE $9))"
     " AND ($5::bigint IS NULL OR seq < $5) AND ($8::uuid IS NULL OR message_id = $8)"
     " AND (body->>'division_code' IS NULL OR body->>'division_code' LIKE $6 || '%')"
     " ORDER BY seq DESC LIMIT $7")
@@ -64,7 +64,7 @@ async def entries(conn: Any, page: EntryPage) -> list[dict[str, Any]]:
     each with its envelope and division, not its body (a chunk of payments is long)."""
     rows = await conn.fetch(_ENTRIES, page.message_type, page.producer, page.since,
                             page.until, page.before_seq, page.division_prefix, PAGE + 1,
-                            page.message_id)
+                            page.message_id, page.zone)
     return [dict(row) for row in rows]
 
 
