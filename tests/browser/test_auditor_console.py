@@ -46,9 +46,10 @@ BASE = "/console/audit"
 @pytest.fixture(scope="module")
 def oversight(siquan_env: Environment, clock_file: Path,
               tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    """Oversight on the module's clock, escalating overdue complaints every half second."""
+    """Oversight on the module's clock, escalating overdue complaints every half second and
+    publishing a checkpoint every two seconds the log moved."""
     env = {**siquan_env.service_env("oversight", port=free_port()),
-           "SIQUAN_CHECKPOINT_SECONDS": "3600", "SIQUAN_CLOCK_FILE": str(clock_file),
+           "SIQUAN_CHECKPOINT_SECONDS": "2", "SIQUAN_CLOCK_FILE": str(clock_file),
            "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0", "SIQUAN_COMPLAINT_ESCALATION_SECONDS": "0.5"}
     process = ServiceProcess("oversight", env,
                              tmp_path_factory.mktemp("oversight-logs")).start()
@@ -243,8 +244,12 @@ async def test_an_auditor_reconciles_verifies_holds_and_lifts(
     await expect(page.locator("#notice")).to_have_text("已指派该投诉。")
     await accessible(visits, page, "complaint-assigned")
 
+    (checkpoint,) = await eventually(lambda: siquan_env.fetch(
+        "oversight", "SELECT head_hash FROM audit_checkpoints ORDER BY seq LIMIT 1"),
+        what="a checkpoint published")
     await page.get_by_role("link", name="检查点").first.click()
     await expect(page.locator("h1")).to_have_text("检查点")
+    await expect(page.locator("#checkpoints")).to_contain_text(checkpoint["head_hash"])
     await accessible(visits, page, "checkpoints")
     await page.get_by_role("link", name="运行状况").first.click()
     await expect(page.locator("#dead-letter-alert")).to_be_visible()
