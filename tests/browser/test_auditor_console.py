@@ -314,7 +314,7 @@ async def test_the_first_altered_entry_is_named_when_the_chain_is_verified(
         await page.get_by_role("button", name="校验链条").click()
         await expect(page.locator("#verification")).to_contain_text(
             f"链条在第 {seq} 条断开：被篡改")
-        await expect(page.locator("#audit-entries tr.bad td").first).to_have_text(str(seq))
+        await expect(page.locator("#audit-entries tr.bad td").first).to_have_text(f"{seq} ✗")
         await accessible(visits, page, "audit-log-broken")
     finally:
         async with conn.transaction():
