@@ -137,6 +137,7 @@ clean:
 CATALOGUES := shared/src/siquan/shared/console:console \
 	shared/src/siquan/shared/accounts:accounts \
 	services/oversight/src/siquan/oversight/public:messages \
+	services/oversight/src/siquan/oversight/console:messages \
 	services/eligibility/src/siquan/eligibility/console:messages \
 	services/fund_custody/src/siquan/fund_custody/console:messages \
 	services/disbursement/src/siquan/disbursement/console:messages

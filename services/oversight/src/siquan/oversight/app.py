@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from siquan.contracts.topology import subscriptions_of
+from siquan.oversight import console
 from siquan.oversight.adapters.unit_of_work import OversightUnits, OversightWork
 from siquan.oversight.application import projection, recording
 from siquan.oversight.application.checkpoints import checkpoint_loop
@@ -78,5 +79,6 @@ def create_app(settings: OversightSettings | None = None) -> FastAPI:
     for routes in (router, public_http.router, officer_http.router, reconciliation_router,
                    reads_router):
         app.include_router(routes)
+    console.install(app)
     # The public pages' stylesheet, served by the service itself (no CDN).
     return app
