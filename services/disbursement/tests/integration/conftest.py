@@ -96,14 +96,16 @@ class World:
 
     async def grant(self, n: int, category: str = "death",
                     effective_from: date = date(2020, 1, 1), *, program: str = PROGRAM,
-                    policy_version: str = "wuhan-2012") -> CertificationGranted:
+                    policy_version: str = "wuhan-2012",
+                    household_key: str | None = None) -> CertificationGranted:
         event = CertificationGranted(
             certification_id=str(uuid.uuid4()), application_id=str(uuid.uuid4()),
             program_code=program, category=category, policy_version=policy_version,
             person_key=person_key(SECRET, resident_id(n)), masked_name="张**",
             masked_resident_id=f"4201**********{resident_id(n)[-4:]}", division_code=DIVISION,
             effective_from=effective_from, reviewed_by="reviewer-420117-01",
-            approved_by="approver-420117-01", approved_at=datetime.now(UTC))
+            approved_by="approver-420117-01", approved_at=datetime.now(UTC),
+            household_key=household_key)
         await publish_as(self.env, event)
         return event
 

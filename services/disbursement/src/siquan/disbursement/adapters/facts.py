@@ -21,15 +21,15 @@ class PgCertifications:
         self._conn = conn
 
     async def add(self, certification: Certification, *, policy_version: str,
-                  approved_at: datetime) -> None:
+                  approved_at: datetime, household_key: str | None = None) -> None:
         c = certification
         await self._conn.execute(
             "INSERT INTO certifications (certification_id, person_key, program_code,"
-            " category, policy_version, division_code, effective_from, approved_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " category, policy_version, division_code, effective_from, approved_at,"
+            " household_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
             " ON CONFLICT (certification_id) DO NOTHING",
             c.id, c.person_key, c.program_code, c.category, policy_version, c.division_code,
-            c.effective_from, approved_at)
+            c.effective_from, approved_at, household_key)
 
     async def end(self, certification_id: str, effective_from: date, reason: str,
                   decided_by: str) -> None:

@@ -29,7 +29,8 @@ async def keep_certification(event: CertificationGranted, uow: Work) -> None:
         id=event.certification_id, person_key=event.person_key,
         program_code=event.program_code, category=event.category,
         division_code=event.division_code, effective_from=event.effective_from),
-        policy_version=event.policy_version, approved_at=event.approved_at)
+        policy_version=event.policy_version, approved_at=event.approved_at,
+        household_key=event.household_key)
 
 
 @handles(CertificationRevoked)
