@@ -118,8 +118,11 @@ async def test_an_overpayment_to_the_dead_is_offset_against_the_household_later(
     assert await world.db_value(
         "SELECT sum(offset_fen) FROM entitlement_offsets WHERE receivable_id = $1::uuid",
         receivable["receivable_id"]) == overpaid
+    assert [r["certification_id"] for r in await world.db_rows(
+        "SELECT DISTINCT certification_id FROM entitlement_offsets")] == [
+            spouse.certification_id]
     april_run, may_run = await world.run(april), await world.run(may)
-    assert april_run["control_totals"]["total_fen"] == owed("death", "2031-04")  # the neighbour alone
+    assert april_run["control_totals"]["total_fen"] == owed("death", "2031-04")  # neighbour
     assert may_run["control_totals"]["total_fen"] == 2 * may_owed - may_withheld
     assert (april_run["offsets"], may_run["offsets"]) == (
         {"count": 1, "amount_fen": april_owed}, {"count": 1, "amount_fen": may_withheld})

@@ -47,3 +47,5 @@ def test_other_households_are_untouched_and_the_person_is_their_own_household() 
     own = _owed("r", 9_000, EARLY, person="p-2", households=frozenset())
     left, taken = apply_offsets(payments, None, [own])
     assert [p.amount_fen for p in left] == [12_000] and own.outstanding_fen == 0
+    assert [(t.receivable_id, t.entitlement_fen, t.offset_fen) for t in taken] == [
+        ("r", 21_000, 9_000)]
