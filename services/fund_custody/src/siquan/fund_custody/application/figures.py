@@ -3,13 +3,14 @@ event and the API answer): pure, no storage."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 
 from siquan.contracts import fund_custody_v1 as contract
 from siquan.contracts.periods import period_start
 from siquan.contracts.policy import PolicyVersion, load_catalogue
 from siquan.fund_custody.application.ports import StoredForecast
+from siquan.fund_custody.domain.allocation import Allocation
 from siquan.fund_custody.domain.forecast import CertifiedTerm, Forecast, Shares, forecast
 from siquan.fund_custody.domain.special_account import AccountKey
 from siquan.shared.errors import Refused
@@ -36,6 +37,25 @@ def amount(key: AccountKey, category: str, period: str) -> int:
 def period_cost(key: AccountKey, counts: Mapping[str, int], period: str) -> int:
     """What the certifications in force in one period are owed for it."""
     return sum(n * amount(key, category, period) for category, n in counts.items())
+
+
+def spent_per_period(allocations: Iterable[Allocation],
+                     recorded: Mapping[str, Mapping[str, int]],
+                     year_periods: Collection[str]) -> dict[str, int]:
+    """Net paid (settled − returned) per period: what a run paid for an earlier period of
+    the account's year (an arrear, a top-up after a raise) counts in that period; the rest
+    of the run — its own period, a period of another year it paid from this account, and
+    whatever it paid before the amounts per period were kept — in the run's period."""
+    spent: dict[str, int] = {}
+    for allocation in allocations:
+        own = {period: fen for period, fen in recorded.get(allocation.run_id, {}).items()
+               if period in year_periods and period != allocation.period}
+        for period, fen in own.items():
+            spent[period] = spent.get(period, 0) + fen
+        rest = allocation.net_paid_fen - sum(own.values())
+        if rest or own:
+            spent[allocation.period] = spent.get(allocation.period, 0) + rest
+    return {period: fen for period, fen in spent.items() if fen}
 
 
 def shares_in(key: AccountKey, period: str, policy: PolicyVersion | None = None) -> Shares:

@@ -12,6 +12,7 @@ from siquan.fund_custody.application.figures import (
     compute,
     period_cost,
     shares_in,
+    spent_per_period,
     year_policy,
 )
 from siquan.fund_custody.application.ports import FundCustodyUnit
@@ -70,14 +71,11 @@ async def balances_report(uow: FundCustodyUnit, officer: Officer,
     allocations = await uow.allocations.of_account(account.id)
     appropriated = account.books.appropriated_fen()
     spent = dict.fromkeys(FISCAL_LEVELS, 0)
-    spent_in: dict[str, int] = {}
-    for allocation in allocations:
-        if allocation.net_paid_fen:
-            shares = shares_in(key, allocation.period, policy)
-            for level, part in split(allocation.net_paid_fen, shares).items():
-                spent[level] += part
-            spent_in[allocation.period] = (spent_in.get(allocation.period, 0)
-                                           + allocation.net_paid_fen)
+    spent_in = spent_per_period(allocations, await uow.settlements.by_period(account.id),
+                                periods_of(figures.frequency, key.fiscal_year))
+    for period, fen in spent_in.items():
+        for level, part in split(fen, shares_in(key, period, policy)).items():
+            spent[level] += part
     owed = outstanding(figures.by_level, appropriated)
     owed_back = await receivable_levels(uow, key)
     credited = await uow.receivables.credited_levels(account.id)
