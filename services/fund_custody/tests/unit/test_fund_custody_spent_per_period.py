@@ -20,7 +20,6 @@ from siquan.shared.testing.figures import split
 from .conftest import KEY, officer, person
 
 
-
 def _shares() -> tuple[int, ...]:
     s = load_catalogue().in_force(KEY.program_code, date(2026, 9, 1),
                                   KEY.division_code).fiscal_shares
