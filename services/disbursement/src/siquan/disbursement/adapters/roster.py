@@ -15,7 +15,8 @@ payees). A bulk path: it works on the unit's connection directly, set-based.
    program is owed by is never plain: `offsets.apply_offsets` withholds it from what the
    person is owed here.
 3. Each person paid for the run's period is paid the top-ups a raise owes for periods
-   earlier runs paid at a lower amount (`top_ups.TopUpAfterRaise`), found set-based.
+   earlier runs paid at a lower amount (`top_ups.TopUpAfterRaise`), found set-based, as
+   far back as the first run (`RosterQuery.top_ups`), not only within the arrears window.
 4. The payments are cut into chunks of consecutive ids for the payers.
 Memory holds the totals, skips and flags, never the roster.
 """
@@ -220,15 +221,16 @@ async def freeze(conn: Connection, query: RosterQuery, *, batch: int = 10_000
             await copy_payments(conn, query.run_id, query.program_code, pending, ids)
             pending = []
     await copy_payments(conn, query.run_id, query.program_code, pending, ids)
+    tops = query.top_ups or table  # top-ups reach beyond the arrears window
     top_ups = [t for r in await conn.fetch(_PAID_BEFORE, query.run_id, table.run.period,
-                                           *_owed_arrays(table))
-               if (t := top_up(_paid_before(r), table)) is not None]
-    periods, owed_categories, owed_fen = _owed_arrays(table)
+                                           *_owed_arrays(tops))
+               if (t := top_up(_paid_before(r), tops)) is not None]
+    periods, owed_categories, owed_fen = _owed_arrays(tops)
     starts = [period_start(period) for period in periods]
     top_ups += [t for r in await conn.fetch(_PAID_BEFORE_OFF_RUN, query.run_id,
                                             query.program_code, query.division_code,
                                             periods, owed_categories, owed_fen, starts)
-                if (t := top_up(_paid_before(r), table)) is not None]
+                if (t := top_up(_paid_before(r), tops)) is not None]
     frozen.add(top_ups)
     await copy_payments(conn, query.run_id, query.program_code, top_ups, ids)
     await add_chunks(conn, query.run_id, ids, query.chunk_size)

@@ -35,6 +35,10 @@ class RunRules:
     must be to be flagged, how many payments a payer instructs together."""
 
     arrears_max_periods: int = 12
+    top_up_max_periods: int = 240
+    """How far back a top-up after a retroactive raise reaches: further than the arrears
+    window (a raise is owed for every period it covers that was paid at the old
+    standard), bounded only so a run never weighs more than twenty years of months."""
     account_change_flag_days: int = 30
     chunk_size: int = 5_000
 
@@ -67,12 +71,14 @@ async def start_run(command: StartPaymentRun, uow: Work) -> StartedRun:
     first = await uow.runs.first_regular_period(program, division)
     table = amount_table(catalogue, program, period, division,
                          arrears_window(period, first, rules.arrears_max_periods))
+    top_ups = amount_table(catalogue, program, period, division, arrears_window(
+        period, first, max(rules.top_up_max_periods, rules.arrears_max_periods)))
     run_id, now = str(uuid.uuid4()), uow.clock.now()
     offset_allowed = catalogue.in_force(program, period_start(period), division).offset_allowed
     try:
         frozen = await uow.payments.freeze(RosterQuery(
             run_id, program, division, table, now, rules.account_change_flag_days,
-            rules.chunk_size, offset_allowed))
+            rules.chunk_size, offset_allowed, top_ups))
     except AlreadyPaying as exc:
         raise Refused("another run is already paying some of these persons for "
                       f"{program} {period}") from exc

@@ -222,6 +222,9 @@ class RosterQuery:
     offset_allowed: bool = False
     """The policy of the run's period lets an open receivable be offset against what the
     run owes the same household (`offsets.py`)."""
+    top_ups: AmountTable | None = None
+    """The amounts of every earlier period a top-up after a raise may be owed for (since
+    the first run, beyond the arrears window); None: the arrears window's."""
 
 
 @dataclass
