@@ -120,7 +120,8 @@ WITH candidates AS MATERIALIZED ({_CANDIDATES}
            AND g.category = ANY($7::text[])
            AND NOT ($15 AND cardinality(g.paid) > 0)
            AND NOT (g.previous_registered_at IS NOT NULL AND g.registered_at > $12)
-           AND NOT (g.person_key = ANY($16::text[]) OR g.household_key = ANY($17::text[]))
+           AND NOT (g.person_key = ANY($16::text[])
+                    OR COALESCE(g.household_key = ANY($17::text[]), false))
            AND NOT EXISTS (
                SELECT 1 FROM unnest($9::text[], $10::date[], $11::date[])
                              AS w (period, starts, ends)
