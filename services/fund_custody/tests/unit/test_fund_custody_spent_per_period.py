@@ -1,7 +1,8 @@
 """A run pays arrears and top-ups for earlier periods besides its own: the balances report
 and the monthly report count each in the period it is for (net of what the bank returned
 of it), split by that period's shares; a run whose amounts per period were never kept
-counts whole in its own period."""
+counts whole in its own period; a run whose periods share the same shares is split as one
+amount, as before amounts per period were kept."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC, date, datetime
 
 from siquan.contracts.disbursement_v1 import PaymentsSettled, SettledPayment
 from siquan.contracts.policy import load_catalogue
-from siquan.fund_custody.application.figures import spent_per_period
+from siquan.fund_custody.application.figures import per_period, spent_by_run, spent_levels
 from siquan.fund_custody.application.queries import balances_report
 from siquan.fund_custody.application.returns import take_back_returned_chunk
 from siquan.fund_custody.application.settlement import pay_settled_chunk
@@ -61,6 +62,20 @@ def test_a_run_without_amounts_per_period_counts_whole_in_its_own_period() -> No
     old = Allocation("x-old", "r-old", "a", KEY, "2026-11", 2, 42_000, at, paid_fen=42_000)
     new = Allocation("x-new", "r-new", "a", KEY, "2026-12", 2, 30_000, at, paid_fen=30_000)
     year = [f"2026-{m:02d}" for m in range(1, 13)]
-    assert spent_per_period([old, new], {"r-new": {"2026-12": 9_000, "2026-03": 21_000,
-                                                   "2025-12": 0}}, year) == {
-        "2026-11": 42_000, "2026-12": 9_000, "2026-03": 21_000}
+    by_run = spent_by_run([old, new], {"r-new": {"2026-12": 9_000, "2026-03": 21_000,
+                                                 "2025-12": 0}}, year)
+    assert by_run == {"r-old": {"2026-11": 42_000},
+                      "r-new": {"2026-12": 9_000, "2026-03": 21_000}}
+    assert per_period(by_run) == {"2026-11": 42_000, "2026-12": 9_000, "2026-03": 21_000}
+
+
+def test_a_run_whose_periods_share_the_same_shares_is_split_as_one_amount() -> None:
+    halves = (5_000, 5_000, 0, 0)
+    one_run = {"r": {"2026-03": 1, "2026-04": 1}}
+    assert spent_levels(one_run, lambda period: halves) == {
+        "central": 1, "provincial": 1, "municipal": 0, "county": 0}
+    shifted = (5_000, 0, 0, 5_000)
+    assert spent_levels(one_run, lambda p: halves if p == "2026-03" else shifted) == {
+        "central": 0, "provincial": 0, "municipal": 0, "county": 2}
+    assert spent_levels(one_run, lambda period: halves, {"2026-04"}) == {
+        "central": 0, "provincial": 0, "municipal": 0, "county": 1}

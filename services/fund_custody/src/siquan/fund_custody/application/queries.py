@@ -10,13 +10,15 @@ from siquan.contracts.periods import periods_of
 from siquan.fund_custody.application.figures import (
     as_dict,
     compute,
+    per_period,
     period_cost,
     shares_in,
-    spent_per_period,
+    spent_by_run,
+    spent_levels,
     year_policy,
 )
 from siquan.fund_custody.application.ports import FundCustodyUnit
-from siquan.fund_custody.domain.forecast import counts_in, outstanding, split
+from siquan.fund_custody.domain.forecast import counts_in, outstanding
 from siquan.fund_custody.domain.ledger import FISCAL_LEVELS
 from siquan.fund_custody.domain.special_account import AccountKey
 from siquan.shared.auth import Officer
@@ -70,12 +72,11 @@ async def balances_report(uow: FundCustodyUnit, officer: Officer,
     figures = compute(key, terms)
     allocations = await uow.allocations.of_account(account.id)
     appropriated = account.books.appropriated_fen()
-    spent = dict.fromkeys(FISCAL_LEVELS, 0)
-    spent_in = spent_per_period(allocations, await uow.settlements.by_period(account.id),
-                                periods_of(figures.frequency, key.fiscal_year))
-    for period, fen in spent_in.items():
-        for level, part in split(fen, shares_in(key, period, policy)).items():
-            spent[level] += part
+    by_run = spent_by_run(allocations, await uow.settlements.by_period(account.id),
+                          periods_of(figures.frequency, key.fiscal_year))
+    spent_in = per_period(by_run)
+    spent = dict.fromkeys(FISCAL_LEVELS, 0) | spent_levels(
+        by_run, lambda period: shares_in(key, period, policy))
     owed = outstanding(figures.by_level, appropriated)
     owed_back = await receivable_levels(uow, key)
     credited = await uow.receivables.credited_levels(account.id)
