@@ -6,7 +6,8 @@ approver revokes the second's certification from 1 September; then a raise effec
 July is drafted and approved through eligibility's API. The September run pays the first
 the new standard and the July and August top-ups — and the second, whom it no longer pays,
 the July and August top-ups all the same (the periods were owed at the new standard).
-Every figure is computed here from the seed catalogue and the raise."""
+Fund custody's balances report counts the top-ups in July and August, the periods they
+are for, not in September's. Every figure is computed here from the seed catalogue and the raise."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from siquan.shared.operator.county_cycle import (
     account_number,
 )
 from siquan.shared.testing.cluster import Cluster
+from siquan.shared.testing.figures import LEVELS, shares, split
 from siquan.shared.testing.messages import tap
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
@@ -100,6 +102,20 @@ async def test_a_person_revoked_before_the_run_is_still_topped_up(cluster: Clust
                          if m.body["run_id"] == run["run_id"] for p in m.body["payments"]]
                 return found if len(found) >= len(expected) else None
             settled = await eventually(all_settled, timeout=60, what="the run's payments")
+
+        # Fund custody counts each top-up in the period it is for, by that period's shares.
+        spent_in = {period: sum(_seed_amount(p.category, period) for p in (stays, leaves))
+                    for period in PAID_OLD}
+        for period in ("2026-07", "2026-08"):
+            spent_in[period] += sum(RAISE[p.category] for p in (stays, leaves))
+        spent_in[NEXT] = _seed_amount(stays.category, NEXT) + RAISE[stays.category]
+
+        async def booked() -> dict[str, Any] | None:
+            report: dict[str, Any] = await cycle.fund_custody.call(
+                "GET", f"/balances/{PROGRAM}/2026/{DIVISION}", Officers.treasury)
+            done = report["totals"]["spent_fen"] == sum(spent_in.values())
+            return report if done else None
+        balances = await eventually(booked, timeout=60, what="fund custody booked the run")
     finally:
         await cycle.close()
     def order(o: tuple[str, str | None, str, int]) -> tuple[str, str, str]:
@@ -110,3 +126,23 @@ async def test_a_person_revoked_before_the_run_is_still_topped_up(cluster: Clust
     top_ups = [e for e in expected if e[2] != "benefit"]
     assert run["arrears"] == {"count": 4, "amount_fen": sum(e[3] for e in top_ups)}
     assert run["amounts_fen"]["settled"] == sum(e[3] for e in expected)
+    by_period = {row["period"]: row["spent_fen"] for row in balances["periods"]}
+    assert {period: by_period[period] for period in spent_in} == spent_in
+    assert sum(by_period.values()) == sum(spent_in.values())
+    # each run split once per group of its periods sharing the same shares
+    runs = [{period: spent_in[period]} for period in ("2026-06",)] + [
+        {period: spent_in[period] - sum(RAISE[p.category] for p in (stays, leaves))}
+        for period in ("2026-07", "2026-08")] + [
+        {NEXT: spent_in[NEXT], **{period: sum(RAISE[p.category] for p in (stays, leaves))
+                                  for period in ("2026-07", "2026-08")}}]
+    assert sum(fen for parts in runs for fen in parts.values()) == sum(spent_in.values())
+    levels = dict.fromkeys(LEVELS, 0)
+    for parts in runs:
+        grouped: dict[tuple[int, ...], int] = {}
+        for period, fen in parts.items():
+            bp = shares(PROGRAM, period, DIVISION)
+            grouped[bp] = grouped.get(bp, 0) + fen
+        for bp, fen in grouped.items():
+            for level, part in split(fen, bp).items():
+                levels[level] += part
+    assert {row["fiscal_level"]: row["spent_fen"] for row in balances["levels"]} == levels

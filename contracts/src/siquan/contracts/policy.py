@@ -92,6 +92,10 @@ class PolicyVersion(_Frozen):
     frequency: Frequency
     paid_to: Literal["each_person", "household"] = Field(
         default="each_person", description="Each certified person, or one per household")
+    offset_allowed: bool = Field(
+        default=False,
+        description="An overpayment (a receivable) may be offset against a later "
+                    "entitlement of the same household (the same person included)")
     notice_days: int = Field(ge=0, description="Days the public notice must stay posted")
     eligibility: Criteria
     benefits: tuple[Benefit, ...] = Field(min_length=1)

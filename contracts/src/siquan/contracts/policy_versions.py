@@ -56,6 +56,9 @@ class PolicyChanges(BaseModel):
     effective_until: date | None = Field(default=None, description="New last day (excl.)")
     name_zh: str | None = Field(default=None, min_length=1, description="New Chinese name")
     name_en: str | None = Field(default=None, min_length=1, description="New English name")
+    offset_allowed: bool | None = Field(
+        default=None, description="Whether an overpayment may now be offset against a later "
+                                  "entitlement of the same household")
 
     @model_validator(mode="after")
     def _changes_something(self) -> Self:
@@ -84,7 +87,8 @@ def amend(base: PolicyVersion, changes: PolicyChanges, *, version: str,
         fields["benefits"] = _amended_benefits(base, changes.amounts_fen)
     if changes.fiscal_shares is not None:
         fields["fiscal_shares"] = {**base.fiscal_shares.model_dump(), **changes.fiscal_shares}
-    for name in ("eligibility", "notice_days", "effective_until", "name_zh", "name_en"):
+    for name in ("eligibility", "notice_days", "effective_until", "name_zh", "name_en",
+                 "offset_allowed"):
         value = getattr(changes, name)
         if value is not None:
             fields[name] = value.model_dump() if isinstance(value, BaseModel) else value

@@ -3,9 +3,11 @@ a run line by line: the real service on a real broker and database."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import httpx
+from openpyxl import load_workbook
 
 from siquan.disbursement.adapters import gbk_batch_file as gbk
 from siquan.shared.testing.messages import tap
@@ -129,3 +131,44 @@ async def statement_line_that_differs_is_a_published_difference(world: Any, run_
     assert again.json()["differences"] == body["differences"]
     assert len(seen.of_type("bank_statement.difference.v1")) == 1
     assert await world.db_value("SELECT count(*) FROM bank_statement_differences") == 1
+    await statement_exported_as_a_workbook(world, run_id, body["statement_id"], lines,
+                                           payments)
+
+
+async def statement_exported_as_a_workbook(world: Any, run_id: str, statement_id: str,
+                                           lines: list[dict[str, Any]],
+                                           payments: list[Any]) -> None:
+    """The reconciliation as XLSX: the statement's lines and sum beside what the run
+    settled, how many matched, and the difference with its evidence, accounts masked."""
+    path = f"/runs/{run_id}/statements/{statement_id}.xlsx"
+    exported = await get(world, path, headers=AUDITOR)
+    assert exported.status_code == 200, exported.text
+    assert (await get(world, path, headers=OTHER_COUNTY)).status_code == 403
+    assert (await get(world, f"/runs/{run_id}/statements/not-a-statement.xlsx")
+            ).status_code == 404
+    assert (await get(world, f"/runs/{run_id}/statements/{run_id}.xlsx")).status_code == 404
+    book = load_workbook(io.BytesIO(exported.content))
+    summary, differences = book["对账汇总"], book["对账差异"]
+    rows = _table(summary, "项目", "笔数")
+    stated = sum(line["amount_fen"] for line in lines)
+    settled = sum(int(p["amount_fen"]) for p in payments)
+    assert rows[0][:3] == ("对账单", len(lines), stated)
+    assert rows[1][:3] == ("已到账（系统）", len(payments), settled)
+    assert stated - settled == 100
+    assert rows[3][:2] == ("相符", 1) and rows[4][:2] == ("差异", 1)
+    [difference] = _table(differences, "行号")
+    assert difference[:5] == (2, "金额不符", payments[1]["payment_id"],
+                              int(payments[1]["amount_fen"]),
+                              int(payments[1]["amount_fen"]) + 100)
+    assert difference[5].endswith(payments[1]["account_number"][-4:])
+    for sheet in (summary, differences):
+        for row in sheet.iter_rows(values_only=True):
+            assert all(p["account_number"] not in str(v) for v in row for p in payments)
+
+
+def _table(sheet: Any, *header_starts: str) -> list[tuple[Any, ...]]:
+    """The rows under the header row that starts with these cells."""
+    rows = list(sheet.iter_rows(values_only=True))
+    header = next(i for i, r in enumerate(rows)
+                  if r[:len(header_starts)] == header_starts)
+    return rows[header + 1:]

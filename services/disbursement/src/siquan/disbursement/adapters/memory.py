@@ -27,6 +27,7 @@ from siquan.disbursement.adapters.memory_store import (
 from siquan.disbursement.application.repositories import AccountChange, Hold
 from siquan.disbursement.domain.certification import Certification
 from siquan.disbursement.domain.errors import NotFound
+from siquan.disbursement.domain.offsets import Offset
 from siquan.disbursement.domain.payment_run import PaymentRun
 from siquan.disbursement.domain.recovery import (
     Found,
@@ -188,7 +189,9 @@ class MemoryRuns:
         self._store.runs[run.id].run = copy.copy(run)
 
     async def listed(self, run_id: str) -> dict[str, Any]:
-        return dict(self._store.runs[run_id].listed)
+        taken = [o for r, _, o in self._store.offsets if r == run_id]
+        return dict(self._store.runs[run_id].listed) | {
+            "offset_count": len(taken), "offset_fen": sum(o.offset_fen for o in taken)}
 
     async def allocated(self, limit: int = 20) -> list[str]:
         found = sorted((r.run for r in self._store.runs.values()
@@ -316,6 +319,9 @@ class MemoryReceivables:
         if recovery.approved_by is not None and recovery.approved_by == recovery.recorded_by:
             raise ValueError("write_off_checker_is_not_maker")  # the table's CHECK
         self._store.receivables[receivable_id][0].recoveries.append(recovery)
+
+    async def add_offset(self, run_id: str, recovery_id: str, taken: Offset) -> None:
+        self._store.offsets.append((run_id, recovery_id, taken))
 
     async def holding(self, payment_ids: Sequence[str]) -> dict[str, str]:
         return {p: self._store.overpaid[p] for p in payment_ids if p in self._store.overpaid}

@@ -94,7 +94,7 @@ class MemoryPayments:
             for period, paid in sorted(earlier.items()):
                 owed = top_up(PaidBefore(paying.person_key, paying.certification_id, category,
                                          period, paid, paying.account, paying.certified_from),
-                              query.table)
+                              query.top_ups or query.table)
                 if owed is not None:
                     found.append(owed)
         return found + self._top_ups_off_run(query, {p.person_key for p in planned})
@@ -123,7 +123,7 @@ class MemoryPayments:
                 continue
             owed = top_up(PaidBefore(person, certification_id, certification.category, period,
                                      paid, account.account, certification.effective_from),
-                          query.table)
+                          query.top_ups or query.table)
             if owed is not None:
                 found.append(owed)
         return found

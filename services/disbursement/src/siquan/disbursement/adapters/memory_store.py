@@ -101,6 +101,7 @@ class MemoryStore:
     notified: list[str] = field(default_factory=list)
     receivables: dict[str, Any] = field(default_factory=dict)  # id → (Receivable, described)
     overpaid: dict[str, str] = field(default_factory=dict)  # payment id → receivable id
+    offsets: list[Any] = field(default_factory=list)  # (run id, recovery id, Offset)
 
     def certification(self, certification_id: str) -> Certification | None:
         """As the database would show it: with its end, the death and its suspensions."""

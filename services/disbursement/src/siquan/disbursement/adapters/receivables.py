@@ -10,6 +10,7 @@ from typing import Any
 
 from siquan.disbursement.adapters.db import Connection
 from siquan.disbursement.domain.errors import NotFound
+from siquan.disbursement.domain.offsets import Offset
 from siquan.disbursement.domain.recovery import (
     Found,
     Receivable,
@@ -117,6 +118,21 @@ class PgReceivables:
             recovery.recovery_id, receivable_id, recovery.kind, recovery.amount_fen,
             reference, recovery.recorded_by, recovery.approved_by, at,
             recovery.returned_payment_id)
+
+    async def add_offset(self, run_id: str, recovery_id: str, taken: Offset) -> None:
+        """What an offset took from an entitlement, with the order paying the rest (none
+        when it took the whole entitlement)."""
+        await self._conn.execute(
+            "INSERT INTO entitlement_offsets (recovery_id, receivable_id, run_id, payment_id,"
+            " certification_id, person_key, program_code, period, item, entitlement_fen,"
+            " offset_fen)"
+            " SELECT $1::uuid, $2::uuid, $3::uuid, (SELECT o.payment_id FROM payment_orders o"
+            "   WHERE o.run_id = $3::uuid AND o.person_key = $5 AND o.period = $6"
+            "   AND o.item = $7), $4, $5, r.program_code, $6, $7, $8, $9"
+            " FROM receivables r WHERE r.receivable_id = $2::uuid",
+            recovery_id, taken.receivable_id, run_id, taken.certification_id,
+            taken.person_key, taken.period, taken.item, taken.entitlement_fen,
+            taken.offset_fen)
 
     async def holding(self, payment_ids: Sequence[str]) -> dict[str, str]:
         rows = await self._conn.fetch(

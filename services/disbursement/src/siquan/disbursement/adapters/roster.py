@@ -12,8 +12,12 @@ payees). A bulk path: it works on the unit's connection directly, set-based.
    The others go to a temporary table.
 2. The others (few) are read with the rest of their facts in person order, decided by
    `plan_person`, and copied (COPY).
+   Where the policy allows offsets, a person or household an open receivable of the
+   program is owed by is never plain: `offsets.apply_offsets` withholds it from what the
+   person is owed here.
 3. Each person paid for the run's period is paid the top-ups a raise owes for periods
-   earlier runs paid at a lower amount (`top_ups.TopUpAfterRaise`), found set-based.
+   earlier runs paid at a lower amount (`top_ups.TopUpAfterRaise`), found set-based, as
+   far back as the first run (`RosterQuery.top_ups`), not only within the arrears window.
 4. The payments are cut into chunks of consecutive ids for the payers.
 Memory holds the totals, skips and flags, never the roster.
 """
@@ -31,6 +35,7 @@ from siquan.disbursement.adapters.db import Connection
 from siquan.disbursement.adapters.payable_sql import held, suspended
 from siquan.disbursement.domain.amounts import AmountTable
 from siquan.disbursement.domain.certification import Certification, open_suspensions
+from siquan.disbursement.domain.offsets import OpenReceivable, apply_offsets
 from siquan.disbursement.domain.payable import IN_FORCE, PLANNABLE
 from siquan.disbursement.domain.roster import (
     Candidate,
@@ -86,6 +91,9 @@ SELECT c.certification_id, c.person_key, c.category, c.effective_from, c.househo
                        unnest(array_append($9::text[], $6::text),
                               array_append($11::date[], $4::date)) AS w (period, ends)
                  WHERE m.certification_id = c.certification_id AND w.ends < m.owed_from)
+       || ARRAY(SELECT e.period FROM entitlement_offsets e WHERE e.person_key = c.person_key
+                  AND e.program_code = $1 AND e.payment_id IS NULL AND e.item = 'benefit'
+                  AND ($5::text[] IS NULL OR e.period = ANY($5)))
            AS paid
   FROM certifications c
   LEFT JOIN certification_revocations r ON r.certification_id = c.certification_id
@@ -104,7 +112,9 @@ _PLANNABLE = PLANNABLE.sql_allows({
 # ... and $7/$8 the categories the run's period pays and their amounts, $9 the arrear
 # periods with $10/$11 their first/last days, $12 accounts changed after this instant are
 # flagged, $13 the run, $14 the payment id prefix, $15 a one-off run, $16 a per-household
-# program (its household members are decided one by one: `once_per_household`). Ids
+# program (its household members are decided one by one: `once_per_household`), $17/$18
+# the persons and households an open receivable may be offset against (`offsets`: never
+# plain). Ids
 # follow person keys, so paying in id order walks the per-person unique index in order too.
 _PAY_PLAIN = f"""
 WITH candidates AS MATERIALIZED ({_CANDIDATES}
@@ -115,6 +125,8 @@ WITH candidates AS MATERIALIZED ({_CANDIDATES}
            AND NOT ($15 AND cardinality(g.paid) > 0)
            AND NOT ($16 AND g.household_key IS NOT NULL)
            AND NOT (g.previous_registered_at IS NOT NULL AND g.registered_at > $12)
+           AND NOT (g.person_key = ANY($17::text[])
+                    OR COALESCE(g.household_key = ANY($18::text[]), false))
            AND NOT EXISTS (
                SELECT 1 FROM unnest($9::text[], $10::date[], $11::date[])
                              AS w (period, starts, ends)
@@ -195,6 +207,7 @@ async def freeze(conn: Connection, query: RosterQuery, *, batch: int = 10_000
     # memory, no JIT
     await conn.execute("SET LOCAL work_mem = '512MB'; SET LOCAL jit = off")
     await conn.execute(_OTHERS_TABLE)
+    owing = await open_receivables(conn, query.program_code) if query.offset_allowed else []
     plain = await conn.fetchrow(
         _PAY_PLAIN, query.program_code, query.division_code, start, end,
         None if one_off else list(table.periods), table.run.period,
@@ -202,40 +215,47 @@ async def freeze(conn: Connection, query: RosterQuery, *, batch: int = 10_000
         [a.period for a in table.arrears], [a.bounds[0] for a in table.arrears],
         [a.bounds[1] for a in table.arrears],
         query.started_at - timedelta(days=query.flag_days), query.run_id, ids.prefix, one_off,
-        query.per_household)
+        query.per_household,
+        sorted({r.person_key for r in owing}),
+        sorted({h for r in owing for h in r.households}))
     assert plain is not None
     ids.issued = frozen.payee_count = plain["n"]
     frozen.total_fen = plain["fen"]
     pending: list[PlannedPayment] = []
     paid_by = await _households_paid(conn, query, one_off) if query.per_household else {}
     async for group in _by_person(conn, batch):
-        pending += _decide(group, query, frozen, paid_by)
+        pending += _decide(group, query, frozen, paid_by, owing)
         if len(pending) >= batch:
             await copy_payments(conn, query.run_id, query.program_code, pending, ids)
             pending = []
     await copy_payments(conn, query.run_id, query.program_code, pending, ids)
+    tops = query.top_ups or table  # top-ups reach beyond the arrears window
     top_ups = [t for r in await conn.fetch(_PAID_BEFORE, query.run_id, table.run.period,
-                                           *_owed_arrays(table))
-               if (t := top_up(_paid_before(r), table)) is not None]
-    periods, owed_categories, owed_fen = _owed_arrays(table)
+                                           *_owed_arrays(tops))
+               if (t := top_up(_paid_before(r), tops)) is not None]
+    periods, owed_categories, owed_fen = _owed_arrays(tops)
     starts = [period_start(period) for period in periods]
     top_ups += [t for r in await conn.fetch(_PAID_BEFORE_OFF_RUN, query.run_id,
                                             query.program_code, query.division_code,
                                             periods, owed_categories, owed_fen, starts)
-                if (t := top_up(_paid_before(r), table)) is not None]
+                if (t := top_up(_paid_before(r), tops)) is not None]
     frozen.add(top_ups)
     await copy_payments(conn, query.run_id, query.program_code, top_ups, ids)
     await add_chunks(conn, query.run_id, ids, query.chunk_size)
     return frozen
 
 
+# What offsets withheld from a payment: paid as much as what the bank moved.
+_WITHHELD = ("COALESCE((SELECT sum(e.offset_fen) FROM entitlement_offsets e"
+             " WHERE e.payment_id = p.payment_id), 0)")
+
 # What earlier runs paid (live payments of any item) for each arrear period of the window
 # to each person this run pays its period, where the window's amounts now owe more
 # (`top_ups.TopUpAfterRaise`); a period this run pays anyway is left out. $1 the run, $2
 # its period, $3/$4/$5 the arrear periods, categories and amounts owed now.
-_PAID_BEFORE = """
+_PAID_BEFORE = f"""
 SELECT y.person_key, y.certification_id, c.category, p.period, y.bank_code,
-       y.account_number, y.certified_from, sum(p.amount_fen)::bigint AS paid_fen
+       y.account_number, y.certified_from, sum(p.amount_fen + {_WITHHELD})::bigint AS paid_fen
   FROM payment_orders y
   JOIN certifications c ON c.certification_id = y.certification_id
   JOIN payment_orders p ON p.person_key = y.person_key AND p.program_code = y.program_code
@@ -247,7 +267,7 @@ SELECT y.person_key, y.certification_id, c.category, p.period, y.bank_code,
                      AND t.person_key = y.person_key AND t.period = p.period)
  GROUP BY y.person_key, y.certification_id, c.category, p.period, y.bank_code,
           y.account_number, y.certified_from, w.amount_fen
-HAVING sum(p.amount_fen) < w.amount_fen
+HAVING sum(p.amount_fen + {_WITHHELD}) < w.amount_fen
  ORDER BY y.person_key, p.period
 """
 
@@ -259,7 +279,7 @@ HAVING sum(p.amount_fen) < w.amount_fen
 # categories and amounts owed now, $7 each period's first day.
 _PAID_BEFORE_OFF_RUN = f"""
 SELECT p.person_key, p.certification_id, c.category, p.period, a.bank_code,
-       a.account_number, p.certified_from, sum(p.amount_fen)::bigint AS paid_fen
+       a.account_number, p.certified_from, sum(p.amount_fen + {_WITHHELD})::bigint AS paid_fen
   FROM payment_orders p
   JOIN certifications c ON c.certification_id = p.certification_id
   LEFT JOIN certification_revocations r ON r.certification_id = c.certification_id
@@ -277,7 +297,7 @@ SELECT p.person_key, p.certification_id, c.category, p.period, a.bank_code,
                      AND y.person_key = p.person_key)
  GROUP BY p.person_key, p.certification_id, c.category, p.period, a.bank_code,
           a.account_number, p.certified_from, w.amount_fen
-HAVING sum(p.amount_fen) < w.amount_fen
+HAVING sum(p.amount_fen + {_WITHHELD}) < w.amount_fen
  ORDER BY p.person_key, p.period
 """
 
@@ -325,16 +345,20 @@ async def _households_paid(conn: Connection, query: RosterQuery, one_off: bool
 
 
 def _decide(rows: list[asyncpg.Record], query: RosterQuery, frozen: FrozenRoster,
-            paid_by: dict[str, set[str]]) -> list[PlannedPayment]:
+            paid_by: dict[str, set[str]], owing: Sequence[OpenReceivable]
+            ) -> list[PlannedPayment]:
     candidates = [_candidate(r) for r in rows]
-    payments, skipped = plan_person(candidates, query.table)
+    planned, skipped = plan_person(candidates, query.table)
     if query.per_household:
-        payments, more = once_per_household(payments, candidates, paid_by)
+        planned, more = once_per_household(planned, candidates, paid_by)
         skipped += more
     frozen.skipped += skipped
+    payments, offsets = apply_offsets(planned, rows[0]["household_key"], owing)
+    frozen.offsets += offsets
     if payments:
         frozen.add(payments)
-        row = next(r for r in rows if r["certification_id"] == payments[0].certification_id)
+    if planned:
+        row = next(r for r in rows if r["certification_id"] == planned[0].certification_id)
         flag = account_change_flag(
             row["person_key"], row["certification_id"], registered_at=row["registered_at"],
             previous_registered_at=row["previous_registered_at"],
@@ -379,3 +403,28 @@ async def add_chunks(conn: Connection, run_id: str, ids: PaymentIds, size: int) 
         "INSERT INTO payment_chunks (run_id, chunk, first_payment_id, last_payment_id,"
         " payee_count) VALUES ($1, $2, $3, $4, $5)",
         [(run_id, k, first, last, count) for k, first, last, count in bounds])
+
+
+# The program's receivables with what is still outstanding, locked (`FOR UPDATE` on the
+# receivables: a repayment recorded meanwhile waits), with the households of the person
+# they are owed by; $1 the program.
+_OPEN_RECEIVABLES = """
+SELECT v.receivable_id::text, v.person_key, v.recorded_at,
+       v.total_fen - COALESCE((SELECT sum(x.amount_fen) FROM recoveries x
+                                WHERE x.receivable_id = v.receivable_id), 0) AS outstanding,
+       ARRAY(SELECT DISTINCT h.household_key FROM certifications h
+              WHERE h.person_key = v.person_key AND h.household_key IS NOT NULL)
+           AS households
+  FROM receivables v
+ WHERE v.program_code = $1
+ ORDER BY v.recorded_at, v.receivable_id
+   FOR UPDATE OF v
+"""
+
+
+async def open_receivables(conn: Connection, program_code: str) -> list[OpenReceivable]:
+    """The receivables of the program a run may offset (`offsets.apply_offsets`)."""
+    return [OpenReceivable(r["receivable_id"], r["person_key"], frozenset(r["households"]),
+                           int(r["outstanding"]), r["recorded_at"])
+            for r in await conn.fetch(_OPEN_RECEIVABLES, program_code)
+            if int(r["outstanding"]) > 0]

@@ -117,8 +117,12 @@ class PgRuns:
 
     async def listed(self, run_id: str) -> dict[str, Any]:
         row = await self._conn.fetchrow(
-            "SELECT skipped, flags, arrears_count, arrears_fen, return_batches"
-            " FROM payment_runs WHERE run_id = $1", run_id)
+            "SELECT skipped, flags, arrears_count, arrears_fen, return_batches,"
+            " (SELECT count(*) FROM entitlement_offsets e WHERE e.run_id = r.run_id)"
+            "   AS offset_count,"
+            " (SELECT COALESCE(sum(e.offset_fen), 0) FROM entitlement_offsets e"
+            "   WHERE e.run_id = r.run_id)::bigint AS offset_fen"
+            " FROM payment_runs r WHERE run_id = $1", run_id)
         if row is None:
             raise NotFound(f"no payment run {run_id}")
         return dict(row)

@@ -34,6 +34,7 @@ async def show_run(uow: Work, officer: Officer, run_id: str) -> dict[str, Any]:
         "allocation_id": run.allocation_id, "rejection_reason": run.rejection_reason,
         "control_totals": {"payee_count": run.payee_count, "total_fen": run.total_fen},
         "arrears": {"count": listed["arrears_count"], "amount_fen": listed["arrears_fen"]},
+        "offsets": {"count": listed["offset_count"], "amount_fen": listed["offset_fen"]},
         "counts": {s: getattr(totals, f"{s}_count") for s in statuses},
         "amounts_fen": {s: getattr(totals, f"{s}_fen") for s in statuses},
         "returned": {"count": totals.returned_count, "amount_fen": totals.returned_fen,

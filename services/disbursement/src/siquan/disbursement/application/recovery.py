@@ -10,6 +10,9 @@ the officers' repayments and write-offs that close what is owed back.
   outstanding): `recovery.recorded` (repayment); fund custody credits the special account.
 - A write-off is proposed by one officer and approved by another (never the proposer):
   only the approval is published (`recovery.recorded`, write_off, naming both).
+- Where the policy allows it, a run withholds an open receivable from what it owes the
+  same household (`domain.offsets`): each offset is recorded and published
+  (`recovery.recorded`, offset) in the unit of work that freezes the run.
 - An overpaid payment the bank returns (after it became a receivable) brought the money
   back: in the unit of work that marks it returned, that much of its receivable is
   repaid (`recovery.recorded`, repayment, naming the returned payment), so the receivable
@@ -32,6 +35,8 @@ from siquan.contracts.disbursement_v1 import (
 )
 from siquan.contracts.types import division_scope
 from siquan.disbursement.application.repositories import Work
+from siquan.disbursement.domain.offsets import Offset
+from siquan.disbursement.domain.payment_run import PaymentRun
 from siquan.disbursement.domain.recovery import Receivable, Recovery, receivables_of
 from siquan.shared.auth import Officer
 
@@ -83,6 +88,21 @@ async def recover_returned(uow: Work, returned: Sequence[tuple[str, int, str]]) 
         _published(uow, described, receivable, recovery, reference)
         recorded += 1
     return recorded
+
+
+async def record_offsets(uow: Work, run: PaymentRun, offsets: Sequence[Offset]) -> None:
+    """Record and publish each offset a run's roster took (`offsets.apply_offsets`), in
+    the unit of work that froze the run; recorded by the officer who started it."""
+    for taken in offsets:
+        receivable, described = await uow.receivables.get(taken.receivable_id,
+                                                          for_update=True)
+        recovery = receivable.repay(str(uuid.uuid4()), taken.offset_fen, run.started_by,
+                                    kind="offset")
+        reference = f"run {run.id} {taken.period} {taken.item}"
+        await uow.receivables.add_recovery(receivable.receivable_id, recovery, reference,
+                                           uow.clock.now())
+        await uow.receivables.add_offset(run.id, recovery.recovery_id, taken)
+        _published(uow, described, receivable, recovery, reference)
 
 
 @dataclass(frozen=True)

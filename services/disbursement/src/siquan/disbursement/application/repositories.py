@@ -20,6 +20,7 @@ from siquan.contracts.base import Event
 from siquan.disbursement.application.ports import BankReturn
 from siquan.disbursement.domain.certification import Certification
 from siquan.disbursement.domain.chunk import Chunk, Outcome
+from siquan.disbursement.domain.offsets import Offset
 from siquan.disbursement.domain.payment_run import PaymentRun, RunTotals
 from siquan.disbursement.domain.recovery import (
     Found,
@@ -256,6 +257,9 @@ class Receivables(Protocol):
 
     async def add_recovery(self, receivable_id: str, recovery: Recovery, reference: str,
                            at: datetime) -> None: ...
+
+    async def add_offset(self, run_id: str, recovery_id: str, taken: Offset) -> None:
+        """Keep what a recorded offset took from which entitlement of the run."""
 
     async def holding(self, payment_ids: Sequence[str]) -> dict[str, str]:
         """Of these payments, those found overpaid: payment id → receivable id."""

@@ -1,10 +1,11 @@
 """Starting a payment run and showing where it stands.
 
 Starting freezes the roster (one payment row per payee and period owed, amounts from the
-policy, arrears included, cut into chunks for the payers), fixes the control totals and,
+policy, arrears included, less what an open receivable of the household takes where the
+policy allows offsets, cut into chunks for the payers), fixes the control totals and,
 in the same unit of work, publishes `PaymentRunStarted` (with the skipped and the
-flagged) and `AllocationRequested`. Nothing is sent to the bank until fund custody
-approves.
+flagged), `AllocationRequested` and a `RecoveryRecorded` (offset) per offset taken.
+Nothing is sent to the bank until fund custody approves.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from siquan.contracts import disbursement_v1 as events
+from siquan.contracts.periods import period_start
 from siquan.contracts.policy import load_catalogue
+from siquan.disbursement.application.recovery import record_offsets
 from siquan.disbursement.application.repositories import AlreadyPaying, Work
 from siquan.disbursement.domain.amounts import amount_table, arrears_window
 from siquan.disbursement.domain.errors import Refused
@@ -32,6 +35,10 @@ class RunRules:
     must be to be flagged, how many payments a payer instructs together."""
 
     arrears_max_periods: int = 12
+    top_up_max_periods: int = 240
+    """How far back a top-up after a retroactive raise reaches: further than the arrears
+    window (a raise is owed for every period it covers that was paid at the old
+    standard), bounded only so a run never weighs more than twenty years of months."""
     account_change_flag_days: int = 30
     chunk_size: int = 5_000
 
@@ -64,17 +71,21 @@ async def start_run(command: StartPaymentRun, uow: Work) -> StartedRun:
     first = await uow.runs.first_regular_period(program, division)
     table = amount_table(catalogue, program, period, division,
                          arrears_window(period, first, rules.arrears_max_periods))
+    top_ups = amount_table(catalogue, program, period, division, arrears_window(
+        period, first, max(rules.top_up_max_periods, rules.arrears_max_periods)))
     run_id, now = str(uuid.uuid4()), uow.clock.now()
+    offset_allowed = catalogue.in_force(program, period_start(period), division).offset_allowed
     try:
         frozen = await uow.payments.freeze(RosterQuery(
             run_id, program, division, table, now, rules.account_change_flag_days,
             rules.chunk_size, per_household=any(
                 v.paid_to == "household" for v in catalogue.versions
-                if v.program_code == program)))
+                if v.program_code == program),
+            offset_allowed=offset_allowed, top_ups=top_ups))
     except AlreadyPaying as exc:
         raise Refused("another run is already paying some of these persons for "
                       f"{program} {period}") from exc
-    if not frozen.payee_count:
+    if not frozen.payee_count and not frozen.offsets:
         raise Refused(f"nobody to pay for {program} {period} in {division}: "
                       f"{reasons(frozen.skipped)}")
     run = PaymentRun(id=run_id, program_code=program, period=period, division_code=division,
@@ -86,6 +97,7 @@ async def start_run(command: StartPaymentRun, uow: Work) -> StartedRun:
     await uow.runs.add(run, skipped=frozen.skipped, flags=frozen.flags,
                        arrears_count=frozen.arrears_count, arrears_fen=frozen.arrears_fen)
     announce(uow, started)
+    await record_offsets(uow, run, frozen.offsets)
     return started
 
 

@@ -23,11 +23,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from siquan.contracts.periods import period_matches
 from siquan.disbursement.domain.amounts import AmountTable
 from siquan.disbursement.domain.certification import Certification
 from siquan.disbursement.domain.payable import PLANNABLE, PaymentFacts
+
+if TYPE_CHECKING:
+    from siquan.disbursement.domain.offsets import Offset
 
 ONE_OFF_PAID = "a one-off benefit of this program was already paid"
 HOUSEHOLD_PAID = ("a per-household benefit: another member of the household is paid it "
@@ -237,11 +241,18 @@ class RosterQuery:
     chunk_size: int
     per_household: bool = False
     """The program pays once per household (`paid_to = "household"`)."""
+    offset_allowed: bool = False
+    """The policy of the run's period lets an open receivable be offset against what the
+    run owes the same household (`offsets.py`)."""
+    top_ups: AmountTable | None = None
+    """The amounts of every earlier period a top-up after a raise may be owed for (since
+    the first run, beyond the arrears window); None: the arrears window's."""
 
 
 @dataclass
 class FrozenRoster:
-    """What freezing wrote: the control totals, the arrears among them, skips and flags."""
+    """What freezing wrote: the control totals, the arrears among them, skips, flags and
+    offsets."""
 
     payee_count: int = 0
     total_fen: int = 0
@@ -249,6 +260,8 @@ class FrozenRoster:
     arrears_fen: int = 0
     skipped: list[Skip] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
+    offsets: list[Offset] = field(default_factory=list)
+    """What open receivables took from the entitlements (`offsets.apply_offsets`)."""
 
     def add(self, payments: Sequence[PlannedPayment]) -> None:
         self.payee_count += len(payments)

@@ -2,7 +2,11 @@
 (a retroactive raise, published with an effective date before that period), the next run
 that pays the person pays the difference for that period as an arrear: the amount the
 version now in force owes for the period (the run's arrears window, `amounts.py`) minus
-what live payments already paid for it, in fen, labelled `topup:<version>`. A period the
+what live payments already paid for it, in fen, labelled `topup:<version>`. A top-up
+reaches every period since the program's first run, beyond the arrears window: the
+window bounds what is paid late for periods never paid, but a raise is owed for every
+period it covers that was paid at the old standard (DOMAIN: paying the difference for
+months already paid), so no period is left owed-but-unpaid because it is old. A period the
 run pays anyway (an ordinary arrear) needs no top-up; a period nothing paid yet is an
 ordinary arrear, not a top-up. One top-up per (person, period, version) at most: the item
 is part of the unique key of live payments, and what it paid counts as paid next time.

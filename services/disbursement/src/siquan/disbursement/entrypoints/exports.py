@@ -1,5 +1,7 @@
 """Disbursement's documents over HTTP: `GET /runs/{run_id}.xlsx`, the run of
-`GET /runs/{run_id}` as a spreadsheet (its payments a page at a time). A document is its
+`GET /runs/{run_id}` as a spreadsheet (its payments a page at a time), and
+`GET /runs/{run_id}/statements/{statement_id}.xlsx`, a bank statement's
+reconciliation. A document is its
 own resource, named by its format; this router is included before the JSON one, whose
 `{run_id}` would otherwise take the extension."""
 
@@ -31,3 +33,17 @@ async def run_xlsx(run_id: str, rt: Runtime, officer: Reader, limit: Limit = MAX
     async with rt.units.reading() as uow:
         content = await exports.run_xlsx(uow, officer, run_id, limit=limit, offset=offset)
     return file_response(content, XLSX, f"run-{run_id}-{offset + 1}")
+
+
+@router.get("/runs/{run_id}/statements/{statement_id}.xlsx", response_class=Response,
+            responses={**file_responses(XLSX, "The statement's reconciliation"),
+                       403: {"description": "Outside the officer's division"},
+                       404: {"description": "No such run or no such statement of it"}})
+async def statement_xlsx(run_id: str, statement_id: str, rt: Runtime,
+                         officer: Reader) -> Response:
+    """Sheet 1: the imported statement (the bank's batch, its lines and sum, how many
+    matched) beside the run's settled and returned sums; sheet 2: every difference with
+    its evidence, accounts masked."""
+    async with rt.units.reading() as uow:
+        content = await exports.statement_xlsx(uow, officer, run_id, statement_id)
+    return file_response(content, XLSX, f"statement-{statement_id}")

@@ -5,7 +5,7 @@ settled chunk costs the same few statements as a one-payment chunk."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import asyncpg
 
@@ -109,6 +109,26 @@ class PgSettlements:
             "INSERT INTO settled_chunks (run_id, chunk, payment_count, amount_fen)"
             " VALUES ($1, $2, $3, $4)", run_id, chunk, settled.payment_count,
             settled.amount_fen)
+
+    async def add_periods(self, run_id: str, kind: str, chunk: int,
+                          by_period: Mapping[str, int]) -> None:
+        await self._conn.execute(
+            "INSERT INTO run_period_amounts (run_id, kind, chunk, period, amount_fen)"
+            " SELECT $1, $2, $3, p.period, p.amount_fen"
+            " FROM unnest($4::text[], $5::bigint[]) AS p (period, amount_fen)",
+            run_id, kind, chunk, list(by_period), list(by_period.values()))
+
+    async def by_period(self, special_account_id: str) -> dict[str, dict[str, int]]:
+        rows = await self._conn.fetch(
+            "SELECT p.run_id, p.period, sum(CASE p.kind WHEN 'settled' THEN p.amount_fen"
+            " ELSE -p.amount_fen END)::bigint AS net_fen"
+            " FROM run_period_amounts p JOIN allocations a ON a.run_id = p.run_id"
+            " WHERE a.special_account_id = $1::uuid GROUP BY p.run_id, p.period",
+            special_account_id)
+        found: dict[str, dict[str, int]] = {}
+        for r in rows:
+            found.setdefault(r["run_id"], {})[r["period"]] = int(r["net_fen"])
+        return found
 
     async def add_failed(self, run_id: str, chunk: int, failed: Chunk) -> bool:
         inserted = await self._conn.fetchval(

@@ -115,6 +115,22 @@ class MemorySettlements:
         self._new_chunk(self._store.settled, run_id, chunk)
         self._store.settled[(run_id, chunk)] = settled
 
+    async def add_periods(self, run_id: str, kind: str, chunk: int,
+                          by_period: Mapping[str, int]) -> None:
+        sign = 1 if kind == "settled" else -1
+        for period, fen in by_period.items():
+            self._store.run_periods.append((run_id, period, sign * fen))
+
+    async def by_period(self, special_account_id: str) -> dict[str, dict[str, int]]:
+        runs = {run_id for run_id, a in self._store.allocations.items()
+                if a.special_account_id == special_account_id}
+        found: dict[str, dict[str, int]] = {}
+        for run_id, period, fen in self._store.run_periods:
+            if run_id in runs:
+                per_run = found.setdefault(run_id, {})
+                per_run[period] = per_run.get(period, 0) + fen
+        return found
+
     async def add_failed(self, run_id: str, chunk: int, failed: Chunk) -> bool:
         if (run_id, chunk) in self._store.failed:
             return False

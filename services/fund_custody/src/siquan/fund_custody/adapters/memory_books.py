@@ -60,6 +60,7 @@ class MemoryStore:
     appropriations: dict[str, RecordedAppropriation] = field(default_factory=dict)
     allocations: dict[str, Allocation] = field(default_factory=dict)         # by run id
     settled: dict[tuple[str, int], Chunk] = field(default_factory=dict)
+    run_periods: list[tuple[str, str, int]] = field(default_factory=list)
     failed: dict[tuple[str, int], Chunk] = field(default_factory=dict)
     returned: dict[tuple[str, int], tuple[Chunk, str]] = field(default_factory=dict)
     returned_payments: dict[str, str] = field(default_factory=dict)         # id → run id

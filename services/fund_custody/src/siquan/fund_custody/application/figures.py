@@ -3,14 +3,15 @@ event and the API answer): pure, no storage."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date
 
 from siquan.contracts import fund_custody_v1 as contract
 from siquan.contracts.periods import period_start
 from siquan.contracts.policy import PolicyVersion, load_catalogue
 from siquan.fund_custody.application.ports import StoredForecast
-from siquan.fund_custody.domain.forecast import CertifiedTerm, Forecast, Shares, forecast
+from siquan.fund_custody.domain.allocation import Allocation
+from siquan.fund_custody.domain.forecast import CertifiedTerm, Forecast, Shares, forecast, split
 from siquan.fund_custody.domain.special_account import AccountKey
 from siquan.shared.errors import Refused
 
@@ -36,6 +37,52 @@ def amount(key: AccountKey, category: str, period: str) -> int:
 def period_cost(key: AccountKey, counts: Mapping[str, int], period: str) -> int:
     """What the certifications in force in one period are owed for it."""
     return sum(n * amount(key, category, period) for category, n in counts.items())
+
+
+def spent_by_run(allocations: Iterable[Allocation],
+                 recorded: Mapping[str, Mapping[str, int]],
+                 year_periods: Collection[str]) -> dict[str, dict[str, int]]:
+    """Per run, net paid (settled − returned) per period: what a run paid for an earlier
+    period of the account's year (an arrear, a top-up after a raise) counts in that
+    period; the rest of the run — its own period, a period of another year it paid from
+    this account, and whatever it paid before the amounts per period were kept — in the
+    run's period."""
+    spent: dict[str, dict[str, int]] = {}
+    for allocation in allocations:
+        own = {period: fen for period, fen in recorded.get(allocation.run_id, {}).items()
+               if period in year_periods and period != allocation.period and fen}
+        rest = allocation.net_paid_fen - sum(own.values())
+        parts = own | ({allocation.period: rest} if rest else {})
+        if parts:
+            spent[allocation.run_id] = parts
+    return spent
+
+
+def per_period(by_run: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
+    """What all runs spent per period."""
+    totals: dict[str, int] = {}
+    for parts in by_run.values():
+        for period, fen in parts.items():
+            totals[period] = totals.get(period, 0) + fen
+    return totals
+
+
+def spent_levels(by_run: Mapping[str, Mapping[str, int]],
+                 shares_of: Callable[[str], Shares],
+                 within: Collection[str] | None = None) -> dict[str, int]:
+    """Per fiscal level, what the runs spent for the periods `within` (all: None): each
+    run's periods grouped by their shares and each group split once, so a run whose
+    periods share the same shares is split as one amount."""
+    levels: dict[str, int] = {}
+    for parts in by_run.values():
+        grouped: dict[Shares, int] = {}
+        for period, fen in parts.items():
+            if within is None or period in within:
+                grouped[shares_of(period)] = grouped.get(shares_of(period), 0) + fen
+        for shares, fen in grouped.items():
+            for level, part in split(fen, shares).items():
+                levels[level] = levels.get(level, 0) + part
+    return levels
 
 
 def shares_in(key: AccountKey, period: str, policy: PolicyVersion | None = None) -> Shares:

@@ -11,7 +11,7 @@ cover raises `Conflict`, a transient error: handled again, the winner's row is s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -160,6 +160,13 @@ class Settlements(Protocol):
     async def already_returned(self, payment_ids: Sequence[str]) -> list[str]: ...
 
     async def totals(self, run_id: str) -> RunTotals: ...
+
+    async def add_periods(self, run_id: str, kind: str, chunk: int,
+                          by_period: Mapping[str, int]) -> None:
+        """What a settled or returned chunk moved for each period it paid."""
+
+    async def by_period(self, special_account_id: str) -> dict[str, dict[str, int]]:
+        """Per run of the account: per period, settled minus returned (fen)."""
 
 
 class HeadCounts(Protocol):

@@ -10,12 +10,15 @@ from siquan.contracts.periods import periods_of
 from siquan.fund_custody.application.figures import (
     as_dict,
     compute,
+    per_period,
     period_cost,
     shares_in,
+    spent_by_run,
+    spent_levels,
     year_policy,
 )
 from siquan.fund_custody.application.ports import FundCustodyUnit
-from siquan.fund_custody.domain.forecast import counts_in, outstanding, split
+from siquan.fund_custody.domain.forecast import counts_in, outstanding
 from siquan.fund_custody.domain.ledger import FISCAL_LEVELS
 from siquan.fund_custody.domain.special_account import AccountKey
 from siquan.shared.auth import Officer
@@ -69,15 +72,11 @@ async def balances_report(uow: FundCustodyUnit, officer: Officer,
     figures = compute(key, terms)
     allocations = await uow.allocations.of_account(account.id)
     appropriated = account.books.appropriated_fen()
-    spent = dict.fromkeys(FISCAL_LEVELS, 0)
-    spent_in: dict[str, int] = {}
-    for allocation in allocations:
-        if allocation.net_paid_fen:
-            shares = shares_in(key, allocation.period, policy)
-            for level, part in split(allocation.net_paid_fen, shares).items():
-                spent[level] += part
-            spent_in[allocation.period] = (spent_in.get(allocation.period, 0)
-                                           + allocation.net_paid_fen)
+    by_run = spent_by_run(allocations, await uow.settlements.by_period(account.id),
+                          periods_of(figures.frequency, key.fiscal_year))
+    spent_in = per_period(by_run)
+    spent = dict.fromkeys(FISCAL_LEVELS, 0) | spent_levels(
+        by_run, lambda period: shares_in(key, period, policy))
     owed = outstanding(figures.by_level, appropriated)
     owed_back = await receivable_levels(uow, key)
     credited = await uow.receivables.credited_levels(account.id)

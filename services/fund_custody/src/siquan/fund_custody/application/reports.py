@@ -9,7 +9,8 @@ date, what was forecast, appropriated and spent and what is outstanding, in fen.
   (the year-to-date forecast of December is the year's forecast of the balances report).
 - appropriated: what was booked into the account in the month (year to date: before the
   month's end, including what was booked for the year before it began).
-- spent: what was paid for those periods, net of returns, split by each period's shares.
+- spent: what was paid for those periods, net of returns (an arrear or a top-up in the
+  period it is for, `figures.spent_by_run`), split by each period's shares.
 - outstanding: forecast − appropriated, never negative, per county account; a city's or
   province's is the sum of its counties' (one county's surplus covers no other's need).
 """
@@ -24,7 +25,13 @@ from siquan.contracts.periods import period_bounds, period_start, periods_of
 from siquan.contracts.types import division_scope
 from siquan.fund_custody.adapters.report_views import ReportViews
 from siquan.fund_custody.adapters.unit_of_work import FundCustodyWork
-from siquan.fund_custody.application.figures import period_cost, shares_in, year_policy
+from siquan.fund_custody.application.figures import (
+    period_cost,
+    shares_in,
+    spent_by_run,
+    spent_levels,
+    year_policy,
+)
 from siquan.fund_custody.domain.forecast import Shares, counts_in, split
 from siquan.fund_custody.domain.ledger import FISCAL_LEVELS
 from siquan.fund_custody.domain.special_account import AccountKey
@@ -122,15 +129,14 @@ async def _account_figures(uow: FundCustodyWork, views: ReportViews, key: Accoun
         for shares, cost in by_shares.items():
             for level, part in split(cost, shares).items():
                 figures.values[span][level]["forecast_fen"] += part
-    for allocation in await uow.allocations.of_account(account_id):
-        if not allocation.net_paid_fen:
-            continue
-        spans = [span for span, periods in (("month", in_month), ("year_to_date", to_date))
-                 if allocation.period in periods]
-        shares = shares_in(key, allocation.period, policy)
-        for level, part in split(allocation.net_paid_fen, shares).items():
-            for span in spans:
-                figures.values[span][level]["spent_fen"] += part
+    by_run = spent_by_run(await uow.allocations.of_account(account_id),
+                          await uow.settlements.by_period(account_id),
+                          periods_of(policy.frequency, key.fiscal_year))
+    for span, periods in (("month", in_month), ("year_to_date", to_date)):
+        spent = spent_levels(by_run, lambda period: shares_in(key, period, policy),
+                             set(periods))
+        for level, part in spent.items():
+            figures.values[span][level]["spent_fen"] += part
     booked = await views.appropriated(account_id, start, end)
     for level in FISCAL_LEVELS:
         got = booked.get(level, {"month": 0, "to_date": 0})

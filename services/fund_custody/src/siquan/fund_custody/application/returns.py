@@ -15,7 +15,7 @@ import logging
 from siquan.contracts.disbursement_v1 import PaymentsReturned
 from siquan.fund_custody.application.funding import approve_waiting
 from siquan.fund_custody.application.ports import Chunk, FundCustodyUnit
-from siquan.fund_custody.application.settlement import lock_run
+from siquan.fund_custody.application.settlement import lock_run, per_period
 from siquan.fund_custody.domain.errors import FundRuleBroken
 from siquan.fund_custody.domain.special_account import AccountKey, SpecialAccount
 from siquan.shared.registry import handles
@@ -44,6 +44,8 @@ async def take_back_returned_chunk(event: PaymentsReturned, uow: FundCustodyUnit
     # The chunk first: the database lets money in from the bank only for a recorded chunk.
     await uow.settlements.add_returned(event.run_id, event.chunk, returned, target.id,
                                        payments)
+    await uow.settlements.add_periods(event.run_id, "returned", event.chunk,
+                                      per_period(event.period, event.payments))
     if transaction is not None:
         await uow.ledger.record(target, transaction)
     await uow.allocations.save(allocation)

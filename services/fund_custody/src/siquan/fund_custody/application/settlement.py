@@ -4,15 +4,24 @@ settled and what it did not spend goes back to the available balance.
 
 Each settled chunk costs a handful of statements whatever its size (its payments are only
 summed). The run's special account is locked first, so the same chunk reaching two
-instances at once is paid by the first and found paid by the second. A completion that
+instances at once is paid by the first and found paid by the second. What a chunk paid for
+each period (arrears and top-ups are for earlier periods than the run's) is kept with it,
+so reports count it in the period it is for. A completion that
 overtakes a chunk it counts waits for it (`NotYet`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from siquan.contracts.disbursement_v1 import PaymentRunCompleted, PaymentsFailed, PaymentsSettled
+from siquan.contracts.disbursement_v1 import (
+    PaymentRunCompleted,
+    PaymentsFailed,
+    PaymentsSettled,
+    ReturnedPayment,
+    SettledPayment,
+)
 from siquan.contracts.fund_custody_v1 import SettlementCompleted
 from siquan.fund_custody.application.funding import approve_waiting
 from siquan.fund_custody.application.ports import Chunk, FundCustodyUnit, RunTotals
@@ -56,6 +65,8 @@ async def pay_settled_chunk(event: PaymentsSettled, uow: FundCustodyUnit) -> Non
     transaction = account.pay(event.run_id, event.chunk, chunk.amount_fen)
     # The chunk first: the database lets money into paid_out only for a recorded chunk.
     await uow.settlements.add_settled(event.run_id, event.chunk, chunk)
+    await uow.settlements.add_periods(event.run_id, "settled", event.chunk,
+                                      per_period(event.period, event.payments))
     if transaction is not None:
         await uow.ledger.record(account, transaction)
     await uow.allocations.save(allocation)
@@ -94,6 +105,16 @@ async def settle_run(event: PaymentRunCompleted, uow: FundCustodyUnit) -> None:
         available_fen=account.books.available_fen, returned_fen=allocation.returned_fen))
     if released:
         await approve_waiting(uow, account)
+
+
+def per_period(run_period: str, payments: Sequence[SettledPayment | ReturnedPayment]
+               ) -> dict[str, int]:
+    """Fen per period paid: an arrear's or a top-up's own period, else the run's."""
+    amounts: dict[str, int] = {}
+    for p in payments:
+        period = p.period or run_period
+        amounts[period] = amounts.get(period, 0) + p.amount_fen
+    return amounts
 
 
 def _check_every_chunk_seen(event: PaymentRunCompleted, totals: RunTotals) -> None:
