@@ -1,8 +1,8 @@
 """Offsets: an overpayment recovered from a later entitlement of the same household.
 
-- `certifications.household_key`: the household (户) a certification's beneficiary belongs
-  to, as eligibility grants it (NULL when the register has none); the same person always
-  counts as the same household.
+The household is `certifications.household_key` (0014); the same person always counts as
+the same household.
+
 - `entitlement_offsets`: what a run withheld from one entitlement (person, program,
   period, item) for one receivable, with the recovery it recorded. `payment_id` is the
   order that pays the rest; NULL when the offset took the whole entitlement (then no
@@ -22,9 +22,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("ALTER TABLE certifications ADD COLUMN IF NOT EXISTS household_key text")
-    op.execute("""CREATE INDEX IF NOT EXISTS certifications_by_household
-                  ON certifications (household_key) WHERE household_key IS NOT NULL""")
     op.execute("""
     CREATE TABLE entitlement_offsets (
         recovery_id      uuid PRIMARY KEY REFERENCES recoveries (recovery_id),
@@ -50,5 +47,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TABLE entitlement_offsets")
-    op.execute("DROP INDEX IF EXISTS certifications_by_household")
 
