@@ -36,10 +36,9 @@ async def _health_fee(cycle: Cycle, child_born: date) -> str:
     facts = HouseholdFacts(applicant=applicant_from_id(resident_id), residence="rural",
                            family_type="one_child",
                            children=(Child(birth_date=child_born, sex="female"),),
-                           holds_one_child_certificate=True)
-    done = await cycle.run(intake.submit_application, intake.SubmitApplication(
-        CLERK, resident_id, "王秀英", HEALTH, "standard", "420117", date(2026, 1, 1), facts))
-    application_id = done.result[0]
+                           holds_one_child_certificate=True, applicant_role="parent")
+    application_id = await cycle.submit(resident_id, program_code=HEALTH, category="standard",
+                                        facts=facts)
     await cycle.community_review([application_id])
     await cycle.township_review([application_id])
     notice = (await cycle.run(notices.publish_notice, notices.PublishNotice(

@@ -22,7 +22,7 @@ from siquan.eligibility.application.ports import Holding, NewApplication, Work
 from siquan.eligibility.domain.application import Application
 from siquan.eligibility.domain.divisions import split_division
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
-from siquan.eligibility.domain.household import assess
+from siquan.eligibility.domain.household import assess, incomplete
 from siquan.eligibility.domain.survey import RowError, SurveyEntry, missing_columns, read_row
 from siquan.shared.auth import Officer
 from siquan.shared.person import person_key
@@ -94,9 +94,13 @@ async def submit_application(command: SubmitApplication, uow: Work
     c.officer.check_scope(c.division_code)
     county, township = split_division(c.division_code)
     problems = assess(uow.policies, c.program_code, c.category, c.eligible_from, county,
-                      c.facts)
+                      c.facts, c.resident_id)
+    if missing := incomplete(problems):
+        raise InvalidRequest(f"the application is incomplete: {c.program_code} needs "
+                             f"{', '.join(missing)}", errors=_items(problems, "missing"))
     if problems:
-        raise InvalidRequest("; ".join(f"{f}: {m}" for f, m in problems))
+        raise InvalidRequest("; ".join(f"{f}: {m}" for f, m in problems),
+                             errors=_items(problems, "criterion"))
     new = _new(uow, c.officer, SurveyEntry(0, c.resident_id, c.name, c.program_code,
                                            c.category, county, township, c.eligible_from,
                                            c.facts), None, uow.now())
@@ -111,6 +115,10 @@ async def submit_application(command: SubmitApplication, uow: Work
     # the phone is not kept here: it travels once, to oversight, which sends the codes
     uow.publish(events.submitted(new.application, contact_phone=c.contact_phone))
     return new.application.id, _conflicts(new, held)
+
+
+def _items(problems: list[tuple[str, str]], kind: str) -> list[dict[str, str]]:
+    return [{"field": field, "msg": message, "type": kind} for field, message in problems]
 
 
 async def import_survey(command: ImportSurvey, uow: Work) -> ImportReport:
