@@ -15,12 +15,12 @@ from siquan.contracts import eligibility_v1 as v1
 from siquan.contracts.household import Child, HouseholdFacts
 from siquan.contracts.policy import PolicyCatalogue, load_catalogue
 from siquan.eligibility.adapters.memory import FakeEligibilityWork
-from siquan.eligibility.application import approvals, certifications, intake, notices
+from siquan.eligibility.application import approvals, certifications, notices
 from siquan.eligibility.application import reconfirmation as rc
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
 from siquan.eligibility.domain.household import applicant_from_id
 from siquan.eligibility.domain.reconfirmation import program_end, scheduled_end
-from siquan.eligibility.testing import APPROVER, CLERK, PROGRAM, REVIEWER, Cycle
+from siquan.eligibility.testing import APPROVER, PROGRAM, REVIEWER, Cycle
 
 HEALTH = "one_child_health_fee"
 

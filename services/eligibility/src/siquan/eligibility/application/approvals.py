@@ -134,8 +134,9 @@ async def _decide(c: Approve, uow: Work, candidates: list[Application],
             result.blocked.append({"application_id": application.id,
                                    "reason": "an objection is open"})
         elif application.id in lacking:
-            result.blocked.append({"application_id": application.id, "reason": "required "
-                                   f"evidence is not on file: {', '.join(lacking[application.id])}"})
+            missing = ", ".join(lacking[application.id])
+            result.blocked.append({"application_id": application.id,
+                                   "reason": f"required evidence is not on file: {missing}"})
         else:
             application.approve(c.officer.id, now)
             decided.approved.append(application)

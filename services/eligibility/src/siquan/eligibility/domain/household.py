@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from siquan.contracts.household import Child, HouseholdFacts, Person
 from siquan.contracts.criteria import missing_facts
+from siquan.contracts.household import Child, HouseholdFacts, Person
 from siquan.contracts.policy import PolicyCatalogue
 
 Problem = tuple[str, str]  # (field, message)
