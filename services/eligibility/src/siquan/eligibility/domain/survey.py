@@ -99,6 +99,17 @@ def read_row(number: int, raw: Mapping[str, str], catalogue: PolicyCatalogue
                        county, township, row.eligible_from, facts)
 
 
+def facts_of(resident_id: str, raw: Mapping[str, str]
+             ) -> HouseholdFacts | list[tuple[str, str]] | None:
+    """The household facts the survey's fact columns state (a form with the same fields
+    reads them the same way): None without a family type, else the facts or each
+    problem as (field, message)."""
+    found = _facts(0, resident_id, raw)
+    if isinstance(found, list):
+        return [(e.field, e.error) for e in found]
+    return found
+
+
 def _facts(number: int, resident_id: str, raw: Mapping[str, str]
            ) -> HouseholdFacts | list[RowError] | None:
     family_type = (raw.get("family_type") or "").strip()
