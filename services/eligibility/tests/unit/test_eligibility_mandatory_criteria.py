@@ -11,6 +11,7 @@ import pytest
 
 from siquan.contracts.household import HouseholdFacts
 from siquan.contracts.policy import load_catalogue
+from siquan.contracts.types import gb11643_check_digit
 from siquan.eligibility.application import approvals, intake
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
 from siquan.eligibility.domain.household import MISSING, assess
@@ -106,3 +107,15 @@ async def test_a_notice_entry_without_its_evidence_waits_and_the_others_are_appr
 def test_the_helpers_file_every_kind_any_version_requires() -> None:
     assert required_evidence("special_assistance", "disability") == [
         "household_register", "child_disability_card"]
+
+
+def _with_check_digit(first17: str) -> str:
+    return first17 + gb11643_check_digit(first17)
+
+
+async def test_a_resident_id_whose_birth_date_is_no_date_is_refused(cycle: Cycle) -> None:
+    odd = _with_check_digit("42011719621399001")  # month 13: a well-formed ID, no date
+    facts = full_facts(cycle.people.next())
+    with pytest.raises(InvalidRequest, match="birth date") as refused:
+        await cycle.run(intake.submit_application, _form(odd, facts))
+    assert [e["field"] for e in refused.value.errors or []] == ["resident_id"]

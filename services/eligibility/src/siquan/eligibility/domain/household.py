@@ -43,6 +43,7 @@ def parse_children(text: str) -> tuple[Child, ...]:
 
 
 MISSING = "missing: the program's criteria need this fact"
+BAD_BIRTH_DATE = "the resident ID's birth date (digits 7-14) is not a date"
 
 
 def assess(catalogue: PolicyCatalogue, program_code: str, category: str,
@@ -66,7 +67,10 @@ def assess(catalogue: PolicyCatalogue, program_code: str, category: str,
     if facts is None or missing:
         # the applicant's own birth date and sex are the resident ID's: never missing
         return [(f"household.{name}", MISSING) for name in missing if name != "applicant"]
-    own = applicant_from_id(resident_id)
+    try:
+        own = applicant_from_id(resident_id)
+    except ValueError:
+        return [("resident_id", BAD_BIRTH_DATE)]
     if (facts.applicant.birth_date, facts.applicant.sex) != (own.birth_date, own.sex):
         return [("household.applicant", "the applicant's birth date and sex must be those "
                  "of the resident ID")]

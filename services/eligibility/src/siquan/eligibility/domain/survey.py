@@ -24,6 +24,7 @@ from siquan.contracts.policy import PolicyCatalogue
 from siquan.contracts.types import ProgramCode, ResidentId
 from siquan.eligibility.domain.divisions import split_division
 from siquan.eligibility.domain.household import (
+    BAD_BIRTH_DATE,
     MISSING,
     applicant_from_id,
     assess,
@@ -119,8 +120,12 @@ def _facts(number: int, resident_id: str, raw: Mapping[str, str]
         children = parse_children(raw.get("children") or "")
     except (ValidationError, ValueError) as exc:
         return [RowError(number, "children", _message(exc))]
+    try:
+        applicant = applicant_from_id(resident_id)
+    except ValueError:
+        return [RowError(number, "resident_id", BAD_BIRTH_DATE)]
     stated: dict[str, object] = {
-        "applicant": applicant_from_id(resident_id), "family_type": family_type,
+        "applicant": applicant, "family_type": family_type,
         "residence": (raw.get("residence") or "").strip(), "children": children,
         "applicant_role": (raw.get("applicant_role") or "").strip() or "parent"}
     certificate = (raw.get("one_child_certificate") or "").strip().lower()
