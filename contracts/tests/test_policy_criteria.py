@@ -14,7 +14,9 @@ from siquan.contracts.criteria import (
     apply_rule,
     category_of,
     evaluate,
+    facts_read,
     first_month_owed,
+    missing_facts,
     reaches_age,
 )
 from siquan.contracts.household import Child, FamilyType, HouseholdFacts, Person
@@ -379,3 +381,56 @@ def test_a_child_applicant_must_be_one_of_the_households_children() -> None:
         HouseholdFacts(applicant=Person(birth_date=date(2001, 1, 1), sex="female"),
                        applicant_role="child", residence="rural", family_type="one_child",
                        children=(SON,))
+
+
+# -- the facts each version reads: what an application must state ---------------------
+
+
+def test_the_facts_read_follow_the_criteria_and_every_category_rule() -> None:
+    assert facts_read(SPECIAL) == ("applicant", "applicant_role", "family_type", "children")
+    assert facts_read(REWARD) == ("applicant", "applicant_role", "residence", "family_type",
+                                  "children")
+    assert facts_read(CONTRACEPTION) == (
+        "applicant", "applicant_role", "residence", "family_type", "children",
+        "holds_one_child_certificate", "contraception_method", "contraception_since")
+    assert facts_read(COMPLICATION) == ("applicant", "complication_grade")
+    assert facts_read(SCHOLARSHIP) == (
+        "applicant", "applicant_role", "family_type", "children", "school_level", "enrolled",
+        "good_grades", "in_hardship")
+    # a category rule's condition is read even when the version's criteria do not name it
+    assert "contraception_method" in facts_read(EXAM)
+
+
+@pytest.mark.parametrize("version", CATALOGUE.versions, ids=lambda v: f"{v.program_code}/"
+                         f"{v.version}")
+def test_every_fact_read_is_a_household_fact_and_each_is_missing_without_facts(
+        version: PolicyVersion) -> None:
+    read = facts_read(version)
+    assert set(read) <= set(HouseholdFacts.model_fields)
+    missing = missing_facts(version, None)
+    assert set(read) | {"residence", "family_type"} == set(missing)
+
+
+def test_a_fact_left_to_its_default_is_missing_and_a_stated_one_is_not() -> None:
+    applicant = Person(birth_date=date(1960, 1, 1), sex="female")
+    facts = HouseholdFacts(applicant=applicant, residence="rural", family_type="one_child",
+                           children=(Child(birth_date=date(2015, 1, 1), sex="male"),))
+    assert missing_facts(HEALTH_FEE, facts) == ["applicant_role",
+                                                "holds_one_child_certificate"]
+    stated = HouseholdFacts.model_validate({
+        **facts.model_dump(), "holds_one_child_certificate": False})
+    assert missing_facts(HEALTH_FEE, stated) == []
+    # stated as not held, the criterion refuses: it is assessed, not skipped
+    assert "needs the one-child parents' certificate (光荣证)" in evaluate(
+        HEALTH_FEE, stated, date(2020, 1, 1)).reasons
+
+
+def test_each_category_names_the_evidence_approval_requires() -> None:
+    assert SPECIAL.required_evidence("death") == ("household_register",
+                                                  "child_death_certificate")
+    assert SPECIAL.required_evidence("disability") == ("household_register",
+                                                       "child_disability_card")
+    assert all(v.required_evidence(b.category) for v in CATALOGUE.versions
+               for b in v.benefits)
+    with pytest.raises(KeyError):
+        SPECIAL.required_evidence("gold")

@@ -58,8 +58,11 @@ async def enter(page: Page, url: str, name: str, resident_id: str, *,
     await page.get_by_label("身份证号").fill(resident_id)
     await page.get_by_label("项目与类别").select_option("special_assistance/death")
     await page.get_by_label("符合条件起始日期").fill("2026-01-01")
+    await page.get_by_label("户籍").select_option("rural")
+    await page.get_by_label("家庭类型").select_option("only_child_died")
+    await page.get_by_label("子女情况").fill("male:1985-04-02:died:2008-05-12")
     if evidence:
-        await page.get_by_label("材料类型").fill("死亡证明")
+        await page.get_by_label("材料类型").fill("child_death_certificate")
         await page.get_by_label("文件", exact=True).set_input_files(files=[{
             "name": "death-certificate.pdf", "mimeType": "application/pdf",
             "buffer": b"%PDF-1.4 evidence of the only child's death"}])
@@ -83,6 +86,12 @@ async def test_a_county_works_an_application_from_entry_to_revocation(
     application_url = clerk.url
     application_id = application_url.split("/applications/")[1].split("?")[0]
     await expect(clerk.locator("#evidence-files")).to_contain_text("death-certificate.pdf")
+    # the program requires the household register too before approval
+    await clerk.get_by_label("材料类型").fill("household_register")
+    await clerk.get_by_label("文件", exact=True).set_input_files(files=[{
+        "name": "hukou.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 hukou"}])
+    await clerk.get_by_role("button", name="添加证明材料").click()
+    await expect(clerk.locator("#evidence-files")).to_contain_text("hukou.pdf")
     await clerk.get_by_label("参会人数").fill("25")
     await clerk.get_by_role("button", name="记录民主评议").click()
     await expect(clerk.locator("#status")).to_have_text("已民主评议")

@@ -38,7 +38,11 @@ from siquan.contracts.periods import first_day_of_next_month
 from siquan.contracts.policy import load_catalogue
 from siquan.shared.clock import FileClock
 from siquan.shared.operator.client import Officers, RefusedByService, ServiceClient
-from siquan.shared.operator.county_cycle import register_payee_account
+from siquan.shared.operator.county_cycle import (
+    Beneficiary,
+    register_payee_account,
+    submit_application,
+)
 from siquan.shared.person import person_key
 from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
@@ -151,10 +155,9 @@ class County:
     async def apply(self, person: Person) -> None:
         """The clerk enters the application, and the beneficiary files a named complaint."""
         if person.program == SPECIAL:
-            await self.http["eligibility"].call("POST", "/applications", Officers.clerk, json={
-                "resident_id": person.resident, "name": person.full_name,
-                "program_code": person.program, "category": person.category,
-                "division_code": DIVISION, "eligible_from": f"{YEAR - 1}-06-01"})
+            await submit_application(self.http["eligibility"], Beneficiary(
+                person.resident, person.full_name, person.program, person.category),
+                f"{YEAR - 1}-06-01")
         async with httpx.AsyncClient(base_url=self.urls["oversight"]) as public:
             filed = await public.post("/public/complaints", json={
                 "category": "not_paid_in_full", "division_code": DIVISION,

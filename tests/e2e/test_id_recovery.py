@@ -20,7 +20,12 @@ import pytest
 
 from siquan.contracts.types import gb11643_check_digit
 from siquan.shared.operator.client import Officers
-from siquan.shared.operator.county_cycle import DIVISION, CountyCycle
+from siquan.shared.operator.county_cycle import (
+    DIVISION,
+    Beneficiary,
+    CountyCycle,
+    submit_application,
+)
 from siquan.shared.person import person_key
 from siquan.shared.settings import DEVELOPMENT_PERSON_KEY_SECRET
 from siquan.shared.testing.cluster import Cluster
@@ -67,10 +72,9 @@ async def on_the_board(cluster: Cluster, resident_id: str) -> str:
     """Put the person's application on a notice; its application id."""
     cycle = CountyCycle.of(cluster)
     try:
-        submitted = await cycle.eligibility.call("POST", "/applications", Officers.clerk, json={
-            "resident_id": resident_id, "name": "欧阳春花", "program_code": PROGRAM,
-            "category": CATEGORY, "division_code": DIVISION, "eligible_from": "2026-01-01",
-            "contact_phone": "13900139000"})
+        submitted = await submit_application(
+            cycle.eligibility, Beneficiary(resident_id, "欧阳春花", PROGRAM, CATEGORY),
+            "2026-01-01", contact_phone="13900139000")
         application_id: str = submitted["application_id"]
         await cycle.eligibility.call("POST", "/community-reviews", Officers.clerk, json={
             "division_code": DIVISION, "held_on": cluster.clock.today().isoformat(),

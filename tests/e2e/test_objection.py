@@ -9,7 +9,12 @@ import httpx
 import pytest
 
 from siquan.shared.operator.client import Officers, RefusedByService
-from siquan.shared.operator.county_cycle import DIVISION, Beneficiary, CountyCycle
+from siquan.shared.operator.county_cycle import (
+    DIVISION,
+    Beneficiary,
+    CountyCycle,
+    submit_application,
+)
 from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
@@ -18,10 +23,7 @@ pytestmark = pytest.mark.e2e
 
 
 async def _on_notice(cycle: CountyCycle, person: Beneficiary) -> tuple[str, date]:
-    submitted = await cycle.eligibility.call("POST", "/applications", Officers.clerk, json={
-        "resident_id": person.resident_id, "name": person.name,
-        "program_code": person.program_code, "category": person.category,
-        "division_code": DIVISION, "eligible_from": "2026-01-01"})
+    submitted = await submit_application(cycle.eligibility, person, "2026-01-01")
     application_id = submitted["application_id"]
     await cycle.eligibility.call("POST", "/community-reviews", Officers.clerk, json={
         "division_code": DIVISION, "held_on": cycle.clock.today().isoformat() if cycle.clock

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from siquan.shared.operator.client import Officers, ServiceClient
-from siquan.shared.operator.county_cycle import DIVISION
+from siquan.shared.operator.county_cycle import Beneficiary, submit_application
 from siquan.shared.person import person_key
 from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import Environment
@@ -43,9 +43,8 @@ async def submitted(cluster: Cluster) -> tuple[str, str]:
     resident_id = ResidentFactory().next()
     clerk = ServiceClient(cluster.url("eligibility"))
     try:
-        answer = await clerk.call("POST", "/applications", Officers.clerk, json={
-            "resident_id": resident_id, "name": "郑桂兰", "program_code": "special_assistance",
-            "category": "death", "division_code": DIVISION, "eligible_from": "2026-01-01"})
+        answer = await submit_application(clerk, Beneficiary(
+            resident_id, "郑桂兰", "special_assistance", "death"), "2026-01-01")
     finally:
         await clerk.close()
     return answer["application_id"], person_key(cluster.env.person_key_secret, resident_id)

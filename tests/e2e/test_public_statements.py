@@ -11,13 +11,12 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
 
-from siquan.shared.operator.client import Officers, ServiceClient
-from siquan.shared.operator.county_cycle import DIVISION
+from siquan.shared.operator.client import ServiceClient
+from siquan.shared.operator.county_cycle import DIVISION, Beneficiary, submit_application
 from siquan.shared.person import person_key
 from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.residents import ResidentFactory
@@ -48,12 +47,9 @@ async def on_file(cluster: Cluster, phone: str | None) -> str:
     resident_id = RESIDENTS.next()
     clerk = ServiceClient(cluster.url("eligibility"))
     try:
-        body: dict[str, Any] = {
-            "resident_id": resident_id, "name": "周秀英", "program_code": "special_assistance",
-            "category": "death", "division_code": DIVISION, "eligible_from": "2026-01-01"}
-        if phone:
-            body["contact_phone"] = phone
-        await clerk.call("POST", "/applications", Officers.clerk, json=body)
+        extra = {"contact_phone": phone} if phone else {}
+        await submit_application(clerk, Beneficiary(
+            resident_id, "周秀英", "special_assistance", "death"), "2026-01-01", **extra)
     finally:
         await clerk.close()
     key = person_key(cluster.env.person_key_secret, resident_id)

@@ -44,7 +44,7 @@ def one_child_household(resident_id: str, child_born: date) -> dict[str, Any]:
     born = date(int(resident_id[6:10]), int(resident_id[10:12]), int(resident_id[12:14]))
     return {"applicant": {"birth_date": born.isoformat(),
                           "sex": "male" if int(resident_id[16]) % 2 else "female"},
-            "residence": "rural", "family_type": "one_child",
+            "applicant_role": "parent", "residence": "rural", "family_type": "one_child",
             "children": [{"birth_date": child_born.isoformat(), "sex": "female"}],
             "holds_one_child_certificate": True}
 

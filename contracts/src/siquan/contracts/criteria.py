@@ -157,23 +157,85 @@ class Assessment(_Frozen):
     reasons: list[str] = Field(description="Why not eligible; empty when eligible")
 
 
-_REQUIREMENTS: dict[Requirement, tuple[str, Callable[[HouseholdFacts], bool]]] = {
-    # requirement: (reason when missing, predicate); two-daughter households cannot hold
-    # the one-child certificate, so it is required of every other household.
-    "one_child_certificate": ("needs the one-child parents' certificate (光荣证)",
+_REQUIREMENTS: dict[Requirement, tuple[str, str, Callable[[HouseholdFacts], bool]]] = {
+    # requirement: (the fact it reads, reason when missing, predicate); two-daughter
+    # households cannot hold the one-child certificate, so it is required of every other
+    # household.
+    "one_child_certificate": ("holds_one_child_certificate",
+                              "needs the one-child parents' certificate (光荣证)",
                               lambda f: f.family_type == "two_daughters"
                               or f.holds_one_child_certificate),
-    "gave_up_second_child": ("has not given up a permitted second birth",
+    "gave_up_second_child": ("gave_up_second_child",
+                             "has not given up a permitted second birth",
                              lambda f: f.gave_up_second_child),
-    "complication": ("no certified complication", lambda f: f.complication_grade is not None),
-    "enrolled": ("not enrolled at school", lambda f: f.enrolled),
-    "good_grades": ("not certified for good conduct and grades", lambda f: f.good_grades),
-    "hardship": ("household not in hardship", lambda f: f.in_hardship),
-    "rural_pension": ("not enrolled in the rural pension scheme",
+    "complication": ("complication_grade", "no certified complication",
+                     lambda f: f.complication_grade is not None),
+    "enrolled": ("enrolled", "not enrolled at school", lambda f: f.enrolled),
+    "good_grades": ("good_grades", "not certified for good conduct and grades",
+                    lambda f: f.good_grades),
+    "hardship": ("in_hardship", "household not in hardship", lambda f: f.in_hardship),
+    "rural_pension": ("enrolled_in_rural_pension", "not enrolled in the rural pension scheme",
                       lambda f: f.enrolled_in_rural_pension),
-    "minimum_living_allowance": ("not on the minimum living allowance",
+    "minimum_living_allowance": ("on_minimum_living_allowance",
+                                 "not on the minimum living allowance",
                                  lambda f: f.on_minimum_living_allowance),
 }
+
+_FAMILY = ("family_type", "children")  # the type is confirmed by the children it names
+_CONTRACEPTION = ("contraception_method", "contraception_since")
+
+
+def _criteria_reads(criteria: Criteria) -> set[str]:
+    reads = {"applicant"}  # age, sex and death: the resident ID and the death register
+    if criteria.residence != "any":
+        reads.add("residence")
+    if "any" not in criteria.family_types:
+        reads.update(_FAMILY)
+    if criteria.beneficiary != "any":
+        reads.add("applicant_role")
+    if criteria.child_age_below is not None:
+        reads.update(_FAMILY)
+    if criteria.contraception is not None:
+        reads.update(_CONTRACEPTION)
+    reads.update(_REQUIREMENTS[r][0] for r in criteria.requires)
+    return reads
+
+
+def _rule_reads(rule: CategoryRule) -> set[str]:
+    reads: set[str] = set()
+    if rule.family_types is not None or rule.disability_grades is not None:
+        reads.update(_FAMILY)
+    if rule.complication_grades is not None:
+        reads.add("complication_grade")
+    if rule.school_levels is not None:
+        reads.add("school_level")
+    if rule.contraception is not None:
+        reads.update(_CONTRACEPTION)
+    return reads
+
+
+def facts_read(version: PolicyVersion) -> tuple[str, ...]:
+    """The household facts (`HouseholdFacts` field names) that `evaluate` reads for this
+    version: its criteria and every category rule (the category is found among all of
+    them). An application must state each of them; none has a default that counts."""
+    reads = _criteria_reads(version.eligibility)
+    for benefit in version.benefits:
+        if benefit.when is not None:
+            reads |= _rule_reads(benefit.when)
+    order = list(HouseholdFacts.model_fields)
+    return tuple(sorted(reads, key=order.index))
+
+
+def missing_facts(version: PolicyVersion, facts: HouseholdFacts | None) -> list[str]:
+    """The facts this version reads that the application does not state: those not given
+    explicitly (a default is not a statement); without facts, all of them and those every
+    statement of facts has (residence, family type)."""
+    order = list(HouseholdFacts.model_fields)
+    if facts is None:
+        needed = set(facts_read(version)) | {
+            name for name, info in HouseholdFacts.model_fields.items() if info.is_required()}
+        return sorted(needed, key=order.index)
+    return [name for name in facts_read(version) if name not in facts.model_fields_set]
 
 
 def unmet_conditions(criteria: Criteria, facts: HouseholdFacts, on: date) -> list[str]:
@@ -190,7 +252,7 @@ def unmet_conditions(criteria: Criteria, facts: HouseholdFacts, on: date) -> lis
     if criteria.contraception is not None and not _method_ok(criteria.contraception, facts):
         reasons.append(f"no {criteria.contraception} contraceptive method in place")
     for requirement in criteria.requires:
-        reason, holds = _REQUIREMENTS[requirement]
+        _fact, reason, holds = _REQUIREMENTS[requirement]
         if not holds(facts):
             reasons.append(reason)
     if facts.applicant.died_on is not None and facts.applicant.died_on <= on:

@@ -26,7 +26,7 @@ import tomllib
 from datetime import date
 from functools import cache
 from importlib import resources
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -48,6 +48,12 @@ class Citation(_Frozen):
     notes: str = Field(default="", description="What is configuration rather than quotation")
 
 
+EvidenceKind = Annotated[str, Field(
+    pattern=r"^[a-z][a-z0-9_]{2,63}$",
+    description="A kind of document kept on file, e.g. child_death_certificate",
+    examples=["child_death_certificate"])]
+
+
 class Benefit(_Frozen):
     category: str = Field(description="Benefit category, e.g. death / disability")
     label_zh: str = Field(description="The category's Chinese name")
@@ -55,6 +61,8 @@ class Benefit(_Frozen):
     amount_fen: Fen = Field(description="Amount per payee per payment period, in fen")
     value: str | None = Field(default=None, description="What a preference grants")
     when: CategoryRule | None = Field(default=None, description="Who falls in the category")
+    evidence: tuple[EvidenceKind, ...] = Field(
+        default=(), description="Documents this category needs on file besides the version's")
 
     @model_validator(mode="after")
     def _kind_fits(self) -> Self:
@@ -98,6 +106,8 @@ class PolicyVersion(_Frozen):
                     "entitlement of the same household (the same person included)")
     notice_days: int = Field(ge=0, description="Days the public notice must stay posted")
     eligibility: Criteria
+    evidence: tuple[EvidenceKind, ...] = Field(
+        default=(), description="Documents every application needs on file before approval")
     benefits: tuple[Benefit, ...] = Field(min_length=1)
     fiscal_shares: FiscalShares
     citation: Citation
@@ -130,6 +140,12 @@ class PolicyVersion(_Frozen):
             if benefit.category == category:
                 return benefit
         raise KeyError(f"{self.program_code} has no category {category!r}")
+
+    def required_evidence(self, category: str) -> tuple[str, ...]:
+        """The kinds of evidence an application in `category` must have on file before it
+        is approved: the version's and the category's (KeyError: no such category)."""
+        own = self.benefit(category).evidence
+        return (*self.evidence, *(kind for kind in own if kind not in self.evidence))
 
     def in_force_on(self, day: date) -> bool:
         return self.effective_from <= day and (

@@ -23,7 +23,7 @@ from siquan.shared.testing.messages import publish_as, tap
 from siquan.shared.testing.processes import ServiceProcess, free_port
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
-from siquan.tools.desk import APPROVER, Desk
+from siquan.tools.desk import APPROVER, Desk, application
 
 pytestmark = pytest.mark.integration
 PEOPLE = ResidentFactory("420117", birth_year=1957)
@@ -121,9 +121,7 @@ async def test_a_person_reported_dead_cannot_apply_on_either_instance(
                                       report_id))
 
     await eventually(recorded, timeout=30, what="the death recorded")
-    answers = [await d.call("POST", "/applications", "clerk-420117-01", json={
-        "resident_id": resident, "name": "王秀英", "program_code": "special_assistance",
-        "category": "death", "division_code": "420117", "eligible_from": "2026-01-01"})
-        for d in desks]
+    answers = [await d.call("POST", "/applications", "clerk-420117-01",
+                            json=application(resident)) for d in desks]
     assert [a.status_code for a in answers] == [409, 409]
     assert all("recorded dead (died on 2026-01-20)" in a.text for a in answers)

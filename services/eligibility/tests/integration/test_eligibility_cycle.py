@@ -14,6 +14,7 @@ import pytest
 
 from siquan.contracts.oversight_v1 import ComplaintFiled, ComplaintResolved
 from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.facts import qualifying_household
 from siquan.shared.testing.messages import publish_as, tap
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
@@ -24,10 +25,12 @@ Snapshot = Callable[[], Awaitable[dict[str, Any]]]
 TOWNSHIP, OTHER_TOWNSHIP = "420117001", "420117002"
 CLERK_1, REVIEWER_1 = "clerk-420117001-01", "reviewer-420117001-01"
 CLERK_2, REVIEWER_2 = "clerk-420117002-01", "reviewer-420117002-01"
-FACTS = {"applicant": {"birth_date": "1960-01-01", "sex": "female"}, "residence": "rural",
-         "family_type": "only_child_died",
-         "children": [{"birth_date": "1985-04-02", "sex": "male", "status": "died",
-                       "died_on": "2008-05-12"}]}
+def _facts(resident_id: str) -> dict[str, Any]:
+    """A parent's household whose only child died, the parent being the ID's person."""
+    return {**qualifying_household(resident_id, "special_assistance", "death"),
+            "residence": "rural",
+            "children": [{"birth_date": "1985-04-02", "sex": "male", "status": "died",
+                          "died_on": "2008-05-12"}]}
 
 
 def _objection(application_id: str) -> ComplaintFiled:
@@ -55,11 +58,16 @@ async def _on_notice(desk: Desk, ids: list[str]) -> dict[str, Any]:
 async def test_a_township_application_goes_through_every_step_to_certification(
         siquan_env: Environment, desk: Desk) -> None:
     async with tap(siquan_env, "eligibility") as seen:
-        application_id = await _township_application(desk, household=FACTS)
+        resident = ResidentFactory("420117", birth_year=1960).next()
+        application_id = await desk.submit(resident, officer=CLERK_1, division_code=TOWNSHIP,
+                                           household=_facts(resident), evidence=False)
         scan = b"%PDF-1.4 death certificate of the only child"
         evidence = await desk.call("POST", f"/applications/{application_id}/evidence",
-                                   CLERK_1, expect=201, data={"kind": "death_certificate"},
+                                   CLERK_1, expect=201, data={"kind": "child_death_certificate"},
                                    files={"file": ("death.pdf", scan, "application/pdf")})
+        await desk.call("POST", f"/applications/{application_id}/evidence", CLERK_1,
+                        expect=201, data={"kind": "household_register"},
+                        files={"file": ("hukou.pdf", b"%PDF-1.4 hukou", "application/pdf")})
         notice = await _on_notice(desk, [application_id])
         desk.advance_to(date.fromisoformat(notice["closes_on"]))
         approved = await desk.approve_notice(notice["notice_id"])
@@ -89,10 +97,11 @@ async def test_a_township_application_goes_through_every_step_to_certification(
 async def test_facts_that_do_not_qualify_are_refused_with_the_reason(
         desk: Desk, snapshot: Snapshot) -> None:
     before = await snapshot()
-    urban_one_child = {**FACTS, "family_type": "one_child",
+    resident = ResidentFactory("420117", birth_year=1960).next()
+    urban_one_child = {**_facts(resident), "family_type": "one_child",
                        "children": [{"birth_date": "1985-04-02", "sex": "male"}]}
-    refused = await desk.call("POST", "/applications", CLERK_1, json=desk_application(
-        household=urban_one_child))
+    refused = await desk.call("POST", "/applications", CLERK_1, json=application(
+        resident, division_code=TOWNSHIP, household=urban_one_child))
     assert refused.status_code == 422 and "family type one_child does not qualify" in refused.text
     assert await snapshot() == before
 

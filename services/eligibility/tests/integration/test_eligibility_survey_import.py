@@ -124,7 +124,7 @@ async def test_a_live_holding_in_another_program_is_reported_as_a_conflict(
                              category="standard")
     report = await desk.import_survey("conflict.csv", _csv([_row(
         resident_id=resident, program_code="special_assistance", category="death",
-        family_type="", children="")]))
+        family_type="only_child_died", children="male:1985-04-02:died:2008-05-12")]))
     assert report["accepted"] == 1
     assert report["conflicts"] == [{"row": 2, "application_id": report["application_ids"][0],
                                     "holds": [{"program_code": "reward_assistance_rural",

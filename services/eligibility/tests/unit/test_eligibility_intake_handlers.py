@@ -14,9 +14,17 @@ from siquan.contracts import eligibility_v1 as v1
 from siquan.eligibility.application import intake
 from siquan.eligibility.domain.death import Death
 from siquan.eligibility.domain.errors import InvalidRequest, NotFound, OutOfScope, Refused
-from siquan.eligibility.testing import CLERK, OTHER_TOWNSHIP_CLERK, TOWNSHIP_CLERK, Cycle
+from siquan.eligibility.testing import (
+    CLERK,
+    OTHER_TOWNSHIP_CLERK,
+    TOWNSHIP_CLERK,
+    Cycle,
+    full_facts,
+)
 
-HEADER = "resident_id,name,program_code,category,division_code,eligible_from\n"
+HEADER = ("resident_id,name,program_code,category,division_code,eligible_from,residence,"
+          "family_type,children\n")
+FACTS = "rural,only_child_died,male:1985-04-02:died:2008-05-12"
 
 
 def _survey(*rows: str) -> intake.ImportSurvey:
@@ -24,8 +32,9 @@ def _survey(*rows: str) -> intake.ImportSurvey:
         f"{r}\n" for r in rows)).encode())
 
 
-def _row(resident_id: str, division: str = "420117001", category: str = "death") -> str:
-    return f"{resident_id},张桂兰,special_assistance,{category},{division},2026-01-01"
+def _row(resident_id: str, division: str = "420117001", category: str = "death",
+         facts: str = FACTS) -> str:
+    return f"{resident_id},张桂兰,special_assistance,{category},{division},2026-01-01,{facts}"
 
 
 def _form(resident_id: str, **overrides: Any) -> intake.SubmitApplication:
@@ -33,6 +42,8 @@ def _form(resident_id: str, **overrides: Any) -> intake.SubmitApplication:
         "resident_id": resident_id, "name": "王秀英", "program_code": "special_assistance",
         "category": "death", "division_code": "420117", "eligible_from": date(2026, 1, 1),
         **overrides}
+    fields.setdefault("facts", full_facts(resident_id, fields["program_code"],
+                                          fields["category"]))
     return intake.SubmitApplication(CLERK, **fields)
 
 
@@ -86,11 +97,15 @@ async def test_an_application_outside_the_officers_division_is_refused(cycle: Cy
 async def test_a_survey_keeps_good_rows_and_reports_bad_ones_by_row(cycle: Cycle) -> None:
     done = await cycle.run(intake.import_survey, _survey(
         _row(cycle.people.next()), _row(cycle.people.next(), category="gold"),
-        _row(cycle.people.next(), division="420117002"), _row(cycle.people.next())))
+        _row(cycle.people.next(), division="420117002"), _row(cycle.people.next()),
+        _row(cycle.people.next(), facts=",,")))
     report = done.result
-    assert report.rows == 4 and len(report.accepted) == 2
-    assert [(e.row, e.field) for e in report.errors] == [(3, "category"),
-                                                         (4, "division_code")]
+    assert report.rows == 5 and len(report.accepted) == 2
+    assert [(e.row, e.field) for e in report.errors] == [
+        (3, "category"), (4, "division_code"), (6, "residence"), (6, "family_type"),
+        (6, "children")]
+    assert {e.error for e in report.errors if e.row == 6} == {
+        "missing: the program's criteria need this fact"}
     assert len(done.published(v1.ApplicationSubmitted)) == 2
     assert cycle.store.survey_imports[report.import_id]["accepted"] == 2
     assert set(report.accepted) == set(cycle.store.applications)
@@ -125,7 +140,8 @@ async def test_a_survey_without_the_required_columns_is_refused(cycle: Cycle) ->
 
 
 async def test_evidence_is_kept_with_its_digest(cycle: Cycle) -> None:
-    application_id = await cycle.submit(by=TOWNSHIP_CLERK, division_code="420117001")
+    application_id = await cycle.submit(by=TOWNSHIP_CLERK, division_code="420117001",
+                                        evidence=False)
     done = await cycle.run(intake.add_evidence, _evidence(application_id))
     kept = cycle.store.evidence[done.result["evidence_id"]]
     assert (kept["application_id"], kept["content"]) == (application_id, b"jpeg")
@@ -133,14 +149,16 @@ async def test_evidence_is_kept_with_its_digest(cycle: Cycle) -> None:
 
 
 async def test_evidence_from_another_township_is_refused(cycle: Cycle) -> None:
-    application_id = await cycle.submit(by=TOWNSHIP_CLERK, division_code="420117001")
+    application_id = await cycle.submit(by=TOWNSHIP_CLERK, division_code="420117001",
+                                        evidence=False)
     with pytest.raises(OutOfScope):
         await cycle.run(intake.add_evidence, _evidence(application_id, OTHER_TOWNSHIP_CLERK))
     assert cycle.store.evidence == {}
 
 
 async def test_an_empty_evidence_file_is_refused(cycle: Cycle) -> None:
-    application_id = await cycle.submit(by=TOWNSHIP_CLERK, division_code="420117001")
+    application_id = await cycle.submit(by=TOWNSHIP_CLERK, division_code="420117001",
+                                        evidence=False)
     with pytest.raises(InvalidRequest, match="empty"):
         await cycle.run(intake.add_evidence, _evidence(application_id, content=b""))
     assert cycle.store.evidence == {}

@@ -15,12 +15,12 @@ from siquan.contracts import eligibility_v1 as v1
 from siquan.contracts.household import Child, HouseholdFacts
 from siquan.contracts.policy import PolicyCatalogue, load_catalogue
 from siquan.eligibility.adapters.memory import FakeEligibilityWork
-from siquan.eligibility.application import approvals, certifications, intake, notices
+from siquan.eligibility.application import approvals, certifications, notices
 from siquan.eligibility.application import reconfirmation as rc
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
 from siquan.eligibility.domain.household import applicant_from_id
 from siquan.eligibility.domain.reconfirmation import program_end, scheduled_end
-from siquan.eligibility.testing import APPROVER, CLERK, PROGRAM, REVIEWER, Cycle
+from siquan.eligibility.testing import APPROVER, PROGRAM, REVIEWER, Cycle
 
 HEALTH = "one_child_health_fee"
 
@@ -36,10 +36,9 @@ async def _health_fee(cycle: Cycle, child_born: date) -> str:
     facts = HouseholdFacts(applicant=applicant_from_id(resident_id), residence="rural",
                            family_type="one_child",
                            children=(Child(birth_date=child_born, sex="female"),),
-                           holds_one_child_certificate=True)
-    done = await cycle.run(intake.submit_application, intake.SubmitApplication(
-        CLERK, resident_id, "王秀英", HEALTH, "standard", "420117", date(2026, 1, 1), facts))
-    application_id = done.result[0]
+                           holds_one_child_certificate=True, applicant_role="parent")
+    application_id = await cycle.submit(resident_id, program_code=HEALTH, category="standard",
+                                        facts=facts)
     await cycle.community_review([application_id])
     await cycle.township_review([application_id])
     notice = (await cycle.run(notices.publish_notice, notices.PublishNotice(

@@ -5,9 +5,15 @@ error may be both (a rule that refuses the command and the message alike)."""
 
 
 class Refused(Exception):
-    """A business rule refuses the command (409)."""
+    """A business rule refuses the command (409). `errors` names, field by field, what
+    is wrong or missing (the API answers them beside the reason, as it does for a body
+    that fails validation): `{"field": ..., "msg": ..., "type": ...}`, never the input."""
 
     status = 409
+
+    def __init__(self, *args: object, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(*args)
+        self.errors = errors
 
 
 class NotFound(Refused):

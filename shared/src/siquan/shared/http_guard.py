@@ -410,7 +410,7 @@ def install(app: FastAPI, *, max_body: int, max_upload: int, rate_per_minute: fl
 
     @app.exception_handler(Refused)
     async def refused(_: Request, exc: Refused) -> JSONResponse:
-        return problem(exc.status, str(exc))
+        return problem(exc.status, str(exc), getattr(exc, "errors", None))
 
     @app.exception_handler(asyncpg.DataError)
     async def unstorable(_: Request, exc: asyncpg.DataError) -> JSONResponse:

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from siquan.shared.clock import FileClock
+from siquan.shared.testing.facts import evidence_file, qualifying_household, required_evidence
 
 CLERK, REVIEWER, APPROVER = "clerk-420117-01", "reviewer-420117-01", "approver-420117-01"
 AUDITOR, DUAL = "auditor-420117-01", "dual-420117-01"
@@ -27,10 +28,18 @@ def as_(officer: str) -> dict[str, str]:
 
 
 def application(resident_id: str, **overrides: Any) -> dict[str, Any]:
-    """A valid special-assistance application in county 420117 (override any field)."""
-    return {"resident_id": resident_id, "name": "王秀英", "program_code": "special_assistance",
+    """A valid special-assistance application in county 420117 (override any field), with
+    the household facts its program and category need (`household=None`: without them)."""
+    body = {"resident_id": resident_id, "name": "王秀英", "program_code": "special_assistance",
             "category": "death", "division_code": "420117", "eligible_from": "2026-01-01",
             **overrides}
+    if "household" not in overrides:
+        body["household"] = qualifying_household(
+            resident_id, body["program_code"], body["category"],
+            date.fromisoformat(body["eligible_from"]))
+    elif overrides["household"] is None:
+        del body["household"]
+    return body
 
 
 class Refusal(AssertionError):
@@ -66,10 +75,26 @@ class Desk:
             raise Refusal(response)
         return response
 
-    async def submit(self, resident_id: str, *, officer: str = CLERK, **overrides: Any) -> str:
-        response = await self.call("POST", "/applications", officer, expect=201,
-                                   json=application(resident_id, **overrides))
-        return str(response.json()["application_id"])
+    async def submit(self, resident_id: str, *, officer: str = CLERK, evidence: bool = True,
+                     **overrides: Any) -> str:
+        """Enter an application and, with `evidence`, file the documents its program
+        requires (approval is refused without them)."""
+        body = application(resident_id, **overrides)
+        response = await self.call("POST", "/applications", officer, expect=201, json=body)
+        application_id = str(response.json()["application_id"])
+        if evidence:
+            await self.file_evidence(application_id, body["program_code"], body["category"],
+                                     officer=officer)
+        return application_id
+
+    async def file_evidence(self, application_id: str, program_code: str, category: str, *,
+                            officer: str = CLERK) -> list[str]:
+        kinds = required_evidence(program_code, category)
+        for kind in kinds:
+            await self.call("POST", f"/applications/{application_id}/evidence", officer,
+                            expect=201, data={"kind": kind},
+                            files={"file": evidence_file(kind)})
+        return kinds
 
     async def import_survey(self, filename: str, content: bytes, *, officer: str = CLERK
                             ) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from siquan.contracts.base import Event
+from siquan.contracts.household import HouseholdFacts
 from siquan.eligibility.adapters.memory import FakeEligibilityWork, MemoryStore
 from siquan.eligibility.application import approvals, intake, notices, reviews
 from siquan.eligibility.application.ports import Terms
@@ -21,6 +22,7 @@ from siquan.eligibility.domain.notice import PublicNotice
 from siquan.shared.auth import Officer
 from siquan.shared.clock import FixedClock
 from siquan.shared.person import person_key
+from siquan.shared.testing.facts import evidence_file, qualifying_household, required_evidence
 from siquan.shared.testing.residents import ResidentFactory
 
 START = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -52,6 +54,13 @@ class Done(Generic[R]):
 
     def published(self, kind: type[E]) -> list[E]:
         return [e for e in self.uow.published(kind) if isinstance(e, kind)]
+
+
+def full_facts(resident_id: str, program_code: str = PROGRAM, category: str = "death",
+               on: date | None = None) -> HouseholdFacts:
+    """Every fact the program's criteria read, stated so the resident qualifies."""
+    return HouseholdFacts.model_validate(
+        qualifying_household(resident_id, program_code, category, on))
 
 
 class Cycle:
@@ -96,13 +105,30 @@ class Cycle:
         return repr(self.store.__dict__)
 
     async def submit(self, resident_id: str | None = None, *, by: Officer = CLERK,
-                     **overrides: Any) -> str:
+                     evidence: bool = True, **overrides: Any) -> str:
+        """Enter an application with the household facts its program needs (unless
+        `facts` is given) and, with `evidence`, the documents approval requires."""
         fields: dict[str, Any] = {
             "resident_id": resident_id or self.people.next(), "name": "王秀英",
             "program_code": PROGRAM, "category": "death", "division_code": "420117",
             "eligible_from": date(2026, 1, 1), **overrides}
+        if "facts" not in fields:
+            fields["facts"] = full_facts(fields["resident_id"], fields["program_code"],
+                                         fields["category"], fields["eligible_from"])
         done = await self.run(intake.submit_application, intake.SubmitApplication(by, **fields))
-        return done.result[0]
+        application_id = done.result[0]
+        if evidence:
+            await self.file_evidence(application_id, fields["program_code"],
+                                     fields["category"], by=by)
+        return application_id
+
+    async def file_evidence(self, application_id: str, program_code: str = PROGRAM,
+                            category: str = "death", *, by: Officer = CLERK) -> None:
+        """One document of each kind the program requires for the category."""
+        for kind in required_evidence(program_code, category):
+            name, content, content_type = evidence_file(kind)
+            await self.run(intake.add_evidence, intake.AddEvidence(
+                by, application_id, kind, name, content_type, content))
 
     async def community_review(self, ids: list[str], *, by: Officer = RECORDER) -> None:
         await self.run(reviews.record_community_review, reviews.RecordCommunityReview(

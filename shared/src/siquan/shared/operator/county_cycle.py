@@ -16,6 +16,7 @@ from siquan.contracts.policy import load_catalogue
 from siquan.shared.clock import Clock, FileClock
 from siquan.shared.operator.client import Officers, RefusedByService, ServiceClient
 from siquan.shared.testing.cluster import Cluster
+from siquan.shared.testing.facts import evidence_file, qualifying_household, required_evidence
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
 
@@ -83,6 +84,39 @@ async def register_payee_account(disbursement: ServiceClient, resident_id: str,
     return answer
 
 
+async def file_evidence(eligibility: ServiceClient, application_id: str, program_code: str,
+                        category: str, officer: str = Officers.clerk) -> list[str]:
+    """File one document of each kind the program requires for the category (approval
+    is refused without them); the kinds filed."""
+    kinds = required_evidence(program_code, category)
+    for kind in kinds:
+        await eligibility.call("POST", f"/applications/{application_id}/evidence", officer,
+                               data={"kind": kind}, files={"file": evidence_file(kind)})
+    return kinds
+
+
+async def submit_application(eligibility: ServiceClient, person: Beneficiary,
+                             eligible_from: str, *, division_code: str = DIVISION,
+                             officer: str = Officers.clerk, evidence: bool = True,
+                             **extra: Any) -> dict[str, Any]:
+    """Enter the person's application as a village clerk does: the household's facts (the
+    person's own, or full qualifying facts for the program and category) and, with
+    `evidence`, the documents the program requires. `extra`: more body fields."""
+    household = person.household or qualifying_household(
+        person.resident_id, person.program_code, person.category,
+        date.fromisoformat(eligible_from))
+    submitted: dict[str, Any] = await eligibility.call(
+        "POST", "/applications", officer, json={
+            "resident_id": person.resident_id, "name": person.name,
+            "program_code": person.program_code, "category": person.category,
+            "division_code": division_code, "eligible_from": eligible_from,
+            "household": household, **extra})
+    if evidence:
+        await file_evidence(eligibility, submitted["application_id"], person.program_code,
+                            person.category, officer)
+    return submitted
+
+
 def default_beneficiaries() -> list[Beneficiary]:
     people = ResidentFactory(DIVISION, birth_year=1962)
     elders = ResidentFactory(DIVISION, birth_year=1958)
@@ -141,12 +175,7 @@ class CountyCycle:
         certification id of each resident."""
         applications: dict[str, Beneficiary] = {}
         for person in people:
-            submitted = await self.eligibility.call("POST", "/applications", Officers.clerk,
-                                                    json={
-                "resident_id": person.resident_id, "name": person.name,
-                "program_code": person.program_code, "category": person.category,
-                "division_code": DIVISION, "eligible_from": eligible_from,
-                **({"household": person.household} if person.household else {})})
+            submitted = await submit_application(self.eligibility, person, eligible_from)
             applications[submitted["application_id"]] = person
         ids = list(applications)
         await self.eligibility.call("POST", "/community-reviews", Officers.clerk, json={

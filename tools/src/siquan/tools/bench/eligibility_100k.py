@@ -110,6 +110,13 @@ class Bench:
             assert not report["errors"], report["errors"][:5]
             self.ids[township] = report["application_ids"]
 
+        async def evidence(township: str) -> None:
+            """The documents approval requires, filed for each application."""
+            rows = csv.DictReader(io.StringIO(surveys[township].decode()))
+            for application_id, row in zip(self.ids[township], rows, strict=True):
+                await self.desk(township).file_evidence(application_id, PROGRAM,
+                                                        row["category"])
+
         async def community(township: str) -> None:
             await self.desk(township).community_review(self.ids[township], division=township)
 
@@ -127,6 +134,7 @@ class Bench:
             assert len(result.json()["certified"]) == len(self.ids[township])
 
         await self.stage("import", imported)
+        await self.stage("evidence", evidence)
         await self.stage("community_review", community)
         await self.stage("township_review", reviewed)
         await self.stage("notice", posted)

@@ -275,6 +275,15 @@ class MemoryRecords:
         self._table[row[self._key]] = row
 
 
+class MemoryEvidence(MemoryRecords):
+    async def kinds_on_file(self, application_ids: Sequence[str]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for row in self._table.values():
+            if row["application_id"] in application_ids:
+                found.setdefault(row["application_id"], set()).add(row["kind"])
+        return found
+
+
 class MemoryDeaths:
     def __init__(self, store: MemoryStore) -> None:
         self._s = store
@@ -388,7 +397,7 @@ class FakeEligibilityWork(FakeUnitOfWork):
         self.objections = MemoryObjections(self.store)
         self.community_reviews = MemoryRecords(self.store.community_reviews, "review_id")
         self.survey_imports = MemoryRecords(self.store.survey_imports, "import_id")
-        self.evidence = MemoryRecords(self.store.evidence, "evidence_id")
+        self.evidence = MemoryEvidence(self.store.evidence, "evidence_id")
         self.deaths = MemoryDeaths(self.store)
         self.households = MemoryHouseholds(self.store)
 

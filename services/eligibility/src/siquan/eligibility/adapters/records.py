@@ -49,6 +49,14 @@ class PgEvidence:
             evidence_id, application_id, kind, filename, content_type, len(content), sha256,
             content, by, at)
 
+    async def kinds_on_file(self, application_ids: Sequence[str]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for row in await self._conn.fetch(
+                "SELECT DISTINCT application_id, kind FROM evidence"
+                " WHERE application_id = ANY($1::uuid[])", list(application_ids)):
+            found.setdefault(str(row["application_id"]), set()).add(row["kind"])
+        return found
+
 
 class PgDeaths:
     def __init__(self, conn: Connection) -> None:

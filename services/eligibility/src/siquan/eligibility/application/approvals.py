@@ -1,6 +1,9 @@
 """County re-check and approval (复核, 审批确认): only entries of a closed notice without an
 open objection, by an officer who took no earlier step; each approval grants a
 certification under the policy version in force that day, valid to the end of the year.
+Nothing is approved without the evidence that version requires for the category on file
+(`PolicyVersion.required_evidence`): named applications lacking it are refused with what
+is missing, a notice's entries lacking it are left for later and reported.
 A batch is refused whole when any named application may not be approved; entries of a
 notice that an open objection blocks are left for later and reported.
 
@@ -70,10 +73,14 @@ async def approve(command: Approve, uow: Work) -> ApprovalResult:
     for application in candidates:
         c.officer.check_scope(application.scope)
     result = ApprovalResult()
-    decided = await _decide(c, uow, candidates, result, now)
+    lacking = await _lacking_evidence(uow, candidates, now)
+    if c.notice_id is None:
+        _refuse_without_evidence(c, lacking)
+    decided = await _decide(c, uow, candidates, result, now, lacking)
     if not (decided.approved or decided.rejected or decided.ended):
         raise Refused(f"nothing to approve on notice {c.notice_id}: "
-                      f"{len(result.blocked)} entries wait for objections to be resolved")
+                      f"{len(result.blocked)} entries wait for objections to be resolved "
+                      "or for their required evidence")
     homes = await _households(uow, decided.approved)
     granted = [_grant(uow, c.officer, a, now, homes.get(a.person_key))
                for a in decided.approved]
@@ -90,8 +97,36 @@ async def approve(command: Approve, uow: Work) -> ApprovalResult:
     return result
 
 
+async def _lacking_evidence(uow: Work, candidates: list[Application], now: datetime
+                            ) -> dict[str, list[str]]:
+    """The evidence each application still lacks: its category's required evidence under
+    the version the approval would grant, less the kinds on file."""
+    on_file = await uow.evidence.kinds_on_file([a.id for a in candidates])
+    lacking = {}
+    for a in candidates:
+        policy = uow.policies.in_force(a.program_code, now.date(), a.division_code)
+        missing = [kind for kind in policy.required_evidence(a.category)
+                   if kind not in on_file.get(a.id, set())]
+        if missing:
+            lacking[a.id] = missing
+    return lacking
+
+
+def _refuse_without_evidence(c: Approve, lacking: dict[str, list[str]]) -> None:
+    """Named applications are approved together or not at all: one lacking evidence
+    refuses the batch, with every missing document named (a rejection needs none)."""
+    named = [a for a in c.application_ids if a in lacking and a not in c.rejections]
+    if named:
+        raise Refused(
+            "required evidence is not on file: " + "; ".join(
+                f"application {a} lacks {', '.join(lacking[a])}" for a in named),
+            errors=[{"field": f"evidence.{kind}", "msg": f"application {a} lacks it",
+                     "type": "missing_evidence"} for a in named for kind in lacking[a]])
+
+
 async def _decide(c: Approve, uow: Work, candidates: list[Application],
-                  result: ApprovalResult, now: datetime) -> _Decisions:
+                  result: ApprovalResult, now: datetime, lacking: dict[str, list[str]]
+                  ) -> _Decisions:
     dead = await uow.deaths.of(sorted({a.person_key for a in candidates}))
     decided = _Decisions()
     for application in candidates:
@@ -107,6 +142,10 @@ async def _decide(c: Approve, uow: Work, candidates: list[Application],
         elif c.notice_id is not None and application.open_objections:
             result.blocked.append({"application_id": application.id,
                                    "reason": "an objection is open"})
+        elif application.id in lacking:
+            missing = ", ".join(lacking[application.id])
+            result.blocked.append({"application_id": application.id,
+                                   "reason": f"required evidence is not on file: {missing}"})
         else:
             application.approve(c.officer.id, now)
             decided.approved.append(application)

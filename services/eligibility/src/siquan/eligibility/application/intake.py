@@ -23,7 +23,7 @@ from siquan.eligibility.application.ports import Holding, NewApplication, Work
 from siquan.eligibility.domain.application import Application
 from siquan.eligibility.domain.divisions import split_division
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
-from siquan.eligibility.domain.household import assess
+from siquan.eligibility.domain.household import assess, incomplete
 from siquan.eligibility.domain.survey import RowError, SurveyEntry, missing_columns, read_row
 from siquan.shared.auth import Officer
 from siquan.shared.person import person_key
@@ -99,9 +99,13 @@ async def submit_application(command: SubmitApplication, uow: Work
     # a registered household member's application is assessed on the register's facts
     facts = await households.application_facts(uow, c.resident_id, c.facts)
     problems = assess(uow.policies, c.program_code, c.category, c.eligible_from, county,
-                      facts)
+                      facts, c.resident_id)
+    if missing := incomplete(problems):
+        raise InvalidRequest(f"the application is incomplete: {c.program_code} needs "
+                             f"{', '.join(missing)}", errors=_items(problems, "missing"))
     if problems:
-        raise InvalidRequest("; ".join(f"{f}: {m}" for f, m in problems))
+        raise InvalidRequest("; ".join(f"{f}: {m}" for f, m in problems),
+                             errors=_items(problems, "criterion"))
     new = _new(uow, c.officer, SurveyEntry(0, c.resident_id, c.name, c.program_code,
                                            c.category, county, township, c.eligible_from,
                                            facts), None, uow.now())
@@ -116,6 +120,10 @@ async def submit_application(command: SubmitApplication, uow: Work
     # the phone is not kept here: it travels once, to oversight, which sends the codes
     uow.publish(events.submitted(new.application, contact_phone=c.contact_phone))
     return new.application.id, _conflicts(new, held)
+
+
+def _items(problems: list[tuple[str, str]], kind: str) -> list[dict[str, str]]:
+    return [{"field": field, "msg": message, "type": kind} for field, message in problems]
 
 
 async def import_survey(command: ImportSurvey, uow: Work) -> ImportReport:

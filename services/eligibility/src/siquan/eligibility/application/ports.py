@@ -207,6 +207,9 @@ class Evidence(Protocol):
                   content_type: str, content: bytes, sha256: str, by: str, at: datetime
                   ) -> None: ...
 
+    async def kinds_on_file(self, application_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The kinds of evidence kept for each application (absent: none)."""
+
 
 class Deaths(Protocol):
     async def record(self, death: Death, at: datetime) -> None:

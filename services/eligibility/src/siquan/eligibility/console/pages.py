@@ -28,6 +28,7 @@ from siquan.eligibility.application import (
 from siquan.eligibility.application import notices as notice_commands
 from siquan.eligibility.console.reasons import translated
 from siquan.eligibility.domain.application import Application
+from siquan.eligibility.domain.survey import FACT_COLUMNS, facts_of
 from siquan.eligibility.entrypoints.schemas import SubmitApplication
 from siquan.shared.accounts.store import Session
 from siquan.shared.accounts.web import PREFIX, AccountPages
@@ -279,7 +280,7 @@ async def submit(request: Request) -> Response:
         return session
     officer = session.officer.officer()
     fields = ("resident_id", "name", "program", "division_code", "eligible_from",
-              "contact_phone", "evidence_kind")
+              "contact_phone", "evidence_kind", *FACT_COLUMNS)
     values = {name: _text(form, name) for name in fields}
     program, _slash, category = values["program"].partition("/")
     programs = await _programs(request, officer)
@@ -294,6 +295,10 @@ async def submit(request: Request) -> Response:
         problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
                     for e in invalid.errors(include_input=False)]
         return _new_form(request, session, programs, values, problems, 422)
+    facts = facts_of(body.resident_id, values)
+    if isinstance(facts, list):
+        return _new_form(request, session, programs, values,
+                         [f"{field}: {message}" for field, message in facts], 422)
     evidence = _file(form, "evidence")
     content = await evidence.read() if evidence else b""
     try:
@@ -302,7 +307,7 @@ async def submit(request: Request) -> Response:
                 officer, resident_id=body.resident_id, name=body.name,
                 program_code=body.program_code, category=body.category,
                 division_code=body.division_code, eligible_from=body.eligible_from,
-                contact_phone=body.contact_phone), uow)
+                facts=facts, contact_phone=body.contact_phone), uow)
             if evidence is not None:
                 await intake.add_evidence(intake.AddEvidence(
                     officer, application_id, kind=values["evidence_kind"] or "evidence",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from siquan.contracts.criteria import missing_facts
 from siquan.contracts.household import Child, HouseholdFacts, Person
 from siquan.contracts.policy import PolicyCatalogue
 
@@ -41,11 +42,19 @@ def parse_children(text: str) -> tuple[Child, ...]:
     return tuple(children)
 
 
+MISSING = "missing: the program's criteria need this fact"
+BAD_BIRTH_DATE = "the resident ID's birth date (digits 7-14) is not a date"
+
+
 def assess(catalogue: PolicyCatalogue, program_code: str, category: str,
-           eligible_from: date, division_code: str, facts: HouseholdFacts | None
-           ) -> list[Problem]:
+           eligible_from: date, division_code: str, facts: HouseholdFacts | None,
+           resident_id: str) -> list[Problem]:
     """What stops an application for `program_code`/`category` from `eligible_from`:
-    no version in force, no such category, or facts that do not qualify on that day."""
+    no version in force, no such category, facts the version's criteria read that the
+    application does not state (each named `household.<fact>`, the application is
+    incomplete), an applicant whose birth date or sex is not the resident ID's, or facts
+    that do not qualify on that day. No criterion is skipped: without its facts the
+    application is incomplete, never assessed."""
     try:
         policy = catalogue.in_force(program_code, eligible_from, division_code)
     except KeyError as exc:
@@ -54,10 +63,24 @@ def assess(catalogue: PolicyCatalogue, program_code: str, category: str,
         policy.benefit(category)
     except KeyError as exc:
         return [("category", str(exc.args[0]))]
-    if facts is None:
-        return []
+    missing = missing_facts(policy, facts)
+    if facts is None or missing:
+        # the applicant's own birth date and sex are the resident ID's: never missing
+        return [(f"household.{name}", MISSING) for name in missing if name != "applicant"]
+    try:
+        own = applicant_from_id(resident_id)
+    except ValueError:
+        return [("resident_id", BAD_BIRTH_DATE)]
+    if (facts.applicant.birth_date, facts.applicant.sex) != (own.birth_date, own.sex):
+        return [("household.applicant", "the applicant's birth date and sex must be those "
+                 "of the resident ID")]
     assessment = catalogue.assess(program_code, facts, eligible_from, division_code, category)
     return [(_field_of(reason), reason) for reason in assessment.reasons]
+
+
+def incomplete(problems: list[Problem]) -> list[str]:
+    """The facts an assessment found missing (`household.<fact>`), in order."""
+    return [field for field, message in problems if message == MISSING]
 
 
 def _field_of(reason: str) -> str:

@@ -4,8 +4,11 @@ spreadsheet's: the header is row 1, the first application row 2.
 
 Columns: resident_id, name, program_code, category, division_code (the county's 6 digits
 or the township's 9), eligible_from (YYYY-MM-DD); optionally the household facts:
-residence (rural|urban), family_type, children (see `household.parse_children`) and
-one_child_certificate (yes|no). Facts are recorded when family_type is given.
+residence (rural|urban), family_type, children (see `household.parse_children`),
+one_child_certificate (yes|no) and applicant_role (parent|child; a survey row is a
+parent's unless it says child). Facts are recorded when family_type is given. A row
+without a fact its program's criteria need is refused with that column named, as the
+API refuses an incomplete application.
 """
 
 from __future__ import annotations
@@ -20,11 +23,19 @@ from siquan.contracts.household import HouseholdFacts
 from siquan.contracts.policy import PolicyCatalogue
 from siquan.contracts.types import ProgramCode, ResidentId
 from siquan.eligibility.domain.divisions import split_division
-from siquan.eligibility.domain.household import applicant_from_id, assess, parse_children
+from siquan.eligibility.domain.household import (
+    BAD_BIRTH_DATE,
+    MISSING,
+    applicant_from_id,
+    assess,
+    parse_children,
+)
 
 REQUIRED = ("resident_id", "name", "program_code", "category", "division_code",
             "eligible_from")
-FACT_COLUMNS = ("residence", "family_type", "children", "one_child_certificate")
+FACT_COLUMNS = ("residence", "family_type", "children", "one_child_certificate",
+                "applicant_role")
+_COLUMN_OF_FACT = {"holds_one_child_certificate": "one_child_certificate"}
 
 
 @dataclass(frozen=True)
@@ -80,11 +91,24 @@ def read_row(number: int, raw: Mapping[str, str], catalogue: PolicyCatalogue
         return facts
     county, township = split_division(row.division_code)
     problems = assess(catalogue, row.program_code, row.category, row.eligible_from, county,
-                      facts)
+                      facts, row.resident_id)
+    # a survey row is a parent's unless it says otherwise: its role is never missing
+    problems = [(f, m) for f, m in problems if (f, m) != ("household.applicant_role", MISSING)]
     if problems:
-        return [RowError(number, field, message) for field, message in problems]
+        return [RowError(number, _column(field), message) for field, message in problems]
     return SurveyEntry(number, row.resident_id, row.name, row.program_code, row.category,
                        county, township, row.eligible_from, facts)
+
+
+def facts_of(resident_id: str, raw: Mapping[str, str]
+             ) -> HouseholdFacts | list[tuple[str, str]] | None:
+    """The household facts the survey's fact columns state (a form with the same fields
+    reads them the same way): None without a family type, else the facts or each
+    problem as (field, message)."""
+    found = _facts(0, resident_id, raw)
+    if isinstance(found, list):
+        return [(e.field, e.error) for e in found]
+    return found
 
 
 def _facts(number: int, resident_id: str, raw: Mapping[str, str]
@@ -96,14 +120,27 @@ def _facts(number: int, resident_id: str, raw: Mapping[str, str]
         children = parse_children(raw.get("children") or "")
     except (ValidationError, ValueError) as exc:
         return [RowError(number, "children", _message(exc))]
-    certificate = (raw.get("one_child_certificate") or "").strip().lower()
     try:
-        return HouseholdFacts.model_validate({
-            "applicant": applicant_from_id(resident_id), "family_type": family_type,
-            "residence": (raw.get("residence") or "").strip(), "children": children,
-            "holds_one_child_certificate": certificate in ("yes", "y", "1", "true", "是")})
+        applicant = applicant_from_id(resident_id)
+    except ValueError:
+        return [RowError(number, "resident_id", BAD_BIRTH_DATE)]
+    stated: dict[str, object] = {
+        "applicant": applicant, "family_type": family_type,
+        "residence": (raw.get("residence") or "").strip(), "children": children,
+        "applicant_role": (raw.get("applicant_role") or "").strip() or "parent"}
+    certificate = (raw.get("one_child_certificate") or "").strip().lower()
+    if certificate:  # an empty cell states nothing
+        stated["holds_one_child_certificate"] = certificate in ("yes", "y", "1", "true", "是")
+    try:
+        return HouseholdFacts.model_validate(stated)
     except ValidationError as exc:
         return [RowError(number, _fact_field(e), e["msg"]) for e in exc.errors()]
+
+
+def _column(field: str) -> str:
+    """The survey column of a problem's field (`household.<fact>` is the fact's column)."""
+    fact = field.removeprefix("household.")
+    return _COLUMN_OF_FACT.get(fact, fact)
 
 
 def _fact_field(error: Mapping[str, object]) -> str:
