@@ -70,7 +70,8 @@ async def _closed_notice(cycle: Cycle, ids: list[str], program: str = ONE_OFF) -
 
 def _stated(cycle: Cycle, resident_id: str, **changes: Any) -> HouseholdFacts:
     return HouseholdFacts.model_validate({
-        **SHARED, "applicant": applicant_from_id(resident_id).model_dump(), **changes})
+        **SHARED, "applicant": applicant_from_id(resident_id).model_dump(),
+        "applicant_role": "parent", **changes})
 
 
 async def test_both_spouses_applications_are_assessed_on_the_registers_facts(
