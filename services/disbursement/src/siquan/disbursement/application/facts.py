@@ -30,6 +30,8 @@ async def keep_certification(event: CertificationGranted, uow: Work) -> None:
         program_code=event.program_code, category=event.category,
         division_code=event.division_code, effective_from=event.effective_from),
         policy_version=event.policy_version, approved_at=event.approved_at)
+    if event.household_key is not None:
+        await uow.accounts.keep_household(event.person_key, event.household_key)
 
 
 @handles(CertificationRevoked)
