@@ -5,17 +5,25 @@ rests on evidence (a power of attorney, a guardianship) and the beneficiary is p
 the agent's own account, under the agent's name. Ending the agency pays the beneficiary's
 own account again.
 
-One account receiving for several payees is ordinary within a household (spouses share a
-card) and within an agency (the agent's account receives for the agent and for whoever
-the agent collects for, or one agent collects for several people). Anywhere else it is a
-duplicate: the account is held for a second officer's confirmation and reported. Accounts
-are compared by their keyed fingerprint, never by number."""
+One account receiving for several payees is ordinary within a household and within an
+agency (`siquan.shared.account_sharing`, the rule oversight applies too). Anywhere else it
+is a duplicate: the account is held for a second officer's confirmation and reported."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from siquan.shared.account_sharing import (
+    AccountUser,
+    explained,
+    involved_in_duplicate,
+    linked,
+    shared_outside_household,
+)
+
+__all__ = ["AccountUser", "PayeeAgent", "explained", "involved_in_duplicate", "linked",
+           "shared_outside_household"]
 
 EvidenceKind = Literal["power_of_attorney", "guardianship", "other"]
 
@@ -37,52 +45,3 @@ class PayeeAgent:
     masked_resident_id: str
     evidence_kind: EvidenceKind
     evidence_reference: str
-
-
-@dataclass(frozen=True)
-class AccountUser:
-    """A payee an account currently receives for."""
-
-    person_key: str
-    household_key: str | None = None
-    agent_key: str | None = None
-    division_code: str | None = None
-
-
-def explained(a: AccountUser, b: AccountUser) -> bool:
-    """Whether two payees may share an account: one person, one household, or an agency
-    linking them (one collects for the other, or one agent collects for both)."""
-    if a.person_key == b.person_key:
-        return True
-    if a.household_key is not None and a.household_key == b.household_key:
-        return True
-    if a.agent_key is not None and a.agent_key in (b.person_key, b.agent_key):
-        return True
-    return b.agent_key is not None and b.agent_key == a.person_key
-
-
-def linked(users: Sequence[AccountUser]) -> bool:
-    """Whether household and agency links join all the payees of one account into one
-    group (spouses and the person an agent of theirs collects for, say)."""
-    if len(users) < 2:
-        return True
-    reached, frontier = {0}, [0]
-    while frontier:
-        at = frontier.pop()
-        for other, user in enumerate(users):
-            if other not in reached and explained(users[at], user):
-                reached.add(other)
-                frontier.append(other)
-    return len(reached) == len(users)
-
-
-def shared_outside_household(payee: AccountUser, others: Iterable[AccountUser]) -> bool:
-    """Whether making the account `payee`'s leaves it receiving for payees no household or
-    agency links."""
-    return not linked([payee, *(o for o in others if o.person_key != payee.person_key)])
-
-
-def involved_in_duplicate(users: Sequence[AccountUser]) -> list[AccountUser]:
-    """The payees of one account when no household or agency links them all: [] when
-    they are linked."""
-    return [] if linked(users) else list(users)
