@@ -93,6 +93,10 @@ class PolicyVersion(_Frozen):
     paid_to: Literal["each_person", "household"] = Field(
         default="each_person", description="Each certified person, or one per household")
     notice_days: int = Field(ge=0, description="Days the public notice must stay posted")
+    exclusive_with: tuple[str, ...] = Field(
+        default=(), description="Programs a person certified in this one may not be "
+                                "certified in at the same time (e.g. the contraception "
+                                "reward ends where reward-and-assistance starts)")
     eligibility: Criteria
     benefits: tuple[Benefit, ...] = Field(min_length=1)
     fiscal_shares: FiscalShares
@@ -158,6 +162,19 @@ class PolicyCatalogue(_Frozen):
             if len(kinds) != 1:
                 raise ValueError(f"{program}: versions differ in cash/preference or paid_to")
         return self
+
+    def exclusive_with(self, program_code: str) -> frozenset[str]:
+        """The programs exclusive with `program_code`, as any version of either declares
+        it (exclusion is mutual)."""
+        return frozenset(
+            {p for v in self.versions if v.program_code == program_code
+             for p in v.exclusive_with}
+            | {v.program_code for v in self.versions if program_code in v.exclusive_with})
+
+    def per_household(self, program_code: str) -> bool:
+        """Whether the program pays once per household (`paid_to = "household"`)."""
+        return any(v.paid_to == "household" for v in self.versions
+                   if v.program_code == program_code)
 
     def programs(self) -> tuple[str, ...]:
         return tuple(sorted({v.program_code for v in self.versions}))
