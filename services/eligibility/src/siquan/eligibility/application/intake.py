@@ -108,6 +108,12 @@ async def submit_application(command: SubmitApplication, uow: Work
     c = command
     c.officer.check_scope(c.division_code)
     county, township = split_division(c.division_code)
+    person = person_key(uow.terms.person_key_secret, c.resident_id)
+    held = await uow.applications.holdings([person])
+    # before the criteria: a program the person may not hold beside another is refused
+    # for that reason, whatever the facts say
+    if excluded := exclusive_refusal(uow.policies, c.program_code, held, person):
+        raise Refused(excluded)
     problems = assess(uow.policies, c.program_code, c.category, c.eligible_from, county,
                       c.facts)
     if problems:
@@ -116,12 +122,9 @@ async def submit_application(command: SubmitApplication, uow: Work
                                            c.category, county, township, c.eligible_from,
                                            c.facts), None, uow.now())
     key = new.application.person_key
-    held = await uow.applications.holdings([key])
     if any(h.program_code == c.program_code for h in held):
         raise Refused("this person already has a live application or certification for "
                       f"{c.program_code}")
-    if excluded := exclusive_refusal(uow.policies, c.program_code, held, key):
-        raise Refused(excluded)
     if died := (await uow.deaths.of([key])).get(key):
         raise Refused(f"this person is recorded dead (died on {died})")
     await uow.applications.add([new])
