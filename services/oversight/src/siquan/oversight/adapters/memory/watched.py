@@ -86,7 +86,7 @@ class MemoryWatched:
 
     def add_account_use(self, use: AccountUse, registered_at: datetime) -> None:
         known = self._store.account_uses.get(use.person_key)
-        if known is None or registered_at > known[1]:
+        if known is None or registered_at >= known[1]:
             self._store.account_uses[use.person_key] = (use, registered_at)
 
     async def account_uses(self, fingerprints: Iterable[str]

@@ -4,7 +4,8 @@
   person, and the message that said so.
 - `watched_account_uses`: the account each payee is paid into now, by its keyed fingerprint
   and masked number (never the number), with the agent who collects when there is one and
-  the registration's message (the later registration wins).
+  the registration's message (the later registration wins; on the same instant, the one
+  that arrived last).
 
 Revision ID: 0014
 Revises: 0013

@@ -79,7 +79,7 @@ _ACCOUNT_USE = (
     " masked_account = EXCLUDED.masked_account, agent_key = EXCLUDED.agent_key,"
     " division_code = EXCLUDED.division_code, registered_at = EXCLUDED.registered_at,"
     " message_id = EXCLUDED.message_id"
-    " WHERE EXCLUDED.registered_at > watched_account_uses.registered_at")
+    " WHERE EXCLUDED.registered_at >= watched_account_uses.registered_at")
 _CERTIFICATION = ("SELECT certification_id, application_id, person_key, program_code,"
                   " category, division_code, effective_from, reviewed_by, approved_by,"
                   " message_id FROM watched_certifications")
