@@ -1,6 +1,7 @@
 """Duplicates found by oversight's rules on the in-memory unit of work: exclusive programs,
 a per-household benefit certified twice, and one account receiving for payees no household
-and no recorded agency links — each a finding citing its events."""
+and no recorded agency links — each a finding citing its events; and the statement of a
+person an agent collects for."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from siquan.contracts import disbursement_v1 as disbursement
 from siquan.contracts import eligibility_v1 as eligibility
 from siquan.contracts.oversight_v1 import FindingRaised
 from siquan.oversight.adapters.memory import FakeOversightWork
+from siquan.oversight.public.application import ledger
+from siquan.oversight.public.application.statements import statement_of
 from siquan.oversight.reconciliation.application import duplicate_rules, eligibility_rules
 
 HOUSEHOLD = "e" * 64
@@ -127,3 +130,19 @@ async def test_ending_an_agency_moves_the_payee_off_the_agents_account(
     stranger_joins = await committed(uow, registered(stranger, own, at=later.replace(day=2)))
     [finding] = found(stranger_joins, "account_shared_outside_household")
     assert finding.person_key == stranger
+
+
+async def test_the_statement_says_an_agent_collects_until_the_agency_ends(
+        uow: FakeOversightWork) -> None:
+    person, agent = secrets.token_hex(32), secrets.token_hex(32)
+    await uow.receive(registered(person, secrets.token_hex(32), agent=agent),
+                      ledger.payee_agency)
+    collected = (await statement_of(uow, person)).as_dict(public=True)
+    assert collected["collected_by_agent"] is True
+    assert collected["agent"]["masked_resident_id"] == "4201**********0022"
+    assert collected["agent"]["evidence_kind"] == "power_of_attorney"
+    assert agent not in str(collected)
+    await uow.receive(registered(person, secrets.token_hex(32), at=AT.replace(month=5)),
+                      ledger.payee_agency)
+    own = (await statement_of(uow, person)).as_dict(public=True)
+    assert (own["collected_by_agent"], own["agent"]) == (False, None)

@@ -6,6 +6,8 @@
   and masked number (never the number), with the agent who collects when there is one and
   the registration's message (the later registration wins; on the same instant, the one
   that arrived last).
+- `statement_agencies`: the payee agent (代领人) who collects for a person now, masked, for
+  the person's statement; removed when an account of the person's own is registered.
 
 Revision ID: 0014
 Revises: 0013
@@ -38,6 +40,14 @@ def upgrade() -> None:
                " (account_fingerprint)")
 
 
+    op.execute("""CREATE TABLE statement_agencies (
+        person_key          text PRIMARY KEY,
+        masked_resident_id  text NOT NULL,
+        evidence_kind       text NOT NULL,
+        since               timestamptz NOT NULL)""")
+
+
 def downgrade() -> None:
+    op.execute("DROP TABLE statement_agencies")
     op.execute("DROP TABLE watched_account_uses")
     op.execute("DROP TABLE watched_households")
