@@ -4,8 +4,9 @@ changes" and "duplicates").
 
 - An elderly beneficiary's son collects for her on a power of attorney: the runs pay her
   benefit into his own account and the bank's file names him as the account holder (户名);
-  the son is a beneficiary too, paid into the same account, which is no duplicate (a
-  recorded agency). Ending the agency pays her own account again.
+  the events and her statement say an agent collects (masked); the son is a beneficiary
+  too, paid into the same account, which is no duplicate (a recorded agency). Ending the
+  agency pays her own account again.
 - Two unrelated payees registered to one account: the second registration is held for a
   second officer with the reason, disbursement's duplicates report shows the account and
   oversight raises a finding citing both registrations.
@@ -156,6 +157,15 @@ async def judged(cluster: Cluster, person: str, fingerprint: str) -> None:
     await eventually(seen, timeout=60, what="the registration judged by oversight")
 
 
+async def statement(cycle: CountyCycle, person: str, *, collected: bool) -> dict[str, Any]:
+    """The person's statement once it says whether an agent collects for them."""
+    async def read() -> dict[str, Any] | None:
+        found: dict[str, Any] = await cycle.oversight.call(
+            "GET", f"/statements/{person}?purpose=代领核对", Officers.auditor)
+        return found if found["collected_by_agent"] is collected else None
+    return await eventually(read, timeout=60, what="the statement's agent")
+
+
 async def shared_findings(cycle: CountyCycle, person: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = await cycle.oversight.call(
         "GET", f"/findings?rule={SHARED_RULE}&person_key={person}", Officers.auditor)
@@ -212,6 +222,10 @@ async def test_an_agent_collects_into_their_own_account_named_in_the_bank_file(
     await judged(cluster, key(mother), fingerprint)
     assert await shared_findings(cycle, key(mother)) == []
     assert await shared_findings(cycle, key(son)) == []
+    collected = await statement(cycle, key(mother), collected=True)
+    assert collected["agent"]["masked_resident_id"] == f"{son[:4]}**********{son[-4:]}"
+    assert collected["agent"]["evidence_kind"] == "power_of_attorney"
+    assert son not in str(collected) and key(son) not in str(collected)
 
     # Ending the agency: a second officer confirms, and February pays her own account.
     cluster.clock.set(datetime(YEAR, 2, 5, 9, tzinfo=UTC))
@@ -221,6 +235,7 @@ async def test_an_agent_collects_into_their_own_account_named_in_the_bank_file(
     assert ended["masked_account"].endswith(MOTHER_OWN[-4:])
     await disbursement.call("POST", "/payee-accounts/confirmations", Officers.checker,
                             json=account(mother, MOTHER_OWN, MOTHER))
+    assert (await statement(cycle, key(mother), collected=False))["agent"] is None
     february = await cycle.pay(RunPlan(PROGRAM, f"{YEAR}-02"))
     again = monthly(f"{YEAR}-02")
     assert instructions(bank, february["run_id"]) == sorted(
@@ -257,6 +272,8 @@ async def test_an_account_shared_by_unrelated_payees_is_held_reported_and_found(
     [finding] = await eventually(found, timeout=60, what="the shared account's finding")
     assert (finding["category"], finding["status"]) == ("wrong_payment", "open")
     assert len(finding["evidence"]) == 2 and "0133" in finding["reason"]
+    report = await cycle.oversight.call("GET", "/duplicates", Officers.auditor)
+    assert finding["finding_id"] in {f["finding_id"] for f in report["duplicates"][SHARED_RULE]}
     registrations = await audited(cycle, key(second), "payee_account.registered.v1", 1)
     assert registrations[0]["shared_outside_household"] is True
     for personal in (first, second, SHARED):
