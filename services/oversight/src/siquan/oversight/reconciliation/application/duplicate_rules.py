@@ -58,10 +58,11 @@ async def remember_account_use(e: disbursement.PayeeAccountRegistered, uow: Rule
     uow.watched.add_account_use(AccountUse(
         e.person_key, e.account_fingerprint, e.masked_account, e.division_code,
         message_id_of(uow), e.agent_person_key), e.registered_at)
-    uow.later(judge_shared_accounts, e.account_fingerprint)
+    uow.later(judge_shared_accounts, (e.account_fingerprint, e.person_key))
 
 
-async def judge_shared_accounts(uow: RuleUnit, asked: Asked[str]) -> None:
-    uses = await uow.watched.account_uses(fingerprint for fingerprint, _ in asked)
-    for fingerprint, origin in asked:
-        await raise_findings(uow, [shared_account(uses.get(fingerprint, []))], origin)
+async def judge_shared_accounts(uow: RuleUnit, asked: Asked[tuple[str, str]]) -> None:
+    uses = await uow.watched.account_uses(fingerprint for (fingerprint, _), _ in asked)
+    for (fingerprint, person), origin in asked:
+        await raise_findings(uow, [shared_account(uses.get(fingerprint, []), person)],
+                             origin)

@@ -88,20 +88,21 @@ def household_twice(cert: CertificationRecord, members: Iterable[CertificationRe
         and _together(cert, other)]
 
 
-def shared_account(uses: list[AccountUse]) -> Finding | None:
+def shared_account(uses: list[AccountUse], revealed_by: str) -> Finding | None:
     """One account receiving for payees no household and no recorded agency links; the
-    finding names the last payee registered to it and cites every registration."""
+    finding names the payee whose registration revealed it and cites every
+    registration."""
     if linked([u.user() for u in uses]):
         return None
-    last = uses[-1]
+    named = next((u for u in uses if u.person_key == revealed_by), uses[-1])
     return Finding(
         rule=ACCOUNT_SHARED_OUTSIDE_HOUSEHOLD,
-        dedup_key=f"{ACCOUNT_SHARED_OUTSIDE_HOUSEHOLD.name}:{last.fingerprint}:"
+        dedup_key=f"{ACCOUNT_SHARED_OUTSIDE_HOUSEHOLD.name}:{named.fingerprint}:"
                   f"{_key(*(u.person_key for u in uses))}",
-        reason=f"one account ({last.masked_account}) receives for {len(uses)} payees no "
+        reason=f"one account ({named.masked_account}) receives for {len(uses)} payees no "
                "household and no recorded agency links",
         evidence=evidence_of(*(u.message_id for u in uses)),
-        person_key=last.person_key, division_code=last.division_code,
-        details={"masked_account": last.masked_account,
-                 "account_fingerprint": last.fingerprint, "payees": len(uses),
+        person_key=named.person_key, division_code=named.division_code,
+        details={"masked_account": named.masked_account,
+                 "account_fingerprint": named.fingerprint, "payees": len(uses),
                  "through_agent": sum(u.agent_key is not None for u in uses)})
