@@ -296,3 +296,7 @@ async def test_an_application_for_an_exclusive_program_is_refused_with_the_reaso
     assert "exclusive with contraception_reward" in answer.text
     assert "reward_assistance_rural" in answer.text
     assert person.resident_id not in answer.text and key(person.resident_id) not in answer.text
+    report = await cycle.eligibility.call("GET", "/duplicates", Officers.approver)
+    assert report["pairs"] == [["contraception_reward", "reward_assistance_rural"]]
+    assert key(person.resident_id) not in {
+        d["person_key"] for d in report["exclusive_programs"]}
