@@ -2,7 +2,9 @@
 open objection, by an officer who took no earlier step; each approval grants a
 certification under the policy version in force that day, valid to the end of the year.
 A batch is refused whole when any named application may not be approved; entries of a
-notice that an open objection blocks are left for later and reported.
+notice that an open objection blocks are left for later and reported, as are those of a
+person certified (before or in the same batch) in a program the policy declares exclusive
+with theirs: at most one of two exclusive programs is certified.
 
 Competing approvals take turns on row locks (the notice first, then its entries), so an
 application is certified once: the second approval finds it certified and is refused, or
@@ -18,8 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from siquan.eligibility.application import events
+from siquan.eligibility.application.intake import exclusive_refusal
 from siquan.eligibility.application.notices import close_if_due
-from siquan.eligibility.application.ports import Granted, Work
+from siquan.eligibility.application.ports import Granted, Holding, Work
 from siquan.eligibility.domain.application import Application
 from siquan.eligibility.domain.certification import Certification, first_valid_until
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
@@ -66,7 +69,8 @@ async def approve(command: Approve, uow: Work) -> ApprovalResult:
     decided = await _decide(c, uow, candidates, result, now)
     if not (decided.approved or decided.rejected or decided.ended):
         raise Refused(f"nothing to approve on notice {c.notice_id}: "
-                      f"{len(result.blocked)} entries wait for objections to be resolved")
+                      f"{len(result.blocked)} entries are blocked (an open objection, or a "
+                      "certification in an exclusive program)")
     granted = [_grant(uow, c.officer, a, now) for a in decided.approved]
     await uow.applications.save([*decided.ended, *decided.rejected, *decided.approved])
     await uow.certifications.add(granted)
@@ -83,9 +87,13 @@ async def approve(command: Approve, uow: Work) -> ApprovalResult:
 
 async def _decide(c: Approve, uow: Work, candidates: list[Application],
                   result: ApprovalResult, now: datetime) -> _Decisions:
-    dead = await uow.deaths.of(sorted({a.person_key for a in candidates}))
+    persons = sorted({a.person_key for a in candidates})
+    dead = await uow.deaths.of(persons)
+    held = [h for h in await uow.applications.holdings(persons) if h.kind == "certification"]
     decided = _Decisions()
     for application in candidates:
+        excluded = exclusive_refusal(uow.policies, application.program_code, held,
+                                     application.person_key)
         died = dead.get(application.person_key)
         if died is not None and application.end_for_death(died, now):
             decided.ended.append(application)
@@ -98,9 +106,13 @@ async def _decide(c: Approve, uow: Work, candidates: list[Application],
         elif c.notice_id is not None and application.open_objections:
             result.blocked.append({"application_id": application.id,
                                    "reason": "an objection is open"})
+        elif excluded is not None:
+            result.blocked.append({"application_id": application.id, "reason": excluded})
         else:
             application.approve(c.officer.id, now)
             decided.approved.append(application)
+            held.append(Holding(application.person_key, application.program_code,
+                                "certification", application.id))
     return decided
 
 
