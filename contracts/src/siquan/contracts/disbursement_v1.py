@@ -13,7 +13,15 @@ from pydantic import Field
 from siquan.contracts.base import Contract, Event, register
 from siquan.contracts.officer_activity import OfficerActivity
 from siquan.contracts.topology import RoutingKey
-from siquan.contracts.types import DivisionCode, Fen, OfficerId, Period, PersonKey, ProgramCode
+from siquan.contracts.types import (
+    AccountFingerprint,
+    DivisionCode,
+    Fen,
+    OfficerId,
+    Period,
+    PersonKey,
+    ProgramCode,
+)
 
 
 class _Disbursement(Event):
@@ -40,6 +48,23 @@ class PayeeAccountRegistered(_Disbursement):
         default=False, description="Whether the account changed an earlier one and is not "
                                    "paid until a second disbursement officer confirms it "
                                    "(`payee_account.confirmed`)")
+    account_fingerprint: AccountFingerprint | None = Field(
+        default=None, description="Keyed fingerprint of the account (never its number): "
+                                  "the same for every payee paid into it")
+    collected_by_agent: bool = Field(
+        default=False, description="Whether the account is a payee agent's (代领人) who "
+                                   "collects for the beneficiary")
+    agent_person_key: PersonKey | None = Field(
+        default=None, description="The agent as a person key; None without an agent")
+    agent_masked_resident_id: str | None = Field(
+        default=None, description="The agent's resident ID, all but the first 4 and last "
+                                  "4 characters masked")
+    agent_evidence_kind: Literal["power_of_attorney", "guardianship", "other"] | None = Field(
+        default=None, description="What the agency rests on (委托书, 监护)")
+    shared_outside_household: bool = Field(
+        default=False, description="Whether the account already receives for another "
+                                   "payee outside the beneficiary's household and any "
+                                   "recorded agency (held for a second officer)")
 
 
 class PayeeAccountConfirmed(_Disbursement):
@@ -58,6 +83,19 @@ class PayeeAccountConfirmed(_Disbursement):
     confirmed_at: datetime = Field(description="When (UTC)")
     division_code: DivisionCode = Field(description="Division of the certification "
                                                     "disbursement holds for the person")
+    account_fingerprint: AccountFingerprint | None = Field(
+        default=None, description="Keyed fingerprint of the account (never its number): "
+                                  "the same for every payee paid into it")
+    collected_by_agent: bool = Field(
+        default=False, description="Whether the account is a payee agent's (代领人) who "
+                                   "collects for the beneficiary")
+    agent_person_key: PersonKey | None = Field(
+        default=None, description="The agent as a person key; None without an agent")
+    agent_masked_resident_id: str | None = Field(
+        default=None, description="The agent's resident ID, all but the first 4 and last "
+                                  "4 characters masked")
+    agent_evidence_kind: Literal["power_of_attorney", "guardianship", "other"] | None = Field(
+        default=None, description="What the agency rests on (委托书, 监护)")
 
 
 class SkippedPayee(Contract):

@@ -105,6 +105,10 @@ class PolicyVersion(_Frozen):
         description="An overpayment (a receivable) may be offset against a later "
                     "entitlement of the same household (the same person included)")
     notice_days: int = Field(ge=0, description="Days the public notice must stay posted")
+    exclusive_with: tuple[str, ...] = Field(
+        default=(), description="Programs a person certified in this one may not be "
+                                "certified in at the same time (e.g. the contraception "
+                                "reward ends where reward-and-assistance starts)")
     eligibility: Criteria
     evidence: tuple[EvidenceKind, ...] = Field(
         default=(), description="Documents every application needs on file before approval")
@@ -178,6 +182,19 @@ class PolicyCatalogue(_Frozen):
             if len(kinds) != 1:
                 raise ValueError(f"{program}: versions differ in cash/preference or paid_to")
         return self
+
+    def exclusive_with(self, program_code: str) -> frozenset[str]:
+        """The programs exclusive with `program_code`, as any version of either declares
+        it (exclusion is mutual)."""
+        return frozenset(
+            {p for v in self.versions if v.program_code == program_code
+             for p in v.exclusive_with}
+            | {v.program_code for v in self.versions if program_code in v.exclusive_with})
+
+    def per_household(self, program_code: str) -> bool:
+        """Whether the program pays once per household (`paid_to = "household"`)."""
+        return any(v.paid_to == "household" for v in self.versions
+                   if v.program_code == program_code)
 
     def programs(self) -> tuple[str, ...]:
         return tuple(sorted({v.program_code for v in self.versions}))

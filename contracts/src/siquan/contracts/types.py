@@ -95,6 +95,14 @@ HouseholdKey = Annotated[
                       "register number (户号): the same for every member of one household, "
                       "so per-household rules and offsets apply without revealing it"),
 ]
+AccountFingerprint = Annotated[
+    str,
+    Field(pattern=r"^[0-9a-f]{64}$",
+          description="Keyed hash (HMAC-SHA256, the person-key secret) of a bank account "
+                      "(bank code and number): the same for every payee paid into one "
+                      "account, so an account shared outside a household or a recorded "
+                      "agent is seen without the number"),
+]
 ContactPhone = Annotated[
     str,
     Field(pattern=r"^1[3-9][0-9]{9}$",

@@ -22,6 +22,7 @@ from siquan.oversight.public.entrypoints import officer_http, public_http
 from siquan.oversight.reconciliation.adapters.backlog import BrokerBacklog
 from siquan.oversight.reconciliation.application import (
     bank_rules,
+    duplicate_rules,
     eligibility_rules,
     fund_rules,
     payment_rules,
@@ -38,7 +39,7 @@ from siquan.shared.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 HANDLERS = (recording, projection, notices, ledger, own_statements, eligibility_rules,
-            payment_rules, fund_rules, bank_rules, reads, policy_store)
+            payment_rules, duplicate_rules, fund_rules, bank_rules, reads, policy_store)
 """The modules whose `handles`/`audits` handlers the consumers run."""
 
 

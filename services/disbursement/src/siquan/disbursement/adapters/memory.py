@@ -24,7 +24,7 @@ from siquan.disbursement.adapters.memory_store import (
     RunHoldRecord,
     RunRecord,
 )
-from siquan.disbursement.application.repositories import AccountChange, Hold
+from siquan.disbursement.application.repositories import AccountChange, Hold, SharedAccount
 from siquan.disbursement.domain.certification import Certification
 from siquan.disbursement.domain.errors import NotFound
 from siquan.disbursement.domain.offsets import Offset
@@ -38,6 +38,7 @@ from siquan.disbursement.domain.recovery import (
 )
 from siquan.disbursement.domain.retry import RefusedPayment
 from siquan.disbursement.domain.roster import Flag, PayeeAccount, Skip
+from siquan.disbursement.domain.sharing import AccountUser, PayeeAgent
 from siquan.shared.clock import Clock
 from siquan.shared.unit_of_work import Cause, FakeUnitOfWork
 
@@ -54,7 +55,8 @@ class MemoryAccounts:
         return None if record is None else record.account
 
     async def replace(self, person_key: str, account: PayeeAccount, *, division_code: str,
-                      registered_by: str, at: datetime, needs_checker: bool = False
+                      registered_by: str, at: datetime, needs_checker: bool = False,
+                      fingerprint: str | None = None, agent: PayeeAgent | None = None
                       ) -> datetime | None:
         previous = self._store.current_account(person_key)
         if previous is not None:
@@ -62,7 +64,8 @@ class MemoryAccounts:
         before = None if previous is None else previous.registered_at
         self._store.accounts.append(AccountRecord(
             person_key, account, division_code, registered_by, at, before,
-            requires_checker=needs_checker, confirmed_at=None if needs_checker else at))
+            requires_checker=needs_checker, confirmed_at=None if needs_checker else at,
+            fingerprint=fingerprint, agent=agent))
         return before
 
     async def awaiting_confirmation(self, person_key: str) -> AccountChange | None:
@@ -70,7 +73,7 @@ class MemoryAccounts:
         if record is None or not record.unconfirmed:
             return None
         return AccountChange(record.account, record.division_code, record.registered_by,
-                             record.registered_at)
+                             record.registered_at, record.fingerprint, record.agent)
 
     async def confirm(self, person_key: str, *, confirmed_by: str, at: datetime) -> None:
         record = self._store.current_account(person_key)
@@ -79,6 +82,39 @@ class MemoryAccounts:
         if confirmed_by == record.registered_by:  # the table's CHECK constraint
             raise ValueError("payee_account_checker_is_not_maker")
         record.confirmed_by, record.confirmed_at = confirmed_by, at
+
+    async def agent_of(self, person_key: str) -> PayeeAgent | None:
+        record = self._store.current_account(person_key)
+        return None if record is None else record.agent
+
+    async def own_account(self, person_key: str) -> tuple[PayeeAccount, str | None] | None:
+        own = [a for a in self._store.accounts
+               if a.person_key == person_key and a.agent is None]
+        return None if not own else (own[-1].account, own[-1].fingerprint)
+
+    def _user(self, record: AccountRecord) -> AccountUser:
+        return AccountUser(record.person_key, self._store.households.get(record.person_key),
+                           None if record.agent is None else record.agent.person_key,
+                           record.division_code)
+
+    async def users_of(self, fingerprint: str) -> list[AccountUser]:
+        return [self._user(a) for a in self._store.accounts
+                if a.superseded_at is None and a.fingerprint == fingerprint]
+
+    async def keep_household(self, person_key: str, household_key: str) -> None:
+        self._store.households[person_key] = household_key
+
+    async def household_of(self, person_key: str) -> str | None:
+        return self._store.households.get(person_key)
+
+    async def shared(self) -> list[SharedAccount]:
+        groups: dict[str, list[AccountRecord]] = {}
+        for record in self._store.accounts:
+            if record.superseded_at is None and record.fingerprint is not None:
+                groups.setdefault(record.fingerprint, []).append(record)
+        return [SharedAccount(fingerprint, records[0].account.masked,
+                              tuple(self._user(r) for r in records))
+                for fingerprint, records in groups.items() if len(records) > 1]
 
 
 class MemoryCertifications:

@@ -12,6 +12,7 @@ from siquan.disbursement.domain.certification import Certification, open_suspens
 from siquan.disbursement.domain.payable import PaymentFacts
 from siquan.disbursement.domain.payment_run import PaymentRun
 from siquan.disbursement.domain.roster import PayeeAccount
+from siquan.disbursement.domain.sharing import PayeeAgent
 
 LIVE = ("pending", "settled")
 
@@ -28,6 +29,8 @@ class AccountRecord:
     requires_checker: bool = False
     confirmed_by: str | None = None
     confirmed_at: datetime | None = None
+    fingerprint: str | None = None
+    agent: PayeeAgent | None = None
 
     @property
     def unconfirmed(self) -> bool:
@@ -94,6 +97,7 @@ class MemoryStore:
     holds: dict[str, HoldRecord] = field(default_factory=dict)
     run_holds: dict[str, RunHoldRecord] = field(default_factory=dict)
     accounts: list[AccountRecord] = field(default_factory=list)
+    households: dict[str, str] = field(default_factory=dict)  # person key → household key
     runs: dict[str, RunRecord] = field(default_factory=dict)
     payments: dict[str, PaymentRecord] = field(default_factory=dict)
     chunks: dict[tuple[str, int], ChunkRecord] = field(default_factory=dict)

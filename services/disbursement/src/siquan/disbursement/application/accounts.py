@@ -13,16 +13,35 @@ entrypoint and is not stored; the account number is stored, and leaves only mask
   (the run flags recent changes too).
 - The account holder's name (户名) is kept with the account because the bank's 代发 file
   names the payee; it is in no event and no answer. A correction of the name alone is a
-  change like another (a second officer confirms it)."""
+  change like another (a second officer confirms it).
+- A payee agent (代领人) collects for a beneficiary: the account registered with the agent
+  is the agent's own, under the agent's name; events say the person is paid through an
+  agent (masked, with the kind of evidence). Ending the agency makes the beneficiary's own
+  latest account current again, a change a second officer confirms like any other.
+- Every account is compared by its keyed fingerprint with the accounts of other payees: one
+  shared outside a household and any recorded agency is held for a second officer's
+  confirmation (`sharing.SHARED_OUTSIDE_HOUSEHOLD`) even as a first registration, and is
+  in the duplicates report until it is no longer shared."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from siquan.contracts.disbursement_v1 import PayeeAccountConfirmed, PayeeAccountRegistered
 from siquan.disbursement.application.repositories import Work
 from siquan.disbursement.domain.errors import NotFound, OutOfScope, Refused
 from siquan.disbursement.domain.roster import PayeeAccount
+from siquan.disbursement.domain.sharing import (
+    AGENT_IS_BENEFICIARY,
+    NO_AGENT,
+    NO_OWN_ACCOUNT,
+    SHARED_OUTSIDE_HOUSEHOLD,
+    AccountUser,
+    PayeeAgent,
+    involved_in_duplicate,
+    shared_outside_household,
+)
 from siquan.shared.auth import Officer
 
 NO_CERTIFICATION = "no certification in force is held for this person"
@@ -37,6 +56,14 @@ class RegisterPayeeAccount:
     officer: Officer
     person_key: str
     account: PayeeAccount
+    fingerprint: str | None = None
+    agent: PayeeAgent | None = None
+
+
+@dataclass(frozen=True)
+class EndAgency:
+    officer: Officer
+    person_key: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +74,8 @@ class Registration:
     replaces_previous: bool
     awaiting_confirmation: bool
     division_code: str
+    collected_by_agent: bool = False
+    held_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,25 +107,91 @@ async def _division_in_scope(officer: Officer, person_key: str, uow: Work) -> st
 
 async def register_payee_account(command: RegisterPayeeAccount, uow: Work) -> Registration:
     key, account, officer = command.person_key, command.account, command.officer
+    agent = command.agent
+    if agent is not None and agent.person_key == key:
+        raise Refused(AGENT_IS_BENEFICIARY)
     await uow.accounts.lock(key)
     division = await _division_in_scope(officer, key, uow)
-    if account.same_as(await uow.accounts.current(key)):
+    current = await uow.accounts.current(key)
+    if account.same_as(current) and await uow.accounts.agent_of(key) == agent:
         waiting = await uow.accounts.awaiting_confirmation(key) is not None
         return Registration(key, account.masked, changed=False, replaces_previous=False,
-                            awaiting_confirmation=waiting, division_code=division)
+                            awaiting_confirmation=waiting, division_code=division,
+                            collected_by_agent=agent is not None)
+    return await _make_current(uow, officer, key, account, command.fingerprint, agent,
+                               division, has_previous=current is not None)
+
+
+async def _make_current(uow: Work, officer: Officer, key: str, account: PayeeAccount,
+                        fingerprint: str | None, agent: PayeeAgent | None, division: str,
+                        *, has_previous: bool) -> Registration:
+    shared = False
+    if fingerprint is not None:
+        payee = AccountUser(key, await uow.accounts.household_of(key),
+                            None if agent is None else agent.person_key)
+        shared = shared_outside_household(payee, await uow.accounts.users_of(fingerprint))
+    needs_checker = has_previous or shared
     now = uow.clock.now()
-    has_previous = await uow.accounts.current(key) is not None
     previous = await uow.accounts.replace(key, account, division_code=division,
                                           registered_by=officer.id, at=now,
-                                          needs_checker=has_previous)
+                                          needs_checker=needs_checker,
+                                          fingerprint=fingerprint, agent=agent)
     uow.publish(PayeeAccountRegistered(
         person_key=key, bank_code=account.bank_code, masked_account=account.masked,
         registered_by=officer.id, registered_at=now,
         replaces_previous=previous is not None, previous_registered_at=previous,
-        division_code=division, awaiting_confirmation=has_previous))
+        division_code=division, awaiting_confirmation=needs_checker,
+        account_fingerprint=fingerprint, shared_outside_household=shared,
+        **_agent_fields(agent)))
     return Registration(key, account.masked, changed=True,
                         replaces_previous=previous is not None,
-                        awaiting_confirmation=has_previous, division_code=division)
+                        awaiting_confirmation=needs_checker, division_code=division,
+                        collected_by_agent=agent is not None,
+                        held_reason=SHARED_OUTSIDE_HOUSEHOLD if shared else None)
+
+
+def _agent_fields(agent: PayeeAgent | None) -> dict[str, Any]:
+    if agent is None:
+        return {}
+    return {"collected_by_agent": True, "agent_person_key": agent.person_key,
+            "agent_masked_resident_id": agent.masked_resident_id,
+            "agent_evidence_kind": agent.evidence_kind}
+
+
+async def end_agency(command: EndAgency, uow: Work) -> Registration:
+    """The beneficiary is paid into their own latest account again; a second officer
+    confirms the change."""
+    key, officer = command.person_key, command.officer
+    await uow.accounts.lock(key)
+    division = await _division_in_scope(officer, key, uow)
+    if await uow.accounts.agent_of(key) is None:
+        raise NotFound(NO_AGENT)
+    own = await uow.accounts.own_account(key)
+    if own is None:
+        raise Refused(NO_OWN_ACCOUNT)
+    account, fingerprint = own
+    return await _make_current(uow, officer, key, account, fingerprint, None, division,
+                               has_previous=True)
+
+
+async def duplicates(uow: Work, officer: Officer) -> list[dict[str, Any]]:
+    """Accounts receiving for payees no household or agency links, within the officer's
+    scope: each with its masked number, fingerprint and the payees involved."""
+    found = []
+    for shared in await uow.accounts.shared():
+        involved = involved_in_duplicate(shared.users)
+        if not involved or not any(officer.covers(u.division_code or "")
+                                   for u in involved):
+            continue
+        found.append({"kind": "shared_account", "account_fingerprint": shared.fingerprint,
+                      "masked_account": shared.masked_account,
+                      "reason": "one account receives for payees outside a household and "
+                                "any recorded agency",
+                      "payees": [{"person_key": u.person_key,
+                                  "division_code": u.division_code,
+                                  "through_agent": u.agent_key is not None}
+                                 for u in involved]})
+    return found
 
 
 async def confirm_payee_account(command: ConfirmPayeeAccount, uow: Work) -> Confirmation:
@@ -117,6 +212,7 @@ async def confirm_payee_account(command: ConfirmPayeeAccount, uow: Work) -> Conf
         person_key=key, bank_code=change.account.bank_code,
         masked_account=change.account.masked, registered_by=change.registered_by,
         registered_at=change.registered_at, confirmed_by=officer.id, confirmed_at=now,
-        division_code=division))
+        division_code=division, account_fingerprint=change.fingerprint,
+        **_agent_fields(change.agent)))
     return Confirmation(key, change.account.masked, change.registered_by, officer.id,
                         division)

@@ -31,6 +31,8 @@ async def keep_certification(event: CertificationGranted, uow: Work) -> None:
         division_code=event.division_code, effective_from=event.effective_from,
         household_key=event.household_key),
         policy_version=event.policy_version, approved_at=event.approved_at)
+    if event.household_key is not None:
+        await uow.accounts.keep_household(event.person_key, event.household_key)
 
 
 @handles(CertificationRevoked)

@@ -38,6 +38,7 @@ from siquan.disbursement.domain.roster import (
     RosterQuery,
     Skip,
 )
+from siquan.disbursement.domain.sharing import AccountUser, PayeeAgent
 from siquan.disbursement.domain.statement import Difference, HeldPayment
 from siquan.shared.clock import Clock
 from siquan.shared.unit_of_work import Cause
@@ -81,6 +82,17 @@ class AccountChange:
     division_code: str
     registered_by: str
     registered_at: datetime
+    fingerprint: str | None = None
+    agent: PayeeAgent | None = None
+
+
+@dataclass(frozen=True)
+class SharedAccount:
+    """An account receiving for several payees, as the duplicates report shows it."""
+
+    fingerprint: str
+    masked_account: str
+    users: tuple[AccountUser, ...]
 
 
 class PayeeAccounts(Protocol):
@@ -90,10 +102,30 @@ class PayeeAccounts(Protocol):
     async def current(self, person_key: str) -> PayeeAccount | None: ...
 
     async def replace(self, person_key: str, account: PayeeAccount, *, division_code: str,
-                      registered_by: str, at: datetime, needs_checker: bool = False
+                      registered_by: str, at: datetime, needs_checker: bool = False,
+                      fingerprint: str | None = None, agent: PayeeAgent | None = None
                       ) -> datetime | None:
         """Make `account` current; when the account it replaced had been registered. An
-        account that `needs_checker` is not paid until a second officer confirms it."""
+        account that `needs_checker` is not paid until a second officer confirms it; an
+        `agent`'s account pays the person through the agent."""
+
+    async def agent_of(self, person_key: str) -> PayeeAgent | None:
+        """The agent the current account belongs to, if any."""
+
+    async def own_account(self, person_key: str) -> tuple[PayeeAccount, str | None] | None:
+        """The person's latest account registered without an agent, with its
+        fingerprint."""
+
+    async def users_of(self, fingerprint: str) -> list[AccountUser]:
+        """The payees whose current account has this fingerprint."""
+
+    async def keep_household(self, person_key: str, household_key: str) -> None:
+        """Remember the person's household (from a certification)."""
+
+    async def household_of(self, person_key: str) -> str | None: ...
+
+    async def shared(self) -> list[SharedAccount]:
+        """Every current account receiving for more than one payee."""
 
     async def awaiting_confirmation(self, person_key: str) -> AccountChange | None:
         """The current account when it is a change no second officer has confirmed."""

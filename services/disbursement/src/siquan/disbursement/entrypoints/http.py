@@ -13,7 +13,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from siquan.contracts.types import DivisionCode, Period, ProgramCode, ResidentId
+from siquan.contracts.types import (
+    DivisionCode,
+    Period,
+    ProgramCode,
+    ResidentId,
+    mask_resident_id,
+)
 from siquan.disbursement.adapters import gbk_batch_file as gbk
 from siquan.disbursement.application import (
     accounts,
@@ -26,14 +32,40 @@ from siquan.disbursement.application import (
 from siquan.disbursement.domain.errors import InvalidRequest, Refused
 from siquan.disbursement.domain.payment_run import RunStatus
 from siquan.disbursement.domain.roster import PayeeAccount
+from siquan.disbursement.domain.sharing import EvidenceKind, PayeeAgent
 from siquan.disbursement.domain.statement import StatementLine
 from siquan.disbursement.settings import DisbursementSettings
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.http_guard import Limit, Offset
-from siquan.shared.person import person_key
+from siquan.shared.person import account_fingerprint, person_key
 from siquan.shared.runtime import Runtime, ServiceRuntime
 
 router = APIRouter()
+
+
+class PayeeAgentBody(BaseModel):
+    """Who collects for the beneficiary (代领人) and on what evidence. The account named
+    with it is the agent's own, under the agent's name (`account_name`)."""
+
+    resident_id: ResidentId = Field(description="The agent's resident ID (never answered)")
+    evidence_kind: EvidenceKind = Field(description="What the agency rests on: a power of "
+                                                    "attorney (委托书) or a guardianship (监护)")
+    evidence_reference: str = Field(min_length=1, max_length=64,
+                                    description="The document's reference (e.g. its number)",
+                                    examples=["(2026)委字第12号"])
+
+    @field_validator("evidence_reference")
+    @classmethod
+    def _plain(cls, reference: str) -> str:
+        if reference != reference.strip() or not reference.isprintable():
+            raise ValueError("the evidence reference may not begin or end with spaces or "
+                             "hold a control character")
+        return reference
+
+    def agent(self, secret: str) -> PayeeAgent:
+        return PayeeAgent(person_key(secret, self.resident_id),
+                          mask_resident_id(self.resident_id), self.evidence_kind,
+                          self.evidence_reference)
 
 
 class RegisterPayeeAccount(BaseModel):
@@ -78,8 +110,22 @@ class RegisterPayeeAccount(BaseModel):
         return PayeeAccount(self.bank_code, self.account_number, self.account_name or "")
 
 
+    def fingerprint(self, secret: str) -> str:
+        return account_fingerprint(secret, self.bank_code, self.account_number)
+
+
+class RegisterPayeeAccountBody(RegisterPayeeAccount):
+    agent: PayeeAgentBody | None = Field(
+        default=None, description="A payee agent who collects for the beneficiary: the "
+                                  "account is then the agent's")
+
+
 class ConfirmPayeeAccount(RegisterPayeeAccount):
     """The checker re-enters the changed account from the request it confirms."""
+
+
+class EndAgencyBody(BaseModel):
+    resident_id: ResidentId = Field(description="The beneficiary's resident ID")
 
 
 class StartPaymentRun(BaseModel):
@@ -92,25 +138,56 @@ Disburser = Annotated[Officer, Depends(require_role("disbursement_officer"))]
 
 
 @router.post("/payee-accounts", status_code=201)
-async def register_payee_account(body: RegisterPayeeAccount, rt: Runtime, officer: Disburser,
-                                 response: Response) -> dict[str, Any]:
-    """Register a beneficiary's account, or change it. The officer's scope must cover the
-    division of the certification held for the person (403 otherwise; 404 when none is
-    held). A change is paid only after a second officer confirms it
-    (`POST /payee-accounts/confirmations`): `awaiting_confirmation` says so."""
+async def register_payee_account(body: RegisterPayeeAccountBody, rt: Runtime,
+                                 officer: Disburser, response: Response) -> dict[str, Any]:
+    """Register a beneficiary's account, or change it; with `agent`, the account of a payee
+    agent who collects for the beneficiary. The officer's scope must cover the division of
+    the certification held for the person (403 otherwise; 404 when none is held). A change
+    is paid only after a second officer confirms it (`POST /payee-accounts/confirmations`):
+    `awaiting_confirmation` says so; so is an account that already receives for another
+    payee outside the household and any recorded agency (`held_reason` says why)."""
+    secret = rt.settings.person_key_secret
     command = accounts.RegisterPayeeAccount(
-        officer, person_key(rt.settings.person_key_secret, body.resident_id),
-        body.account(rt.settings))
+        officer, person_key(secret, body.resident_id), body.account(rt.settings),
+        body.fingerprint(secret), None if body.agent is None else body.agent.agent(secret))
     async with rt.units() as uow:
         registration = await accounts.register_payee_account(command, uow)
     if not registration.changed:
         response.status_code = 200
+    return _registration(registration)
+
+
+def _registration(registration: accounts.Registration) -> dict[str, Any]:
     return {"person_key": registration.person_key,
             "masked_account": registration.masked_account,
             "changed": registration.changed,
             "replaces_previous": registration.replaces_previous,
             "awaiting_confirmation": registration.awaiting_confirmation,
-            "division_code": registration.division_code}
+            "division_code": registration.division_code,
+            "collected_by_agent": registration.collected_by_agent,
+            "held_reason": registration.held_reason}
+
+
+@router.post("/payee-accounts/agency-endings", status_code=201)
+async def end_agency(body: EndAgencyBody, rt: Runtime, officer: Disburser) -> dict[str, Any]:
+    """End the payee agency: the beneficiary's own latest account becomes current again,
+    paid once a second officer confirms the change. 404 when no agent collects for the
+    person, 409 when the beneficiary has no account of their own."""
+    command = accounts.EndAgency(officer,
+                                 person_key(rt.settings.person_key_secret, body.resident_id))
+    async with rt.units() as uow:
+        return _registration(await accounts.end_agency(command, uow))
+
+
+@router.get("/duplicates")
+async def list_duplicates(rt: Runtime, officer: Annotated[Officer, Depends(
+        require_role("disbursement_officer", "auditor"))]) -> dict[str, Any]:
+    """Accounts that receive for payees no household and no recorded agency links, within
+    the officer's scope: the account masked and by its keyed fingerprint, the payees by
+    person key."""
+    async with rt.units.reading() as uow:
+        found = await accounts.duplicates(uow, officer)
+    return {"duplicates": found, "total": len(found)}
 
 
 @router.post("/payee-accounts/confirmations", status_code=201)

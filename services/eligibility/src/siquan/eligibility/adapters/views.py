@@ -110,6 +110,26 @@ class EligibilityViews:
         return [{k: (str(v) if k.endswith("id") else v) for k, v in row.items()}
                 for row in rows]
 
+    async def exclusive_holdings(self, pairs: list[tuple[str, str]], division_prefix: str,
+                                 *, limit: int = 500, offset: int = 0
+                                 ) -> list[dict[str, object]]:
+        """Persons holding live certifications in both programs of an exclusive pair
+        (`first` < `second`), within the division: the two certifications by id."""
+        rows = await self._conn.fetch(
+            "SELECT a.person_key, coalesce(a.township_code, a.division_code) AS division_code,"
+            " a.id AS first_certification_id, a.program_code AS first_program,"
+            " b.id AS second_certification_id, b.program_code AS second_program"
+            " FROM certifications a JOIN certifications b"
+            " ON b.person_key = a.person_key AND a.program_code < b.program_code"
+            " WHERE a.status IN ('active', 'suspended') AND b.status IN ('active', 'suspended')"
+            " AND a.program_code || '/' || b.program_code = ANY($1::text[])"
+            " AND (coalesce(a.township_code, a.division_code) LIKE $2 || '%'"
+            "      OR coalesce(b.township_code, b.division_code) LIKE $2 || '%')"
+            " ORDER BY a.person_key, a.program_code, b.program_code LIMIT $3 OFFSET $4",
+            [f"{first}/{second}" for first, second in pairs], division_prefix, limit, offset)
+        return [{k: (str(v) if k.endswith("_id") else v) for k, v in row.items()}
+                for row in rows]
+
     async def decisions(self, division: str, start: datetime, end: datetime,
                         deadline_days: int) -> list[tuple[str, int, int]]:
         """(division, decided, decided within the deadline) of decisions in [start, end)."""

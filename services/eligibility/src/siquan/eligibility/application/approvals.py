@@ -5,7 +5,9 @@ Nothing is approved without the evidence that version requires for the category 
 (`PolicyVersion.required_evidence`): named applications lacking it are refused with what
 is missing, a notice's entries lacking it are left for later and reported.
 A batch is refused whole when any named application may not be approved; entries of a
-notice that an open objection blocks are left for later and reported.
+notice that an open objection blocks are left for later and reported, as are those of a
+person certified (before or in the same batch) in a program the policy declares exclusive
+with theirs: at most one of two exclusive programs is certified.
 
 Competing approvals take turns on row locks (the notice first, then its entries), so an
 application is certified once: the second approval finds it certified and is refused, or
@@ -24,8 +26,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from siquan.eligibility.application import events
+from siquan.eligibility.application.intake import exclusive_refusal
 from siquan.eligibility.application.notices import close_if_due
-from siquan.eligibility.application.ports import Granted, Work
+from siquan.eligibility.application.ports import Granted, Holding, Work
 from siquan.eligibility.domain.application import Application
 from siquan.eligibility.domain.certification import Certification, first_valid_until
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
@@ -79,8 +82,9 @@ async def approve(command: Approve, uow: Work) -> ApprovalResult:
     decided = await _decide(c, uow, candidates, result, now, lacking)
     if not (decided.approved or decided.rejected or decided.ended):
         raise Refused(f"nothing to approve on notice {c.notice_id}: "
-                      f"{len(result.blocked)} entries wait for objections to be resolved "
-                      "or for their required evidence")
+                      f"{len(result.blocked)} entries are blocked (an open objection, "
+                      "missing required evidence, or a certification in an exclusive "
+                      "program)")
     homes = await _households(uow, decided.approved)
     granted = [_grant(uow, c.officer, a, now, homes.get(a.person_key))
                for a in decided.approved]
@@ -127,9 +131,13 @@ def _refuse_without_evidence(c: Approve, lacking: dict[str, list[str]]) -> None:
 async def _decide(c: Approve, uow: Work, candidates: list[Application],
                   result: ApprovalResult, now: datetime, lacking: dict[str, list[str]]
                   ) -> _Decisions:
-    dead = await uow.deaths.of(sorted({a.person_key for a in candidates}))
+    persons = sorted({a.person_key for a in candidates})
+    dead = await uow.deaths.of(persons)
+    held = [h for h in await uow.applications.holdings(persons) if h.kind == "certification"]
     decided = _Decisions()
     for application in candidates:
+        excluded = exclusive_refusal(uow.policies, application.program_code, held,
+                                     application.person_key)
         died = dead.get(application.person_key)
         if died is not None and application.end_for_death(died, now):
             decided.ended.append(application)
@@ -146,9 +154,13 @@ async def _decide(c: Approve, uow: Work, candidates: list[Application],
             missing = ", ".join(lacking[application.id])
             result.blocked.append({"application_id": application.id,
                                    "reason": f"required evidence is not on file: {missing}"})
+        elif excluded is not None:
+            result.blocked.append({"application_id": application.id, "reason": excluded})
         else:
             application.approve(c.officer.id, now)
             decided.approved.append(application)
+            held.append(Holding(application.person_key, application.program_code,
+                                "certification", application.id))
     return decided
 
 

@@ -3,8 +3,9 @@ survey file in one unit of work, and evidence files kept with their SHA-256.
 
 Duplicate detection: a person holds at most one live application or certification per
 program (refused, and guarded by unique indexes); live holdings in other programs are
-reported as conflicts for the reviewers, not refused. A person public security reported
-dead is refused."""
+reported as conflicts for the reviewers, not refused — except a certification in a program
+the policy declares exclusive with the one applied for (`exclusive_with`), which refuses
+the application with the reason. A person public security reported dead is refused."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from siquan.contracts.household import HouseholdFacts
+from siquan.contracts.policy import PolicyCatalogue
 from siquan.contracts.types import mask_name, mask_resident_id
 from siquan.eligibility.adapters.survey_files import read_survey
 from siquan.eligibility.application import events, households
@@ -84,6 +86,19 @@ def _new(uow: Work, officer: Officer, entry: SurveyEntry, import_id: str | None,
     return NewApplication(application, entry.resident_id, facts, import_id)
 
 
+def exclusive_refusal(policies: PolicyCatalogue, program_code: str, held: list[Holding],
+                      person: str) -> str | None:
+    """Why the person may not apply for `program_code`: a certification they hold in a
+    program the policy declares exclusive with it (None: nothing excludes it)."""
+    exclusive = policies.exclusive_with(program_code)
+    clash = sorted({h.program_code for h in held if h.person_key == person
+                    and h.kind == "certification" and h.program_code in exclusive})
+    if not clash:
+        return None
+    return (f"this person is certified in {', '.join(clash)}, which the policy declares "
+            f"exclusive with {program_code}")
+
+
 def _conflicts(new: NewApplication, held: list[Holding]) -> list[dict[str, Any]]:
     return [{"program_code": h.program_code, "kind": h.kind, "id": h.id} for h in held
             if h.person_key == new.application.person_key
@@ -96,6 +111,12 @@ async def submit_application(command: SubmitApplication, uow: Work
     c = command
     c.officer.check_scope(c.division_code)
     county, township = split_division(c.division_code)
+    person = person_key(uow.terms.person_key_secret, c.resident_id)
+    held = await uow.applications.holdings([person])
+    # before the criteria: a program the person may not hold beside another is refused
+    # for that reason, whatever the facts say
+    if excluded := exclusive_refusal(uow.policies, c.program_code, held, person):
+        raise Refused(excluded)
     # a registered household member's application is assessed on the register's facts
     facts = await households.application_facts(uow, c.resident_id, c.facts)
     problems = assess(uow.policies, c.program_code, c.category, c.eligible_from, county,
@@ -110,7 +131,6 @@ async def submit_application(command: SubmitApplication, uow: Work
                                            c.category, county, township, c.eligible_from,
                                            facts), None, uow.now())
     key = new.application.person_key
-    held = await uow.applications.holdings([key])
     if any(h.program_code == c.program_code for h in held):
         raise Refused("this person already has a live application or certification for "
                       f"{c.program_code}")
@@ -139,6 +159,8 @@ async def import_survey(command: ImportSurvey, uow: Work) -> ImportReport:
         if key in taken:
             report.errors.append(RowError(number, "resident_id", "this person already has "
                                  f"a live application or certification for {key[1]}"))
+        elif excluded := exclusive_refusal(uow.policies, key[1], held, key[0]):
+            report.errors.append(RowError(number, "program_code", excluded))
         elif key[0] in dead:
             report.errors.append(RowError(number, "resident_id", "this person is recorded "
                                           f"dead (died on {dead[key[0]]})"))

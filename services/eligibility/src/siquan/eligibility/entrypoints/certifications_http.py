@@ -1,6 +1,7 @@
 """Certifications over HTTP: the county's yearly renewals (a batch re-confirmed one way)
 and its suspensions, reinstatements and revocations; the roster, one certification with
-its history and the amount owed for a period; timeliness of certification by division and
+its history and the amount owed for a period; the duplicates report (exclusive programs);
+timeliness of certification by division and
 month. Each call is one unit of work."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 
+from siquan.contracts.policy import load_catalogue
 from siquan.contracts.types import division_scope
 from siquan.eligibility.application import certifications, queries, reconfirmation
 from siquan.eligibility.application.certifications import Action
@@ -57,6 +59,24 @@ async def roster(units: Units, officer: Reader, program_code: str | None = None,
     async with units.reading() as uow:
         return await uow.views.certifications(program_code, division_scope(officer.division),
                                               status, limit=limit, offset=offset)
+
+
+@router.get("/duplicates")
+async def duplicates(units: Units, officer: Reader, limit: Limit = MAX_PAGE,
+                     offset: Offset = 0) -> dict[str, Any]:
+    """The standing report of persons certified in programs the policy declares exclusive
+    (`exclusive_with`), within the officer's division: each with both certifications, by
+    person key. A new application for such a program is refused at submission; these are
+    the ones certified before the declaration or across divisions."""
+    catalogue = load_catalogue()
+    pairs = sorted({tuple(sorted((program, other)))
+                    for program in catalogue.programs()
+                    for other in catalogue.exclusive_with(program)})
+    async with units.reading() as uow:
+        found = await uow.views.exclusive_holdings(
+            [(a, b) for a, b in pairs], division_scope(officer.division),
+            limit=limit, offset=offset)
+    return {"exclusive_programs": found, "pairs": [list(p) for p in pairs]}
 
 
 @router.get("/certifications/{certification_id}")

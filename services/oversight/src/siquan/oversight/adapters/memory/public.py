@@ -12,6 +12,7 @@ from siquan.oversight.adapters.memory.store import Conflict, MemoryStore
 from siquan.oversight.public.application.ports import NoticeRow, PostedEntry
 from siquan.oversight.public.domain.complaints import Complaint
 from siquan.oversight.public.domain.statements import (
+    Agency,
     CertificationChange,
     PaymentLine,
     RunFacts,
@@ -119,6 +120,17 @@ class MemoryComplaints:
 class MemoryLedger:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
+
+    def record_agency(self, person_key: str, agency: Agency | None, at: datetime) -> None:
+        known = self._store.agencies.get(person_key)
+        if agency is None:
+            if known is not None and known.since <= at:
+                del self._store.agencies[person_key]
+        elif known is None or agency.since >= known.since:
+            self._store.agencies[person_key] = agency
+
+    async def agency_of(self, person_key: str) -> Agency | None:
+        return self._store.agencies.get(person_key)
 
     def record_change(self, person_key: str, change: CertificationChange) -> None:
         self._store.changes.append(

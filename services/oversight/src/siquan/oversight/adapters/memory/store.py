@@ -9,8 +9,13 @@ from typing import Any
 
 from siquan.oversight.domain.chain import AuditEntry, ChainHead
 from siquan.oversight.public.domain.complaints import Complaint
-from siquan.oversight.public.domain.statements import CertificationChange, PaymentLine
+from siquan.oversight.public.domain.statements import (
+    Agency,
+    CertificationChange,
+    PaymentLine,
+)
 from siquan.oversight.reconciliation.domain.conduct import Movement
+from siquan.oversight.reconciliation.domain.duplicates import AccountUse
 from siquan.oversight.reconciliation.domain.entitlement import (
     CertificationRecord,
     Change,
@@ -79,6 +84,9 @@ class MemoryStore:
     watched_changes: dict[str, tuple[str, Change]] = field(default_factory=dict)
     deaths: dict[str, Death] = field(default_factory=dict)
     payee_accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    households: dict[str, str] = field(default_factory=dict)  # person → household key
+    agencies: dict[str, Agency] = field(default_factory=dict)  # person → agent collecting
+    account_uses: dict[str, tuple[AccountUse, datetime]] = field(default_factory=dict)
     account_confirmations: dict[str, tuple[str, datetime, datetime]] = field(
         default_factory=dict)
     watched_runs: dict[str, StoredRun] = field(default_factory=dict)

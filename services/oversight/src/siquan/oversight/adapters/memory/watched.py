@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from siquan.oversight.adapters.memory.store import MemoryStore, StoredRun
+from siquan.oversight.reconciliation.domain.duplicates import AccountUse
 from siquan.oversight.reconciliation.domain.entitlement import (
     CertificationRecord,
     Change,
@@ -77,6 +79,38 @@ class MemoryWatched:
         run.started_at = run.started_at or started_at
         run.started_message = run.started_message or (message_id if started else None)
         run.requested_message = run.requested_message or (None if started else message_id)
+
+    def add_household(self, *, person_key: str, household_key: str,
+                      message_id: str) -> None:
+        self._store.households[person_key] = household_key
+
+    def add_account_use(self, use: AccountUse, registered_at: datetime) -> None:
+        known = self._store.account_uses.get(use.person_key)
+        if known is None or registered_at >= known[1]:
+            self._store.account_uses[use.person_key] = (use, registered_at)
+
+    async def account_uses(self, fingerprints: Iterable[str]
+                           ) -> dict[str, list[AccountUse]]:
+        wanted = set(fingerprints)
+        found: dict[str, list[AccountUse]] = defaultdict(list)
+        for use, _ in sorted(self._store.account_uses.values(), key=lambda u: u[1]):
+            if use.fingerprint in wanted:
+                found[use.fingerprint].append(replace(
+                    use, household_key=self._store.households.get(use.person_key)))
+        return dict(found)
+
+    async def household_certifications(self, person_keys: Iterable[str]
+                                       ) -> dict[str, list[CertificationRecord]]:
+        households = self._store.households
+        found: dict[str, list[CertificationRecord]] = {}
+        for person in set(person_keys):
+            if person not in households:
+                continue
+            members = {p for p, h in households.items() if h == households[person]}
+            found[person] = list(self._with_changes(
+                [c for c, _ in self._store.watched_certifications.values()
+                 if c.person_key in members]).values())
+        return found
 
     async def township_reviewers(self, application_ids: Iterable[str]
                                  ) -> dict[str, dict[str, str]]:

@@ -7,10 +7,11 @@ skipped with a reason (`statement_payment_lines`), and settled: the rules'
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from siquan.oversight.adapters.batching import Writes
 from siquan.oversight.public.domain.statements import (
+    Agency,
     CertificationChange,
     PaymentLine,
     RunFacts,
@@ -37,6 +38,15 @@ SELECT line_seq, 'settled', run_id, program_code, run_period, division_code,
 FROM settled_payments WHERE person_key = $1 AND division_code LIKE $2 || '%'
 ORDER BY 1
 """
+
+
+_AGENCY = (
+    "INSERT INTO statement_agencies (person_key, masked_resident_id, evidence_kind, since)"
+    " VALUES ($1, $2, $3, $4) ON CONFLICT (person_key) DO UPDATE SET"
+    " masked_resident_id = EXCLUDED.masked_resident_id,"
+    " evidence_kind = EXCLUDED.evidence_kind, since = EXCLUDED.since"
+    " WHERE EXCLUDED.since >= statement_agencies.since")
+_NO_AGENCY = "DELETE FROM statement_agencies WHERE person_key = $1 AND since <= $2"
 
 
 class PgLedger:
@@ -76,3 +86,16 @@ class PgLedger:
             list(run_ids), [f"{program}/{division}" for program, division in programs],
             f"{since.year:04d}" if since else "9999")
         return [RunFacts(**dict(row)) for row in rows]
+
+    def record_agency(self, person_key: str, agency: Agency | None, at: datetime) -> None:
+        if agency is None:
+            self._writes.add(_NO_AGENCY, person_key, at)
+        else:
+            self._writes.add(_AGENCY, person_key, agency.masked_resident_id,
+                             agency.evidence_kind, agency.since)
+
+    async def agency_of(self, person_key: str) -> Agency | None:
+        row = await self._conn.fetchrow(
+            "SELECT masked_resident_id, evidence_kind, since FROM statement_agencies"
+            " WHERE person_key = $1", person_key)
+        return None if row is None else Agency(**dict(row))

@@ -1,7 +1,8 @@
 """Keeping each person's ledger from the events as they are logged: certification changes
-from eligibility, and from disbursement every payment failed or returned and every payee a
-run skipped (with the reason). Settled payments are the ones the rules store, stored
-once; statements read them with these lines."""
+from eligibility, and from disbursement every payment failed or returned, every payee a
+run skipped (with the reason) and the payee agent who collects for the person. Settled
+payments are the ones the rules store, stored once; statements read them with these
+lines."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ from siquan.contracts import eligibility_v1 as eligibility
 from siquan.contracts.base import Event
 from siquan.oversight.public.application.ports import PublicUnit
 from siquan.oversight.public.domain.masking import shown_name, shown_resident_id
-from siquan.oversight.public.domain.statements import CertificationChange, PaymentLine
+from siquan.oversight.public.domain.statements import (
+    Agency,
+    CertificationChange,
+    PaymentLine,
+)
 from siquan.shared.registry import handles
 
 _CHANGES: dict[type[Event], str] = {
@@ -42,6 +47,17 @@ async def certification_changed(event: Any, uow: PublicUnit) -> None:
 def _line(run: Any, outcome: str, **rest: Any) -> PaymentLine:
     return PaymentLine(outcome=outcome, run_id=run.run_id, program_code=run.program_code,
                        period=run.period, division_code=run.division_code, **rest)
+
+
+@handles(disbursement.PayeeAccountRegistered)
+async def payee_agency(event: disbursement.PayeeAccountRegistered, uow: PublicUnit) -> None:
+    """Who collects for the person, for their statement: an agent (masked), or nobody once
+    an account of the person's own is registered."""
+    agency = None
+    if event.collected_by_agent and event.agent_masked_resident_id is not None:
+        agency = Agency(event.agent_masked_resident_id, event.agent_evidence_kind or "other",
+                        event.registered_at)
+    uow.ledger.record_agency(event.person_key, agency, event.registered_at)
 
 
 @handles(disbursement.PaymentRunStarted)

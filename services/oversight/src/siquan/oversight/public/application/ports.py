@@ -13,6 +13,7 @@ from siquan.contracts.eligibility_v1 import NoticeClosed, NoticePublished
 from siquan.oversight.application.ports import Unit
 from siquan.oversight.public.domain.complaints import Complaint
 from siquan.oversight.public.domain.statements import (
+    Agency,
     CertificationChange,
     PaymentLine,
     RunFacts,
@@ -94,6 +95,12 @@ class Ledger(Protocol):
 
     async def runs_for(self, run_ids: Sequence[str], programs: Sequence[tuple[str, str]],
                        since: date | None) -> list[RunFacts]: ...
+
+    def record_agency(self, person_key: str, agency: Agency | None, at: datetime) -> None:
+        """The agent who collects for the person from now (None: the person's own
+        account again); a registration older than the one kept changes nothing."""
+
+    async def agency_of(self, person_key: str) -> Agency | None: ...
 
 
 class PublicUnit(Unit, Protocol):

@@ -1,9 +1,12 @@
 """Statements: a person's certifications and, per program and period, what was certified
 (the policy amount for their category), whether the run was allocated funds, and what was
 paid, failed, returned or skipped — for an auditor by person key (within their division),
-or for the person themself after a one-time code (`own_statements`)."""
+or for the person themself after a one-time code (`own_statements`); and, when a payee
+agent collects for the person, who (masked) and on what evidence."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from siquan.contracts.policy import load_catalogue
 from siquan.oversight.public.application.ports import PublicUnit
@@ -25,4 +28,6 @@ async def statement_of(uow: PublicUnit, person_key: str, division_prefix: str = 
     programs = sorted({(c.program_code, c.division_code) for c in changes})
     since = min((c.effective_from for c in changes), default=None)
     runs = await uow.ledger.runs_for(sorted({line.run_id for line in lines}), programs, since)
-    return build_statement(person_key, changes, lines, runs, policy_amount)
+    agency = await uow.ledger.agency_of(person_key)
+    return replace(build_statement(person_key, changes, lines, runs, policy_amount),
+                   collected_by=agency)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from siquan.contracts.periods import period_start
@@ -49,6 +49,20 @@ class PaymentLine:
     item: str | None = None
     amount_fen: int = 0
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Agency:
+    """The payee agent (代领人) who collects for the person now: masked, with what the
+    agency rests on."""
+
+    masked_resident_id: str
+    evidence_kind: str
+    since: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"masked_resident_id": self.masked_resident_id,
+                "evidence_kind": self.evidence_kind, "since": self.since.isoformat()}
 
 
 @dataclass(frozen=True)
@@ -147,6 +161,8 @@ class Statement:
     person_key: str
     certifications: tuple[Certification, ...]
     periods: tuple[PeriodLine, ...]
+    collected_by: Agency | None = None
+    """The agent the payments go to, when one collects for the person."""
 
     def as_dict(self, *, public: bool = False) -> dict[str, Any]:
         periods = [p.as_dict() for p in self.periods]
@@ -155,7 +171,9 @@ class Statement:
                                 "outstanding_fen")}
         shown: dict[str, Any] = {} if public else {"person_key": self.person_key}
         return {**shown, "certifications": [c.as_dict() for c in self.certifications],
-                "periods": periods, "totals": totals}
+                "periods": periods, "totals": totals,
+                "collected_by_agent": self.collected_by is not None,
+                "agent": None if self.collected_by is None else self.collected_by.as_dict()}
 
 
 def certifications_of(changes: Iterable[CertificationChange]) -> tuple[Certification, ...]:

@@ -14,6 +14,7 @@ import asyncpg
 
 from siquan.oversight.adapters.batching import Writes
 from siquan.oversight.reconciliation.adapters import timeliness
+from siquan.oversight.reconciliation.domain.duplicates import AccountUse
 from siquan.oversight.reconciliation.domain.entitlement import (
     CertificationRecord,
     Change,
@@ -66,6 +67,19 @@ _RUN = (
     " started_message = coalesce(watched_runs.started_message, EXCLUDED.started_message),"
     " requested_message = coalesce(watched_runs.requested_message,"
     "                              EXCLUDED.requested_message)")
+_HOUSEHOLD = (
+    "INSERT INTO watched_households (person_key, household_key, message_id)"
+    " VALUES ($1, $2, $3) ON CONFLICT (person_key) DO UPDATE"
+    " SET household_key = EXCLUDED.household_key, message_id = EXCLUDED.message_id")
+_ACCOUNT_USE = (
+    "INSERT INTO watched_account_uses (person_key, account_fingerprint, masked_account,"
+    " agent_key, division_code, registered_at, message_id)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (person_key) DO UPDATE SET"
+    " account_fingerprint = EXCLUDED.account_fingerprint,"
+    " masked_account = EXCLUDED.masked_account, agent_key = EXCLUDED.agent_key,"
+    " division_code = EXCLUDED.division_code, registered_at = EXCLUDED.registered_at,"
+    " message_id = EXCLUDED.message_id"
+    " WHERE EXCLUDED.registered_at >= watched_account_uses.registered_at")
 _CERTIFICATION = ("SELECT certification_id, application_id, person_key, program_code,"
                   " category, division_code, effective_from, reviewed_by, approved_by,"
                   " message_id FROM watched_certifications")
@@ -134,6 +148,45 @@ class PgWatched:
         self._writes.add(_RUN, run_id, program_code, period, division_code, started_by,
                          started_at, message_id if started else None,
                          None if started else message_id)
+
+    def add_household(self, *, person_key: str, household_key: str,
+                      message_id: str) -> None:
+        self._writes.add(_HOUSEHOLD, person_key, household_key, message_id)
+
+    def add_account_use(self, use: AccountUse, registered_at: datetime) -> None:
+        self._writes.add(_ACCOUNT_USE, use.person_key, use.fingerprint, use.masked_account,
+                         use.agent_key, use.division_code, registered_at, use.message_id)
+
+    async def account_uses(self, fingerprints: Iterable[str]
+                           ) -> dict[str, list[AccountUse]]:
+        rows = await self._conn.fetch(
+            "SELECT u.person_key, u.account_fingerprint, u.masked_account, u.agent_key,"
+            " u.division_code, u.message_id, h.household_key FROM watched_account_uses u"
+            " LEFT JOIN watched_households h USING (person_key)"
+            " WHERE u.account_fingerprint = ANY($1::text[])"
+            " ORDER BY u.registered_at, u.person_key", list(set(fingerprints)))
+        found: dict[str, list[AccountUse]] = defaultdict(list)
+        for r in rows:
+            found[r["account_fingerprint"]].append(AccountUse(
+                r["person_key"], r["account_fingerprint"], r["masked_account"],
+                r["division_code"], str(r["message_id"]), r["agent_key"],
+                r["household_key"]))
+        return dict(found)
+
+    async def household_certifications(self, person_keys: Iterable[str]
+                                       ) -> dict[str, list[CertificationRecord]]:
+        rows = await self._conn.fetch(
+            "SELECT p.person_key AS asked, c.certification_id, c.application_id,"
+            " c.person_key, c.program_code, c.category, c.division_code, c.effective_from,"
+            " c.reviewed_by, c.approved_by, c.message_id"
+            " FROM watched_households p JOIN watched_households m USING (household_key)"
+            " JOIN watched_certifications c ON c.person_key = m.person_key"
+            " WHERE p.person_key = ANY($1::text[])", list(set(person_keys)))
+        records = await self._with_changes(rows)
+        found: dict[str, list[CertificationRecord]] = defaultdict(list)
+        for r in rows:
+            found[r["asked"]].append(records[r["certification_id"]])
+        return dict(found)
 
     async def township_reviewers(self, application_ids: Iterable[str]
                                  ) -> dict[str, dict[str, str]]:

@@ -17,6 +17,7 @@ from siquan.contracts.disbursement_v1 import SettledPayment
 from siquan.oversight.application.ports import Unit
 from siquan.oversight.reconciliation.application.context import RuleConfig
 from siquan.oversight.reconciliation.domain.conduct import Movement
+from siquan.oversight.reconciliation.domain.duplicates import AccountUse
 from siquan.oversight.reconciliation.domain.entitlement import (
     CertificationRecord,
     ChangeKind,
@@ -108,6 +109,23 @@ class Watched(Protocol):
                 message_id: str, started_by: str | None = None,
                 started_at: datetime | None = None) -> None:
         """A run disbursement announced: by starting it, or by asking funds for it."""
+
+    def add_household(self, *, person_key: str, household_key: str,
+                      message_id: str) -> None:
+        """The household a certification named for the person (the latest wins)."""
+
+    def add_account_use(self, use: AccountUse, registered_at: datetime) -> None:
+        """The account the person is paid into from `registered_at` (a later one wins)."""
+
+    async def account_uses(self, fingerprints: Iterable[str]
+                           ) -> dict[str, list[AccountUse]]:
+        """Fingerprint → the payees paid into that account now, with their households,
+        in registration order."""
+
+    async def household_certifications(self, person_keys: Iterable[str]
+                                       ) -> dict[str, list[CertificationRecord]]:
+        """Person → the certifications of every member of their household (themselves
+        included); persons without a known household are absent."""
 
     async def township_reviewers(self, application_ids: Iterable[str]
                                  ) -> dict[str, dict[str, str]]:

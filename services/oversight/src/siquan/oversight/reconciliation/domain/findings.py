@@ -52,6 +52,10 @@ TIMELINESS_BELOW_TARGET = Rule("certification_timeliness_below_target",
 UNUSUAL_PERSONAL_DATA_READS = Rule("unusual_personal_data_reads", "breach_of_discipline")
 BANK_STATEMENT_DIFFERS = Rule("bank_statement_differs", "wrong_payment")
 BANK_RESULT_DIFFERS = Rule("bank_result_differs", "wrong_payment")
+CERTIFIED_IN_EXCLUSIVE_PROGRAMS = Rule("certified_in_exclusive_programs",
+                                       "wrong_eligibility_decision")
+HOUSEHOLD_CERTIFIED_TWICE = Rule("household_certified_twice", "wrong_eligibility_decision")
+ACCOUNT_SHARED_OUTSIDE_HOUSEHOLD = Rule("account_shared_outside_household", "wrong_payment")
 
 RULES: dict[str, Rule] = {rule.name: rule for rule in (
     PAID_WITHOUT_CERTIFICATION, PAID_BEFORE_CERTIFICATION, PAID_AFTER_DEATH,
@@ -59,7 +63,9 @@ RULES: dict[str, Rule] = {rule.name: rule for rule in (
     AMOUNT_DIFFERS_FROM_POLICY, NO_POLICY_AMOUNT, PAID_TWICE, CERTIFIED_NOT_PAID,
     SETTLEMENT_UNBALANCED, SETTLEMENT_DIFFERS_FROM_ALLOCATION, MONEY_MOVED_WITHOUT_RUN,
     STATEMENT_UNBALANCED, REVIEWER_APPROVED, OFFICER_IN_TWO_POWERS, TIMELINESS_BELOW_TARGET,
-    UNUSUAL_PERSONAL_DATA_READS, BANK_STATEMENT_DIFFERS, BANK_RESULT_DIFFERS)}
+    UNUSUAL_PERSONAL_DATA_READS, BANK_STATEMENT_DIFFERS, BANK_RESULT_DIFFERS,
+    CERTIFIED_IN_EXCLUSIVE_PROGRAMS, HOUSEHOLD_CERTIFIED_TWICE,
+    ACCOUNT_SHARED_OUTSIDE_HOUSEHOLD)}
 
 FALSE_CLAIM_RULES = tuple(name for name, rule in RULES.items() if rule.holds_payee)
 """冒: the rules whose findings count as suspected false claims in the reports."""

@@ -1,4 +1,5 @@
-"""The auditor's API for accountability: findings (list, read, resolve), holds (list,
+"""The auditor's API for accountability: findings (list, read, resolve), the duplicates
+report (findings of the duplicate rules), holds (list,
 place, lift), flags, the sweep's status, and the accountability report per program and period
 as JSON or HTML. Every call needs the `auditor` role and stays within the auditor's
 division."""
@@ -22,6 +23,11 @@ from siquan.oversight.reconciliation.adapters.findings import FindingQuery
 from siquan.oversight.reconciliation.application import decisions
 from siquan.oversight.reconciliation.application.reports import accountability_report
 from siquan.oversight.reconciliation.application.sweep import SweepStatus
+from siquan.oversight.reconciliation.domain.findings import (
+    ACCOUNT_SHARED_OUTSIDE_HOUSEHOLD,
+    CERTIFIED_IN_EXCLUSIVE_PROGRAMS,
+    HOUSEHOLD_CERTIFIED_TWICE,
+)
 from siquan.oversight.reconciliation.entrypoints.html import render_report
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.errors import NotFound
@@ -79,6 +85,28 @@ async def list_findings(units: Units, officer: Auditor, category: FindingCategor
                                limit=limit, offset=offset)
     async with units.reading() as uow:
         return await uow.findings.find_findings(query)
+
+
+DUPLICATE_RULES = (CERTIFIED_IN_EXCLUSIVE_PROGRAMS.name, HOUSEHOLD_CERTIFIED_TWICE.name,
+                   ACCOUNT_SHARED_OUTSIDE_HOUSEHOLD.name)
+
+
+@router.get("/duplicates")
+async def list_duplicates(units: Units, officer: Auditor,
+                          status: Literal["open", "resolved"] | None = None,
+                          limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    """The standing report of duplicates (重复享受), as findings within the auditor's
+    division: persons certified in programs the policy declares exclusive, households
+    certified twice for a per-household benefit, and accounts receiving for payees no
+    household and no recorded agency links — each with its evidence, a page per rule."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    async with units.reading() as uow:
+        for rule in DUPLICATE_RULES:
+            found[rule] = await uow.findings.find_findings(FindingQuery(
+                category=None, status=status, rule=rule, person_key=None, officer_id=None,
+                run_id=None, division_prefix=division_prefix(officer.division),
+                limit=limit, offset=offset))
+    return {"duplicates": found, "counts": {rule: len(rows) for rule, rows in found.items()}}
 
 
 @router.get("/findings/{finding_id}")
