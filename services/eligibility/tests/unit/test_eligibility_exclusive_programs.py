@@ -4,6 +4,8 @@ two applications pending at once only the first approved is certified."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from siquan.contracts.policy import seed_catalogue
@@ -45,8 +47,13 @@ async def test_of_two_pending_exclusive_applications_only_one_is_certified(
         cycle: Cycle) -> None:
     resident = ResidentFactory("420117", birth_year=1966).next()
     ids = {}
-    for program in ("reward_assistance_rural", "contraception_reward"):
-        ids[program] = await cycle.submit(resident, program_code=program, category="standard")
+    # each owed on its own dates (the reward until 60, the rural pension after), both
+    # pending at once
+    starts = {"reward_assistance_rural": date(2027, 1, 1),
+              "contraception_reward": date(2025, 6, 1)}
+    for program, eligible_from in starts.items():
+        ids[program] = await cycle.submit(resident, program_code=program, category="standard",
+                                          eligible_from=eligible_from)
     await cycle.community_review(list(ids.values()))
     await cycle.township_review(list(ids.values()))
     closes = []

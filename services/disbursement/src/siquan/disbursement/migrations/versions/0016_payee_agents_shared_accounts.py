@@ -12,13 +12,13 @@
   named one for, so an account shared within a household is not a duplicate.
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 """
 
 from alembic import op
 
 revision = "0016"
-down_revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
