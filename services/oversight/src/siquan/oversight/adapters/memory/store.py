@@ -12,6 +12,7 @@ from siquan.oversight.public.domain.complaints import Complaint
 from siquan.oversight.public.domain.statements import CertificationChange, PaymentLine
 from siquan.oversight.reconciliation.domain.conduct import Movement
 from siquan.oversight.reconciliation.domain.entitlement import (
+    CaseChange,
     CertificationRecord,
     Change,
     Death,
@@ -77,6 +78,8 @@ class MemoryStore:
     watched_certifications: dict[str, tuple[CertificationRecord, datetime]] = field(
         default_factory=dict)
     watched_changes: dict[str, tuple[str, Change]] = field(default_factory=dict)
+    watched_case_changes: dict[str, tuple[str, datetime, CaseChange]] = field(
+        default_factory=dict)
     deaths: dict[str, Death] = field(default_factory=dict)
     payee_accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     account_confirmations: dict[str, tuple[str, datetime, datetime]] = field(
