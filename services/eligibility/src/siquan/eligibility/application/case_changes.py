@@ -105,7 +105,8 @@ async def decide_transfer(command: DecideTransfer, uow: CaseWork) -> Transfer:
         transfer.refuse(c.reason, c.officer.id, uow.now())
         await uow.case_changes.decide_transfer(transfer)
         return transfer
-    transfer.accept(certification, c.officer.id, uow.now())
+    transfer.accept(certification, c.officer.id, uow.now(),
+                    latest_change=await uow.case_changes.latest_change(certification.id))
     await uow.case_changes.decide_transfer(transfer)
     await uow.case_changes.moved(
         certification, effective_from=transfer.effective_from, actor=c.officer.id,

@@ -91,8 +91,12 @@ class Transfer:
                           "officer who initiated it")
         self.decided_by, self.decided_at = by, at
 
-    def accept(self, certification: Certification, by: str, at: datetime) -> None:
+    def accept(self, certification: Certification, by: str, at: datetime, *,
+               latest_change: date | None = None) -> None:
         """The certification belongs to the receiving county (from `effective_from`)."""
+        if latest_change is not None and latest_change > self.effective_from:
+            raise Refused(f"certification {certification.id} changed from {latest_change}, "
+                          "after the transfer's month; the transfer can only be refused")
         if not certification.live:
             raise Refused(f"certification {certification.id} is {certification.status}; the "
                           "transfer can only be refused")

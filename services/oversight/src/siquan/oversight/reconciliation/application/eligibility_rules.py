@@ -115,13 +115,13 @@ async def follow_transfer(e: eligibility.CertificationTransferred, uow: RuleUnit
 @handles(eligibility.CertificationCategoryChanged)
 async def follow_category_change(e: eligibility.CertificationCategoryChanged,
                                  uow: RuleUnit) -> None:
-    """From the change's month the new category's standard is owed: the payments already
-    made are judged again against it."""
+    """From the change's month the new category's standard is owed by the payments made
+    from now on. Those already made were right at the time; as after a retroactive policy
+    change, the difference comes as top-ups and is not judged again here."""
     uow.watched.add_case_change(
         certification_id=e.certification_id, effective_from=e.effective_from,
         division_code=e.division_code, category=e.to_category, decided_at=e.decided_at,
         message_id=message_id_of(uow))
-    uow.later(rejudge_certifications, (e.person_key, e.certification_id))
 
 
 async def rejudge_certifications(uow: RuleUnit, asked: Asked[tuple[str, str]]) -> None:
