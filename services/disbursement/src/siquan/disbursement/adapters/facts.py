@@ -72,15 +72,17 @@ class PgCertifications:
         return int(count)
 
     async def divisions_of(self, person_key: str, on: date) -> list[str]:
-        """The counties the person's certifications belong to on `on` or later: a
-        transferred person's account is the receiving county's to keep."""
+        """The counties the person's certifications belong to on `on` (or from when they
+        start): a transferred certification is the sending county's up to the move and the
+        receiving county's from it, with the person's account."""
         rows = await self._conn.fetch(
-            "SELECT DISTINCT s.division_code FROM certification_spans s"
-            " JOIN certification_terms t USING (certification_id) WHERE s.person_key = $1"
-            " AND (s.span_until IS NULL OR s.span_until > $2)"
+            "SELECT DISTINCT division_code FROM ("
+            " SELECT DISTINCT ON (s.certification_id) s.division_code"
+            " FROM certification_spans s JOIN certification_terms t USING (certification_id)"
+            " WHERE s.person_key = $1 AND (s.span_until IS NULL OR s.span_until > $2)"
+            " AND (s.span_until IS NULL OR s.effective_from < s.span_until)"
             " AND (t.effective_until IS NULL OR t.effective_until > $2)"
-            " AND (t.effective_until IS NULL OR s.effective_from < t.effective_until)"
-            " ORDER BY s.division_code",
+            " ORDER BY s.certification_id, s.effective_from) x ORDER BY division_code",
             person_key, on)
         return [r["division_code"] for r in rows]
 
