@@ -156,6 +156,54 @@ class CertificationReinstated(_CertificationChange):
     routing_key = RoutingKey.CERTIFICATION_REINSTATED
 
 
+class CertificationTransferred(_Eligibility):
+    """A beneficiary moved to another county (跨县迁移): the sending county's approver
+    initiated the transfer and the receiving county's approver accepted it. The
+    certification keeps its identifier, history and payee account; from `effective_from`
+    (the first day of a month) it belongs to `to_division_code`. Every period before it is
+    the sending county's to pay, every period from it the receiving county's: no period is
+    owed by both or by neither."""
+
+    routing_key = RoutingKey.CERTIFICATION_TRANSFERRED
+    transfer_id: str = Field(description="Transfer identifier (UUID)")
+    certification_id: str = Field(description="Certification identifier (UUID)")
+    program_code: ProgramCode
+    category: str = Field(description="Benefit category in force from `effective_from`")
+    person_key: PersonKey
+    from_division_code: DivisionCode = Field(description="The sending county")
+    to_division_code: DivisionCode = Field(description="The receiving county")
+    to_township_code: TownshipCode | None = Field(
+        default=None, description="The receiving township, when the receiving county named one")
+    effective_from: date = Field(description="First day of the first month the receiving "
+                                             "county pays")
+    initiated_by: OfficerId = Field(description="The sending county's approver")
+    accepted_by: OfficerId = Field(description="The receiving county's approver")
+    accepted_at: datetime = Field(description="When the transfer was accepted (UTC)")
+
+
+class CertificationCategoryChanged(_Eligibility):
+    """An approver changed the benefit category of a certification (e.g. from the only
+    child's disability to the only child's death): the new category's standard is owed from
+    `effective_from` (the first day of a month). Periods from then already paid at the old
+    standard are paid the difference (or it is recovered) as after a retroactive policy
+    change."""
+
+    routing_key = RoutingKey.CERTIFICATION_CATEGORY_CHANGED
+    change_id: str = Field(description="Identifier of this change (UUID)")
+    certification_id: str = Field(description="Certification identifier (UUID)")
+    program_code: ProgramCode
+    person_key: PersonKey
+    division_code: DivisionCode = Field(description="The county the certification belongs "
+                                                    "to from `effective_from`")
+    from_category: str = Field(description="The category in force before")
+    to_category: str = Field(description="The category in force from `effective_from`")
+    effective_from: date = Field(description="First day of the first month of the new "
+                                             "category")
+    reason: str = Field(description="Why")
+    decided_by: OfficerId = Field(description="The approver who recorded it")
+    decided_at: datetime = Field(description="When it was recorded (UTC)")
+
+
 class CommunityReviewEntry(Contract):
     """One application's outcome at a community review meeting."""
 
@@ -304,6 +352,7 @@ class PolicyVersionPublished(_Eligibility):
 
 register(ApplicationSubmitted, ApplicationReviewed, CertificationGranted, CertificationRevoked,
          CertificationRenewed, CertificationLapsed, CertificationSuspended,
-         CertificationReinstated, CommunityReviewRecorded, NoticePublished, NoticeClosed,
+         CertificationReinstated, CertificationTransferred, CertificationCategoryChanged,
+         CommunityReviewRecorded, NoticePublished, NoticeClosed,
          PersonRecordRead, PolicyVersionPublished)
 register(EligibilityOfficerActivity)

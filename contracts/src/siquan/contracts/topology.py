@@ -55,6 +55,8 @@ class RoutingKey:
     CERTIFICATION_LAPSED = "certification.lapsed.v1"
     CERTIFICATION_SUSPENDED = "certification.suspended.v1"
     CERTIFICATION_REINSTATED = "certification.reinstated.v1"
+    CERTIFICATION_TRANSFERRED = "certification.transferred.v1"
+    CERTIFICATION_CATEGORY_CHANGED = "certification.category_changed.v1"
     COMMUNITY_REVIEW_RECORDED = "application.community_reviewed.v1"
     NOTICE_PUBLISHED = "notice.published.v1"
     NOTICE_CLOSED = "notice.closed.v1"

@@ -1,9 +1,11 @@
 """Eligibility's later decisions about a certification reach the roster: a lapse ends it
-from its date, a suspension keeps it out of runs until it is reinstated."""
+from its date, a suspension keeps it out of runs until it is reinstated, a transfer to
+another county takes it off the county's runs from the transfer's month."""
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
 from typing import Any
 
 from siquan.contracts.eligibility_v1 import (
@@ -11,9 +13,13 @@ from siquan.contracts.eligibility_v1 import (
     CertificationLapsed,
     CertificationReinstated,
     CertificationSuspended,
+    CertificationTransferred,
 )
+from siquan.shared.person import person_key
 from siquan.shared.testing.messages import publish_as
 from siquan.shared.testing.waiting import eventually
+
+from .conftest import DIVISION, PROGRAM, SECRET, resident_id
 
 
 def _change(kind: Any, granted: CertificationGranted, effective_from: date) -> Any:
@@ -80,3 +86,51 @@ async def test_a_suspended_certification_is_skipped_until_reinstated(world: Any)
                      what="reinstatement kept")
     may = (await world.start_run("2031-05")).json()
     assert may["control_totals"]["payee_count"] == 2
+
+
+async def test_a_transfer_ends_the_countys_periods_from_its_month_whatever_arrives_first(
+        world: Any) -> None:
+    world.start()
+    kept = await world.grant(5)
+    moving = CertificationGranted(
+        certification_id=str(uuid.uuid4()), application_id=str(uuid.uuid4()),
+        program_code=PROGRAM, category="death", policy_version="wuhan-2012",
+        person_key=person_key(SECRET, resident_id(6)), masked_name="张**",
+        masked_resident_id=f"4201**********{resident_id(6)[-4:]}", division_code=DIVISION,
+        effective_from=date(2020, 1, 1), reviewed_by="reviewer-420117-01",
+        approved_by="approver-420117-01", approved_at=datetime.now(UTC))
+    transfer = CertificationTransferred(
+        transfer_id=str(uuid.uuid4()), certification_id=moving.certification_id,
+        program_code=moving.program_code, category=moving.category,
+        person_key=moving.person_key, from_division_code="420117", to_division_code="420102",
+        effective_from=date(2031, 3, 1), initiated_by="approver-420117-01",
+        accepted_by="approver-420102-01", accepted_at=datetime.now(UTC))
+    await publish_as(world.env, transfer)  # before its certification, and twice
+    await publish_as(world.env, transfer)
+    await publish_as(world.env, moving)
+    for n in (5, 6):
+        await world.register(n)
+
+    async def spans() -> list[tuple[str, date, date | None]] | None:
+        rows = await world.db_rows(
+            "SELECT division_code, effective_from, span_until FROM certification_spans"
+            " WHERE certification_id = $1 ORDER BY effective_from", moving.certification_id)
+        found = [(r["division_code"], r["effective_from"], r["span_until"]) for r in rows]
+        return found if len(found) == 2 else None
+
+    assert await eventually(spans, what="the transfer and its certification kept") == [
+        ("420117", date(2020, 1, 1), date(2031, 3, 1)), ("420102", date(2031, 3, 1), None)]
+    paid: list[tuple[str, str]] = []
+    for period in ("2031-01", "2031-02", "2031-03"):
+        run = (await world.start_run(period)).json()
+        paid += [(p["certification_id"], p["period"]) for p in await world.db_rows(
+            "SELECT certification_id, period FROM payments WHERE run_id = $1",
+            run["run_id"])]
+    # the county pays the months before the move, never the move's month
+    assert sorted(p for c, p in paid if c == moving.certification_id) == [
+        "2031-01", "2031-02"]
+    assert sorted(p for c, p in paid if c == kept.certification_id) == [
+        "2031-01", "2031-02", "2031-03"]
+    assert await world.db_value(
+        "SELECT count(*) FROM certification_changes WHERE certification_id = $1",
+        moving.certification_id) == 1

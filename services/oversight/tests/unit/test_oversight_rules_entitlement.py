@@ -5,10 +5,12 @@ from datetime import date
 from siquan.contracts.periods import period_end
 from siquan.contracts.policy import load_catalogue
 from siquan.oversight.reconciliation.domain.entitlement import (
+    CaseChange,
     CertificationRecord,
     Change,
     Death,
     policy_amount,
+    with_changes,
 )
 
 
@@ -97,3 +99,16 @@ def test_no_policy_amount_for_an_unknown_category_or_program() -> None:
 
     assert policy_amount(catalogue, "special_assistance", "other", "2026-11", "420117") is None
     assert policy_amount(catalogue, "no_such_program", "death", "2026-11", "420117") is None
+
+
+def test_transfers_and_category_changes_apply_from_their_month() -> None:
+    cert = with_changes([certification()], {}, {"c1": [
+        CaseChange(date(2026, 5, 1), "420117", "disability"),
+        CaseChange(date(2026, 7, 1), "420102", "disability"),
+        CaseChange(date(2026, 7, 1), "420102", "death")]})["c1"]
+
+    assert [(cert.division_in(p), cert.category_in(p)) for p in
+            ("2026-04", "2026-05", "2026-06", "2026-07", "2026-12")] == [
+        ("420117", "death"), ("420117", "disability"), ("420117", "disability"),
+        ("420102", "death"), ("420102", "death")]
+    assert certification().category_in("2026-12") == "death"

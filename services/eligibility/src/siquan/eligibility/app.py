@@ -14,6 +14,7 @@ from siquan.eligibility.application.deadlines import keep_deadlines
 from siquan.eligibility.application.ports import Terms
 from siquan.eligibility.console import pages as console_pages
 from siquan.eligibility.entrypoints import (
+    case_changes_http,
     certifications_http,
     cycle_http,
     deaths_http,
@@ -47,7 +48,8 @@ def create_app(settings: EligibilitySettings | None = None) -> FastAPI:
     app = runtime.http_app("Siquan eligibility (资格确认)")
     # Documents first: `/notices/{id}.pdf` before `/notices/{id}` takes the extension.
     for module in (exports, http, cycle_http, certifications_http, policy_http,
-                   deaths_http, reconfirmation_http, roster_import_http, households_http):
+                   deaths_http, reconfirmation_http, roster_import_http, households_http,
+                   case_changes_http):
         app.include_router(module.router)
     console_pages.install(app)
     return app

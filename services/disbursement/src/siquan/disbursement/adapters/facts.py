@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from siquan.disbursement.adapters.db import Connection
-from siquan.disbursement.application.repositories import Hold
+from siquan.disbursement.application.repositories import CertificationChange, Hold
 from siquan.disbursement.domain.certification import Certification
 
 
@@ -40,6 +40,15 @@ class PgCertifications:
             " EXCLUDED.effective_from)",
             certification_id, effective_from, reason, decided_by)
 
+    async def change(self, change: CertificationChange) -> None:
+        c = change
+        await self._conn.execute(
+            "INSERT INTO certification_changes (change_id, certification_id, kind,"
+            " effective_from, division_code, category, decided_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (change_id) DO NOTHING",
+            c.change_id, c.certification_id, c.kind, c.effective_from, c.division_code,
+            c.category, c.decided_at)
+
     async def suspend(self, certification_id: str, suspended_from: date) -> None:
         await self._conn.execute(
             "INSERT INTO certification_suspensions (certification_id, suspended_from)"
@@ -51,17 +60,29 @@ class PgCertifications:
             " VALUES ($1, $2) ON CONFLICT DO NOTHING", certification_id, reinstated_from)
 
     async def count_active(self, program_code: str, division_code: str, on: date) -> int:
+        """The certifications the division pays on `on` (each in the county it belongs to
+        that day)."""
         count = await self._conn.fetchval(
-            "SELECT count(*) FROM certification_terms WHERE program_code = $1"
-            " AND division_code = $2 AND effective_from <= $3"
-            " AND (effective_until IS NULL OR effective_until > $3)",
+            "SELECT count(*) FROM certification_spans s JOIN certification_terms t"
+            " USING (certification_id) WHERE s.program_code = $1"
+            " AND s.division_code = $2 AND s.effective_from <= $3"
+            " AND (s.span_until IS NULL OR s.span_until > $3)"
+            " AND (t.effective_until IS NULL OR t.effective_until > $3)",
             program_code, division_code, on)
         return int(count)
 
     async def divisions_of(self, person_key: str, on: date) -> list[str]:
+        """The counties the person's certifications belong to on `on` (or from when they
+        start): a transferred certification is the sending county's up to the move and the
+        receiving county's from it, with the person's account."""
         rows = await self._conn.fetch(
-            "SELECT DISTINCT division_code FROM certification_terms WHERE person_key = $1"
-            " AND (effective_until IS NULL OR effective_until > $2) ORDER BY division_code",
+            "SELECT DISTINCT division_code FROM ("
+            " SELECT DISTINCT ON (s.certification_id) s.division_code"
+            " FROM certification_spans s JOIN certification_terms t USING (certification_id)"
+            " WHERE s.person_key = $1 AND (s.span_until IS NULL OR s.span_until > $2)"
+            " AND (s.span_until IS NULL OR s.effective_from < s.span_until)"
+            " AND (t.effective_until IS NULL OR t.effective_until > $2)"
+            " ORDER BY s.certification_id, s.effective_from) x ORDER BY division_code",
             person_key, on)
         return [r["division_code"] for r in rows]
 

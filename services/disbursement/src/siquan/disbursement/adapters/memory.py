@@ -24,7 +24,12 @@ from siquan.disbursement.adapters.memory_store import (
     RunHoldRecord,
     RunRecord,
 )
-from siquan.disbursement.application.repositories import AccountChange, Hold, SharedAccount
+from siquan.disbursement.application.repositories import (
+    AccountChange,
+    CertificationChange,
+    Hold,
+    SharedAccount,
+)
 from siquan.disbursement.domain.certification import Certification
 from siquan.disbursement.domain.errors import NotFound
 from siquan.disbursement.domain.offsets import Offset
@@ -129,6 +134,9 @@ class MemoryCertifications:
                   decided_by: str) -> None:
         known = self._store.revocations.get(certification_id, effective_from)
         self._store.revocations[certification_id] = min(known, effective_from)
+
+    async def change(self, change: CertificationChange) -> None:
+        self._store.certification_changes.setdefault(change.change_id, change)
 
     async def suspend(self, certification_id: str, suspended_from: date) -> None:
         self._store.suspensions.add((certification_id, suspended_from))

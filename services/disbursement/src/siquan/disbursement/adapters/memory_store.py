@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from siquan.disbursement.application.repositories import CertificationChange
 from siquan.disbursement.domain.certification import Certification, open_suspensions
 from siquan.disbursement.domain.payable import PaymentFacts
 from siquan.disbursement.domain.payment_run import PaymentRun
@@ -90,6 +91,7 @@ class RunHoldRecord:
 @dataclass
 class MemoryStore:
     certifications: dict[str, Certification] = field(default_factory=dict)
+    certification_changes: dict[str, CertificationChange] = field(default_factory=dict)
     revocations: dict[str, date] = field(default_factory=dict)
     suspensions: set[tuple[str, date]] = field(default_factory=set)
     reinstatements: set[tuple[str, date]] = field(default_factory=set)

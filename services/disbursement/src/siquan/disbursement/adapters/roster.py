@@ -30,7 +30,7 @@ from datetime import timedelta
 import asyncpg
 from uuid6 import uuid7
 
-from siquan.contracts.periods import period_start
+from siquan.contracts.periods import period_end, period_start
 from siquan.disbursement.adapters.db import Connection
 from siquan.disbursement.adapters.payable_sql import held, suspended
 from siquan.disbursement.domain.amounts import AmountTable
@@ -68,12 +68,14 @@ CREATE TEMP TABLE roster_others (
 # once per row (or once for all rows, hashed); `certified` counts the person's
 # certifications on the roster.
 _FACTS = {
-    "certified_from": "c.effective_from", "certified_until": "r.effective_from",
+    "certified_from": "c.effective_from",
+    "certified_until": "LEAST(r.effective_from, c.span_until)",
     "benefits_end": "d.benefits_end", "period_start": "$3", "period_end": "$4",
 }
 _CANDIDATES = f"""
 SELECT c.certification_id, c.person_key, c.category, c.effective_from, c.household_key,
-       r.effective_from AS revoked_from, d.benefits_end, a.bank_code, a.account_number,
+       LEAST(r.effective_from, c.span_until) AS revoked_from, d.benefits_end, a.bank_code,
+       a.account_number,
        a.registered_at, a.previous_registered_at,
        a.person_key IS NOT NULL AND a.confirmed_at IS NULL AS account_unconfirmed,
        {held("c.person_key", "$1")} AS held,
@@ -95,7 +97,7 @@ SELECT c.certification_id, c.person_key, c.category, c.effective_from, c.househo
                   AND e.program_code = $1 AND e.payment_id IS NULL AND e.item = 'benefit'
                   AND ($5::text[] IS NULL OR e.period = ANY($5)))
            AS paid
-  FROM certifications c
+  FROM certification_spans c
   LEFT JOIN certification_revocations r ON r.certification_id = c.certification_id
   LEFT JOIN deaths d ON d.person_key = c.person_key
   LEFT JOIN payee_accounts a ON a.person_key = c.person_key AND a.superseded_at IS NULL
@@ -230,14 +232,16 @@ async def freeze(conn: Connection, query: RosterQuery, *, batch: int = 10_000
             pending = []
     await copy_payments(conn, query.run_id, query.program_code, pending, ids)
     tops = query.top_ups or table  # top-ups reach beyond the arrears window
-    top_ups = [t for r in await conn.fetch(_PAID_BEFORE, query.run_id, table.run.period,
-                                           *_owed_arrays(tops))
-               if (t := top_up(_paid_before(r), tops)) is not None]
     periods, owed_categories, owed_fen = _owed_arrays(tops)
     starts = [period_start(period) for period in periods]
+    ends = [period_end(period) for period in periods]
+    top_ups = [t for r in await conn.fetch(_PAID_BEFORE, query.run_id, table.run.period,
+                                           periods, owed_categories, owed_fen, starts, ends,
+                                           query.division_code)
+               if (t := top_up(_paid_before(r), tops)) is not None]
     top_ups += [t for r in await conn.fetch(_PAID_BEFORE_OFF_RUN, query.run_id,
                                             query.program_code, query.division_code,
-                                            periods, owed_categories, owed_fen, starts)
+                                            periods, owed_categories, owed_fen, starts, ends)
                 if (t := top_up(_paid_before(r), tops)) is not None]
     frozen.add(top_ups)
     await copy_payments(conn, query.run_id, query.program_code, top_ups, ids)
@@ -251,17 +255,23 @@ _WITHHELD = ("COALESCE((SELECT sum(e.offset_fen) FROM entitlement_offsets e"
 
 # What earlier runs paid (live payments of any item) for each arrear period of the window
 # to each person this run pays its period, where the window's amounts now owe more
-# (`top_ups.TopUpAfterRaise`); a period this run pays anyway is left out. $1 the run, $2
-# its period, $3/$4/$5 the arrear periods, categories and amounts owed now.
+# (`top_ups.TopUpAfterRaise`, and the same after a change of category: the category in
+# force in each period is the one owed); a period this run pays anyway is left out, and
+# so is one the certification belonged to another county in (that county tops it up).
+# $1 the run, $2 its period, $3/$4/$5 the arrear periods, categories and amounts owed now,
+# $6/$7 each period's first and last day, $8 the run's division.
 _PAID_BEFORE = f"""
 SELECT y.person_key, y.certification_id, c.category, p.period, y.bank_code,
        y.account_number, y.certified_from, sum(p.amount_fen + {_WITHHELD})::bigint AS paid_fen
   FROM payment_orders y
-  JOIN certifications c ON c.certification_id = y.certification_id
   JOIN payment_orders p ON p.person_key = y.person_key AND p.program_code = y.program_code
                        AND p.live AND p.run_id <> y.run_id
-  JOIN unnest($3::text[], $4::text[], $5::bigint[]) AS w (period, category, amount_fen)
-    ON w.period = p.period AND w.category = c.category
+  JOIN unnest($3::text[], $4::text[], $5::bigint[], $6::date[], $7::date[])
+       AS w (period, category, amount_fen, starts, ends) ON w.period = p.period
+  JOIN certification_spans c ON c.certification_id = y.certification_id
+                            AND c.category = w.category AND c.division_code = $8
+                            AND c.effective_from <= w.ends
+                            AND (c.span_until IS NULL OR c.span_until > w.starts)
  WHERE y.run_id = $1::uuid AND y.period = $2 AND y.item = 'benefit'
    AND NOT EXISTS (SELECT 1 FROM payment_orders t WHERE t.run_id = y.run_id
                      AND t.person_key = y.person_key AND t.period = p.period)
@@ -276,19 +286,23 @@ HAVING sum(p.amount_fen + {_WITHHELD}) < w.amount_fen
 # the run's period): a window period their certification was still owed for and earlier
 # runs paid at a lower amount is topped up to their current confirmed account, unless they
 # are held. $1 the run, $2 the program, $3 the division, $4/$5/$6 the arrear periods,
-# categories and amounts owed now, $7 each period's first day.
+# categories and amounts owed now, $7/$8 each period's first and last day. A period is
+# the division's to top up when the certification belonged to it then, at the category in
+# force then.
 _PAID_BEFORE_OFF_RUN = f"""
 SELECT p.person_key, p.certification_id, c.category, p.period, a.bank_code,
        a.account_number, p.certified_from, sum(p.amount_fen + {_WITHHELD})::bigint AS paid_fen
   FROM payment_orders p
-  JOIN certifications c ON c.certification_id = p.certification_id
+  JOIN unnest($4::text[], $5::text[], $6::bigint[], $7::date[], $8::date[])
+       AS w (period, category, amount_fen, starts, ends) ON w.period = p.period
+  JOIN certification_spans c ON c.certification_id = p.certification_id
+                            AND c.category = w.category
+                            AND c.effective_from <= w.ends
+                            AND (c.span_until IS NULL OR c.span_until > w.starts)
   LEFT JOIN certification_revocations r ON r.certification_id = c.certification_id
   LEFT JOIN deaths d ON d.person_key = c.person_key
   JOIN payee_accounts a ON a.person_key = p.person_key AND a.superseded_at IS NULL
                        AND a.confirmed_at IS NOT NULL
-  JOIN unnest($4::text[], $5::text[], $6::bigint[], $7::date[])
-       AS w (period, category, amount_fen, starts)
-    ON w.period = p.period AND w.category = c.category
  WHERE p.program_code = $2 AND c.division_code = $3 AND p.live AND p.run_id <> $1::uuid
    AND (r.effective_from IS NULL OR r.effective_from > w.starts)
    AND (d.benefits_end IS NULL OR d.benefits_end > w.starts)

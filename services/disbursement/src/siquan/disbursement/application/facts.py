@@ -8,17 +8,19 @@ from __future__ import annotations
 import uuid
 
 from siquan.contracts.eligibility_v1 import (
+    CertificationCategoryChanged,
     CertificationGranted,
     CertificationLapsed,
     CertificationReinstated,
     CertificationRenewed,
     CertificationRevoked,
     CertificationSuspended,
+    CertificationTransferred,
 )
 from siquan.contracts.oversight_v1 import HoldLifted, HoldPlaced, RunHoldLifted, RunHoldPlaced
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.disbursement.application.recovery import find_overpayments
-from siquan.disbursement.application.repositories import Hold, Work
+from siquan.disbursement.application.repositories import CertificationChange, Hold, Work
 from siquan.disbursement.domain.certification import Certification, benefits_end_after_death
 from siquan.shared.registry import handles
 
@@ -55,6 +57,27 @@ async def end_lapsed_certification(event: CertificationLapsed, uow: Work) -> Non
     await uow.certifications.end(event.certification_id, event.effective_from,
                                  f"lapsed: {event.reason}", event.decided_by)
     await find_overpayments(uow, event.person_key)
+
+
+@handles(CertificationTransferred)
+async def follow_transfer(event: CertificationTransferred, uow: Work) -> None:
+    """From the transfer's month the certification is the receiving county's: the sending
+    county's runs pay it up to the month before, the receiving county's from that month
+    (`certification_spans`); a period is paid once whichever county pays it, and the
+    payee account moves with the person."""
+    await uow.certifications.change(CertificationChange(
+        f"transfer:{event.transfer_id}", event.certification_id, "transfer",
+        event.effective_from, event.to_division_code, event.category, event.accepted_at))
+
+
+@handles(CertificationCategoryChanged)
+async def follow_category_change(event: CertificationCategoryChanged, uow: Work) -> None:
+    """The new category's standard is owed from the change's month; periods from then
+    already paid at the old standard are topped up by the next run, as after a
+    retroactive raise (`top_ups`)."""
+    await uow.certifications.change(CertificationChange(
+        f"category:{event.change_id}", event.certification_id, "category",
+        event.effective_from, event.division_code, event.to_category, event.decided_at))
 
 
 @handles(CertificationSuspended)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from siquan.contracts.base import Event
 from siquan.disbursement.application.ports import BankReturn
@@ -134,6 +134,20 @@ class PayeeAccounts(Protocol):
         """Confirm the current account's change (the database refuses its own maker)."""
 
 
+@dataclass(frozen=True)
+class CertificationChange:
+    """From `effective_from` the certification belongs to `division_code` and is of
+    `category` (a transfer or a change of category)."""
+
+    change_id: str
+    certification_id: str
+    kind: Literal["transfer", "category"]
+    effective_from: date
+    division_code: str
+    category: str
+    decided_at: datetime
+
+
 class Certifications(Protocol):
     async def add(self, certification: Certification, *, policy_version: str,
                   approved_at: datetime) -> None:
@@ -142,6 +156,9 @@ class Certifications(Protocol):
     async def end(self, certification_id: str, effective_from: date, reason: str,
                   decided_by: str) -> None:
         """Revoked or lapsed from a day; the earliest end wins, in whatever order."""
+
+    async def change(self, change: CertificationChange) -> None:
+        """Keep a change of county or category (a repeated change changes nothing)."""
 
     async def suspend(self, certification_id: str, suspended_from: date) -> None: ...
 

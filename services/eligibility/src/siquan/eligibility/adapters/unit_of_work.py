@@ -9,6 +9,7 @@ from __future__ import annotations
 from siquan.contracts.eligibility_v1 import CertificationRevoked
 from siquan.contracts.policy import PolicyCatalogue, load_catalogue
 from siquan.eligibility.adapters.applications import PgApplications
+from siquan.eligibility.adapters.case_changes import PgCaseChanges
 from siquan.eligibility.adapters.certification_ends import PgCertificationEnds
 from siquan.eligibility.adapters.certifications import PgCertifications
 from siquan.eligibility.adapters.households import PgHouseholds
@@ -37,6 +38,7 @@ class EligibilityWork(PgUnitOfWork):
         self.policy_drafts = PgPolicyDrafts(conn)
         self.applications = PgApplications(conn)
         self.certifications = PgCertifications(conn)
+        self.case_changes = PgCaseChanges(conn)
         self.certification_ends = PgCertificationEnds(conn)
         self.notices = PgNotices(conn)
         self.objections = PgObjections(conn)

@@ -39,6 +39,47 @@ class PgHeadCounts:
             " OR $5::date IS NULL THEN coalesce(certifications.certified_until, $5::date)"
             " ELSE least(certifications.certified_until, $5::date) END",
             certification_id, program_code, division_code, at, effective_from)
+        # the spans a transfer cut it into end too (`move`)
+        await self._conn.execute(
+            "UPDATE certifications SET active = false, updated_at = $2,"
+            " certified_until = CASE WHEN certified_until IS NULL OR $3::date IS NULL"
+            " THEN coalesce(certified_until, $3::date)"
+            " ELSE least(certified_until, $3::date) END"
+            " WHERE certification_id LIKE $1 || '@%'", certification_id, at, effective_from)
+
+    async def move(self, certification_id: str, program_code: str, division_code: str,
+                   category: str, effective_from: date, at: datetime) -> None:
+        """From `effective_from` the certification counts in `division_code`: the span
+        before it (the original or an earlier transfer's) ends then, and the new span keeps
+        the end the certification had (a revocation or a later transfer seen first)."""
+        span = f"{certification_id}@{effective_from.isoformat()}"
+        covering = await self._conn.fetchrow(
+            "SELECT certified_until FROM certifications"
+            " WHERE (certification_id = $1 OR certification_id LIKE $1 || '@%')"
+            " AND certification_id <> $2 AND coalesce(certified_from, '-infinity') < $3"
+            " ORDER BY certified_from DESC NULLS LAST LIMIT 1",
+            certification_id, span, effective_from)
+        until = covering["certified_until"] if covering is not None else None
+        await self._conn.execute(
+            "INSERT INTO certifications (certification_id, program_code, division_code,"
+            " category, active, certified_from, certified_until, updated_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (certification_id) DO NOTHING",
+            span, program_code, division_code, category,
+            until is None or until > effective_from, effective_from, until, at)
+        await self._conn.execute(
+            "UPDATE certifications SET active = false, updated_at = $3,"
+            " certified_until = least(coalesce(certified_until, $2::date), $2::date)"
+            " WHERE (certification_id = $1 OR certification_id LIKE $1 || '@%')"
+            " AND coalesce(certified_from, '-infinity') < $2",
+            certification_id, effective_from, at)
+
+    async def recategorize(self, certification_id: str, category: str) -> None:
+        """The certification is counted in its new category (the forecast is an estimate of
+        the year: it does not split the year at the change)."""
+        await self._conn.execute(
+            "UPDATE certifications SET category = $2"
+            " WHERE certification_id = $1 OR certification_id LIKE $1 || '@%'",
+            certification_id, category)
 
     async def terms(self, program_code: str, division_code: str) -> list[CertifiedTerm]:
         rows = await self._conn.fetch(

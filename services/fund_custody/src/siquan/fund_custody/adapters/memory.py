@@ -199,6 +199,32 @@ class MemoryHeadCounts:
             program_code, division_code, None if known is None else known[2], False,
             None if known is None else known[4], until)
 
+    def _spans(self, certification_id: str) -> list[str]:
+        return [k for k in self._store.certifications
+                if k == certification_id or k.startswith(f"{certification_id}@")]
+
+    async def move(self, certification_id: str, program_code: str, division_code: str,
+                   category: str, effective_from: date, at: datetime) -> None:
+        span = f"{certification_id}@{effective_from.isoformat()}"
+        earlier = sorted(((v[4] or date.min, k) for k in self._spans(certification_id)
+                          if k != span and (v := self._store.certifications[k])
+                          and (v[4] or date.min) < effective_from), reverse=True)
+        until = self._store.certifications[earlier[0][1]][5] if earlier else None
+        self._store.certifications.setdefault(span, (
+            program_code, division_code, category, until is None or until > effective_from,
+            effective_from, until))
+        for _, key in earlier:
+            program, division, kept, _, since, end = self._store.certifications[key]
+            self._store.certifications[key] = (
+                program, division, kept, False, since,
+                effective_from if end is None else min(end, effective_from))
+
+    async def recategorize(self, certification_id: str, category: str) -> None:
+        for key in self._spans(certification_id):
+            program, division, _, active, since, until = self._store.certifications[key]
+            self._store.certifications[key] = (program, division, category, active, since,
+                                               until)
+
     async def active_counts(self, program_code: str, division_code: str) -> dict[str, int]:
         counts: dict[str, int] = {}
         for program, division, category, active, *_ in self._store.certifications.values():

@@ -10,12 +10,14 @@ have changed): every division's forecasts of its program."""
 from __future__ import annotations
 
 from siquan.contracts.eligibility_v1 import (
+    CertificationCategoryChanged,
     CertificationGranted,
     CertificationLapsed,
     CertificationReinstated,
     CertificationRenewed,
     CertificationRevoked,
     CertificationSuspended,
+    CertificationTransferred,
     PolicyVersionPublished,
 )
 from siquan.fund_custody.application.ports import FundCustodyUnit
@@ -42,6 +44,25 @@ async def stop_counting(event: CertificationRevoked | CertificationLapsed,
                         uow: FundCustodyUnit) -> None:
     await uow.head_counts.revoke(event.certification_id, event.program_code,
                                  event.division_code, uow.now(), event.effective_from)
+    await uow.head_counts.roster_changed(event.program_code, event.division_code, uow.now())
+
+
+@handles(CertificationTransferred)
+async def count_in_the_receiving_county(event: CertificationTransferred,
+                                        uow: FundCustodyUnit) -> None:
+    """Counted in the sending county up to the transfer's month, in the receiving county
+    from it: both counties' forecasts are due again."""
+    await uow.head_counts.move(event.certification_id, event.program_code,
+                               event.to_division_code, event.category, event.effective_from,
+                               uow.now())
+    for division in (event.from_division_code, event.to_division_code):
+        await uow.head_counts.roster_changed(event.program_code, division, uow.now())
+
+
+@handles(CertificationCategoryChanged)
+async def count_in_the_new_category(event: CertificationCategoryChanged,
+                                    uow: FundCustodyUnit) -> None:
+    await uow.head_counts.recategorize(event.certification_id, event.to_category)
     await uow.head_counts.roster_changed(event.program_code, event.division_code, uow.now())
 
 

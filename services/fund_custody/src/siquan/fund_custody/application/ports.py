@@ -183,6 +183,14 @@ class HeadCounts(Protocol):
         """Stop counting it from `effective_from` (the earliest such date wins); remembered
         even when its grant has not been seen."""
 
+    async def move(self, certification_id: str, program_code: str, division_code: str,
+                   category: str, effective_from: date, at: datetime) -> None:
+        """A transfer: counted in `division_code` from `effective_from`, no longer in the
+        county before it."""
+
+    async def recategorize(self, certification_id: str, category: str) -> None:
+        """A change of category: counted in the new one."""
+
     async def terms(self, program_code: str, division_code: str) -> list[CertifiedTerm]:
         """Every certification of the program and division with a known category, ended
         or not, with the dates it was in force."""

@@ -17,6 +17,7 @@ from siquan.oversight.public.domain.statements import (
 from siquan.oversight.reconciliation.domain.conduct import Movement
 from siquan.oversight.reconciliation.domain.duplicates import AccountUse
 from siquan.oversight.reconciliation.domain.entitlement import (
+    CaseChange,
     CertificationRecord,
     Change,
     Death,
@@ -82,6 +83,8 @@ class MemoryStore:
     watched_certifications: dict[str, tuple[CertificationRecord, datetime]] = field(
         default_factory=dict)
     watched_changes: dict[str, tuple[str, Change]] = field(default_factory=dict)
+    watched_case_changes: dict[str, tuple[str, datetime, CaseChange]] = field(
+        default_factory=dict)
     deaths: dict[str, Death] = field(default_factory=dict)
     payee_accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
     households: dict[str, str] = field(default_factory=dict)  # person → household key

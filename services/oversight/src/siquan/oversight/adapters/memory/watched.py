@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from siquan.oversight.adapters.memory.store import MemoryStore, StoredRun
 from siquan.oversight.reconciliation.domain.duplicates import AccountUse
 from siquan.oversight.reconciliation.domain.entitlement import (
+    CaseChange,
     CertificationRecord,
     Change,
     ChangeKind,
@@ -50,6 +51,12 @@ class MemoryWatched:
                    message_id: str) -> None:
         self._store.watched_changes.setdefault(
             message_id, (certification_id, Change(kind, effective_from, message_id)))
+
+    def add_case_change(self, *, certification_id: str, effective_from: date,
+                        division_code: str, category: str, decided_at: datetime,
+                        message_id: str) -> None:
+        self._store.watched_case_changes.setdefault(message_id, (
+            certification_id, decided_at, CaseChange(effective_from, division_code, category)))
 
     def add_death(self, death: Death) -> None:
         known = self._store.deaths.get(death.person_key)
@@ -136,7 +143,12 @@ class MemoryWatched:
         changes: dict[str, list[Change]] = defaultdict(list)
         for certification_id, change in self._store.watched_changes.values():
             changes[certification_id].append(change)
-        return with_changes(records, changes)
+        cases: dict[str, list[CaseChange]] = defaultdict(list)
+        for certification_id, _, case in sorted(
+                self._store.watched_case_changes.values(),
+                key=lambda c: (c[2].effective_from, c[1])):
+            cases[certification_id].append(case)
+        return with_changes(records, changes, cases)
 
     async def certifications(self, ids: Iterable[str]) -> dict[str, CertificationRecord]:
         wanted = set(ids)

@@ -11,7 +11,14 @@ COLUMNS = ("s.payment_id, s.person_key, s.certification_id, s.program_code, s.pe
 
 UNPAID = """
 SELECT c.certification_id FROM watched_certifications c
-WHERE c.program_code = $1 AND c.division_code = $3 AND c.effective_from <= $4
+WHERE c.program_code = $1 AND c.effective_from <= $4
+  AND (c.division_code = $3
+       OR c.certification_id IN (SELECT certification_id FROM watched_case_changes))
+  AND $3 = COALESCE((SELECT t.division_code FROM watched_case_changes t
+                      WHERE t.certification_id = c.certification_id
+                        AND t.effective_from <= $4
+                      ORDER BY t.effective_from DESC, t.decided_at DESC LIMIT 1),
+                    c.division_code)
   AND NOT EXISTS (SELECT 1 FROM settled_payments p WHERE p.person_key = c.person_key
     AND p.program_code = c.program_code AND p.period = $2 AND p.pays = 'benefit'
     AND NOT p.returned)

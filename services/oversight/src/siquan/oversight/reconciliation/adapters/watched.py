@@ -16,6 +16,7 @@ from siquan.oversight.adapters.batching import Writes
 from siquan.oversight.reconciliation.adapters import timeliness
 from siquan.oversight.reconciliation.domain.duplicates import AccountUse
 from siquan.oversight.reconciliation.domain.entitlement import (
+    CaseChange,
     CertificationRecord,
     Change,
     ChangeKind,
@@ -46,6 +47,10 @@ _CERTIFICATION_ROW = (
 _CHANGE = (
     "INSERT INTO watched_changes (message_id, certification_id, kind, effective_from)"
     " VALUES ($1, $2, $3, $4) ON CONFLICT (message_id) DO NOTHING")
+_CASE_CHANGE = (
+    "INSERT INTO watched_case_changes (message_id, certification_id, effective_from,"
+    " division_code, category, decided_at) VALUES ($1, $2, $3, $4, $5, $6)"
+    " ON CONFLICT (message_id) DO NOTHING")
 _DEATH = (
     "INSERT INTO watched_deaths (person_key, date_of_death, message_id)"
     " VALUES ($1, $2, $3) ON CONFLICT (person_key) DO UPDATE"
@@ -126,6 +131,12 @@ class PgWatched:
     def add_change(self, *, certification_id: str, kind: ChangeKind, effective_from: date,
                    message_id: str) -> None:
         self._writes.add(_CHANGE, message_id, certification_id, kind, effective_from)
+
+    def add_case_change(self, *, certification_id: str, effective_from: date,
+                        division_code: str, category: str, decided_at: datetime,
+                        message_id: str) -> None:
+        self._writes.add(_CASE_CHANGE, message_id, certification_id, effective_from,
+                         division_code, category, decided_at)
 
     def add_death(self, death: Death) -> None:
         self._writes.add(_DEATH, death.person_key, death.date_of_death, death.message_id)
@@ -220,7 +231,14 @@ class PgWatched:
                 " ORDER BY arrival", [r.certification_id for r in records]):
             changes[row["certification_id"]].append(
                 Change(row["kind"], row["effective_from"], str(row["message_id"])))
-        return with_changes(records, changes)
+        cases: dict[str, list[CaseChange]] = defaultdict(list)
+        for row in await self._conn.fetch(
+                "SELECT certification_id, effective_from, division_code, category"
+                " FROM watched_case_changes WHERE certification_id = ANY($1::text[])"
+                " ORDER BY effective_from, decided_at", [r.certification_id for r in records]):
+            cases[row["certification_id"]].append(
+                CaseChange(row["effective_from"], row["division_code"], row["category"]))
+        return with_changes(records, changes, cases)
 
     async def certifications(self, ids: Iterable[str]) -> dict[str, CertificationRecord]:
         rows = await self._conn.fetch(

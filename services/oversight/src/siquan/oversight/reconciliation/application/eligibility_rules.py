@@ -102,6 +102,28 @@ async def judge_change(e: Changed, uow: RuleUnit) -> None:
         uow.later(rejudge_persons, e.person_key)
 
 
+@handles(eligibility.CertificationTransferred)
+async def follow_transfer(e: eligibility.CertificationTransferred, uow: RuleUnit) -> None:
+    """From the transfer's month the certification is the receiving county's: its payments
+    from then are that county's, and so are its omissions."""
+    uow.watched.add_case_change(
+        certification_id=e.certification_id, effective_from=e.effective_from,
+        division_code=e.to_division_code, category=e.category, decided_at=e.accepted_at,
+        message_id=message_id_of(uow))
+
+
+@handles(eligibility.CertificationCategoryChanged)
+async def follow_category_change(e: eligibility.CertificationCategoryChanged,
+                                 uow: RuleUnit) -> None:
+    """From the change's month the new category's standard is owed by the payments made
+    from now on. Those already made were right at the time; as after a retroactive policy
+    change, the difference comes as top-ups and is not judged again here."""
+    uow.watched.add_case_change(
+        certification_id=e.certification_id, effective_from=e.effective_from,
+        division_code=e.division_code, category=e.to_category, decided_at=e.decided_at,
+        message_id=message_id_of(uow))
+
+
 async def rejudge_certifications(uow: RuleUnit, asked: Asked[tuple[str, str]]) -> None:
     origins: dict[str, Origin] = {cert: origin for (_, cert), origin in asked}
     payments = await uow.settled.of_certifications(pair for pair, _ in asked)

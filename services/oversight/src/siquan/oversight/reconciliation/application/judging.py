@@ -42,7 +42,8 @@ def expectations(chunks: Iterable[Chunk]) -> list[Expectation]:
 def expected_for(cert: CertificationRecord | None, item: SettledItem) -> int | None:
     if cert is None:
         return None
-    return owed_fen(item.program_code, cert.category, item.period, item.division_code)
+    return owed_fen(item.program_code, cert.category_in(item.period), item.period,
+                    item.division_code)
 
 
 async def judge_items(uow: RuleUnit, items: Sequence[SettledItem]) -> dict[str, Judgement]:

@@ -93,6 +93,11 @@ class Watched(Protocol):
     def add_change(self, *, certification_id: str, kind: ChangeKind, effective_from: date,
                    message_id: str) -> None: ...
 
+    def add_case_change(self, *, certification_id: str, effective_from: date,
+                        division_code: str, category: str, decided_at: datetime,
+                        message_id: str) -> None:
+        """A transfer or change of category: the county and category from its day."""
+
     def add_death(self, death: Death) -> None:
         """Keep the earliest date of death reported for a person."""
 

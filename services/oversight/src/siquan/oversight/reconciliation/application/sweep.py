@@ -145,7 +145,7 @@ async def _omissions_of(uow: RuleUnit, program: str, period: str, division: str,
     unpaid = await uow.settled.unpaid(program_code=program, period=period,
                                       division_code=division, period_end=period_end(period))
     certs = [c for c in (await uow.watched.certifications(unpaid)).values()
-             if c.owed_in(period)]
+             if c.owed_in(period) and c.division_in(period) == division]
     persons = [c.person_key for c in certs]
     dead = await uow.watched.deaths(persons)
     held = await uow.findings.held_persons(persons, program)
@@ -157,7 +157,8 @@ async def _omissions_of(uow: RuleUnit, program: str, period: str, division: str,
                 death is not None and death.ends_before(period)):
             continue
         seen.add(cert.person_key)
-        expected = owed_fen(program, cert.category, period, cert.division_code)
+        expected = owed_fen(program, cert.category_in(period), period,
+                            cert.division_in(period))
         found = certified_not_paid(cert, period, runs, expected, deadline.isoformat())
         if waiting:
             await await_evidence(uow, found, waiting)

@@ -55,6 +55,16 @@ def _after(status: Status, kind: ChangeKind) -> Status:
 
 
 @dataclass(frozen=True)
+class CaseChange:
+    """From `effective_from` (a month's first day) the certification belongs to
+    `division_code` and is of `category`."""
+
+    effective_from: date
+    division_code: str
+    category: str
+
+
+@dataclass(frozen=True)
 class CertificationRecord:
     """A certification as granted, with the changes heard since (in arrival order)."""
 
@@ -69,6 +79,24 @@ class CertificationRecord:
     approved_by: str
     granted_message: str
     changes: tuple[Change, ...] = ()
+    case_changes: tuple[CaseChange, ...] = ()
+    """Transfers and changes of category, by their day (and order of decision)."""
+
+    def _case_in(self, period: str) -> CaseChange | None:
+        start = period_start(period)
+        return next((c for c in reversed(self.case_changes) if c.effective_from <= start),
+                    None)
+
+    def category_in(self, period: str) -> str:
+        """The category owed in the period (a change of category applies from its day)."""
+        change = self._case_in(period)
+        return self.category if change is None else change.category
+
+    def division_in(self, period: str) -> str:
+        """The county the certification belonged to in the period (a transfer moves it
+        from its day)."""
+        change = self._case_in(period)
+        return self.division_code if change is None else change.division_code
 
     def status_on(self, day: date) -> Status:
         if day < self.effective_from:
@@ -92,11 +120,17 @@ class CertificationRecord:
 
 
 def with_changes(records: Iterable[CertificationRecord],
-                 changes: dict[str, list[Change]]) -> dict[str, CertificationRecord]:
-    """The records by id, each carrying its changes."""
-    return {r.certification_id: (replace(r, changes=tuple(changes[r.certification_id]))
-                                 if r.certification_id in changes else r)
-            for r in records}
+                 changes: dict[str, list[Change]],
+                 case_changes: dict[str, list[CaseChange]] | None = None
+                 ) -> dict[str, CertificationRecord]:
+    """The records by id, each carrying its changes (and its transfers and changes of
+    category, in the order they apply)."""
+    cases = case_changes or {}
+    found = {r.certification_id: (replace(r, changes=tuple(changes[r.certification_id]))
+                                  if r.certification_id in changes else r)
+             for r in records}
+    return {k: (replace(r, case_changes=tuple(cases[k])) if k in cases else r)
+            for k, r in found.items()}
 
 
 def policy_amount(catalogue: PolicyCatalogue, program_code: str, category: str,
