@@ -7,7 +7,7 @@ instance once it commits, and each instance forgets its pages. A page read while
 was heard is not kept (it is kept under the version it was read at, which is then past).
 While an instance is not listening (starting, or its listening connection lost) it keeps
 nothing and every request reads the board. A page is also kept no longer than `max_age`
-seconds, and is keyed by the day it was read for (what is in force changes at midnight)
+seconds (a bound on what a change made around the recording units would leave shown), and is keyed by the day it was read for (what is in force changes at midnight)
 and by the policy catalogue it was labelled with (a published version renames)."""
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class Page:
 
 class BoardCache:
     def __init__(self, pool: Callable[[], asyncpg.Pool] | None = None, *,
-                 max_age: float = 5.0, max_pages: int = 256, check_seconds: float = 1.0,
+                 max_age: float = 30.0, max_pages: int = 256, check_seconds: float = 1.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._pool, self.max_age, self.max_pages = pool, max_age, max_pages
         self._check_seconds, self._clock = check_seconds, clock
