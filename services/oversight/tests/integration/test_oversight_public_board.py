@@ -362,3 +362,22 @@ async def test_pages_are_forgotten_when_a_recording_commits_and_not_before(
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_the_kept_board_is_still_limited_per_client_named_by_the_trusted_proxy(
+        public: httpx.AsyncClient) -> None:
+    """The loopback proxy names each caller in X-Forwarded-For: one caller past its
+    limit is refused (429, Retry-After), another is served the same kept page."""
+    greedy = {"X-Forwarded-For": "198.51.100.21", "Accept": "application/json"}
+    refused = None
+    for _ in range(500):  # the burst (60) and what refills meanwhile
+        response = await public.get("/public/notices", headers=greedy)
+        if response.status_code == 429:
+            refused = response
+            break
+        assert response.status_code == 200
+    other = await public.get("/public/notices", headers={
+        "X-Forwarded-For": "198.51.100.22", "Accept": "application/json"})
+
+    assert refused is not None and refused.headers["Retry-After"].isdigit()
+    assert other.status_code == 200 and "notices" in other.json()
