@@ -7,8 +7,9 @@ instance once it commits, and each instance forgets its pages. A page read while
 was heard is not kept (it is kept under the version it was read at, which is then past).
 While an instance is not listening (starting, or its listening connection lost) it keeps
 nothing and every request reads the board. A page is also kept no longer than `max_age`
-seconds (a bound on what a change made around the recording units would leave shown), and is keyed by the day it was read for (what is in force changes at midnight)
-and by the policy catalogue it was labelled with (a published version renames)."""
+seconds (a bound on what a change made around the recording units would leave shown), and
+is keyed by the day it was read for (what is in force changes at midnight) and by the
+policy catalogue it was labelled with (a published version renames)."""
 
 from __future__ import annotations
 
