@@ -4,17 +4,22 @@ so eligibility blocks the approval), objections to anything else refused."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
 from siquan.contracts.eligibility_v1 import NoticeClosed, NoticeEntry, NoticePublished
 from siquan.contracts.topology import RoutingKey
+from siquan.oversight.public.adapters.board_cache import BoardCache
+from siquan.oversight.public.adapters.notices import PgNoticeBoard
+from siquan.oversight.public.application.ports import NoticeRow
 from siquan.shared.clock import FileClock
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import publish_as, tap
@@ -68,8 +73,8 @@ def closed(posted: NoticePublished) -> NoticeClosed:
                         total_entries=posted.total_entries, blocked_application_ids=())
 
 
-async def shown(public: httpx.AsyncClient, notice_id: str, *, archived: bool = False
-                ) -> dict[str, Any]:
+async def shown(public: httpx.AsyncClient, notice_id: str, *, archived: bool = False,
+                timeout: float = 30.0) -> dict[str, Any]:
     """The notice as the board (or the archive) shows it, once it is there."""
     path = "/public/notices/archive" if archived else "/public/notices"
 
@@ -79,7 +84,7 @@ async def shown(public: httpx.AsyncClient, notice_id: str, *, archived: bool = F
         return next((n for n in response.json()["notices"] if n["notice_id"] == notice_id),
                     None)
 
-    return await eventually(found, what=f"notice {notice_id} at {path}")
+    return await eventually(found, timeout=timeout, what=f"notice {notice_id} at {path}")
 
 
 async def posted(env: Environment, public: httpx.AsyncClient, *entries: NoticeEntry
@@ -281,3 +286,98 @@ async def test_odd_input_to_the_pages_is_never_a_server_error(
 
     assert response.status_code < 500
     assert "<script>" not in response.text
+
+
+async def recorded(env: Environment, notice_id: str, status: str) -> None:
+    """Wait until oversight has committed the notice with this status."""
+    async def there() -> bool:
+        return bool(await env.fetch("oversight", "SELECT 1 FROM public_notices WHERE"
+                                    " notice_id = $1 AND status = $2", notice_id, status))
+
+    await eventually(there, what=f"notice {notice_id} recorded {status}")
+
+
+KEPT_FOR = 30.0
+"""How long the service keeps a page of the board at most (`BoardCache.max_age`)."""
+
+
+async def test_a_board_kept_by_the_instance_shows_a_notice_as_soon_as_it_is_recorded(
+        siquan_env: Environment, public: httpx.AsyncClient) -> None:
+    for path in ("/public/notices", "/public/notices/archive"):  # both pages now kept
+        for _ in range(2):
+            (await public.get(path, params={"format": "json"})).raise_for_status()
+    published = notice(entry())
+    await publish_as(siquan_env, published)
+    await recorded(siquan_env, published.notice_id, "posted")
+
+    # far sooner than a kept page would age out: the recording unit's NOTIFY cleared it
+    on_board = await shown(public, published.notice_id, timeout=KEPT_FOR / 6)
+    await publish_as(siquan_env, closed(published))
+    await recorded(siquan_env, published.notice_id, "closed")
+    archived = await shown(public, published.notice_id, archived=True,
+                           timeout=KEPT_FOR / 6)
+    board = (await public.get("/public/notices", params={"format": "json",
+                                                         "limit": 500})).json()
+
+    assert on_board["entries"][0]["masked_name"] == "王*"
+    assert archived["closed_on"] == CLOSES_ON.isoformat()
+    assert published.notice_id not in {n["notice_id"] for n in board["notices"]}
+
+
+async def test_pages_are_forgotten_when_a_recording_commits_and_not_before(
+        siquan_env: Environment, public: httpx.AsyncClient) -> None:
+    key = ("a page",)
+    pool = await asyncpg.create_pool(siquan_env.pg_dsn("oversight"), min_size=1,
+                                     max_size=2)
+    cache = BoardCache(lambda: pool, max_age=3600)
+    following = asyncio.create_task(cache.follow())
+    try:
+        await eventually(lambda: _true(cache.listening), what="the cache listening")
+        cache.keep(key, cache.version, {"notices": []}, b"{}", None)
+        kept_before = cache.get(key, None)
+        read_at = cache.version
+        published = notice(entry())
+        async with pool.acquire() as conn:
+            async with conn.transaction():
+                await PgNoticeBoard(conn).save_published(published, [NoticeRow(
+                    e.application_id, e.category, e.masked_name, e.masked_resident_id,
+                    e.township_code) for e in published.entries])
+                await asyncio.sleep(0.5)  # a NOTIFY would arrive in this time if sent now
+                kept_while_uncommitted = cache.get(key, None)
+        await eventually(lambda: _true(cache.get(key, None) is None),
+                         what="the page forgotten after the commit")
+        cache.keep(key, read_at, {"notices": []}, b"{}", None)  # read before the change
+        kept_from_a_stale_read = cache.get(key, None)
+    finally:
+        following.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await following
+        await pool.close()
+
+    assert kept_before is not None
+    assert kept_while_uncommitted is not None
+    assert kept_from_a_stale_read is None
+    assert not cache.listening
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def test_the_kept_board_is_still_limited_per_client_named_by_the_trusted_proxy(
+        public: httpx.AsyncClient) -> None:
+    """The loopback proxy names each caller in X-Forwarded-For: one caller past its
+    limit is refused (429, Retry-After), another is served the same kept page."""
+    greedy = {"X-Forwarded-For": "198.51.100.21", "Accept": "application/json"}
+    refused = None
+    for _ in range(500):  # the burst (60) and what refills meanwhile
+        response = await public.get("/public/notices", headers=greedy)
+        if response.status_code == 429:
+            refused = response
+            break
+        assert response.status_code == 200
+    other = await public.get("/public/notices", headers={
+        "X-Forwarded-For": "198.51.100.22", "Accept": "application/json"})
+
+    assert refused is not None and refused.headers["Retry-After"].isdigit()
+    assert other.status_code == 200 and "notices" in other.json()

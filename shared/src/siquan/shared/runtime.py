@@ -41,6 +41,7 @@ from siquan.shared.dead_letters import (
     list_dead_letters,
     summarise,
 )
+from siquan.shared.http_guard import ASGIApp, Message, Receive, Scope, Send
 from siquan.shared.logs import setup_logging
 from siquan.shared.metrics import setup_metrics
 from siquan.shared.outbox import Outbox
@@ -260,16 +261,7 @@ class ServiceRuntime(Generic[W]):
                                  "service": self.service, "checks": checks},
                                 status_code=200 if ok else 503)
 
-        @app.middleware("http")
-        async def trace_response(request: Request, call_next: Any) -> Any:
-            """Tell the caller the trace its request started or joined (W3C
-            `traceresponse`), so an officer's problem report can name it."""
-            response = await call_next(request)
-            context = trace.get_current_span().get_span_context()
-            if context.is_valid:
-                response.headers["traceresponse"] = (
-                    f"00-{context.trace_id:032x}-{context.span_id:016x}-01")
-            return response
+        app.add_middleware(TraceResponse)
 
         @app.get("/dead-letters", include_in_schema=False)
         async def dead_letters(_: Annotated[Officer, Depends(require_role("auditor"))],
@@ -306,6 +298,33 @@ class ServiceRuntime(Generic[W]):
                                 proxy_headers=bool(self.settings.forwarded_allow_ips.strip()),
                                 forwarded_allow_ips=self.settings.forwarded_allow_ips or None)
         asyncio.run(uvicorn.Server(config).serve())
+
+
+class TraceResponse:
+    """Tell the caller the trace its request started or joined (W3C `traceresponse`), so
+    an officer's problem report can name it. Pure ASGI: a `BaseHTTPMiddleware` would
+    cost every request a task group and a pair of memory streams."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        context = trace.get_current_span().get_span_context()
+        if not context.is_valid:
+            await self.app(scope, receive, send)
+            return
+        value = f"00-{context.trace_id:032x}-{context.span_id:016x}-01".encode("latin-1")
+
+        async def traced(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()),
+                                      (b"traceresponse", value)]
+            await send(message)
+
+        await self.app(scope, receive, traced)
 
 
 def _runtime_of(request: Request) -> ServiceRuntime[Any]:

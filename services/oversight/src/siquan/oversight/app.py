@@ -15,6 +15,7 @@ from siquan.oversight.adapters.unit_of_work import OversightUnits, OversightWork
 from siquan.oversight.application import projection, recording
 from siquan.oversight.application.checkpoints import checkpoint_loop
 from siquan.oversight.entrypoints.http import router
+from siquan.oversight.public.adapters.board_cache import BoardCache
 from siquan.oversight.public.application import ledger, notices, own_statements
 from siquan.oversight.public.application.handling import escalation_loop
 from siquan.oversight.public.config import PublicConfig
@@ -73,7 +74,10 @@ def create_app(settings: OversightSettings | None = None) -> FastAPI:
                  sweep_loop(Sweeper(units, settings.timeliness_check_seconds, backlog),
                             sweep, runtime.clock, settings.reconciliation_sweep_seconds)):
         runtime.background(loop)
+    board = BoardCache(lambda: runtime.pool)  # each instance its own, told of changes
+    runtime.background(board.follow)
     app = runtime.http_app("Siquan oversight (社会监督)")
+    app.state.public_board = board
     app.state.public_config = PublicConfig.from_settings(settings)
     app.state.reconciliation_sweep = sweep
     app.state.backlog = backlog

@@ -9,7 +9,9 @@ from fastapi import Depends, Request
 from siquan.oversight.adapters.unit_of_work import OversightUnits
 
 
-def _units(request: Request) -> OversightUnits:
+async def _units(request: Request) -> OversightUnits:
+    """(A coroutine: FastAPI runs a plain function dependency on a worker thread, a
+    thread hop per request.)"""
     units: OversightUnits = request.app.state.runtime.units
     return units
 

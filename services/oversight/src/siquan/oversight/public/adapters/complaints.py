@@ -3,7 +3,7 @@ report or objection, from filing to resolution."""
 
 from __future__ import annotations
 
-from dataclasses import astuple, fields
+from dataclasses import fields
 from datetime import datetime
 
 import asyncpg
@@ -31,7 +31,8 @@ class PgComplaints:
         await self._conn.execute(
             "INSERT INTO complaints (" + ", ".join(_COLUMNS) + ", filed_message_id) VALUES ("
             + ", ".join(f"${i}" for i in range(1, len(_COLUMNS) + 2)) + ")",
-            *astuple(complaint), filed_message_id)
+            # the fields as they are (`astuple` deep-copies each value, datetimes and all)
+            *(getattr(complaint, name) for name in _COLUMNS), filed_message_id)
 
     async def by_tracking_number(self, tracking_number: str) -> Complaint | None:
         row = await self._conn.fetchrow(_SELECT + " WHERE tracking_number = $1", tracking_number)

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from siquan.contracts.eligibility_v1 import NoticeClosed, NoticePublished
+from siquan.oversight.public.adapters.board_cache import board_changed
 from siquan.oversight.public.application.ports import NoticeRow, PostedEntry
 from siquan.shared.database import Connection
 
@@ -20,9 +21,11 @@ class PgNoticeBoard:
     async def save_published(self, notice: NoticePublished,
                              entries: Sequence[NoticeRow]) -> None:
         await _save_published(self._conn, notice, entries)
+        await board_changed(self._conn)
 
     async def save_closed(self, notice: NoticeClosed) -> None:
         await _save_closed(self._conn, notice)
+        await board_changed(self._conn)
 
     async def posted_entry(self, application_id: str, today: date) -> PostedEntry | None:
         return await _posted_entry(self._conn, application_id, today)

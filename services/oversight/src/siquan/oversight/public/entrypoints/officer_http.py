@@ -35,7 +35,8 @@ router = APIRouter(tags=["complaints"])
 Auditor = Annotated[Officer, Depends(require_role("auditor"))]
 
 
-def public_config(request: Request) -> PublicConfig:
+async def public_config(request: Request) -> PublicConfig:
+    """(A coroutine: FastAPI runs a plain function dependency on a worker thread.)"""
     config: PublicConfig = request.app.state.public_config
     return config
 

@@ -15,8 +15,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from siquan.contracts.policy import load_catalogue
 from siquan.contracts.types import ResidentId
 from siquan.oversight.entrypoints.units import Units
+from siquan.oversight.public.adapters.board_cache import BoardCache, Page
 from siquan.oversight.public.adapters.own_statements import OutboxSms
 from siquan.oversight.public.application import notices
 from siquan.oversight.public.application.intake import file_complaint
@@ -45,6 +47,7 @@ from siquan.oversight.public.entrypoints.negotiation import (
     wants_json,
 )
 from siquan.oversight.public.entrypoints.officer_http import command_of, public_config
+from siquan.shared.clock import Clock
 from siquan.shared.console import chosen_locale
 from siquan.shared.errors import NotFound
 from siquan.shared.http_guard import Limit, Offset
@@ -79,11 +82,17 @@ def _objection_form(application_id: str) -> str:
     return f"/public/complaints/new?{query}"
 
 
-async def _board(request: Request, units: Units, config: PublicConfig, *, archived: bool,
-                 division_code: str | None, program_code: str | None, limit: int,
-                 offset: int) -> Response:
+async def _board_page(units: Units, config: PublicConfig, board: BoardCache | None,
+                      today: date, *, archived: bool, division_code: str | None,
+                      program_code: str | None, limit: int, offset: int) -> Page:
+    """The page of the board asked for: as kept by this instance while the board has not
+    changed, else read (and kept)."""
+    key = (archived, division_code, program_code, limit, offset, today)
+    catalogue = load_catalogue()
+    if board is not None and (page := board.get(key, catalogue)) is not None:
+        return page
+    version = board.version if board is not None else 0
     async with units.reading() as uow:
-        today: date = local_day(uow.now(), config.zone)
         found = await notices.board(uow.notices, today=today, archived=archived,
                                     division_prefix=division_code or "", limit=limit,
                                     offset=offset, program_code=program_code)
@@ -96,20 +105,35 @@ async def _board(request: Request, units: Units, config: PublicConfig, *, archiv
                               "/public/complaints {category: notice_objection, "
                               "application_id, description}", "hotline": config.hotline,
                               "anonymous": True}}
+    body = bytes(JSONResponse(data).body)
+    if board is not None:
+        board.keep(key, version, data, body, catalogue)
+    return Page(data, body, catalogue, 0.0)
 
-    def html() -> Response:
-        programs = notices.programs()
-        english = chosen_locale(request) == "en"
-        return pages.render(
-            request, "public/notices.html", config.hotline, notices=found,
-            archived=archived, programs=programs, program_code=program_code,
-            division_code=division_code,
-            program_names={p["program_code"]: p["name_en" if english else "name_zh"]
-                           for p in programs},
-            previous_page=_page_link(request, max(offset - limit, 0)) if offset else None,
-            next_page=_page_link(request, offset + limit) if len(found) == limit else None)
 
-    return _answer(request, data, html)
+async def _board(request: Request, units: Units, config: PublicConfig, *, archived: bool,
+                 division_code: str | None, program_code: str | None, limit: int,
+                 offset: int) -> Response:
+    # read from the app's state, not as dependencies: each dependency costs every request
+    board: BoardCache | None = getattr(request.app.state, "public_board", None)
+    clock: Clock = request.app.state.runtime.clock
+    today: date = local_day(clock.now(), config.zone)
+    page = await _board_page(units, config, board, today, archived=archived,
+                             division_code=division_code, program_code=program_code,
+                             limit=limit, offset=offset)
+    if wants_json(request):
+        return Response(page.json, media_type="application/json")
+    found = page.data["notices"]
+    programs = notices.programs()
+    english = chosen_locale(request) == "en"
+    return pages.render(
+        request, "public/notices.html", config.hotline, notices=found,
+        archived=archived, programs=programs, program_code=program_code,
+        division_code=division_code,
+        program_names={p["program_code"]: p["name_en" if english else "name_zh"]
+                       for p in programs},
+        previous_page=_page_link(request, max(offset - limit, 0)) if offset else None,
+        next_page=_page_link(request, offset + limit) if len(found) == limit else None)
 
 
 @router.get("", include_in_schema=False)
@@ -123,8 +147,9 @@ async def notice_board_in_force(request: Request, units: Units, config: Config,
                                 program_code: ProgramFilter = None, limit: Limit = 50,
                                 offset: Offset = 0) -> Response:
     """Notices in force today, masked, with the days left to object."""
-    return await _board(request, units, config, archived=False, division_code=division_code,
-                        program_code=program_code, limit=limit, offset=offset)
+    return await _board(request, units, config, archived=False,
+                        division_code=division_code, program_code=program_code, limit=limit,
+                        offset=offset)
 
 
 @router.get("/notices/archive")
@@ -133,8 +158,9 @@ async def notice_archive(request: Request, units: Units, config: Config,
                          program_code: ProgramFilter = None, limit: Limit = 50,
                          offset: Offset = 0) -> Response:
     """Notices that have closed, newest first."""
-    return await _board(request, units, config, archived=True, division_code=division_code,
-                        program_code=program_code, limit=limit, offset=offset)
+    return await _board(request, units, config, archived=True,
+                        division_code=division_code, program_code=program_code, limit=limit,
+                        offset=offset)
 
 
 @router.get("/complaints/new", response_class=HTMLResponse)
