@@ -159,9 +159,19 @@ WITH candidates AS MATERIALIZED ({_CANDIDATES}
 SELECT count(*) AS n, COALESCE(sum(amount_fen), 0)::bigint AS fen FROM paid
 """
 
-# The rest of the facts of the others: refusals to the current account and suspensions.
+# The rest of the facts of the others: refusals to the current account, suspensions, and
+# what offsets withheld from each period's benefit (a period whose order paying the rest
+# moved no money is owed again, less what the receivable already took:
+# `owed_after_offsets`).
 _OTHERS = """
 SELECT o.*,
+       ARRAY(SELECT e.period FROM entitlement_offsets e WHERE e.person_key = o.person_key
+               AND e.program_code = o.program_code AND e.item = 'benefit'
+              GROUP BY e.period ORDER BY e.period) AS withheld_periods,
+       ARRAY(SELECT sum(e.offset_fen)::bigint FROM entitlement_offsets e
+              WHERE e.person_key = o.person_key AND e.program_code = o.program_code
+                AND e.item = 'benefit'
+              GROUP BY e.period ORDER BY e.period) AS withheld_fen,
        ARRAY(SELECT p.period FROM payments p WHERE p.person_key = o.person_key
                AND p.program_code = o.program_code AND p.item = 'benefit'
                AND p.status IN ('failed', 'returned') AND p.bank_code = o.bank_code
@@ -249,9 +259,13 @@ async def freeze(conn: Connection, query: RosterQuery, *, batch: int = 10_000
     return frozen
 
 
-# What offsets withheld from a payment: paid as much as what the bank moved.
+# What offsets withheld from the entitlement a live payment pays: paid as much as what the
+# bank moved. Every offset of the (person, program, period, item) counts, whichever order
+# it named: a retry or arrear paying the rest after that order failed or came back is the
+# one live payment of the entitlement (`owed_after_offsets`).
 _WITHHELD = ("COALESCE((SELECT sum(e.offset_fen) FROM entitlement_offsets e"
-             " WHERE e.payment_id = p.payment_id), 0)")
+             " WHERE e.person_key = p.person_key AND e.program_code = p.program_code"
+             " AND e.period = p.period AND e.item = p.item), 0)")
 
 # What earlier runs paid (live payments of any item) for each arrear period of the window
 # to each person this run pays its period, where the window's amounts now owe more
@@ -395,7 +409,8 @@ def _candidate(r: asyncpg.Record) -> Candidate:
             household_key=r["household_key"]),
         account=account, held=r["held"], paid_periods=frozenset(r["paid"]),
         refused_periods=frozenset(r["refused"]),
-        account_unconfirmed=bool(r["account_unconfirmed"]))
+        account_unconfirmed=bool(r["account_unconfirmed"]),
+        withheld=dict(zip(r["withheld_periods"], map(int, r["withheld_fen"]), strict=True)))
 
 
 async def copy_payments(conn: Connection, run_id: str, program_code: str,

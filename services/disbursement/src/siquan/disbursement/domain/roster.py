@@ -19,7 +19,7 @@ at that period's amount.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
@@ -78,6 +78,10 @@ class Candidate:
     refused_periods: frozenset[str] = frozenset()
     account_unconfirmed: bool = False
     """The account is a change no second officer has confirmed yet."""
+    withheld: Mapping[str, int] = field(default_factory=dict)
+    """What offsets already took from the person's benefit of each period whose payment of
+    the rest moved no money (failed, returned, cancelled): the receivable was reduced by it
+    once, so paying the period again pays only the rest (`owed_after_offsets`)."""
 
     def facts(self, period: str) -> PaymentFacts:
         return self.certification.facts(period, held=self.held,
@@ -217,13 +221,25 @@ def _owed(candidate: Candidate, table: AmountTable) -> list[PlannedPayment]:
                 or not cert.owed_in(earlier.period)
                 or earlier.period in candidate.refused_periods):
             continue
-        owed.append(PlannedPayment(cert.id, cert.person_key, earlier.period, amount, account,
-                                   arrear=True, certified_from=cert.effective_from))
+        rest = owed_after_offsets(candidate, earlier.period, amount)
+        if rest > 0:
+            owed.append(PlannedPayment(cert.id, cert.person_key, earlier.period, rest, account,
+                                       arrear=True, certified_from=cert.effective_from))
     amount = table.run.amount(cert.category)
     assert amount is not None
-    owed.append(PlannedPayment(cert.id, cert.person_key, table.run.period, amount, account,
-                               certified_from=cert.effective_from))
+    rest = owed_after_offsets(candidate, table.run.period, amount)
+    if rest > 0:
+        owed.append(PlannedPayment(cert.id, cert.person_key, table.run.period, rest, account,
+                                   certified_from=cert.effective_from))
     return owed
+
+
+def owed_after_offsets(candidate: Candidate, period: str, amount_fen: int) -> int:
+    """What is still owed for a period's benefit once the offsets already recorded against
+    it are counted as paid: a period an offset reduced whose payment of the rest failed or
+    came back is paid again only for the rest, never for the part the receivable already
+    took (that would pay it twice: once as the debt reduced, once in cash)."""
+    return max(amount_fen - candidate.withheld.get(period, 0), 0)
 
 
 @dataclass(frozen=True)
