@@ -4,13 +4,15 @@ through the four services as processes, on the real broker and databases.
 A township reviewer registers a household with its head and his wife; both are certified
 for special assistance (paid to each person, monthly) through eligibility's API, and a
 neighbour outside the register too. A policy officer drafts a small version allowing
-offsets from May, another approves it. January to April are paid. On 20 April an officer
-records the husband's death on 10 February: March and April were paid for nothing, a
-receivable disbursement records and fund custody books per fiscal level. The May and June
-runs withhold the wife's entitlements until the receivable is recovered; July pays her in
-full again; the neighbour is paid in full throughout. Every figure is computed here from
-the policy catalogue: the periods not owed, what each run withholds from the wife and what
-it pays her, each level's share, the recovery rate."""
+offsets from May, another approves it; a raise from June follows the same way (it keeps
+the offsets). January to April are paid. On 20 April an officer records the husband's
+death on 10 February: March and April were paid for nothing, a receivable disbursement
+records and fund custody books per fiscal level. The May run withholds the wife's whole
+entitlement, the June run the rest of the receivable from her raised one and pays her what
+is left; July pays her in full again; the neighbour is paid in full throughout. Every
+figure is computed here from the policy catalogue and the raise: the periods not owed,
+what each run withholds from the wife and what it pays her, each level's share, the
+recovery rate."""
 
 from __future__ import annotations
 
@@ -38,15 +40,17 @@ PROGRAM, CATEGORY, DIVISION, YEAR = "special_assistance", "death", "420117", 202
 NUMBER = "420117-2026-000902"
 MONTHS = [f"{YEAR}-{m:02d}" for m in range(1, 8)]
 BEFORE_DEATH_RECORDED = MONTHS[:4]
-OFFSETS_FROM = date(YEAR, 5, 1)
+OFFSETS_FROM, RAISED_FROM = date(YEAR, 5, 1), date(YEAR, 6, 1)
+RAISE = 3_000  # fen a month over the seed's standard, from June
 DIED = date(YEAR, 2, 10)
 DRAFTER, CHECKER = "policy-420000-01", "policy-420000-02"
 SHARED = ("residence", "family_type", "children", "holds_one_child_certificate",
           "gave_up_second_child", "in_hardship", "on_minimum_living_allowance")
 
 
-def owed(period: str) -> int:
-    return figures.owed(PROGRAM, CATEGORY, period, DIVISION)
+def owed(period: str, category: str = CATEGORY) -> int:
+    seed = figures.owed(PROGRAM, category, period, DIVISION)
+    return seed + (RAISE if period_start(period) >= RAISED_FROM else 0)
 
 
 def key(person: Beneficiary) -> str:
@@ -111,6 +115,15 @@ async def _run(cluster: Cluster, cycle: CountyCycle) -> None:
     await cycle.eligibility.call("POST", f"/policy-versions/{drafted['version_id']}/approve",
                                  CHECKER)
     await cycle.wait_until_policy_applied(label)
+    raised = f"hubei-raise-{uuid.uuid4().hex[:6]}"
+    drafted = await cycle.eligibility.call("POST", "/policy-versions", DRAFTER, json={
+        "program_code": PROGRAM, "version": raised, "effective_from": RAISED_FROM.isoformat(),
+        "changes": {"amounts_fen": {c: owed("2026-06", c) for c in ("death", "disability")}},
+        "citation": {"document": "鄂卫健发〔2026〕11号",
+                     "clause": "自 2026 年 6 月起提高特别扶助金标准"}})
+    await cycle.eligibility.call("POST", f"/policy-versions/{drafted['version_id']}/approve",
+                                 CHECKER)
+    await cycle.wait_until_policy_applied(raised)
 
     runs: dict[str, dict[str, Any]] = {}
     for month, period in enumerate(BEFORE_DEATH_RECORDED, start=1):
@@ -153,7 +166,8 @@ async def _run(cluster: Cluster, cycle: CountyCycle) -> None:
     for period in MONTHS[4:]:
         withheld[period] = min(owed(period), left)
         left -= withheld[period]
-    assert left == 0 and withheld[MONTHS[4]] == owed(MONTHS[4])  # May withheld whole
+    assert left == 0 and withheld[MONTHS[4]] == owed(MONTHS[4])  # May withheld whole,
+    assert 0 < withheld[MONTHS[5]] < owed(MONTHS[5])  # June in part
     for month, period in enumerate(MONTHS[4:], start=5):
         cluster.clock.set(datetime(YEAR, month, 10, 9, tzinfo=UTC))
         runs[period] = await cycle.pay(RunPlan(PROGRAM, period))

@@ -156,6 +156,16 @@ def test_arrears_across_a_policy_raise_use_each_periods_own_amount() -> None:
     assert [p.amount_fen for p in roster.payments] == [10_000, 21_000, 21_000]
 
 
+def test_a_period_an_offset_reduced_is_owed_again_only_for_the_rest() -> None:
+    """The order paying the rest of a partly offset April failed (another account now):
+    April is owed again less what the receivable already took; a period the offsets took
+    whole is owed nothing."""
+    withheld = replace(candidate(cert(1)), withheld={"2026-03": 21_000, "2026-04": 15_000})
+    roster = roster_for("2026-05", withheld, arrears=("2026-03", "2026-04"))
+    assert [(p.label, p.amount_fen) for p in roster.payments] == [
+        ("arrears:2026-04", 6_000), ("benefit", 21_000)]
+
+
 def test_no_arrears_for_a_period_refused_to_the_current_account() -> None:
     roster = roster_for("2026-05", candidate(cert(1), refused=frozenset({"2026-04"})),
                         arrears=("2026-04",))
