@@ -37,7 +37,9 @@ APPROVER = "approver-420117-01"
 LATER = NOW + timedelta(minutes=7)
 """The approver signs in on this clock: its TOTP code at NOW is another module's."""
 HEADER = ["resident_id", "name", "program_code", "category", "division_code",
-          "eligible_from"]
+          "eligible_from", "residence", "family_type", "children", "one_child_certificate"]
+FACTS = ["urban", "only_child_died", "male:1985-04-02:died:2008-05-12", "yes"]
+"""The household facts special assistance's criteria need (every row states them)."""
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -81,10 +83,11 @@ async def test_a_clerk_imports_a_survey_and_downloads_the_refused_rows(
     valid = people.next()
     wrong_check = valid[:17] + ("0" if valid[17] != "0" else "1")
     other_county = ResidentFactory("420102").next()
-    rows = [[people.next(), "禤国强", "special_assistance", "death", "420117", "2026-01-01"],
-            [wrong_check, "禤秀兰", "special_assistance", "death", "420117", "2026-01-01"],
-            [people.next(), "禤建华", "special_assistance", "death", "420117", "2026-01-01"],
-            [other_county, "禤丽娟", "special_assistance", "death", "420102", "2026-01-01"]]
+    rows = [[*row, "special_assistance", "death", county, "2026-01-01", *FACTS]
+            for *row, county in ([people.next(), "禤国强", "420117"],
+                                 [wrong_check, "禤秀兰", "420117"],
+                                 [people.next(), "禤建华", "420117"],
+                                 [other_county, "禤丽娟", "420102"])]
     page = await (await browser.new_context(locale="zh-CN", bypass_csp=True)).new_page()
     await sign_in(page, url, CLERK, NOW)
     await page.goto(f"{url}{CONSOLE}/imports/new")
@@ -135,7 +138,7 @@ async def test_a_clerk_imports_a_survey_and_downloads_the_refused_rows(
 
     # an XLSX survey with one good row
     await _import(page, url, "survey.xlsx", _xlsx([[
-        people.next(), "禤志明", "special_assistance", "death", "420117", "2026-01-01"]]),
+        people.next(), "禤志明", "special_assistance", "death", "420117", "2026-01-01", *FACTS]]),
         XLSX)
     await expect(page.locator("#import-result")).to_have_text(
         "已录入 1 份申请；0 行未通过。")

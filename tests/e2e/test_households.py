@@ -28,7 +28,12 @@ import pytest
 
 from siquan.contracts.policy import load_catalogue
 from siquan.shared.operator.client import Officers, RefusedByService
-from siquan.shared.operator.county_cycle import Beneficiary, CountyCycle, RunPlan
+from siquan.shared.operator.county_cycle import (
+    Beneficiary,
+    CountyCycle,
+    RunPlan,
+    file_evidence,
+)
 from siquan.shared.person import household_key, person_key
 from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET
@@ -171,8 +176,11 @@ async def _apply(cycle: CountyCycle, person: Beneficiary, facts: dict[str, Any] 
     submitted = await cycle.eligibility.call("POST", "/applications", Officers.clerk, json={
         "resident_id": person.resident_id, "name": person.name, "program_code": PROGRAM,
         "category": CATEGORY, "division_code": DIVISION, "eligible_from": f"{YEAR}-01-01",
-        **({"household": facts} if facts is not None else {})})
-    return str(submitted["application_id"])
+        **({"household": {**facts, "applicant_role": "parent"}} if facts is not None
+           else {})})
+    application_id = str(submitted["application_id"])
+    await file_evidence(cycle.eligibility, application_id, PROGRAM, CATEGORY)
+    return application_id
 
 
 async def _through_notice(cycle: CountyCycle, ids: list[str]) -> None:
