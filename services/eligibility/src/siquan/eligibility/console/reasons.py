@@ -1,12 +1,11 @@
-"""The application layer's refusals as the console shows them: the application layer
-words its reasons in English with the ids they concern (never a person's data); the
-console finds the catalogue text of each known reason by its pattern and fills in the
-same ids, so a zh-CN page reads Chinese. A reason no pattern knows is shown as it is."""
+"""The eligibility application layer's refusals as the console shows them: the patterns
+of the reasons its pages can show, with their catalogue texts, so a zh-CN page reads
+Chinese (`siquan.shared.console.reasons` matches them). A reason no pattern knows is shown
+as it is."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from siquan.shared.console import reasons
 
 
 def _(message: str) -> str:
@@ -14,80 +13,75 @@ def _(message: str) -> str:
     return message
 
 
-PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), message) for pattern, message in (
-        (r"^officer (?P<officer>\S+) acts for (?P<division>\d+), not for division "
-         r"(?P<scope>\d+)$",
-         _("Officer %(officer)s acts for %(division)s, not for division %(scope)s.")),
-        (r"^officer (?P<officer>\S+) acts for (?P<division>\d+), not for (?P<scope>\d+)$",
-         _("Officer %(officer)s acts for %(division)s, not for division %(scope)s.")),
-        (r"^officer (?P<officer>\S+) reviewed this application and cannot also approve it$",
-         _("Officer %(officer)s reviewed this application and cannot also approve it "
-           "(separation of duties).")),
-        (r"^officer (?P<officer>\S+) entered this application and cannot approve it$",
-         _("Officer %(officer)s entered this application and cannot approve it "
-           "(separation of duties).")),
-        (r"^officer (?P<officer>\S+) entered this application and cannot review it$",
-         _("Officer %(officer)s entered this application and cannot review it "
-           "(separation of duties).")),
-        (r"^officer (?P<officer>\S+) recorded this application's community review and "
-         r"cannot approve it$",
-         _("Officer %(officer)s recorded this application's community review and cannot "
-           "approve it (separation of duties).")),
-        (r"^application (?P<id>\S+) is still on public notice; it can be approved only "
-         r"after the notice closes$",
-         _("The application is still on public notice; it can be approved only after the "
-           "notice closes.")),
-        (r"^application (?P<id>\S+) has an open objection; approval waits until oversight "
-         r"resolves it$",
-         _("The application has an open objection; approval waits until oversight "
-           "resolves it.")),
-        (r"^this person already has a live application or certification for "
-         r"(?P<program>\S+)$",
-         _("This person already has a live application or certification for "
-           "%(program)s.")),
-        (r"^this person is recorded dead \(died on (?P<day>[\d-]+)\)$",
-         _("This person is recorded dead (died on %(day)s).")),
-        (r"^the same person and program appear already in row (?P<row>\d+)$",
-         _("The same person and program appear already in row %(row)s.")),
-        (r"^Value error, resident ID check digit does not match \(GB 11643\)$",
-         _("The resident ID number's check digit does not match (GB 11643).")),
-        (r"^Value error, resident ID must be 17 digits followed by a digit or X$",
-         _("A resident ID number is 17 digits followed by a digit or X.")),
-        (r"^Field required$", _("Required.")),
-        (r"^String should have at least 1 character$", _("Required.")),
-        (r"^Input should be a valid date", _("Not a date (YYYY-MM-DD).")),
-        (r"^the survey lacks the columns (?P<columns>[a-z_, ]+)$",
-         _("The survey lacks the columns %(columns)s.")),
-        (r"^the survey file is empty$", _("The survey file is empty.")),
-        (r"^the survey workbook's first sheet is empty$",
-         _("The survey workbook's first sheet is empty.")),
-        (r"^the survey file is neither UTF-8 nor GB18030 text$",
-         _("The survey file is neither UTF-8 nor GB18030 text.")),
-        (r"^the survey file is not a readable XLSX workbook",
-         _("The survey file is not a readable XLSX workbook.")),
-        (r"^a survey import takes at most (?P<limit>\d+) rows$",
-         _("A survey import takes at most %(limit)s rows.")),
-        (r"^period must be YYYY-MM$", _("The month is written like 2026-11.")),
-        (r"^certification (?P<id>\S+) is (?P<status>[a-z]+) and cannot be renewed$",
-         _("The certification is %(status)s and cannot be re-confirmed.")),
-        (r"^certification (?P<id>\S+) is already valid until (?P<day>[\d-]+)$",
-         _("The certification is already valid until %(day)s.")),
-        (r"^renewal for (?P<year>\d+) is open from (?P<opens>[\d-]+) to "
-         r"(?P<deadline>[\d-]+), not on (?P<today>[\d-]+)$",
-         _("Re-confirmation for %(year)s is open from %(opens)s to %(deadline)s, not on "
-           "%(today)s.")),
-        (r"^a (?P<what>rejection|revocation) needs a reason$", _("State the reason.")),
-        (r"^no (?P<kind>application|certification|notice|evidence) (?P<id>\S+)$",
-         _("Not found.")),
-    ))
+PATTERNS = reasons.patterns(
+    (r"^officer (?P<officer>\S+) acts for (?P<division>\d+), not for division "
+     r"(?P<scope>\d+)$",
+     _("Officer %(officer)s acts for %(division)s, not for division %(scope)s.")),
+    (r"^officer (?P<officer>\S+) acts for (?P<division>\d+), not for (?P<scope>\d+)$",
+     _("Officer %(officer)s acts for %(division)s, not for division %(scope)s.")),
+    (r"^officer (?P<officer>\S+) reviewed this application and cannot also approve it$",
+     _("Officer %(officer)s reviewed this application and cannot also approve it "
+       "(separation of duties).")),
+    (r"^officer (?P<officer>\S+) entered this application and cannot approve it$",
+     _("Officer %(officer)s entered this application and cannot approve it "
+       "(separation of duties).")),
+    (r"^officer (?P<officer>\S+) entered this application and cannot review it$",
+     _("Officer %(officer)s entered this application and cannot review it "
+       "(separation of duties).")),
+    (r"^officer (?P<officer>\S+) recorded this application's community review and "
+     r"cannot approve it$",
+     _("Officer %(officer)s recorded this application's community review and cannot "
+       "approve it (separation of duties).")),
+    (r"^application (?P<id>\S+) is still on public notice; it can be approved only "
+     r"after the notice closes$",
+     _("The application is still on public notice; it can be approved only after the "
+       "notice closes.")),
+    (r"^application (?P<id>\S+) has an open objection; approval waits until oversight "
+     r"resolves it$",
+     _("The application has an open objection; approval waits until oversight "
+       "resolves it.")),
+    (r"^this person already has a live application or certification for "
+     r"(?P<program>\S+)$",
+     _("This person already has a live application or certification for "
+       "%(program)s.")),
+    (r"^this person is recorded dead \(died on (?P<day>[\d-]+)\)$",
+     _("This person is recorded dead (died on %(day)s).")),
+    (r"^the same person and program appear already in row (?P<row>\d+)$",
+     _("The same person and program appear already in row %(row)s.")),
+    (r"^Value error, resident ID check digit does not match \(GB 11643\)$",
+     _("The resident ID number's check digit does not match (GB 11643).")),
+    (r"^Value error, resident ID must be 17 digits followed by a digit or X$",
+     _("A resident ID number is 17 digits followed by a digit or X.")),
+    (r"^Field required$", _("Required.")),
+    (r"^String should have at least 1 character$", _("Required.")),
+    (r"^Input should be a valid date", _("Not a date (YYYY-MM-DD).")),
+    (r"^the survey lacks the columns (?P<columns>[a-z_, ]+)$",
+     _("The survey lacks the columns %(columns)s.")),
+    (r"^the survey file is empty$", _("The survey file is empty.")),
+    (r"^the survey workbook's first sheet is empty$",
+     _("The survey workbook's first sheet is empty.")),
+    (r"^the survey file is neither UTF-8 nor GB18030 text$",
+     _("The survey file is neither UTF-8 nor GB18030 text.")),
+    (r"^the survey file is not a readable XLSX workbook",
+     _("The survey file is not a readable XLSX workbook.")),
+    (r"^a survey import takes at most (?P<limit>\d+) rows$",
+     _("A survey import takes at most %(limit)s rows.")),
+    (r"^period must be YYYY-MM$", _("The month is written like 2026-11.")),
+    (r"^certification (?P<id>\S+) is (?P<status>[a-z]+) and cannot be renewed$",
+     _("The certification is %(status)s and cannot be re-confirmed.")),
+    (r"^certification (?P<id>\S+) is already valid until (?P<day>[\d-]+)$",
+     _("The certification is already valid until %(day)s.")),
+    (r"^renewal for (?P<year>\d+) is open from (?P<opens>[\d-]+) to "
+     r"(?P<deadline>[\d-]+), not on (?P<today>[\d-]+)$",
+     _("Re-confirmation for %(year)s is open from %(opens)s to %(deadline)s, not on "
+       "%(today)s.")),
+    (r"^a (?P<what>rejection|revocation) needs a reason$", _("State the reason.")),
+    (r"^no (?P<kind>application|certification|notice|evidence) (?P<id>\S+)$",
+     _("Not found.")),
+)
 
 
-def translated(reason: str, gettext: Callable[[str], str]) -> str:
+def translated(reason: str, gettext: reasons.Gettext) -> str:
     """The reason in the page's language: the catalogue's text of its pattern with the
     same values, or the reason as it is."""
-    for pattern, message in PATTERNS:
-        found = pattern.match(reason)
-        if found is not None:
-            return gettext(message) % found.groupdict()
-    return gettext(reason)
+    return reasons.translated(reason, gettext, PATTERNS)
