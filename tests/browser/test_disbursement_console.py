@@ -154,7 +154,8 @@ async def test_a_colleague_confirms_a_change_and_the_run_is_watched_to_completio
 
     # The failure is not retried to the same account: refused, with the reason.
     await checker.get_by_role("button", name="重发失败和退回的款项").click()
-    await expect(checker.get_by_role("alert")).to_contain_text("can be retried")
+    await expect(checker.get_by_role("alert")).to_contain_text(
+        f"发放批次 {run_id} 没有可重发的款项：1 × 银行拒付或退回后账户尚未更正")
     await visits.shot(checker, "retry-refused", prefix="disbursement")
     # The account corrected (by the maker) and confirmed (by the colleague): retried.
     api = ServiceClient(disbursement.url)

@@ -32,6 +32,7 @@ from siquan.disbursement.adapters.batch_file_bank import (
     GbkFormat,
 )
 from siquan.disbursement.application import queries
+from siquan.disbursement.console.reasons import translated as in_language
 from siquan.shared.accounts.role_pages import RolePages
 from siquan.shared.accounts.store import Session
 from siquan.shared.errors import InvalidRequest, NotFound, Refused
@@ -178,7 +179,8 @@ def install(router: APIRouter, pages: RolePages, base: str,
             async with request.app.state.runtime.units.reading() as uow:
                 await queries.show_run(uow, session.officer.officer(), run_id)
         except Refused as refusal:
-            return pages.refused(request, session, str(refusal), refusal.status)
+            return pages.refused(request, session, in_language(
+                str(refusal), lambda text: pages.gettext(request, text)), refusal.status)
         if found is None:
             return pages.refused(request, session, pages.gettext(request, NO_BATCH), 404)
         return found

@@ -9,7 +9,8 @@
   those whose account was corrected; the run as a spreadsheet (the documents API).
 
 Each page is one unit of work calling the application layer (`accounts`, `runs`,
-`retries`, `queries`); a refusal is shown with its 4xx status and the reason."""
+`retries`, `queries`); a refusal is shown with its 4xx status and the reason, in the
+page's language (`console.reasons`)."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ from siquan.contracts.policy import load_catalogue
 from siquan.contracts.types import ResidentId, division_scope
 from siquan.disbursement.application import accounts, queries, retries, runs
 from siquan.disbursement.console import bank_files
+from siquan.disbursement.console.reasons import REASONS, translated
 from siquan.disbursement.console.views import LISTED, awaiting_confirmation
-from siquan.disbursement.domain import payable, retry, roster
 from siquan.disbursement.domain.roster import PayeeAccount
 from siquan.disbursement.entrypoints.http import RegisterPayeeAccount, _rules
 from siquan.shared.accounts.role_pages import RolePages
@@ -61,27 +62,6 @@ STATUS_NAMES = {"awaiting_allocation": _("Awaiting allocation"),
                 "waiting": _("Waiting for money"), "allocated": _("Paying"),
                 "completed": _("Completed")}
 KIND_NAMES = {"regular": _("Regular"), "retry": _("Retry")}
-REASONS = {
-    accounts.NO_CERTIFICATION: _("No certification in force is held for this person."),
-    accounts.OUT_OF_SCOPE: _("The person's certification lies outside your division."),
-    accounts.NOTHING_TO_CONFIRM: _("No account change awaits confirmation for this person."),
-    accounts.NOT_THE_CHANGE: _("The account you entered differs from the change awaiting "
-                               "confirmation: check it against the request."),
-    accounts.MAKER_IS_NOT_CHECKER: _("You registered this change: another disbursement "
-                                     "officer must confirm it."),
-    payable.ALREADY_PAID: _("Already paid for the period"),
-    payable.NOT_ACTIVE: _("Certification not in force for the period"),
-    payable.DIED: _("The payee died before the period"),
-    payable.ON_HOLD: _("Payments to this person are on hold"),
-    payable.SUSPENDED: _("Certification suspended: payments are on hold until reinstated"),
-    payable.NO_ACCOUNT: _("No payee account"),
-    payable.AWAITING_CONFIRMATION: _("Account change awaiting confirmation"),
-    payable.NOT_ALLOCATED: _("The run has no approved allocation"),
-    retry.ACCOUNT_NOT_FIXED: _("Account not changed since the bank refused or returned the "
-                               "payment"),
-    roster.ONE_OFF_PAID: _("A one-off benefit of this program was already paid"),
-    roster.DUPLICATE: _("Another certification already pays this person for the period"),
-}
 PROBLEMS = {
     "resident_id": _("The resident ID number is not valid (18 characters, check digit)."),
     "bank_code": _("The bank code is 3 to 12 capital letters or digits."),
@@ -117,8 +97,7 @@ def _router(pages: RolePages) -> APIRouter:
         return request.app.state.runtime
 
     def reason(request: Request, refused: Refused) -> str:
-        text = str(refused)
-        return pages.gettext(request, REASONS[text]) if text in REASONS else text
+        return translated(str(refused), lambda text: pages.gettext(request, text))
 
     def common(request: Request) -> dict[str, Any]:
         return {"base": BASE, "reasons": {k: pages.gettext(request, v)
@@ -293,6 +272,9 @@ def _router(pages: RolePages) -> APIRouter:
             problem=problem, done=done, payees=payees,
             percent=100 if run["status"] == "completed" or not payees
             else min(100, done * 100 // payees),
+            rejection=translated(run["rejection_reason"],
+                                 lambda text: pages.gettext(request, text))
+            if run["rejection_reason"] else "",
             xlsx=f"/runs/{quote(run_id)}.xlsx", **common(request),
             **bank_files.context(request, pages, run_id), **shown)
 
