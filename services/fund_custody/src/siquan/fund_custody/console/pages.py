@@ -5,7 +5,8 @@ shortfall; recording an appropriation by fiscal level; the year-end statement, p
 with its XLSX and PDF downloads (the documents API, which takes the console's session).
 
 Each page is one unit of work calling the application layer (`queries`,
-`record_appropriation`, `statements`); a refusal is shown with its 4xx status."""
+`record_appropriation`, `statements`); a refusal is shown with its 4xx status and the
+reason in the page's language (`console.reasons`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from siquan.fund_custody.application.appropriations import (
     RecordAppropriation,
     record_appropriation,
 )
+from siquan.fund_custody.console.reasons import LEVEL_NAMES, translated
 from siquan.fund_custody.console.views import LISTED, accounts_within
 from siquan.fund_custody.domain.ledger import FISCAL_LEVELS
 from siquan.fund_custody.domain.special_account import AccountKey
@@ -44,8 +46,6 @@ def _(message: str) -> str:
     return message
 
 
-LEVEL_NAMES = {"central": _("Central"), "provincial": _("Provincial"),
-               "municipal": _("Municipal"), "county": _("County")}
 FREQUENCY_NAMES = {"monthly": _("Monthly"), "semester": _("Half-yearly"),
                    "yearly": _("Yearly"), "one_off": _("One-off")}
 NOT_THE_ROLE = _("Only a treasury officer may open the treasury pages.")
@@ -94,6 +94,9 @@ def _router(pages: RolePages) -> APIRouter:
 
     def units(request: Request) -> Any:
         return request.app.state.runtime.units
+
+    def reason(request: Request, refused: Refused) -> str:
+        return translated(str(refused), lambda text: pages.gettext(request, text))
 
     def common(request: Request) -> dict[str, Any]:
         return {"base": BASE, "levels": FISCAL_LEVELS,
@@ -164,7 +167,7 @@ def _router(pages: RolePages) -> APIRouter:
                                                          amount, document))
         except Refused as refused:
             return await overview(request, session, form=typed, status=refused.status,
-                                  problems=[str(refused)])
+                                  problems=[reason(request, refused)])
         which = "recorded" if outcome.recorded else "known"
         return RedirectResponse(f"{account_link(key)}?appropriation={which}", 303)
 
@@ -180,7 +183,7 @@ def _router(pages: RolePages) -> APIRouter:
                 report = await queries.balances_report(uow, session.officer.officer(), key)
                 summary = await queries.account_balances(uow, session.officer.officer(), key)
         except Refused as refused:
-            return pages.refused(request, session, str(refused), refused.status)
+            return pages.refused(request, session, reason(request, refused), refused.status)
         notice = {"recorded": _("The appropriation was recorded."),
                   "known": _("This document was recorded before: nothing was booked "
                              "twice.")}.get(request.query_params.get("appropriation", ""))
@@ -202,7 +205,8 @@ def _router(pages: RolePages) -> APIRouter:
                     uow, session.officer.officer(), key))
         except Refused as refused:
             if refused.status != 404:
-                return pages.refused(request, session, str(refused), refused.status)
+                return pages.refused(request, session, reason(request, refused),
+                                     refused.status)
             found = None
         documents = (f"/statements/{quote(key.program_code)}/{key.fiscal_year}/"
                      f"{quote(key.division_code)}")
@@ -231,7 +235,8 @@ def _router(pages: RolePages) -> APIRouter:
             async with units(request)() as uow:
                 await statements.produce_statement(uow, session.officer.officer(), key)
         except Refused as refused:
-            return await statement_page(request, session, key, problem=str(refused),
+            return await statement_page(request, session, key,
+                                        problem=reason(request, refused),
                                         status=refused.status)
         return RedirectResponse(f"{account_link(key)}/statement", 303)
 
