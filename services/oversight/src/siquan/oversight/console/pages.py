@@ -14,7 +14,8 @@
 - the published checkpoints of the chain; the dead letters waiting (operations).
 
 Each page is one unit of work calling the application layer or reading what it lists
-(`views`); a refusal is shown with its 4xx status and the reason."""
+(`views`); a refusal is shown with its 4xx status and the reason in the page's language
+(`console.reasons`)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from siquan.contracts.types import division_scope
 from siquan.oversight.adapters.unit_of_work import snapshot
 from siquan.oversight.application import queries
 from siquan.oversight.console import charts, views
+from siquan.oversight.console.reasons import translated
 from siquan.oversight.public.application import handling
 from siquan.oversight.public.entrypoints.pages import CATEGORY_NAMES as COMPLAINT_NAMES
 from siquan.oversight.public.entrypoints.pages import CONSOLE as PUBLIC
@@ -182,6 +184,9 @@ def _router(pages: RolePages) -> APIRouter:
 
     def problems_of(request: Request, found: list[str]) -> list[str]:
         return [pages.gettext(request, PROBLEMS[p]) for p in found]
+
+    def why(request: Request, refused: Refused) -> str:
+        return translated(str(refused), lambda text: pages.gettext(request, text))
 
     async def alert(request: Request) -> int | None:
         backlog: BrokerBacklog = request.app.state.backlog
@@ -335,7 +340,7 @@ def _router(pages: RolePages) -> APIRouter:
                                                 resolution=resolution)
         except Refused as refused:
             return await finding_page(request, session, finding_id, status=refused.status,
-                                      problems=[str(refused)])
+                                      problems=[why(request, refused)])
         return RedirectResponse(f"{BASE}/findings/{checked}?done=resolved", 303)
 
     # Holds.
@@ -403,7 +408,7 @@ def _router(pages: RolePages) -> APIRouter:
                         program_code=typed["program_code"] or None, reason=typed["reason"],
                         evidence=tuple(evidence))
         except Refused as refused:
-            return await again([str(refused)], refused.status)
+            return await again([why(request, refused)], refused.status)
         back = f"{BASE}/findings/{finding_id}" if finding_id else f"{BASE}/holds"
         return RedirectResponse(f"{back}?done=placed", 303)
 
@@ -426,7 +431,7 @@ def _router(pages: RolePages) -> APIRouter:
                 await decisions.lift_hold(uow, hold_id=checked,
                                           officer=session.officer.officer(), reason=reason)
         except Refused as refused:
-            return pages.refused(request, session, str(refused), refused.status)
+            return pages.refused(request, session, why(request, refused), refused.status)
         back = f"{BASE}/findings/{finding_id}" if finding_id else f"{BASE}/holds"
         return RedirectResponse(f"{back}?done=lifted", 303)
 
@@ -488,7 +493,8 @@ def _router(pages: RolePages) -> APIRouter:
                 await handling.assign(uow, session.officer.officer(), checked, handler)
         except Refused as refused:
             return await complaint_page(request, session, complaint_id,
-                                        status=refused.status, problems=[str(refused)])
+                                        status=refused.status,
+                                        problems=[why(request, refused)])
         return RedirectResponse(f"{BASE}/complaints/{checked}?done=assigned", 303)
 
     @router.post("/complaints/{complaint_id}/resolve")
@@ -510,7 +516,8 @@ def _router(pages: RolePages) -> APIRouter:
                                        outcome, resolution)  # type: ignore[arg-type]
         except Refused as refused:
             return await complaint_page(request, session, complaint_id,
-                                        status=refused.status, problems=[str(refused)])
+                                        status=refused.status,
+                                        problems=[why(request, refused)])
         return RedirectResponse(f"{BASE}/complaints/{checked}?done=answered", 303)
 
     # Checkpoints and operations.

@@ -1,0 +1,147 @@
+"""The auditor's decisions' English refusals as the auditor's pages show them in zh-CN:
+each reason the finding, hold and complaint pages can show is produced here by the use
+case (on the in-memory unit of work) or by the code that words it, and reads Chinese with
+its ids, a finding's outcome by its name."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from siquan.oversight.adapters.memory import FakeOversightWork
+from siquan.oversight.console import reasons
+from siquan.oversight.public.domain.complaints import ComplaintState
+from siquan.oversight.reconciliation.application import decisions
+from siquan.oversight.reconciliation.application.raising import raise_finding
+from siquan.oversight.reconciliation.domain import findings as rules
+from siquan.oversight.reconciliation.domain.findings import Finding
+from siquan.shared.auth import Officer
+from siquan.shared.console.i18n import translations
+from siquan.shared.errors import Refused
+
+LOCALE = Path(reasons.__file__).parent / "locale"
+
+
+def zh(message: str) -> str:
+    return str(translations(LOCALE, "zh_CN", "messages").gettext(message))
+
+
+def en(message: str) -> str:
+    return message
+
+
+def shown(reason: str) -> str:
+    """The reason on a zh-CN page, after checking a pattern knows it."""
+    assert any(pattern.match(reason) for pattern, _message in reasons.PATTERNS), reason
+    return reasons.translated(reason, zh)
+
+
+def auditor(division: str = "420117") -> Officer:
+    return Officer(id=f"auditor-{division}", name="审计", roles=("auditor",),
+                   division=division, token_sha256="0" * 64)
+
+
+async def refusal(call: Any) -> str:
+    with pytest.raises(Refused) as refused:
+        await call
+    return str(refused.value)
+
+
+async def raised(uow: FakeOversightWork) -> str:
+    """A finding that places a hold on the person."""
+    finding_id = await raise_finding(uow, Finding(
+        rule=rules.PAID_AFTER_DEATH, dedup_key=f"death:{secrets.token_hex(4)}", reason="r",
+        evidence=("m-1",), person_key=secrets.token_hex(32), program_code="special_assistance",
+        division_code="420117"))
+    assert finding_id is not None
+    return finding_id
+
+
+async def test_a_finding_resolved_twice_reads_chinese_with_the_outcome(
+        uow: FakeOversightWork) -> None:
+    finding_id = await raised(uow)
+    await decisions.resolve_finding(uow, finding_id=finding_id, officer=auditor(),
+                                    outcome="confirmed", resolution="recovered")
+    reason = await refusal(decisions.resolve_finding(
+        uow, finding_id=finding_id, officer=auditor(), outcome="dismissed",
+        resolution="again"))
+    assert shown(reason) == f"问题线索 {finding_id} 已由 auditor-420117 认定（属实）。"
+    assert reasons.translated(reason, en) == (
+        f"Finding {finding_id} was resolved already (Confirmed by auditor-420117).")
+    unknown = str(uuid.uuid4())
+    reason = await refusal(decisions.resolve_finding(
+        uow, finding_id=unknown, officer=auditor(), outcome="confirmed", resolution="r"))
+    assert shown(reason) == f"没有问题线索 {unknown}。"
+
+
+async def test_a_hold_lifted_twice_elsewhere_or_unknown_reads_chinese(
+        uow: FakeOversightWork) -> None:
+    await raised(uow)
+    [hold_id] = uow.store.holds
+    reason = await refusal(decisions.lift_hold(uow, hold_id=hold_id,
+                                               officer=auditor("110105"), reason="checked"))
+    assert shown(reason) == "工作人员 auditor-110105 负责区划 110105，不负责区划 420117。"
+    await decisions.lift_hold(uow, hold_id=hold_id, officer=auditor(), reason="checked")
+    reason = await refusal(decisions.lift_hold(uow, hold_id=hold_id, officer=auditor(),
+                                               reason="again"))
+    assert shown(reason) == f"止付 {hold_id} 已由 auditor-420117 解除。"
+    unknown = str(uuid.uuid4())
+    reason = await refusal(decisions.lift_hold(uow, hold_id=unknown, officer=auditor(),
+                                               reason="checked"))
+    assert shown(reason) == f"没有止付 {unknown}。"
+
+
+async def test_a_hold_on_someone_oversight_does_not_know_reads_chinese(
+        uow: FakeOversightWork) -> None:
+    person, run_id = secrets.token_hex(32), str(uuid.uuid4())
+    reason = await refusal(decisions.place_hold(
+        uow, officer=auditor(), person_key=person, program_code="special_assistance",
+        reason="r", evidence=("m-1",)))
+    assert shown(reason) == "监督系统没有此人在项目 special_assistance 中的认定。"
+    reason = await refusal(decisions.place_hold(
+        uow, officer=auditor(), person_key=person, program_code=None, reason="r",
+        evidence=("m-1",)))
+    assert shown(reason) == "监督系统没有此人的认定。"
+    reason = await refusal(decisions.place_run_hold(
+        uow, officer=auditor(), run_id=run_id, reason="r", evidence=("m-1",)))
+    assert shown(reason) == f"监督系统没有发放批次 {run_id}。"
+
+
+def test_a_resolved_complaint_reads_chinese() -> None:
+    state = ComplaintState(complaint_id="c-1", status="resolved", division_code="420117")
+    with pytest.raises(Refused) as assigning:
+        state.check_assignable()
+    assert shown(str(assigning.value)) == "投诉 c-1 已办结，不再指派承办人。"
+    with pytest.raises(Refused) as resolving:
+        state.check_resolvable()
+    assert shown(str(resolving.value)) == "投诉 c-1 已办结。"
+
+
+def test_the_refusals_worded_where_no_twin_reaches_them_read_chinese() -> None:
+    # The exact wording of `decisions.place_hold` and `place_run_hold` when a hold is in
+    # force already, and of `handling` for a complaint not there (the public unit of work).
+    assert shown("a hold on this person " + "for special_assistance " + "is already in force"
+                 ) == "对此人项目 special_assistance 的止付已在生效中。"
+    assert shown("a hold on this person " + "for every program " + "is already in force"
+                 ) == "对此人所有项目的止付已在生效中。"
+    run_id = str(uuid.uuid4())
+    assert shown(f"a hold on run {run_id} is already in force") == (
+        f"对发放批次 {run_id} 的止付已在生效中。")
+    assert shown(f"no complaint {run_id}") == f"没有投诉 {run_id}。"
+
+
+def test_every_reason_has_its_chinese_text_naming_the_same_values() -> None:
+    for pattern, message in reasons.PATTERNS:
+        assert zh(message) != message, message
+        for name in pattern.groupindex:
+            if f"%({name})s" in message:
+                assert f"%({name})s" in zh(message), (message, name)
+
+
+def test_a_reason_no_pattern_knows_is_shown_as_it_is() -> None:
+    assert reasons.translated("the archive is closed today", zh) == (
+        "the archive is closed today")
