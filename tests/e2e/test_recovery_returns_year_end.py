@@ -134,7 +134,11 @@ async def _run(cluster: Cluster, cycle: CountyCycle, returned: Beneficiary,
     async def settled() -> dict[str, Any] | None:
         seen: dict[str, Any] = await cycle.fund_custody.call("GET", account_path,
                                                              Officers.treasury)
-        return seen if seen["available_fen"] == closing and not seen["reserved_fen"] else None
+        allocation = await cycle.fund_custody.call(
+            "GET", f"/allocations/{december['run_id']}", Officers.treasury)
+        # the money first, then the run's completion settles its allocation
+        return seen if (seen["available_fen"] == closing and not seen["reserved_fen"]
+                        and allocation["status"] == "settled") else None
     await eventually(settled, timeout=60, what="December settled in fund custody")
     cluster.clock.set(datetime(YEAR + 1, 1, 5, 9, tzinfo=UTC))
     statement = await cycle.fund_custody.call(

@@ -25,23 +25,21 @@ from .conftest import _FRESH_KEYS, DIVISION, TREASURER
 LEVELS = ("central", "provincial", "municipal", "county")
 
 
-_TAKEN: set[tuple[str, int]] = set()
-
-
 @pytest.fixture
-def covered() -> AccountKey:
-    """A fresh special account of a program and year a policy version covers, whose
-    neighbouring years no other test of the module uses: closing a year opens the next
+async def covered(fc) -> AccountKey:
+    """A fresh special account of a program and year a policy version covers, with no
+    account of the program in the year before or after it: closing a year opens the next
     one and books late recoveries there."""
     for key in _FRESH_KEYS:
-        near = {(key.program_code, key.fiscal_year + d) for d in (-1, 0, 1)}
-        if near & _TAKEN:
-            continue
         try:
             load_catalogue().in_force(key.program_code, date(key.fiscal_year, 1, 1), DIVISION)
         except KeyError:
             continue
-        _TAKEN.update(near)
+        if await fc.fetchval(
+                "SELECT count(*) FROM special_accounts WHERE program_code = $1"
+                " AND fiscal_year BETWEEN $2 - 1 AND $2 + 1 AND division_code = $3",
+                key.program_code, key.fiscal_year, DIVISION):
+            continue
         return key
     raise AssertionError("no fresh special account left")
 
