@@ -90,6 +90,7 @@ class BoardCache:
         be restarted): pages are kept only while listening."""
         assert self._pool is not None
         lost = asyncio.Event()
+        # A connection held open to LISTEN, never a transaction: no unit of work's business.
         async with self._pool().acquire() as conn:
             conn.add_termination_listener(lambda *_: lost.set())
             await conn.add_listener(CHANNEL, self.changed)
