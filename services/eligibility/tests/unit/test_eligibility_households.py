@@ -23,7 +23,6 @@ from siquan.eligibility.domain.household_register import (
     Member,
     check_once_per_household,
     facts_for,
-    per_household,
 )
 from siquan.eligibility.testing import APPROVER, CLERK, REVIEWER, Cycle, officer
 from siquan.shared.person import household_key
@@ -252,8 +251,8 @@ def test_once_per_household_refuses_a_second_member_live_or_in_the_same_batch() 
 
 def test_the_catalogue_says_which_programs_pay_once_per_household() -> None:
     catalogue = load_catalogue()
-    assert per_household(catalogue, "consolation_one_off")
-    assert per_household(catalogue, "second_child_waiver_reward")
-    assert not per_household(catalogue, "special_assistance")
-    assert not per_household(catalogue, "reward_assistance_rural")
+    assert catalogue.per_household("consolation_one_off")
+    assert catalogue.per_household("second_child_waiver_reward")
+    assert not catalogue.per_household("special_assistance")
+    assert not catalogue.per_household("reward_assistance_rural")
 

@@ -78,9 +78,7 @@ async def start_run(command: StartPaymentRun, uow: Work) -> StartedRun:
     try:
         frozen = await uow.payments.freeze(RosterQuery(
             run_id, program, division, table, now, rules.account_change_flag_days,
-            rules.chunk_size, per_household=any(
-                v.paid_to == "household" for v in catalogue.versions
-                if v.program_code == program),
+            rules.chunk_size, per_household=catalogue.per_household(program),
             offset_allowed=offset_allowed, top_ups=top_ups))
     except AlreadyPaying as exc:
         raise Refused("another run is already paying some of these persons for "

@@ -34,7 +34,6 @@ from siquan.eligibility.domain.certification import Certification, first_valid_u
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
 from siquan.eligibility.domain.household_register import (
     check_once_per_household,
-    per_household,
 )
 from siquan.shared.auth import Officer
 
@@ -209,7 +208,7 @@ async def _households(uow: Work, approved: list[Application]) -> dict[str, str]:
     live = await uow.households.live_certified(sorted(set(homes.values())))
     approving: set[tuple[str, str]] = set()
     for application in approved:
-        if not per_household(uow.policies, application.program_code):
+        if not uow.policies.per_household(application.program_code):
             continue
         home = homes.get(application.person_key)
         check_once_per_household(application.program_code, home, live, approving)

@@ -22,7 +22,6 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from siquan.contracts.household import HouseholdFacts, Person
-from siquan.contracts.policy import PolicyCatalogue
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
 
 Relationship = Literal["head", "spouse", "child", "parent", "other"]
@@ -110,12 +109,6 @@ def _reason(exc: ValidationError) -> str:
     """The messages without the input (which may describe a person)."""
     return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" if e["loc"] else e["msg"]
                      for e in exc.errors())
-
-
-def per_household(catalogue: PolicyCatalogue, program_code: str) -> bool:
-    """Whether the policy pays the program once per household (`paid_to`)."""
-    versions = [v for v in catalogue.versions if v.program_code == program_code]
-    return bool(versions) and versions[0].paid_to == "household"
 
 
 def check_once_per_household(program_code: str, household_key: str | None,
