@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import random
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -228,6 +228,20 @@ async def fc(siquan_env: Environment, fund_custody_process: ServiceProcess
         await driver.http.aclose()
 
 
+async def fresh_key(fc: FundCustody, wanted: Callable[[AccountKey], bool] = lambda _: True
+                    ) -> AccountKey:
+    """A special account no earlier test of the module touched: no account of its program
+    in the year before (closing that year opens this one) nor in any later year (a later
+    year's statement closes every earlier year)."""
+    for candidate in _FRESH_KEYS:
+        if wanted(candidate) and not await fc.fetchval(
+                "SELECT count(*) FROM special_accounts WHERE program_code = $1"
+                " AND fiscal_year >= $2 - 1 AND division_code = $3",
+                candidate.program_code, candidate.fiscal_year, candidate.division_code):
+            return candidate
+    raise AssertionError("no fresh special account left")
+
+
 @pytest.fixture
-def key() -> AccountKey:
-    return next(_FRESH_KEYS)
+async def key(fc: FundCustody) -> AccountKey:
+    return await fresh_key(fc)

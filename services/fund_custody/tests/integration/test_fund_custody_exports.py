@@ -35,7 +35,7 @@ from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import tap
 from siquan.shared.testing.processes import ServiceProcess, free_port
 
-from .conftest import _FRESH_KEYS, bearer
+from .conftest import bearer, fresh_key
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[4]
@@ -74,11 +74,11 @@ def fund_custody_process(siquan_env: Environment, tmp_path_factory: pytest.TempP
         process.stop()
 
 
-def fresh_monthly_key() -> AccountKey:
+async def fresh_monthly_key(fc: Any) -> AccountKey:
     """A special account no other test uses: special assistance (monthly, Wuhan's
     standard) in a year none of the fixed-year tests touches."""
-    return next(k for k in _FRESH_KEYS if k.program_code == "special_assistance"
-                and 2088 <= k.fiscal_year <= 2099)
+    return await fresh_key(fc, lambda k: k.program_code == "special_assistance"
+                           and 2088 <= k.fiscal_year <= 2099)
 
 
 def split(total: int, division: str, period: str, program: str) -> dict[str, int]:
@@ -164,7 +164,7 @@ def totals(levels: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 
 async def test_the_monthly_report_goes_up_from_county_to_city_to_province_to_the_fen(
         fc: Any) -> None:
-    key = fresh_monthly_key()
+    key = await fresh_monthly_key(fc)
     year, program = key.fiscal_year, key.program_code
     march = f"{year}-03"
     catalogue = load_catalogue()
@@ -277,7 +277,7 @@ def inked(pdf: bytes) -> tuple[int, str]:
 
 
 async def test_the_year_end_statement_exports_to_a_spreadsheet_and_prints(fc: Any) -> None:
-    key = next(_FRESH_KEYS)
+    key = await fresh_key(fc)
     base = f"/statements/{key.program_code}/{key.fiscal_year}/{key.division_code}"
     CLOCK["now"].set(datetime.now(UTC))
     await fc.appropriate(key, 100_000, level="central")

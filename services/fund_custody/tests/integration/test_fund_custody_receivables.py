@@ -20,28 +20,21 @@ from siquan.contracts.disbursement_v1 import (
 from siquan.contracts.policy import load_catalogue
 from siquan.fund_custody.domain.special_account import AccountKey
 
-from .conftest import _FRESH_KEYS, DIVISION, TREASURER
+from .conftest import DIVISION, TREASURER, fresh_key
 
 LEVELS = ("central", "provincial", "municipal", "county")
 
 
 @pytest.fixture
 async def covered(fc) -> AccountKey:
-    """A fresh special account of a program and year a policy version covers, with no
-    account of the program in the year before or after it: closing a year opens the next
-    one and books late recoveries there."""
-    for key in _FRESH_KEYS:
+    """A fresh special account of a program and year a policy version covers."""
+    def in_force(key: AccountKey) -> bool:
         try:
             load_catalogue().in_force(key.program_code, date(key.fiscal_year, 1, 1), DIVISION)
         except KeyError:
-            continue
-        if await fc.fetchval(
-                "SELECT count(*) FROM special_accounts WHERE program_code = $1"
-                " AND fiscal_year BETWEEN $2 - 1 AND $2 + 1 AND division_code = $3",
-                key.program_code, key.fiscal_year, DIVISION):
-            continue
-        return key
-    raise AssertionError("no fresh special account left")
+            return False
+        return True
+    return await fresh_key(fc, in_force)
 
 
 def _split(fen: int, key: AccountKey) -> dict[str, int]:

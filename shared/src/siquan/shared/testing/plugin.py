@@ -12,6 +12,13 @@ import pytest
 from siquan.shared.testing.environment import Environment
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Every service a test starts keeps a pool of 5 connections, not 10: the test workers
+    run whole systems at once (some with two instances of each service, each with its
+    simulated bank) against one PostgreSQL whose `max_connections` is 100."""
+    os.environ.setdefault("SIQUAN_PG_POOL_SIZE", "5")
+
+
 @pytest.fixture(scope="session")
 def servers() -> Iterator[tuple[str, str]]:
     """Admin URL of the broker and admin DSN of PostgreSQL for this session."""
