@@ -3,11 +3,18 @@ reason found by its pattern, its ids kept; an unknown reason shown as it is."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from siquan.eligibility.application import deaths, households
 from siquan.eligibility.console import reasons
+from siquan.eligibility.domain.case_changes import CategoryChange, Transfer
+from siquan.eligibility.domain.certification import Certification
+from siquan.eligibility.testing import REVIEWER, Cycle, officer
 from siquan.shared.auth import Officer
 from siquan.shared.console.i18n import translations
 from siquan.shared.errors import Refused
@@ -43,3 +50,173 @@ def test_a_reason_no_pattern_knows_is_shown_as_it_is() -> None:
     assert reasons.translated("the bank is closed today", zh) == "the bank is closed today"
     assert reasons.translated("this person is recorded dead (died on 2026-01-02)", zh) == (
         "此人已登记死亡（死亡日期 2026-01-02）。")
+
+
+# -- the case pages' refusals, each as the use case words it ------------------------------
+
+OTHER_TOWNSHIP_REVIEWER = officer("reviewer-420117002", "township_reviewer",
+                                  division="420117002")
+NUMBER = "420117001-0042"
+SHARED: dict[str, Any] = {
+    "residence": "rural", "family_type": "only_child_died",
+    "children": [{"sex": "male", "birth_date": "1985-04-02", "status": "died",
+                  "died_on": "2024-11-20"}],
+    "holds_one_child_certificate": True, "gave_up_second_child": False,
+    "in_hardship": False, "on_minimum_living_allowance": False}
+AT = datetime(2026, 2, 20, 9, tzinfo=UTC)
+
+
+async def _refusal(cycle: Cycle, handler: Any, command: Any) -> str:
+    with pytest.raises(Refused) as refused:
+        await cycle.run(handler, command)
+    return str(refused.value)
+
+
+def _raised(action: Any) -> str:
+    with pytest.raises(Refused) as refused:
+        action()
+    return str(refused.value)
+
+
+async def _household(cycle: Cycle) -> tuple[str, str, str]:
+    head, spouse = cycle.people.next(), cycle.people.next()
+    done = await cycle.run(households.register, households.RegisterHousehold(
+        REVIEWER, NUMBER, "420117001", SHARED,
+        [households.NewMember(head, "陈建国", "head"),
+         households.NewMember(spouse, "王秀英", "spouse")]))
+    return done.result[0]["household_id"], head, spouse
+
+
+async def test_the_household_registers_refusals_read_in_chinese(cycle: Cycle) -> None:
+    household_id, head, spouse = await _household(cycle)
+    seen = {
+        await _refusal(cycle, households.register, households.RegisterHousehold(
+            REVIEWER, NUMBER, "420117001", SHARED,
+            [households.NewMember(head, "陈建国", "head")])):
+        "该户号已登记，但成员或家庭信息不同。",
+        await _refusal(cycle, households.register, households.RegisterHousehold(
+            REVIEWER, "420117001-0043", "420117001", SHARED,
+            [households.NewMember(cycle.people.next(), "陈建军", "spouse")])):
+        "一户有且只有一名户主。",
+        await _refusal(cycle, households.register, households.RegisterHousehold(
+            REVIEWER, "420117001-0043", "420117001", SHARED,
+            [households.NewMember(spouse, "王秀英", "head")])):
+        "此人已是另一户的成员；请先将其从该户迁出。",
+        await _refusal(cycle, households.register, households.RegisterHousehold(
+            REVIEWER, "420117001-0044", "420117001", SHARED,
+            [households.NewMember(head, "陈建国", "head"),
+             households.NewMember(head, "陈建国", "spouse")])):
+        "成员中同一人出现了两次。",
+        await _refusal(cycle, households.add_member, households.AddMember(
+            REVIEWER, household_id, households.NewMember(spouse, "王秀英", "child"))):
+        "此人已是该户成员，但与户主关系不同。",
+        await _refusal(cycle, households.remove_member, households.RemoveMember(
+            REVIEWER, household_id, head, "moved out")):
+        "户主须最后迁出；请先将其余成员登记到各自户主名下。",
+        await _refusal(cycle, households.remove_member, households.RemoveMember(
+            REVIEWER, household_id, cycle.people.next(), "never lived here")):
+        "此人不是该户成员。",
+        await _refusal(cycle, households.add_member, households.AddMember(
+            OTHER_TOWNSHIP_REVIEWER, household_id,
+            households.NewMember(cycle.people.next(), "陈小明", "child"))):
+        "工作人员 reviewer-420117002 负责区划 420117002，不负责区划 420117001。",
+    }
+    async with cycle.unit() as uow:
+        with pytest.raises(Refused) as missing:
+            await households.show(uow, REVIEWER, str(uuid.uuid4()))
+    seen[str(missing.value)] = "未找到。"
+    for reason, expected in seen.items():
+        assert reasons.translated(reason, zh) == expected, reason
+    contradicting = await _refusal(cycle, households.register, households.RegisterHousehold(
+        REVIEWER, "420117001-0045", "420117001", {**SHARED, "children": []},
+        [households.NewMember(cycle.people.next(), "陈建军", "head")]))
+    assert contradicting.startswith("household facts: ")
+    assert reasons.translated(contradicting, zh) == (
+        "家庭信息有误：" + contradicting.removeprefix("household facts: "))
+
+
+def _certification(**changes: object) -> Certification:
+    values: dict[str, object] = dict(
+        id="c1", application_id="a1", program_code="special_assistance",
+        category="disability", policy_version="wuhan-2012", person_key="0" * 64,
+        division_code="420117001", township_code="420117001",
+        effective_from=date(2026, 1, 15), valid_until=date(2026, 12, 31))
+    return Certification(**{**values, **changes})  # type: ignore[arg-type]
+
+
+def _transfer(certification: Certification, *, to: str = "420102",
+              effective_from: date = date(2026, 4, 1), latest: date | None = None,
+              to_township: str | None = None) -> Transfer:
+    return Transfer.initiate("t1", certification, to_division_code=to,
+                             to_township_code=to_township, effective_from=effective_from,
+                             reason="moved", by="approver-420117-01", at=AT,
+                             latest_change=latest)
+
+
+def _change(certification: Certification, to: str, *, reason: str = "worse",
+            effective_from: date = date(2026, 4, 1)) -> CategoryChange:
+    return CategoryChange.record("k1", certification, to_category=to,
+                                 categories=("death", "disability"),
+                                 effective_from=effective_from, reason=reason, by="a",
+                                 at=AT, latest_change=None)
+
+
+def test_the_refusals_of_transfers_and_category_changes_read_in_chinese() -> None:
+    pending = _transfer(_certification())
+    refused_once = _transfer(_certification())
+    refused_once.refuse("papers missing", "approver-420102-01", AT)
+    lapsed = _certification()
+    lapsed_transfer = _transfer(lapsed)
+    lapsed.status = "lapsed"
+    seen = {
+        _raised(lambda: pending.accept(_certification(), "approver-420117-01", AT)):
+        "迁移由迁入县审批人决定，发起人不能审批（职责分离）。",
+        _raised(lambda: refused_once.accept(_certification(), "approver-420102-01", AT)):
+        "该迁移已处理（refused）。",
+        _raised(lambda: lapsed_transfer.accept(lapsed, "approver-420102-01", AT)):
+        "该资格状态为 lapsed，该迁移只能拒绝。",
+        _raised(lambda: pending.accept(_certification(), "approver-420102-01", AT,
+                                       latest_change=date(2026, 6, 1))):
+        "该资格自 2026-06-01 起已变更，晚于迁移生效月份；该迁移只能拒绝。",
+        _raised(lambda: pending.refuse(" ", "approver-420102-01", AT)): "请填写理由。",
+        _raised(lambda: _transfer(_certification(status="revoked"))):
+        "该资格状态为 revoked，不能迁移。",
+        _raised(lambda: _transfer(_certification(), to="420117")): "该资格已属于该县。",
+        _raised(lambda: _transfer(_certification(), effective_from=date(2026, 1, 1))):
+        "迁移不能在已过去的月份生效。",
+        _raised(lambda: _transfer(_certification(), effective_from=date(2025, 12, 1))):
+        "该资格自 2026-01-15 起生效；变更不能早于该日期生效。",
+        _raised(lambda: _transfer(_certification(), latest=date(2026, 5, 1))):
+        "该资格已自 2026-05-01 起变更；之后的变更不能早于该日期生效。",
+        _raised(lambda: _transfer(_certification(), effective_from=date(2026, 4, 2))):
+        "迁移或类别变更须自某月 1 日起生效。",
+        _raised(lambda: _transfer(_certification(), to="420102001")):
+        "迁入地须为县级区划（6 位代码）。",
+        _raised(lambda: _transfer(_certification(), to_township="420117002")):
+        "迁入乡镇不在迁入县内。",
+        _raised(lambda: _change(_certification(), "disability")): "该资格已属于该类别。",
+        _raised(lambda: _change(_certification(), "blind")):
+        "项目 special_assistance 在 2026-04-01 没有有效的类别 blind。",
+        _raised(lambda: _change(_certification(), "death", reason=" ")): "请填写理由。",
+        _raised(lambda: _change(_certification(status="revoked"), "death")):
+        "该资格状态为 revoked，不能变更类别。",
+    }
+    for reason, expected in seen.items():
+        assert reasons.translated(reason, zh) == expected, reason
+
+
+async def test_the_refusals_of_a_recorded_death_read_in_chinese(cycle: Cycle) -> None:
+    resident_id = cycle.people.next()
+    await cycle.run(deaths.record_death, deaths.RecordDeath(
+        REVIEWER, resident_id, date(2026, 2, 10), "death_certificate", "HB-0001"))
+    seen = {
+        await _refusal(cycle, deaths.record_death, deaths.RecordDeath(
+            REVIEWER, resident_id, date(2026, 2, 11), "death_certificate", "HB-0002")):
+        "此人已登记了另一日期的死亡；须先核对两份记录，才能再登记。",
+        await _refusal(cycle, deaths.record_death, deaths.RecordDeath(
+            REVIEWER, cycle.people.next(), date(2027, 1, 1), "death_certificate",
+            "HB-0003")):
+        "死亡日期晚于今天。",
+    }
+    for reason, expected in seen.items():
+        assert reasons.translated(reason, zh) == expected, reason

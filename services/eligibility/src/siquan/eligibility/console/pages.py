@@ -7,7 +7,7 @@ of work as the JSON API does; a refusal of the application layer is shown with i
 from __future__ import annotations
 
 import hmac
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -91,9 +91,13 @@ def install(app: FastAPI) -> None:
         pages.sections.append((role, f"{BASE}{path}",
                                lambda request, label=label: _gettext(request)(label)))
     app.include_router(router)
-    from siquan.eligibility.console import worklists  # it builds on this module's frame
+    from siquan.eligibility.console import (  # they build on this module's frame
+        cases,
+        worklists,
+    )
 
     worklists.install(app)
+    cases.install(app)
 
 
 def _pages(request: Request) -> AccountPages:
@@ -517,11 +521,27 @@ async def certification(request: Request, certification_id: str) -> Response:
         async with _units(request)() as uow:
             shown = await queries.certification(uow, session.officer.officer(),
                                                 certification_id, None, purpose)
+            today = uow.today()
+            categories = _categories(uow, shown["program_code"], shown["division_code"],
+                                     today)
     except Refused as refusal:
         return refused(request, session, str(refusal), refusal.status)
+    live = APPROVER in session.officer.roles and shown["status"] in ("active", "suspended")
     return render(request, session, "eligibility/certification.html", c=shown,
-                  purpose=purpose, can_revoke=APPROVER in session.officer.roles
-                  and shown["status"] in ("active", "suspended"))
+                  purpose=purpose, can_revoke=live, can_change_case=live,
+                  categories=[c for c in categories if c[0] != shown["category"]],
+                  next_month=(today.replace(day=1) + timedelta(days=32)).replace(day=1))
+
+
+def _categories(uow: Any, program_code: str, division_code: str, on: date
+                ) -> list[tuple[str, str]]:
+    """The categories of the program's version in force (a change of category chooses
+    one)."""
+    try:
+        policy = uow.policies.in_force(program_code, on, division_code)
+    except KeyError:
+        return []
+    return [(b.category, b.label_zh) for b in policy.benefits]
 
 
 @router.post("/certifications/{certification_id}/revoke")

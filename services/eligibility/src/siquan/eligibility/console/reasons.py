@@ -76,8 +76,81 @@ PATTERNS = reasons.patterns(
      _("Re-confirmation for %(year)s is open from %(opens)s to %(deadline)s, not on "
        "%(today)s.")),
     (r"^a (?P<what>rejection|revocation) needs a reason$", _("State the reason.")),
-    (r"^no (?P<kind>application|certification|notice|evidence) (?P<id>\S+)$",
+    (r"^no (?P<kind>application|certification|notice|evidence|household|transfer) "
+     r"(?P<id>\S+)$",
      _("Not found.")),
+    # the household register
+    (r"^this household register number is registered already as household (?P<id>\S+), "
+     r"with other members or facts$",
+     _("This household register number is registered already, with other members or "
+       "facts.")),
+    (r"^a household has exactly one head \(户主\)$",
+     _("A household has exactly one head (户主).")),
+    (r"^a person is named twice among the members$",
+     _("A person is named twice among the members.")),
+    (r"^this person is a member of the household already, with another relationship to "
+     r"the head$",
+     _("This person is a member of the household already, with another relationship to "
+       "the head.")),
+    (r"^this person is a member of another household; remove them from it first$",
+     _("This person is a member of another household; remove them from it first.")),
+    (r"^the household has a head already$", _("The household has a head already.")),
+    (r"^the person is not a member of household (?P<id>\S+)$",
+     _("The person is not a member of this household.")),
+    (r"^the head \(户主\) leaves the household last; register the remaining members "
+     r"under their own head first$",
+     _("The head (户主) leaves the household last; register the remaining members under "
+       "their own head first.")),
+    (r"^household facts: (?P<detail>.+)$",
+     _("The household facts are not valid: %(detail)s")),
+    # transfers and changes of category
+    (r"^the receiving county's approver decides a transfer, never the officer who "
+     r"initiated it$",
+     _("The receiving county's approver decides a transfer, never the officer who "
+       "initiated it (separation of duties).")),
+    (r"^transfer (?P<id>\S+) is already (?P<status>[a-z]+)$",
+     _("The transfer is already %(status)s.")),
+    (r"^the certification already belongs to that county$",
+     _("The certification already belongs to that county.")),
+    (r"^a transfer cannot take effect in a month already past$",
+     _("A transfer cannot take effect in a month already past.")),
+    (r"^a case change takes effect on the first day of a month$",
+     _("A transfer or change of category takes effect on the first day of a month.")),
+    (r"^a transfer goes to a county \(6 digits\)$",
+     _("A transfer goes to a county (6 digits).")),
+    (r"^the receiving township is not in the receiving county$",
+     _("The receiving township is not in the receiving county.")),
+    (r"^certification (?P<id>\S+) is (?P<status>[a-z]+) and cannot be transferred$",
+     _("The certification is %(status)s and cannot be transferred.")),
+    (r"^certification (?P<id>\S+) is (?P<status>[a-z]+); the transfer can only be "
+     r"refused$",
+     _("The certification is %(status)s; the transfer can only be refused.")),
+    (r"^certification (?P<id>\S+) changed from (?P<day>[\d-]+), after the transfer's "
+     r"month; the transfer can only be refused$",
+     _("The certification changed from %(day)s, after the transfer's month; the transfer "
+       "can only be refused.")),
+    (r"^certification (?P<id>\S+) starts on (?P<day>[\d-]+); a change cannot take "
+     r"effect before$",
+     _("The certification starts on %(day)s; a change cannot take effect before.")),
+    (r"^certification (?P<id>\S+) already changed from (?P<day>[\d-]+); a later change "
+     r"cannot take effect before it$",
+     _("The certification already changed from %(day)s; a later change cannot take "
+       "effect before it.")),
+    (r"^certification (?P<id>\S+) is (?P<status>[a-z]+); its category cannot change$",
+     _("The certification is %(status)s; its category cannot change.")),
+    (r"^certification (?P<id>\S+) is already in that category$",
+     _("The certification is already in that category.")),
+    (r"^the program (?P<program>\S+) has no category '(?P<category>[a-z_]+)' in force "
+     r"on (?P<day>[\d-]+)$",
+     _("The program %(program)s has no category %(category)s in force on %(day)s.")),
+    (r"^a (?P<what>transfer|refusal|change of category) needs a reason$",
+     _("State the reason.")),
+    # deaths
+    (r"^the date of death is in the future$", _("The date of death is in the future.")),
+    (r"^a death with another date is already on record for this person; the records "
+     r"must be reconciled before another one is entered$",
+     _("A death with another date is already on record for this person; the records "
+       "must be reconciled before another one is entered.")),
 )
 
 
