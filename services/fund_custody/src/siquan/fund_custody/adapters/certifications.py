@@ -54,18 +54,24 @@ class PgHeadCounts:
         the end the certification had (a revocation or a later transfer seen first)."""
         span = f"{certification_id}@{effective_from.isoformat()}"
         covering = await self._conn.fetchrow(
-            "SELECT certified_until FROM certifications"
+            "SELECT certified_until, category, category_since FROM certifications"
             " WHERE (certification_id = $1 OR certification_id LIKE $1 || '@%')"
             " AND certification_id <> $2 AND coalesce(certified_from, '-infinity') < $3"
             " ORDER BY certified_from DESC NULLS LAST LIMIT 1",
             certification_id, span, effective_from)
         until = covering["certified_until"] if covering is not None else None
+        if covering is not None and covering["category_since"] is not None:
+            # a category change before the transfer is in force at it
+            category, since = covering["category"], covering["category_since"]
+        else:
+            since = None
         await self._conn.execute(
             "INSERT INTO certifications (certification_id, program_code, division_code,"
-            " category, active, certified_from, certified_until, updated_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (certification_id) DO NOTHING",
+            " category, active, certified_from, certified_until, updated_at, category_since)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (certification_id)"
+            " DO UPDATE SET division_code = EXCLUDED.division_code",
             span, program_code, division_code, category,
-            until is None or until > effective_from, effective_from, until, at)
+            until is None or until > effective_from, effective_from, until, at, since)
         await self._conn.execute(
             "UPDATE certifications SET active = false, updated_at = $3,"
             " certified_until = least(coalesce(certified_until, $2::date), $2::date)"
@@ -73,21 +79,63 @@ class PgHeadCounts:
             " AND coalesce(certified_from, '-infinity') < $2",
             certification_id, effective_from, at)
 
-    async def recategorize(self, certification_id: str, category: str) -> None:
-        """The certification is counted in its new category (the forecast is an estimate of
-        the year: it does not split the year at the change)."""
+    async def recategorize(self, certification_id: str, program_code: str,
+                           division_code: str, category: str, effective_from: date,
+                           at: datetime) -> None:
+        """From `effective_from` the certification is counted in `category`: the span in
+        force then is cut there (the span before keeps its category), and every later span
+        (a later transfer's) takes the new category unless a later change set its own. A
+        change seen before its grant is remembered as the end of the grant's span."""
+        span = f"{certification_id}@{effective_from.isoformat()}"
+        covering = await self._conn.fetchrow(
+            "SELECT certified_until, active FROM certifications"
+            " WHERE (certification_id = $1 OR certification_id LIKE $1 || '@%')"
+            " AND certification_id <> $2 AND coalesce(certified_from, '-infinity') < $3"
+            " ORDER BY certified_from DESC NULLS LAST LIMIT 1",
+            certification_id, span, effective_from)
+        if covering is None:
+            await self._conn.execute(
+                "INSERT INTO certifications (certification_id, program_code, division_code,"
+                " active, updated_at, certified_until) VALUES ($1, $2, $3, false, $4, $5)"
+                " ON CONFLICT (certification_id) DO NOTHING",
+                certification_id, program_code, division_code, at, effective_from)
+            until, active = None, True
+        else:
+            until, active = covering["certified_until"], covering["active"]
+        following = await self._conn.fetchval(
+            "SELECT min(certified_from) FROM certifications"
+            " WHERE certification_id LIKE $1 || '@%' AND certified_from > $2",
+            certification_id, effective_from)
+        if following is not None and (until is None or following < until):
+            until = following
         await self._conn.execute(
-            "UPDATE certifications SET category = $2"
-            " WHERE certification_id = $1 OR certification_id LIKE $1 || '@%'",
-            certification_id, category)
+            "INSERT INTO certifications (certification_id, program_code, division_code,"
+            " category, active, certified_from, certified_until, updated_at, category_since)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $6) ON CONFLICT (certification_id)"
+            " DO UPDATE SET category = EXCLUDED.category, category_since = $6, updated_at = $8",
+            span, program_code, division_code, category,
+            active and until is None, effective_from, until, at)
+        await self._conn.execute(
+            "UPDATE certifications SET active = false, updated_at = $3,"
+            " certified_until = least(coalesce(certified_until, $2::date), $2::date)"
+            " WHERE (certification_id = $1 OR certification_id LIKE $1 || '@%')"
+            " AND coalesce(certified_from, '-infinity') < $2",
+            certification_id, effective_from, at)
+        await self._conn.execute(
+            "UPDATE certifications SET category = $3, category_since = $2, updated_at = $4"
+            " WHERE certification_id LIKE $1 || '@%' AND certified_from > $2"
+            " AND (category_since IS NULL OR category_since <= $2)",
+            certification_id, effective_from, category, at)
 
     async def terms(self, program_code: str, division_code: str) -> list[CertifiedTerm]:
         rows = await self._conn.fetch(
-            "SELECT category, certified_from, certified_until, active FROM certifications"
+            "SELECT certification_id, category, certified_from, certified_until, active"
+            " FROM certifications"
             " WHERE program_code = $1 AND division_code = $2 AND category IS NOT NULL",
             program_code, division_code)
         return [CertifiedTerm(r["category"], r["certified_from"], r["certified_until"],
-                              r["active"]) for r in rows]
+                              r["active"], r["certification_id"].split("@")[0])
+                for r in rows]
 
     async def active_counts(self, program_code: str, division_code: str) -> dict[str, int]:
         rows = await self._conn.fetch(

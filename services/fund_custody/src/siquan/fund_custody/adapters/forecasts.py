@@ -68,6 +68,7 @@ def _stored(row: asyncpg.Record) -> StoredForecast:
                                         line["head_count"] * line["per_person_fen"]))
                   for line in row["lines"])
     by_level = {level: row[f"{level}_fen"] for level in FISCAL_LEVELS}
-    forecast = Forecast(row["frequency"], tuple(row["periods"]), lines, by_level)
+    forecast = Forecast(row["frequency"], tuple(row["periods"]), lines, by_level,
+                        row["head_count"])
     return StoredForecast(row["version"], row["roster_version"], forecast, row["cause"],
                           row["computed_by"], row["computed_at"])

@@ -198,6 +198,13 @@ class MemoryHeadCounts:
         self._store.certifications[certification_id] = (
             program_code, division_code, None if known is None else known[2], False,
             None if known is None else known[4], until)
+        for key in self._spans(certification_id):  # the spans a transfer or a change cut
+            program, division, category, _, since, end = self._store.certifications[key]
+            if key != certification_id:
+                self._store.certifications[key] = (
+                    program, division, category, False, since,
+                    end if effective_from is None else min(end or effective_from,
+                                                           effective_from))
 
     def _spans(self, certification_id: str) -> list[str]:
         return [k for k in self._store.certifications
@@ -210,20 +217,55 @@ class MemoryHeadCounts:
                           if k != span and (v := self._store.certifications[k])
                           and (v[4] or date.min) < effective_from), reverse=True)
         until = self._store.certifications[earlier[0][1]][5] if earlier else None
-        self._store.certifications.setdefault(span, (
-            program_code, division_code, category, until is None or until > effective_from,
-            effective_from, until))
+        changed = self._store.category_since.get(earlier[0][1]) if earlier else None
+        if changed is not None:
+            category = self._store.certifications[earlier[0][1]][2] or category
+            self._store.category_since.setdefault(span, changed)
+        known = self._store.certifications.get(span)
+        self._store.certifications[span] = (
+            (program_code, division_code, category, until is None or until > effective_from,
+             effective_from, until) if known is None
+            else (known[0], division_code, *known[2:]))
         for _, key in earlier:
             program, division, kept, _, since, end = self._store.certifications[key]
             self._store.certifications[key] = (
                 program, division, kept, False, since,
                 effective_from if end is None else min(end, effective_from))
 
-    async def recategorize(self, certification_id: str, category: str) -> None:
+    async def recategorize(self, certification_id: str, program_code: str,
+                           division_code: str, category: str, effective_from: date,
+                           at: datetime) -> None:
+        span = f"{certification_id}@{effective_from.isoformat()}"
+        spans = self._store.certifications
+        since_of = self._store.category_since
+        earlier = sorted(((v[4] or date.min, k) for k in self._spans(certification_id)
+                          if k != span and (v := spans[k])
+                          and (v[4] or date.min) < effective_from), reverse=True)
+        if earlier:
+            until, active = spans[earlier[0][1]][5], spans[earlier[0][1]][3]
+        else:
+            spans.setdefault(certification_id, (program_code, division_code, None, False,
+                                                 None, effective_from))
+            until, active = None, True
+        later = [v[4] for k in self._spans(certification_id)
+                 if (v := spans[k])[4] is not None and v[4] > effective_from]
+        if later and (until is None or min(later) < until):
+            until = min(later)
+        known = spans.get(span)
+        spans[span] = ((program_code, division_code, category, active and until is None,
+                        effective_from, until) if known is None
+                       else (known[0], known[1], category, *known[3:]))
+        since_of[span] = effective_from
+        for _, key in earlier:
+            program, division, kept, _, since, end = spans[key]
+            spans[key] = (program, division, kept, False, since,
+                          effective_from if end is None else min(end, effective_from))
         for key in self._spans(certification_id):
-            program, division, _, active, since, until = self._store.certifications[key]
-            self._store.certifications[key] = (program, division, category, active, since,
-                                               until)
+            program, division, _, active, since, end = spans[key]
+            if (since is not None and since > effective_from
+                    and since_of.get(key, effective_from) <= effective_from):
+                spans[key] = (program, division, category, active, since, end)
+                since_of[key] = effective_from
 
     async def active_counts(self, program_code: str, division_code: str) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -233,9 +275,9 @@ class MemoryHeadCounts:
         return dict(sorted(counts.items()))
 
     async def terms(self, program_code: str, division_code: str) -> list[CertifiedTerm]:
-        return [CertifiedTerm(category, since, until, active)
-                for program, division, category, active, since, until
-                in self._store.certifications.values()
+        return [CertifiedTerm(category, since, until, active, key.split("@")[0])
+                for key, (program, division, category, active, since, until)
+                in self._store.certifications.items()
                 if (program, division) == (program_code, division_code) and category]
 
     async def roster_changed(self, program_code: str, division_code: str,

@@ -67,6 +67,8 @@ class MemoryStore:
     # certification id -> (program, division, category, active, certified_from, certified_until)
     certifications: dict[str, tuple[str, str, str | None, bool, date | None, date | None]] = (
         field(default_factory=dict))
+    # span's certification id -> effective date of the category change that set its category
+    category_since: dict[str, date] = field(default_factory=dict)
     rosters: dict[tuple[str, str], int] = field(default_factory=dict)
     forecasts: dict[str, list[StoredForecast]] = field(default_factory=dict)
     statements: dict[str, StoredStatement] = field(default_factory=dict)

@@ -62,7 +62,11 @@ async def count_in_the_receiving_county(event: CertificationTransferred,
 @handles(CertificationCategoryChanged)
 async def count_in_the_new_category(event: CertificationCategoryChanged,
                                     uow: FundCustodyUnit) -> None:
-    await uow.head_counts.recategorize(event.certification_id, event.to_category)
+    """Counted in the old category up to the change's month, in the new one from it: the
+    forecast owes each period the standard of the category in force then."""
+    await uow.head_counts.recategorize(event.certification_id, event.program_code,
+                                       event.division_code, event.to_category,
+                                       event.effective_from, uow.now())
     await uow.head_counts.roster_changed(event.program_code, event.division_code, uow.now())
 
 

@@ -188,8 +188,11 @@ class HeadCounts(Protocol):
         """A transfer: counted in `division_code` from `effective_from`, no longer in the
         county before it."""
 
-    async def recategorize(self, certification_id: str, category: str) -> None:
-        """A change of category: counted in the new one."""
+    async def recategorize(self, certification_id: str, program_code: str,
+                           division_code: str, category: str, effective_from: date,
+                           at: datetime) -> None:
+        """A change of category: counted in the old one before `effective_from`, in the new
+        one from it (and in every later span no later change set)."""
 
     async def terms(self, program_code: str, division_code: str) -> list[CertifiedTerm]:
         """Every certification of the program and division with a known category, ended

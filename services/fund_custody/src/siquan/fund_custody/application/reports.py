@@ -10,7 +10,8 @@ date, what was forecast, appropriated and spent and what is outstanding, in fen.
 - appropriated: what was booked into the account in the month (year to date: before the
   month's end, including what was booked for the year before it began).
 - spent: what was paid for those periods, net of returns (an arrear or a top-up in the
-  period it is for, `figures.spent_by_run`), split by each period's shares.
+  period it is for, `figures.spent_by_run`; one for a period of an earlier year, paid from
+  this year's account, in the run's own period), split by each period's shares.
 - outstanding: forecast − appropriated, never negative, per county account; a city's or
   province's is the sum of its counties' (one county's surplus covers no other's need).
 """

@@ -41,6 +41,9 @@ class CertifiedTerm:
     certified_from: date | None
     certified_until: date | None
     active: bool = True
+    # the certification a span of it belongs to (a transfer or a change of category cuts a
+    # certification's term into spans, each with its county and category)
+    certification: str | None = None
 
     def payable_in(self, period: str) -> bool:
         """In force on at least one day of the period (the rule disbursement pays by)."""
@@ -77,9 +80,14 @@ class Forecast:
     periods: tuple[str, ...]
     lines: tuple[ForecastLine, ...]
     by_level: Mapping[FiscalLevel, int]
+    # certifications payable in the year: fewer than the lines' sum when one changed
+    # category during the year (it has a line in each); None: the lines' sum
+    certified: int | None = None
 
     @property
     def head_count(self) -> int:
+        if self.certified is not None:
+            return self.certified
         return sum(line.head_count for line in self.lines)
 
     @property
@@ -95,10 +103,12 @@ class Forecast:
 def forecast(counts: Mapping[str, int] | Iterable[CertifiedTerm], frequency: str, year: int,
              amount: Callable[[str, str], int], shares: Callable[[str], Shares]) -> Forecast:
     """`counts`: certifications per category payable in every period, or each
-    certification's term (then each counts only in the periods it was payable in);
+    certification's term, or each span of it (then each counts only in the periods it was
+    payable in, at the category in force then);
     `amount(category, period)`: fen owed per person for a period (0 when none);
     `shares(period)`: the fiscal shares then."""
     periods = periods_of(frequency, year)
+    certified: int | None = None
     if isinstance(counts, Mapping):
         fixed = {c: n for c, n in counts.items() if n > 0}
         in_period = {p: fixed for p in periods}
@@ -107,6 +117,7 @@ def forecast(counts: Mapping[str, int] | Iterable[CertifiedTerm], frequency: str
         terms = [t for t in counts if any(t.payable_in(p) for p in periods)]
         in_period = {p: counts_in(terms, p) for p in periods}
         heads = counts_in_year(terms, periods)
+        certified = len({t.certification or id(t) for t in terms if t.category is not None})
     lines = tuple(
         ForecastLine(category, count, sum(amount(category, p) for p in periods),
                      sum(in_period[p].get(category, 0) * amount(category, p)
@@ -120,18 +131,19 @@ def forecast(counts: Mapping[str, int] | Iterable[CertifiedTerm], frequency: str
     for group_shares, cost in cost_by_shares.items():
         for level, part in split(cost, group_shares).items():
             by_level[level] += part
-    return Forecast(frequency, periods, lines, by_level)
+    return Forecast(frequency, periods, lines, by_level, certified)
 
 
 def counts_in_year(terms: Iterable[CertifiedTerm],
                    periods: Iterable[str]) -> dict[str, int]:
-    """Certifications payable in at least one of the periods, per category."""
+    """Certifications payable in at least one of the periods, per category (one whose
+    spans have the same category counts once in it)."""
     wanted = tuple(periods)
-    counts: dict[str, int] = {}
+    seen: dict[str, set[object]] = {}
     for term in terms:
         if term.category is not None and any(term.payable_in(p) for p in wanted):
-            counts[term.category] = counts.get(term.category, 0) + 1
-    return dict(sorted(counts.items()))
+            seen.setdefault(term.category, set()).add(term.certification or id(term))
+    return {category: len(ids) for category, ids in sorted(seen.items())}
 
 
 def outstanding(forecast_fen: Mapping[FiscalLevel, int],
