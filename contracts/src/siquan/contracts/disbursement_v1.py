@@ -67,6 +67,27 @@ class PayeeAccountRegistered(_Disbursement):
                                    "recorded agency (held for a second officer)")
 
 
+class PayeeAccountFingerprinted(_Disbursement):
+    """An account registered before accounts carried a keyed fingerprint now has one: the
+    service computed it from the stored number once, so the account is compared with the
+    accounts of other payees like one registered since. Nothing about the account or its
+    confirmation changed; `registered_at` is still when it was registered."""
+
+    routing_key = RoutingKey.PAYEE_ACCOUNT_FINGERPRINTED
+    person_key: PersonKey
+    bank_code: str = Field(description="Bank identifier")
+    masked_account: str = Field(description="Account number with all but the last 4 masked")
+    registered_at: datetime = Field(description="When the account was registered (UTC)")
+    division_code: DivisionCode = Field(description="Division of the account's registration")
+    account_fingerprint: AccountFingerprint = Field(
+        description="Keyed fingerprint of the account (never its number): the same for "
+                    "every payee paid into it")
+    agent_person_key: PersonKey | None = Field(
+        default=None, description="The payee agent (代领人) whose account it is, as a person "
+                                  "key; None for the beneficiary's own account")
+    fingerprinted_at: datetime = Field(description="When the fingerprint was computed (UTC)")
+
+
 class PayeeAccountConfirmed(_Disbursement):
     """A second disbursement officer (the checker) confirmed a change of a payee's account
     that another officer (the maker) registered; runs pay to it from now on."""
@@ -413,7 +434,8 @@ class RecoveryRecorded(_Disbursement):
                     "receivable without being credited to the special account a second time")
 
 
-register(PayeeAccountRegistered, PayeeAccountConfirmed, PaymentRunStarted, AllocationRequested,
-         PaymentsSettled, PaymentsFailed, PaymentsReturned, PaymentRunCompleted,
-         BankStatementDifference, BankResultMismatch, OverpaymentRecorded, RecoveryRecorded)
+register(PayeeAccountRegistered, PayeeAccountConfirmed, PayeeAccountFingerprinted,
+         PaymentRunStarted, AllocationRequested, PaymentsSettled, PaymentsFailed,
+         PaymentsReturned, PaymentRunCompleted, BankStatementDifference, BankResultMismatch,
+         OverpaymentRecorded, RecoveryRecorded)
 register(DisbursementOfficerActivity)

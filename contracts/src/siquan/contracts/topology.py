@@ -70,6 +70,7 @@ class RoutingKey:
     STATEMENT_PUBLISHED = "statement.published.v1"
     PAYEE_ACCOUNT_REGISTERED = "payee_account.registered.v1"
     PAYEE_ACCOUNT_CONFIRMED = "payee_account.confirmed.v1"
+    PAYEE_ACCOUNT_FINGERPRINTED = "payee_account.fingerprinted.v1"
     RUN_STARTED = "run.started.v1"
     ALLOCATION_REQUESTED = "allocation.requested.v1"
     PAYMENTS_SETTLED = "payments.settled.v1"

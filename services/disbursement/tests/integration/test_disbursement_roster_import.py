@@ -11,10 +11,11 @@ from typing import Any
 import httpx
 
 from siquan.contracts.policy import load_catalogue
+from siquan.shared.person import account_fingerprint
 from siquan.shared.roster_workbook import template
 from siquan.shared.testing.messages import tap
 
-from .conftest import DISBURSER, DIVISION, PROGRAM, resident_id
+from .conftest import DISBURSER, DIVISION, PROGRAM, SECRET, resident_id
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SINCE = date(2019, 6, 1)
@@ -47,6 +48,12 @@ async def test_the_first_run_pays_only_the_periods_after_paid_through(world: Any
     assert report["report"]["refused_rows"] == [
         {"row": n, "reason": "no_certification"} for n in (5, 6, 7)]
     assert not any(r[0] in imported.text or r[8] in imported.text for r in rows)
+    # a migrated account is compared with other payees' accounts like any other
+    kept = await world.db_rows("SELECT bank_code, account_number, account_fingerprint"
+                               " FROM payee_accounts")
+    assert len(kept) == 3 and all(
+        r["account_fingerprint"] == account_fingerprint(SECRET, r["bank_code"],
+                                                        r["account_number"]) for r in kept)
 
     catalogue = load_catalogue()
 

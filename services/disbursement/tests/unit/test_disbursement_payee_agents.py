@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from siquan.contracts import disbursement_v1 as events
-from siquan.disbursement.application import accounts, facts
+from siquan.disbursement.application import accounts, facts, fingerprints
 from siquan.disbursement.domain.errors import NotFound, Refused
 from siquan.disbursement.domain.roster import PayeeAccount
 from siquan.disbursement.domain.sharing import (
@@ -142,3 +142,29 @@ async def test_an_account_shared_within_a_household_or_an_agency_is_not(world: A
     assert not collected.awaiting_confirmation and collected.held_reason is None
     async with world.units() as uow:
         assert await accounts.duplicates(uow, world.officer) == []
+
+
+async def test_accounts_registered_without_a_fingerprint_are_given_one_in_batches(
+        world: Any) -> None:
+    """Accounts from before fingerprints (registered with none) get theirs from the stored
+    number; each account in force is announced once, a replaced one is not."""
+    for n in (1, 2):
+        async with world.units() as uow:
+            await facts.keep_certification(world.granted(n), uow)
+    for n, account in ((1, world.account_of(8)), (1, world.account_of(7)),
+                       (2, world.account_of(7))):
+        async with world.units() as uow:
+            await accounts.register_payee_account(accounts.RegisterPayeeAccount(
+                world.officer, world.person(n), PayeeAccount("102", account)), uow)
+    assert await world.work().accounts.shared() == []
+    before = len(world.units.units)
+    assert await fingerprints.backfill_fingerprints(world.units, SECRET, batch_size=2) == 3
+    assert await fingerprints.backfill_fingerprints(world.units, SECRET, batch_size=2) == 0
+    announced = [e for u in world.units.units[before:]
+                 for e in u.published(events.PayeeAccountFingerprinted)]
+    shared = account_fingerprint(SECRET, "102", world.account_of(7))
+    assert sorted((e.person_key, e.account_fingerprint) for e in announced) == [
+        (world.person(1), shared), (world.person(2), shared)]
+    [found] = await world.work().accounts.shared()
+    assert found.fingerprint == shared and {u.person_key for u in found.users} == {
+        world.person(1), world.person(2)}

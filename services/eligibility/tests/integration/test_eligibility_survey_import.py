@@ -1,6 +1,7 @@
 """A township's survey imported as CSV or XLSX: bad rows reported by row and field, good
 rows kept as applications (each with its event), duplicates refused, conflicts across
-programs reported."""
+programs reported; a registered household's member is taken on the register's facts, and
+a row stating other facts is refused naming them."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import tap
 from siquan.shared.testing.residents import ResidentFactory
-from siquan.tools.desk import CLERK, Desk
+from siquan.tools.desk import CLERK, REVIEWER, Desk
 
 pytestmark = pytest.mark.integration
 Snapshot = Callable[[], Awaitable[dict[str, Any]]]
@@ -129,3 +130,37 @@ async def test_a_live_holding_in_another_program_is_reported_as_a_conflict(
     assert report["conflicts"] == [{"row": 2, "application_id": report["application_ids"][0],
                                     "holds": [{"program_code": "reward_assistance_rural",
                                                "kind": "application", "id": held}]}]
+
+
+async def test_a_registered_households_member_is_taken_on_the_registers_facts(
+        desk: Desk) -> None:
+    head, spouse, stranger = ELDERS.next(), ELDERS.next(), ELDERS.next()
+    await desk.call("POST", "/households", REVIEWER, expect=201, json={
+        "household_number": "420117001-S0001", "division_code": "420117001",
+        "facts": {"residence": "rural", "family_type": "two_daughters",
+                  "children": [{"sex": "female", "birth_date": "1985-02-01",
+                                "status": "alive"},
+                               {"sex": "female", "birth_date": "1988-07-09",
+                                "status": "alive"}]},
+        "members": [{"resident_id": head, "name": "陈建国", "relationship": "head"},
+                    {"resident_id": spouse, "name": "王秀英", "relationship": "spouse"}]})
+    no_facts = {"residence": "", "family_type": "", "children": ""}
+    report = await desk.import_survey("registered.csv", _csv([
+        _row(resident_id=head, **no_facts),  # the register's facts
+        _row(resident_id=spouse, residence="urban",
+             children="female:1985-02-01:alive;female:1989-01-01:alive"),
+        _row(resident_id=stranger, **no_facts)]))  # no register, no facts: incomplete
+    assert report["accepted"] == 1
+    errors = {e["row"]: e for e in report["errors"]}
+    assert sorted(errors) == [3, 4]
+    assert errors[3]["field"] == "residence"
+    assert "differ from the household register (residence, children)" in errors[3]["error"]
+    assert errors[4]["field"] != "resident_id"
+    assert all(r not in str(report) for r in (head, spouse, stranger))
+    shown = await desk.show(report["application_ids"][0])
+    assert (shown["facts"]["residence"], shown["facts"]["family_type"],
+            len(shown["facts"]["children"])) == ("rural", "two_daughters", 2)
+
+    # the same as the application API: a row stating the register's facts is taken
+    again = await desk.import_survey("same.csv", _csv([_row(resident_id=spouse)]))
+    assert (again["accepted"], again["errors"]) == (1, [])

@@ -43,6 +43,14 @@ def registered(person: str, fingerprint: str, *, agent: str | None = None,
         agent_evidence_kind=None if agent is None else "power_of_attorney")
 
 
+def fingerprinted(person: str, fingerprint: str, *, at: datetime = AT
+                  ) -> disbursement.PayeeAccountFingerprinted:
+    return disbursement.PayeeAccountFingerprinted(
+        person_key=person, bank_code="102", masked_account="*************0017",
+        registered_at=at, division_code="420117", account_fingerprint=fingerprint,
+        fingerprinted_at=AT.replace(year=2027))
+
+
 async def committed(uow: FakeOversightWork, *events: Any) -> FakeOversightWork:
     batch = FakeOversightWork(uow.clock, store=uow.store)
     for event in events:
@@ -50,6 +58,8 @@ async def committed(uow: FakeOversightWork, *events: Any) -> FakeOversightWork:
             eligibility.CertificationGranted: [eligibility_rules.judge_grant,
                                                duplicate_rules.remember_household],
             disbursement.PayeeAccountRegistered: [duplicate_rules.remember_account_use],
+            disbursement.PayeeAccountFingerprinted: [
+                duplicate_rules.remember_fingerprinted_account],
         }[type(event)]
         await batch.receive(event, *handlers)
     await batch.commit()
@@ -102,6 +112,24 @@ async def test_an_account_shared_by_unrelated_payees_is_a_finding_once(
     assert "0017" in finding.reason and fingerprint not in finding.reason
     again = await committed(uow, registered(other, fingerprint))
     assert found(again, "account_shared_outside_household") == []
+
+
+async def test_an_older_account_fingerprinted_since_is_compared_like_a_registered_one(
+        uow: FakeOversightWork) -> None:
+    old, newer, later_own = secrets.token_hex(32), secrets.token_hex(32), secrets.token_hex(32)
+    fingerprint = secrets.token_hex(32)
+    first = await committed(uow, fingerprinted(old, fingerprint, at=AT.replace(year=2015)))
+    shared = await committed(uow, registered(newer, fingerprint))
+    assert found(first, "account_shared_outside_household") == []
+    [finding] = found(shared, "account_shared_outside_household")
+    assert finding.person_key == newer and len(finding.evidence) == 2
+    # An account fingerprinted later than the person's own newer registration does not
+    # displace it: the person is paid into the newer account.
+    own = secrets.token_hex(32)
+    await committed(uow, registered(later_own, own))
+    stale = await committed(uow, fingerprinted(later_own, fingerprint,
+                                               at=AT.replace(year=2016)))
+    assert found(stale, "account_shared_outside_household") == []
 
 
 async def test_an_account_shared_within_a_household_or_an_agency_is_not(

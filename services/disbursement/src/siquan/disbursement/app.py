@@ -1,6 +1,7 @@
 """Disbursement's composition root: the runtime with its unit of work and message handlers,
 the payers working allocated runs through the bank, the watcher of the bank's returns,
-and the operator API."""
+the step that fingerprints accounts registered before accounts carried a fingerprint, and
+the operator API."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from siquan.disbursement.adapters.batch_file_bank import (
 from siquan.disbursement.adapters.simulated_bank import BankBehaviour, SimulatedBank
 from siquan.disbursement.adapters.unit_of_work import DisbursementWork
 from siquan.disbursement.application import allocations, facts
+from siquan.disbursement.application.fingerprints import backfill_fingerprints
 from siquan.disbursement.application.payer import Payer
 from siquan.disbursement.application.ports import Bank
 from siquan.disbursement.application.returns import ReturnWatcher
@@ -106,7 +108,11 @@ def create_app(settings: DisbursementSettings | None = None, *,
                 log.warning("run progress sample skipped: %s", type(exc).__name__)
             await asyncio.sleep(settings.metrics_sample_seconds)
 
+    async def fingerprint_accounts() -> None:
+        await backfill_fingerprints(runtime.units, settings.person_key_secret)
+
     runtime.background(sample_run_progress)
+    runtime.background(fingerprint_accounts)
     for _ in range(settings.payment_workers):
         runtime.background(pay)
     runtime.background(watch_returns)

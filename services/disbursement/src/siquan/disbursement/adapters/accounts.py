@@ -13,7 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from siquan.disbursement.adapters.db import Connection
-from siquan.disbursement.application.repositories import AccountChange, SharedAccount
+from siquan.disbursement.application.repositories import (
+    AccountChange,
+    SharedAccount,
+    UnfingerprintedAccount,
+)
 from siquan.disbursement.domain.roster import PayeeAccount
 from siquan.disbursement.domain.sharing import AccountUser, PayeeAgent
 
@@ -140,3 +144,20 @@ class PgPayeeAccounts:
                 r["account_fingerprint"], r["masked_account"],
                 (user,) if group is None else (*group.users, user))
         return list(groups.values())
+
+    async def without_fingerprint(self, limit: int) -> list[UnfingerprintedAccount]:
+        rows = await self._conn.fetch(
+            "SELECT id, person_key, bank_code, account_number, account_name, division_code,"
+            " registered_at, superseded_at IS NULL AS current, agent_key"
+            " FROM payee_accounts WHERE account_fingerprint IS NULL"
+            " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", limit)
+        return [UnfingerprintedAccount(r["id"], r["person_key"], _account(r),
+                                       r["division_code"], r["registered_at"], r["current"],
+                                       r["agent_key"]) for r in rows]
+
+    async def set_fingerprint(self, account_id: int, fingerprint: str) -> bool:
+        done: str | None = await self._conn.fetchval(
+            "UPDATE payee_accounts SET account_fingerprint = $2"
+            " WHERE id = $1 AND account_fingerprint IS NULL RETURNING 'done'",
+            account_id, fingerprint)
+        return done is not None

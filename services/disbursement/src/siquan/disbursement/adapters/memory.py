@@ -29,6 +29,7 @@ from siquan.disbursement.application.repositories import (
     CertificationChange,
     Hold,
     SharedAccount,
+    UnfingerprintedAccount,
 )
 from siquan.disbursement.domain.certification import Certification
 from siquan.disbursement.domain.errors import NotFound
@@ -120,6 +121,19 @@ class MemoryAccounts:
         return [SharedAccount(fingerprint, records[0].account.masked,
                               tuple(self._user(r) for r in records))
                 for fingerprint, records in groups.items() if len(records) > 1]
+
+    async def without_fingerprint(self, limit: int) -> list[UnfingerprintedAccount]:
+        return [UnfingerprintedAccount(
+            n, a.person_key, a.account, a.division_code, a.registered_at,
+            a.superseded_at is None, None if a.agent is None else a.agent.person_key)
+            for n, a in enumerate(self._store.accounts) if a.fingerprint is None][:limit]
+
+    async def set_fingerprint(self, account_id: int, fingerprint: str) -> bool:
+        record = self._store.accounts[account_id]
+        if record.fingerprint is not None:
+            return False
+        record.fingerprint = fingerprint
+        return True
 
 
 class MemoryCertifications:

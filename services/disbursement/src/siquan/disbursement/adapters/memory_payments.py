@@ -1,10 +1,12 @@
 """The in-memory twin of `payments.PgPayments` (see `memory.py`): rosters decided by
-`roster.plan_person` for every person, chunks of consecutive payments, obstacles under
-`payable.PAYABLE` read from the store."""
+`roster.plan_person` for every person, less what an open receivable of the household
+takes where the policy allows offsets (`offsets.apply_offsets`, as `roster.freeze`),
+chunks of consecutive payments, obstacles under `payable.PAYABLE` read from the store."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from itertools import groupby
 
 from siquan.disbursement.adapters.memory_store import (
@@ -16,6 +18,7 @@ from siquan.disbursement.adapters.memory_store import (
 from siquan.disbursement.application.ports import BankReturn
 from siquan.disbursement.application.repositories import AlreadyPaying, Returned
 from siquan.disbursement.domain.chunk import Chunk, ChunkPayment, Outcome
+from siquan.disbursement.domain.offsets import OpenReceivable, apply_offsets
 from siquan.disbursement.domain.payable import PAYABLE
 from siquan.disbursement.domain.payment_run import RunTotals
 from siquan.disbursement.domain.roster import (
@@ -40,19 +43,24 @@ class MemoryPayments:
         frozen, planned = FrozenRoster(), []
         candidates = sorted(self._candidates(query), key=lambda c: c.certification.person_key)
         paid_by = self._households_paid(query)
+        owing = self._open_receivables(query.program_code) if query.offset_allowed else []
         for _, group in groupby(candidates, key=lambda c: c.certification.person_key):
             person = list(group)
-            payments, skipped = plan_person(person, query.table)
+            owed, skipped = plan_person(person, query.table)
             if query.per_household:
-                payments, more = once_per_household(payments, person, paid_by)
+                owed, more = once_per_household(owed, person, paid_by)
                 skipped += more
             frozen.skipped += skipped
+            payments, offsets = apply_offsets(owed, person[0].certification.household_key,
+                                              owing)
+            frozen.offsets += offsets
             if payments:
                 frozen.add(payments)
-                account = self._store.current_account(payments[0].person_key)
+            if owed:
+                account = self._store.current_account(owed[0].person_key)
                 assert account is not None
                 flag = account_change_flag(
-                    payments[0].person_key, payments[0].certification_id,
+                    owed[0].person_key, owed[0].certification_id,
                     registered_at=account.registered_at,
                     previous_registered_at=account.previous_registered_at,
                     run_started_at=query.started_at, days=query.flag_days)
@@ -63,6 +71,50 @@ class MemoryPayments:
         frozen.add(top_ups)
         await self.add(query.run_id, query.program_code, planned + top_ups, query.chunk_size)
         return frozen
+
+    def _open_receivables(self, program_code: str) -> list[OpenReceivable]:
+        """`roster.open_receivables`: the program's receivables with something
+        outstanding, with the households of the person they are owed by."""
+        store, found = self._store, []
+        for receivable, described, _ in store.receivables.values():
+            if described["program_code"] != program_code or receivable.outstanding_fen <= 0:
+                continue
+            person = described["person_key"]
+            households = frozenset(c.household_key for c in store.certifications.values()
+                                   if c.person_key == person and c.household_key is not None)
+            found.append(OpenReceivable(receivable.receivable_id, person, households,
+                                        receivable.outstanding_fen,
+                                        datetime.fromisoformat(described["recorded_at"])))
+        return sorted(found, key=lambda r: (r.recorded_at, r.receivable_id))
+
+    def _withheld(self, person_key: str, program_code: str
+                  ) -> tuple[set[str], dict[str, int]]:
+        """The periods of the person's benefit an offset took whole (no order paid the
+        rest: they count as paid), and what offsets took from each period's benefit."""
+        store = self._store
+        whole: set[str] = set()
+        taken: dict[str, int] = {}
+        for run_id, _, offset in store.offsets:
+            if (offset.person_key != person_key or offset.item != BENEFIT
+                    or store.receivables[offset.receivable_id][1]["program_code"]
+                    != program_code):
+                continue
+            taken[offset.period] = taken.get(offset.period, 0) + offset.offset_fen
+            if not any(p.run_id == run_id and p.person_key == person_key
+                       and p.period == offset.period and p.item == offset.item
+                       for p in store.payments.values()):
+                whole.add(offset.period)
+        return whole, taken
+
+    def _paid_fen(self, payment: PaymentRecord) -> int:
+        """What a live payment paid of its entitlement (`roster._WITHHELD`): what the bank
+        moved and what offsets withheld from the same (person, program, period, item)."""
+        store = self._store
+        return payment.amount_fen + sum(
+            o.offset_fen for _, _, o in store.offsets
+            if (o.person_key, o.period, o.item) == (
+                payment.person_key, payment.period, payment.item)
+            and store.receivables[o.receivable_id][1]["program_code"] == payment.program_code)
 
     def _households_paid(self, query: RosterQuery) -> dict[str, set[str]]:
         """Who in each household has a live payment of the program for the run's period
@@ -90,7 +142,7 @@ class MemoryPayments:
             for p in self._store.payments.values():
                 if (p.person_key == paying.person_key and p.program_code == query.program_code
                         and p.status in LIVE and p.period not in here):
-                    earlier[p.period] = earlier.get(p.period, 0) + p.amount_fen
+                    earlier[p.period] = earlier.get(p.period, 0) + self._paid_fen(p)
             for period, paid in sorted(earlier.items()):
                 owed = top_up(PaidBefore(paying.person_key, paying.certification_id, category,
                                          period, paid, paying.account, paying.certified_from),
@@ -114,7 +166,7 @@ class MemoryPayments:
                     or store.held(p.person_key, query.program_code)):
                 continue
             key = (p.person_key, p.certification_id, p.period)
-            earlier[key] = earlier.get(key, 0) + p.amount_fen
+            earlier[key] = earlier.get(key, 0) + self._paid_fen(p)
         found = []
         for (person, certification_id, period), paid in sorted(earlier.items()):
             account = store.current_account(person)
@@ -143,16 +195,18 @@ class MemoryPayments:
             account = store.current_account(person)
             mine = [p for p in store.payments.values() if p.person_key == person
                     and p.program_code == query.program_code and p.item == BENEFIT]
+            taken_whole, withheld = self._withheld(person, query.program_code)
+            paid = {p.period for p in mine if p.status in LIVE} | taken_whole
             found.append(Candidate(
                 certification, None if account is None else account.account,
                 store.held(person, query.program_code),
-                frozenset(p.period for p in mine if p.status in LIVE
-                          and (is_one_off(run_period) or p.period in periods)),
+                frozenset(q for q in paid if is_one_off(run_period) or q in periods),
                 frozenset(p.period for p in mine if p.status in ("failed", "returned")
                           and account is not None
                           and (p.bank_code, p.account_number) == (
                               account.account.bank_code, account.account.account_number)),
-                account_unconfirmed=account is not None and account.unconfirmed))
+                account_unconfirmed=account is not None and account.unconfirmed,
+                withheld=withheld))
         return found
 
     async def add(self, run_id: str, program_code: str, payments: Sequence[PlannedPayment],

@@ -95,6 +95,19 @@ class SharedAccount:
     users: tuple[AccountUser, ...]
 
 
+@dataclass(frozen=True)
+class UnfingerprintedAccount:
+    """An account registered before accounts carried their keyed fingerprint."""
+
+    account_id: int
+    person_key: str
+    account: PayeeAccount
+    division_code: str
+    registered_at: datetime
+    current: bool
+    agent_key: str | None = None
+
+
 class PayeeAccounts(Protocol):
     async def lock(self, person_key: str) -> None:
         """Serialise registrations for one person until the unit ends."""
@@ -132,6 +145,13 @@ class PayeeAccounts(Protocol):
 
     async def confirm(self, person_key: str, *, confirmed_by: str, at: datetime) -> None:
         """Confirm the current account's change (the database refuses its own maker)."""
+
+    async def without_fingerprint(self, limit: int) -> list[UnfingerprintedAccount]:
+        """Up to `limit` accounts without a fingerprint, each locked until the unit ends;
+        accounts another unit holds are passed over (two instances share the work)."""
+
+    async def set_fingerprint(self, account_id: int, fingerprint: str) -> bool:
+        """Give the account its fingerprint unless it has one; whether it was given."""
 
 
 @dataclass(frozen=True)

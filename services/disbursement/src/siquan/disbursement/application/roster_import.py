@@ -7,8 +7,9 @@ the old system already paid ("paid through").
   its certified_since) lies in the officer's scope; eligibility's data is never written
   here, and nothing here is sent to eligibility.
 - The account goes through the ordinary registration (`accounts.register_payee_account`):
-  a first account is paid at once, a change of an existing one waits for a second officer,
-  and `PayeeAccountRegistered` tells oversight who registered it.
+  a first account is paid at once, a change of an existing one (or one shared outside the
+  household) waits for a second officer, and `PayeeAccountRegistered` tells oversight who
+  registered it and the account's keyed fingerprint.
 - The paid-through period is kept per certification; a run treats every period that ends
   before the first day owed as paid (`PaidOncePerPeriod`), and the arrears window reaches
   back to the earliest day owed (`amounts.ArrearsWindow`, at most its usual number of
@@ -34,7 +35,7 @@ from siquan.disbursement.domain.errors import InvalidRequest
 from siquan.disbursement.domain.roster import PayeeAccount
 from siquan.shared.auth import Officer
 from siquan.shared.errors import Refused
-from siquan.shared.person import person_key
+from siquan.shared.person import account_fingerprint, person_key
 from siquan.shared.roster_workbook import WorkbookUnreadable, check_workbook
 
 _ACCOUNT_REFUSALS = {accounts.NO_CERTIFICATION: "no_certification",
@@ -75,7 +76,9 @@ async def import_roster(command: ImportRoster, uow: Work) -> dict[str, Any]:
             continue
         try:
             registration = await accounts.register_payee_account(accounts.RegisterPayeeAccount(
-                command.officer, key, PayeeAccount(row.bank_code, row.account_number)), uow)
+                command.officer, key, PayeeAccount(row.bank_code, row.account_number),
+                account_fingerprint(command.person_key_secret, row.bank_code,
+                                    row.account_number)), uow)
         except Refused as exc:
             checked.refuse(row.row, _ACCOUNT_REFUSALS.get(str(exc), "no_certification"))
             continue

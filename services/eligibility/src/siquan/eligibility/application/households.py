@@ -11,7 +11,7 @@ masked names and resident IDs, never the register number or a full ID."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from siquan.eligibility.domain.household_register import (
     check_shared,
     facts_for,
 )
+from siquan.eligibility.domain.survey import RegisterFacts
 from siquan.shared.auth import Officer
 from siquan.shared.person import household_key, person_key
 
@@ -180,15 +181,27 @@ async def show(uow: Work, officer: Officer, household_id: str) -> dict[str, Any]
     return view(household)
 
 
+async def register_facts(uow: Work, resident_ids: Iterable[str]) -> RegisterFacts:
+    """`application_facts` for many applicants (a survey's rows), the register read once
+    for all of them."""
+    secret = uow.terms.person_key_secret
+    found = await uow.households.of_persons(sorted({person_key(secret, r)
+                                                   for r in resident_ids}))
+
+    def facts(resident_id: str, stated: HouseholdFacts | None) -> HouseholdFacts | None:
+        key = person_key(secret, resident_id)
+        household = found.get(key)
+        if household is None:
+            return stated
+        member = household.member(key)
+        assert member is not None
+        return facts_for(household, member, stated)
+    return facts
+
+
 async def application_facts(uow: Work, resident_id: str, stated: HouseholdFacts | None
                             ) -> HouseholdFacts | None:
     """The facts an application is assessed on: for a registered household member, the
     register's shared facts with the applicant's own (stated facts that differ from the
     register are refused); for anyone else, the facts as stated."""
-    key = person_key(uow.terms.person_key_secret, resident_id)
-    household = (await uow.households.of_persons([key])).get(key)
-    if household is None:
-        return stated
-    member = household.member(key)
-    assert member is not None
-    return facts_for(household, member, stated)
+    return (await register_facts(uow, [resident_id]))(resident_id, stated)

@@ -26,7 +26,13 @@ from siquan.eligibility.domain.application import Application
 from siquan.eligibility.domain.divisions import split_division
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
 from siquan.eligibility.domain.household import assess, incomplete
-from siquan.eligibility.domain.survey import RowError, SurveyEntry, missing_columns, read_row
+from siquan.eligibility.domain.survey import (
+    RegisterFacts,
+    RowError,
+    SurveyEntry,
+    missing_columns,
+    read_row,
+)
 from siquan.shared.auth import Officer
 from siquan.shared.person import person_key
 
@@ -189,23 +195,27 @@ async def _read(command: ImportSurvey, uow: Work, report: ImportReport) -> Good:
     missing = missing_columns(header)
     if missing:
         raise InvalidRequest(f"the survey lacks the columns {', '.join(missing)}")
+    numbered = [(number, raw) for number, raw in enumerate(rows, start=2)
+                if any((v or "").strip() for v in raw.values())]
+    if len(numbered) > uow.terms.max_batch:
+        raise InvalidRequest(f"a survey import takes at most {uow.terms.max_batch} rows")
+    # a registered household member's row is assessed on the register's facts, as an
+    # application is (`households.application_facts`)
+    registered = await households.register_facts(
+        uow, [(raw.get("resident_id") or "").strip() for _, raw in numbered])
     good: Good = {}
     now = uow.now()
-    for number, raw in enumerate(rows, start=2):
-        if not any((v or "").strip() for v in raw.values()):
-            continue
+    for number, raw in numbered:
         report.rows += 1
-        if report.rows > uow.terms.max_batch:
-            raise InvalidRequest(f"a survey import takes at most {uow.terms.max_batch} rows")
-        _take(uow, command.officer, report, good, number, raw, now)
+        _take(uow, command.officer, report, good, number, raw, now, registered)
         if command.progress is not None:
             await command.progress(report.rows)
     return good
 
 
 def _take(uow: Work, officer: Officer, report: ImportReport, good: Good, number: int,
-          raw: dict[str, str], now: datetime) -> None:
-    entry = read_row(number, raw, uow.policies)
+          raw: dict[str, str], now: datetime, registered: RegisterFacts) -> None:
+    entry = read_row(number, raw, uow.policies, registered)
     if isinstance(entry, list):
         report.errors.extend(entry)
         return

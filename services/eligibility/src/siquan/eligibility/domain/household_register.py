@@ -90,7 +90,9 @@ def facts_for(household: Household, member: Member, stated: HouseholdFacts | Non
             raise InvalidRequest(
                 "the application states household facts that differ from the household "
                 f"register ({', '.join(differ)}): the register is the household's single "
-                "source; correct the register, or leave the household facts out")
+                "source; correct the register, or leave the household facts out",
+                errors=[{"field": f"household.{name}", "type": "register",
+                         "msg": "differs from the household register"} for name in differ])
         return stated
     spouse = next((m.applicant for m in household.members if m.person_key != member.person_key
                    and {m.relationship, member.relationship} == {"head", "spouse"}), None)

@@ -9,11 +9,15 @@ one_child_certificate (yes|no) and applicant_role (parent|child; a survey row is
 parent's unless it says child). Facts are recorded when family_type is given. A row
 without a fact its program's criteria need is refused with that column named, as the
 API refuses an incomplete application.
+
+A row for a member of a registered household is taken as an application is: assessed on
+the register's facts when it states none, refused (naming the facts that differ) when it
+states facts the register does not hold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,6 +27,7 @@ from siquan.contracts.household import HouseholdFacts
 from siquan.contracts.policy import PolicyCatalogue
 from siquan.contracts.types import ProgramCode, ResidentId
 from siquan.eligibility.domain.divisions import split_division
+from siquan.eligibility.domain.errors import InvalidRequest
 from siquan.eligibility.domain.household import (
     BAD_BIRTH_DATE,
     MISSING,
@@ -79,8 +84,13 @@ def missing_columns(header: Iterable[str]) -> list[str]:
     return [column for column in REQUIRED if column not in present]
 
 
-def read_row(number: int, raw: Mapping[str, str], catalogue: PolicyCatalogue
-             ) -> SurveyEntry | list[RowError]:
+RegisterFacts = Callable[[str, HouseholdFacts | None], HouseholdFacts | None]
+"""The facts an applicant is assessed on, from their resident ID and the facts stated
+(the household register's for a registered member); InvalidRequest when they differ."""
+
+
+def read_row(number: int, raw: Mapping[str, str], catalogue: PolicyCatalogue,
+             registered: RegisterFacts | None = None) -> SurveyEntry | list[RowError]:
     """One row as an entry, or every problem found in it."""
     try:
         row = _Row.model_validate({k: raw.get(k, "") for k in REQUIRED})
@@ -89,6 +99,13 @@ def read_row(number: int, raw: Mapping[str, str], catalogue: PolicyCatalogue
     facts = _facts(number, row.resident_id, raw)
     if isinstance(facts, list):
         return facts
+    if registered is not None:
+        try:
+            facts = registered(row.resident_id, facts)
+        except InvalidRequest as exc:
+            fields = [e["field"] for e in exc.errors or []]
+            return [RowError(number, _column(fields[0]) if fields else "resident_id",
+                             str(exc))]
     county, township = split_division(row.division_code)
     problems = assess(catalogue, row.program_code, row.category, row.eligible_from, county,
                       facts, row.resident_id)

@@ -1,8 +1,9 @@
 """Finding duplicates as the events arrive: a certification granted is compared with the
 person's other certifications (programs the policy declares exclusive) and with those of
-their household (a per-household benefit certified twice); a payee account registered is
-compared, by its keyed fingerprint, with the accounts of every other payee (one account
-receiving for payees no household and no recorded agency links). Each breach is a finding
+their household (a per-household benefit certified twice); a payee account registered
+(or an older one fingerprinted since) is compared, by its keyed fingerprint, with the
+accounts of every other payee (one account receiving for payees no household and no
+recorded agency links). Each breach is a finding
 citing the events that show it."""
 
 from __future__ import annotations
@@ -55,6 +56,18 @@ async def remember_account_use(e: disbursement.PayeeAccountRegistered, uow: Rule
     checker too: a shared account is a finding whether or not it is confirmed)."""
     if e.account_fingerprint is None:
         return
+    uow.watched.add_account_use(AccountUse(
+        e.person_key, e.account_fingerprint, e.masked_account, e.division_code,
+        message_id_of(uow), e.agent_person_key), e.registered_at)
+    uow.later(judge_shared_accounts, (e.account_fingerprint, e.person_key))
+
+
+@handles(disbursement.PayeeAccountFingerprinted)
+async def remember_fingerprinted_account(e: disbursement.PayeeAccountFingerprinted,
+                                         uow: RuleUnit) -> None:
+    """An account registered before accounts carried a fingerprint, fingerprinted since:
+    compared like one registered with it (as of its registration, so a later account of
+    the person stays the one they are paid into)."""
     uow.watched.add_account_use(AccountUse(
         e.person_key, e.account_fingerprint, e.masked_account, e.division_code,
         message_id_of(uow), e.agent_person_key), e.registered_at)
