@@ -2,6 +2,7 @@
 
 from siquan.contracts import (  # noqa: F401
     disbursement_v1,
+    disbursement_v2,
     eligibility_v1,
     fund_custody_v1,
     oversight_v1,

@@ -368,7 +368,8 @@ class DisbursementOfficerActivity(OfficerActivity):
 
 
 class OverpaidPayment(Contract):
-    """One settled payment for a period nothing was owed for any more."""
+    """One settled payment for a period nothing was owed for any more (in version 2 of
+    `overpayment.recorded`, also the part of one paid above a lowered standard)."""
 
     payment_id: str = Field(description="Payment identifier")
     run_id: str = Field(description="The run that paid it (UUID)")
@@ -382,7 +383,9 @@ class OverpaidPayment(Contract):
 class OverpaymentRecorded(_Disbursement):
     """Money settled for periods after a certification ended (a death, a revocation or
     lapse with an earlier effective date) is owed back: a receivable (追回) of one
-    certification's payments in one fiscal year's special account."""
+    certification's payments in one fiscal year's special account. Superseded by
+    `overpayment.recorded.v2` (which also names a lowered standard as a cause); still
+    read, as version 2, from messages queued before it."""
 
     routing_key = RoutingKey.OVERPAYMENT_RECORDED
     receivable_id: str = Field(description="Receivable identifier (UUID)")

@@ -80,6 +80,7 @@ class RoutingKey:
     BANK_STATEMENT_DIFFERENCE = "bank_statement.difference.v1"
     BANK_RESULT_MISMATCH = "bank_result.mismatch.v1"
     OVERPAYMENT_RECORDED = "overpayment.recorded.v1"
+    OVERPAYMENT_RECORDED_V2 = "overpayment.recorded.v2"
     RECOVERY_RECORDED = "recovery.recorded.v1"
     AUDIT_CHECKPOINT = "audit.checkpoint.v1"
     HOLD_PLACED = "hold.placed.v1"

@@ -50,7 +50,7 @@ async def test_a_partly_offset_payment_the_bank_refused_is_paid_again_only_for_t
             person_key=dead.person_key, division_code=DIVISION,
             effective_from=date(2031, 3, 1), reason="death", revoked_by="approver-420117-01",
             date_of_death=date(2031, 2, 10)))
-        receivable = (await seen.wait_for("overpayment.recorded.v1"))[0].body
+        receivable = (await seen.wait_for("overpayment.recorded.v2"))[0].body
         # The survivor's account is frozen at the bank before April's run.
         assert (await world.register(2, account=FROZEN, wait=False)).status_code == 201
         april = await _paid(world, seen, "2031-04")

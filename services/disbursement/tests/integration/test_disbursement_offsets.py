@@ -91,7 +91,7 @@ async def test_an_overpayment_to_the_dead_is_offset_against_the_household_later(
             person_key=dead.person_key, division_code=DIVISION,
             effective_from=date(2031, 2, 1), reason="death", revoked_by="approver-420117-01",
             date_of_death=date(2031, 1, 20)))
-        receivable = (await seen.wait_for("overpayment.recorded.v1"))[0].body
+        receivable = (await seen.wait_for("overpayment.recorded.v2"))[0].body
         overpaid = owed("disability", "2031-02") + owed("disability", "2031-03")
         assert receivable["total_fen"] == overpaid
 

@@ -69,9 +69,9 @@ async def test_a_revocation_after_payment_records_the_overpaid_periods_once(
                 "SELECT count(*) FROM inbox WHERE message_type IN"
                 " ('certification.revoked.v1', 'death.reported.v1')") == 3)
         await eventually(all_handled, what="the revocations and the death handled")
-        recorded = await seen.wait_for("overpayment.recorded.v1")
+        recorded = await seen.wait_for("overpayment.recorded.v2")
 
-    assert len(seen.of_type("overpayment.recorded.v1")) == 1
+    assert len(seen.of_type("overpayment.recorded.v2")) == 1
     body = recorded[0].body
     owed = load_catalogue().amount_for(PROGRAM, "death", "2031-02", DIVISION)
     assert body["certification_id"] == ends.certification_id
@@ -83,7 +83,7 @@ async def test_a_revocation_after_payment_records_the_overpaid_periods_once(
     assert paid["2031-02"]["amount_fen"] == owed
     assert all(p["run_period"] == p["period"] for p in body["payments"])
     assert stays.certification_id not in {
-        m.body["certification_id"] for m in seen.of_type("overpayment.recorded.v1")}
+        m.body["certification_id"] for m in seen.of_type("overpayment.recorded.v2")}
 
 
 async def test_repayments_and_a_write_off_by_two_officers_close_a_receivable(
@@ -96,7 +96,7 @@ async def test_repayments_and_a_write_off_by_two_officers_close_a_receivable(
         for period in MONTHS:
             await _paid(world, seen, period)
         await publish_as(world.env, _revoked(ends, date(2031, 1, 1)))
-        found = (await seen.wait_for("overpayment.recorded.v1"))[0].body
+        found = (await seen.wait_for("overpayment.recorded.v2"))[0].body
         receivable, total = found["receivable_id"], found["total_fen"]
         assert len(found["payments"]) == 3
 

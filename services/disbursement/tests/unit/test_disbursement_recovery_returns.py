@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from siquan.contracts import disbursement_v1 as events
+from siquan.contracts.disbursement_v2 import OverpaymentRecordedV2
 from siquan.contracts.eligibility_v1 import CertificationRevoked
 from siquan.disbursement.application import facts
 from siquan.disbursement.application.payer import pay_chunk
@@ -17,7 +18,7 @@ from siquan.disbursement.application.returns import record_returns
 from siquan.disbursement.domain.recovery import BANK_RETURN
 
 
-async def _overpaid(world: Any) -> tuple[Any, events.OverpaymentRecorded]:
+async def _overpaid(world: Any) -> tuple[Any, OverpaymentRecordedV2]:
     """Person 1 paid for May, then revoked from 1 May: May's payment is a receivable."""
     await world.payees(2)
     run = (await world.start()).run
@@ -31,7 +32,7 @@ async def _overpaid(world: Any) -> tuple[Any, events.OverpaymentRecorded]:
             certification_id="cert-1", program_code=world.program,
             person_key=world.person(1), division_code=world.division,
             effective_from=date(2026, 5, 1), reason="finding", revoked_by="approver-1"), uow)
-    [found] = world.published(events.OverpaymentRecorded)
+    [found] = world.published(OverpaymentRecordedV2)
     return payment, found
 
 

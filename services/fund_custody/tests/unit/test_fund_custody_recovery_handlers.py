@@ -11,10 +11,10 @@ from typing import Any
 
 from siquan.contracts.disbursement_v1 import (
     OverpaidPayment,
-    OverpaymentRecorded,
     PaymentsSettled,
     RecoveryRecorded,
 )
+from siquan.contracts.disbursement_v2 import OverpaymentRecordedV2
 from siquan.fund_custody.application.queries import balances_report
 from siquan.fund_custody.application.recovery import book_recovery, recognise_receivable
 from siquan.fund_custody.application.returns import take_back_returned_chunk
@@ -27,9 +27,9 @@ from .conftest import KEY, officer
 AT = datetime(2026, 11, 25, 9, tzinfo=UTC)
 
 
-def overpayment(chunk: PaymentsSettled, key: AccountKey = KEY) -> OverpaymentRecorded:
+def overpayment(chunk: PaymentsSettled, key: AccountKey = KEY) -> OverpaymentRecordedV2:
     payment = chunk.payments[0]
-    return OverpaymentRecorded(
+    return OverpaymentRecordedV2(
         receivable_id=str(uuid.uuid4()), person_key=payment.person_key,
         certification_id=payment.certification_id, program_code=key.program_code,
         division_code=key.division_code, fiscal_year=key.fiscal_year, cause="death",
@@ -40,7 +40,7 @@ def overpayment(chunk: PaymentsSettled, key: AccountKey = KEY) -> OverpaymentRec
         total_fen=payment.amount_fen, recorded_at=AT)
 
 
-def recovery(found: OverpaymentRecorded, kind: str, amount_fen: int, outstanding_fen: int,
+def recovery(found: OverpaymentRecordedV2, kind: str, amount_fen: int, outstanding_fen: int,
              **extra: Any) -> RecoveryRecorded:
     return RecoveryRecorded(
         recovery_id=str(uuid.uuid4()), receivable_id=found.receivable_id,
@@ -51,7 +51,7 @@ def recovery(found: OverpaymentRecorded, kind: str, amount_fen: int, outstanding
 
 
 async def _overpaid(uow: Any, given: Any, key: AccountKey = KEY
-                    ) -> tuple[PaymentsSettled, OverpaymentRecorded]:
+                    ) -> tuple[PaymentsSettled, OverpaymentRecordedV2]:
     run_id = await given.approved_run(100_000, 42_000, key)
     chunk = await given.paid(run_id, 0, 21_000, 21_000, key=key)
     found = overpayment(chunk, key)

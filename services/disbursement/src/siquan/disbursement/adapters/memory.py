@@ -37,10 +37,12 @@ from siquan.disbursement.domain.offsets import Offset
 from siquan.disbursement.domain.payment_run import PaymentRun
 from siquan.disbursement.domain.recovery import (
     Found,
+    PaidUnder,
     Receivable,
     Recovery,
     SettledPayment,
     WriteOffProposal,
+    in_force_on,
 )
 from siquan.disbursement.domain.retry import RefusedPayment
 from siquan.disbursement.domain.roster import Flag, PayeeAccount, Skip
@@ -349,6 +351,30 @@ class MemoryReceivables:
                 certification.benefits_end == min(ends)))
         return found
 
+    async def settled_in_force(self, person_key: str) -> list[PaidUnder]:
+        store, found = self._store, []
+        for p in store.payments.values():
+            certification = store.certification(p.certification_id)
+            if (p.person_key != person_key or p.status != "settled" or certification is None
+                    or p.payment_id in store.overpaid):
+                continue
+            changes = sorted((c for c in store.certification_changes.values()
+                              if c.certification_id == certification.id),
+                             key=lambda c: (c.effective_from, c.decided_at))
+            span = in_force_on([(certification.effective_from, certification.category,
+                                 certification.division_code)]
+                               + [(max(c.effective_from, certification.effective_from),
+                                   c.category, c.division_code) for c in changes], p.period)
+            assert span is not None
+            ends = [d for d in (certification.effective_until, certification.benefits_end)
+                    if d is not None]
+            run = store.runs[p.run_id].run
+            found.append(PaidUnder(SettledPayment(
+                p.payment_id, p.run_id, run.period, p.certification_id, p.program_code,
+                run.division_code, p.period, p.item, p.amount_fen, min(ends, default=None)),
+                span[1], span[2], span[0]))
+        return found
+
     async def add(self, found: Found, person_key: str, at: datetime) -> bool:
         if found.receivable_id in self._store.receivables:
             return False
@@ -362,7 +388,7 @@ class MemoryReceivables:
             Receivable(found.receivable_id, found.total_fen), described,
             [asdict(p) for p in found.payments])
         for p in found.payments:
-            self._store.overpaid[p.payment_id] = found.receivable_id
+            self._store.overpaid[p.payment_id] = (found.receivable_id, p.amount_fen)
         return True
 
     async def get(self, receivable_id: str, *, for_update: bool = False
@@ -381,7 +407,7 @@ class MemoryReceivables:
     async def add_offset(self, run_id: str, recovery_id: str, taken: Offset) -> None:
         self._store.offsets.append((run_id, recovery_id, taken))
 
-    async def holding(self, payment_ids: Sequence[str]) -> dict[str, str]:
+    async def holding(self, payment_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
         return {p: self._store.overpaid[p] for p in payment_ids if p in self._store.overpaid}
 
     async def add_proposal(self, receivable_id: str, proposal: WriteOffProposal,

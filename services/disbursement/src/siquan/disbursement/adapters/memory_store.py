@@ -106,7 +106,8 @@ class MemoryStore:
     return_cursor: date | None = None
     notified: list[str] = field(default_factory=list)
     receivables: dict[str, Any] = field(default_factory=dict)  # id → (Receivable, described)
-    overpaid: dict[str, str] = field(default_factory=dict)  # payment id → receivable id
+    # payment id → (receivable id, the part of the payment overpaid)
+    overpaid: dict[str, tuple[str, int]] = field(default_factory=dict)
     offsets: list[Any] = field(default_factory=list)  # (run id, recovery id, Offset)
 
     def certification(self, certification_id: str) -> Certification | None:

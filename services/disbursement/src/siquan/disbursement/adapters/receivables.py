@@ -13,10 +13,12 @@ from siquan.disbursement.domain.errors import NotFound
 from siquan.disbursement.domain.offsets import Offset
 from siquan.disbursement.domain.recovery import (
     Found,
+    PaidUnder,
     Receivable,
     Recovery,
     SettledPayment,
     WriteOffProposal,
+    in_force_on,
     status_of,
 )
 
@@ -32,6 +34,26 @@ SELECT p.payment_id::text, p.run_id::text, r.period AS run_period, p.certificati
   JOIN certification_terms t ON t.certification_id = p.certification_id
  WHERE p.person_key = $1 AND p.status = 'settled' AND t.effective_until IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM overpaid_payments o WHERE o.payment_id = p.payment_id)
+"""
+
+# The same payments on any certification (ended or not), not yet found overpaid; and the
+# spans of their certifications (`certification_spans`, an empty one left out).
+_SETTLED_IN_FORCE = """
+SELECT p.payment_id::text, p.run_id::text, r.period AS run_period, p.certification_id,
+       p.program_code, r.division_code, p.period, p.item, p.amount_fen, t.effective_until
+  FROM payments p
+  JOIN payment_runs r ON r.run_id = p.run_id
+  JOIN certification_terms t ON t.certification_id = p.certification_id
+ WHERE p.person_key = $1 AND p.status = 'settled'
+   AND NOT EXISTS (SELECT 1 FROM overpaid_payments o WHERE o.payment_id = p.payment_id)
+"""
+
+_SPANS = """
+SELECT certification_id, effective_from, category, division_code
+  FROM certification_spans
+ WHERE certification_id = ANY($1::text[])
+   AND (span_until IS NULL OR span_until > effective_from)
+ ORDER BY certification_id, effective_from
 """
 
 _LISTED = """
@@ -61,6 +83,24 @@ class PgReceivables:
                                r["certification_id"], r["program_code"], r["division_code"],
                                r["period"], r["item"], int(r["amount_fen"]),
                                r["effective_until"], bool(r["death"])) for r in rows]
+
+    async def settled_in_force(self, person_key: str) -> list[PaidUnder]:
+        rows = await self._conn.fetch(_SETTLED_IN_FORCE, person_key)
+        spans: dict[str, list[tuple[Any, str, str]]] = {}
+        for span in await self._conn.fetch(
+                _SPANS, sorted({r["certification_id"] for r in rows})):
+            spans.setdefault(span["certification_id"], []).append(
+                (span["effective_from"], span["category"], span["division_code"]))
+        found = []
+        for r in rows:
+            span = in_force_on(spans.get(r["certification_id"], []), r["period"])
+            if span is None:
+                continue
+            found.append(PaidUnder(SettledPayment(
+                r["payment_id"], r["run_id"], r["run_period"], r["certification_id"],
+                r["program_code"], r["division_code"], r["period"], r["item"],
+                int(r["amount_fen"]), r["effective_until"]), span[1], span[2], span[0]))
+        return found
 
     async def add(self, found: Found, person_key: str, at: datetime) -> bool:
         """Keep a receivable and its payments; False when it was kept before."""
@@ -134,11 +174,11 @@ class PgReceivables:
             taken.person_key, taken.period, taken.item, taken.entitlement_fen,
             taken.offset_fen)
 
-    async def holding(self, payment_ids: Sequence[str]) -> dict[str, str]:
+    async def holding(self, payment_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
         rows = await self._conn.fetch(
-            "SELECT payment_id::text, receivable_id::text FROM overpaid_payments"
+            "SELECT payment_id::text, receivable_id::text, amount_fen FROM overpaid_payments"
             " WHERE payment_id = ANY($1::text[]::uuid[])", list(payment_ids))
-        return {r["payment_id"]: r["receivable_id"] for r in rows}
+        return {r["payment_id"]: (r["receivable_id"], int(r["amount_fen"])) for r in rows}
 
     async def add_proposal(self, receivable_id: str, proposal: WriteOffProposal,
                            reason: str, at: datetime) -> None:

@@ -64,20 +64,24 @@ async def follow_transfer(event: CertificationTransferred, uow: Work) -> None:
     """From the transfer's month the certification is the receiving county's: the sending
     county's runs pay it up to the month before, the receiving county's from that month
     (`certification_spans`); a period is paid once whichever county pays it, and the
-    payee account moves with the person."""
+    payee account moves with the person. Periods already paid at a higher standard than
+    the receiving county's are overpaid by the difference (`recovery.find_overpayments`)."""
     await uow.certifications.change(CertificationChange(
         f"transfer:{event.transfer_id}", event.certification_id, "transfer",
         event.effective_from, event.to_division_code, event.category, event.accepted_at))
+    await find_overpayments(uow, event.person_key)
 
 
 @handles(CertificationCategoryChanged)
 async def follow_category_change(event: CertificationCategoryChanged, uow: Work) -> None:
     """The new category's standard is owed from the change's month; periods from then
-    already paid at the old standard are topped up by the next run, as after a
-    retroactive raise (`top_ups`)."""
+    already paid at a lower standard are topped up by the next run, as after a
+    retroactive raise (`top_ups`); what was paid above a lower one becomes a receivable
+    (`recovery.find_overpayments`)."""
     await uow.certifications.change(CertificationChange(
         f"category:{event.change_id}", event.certification_id, "category",
         event.effective_from, event.division_code, event.to_category, event.decided_at))
+    await find_overpayments(uow, event.person_key)
 
 
 @handles(CertificationSuspended)

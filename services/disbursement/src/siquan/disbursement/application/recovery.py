@@ -1,10 +1,12 @@
 """Recovery (追回): finding the money settled for periods after a certification ended, and
 the officers' repayments and write-offs that close what is owed back.
 
-- Whenever a certification ends (revoked, lapsed) or a death is recorded, the person's
-  settled payments are weighed again (`domain.recovery.overpaid`); payments not found
-  before become a receivable per certification and fiscal year, published as
-  `overpayment.recorded` in the same transaction. The payment id is the key of a found
+- Whenever a certification ends (revoked, lapsed) or a death is recorded, and whenever
+  its category or county changes, the person's settled payments are weighed again
+  (`domain.recovery.overpaid`, and `paid_above_standard` against the policy's standard
+  for the category and county in force in each period paid); payments not found before
+  become a receivable per certification, fiscal year and cause, published as
+  `overpayment.recorded.v2` in the same transaction. The payment id is the key of a found
   payment, so a redelivered message, or a death reported twice, records nothing again.
 - A disbursement officer records a repayment (full or partial, never above what is
   outstanding): `recovery.recorded` (repayment); fund custody credits the special account.
@@ -28,16 +30,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from siquan.contracts.disbursement_v1 import (
-    OverpaidPayment,
-    OverpaymentRecorded,
-    RecoveryRecorded,
-)
+from siquan.contracts.disbursement_v1 import OverpaidPayment, RecoveryRecorded
+from siquan.contracts.disbursement_v2 import OverpaymentRecordedV2
+from siquan.contracts.policy import PolicyCatalogue, load_catalogue
 from siquan.contracts.types import division_scope
 from siquan.disbursement.application.repositories import Work
 from siquan.disbursement.domain.offsets import Offset
 from siquan.disbursement.domain.payment_run import PaymentRun
-from siquan.disbursement.domain.recovery import Receivable, Recovery, receivables_of
+from siquan.disbursement.domain.recovery import (
+    Receivable,
+    Recovery,
+    Standard,
+    paid_above_standard,
+    receivables_of,
+)
 from siquan.shared.auth import Officer
 
 log = logging.getLogger(__name__)
@@ -45,16 +51,19 @@ log = logging.getLogger(__name__)
 
 async def find_overpayments(uow: Work, person_key: str) -> list[str]:
     """Record as receivables the person's settled payments for periods nothing was owed
-    for any more; the ids of the receivables recorded now."""
+    for any more, and what was paid above the standard now owed for periods still owed;
+    the ids of the receivables recorded now."""
     await uow.receivables.lock_person(person_key)
     payments = await uow.receivables.settled_after_end(person_key)
+    payments += paid_above_standard(await uow.receivables.settled_in_force(person_key),
+                                    _standard(load_catalogue()))
     recorded = []
     now = uow.clock.now()
     for found in receivables_of(payments):
         if not await uow.receivables.add(found, person_key, now):
             continue
         recorded.append(found.receivable_id)
-        uow.publish(OverpaymentRecorded(
+        uow.publish(OverpaymentRecordedV2(
             receivable_id=found.receivable_id, person_key=person_key,
             certification_id=found.certification_id, program_code=found.program_code,
             division_code=found.division_code, fiscal_year=found.fiscal_year,
@@ -67,17 +76,29 @@ async def find_overpayments(uow: Work, person_key: str) -> list[str]:
     return recorded
 
 
+def _standard(catalogue: PolicyCatalogue) -> Standard:
+    def owed(program_code: str, category: str, period: str, division: str) -> int | None:
+        try:
+            return catalogue.amount_for(program_code, category, period, division)
+        except (KeyError, ValueError):
+            return None
+    return owed
+
+
 async def recover_returned(uow: Work, returned: Sequence[tuple[str, int, str]]) -> int:
     """Repay the receivables of the overpaid payments among those just returned
-    (payment id, amount, the bank's reference each); how many recoveries were recorded."""
+    (payment id, amount, the bank's reference each); how many recoveries were recorded.
+    A payment only part of which was overpaid (above a lowered standard) repays that
+    part."""
     holding = await uow.receivables.holding([payment_id for payment_id, _, _ in returned])
     recorded = 0
     for payment_id, amount_fen, bank_reference in returned:
         if payment_id not in holding:
             continue
-        receivable, described = await uow.receivables.get(holding[payment_id],
-                                                          for_update=True)
-        recovery = receivable.returned_by_bank(str(uuid.uuid4()), payment_id, amount_fen)
+        receivable_id, overpaid_fen = holding[payment_id]
+        receivable, described = await uow.receivables.get(receivable_id, for_update=True)
+        recovery = receivable.returned_by_bank(str(uuid.uuid4()), payment_id,
+                                               min(amount_fen, overpaid_fen))
         if recovery is None:
             log.warning("overpaid payment %s returned after its receivable %s closed",
                         payment_id, receivable.receivable_id)

@@ -24,6 +24,7 @@ from siquan.disbursement.domain.offsets import Offset
 from siquan.disbursement.domain.payment_run import PaymentRun, RunTotals
 from siquan.disbursement.domain.recovery import (
     Found,
+    PaidUnder,
     Receivable,
     Recovery,
     SettledPayment,
@@ -317,6 +318,10 @@ class Receivables(Protocol):
         """The person's settled (not returned) payments on certifications that ended,
         not yet found overpaid."""
 
+    async def settled_in_force(self, person_key: str) -> list[PaidUnder]:
+        """The person's settled (not returned) payments not yet found overpaid, each with
+        the category and county of its certification on its period's first day."""
+
     async def add(self, found: Found, person_key: str, at: datetime) -> bool:
         """Keep a receivable and its payments; False when it was kept before."""
 
@@ -330,8 +335,10 @@ class Receivables(Protocol):
     async def add_offset(self, run_id: str, recovery_id: str, taken: Offset) -> None:
         """Keep what a recorded offset took from which entitlement of the run."""
 
-    async def holding(self, payment_ids: Sequence[str]) -> dict[str, str]:
-        """Of these payments, those found overpaid: payment id → receivable id."""
+    async def holding(self, payment_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """Of these payments, those found overpaid: payment id → receivable id and the
+        part of the payment found overpaid (all of it, or what it paid above a lowered
+        standard)."""
 
     async def add_proposal(self, receivable_id: str, proposal: WriteOffProposal,
                            reason: str, at: datetime) -> None: ...

@@ -1,9 +1,14 @@
-"""Recovery (追回) of money paid for periods nothing was owed for any more.
+"""Recovery (追回) of money paid for periods nothing was owed for any more, or less.
 
 A settled (not returned) payment is overpaid when the certification it rests on ended —
 revoked, lapsed, or the person died — on or before the first day of the period it paid:
-the period was not owed (`payable.IN_FORCE` would not have paid it). The overpaid
-payments of one certification paid by runs of one fiscal year become one receivable.
+the period was not owed (`payable.IN_FORCE` would not have paid it). A period the
+certification is still owed for is overpaid by what its settled payments paid above the
+standard now owed for it — after a backdated change to a lower category (or to a county
+paying less), as a backdated change to a higher one is topped up (`top_ups`): that part of
+its payments (the later items first, then the benefit) is overpaid, cause
+`standard_lowered`. The overpaid payments of one certification paid by runs of one fiscal
+year become one receivable, one per cause.
 
 A receivable is reduced by repayments, offsets and one write-off, never below zero; a
 write-off is proposed by one officer and approved by another (maker-checker) and writes
@@ -13,17 +18,19 @@ off what was outstanding when it was proposed. Pure: no storage.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
 from siquan.contracts.periods import period_start
 from siquan.disbursement.domain.errors import InvalidRequest, OutOfScope, Refused
+from siquan.disbursement.domain.roster import BENEFIT
 
 _NAMESPACE = uuid.UUID("0b7c3d4e-8f5a-4c1b-9e2d-6a7b8c9d0e1f")
 
 RecoveryKind = Literal["repayment", "offset", "write_off"]
+Cause = Literal["death", "revocation", "standard_lowered"]
 Status = Literal["open", "partly_repaid", "repaid", "offset", "written_off"]
 
 MAKER_IS_NOT_CHECKER = ("a write-off is approved by a second officer, not the one who "
@@ -52,12 +59,76 @@ class SettledPayment:
     amount_fen: int
     ended_from: date | None  # first day the certification owed nothing (None: in force)
     death: bool = False  # the end is the person's death
+    lowered: bool = False  # the part paid above a lowered standard (from `ended_from`)
 
 
 def overpaid(payments: Iterable[SettledPayment]) -> list[SettledPayment]:
-    """The payments for periods that began on or after their certification's end."""
+    """The payments for periods that began on or after their certification's end (or on or
+    after the lower standard)."""
     return [p for p in payments
             if p.ended_from is not None and p.ended_from <= period_start(p.period)]
+
+
+@dataclass(frozen=True)
+class PaidUnder:
+    """A settled payment not found overpaid before (`ended_from` its certification's end,
+    if any), with the category and county its certification was of on its period's first
+    day, in force since `since`."""
+
+    payment: SettledPayment
+    category: str
+    division_code: str
+    since: date
+
+
+def in_force_on(spans: Sequence[tuple[date, str, str]], period: str
+                ) -> tuple[date, str, str] | None:
+    """Of a certification's spans (from, category, county), oldest first, the one in force
+    on the period's first day (the first one, for a period that began before it)."""
+    start = period_start(period)
+    chosen = spans[0] if spans else None
+    for span in spans:
+        if span[0] <= start:
+            chosen = span
+    return chosen
+
+
+# What a category is owed for a period in a county now: (program, category, period,
+# county) → fen, None when the policy owes no amount for it.
+Standard = Callable[[str, str, str, str], int | None]
+
+
+def paid_above_standard(paid: Iterable[PaidUnder], standard: Standard
+                        ) -> list[SettledPayment]:
+    """The part of each period's settled payments above what the standard in force owes
+    for it now, on periods the certification was still owed (an ended one's are overpaid
+    whole, `overpaid`): nothing where the standard is equal or higher, or unknown. The
+    excess is taken from the period's payments later items first (top-ups, arrears), then
+    the benefit, each at most what it paid."""
+    periods: dict[tuple[str, str], list[PaidUnder]] = {}
+    for under in paid:
+        p = under.payment
+        if p.ended_from is not None and p.ended_from <= period_start(p.period):
+            continue
+        periods.setdefault((p.certification_id, p.period), []).append(under)
+    found = []
+    for (_, period), group in sorted(periods.items()):
+        first = group[0]
+        owed = standard(first.payment.program_code, first.category, period,
+                        first.division_code)
+        excess = sum(u.payment.amount_fen for u in group) - (owed or 0)
+        if owed is None or excess <= 0:
+            continue
+        group.sort(key=lambda u: (u.payment.item == BENEFIT, u.payment.item,
+                                  u.payment.payment_id))
+        for under in group:
+            part = min(excess, under.payment.amount_fen)
+            if part <= 0:
+                break
+            found.append(replace(under.payment, amount_fen=part, ended_from=under.since,
+                                 death=False, lowered=True))
+            excess -= part
+    return found
 
 
 @dataclass(frozen=True)
@@ -70,7 +141,7 @@ class Found:
     program_code: str
     division_code: str
     fiscal_year: int
-    cause: Literal["death", "revocation"]
+    cause: Cause
     ended_from: date
     payments: tuple[SettledPayment, ...]
 
@@ -80,23 +151,29 @@ class Found:
 
 
 def receivables_of(payments: Iterable[SettledPayment]) -> list[Found]:
-    """Overpaid payments grouped by certification and the fiscal year of the run that paid
-    them. The id is derived from the payments, so finding them again names the same
-    receivable."""
-    groups: dict[tuple[str, int], list[SettledPayment]] = {}
+    """Overpaid payments grouped by certification, the fiscal year of the run that paid
+    them and whether they are parts above a lowered standard. The id is derived from the
+    payments, so finding them again names the same receivable. A lowered standard's
+    receivable starts from the earliest lower standard among its payments."""
+    groups: dict[tuple[str, int, bool], list[SettledPayment]] = {}
     for payment in overpaid(payments):
-        groups.setdefault((payment.certification_id, int(payment.run_period[:4])),
-                          []).append(payment)
+        groups.setdefault((payment.certification_id, int(payment.run_period[:4]),
+                           payment.lowered), []).append(payment)
     found = []
-    for (certification_id, year), group in sorted(groups.items()):
+    for (certification_id, year, lowered), group in sorted(groups.items()):
         group.sort(key=lambda p: (p.period, p.item, p.payment_id))
         first = group[0]
-        assert first.ended_from is not None
         ids = ",".join(sorted(p.payment_id for p in group))
+        key = f"{certification_id}:{year}:{ids}"
+        cause: Cause = "death" if first.death else "revocation"
+        ended_from = first.ended_from
+        if lowered:
+            key, cause = f"standard_lowered:{key}", "standard_lowered"
+            ended_from = min(p.ended_from for p in group if p.ended_from is not None)
+        assert ended_from is not None
         found.append(Found(
-            str(uuid.uuid5(_NAMESPACE, f"{certification_id}:{year}:{ids}")), certification_id,
-            first.program_code, first.division_code, year,
-            "death" if first.death else "revocation", first.ended_from, tuple(group)))
+            str(uuid.uuid5(_NAMESPACE, key)), certification_id, first.program_code,
+            first.division_code, year, cause, ended_from, tuple(group)))
     return found
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 
-from siquan.contracts.disbursement_v1 import OverpaymentRecorded, RecoveryRecorded
+from siquan.contracts.disbursement_v1 import RecoveryRecorded
+from siquan.contracts.disbursement_v2 import OverpaymentRecordedV2
 from siquan.contracts.types import division_scope
 from siquan.fund_custody.application.figures import shares_in
 from siquan.fund_custody.application.funding import approve_waiting
@@ -28,8 +29,8 @@ from siquan.shared.registry import handles
 log = logging.getLogger(__name__)
 
 
-@handles(OverpaymentRecorded)
-async def recognise_receivable(event: OverpaymentRecorded, uow: FundCustodyUnit) -> None:
+@handles(OverpaymentRecordedV2)
+async def recognise_receivable(event: OverpaymentRecordedV2, uow: FundCustodyUnit) -> None:
     if await uow.receivables.get(event.receivable_id) is not None:
         log.info("receivable %s already booked; ignored", event.receivable_id)
         return

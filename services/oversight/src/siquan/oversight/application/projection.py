@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from siquan.contracts import disbursement_v1 as disbursement
+from siquan.contracts import disbursement_v2
 from siquan.contracts import eligibility_v1 as eligibility
 from siquan.contracts import fund_custody_v1 as fund_custody
 from siquan.oversight.application.ports import AuditUnit
@@ -62,8 +63,8 @@ async def count_settlement(e: fund_custody.SettlementCompleted, uow: AuditUnit) 
     uow.projections.run_settled(e.run_id, e.paid_fen)
 
 
-@handles(disbursement.OverpaymentRecorded)
-async def track_receivable(e: disbursement.OverpaymentRecorded, uow: AuditUnit) -> None:
+@handles(disbursement_v2.OverpaymentRecordedV2)
+async def track_receivable(e: disbursement_v2.OverpaymentRecordedV2, uow: AuditUnit) -> None:
     periods: dict[str, int] = {}
     for payment in e.payments:
         periods[payment.period] = periods.get(payment.period, 0) + payment.amount_fen
