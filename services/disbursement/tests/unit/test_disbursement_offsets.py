@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from siquan.contracts import disbursement_v1 as events
+from siquan.contracts.disbursement_v2 import OverpaymentRecordedV2
 from siquan.contracts.eligibility_v1 import CertificationRevoked
 from siquan.contracts.policy import Citation, install, seed_catalogue
 from siquan.contracts.policy_versions import PolicyChanges, amend, layered
@@ -108,7 +109,7 @@ async def test_a_run_withholds_a_households_receivable_and_records_each_offset(
             person_key=world.person(1), division_code=world.division,
             effective_from=date(2026, 5, 1), reason="finding", revoked_by="approver-1"),
             uow)
-    [overpaid] = world.published(events.OverpaymentRecorded)
+    [overpaid] = world.published(OverpaymentRecordedV2)
     assert overpaid.total_fen == 21_000
 
     june = await _paid(world, "2026-06")  # person 2's June is taken whole
