@@ -9,7 +9,10 @@ payees). A bulk path: it works on the unit's connection directly, set-based.
    returned, no arrears owed, no one-off paid, no recent account change, a category the
    policy pays, not a household member for a per-household program). For them
    `roster.plan_person` could only decide "pay the run's period at the policy's amount".
-   The others go to a temporary table.
+   The others go to a temporary table, and so do the certifications (spans of them in the
+   division) not in force for the run's period that were for a period of the arrears
+   window nobody paid (`ArrearsOwedWhateverFollowed`: revoked, lapsed or dead since,
+   transferred out, of another category since).
 2. The others (few) are read with the rest of their facts in person order, decided by
    `plan_person`, and copied (COPY).
    Where the policy allows offsets, a person or household an open receivable of the
