@@ -5,9 +5,10 @@ Two special-assistance beneficiaries are certified in county 420117 and paid fro
 In February the county's approver hands the first over to county 420102 from April; the
 receiving county's approver refuses a first hand-over (a reason is kept), then accepts a
 second. Each county runs its own monthly runs, January to June, the receiving county
-sometimes before the sending one. Every month of the first beneficiary is paid exactly
-once: January to March by 420117, April to June by 420102, always to the account
-registered in 420117 (it moved with the person).
+sometimes before the sending one; the sending county skips March. Every month of the first
+beneficiary is paid exactly once: January to March by 420117 (March as an arrear of its
+April run, though April is not the beneficiary's there any more), April to June by 420102,
+always to the account registered in 420117 (it moved with the person).
 
 In May the sending county's approver changes the second beneficiary's category from the
 only child's disability to the only child's death from April (already paid at the
@@ -161,17 +162,17 @@ async def _run(cluster: Cluster, cycle: CountyCycle, mover: Beneficiary,
     await _refused(cycle.eligibility.call("GET", f"/certifications/{moving}",
                                           Officers.approver), 403)
 
-    # The sending county still pays March; the receiving county from April, whichever
-    # county runs first.
-    cluster.clock.set(datetime(YEAR, 3, 10, 9, tzinfo=UTC))
-    await _pay(cycle, SENDING, MONTHS[2])
+    # The sending county skips March and pays it with April, to the beneficiary who left
+    # too; the receiving county pays from April, whichever county runs first.
     cluster.clock.set(datetime(YEAR, 4, 10, 9, tzinfo=UTC))
 
     async def moved() -> bool:
         return await _active(cycle, RECEIVING) == 1 and await _active(cycle, SENDING) == 1
     await eventually(moved, timeout=60, what="disbursement follows the transfer")
     await _pay(cycle, RECEIVING, MONTHS[3])
-    await _pay(cycle, SENDING, MONTHS[3])
+    april = await _pay(cycle, SENDING, MONTHS[3])
+    assert april["arrears"] == {"count": 2, "amount_fen": owed("death", MONTHS[2])
+                                + owed("disability", MONTHS[2])}
     cluster.clock.set(datetime(YEAR, 5, 10, 9, tzinfo=UTC))
     await _pay(cycle, SENDING, MONTHS[4])
     await _pay(cycle, RECEIVING, MONTHS[4])

@@ -81,8 +81,12 @@ def test_a_person_is_paid_each_active_unpaid_period_once_at_its_own_amount(
     paid = frozenset(data.draw(st.sets(st.sampled_from([*window, period]))))
     payments, skipped = plan_person([Candidate(cert, ACCOUNT, False, paid)], table)
 
-    if not cert.active_in(period):
-        assert (payments, skipped) == ([], [])
+    if not cert.active_in(period):  # ended (or not begun): the window's months it owed
+        assert skipped == []
+        assert [(p.period, p.arrear) for p in payments] == [
+            (p, True) for p in window if cert.active_in(p) and p not in paid]
+        assert all(p.amount_fen == policy_amount("special_assistance", category, p.period)
+                   for p in payments)
         return
     if period in paid:
         assert payments == [] and len(skipped) == 1

@@ -77,3 +77,15 @@ def test_a_member_with_nothing_owed_leaves_the_household_unpaid() -> None:
     paid_by: dict[str, set[str]] = {}
     assert pay([ended], paid_by) == ([], [])
     assert pay([wife], paid_by)[0] == [wife.certification.person_key]
+
+
+def test_a_member_owed_only_arrears_is_not_paid_them_nor_claims_the_household() -> None:
+    """The household's arrears go with the member paid the run's period: a member owed only
+    earlier months (revoked since) is not paid them here, and the other member still is."""
+    revoked = replace(candidate(1, HOME).certification, effective_until=date(2026, 5, 1))
+    planned = [replace(p, arrear=True) for p in plan_person([candidate(1, HOME)], TABLE)[0]]
+    paid_by: dict[str, set[str]] = {}
+    assert once_per_household(planned, [replace(candidate(1, HOME), certification=revoked)],
+                              paid_by) == ([], [])
+    assert paid_by == {}
+    assert pay([candidate(2, HOME)], paid_by)[0] == [candidate(2, HOME).certification.person_key]

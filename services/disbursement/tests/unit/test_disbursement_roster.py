@@ -123,6 +123,36 @@ def test_certifications_not_active_for_the_period_are_not_on_the_roster() -> Non
     assert (roster.payments, roster.skipped) == ([], [])
 
 
+def test_a_certification_ended_since_is_paid_the_window_months_it_was_owed_and_unpaid(
+        ) -> None:
+    """`ArrearsOwedWhateverFollowed`: revoked from May (or transferred out, or dead since),
+    April still unpaid is paid by the May run as an arrear, under the same rule: never to a
+    person on hold or without an account, never a month paid already."""
+    ended = cert(1, ends=date(2026, 5, 1))
+    window = ("2026-03", "2026-04")
+    roster = roster_for("2026-05", candidate(ended, paid=frozenset({"2026-03"})),
+                        arrears=window)
+    assert [(p.period, p.label, p.amount_fen) for p in roster.payments] == [
+        ("2026-04", "arrears:2026-04", 21_000)]
+    assert roster.skipped == []
+    for unpayable in (candidate(ended, held=True), candidate(ended, account=None),
+                      candidate(ended, paid=frozenset(window))):
+        assert roster_for("2026-05", unpayable, arrears=window).payments == []
+
+
+def test_a_month_another_certification_pays_in_the_run_is_not_paid_twice() -> None:
+    """A change of category in April cut the certification in two: the earlier span pays
+    March at its category, the later one April and May; nothing twice."""
+    person = "b" * 64
+    before = cert(1, "disability", ends=date(2026, 4, 1), person=person)
+    after = cert(2, starts=date(2026, 4, 1), person=person)
+    overlapping = cert(3, "disability", ends=date(2026, 5, 1), person=person)
+    roster = roster_for("2026-05", candidate(before), candidate(after),
+                        candidate(overlapping), arrears=("2026-03", "2026-04"))
+    assert [(p.certification_id, p.period) for p in roster.payments] == [
+        ("cert-2", "2026-04"), ("cert-2", "2026-05"), ("cert-1", "2026-03")]
+
+
 def test_a_period_the_programs_frequency_does_not_have_is_refused() -> None:
     with pytest.raises(InvalidRequest, match="monthly"):
         table("2026")

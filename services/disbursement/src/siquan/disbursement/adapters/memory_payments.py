@@ -149,18 +149,23 @@ class MemoryPayments:
                               query.top_ups or query.table)
                 if owed is not None:
                     found.append(owed)
-        return found + self._top_ups_off_run(query, {p.person_key for p in planned})
+        return found + self._top_ups_off_run(query, planned)
 
-    def _top_ups_off_run(self, query: RosterQuery, on_run: set[str]) -> list[PlannedPayment]:
-        """The same for people this run does not pay (`roster._PAID_BEFORE_OFF_RUN`):
-        a window period their certification was still owed for, to their current
-        confirmed account, unless they are held."""
-        store = self._store
+    def _top_ups_off_run(self, query: RosterQuery, planned: list[PlannedPayment]
+                         ) -> list[PlannedPayment]:
+        """The same for people this run does not pay the run's period
+        (`roster._PAID_BEFORE_OFF_RUN`): a window period their certification was still
+        owed for and this run does not pay, to their current confirmed account, unless they
+        are held."""
+        store, run_period = self._store, query.table.run.period
+        on_run = {p.person_key for p in planned if p.period == run_period}
+        here = {(p.person_key, p.period) for p in planned}
         earlier: dict[tuple[str, str, str], int] = {}
         for p in store.payments.values():
             certification = store.certification(p.certification_id)
             if (p.program_code != query.program_code or p.status not in LIVE
-                    or p.person_key in on_run or certification is None
+                    or p.person_key in on_run or (p.person_key, p.period) in here
+                    or certification is None
                     or certification.division_code != query.division_code
                     or not certification.active_in(p.period)
                     or store.held(p.person_key, query.program_code)):
@@ -189,7 +194,7 @@ class MemoryPayments:
             assert certification is not None
             if (certification.program_code, certification.division_code) != (
                     query.program_code, query.division_code) or \
-                    not certification.active_in(run_period):
+                    not any(certification.active_in(p) for p in periods):
                 continue
             person = certification.person_key
             account = store.current_account(person)

@@ -9,7 +9,10 @@ payees). A bulk path: it works on the unit's connection directly, set-based.
    returned, no arrears owed, no one-off paid, no recent account change, a category the
    policy pays, not a household member for a per-household program). For them
    `roster.plan_person` could only decide "pay the run's period at the policy's amount".
-   The others go to a temporary table.
+   The others go to a temporary table, and so do the certifications (spans of them in the
+   division) not in force for the run's period that were for a period of the arrears
+   window nobody paid (`ArrearsOwedWhateverFollowed`: revoked, lapsed or dead since,
+   transferred out, of another category since).
 2. The others (few) are read with the rest of their facts in person order, decided by
    `plan_person`, and copied (COPY).
    Where the policy allows offsets, a person or household an open receivable of the
@@ -60,7 +63,9 @@ CREATE TEMP TABLE roster_others (
 ) ON COMMIT DROP
 """
 
-# $1 program, $2 division, $3/$4 the run period's first/last day, $5 the periods whose
+# $1 program, $2 division, $3/$4 the run period's first/last day (a certification is a
+# candidate when it is in force for a period from the window's first, $10, to the run's:
+# one not owed the run's period may still be owed arrears), $5 the periods whose
 # payments count (the run's and the arrears window's; NULL for a one-off run: every
 # period of the program), $6 the run's period ($9/$11: see `_PAY_PLAIN`). A period of the
 # run or its window that ends before the first day a migrated certification is owed was
@@ -70,7 +75,8 @@ CREATE TEMP TABLE roster_others (
 _FACTS = {
     "certified_from": "c.effective_from",
     "certified_until": "LEAST(r.effective_from, c.span_until)",
-    "benefits_end": "d.benefits_end", "period_start": "$3", "period_end": "$4",
+    "benefits_end": "d.benefits_end", "period_start": "COALESCE(($10::date[])[1], $3)",
+    "period_end": "$4",
 }
 _CANDIDATES = f"""
 SELECT c.certification_id, c.person_key, c.category, c.effective_from, c.household_key,
@@ -104,6 +110,12 @@ SELECT c.certification_id, c.person_key, c.category, c.effective_from, c.househo
  WHERE c.program_code = $1 AND c.division_code = $2 AND {IN_FORCE.sql_allows(_FACTS)}
 """
 
+_JUDGED = {"certified_from": "g.effective_from", "certified_until": "g.revoked_from",
+           "benefits_end": "g.benefits_end"}
+_IN_RUN = IN_FORCE.sql_allows({**_JUDGED, "period_start": "$3", "period_end": "$4"})
+_IN_WINDOW_PERIOD = IN_FORCE.sql_allows({**_JUDGED, "period_start": "w.starts",
+                                         "period_end": "w.ends"})
+
 _PLANNABLE = PLANNABLE.sql_allows({
     "certified_from": "g.effective_from", "certified_until": "g.revoked_from",
     "benefits_end": "g.benefits_end", "held": "g.held", "suspended": "g.suspended",
@@ -118,8 +130,18 @@ _PLANNABLE = PLANNABLE.sql_allows({
 # the persons and households an open receivable may be offset against (`offsets`: never
 # plain). Ids
 # follow person keys, so paying in id order walks the per-person unique index in order too.
+# A certification owes arrears when it was in force for a window period nobody paid; one
+# in force for neither the run's period nor such a period is left out (paid up, or owed
+# nothing here any more).
 _PAY_PLAIN = f"""
 WITH candidates AS MATERIALIZED ({_CANDIDATES}
+), owing AS (
+    SELECT g.*, {_IN_RUN} AS in_run,
+           EXISTS (SELECT 1 FROM unnest($9::text[], $10::date[], $11::date[])
+                                 AS w (period, starts, ends)
+                    WHERE {_IN_WINDOW_PERIOD} AND NOT (w.period = ANY(g.paid)))
+               AS owes_arrears
+      FROM candidates g
 ), judged AS MATERIALIZED (
     SELECT g.*, {_PLANNABLE}
            AND g.certified = 1 AND NOT g.ever_voided AND NOT g.ever_suspended
@@ -129,14 +151,8 @@ WITH candidates AS MATERIALIZED ({_CANDIDATES}
            AND NOT (g.previous_registered_at IS NOT NULL AND g.registered_at > $12)
            AND NOT (g.person_key = ANY($17::text[])
                     OR COALESCE(g.household_key = ANY($18::text[]), false))
-           AND NOT EXISTS (
-               SELECT 1 FROM unnest($9::text[], $10::date[], $11::date[])
-                             AS w (period, starts, ends)
-                WHERE g.effective_from <= w.ends
-                  AND (g.revoked_from IS NULL OR g.revoked_from > w.starts)
-                  AND (g.benefits_end IS NULL OR g.benefits_end > w.starts)
-                  AND NOT (w.period = ANY(g.paid))) AS plain
-      FROM candidates g
+           AND NOT g.owes_arrears AS plain
+      FROM owing g
 ), paid AS (
     INSERT INTO payment_orders (payment_id, run_id, certification_id, person_key,
                                 program_code, period, item, amount_fen, bank_code,
@@ -154,7 +170,7 @@ WITH candidates AS MATERIALIZED ({_CANDIDATES}
     SELECT certification_id, person_key, $1, category, $2, effective_from, revoked_from,
            benefits_end, bank_code, account_number, registered_at, previous_registered_at,
            account_unconfirmed, held, paid, household_key
-      FROM judged WHERE NOT plain
+      FROM judged WHERE NOT plain AND (in_run OR owes_arrears)
 )
 SELECT count(*) AS n, COALESCE(sum(amount_fen), 0)::bigint AS fen FROM paid
 """
@@ -251,7 +267,8 @@ async def freeze(conn: Connection, query: RosterQuery, *, batch: int = 10_000
                if (t := top_up(_paid_before(r), tops)) is not None]
     top_ups += [t for r in await conn.fetch(_PAID_BEFORE_OFF_RUN, query.run_id,
                                             query.program_code, query.division_code,
-                                            periods, owed_categories, owed_fen, starts, ends)
+                                            periods, owed_categories, owed_fen, starts, ends,
+                                            table.run.period)
                 if (t := top_up(_paid_before(r), tops)) is not None]
     frozen.add(top_ups)
     await copy_payments(conn, query.run_id, query.program_code, top_ups, ids)
@@ -296,11 +313,12 @@ HAVING sum(p.amount_fen + {_WITHHELD}) < w.amount_fen
 """
 
 
-# The same for people this run does not pay (revoked, lapsed or dead since, or not owed
-# the run's period): a window period their certification was still owed for and earlier
-# runs paid at a lower amount is topped up to their current confirmed account, unless they
-# are held. $1 the run, $2 the program, $3 the division, $4/$5/$6 the arrear periods,
-# categories and amounts owed now, $7/$8 each period's first and last day. A period is
+# The same for people this run does not pay the run's period (revoked, lapsed or dead
+# since, or not owed the run's period; it may pay them arrears of other periods): a window
+# period their certification was still owed for and earlier runs paid at a lower amount is
+# topped up to their current confirmed account, unless they are held. $1 the run, $2 the
+# program, $3 the division, $4/$5/$6 the arrear periods, categories and amounts owed now,
+# $7/$8 each period's first and last day, $9 the run's period. A period is
 # the division's to top up when the certification belonged to it then, at the category in
 # force then.
 _PAID_BEFORE_OFF_RUN = f"""
@@ -322,7 +340,8 @@ SELECT p.person_key, p.certification_id, c.category, p.period, a.bank_code,
    AND (d.benefits_end IS NULL OR d.benefits_end > w.starts)
    AND NOT {held("p.person_key", "$2")}
    AND NOT EXISTS (SELECT 1 FROM payment_orders y WHERE y.run_id = $1::uuid
-                     AND y.person_key = p.person_key)
+                     AND y.person_key = p.person_key
+                     AND (y.period = p.period OR (y.period = $9 AND y.item = 'benefit')))
  GROUP BY p.person_key, p.certification_id, c.category, p.period, a.bank_code,
           a.account_number, p.certified_from, w.amount_fen
 HAVING sum(p.amount_fen + {_WITHHELD}) < w.amount_fen

@@ -15,6 +15,14 @@ A person paid for the run's period is also paid, as arrears, each earlier period
 window (`amounts.ArrearsWindow`) `PLANNABLE` allows and the certification was owed for (not
 suspended for the whole period) and that has no refused payment to the current account,
 at that period's amount.
+
+`ArrearsOwedWhateverFollowed`: a certification (a span of it in the run's county) owed for
+a period of the window and not for the run's period (revoked, lapsed or dead since,
+transferred out, or of another category since) is paid that period's arrears all the
+same, under the same rule, to the person's current account: the county that skipped the
+run of that period owes it, and nobody else ever will (the receiving county owns only the
+periods from the move, the run of a later period no longer owes the person its own). A
+period another of the person's certifications is paid for in the run is not paid twice.
 """
 
 from __future__ import annotations
@@ -65,7 +73,8 @@ class PayeeAccount:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A certification active for the run's period, with what decides whether it is paid.
+    """A certification active for the run's period (or, for arrears only, for a period of
+    its window), with what decides whether it is paid.
 
     `paid_periods` are the periods of the run (and its arrears window) the person already
     has a live payment for; `refused_periods` those whose payment the bank refused or
@@ -151,11 +160,17 @@ def once_per_household(payments: list[PlannedPayment], candidates: Sequence[Cand
     """A per-household benefit is paid to one member of a household for a period (a
     one-off: once). `paid_by` holds, for each household, the people paid it already (by
     earlier runs and by this run so far) and learns the person paid now. A person whose
-    household another member was paid it is skipped with `HOUSEHOLD_PAID`."""
+    household another member was paid it is skipped with `HOUSEHOLD_PAID`.
+
+    The household's arrears follow the member paid the run's period: a member owed only
+    arrears (`ArrearsOwedWhateverFollowed`) is not paid them here, since another member
+    may be paid the same periods for the household."""
     home = next((c.certification.household_key for c in candidates
                  if c.certification.household_key is not None), None)
     if not payments or home is None:
         return payments, []
+    if all(p.arrear for p in payments):
+        return [], []
     person = payments[0].person_key
     if paid_by.get(home, set()) - {person}:
         return [], [Skip(person, payments[0].certification_id, HOUSEHOLD_PAID)]
@@ -179,6 +194,10 @@ def plan_person(candidates: Sequence[Candidate], table: AmountTable
             skipped.append(Skip(cert.person_key, cert.id, reason))
             continue
         payments.extend(_owed(candidate, table))
+    for candidate in ordered:  # `ArrearsOwedWhateverFollowed`
+        if not candidate.certification.active_in(table.run.period):
+            planned = {p.period for p in payments}
+            payments.extend(p for p in _arrears(candidate, table) if p.period not in planned)
     return payments, skipped
 
 
@@ -214,6 +233,21 @@ def _skip_reason(candidate: Candidate, table: AmountTable, *, paying: bool) -> s
 def _owed(candidate: Candidate, table: AmountTable) -> list[PlannedPayment]:
     cert, account = candidate.certification, candidate.account
     assert account is not None
+    owed = _arrears(candidate, table)
+    amount = table.run.amount(cert.category)
+    assert amount is not None
+    rest = owed_after_offsets(candidate, table.run.period, amount)
+    if rest > 0:
+        owed.append(PlannedPayment(cert.id, cert.person_key, table.run.period, rest, account,
+                                   certified_from=cert.effective_from))
+    return owed
+
+
+def _arrears(candidate: Candidate, table: AmountTable) -> list[PlannedPayment]:
+    """The earlier periods of the window the certification was owed for and `PLANNABLE`
+    allows (an account among them), not refused to the current account, at each period's
+    amount for the category in force then."""
+    cert, account = candidate.certification, candidate.account
     owed = []
     for earlier in table.arrears:
         amount = earlier.amount(cert.category)
@@ -223,14 +257,9 @@ def _owed(candidate: Candidate, table: AmountTable) -> list[PlannedPayment]:
             continue
         rest = owed_after_offsets(candidate, earlier.period, amount)
         if rest > 0:
+            assert account is not None  # `PaymentRequiresPayeeAccount`
             owed.append(PlannedPayment(cert.id, cert.person_key, earlier.period, rest, account,
                                        arrear=True, certified_from=cert.effective_from))
-    amount = table.run.amount(cert.category)
-    assert amount is not None
-    rest = owed_after_offsets(candidate, table.run.period, amount)
-    if rest > 0:
-        owed.append(PlannedPayment(cert.id, cert.person_key, table.run.period, rest, account,
-                                   certified_from=cert.effective_from))
     return owed
 
 
