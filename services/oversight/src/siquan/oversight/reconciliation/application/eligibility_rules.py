@@ -102,6 +102,20 @@ async def judge_change(e: Changed, uow: RuleUnit) -> None:
         uow.later(rejudge_persons, e.person_key)
 
 
+@handles(eligibility.DeathCorrected)
+async def forget_death_recorded_in_error(e: eligibility.DeathCorrected, uow: RuleUnit
+                                         ) -> None:
+    """A death recorded in error was corrected: the person is not dead and the
+    certifications it revoked are owed again as if never revoked, so the payments made
+    on them from now on (the months missed, paid as arrears) are judged owed."""
+    uow.watched.forget_death(person_key=e.person_key, date_of_death=e.date_of_death,
+                             certification_ids=e.certification_ids,
+                             revoked_from=e.reinstated_from)
+    for certification_id in e.certification_ids:
+        uow.later(rejudge_certifications, (e.person_key, certification_id))
+    uow.later(rejudge_persons, e.person_key)
+
+
 @handles(eligibility.CertificationTransferred)
 async def follow_transfer(e: eligibility.CertificationTransferred, uow: RuleUnit) -> None:
     """From the transfer's month the certification is the receiving county's: its payments

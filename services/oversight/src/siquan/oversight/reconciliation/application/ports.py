@@ -101,6 +101,11 @@ class Watched(Protocol):
     def add_death(self, death: Death) -> None:
         """Keep the earliest date of death reported for a person."""
 
+    def forget_death(self, *, person_key: str, date_of_death: date,
+                     certification_ids: Sequence[str], revoked_from: date) -> None:
+        """A death recorded in error (corrected): the person's death of that date and the
+        revocations it made of these certifications from `revoked_from` never were."""
+
     def add_payee_account(self, *, person_key: str, registered_by: str,
                           registered_at: datetime, replaces_previous: bool,
                           message_id: str, awaiting_confirmation: bool = False) -> None: ...
