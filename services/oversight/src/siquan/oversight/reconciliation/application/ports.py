@@ -221,6 +221,11 @@ class Findings(Protocol):
 
     async def active_hold(self, person_key: str, program_code: str | None) -> str | None: ...
 
+    async def held_by_findings(self, person_key: str) -> list[dict[str, Any]]:
+        """The person's holds in force that a finding placed, each with the finding's id,
+        rule, certification and status (`hold_id`, `finding_id`, `rule`,
+        `certification_id`, `status`)."""
+
     async def insert_hold(self, *, hold_id: str, person_key: str, program_code: str | None,
                           division_code: str | None, finding_id: str | None, reason: str,
                           placed_by: str, placed_at: datetime, message_id: str,
