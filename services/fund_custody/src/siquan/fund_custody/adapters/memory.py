@@ -199,6 +199,17 @@ class MemoryHeadCounts:
             program_code, division_code, None if known is None else known[2], False,
             None if known is None else known[4], until)
 
+    async def unrevoke(self, certification_ids: Sequence[str], effective_from: date,
+                       at: datetime) -> set[tuple[str, str]]:
+        changed = set()
+        for certification_id in certification_ids:
+            for key in self._spans(certification_id):
+                known = self._store.certifications[key]
+                if known[5] == effective_from:
+                    self._store.certifications[key] = (*known[:3], True, known[4], None)
+                    changed.add((known[0], known[1]))
+        return changed
+
     def _spans(self, certification_id: str) -> list[str]:
         return [k for k in self._store.certifications
                 if k == certification_id or k.startswith(f"{certification_id}@")]
