@@ -10,6 +10,8 @@ a county approver corrects the death on an extract of the household register: th
 certification is active again from 1 February, as if never revoked. Then:
 
 - the receivable is not pursued: nothing is outstanding, in disbursement or fund custody;
+- fund custody counts the certification again; oversight dismisses the finding the death
+  gave reason for (February paid after it) and lifts the hold it placed;
 - the April run pays the first beneficiary April and March (as arrears);
 - every month January to April is paid to each beneficiary exactly once, to the fen;
 - the death is listed as corrected, and a second correction is refused.
@@ -169,6 +171,21 @@ async def _run(cluster: Cluster, cycle: CountyCycle, partner: httpx.AsyncClient,
     ledger = await eventually(settled_in_ledger, timeout=60,
                               what="fund custody holds nothing outstanding for it")
     assert ledger["written_off_fen"] == raised["total_fen"]
+
+    async def counted_again() -> bool:
+        rows = await cluster.env.fetch(
+            "fund_custody", "SELECT active, certified_until FROM certifications"
+            " WHERE certification_id = $1", certification)
+        return [(r["active"], r["certified_until"]) for r in rows] == [(True, None)]
+    await eventually(counted_again, timeout=60, what="fund custody counts it again")
+
+    async def hold_lifted() -> bool:
+        rows = await cluster.env.fetch(
+            "oversight", "SELECT lifted_at FROM holds WHERE person_key = $1",
+            person_key(TEST_PERSON_KEY_SECRET, wrongly.resident_id))
+        return bool(rows) and all(r["lifted_at"] is not None for r in rows)
+    await eventually(hold_lifted, timeout=60,
+                     what="oversight lifted the hold the wrong death placed")
 
     # April pays April, and March as arrears, to the person wrongly reported dead.
     cluster.clock.set(datetime(YEAR, 4, 10, 9, tzinfo=UTC))
