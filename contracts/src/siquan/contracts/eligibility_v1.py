@@ -156,6 +156,34 @@ class CertificationReinstated(_CertificationChange):
     routing_key = RoutingKey.CERTIFICATION_REINSTATED
 
 
+class DeathCorrected(_Eligibility):
+    """A death was recorded in error (the wrong person on a line of public security's file,
+    a mistaken report) and a county approver who did not record it corrected it, on
+    evidence. The person is not dead: every certification the death revoked is active
+    again from `reinstated_from`, as if never revoked, so the months not paid meanwhile
+    are owed (paid as arrears), and what was found overpaid because of the death is owed
+    no more. Every record of the person's death of `date_of_death` is corrected; no
+    `certification.reinstated` is published for these certifications."""
+
+    routing_key = RoutingKey.DEATH_CORRECTED
+    correction_id: str = Field(description="Identifier of the correction (UUID)")
+    report_id: str = Field(description="The death record corrected")
+    person_key: PersonKey
+    date_of_death: date = Field(description="The date of death recorded in error")
+    certification_ids: tuple[str, ...] = Field(
+        description="The certifications the death revoked, reinstated by the correction")
+    reinstated_from: date = Field(
+        description="The first day the death's revocations took effect (the first day of "
+                    "the month after the date of death): owed again from then")
+    reason: str = Field(description="Why the death was recorded in error")
+    recorded_by: OfficerId | None = Field(
+        default=None, description="The officer who recorded the death (none for public "
+                                  "security's message or file)")
+    corrected_by: OfficerId = Field(description="The approver who corrected it; never the "
+                                                "officer who recorded it")
+    corrected_at: datetime = Field(description="When the correction was recorded (UTC)")
+
+
 class CertificationTransferred(_Eligibility):
     """A beneficiary moved to another county (跨县迁移): the sending county's approver
     initiated the transfer and the receiving county's approver accepted it. The
@@ -353,6 +381,6 @@ class PolicyVersionPublished(_Eligibility):
 register(ApplicationSubmitted, ApplicationReviewed, CertificationGranted, CertificationRevoked,
          CertificationRenewed, CertificationLapsed, CertificationSuspended,
          CertificationReinstated, CertificationTransferred, CertificationCategoryChanged,
-         CommunityReviewRecorded, NoticePublished, NoticeClosed,
+         DeathCorrected, CommunityReviewRecorded, NoticePublished, NoticeClosed,
          PersonRecordRead, PolicyVersionPublished)
 register(EligibilityOfficerActivity)

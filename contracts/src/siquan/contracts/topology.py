@@ -55,6 +55,7 @@ class RoutingKey:
     CERTIFICATION_LAPSED = "certification.lapsed.v1"
     CERTIFICATION_SUSPENDED = "certification.suspended.v1"
     CERTIFICATION_REINSTATED = "certification.reinstated.v1"
+    DEATH_CORRECTED = "death.corrected.v1"
     CERTIFICATION_TRANSFERRED = "certification.transferred.v1"
     CERTIFICATION_CATEGORY_CHANGED = "certification.category_changed.v1"
     COMMUNITY_REVIEW_RECORDED = "application.community_reviewed.v1"

@@ -15,7 +15,7 @@ from siquan.contracts.public_security_v2 import DeathReportedV2
 from siquan.eligibility.application import deaths
 from siquan.eligibility.application.revocations import end_what_the_dead_held
 from siquan.eligibility.domain.death import EvidenceKind
-from siquan.eligibility.domain.errors import InvalidRequest, OutOfScope, Refused
+from siquan.eligibility.domain.errors import InvalidRequest, NotFound, OutOfScope, Refused
 from siquan.eligibility.testing import APPROVER, REVIEWER, Cycle, officer
 from siquan.shared.auth import Officer
 
@@ -181,3 +181,61 @@ async def test_a_file_that_is_no_death_file_is_refused_whole(cycle: Cycle,
 async def test_a_file_id_must_be_plain(cycle: Cycle) -> None:
     with pytest.raises(InvalidRequest, match="file id"):
         await cycle.run(deaths.receive_death_file, _file(file_id="../etc"))
+
+
+# A death recorded in error, corrected ---------------------------------------------------
+
+SECOND_APPROVER = officer("approver-2", "county_approver")
+
+
+def _correct(report_id: str, *, by: Officer = SECOND_APPROVER) -> deaths.CorrectDeath:
+    return deaths.CorrectDeath(by, report_id, "the register shows the person alive",
+                               "household_register_extract", "HR-1")
+
+
+async def test_a_corrected_death_reinstates_its_certifications_as_if_never_revoked(
+        cycle: Cycle) -> None:
+    resident = cycle.people.next()
+    certification_id = await cycle.certified(resident)
+    await cycle.run(end_what_the_dead_held, DeathReportedV2(
+        report_id="GA-20", resident_id=resident, date_of_death=DIED))
+    done = await cycle.run(deaths.correct_death, _correct("GA-20"))
+    assert (done.result.report_ids, done.result.reinstated) == (["GA-20"],
+                                                                [certification_id])
+    [corrected] = done.published(v1.DeathCorrected)
+    assert (corrected.certification_ids, corrected.reinstated_from, corrected.date_of_death,
+            corrected.person_key, corrected.corrected_by, corrected.recorded_by) == (
+        (certification_id,), date(2026, 3, 1), DIED, cycle.key_of(resident),
+        SECOND_APPROVER.id, None)
+    assert done.published(v1.CertificationReinstated) == []
+    assert cycle.store.certifications[certification_id].status == "active"
+
+    # the same report delivered again revokes nothing; a second correction is refused
+    again = await cycle.run(end_what_the_dead_held, DeathReportedV2(
+        report_id="GA-20", resident_id=resident, date_of_death=DIED))
+    assert again.uow.published() == []
+    with pytest.raises(Refused, match="corrected already"):
+        await cycle.run(deaths.correct_death, _correct("GA-20"))
+    with pytest.raises(NotFound):
+        await cycle.run(deaths.correct_death, _correct("GA-unknown"))
+
+
+async def test_the_officer_who_recorded_a_death_does_not_correct_it(cycle: Cycle) -> None:
+    resident = cycle.people.next()
+    await cycle.certified(resident)
+    recorded = await cycle.run(deaths.record_death, _record(resident, by=APPROVER))
+    await cycle.run(deaths.record_death, _record(resident, kind="village_report",
+                                                 number="V-1"))
+    with pytest.raises(Refused, match="recorded the death cannot correct it"):
+        await cycle.run(deaths.correct_death, _correct(recorded.result.report_id,
+                                                       by=APPROVER))
+    with pytest.raises(OutOfScope):
+        await cycle.run(deaths.correct_death, _correct(
+            recorded.result.report_id,
+            by=officer("approver-420102", "county_approver", division="420102")))
+    done = await cycle.run(deaths.correct_death, _correct(recorded.result.report_id))
+    assert len(done.result.report_ids) == 2  # the corroborating record is corrected too
+    listed = await cycle.run(deaths.list_deaths, deaths.ListDeaths(
+        APPROVER, None, DIED, DIED, 50, 0))
+    assert {(d["report_id"], d["corrected"]) for d in listed.result} == {
+        (report_id, True) for report_id in done.result.report_ids}

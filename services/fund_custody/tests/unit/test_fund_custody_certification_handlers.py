@@ -4,8 +4,16 @@ count moves the roster version that makes forecasts due again."""
 
 from __future__ import annotations
 
-from siquan.contracts.eligibility_v1 import CertificationLapsed, CertificationRenewed
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from siquan.contracts.eligibility_v1 import (
+    CertificationLapsed,
+    CertificationRenewed,
+    DeathCorrected,
+)
 from siquan.fund_custody.application.certifications import (
+    count_again_after_death_corrected,
     count_certified,
     keep_count,
     stop_counting,
@@ -80,3 +88,21 @@ async def test_nothing_that_identifies_the_person_is_kept(uow, given) -> None:
     await uow.run(count_certified(grant, uow))
     assert grant.person_key not in repr(uow.store)
     assert grant.masked_name not in repr(uow.store)
+
+
+async def test_a_death_corrected_counts_its_certifications_again(uow, given) -> None:
+    grant = given.granted("death")
+    await uow.run(count_certified(grant, uow))
+    revoked = given.revoked(grant)
+    await uow.run(stop_counting(revoked, uow))
+    corrected = DeathCorrected(
+        correction_id=str(uuid.uuid4()), report_id="GA-1", person_key=grant.person_key,
+        date_of_death=revoked.effective_from - timedelta(days=1),
+        certification_ids=(grant.certification_id,), reinstated_from=revoked.effective_from,
+        reason="the wrong person", corrected_by="approver-2",
+        corrected_at=datetime(2026, 5, 20, tzinfo=UTC))
+    await uow.run(count_again_after_death_corrected(corrected, uow))
+    assert await counts(uow) == {"death": 1}
+    assert await roster(uow) == 3
+    await uow.run(count_again_after_death_corrected(corrected, uow))
+    assert await roster(uow) == 3  # handled again: nothing changes

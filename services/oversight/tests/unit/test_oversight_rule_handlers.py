@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from siquan.contracts import disbursement_v1 as disbursement
 from siquan.contracts import eligibility_v1 as eligibility
 from siquan.contracts import fund_custody_v1 as fund_custody
-from siquan.contracts.oversight_v1 import FindingRaised, HoldPlaced
+from siquan.contracts.oversight_v1 import FindingRaised, FindingResolved, HoldLifted, HoldPlaced
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.oversight.adapters.memory import FakeOversightWork
 from siquan.oversight.public.application import ledger
@@ -62,6 +62,7 @@ async def committed(uow: FakeOversightWork, *events: object) -> FakeOversightWor
             eligibility.ApplicationReviewed: [eligibility_rules.remember_review],
             eligibility.CertificationRevoked: [eligibility_rules.judge_change],
             DeathReported: [eligibility_rules.judge_death],
+            eligibility.DeathCorrected: [eligibility_rules.forget_death_recorded_in_error],
             disbursement.PaymentRunStarted: [payment_rules.remember_run],
             disbursement.PaymentsSettled: [payment_rules.judge_chunk],
             disbursement.PaymentsReturned: [payment_rules.forget_returned],
@@ -286,3 +287,27 @@ async def test_a_revocation_for_a_death_after_the_money_left_is_judged_as_the_de
 
     assert "paid_after_death" in rules_of(batch)
     assert any(h.program_code is None for h in batch.published(HoldPlaced))
+
+
+async def test_a_death_corrected_dismisses_what_it_alone_found_and_lifts_the_hold(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+    await committed(uow, cert, chunk(paid(cert)), eligibility.CertificationRevoked(
+        certification_id=cert.certification_id, program_code=cert.program_code,
+        person_key=cert.person_key, division_code="420117", effective_from=date(2026, 10, 1),
+        reason="death reported (died 2026-09-30)", revoked_by="system",
+        date_of_death=date(2026, 9, 30)))
+    [hold] = [h for h in uow.store.holds.values() if h["lifted_at"] is None]
+    corrected = eligibility.DeathCorrected(
+        correction_id=str(uuid.uuid4()), report_id="GA-1", person_key=cert.person_key,
+        date_of_death=date(2026, 9, 30), certification_ids=(cert.certification_id,),
+        reinstated_from=date(2026, 10, 1), reason="the wrong person",
+        corrected_by=APPROVER, corrected_at=datetime(2026, 10, 20, tzinfo=UTC))
+
+    batch = await committed(uow, corrected)
+
+    [lifted] = batch.published(HoldLifted)
+    assert (lifted.hold_id, lifted.person_key) == (hold["hold_id"], cert.person_key)
+    assert {r.outcome for r in batch.published(FindingResolved)} == {"dismissed"}
+    assert cert.person_key not in uow.store.deaths
+    assert (await committed(uow, corrected)).published() == []  # handled again: nothing

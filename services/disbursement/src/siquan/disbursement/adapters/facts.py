@@ -8,6 +8,7 @@ lifted hold may arrive before what it ends, and the earliest end wins.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -39,6 +40,11 @@ class PgCertifications:
             " SET effective_from = LEAST(certification_revocations.effective_from,"
             " EXCLUDED.effective_from)",
             certification_id, effective_from, reason, decided_by)
+
+    async def unend(self, certification_ids: Sequence[str], effective_from: date) -> None:
+        await self._conn.execute(
+            "DELETE FROM certification_revocations WHERE certification_id = ANY($1::text[])"
+            " AND effective_from = $2", list(certification_ids), effective_from)
 
     async def change(self, change: CertificationChange) -> None:
         c = change
@@ -147,3 +153,8 @@ class PgDeaths:
             " benefits_end = EXCLUDED.benefits_end"
             " WHERE EXCLUDED.benefits_end < deaths.benefits_end",
             person_key, report_id, date_of_death, benefits_end)
+
+    async def forget(self, person_key: str, date_of_death: date) -> None:
+        await self._conn.execute(
+            "DELETE FROM deaths WHERE person_key = $1 AND date_of_death = $2",
+            person_key, date_of_death)

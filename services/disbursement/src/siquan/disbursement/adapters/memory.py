@@ -15,7 +15,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from siquan.contracts.periods import period_start
+from siquan.contracts.periods import first_day_of_next_month, period_start
 from siquan.disbursement.adapters.memory_payments import MemoryPayments
 from siquan.disbursement.adapters.memory_store import (
     AccountRecord,
@@ -151,6 +151,11 @@ class MemoryCertifications:
         known = self._store.revocations.get(certification_id, effective_from)
         self._store.revocations[certification_id] = min(known, effective_from)
 
+    async def unend(self, certification_ids: Sequence[str], effective_from: date) -> None:
+        for certification_id in certification_ids:
+            if self._store.revocations.get(certification_id) == effective_from:
+                del self._store.revocations[certification_id]
+
     async def change(self, change: CertificationChange) -> None:
         self._store.certification_changes.setdefault(change.change_id, change)
 
@@ -215,6 +220,10 @@ class MemoryDeaths:
                      benefits_end: date) -> None:
         known = self._store.deaths.get(person_key, benefits_end)
         self._store.deaths[person_key] = min(known, benefits_end)
+
+    async def forget(self, person_key: str, date_of_death: date) -> None:
+        if self._store.deaths.get(person_key) == first_day_of_next_month(date_of_death):
+            del self._store.deaths[person_key]
 
 
 class MemoryRuns:
@@ -374,6 +383,12 @@ class MemoryReceivables:
                 run.division_code, p.period, p.item, p.amount_fen, min(ends, default=None)),
                 span[1], span[2], span[0]))
         return found
+
+    async def of_death(self, person_key: str, certification_ids: Sequence[str]
+                       ) -> list[str]:
+        return [i for i, (_, d, _) in self._store.receivables.items()
+                if d["person_key"] == person_key and d["cause"] == "death"
+                and d["certification_id"] in certification_ids]
 
     async def add(self, found: Found, person_key: str, at: datetime) -> bool:
         if found.receivable_id in self._store.receivables:

@@ -73,6 +73,14 @@ class PgReceivables:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
+    async def of_death(self, person_key: str, certification_ids: Sequence[str]
+                       ) -> list[str]:
+        rows = await self._conn.fetch(
+            "SELECT receivable_id::text FROM receivables WHERE person_key = $1"
+            " AND certification_id = ANY($2::text[]) AND cause = 'death'"
+            " ORDER BY recorded_at, receivable_id", person_key, list(certification_ids))
+        return [r[0] for r in rows]
+
     async def lock_person(self, person_key: str) -> None:
         await self._conn.execute("SELECT pg_advisory_xact_lock(hashtext('receivable:' || $1))",
                                  person_key)

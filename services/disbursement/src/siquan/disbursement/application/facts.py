@@ -1,7 +1,8 @@
 """Keeping the local copies of other powers' facts current: certifications granted, ended,
-suspended and reinstated (eligibility), deaths (public security), holds on persons and on
-payment runs placed and lifted (oversight). Each write is idempotent and commutes with the
-others, so the messages may arrive in any order and any number of times."""
+suspended and reinstated, and deaths recorded in error corrected (eligibility), deaths
+(public security), holds on persons and on payment runs placed and lifted (oversight).
+Each write is idempotent and commutes with the others, so the messages may arrive in any
+order and any number of times."""
 
 from __future__ import annotations
 
@@ -16,10 +17,14 @@ from siquan.contracts.eligibility_v1 import (
     CertificationRevoked,
     CertificationSuspended,
     CertificationTransferred,
+    DeathCorrected,
 )
 from siquan.contracts.oversight_v1 import HoldLifted, HoldPlaced, RunHoldLifted, RunHoldPlaced
 from siquan.contracts.public_security_v1 import DeathReported
-from siquan.disbursement.application.recovery import find_overpayments
+from siquan.disbursement.application.recovery import (
+    find_overpayments,
+    give_up_for_death_corrected,
+)
 from siquan.disbursement.application.repositories import CertificationChange, Hold, Work
 from siquan.disbursement.domain.certification import Certification, benefits_end_after_death
 from siquan.shared.registry import handles
@@ -49,6 +54,19 @@ async def end_revoked_certification(event: CertificationRevoked, uow: Work) -> N
                                 event.date_of_death,
                                 benefits_end_after_death(event.date_of_death))
     await find_overpayments(uow, event.person_key)
+
+
+@handles(DeathCorrected)
+async def undo_death_recorded_in_error(event: DeathCorrected, uow: Work) -> None:
+    """A death recorded in error was corrected: the certifications it revoked are owed
+    again from the day the revocation took effect (the periods not paid meanwhile come as
+    arrears in the next run), the person's death of that date is forgotten, and the
+    receivables it raised are not pursued. Idempotent: what was undone is undone once;
+    the revocations it undoes come before it on the same queue."""
+    await uow.certifications.unend(event.certification_ids, event.reinstated_from)
+    await uow.deaths.forget(event.person_key, event.date_of_death)
+    await give_up_for_death_corrected(uow, event.person_key, event.certification_ids,
+                                      event.correction_id, event.corrected_by)
 
 
 @handles(CertificationLapsed)

@@ -85,6 +85,34 @@ def _standard(catalogue: PolicyCatalogue) -> Standard:
     return owed
 
 
+async def give_up_for_death_corrected(uow: Work, person_key: str,
+                                      certification_ids: Sequence[str], correction_id: str,
+                                      corrected_by: str) -> int:
+    """A death recorded in error was corrected: the receivables it raised on these
+    certifications are not pursued — what is outstanding of each is written off by the
+    correction (`recovery.recorded`, write_off, approved by the approver who corrected
+    the death), and fund custody gives it up. Idempotent: a receivable closed already
+    gets nothing. How many were given up."""
+    await uow.receivables.lock_person(person_key)
+    given_up = 0
+    for receivable_id in await uow.receivables.of_death(person_key, certification_ids):
+        receivable, described = await uow.receivables.get(receivable_id, for_update=True)
+        proposal = receivable.proposal
+        recovery = receivable.give_up_for_death_corrected(
+            str(uuid.uuid5(uuid.NAMESPACE_URL, f"death-corrected:{correction_id}:"
+                                               f"{receivable_id}")), corrected_by)
+        if recovery is None:
+            continue
+        now = uow.clock.now()
+        if proposal is not None:
+            await uow.receivables.decide_proposal(proposal.proposal_id, now)
+        reference = f"death corrected {correction_id}"
+        await uow.receivables.add_recovery(receivable_id, recovery, reference, now)
+        _published(uow, described, receivable, recovery, reference)
+        given_up += 1
+    return given_up
+
+
 async def recover_returned(uow: Work, returned: Sequence[tuple[str, int, str]]) -> int:
     """Repay the receivables of the overpaid payments among those just returned
     (payment id, amount, the bank's reference each); how many recoveries were recorded.

@@ -174,6 +174,10 @@ class Certifications(Protocol):
                   approved_at: datetime) -> None:
         """Keep a granted certification (a repeated grant changes nothing)."""
 
+    async def unend(self, certification_ids: Sequence[str], effective_from: date) -> None:
+        """The revocations from `effective_from` of these certifications never were (a
+        death recorded in error); a revocation from another day stays."""
+
     async def end(self, certification_id: str, effective_from: date, reason: str,
                   decided_by: str) -> None:
         """Revoked or lapsed from a day; the earliest end wins, in whatever order."""
@@ -215,6 +219,10 @@ class Deaths(Protocol):
     async def record(self, person_key: str, report_id: str, date_of_death: date,
                      benefits_end: date) -> None:
         """The earliest reported end of benefits wins."""
+
+    async def forget(self, person_key: str, date_of_death: date) -> None:
+        """A death recorded in error (and corrected): the person's death of that date is
+        no death (another date on record stays)."""
 
 
 class Runs(Protocol):
@@ -311,6 +319,11 @@ class Statements(Protocol):
 
 
 class Receivables(Protocol):
+    async def of_death(self, person_key: str, certification_ids: Sequence[str]
+                       ) -> list[str]:
+        """The ids of the receivables a death raised on these certifications of the
+        person."""
+
     async def lock_person(self, person_key: str) -> None:
         """Serialise finding one person's overpayments until the unit ends."""
 

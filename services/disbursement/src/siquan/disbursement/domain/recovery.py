@@ -42,6 +42,9 @@ CHANGED_SINCE_PROPOSED = ("the receivable changed since the write-off was propos
 NO_PROPOSAL = "no write-off of this receivable awaits approval"
 ALREADY_PROPOSED = "a write-off of this receivable already awaits approval"
 BANK_RETURN = "bank-return"  # who records a return of an overpaid payment: no officer
+DEATH_CORRECTED = "death-corrected"
+"""Who records giving up a receivable a death recorded in error raised: no officer (the
+approver who corrected the death approves it)."""
 
 
 @dataclass(frozen=True)
@@ -264,6 +267,21 @@ class Receivable:
             raise Refused(CHANGED_SINCE_PROPOSED)
         recovery = Recovery(proposal_id, "write_off", proposal.amount_fen,
                             proposal.proposed_by, officer)
+        self.recoveries.append(recovery)
+        self.proposal = None
+        return recovery
+
+    def give_up_for_death_corrected(self, recovery_id: str, corrected_by: str
+                                    ) -> Recovery | None:
+        """The death that made these payments overpaid was recorded in error (and
+        corrected by `corrected_by`): they were owed after all, so what is still
+        outstanding is not pursued — written off by the correction (recorded by
+        `DEATH_CORRECTED`, approved by the approver who corrected the death). None when
+        nothing is outstanding; an open write-off proposal is dropped."""
+        if self.outstanding_fen <= 0:
+            return None
+        recovery = Recovery(recovery_id, "write_off", self.outstanding_fen, DEATH_CORRECTED,
+                            corrected_by)
         self.recoveries.append(recovery)
         self.proposal = None
         return recovery

@@ -103,15 +103,21 @@ class PgCertifications:
         if not changed:
             return
         ended = ("lapsed", "revoked")
-        await self._conn.execute(
-            "UPDATE certifications c SET status = u.status, valid_until = u.valid_until,"
-            " ended_on = u.ended_on, ended_reason = u.ended_reason"
-            " FROM unnest($1::uuid[], $2::text[], $3::date[], $4::date[], $5::text[])"
-            " AS u(id, status, valid_until, ended_on, ended_reason) WHERE c.id = u.id",
-            [c.id for c, _ in changed], [c.status for c, _ in changed],
-            [c.valid_until for c, _ in changed],
-            [ch.effective_from if ch.status_to in ended else None for _, ch in changed],
-            [ch.reason if ch.status_to in ended else None for _, ch in changed])
+        try:
+            await self._conn.execute(
+                "UPDATE certifications c SET status = u.status, valid_until = u.valid_until,"
+                " ended_on = u.ended_on, ended_reason = u.ended_reason"
+                " FROM unnest($1::uuid[], $2::text[], $3::date[], $4::date[], $5::text[])"
+                " AS u(id, status, valid_until, ended_on, ended_reason) WHERE c.id = u.id",
+                [c.id for c, _ in changed], [c.status for c, _ in changed],
+                [c.valid_until for c, _ in changed],
+                [ch.effective_from if ch.status_to in ended else None for _, ch in changed],
+                [ch.reason if ch.status_to in ended else None for _, ch in changed])
+        except asyncpg.UniqueViolationError as exc:  # a revoked one made live again
+            if exc.constraint_name == "one_live_certification_per_household_and_program":
+                raise Refused(PER_HOUSEHOLD_REFUSAL) from exc
+            raise Refused("the person holds another live certification for the program "
+                          "now") from exc
         await self._conn.executemany(
             "INSERT INTO certification_history (certification_id, status_from, status_to,"
             " effective_from, valid_until, reason, actor, recorded_at)"

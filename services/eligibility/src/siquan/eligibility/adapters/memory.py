@@ -17,10 +17,13 @@ from typing import Any
 
 from siquan.contracts.policy import PolicyCatalogue, load_catalogue
 from siquan.eligibility.application.ports import (
+    DeathCorrection,
+    DeathScope,
     EndToAssess,
     Granted,
     Holding,
     NewApplication,
+    RecordedDeath,
     Terms,
 )
 from siquan.eligibility.domain.application import Application, Status
@@ -53,6 +56,8 @@ class MemoryStore:
     survey_imports: dict[str, dict[str, Any]] = field(default_factory=dict)
     evidence: dict[str, dict[str, Any]] = field(default_factory=dict)
     deaths: dict[str, Death] = field(default_factory=dict)
+    death_records: dict[str, RecordedDeath] = field(default_factory=dict)
+    """What each death in `deaths` revoked, where it belongs and its correction."""
     death_files: dict[str, dict[str, Any]] = field(default_factory=dict)
     reconfirmations: list[dict[str, Any]] = field(default_factory=list)
     ends: dict[str, tuple[date | None, str | None]] = field(default_factory=dict)
@@ -288,16 +293,63 @@ class MemoryDeaths:
     def __init__(self, store: MemoryStore) -> None:
         self._s = store
 
-    async def record(self, death: Death, at: datetime) -> None:
-        self._s.deaths.setdefault(death.report_id, death)
+    def _kept(self) -> list[RecordedDeath]:
+        return [self._s.death_records.get(report_id)
+                or RecordedDeath(death, datetime.min, None, ())
+                for report_id, death in self._s.deaths.items()]
+
+    async def record(self, death: Death, at: datetime, *, scope: DeathScope | None = None,
+                     revoked: Sequence[str] = ()) -> None:
+        if death.report_id in self._s.deaths:
+            return
+        if scope is None:
+            scope = next((d.scope for d in self._kept()
+                          if d.death.person_key == death.person_key and d.scope is not None
+                          and d.correction is None), None)
+        self._s.deaths[death.report_id] = death
+        self._s.death_records[death.report_id] = RecordedDeath(death, at, scope,
+                                                               tuple(revoked))
 
     async def of(self, person_keys: Sequence[str]) -> dict[str, date]:
         found: dict[str, date] = {}
-        for death in self._s.deaths.values():
-            if death.person_key in person_keys:
+        for kept in self._kept():
+            death = kept.death
+            if death.person_key in person_keys and kept.correction is None:
                 known = found.get(death.person_key)
                 found[death.person_key] = min(death.date_of_death, known or date.max)
         return found
+
+    async def get(self, report_id: str, *, for_update: bool = False) -> RecordedDeath:
+        found = [d for d in self._kept() if d.death.report_id == report_id]
+        if not found:
+            raise NotFound("no death is recorded under this id")
+        return found[0]
+
+    async def of_person(self, person_key: str, *, for_update: bool = False
+                        ) -> list[RecordedDeath]:
+        return sorted((d for d in self._kept() if d.death.person_key == person_key),
+                      key=lambda d: (d.recorded_at, d.death.report_id))
+
+    async def correct(self, report_ids: Sequence[str], correction: DeathCorrection) -> None:
+        for kept in self._kept():
+            if kept.death.report_id in report_ids and kept.correction is None:
+                self._s.death_records[kept.death.report_id] = replace(
+                    kept, correction=correction)
+
+    async def listed(self, *, division_prefix: str, died_from: date | None,
+                     died_until: date | None, limit: int, offset: int
+                     ) -> list[dict[str, Any]]:
+        found = sorted(
+            (d for d in self._kept() if d.scope is not None
+             and (d.scope.township_code or d.scope.division_code).startswith(division_prefix)
+             and (died_from is None or d.death.date_of_death >= died_from)
+             and (died_until is None or d.death.date_of_death <= died_until)),
+            key=lambda d: (d.death.date_of_death, d.recorded_at, d.death.report_id))
+        return [{"report_id": d.death.report_id, "source": d.death.source,
+                 "date_of_death": d.death.date_of_death,
+                 "revoked_certification_ids": list(d.revoked),
+                 "corrected": d.correction is not None}
+                for d in found[offset:offset + limit]]
 
     async def known(self, report_ids: Sequence[str]) -> set[str]:
         return set(report_ids) & set(self._s.deaths)

@@ -130,6 +130,29 @@ class EligibilityViews:
         return [{k: (str(v) if k.endswith("_id") else v) for k, v in row.items()}
                 for row in rows]
 
+    async def households_certified_twice(self, programs: list[str], division_prefix: str,
+                                         *, limit: int = 500, offset: int = 0
+                                         ) -> list[dict[str, object]]:
+        """Households with live certifications of two members (`first` certified before
+        `second`) in a program paid once per household, within the division: the two
+        certifications by id, the household by its keyed fingerprint."""
+        rows = await self._conn.fetch(
+            "SELECT a.household_key, a.program_code,"
+            " coalesce(a.township_code, a.division_code) AS division_code,"
+            " a.id AS first_certification_id, a.person_key AS first_person_key,"
+            " b.id AS second_certification_id, b.person_key AS second_person_key"
+            " FROM certifications a JOIN certifications b"
+            " ON b.household_key = a.household_key AND b.program_code = a.program_code"
+            " AND b.person_key <> a.person_key AND (a.approved_at, a.id) < (b.approved_at, b.id)"
+            " WHERE a.status IN ('active', 'suspended') AND b.status IN ('active', 'suspended')"
+            " AND a.program_code = ANY($1::text[])"
+            " AND (coalesce(a.township_code, a.division_code) LIKE $2 || '%'"
+            "      OR coalesce(b.township_code, b.division_code) LIKE $2 || '%')"
+            " ORDER BY a.household_key, a.program_code, a.approved_at, b.approved_at"
+            " LIMIT $3 OFFSET $4", programs, division_prefix, limit, offset)
+        return [{k: (str(v) if k.endswith("_id") else v) for k, v in row.items()}
+                for row in rows]
+
     async def decisions(self, division: str, start: datetime, end: datetime,
                         deadline_days: int) -> list[tuple[str, int, int]]:
         """(division, decided, decided within the deadline) of decisions in [start, end)."""

@@ -26,16 +26,24 @@ import csv
 import hashlib
 import io
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from siquan.contracts.types import validate_resident_id
+from siquan.contracts.eligibility_v1 import DeathCorrected
+from siquan.contracts.periods import first_day_of_next_month
+from siquan.contracts.types import division_scope, mask_resident_id, validate_resident_id
 from siquan.eligibility.application import events
 from siquan.eligibility.application.certifications import record
-from siquan.eligibility.application.ports import Work
-from siquan.eligibility.domain.death import Death, EvidenceKind
+from siquan.eligibility.application.ports import DeathCorrection, DeathScope, Work
+from siquan.eligibility.domain.death import (
+    CorrectionEvidenceKind,
+    Death,
+    EvidenceKind,
+    check_corrector,
+)
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
 from siquan.shared.auth import Officer
 from siquan.shared.person import person_key
@@ -67,11 +75,14 @@ async def register(uow: Work, death: Death) -> Ended:
     its certification revoked. Idempotent: a second death of the same person finds nothing
     live."""
     now = uow.now()
-    await uow.deaths.record(death, now)
     ended = [a for a in await uow.applications.live_of_person(death.person_key)
              if a.end_for_death(death.date_of_death, now)]
     live = await uow.certifications.live_of_person(death.person_key)
     revoked = [(c, ch) for c in live if (ch := c.revoke_for_death(death.date_of_death))]
+    held = [(c.division_code, c.township_code) for c, _ in revoked] + [
+        (a.division_code, a.township_code) for a in ended]
+    await uow.deaths.record(death, now, scope=DeathScope(*held[0]) if held else None,
+                            revoked=[c.id for c, _ in revoked])
     await record(uow, revoked)
     await uow.applications.save(ended)
     for application in ended:
@@ -116,7 +127,7 @@ async def record_death(command: RecordDeath, uow: Work) -> Recorded:
     report_id = "officer:" + hashlib.sha256(
         f"{key}\n{c.evidence_kind}\n{number}".encode()).hexdigest()[:32]
     death = Death(report_id, key, c.date_of_death, "officer", c.evidence_kind, number,
-                  c.officer.id)
+                  c.officer.id, mask_resident_id(c.resident_id))
     on_record = (await uow.deaths.of([key])).get(key)
     if on_record is not None and on_record != c.date_of_death:
         raise Refused("a death with another date is already on record for this person; "
@@ -199,7 +210,9 @@ async def receive_death_file(file: DeathFile, uow: Work) -> dict[str, Any]:
             continue
         report_id, resident_id, died = verdict
         key = person_key(secret, resident_id)
-        death = Death(report_id, key, died, "public_security_file")
+        death = Death(report_id, key, died, "public_security_file",
+                      masked_resident_id=mask_resident_id(resident_id),
+                      file_id=file.file_id, file_line=line)
         on_record = (await uow.deaths.of([key])).get(key)
         if await uow.deaths.known([report_id]) or on_record == died:
             report.add(line, "duplicate")
@@ -232,3 +245,100 @@ def _check_line(cells: Sequence[str], today: date) -> tuple[str, str, date] | Re
     if day > today:
         return "date_in_future"
     return report_id, resident_id, day
+
+
+# The register of deaths and its corrections -------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListDeaths:
+    officer: Officer
+    division_code: str | None
+    died_from: date | None
+    died_until: date | None
+    limit: int
+    offset: int
+
+
+async def list_deaths(query: ListDeaths, uow: Work) -> list[dict[str, Any]]:
+    """The deaths within the officer's division (or the division asked for, in scope):
+    where each came from, when the person died, who recorded it when, what it revoked and
+    whether it was corrected; the person by masked name and resident ID only."""
+    q = query
+    if q.division_code is not None:
+        q.officer.check_scope(q.division_code)
+    if q.died_from is not None and q.died_until is not None and q.died_from > q.died_until:
+        raise InvalidRequest("died_from is after died_until")
+    return await uow.deaths.listed(
+        division_prefix=q.division_code or division_scope(q.officer.division),
+        died_from=q.died_from, died_until=q.died_until, limit=q.limit, offset=q.offset)
+
+
+@dataclass(frozen=True)
+class CorrectDeath:
+    officer: Officer
+    report_id: str
+    reason: str
+    evidence_kind: CorrectionEvidenceKind
+    document_number: str
+
+
+@dataclass(frozen=True)
+class Corrected:
+    correction_id: str
+    report_ids: list[str]
+    reinstated: list[str]
+
+
+async def correct_death(command: CorrectDeath, uow: Work) -> Corrected:
+    """A death recorded in error, corrected by a county approver who recorded none of the
+    person's records of it (four eyes), on evidence. Every record of the person's death
+    is corrected (a second record corroborated the same error); the certifications the
+    death revoked are active again from the day the revocation took effect, as if never
+    revoked, and `death.corrected` tells disbursement and oversight so: the months not
+    paid are owed as arrears and what was found overpaid because of the death is not
+    pursued. A death corrected already is refused (409)."""
+    c = command
+    reason, number = c.reason.strip(), c.document_number.strip()
+    if not reason:
+        raise InvalidRequest("a correction needs its reason")
+    if not number:
+        raise InvalidRequest("the evidence needs its document number")
+    named = await uow.deaths.get(c.report_id)
+    if named.correction is not None:
+        raise Refused("this death was corrected already: the person is not recorded dead")
+    key, died = named.death.person_key, named.death.date_of_death
+    records = [d for d in await uow.deaths.of_person(key, for_update=True)
+               if d.correction is None]
+    if all(d.death.report_id != c.report_id for d in records):  # corrected meanwhile
+        raise Refused("this death was corrected already: the person is not recorded dead")
+    if any(d.death.date_of_death != died for d in records):
+        raise Refused("another death with another date is on record for this person; the "
+                      "records must be reconciled before this one is corrected")
+    scopes = {d.scope.township_code or d.scope.division_code
+              for d in records if d.scope is not None}
+    for scope in scopes or {c.officer.division}:
+        c.officer.check_scope(scope)
+    for d in records:
+        check_corrector(d.death.recorded_by, c.officer.id)
+    now = uow.now()
+    correction = DeathCorrection(str(uuid.uuid4()), reason, c.evidence_kind, number,
+                                 c.officer.id, now)
+    await uow.deaths.correct([d.death.report_id for d in records], correction)
+    revoked_ids = [i for d in records for i in d.revoked]
+    revoked_from = first_day_of_next_month(died)
+    why = f"death of {died} recorded in error: {reason}"
+    reinstated = [(cert, ch) for i in revoked_ids
+                  if (ch := (cert := await uow.certifications.get(i, for_update=True))
+                      .reinstate_after_death_corrected(revoked_from, why, c.officer.id))]
+    if reinstated:
+        await uow.certifications.record(reinstated, now)
+    recorders = [d.death.recorded_by for d in records if d.death.recorded_by]
+    uow.publish(DeathCorrected(
+        correction_id=correction.correction_id, report_id=c.report_id, person_key=key,
+        date_of_death=died, certification_ids=tuple(cert.id for cert, _ in reinstated),
+        reinstated_from=revoked_from, reason=reason,
+        recorded_by=recorders[0] if recorders else None, corrected_by=c.officer.id,
+        corrected_at=now))
+    return Corrected(correction.correction_id, [d.death.report_id for d in records],
+                     [cert.id for cert, _ in reinstated])

@@ -212,11 +212,31 @@ class Evidence(Protocol):
 
 
 class Deaths(Protocol):
-    async def record(self, death: Death, at: datetime) -> None:
-        """Keep a report (a repeated report id changes nothing)."""
+    async def record(self, death: Death, at: datetime, *, scope: DeathScope | None = None,
+                     revoked: Sequence[str] = ()) -> None:
+        """Keep a report (a repeated report id changes nothing) with the division whose
+        holdings it ended (none: the division of the person's death on record, if any)
+        and the certifications it revoked."""
 
     async def of(self, person_keys: Sequence[str]) -> dict[str, date]:
-        """The earliest reported date of death of each of these people who died."""
+        """The earliest date of death on record (not corrected) of each of these
+        people."""
+
+    async def get(self, report_id: str, *, for_update: bool = False) -> RecordedDeath:
+        """A death on record (NotFound when there is none under this id)."""
+
+    async def of_person(self, person_key: str, *, for_update: bool = False
+                        ) -> list[RecordedDeath]:
+        """Every death on record of the person, corrected or not, oldest first."""
+
+    async def correct(self, report_ids: Sequence[str], correction: DeathCorrection) -> None:
+        """Mark these deaths corrected."""
+
+    async def listed(self, *, division_prefix: str, died_from: date | None,
+                     died_until: date | None, limit: int, offset: int
+                     ) -> list[dict[str, Any]]:
+        """The deaths whose division is within the prefix, by date of death then record
+        time, with masked names and resident IDs only."""
 
     async def known(self, report_ids: Sequence[str]) -> set[str]:
         """Which of these report ids are on record."""
@@ -231,6 +251,33 @@ class Deaths(Protocol):
     async def keep_file(self, report: dict[str, Any], *, key_id: str, at: datetime
                         ) -> None:
         """Keep a death file's report (its id, digest, counts and per-line results)."""
+
+
+@dataclass(frozen=True)
+class DeathScope:
+    division_code: str
+    township_code: str | None = None
+
+
+@dataclass(frozen=True)
+class DeathCorrection:
+    correction_id: str
+    reason: str
+    evidence_kind: str
+    document_number: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RecordedDeath:
+    """A death on record with what it revoked, where it belongs and its correction."""
+
+    death: Death
+    recorded_at: datetime
+    scope: DeathScope | None
+    revoked: tuple[str, ...]
+    correction: DeathCorrection | None = None
 
 
 class Households(Protocol):

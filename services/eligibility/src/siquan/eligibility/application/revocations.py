@@ -20,6 +20,7 @@ import logging
 from siquan.contracts.oversight_v1 import FindingRaised
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.contracts.public_security_v2 import DeathReportedV2
+from siquan.contracts.types import mask_resident_id
 from siquan.eligibility.application import deaths
 from siquan.eligibility.application.certifications import record
 from siquan.eligibility.application.ports import Work
@@ -58,4 +59,11 @@ async def end_what_the_dead_held(event: DeathReported | DeathReportedV2, uow: Wo
     (`death.reported.v1`): the same report under both reads the same person."""
     key = (event.person_key if isinstance(event, DeathReported)
            else person_key(uow.terms.person_key_secret, event.resident_id))
-    await deaths.register(uow, Death(event.report_id, key, event.date_of_death))
+    if await uow.deaths.known([event.report_id]):
+        # nothing is live to end again; a death corrected since stays corrected
+        log.info("death report %s is already on record", event.report_id)
+        return
+    masked = (None if isinstance(event, DeathReported)
+              else mask_resident_id(event.resident_id))
+    await deaths.register(uow, Death(event.report_id, key, event.date_of_death,
+                                     masked_resident_id=masked))

@@ -132,6 +132,16 @@ class Certification:
         return self._apply(Change("revoked", self.status, "revoked",
                                   max(effective_from, self.effective_from), reason, actor))
 
+    def reinstate_after_death_corrected(self, revoked_from: date, reason: str, actor: str
+                                        ) -> Change | None:
+        """A death recorded in error: the certification it revoked is active again from
+        the day the revocation took effect, as if never revoked; None when it is not
+        revoked (nothing to reinstate)."""
+        if self.status != "revoked":
+            return None
+        return self._apply(Change("reinstated", "revoked", "active", revoked_from, reason,
+                                  actor))
+
     def revoke_for_death(self, date_of_death: date) -> Change | None:
         """Benefits end from the first day of the month after death; None when the
         certification has already ended."""

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from siquan.eligibility.domain.errors import Refused
+
 DeathSource = Literal["public_security", "public_security_file", "officer"]
 EvidenceKind = Literal["death_certificate", "village_report", "community_report",
                        "hospital_record", "cremation_record"]
@@ -33,3 +35,25 @@ class Death:
     """The reference of the evidence (the certificate's or the record's number)."""
     recorded_by: str | None = None
     """The officer who recorded it (an officer's record only)."""
+    masked_resident_id: str | None = None
+    """The person's resident ID as 1101**********1234, when the source named them by it."""
+    file_id: str | None = None
+    """The daily file it came on (public security's file only), with its line."""
+    file_line: int | None = None
+
+
+CorrectionEvidenceKind = Literal["household_register_extract", "public_security_correction",
+                                 "in_person_check", "village_report", "community_report"]
+CORRECTION_EVIDENCE_KINDS: tuple[CorrectionEvidenceKind, ...] = (
+    "household_register_extract", "public_security_correction", "in_person_check",
+    "village_report", "community_report")
+"""What shows a death was recorded in error: an extract of the household register showing
+the person registered as alive, public security's correction of its report, an officer's
+in-person check, the village's or community's report."""
+
+
+def check_corrector(recorded_by: str | None, corrector: str) -> None:
+    """Four eyes: the officer who recorded a death never corrects it."""
+    if recorded_by is not None and recorded_by == corrector:
+        raise Refused("the officer who recorded the death cannot correct it; another "
+                      "county approver must")

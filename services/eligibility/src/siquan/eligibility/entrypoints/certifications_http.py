@@ -1,8 +1,8 @@
 """Certifications over HTTP: the county's yearly renewals (a batch re-confirmed one way)
 and its suspensions, reinstatements and revocations; the roster, one certification with
-its history and the amount owed for a period; the duplicates report (exclusive programs);
-timeliness of certification by division and
-month. Each call is one unit of work."""
+its history and the amount owed for a period; the duplicates report (exclusive programs,
+households certified twice); timeliness of certification by division and month. Each call
+is one unit of work."""
 
 from __future__ import annotations
 
@@ -64,10 +64,18 @@ async def roster(units: Units, officer: Reader, program_code: str | None = None,
 @router.get("/duplicates")
 async def duplicates(units: Units, officer: Reader, limit: Limit = MAX_PAGE,
                      offset: Offset = 0) -> dict[str, Any]:
-    """The standing report of persons certified in programs the policy declares exclusive
-    (`exclusive_with`), within the officer's division: each with both certifications, by
-    person key. A new application for such a program is refused at submission; these are
-    the ones certified before the declaration or across divisions."""
+    """The standing report of duplicates within the officer's division:
+
+    - persons certified in programs the policy declares exclusive (`exclusive_with`), each
+      with both certifications, by person key. A new application for such a program is
+      refused at submission; these are the ones certified before the declaration or
+      across divisions;
+    - households certified twice for a program paid once per household (two members'
+      live certifications), by household key: approval refuses a second one, so these
+      are the ones certified before the household register linked them or before the
+      program paid per household.
+
+    Each section is a page (`limit`, `offset` apply to each)."""
     catalogue = load_catalogue()
     pairs = sorted({tuple(sorted((program, other)))
                     for program in catalogue.programs()
@@ -76,7 +84,11 @@ async def duplicates(units: Units, officer: Reader, limit: Limit = MAX_PAGE,
         found = await uow.views.exclusive_holdings(
             [(a, b) for a, b in pairs], division_scope(officer.division),
             limit=limit, offset=offset)
-    return {"exclusive_programs": found, "pairs": [list(p) for p in pairs]}
+        per_household = [p for p in catalogue.programs() if catalogue.per_household(p)]
+        twice = await uow.views.households_certified_twice(
+            per_household, division_scope(officer.division), limit=limit, offset=offset)
+    return {"exclusive_programs": found, "pairs": [list(p) for p in pairs],
+            "household_certified_twice": twice, "per_household_programs": per_household}
 
 
 @router.get("/certifications/{certification_id}")

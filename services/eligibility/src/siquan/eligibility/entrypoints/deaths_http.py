@@ -7,6 +7,11 @@
   deaths (docs/DEATH_FILES.md), signed with its key as its messages are (the signature
   headers below, over the file id, the signed headers and the file's bytes), answered with
   a report per line; the same file sent again is answered with the same report.
+- `GET /deaths`: the deaths within the officer's division (filters: division, range of
+  dates of death; a page at a time), masked names and resident IDs only.
+- `POST /deaths/{report_id}/correction`: a county approver who did not record the death
+  corrects one recorded in error, with the reason and the evidence: the certifications it
+  revoked are active again as if never revoked (200); corrected already: 409.
 
 Each call is one unit of work; refusals name the field or the line, never what it held."""
 
@@ -20,13 +25,17 @@ from pydantic import BaseModel, Field
 
 from siquan.contracts.types import ResidentId
 from siquan.eligibility.application import deaths
-from siquan.eligibility.domain.death import EvidenceKind
-from siquan.eligibility.entrypoints.schemas import Units
+from siquan.eligibility.domain.death import CorrectionEvidenceKind, EvidenceKind
+from siquan.eligibility.entrypoints.schemas import LocalDivision, Reason, Units
 from siquan.shared.auth import Officer, require_role
+from siquan.shared.http_guard import MAX_PAGE, Limit, Offset
 from siquan.shared.signing import KEY_ID_HEADER, SignatureError
 
 router = APIRouter()
 Recorder = Annotated[Officer, Depends(require_role("township_reviewer", "county_approver"))]
+Approver = Annotated[Officer, Depends(require_role("county_approver"))]
+Reader = Annotated[Officer, Depends(require_role("township_reviewer", "county_approver",
+                                                 "auditor"))]
 
 
 class RecordDeath(BaseModel):
@@ -54,6 +63,43 @@ async def record_death(body: RecordDeath, units: Units, officer: Recorder,
     return {"report_id": recorded.report_id, "status": recorded.status,
             "revoked_certification_ids": recorded.ended.revoked,
             "ended_application_ids": recorded.ended.applications}
+
+
+class DeathCorrection(BaseModel):
+    reason: Reason = Field(description="Why the death was recorded in error")
+    evidence_kind: CorrectionEvidenceKind = Field(
+        description="household_register_extract, public_security_correction, "
+                    "in_person_check, village_report or community_report")
+    document_number: str = Field(min_length=1, max_length=64,
+                                 description="The evidence's number or reference")
+
+
+@router.get("/deaths")
+async def list_deaths(units: Units, officer: Reader, division_code: LocalDivision | None = None,
+                      died_from: date | None = None, died_until: date | None = None,
+                      limit: Limit = MAX_PAGE, offset: Offset = 0) -> list[dict[str, Any]]:
+    """The deaths recorded within the officer's division, by date of death: the source
+    (an officer, public security's message, or its daily file with the file and line),
+    who recorded it when, the certifications it revoked and its correction, if any."""
+    query = deaths.ListDeaths(officer, division_code, died_from, died_until, limit, offset)
+    async with units.reading() as uow:
+        return await deaths.list_deaths(query, uow)
+
+
+@router.post("/deaths/{report_id}/correction")
+async def correct_death(report_id: str, body: DeathCorrection, units: Units,
+                        officer: Approver) -> dict[str, Any]:
+    """Correct a death recorded in error: the certifications it revoked are active again
+    from the day the revocation took effect; the months not paid meanwhile are paid as
+    arrears and nothing is recovered for the death. 404: no such death; 409: corrected
+    already, or the approver recorded it."""
+    command = deaths.CorrectDeath(officer, report_id, body.reason, body.evidence_kind,
+                                  body.document_number)
+    async with units() as uow:
+        corrected = await deaths.correct_death(command, uow)
+    return {"correction_id": corrected.correction_id, "status": "corrected",
+            "corrected_report_ids": corrected.report_ids,
+            "reinstated_certification_ids": corrected.reinstated}
 
 
 @router.put("/partners/public-security/death-files/{file_id}")

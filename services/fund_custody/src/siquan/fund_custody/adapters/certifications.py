@@ -8,6 +8,7 @@ tells the forecast loop which forecasts to compute again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from siquan.fund_custody.domain.forecast import CertifiedTerm
@@ -46,6 +47,16 @@ class PgHeadCounts:
             " THEN coalesce(certified_until, $3::date)"
             " ELSE least(certified_until, $3::date) END"
             " WHERE certification_id LIKE $1 || '@%'", certification_id, at, effective_from)
+
+    async def unrevoke(self, certification_ids: Sequence[str], effective_from: date,
+                       at: datetime) -> set[tuple[str, str]]:
+        rows = await self._conn.fetch(
+            "UPDATE certifications SET active = true, certified_until = NULL, updated_at = $3"
+            " WHERE certified_until = $2 AND (certification_id = ANY($1::text[])"
+            " OR split_part(certification_id, '@', 1) = ANY($1::text[]))"
+            " RETURNING program_code, division_code", list(certification_ids),
+            effective_from, at)
+        return {(r["program_code"], r["division_code"]) for r in rows}
 
     async def move(self, certification_id: str, program_code: str, division_code: str,
                    category: str, effective_from: date, at: datetime) -> None:

@@ -206,6 +206,17 @@ class MemoryHeadCounts:
                     end if effective_from is None else min(end or effective_from,
                                                            effective_from))
 
+    async def unrevoke(self, certification_ids: Sequence[str], effective_from: date,
+                       at: datetime) -> set[tuple[str, str]]:
+        changed = set()
+        for certification_id in certification_ids:
+            for key in self._spans(certification_id):
+                known = self._store.certifications[key]
+                if known[5] == effective_from:
+                    self._store.certifications[key] = (*known[:3], True, known[4], None)
+                    changed.add((known[0], known[1]))
+        return changed
+
     def _spans(self, certification_id: str) -> list[str]:
         return [k for k in self._store.certifications
                 if k == certification_id or k.startswith(f"{certification_id}@")]

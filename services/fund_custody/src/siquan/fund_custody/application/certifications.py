@@ -18,6 +18,7 @@ from siquan.contracts.eligibility_v1 import (
     CertificationRevoked,
     CertificationSuspended,
     CertificationTransferred,
+    DeathCorrected,
     PolicyVersionPublished,
 )
 from siquan.fund_custody.application.ports import FundCustodyUnit
@@ -45,6 +46,17 @@ async def stop_counting(event: CertificationRevoked | CertificationLapsed,
     await uow.head_counts.revoke(event.certification_id, event.program_code,
                                  event.division_code, uow.now(), event.effective_from)
     await uow.head_counts.roster_changed(event.program_code, event.division_code, uow.now())
+
+
+@handles(DeathCorrected)
+async def count_again_after_death_corrected(event: DeathCorrected, uow: FundCustodyUnit
+                                            ) -> None:
+    """A death recorded in error was corrected: the certifications it revoked count again
+    as if never revoked, and their forecasts are due again. (The receivables it raised are
+    given up by disbursement's write-off, `recovery.recorded`.)"""
+    for program_code, division_code in sorted(await uow.head_counts.unrevoke(
+            event.certification_ids, event.reinstated_from, uow.now())):
+        await uow.head_counts.roster_changed(program_code, division_code, uow.now())
 
 
 @handles(CertificationTransferred)

@@ -183,6 +183,12 @@ class HeadCounts(Protocol):
         """Stop counting it from `effective_from` (the earliest such date wins); remembered
         even when its grant has not been seen."""
 
+    async def unrevoke(self, certification_ids: Sequence[str], effective_from: date,
+                       at: datetime) -> set[tuple[str, str]]:
+        """The revocations from `effective_from` of these certifications never were (a
+        death recorded in error): counted again as before them; the (program, division)
+        whose count changed."""
+
     async def move(self, certification_id: str, program_code: str, division_code: str,
                    category: str, effective_from: date, at: datetime) -> None:
         """A transfer: counted in `division_code` from `effective_from`, no longer in the

@@ -40,6 +40,17 @@ class MemoryFindings:
                      if h["person_key"] == person_key and h["lifted_at"] is None
                      and h["program_code"] in (None, program_code)), None)
 
+    async def held_by_findings(self, person_key: str) -> list[dict[str, Any]]:
+        found = []
+        for h in self._store.holds.values():
+            finding = self._store.findings.get(h["finding_id"] or "")
+            if h["person_key"] == person_key and h["lifted_at"] is None and finding:
+                found.append({"hold_id": h["hold_id"], "finding_id": h["finding_id"],
+                              "rule": finding["rule"],
+                              "certification_id": finding["certification_id"],
+                              "status": finding["status"]})
+        return found
+
     async def insert_hold(self, *, hold_id: str, person_key: str, program_code: str | None,
                           division_code: str | None, finding_id: str | None, reason: str,
                           placed_by: str, placed_at: datetime, message_id: str,

@@ -4,7 +4,7 @@ deaths, payee accounts, runs), in memory."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -62,6 +62,17 @@ class MemoryWatched:
         known = self._store.deaths.get(death.person_key)
         if known is None or death.date_of_death < known.date_of_death:
             self._store.deaths[death.person_key] = death
+
+    def forget_death(self, *, person_key: str, date_of_death: date,
+                     certification_ids: Sequence[str], revoked_from: date) -> None:
+        known = self._store.deaths.get(person_key)
+        if known is not None and known.date_of_death == date_of_death:
+            del self._store.deaths[person_key]
+        for message_id, (certification_id, change) in list(
+                self._store.watched_changes.items()):
+            if (certification_id in certification_ids and change.kind == "revoked"
+                    and change.effective_from == revoked_from):
+                del self._store.watched_changes[message_id]
 
     def add_payee_account(self, *, person_key: str, registered_by: str,
                           registered_at: datetime, replaces_previous: bool,

@@ -116,6 +116,14 @@ class PgFindings:
             " AND (program_code IS NULL OR program_code = $2) LIMIT 1", person_key, program_code)
         return str(hold) if hold else None
 
+    async def held_by_findings(self, person_key: str) -> list[dict[str, Any]]:
+        rows = await self._conn.fetch(
+            "SELECT h.hold_id::text, h.finding_id::text, f.rule, f.certification_id,"
+            " f.status FROM holds h JOIN findings f ON f.finding_id = h.finding_id"
+            " WHERE h.person_key = $1 AND h.lifted_at IS NULL ORDER BY h.placed_at",
+            person_key)
+        return [dict(r) for r in rows]
+
     async def insert_hold(self, *, hold_id: str, person_key: str,
                           program_code: str | None, division_code: str | None,
                           finding_id: str | None, reason: str, placed_by: str,

@@ -7,7 +7,7 @@ write keeps the meaning it has alone (first or earliest wins, a repeat changes n
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 import asyncpg
@@ -56,6 +56,11 @@ _DEATH = (
     " VALUES ($1, $2, $3) ON CONFLICT (person_key) DO UPDATE"
     " SET date_of_death = EXCLUDED.date_of_death, message_id = EXCLUDED.message_id"
     " WHERE EXCLUDED.date_of_death < watched_deaths.date_of_death")
+_FORGET_DEATH = (
+    "DELETE FROM watched_deaths WHERE person_key = $1 AND date_of_death = $2")
+_FORGET_REVOCATIONS = (
+    "DELETE FROM watched_changes WHERE certification_id = ANY($1::text[])"
+    " AND kind = 'revoked' AND effective_from = $2")
 _PAYEE_ACCOUNT = (
     "INSERT INTO watched_payee_accounts (message_id, person_key, registered_by,"
     " registered_at, replaces_previous, awaiting_confirmation)"
@@ -140,6 +145,11 @@ class PgWatched:
 
     def add_death(self, death: Death) -> None:
         self._writes.add(_DEATH, death.person_key, death.date_of_death, death.message_id)
+
+    def forget_death(self, *, person_key: str, date_of_death: date,
+                     certification_ids: Sequence[str], revoked_from: date) -> None:
+        self._writes.add(_FORGET_DEATH, person_key, date_of_death)
+        self._writes.add(_FORGET_REVOCATIONS, list(certification_ids), revoked_from)
 
     def add_payee_account(self, *, person_key: str, registered_by: str,
                           registered_at: datetime, replaces_previous: bool,

@@ -12,6 +12,8 @@ division, once oversight has heard disbursement start it."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import date
 from typing import Any, Literal
 
 from siquan.contracts.oversight_v1 import (
@@ -22,6 +24,11 @@ from siquan.contracts.oversight_v1 import (
     RunHoldPlaced,
 )
 from siquan.oversight.reconciliation.application.ports import RuleUnit
+from siquan.oversight.reconciliation.application.raising import RECONCILIATION
+from siquan.oversight.reconciliation.domain.findings import (
+    PAID_AFTER_DEATH,
+    PAID_AFTER_REVOCATION,
+)
 from siquan.shared.auth import Officer
 from siquan.shared.errors import NotFound, Refused
 
@@ -127,3 +134,36 @@ async def place_run_hold(uow: RuleUnit, *, officer: Officer, run_id: str, reason
     placed = await uow.findings.get_hold(hold_id)
     assert placed is not None
     return placed
+
+
+async def release_for_death_corrected(uow: RuleUnit, *, person_key: str,
+                                      certification_ids: Sequence[str], date_of_death: date,
+                                      corrected_by: str) -> int:
+    """A death recorded in error was corrected: the findings it alone gave reason for
+    (paid after the death; paid after the revocation it made) are dismissed and the holds
+    they placed lifted, so the person is paid again. Each is published as an auditor's
+    decision is (`finding.resolved`, `hold.lifted`), by reconciliation, naming the
+    correction; a finding of another cause and its hold stay. Idempotent: a hold lifted
+    already is not found again. How many holds were lifted."""
+    why = (f"the death of {date_of_death} was recorded in error and corrected by "
+           f"{corrected_by}")
+    now, lifted = uow.now(), 0
+    for held in await uow.findings.held_by_findings(person_key):
+        if not (held["rule"] == PAID_AFTER_DEATH.name or (
+                held["rule"] == PAID_AFTER_REVOCATION.name
+                and held["certification_id"] in certification_ids)):
+            continue
+        if held["status"] == "open":
+            message_id = uow.publish(FindingResolved(
+                finding_id=held["finding_id"], outcome="dismissed", resolution=why,
+                resolved_by=RECONCILIATION, resolved_at=now))
+            await uow.findings.resolve_finding(
+                held["finding_id"], outcome="dismissed", resolution=why,
+                resolved_by=RECONCILIATION, resolved_at=now, message_id=message_id)
+        message_id = uow.publish(HoldLifted(
+            hold_id=held["hold_id"], person_key=person_key, reason=why,
+            lifted_by=RECONCILIATION, lifted_at=now))
+        await uow.findings.lift_hold(held["hold_id"], lifted_by=RECONCILIATION,
+                                     lifted_at=now, reason=why, message_id=message_id)
+        lifted += 1
+    return lifted

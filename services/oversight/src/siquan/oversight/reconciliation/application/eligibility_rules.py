@@ -12,6 +12,9 @@ from __future__ import annotations
 from siquan.contracts import eligibility_v1 as eligibility
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.oversight.application.deferred import Asked, Origin
+from siquan.oversight.reconciliation.application.decisions import (
+    release_for_death_corrected,
+)
 from siquan.oversight.reconciliation.application.judging import rejudge
 from siquan.oversight.reconciliation.application.ports import RuleUnit
 from siquan.oversight.reconciliation.application.raising import raise_findings
@@ -100,6 +103,25 @@ async def judge_change(e: Changed, uow: RuleUnit) -> None:
         # carries the date, judged as a death reported here would be
         uow.watched.add_death(Death(e.person_key, e.date_of_death, message_id_of(uow)))
         uow.later(rejudge_persons, e.person_key)
+
+
+@handles(eligibility.DeathCorrected)
+async def forget_death_recorded_in_error(e: eligibility.DeathCorrected, uow: RuleUnit
+                                         ) -> None:
+    """A death recorded in error was corrected: the person is not dead and the
+    certifications it revoked are owed again as if never revoked, so the payments made
+    on them from now on (the months missed, paid as arrears) are judged owed, and the
+    findings the death alone gave reason for are dismissed and their holds lifted."""
+    uow.watched.forget_death(person_key=e.person_key, date_of_death=e.date_of_death,
+                             certification_ids=e.certification_ids,
+                             revoked_from=e.reinstated_from)
+    await release_for_death_corrected(uow, person_key=e.person_key,
+                                      certification_ids=e.certification_ids,
+                                      date_of_death=e.date_of_death,
+                                      corrected_by=e.corrected_by)
+    for certification_id in e.certification_ids:
+        uow.later(rejudge_certifications, (e.person_key, certification_id))
+    uow.later(rejudge_persons, e.person_key)
 
 
 @handles(eligibility.CertificationTransferred)

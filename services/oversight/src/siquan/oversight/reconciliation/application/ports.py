@@ -101,6 +101,11 @@ class Watched(Protocol):
     def add_death(self, death: Death) -> None:
         """Keep the earliest date of death reported for a person."""
 
+    def forget_death(self, *, person_key: str, date_of_death: date,
+                     certification_ids: Sequence[str], revoked_from: date) -> None:
+        """A death recorded in error (corrected): the person's death of that date and the
+        revocations it made of these certifications from `revoked_from` never were."""
+
     def add_payee_account(self, *, person_key: str, registered_by: str,
                           registered_at: datetime, replaces_previous: bool,
                           message_id: str, awaiting_confirmation: bool = False) -> None: ...
@@ -215,6 +220,11 @@ class Findings(Protocol):
     async def set_finding_message(self, finding_id: str, message_id: str) -> None: ...
 
     async def active_hold(self, person_key: str, program_code: str | None) -> str | None: ...
+
+    async def held_by_findings(self, person_key: str) -> list[dict[str, Any]]:
+        """The person's holds in force that a finding placed, each with the finding's id,
+        rule, certification and status (`hold_id`, `finding_id`, `rule`,
+        `certification_id`, `status`)."""
 
     async def insert_hold(self, *, hold_id: str, person_key: str, program_code: str | None,
                           division_code: str | None, finding_id: str | None, reason: str,
