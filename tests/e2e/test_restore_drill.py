@@ -3,7 +3,9 @@ in the middle of a payment run, the run let go on, the service stopped, its data
 dropped and restored from the backup, the messages it lost re-sent from the producers'
 outboxes (`python -m siquan.shared.catch_up`), and the service started again. For
 disbursement and for fund custody: every payee of the run is paid exactly once at the bank,
-the run completes and is settled, and fund custody's ledger balances to the fen."""
+the run completes and is settled, and fund custody's ledger balances to the fen. And a run
+started after disbursement's backup, lost in the restore and started again: the bank holds
+its payments' instruction keys and pays nobody a second time."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -53,7 +56,8 @@ def drill_cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPathFact
                          ) as cluster:
         cluster.clock.set(datetime(YEAR, 1, 2, 9, tzinfo=UTC))
         owed = asyncio.run(load_roster(siquan_env, PAYEES))
-        asyncio.run(_appropriate(cluster, owed * 3))
+        # three months, and the run started again after the restore
+        asyncio.run(_appropriate(cluster, owed * 4))
         yield cluster
 
 
@@ -125,6 +129,53 @@ async def test_fund_custody_restored_mid_run_catches_up_to_the_fen(
     await _assert_paid_once_and_balanced(cluster, before, run_id, drill_began)
 
 
+async def test_a_run_lost_in_disbursement_s_restore_and_started_again_pays_nobody_twice(
+        drill_cluster: Cluster, tmp_path: Path) -> None:
+    cluster, env = drill_cluster, drill_cluster.env
+    cluster.clock.set(datetime(YEAR, 3, 5, 9, tzinfo=UTC))
+    before = await _settled_transfers(env)
+
+    async def now() -> bool:
+        return True
+    dump, since = await _backup_when(env, "disbursement", now, tmp_path)
+    lost = await _start_run(cluster, f"{YEAR}-03")
+    await eventually(lambda: _settled(env, lost), timeout=60, interval=0.2,
+                     what="the run started after the backup completed and settled")
+    references = await _bank_references(env, lost)
+
+    await _restore(cluster, "disbursement", dump)
+    forgotten = await _count(env, "disbursement", "SELECT count(*) FROM payment_runs"
+                             " WHERE run_id = $1", lost)
+    sent = _catch_up(env, "disbursement", since)
+    cluster.processes["disbursement"].start()
+    # fund custody's answers about the lost run (its approval and its settlement) are
+    # dead-lettered naming it: an operator discards them once the run is reconciled
+    answers = sum(cast(dict[str, int], sent["fund_custody"]["sent"]).values())
+
+    async def dead_lettered() -> bool:
+        found = await list_dead_letters(env.amqp_url("disbursement"), "disbursement")
+        return len(found) >= answers
+    await eventually(dead_lettered, timeout=60, interval=0.5,
+                     what="fund custody's answers about the lost run dead-lettered")
+    letters = await list_dead_letters(env.amqp_url("disbursement"), "disbursement")
+    _discard_dead_letters(env, "disbursement", lost)
+    again = await _start_run(cluster, f"{YEAR}-03")  # an officer starts the period again
+    await eventually(lambda: _settled(env, again), timeout=60, interval=0.2,
+                     what="the run started again completed and settled")
+
+    assert forgotten == 0 and again != lost
+    assert answers >= 2 and len(letters) == answers
+    assert all(lost in str(letter["reason"]) for letter in letters)
+    paid_now = await _settled_transfers(env) - before
+    assert len(paid_now) == PAYEES and set(paid_now.values()) == {1}, "someone paid twice"
+    statuses = await env.fetch("disbursement", "SELECT status, count(*) FROM payments"
+                               " WHERE run_id = $1 GROUP BY status", again)
+    assert {r[0]: r[1] for r in statuses} == {"settled": PAYEES}
+    # the bank answered each payment with the transfer it made for the lost run
+    assert await _bank_references(env, again) == references
+    assert await list_dead_letters(env.amqp_url("disbursement"), "disbursement") == []
+
+
 # -- the drill's steps, as docs/OPERATIONS.md gives them --------------------------------------
 
 def _admin_dsn(env: Environment, service: str) -> str:
@@ -183,6 +234,16 @@ def _catch_up(env: Environment, consumer: str, backup_began: datetime
     return results
 
 
+def _discard_dead_letters(env: Environment, service: str, run_id: str) -> None:
+    """The dead letters about a run the restored service does not know, discarded once it
+    is reconciled (`python -m siquan.shared.dead_letters discard`)."""
+    variables = {**os.environ, "SIQUAN_AMQP_URL": env.amqp_url(service),
+                 "SIQUAN_PG_DSN": env.pg_dsn(service)}
+    _run(sys.executable, "-m", "siquan.shared.dead_letters", "discard", service, "--all",
+         "--reason-contains", run_id, "--officer", "disburser-420117-01",
+         "--reason", "run lost in the restore; reconciled with the bank", env=variables)
+
+
 # -- what the drill checks ----------------------------------------------------------------
 
 async def _assert_paid_once_and_balanced(cluster: Cluster, before: Counter[str],
@@ -229,6 +290,13 @@ async def _settled_transfers(env: Environment) -> Counter[str]:
     rows = await env.fetch("banksim", "SELECT account_number FROM transfers"
                            " WHERE outcome = 'settled'")
     return Counter(r[0] for r in rows)
+
+
+async def _bank_references(env: Environment, run_id: str) -> dict[str, str]:
+    """Each payee's bank reference in the run, by person."""
+    rows = await env.fetch("disbursement", "SELECT person_key, bank_reference FROM payments"
+                           " WHERE run_id = $1", run_id)
+    return {r[0]: r[1] for r in rows}
 
 
 async def _count(env: Environment, database: str, sql: str, *args: object) -> int:

@@ -20,7 +20,9 @@ itself, a fault the system did not recover from, or fewer faults than asked for;
 public load, the run slowed by more than 20 %, a public p99 of 300 ms or more at 200
 requests/s, no 429 past the rate limit, or any 5xx; or, on the broker cluster, a
 confirmed message lost, a node not back in the cluster, a quorum queue replica not back,
-or a payment promise broken during the broker faults.
+or a payment promise broken during the broker faults. A phase that could not finish (a
+request timed out or refused, a service down) is reported with its reason under the
+phase (`failed`) and breaks its promise `<phase>_completed`; the other phases still run.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.environment import Environment
 from siquan.tools.chaos import campaign, partition, public_load
 from siquan.tools.chaos.campaign import CRASHED, Campaign, Options
+from siquan.tools.chaos.phases import run_phase
 from siquan.tools.chaos.plan import Plan
 from siquan.tools.chaos.servers import OwnServers
 
@@ -195,6 +198,10 @@ def main(argv: list[str] | None = None) -> int:
                              " the faults without the other phases)")
     parser.add_argument("--load-rate", type=float, default=public_load.TARGET_RATE_PER_S,
                         help="public requests/s offered (the promise is judged at 200)")
+    parser.add_argument("--run-start-timeout", type=float,
+                        default=public_load.LoadOptions.start_timeout_s,
+                        help="seconds disbursement may take to answer POST /runs in the"
+                             " load phase before the phase fails")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     print(f"chaos seed {seed} (rerun: --seed {seed})", flush=True)
@@ -204,17 +211,23 @@ def main(argv: list[str] | None = None) -> int:
                       args.chunk, args.bank_latency_ms, args.mean_pause, args.timeout,
                       own_servers=args.own_servers,
                       broker_file_limit=args.broker_file_limit)
-    load = public_load.LoadOptions(rate_per_s=args.load_rate, seed=seed)
-    result: dict[str, Any] = ({"benchmark": "chaos", "seed": seed, "promises": {}}
-                              if args.only in ("public-load", "partition")
-                              else asyncio.run(run(options, args.out)))
+    load = public_load.LoadOptions(rate_per_s=args.load_rate, seed=seed,
+                                   start_timeout_s=args.run_start_timeout)
+    result: dict[str, Any] = {"benchmark": "chaos", "seed": seed, "promises": {}}
+    if args.only in (None, "campaign"):
+        found = run_phase("campaign", lambda: run(options, args.out))
+        if "failed" in found:  # the campaign's figures are the result's own
+            result["campaign"] = {k: v for k, v in found.items() if k != "promises"}
+            result["promises"].update(found["promises"])
+        else:
+            result = found
     if args.only in (None, "public-load"):
-        result["public_load"] = asyncio.run(public_load.run(options, args.out,
-                                                            _settings(options), load))
+        result["public_load"] = run_phase("public_load", lambda: public_load.run(
+            options, args.out, _settings(options), load))
         result["promises"].update(result["public_load"].pop("promises"))
     if args.only in (None, "partition"):
-        result["partition"] = asyncio.run(partition.run(options, args.out,
-                                                        _settings(options)))
+        result["partition"] = run_phase("partition", lambda: partition.run(
+            options, args.out, _settings(options)))
         result["promises"].update(result["partition"].pop("promises"))
     result["kept"] = all(result["promises"].values())
     text = json.dumps(result, indent=2, default=str)

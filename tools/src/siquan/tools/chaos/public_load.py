@@ -47,6 +47,7 @@ from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.environment import Environment
 from siquan.tools.chaos import campaign
 from siquan.tools.chaos.campaign import DISBURSER, DIVISION, PROGRAM, YEAR, Options
+from siquan.tools.chaos.phases import PhaseFailed, reason_of
 
 log = logging.getLogger("siquan.chaos")
 
@@ -68,6 +69,8 @@ class LoadOptions:
     min_seconds: float = 15.0
     max_seconds: float = 600.0
     request_timeout_s: float = 10.0
+    start_timeout_s: float = 60.0
+    """How long `POST /runs` may take to answer before the phase fails."""
     max_in_flight: int = 300
     burst_max: int = 600
     """Most requests the over-limit client sends (it stops after `burst_refusals` 429s)."""
@@ -271,15 +274,37 @@ async def over_the_limit(http: httpx.AsyncClient, options: LoadOptions) -> dict[
 
 # -- the payment runs ---------------------------------------------------------------------
 
-async def _timed_run(cluster: Cluster, month: int) -> tuple[str, float]:
+@dataclass(frozen=True)
+class TimedRun:
+    run_id: str
+    seconds: float
+    """From the request starting the run to its settlement with the fund."""
+    start_seconds: float
+    """How long disbursement took to answer the request starting it (`POST /runs`)."""
+
+
+async def _timed_run(cluster: Cluster, month: int, *, start_timeout_s: float = 60.0
+                     ) -> TimedRun:
     """A month's run from its start to its settlement with the fund (seconds)."""
     period = f"{YEAR}-{month:02d}"
     cluster.clock.set(datetime(YEAR, month, 5, 9, tzinfo=UTC))
     began = time.monotonic()
-    async with httpx.AsyncClient(base_url=cluster.url("disbursement"), timeout=60) as http:
-        response = await http.post("/runs", headers=DISBURSER, json={
-            "program_code": PROGRAM, "period": period, "division_code": DIVISION})
-    response.raise_for_status()
+    async with httpx.AsyncClient(base_url=cluster.url("disbursement"),
+                                 timeout=start_timeout_s) as http:
+        try:
+            response = await http.post("/runs", headers=DISBURSER, json={
+                "program_code": PROGRAM, "period": period, "division_code": DIVISION})
+        except httpx.TimeoutException as exc:
+            raise PhaseFailed(f"POST /runs for {period}: disbursement did not answer within"
+                              f" {start_timeout_s:g} s ({type(exc).__name__})") from exc
+        except httpx.HTTPError as exc:
+            raise PhaseFailed(f"POST /runs for {period}: no answer from disbursement"
+                              f" ({reason_of(exc)})") from exc
+    started = time.monotonic() - began
+    log.info("run %s started in %.2fs", period, started)
+    if response.status_code != 201:
+        raise PhaseFailed(f"POST /runs for {period}: disbursement answered"
+                          f" {response.status_code}: {response.text[:300]}")
     run_id = str(response.json()["run_id"])
     deadline = began + 900
     # one session polled often: a run of a few seconds is timed to a tenth of a second
@@ -291,11 +316,11 @@ async def _timed_run(cluster: Cluster, month: int) -> tuple[str, float]:
             if row and row[0] == "completed" and row[1] is not None:
                 seconds = time.monotonic() - began
                 log.info("run %s settled in %.2fs", period, seconds)
-                return run_id, seconds
+                return TimedRun(run_id, seconds, started)
             await asyncio.sleep(0.05)
     finally:
         await conn.close()
-    raise TimeoutError(f"run {period} did not settle within 900s")
+    raise PhaseFailed(f"run {period} did not settle within 900 s")
 
 
 async def post_notices(env: Environment, notices: int = 40, entries: int = 10) -> None:
@@ -330,7 +355,8 @@ async def _file_some(http: httpx.AsyncClient, count: int, seed: int) -> list[str
 
 async def loaded_run(cluster: Cluster, load: LoadOptions) -> dict[str, Any]:
     """On a cluster with its roster and appropriations: baseline run, loaded run, baseline
-    run; the figures and the promises."""
+    run; the figures and the promises. Stopped by a failure (`PhaseFailed`), it reports the
+    runs timed until then."""
     # one log line per request would cost the generator more than the requests
     logging.getLogger("httpx").setLevel(logging.WARNING)
     await post_notices(cluster.env)
@@ -338,32 +364,54 @@ async def loaded_run(cluster: Cluster, load: LoadOptions) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
     clients = [httpx.AsyncClient(base_url=url, timeout=load.request_timeout_s, limits=limits)
                for url in urls]
+    timed: dict[str, TimedRun] = {}
+    background: list[asyncio.Task[Any]] = []
     try:
         tracking = await _file_some(clients[0], 20, load.seed)
-        _, before = await _timed_run(cluster, 1)
+        timed["baseline_before"] = await _timed_run(
+            cluster, 1, start_timeout_s=load.start_timeout_s)
         traffic = PublicTraffic(clients, load.clients, tracking, load.seed)
         stop = asyncio.Event()
         steady = asyncio.create_task(open_loop(
             traffic.send, rate_per_s=load.rate_per_s, stop=stop,
             min_seconds=load.min_seconds, max_seconds=load.max_seconds,
             max_in_flight=load.max_in_flight))
+        background.append(steady)
         await asyncio.sleep(1)  # the load under way before the run starts
 
         async def burst_later() -> dict[str, Any]:
             await asyncio.sleep(2)
             return await over_the_limit(clients[0], load)
         burst = asyncio.create_task(burst_later())
+        background.append(burst)
         try:
-            _, loaded = await _timed_run(cluster, 2)
+            timed["loaded"] = await _timed_run(cluster, 2,
+                                               start_timeout_s=load.start_timeout_s)
         finally:
             stop.set()
         tally, limited = await steady, await burst
-        _, after = await _timed_run(cluster, 3)
+        timed["baseline_after"] = await _timed_run(
+            cluster, 3, start_timeout_s=load.start_timeout_s)
+    except Exception as exc:
+        raise PhaseFailed(reason_of(exc), _partial(timed)) from exc
     finally:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         for http in clients:
             await http.aclose()
-    return verdict(tally.summary(), limited, before, loaded, after,
-                   instances=len(urls), identities=load.clients)
+    found = verdict(tally.summary(), limited, timed["baseline_before"].seconds,
+                    timed["loaded"].seconds, timed["baseline_after"].seconds,
+                    instances=len(urls), identities=load.clients)
+    found["run_start_seconds"] = _partial(timed)["run_start_seconds"]
+    return found
+
+
+def _partial(timed: dict[str, TimedRun]) -> dict[str, Any]:
+    """The runs timed so far: to settlement, and how long each took to start."""
+    return {"run_seconds": {name: round(t.seconds, 2) for name, t in timed.items()},
+            "run_start_seconds": {name: round(t.start_seconds, 2)
+                                  for name, t in timed.items()}}
 
 
 def verdict(steady: dict[str, Any], limited: dict[str, Any], before: float, loaded: float,
@@ -412,7 +460,13 @@ async def run(options: Options, out: Path, extra_env: dict[str, dict[str, str]],
             cluster.clock.set(datetime(YEAR, 1, 2, 9, tzinfo=UTC))
             owed = await campaign.load_roster(env, options.payees)
             await campaign.appropriate(cluster, owed * MONTHS * 11 // 10)
-            found = await loaded_run(cluster, load)
+            try:
+                found = await loaded_run(cluster, load)
+            except PhaseFailed as failed:
+                failed.partial = {"payees": options.payees,
+                                  "seconds": round(time.monotonic() - began, 1),
+                                  **failed.partial}
+                raise
             return {"payees": options.payees, "seconds": round(time.monotonic() - began, 1),
                     **found}
         finally:

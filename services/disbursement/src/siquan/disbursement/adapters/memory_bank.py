@@ -1,6 +1,7 @@
-"""An in-memory bank for unit tests: pays every instruction once by payment id, refuses the
-accounts it is told to, answers repeated payment ids with what it recorded, and can be
-made to take a batch without answering (`BankUnavailable`)."""
+"""An in-memory bank for unit tests: pays every instruction once by payment id and by
+instruction key, refuses the accounts it is told to, answers repeated payment ids (and a
+new payment id under a key it holds) with what it recorded, and can be made to take a batch
+without answering (`BankUnavailable`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ class MemoryBank:
     def __init__(self, *, refused_accounts: Sequence[str] = ()) -> None:
         self.refused_accounts = set(refused_accounts)
         self.recorded: dict[str, BankResult] = {}
+        self.by_key: dict[str, BankResult] = {}
+        self.transfers: list[PaymentInstruction] = []
+        """What it decided on (paid or refused), once each."""
         self.batches: list[tuple[str, list[PaymentInstruction]]] = []
         self.returned: list[BankReturn] = []
         self.silent = False
@@ -34,8 +38,16 @@ class MemoryBank:
                        ) -> list[BankResult]:
         self.batches.append((batch, list(instructions)))
         for i in instructions:
-            if i.payment_id not in self.recorded:
-                self.recorded[i.payment_id] = self._decide(i)
+            if i.payment_id in self.recorded:
+                continue
+            if i.instruction_key and i.instruction_key in self.by_key:
+                self.recorded[i.payment_id] = self.by_key[i.instruction_key]._replace(
+                    payment_id=i.payment_id)  # moves no money: already transferred
+                continue
+            self.recorded[i.payment_id] = self._decide(i)
+            self.transfers.append(i)
+            if i.instruction_key:
+                self.by_key[i.instruction_key] = self.recorded[i.payment_id]
         if self.silent:
             self.silent = False
             raise BankUnavailable(f"batch {batch}: no answer")

@@ -20,6 +20,7 @@ from siquan.disbursement.application.repositories import AlreadyPaying, Returned
 from siquan.disbursement.domain.chunk import Chunk, ChunkPayment, Outcome
 from siquan.disbursement.domain.offsets import OpenReceivable, apply_offsets
 from siquan.disbursement.domain.payable import PAYABLE
+from siquan.disbursement.domain.payment import instruction_key
 from siquan.disbursement.domain.payment_run import RunTotals
 from siquan.disbursement.domain.roster import (
     BENEFIT,
@@ -237,9 +238,18 @@ class MemoryPayments:
                    payment_ids if self._store.payments[i].status == "pending"]
         return Chunk(run_id, number, [ChunkPayment(
             p.payment_id, p.person_key, p.certification_id, p.period, p.item, p.amount_fen,
-            p.bank_code, p.account_number, PAYABLE.obstacle(self._store.facts(p)),
+            p.bank_code, p.account_number, self._instruction_key(p),
+            PAYABLE.obstacle(self._store.facts(p)),
             self._store.holder_name(p.person_key, p.bank_code, p.account_number))
             for p in pending])
+
+    def _instruction_key(self, payment: PaymentRecord) -> str:
+        earlier = sum(1 for q in self._store.payments.values()
+                      if (q.person_key, q.program_code, q.period, q.item) == (
+                          payment.person_key, payment.program_code, payment.period,
+                          payment.item) and q.status not in LIVE)
+        return instruction_key(payment.person_key, payment.program_code, payment.period,
+                               payment.item, earlier)
 
     async def record(self, chunk: Chunk, outcomes: dict[str, Outcome]) -> None:
         for payment_id, outcome in outcomes.items():

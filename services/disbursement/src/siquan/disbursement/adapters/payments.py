@@ -24,6 +24,7 @@ from siquan.disbursement.application.ports import BankReturn
 from siquan.disbursement.application.repositories import AlreadyPaying, Returned
 from siquan.disbursement.domain.chunk import Chunk, ChunkPayment, Outcome
 from siquan.disbursement.domain.payable import PAYABLE
+from siquan.disbursement.domain.payment import instruction_key
 from siquan.disbursement.domain.payment_run import RunTotals
 from siquan.disbursement.domain.roster import FrozenRoster, PlannedPayment, RosterQuery
 
@@ -52,9 +53,15 @@ _OBSTACLE = PAYABLE.sql_obstacle(facts(
     # confirmed; a change registered since does not touch the order
     account_unconfirmed="false",
     allocated="run.status = 'allocated'"))
+# `earlier`: the orders of the same payable amount written before (none of them live: one
+# live order at a time), for the payment's instruction key (`payment.instruction_key`)
 _CHUNK = f"""
 SELECT p.payment_id::text, p.person_key, p.certification_id, p.period, p.item,
-       p.amount_fen, p.bank_code, p.account_number, {_OBSTACLE} AS obstacle,
+       p.amount_fen, p.bank_code, p.account_number,
+       (SELECT count(*) FROM payment_orders q WHERE q.person_key = p.person_key
+           AND q.program_code = p.program_code AND q.period = p.period AND NOT q.live
+           AND q.item = p.item) AS earlier,
+       {_OBSTACLE} AS obstacle,
        COALESCE((SELECT a.account_name FROM payee_accounts a
                   WHERE a.person_key = p.person_key AND a.account_number = p.account_number
                     AND a.bank_code = p.bank_code
@@ -159,7 +166,12 @@ class PgPayments:
         rows = await self._conn.fetch(_CHUNK, run_id, first, last, periods,
                                       [b[0] for b in bounds], [b[1] for b in bounds],
                                       program)
-        return Chunk(run_id, number, [ChunkPayment(*row) for row in rows])
+        return Chunk(run_id, number, [ChunkPayment(
+            row["payment_id"], row["person_key"], row["certification_id"], row["period"],
+            row["item"], row["amount_fen"], row["bank_code"], row["account_number"],
+            instruction_key(row["person_key"], program, row["period"], row["item"],
+                            row["earlier"]),
+            row["obstacle"], row["account_name"]) for row in rows])
 
     async def record(self, chunk: Chunk, outcomes: dict[str, Outcome]) -> None:
         if outcomes:

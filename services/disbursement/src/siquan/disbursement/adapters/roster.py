@@ -261,6 +261,12 @@ async def freeze(conn: Connection, query: RosterQuery, *, batch: int = 10_000
     periods, owed_categories, owed_fen = _owed_arrays(tops)
     starts = [period_start(period) for period in periods]
     ends = [period_end(period) for period in periods]
+    # each a pass over the division's certifications and the program's earlier payments:
+    # hash joins, never a nested loop over them (this run's orders are not analysed yet,
+    # a freshly loaded roster may not be either, and a loop estimated at a few rows runs
+    # the spans of the whole division once per payment: seconds for a thousand payees,
+    # hours for a province)
+    await conn.execute("SET LOCAL enable_nestloop = off")
     top_ups = [t for r in await conn.fetch(_PAID_BEFORE, query.run_id, table.run.period,
                                            periods, owed_categories, owed_fen, starts, ends,
                                            query.division_code)
@@ -270,6 +276,7 @@ async def freeze(conn: Connection, query: RosterQuery, *, batch: int = 10_000
                                             periods, owed_categories, owed_fen, starts, ends,
                                             table.run.period)
                 if (t := top_up(_paid_before(r), tops)) is not None]
+    await conn.execute("SET LOCAL enable_nestloop = on")
     frozen.add(top_ups)
     await copy_payments(conn, query.run_id, query.program_code, top_ups, ids)
     await add_chunks(conn, query.run_id, ids, query.chunk_size)

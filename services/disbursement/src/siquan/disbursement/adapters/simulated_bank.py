@@ -1,8 +1,11 @@
 """A simulated bank: an external system with its own database (`SIQUAN_BANK_DSN`).
 
-Each instruction is settled once, keyed by its payment id (the end-to-end reference) with
-INSERT ... ON CONFLICT DO NOTHING; the recorded result is what the bank answers, so a
-re-sent instruction never transfers twice.
+Each instruction is settled once, keyed by its payment id (the end-to-end reference) and
+by its instruction key (the payable amount, `payment.instruction_key`), with INSERT ... ON
+CONFLICT DO NOTHING; the recorded result is what the bank answers, so a re-sent
+instruction never transfers twice, and neither does a new payment id under a key already
+recorded (a run started again after a restore of disbursement): it is answered with the
+transfer recorded under the key, its reference included.
 
 What it does with an instruction (`BankBehaviour`, decided in its database by hashes):
 - an account is *invalid* when its number ends in 0000 or its hash falls in
@@ -58,6 +61,9 @@ _SCHEMA = [
     "ALTER TABLE transfers ADD COLUMN IF NOT EXISTS return_reason text NOT NULL DEFAULT ''",
     "CREATE INDEX IF NOT EXISTS transfers_returns ON transfers (returns_on)"
     " WHERE returns_on IS NOT NULL",
+    # one transfer per instruction key (none for an instruction without one)
+    "ALTER TABLE transfers ADD COLUMN IF NOT EXISTS instruction_key uuid",
+    "CREATE UNIQUE INDEX IF NOT EXISTS transfers_by_key ON transfers (instruction_key)",
     # faults a campaign asks of the bank, each taken by one batch (see `BANK_FAULTS`)
     """
     CREATE TABLE IF NOT EXISTS bank_faults (
@@ -80,8 +86,10 @@ WITH hashed AS (
     SELECT i.*,
            CASE WHEN $9 > 0 THEN _hash32(md5(i.account_number), 1) END AS account,
            CASE WHEN $10 > 0 OR $11 > 0 THEN md5(i.payment_id::text) END AS digest
-      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[])
-           AS i (payment_id, bank_code, account_number, amount_fen, remittance)
+      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[],
+                  $12::uuid[])
+           AS i (payment_id, bank_code, account_number, amount_fen, remittance,
+                 instruction_key)
 ), decided AS (
     SELECT h.*, CASE
            WHEN right(account_number, 4) = '0000' OR account < $8 THEN 'invalid account'
@@ -91,16 +99,18 @@ WITH hashed AS (
            right(account_number, 4) = '0088' OR _hash32(digest, 9) < $11 AS returned
       FROM hashed h)
 INSERT INTO transfers (payment_id, bank_code, account_number, amount_fen, remittance,
-                       outcome, reason, bank_reference, settled_on, returns_on, return_reason)
+                       outcome, reason, bank_reference, settled_on, returns_on, return_reason,
+                       instruction_key)
 SELECT payment_id, bank_code, account_number, amount_fen, remittance,
        CASE WHEN refusal IS NULL THEN 'settled' ELSE 'failed' END, COALESCE(refusal, ''),
        CASE WHEN refusal IS NULL
             THEN 'SIM' || upper(replace(payment_id::text, '-', '')) END,
        CASE WHEN refusal IS NULL THEN $6::date END,
        CASE WHEN refusal IS NULL AND returned THEN $6::date + $7::int END,
-       CASE WHEN refusal IS NULL AND returned THEN 'account closed' ELSE '' END
+       CASE WHEN refusal IS NULL AND returned THEN 'account closed' ELSE '' END,
+       instruction_key
   FROM decided
-ON CONFLICT (payment_id) DO NOTHING
+ON CONFLICT DO NOTHING
 RETURNING payment_id::text, outcome, bank_reference, reason
 """
 
@@ -112,6 +122,14 @@ SELECT payment_id::text, outcome, bank_reference, reason FROM transfers
  WHERE payment_id BETWEEN (SELECT min(payment_id::text)::uuid FROM asked)
                       AND (SELECT max(payment_id::text)::uuid FROM asked)
    AND payment_id IN (SELECT payment_id FROM asked)
+"""
+
+# What the bank recorded under the instruction keys of payment ids it holds nothing for:
+# the recorded transfer, answered for the payment id asked ($1 payment ids, $2 their keys).
+_BY_KEY = """
+SELECT i.payment_id::text, t.outcome, t.bank_reference, t.reason
+  FROM unnest($1::uuid[], $2::uuid[]) AS i (payment_id, instruction_key)
+  JOIN transfers t ON t.instruction_key = i.instruction_key
 """
 
 BANK_FAULTS = ("timeout", "duplicate", "late")
@@ -169,7 +187,8 @@ class SimulatedBank:
                 [i.amount_fen for i in instructions], [i.remittance for i in instructions],
                 self._clock.today(), b.return_days, _out_of_2_32(b.invalid_account_rate),
                 _out_of_2_32(b.invalid_account_rate + b.frozen_account_rate),
-                _out_of_2_32(b.failure_rate), _out_of_2_32(b.return_rate)))
+                _out_of_2_32(b.failure_rate), _out_of_2_32(b.return_rate),
+                [i.instruction_key or None for i in instructions]))
                 if instructions else [])
             fault = await conn.fetchrow(_TAKE_FAULT) if instructions else None
             kind = fault["kind"] if fault is not None else None
@@ -179,6 +198,12 @@ class SimulatedBank:
                 fresh = {r.payment_id for r in results}
                 results += await _recorded(conn, [
                     i.payment_id for i in instructions if i.payment_id not in fresh])
+            if len(results) < len(instructions):  # new payment ids under recorded keys
+                fresh = {r.payment_id for r in results}
+                again = [i for i in instructions if i.payment_id not in fresh]
+                results += _results(await conn.fetch(
+                    _BY_KEY, [i.payment_id for i in again],
+                    [i.instruction_key or None for i in again]))
         if kind == "late":
             await asyncio.sleep(fault["delay_ms"] / 1000)
         return results + results if kind == "duplicate" else results

@@ -164,7 +164,8 @@ async def _outcomes(bank: Bank, chunk: Chunk) -> dict[str, Outcome]:
         else:
             to_send.append(PaymentInstruction(
                 payment.payment_id, payment.bank_code, payment.account_number,
-                payment.amount_fen, payment.remittance(), payment.account_name))
+                payment.amount_fen, payment.remittance(), payment.account_name,
+                payment.instruction_key))
     if to_send:
         answered = await bank.instruct(chunk.batch(secrets.token_hex(3)), to_send)
         known.update((r.payment_id, r) for r in answered)

@@ -3,7 +3,11 @@ them, and hear of settled payments it returned later.
 
 A bank keys every instruction by its end-to-end reference (our payment id) and answers a
 repeated instruction with the result it recorded the first time, so re-sending after a
-crash or a timeout never transfers twice. Two adapters: `adapters/simulated_bank.py` (its
+crash or a timeout never transfers twice. It also pays each instruction key once (derived
+from the payable amount, not drawn: `payment.instruction_key`): an instruction under a key
+it already recorded, whatever its payment id, is answered with the transfer recorded under
+that key and moves no money, so a run lost in a restore of disbursement's database and
+started again pays nobody twice. Two adapters: `adapters/simulated_bank.py` (its
 own database) and `adapters/batch_file_bank.py` (instruction and result files, as a
 county exchanges them with its bank). Instructions, results and returns are plain tuples:
 a chunk carries thousands of them.
@@ -28,6 +32,10 @@ class PaymentInstruction(NamedTuple):
     remittance: str
     account_name: str = ""
     """The account holder's name (户名) where the bank's file has a field for it."""
+    instruction_key: str = ""
+    """What the bank pays once, whatever payment id carries it (`payment.instruction_key`:
+    the payable amount, so a run started again after a restore of disbursement is not paid
+    twice); empty: the payment id alone."""
 
 
 class BankResult(NamedTuple):
@@ -55,8 +63,9 @@ class Bank(Protocol):
 
     async def instruct(self, batch: str, instructions: Sequence[PaymentInstruction]
                        ) -> list[BankResult]:
-        """Pay each instruction once; a repeated payment id gets its recorded result.
-        Raises `BankUnavailable` when no answer came back."""
+        """Pay each instruction once; a repeated payment id gets its recorded result, and
+        so does a payment id under an instruction key already recorded. Raises
+        `BankUnavailable` when no answer came back."""
 
     async def results(self, payment_ids: Sequence[str]) -> list[BankResult]:
         """Results the bank already recorded for any of these payment ids."""

@@ -23,6 +23,8 @@ class ChunkPayment(NamedTuple):
     amount_fen: int
     bank_code: str
     account_number: str
+    instruction_key: str
+    """What the bank pays it once under (`payment.instruction_key`)."""
     obstacle: str | None
     """Why `PAYABLE` refuses it now (it is cancelled, not sent); None: send it."""
     account_name: str = ""

@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
+import uuid
+
+INSTRUCTION_KEYS = uuid.UUID("6f1d3c0e-5b7a-5e2c-9a44-2a1f6c3d8e10")
+"""The namespace of instruction keys (fixed: a key must come out the same on any
+instance, in any year, from a restored database too)."""
+
 
 def remittance(item: str, period: str, payment_id: str) -> str:
     """What the payee's bank statement shows; no personal data."""
     return f"siquan {item} {period} {payment_id}"
+
+
+def instruction_key(person_key: str, program_code: str, period: str, item: str,
+                    earlier: int) -> str:
+    """The key the bank pays an instruction once under: the payable amount (the person,
+    the program, the period and the item) and how many orders of it were written before
+    this one. Only one order of a payable amount is live at a time, so every earlier one
+    moved no money (failed, cancelled or returned) and a retry of it gets a key of its own;
+    but a run started again after its database was restored from a backup that predates
+    it writes the same orders with the same number before them, so its payments carry the
+    keys the bank already holds, whatever their payment ids, and nothing is paid twice."""
+    return str(uuid.uuid5(INSTRUCTION_KEYS,
+                          f"{person_key}|{program_code}|{period}|{item}|{earlier}"))

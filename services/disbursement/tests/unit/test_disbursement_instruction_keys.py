@@ -1,0 +1,72 @@
+"""The bank pays each payable amount once: an instruction's key is derived from the person,
+the program, the period, the item and the orders of it written before, never drawn. A run
+started again on a database restored from a backup that predates it sends the keys the bank
+already holds, and moves no money again; a payment that moved no money is paid again under
+a key of its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from siquan.contracts import disbursement_v1 as events
+from siquan.disbursement.adapters.memory_bank import MemoryBank
+from siquan.disbursement.application.payer import pay_chunk
+from siquan.disbursement.domain.payment import instruction_key
+
+
+def test_the_key_names_the_payable_amount_and_the_orders_of_it_before() -> None:
+    key = instruction_key("a" * 64, "special_assistance", "2026-05", "benefit", 0)
+    assert key == instruction_key("a" * 64, "special_assistance", "2026-05", "benefit", 0)
+    others = {instruction_key("b" * 64, "special_assistance", "2026-05", "benefit", 0),
+              instruction_key("a" * 64, "minimum_living", "2026-05", "benefit", 0),
+              instruction_key("a" * 64, "special_assistance", "2026-04", "benefit", 0),
+              instruction_key("a" * 64, "special_assistance", "2026-05", "top_up", 0),
+              instruction_key("a" * 64, "special_assistance", "2026-05", "benefit", 1)}
+    assert key not in others and len(others) == 5
+
+
+async def paid_run(world: Any, period: str = "2026-05") -> Any:
+    run = (await world.start(period)).run
+    await world.allocate(run)
+    async with world.units(correlation_id=run.id) as uow:
+        assert await pay_chunk(uow, world.bank, run.id)
+    return run
+
+
+async def test_a_run_started_again_after_a_restore_is_answered_not_paid_again(
+        world: Any) -> None:
+    await world.payees(3)
+    first = await paid_run(world)
+    references = {p.person_key: p.bank_reference for p in world.store.run_payments(first.id)}
+    # the database restored from a backup taken before the run: the roster, not the run
+    restored = type(world)()
+    restored.bank = world.bank
+    await restored.payees(3)
+
+    again = await paid_run(restored)
+
+    assert again.id != first.id
+    assert len(world.bank.transfers) == 3  # no money moved the second time
+    assert {p.person_key: (p.status, p.bank_reference)
+            for p in restored.store.run_payments(again.id)} == {
+        person: ("settled", reference) for person, reference in references.items()}
+    [settled] = restored.published(events.PaymentsSettled)
+    assert len(settled.payments) == 3
+
+
+async def test_a_payment_refused_by_the_bank_is_paid_again_under_a_key_of_its_own(
+        world: Any) -> None:
+    world.bank = MemoryBank(refused_accounts=[world.account_of(1)])
+    await world.payees(2)
+    may_run = await paid_run(world)
+    assert world.statuses(may_run.id) == {
+        world.person(1): "failed", world.person(2): "settled"}
+    await world.register(1, "6222020000000099999")  # the account corrected
+
+    await paid_run(world, "2026-06")
+
+    may = [i for i in world.bank.transfers if "2026-05" in i.remittance
+           and i.account_number in (world.account_of(1), "6222020000000099999")]
+    assert [i.account_number for i in may] == [world.account_of(1), "6222020000000099999"]
+    assert may[0].instruction_key != may[1].instruction_key
+    assert world.bank.recorded[may[1].payment_id].outcome == "settled"
