@@ -5,13 +5,13 @@
   settled payment above the standard now owed is kept in `overpaid_payments` with that
   part as its amount.
 
-Revision ID: 0019
+Revision ID: 0018
 Revises: 0017
 """
 
 from alembic import op
 
-revision = "0019"
+revision = "0018"
 down_revision = "0017"
 branch_labels = None
 depends_on = None
