@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from siquan.contracts import disbursement_v1 as events
+from siquan.contracts.disbursement_v2 import OverpaymentRecordedV2
 from siquan.contracts.eligibility_v1 import CertificationRevoked, DeathCorrected
 from siquan.disbursement.application import facts
 from siquan.disbursement.application.payer import pay_chunk
@@ -31,7 +32,7 @@ async def test_a_corrected_death_owes_the_certification_again_and_gives_up_its_r
             person_key=world.person(1), division_code=world.division,
             effective_from=ENDED, reason="death reported", revoked_by="system",
             date_of_death=DIED), uow)
-    [found] = world.published(events.OverpaymentRecorded)
+    [found] = world.published(OverpaymentRecordedV2)
     assert found.cause == "death"
     assert world.store.revocations["cert-1"] == ENDED and world.person(1) in world.store.deaths
 
