@@ -71,7 +71,12 @@ def test_the_resident_ids_age_is_checked_against_the_criteria() -> None:
     problems = assess(load_catalogue(), "special_assistance", "death", date(2026, 1, 1),
                       "420117", full_facts(young), young)
     assert [field for field, _message in problems] == ["eligible_from"]
-    assert problems[0][1].startswith("owed from 2029-")
+    # owed from the first day of a month, on or within a month after the 49th birthday
+    # (the resident ID's birth date: 2029, or January 2030 for one born in December)
+    birth = date(int(young[6:10]), int(young[10:12]), int(young[12:14]))
+    owed = date.fromisoformat(problems[0][1].removeprefix("owed from "))
+    turns_49 = birth.replace(year=birth.year + 49)
+    assert owed.day == 1 and 0 <= (owed - turns_49).days <= 31, (birth, owed)
     assert all(message != MISSING for _field, message in problems)
 
 
