@@ -58,11 +58,23 @@ BackgroundLoop = Callable[[], Awaitable[None]]
 W = TypeVar("W", bound=PgUnitOfWork)
 
 
+HELD_BY_EVERY_SERVICE = 2
+"""Connections every service holds while it runs: the outbox relay's and the policy
+store's NOTIFY listeners."""
+
+
 class ServiceRuntime(Generic[W]):
     def __init__(self, service: str, settings: ServiceSettings, migrations: Path, *,
                  unit: UnitFactory[W] | None = None,
-                 handlers: Iterable[ModuleType | Handler] = ()) -> None:
+                 handlers: Iterable[ModuleType | Handler] = (),
+                 held_connections: int = 0) -> None:
+        """`held_connections`: how many pool connections the service's own background
+        loops hold for as long as they run (a NOTIFY listener, a transaction waiting on a
+        bank), on top of the outbox relay's and the policy store's listeners. The pool is
+        `pg_pool_size` plus all of those, so that requests and message handlers always
+        have their `pg_pool_size` connections, however long the loops hold theirs."""
         self.service, self.settings, self._migrations = service, settings, migrations
+        self._held_connections = HELD_BY_EVERY_SERVICE + held_connections
         settings.refuse_unsafe_start(service)
         self.tracer_provider = setup_tracing(service, settings.trace_file)
         self.meter_provider, self.metrics = setup_metrics(service)
@@ -140,8 +152,9 @@ class ServiceRuntime(Generic[W]):
         while True:
             try:
                 await migrate(self.settings.pg_dsn, self._migrations)
-                self._pool = await create_pool(self.settings.pg_dsn,
-                                               max_size=self.settings.pg_pool_size)
+                self._pool = await create_pool(
+                    self.settings.pg_dsn,
+                    max_size=self.settings.pg_pool_size + self._held_connections)
                 return
             except Exception as exc:
                 if not database_away(exc) or time.monotonic() > deadline:

@@ -119,7 +119,10 @@ class ServiceSettings(BaseSettings):
     public_rate_burst: int = Field(default=60, ge=1,
                                    description="Requests without credentials at once")
     pg_pool_size: int = Field(default=10, ge=2, le=100,
-                              description="Connections this instance keeps to its database")
+                              description="Connections this instance has for requests and "
+                                          "message handling; the connections its "
+                                          "background loops hold (listeners, payers) "
+                                          "come on top")
     startup_database_wait_seconds: float = Field(
         default=120, ge=0,
         description="How long a starting instance waits for a database that is away "

@@ -69,8 +69,10 @@ def bank_factory(settings: DisbursementSettings, clock: Clock) -> BankFactory:
 def create_app(settings: DisbursementSettings | None = None, *,
                bank: BankFactory | None = None) -> FastAPI:
     settings = settings or DisbursementSettings()
+    # each payer holds its NOTIFY listener, and a chunk's transaction while the bank
+    # answers (a batch-file bank: until its results file comes, up to a minute)
     runtime = ServiceRuntime("disbursement", settings, MIGRATIONS, unit=DisbursementWork,
-                             handlers=HANDLERS)
+                             handlers=HANDLERS, held_connections=2 * settings.payment_workers)
     new_bank = bank or bank_factory(settings, runtime.clock)
 
     async def pay() -> None:

@@ -64,9 +64,8 @@ class DisbursementSettings(ServiceSettings):
     payment_workers: int = Field(default=2, ge=1, le=4,
                                  description="Payers working chunks side by side (each "
                                              "locks its own chunk). Each holds a listening "
-                                             "connection and a chunk's transaction and "
-                                             "briefly a third for the chunk number: more "
-                                             "than 4 could exhaust the 10-connection pool")
+                                             "connection and a chunk's transaction, added "
+                                             "to the pool on top of pg_pool_size")
     payment_poll_seconds: float = Field(default=1.0, gt=0, le=60,
                                         description="Longest wait for work without a NOTIFY")
     returns_poll_seconds: float = Field(default=30.0, gt=0, le=86_400,

@@ -59,7 +59,8 @@ def rule_config(settings: OversightSettings) -> RuleConfig:
 def create_app(settings: OversightSettings | None = None) -> FastAPI:
     settings = settings or OversightSettings()
     runtime: ServiceRuntime[OversightWork] = ServiceRuntime(
-        "oversight", settings, MIGRATIONS, handlers=HANDLERS)
+        "oversight", settings, MIGRATIONS, handlers=HANDLERS,
+        held_connections=1)  # the public board cache's NOTIFY listener
     units = OversightUnits(lambda: runtime.pool, runtime.outbox, runtime.clock,
                            rule_config(settings))
     runtime.units = units  # the units of one transaction share its batch (ADR 0006)

@@ -13,10 +13,11 @@ from siquan.shared.testing.environment import Environment
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Every service a test starts keeps a pool of 5 connections, not 10: the test workers
-    run whole systems at once (some with two instances of each service, each with its
-    simulated bank) against one PostgreSQL whose `max_connections` is 100."""
-    os.environ.setdefault("SIQUAN_PG_POOL_SIZE", "5")
+    """Every service a test starts has 4 connections for requests and handlers, not 10
+    (its background loops' connections come on top): the test workers run whole systems
+    at once (some with two instances of each service, each with its simulated bank)
+    against one PostgreSQL whose `max_connections` is 100."""
+    os.environ.setdefault("SIQUAN_PG_POOL_SIZE", "4")
 
 
 @pytest.fixture(scope="session")
