@@ -32,9 +32,9 @@ from siquan.contracts.policy import load_catalogue
 from siquan.shared.operator.client import Officers, RefusedByService
 from siquan.shared.operator.county_cycle import Beneficiary, CountyCycle, RunPlan
 from siquan.shared.person import person_key
-from siquan.shared.signing import key_id_of, load_private_key, sign
 from siquan.shared.testing.cluster import Cluster
-from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
+from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET
+from siquan.shared.testing.messages import signed_death_file
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
 
@@ -43,21 +43,10 @@ pytestmark = pytest.mark.e2e
 PROGRAM, DIVISION, YEAR = "special_assistance", "420117", 2026
 MONTHS = [f"{YEAR}-{m:02d}" for m in range(1, 5)]
 CATALOGUE = load_catalogue()
-PARTNER = "partner.public_security"
-FILE_TYPE = "public_security.death_file.v1"
 
 
 def owed(category: str, period: str) -> int:
     return CATALOGUE.amount_for(PROGRAM, category, period, DIVISION)
-
-
-def signed_file(env: Environment, file_id: str, body: bytes) -> dict[str, str]:
-    key = load_private_key(env.keys_dir / f"{PARTNER}.key")
-    headers = {"x-siquan-producer": PARTNER, "x-siquan-type": FILE_TYPE,
-               "x-siquan-occurred-at": datetime.now(UTC).isoformat()}
-    return {**headers, "x-siquan-key-id": key_id_of(key.public_key()),
-            "x-siquan-signature": sign(key, file_id, headers, body),
-            "content-type": "text/csv; charset=utf-8"}
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +91,7 @@ async def _run(cluster: Cluster, cycle: CountyCycle, partner: httpx.AsyncClient,
     body = f"report_id,resident_id,date_of_death\n{report_id},{wrongly.resident_id},{died}\n"
     path = f"/partners/public-security/death-files/{file_id}"
     answer = await partner.put(path, content=body.encode(),
-                               headers=signed_file(cluster.env, file_id, body.encode()))
+                               headers=signed_death_file(cluster.env, file_id, body.encode()))
     assert answer.status_code == 200 and answer.json()["accepted"] == 1, answer.text
     certification = certified[wrongly.resident_id]
     revoked_from = first_day_of_next_month(died)

@@ -31,9 +31,9 @@ from siquan.contracts.policy import load_catalogue
 from siquan.shared.operator.client import Officers, RefusedByService
 from siquan.shared.operator.county_cycle import Beneficiary, CountyCycle, RunPlan
 from siquan.shared.person import person_key
-from siquan.shared.signing import key_id_of, load_private_key, sign
 from siquan.shared.testing.cluster import Cluster
-from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
+from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET
+from siquan.shared.testing.messages import signed_death_file
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
 
@@ -42,23 +42,10 @@ pytestmark = pytest.mark.e2e
 PROGRAM, DIVISION, YEAR = "special_assistance", "420117", 2026
 PAID = [f"{YEAR}-{m:02d}" for m in range(1, 4)]
 CATALOGUE = load_catalogue()
-PARTNER = "partner.public_security"
-FILE_TYPE = "public_security.death_file.v1"
 
 
 def owed(category: str, period: str) -> int:
     return CATALOGUE.amount_for(PROGRAM, category, period, DIVISION)
-
-
-def signed_file(env: Environment, file_id: str, body: bytes) -> dict[str, str]:
-    """The headers public security sends its file with: signed as its messages are, over
-    the file id, the signed headers and the file's bytes, with its own key."""
-    key = load_private_key(env.keys_dir / f"{PARTNER}.key")
-    headers = {"x-siquan-producer": PARTNER, "x-siquan-type": FILE_TYPE,
-               "x-siquan-occurred-at": datetime.now(UTC).isoformat()}
-    return {**headers, "x-siquan-key-id": key_id_of(key.public_key()),
-            "x-siquan-signature": sign(key, file_id, headers, body),
-            "content-type": "text/csv; charset=utf-8"}
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +110,8 @@ async def _run(cluster: Cluster, cycle: CountyCycle, partner: httpx.AsyncClient,
         f"GA-{uuid.uuid4().hex[:10]},{living.resident_id},{YEAR + 1}-01-01",
     ]).encode() + b"\n"
     path = f"/partners/public-security/death-files/{file_id}"
-    answer = await partner.put(path, content=body, headers=signed_file(cluster.env, file_id,
-                                                                       body))
+    answer = await partner.put(path, content=body,
+                               headers=signed_death_file(cluster.env, file_id, body))
     assert answer.status_code == 200, answer.text
     report = answer.json()
     assert [(r["line"], r["result"], r.get("reason")) for r in report["results"]] == [
@@ -132,8 +119,8 @@ async def _run(cluster: Cluster, cycle: CountyCycle, partner: httpx.AsyncClient,
         (5, "refused", "resident_id_invalid"), (6, "refused", "date_in_future")]
     assert (report["accepted"], report["duplicate"], report["refused"]) == (2, 1, 2)
     assert all(p.resident_id not in answer.text for p in people)
-    resent = await partner.put(path, content=body, headers=signed_file(cluster.env, file_id,
-                                                                       body))
+    resent = await partner.put(path, content=body,
+                               headers=signed_death_file(cluster.env, file_id, body))
     assert (resent.status_code, resent.json()) == (200, report)
     await _file_refusals(cluster, partner, file_id, body)
 
@@ -221,10 +208,10 @@ async def _file_refusals(cluster: Cluster, partner: httpx.AsyncClient, file_id: 
     path = f"/partners/public-security/death-files/{file_id}"
     tampered = body.replace(b"2026-02-10", b"2026-02-11")
     forged = await partner.put(path, content=tampered,
-                               headers=signed_file(cluster.env, file_id, body))
+                               headers=signed_death_file(cluster.env, file_id, body))
     assert forged.status_code == 401
     unsigned = await partner.put(path, content=body, headers={"content-type": "text/csv"})
     assert unsigned.status_code == 401
     other = await partner.put(path, content=tampered,
-                              headers=signed_file(cluster.env, file_id, tampered))
+                              headers=signed_death_file(cluster.env, file_id, tampered))
     assert other.status_code == 409 and "2026-02" not in other.json()["detail"]

@@ -7,35 +7,23 @@ for a benefit paid once per household."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import pytest
 
 from siquan.contracts.periods import first_day_of_next_month
-from siquan.shared.signing import key_id_of, load_private_key, sign
 from siquan.shared.testing.environment import Environment
-from siquan.shared.testing.messages import tap
+from siquan.shared.testing.messages import signed_death_file, tap
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.tools.desk import APPROVER, AUDITOR, REVIEWER, Desk
 
 pytestmark = pytest.mark.integration
 SECOND_APPROVER = "dual-420117-01"
 OTHER_COUNTY = "approver-420102-01"
-PARTNER, FILE_TYPE = "partner.public_security", "public_security.death_file.v1"
 CORRECTION = {"reason": "the register shows the person alive; the report named the wrong "
                         "person", "evidence_kind": "household_register_extract",
               "document_number": "HR-2026-0042"}
-
-
-def _signed(env: Environment, file_id: str, body: bytes) -> dict[str, str]:
-    key = load_private_key(env.keys_dir / f"{PARTNER}.key")
-    headers = {"x-siquan-producer": PARTNER, "x-siquan-type": FILE_TYPE,
-               "x-siquan-occurred-at": datetime.now(UTC).isoformat()}
-    return {**headers, "x-siquan-key-id": key_id_of(key.public_key()),
-            "x-siquan-signature": sign(key, file_id, headers, body),
-            "content-type": "text/csv; charset=utf-8"}
 
 
 async def _listed(desk: Desk, officer: str, **params: str) -> list[dict[str, Any]]:
@@ -60,7 +48,8 @@ async def test_a_death_recorded_in_error_is_listed_and_corrected_by_another_appr
     content = (f"report_id,resident_id,date_of_death\nGA-{file_id}-1,{really},"
                f"{died.isoformat()}\n").encode()
     sent = await desk.http.put(f"/partners/public-security/death-files/{file_id}",
-                               content=content, headers=_signed(siquan_env, file_id, content))
+                               content=content,
+                               headers=signed_death_file(siquan_env, file_id, content))
     assert sent.status_code == 200 and sent.json()["accepted"] == 1
 
     rows = {r["report_id"]: r for r in await _listed(desk, AUDITOR,

@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,25 @@ import aio_pika
 from siquan.contracts.base import Event
 from siquan.contracts.topology import exchange_of
 from siquan.shared.outbox import Outbox, new_message_id
-from siquan.shared.signing import load_private_key
+from siquan.shared.signing import key_id_of, load_private_key, sign
 from siquan.shared.testing.environment import Environment
 
 
 def _user_of(producer: str) -> str:
     return producer.replace("partner.", "partner_")
+
+
+def signed_death_file(env: Environment, file_id: str, body: bytes) -> dict[str, str]:
+    """The headers public security sends its daily death file with: signed as its
+    messages are, over the file id, the signed headers and the file's bytes, with its own
+    key."""
+    key = load_private_key(env.keys_dir / "partner.public_security.key")
+    headers = {"x-siquan-producer": "partner.public_security",
+               "x-siquan-type": "public_security.death_file.v1",
+               "x-siquan-occurred-at": datetime.now(UTC).isoformat()}
+    return {**headers, "x-siquan-key-id": key_id_of(key.public_key()),
+            "x-siquan-signature": sign(key, file_id, headers, body),
+            "content-type": "text/csv; charset=utf-8"}
 
 
 async def publish_as(env: Environment, event: Event, *, message_id: str | None = None,
