@@ -46,6 +46,11 @@ def _app(rate_per_minute: float = 0) -> FastAPI:
     async def stored() -> None:
         raise asyncpg.exceptions.NumericValueOutOfRangeError("out of range")
 
+    @app.get("/crowded")
+    async def crowded() -> None:
+        raise asyncpg.exceptions.TooManyConnectionsError(
+            "remaining connection slots are reserved")
+
     @app.get("/private")
     async def private(_: Officer = Depends(require_role("auditor"))) -> None:  # noqa: B008
         return None
@@ -124,6 +129,13 @@ async def test_refusals_and_database_input_errors_share_the_shape() -> None:
     assert unauthenticated.headers["www-authenticate"] == "Bearer"
 
 
+async def test_a_database_at_its_connection_limit_answers_503_with_retry_after() -> None:
+    async with _client(_app()) as client:
+        crowded = await client.get("/crowded")
+    assert crowded.status_code == 503 and crowded.headers["retry-after"] == "5"
+    assert "TooManyConnectionsError" in _is_problem(crowded)["detail"]
+
+
 async def test_requests_without_credentials_are_rate_limited_with_retry_after() -> None:
     async with _client(_app(rate_per_minute=1)) as client:
         answers = [await client.get("/things") for _ in range(3)]
@@ -178,7 +190,7 @@ def test_the_openapi_document_names_every_error_with_the_problem_schema() -> Non
     ref = {"$ref": "#/components/schemas/Problem"}
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
-            expected = {"404", "409", "422", "429"}
+            expected = {"404", "409", "422", "429", "503"}
             if path == "/private":
                 expected |= {"401", "403"}
             if method == "post":

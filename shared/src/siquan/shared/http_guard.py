@@ -353,6 +353,8 @@ _DESCRIPTIONS = {
     "413": "The request body is too large",
     "422": "The request is invalid: each refused field is named, its value never repeated",
     "429": "Too many requests without credentials from this address (see Retry-After)",
+    "503": "The service's database is unavailable for a moment (see Retry-After); "
+           "nothing changed",
 }
 
 
@@ -378,7 +380,7 @@ def _documented(app: FastAPI) -> Callable[[], dict[str, Any]]:
 
 
 def _document_errors(method: str, operation: dict[str, Any]) -> None:
-    statuses = ["404", "409", "422", "429"]
+    statuses = ["404", "409", "422", "429", "503"]
     if operation.get("security"):
         statuses += ["401", "403"]
     if method in ("post", "put", "patch"):
@@ -388,10 +390,22 @@ def _document_errors(method: str, operation: dict[str, Any]) -> None:
     for status in sorted(statuses):
         responses[status] = {"description": _DESCRIPTIONS[status],
                              "content": {"application/json": {"schema": ref}}}
-        if status == "429":
+        if status in ("429", "503"):
             responses[status]["headers"] = {"Retry-After": {
                 "description": "Seconds to wait", "schema": {"type": "integer"}}}
     operation["responses"] = dict(sorted(responses.items()))
+
+
+DATABASE_AWAY: tuple[type[Exception], ...] = (
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    ConnectionRefusedError,
+)
+"""Errors that say the database is away (at its connection limit, restarting, refusing):
+the request is answered 503 with Retry-After, never 500."""
 
 
 def install(app: FastAPI, *, max_body: int, max_upload: int, rate_per_minute: float,
@@ -416,6 +430,14 @@ def install(app: FastAPI, *, max_body: int, max_upload: int, rate_per_minute: fl
     async def unstorable(_: Request, exc: asyncpg.DataError) -> JSONResponse:
         return problem(422, "a value in the request is out of range or malformed "
                             f"({type(exc).__name__})")
+
+    async def database_away(_: Request, exc: Exception) -> JSONResponse:
+        return problem(503, "the service's database is unavailable for a moment "
+                            f"({type(exc).__name__}); try again shortly",
+                       headers={"Retry-After": "5"})
+
+    for away in DATABASE_AWAY:
+        app.add_exception_handler(away, database_away)
 
     buckets = TokenBuckets(rate_per_minute, rate_burst) if rate_per_minute > 0 else None
     app.add_middleware(GuardMiddleware, max_body=max_body,

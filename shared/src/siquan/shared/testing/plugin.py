@@ -16,7 +16,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Every service a test starts has 4 connections for requests and handlers, not 10
     (its background loops' connections come on top): the test workers run whole systems
     at once (some with two instances of each service, each with its simulated bank)
-    against one PostgreSQL whose `max_connections` is 100."""
+    against one PostgreSQL (`.ci/run` raises its `max_connections` from 100 to 300)."""
     os.environ.setdefault("SIQUAN_PG_POOL_SIZE", "4")
 
 
