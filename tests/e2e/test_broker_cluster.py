@@ -36,7 +36,9 @@ from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
 
-pytestmark = pytest.mark.e2e
+# Three Erlang VMs boot and join before the first test: on a machine loaded by the other
+# test workers that alone can take minutes, so the module has more than the default 300 s.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 PLAN = RunPlan("special_assistance", "2026-12")
 PAYEES = 30

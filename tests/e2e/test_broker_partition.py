@@ -43,7 +43,8 @@ from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
 from siquan.tools.chaos.partition import KILLED, PARTITIONED, SERVING, Probe, faults
 
-pytestmark = [pytest.mark.e2e, pytest.mark.chaos]
+# Three namespaced Erlang VMs boot and join first: minutes on a loaded machine.
+pytestmark = [pytest.mark.e2e, pytest.mark.chaos, pytest.mark.timeout(900)]
 
 PLAN = RunPlan("special_assistance", "2026-12")
 PAYEES = 30

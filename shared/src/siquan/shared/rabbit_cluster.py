@@ -129,20 +129,29 @@ class RabbitCluster:
     # --- life cycle --------------------------------------------------------------------
 
     def up(self) -> RabbitCluster:
-        """Start every node and join them into one cluster (idempotent for a running one)."""
+        """Start every node and join them into one cluster (idempotent for a running one).
+
+        The nodes boot side by side (an Erlang VM's boot is most of a node's start), and
+        the cluster is awaited with one `await_online_nodes` rather than a CLI per poll:
+        on a loaded machine each CLI call is itself an Erlang VM taking seconds."""
         self.base_dir.mkdir(parents=True, exist_ok=True)
         cookie = self.base_dir / ".erlang.cookie"
         if not cookie.exists():
             cookie.write_text(secrets.token_hex(20))
             cookie.chmod(0o400)
-        for node in self.nodes:
-            self.start(node)
+        launched = [node for node in self.nodes if not self.is_running(node)]
+        for node in launched:
+            self._launch(node)
+        for node in launched:
+            self._await_started(node)
         first = self.nodes[0]
         for node in self.nodes[1:]:
             if first.name not in self.running_nodes(node):
                 self.ctl(node, "stop_app")
                 self.ctl(node, "join_cluster", first.name)
                 self.ctl(node, "start_app")
+        self.ctl(first, "await_online_nodes", str(len(self.nodes)), "--timeout",
+                 str(int(self.timeout)), timeout=self.timeout + 10)
         self._await(lambda: set(self.running_nodes(first)) == {n.name for n in self.nodes},
                     "every node running in one cluster")
         (self.base_dir / STATE_FILE).write_text(json.dumps(
@@ -152,6 +161,11 @@ class RabbitCluster:
     def start(self, node: Node) -> None:
         if self.is_running(node):
             return
+        self._launch(node)
+        self._await_started(node)
+
+    def _launch(self, node: Node) -> None:
+        """The node's server started detached (it boots on its own)."""
         node.directory.mkdir(parents=True, exist_ok=True)
         (node.directory / "enabled_plugins").write_text("[].\n")
         (node.directory / "rabbitmq.conf").write_text(self._config(node))
@@ -161,6 +175,8 @@ class RabbitCluster:
             command = ["sh", "-c", f"ulimit -n {int(self.open_file_limit)} && exec \"$0\" \"$@\"",
                        *command]
         self._run(command, node, 30.0)
+
+    def _await_started(self, node: Node) -> None:
         self._await(lambda: self._answers(node), f"{node.name} started")
         self.ctl(node, "await_startup", "--timeout", str(int(self.timeout)),
                  timeout=self.timeout + 5)
@@ -257,12 +273,18 @@ class RabbitCluster:
         return members
 
     def _await(self, condition: object, what: str) -> None:
+        """Until `condition()` holds, polled within the cluster's timeout; a CLI call that
+        fails or does not answer meanwhile (a node still booting or joining) is not yet."""
         deadline = time.monotonic() + self.timeout
+        last = ""
         while time.monotonic() < deadline:
-            if condition():  # type: ignore[operator]
-                return
-            time.sleep(0.25)
-        raise ClusterError(f"{what}: not reached within {self.timeout}s")
+            try:
+                if condition():  # type: ignore[operator]
+                    return
+            except ClusterError as exc:
+                last = f" (last: {exc})"
+            time.sleep(0.5)
+        raise ClusterError(f"{what}: not reached within {self.timeout}s{last}")
 
 
 def _alive(pid: int | None) -> bool:
