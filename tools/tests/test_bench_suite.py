@@ -1,0 +1,74 @@
+"""The bench suite's summary: each target judged on the key the issue names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from siquan.tools.bench.suite import summarise
+
+LOAD = {"before": [0.1, 0.1, 0.1], "after": [1.0, 1.0, 1.0]}
+
+
+def _results(*, ratio: float = 10.0, events_per_s: float = 3_500.0, lag: float = 4.0,
+             seconds: float = 55.0, rss: float = 400.0) -> dict[str, dict[str, Any]]:
+    return {
+        "payment_run": {"payees": 1_000_000, "seconds": 30.0, "ratio_to_raw": ratio,
+                        "oversight_lag_s": lag, "raw_machine": {"sum_s": 3.0},
+                        "peak_rss_mib": {"disbursement": rss, "oversight": 300.0}},
+        "oversight_ingest": {"events_per_s": events_per_s, "lag_after_run_s": 40.0,
+                             "sustained": {"events": 100_000}, "chain": {"ok": True},
+                             "findings": {}},
+        "eligibility_100k": {"applications": 100_000, "seconds": seconds, "stages": {}},
+    }
+
+
+def _summary(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return summarise(results, instances=2, broker_nodes=1, load=LOAD)
+
+
+def test_every_target_met_is_reported_met_with_the_instances_used() -> None:
+    summary = _summary(_results())
+    assert summary["targets_met"] is True
+    assert (summary["instances"], summary["broker_nodes"]) == (2, 1)
+    assert summary["payment_run_1m"]["ratio_to_raw"] == 10.0
+    assert summary["oversight"]["events_per_s"] == 3_500.0
+    assert summary["eligibility_100k"]["seconds"] == 55.0
+
+
+def test_oversight_lag_is_the_real_runs_and_the_full_speed_lag_is_beside_it() -> None:
+    oversight = _summary(_results(lag=4.0))["oversight"]
+    assert (oversight["lag_after_run_s"], oversight["lag_after_full_speed_publish_s"]) == (
+        4.0, 40.0)
+
+
+def test_each_missed_target_fails_the_suite() -> None:
+    for missed, key in (({"ratio": 12.5}, "payment_run_1m"),
+                        ({"rss": 1_100.0}, "payment_run_1m"),
+                        ({"events_per_s": 2_999.0}, "oversight"),
+                        ({"lag": 5.5}, "oversight"),
+                        ({"seconds": 61.0}, "eligibility_100k")):
+        summary = _summary(_results(**missed))
+        assert summary[key]["met"] is False, missed
+        assert summary["targets_met"] is False, missed
+
+
+def test_findings_on_clean_data_or_a_broken_chain_miss_oversights_target() -> None:
+    results = _results()
+    results["oversight_ingest"]["findings"] = {"unexplained_payment": 1}
+    assert _summary(results)["oversight"]["met"] is False
+    results = _results()
+    results["oversight_ingest"]["chain"] = {"ok": False}
+    assert _summary(results)["oversight"]["met"] is False
+
+
+def test_a_benchmark_that_failed_is_an_error_and_fails_the_suite() -> None:
+    results = _results()
+    results["eligibility_100k"] = {"error": "exited 1"}
+    summary = _summary(results)
+    assert summary["errors"] == {"eligibility_100k": "exited 1"}
+    assert summary["targets_met"] is False
+
+
+def test_only_the_benchmarks_run_are_judged() -> None:
+    results = {"eligibility_100k": _results()["eligibility_100k"]}
+    assert _summary(results)["targets_met"] is True
