@@ -90,6 +90,10 @@ async def _register_a_household(browser: Browser, url: str, visits: Visits) -> N
     await expect(members.nth(1)).to_contain_text("配偶")
     await expect(reviewer.locator("#household-division")).to_have_text("420117001")
     await expect(reviewer.locator("#household-family-type")).to_have_text("独生子女死亡")
+    children = reviewer.locator("#household-children tbody tr")
+    await expect(children).to_have_count(1)
+    await expect(children.nth(0).locator("td")).to_have_text(
+        ["儿子", "1985-04-02", "已故（2008-05-12）"])
     page_text = await reviewer.content()
     assert not any(v in page_text for v in (number, head, spouse, "卢建国", "卢秀英"))
     await seen(visits, reviewer, "household")

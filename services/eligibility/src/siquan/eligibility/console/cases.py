@@ -72,6 +72,7 @@ FLAGS = {"holds_one_child_certificate": _("Holds the one-child parents' certific
          "gave_up_second_child": _("Gave up a second child"),
          "in_hardship": _("In hardship"),
          "on_minimum_living_allowance": _("On the minimum living allowance")}
+SEXES = {"male": _("son"), "female": _("daughter")}
 TRANSFER_STATES = {"pending": _("Awaiting the receiving county"), "accepted": _("Accepted"),
                    "refused": _("Refused")}
 EVIDENCE_KINDS = {"death_certificate": _("death certificate"),
@@ -98,6 +99,7 @@ def _gettext_names(request: Request) -> dict[str, Any]:
             "residences": {k: gettext(v) for k, v in RESIDENCES.items()},
             "family_types": {k: gettext(v) for k, v in FAMILY_TYPES.items()},
             "flags": {k: gettext(v) for k, v in FLAGS.items()},
+            "child_sexes": {k: gettext(v) for k, v in SEXES.items()},
             "transfer_states": {k: gettext(v) for k, v in TRANSFER_STATES.items()},
             "evidence_kinds": {k: gettext(v) for k, v in EVIDENCE_KINDS.items()}}
 
