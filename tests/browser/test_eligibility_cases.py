@@ -165,6 +165,8 @@ async def _transfer_and_change_category(browser: Browser, url: str, visits: Visi
     await expect(rows).to_have_count(1)
     await expect(rows).to_contain_text("待迁入县审批")
     await expect(rows.get_by_role("button", name="接收迁移")).to_have_count(0)
+    await expect(rows.get_by_role("link", name=certification_id[:8])).to_have_attribute(
+        "href", f"{CONSOLE}/certifications/{certification_id}")
     await seen(visits, sending, "transfers-sent")
     transfer_id = (await rows.get_attribute("id") or "").removeprefix("transfer-")
     assert transfer_id
