@@ -30,8 +30,19 @@ class Contract(BaseModel):
     def _ignore_unknown_when_reading(cls, data: Any, info: ValidationInfo) -> Any:
         if not (isinstance(data, dict) and info.context and info.context.get(TOLERANT_KEY)):
             return data
-        known = set(cls.model_fields) | {f.alias for f in cls.model_fields.values() if f.alias}
+        # runs for every entry of a message (thousands in a chunk's): the names are worked
+        # out once per model, and data with none unknown goes on as it is
+        known = _KNOWN.get(cls)
+        if known is None:
+            known = _KNOWN[cls] = frozenset(cls.model_fields) | {
+                f.alias for f in cls.model_fields.values() if f.alias}
+        if known.issuperset(data):
+            return data
         return {key: value for key, value in data.items() if key in known}
+
+
+_KNOWN: dict[type[Contract], frozenset[str]] = {}
+"""The field names and aliases of each contract model, for tolerant reading."""
 
 
 class Event(Contract):

@@ -6,12 +6,13 @@ a key of its own."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from siquan.contracts import disbursement_v1 as events
 from siquan.disbursement.adapters.memory_bank import MemoryBank
 from siquan.disbursement.application.payer import pay_chunk
-from siquan.disbursement.domain.payment import instruction_key
+from siquan.disbursement.domain.payment import INSTRUCTION_KEYS, instruction_key
 
 
 def test_the_key_names_the_payable_amount_and_the_orders_of_it_before() -> None:
@@ -23,6 +24,16 @@ def test_the_key_names_the_payable_amount_and_the_orders_of_it_before() -> None:
               instruction_key("a" * 64, "special_assistance", "2026-05", "top_up", 0),
               instruction_key("a" * 64, "special_assistance", "2026-05", "benefit", 1)}
     assert key not in others and len(others) == 5
+
+
+def test_the_key_is_the_name_based_uuid_of_the_payable_amount() -> None:
+    # the bank holds keys already issued: the derivation never changes
+    for person, program, period, item, earlier in [
+            ("a" * 64, "special_assistance", "2026-05", "benefit", 0),
+            ("f3" * 32, "minimum_living", "2025-12", "top_up", 7),
+            ("人员-1", "special_assistance", "once-2026-03", "one_off", 12)]:
+        assert instruction_key(person, program, period, item, earlier) == str(uuid.uuid5(
+            INSTRUCTION_KEYS, f"{person}|{program}|{period}|{item}|{earlier}"))
 
 
 async def paid_run(world: Any, period: str = "2026-05") -> Any:
