@@ -271,9 +271,10 @@ class MemoryPayments:
             values[f"{status}_fen"] = sum(p.amount_fen for p in mine)
         return RunTotals(**values)
 
-    async def chunks_published(self, run_id: str) -> tuple[int, int]:
+    async def totals_with_chunks(self, run_id: str) -> tuple[RunTotals, int, int]:
         payments = self._store.run_payments(run_id)
-        return (len({p.chunk for p in payments if p.status in ("settled", "returned")}),
+        return (await self.totals(run_id),
+                len({p.chunk for p in payments if p.status in ("settled", "returned")}),
                 len({p.chunk for p in payments if p.status == "failed"}))
 
     async def mark_returned(self, returns: Sequence[BankReturn]) -> list[Returned]:

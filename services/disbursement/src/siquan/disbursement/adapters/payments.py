@@ -95,20 +95,14 @@ RUN_SPAN = """
 SELECT min(first_payment_id::text)::uuid AS first, max(last_payment_id::text)::uuid AS last
   FROM payment_chunks WHERE run_id = $1
 """
+# Counts and sums by result and chunk, in one pass over the run's payments: the totals
+# and how many chunks carried settled or failed payments both come from it ($1 the run).
 _RUN_RANGE = f"""
 WITH span AS ({RUN_SPAN})
-SELECT p.status, count(*) AS n, COALESCE(sum(p.amount_fen), 0) AS fen
+SELECT p.status, p.chunk, count(*) AS n, COALESCE(sum(p.amount_fen), 0) AS fen
   FROM span JOIN payments p ON p.payment_id BETWEEN span.first AND span.last
  WHERE p.run_id = $1
- GROUP BY p.status
-"""
-
-_CHUNKS_PUBLISHED = f"""
-WITH span AS ({RUN_SPAN})
-SELECT count(DISTINCT chunk) FILTER (WHERE status IN ('settled', 'returned')),
-       count(DISTINCT chunk) FILTER (WHERE status = 'failed')
-  FROM span JOIN payments p ON p.payment_id BETWEEN span.first AND span.last
- WHERE p.run_id = $1
+ GROUP BY p.status, p.chunk
 """
 
 # A settled payment becomes returned (same amount and bank reference) and stops being live.
@@ -197,16 +191,22 @@ class PgPayments:
         return found
 
     async def totals(self, run_id: str) -> RunTotals:
-        by_status = {r["status"]: (int(r["n"]), int(r["fen"]))
-                     for r in await self._conn.fetch(_RUN_RANGE, run_id)}
-        values: dict[str, int] = {}
-        for status in ("settled", "failed", "cancelled", "pending", "returned"):
-            values[f"{status}_count"], values[f"{status}_fen"] = by_status.get(status, (0, 0))
-        return RunTotals(**values)
+        return (await self.totals_with_chunks(run_id))[0]
 
-    async def chunks_published(self, run_id: str) -> tuple[int, int]:
-        rows = await self._conn.fetch(_CHUNKS_PUBLISHED, run_id)
-        return int(rows[0][0]), int(rows[0][1])
+    async def totals_with_chunks(self, run_id: str) -> tuple[RunTotals, int, int]:
+        rows = await self._conn.fetch(_RUN_RANGE, run_id)
+        values = {f"{status}_{what}": 0 for what in ("count", "fen") for status in
+                  ("settled", "failed", "cancelled", "pending", "returned")}
+        settled: set[int] = set()
+        failed: set[int] = set()
+        for r in rows:
+            values[f"{r['status']}_count"] += int(r["n"])
+            values[f"{r['status']}_fen"] += int(r["fen"])
+            if r["status"] in ("settled", "returned"):
+                settled.add(r["chunk"])
+            elif r["status"] == "failed":
+                failed.add(r["chunk"])
+        return RunTotals(**values), len(settled), len(failed)
 
     async def mark_returned(self, returns: Sequence[BankReturn]) -> list[Returned]:
         rows = await self._conn.fetch(

@@ -182,10 +182,9 @@ async def complete_run(uow: Work, run_id: str) -> bool:
     run = await uow.runs.get(run_id, for_update=True)
     if run.status != "allocated" or await uow.payments.any_pending(run_id):
         return False
-    totals = await uow.payments.totals(run_id)
+    totals, settled_chunks, failed_chunks = await uow.payments.totals_with_chunks(run_id)
     run.complete(totals, uow.clock.now())
     await uow.runs.save(run)
-    settled_chunks, failed_chunks = await uow.payments.chunks_published(run_id)
     uow.publish(events.PaymentRunCompleted(
         run_id=run.id, program_code=run.program_code, period=run.period,
         division_code=run.division_code, payee_count=run.payee_count,

@@ -288,8 +288,9 @@ class Payments(Protocol):
 
     async def totals(self, run_id: str) -> RunTotals: ...
 
-    async def chunks_published(self, run_id: str) -> tuple[int, int]:
-        """How many chunks carried settled payments, and how many failed ones."""
+    async def totals_with_chunks(self, run_id: str) -> tuple[RunTotals, int, int]:
+        """The totals, how many chunks carried settled payments and how many failed ones
+        (one pass over a run of millions when it completes)."""
 
     async def mark_returned(self, returns: Sequence[BankReturn]) -> list[Returned]:
         """Settled payments the bank returned (same amount and reference) become

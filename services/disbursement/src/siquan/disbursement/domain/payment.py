@@ -26,8 +26,8 @@ def instruction_key(person_key: str, program_code: str, period: str, item: str,
     it writes the same orders with the same number before them, so its payments carry the
     keys the bank already holds, whatever their payment ids, and nothing is paid twice."""
     # `uuid.uuid5(INSTRUCTION_KEYS, name)` spelled out: a chunk computes ten thousand
-    digest = bytearray(sha1(_NAMESPACE + f"{person_key}|{program_code}|{period}|{item}|"
-                                         f"{earlier}".encode()).digest()[:16])
+    name = f"{person_key}|{program_code}|{period}|{item}|{earlier}".encode()
+    digest = bytearray(sha1(_NAMESPACE + name, usedforsecurity=False).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
     h = digest.hex()
