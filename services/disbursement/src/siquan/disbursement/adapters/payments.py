@@ -52,7 +52,8 @@ _OBSTACLE = PAYABLE.sql_obstacle(facts(
     # an order is written only to an account the roster or the retry planner found
     # confirmed; a change registered since does not touch the order
     account_unconfirmed="false",
-    allocated="run.status = 'allocated'"))
+    # the run's status, read once for the chunk (an InitPlan), not joined to every row
+    allocated="(SELECT run.status FROM payment_runs run WHERE run.run_id = $1) = 'allocated'"))
 # `earlier`: the orders of the same payable amount written before (none of them live: one
 # live order at a time), for the payment's instruction key (`payment.instruction_key`)
 _CHUNK = f"""
@@ -67,7 +68,6 @@ SELECT p.payment_id::text, p.person_key, p.certification_id, p.period, p.item,
                     AND a.bank_code = p.bank_code
                   ORDER BY a.registered_at DESC LIMIT 1), '') AS account_name
   FROM payment_orders p
-  JOIN payment_runs run ON run.run_id = p.run_id
   JOIN unnest($4::text[], $5::date[], $6::date[]) AS b (period, starts, ends)
     ON b.period = p.period
   LEFT JOIN certification_revocations r ON r.certification_id = p.certification_id
