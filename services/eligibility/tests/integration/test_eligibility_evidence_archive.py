@@ -51,7 +51,7 @@ async def test_an_archive_files_every_document_and_approval_counts_them(
     first = filed["evidence"][0]
     download = await desk.call("GET", f"/evidence/{first['evidence_id']}", AUDITOR,
                                expect=200)
-    name, content, content_type = evidence_file(first["kind"])
+    _, content, content_type = evidence_file(first["kind"])
     assert download.content == content and download.headers["content-type"] == content_type
     assert download.headers["x-content-sha256"] == hashlib.sha256(content).hexdigest()
     shown = await desk.show(ids[0])

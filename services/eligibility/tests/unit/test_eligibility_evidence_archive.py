@@ -140,6 +140,6 @@ async def test_an_archive_without_a_manifest_is_refused(cycle: Cycle) -> None:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("scan.pdf", SCAN)
-    with pytest.raises(InvalidRequest, match="no manifest.csv"):
+    with pytest.raises(InvalidRequest, match=r"no manifest\.csv"):
         await cycle.run(intake.file_evidence_archive,
                         intake.FileEvidenceArchive(TOWNSHIP_CLERK, out.getvalue()))
