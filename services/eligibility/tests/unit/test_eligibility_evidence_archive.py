@@ -125,8 +125,26 @@ async def test_a_file_over_the_limit_is_refused_before_it_is_read(cycle: Cycle) 
     assert cycle.store.evidence == {}
 
 
+async def test_a_content_type_that_is_not_a_media_type_is_refused(cycle: Cycle) -> None:
+    application_id = await _township_application(cycle)
+    manifest = ("application_id,kind,file,content_type\n"
+                f"{application_id},household_register,a.pdf,application/pdf\n"
+                f"{application_id},child_death_certificate,b.pdf,\"text/html\x00<b>\"\n")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("manifest.csv", manifest)
+        archive.writestr("a.pdf", SCAN)
+        archive.writestr("b.pdf", SCAN)
+    with pytest.raises(InvalidRequest) as refused:
+        await cycle.run(intake.file_evidence_archive,
+                        intake.FileEvidenceArchive(TOWNSHIP_CLERK, out.getvalue()))
+    assert [e["field"] for e in refused.value.errors or []] == ["manifest.row.3.content_type"]
+    assert "<b>" not in repr(refused.value.errors) and cycle.store.evidence == {}
+
+
 @pytest.mark.parametrize(("content", "reason"), [
     (b"not a zip", "not a ZIP"),
+    (b"PK\x05\x06" + bytes(18), "names no documents|manifest"),
     (_archive([], {"scan.pdf": SCAN}), "names no documents"),
 ])
 async def test_an_unreadable_archive_is_refused(cycle: Cycle, content: bytes, reason: str

@@ -11,13 +11,16 @@ import csv
 import io
 import mimetypes
 import posixpath
+import re
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from siquan.eligibility.domain.errors import InvalidRequest
 
 MANIFEST = "manifest.csv"
+MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]{0,63}/[A-Za-z0-9][\w.+-]{0,126}")
 COLUMNS = ("application_id", "kind", "file")
 
 
@@ -48,7 +51,8 @@ def read_archive(content: bytes, *, max_bytes: int, max_entries: int
     """The manifest's entries with their files, and the rows that could not be read."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-    except (zipfile.BadZipFile, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, NotImplementedError,
+            OSError, EOFError, RuntimeError, IndexError) as exc:
         raise InvalidRequest("the evidence archive is not a ZIP file") from exc
     with archive:
         try:
@@ -78,7 +82,10 @@ def _manifest(content: bytes) -> list[tuple[int, dict[str, str]]]:
     except UnicodeDecodeError as exc:
         raise InvalidRequest(f"the archive's {MANIFEST} is not UTF-8") from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [(h or "").strip().lower() for h in reader.fieldnames or []]
+    try:
+        header = [(h or "").strip().lower() for h in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise InvalidRequest(f"the archive's {MANIFEST} is not valid CSV") from exc
     if missing := [c for c in COLUMNS if c not in header]:
         raise InvalidRequest(f"the archive's {MANIFEST} lacks the columns "
                              f"{', '.join(missing)}")
@@ -99,7 +106,7 @@ def _entry(archive: zipfile.ZipFile, files: dict[str, zipfile.ZipInfo], number: 
     except ValueError:
         return EntryError(number, "application_id", "not_found", "no such application")
     kind = raw["kind"]
-    if not kind or len(kind) > 64:
+    if not kind or len(kind) > 64 or "\x00" in kind:
         return EntryError(number, "kind", "kind", "the kind is 1 to 64 characters")
     info = files.get(raw["file"].lstrip("/"))
     if info is None:
@@ -113,9 +120,12 @@ def _entry(archive: zipfile.ZipFile, files: dict[str, zipfile.ZipInfo], number: 
                           f"the file is unreadable or over {max_bytes} bytes")
     if not content:
         return EntryError(number, "file", "empty", "the evidence file is empty")
-    filename = posixpath.basename(info.filename) or "evidence"
+    filename = posixpath.basename(info.filename).replace("\x00", "") or "evidence"
     content_type = (raw.get("content_type") or mimetypes.guess_type(filename)[0]
-                    or "application/octet-stream")[:255]
+                    or "application/octet-stream")
+    if not MEDIA_TYPE.fullmatch(content_type):
+        return EntryError(number, "content_type", "content_type",
+                          "the content type is not a media type such as application/pdf")
     return ArchiveEntry(number, application_id, kind, filename, content_type, content)
 
 
@@ -126,6 +136,6 @@ def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes 
         with archive.open(info) as stream:
             content = stream.read(limit + 1)
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, ValueError, OSError,
-            EOFError):
+            EOFError, zlib.error):
         return None
     return None if len(content) > limit else content
