@@ -68,7 +68,7 @@ async def add_evidence(application_id: str, units: Units, file: Annotated[Upload
                          "(nothing filed): `errors` names each by manifest row and column "
                          "(`manifest.row.<n>.<column>`) with its `type` — not_found, "
                          "out_of_scope, not_live, kind, missing, too_large, empty, "
-                         "unreadable — and never repeats the archive's content"}})
+                         "unreadable, content_type — and never repeats the archive's content"}})
 async def file_evidence_archive(
         units: Units, archive: Annotated[UploadFile, File(description=(
             "ZIP: manifest.csv (columns application_id, kind, file; optionally "
