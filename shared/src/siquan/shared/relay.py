@@ -24,11 +24,8 @@ log = logging.getLogger(__name__)
 
 _CLAIM = """
 SELECT id, message_id, exchange, routing_key, headers, body FROM outbox
-WHERE published_at IS NULL AND id > $2 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
 """
-FULL_SCAN_EVERY = 20
-"""Batches claimed past the last one's end before the claim starts from the lowest id
-again (see `OutboxRelay.publish_batch`)."""
 
 
 class OutboxRelay:
@@ -39,7 +36,6 @@ class OutboxRelay:
         self._channel: AbstractChannel | None = None
         self._exchanges: dict[str, AbstractExchange] = {}
         self.published = 0
-        self._after, self._streak = 0, 0
 
     async def run(self, connection: AbstractConnection) -> None:
         """Publish until cancelled (a `BrokerLink` work); wakes on NOTIFY from a committing
@@ -71,23 +67,9 @@ class OutboxRelay:
         self._wake.set()
 
     async def publish_batch(self) -> int:
-        """Publish and mark one batch. While a backlog lasts, the claim starts after the
-        previous batch's last id: the published rows before it stay in the partial index
-        until vacuum, and walking them on every claim made draining a large outbox
-        quadratic. A row that committed late under a lower id is claimed by the next claim
-        from the lowest id: after a batch that was not full (the backlog is gone) and every
-        `FULL_SCAN_EVERY` batches."""
-        after = self._after if self._streak < FULL_SCAN_EVERY else 0
-        published = await self._batch(after)
-        if published == 0 and after:  # nothing past the end: look from the lowest id
-            published = await self._batch(0)
-        return published
-
-    async def _batch(self, after: int) -> int:
         async with self._pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(_CLAIM, self._batch_size, after)
+            rows = await conn.fetch(_CLAIM, self._batch_size)
             if not rows:
-                self._after, self._streak = 0, 0
                 return 0
             crash_points.reached("relay.before_publish")
             await asyncio.gather(*(self._publish(row) for row in rows))
@@ -95,11 +77,6 @@ class OutboxRelay:
             await conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1)",
                                [row["id"] for row in rows])
         self.published += len(rows)
-        if len(rows) < self._batch_size:
-            self._after, self._streak = 0, 0
-        else:
-            self._after = rows[-1]["id"]
-            self._streak = 1 if after == 0 else self._streak + 1
         return len(rows)
 
     async def _publish(self, row: asyncpg.Record) -> None:
