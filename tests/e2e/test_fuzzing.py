@@ -27,7 +27,8 @@ EXAMPLES = int(os.environ.get("SIQUAN_FUZZ_EXAMPLES", "5"))
 SEED = os.environ.get("SIQUAN_FUZZ_SEED", "20270101")
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
-CLERKS_OWN = r"^(submit_applications_post|import_survey_applications_import_post|add_evidence_.*)$"
+CLERKS_OWN = (r"^(submit_applications_post|import_survey_applications_import_post|add_evidence_.*"
+              r"|file_evidence_archive_.*)$")
 EVERY_PHASE = ["--phases", "examples,coverage,fuzzing"]
 GENERATED = ["--phases", "examples,fuzzing"]
 RUNS: list[tuple[str, str | None, list[str]]] = [

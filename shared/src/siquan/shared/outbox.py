@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from opentelemetry import propagate
@@ -46,17 +47,18 @@ class Outbox:
 
     def envelope(self, event: Event, *, message_id: str, correlation_id: str | None,
                  causation_id: str | None,
-                 trace_context: Mapping[str, str] | None = None
-                 ) -> tuple[dict[str, str], bytes]:
+                 trace_context: Mapping[str, str] | None = None,
+                 occurred_at: datetime | None = None) -> tuple[dict[str, str], bytes]:
         """Headers (signed) and body for an event; the trace context rides along unsigned
-        (the current one unless `trace_context` is given)."""
+        (the current one unless `trace_context` is given). It occurred now unless
+        `occurred_at` says when."""
         if event.producer != self.producer:
             raise ValueError(f"{self.producer} cannot publish {event.routing_key}")
         body = event.model_dump_json().encode()
         headers: dict[str, str] = {
             "x-siquan-producer": self.producer,
             "x-siquan-type": event.routing_key,
-            "x-siquan-occurred-at": self._clock.now().isoformat(),
+            "x-siquan-occurred-at": (occurred_at or self._clock.now()).isoformat(),
             "x-siquan-correlation-id": correlation_id or message_id,
             "x-siquan-causation-id": causation_id or "",
         }
@@ -77,19 +79,29 @@ class Outbox:
         return pending.message_id
 
     async def add_many(self, conn: Connection, pending: Sequence[PendingEvent]) -> None:
-        """Queue events for publication inside the caller's transaction, in one statement."""
+        """Queue events for publication inside the caller's transaction, in one statement
+        and in their order; they occurred at one instant, the unit of work's end."""
         if not pending:
             return
-        rows = []
+        at = self._clock.now()
+        columns: tuple[list[str], list[str], list[str], list[dict[str, str]], list[bytes]] = (
+            [], [], [], [], [])
+        ids, exchanges, keys, headers_of, bodies = columns
         for item in pending:
             headers, body = self.envelope(
                 item.event, message_id=item.message_id, correlation_id=item.correlation_id,
-                causation_id=item.causation_id, trace_context=item.trace_context)
-            rows.append((item.message_id, exchange_for(item.event), item.event.routing_key,
-                         headers, body))
-        await conn.executemany(
+                causation_id=item.causation_id, trace_context=item.trace_context,
+                occurred_at=at)
+            ids.append(item.message_id)
+            exchanges.append(exchange_for(item.event))
+            keys.append(item.event.routing_key)
+            headers_of.append(headers)
+            bodies.append(body)
+        await conn.execute(
             "INSERT INTO outbox (message_id, exchange, routing_key, headers, body)"
-            " VALUES ($1, $2, $3, $4, $5)", rows)
+            " SELECT m, e, k, h, b FROM unnest($1::uuid[], $2::text[], $3::text[],"
+            " $4::jsonb[], $5::bytea[]) WITH ORDINALITY AS t (m, e, k, h, b, n) ORDER BY n",
+            *columns)
         await conn.execute("SELECT pg_notify($1, '')", OUTBOX_NOTIFY_CHANNEL)
 
 

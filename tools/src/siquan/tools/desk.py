@@ -7,6 +7,10 @@ notice period (tests and benchmarks only)."""
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -40,6 +44,32 @@ def application(resident_id: str, **overrides: Any) -> dict[str, Any]:
     elif overrides["household"] is None:
         del body["household"]
     return body
+
+
+def evidence_archive(documents: Iterable[tuple[str, str, str, bytes]]) -> bytes:
+    """A ZIP for `POST /evidence/batch`: each (application id, kind, file name, content)
+    under `<application id>/<file name>`, named in `manifest.csv`."""
+    manifest = io.StringIO()
+    writer = csv.writer(manifest, lineterminator="\n")
+    writer.writerow(["application_id", "kind", "file"])
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for application_id, kind, filename, content in documents:
+            path = f"{application_id}/{filename}"
+            writer.writerow([application_id, kind, path])
+            archive.writestr(path, content)
+        archive.writestr("manifest.csv", manifest.getvalue())
+    return out.getvalue()
+
+
+def required_documents(applications: Iterable[tuple[str, str, str]]
+                       ) -> list[tuple[str, str, str, bytes]]:
+    """The stand-in scans of the documents each (application id, program, category)
+    needs, for `evidence_archive`."""
+    return [(application_id, kind, name, content)
+            for application_id, program_code, category in applications
+            for kind in required_evidence(program_code, category)
+            for name, content, _ in [evidence_file(kind)]]
 
 
 class Refusal(AssertionError):
@@ -95,6 +125,12 @@ class Desk:
                             expect=201, data={"kind": kind},
                             files={"file": evidence_file(kind)})
         return kinds
+
+    async def file_evidence_archive(self, archive: bytes, *, officer: str = CLERK,
+                                    expect: int | None = 201) -> httpx.Response:
+        """A batch of scans in one request (`evidence_archive`)."""
+        return await self.call("POST", "/evidence/batch", officer, expect=expect,
+                               files={"archive": ("evidence.zip", archive, "application/zip")})
 
     async def import_survey(self, filename: str, content: bytes, *, officer: str = CLERK
                             ) -> dict[str, Any]:

@@ -2,12 +2,13 @@
 
 Starts the service (one or more competing instances over one database) as processes on a
 fresh vhost and database, writes one survey CSV per township (valid applications with
-household facts), then times each stage over the batch endpoints: survey import,
-community review, township review, public notice, county approval (after moving the
-service's clock past the notice), and the drain of the outbox until every event — every
-certification.granted among them — is confirmed by the broker. Prints JSON: `seconds`
-overall, seconds and applications per second per stage, events published, the service
-processes' peak RSS (VmHWM) and the machine's load averages before and after.
+household facts), then times each stage over the batch endpoints: survey import, the
+evidence each application needs (one archive of scans per township), community review,
+township review, public notice, county approval (after moving the service's clock past the
+notice), and the drain of the outbox until every event — every certification.granted among
+them — is confirmed by the broker. Prints JSON: `seconds` overall, seconds and
+applications per second per stage, events published, the service processes' peak RSS
+(VmHWM) and the machine's load averages before and after.
 
     uv run python -m siquan.tools.bench.eligibility_100k --applications 100000
 """
@@ -38,7 +39,8 @@ from siquan.shared.clock import FileClock
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.processes import ServiceProcess, free_port, peak_rss_mib
 from siquan.shared.testing.residents import ResidentFactory
-from siquan.tools.desk import APPROVER, REVIEWER, Desk
+from siquan.tools.bench import payment_run_usage as usage
+from siquan.tools.desk import APPROVER, REVIEWER, Desk, evidence_archive, required_documents
 
 COUNTY, PROGRAM = "420117", "special_assistance"
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -79,13 +81,20 @@ def surveys(applications: int, townships: int) -> dict[str, bytes]:
     return {t: survey(n, t, people) for t, n in zip(codes, sizes, strict=True)}
 
 
+def no_cpu() -> dict[str, float]:
+    return {}
+
+
 class Bench:
-    def __init__(self, desks: list[Desk], townships: list[str], options: Options) -> None:
+    def __init__(self, desks: list[Desk], townships: list[str], options: Options,
+                 cpu: Callable[[], dict[str, float]] = no_cpu) -> None:
         self.desks, self.townships, self.options = desks, townships, options
         self.gate = asyncio.Semaphore(options.concurrency)
         self.ids: dict[str, list[str]] = {}
         self.notices: dict[str, str] = {}
         self.timings: dict[str, float] = {}
+        self.cpu = cpu
+        self.cpu_spent: dict[str, dict[str, float]] = {}
 
     def desk(self, township: str) -> Desk:
         """Townships spread over the instances, as a load balancer would."""
@@ -96,11 +105,12 @@ class Bench:
             async with self.gate:
                 await work(township)
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), self.cpu()
         await asyncio.wait_for(asyncio.gather(*(one(t) for t in self.townships)),
                                self.options.stage_timeout)
         self.timings[name] = time.perf_counter() - started
-        print(f"{name}: {self.timings[name]:.1f}s", file=sys.stderr)
+        self.cpu_spent[name] = usage.spent(cpu, self.cpu())
+        print(f"{name}: {self.timings[name]:.1f}s cpu {self.cpu_spent[name]}", file=sys.stderr)
 
     async def run(self, surveys: dict[str, bytes], db: asyncpg.Connection, total: int
                   ) -> None:
@@ -111,11 +121,14 @@ class Bench:
             self.ids[township] = report["application_ids"]
 
         async def evidence(township: str) -> None:
-            """The documents approval requires, filed for each application."""
+            """The documents approval requires for each application, filed as the
+            township office sends them: one archive of scans with its manifest."""
             rows = csv.DictReader(io.StringIO(surveys[township].decode()))
-            for application_id, row in zip(self.ids[township], rows, strict=True):
-                await self.desk(township).file_evidence(application_id, PROGRAM,
-                                                        row["category"])
+            archive = evidence_archive(required_documents(
+                (application_id, PROGRAM, row["category"])
+                for application_id, row in zip(self.ids[township], rows, strict=True)))
+            filed = (await self.desk(township).file_evidence_archive(archive)).json()
+            assert filed["stored"] == filed["entries"], filed["entries"]
 
         async def community(township: str) -> None:
             await self.desk(township).community_review(self.ids[township], division=township)
@@ -141,9 +154,10 @@ class Bench:
         self.desks[0].advance(load_catalogue().in_force(PROGRAM, START.date(),
                                                         COUNTY).notice_days)
         await self.stage("approval", approved)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), self.cpu()
         await asyncio.wait_for(self.drained(db, total), self.options.stage_timeout)
         self.timings["outbox_drain_after_approval"] = time.perf_counter() - started
+        self.cpu_spent["outbox_drain_after_approval"] = usage.spent(cpu, self.cpu())
 
     async def drained(self, db: asyncpg.Connection, total: int) -> None:
         while True:
@@ -187,8 +201,11 @@ async def measure(applications: int, *, townships: int = 20, concurrency: int = 
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="siquan-bench-") as tmp:
         async with running(options, Path(tmp)) as (env, processes, clock):
-            timings, events = await _timed(env, processes, clock, files, options,
-                                           applications)
+            machine = usage.cpu_seconds({f"eligibility-{n}": p for n, p in enumerate(processes)})
+            timings, cpu, events = await _timed(env, processes, clock, files, options,
+                                                applications)
+            machine = usage.spent(machine, usage.cpu_seconds(
+                {f"eligibility-{n}": p for n, p in enumerate(processes)}))
             peaks = [peak_rss_mib(p.pid) for p in processes]
     overall = sum(timings.values())
     return {
@@ -196,8 +213,13 @@ async def measure(applications: int, *, townships: int = 20, concurrency: int = 
         "instances": instances, "seconds": round(overall, 2),
         "applications_per_s": round(applications / overall, 1),
         "stages": {name: {"seconds": round(s, 2),
-                          "applications_per_s": round(applications / s, 1)}
+                          "applications_per_s": round(applications / s, 1),
+                          "cpu_s": cpu.get(name, {})}
                    for name, s in timings.items()},
+        "cpu_s": {"service": round(sum(c.get("service", 0.0) for c in cpu.values()), 1),
+                  "database": round(sum(c.get("database", 0.0) for c in cpu.values()), 1),
+                  "machine_postgresql_all_databases": machine.get("postgresql"),
+                  "machine_rabbitmq": machine.get("rabbitmq")},
         "events_published": events, "service_peak_rss_mb": peaks,
         "cpus": os.cpu_count(),
         "load_average_before": [round(x, 2) for x in load_before],
@@ -207,19 +229,26 @@ async def measure(applications: int, *, townships: int = 20, concurrency: int = 
 
 async def _timed(env: Environment, processes: list[ServiceProcess], clock: FileClock,
                  files: dict[str, bytes], options: Options, total: int
-                 ) -> tuple[dict[str, float], int]:
+                 ) -> tuple[dict[str, float], dict[str, dict[str, float]], int]:
     db = await asyncpg.connect(env.pg_dsn("eligibility"))
     clients = [httpx.AsyncClient(base_url=p.url, timeout=options.stage_timeout)
                for p in processes]
     try:
-        bench = Bench([Desk(c, clock) for c in clients], list(files), options)
+        def cpu() -> dict[str, float]:
+            """CPU seconds of the service's processes and of the backends serving its
+            database (the PostgreSQL server is shared: other databases do not count)."""
+            ticks = os.sysconf("SC_CLK_TCK")
+            return {"service": sum(usage.process_cpu(p.pid, ticks) for p in processes),
+                    "database": sum(usage.database_cpu(env.name).values())}
+
+        bench = Bench([Desk(c, clock) for c in clients], list(files), options, cpu)
         await bench.run(files, db, total)
         events = int(await db.fetchval("SELECT count(*) FROM outbox"))
     finally:
         for client in clients:
             await client.aclose()
         await db.close()
-    return bench.timings, events
+    return bench.timings, bench.cpu_spent, events
 
 
 def main(argv: list[str] | None = None) -> int:

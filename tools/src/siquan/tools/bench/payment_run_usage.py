@@ -17,9 +17,9 @@ def load_averages() -> list[float]:
 
 def cpu_seconds(processes: dict[str, ServiceProcess]) -> dict[str, float]:
     ticks = os.sysconf("SC_CLK_TCK")
-    used = {name: _process_cpu(process.pid, ticks) for name, process in processes.items()}
+    used = {name: process_cpu(process.pid, ticks) for name, process in processes.items()}
     for name, command in (("postgresql", "postgres"), ("rabbitmq", "beam.smp")):
-        used[name] = sum(_process_cpu(int(p.name), ticks, children=True)
+        used[name] = sum(process_cpu(int(p.name), ticks, children=True)
                          for p in Path("/proc").iterdir()
                          if p.name.isdigit() and _command(p) == command)
     return used
@@ -39,7 +39,7 @@ def database_cpu(prefix: str) -> dict[str, float]:
         database = next((w for w in words[3:5] if w.startswith(prefix)), None)
         if database is not None:
             name = database.removeprefix(prefix + "_")
-            used[name] = used.get(name, 0.0) + _process_cpu(int(proc.name), ticks)
+            used[name] = used.get(name, 0.0) + process_cpu(int(proc.name), ticks)
     return used
 
 
@@ -54,7 +54,7 @@ def _command(proc: Path) -> str:
         return ""
 
 
-def _process_cpu(pid: int | None, ticks: int, *, children: bool = False) -> float:
+def process_cpu(pid: int | None, ticks: int, *, children: bool = False) -> float:
     """utime + stime; with `children`, also the time of its ended children (PostgreSQL's
     backends are the postmaster's children)."""
     try:

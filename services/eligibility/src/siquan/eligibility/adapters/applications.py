@@ -78,6 +78,13 @@ class PgApplications:
             raise NotFound(f"no application {missing[0]}")
         return [found[str(uuid.UUID(i))] for i in ids]
 
+    async def find_many(self, ids: Sequence[str], *, for_update: bool = False
+                        ) -> dict[str, Application]:
+        keys = sorted({uuid.UUID(i) for i in ids})
+        if for_update:
+            keys = await self._lock("a.id = ANY($1::uuid[])", keys)
+        return {a.id: a for a in await self._load(keys)}
+
     async def notices_of(self, ids: Sequence[str]) -> list[str]:
         rows = await self._conn.fetch(
             "SELECT DISTINCT notice_id FROM applications WHERE id = ANY($1::uuid[])"

@@ -23,6 +23,7 @@ from siquan.eligibility.application.ports import (
     Granted,
     Holding,
     NewApplication,
+    NewEvidence,
     RecordedDeath,
     Terms,
 )
@@ -100,6 +101,11 @@ class MemoryApplications:
             if i not in self._s.applications:
                 raise NotFound(f"no application {i}")
         return [self._copy(self._s.applications[i]) for i in ids]
+
+    async def find_many(self, ids: Sequence[str], *, for_update: bool = False
+                        ) -> dict[str, Application]:
+        return {i: self._copy(self._s.applications[i]) for i in ids
+                if i in self._s.applications}
 
     async def notices_of(self, ids: Sequence[str]) -> list[str]:
         found = {a.notice_id for i in ids if (a := self._s.applications.get(i))
@@ -281,6 +287,21 @@ class MemoryRecords:
 
 
 class MemoryEvidence(MemoryRecords):
+    async def on_file(self, application_ids: Sequence[str]
+                      ) -> dict[tuple[str, str, str], str]:
+        found: dict[tuple[str, str, str], str] = {}
+        for row in sorted(self._table.values(), key=lambda r: str(r["evidence_id"])):
+            if row["application_id"] in application_ids:
+                found.setdefault((row["application_id"], row["kind"], row["sha256"]),
+                                 row["evidence_id"])
+        return found
+
+    async def add_many(self, rows: Sequence[NewEvidence]) -> None:
+        for r in rows:
+            await self.add(evidence_id=r.evidence_id, application_id=r.application_id,
+                           kind=r.kind, filename=r.filename, content_type=r.content_type,
+                           content=r.content, sha256=r.sha256, by=r.by, at=r.at)
+
     async def kinds_on_file(self, application_ids: Sequence[str]) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
         for row in self._table.values():

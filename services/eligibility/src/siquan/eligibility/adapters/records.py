@@ -9,7 +9,12 @@ from typing import Any
 
 import asyncpg
 
-from siquan.eligibility.application.ports import DeathCorrection, DeathScope, RecordedDeath
+from siquan.eligibility.application.ports import (
+    DeathCorrection,
+    DeathScope,
+    NewEvidence,
+    RecordedDeath,
+)
 from siquan.eligibility.domain.death import Death
 from siquan.eligibility.domain.errors import NotFound
 from siquan.shared.database import Connection
@@ -52,6 +57,29 @@ class PgEvidence:
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             evidence_id, application_id, kind, filename, content_type, len(content), sha256,
             content, by, at)
+
+    async def on_file(self, application_ids: Sequence[str]
+                      ) -> dict[tuple[str, str, str], str]:
+        rows = await self._conn.fetch(
+            "SELECT application_id, kind, sha256, min(id::text) AS id FROM evidence"
+            " WHERE application_id = ANY($1::uuid[]) GROUP BY 1, 2, 3", list(application_ids))
+        return {(str(r["application_id"]), r["kind"], r["sha256"]): r["id"] for r in rows}
+
+    async def add_many(self, rows: Sequence[NewEvidence]) -> None:
+        if not rows:
+            return
+        await self._conn.execute(
+            "INSERT INTO evidence (id, application_id, kind, filename, content_type, size,"
+            " sha256, content, uploaded_by, uploaded_at)"
+            " SELECT id, application_id, kind, filename, content_type, octet_length(content),"
+            " sha256, content, uploaded_by, uploaded_at FROM unnest($1::uuid[], $2::uuid[],"
+            " $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::text[],"
+            " $9::timestamptz[]) AS e (id, application_id, kind, filename, content_type,"
+            " sha256, content, uploaded_by, uploaded_at)",
+            [r.evidence_id for r in rows], [r.application_id for r in rows],
+            [r.kind for r in rows], [r.filename for r in rows],
+            [r.content_type for r in rows], [r.sha256 for r in rows],
+            [r.content for r in rows], [r.by for r in rows], [r.at for r in rows])
 
     async def kinds_on_file(self, application_ids: Sequence[str]) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}

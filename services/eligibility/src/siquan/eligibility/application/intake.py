@@ -19,9 +19,10 @@ from typing import Any
 from siquan.contracts.household import HouseholdFacts
 from siquan.contracts.policy import PolicyCatalogue
 from siquan.contracts.types import mask_name, mask_resident_id
+from siquan.eligibility.adapters.evidence_archives import EntryError, read_archive
 from siquan.eligibility.adapters.survey_files import read_survey
 from siquan.eligibility.application import events, households
-from siquan.eligibility.application.ports import Holding, NewApplication, Work
+from siquan.eligibility.application.ports import Holding, NewApplication, NewEvidence, Work
 from siquan.eligibility.domain.application import Application
 from siquan.eligibility.domain.divisions import split_division
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
@@ -66,6 +67,15 @@ class AddEvidence:
     kind: str
     filename: str
     content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class FileEvidenceArchive:
+    """A ZIP of scans with a manifest naming each one's application and kind
+    (`adapters.evidence_archives`)."""
+
+    officer: Officer
     content: bytes
 
 
@@ -251,3 +261,70 @@ async def add_evidence(command: AddEvidence, uow: Work) -> dict[str, Any]:
                            kind=c.kind, filename=c.filename, content_type=c.content_type,
                            content=c.content, sha256=digest, by=c.officer.id, at=uow.now())
     return {"evidence_id": evidence_id, "sha256": digest, "size": len(c.content)}
+
+
+def evidence_kinds(policies: PolicyCatalogue, program_code: str, category: str) -> set[str]:
+    """The kinds of document any version of the program names for the category: those an
+    archive may file (a kind no version asks for is a manifest mistake)."""
+    kinds: set[str] = set()
+    for version in policies.versions:
+        if version.program_code == program_code:
+            try:
+                kinds.update(version.required_evidence(category))
+            except KeyError:
+                continue
+    return kinds
+
+
+async def file_evidence_archive(command: FileEvidenceArchive, uow: Work) -> dict[str, Any]:
+    """File every document of the archive as `add_evidence` files one, in one unit of work:
+    all of them, or none with every bad entry named (422). A document already on file for
+    the application under the same kind (same SHA-256) is not kept twice: sending the same
+    archive again stores nothing and answers with the same evidence ids."""
+    entries, errors = read_archive(command.content, max_bytes=uow.terms.evidence_max_bytes,
+                                   max_entries=uow.terms.max_batch)
+    if not entries and not errors:
+        raise InvalidRequest("the evidence archive's manifest names no documents")
+    found = await uow.applications.find_many(sorted({e.application_id for e in entries}),
+                                             for_update=True)
+    officer = command.officer
+    allowed: dict[tuple[str, str], set[str]] = {}
+    for e in entries:
+        application = found.get(e.application_id)
+        if application is None:
+            errors.append(EntryError(e.row, "application_id", "not_found",
+                                     "no such application"))
+        elif not officer.covers(application.scope):
+            errors.append(EntryError(e.row, "application_id", "out_of_scope",
+                                     f"officer {officer.id} acts for {officer.division}, "
+                                     "not for the application's division"))
+        elif not application.live:
+            errors.append(EntryError(e.row, "application_id", "not_live",
+                                     f"the application is {application.status}; evidence "
+                                     "is added while it is under review"))
+        elif e.kind not in allowed.setdefault(
+                (application.program_code, application.category),
+                evidence_kinds(uow.policies, application.program_code, application.category)):
+            errors.append(EntryError(e.row, "kind", "kind",
+                                     f"{application.program_code} does not ask for this "
+                                     f"kind of document for {application.category}"))
+    if errors:
+        errors.sort(key=lambda x: x.row)
+        raise InvalidRequest(f"{len({x.row for x in errors})} of the archive's entries are "
+                             "refused; nothing was filed", errors=[x.as_item() for x in errors])
+    on_file = await uow.evidence.on_file(sorted(found))
+    now, new, filed = uow.now(), [], []
+    for e in entries:
+        digest = hashlib.sha256(e.content).hexdigest()
+        key = (e.application_id, e.kind, digest)
+        stored = key not in on_file
+        if stored:
+            on_file[key] = str(uuid.uuid4())
+            new.append(NewEvidence(on_file[key], e.application_id, e.kind, e.filename,
+                                   e.content_type, e.content, digest, officer.id, now))
+        filed.append({"row": e.row, "application_id": e.application_id, "kind": e.kind,
+                      "evidence_id": on_file[key], "sha256": digest, "size": len(e.content),
+                      "stored": stored})
+    await uow.evidence.add_many(new)
+    return {"entries": len(entries), "stored": len(new),
+            "already_on_file": len(entries) - len(new), "evidence": filed}

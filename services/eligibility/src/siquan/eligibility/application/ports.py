@@ -98,6 +98,10 @@ class Applications(Protocol):
                        ) -> list[Application]:
         """In the order asked; NotFound names the first unknown id."""
 
+    async def find_many(self, ids: Sequence[str], *, for_update: bool = False
+                        ) -> dict[str, Application]:
+        """Those of `ids` (canonical UUID text) that exist, by id; unknown ids are absent."""
+
     async def notices_of(self, ids: Sequence[str]) -> list[str]:
         """The notices these applications are posted on (not locked)."""
 
@@ -202,6 +206,19 @@ class SurveyImports(Protocol):
                   accepted: int, by: str, at: datetime) -> None: ...
 
 
+@dataclass(frozen=True)
+class NewEvidence:
+    evidence_id: str
+    application_id: str
+    kind: str
+    filename: str
+    content_type: str
+    content: bytes
+    sha256: str
+    by: str
+    at: datetime
+
+
 class Evidence(Protocol):
     async def add(self, *, evidence_id: str, application_id: str, kind: str, filename: str,
                   content_type: str, content: bytes, sha256: str, by: str, at: datetime
@@ -209,6 +226,13 @@ class Evidence(Protocol):
 
     async def kinds_on_file(self, application_ids: Sequence[str]) -> dict[str, set[str]]:
         """The kinds of evidence kept for each application (absent: none)."""
+
+    async def on_file(self, application_ids: Sequence[str]
+                      ) -> dict[tuple[str, str, str], str]:
+        """The evidence kept for these applications: (application, kind, sha256) → id."""
+
+    async def add_many(self, rows: Sequence[NewEvidence]) -> None:
+        """Keep every document in one statement."""
 
 
 class Deaths(Protocol):

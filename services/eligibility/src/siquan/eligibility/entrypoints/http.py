@@ -61,6 +61,30 @@ async def add_evidence(application_id: str, units: Units, file: Annotated[Upload
         return await intake.add_evidence(command, uow)
 
 
+@router.post("/evidence/batch", status_code=201)
+async def file_evidence_archive(
+        units: Units, archive: Annotated[UploadFile, File(description=(
+            "ZIP: manifest.csv (columns application_id, kind, file; optionally "
+            "content_type) and the scans it names"))],
+        officer: Annotated[Officer, Depends(require_role("clerk", "township_reviewer"))]
+) -> dict[str, Any]:
+    """File a batch of scans in one request, as a township office sends them: each
+    document is checked and kept as `POST /applications/{id}/evidence` keeps one (the
+    officer's division, the application still under review, the size limit), and its kind
+    must be one the application's program asks for its category. All entries are filed
+    or none. A document already on file for the application under the same kind (same
+    SHA-256) is not stored again, so the same archive may be sent twice.
+
+    422 when the archive is not a ZIP with a readable manifest, or when entries are refused
+    (nothing filed): `errors` names each by manifest row and column
+    (`manifest.row.<n>.<column>`) with its `type` — not_found, out_of_scope, not_live,
+    kind, missing, too_large, empty, unreadable, content_type — and never repeats the
+    archive's content. 413 when the archive is over the upload limit."""
+    command = intake.FileEvidenceArchive(officer, await archive.read())
+    async with units() as uow:
+        return await intake.file_evidence_archive(command, uow)
+
+
 @router.get("/evidence/{evidence_id}")
 async def evidence(evidence_id: str, units: Units, officer: Reader, purpose: Purpose
                    ) -> Response:
