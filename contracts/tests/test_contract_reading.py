@@ -3,13 +3,16 @@ reaches consumers that do not know it yet without breaking them."""
 
 import json
 from datetime import date
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from siquan.contracts.base import Contract, all_models, read, read_data
-from siquan.contracts.eligibility_v1 import NoticeEntry, NoticePublished
+from siquan.contracts.base import Contract, StrictPart, all_models, read, read_data
+from siquan.contracts.eligibility_v1 import NoticeEntry, NoticePublished, PolicyVersionPublished
+from siquan.contracts.examples import example_body
+from siquan.contracts.policy import PolicyVersion
+from siquan.contracts.policy_versions import PolicyChanges
 from siquan.contracts.public_security_v1 import DeathReported
 
 DEATH = {"report_id": "r1", "person_key": "a" * 64, "date_of_death": "2026-05-03"}
@@ -76,3 +79,51 @@ def test_every_message_and_every_part_of_one_reads_tolerantly() -> None:
 
     assert len(parts) > len(all_models())  # entries and lines are among them
     assert [p.__name__ for p in parts if not issubclass(p, Contract)] == []
+
+
+def _every_part_of(model: type[BaseModel], found: set[type[BaseModel]]) -> None:
+    """Every model a message's fields lead to, however deeply nested."""
+    def visit(annotation: Any) -> None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation not in found:
+                found.add(annotation)
+                for info in annotation.model_fields.values():
+                    visit(info.annotation)
+            return
+        for arg in get_args(annotation):
+            visit(arg)
+
+    visit(model)
+
+
+def test_every_part_a_reader_must_not_half_understand_refuses_unknown_fields() -> None:
+    parts: set[type[BaseModel]] = set()
+    for model in all_models().values():
+        _every_part_of(model, parts)
+
+    others = [p.__name__ for p in parts if not issubclass(p, Contract | StrictPart)]
+    assert others == []
+    assert PolicyVersion in parts and PolicyChanges in parts
+
+
+def _policy_published(**policy_extra: Any) -> dict[str, Any]:
+    example = json.loads(example_body(PolicyVersionPublished))
+    example["policy"] = {**example["policy"], **policy_extra}
+    return example
+
+
+def test_a_reader_refuses_a_policy_with_a_field_it_does_not_know() -> None:
+    body = json.dumps(_policy_published(surcharge_fen=100)).encode()
+    assert read(PolicyVersionPublished, json.dumps(_policy_published()).encode())
+
+    with pytest.raises(ValidationError, match="extra_forbidden"):
+        read(PolicyVersionPublished, body)
+    with pytest.raises(ValidationError, match="extra_forbidden"):
+        read_data(PolicyVersionPublished, json.loads(body))
+
+
+def test_a_tolerant_read_leaves_the_dropped_fields_unset() -> None:
+    event = read(DeathReported, json.dumps({**DEATH, "cause": "illness"}).encode())
+
+    assert event.model_fields_set == set(DEATH)
+    assert "cause" not in event.model_dump(exclude_unset=True)

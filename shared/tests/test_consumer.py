@@ -12,9 +12,14 @@ from typing import Any
 
 import asyncpg
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.contracts.topology import Subscription
+from siquan.shared import consumer as consumer_module
 from siquan.shared.clock import FixedClock
 from siquan.shared.consumer import (
     _UNADMITTED,
@@ -23,6 +28,7 @@ from siquan.shared.consumer import (
     NotYet,
     RuleBroken,
     _Held,
+    spans_recorded,
 )
 from siquan.shared.database import create_pool
 from siquan.shared.messaging_schema import MESSAGING_DDL
@@ -390,3 +396,41 @@ def test_the_database_away_is_told_from_errors_about_the_work_even_when_wrapped(
     assert not database_away(asyncpg.exceptions.DeadlockDetectedError("deadlock"))
     assert not database_away(TimeoutError())
     assert not database_away(RuntimeError("a bug"))
+
+
+async def _traces_seen(pool: asyncpg.Pool, keys: Path) -> tuple[str, list[str], list[str]]:
+    """The trace a message came in, the trace its handler ran in, and the trace of what
+    the handler published."""
+    seen: list[str] = []
+    published: list[str] = []
+
+    async def look(event: DeathReported, uow: PgUnitOfWork) -> None:
+        seen.append(f"{trace.get_current_span().get_span_context().trace_id:032x}")
+        uow.publish(event)
+        published.append(uow.pending[-1].trace_context.get("traceparent", ""))
+
+    raw = _message(keys)
+    trace_id = secrets.token_hex(16)
+    raw.headers["traceparent"] = f"00-{trace_id}-{secrets.token_hex(8)}-01"
+    await _consumer(pool, keys, look, _DeadLetters()).process(_batch(raw))
+    return trace_id, seen, published
+
+
+@pytest.mark.parametrize("exported", [True, False])
+async def test_a_handler_runs_in_the_trace_of_the_message_whether_spans_go_anywhere(
+        pool: asyncpg.Pool, keys: Path, exported: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    provider = TracerProvider()
+    spans = InMemorySpanExporter()
+    if exported:
+        provider.add_span_processor(SimpleSpanProcessor(spans))
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
+    monkeypatch.setattr(consumer_module, "_tracer", provider.get_tracer("test"))
+
+    assert spans_recorded() is exported
+    trace_id, seen, published = await _traces_seen(pool, keys)
+
+    assert seen == [trace_id]
+    assert [p.split("-")[1] for p in published] == [trace_id]
+    assert [f"{s.context.trace_id:032x}" for s in spans.get_finished_spans()] == (
+        [trace_id] if exported else [])

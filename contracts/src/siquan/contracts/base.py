@@ -4,7 +4,8 @@ Producers are strict, readers tolerant: constructing or validating a message as 
 refuses an unknown field, so a producer cannot publish what its contract does not say;
 a consumer reads with `read(model, body)` (validation context `TOLERANT`), which drops
 the fields it does not know — a producer that added an optional field in the same major
-version does not break the consumers that have not been updated yet.
+version does not break the consumers that have not been updated yet. A `StrictPart` (a
+policy carried inside a message) refuses them however it is read.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
+from pydantic_core import PydanticCustomError
 
 TOLERANT_KEY = "siquan.tolerant"
 TOLERANT: Mapping[str, bool] = {TOLERANT_KEY: True}
@@ -21,28 +23,39 @@ TOLERANT: Mapping[str, bool] = {TOLERANT_KEY: True}
 
 class Contract(BaseModel):
     """A message or a part of one (an entry, a line): frozen; unknown fields are refused,
-    except when read with the `TOLERANT` context, which drops them."""
+    except when read with `read`/`read_data`, which drop them (pydantic's `extra="ignore"`
+    for that validation alone: no Python runs per part, a chunk holding thousands)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _known(model: type[BaseModel]) -> frozenset[str]:
+    """A model's field names and aliases (fixed once the model is built)."""
+    known = _KNOWN.get(model)
+    if known is None:
+        known = _KNOWN[model] = frozenset(model.model_fields) | {
+            f.alias for f in model.model_fields.values() if f.alias}
+    return known
+
+
+_KNOWN: dict[type[BaseModel], frozenset[str]] = {}
+
+
+class StrictPart(BaseModel):
+    """A part of a message that is not a contract of its own (a policy version, its
+    criteria): frozen, and its unknown fields are refused even when the message is read
+    tolerantly — a reader does not apply a policy it only half understands."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     @model_validator(mode="before")
     @classmethod
-    def _ignore_unknown_when_reading(cls, data: Any, info: ValidationInfo) -> Any:
+    def _refuse_unknown_when_reading(cls, data: Any, info: ValidationInfo) -> Any:
         if not (isinstance(data, dict) and info.context and info.context.get(TOLERANT_KEY)):
-            return data
-        # runs for every entry of a message (thousands in a chunk's): the names are worked
-        # out once per model, and data with none unknown goes on as it is
-        known = _KNOWN.get(cls)
-        if known is None:
-            known = _KNOWN[cls] = frozenset(cls.model_fields) | {
-                f.alias for f in cls.model_fields.values() if f.alias}
-        if known.issuperset(data):
-            return data
-        return {key: value for key, value in data.items() if key in known}
-
-
-_KNOWN: dict[type[Contract], frozenset[str]] = {}
-"""The field names and aliases of each contract model, for tolerant reading."""
+            return data  # validated strictly: `extra="forbid"` refuses them
+        if not data.keys() <= _known(cls):
+            raise PydanticCustomError("extra_forbidden", "Extra inputs are not permitted")
+        return data
 
 
 class Event(Contract):
@@ -87,9 +100,9 @@ def exchange_for(model: type[Event] | Event) -> str:
 
 def read(model: type[E], body: bytes | str) -> E:
     """A received message body as `model`, ignoring fields this reader does not know."""
-    return model.model_validate_json(body, context=dict(TOLERANT))
+    return model.model_validate_json(body, extra="ignore", context=dict(TOLERANT))
 
 
 def read_data(model: type[E], data: Mapping[str, Any]) -> E:
     """Like `read`, from already decoded JSON data."""
-    return model.model_validate(dict(data), context=dict(TOLERANT))
+    return model.model_validate(dict(data), extra="ignore", context=dict(TOLERANT))

@@ -28,8 +28,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
+from siquan.contracts.base import StrictPart
 from siquan.contracts.household import (
     ContraceptionMethod,
     FamilyType,
@@ -47,7 +48,7 @@ Requirement = Literal["one_child_certificate", "gave_up_second_child", "complica
                       "minimum_living_allowance"]
 
 
-class _Frozen(BaseModel):
+class _Frozen(StrictPart):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 

@@ -28,8 +28,9 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
+from siquan.contracts.base import StrictPart
 from siquan.contracts.criteria import Assessment, CategoryRule, Criteria, evaluate
 from siquan.contracts.household import HouseholdFacts
 from siquan.contracts.periods import Frequency, period_matches, period_start
@@ -38,7 +39,7 @@ from siquan.contracts.types import Fen, division_scope, validate_division, valid
 Eligibility = Criteria  # the name the `[eligibility]` table had before criteria were data
 
 
-class _Frozen(BaseModel):
+class _Frozen(StrictPart):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 

@@ -25,6 +25,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from siquan.contracts.base import StrictPart
 from siquan.contracts.criteria import Criteria
 from siquan.contracts.policy import (
     Citation,
@@ -38,7 +39,7 @@ from siquan.contracts.types import Fen
 FiscalLevel = Literal["central", "provincial", "municipal", "county"]
 
 
-class PolicyChanges(BaseModel):
+class PolicyChanges(StrictPart):
     """The fields a small version changes over its base; every field left out is the
     base's. Fiscal shares may be given one level at a time (the whole must still add up to
     10000 basis points); amounts by benefit category."""

@@ -20,7 +20,9 @@ For each queue a `BatchedConsumer` takes deliveries in batches (up to `batch_siz
    limit, the session ended): an outage is waited out however long it lasts, as it says
    nothing about the message.
 
-Each handler runs in a span continuing the trace of the work that published the message.
+Each handler runs in a span continuing the trace of the work that published the message
+(when spans are exported anywhere; else in that trace's context, without a span of its
+own).
 Acknowledgements follow commits, so a crash between the two redelivers what was committed
 and the inbox turns the repeat into nothing. This does not rely on the broker counting
 deliveries, so it behaves the same on RabbitMQ 3.10 and 4.x.
@@ -39,6 +41,7 @@ from typing import Any
 
 import asyncpg
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
@@ -94,6 +97,16 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
 """The transient errors that say the database is away (restarting, refusing, at its
 connection limit, a session ended) rather than anything about the message: retried for as
 long as the outage lasts, never counted towards dead-lettering it."""
+
+
+def spans_recorded() -> bool:
+    """Whether a span started now goes anywhere: False when the process's tracer provider
+    is the SDK's with no span processor (no exporter, no trace file), where a consumer's
+    span per message would be built only to be dropped. Unknown providers record."""
+    provider = trace.get_tracer_provider()
+    active = getattr(provider, "_active_span_processor", None)
+    processors = getattr(active, "_span_processors", None)
+    return processors is None or bool(processors)
 
 
 def database_away(exc: BaseException) -> bool:
@@ -408,7 +421,15 @@ class BatchedConsumer:
         uow = self._units.bind(base.conn, cause)
         uow.message = delivery
         marker = current_message_id.set(delivery.message_id)
-        parent = propagate.extract(dict(delivery.headers))
+        parent = propagate.extract(delivery.headers)
+        if not spans_recorded():  # no span would go anywhere: the trace continues alone
+            token = otel_context.attach(parent)
+            try:
+                await self._handle(uow, delivery)
+            finally:
+                otel_context.detach(token)
+                current_message_id.reset(marker)
+            return
         with _tracer.start_as_current_span(
                 f"{exchange_of(delivery.producer)}.{delivery.message_type} process",
                 context=parent, kind=SpanKind.CONSUMER,
@@ -417,11 +438,14 @@ class BatchedConsumer:
                             "messaging.message.id": delivery.message_id,
                             "siquan.message_type": delivery.message_type}):
             try:
-                for handler in self.route.handlers_for(delivery.message_type):
-                    await handler(delivery.event, uow)
-                await UnitsOfWork.finish(uow)
+                await self._handle(uow, delivery)
             finally:
                 current_message_id.reset(marker)
+
+    async def _handle(self, uow: PgUnitOfWork, delivery: Delivery) -> None:
+        for handler in self.route.handlers_for(delivery.message_type):
+            await handler(delivery.event, uow)
+        await UnitsOfWork.finish(uow)
 
     async def _dead_letter(self, raw: AbstractIncomingMessage, reason: str) -> None:
         log.warning("dead-lettering %s from %s: %s", raw.message_id, self.queue, reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -15,15 +16,42 @@ from asyncpg.pool import PoolConnectionProxy
 Connection: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
 """A connection, taken directly or from a pool."""
 
+log = logging.getLogger(__name__)
+
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads,
                               schema="pg_catalog")
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size,
-                                     init=_init_connection)
+async def _compression_settings(dsn: str, method: str) -> dict[str, str]:
+    """The startup setting that has a connection compress long values with `method` ("" or
+    one the server was built without: none, the server's default is kept — only the cost of
+    compressing differs). A startup setting, so a pool's reset (RESET ALL) keeps it."""
+    if not method:
+        return {}
+    conn = await asyncpg.connect(dsn)
+    try:
+        offered = await conn.fetchval(
+            "SELECT $1 = ANY(enumvals) FROM pg_settings"
+            " WHERE name = 'default_toast_compression'", method)
+    finally:
+        await conn.close()
+    if not offered:
+        log.warning("this PostgreSQL cannot compress with %s: its default is used", method)
+        return {}
+    return {"default_toast_compression": method}
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10,
+                      toast_compression: str = "") -> asyncpg.Pool:
+    """A pool whose connections decode jsonb, and compress long values with
+    `toast_compression` when given ("pglz" or "lz4")."""
+    if toast_compression not in ("", "pglz", "lz4"):
+        raise ValueError(f"unknown TOAST compression {toast_compression!r}")
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection,
+        server_settings=await _compression_settings(dsn, toast_compression))
     assert pool is not None
     return pool
 

@@ -154,7 +154,8 @@ class ServiceRuntime(Generic[W]):
                 await migrate(self.settings.pg_dsn, self._migrations)
                 self._pool = await create_pool(
                     self.settings.pg_dsn,
-                    max_size=self.settings.pg_pool_size + self._held_connections)
+                    max_size=self.settings.pg_pool_size + self._held_connections,
+                    toast_compression=self.settings.pg_toast_compression)
                 return
             except Exception as exc:
                 if not database_away(exc) or time.monotonic() > deadline:

@@ -123,6 +123,11 @@ class ServiceSettings(BaseSettings):
                                           "message handling; the connections its "
                                           "background loops hold (listeners, payers) "
                                           "come on top")
+    pg_toast_compression: Literal["", "pglz", "lz4"] = Field(
+        default="",
+        description="How this service's connections compress long values they write "
+                    "(PostgreSQL's default_toast_compression; empty: the server's default; "
+                    "lz4 where the server lacks it: the server's default, with a warning)")
     startup_database_wait_seconds: float = Field(
         default=120, ge=0,
         description="How long a starting instance waits for a database that is away "

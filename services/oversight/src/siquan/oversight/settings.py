@@ -1,6 +1,7 @@
 """Oversight's settings (env prefix `SIQUAN_`)."""
 
 from datetime import date
+from typing import Literal
 
 from pydantic import Field
 
@@ -18,6 +19,10 @@ class OversightSettings(ServiceSettings):
         default=8 * 2**20, ge=0,
         description="Bytes of message bodies after which a batch takes no more: a batch of "
                     "payment chunks holds a few chunks, never a whole run (0: no limit)")
+    pg_toast_compression: Literal["", "pglz", "lz4"] = Field(
+        default="lz4",
+        description="How long values are compressed: lz4 writes a chunk's megabytes of "
+                    "payments into the audit log in a tenth of the CPU pglz takes")
     checkpoint_seconds: float = Field(
         default=60.0, gt=0,
         description="How often the audit chain's head is published if it moved")

@@ -53,6 +53,20 @@ def cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+async def _backend_cpu(conn: asyncpg.Connection) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend of this connection's database,
+    the measuring connection's own left out (by process id)."""
+    pids = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname ="
+                            " current_database() AND pid <> pg_backend_pid()")
+    return {row["pid"]: cpu_seconds(row["pid"]) for row in pids}
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds the backends used between two readings (a backend that ended in between
+    is not counted; a pool's connections live as long as the process)."""
+    return sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())
+
+
 async def _logged(conn: asyncpg.Connection) -> int:
     return int(await conn.fetchval("SELECT seq FROM audit_chain_head"))
 
@@ -107,8 +121,10 @@ async def drain(env: Environment, instances: list[ServiceProcess], events: int, 
     conn = await asyncpg.connect(env.pg_dsn("oversight"))
     try:
         up, first, cpu = time.monotonic(), await _logged(conn), _cpu(instances)
+        pg = await _backend_cpu(conn)
         done = await _until_logged(conn, published, timeout)
         cpu = _cpu(instances) - cpu
+        pg_cpu = _spent(pg, await _backend_cpu(conn))
     finally:
         await conn.close()
     return {"events": published, "publish_s": round(publish_s, 3),
@@ -116,12 +132,15 @@ async def drain(env: Environment, instances: list[ServiceProcess], events: int, 
             "events_per_s": round((published - first) / (done - up), 1),
             "drain_s": round(done - up, 3),
             "oversight_cpu_us_per_event": round(cpu / (published - first) * 1e6, 1),
+            "oversight_cpu_s": round(cpu, 2), "postgres_cpu_s": round(pg_cpu, 2),
+            "postgres_cpu_us_per_event": round(pg_cpu / (published - first) * 1e6, 1),
             "load_average_before": load,
             "load_average_after": os.getloadavg()[0]}
 
 
-async def payment_run(env: Environment, payments: int, size: int, window: int,
-                      timeout: float, interval: float = 0.0) -> dict[str, Any]:
+async def payment_run(env: Environment, instances: list[ServiceProcess], payments: int,
+                      size: int, window: int, timeout: float, interval: float = 0.0
+                      ) -> dict[str, Any]:
     """Publish a province's run while oversight runs (a message every `interval` seconds at
     most, when given); how far behind it ends."""
     amount = load_catalogue().amount_for(stream.PROGRAM, stream.CATEGORY, stream.PERIOD,
@@ -135,10 +154,12 @@ async def payment_run(env: Environment, payments: int, size: int, window: int,
                      "approved_by", "approved_at", "message_id"])
         await conn.execute("ANALYZE watched_certifications")
         start_seq, started = await _logged(conn), time.monotonic()
+        cpu, pg = _cpu(instances), await _backend_cpu(conn)
         messages = await _publish(env, stream.payment_run(payments, size, amount), window,
                                   "bench-run", interval)
         published = time.monotonic()
         done = await _until_logged(conn, start_seq + messages, timeout)
+        cpu, pg_cpu = _cpu(instances) - cpu, _spent(pg, await _backend_cpu(conn))
         stored = await conn.fetchval("SELECT count(*) FROM settled_payments")
     finally:
         await conn.close()
@@ -147,6 +168,9 @@ async def payment_run(env: Environment, payments: int, size: int, window: int,
             "publish_s": round(published - started, 3),
             "payments_per_s": round(payments / (done - started), 1),
             "lag_after_run_s": round(done - published, 3),
+            "oversight_cpu_s": round(cpu, 2), "postgres_cpu_s": round(pg_cpu, 2),
+            "oversight_cpu_us_per_payment": round(cpu / payments * 1e6, 1),
+            "postgres_cpu_us_per_payment": round(pg_cpu / payments * 1e6, 1),
             "settled_payments_stored": int(stored)}
 
 
@@ -173,7 +197,7 @@ async def measure(env: Environment, logs: Path, *, events: int = 100_000,
     running = [_oversight(env, logs, settings or {}) for _ in range(instances)]
     try:
         sustained = await drain(env, running, events, window, timeout)
-        run = await payment_run(env, payments, chunk, chunk_window, timeout, interval)
+        run = await payment_run(env, running, payments, chunk, chunk_window, timeout, interval)
         verdicts = await _verdicts(env, running[0])
         rss = [peak_rss_mib(process.pid) for process in running]
     finally:

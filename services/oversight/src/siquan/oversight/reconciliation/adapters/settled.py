@@ -17,13 +17,12 @@ such payments again after the grace period.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
 
-from siquan.contracts.disbursement_v1 import SettledPayment
 from siquan.contracts.periods import period_start
 from siquan.oversight.reconciliation.adapters import settled_sql as sql
 from siquan.oversight.reconciliation.application.ports import Chunk, Expectation, Settling
@@ -54,16 +53,30 @@ def _settling(rows: Sequence[asyncpg.Record]) -> Settling:
 
 
 def _columns(chunks: Sequence[Chunk]) -> list[list[Any]]:
-    """The arrays `STORE` takes, from the contract's payments."""
-    def each(of: Callable[[Chunk, SettledPayment], Any]) -> list[Any]:
-        return [of(c, p) for c in chunks for p in c.payments]
-
-    return [each(lambda c, p: p.payment_id), each(lambda c, p: p.person_key),
-            each(lambda c, p: c.program_code), each(lambda c, p: c.period_of(p)),
-            each(lambda c, p: p.item), each(lambda c, p: p.certification_id),
-            each(lambda c, p: c.run_id), each(lambda c, p: c.division_code),
-            each(lambda c, p: p.amount_fen), each(lambda c, p: c.message_id),
-            each(lambda c, p: period_start(c.period_of(p))), each(lambda c, p: c.period)]
+    """The arrays `STORE` takes: one element per payment for what is the payment's own,
+    one per chunk for what its chunk says of all its payments."""
+    ids: list[str] = []
+    persons: list[str] = []
+    items: list[str] = []
+    certifications: list[str] = []
+    amounts: list[int] = []
+    periods: list[str | None] = []
+    places: list[int] = []
+    starts: list[date | None] = []
+    for place, c in enumerate(chunks, start=1):
+        for p in c.payments:
+            ids.append(p.payment_id)
+            persons.append(p.person_key)
+            items.append(p.item)
+            certifications.append(p.certification_id)
+            amounts.append(p.amount_fen)
+            periods.append(p.period)
+            starts.append(None if p.period is None else period_start(p.period))
+        places.extend([place] * len(c.payments))
+    return [ids, persons, items, certifications, amounts, periods, places,
+            [c.program_code for c in chunks], [c.run_id for c in chunks],
+            [c.division_code for c in chunks], [c.message_id for c in chunks],
+            [period_start(c.period) for c in chunks], starts, [c.period for c in chunks]]
 
 
 class PgSettled:

@@ -28,18 +28,22 @@ STORE = """
 INSERT INTO settled_payments (payment_id, person_key, program_code, period, item,
     certification_id, run_id, division_code, amount_fen, message_id, period_start,
     run_period, cert_checked)
-SELECT p.payment_id, p.person_key, p.program_code, p.period, p.item, p.certification_id,
-       p.run_id, p.division_code, p.amount_fen, p.message_id, p.period_start, p.run_period,
-       true
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-            $7::text[], $8::text[], $9::bigint[], $10::uuid[], $11::date[], $12::text[])
+SELECT p.payment_id, p.person_key, ($8::text[])[p.chunk],
+       coalesce(p.period, ($14::text[])[p.chunk]), p.item, p.certification_id,
+       ($9::text[])[p.chunk], ($10::text[])[p.chunk], p.amount_fen, ($11::uuid[])[p.chunk],
+       coalesce(p.period_start, ($12::date[])[p.chunk]), ($14::text[])[p.chunk], true
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],
+            $7::int[], $13::date[])
      WITH ORDINALITY
-     AS p(payment_id, person_key, program_code, period, item, certification_id, run_id,
-          division_code, amount_fen, message_id, period_start, run_period, n)
+     AS p(payment_id, person_key, item, certification_id, amount_fen, period, chunk,
+          period_start, n)
 ORDER BY p.n
 ON CONFLICT (payment_id) DO NOTHING
 RETURNING payment_id
 """
+"""Each payment's own fields ($1–$6: its period only when it names one, an arrear's) and
+its chunk's place ($7) in the chunk-level arrays: program, run, division, message, the
+run's period start ($8–$12) and period ($14); $13 the start of a payment's own period."""
 
 _FRESH = f"""
 SELECT {COLUMNS}, s.pays, c.certification_id IS NOT NULL AS known,

@@ -1,0 +1,73 @@
+"""The chunks of one batch are stored with one statement: each payment with its own fields
+and those its chunk states for all its payments (program, run, division, message, the
+run's period), an arrear with the period it pays."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import date
+
+import asyncpg
+
+from siquan.contracts.disbursement_v1 import SettledPayment
+from siquan.oversight.reconciliation.adapters.settled import PgSettled
+from siquan.oversight.reconciliation.application.ports import Chunk
+from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.processes import ServiceProcess
+
+
+def _payment(period: str | None = None) -> SettledPayment:
+    return SettledPayment(payment_id=str(uuid.uuid4()), person_key=secrets.token_hex(32),
+                          certification_id=str(uuid.uuid4()), item="benefit",
+                          amount_fen=21_000, bank_reference="B1", period=period)
+
+
+async def test_a_batch_of_chunks_stores_each_payment_with_its_chunk(
+        siquan_env: Environment, oversight: ServiceProcess) -> None:
+    first = Chunk(str(uuid.uuid4()), str(uuid.uuid4()), "special_assistance", "2026-11",
+                  "420117", (_payment(), _payment()))
+    second = Chunk(str(uuid.uuid4()), str(uuid.uuid4()), "reward_assistance_rural", "2026",
+                   "420102", (_payment(), _payment(period="2025")))
+    conn = await asyncpg.connect(siquan_env.pg_dsn("oversight"))
+    try:
+        async with conn.transaction():
+            settled = PgSettled(conn)
+            settled.store(first)
+            settled.store(second)
+            await settled.flush()
+            rows = await conn.fetch(
+                "SELECT payment_id, program_code, period, run_id, division_code, message_id,"
+                " period_start, run_period, amount_fen, cert_checked FROM settled_payments"
+                " WHERE payment_id = ANY($1::text[])",
+                [p.payment_id for c in (first, second) for p in c.payments])
+            stored = {row["payment_id"]: dict(row) for row in rows}
+            again = PgSettled(conn)  # a redelivered chunk stores nothing new
+            again.store(second)
+            await again.flush()
+            assert await conn.fetchval(
+                "SELECT count(*) FROM settled_payments WHERE message_id = $1",
+                uuid.UUID(second.message_id)) == 2
+            raise _RollBack
+    except _RollBack:
+        pass
+    finally:
+        await conn.close()
+
+    expected = {}
+    for chunk in (first, second):
+        for p in chunk.payments:
+            period = p.period or chunk.period
+            expected[p.payment_id] = {
+                "payment_id": p.payment_id, "program_code": chunk.program_code,
+                "period": period, "run_id": chunk.run_id,
+                "division_code": chunk.division_code,
+                "message_id": uuid.UUID(chunk.message_id),
+                "period_start": date(int(period[:4]), int(period[5:] or 1), 1),
+                "run_period": chunk.period, "amount_fen": 21_000, "cert_checked": True}
+    assert stored == expected
+    assert stored[second.payments[1].payment_id]["period"] == "2025"
+
+
+class _RollBack(Exception):
+    """Leaves the session's database as it was."""

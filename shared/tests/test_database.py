@@ -1,0 +1,60 @@
+"""A service's pool compresses the long values it writes as its settings say, on every
+connection and after every reset of one."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from siquan.shared.database import create_pool
+
+
+@pytest.fixture
+async def dsn(servers: tuple[str, str]) -> AsyncIterator[str]:
+    name = f"siquan_t_database_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(servers[1])
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield servers[1].rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def _compressions(pool: asyncpg.Pool) -> list[str]:
+    """How a long value written on each of the pool's connections was compressed."""
+    found = []
+    for _ in range(3):  # released and taken again: the pool resets the connection between
+        async with pool.acquire() as conn:
+            await conn.execute("INSERT INTO long_values VALUES ($1)", "零" * 200_000)
+    for row in await pool.fetch("SELECT pg_column_compression(v) AS c FROM long_values"):
+        found.append(row["c"])
+    return found
+
+
+async def test_a_pool_compresses_long_values_with_the_method_it_was_given(dsn: str) -> None:
+    async with await create_pool(dsn, max_size=1, toast_compression="lz4") as pool:
+        offered = await pool.fetchval("SELECT 'lz4' = ANY(enumvals) FROM pg_settings"
+                                      " WHERE name = 'default_toast_compression'")
+        if not offered:
+            pytest.skip("this PostgreSQL was built without lz4")
+        await pool.execute("CREATE TABLE long_values (v text)")
+
+        assert await _compressions(pool) == ["lz4"] * 3
+
+
+async def test_a_pool_without_a_method_keeps_the_servers_default(dsn: str) -> None:
+    async with await create_pool(dsn, max_size=1) as pool:
+        default = await pool.fetchval("SELECT setting FROM pg_settings"
+                                      " WHERE name = 'default_toast_compression'")
+        await pool.execute("CREATE TABLE long_values (v text)")
+
+        assert await _compressions(pool) == [default] * 3
+
+
+async def test_an_unknown_method_is_refused() -> None:
+    with pytest.raises(ValueError, match="zstd"):
+        await create_pool("postgresql://nobody@127.0.0.1:1/none", toast_compression="zstd")
