@@ -26,7 +26,7 @@ from siquan.contracts.disbursement_v1 import (
     SettledPayment,
 )
 from siquan.contracts.policy import load_catalogue
-from siquan.fund_custody.domain.special_account import AccountKey
+from siquan.fund_custody.domain.special_account import LAST_FISCAL_YEAR, AccountKey
 from siquan.shared.dead_letters import list_dead_letters
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import EventTap, publish_as, tap
@@ -37,10 +37,11 @@ DIVISION = "420117"
 TREASURER = "treasury-420117-01"
 AUDITOR = "auditor-420117-01"
 
-# Each test gets a special account of its own: a (program, fiscal year) never used before.
+# Each test gets a special account of its own: a (program, fiscal year) never used before,
+# and before the last year kept (closing a year opens the next).
 _KEYS = [AccountKey(program, year, DIVISION)
          for program, year in itertools.product(load_catalogue().cash_programs(),
-                                                        range(2000, 2101))]
+                                                        range(2000, LAST_FISCAL_YEAR))]
 random.shuffle(_KEYS)
 _FRESH_KEYS = iter(_KEYS)
 

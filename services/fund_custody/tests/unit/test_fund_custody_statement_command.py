@@ -8,7 +8,7 @@ import pytest
 
 from siquan.contracts.fund_custody_v1 import AllocationApproved, YearEndStatementPublished
 from siquan.fund_custody.application.statements import produce_statement, statement_of
-from siquan.fund_custody.domain.special_account import AccountKey
+from siquan.fund_custody.domain.special_account import LAST_FISCAL_YEAR, AccountKey
 from siquan.shared.errors import NotFound, Refused
 
 from .conftest import KEY, officer
@@ -75,3 +75,12 @@ async def test_reading_a_statement_not_produced_is_not_found(uow, given) -> None
     await given.funded(10_000, YEAR)
     with pytest.raises(NotFound):
         await statement_of(uow, officer(), YEAR)
+
+
+async def test_the_last_fiscal_year_kept_cannot_be_closed(uow, given) -> None:
+    last = AccountKey(KEY.program_code, LAST_FISCAL_YEAR, KEY.division_code)
+    await given.funded(10_000, last)
+    before = uow.snapshot()
+    with pytest.raises(Refused, match="after the last fiscal year kept"):
+        await uow.run(produce_statement(uow, officer(), last))
+    assert uow.store == before

@@ -19,7 +19,11 @@ from siquan.contracts.fund_custody_v1 import LevelAmounts, YearEndStatementPubli
 from siquan.fund_custody.application.appropriations import check_program
 from siquan.fund_custody.application.funding import approve_waiting
 from siquan.fund_custody.application.ports import FundCustodyUnit, StoredStatement
-from siquan.fund_custody.domain.special_account import AccountKey, SpecialAccount
+from siquan.fund_custody.domain.special_account import (
+    LAST_FISCAL_YEAR,
+    AccountKey,
+    SpecialAccount,
+)
 from siquan.fund_custody.domain.statement import YearEndStatement
 from siquan.shared.auth import Officer
 from siquan.shared.errors import NotFound, Refused
@@ -30,6 +34,10 @@ async def produce_statement(uow: FundCustodyUnit, officer: Officer,
     """The account's year-end statement; True when it was produced by this call."""
     officer.check_scope(key.division_code)
     check_program(key.program_code)
+    if key.fiscal_year >= LAST_FISCAL_YEAR:
+        raise Refused(f"{key} cannot be settled: its closing balance would be carried into "
+                      f"{key.fiscal_year + 1}, after the last fiscal year kept "
+                      f"({LAST_FISCAL_YEAR})")
     account = await uow.accounts.lock_or_open(key)
     existing = await uow.statements.get(account.id)
     if existing is not None:

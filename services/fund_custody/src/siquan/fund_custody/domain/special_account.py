@@ -34,6 +34,9 @@ from siquan.fund_custody.domain.ledger import (
     reserved_account,
 )
 
+LAST_FISCAL_YEAR = 2100
+"""The last fiscal year a special account may have (the API's and the database's bound)."""
+
 
 @dataclass(frozen=True)
 class AccountKey:
