@@ -192,3 +192,59 @@ def test_the_load_phase_s_promises_join_the_campaign_s_and_decide_the_exit(
     assert cli.main(["--seed", "1", "--only", "public-load", "--result", str(result)]) == 0
     written = json.loads(result.read_text())
     assert written["promises"] == {"public_load_no_5xx": True}  # the campaign did not run
+
+
+# -- the requests, against a real HTTP server on loopback ---------------------------------
+
+async def test_the_traffic_names_each_client_keeps_filed_tracking_numbers_and_counts_5xx(
+        ) -> None:
+    from aiohttp import ClientSession, web
+
+    from siquan.tools.chaos.public_load import LoadOptions, PublicTraffic, over_the_limit
+
+    seen: list[tuple[str, str, str | None]] = []
+    asked_by_burst = 0
+
+    async def answer(request: web.Request) -> web.Response:
+        nonlocal asked_by_burst
+        client = request.headers.get("X-Forwarded-For")
+        seen.append((request.method, request.path, client))
+        if client == "203.0.113.9":
+            asked_by_burst += 1
+            if asked_by_burst > 3:
+                return web.json_response({"detail": "slow down"}, status=429,
+                                         headers={"Retry-After": "1"})
+        if request.path.endswith("/T-broken"):
+            return web.json_response({"detail": "boom"}, status=503)
+        if request.method == "POST":
+            return web.json_response({"tracking_number": f"T-{len(seen)}"}, status=201)
+        return web.json_response({"notices": []})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with ClientSession(f"http://127.0.0.1:{port}") as http:
+            traffic = PublicTraffic([http], identities=7, tracking=["T-broken"], seed=3)
+            results = [await traffic.send(n) for n in range(60)]
+            limited = await over_the_limit(http, LoadOptions(burst_max=20, burst_refusals=2))
+        async with ClientSession("http://127.0.0.1:9") as nobody:  # discard port: refused
+            unanswered = await PublicTraffic([nobody], 1, ["T-1"], seed=1).send(0)
+    finally:
+        await runner.cleanup()
+
+    kinds = {kind for kind, _ in results}
+    assert kinds == {"board", "archive", "lookup", "file"}
+    filed = [s for kind, s in results if kind == "file"]
+    assert filed and set(filed) == {201}
+    assert len(traffic.tracking) == 1 + len(filed)  # each filed complaint is looked up later
+    assert 503 in {s for kind, s in results if kind == "lookup"}  # a 5xx is reported as such
+    clients = {client for _, _, client in seen if client != "203.0.113.9"}
+    assert clients == {f"198.51.100.{n + 1}" for n in range(7)}
+    assert limited["refused_429"] == 2 and limited["admitted_before_first_429"] == 3
+    assert limited["every_429_has_retry_after"] and limited["server_errors_5xx"] == 0
+    assert unanswered[1] is None
