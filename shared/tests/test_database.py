@@ -58,3 +58,33 @@ async def test_a_pool_without_a_method_keeps_the_servers_default(dsn: str) -> No
 async def test_an_unknown_method_is_refused() -> None:
     with pytest.raises(ValueError, match="zstd"):
         await create_pool("postgresql://nobody@127.0.0.1:1/none", toast_compression="zstd")
+
+
+async def test_a_listening_block_ended_after_its_connection_was_lost_keeps_its_own_reason(
+        dsn: str) -> None:
+    """The server ended the listening connection (an operator's pg_terminate_backend, a
+    restart): the block's own end (here a cancellation, as at shutdown) is what propagates,
+    not the pool's refusal to remove a listener from a connection already gone."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from siquan.shared.clock import SystemClock
+    from siquan.shared.outbox import Outbox
+    from siquan.shared.unit_of_work import PgUnitOfWork, UnitsOfWork
+
+    heard: list[str] = []
+    async with await create_pool(dsn, max_size=2) as pool:
+        units = UnitsOfWork(lambda: pool, Outbox("oversight", Ed25519PrivateKey.generate()),
+                            SystemClock(), PgUnitOfWork)
+        admin = await asyncpg.connect(dsn)
+        try:
+            with pytest.raises(LookupError, match="the block's own"):
+                async with units.listening("wake", lambda *args: heard.append(args[-1])):
+                    await pool.execute("NOTIFY wake, 'first'")
+                    ended = await admin.fetchval(
+                        "SELECT bool_and(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        " AND query LIKE 'LISTEN%'")
+                    assert ended
+                    raise LookupError("the block's own reason")
+        finally:
+            await admin.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -54,6 +56,34 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10,
         server_settings=await _compression_settings(dsn, toast_compression))
     assert pool is not None
     return pool
+
+
+_CONNECTION_LOST = (asyncpg.InterfaceError, asyncpg.InternalClientError,
+                    asyncpg.PostgresError, OSError)
+
+
+@asynccontextmanager
+async def listening(pool: asyncpg.Pool, channel: str, callback: Callable[..., None]
+                    ) -> AsyncIterator[None]:
+    """Hear PostgreSQL NOTIFY on `channel` while the block runs, on a connection of the
+    pool held for it (outside any transaction).
+
+    On a connection the server ended (pg_terminate_backend, a restart) the UNLISTEN and
+    the pool's reset fail, and must not replace the reason the block ended (at shutdown,
+    its cancellation): the pool replaces such a connection by itself."""
+    conn = await pool.acquire()
+    try:
+        await conn.add_listener(channel, callback)
+        yield
+    finally:
+        try:
+            await conn.remove_listener(channel, callback)
+        except _CONNECTION_LOST:
+            pass
+        try:
+            await pool.release(conn)
+        except _CONNECTION_LOST:
+            pass
 
 
 def alembic_config(dsn: str, script_location: Path) -> Config:

@@ -18,6 +18,7 @@ import asyncpg
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 
 from siquan.shared import crash_points
+from siquan.shared.database import listening
 from siquan.shared.messaging_schema import OUTBOX_NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -45,23 +46,19 @@ class OutboxRelay:
         await self._loop()
 
     async def _loop(self) -> None:
-        async with self._pool.acquire() as listener:
-            await listener.add_listener(OUTBOX_NOTIFY_CHANNEL, self._on_notify)
-            try:
-                while True:
+        async with listening(self._pool, OUTBOX_NOTIFY_CHANNEL, self._on_notify):
+            while True:
+                try:
+                    published = await self.publish_batch()
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    log.warning("outbox relay: database: %s; retrying", exc)
+                    published = 0
+                if published < self._batch_size:
+                    self._wake.clear()
                     try:
-                        published = await self.publish_batch()
-                    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                        log.warning("outbox relay: database: %s; retrying", exc)
-                        published = 0
-                    if published < self._batch_size:
-                        self._wake.clear()
-                        try:
-                            await asyncio.wait_for(self._wake.wait(), self._idle)
-                        except TimeoutError:
-                            pass
-            finally:
-                await listener.remove_listener(OUTBOX_NOTIFY_CHANNEL, self._on_notify)
+                        await asyncio.wait_for(self._wake.wait(), self._idle)
+                    except TimeoutError:
+                        pass
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()

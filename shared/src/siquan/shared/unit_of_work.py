@@ -28,7 +28,7 @@ from opentelemetry import propagate
 
 from siquan.contracts.base import Event
 from siquan.shared.clock import Clock
-from siquan.shared.database import Connection
+from siquan.shared.database import Connection, listening
 from siquan.shared.outbox import Outbox, PendingEvent
 
 BeforeCommit = Callable[[], Awaitable[None]]
@@ -149,12 +149,8 @@ class UnitsOfWork(Generic[W]):
                         ) -> AsyncIterator[None]:
         """Hear PostgreSQL NOTIFY on `channel` while the block runs (a connection held
         for listening, outside any transaction)."""
-        async with self._pool().acquire() as conn:
-            await conn.add_listener(channel, callback)
-            try:
-                yield
-            finally:
-                await conn.remove_listener(channel, callback)
+        async with listening(self._pool(), channel, callback):
+            yield
 
     def bind(self, conn: Connection, cause: Cause) -> W:
         """A unit on a transaction the caller opened (the batched consumer, which commits
