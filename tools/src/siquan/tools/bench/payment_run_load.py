@@ -29,20 +29,22 @@ def _account(i: int) -> str:
 
 
 async def bulk_load(conn: asyncpg.Connection, payees: int, *, program: str,
-                    division: str, oversight: asyncpg.Connection | None = None) -> int:
-    """Load the roster; returns what the policy owes it for the benchmark's month."""
+                    division: str, oversight: asyncpg.Connection | None = None,
+                    first: int = 0, effective_from: date = date(2020, 1, 1)) -> int:
+    """Load the roster (persons `first` to `first + payees - 1`, certified from
+    `effective_from`); returns what the policy owes it for the benchmark's month."""
     policy = load_catalogue().in_force(program, period_start("2026-11"), division)
     categories = [b.category for b in policy.benefits]
     now = datetime.now(UTC)
     owed = 0
-    for start in range(0, payees, _BATCH):
-        indices = range(start, min(start + _BATCH, payees))
+    for start in range(first, first + payees, _BATCH):
+        indices = range(start, min(start + _BATCH, first + payees))
         certifications = []
         for i in indices:
             category = categories[i % len(categories)]
             owed += policy.benefit(category).amount_fen
             certifications.append((str(uuid.uuid4()), _person(i), program, category,
-                                   policy.version, division, date(2020, 1, 1), now))
+                                   policy.version, division, effective_from, now))
         await conn.copy_records_to_table("certifications", records=certifications, columns=[
             "certification_id", "person_key", "program_code", "category", "policy_version",
             "division_code", "effective_from", "approved_at"])

@@ -36,7 +36,7 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -94,9 +94,13 @@ async def _campaign(env: Environment, servers: OwnServers | None, options: Optio
             for process in cluster.all_processes():
                 await asyncio.to_thread(process.start, timeout=300)
             cluster.clock.set(datetime(campaign.YEAR, 1, 2, 9, tzinfo=UTC))
-            owed = await campaign.load_roster(env, options.payees)
+            owed = await campaign.load_roster(env, options.payees) * options.months
+            if options.roster_growth():
+                owed += await campaign.load_roster(
+                    env, options.roster_growth(), first=options.payees,
+                    effective_from=date(campaign.YEAR, options.months, 1))
             # the year's runs with a tenth to spare (a month's amounts may differ)
-            await campaign.appropriate(cluster, owed * options.months * 11 // 10)
+            await campaign.appropriate(cluster, owed * 11 // 10)
             plan = Plan(options.seed, [p.name for p in cluster.all_processes()],
                         mean_pause_s=options.mean_pause_s,
                         server_faults=servers is not None)
@@ -126,6 +130,7 @@ async def _verdict(chaos: Campaign, options: Options, elapsed: float) -> dict[st
     reached = Counter(r.point for r in landed if r.kind == CRASHED)
     result: dict[str, Any] = {
         "benchmark": "chaos", "seed": options.seed, "payees": options.payees,
+        "last_run_payees": options.payees + options.roster_growth(),
         "runs": len(chaos.runs), "instances_per_service": options.instances,
         "own_servers": options.own_servers,
         "seconds": round(elapsed, 1),
@@ -174,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--months", type=int, default=defaults.months)
     parser.add_argument("--faults", type=int, default=defaults.faults)
     parser.add_argument("--instances", type=int, default=defaults.instances)
+    parser.add_argument("--large-run-payees", type=int, default=campaign.LARGE_RUN_PAYEES,
+                        help="payees of the year's last run (the roster grows before it)")
     parser.add_argument("--chunk", type=int, default=defaults.chunk)
     parser.add_argument("--bank-latency-ms", type=int, default=defaults.bank_latency_ms)
     parser.add_argument("--mean-pause", type=float, default=defaults.mean_pause_s,
@@ -210,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     options = Options(seed, args.payees, args.months, args.faults, args.instances,
                       args.chunk, args.bank_latency_ms, args.mean_pause, args.timeout,
                       own_servers=args.own_servers,
-                      broker_file_limit=args.broker_file_limit)
+                      broker_file_limit=args.broker_file_limit,
+                      large_run_payees=args.large_run_payees)
     load = public_load.LoadOptions(rate_per_s=args.load_rate, seed=seed,
                                    start_timeout_s=args.run_start_timeout)
     result: dict[str, Any] = {"benchmark": "chaos", "seed": seed, "promises": {}}

@@ -35,7 +35,7 @@ import subprocess
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import aiormq
@@ -77,6 +77,10 @@ AUDITOR = {"Authorization": "Bearer dev-auditor-420117-01"}
 CRASHED = "sigkill_at_crash_point"
 
 
+LARGE_RUN_PAYEES = 100_000
+"""The last run of `make chaos`'s year: a large county's month."""
+
+
 @dataclass(frozen=True)
 class Options:
     seed: int
@@ -97,6 +101,15 @@ class Options:
     """`ulimit -n` of the own RabbitMQ node: its open-file limit reached quickly."""
     outage_s: float = 20.0
     """Longest a server fault is held waiting for every instance to report it."""
+    large_run_payees: int = 0
+    """The year's last run pays this many: the roster grows by the difference, certified
+    from the last month, so that one run of a large county's size meets the faults too
+    (`make chaos`: `LARGE_RUN_PAYEES`; no larger than `payees`: every month pays
+    `payees`)."""
+
+    def roster_growth(self) -> int:
+        """Payees certified from the last month on, beyond `payees`."""
+        return max(0, self.large_run_payees - self.payees) if self.months else 0
 
 
 @dataclass
@@ -671,14 +684,17 @@ async def appropriate(cluster: Cluster, owed_fen: int) -> None:
             response.raise_for_status()
 
 
-async def load_roster(env: Environment, payees: int) -> int:
-    """The roster in bulk; what a month of it is owed (a month of 2026: the year's runs
-    are appropriated with a tenth to spare)."""
+async def load_roster(env: Environment, payees: int, *, first: int = 0,
+                      effective_from: date = date(2020, 1, 1)) -> int:
+    """The roster in bulk (persons `first` on, certified from `effective_from`); what a
+    month of it is owed (a month of 2026: the year's runs are appropriated with a tenth to
+    spare)."""
     conn = await asyncpg.connect(env.pg_dsn("disbursement"))
     oversight = await asyncpg.connect(env.pg_dsn("oversight"))
     try:
         owed = await bulk_load(conn, payees, program=PROGRAM, division=DIVISION,
-                               oversight=oversight)
+                               oversight=oversight, first=first,
+                               effective_from=effective_from)
         # clean data: none of the accounts the simulated bank refuses, freezes or returns
         # (numbers ending 0000, 0044, 0088), so that every finding would be a fault's
         await conn.execute(
