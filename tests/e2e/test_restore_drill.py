@@ -5,7 +5,9 @@ outboxes (`python -m siquan.shared.catch_up`), and the service started again. Fo
 disbursement and for fund custody: every payee of the run is paid exactly once at the bank,
 the run completes and is settled, and fund custody's ledger balances to the fen. And a run
 started after disbursement's backup, lost in the restore and started again: the bank holds
-its payments' instruction keys and pays nobody a second time."""
+its payments' instruction keys and pays nobody a second time, fund custody pays the money
+out once (the lost run's allocation paid it; the run started again releases its
+reservation) and oversight finds nobody paid twice."""
 
 from __future__ import annotations
 
@@ -174,6 +176,31 @@ async def test_a_run_lost_in_disbursement_s_restore_and_started_again_pays_nobod
     # the bank answered each payment with the transfer it made for the lost run
     assert await _bank_references(env, again) == references
     assert await list_dead_letters(env.amqp_url("disbursement"), "disbursement") == []
+    # and disbursement says so: each payment names the lost run's payment it was paid as
+    transferred = await env.fetch("disbursement", "SELECT count(*) FROM payments p JOIN"
+                                  " payment_results x USING (payment_id) WHERE p.run_id = $1"
+                                  " AND x.transferred_as IS NOT NULL", again)
+    assert transferred[0][0] == PAYEES
+    # fund custody pays the money out once: the lost run's allocation paid it, the run
+    # started again releases all it reserved
+    allocations = await env.fetch("fund_custody", "SELECT run_id, status, paid_fen,"
+                                  " released_fen, total_fen FROM allocations"
+                                  " WHERE run_id = ANY($1::text[])", [lost, again])
+    books = {r["run_id"]: (r["status"], r["paid_fen"], r["released_fen"]) for r in allocations}
+    total = allocations[0]["total_fen"]
+    assert books == {lost: ("settled", total, 0), again: ("settled", 0, total)}
+    await _assert_books_balanced(cluster)
+    # oversight finds nobody paid twice and counts the money once
+    async def oversight_holds_the_run() -> bool:
+        return await _count(env, "oversight", "SELECT count(*) FROM settled_payments"
+                            " WHERE run_id = $1", again) == PAYEES
+    await eventually(oversight_holds_the_run, timeout=60, interval=0.5,
+                     what="oversight stored the run started again")
+    assert await _count(env, "oversight", "SELECT count(*) FROM findings"
+                        " WHERE rule = 'paid_twice' AND run_id = $1", again) == 0
+    assert [await _count(env, "oversight", "SELECT coalesce(sum(amount_fen), 0)"
+                         " FROM payment_chunks WHERE run_id = $1 AND outcome = 'settled'",
+                         run) for run in (lost, again)] == [total, 0]
 
 
 # -- the drill's steps, as docs/OPERATIONS.md gives them --------------------------------------
@@ -263,6 +290,15 @@ async def _assert_paid_once_and_balanced(cluster: Cluster, before: Counter[str],
                                " WHERE run_id = $1 GROUP BY status", run_id)
     assert {r[0]: r[1] for r in statuses} == {"settled": PAYEES}
     assert len(paid_now) == PAYEES and set(paid_now.values()) == {1}, "someone paid twice"
+    await _assert_books_balanced(cluster)
+    for service in ("disbursement", "fund_custody"):
+        assert await list_dead_letters(env.amqp_url(service), service) == []
+
+
+async def _assert_books_balanced(cluster: Cluster) -> None:
+    """Fund custody's account paid out what the bank settled, holds nothing reserved, and
+    its ledger balances."""
+    env = cluster.env
     bank_fen = (await env.fetch("banksim", "SELECT coalesce(sum(amount_fen), 0)"
                                 " FROM transfers WHERE outcome = 'settled'"))[0][0]
     async with httpx.AsyncClient(base_url=cluster.url("fund_custody"), timeout=30) as http:
@@ -278,8 +314,6 @@ async def _assert_paid_once_and_balanced(cluster: Cluster, before: Counter[str],
                    FROM ledger_entries GROUP BY 1, 2) e USING (special_account_id, account)
         WHERE b.balance_fen <> coalesce(e.fen, 0)""")
     assert (unbalanced, drifted) == ([], [])
-    for service in ("disbursement", "fund_custody"):
-        assert await list_dead_letters(env.amqp_url(service), service) == []
 
 
 _PAYMENT_SIDE = [("disbursement", "fund_custody"), ("fund_custody", "disbursement"),

@@ -189,6 +189,13 @@ class SettledPayment(Contract):
     period: Period | None = Field(default=None,
                                   description="The period paid (an arrear's own period); "
                                               "None: the run's period")
+    transferred_as: str | None = Field(
+        default=None,
+        description="The payment id of an earlier order the bank already made this transfer "
+                    "under (same instruction key: a run lost in a restore of disbursement "
+                    "and started again); no money moved for this payment, the bank "
+                    "reference is the earlier transfer's. None: the bank moved the money "
+                    "for this payment")
 
 
 class PaymentsSettled(_Disbursement):

@@ -71,3 +71,19 @@ async def test_a_bank_answering_twice_or_late_transfers_each_instruction_once(
                                    " WHERE id = $1", fault)
     assert taken[0][0] is True
     assert await _transfers(siquan_env, batch + late) == 4
+
+
+async def test_a_new_payment_id_under_a_key_transferred_before_is_answered_naming_it(
+        bank: SimulatedBank) -> None:
+    first = [i._replace(instruction_key=str(uuid.uuid4())) for i in _batch(2)]
+    paid = await bank.instruct("b1", first)
+    again = [i._replace(payment_id=str(uuid.uuid4())) for i in first]
+
+    answered = {r.payment_id: r for r in await bank.instruct("b2", again)}
+
+    earlier = {r.payment_id: r for r in paid}
+    assert [r.transferred_as for r in paid] == [None, None]
+    assert {p: (r.outcome, r.bank_reference, r.transferred_as)
+            for p, r in answered.items()} == {
+        new.payment_id: ("settled", earlier[old.payment_id].bank_reference, old.payment_id)
+        for new, old in zip(again, first, strict=True)}

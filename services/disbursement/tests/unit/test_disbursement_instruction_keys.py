@@ -9,9 +9,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
+
 from siquan.contracts import disbursement_v1 as events
 from siquan.disbursement.adapters.memory_bank import MemoryBank
 from siquan.disbursement.application.payer import pay_chunk
+from siquan.disbursement.application.ports import BankUnavailable
 from siquan.disbursement.domain.payment import INSTRUCTION_KEYS, instruction_key
 
 
@@ -63,6 +66,60 @@ async def test_a_run_started_again_after_a_restore_is_answered_not_paid_again(
         person: ("settled", reference) for person, reference in references.items()}
     [settled] = restored.published(events.PaymentsSettled)
     assert len(settled.payments) == 3
+
+
+async def restored_after(world: Any, payees: int) -> Any:
+    """Disbursement restored from a backup taken before any run: the roster, the same bank."""
+    restored = type(world)()
+    restored.bank = world.bank
+    await restored.payees(payees)
+    return restored
+
+
+async def test_a_payment_answered_with_an_earlier_transfer_is_settled_naming_it(
+        world: Any) -> None:
+    await world.payees(3)
+    first = await paid_run(world)
+    lost = {p.person_key: p.payment_id for p in world.store.run_payments(first.id)}
+    restored = await restored_after(world, 3)
+
+    again = await paid_run(restored)
+
+    [settled] = restored.published(events.PaymentsSettled)
+    assert {p.person_key: p.transferred_as for p in settled.payments} == lost
+    assert {p.person_key: p.transferred_as for p in restored.store.run_payments(again.id)
+            } == lost
+    assert all(p.payment_id not in lost.values() for p in settled.payments)
+
+
+async def test_a_payment_the_bank_transfers_now_names_no_earlier_transfer(world: Any) -> None:
+    await world.payees(2)
+    run = await paid_run(world)
+    [settled] = world.published(events.PaymentsSettled)
+    assert [p.transferred_as for p in settled.payments] == [None, None]
+    assert "transferred_as" not in settled.model_dump(exclude_unset=True)["payments"][0]
+    assert {p.transferred_as for p in world.store.run_payments(run.id)} == {None}
+
+
+async def test_an_earlier_transfer_is_still_named_when_the_bank_s_answer_was_lost(
+        world: Any) -> None:
+    await world.payees(2)
+    first = await paid_run(world)
+    lost = {p.person_key: p.payment_id for p in world.store.run_payments(first.id)}
+    restored = await restored_after(world, 2)
+    run = (await restored.start("2026-05")).run
+    await restored.allocate(run)
+    restored.bank.silent = True
+    with pytest.raises(BankUnavailable):
+        async with restored.units(correlation_id=run.id) as uow:
+            await pay_chunk(uow, restored.bank, run.id)
+
+    async with restored.units(correlation_id=run.id) as uow:  # the payer tries again
+        assert await pay_chunk(uow, restored.bank, run.id)
+
+    [settled] = restored.published(events.PaymentsSettled)
+    assert {p.person_key: p.transferred_as for p in settled.payments} == lost
+    assert len(world.bank.transfers) == 2
 
 
 async def test_a_payment_refused_by_the_bank_is_paid_again_under_a_key_of_its_own(

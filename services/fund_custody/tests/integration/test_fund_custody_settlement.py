@@ -178,3 +178,28 @@ async def test_a_never_funded_run_that_completes_without_paying_stops_waiting(
     response = await fc.appropriate(key, 80_000)
     assert response.json()["approved_runs"] == []
     assert (await fc.account(key))["reserved_fen"] == 0
+
+
+async def test_payments_transferred_earlier_are_settled_and_released_not_paid_out(
+        fc, key: AccountKey) -> None:
+    run_id = await approved_run(fc, key, 100_000, 60_000)
+    chunk = settled(key, run_id, 0, 21_000, 15_000, 8_000)
+    # the first two answered by the bank with transfers made under a lost run's payment ids
+    chunk = chunk.model_copy(update={"payments": tuple(
+        p.model_copy(update={"transferred_as": str(uuid.uuid4())}) if i < 2 else p
+        for i, p in enumerate(chunk.payments))})
+    await fc.wait_processed(await fc.publish(chunk))
+    await fc.wait_processed(await fc.publish(chunk))  # reported again: booked once
+    held = await fc.account(key)
+    async with tap(fc.env, "fund_custody") as tapped:
+        await fc.publish(completed(key, run_id, 60_000, settled_fen=44_000, failed_fen=16_000))
+        settlement = await fc.published(tapped, "settlement.completed.v1", run_id=run_id)
+
+    assert (held["reserved_fen"], held["paid_out_fen"]) == (52_000, 8_000)
+    assert (settlement["paid_fen"], settlement["released_fen"]) == (8_000, 52_000)
+    account = await fc.account(key)
+    assert (account["available_fen"], account["reserved_fen"],
+            account["paid_out_fen"]) == (92_000, 0, 8_000)
+    rows = await fc.env.fetch("fund_custody", "SELECT amount_fen, transferred_earlier_fen"
+                              " FROM settled_chunks WHERE run_id = $1", run_id)
+    assert [tuple(r) for r in rows] == [(8_000, 36_000)]

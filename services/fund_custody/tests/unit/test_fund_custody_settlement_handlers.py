@@ -1,13 +1,19 @@
 """The run result handlers: a settled chunk moves its sum from the run's reservation to
 paid_out once, never beyond the reservation; failed chunks are counted; a completed run is
 settled, releases what it did not pay and waits (NotYet) for a chunk it counts but has not
-seen. A message that breaks a rule changes nothing."""
+seen. A payment the bank answered with a transfer it had made earlier (a run lost in a
+restore of disbursement and started again) is settled but not paid out again. A message
+that breaks a rule changes nothing."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
+from siquan.contracts.disbursement_v1 import PaymentsSettled
 from siquan.contracts.fund_custody_v1 import AllocationApproved, SettlementCompleted
+from siquan.fund_custody.application.ports import Chunk
 from siquan.fund_custody.application.settlement import (
     count_failed_chunk,
     pay_settled_chunk,
@@ -146,3 +152,70 @@ async def test_a_never_funded_run_that_completes_without_paying_is_cancelled(
     [settlement] = uow.published(SettlementCompleted)
     assert (settlement.reserved_fen, settlement.paid_fen, settlement.released_fen) == (0, 0, 0)
     assert uow.store.allocations[run_id].status == "cancelled"
+
+
+def transferred_earlier(event: PaymentsSettled, *which: int) -> PaymentsSettled:
+    """The chunk with the payments at `which` answered by the bank with a transfer it had
+    made earlier under another payment id (a run lost in a restore, started again)."""
+    return event.model_copy(update={"payments": tuple(
+        p.model_copy(update={"transferred_as": str(uuid.uuid4())}) if i in which else p
+        for i, p in enumerate(event.payments))})
+
+
+async def test_a_payment_transferred_earlier_is_settled_but_not_paid_out_again(
+        uow, given) -> None:
+    run_id = await given.approved_run(100_000, 60_000)
+    chunk = transferred_earlier(given.settled(run_id, 0, 21_000, 15_000), 0)
+    await uow.run(pay_settled_chunk(chunk, uow))
+    assert await given.balances() == (40_000, 45_000, 15_000)
+    assert uow.store.allocations[run_id].paid_fen == 15_000
+    assert uow.store.settled[(run_id, 0)] == Chunk(2, 15_000, 21_000)
+    assert uow.store.run_periods == [(run_id, "2026-11", 15_000)]
+
+
+async def test_a_chunk_all_transferred_earlier_moves_no_money(uow, given) -> None:
+    run_id = await given.approved_run(100_000, 60_000)
+    postings = len(uow.store.postings)
+    await uow.run(pay_settled_chunk(
+        transferred_earlier(given.settled(run_id, 0, 21_000, 15_000), 0, 1), uow))
+    assert len(uow.store.postings) == postings
+    assert await given.balances() == (40_000, 60_000, 0)
+    assert uow.store.settled[(run_id, 0)] == Chunk(2, 0, 36_000)
+
+
+async def test_a_chunk_transferred_earlier_reported_again_is_booked_once(uow, given) -> None:
+    run_id = await given.approved_run(100_000, 60_000)
+    chunk = transferred_earlier(given.settled(run_id, 0, 21_000, 15_000), 1)
+    await uow.run(pay_settled_chunk(chunk, uow))
+    await uow.run(pay_settled_chunk(chunk, uow))
+    assert await given.balances() == (40_000, 39_000, 21_000)
+    before = uow.snapshot()
+    with pytest.raises(RuleBroken, match="now reported as"):  # the same sums, told apart
+        await uow.run(pay_settled_chunk(transferred_earlier(chunk, 0, 1), uow))
+    assert uow.store == before
+
+
+async def test_a_run_settled_by_earlier_transfers_releases_their_reservation(
+        uow, given) -> None:
+    run_id = await given.approved_run(100_000, 60_000)
+    await uow.run(pay_settled_chunk(
+        transferred_earlier(given.settled(run_id, 0, 21_000, 15_000), 0, 1), uow))
+    await given.paid(run_id, 1, 8_000)
+    # disbursement reports everything the bank settled for the run, earlier transfers too
+    await uow.run(settle_run(given.completed(run_id, 60_000, 44_000), uow))
+    [settlement] = uow.published(SettlementCompleted)
+    assert (settlement.reserved_fen, settlement.paid_fen, settlement.released_fen,
+            settlement.available_fen) == (60_000, 8_000, 52_000, 92_000)
+    assert await given.balances() == (92_000, 0, 8_000)
+    assert uow.store.allocations[run_id].status == "settled"
+
+
+async def test_a_completion_counting_earlier_transfers_as_paid_out_breaks_a_rule(
+        uow, given) -> None:
+    run_id = await given.approved_run(100_000, 60_000)
+    await uow.run(pay_settled_chunk(
+        transferred_earlier(given.settled(run_id, 0, 21_000, 15_000), 0), uow))
+    before = uow.snapshot()
+    with pytest.raises(RuleBroken, match="21000 fen by earlier transfers"):
+        await uow.run(settle_run(given.completed(run_id, 60_000, 15_000), uow))
+    assert uow.store == before

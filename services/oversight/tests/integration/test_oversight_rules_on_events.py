@@ -218,6 +218,25 @@ async def test_a_second_payment_id_for_the_same_period_is_paid_twice_a_redeliver
     assert finding["evidence"] == [second, ids[3]]
 
 
+async def test_a_transfer_answered_again_for_a_run_started_over_is_not_paid_twice(
+        siquan_env: Environment, logged: Logged, raised: Any, findings: Findings,
+        quiet: Callable[[], Awaitable[None]]) -> None:
+    cert, lost_run, run = granted(person()), a_run(), a_run()
+    lost = paid(cert)
+    # the run lost in a restore of disbursement, started again: the bank answered the new
+    # payment id with the transfer it had made for the lost run
+    answered = paid(cert).model_copy(update={"transferred_as": lost.payment_id})
+    await logged_all(siquan_env, [cert, *started(lost_run), chunk(lost_run, lost),
+                                  *started(run), chunk(run, answered)], logged)
+    await quiet()
+    assert await findings(person_key=cert.person_key) == []
+
+    second = await publish_as(siquan_env, chunk(run, paid(cert), number=1))
+
+    (finding,) = await raised(person_key=cert.person_key)
+    assert (finding["rule"], finding["evidence"][0]) == ("paid_twice", second)
+
+
 async def test_an_amount_one_fen_off_the_policy_is_a_wrong_payment(
         siquan_env: Environment, raised: Any) -> None:
     cert, run = granted(person()), a_run()

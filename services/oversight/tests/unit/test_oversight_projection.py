@@ -76,6 +76,19 @@ async def test_a_settled_chunk_counts_its_payments_and_fen_once(
     assert uow.store.runs["run-1"]["status"] == "paying"
 
 
+async def test_a_payment_settled_by_an_earlier_transfer_adds_no_payment_nor_fen(
+        uow: FakeOversightWork) -> None:
+    chunk = disbursement.PaymentsSettled(chunk=0, payments=tuple(
+        disbursement.SettledPayment(payment_id=f"p{n}", person_key=secrets.token_hex(32),
+                                    certification_id="c", item="benefit", amount_fen=700,
+                                    bank_reference="B",
+                                    transferred_as=f"lost-{n}" if n else None)
+        for n in range(3)), **RUN)
+    await uow.receive(chunk, projection.count_chunk)
+
+    assert uow.store.chunks == {("run-1", "settled", 0): (1, 700)}
+
+
 async def test_an_allocation_and_a_settlement_are_recorded_against_their_run(
         uow: FakeOversightWork) -> None:
     await uow.receive(fund_custody.AllocationApproved(

@@ -17,6 +17,7 @@ from siquan.oversight.public.application import handling, ledger, notices
 from siquan.oversight.public.application.intake import FileComplaint, file_complaint
 from siquan.oversight.public.config import PublicConfig
 from siquan.oversight.public.domain.complaints import FieldRefused
+from siquan.oversight.reconciliation.application import payment_rules
 from siquan.oversight.settings import OversightSettings
 from siquan.shared.auth import Officer
 from siquan.shared.clock import FixedClock
@@ -91,6 +92,24 @@ async def test_a_failed_payment_is_a_line_once_however_often_it_is_reported(
     assert [(line.outcome, line.amount_fen, line.reason)
             for line in await uow.ledger.lines_of(person, "")] == [
         ("failed", 21_000, "account closed")]
+
+
+async def test_a_transfer_answered_again_for_a_run_started_over_is_one_line(
+        uow: FakeOversightWork) -> None:
+    person = secrets.token_hex(32)
+
+    def settled(payment_id: str, run_id: str, transferred_as: str | None = None
+                ) -> disbursement.PaymentsSettled:
+        return disbursement.PaymentsSettled(chunk=0, payments=(disbursement.SettledPayment(
+            payment_id=payment_id, person_key=person, certification_id="c-1",
+            item="benefit", amount_fen=21_000, bank_reference="B1",
+            transferred_as=transferred_as),), **{**RUN, "run_id": run_id})
+    await uow.receive(settled("p-lost", "run-lost"), payment_rules.judge_chunk)
+    await uow.receive(settled("p-again", "run-again", "p-lost"), payment_rules.judge_chunk)
+
+    assert [(line.outcome, line.run_id, line.amount_fen)
+            for line in await uow.ledger.lines_of(person, "")] == [
+        ("settled", "run-lost", 21_000)]
 
 
 async def test_a_payee_a_run_skipped_gets_a_line_with_the_reason(

@@ -209,6 +209,37 @@ async def test_paying_the_same_period_again_is_a_wrong_payment_once(
     assert len([f for f in uow.store.findings.values() if f["rule"] == "paid_twice"]) == 2
 
 
+async def test_a_transfer_answered_again_for_a_run_started_over_is_not_paid_twice(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+    lost = paid(cert)
+    await committed(uow, cert, chunk(lost, run_id="run-lost"))
+    # the run lost in a restore of disbursement, started again: the bank answered the new
+    # payment id with the transfer it had made for the lost run
+    answered = paid(cert).model_copy(update={"transferred_as": lost.payment_id})
+
+    again = await committed(uow, chunk(answered, run_id="run-again"))
+    # a payment under yet another id that names no transfer is paid twice, and so is one
+    # naming another transfer
+    twice = await committed(uow, chunk(paid(cert), run_id="run-again", number=1),
+                            chunk(paid(cert).model_copy(update={
+                                "transferred_as": str(uuid.uuid4())}),
+                                  run_id="run-again", number=2))
+
+    assert rules_of(again) == []
+    assert rules_of(twice) == ["paid_twice", "paid_twice"]
+
+
+async def test_a_transfer_answered_again_reported_before_the_lost_run_is_not_paid_twice(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+    lost = paid(cert)
+    answered = paid(cert).model_copy(update={"transferred_as": lost.payment_id})
+    await committed(uow, cert, chunk(answered, run_id="run-again"))
+
+    assert rules_of(await committed(uow, chunk(lost, run_id="run-lost"))) == []
+
+
 async def test_a_payment_the_bank_returned_may_be_paid_again(uow: FakeOversightWork) -> None:
     cert = granted()
     first = paid(cert)

@@ -41,8 +41,9 @@ class MemoryBank:
             if i.payment_id in self.recorded:
                 continue
             if i.instruction_key and i.instruction_key in self.by_key:
-                self.recorded[i.payment_id] = self.by_key[i.instruction_key]._replace(
-                    payment_id=i.payment_id)  # moves no money: already transferred
+                earlier = self.by_key[i.instruction_key]  # moves no money: transferred
+                self.recorded[i.payment_id] = earlier._replace(
+                    payment_id=i.payment_id, transferred_as=earlier.payment_id)
                 continue
             self.recorded[i.payment_id] = self._decide(i)
             self.transfers.append(i)

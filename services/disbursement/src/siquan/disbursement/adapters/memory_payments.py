@@ -258,6 +258,7 @@ class MemoryPayments:
                 raise RuntimeError(f"payment {payment_id} is {payment.status} already")
             payment.status, payment.reason = outcome.status, outcome.reason
             payment.bank_reference, payment.chunk = outcome.bank_reference, chunk.number
+            payment.transferred_as = outcome.transferred_as
         self._store.chunks[(chunk.run_id, chunk.number)].done = True
 
     async def any_pending(self, run_id: str) -> bool:

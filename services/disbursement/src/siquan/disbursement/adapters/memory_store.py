@@ -62,6 +62,7 @@ class PaymentRecord:
     reason: str = ""
     bank_reference: str | None = None
     chunk: int | None = None
+    transferred_as: str | None = None
     returned_on: date | None = None
     return_reason: str = ""
 

@@ -78,14 +78,17 @@ SELECT p.payment_id::text, p.person_key, p.certification_id, p.period, p.item,
 """
 
 # A result for each payment of the chunk (a second result for a payment breaks the
-# primary key): $1/$2 the settled ones and their bank references, $3/$4/$5 the others
-# with their status and reason, $6 the chunk. Those that moved no money stop being live.
+# primary key): $1/$2/$7 the settled ones, their bank references and the payment id of an
+# earlier transfer that settled them, $3/$4/$5 the others with their status and reason,
+# $6 the chunk. Those that moved no money stop being live.
 _RECORD = """
-INSERT INTO payment_results (payment_id, status, reason, bank_reference, chunk, finished_at)
-SELECT s.payment_id, 'settled', '', s.bank_reference, $6::int, now()
-  FROM unnest($1::uuid[], $2::text[]) AS s (payment_id, bank_reference)
+INSERT INTO payment_results (payment_id, status, reason, bank_reference, chunk, finished_at,
+                             transferred_as)
+SELECT s.payment_id, 'settled', '', s.bank_reference, $6::int, now(), s.transferred_as
+  FROM unnest($1::uuid[], $2::text[], $7::uuid[]) AS s (payment_id, bank_reference,
+                                                        transferred_as)
  UNION ALL
-SELECT o.payment_id, o.status, o.reason, NULL, $6::int, now()
+SELECT o.payment_id, o.status, o.reason, NULL, $6::int, now(), NULL
   FROM unnest($3::uuid[], $4::text[], $5::text[]) AS o (payment_id, status, reason)
 """
 _VOID = "UPDATE payment_orders SET live = false WHERE payment_id = ANY($1::uuid[]) AND live"
@@ -169,14 +172,14 @@ class PgPayments:
 
     async def record(self, chunk: Chunk, outcomes: dict[str, Outcome]) -> None:
         if outcomes:
-            settled = [(i, o.bank_reference) for i, o in outcomes.items()
+            settled = [(i, o.bank_reference, o.transferred_as) for i, o in outcomes.items()
                        if o.status == "settled"]
             void = [(i, o.status, o.reason) for i, o in outcomes.items()
                     if o.status != "settled"]
             await self._conn.execute(
-                _RECORD, [i for i, _ in settled], [r for _, r in settled],
+                _RECORD, [i for i, _, _ in settled], [r for _, r, _ in settled],
                 [i for i, _, _ in void], [s for _, s, _ in void], [r for _, _, r in void],
-                chunk.number)
+                chunk.number, [t for _, _, t in settled])
             voided = [i for i, _, _ in void]
             if void and await self._conn.execute(_VOID, voided) != f"UPDATE {len(void)}":
                 raise RuntimeError("a payment that moved no money was not live")

@@ -5,7 +5,8 @@ by its instruction key (the payable amount, `payment.instruction_key`), with INS
 CONFLICT DO NOTHING; the recorded result is what the bank answers, so a re-sent
 instruction never transfers twice, and neither does a new payment id under a key already
 recorded (a run started again after a restore of disbursement): it is answered with the
-transfer recorded under the key, its reference included.
+transfer recorded under the key, its reference included, and the payment id it was made
+under (`transferred_as`).
 
 What it does with an instruction (`BankBehaviour`, decided in its database by hashes):
 - an account is *invalid* when its number ends in 0000 or its hash falls in
@@ -125,9 +126,11 @@ SELECT payment_id::text, outcome, bank_reference, reason FROM transfers
 """
 
 # What the bank recorded under the instruction keys of payment ids it holds nothing for:
-# the recorded transfer, answered for the payment id asked ($1 payment ids, $2 their keys).
+# the recorded transfer, answered for the payment id asked and naming the payment id it
+# was made under ($1 payment ids, $2 their keys).
 _BY_KEY = """
-SELECT i.payment_id::text, t.outcome, t.bank_reference, t.reason
+SELECT i.payment_id::text, t.outcome, t.bank_reference, t.reason,
+       t.payment_id::text AS transferred_as
   FROM unnest($1::uuid[], $2::uuid[]) AS i (payment_id, instruction_key)
   JOIN transfers t ON t.instruction_key = i.instruction_key
 """

@@ -10,6 +10,9 @@ competing payers of any instance never share one):
    nothing else paying the same key, the run allocated);
 3. instruct the bank with the rest, as one batch;
 4. record every result and publish `PaymentsSettled` / `PaymentsFailed` for the chunk.
+A payment the bank answers with a transfer it made earlier under another payment id (the
+same instruction key: a run lost in a restore and started again) is settled and names
+that payment id (`transferred_as`), so fund custody does not pay it out a second time.
 A crash anywhere rolls the chunk back to pending; the bank's idempotency by payment id and
 step 1 make the retry pay nobody twice. A bank that does not answer (`BankUnavailable`)
 rolls the chunk back too, and the payer tries again after `poll_seconds`. When no chunk
@@ -172,7 +175,9 @@ async def _outcomes(bank: Bank, chunk: Chunk) -> dict[str, Outcome]:
     missing = sum(1 for i in to_send if i.payment_id not in known)
     if missing:
         raise RuntimeError(f"the bank returned no result for {missing} payments")
-    outcomes.update((r.payment_id, Outcome(r.outcome, r.reason, r.bank_reference))
+    outcomes.update((r.payment_id, Outcome(r.outcome, r.reason, r.bank_reference,
+                                           r.transferred_as if r.outcome == "settled"
+                                           else None))
                     for r in known.values())
     return outcomes
 
@@ -217,6 +222,8 @@ def chunk_events(run: PaymentRun, chunk: Chunk, outcomes: dict[str, Outcome]
                 "certification_id": p.certification_id, "amount_fen": p.amount_fen,
                 "item": p.label(run.period), "period": paid_period,
                 "bank_reference": outcome.bank_reference})
+            if outcome.transferred_as is not None:  # the field only where it says something
+                settled[-1]["transferred_as"] = outcome.transferred_as
         elif outcome.status == "failed":
             failed.append({"payment_id": p.payment_id, "person_key": p.person_key,
                            "amount_fen": p.amount_fen, "reason": outcome.reason,

@@ -6,10 +6,12 @@ repeated instruction with the result it recorded the first time, so re-sending a
 crash or a timeout never transfers twice. It also pays each instruction key once (derived
 from the payable amount, not drawn: `payment.instruction_key`): an instruction under a key
 it already recorded, whatever its payment id, is answered with the transfer recorded under
-that key and moves no money, so a run lost in a restore of disbursement's database and
-started again pays nobody twice. Two adapters: `adapters/simulated_bank.py` (its
-own database) and `adapters/batch_file_bank.py` (instruction and result files, as a
-county exchanges them with its bank). Instructions, results and returns are plain tuples:
+that key and moves no money (`BankResult.transferred_as` names the payment id the transfer
+was made under), so a run lost in a restore of disbursement's database and started again
+pays nobody twice, and fund custody books its money once. Two adapters:
+`adapters/simulated_bank.py` (its own database) and `adapters/batch_file_bank.py`
+(instruction and result files, as a county exchanges them with its bank: the files cannot
+say that a result is an earlier transfer). Instructions, results and returns are plain tuples:
 a chunk carries thousands of them.
 """
 
@@ -43,6 +45,11 @@ class BankResult(NamedTuple):
     outcome: Literal["settled", "failed"]
     bank_reference: str | None
     reason: str
+    transferred_as: str | None = None
+    """The payment id of the instruction the bank recorded this transfer under, when it is
+    not `payment_id`: a transfer made earlier under the same instruction key, answered
+    again and moving no money now. None: the bank decided on this payment id itself (or
+    cannot say otherwise)."""
 
 
 class BankReturn(NamedTuple):

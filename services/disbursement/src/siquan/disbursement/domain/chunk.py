@@ -45,6 +45,9 @@ class Outcome(NamedTuple):
     status: FinalStatus
     reason: str = ""
     bank_reference: str | None = None
+    transferred_as: str | None = None
+    """Settled by a transfer the bank had made earlier under this payment id (the same
+    instruction key): no money moved for this payment."""
 
 
 @dataclass(frozen=True)

@@ -106,9 +106,9 @@ class PgSettlements:
 
     async def add_settled(self, run_id: str, chunk: int, settled: Chunk) -> None:
         await self._conn.execute(
-            "INSERT INTO settled_chunks (run_id, chunk, payment_count, amount_fen)"
-            " VALUES ($1, $2, $3, $4)", run_id, chunk, settled.payment_count,
-            settled.amount_fen)
+            "INSERT INTO settled_chunks (run_id, chunk, payment_count, amount_fen,"
+            " transferred_earlier_fen) VALUES ($1, $2, $3, $4, $5)", run_id, chunk,
+            settled.payment_count, settled.amount_fen, settled.transferred_earlier_fen)
 
     async def add_periods(self, run_id: str, kind: str, chunk: int,
                           by_period: Mapping[str, int]) -> None:
@@ -165,10 +165,13 @@ class PgSettlements:
     async def totals(self, run_id: str) -> RunTotals:
         row = await self._conn.fetchrow(
             "SELECT s.n AS settled_chunks, s.count AS settled_count, s.fen AS settled_fen,"
+            " s.earlier AS settled_earlier_fen,"
             " f.n AS failed_chunks, f.count AS failed_count, f.fen AS failed_fen,"
             " r.n AS returned_chunks, r.count AS returned_count FROM"
             " (SELECT count(*) AS n, coalesce(sum(payment_count), 0) AS count,"
-            "  coalesce(sum(amount_fen), 0) AS fen FROM settled_chunks WHERE run_id = $1) s,"
+            "  coalesce(sum(amount_fen), 0) AS fen,"
+            "  coalesce(sum(transferred_earlier_fen), 0) AS earlier"
+            "  FROM settled_chunks WHERE run_id = $1) s,"
             " (SELECT count(*) AS n, coalesce(sum(payment_count), 0) AS count,"
             "  coalesce(sum(amount_fen), 0) AS fen FROM failed_chunks WHERE run_id = $1) f,"
             " (SELECT count(*) AS n, coalesce(sum(payment_count), 0) AS count"
@@ -177,6 +180,9 @@ class PgSettlements:
         return RunTotals(**{k: int(v) for k, v in row.items()})
 
     async def _chunk(self, table: str, run_id: str, chunk: int) -> Chunk | None:
-        row = await self._conn.fetchrow(f"SELECT payment_count, amount_fen FROM {table}"
-                                        " WHERE run_id = $1 AND chunk = $2", run_id, chunk)
-        return None if row is None else Chunk(row["payment_count"], row["amount_fen"])
+        earlier = "transferred_earlier_fen" if table == "settled_chunks" else "0"
+        row = await self._conn.fetchrow(f"SELECT payment_count, amount_fen, {earlier} AS"
+                                        f" earlier FROM {table} WHERE run_id = $1"
+                                        " AND chunk = $2", run_id, chunk)
+        return None if row is None else Chunk(row["payment_count"], row["amount_fen"],
+                                              int(row["earlier"]))

@@ -161,7 +161,9 @@ class MemorySettlements:
         returned = [c for (run, _), (c, _) in self._store.returned.items() if run == run_id]
         return RunTotals(
             settled_chunks=len(settled), settled_count=sum(c.payment_count for c in settled),
-            settled_fen=sum(c.amount_fen for c in settled), failed_chunks=len(failed),
+            settled_fen=sum(c.amount_fen for c in settled),
+            settled_earlier_fen=sum(c.transferred_earlier_fen for c in settled),
+            failed_chunks=len(failed),
             failed_count=sum(c.payment_count for c in failed),
             failed_fen=sum(c.amount_fen for c in failed), returned_chunks=len(returned),
             returned_count=sum(c.payment_count for c in returned))

@@ -33,14 +33,26 @@ class Conflict(NotYet):
 
 @dataclass(frozen=True)
 class Chunk:
-    """A chunk of a run's results: how many payments, how much money."""
+    """A chunk of a run's results: how many payments, how much money.
+
+    A settled payment the bank answered with a transfer it had made earlier under another
+    payment id (`transferred_as`: a run lost in a restore of disbursement and started
+    again) moved no money: it is counted, and its amount is kept in
+    `transferred_earlier_fen`, not in `amount_fen`."""
 
     payment_count: int
     amount_fen: int
+    transferred_earlier_fen: int = 0
 
     @classmethod
     def of(cls, payments: Sequence[SettledPayment | FailedPayment | ReturnedPayment]) -> Chunk:
-        return cls(len(payments), sum(p.amount_fen for p in payments))
+        earlier = sum(p.amount_fen for p in payments if transferred_earlier(p))
+        return cls(len(payments), sum(p.amount_fen for p in payments) - earlier, earlier)
+
+
+def transferred_earlier(payment: SettledPayment | FailedPayment | ReturnedPayment) -> bool:
+    """A settled payment whose money the bank moved earlier, under another payment id."""
+    return isinstance(payment, SettledPayment) and payment.transferred_as is not None
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,9 @@ class RunTotals:
     settled_chunks: int = 0
     settled_count: int = 0
     settled_fen: int = 0
+    """What the settled chunks paid out (money the bank moved for the run)."""
+    settled_earlier_fen: int = 0
+    """What they settled by transfers the bank had made earlier (`Chunk`)."""
     failed_chunks: int = 0
     failed_count: int = 0
     failed_fen: int = 0

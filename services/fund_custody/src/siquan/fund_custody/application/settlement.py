@@ -2,6 +2,12 @@
 per chunk, never beyond the reservation); failed chunks are counted; the completed run is
 settled and what it did not spend goes back to the available balance.
 
+A settled payment the bank answered with a transfer it had made earlier under another
+payment id (`transferred_as`: a run lost in a restore of disbursement's database and
+started again; the lost run's allocation already paid that money out) is settled but not
+paid out again: its chunk keeps it apart, and the run's reservation for it is released
+with the rest when the run settles.
+
 Each settled chunk costs a handful of statements whatever its size (its payments are only
 summed). The run's special account is locked first, so the same chunk reaching two
 instances at once is paid by the first and found paid by the second. What a chunk paid for
@@ -24,7 +30,12 @@ from siquan.contracts.disbursement_v1 import (
 )
 from siquan.contracts.fund_custody_v1 import SettlementCompleted
 from siquan.fund_custody.application.funding import approve_waiting
-from siquan.fund_custody.application.ports import Chunk, FundCustodyUnit, RunTotals
+from siquan.fund_custody.application.ports import (
+    Chunk,
+    FundCustodyUnit,
+    RunTotals,
+    transferred_earlier,
+)
 from siquan.fund_custody.domain.allocation import Allocation
 from siquan.fund_custody.domain.errors import FundRuleBroken
 from siquan.fund_custody.domain.special_account import SpecialAccount
@@ -66,7 +77,9 @@ async def pay_settled_chunk(event: PaymentsSettled, uow: FundCustodyUnit) -> Non
     # The chunk first: the database lets money into paid_out only for a recorded chunk.
     await uow.settlements.add_settled(event.run_id, event.chunk, chunk)
     await uow.settlements.add_periods(event.run_id, "settled", event.chunk,
-                                      per_period(event.period, event.payments))
+                                      per_period(event.period, [
+                                          p for p in event.payments
+                                          if not transferred_earlier(p)]))
     if transaction is not None:
         await uow.ledger.record(account, transaction)
     await uow.allocations.save(allocation)
@@ -93,7 +106,8 @@ async def settle_run(event: PaymentRunCompleted, uow: FundCustodyUnit) -> None:
     if held != allocation.reserved_fen - allocation.paid_fen:
         raise FundRuleBroken(f"run {event.run_id}: the ledger holds {held} fen but the "
                              f"allocation expects {allocation.reserved_fen - allocation.paid_fen}")
-    released = allocation.settle(event.settled_fen, totals.settled_fen, uow.now())
+    released = allocation.settle(event.settled_fen, totals.settled_fen, uow.now(),
+                                 transferred_earlier_fen=totals.settled_earlier_fen)
     transaction = account.release(event.run_id)
     if transaction is not None:
         await uow.ledger.record(account, transaction)

@@ -4,9 +4,11 @@ waiting → approved → settled, or waiting → cancelled when a run that was n
 completes without paying anything. Paid can never exceed the reserved total, and a run
 settles only when the chunks it reported add up to what it says it settled.
 
-`paid_fen` is what the bank settled (gross). A payment the bank returns later comes back
-into the account and counts in `returned_fen`, never more than was paid; so for every
-settled run: reserved = net paid + returned + released, net paid = paid − returned.
+`paid_fen` is what the bank settled (gross), not counting a payment it answered with a
+transfer made earlier under another payment id (no money moved for it). A payment the bank
+returns later comes back into the account and counts in `returned_fen`, never more than was
+paid; so for every settled run: reserved = net paid + returned + released, net paid = paid
+− returned.
 """
 
 from __future__ import annotations
@@ -73,12 +75,18 @@ class Allocation:
                                  f" fen returned out of {self.paid_fen} fen paid")
         self.returned_fen += amount_fen
 
-    def settle(self, reported_settled_fen: int, chunk_total_fen: int, at: datetime) -> int:
-        """Close the run; returns what goes back to the available balance."""
-        if reported_settled_fen != chunk_total_fen or chunk_total_fen != self.paid_fen:
+    def settle(self, reported_settled_fen: int, chunk_total_fen: int, at: datetime, *,
+               transferred_earlier_fen: int = 0) -> int:
+        """Close the run; returns what goes back to the available balance. The run reports
+        everything the bank settled for it; `transferred_earlier_fen` of that the bank had
+        transferred earlier, under other payment ids (no money moved for it now): the
+        chunks paid out the rest."""
+        moved = reported_settled_fen - transferred_earlier_fen
+        if moved != chunk_total_fen or chunk_total_fen != self.paid_fen:
             raise FundRuleBroken(
-                f"run {self.run_id} reports {reported_settled_fen} fen settled but its "
-                f"chunks add up to {chunk_total_fen} fen ({self.paid_fen} fen paid)")
+                f"run {self.run_id} reports {reported_settled_fen} fen settled "
+                f"({transferred_earlier_fen} fen by earlier transfers) but its chunks add "
+                f"up to {chunk_total_fen} fen ({self.paid_fen} fen paid)")
         if self.status == "waiting" and reported_settled_fen == 0:
             self.status, self.settled_at = "cancelled", at
             return 0

@@ -1,5 +1,7 @@
 """The report figures each event moves: certifications counted, runs with their status,
-allocations, settled and failed chunks, settlements, receivables and their recoveries.
+allocations, settled and failed chunks (a settled payment the bank answered with a transfer
+it had made earlier, under another payment id, moved no money and is not counted again),
+settlements, receivables and their recoveries.
 Events that carry no figure only enter the audit log. Every change commutes, so the queues
 may bring them in any order."""
 
@@ -52,9 +54,14 @@ async def count_allocation(e: fund_custody.AllocationApproved, uow: AuditUnit) -
 async def count_chunk(e: disbursement.PaymentsSettled | disbursement.PaymentsFailed,
                       uow: AuditUnit) -> None:
     _move(e, uow)
-    outcome = "settled" if isinstance(e, disbursement.PaymentsSettled) else "failed"
-    uow.projections.chunk(e.run_id, outcome, e.chunk, len(e.payments),
-                          sum(p.amount_fen for p in e.payments))
+    if isinstance(e, disbursement.PaymentsSettled):
+        # a transfer the bank made earlier under another payment id moved no money now
+        moved = [p for p in e.payments if p.transferred_as is None]
+        uow.projections.chunk(e.run_id, "settled", e.chunk, len(moved),
+                              sum(p.amount_fen for p in moved))
+    else:
+        uow.projections.chunk(e.run_id, "failed", e.chunk, len(e.payments),
+                              sum(p.amount_fen for p in e.payments))
 
 
 @handles(fund_custody.SettlementCompleted)

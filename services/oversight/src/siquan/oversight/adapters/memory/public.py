@@ -152,7 +152,8 @@ class MemoryLedger:
         settled = [(s.seq, PaymentLine(
             "settled", s.item.run_id, s.item.program_code, s.run_period,
             s.item.division_code, s.item.certification_id, s.item.item, s.item.amount_fen))
-            for s in self._store.payments.values() if s.item.person_key == person_key]
+            for s in self._store.payments.values() if s.item.person_key == person_key
+            and s.item.transferred_as not in self._store.payments]
         return [line for _, line in sorted(recorded + settled, key=lambda found: found[0])
                 if line.division_code.startswith(division_prefix)]
 

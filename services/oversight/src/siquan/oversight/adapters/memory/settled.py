@@ -49,6 +49,7 @@ class MemorySettled:
                   if (o.item.person_key, o.item.program_code, o.item.period, _pays(o.item))
                   == (new.person_key, new.program_code, new.period, _pays(new))
                   and o.item.payment_id != new.payment_id and not o.returned
+                  and o.item.transfer != new.transfer
                   and (o.item.payment_id not in batch or o.item.payment_id < new.payment_id)]
         if not before:
             return None

@@ -2,7 +2,9 @@
 changes (`statement_certification_changes`) and payment lines — failed, returned, or
 skipped with a reason (`statement_payment_lines`), and settled: the rules'
 `settled_payments`, stored once for both. Lines are read back in the order recorded
-(`seq`; a settled payment takes its number from the same sequence)."""
+(`seq`; a settled payment takes its number from the same sequence). A transfer the bank
+answered again for another payment id (a run lost in a restore of disbursement and started
+again) is one line: the payment it was made under."""
 
 from __future__ import annotations
 
@@ -35,7 +37,8 @@ FROM statement_payment_lines WHERE person_key = $1 AND division_code LIKE $2 || 
 UNION ALL
 SELECT line_seq, 'settled', run_id, program_code, run_period, division_code,
        certification_id, item, amount_fen, NULL
-FROM settled_payments WHERE person_key = $1 AND division_code LIKE $2 || '%'
+FROM settled_payments s WHERE person_key = $1 AND division_code LIKE $2 || '%'
+  AND NOT EXISTS (SELECT 1 FROM settled_payments e WHERE e.payment_id = s.transferred_as)
 ORDER BY 1
 """
 

@@ -1,7 +1,9 @@
 """Settled payments in oversight's database: one row per payment id, found again by
 (person, program, period paid, what it pays) so a second payment for the same key shows;
 an arrear pays the same as the period's benefit, and a payment the bank returned no
-longer counts. The statements read them too (with the run's period, `run_period`).
+longer counts. A payment the bank answered with a transfer it had made earlier under
+another payment id (`transferred_as`) is that payment again, not a second one. The
+statements read them too (with the run's period, `run_period`).
 
 A batch's chunks are written with one statement (arrays unnested) among the batch's facts,
 and judged, where that can be done in the database, with one more (a statement per batch,
@@ -34,7 +36,7 @@ def _item(row: asyncpg.Record) -> SettledItem:
     return SettledItem(row["payment_id"], row["person_key"], row["certification_id"],
                        row["program_code"], row["period"], row["item"],
                        int(row["amount_fen"]), row["division_code"], row["run_id"],
-                       str(row["message_id"]))
+                       str(row["message_id"]), row["transferred_as"])
 
 
 def _settling(rows: Sequence[asyncpg.Record]) -> Settling:
@@ -63,6 +65,7 @@ def _columns(chunks: Sequence[Chunk]) -> list[list[Any]]:
     periods: list[str | None] = []
     places: list[int] = []
     starts: list[date | None] = []
+    transfers: list[str | None] = []
     for place, c in enumerate(chunks, start=1):
         for p in c.payments:
             ids.append(p.payment_id)
@@ -72,11 +75,13 @@ def _columns(chunks: Sequence[Chunk]) -> list[list[Any]]:
             amounts.append(p.amount_fen)
             periods.append(p.period)
             starts.append(None if p.period is None else period_start(p.period))
+            transfers.append(p.transferred_as)
         places.extend([place] * len(c.payments))
     return [ids, persons, items, certifications, amounts, periods, places,
             [c.program_code for c in chunks], [c.run_id for c in chunks],
             [c.division_code for c in chunks], [c.message_id for c in chunks],
-            [period_start(c.period) for c in chunks], starts, [c.period for c in chunks]]
+            [period_start(c.period) for c in chunks], starts, [c.period for c in chunks],
+            transfers]
 
 
 class PgSettled:

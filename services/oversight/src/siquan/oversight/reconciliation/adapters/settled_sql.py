@@ -7,7 +7,8 @@ what the rules must look at: each payment's certification is read once (for
 up where the new one was just inserted."""
 
 COLUMNS = ("s.payment_id, s.person_key, s.certification_id, s.program_code, s.period,"
-           " s.item, s.amount_fen, s.division_code, s.run_id, s.message_id")
+           " s.item, s.amount_fen, s.division_code, s.run_id, s.message_id,"
+           " s.transferred_as")
 
 UNPAID = """
 SELECT c.certification_id FROM watched_certifications c
@@ -27,23 +28,25 @@ WHERE c.program_code = $1 AND c.effective_from <= $4
 STORE = """
 INSERT INTO settled_payments (payment_id, person_key, program_code, period, item,
     certification_id, run_id, division_code, amount_fen, message_id, period_start,
-    run_period, cert_checked)
+    run_period, cert_checked, transferred_as)
 SELECT p.payment_id, p.person_key, ($8::text[])[p.chunk],
        coalesce(p.period, ($14::text[])[p.chunk]), p.item, p.certification_id,
        ($9::text[])[p.chunk], ($10::text[])[p.chunk], p.amount_fen, ($11::uuid[])[p.chunk],
-       coalesce(p.period_start, ($12::date[])[p.chunk]), ($14::text[])[p.chunk], true
+       coalesce(p.period_start, ($12::date[])[p.chunk]), ($14::text[])[p.chunk], true,
+       p.transferred_as
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],
-            $7::int[], $13::date[])
+            $7::int[], $13::date[], $15::text[])
      WITH ORDINALITY
      AS p(payment_id, person_key, item, certification_id, amount_fen, period, chunk,
-          period_start, n)
+          period_start, transferred_as, n)
 ORDER BY p.n
 ON CONFLICT (payment_id) DO NOTHING
 RETURNING payment_id
 """
 """Each payment's own fields ($1–$6: its period only when it names one, an arrear's) and
 its chunk's place ($7) in the chunk-level arrays: program, run, division, message, the
-run's period start ($8–$12) and period ($14); $13 the start of a payment's own period."""
+run's period start ($8–$12) and period ($14); $13 the start of a payment's own period, $15
+the earlier payment id its transfer was made under (NULL: its own)."""
 
 _FRESH = f"""
 SELECT {COLUMNS}, s.pays, c.certification_id IS NOT NULL AS known,
@@ -88,6 +91,9 @@ FROM fresh f CROSS JOIN LATERAL (
     WHERE o.person_key = f.person_key AND o.program_code = f.program_code
       AND o.period = f.period AND o.pays = f.pays AND NOT o.returned
       AND o.payment_id <> f.payment_id
+      -- one transfer answered for two payment ids (a run lost in a restore of
+      -- disbursement and started again) is one payment
+      AND coalesce(o.transferred_as, o.payment_id) <> coalesce(f.transferred_as, f.payment_id)
       AND (o.message_id <> ALL($9::uuid[]) OR o.payment_id < f.payment_id)
     ORDER BY o.seen_at, o.payment_id LIMIT 1) o
 UNION ALL

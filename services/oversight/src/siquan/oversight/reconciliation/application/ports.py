@@ -48,7 +48,8 @@ class Chunk:
     def items(self) -> tuple[SettledItem, ...]:
         return tuple(SettledItem(p.payment_id, p.person_key, p.certification_id,
                                  self.program_code, self.period_of(p), p.item, p.amount_fen,
-                                 self.division_code, self.run_id, self.message_id)
+                                 self.division_code, self.run_id, self.message_id,
+                                 p.transferred_as)
                      for p in self.payments)
 
 
@@ -73,7 +74,8 @@ class Settling:
     """Every payment that may break a rule (a superset: the rules judge each)."""
     again: list[tuple[SettledItem, str, str]]
     """Payments paying what another live payment paid before (or, in the batch, one with a
-    smaller id): (payment, the other payment, its message)."""
+    smaller id) by another transfer (`SettledItem.transfer`): (payment, the other payment,
+    its message)."""
     accounts_changed: list[tuple[SettledItem, str]]
     """Payments whose payee's account in force when their run started (its business time)
     had replaced another within the window before: (payment, message id of the

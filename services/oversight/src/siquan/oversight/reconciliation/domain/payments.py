@@ -43,10 +43,19 @@ class SettledItem:
     division_code: str
     run_id: str
     message_id: str
+    transferred_as: str | None = None
+    """The payment id of an earlier order the bank made this transfer under (a run lost in
+    a restore of disbursement and started again): no money moved for this payment."""
 
     @property
     def period_start(self) -> date:
         return period_start(self.period)
+
+    @property
+    def transfer(self) -> str:
+        """The payment id the bank moved the money under: two payments of one transfer are
+        one payment, never a payment made twice."""
+        return self.transferred_as or self.payment_id
 
 
 @dataclass(frozen=True)
