@@ -39,7 +39,8 @@ def run_phase(name: str, phase: Callable[[], Coroutine[Any, Any, dict[str, Any]]
         return asyncio.run(phase())
     except Exception as exc:  # every failure of a phase is its broken promise
         log.error("%s phase did not finish: %s", name, reason_of(exc))
-        log.debug("%s phase: what stopped it", name, exc_info=exc)
+        if not isinstance(exc, PhaseFailed):  # unforeseen: where it came from, to fix it
+            log.warning("%s phase: what stopped it", name, exc_info=exc)
         partial = exc.partial if isinstance(exc, PhaseFailed) else {}
         return {"failed": reason_of(exc), **partial,
                 "promises": {f"{name}_completed": False}}
