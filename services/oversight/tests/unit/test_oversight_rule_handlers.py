@@ -60,6 +60,9 @@ async def committed(uow: FakeOversightWork, *events: object) -> FakeOversightWor
         handlers = {
             eligibility.CertificationGranted: [eligibility_rules.judge_grant],
             eligibility.ApplicationReviewed: [eligibility_rules.remember_review],
+            eligibility.ApplicationSubmitted: [eligibility_rules.remember_application],
+            eligibility.CommunityReviewRecorded: [
+                eligibility_rules.remember_community_rejections],
             eligibility.CertificationRevoked: [eligibility_rules.judge_change],
             DeathReported: [eligibility_rules.judge_death],
             eligibility.DeathCorrected: [eligibility_rules.forget_death_recorded_in_error],
@@ -342,3 +345,41 @@ async def test_a_death_corrected_dismisses_what_it_alone_found_and_lifts_the_hol
     assert {r.outcome for r in batch.published(FindingResolved)} == {"dismissed"}
     assert cert.person_key not in uow.store.deaths
     assert (await committed(uow, corrected)).published() == []  # handled again: nothing
+
+
+def submitted(application_id: str) -> eligibility.ApplicationSubmitted:
+    return eligibility.ApplicationSubmitted(
+        application_id=application_id, program_code="special_assistance", category="death",
+        person_key=secrets.token_hex(32), masked_name="王*", division_code="420117",
+        township_code="420117001", submitted_by="clerk-1", submitted_at=datetime(2026, 1, 5, tzinfo=UTC))
+
+
+def community_review(outcomes: dict[str, str]) -> eligibility.CommunityReviewRecorded:
+    return eligibility.CommunityReviewRecorded(
+        review_id=str(uuid.uuid4()), division_code="420117", township_code="420117001",
+        held_on=date(2026, 1, 5),
+        present=12, recorded_by="clerk-1", recorded_at=datetime(2026, 1, 5, tzinfo=UTC),
+        part=1, parts=1, entries=tuple(eligibility.CommunityReviewEntry(
+            application_id=a, person_key=secrets.token_hex(32), outcome=outcome,
+            reason="not resident" if outcome == "failed" else "")
+            for a, outcome in outcomes.items()))
+
+
+async def test_an_application_the_community_failed_is_not_counted_late(
+        uow: FakeOversightWork) -> None:
+    """Eligibility ends an application its community review failed; oversight's timeliness
+    must not count it as still waiting for its certification (nor the review as a second
+    application), in whichever order the review and the application arrive."""
+    failed, failed_first, passed = (str(uuid.uuid4()) for _ in range(3))
+
+    await committed(uow, submitted(failed), submitted(passed),
+                    community_review({failed: "failed", passed: "passed",
+                                      failed_first: "failed"}))
+    await committed(uow, submitted(failed_first))
+    figures = await uow.watched.timeliness(
+        now=datetime(2026, 6, 1, tzinfo=UTC), target_days=30,
+        since=datetime(2026, 1, 1, tzinfo=UTC), until=datetime(2027, 1, 1, tzinfo=UTC))
+
+    [division] = figures
+    assert (division.counted, division.on_time) == (1, 0)  # only the one that passed waits
+    assert len(division.late_evidence) == 1

@@ -9,6 +9,8 @@ deaths."""
 
 from __future__ import annotations
 
+import uuid
+
 from siquan.contracts import eligibility_v1 as eligibility
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.oversight.application.deferred import Asked, Origin
@@ -43,6 +45,22 @@ async def remember_application(e: eligibility.ApplicationSubmitted, uow: RuleUni
 async def remember_review(e: eligibility.ApplicationReviewed, uow: RuleUnit) -> None:
     uow.watched.add_review(application_id=e.application_id, reviewed_by=e.reviewed_by,
                            stage=e.stage, outcome=e.outcome, message_id=message_id_of(uow))
+
+
+@handles(eligibility.CommunityReviewRecorded)
+async def remember_community_rejections(e: eligibility.CommunityReviewRecorded,
+                                        uow: RuleUnit) -> None:
+    """An application the village's community review failed ends there (eligibility rejects
+    it): timeliness no longer counts it as waiting for its certification. One review row per
+    failed entry, its id derived from the message and the application (a redelivery writes
+    nothing new)."""
+    message = uuid.UUID(message_id_of(uow))
+    for entry in e.entries:
+        if entry.outcome == "failed":
+            uow.watched.add_review(
+                application_id=entry.application_id, reviewed_by=e.recorded_by,
+                stage="community", outcome="rejected",
+                message_id=str(uuid.uuid5(message, entry.application_id)))
 
 
 def record_of(e: eligibility.CertificationGranted, message_id: str) -> CertificationRecord:
