@@ -28,6 +28,10 @@ async def test_ten_faults_during_two_runs_break_no_promise(tmp_path: Path) -> No
     assert result["last_run_payees"] == 1_500
     assert result["payments"]["expected"] == 1_000 + 1_500  # the new payees from month 2 only
     assert result["payments"]["paid"] == 2_500
+    # eligibility and the public at work beside the runs: a survey each month, complaints
+    office = result["office_work"]
+    assert office.get("survey_done", 0) >= 1 and office.get("applications", 0) >= 50
+    assert office.get("complaint_done", 0) >= 1
     broken = [name for name, kept in result["promises"].items() if not kept]
     assert broken == [], {k: result[k] for k in ("findings", "payments", "audit",
                                                  "dead_letters", "unexpected_exits",

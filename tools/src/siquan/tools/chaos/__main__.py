@@ -106,9 +106,11 @@ async def _campaign(env: Environment, servers: OwnServers | None, options: Optio
                         server_faults=servers is not None)
             chaos = Campaign(cluster, plan, options, servers)
             try:
-                await asyncio.wait_for(asyncio.gather(chaos.workload(), chaos.inject(),
+                await asyncio.wait_for(asyncio.gather(chaos.workload(), chaos.office(),
+                                                      chaos.inject(),
                                                       chaos.watch()), options.timeout_s)
                 await chaos.disarm()
+                await chaos.sweep()
             finally:
                 await chaos.close()
             return await _verdict(chaos, options, time.monotonic() - began)
@@ -152,6 +154,7 @@ async def _verdict(chaos: Campaign, options: Options, elapsed: float) -> dict[st
         "unexpected_exits": chaos.unexpected_exits,
         "recovery": campaign.recovery(landed),
         "recovery_by_kind": campaign.recovery_by_kind(landed),
+        "office_work": dict(sorted(chaos.office_work.items())),
         "fault_log": [r.as_dict(chaos.start) for r in chaos.records],
     }
     result["promises"] = {

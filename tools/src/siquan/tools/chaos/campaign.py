@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -34,6 +35,7 @@ import statistics
 import subprocess
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -50,7 +52,9 @@ from siquan.shared.provision import role_of
 from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.processes import ServiceProcess
+from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
+from siquan.tools.bench.eligibility_100k import survey
 from siquan.tools.bench.payment_run_load import bulk_load
 from siquan.tools.chaos.plan import (
     BANK_KIND,
@@ -68,6 +72,7 @@ from siquan.tools.chaos.plan import (
     service_of,
 )
 from siquan.tools.chaos.servers import OwnServers
+from siquan.tools.desk import Desk, Refusal
 
 log = logging.getLogger("siquan.chaos")
 PROGRAM, DIVISION, YEAR = "special_assistance", "420117", 2027
@@ -101,6 +106,12 @@ class Options:
     """`ulimit -n` of the own RabbitMQ node: its open-file limit reached quickly."""
     outage_s: float = 20.0
     """Longest a server fault is held waiting for every instance to report it."""
+    survey_size: int = 50
+    """Applications in each township survey (`Campaign.office`)."""
+    survey_every_s: float = 20.0
+    """Pause between two township surveys (`Campaign.office`)."""
+    complaint_every_s: float = 1.0
+    """Pause between two complaints filed on the public surface (`Campaign.office`)."""
     large_run_payees: int = 0
     """The year's last run pays this many: the roster grows by the difference, certified
     from the last month, so that one run of a large county's size meets the faults too
@@ -150,6 +161,7 @@ class Campaign:
         self.unexpected_exits: list[str] = []
         self.runs: list[str] = []
         self.workload_done = False
+        self.office_work: Counter[str] = Counter()
         self.arming = True
         self._tasks: set[asyncio.Task[None]] = set()
         self.start = time.monotonic()
@@ -160,6 +172,8 @@ class Campaign:
         """The county's year: each month's run started once the previous one settled."""
         for month in range(1, self.options.months + 1):
             period = f"{YEAR}-{month:02d}"
+            # the month's surveyed applications decided before the clock moves on
+            await self._until(self._decided, "surveyed applications decided")
             # every service's clock on the run's day, as the county pays in the month
             self.cluster.clock.set(datetime(YEAR, month, 5, 9, tzinfo=UTC))
             run_id = await self._start_run(period)
@@ -168,6 +182,86 @@ class Campaign:
                               f"run {period} settled")
             log.info("run %s (%s) settled at %.0fs", period, run_id, self._now())
         self.workload_done = True
+
+    async def office(self) -> None:
+        """Eligibility's and the public's part of the year, beside the runs and for as long
+        as faults are injected, so that every instance of every service has work its crash
+        points lie in: a township's survey imported and reviewed by its community every
+        `survey_every_s` (eligibility writes and relays the applications' events), and a
+        complaint filed on oversight's public surface every `complaint_every_s` (each
+        reaches eligibility, which reads every complaint for objections to its notices).
+        The community turns the surveyed applications down, so nobody becomes payable and
+        nothing is left undecided (the months the clock moves on would rightly make an
+        undecided one late): the payment promises and the findings on clean data are
+        unchanged. A request a fault refused is counted, not repeated; work waits while no
+        instance of its service is up (`office_work` in the result)."""
+        people = ResidentFactory(DIVISION, birth_year=1958)
+        surveys, next_survey = 0, time.monotonic()
+        while not self.workload_done or self.arming:
+            if await self._waiting():  # a survey whose answer a fault lost, or its review
+                await self._office_call("community_review", "eligibility", self._turn_down)
+            elif time.monotonic() >= next_survey:
+                township = f"{DIVISION}{surveys % 20 + 1:03d}"
+                if await self._office_call("survey", "eligibility", functools.partial(
+                        self._survey, township=township, people=people)):
+                    surveys += 1
+                    next_survey = time.monotonic() + self.options.survey_every_s
+            await self._office_call("complaint", "oversight", self._complaint)
+            await asyncio.sleep(self.options.complaint_every_s)
+
+    async def _office_call(self, kind: str, service: str,
+                           work: Callable[[str], Awaitable[None]]) -> bool:
+        """The work on an instance of the service that is up (none up: not tried)."""
+        serving = self._serving(service)
+        if not serving:
+            return False
+        try:
+            await work(serving[0].url)
+        except (httpx.HTTPError, Refusal, asyncpg.PostgresError, asyncpg.InterfaceError,
+                OSError, TimeoutError) as exc:  # refused, or a fault met it
+            self.office_work[f"{kind}_refused"] += 1
+            log.info("office: %s refused: %s", kind, str(exc)[:300] or type(exc).__name__)
+            return False
+        self.office_work[f"{kind}_done"] += 1
+        return True
+
+    async def _survey(self, url: str, township: str, people: ResidentFactory) -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            report = await Desk(http).import_survey(
+                f"{township}.csv", survey(self.options.survey_size, township, people))
+        self.office_work["applications"] += len(report["application_ids"])
+        await self._turn_down(url)
+
+    async def _waiting(self) -> dict[str, list[str]]:
+        """Surveyed applications waiting for their community review, by township."""
+        waiting: dict[str, list[str]] = {}
+        for row in await self._query("eligibility", "SELECT township_code, id::text FROM"
+                                     " applications WHERE status = 'submitted'"):
+            waiting.setdefault(row[0], []).append(row[1])
+        return waiting
+
+    async def _turn_down(self, url: str) -> None:
+        """Each township's community review turns down its applications still waiting (an
+        application left undecided while the campaign's clock moves on a month would
+        rightly be found late, and a certified one would join the runs)."""
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            for township, ids in (await self._waiting()).items():
+                await Desk(http).community_review([], division=township, failed=dict.fromkeys(
+                    ids, "故障演练 fault drill: not resident in the village"))
+
+    async def _decided(self) -> bool:
+        return not await self._waiting()
+
+    async def sweep(self) -> None:
+        """After the faults: every surveyed application still waiting turned down."""
+        await self._turn_down(self._serving("eligibility")[0].url)
+
+    async def _complaint(self, url: str) -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+            response = await http.post("/public/complaints", json={
+                "category": "not_paid_in_full", "division_code": DIVISION,
+                "anonymous": True, "description": "故障演练 fault drill: not paid in full"})
+            response.raise_for_status()
 
     async def _start_run(self, period: str) -> str:
         deadline = time.monotonic() + 300
@@ -719,7 +813,7 @@ async def _drained(env: Environment) -> bool:
 
 async def _published_ids(env: Environment) -> list[str]:
     ids: list[str] = []
-    for service in ("disbursement", "fund_custody"):
+    for service in ("disbursement", "fund_custody", "eligibility"):
         rows = await env.fetch(service, "SELECT message_id::text FROM outbox")
         ids += [r[0] for r in rows]
     return ids
@@ -791,8 +885,10 @@ async def chain(cluster: Cluster) -> dict[str, Any]:
 
 
 async def findings(env: Environment) -> list[dict[str, Any]]:
-    rows = await env.fetch("oversight", "SELECT category, rule, count(*) AS n FROM findings"
-                           " GROUP BY category, rule")
+    # one finding's reason and evidence with each count: what to look at when it is not 0
+    rows = await env.fetch("oversight", "SELECT category, rule, count(*) AS n,"
+                           " min(reason) AS reason, (array_agg(evidence))[1] AS evidence"
+                           " FROM findings GROUP BY category, rule")
     return [dict(r) for r in rows]
 
 
