@@ -149,11 +149,17 @@ class Admission:
     def __init__(self, route: Route, verifier: Verifier, clock: Clock) -> None:
         self._route, self._verifier, self._clock = route, verifier, clock
 
-    def admit(self, raw: AbstractIncomingMessage) -> Delivery:
+    def follow_keys(self) -> None:
+        """Take up keys added or retired since (once for a batch, not once a message)."""
+        self._verifier.follow()
+
+    def admit(self, raw: AbstractIncomingMessage, *, keys_followed: bool = False
+              ) -> Delivery:
         headers: dict[str, Any] = dict(raw.headers or {})
         message_id = raw.message_id or ""
         try:
-            producer = self._verifier.verify(message_id, headers, raw.body)
+            producer = self._verifier.verify(message_id, headers, raw.body,
+                                             follow=not keys_followed)
         except SignatureError as exc:
             raise Rejected(f"SignatureError: {exc}") from exc
         message_type = str(headers.get("x-siquan-type", ""))
@@ -315,10 +321,11 @@ class BatchedConsumer:
 
     async def _process(self, batch: list[_Held]) -> None:
         admitted: list[_Held] = []
+        self._admission.follow_keys()
         for held in batch:
             if held.delivery is _UNADMITTED:
                 try:
-                    held.delivery = self._admission.admit(held.raw)
+                    held.delivery = self._admission.admit(held.raw, keys_followed=True)
                 except Rejected as exc:
                     await self._dead_letter(held.raw, str(exc))
                     continue

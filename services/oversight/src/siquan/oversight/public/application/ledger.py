@@ -30,6 +30,12 @@ _CHANGES: dict[type[Event], str] = {
 }
 
 
+def _field(event: Event, name: str) -> Any:
+    """A field some of the changes have, None on the others (asked of the model's fields:
+    a pydantic model raises, at some cost, for an attribute it lacks)."""
+    return getattr(event, name) if name in type(event).model_fields else None
+
+
 @handles(*_CHANGES)
 async def certification_changed(event: Any, uow: PublicUnit) -> None:
     granted = isinstance(event, eligibility.CertificationGranted)
@@ -38,8 +44,7 @@ async def certification_changed(event: Any, uow: PublicUnit) -> None:
         program_code=event.program_code, division_code=event.division_code,
         effective_from=event.effective_from, seq=0,
         category=event.category if granted else None,
-        valid_until=getattr(event, "valid_until", None),
-        reason=getattr(event, "reason", None),
+        valid_until=_field(event, "valid_until"), reason=_field(event, "reason"),
         masked_name=shown_name(event.masked_name) if granted else None,
         masked_resident_id=shown_resident_id(event.masked_resident_id) if granted else None))
 
