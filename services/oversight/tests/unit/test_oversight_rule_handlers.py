@@ -351,7 +351,8 @@ def submitted(application_id: str) -> eligibility.ApplicationSubmitted:
     return eligibility.ApplicationSubmitted(
         application_id=application_id, program_code="special_assistance", category="death",
         person_key=secrets.token_hex(32), masked_name="王*", division_code="420117",
-        township_code="420117001", submitted_by="clerk-1", submitted_at=datetime(2026, 1, 5, tzinfo=UTC))
+        township_code="420117001", submitted_by="clerk-1",
+        submitted_at=datetime(2026, 1, 5, tzinfo=UTC))
 
 
 def community_review(outcomes: dict[str, str]) -> eligibility.CommunityReviewRecorded:
