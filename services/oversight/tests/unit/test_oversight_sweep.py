@@ -18,6 +18,7 @@ from siquan.oversight.reconciliation.application import (
     payment_rules,
     sweep,
 )
+from siquan.oversight.reconciliation.application.evidence import Backlog
 from siquan.shared.clock import FixedClock
 
 Granted = Callable[[], eligibility.CertificationGranted]
@@ -100,6 +101,25 @@ async def test_a_division_certifying_too_few_applications_in_time_is_found(
     assert await sweep.timeliness(FakeOversightWork(clock, store=uow.store)) == 1
     assert [f["rule"] for f in uow.store.findings.values()] == [
         "certification_timeliness_below_target"]
+
+
+async def test_timeliness_is_not_judged_while_eligibility_s_messages_wait_for_oversight(
+        uow: FakeOversightWork, clock: FixedClock) -> None:
+    """Applications oversight saw submitted long ago, while eligibility's messages are still
+    queued for it (their decisions may be among them): no finding until they are in."""
+    for n in range(10):
+        await uow.receive(eligibility.ApplicationSubmitted(
+            application_id=f"a-{n}", program_code="special_assistance", category="death",
+            person_key=secrets.token_hex(32), masked_name="王*", division_code="420117",
+            submitted_by="clerk", submitted_at=datetime(2026, 1, 5, tzinfo=UTC)),
+            eligibility_rules.remember_application)
+    await uow.commit()
+    behind = Backlog({"eligibility": "3 messages queued for oversight"})
+    other = Backlog({"disbursement": "2 messages queued for oversight"})
+
+    assert await sweep.timeliness(FakeOversightWork(clock, store=uow.store), behind) == 0
+    assert uow.store.findings == {}
+    assert await sweep.timeliness(FakeOversightWork(clock, store=uow.store), other) == 1
 
 
 async def test_a_rejected_application_does_not_count_even_if_rejected_before_it_was_logged(

@@ -42,6 +42,9 @@ WAITS_ON: dict[str, frozenset[str]] = {
     rules.MONEY_MOVED_WITHOUT_RUN.name: frozenset({"disbursement"}),
     rules.CERTIFIED_NOT_PAID.name: frozenset({"disbursement", "eligibility",
                                               "partner.public_security"}),
+    # an application counted late may have been certified or turned down in a message
+    # oversight has not processed yet
+    rules.TIMELINESS_BELOW_TARGET.name: _CERTIFICATION_CHANGES,
 }
 """Rule → the producers whose unprocessed messages could hold its missing evidence."""
 

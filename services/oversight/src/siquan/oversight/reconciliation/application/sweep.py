@@ -7,11 +7,12 @@
 - certified persons not paid by the deadline after a period for which a run was made (漏);
 - divisions whose certification timeliness is below the target.
 
-Payments without certification, movements without run and omissions are findings of
-absence: while oversight has not processed messages that could hold the missing evidence
-(its own dead letters, a queue not drained: `evidence`), what they find waits as
-incomplete evidence, places no hold and is not marked as judged, so the next sweep after
-the backlog is gone raises it or finds the evidence arrived.
+Payments without certification, movements without run, omissions and late certifications
+are findings of absence: while oversight has not processed messages that could hold the
+missing evidence (its own dead letters, a queue not drained: `evidence`), what they find
+waits as incomplete evidence, places no hold and is not marked as judged, so the next
+sweep after the backlog is gone raises it or finds the evidence arrived (timeliness, a
+figure per division, is simply judged then).
 
 Deadlines are measured on the service's clock (`SIQUAN_CLOCK_FILE` moves it in tests); the
 grace periods on the database's, since they wait for messages, not for the calendar.
@@ -167,8 +168,12 @@ async def _omissions_of(uow: RuleUnit, program: str, period: str, division: str,
     return raised
 
 
-async def timeliness(uow: RuleUnit, _: Backlog = COMPLETE) -> int:
-    """Divisions certifying too few applications in time, this year and last."""
+async def timeliness(uow: RuleUnit, backlog: Backlog = COMPLETE) -> int:
+    """Divisions certifying too few applications in time, this year and last; not judged
+    while eligibility's messages are not all processed (an application counted as waiting
+    may have been decided in one of them): a sweep after the backlog judges it."""
+    if backlog.waiting_for(rules.TIMELINESS_BELOW_TARGET.name):
+        return 0
     now, target = uow.now(), uow.config.timeliness
     figures = await uow.watched.timeliness(
         now=now, target_days=target.days,
