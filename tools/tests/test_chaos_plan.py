@@ -41,13 +41,24 @@ def test_each_instance_is_armed_with_every_point_of_its_service_once() -> None:
         assert sorted(armed) == sorted(BY_SERVICE[service_of(name)])
 
 
+OTHER_KINDS = ["bank_answers_twice", "bank_late", "bank_timeout", "broker_connections_closed",
+               "pg_terminate_backend"]
+
+
+def test_after_the_kills_every_other_kind_comes_once_before_any_comes_again() -> None:
+    for seed in range(20):
+        faults = list(islice(Plan(seed, INSTANCES).faults(), len(INSTANCES) + 5))
+        assert sorted(f.kind for f in faults[len(INSTANCES):]) == OTHER_KINDS
+
+
 def test_server_faults_come_only_on_own_servers_each_once_after_the_kills() -> None:
     shared = list(islice(Plan(1, INSTANCES).faults(), 300))
     assert not {f.kind for f in shared} & set(SERVER_KINDS)
     own = list(islice(Plan(1, INSTANCES, server_faults=True).faults(), 300))
-    after_kills = own[len(INSTANCES):len(INSTANCES) + len(SERVER_KINDS)]
-    assert sorted(f.kind for f in after_kills) == sorted(SERVER_KINDS)
-    assert {f.kind for f in own[len(INSTANCES) + len(SERVER_KINDS):]} >= set(SERVER_KINDS)
+    round_end = len(INSTANCES) + len(SERVER_KINDS) + len(OTHER_KINDS)
+    after_kills = own[len(INSTANCES):round_end]
+    assert sorted(f.kind for f in after_kills) == sorted([*SERVER_KINDS, *OTHER_KINDS])
+    assert {f.kind for f in own[round_end:]} >= set(SERVER_KINDS)
     services = {service_of(n) for n in INSTANCES}
     assert all(f.target in services for f in own
                if f.kind in (PG_EXHAUSTED, BROKER_EXHAUSTED))

@@ -76,8 +76,9 @@ class Plan:
         return arms.pop(0) if arms else None
 
     def faults(self) -> Iterator[Fault]:
-        """A kill of every instance first (each restart arms the next crash point), with
-        server faults each server fault once, then faults of every kind, without end."""
+        """A kill of every instance first (each restart arms the next crash point), then
+        every other kind once in a shuffled round (server faults only on own servers), so
+        that a campaign meets each kind early, then faults of every kind, without end."""
         services = sorted({service_of(n) for n in self.instances})
         first = list(self.instances)
         self._random.shuffle(first)
@@ -86,23 +87,25 @@ class Plan:
         weighted = dict(_WEIGHTS)
         if self.server_faults:
             weighted.update(_SERVER_WEIGHTS)
-            once = list(SERVER_KINDS)
-            self._random.shuffle(once)
-            for kind in once:
-                yield Fault(kind, self._server_target(kind, services), self._pause())
+        once = [kind for kind in weighted if kind != KILL]
+        self._random.shuffle(once)
+        for kind in once:
+            yield self._fault(kind, services)
         kinds, weights = list(weighted), list(weighted.values())
         while True:
-            kind = self._random.choices(kinds, weights)[0]
-            if kind == KILL:
-                target = self._random.choice(self.instances)
-            elif kind in (BROKER_CLOSE, PG_TERMINATE):
-                target = self._random.choice(services)
-            elif kind in SERVER_KINDS:
-                target = self._server_target(kind, services)
-            else:
-                target = "bank"
-            delay = self._random.randint(2_000, 8_000) if kind == BANK_LATE else 0
-            yield Fault(kind, target, self._pause(), delay)
+            yield self._fault(self._random.choices(kinds, weights)[0], services)
+
+    def _fault(self, kind: str, services: list[str]) -> Fault:
+        if kind == KILL:
+            target = self._random.choice(self.instances)
+        elif kind in (BROKER_CLOSE, PG_TERMINATE):
+            target = self._random.choice(services)
+        elif kind in SERVER_KINDS:
+            target = self._server_target(kind, services)
+        else:
+            target = "bank"
+        delay = self._random.randint(2_000, 8_000) if kind == BANK_LATE else 0
+        return Fault(kind, target, self._pause(), delay)
 
     def _server_target(self, kind: str, services: list[str]) -> str:
         """Who meets an exhausted server first: the service whose connections are ended
