@@ -55,6 +55,24 @@ from siquan.shared.unit_of_work import PgUnitOfWork, UnitFactory, UnitsOfWork
 
 log = logging.getLogger(__name__)
 BackgroundLoop = Callable[[], Awaitable[None]]
+
+
+async def while_database_away(step: Callable[[], Awaitable[None]], deadline: float,
+                              service: str) -> None:
+    """A step of a service's start, done again while the database is away (restarting,
+    refusing, at its connection limit, a session ended under it) until `deadline` (a
+    `time.monotonic()`: `startup_database_wait_seconds` from the start); any other error,
+    or the database still away then, ends the start."""
+    while True:
+        try:
+            await step()
+            return
+        except Exception as exc:
+            if not database_away(exc) or time.monotonic() > deadline:
+                raise
+            log.warning("%s: database unavailable at start: %s; retrying", service,
+                        type(exc).__name__)
+            await asyncio.sleep(1.0)
 W = TypeVar("W", bound=PgUnitOfWork)
 
 
@@ -125,11 +143,15 @@ class ServiceRuntime(Generic[W]):
                                 prefetch=s.consumer_prefetch)
 
     async def start(self) -> None:
-        await self._open_database()
         roster = await asyncio.to_thread(read_roster, self.settings.officers_file)
-        await self.accounts.import_roster(
-            roster, development=self.settings.development_accounts_on)
-        await self.policies.load()  # the published policy versions before any work
+        deadline = time.monotonic() + self.settings.startup_database_wait_seconds
+        await while_database_away(self._open_database, deadline, self.service)
+
+        async def prepare() -> None:
+            await self.accounts.import_roster(
+                roster, development=self.settings.development_accounts_on)
+            await self.policies.load()  # the published policy versions before any work
+        await while_database_away(prepare, deadline, self.service)
         dead_letters = DeadLetterPublisher(self.service)
         self.consumers = [
             BatchedConsumer(route, self.units, self.verifier, dead_letters,
@@ -146,23 +168,12 @@ class ServiceRuntime(Generic[W]):
         log.info("%s started", self.service)
 
     async def _open_database(self) -> None:
-        """Migrate and open the pool; a database away (restarting, refusing, at its
-        connection limit) is waited for up to `startup_database_wait_seconds`."""
-        deadline = time.monotonic() + self.settings.startup_database_wait_seconds
-        while True:
-            try:
-                await migrate(self.settings.pg_dsn, self._migrations)
-                self._pool = await create_pool(
-                    self.settings.pg_dsn,
-                    max_size=self.settings.pg_pool_size + self._held_connections,
-                    toast_compression=self.settings.pg_toast_compression)
-                return
-            except Exception as exc:
-                if not database_away(exc) or time.monotonic() > deadline:
-                    raise
-                log.warning("%s: database unavailable at start: %s; retrying", self.service,
-                            type(exc).__name__)
-                await asyncio.sleep(1.0)
+        """Migrate and open the pool."""
+        await migrate(self.settings.pg_dsn, self._migrations)
+        self._pool = await create_pool(
+            self.settings.pg_dsn,
+            max_size=self.settings.pg_pool_size + self._held_connections,
+            toast_compression=self.settings.pg_toast_compression)
 
     async def _supervise(self, loop: BackgroundLoop) -> None:
         """Keep a background loop alive: log and restart it after an unexpected error."""
