@@ -11,6 +11,7 @@ import json
 import re
 import secrets
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -78,6 +79,12 @@ def store(pool: asyncpg.Pool, clock: FixedClock, tmp_path: Path) -> AccountStore
                     clock=clock)
     units = UnitsOfWork(lambda: pool, outbox, clock, PgUnitOfWork)
     return AccountStore("fund_custody", units, Policy(lockout_after=3, lockout_minutes=15))
+
+
+def with_development_accounts(store: AccountStore) -> AccountStore:
+    """The same accounts as a service in development (or test) mode serves them."""
+    return AccountStore(store.service, store.units,
+                        replace(store.policy, development_accounts=True))
 
 
 async def published(pool: asyncpg.Pool) -> list[dict[str, Any]]:
@@ -243,19 +250,51 @@ async def test_development_tokens_come_only_with_development_accounts(
     roster = read_roster(ROSTER)
     provisioned = {"id": "clerk-prod", "name": "专干", "roles": ["clerk"],
                    "division": "420117", "token_sha256": hashlib.sha256(b"real").hexdigest()}
-    assert await store.import_roster([*roster, provisioned], development=False) == 1
+    assert await store.import_roster([*roster, provisioned]) == 1
     assert await store.by_token("dev-clerk-420117-01") is None
     assert await store.by_token("real") is not None
     assert await pool.fetchval("SELECT count(*) FROM officers WHERE development") == 0
 
-    assert await store.import_roster(roster, development=True) == len(roster)
-    assert await store.import_roster(roster, development=True) == 0  # once
-    clerk = await store.by_token("dev-clerk-420117-01")
+    development = with_development_accounts(store)
+    assert await development.import_roster([*roster, provisioned]) == len(roster)
+    assert await development.import_roster([*roster, provisioned]) == 0  # once
+    clerk = await development.by_token("dev-clerk-420117-01")
     assert clerk is not None and clerk.roles == ("clerk",) and clerk.division == "420117"
-    login = await store.login("treasury-420117-01", "dev-treasury-420117-01", CLIENT)
+    login = await development.login("treasury-420117-01", "dev-treasury-420117-01", CLIENT)
     assert login.session is not None and login.session.stage == "second_factor"
     code = pyotp.TOTP(development_totp_secret("treasury-420117-01")).at(START)
-    assert await store.second_factor(login.session, code, CLIENT) is None
+    assert await development.second_factor(login.session, code, CLIENT) is None
+
+
+async def test_development_accounts_in_the_database_are_refused_outside_development_mode(
+        store: AccountStore, pool: asyncpg.Pool) -> None:
+    """A database made in development (or test) mode, then served in production: the
+    development officers and tokens it holds are refused as a disabled officer's."""
+    roster = read_roster(ROSTER)
+    development = with_development_accounts(store)
+    await development.import_roster(roster)
+    clerk = (await development.login("clerk-420117-01", "dev-clerk-420117-01",
+                                     CLIENT)).session
+    assert clerk is not None and clerk.signed_in
+    assert await development.by_token("dev-auditor-420117-01") is not None
+    await pool.execute("DELETE FROM outbox")
+
+    production = store  # the same database, development accounts off
+    assert await production.import_roster(roster) == 0
+    assert await production.session(clerk.cookie) is None
+    assert await production.by_token("dev-auditor-420117-01") is None
+    refused = await production.login("clerk-420117-01", "dev-clerk-420117-01", CLIENT)
+    assert (refused.session, refused.failure) == (None, "disabled")
+    treasury = await production.login("treasury-420117-01", "dev-treasury-420117-01",
+                                      CLIENT)
+    assert (treasury.session, treasury.failure) == (None, "disabled")
+    assert [(e["activity"], e["officer_id"], e["reason"]) for e in await published(pool)] \
+        == [("login_failed", "clerk-420117-01", "disabled"),
+            ("login_failed", "treasury-420117-01", "disabled")]
+    # still named by the file, so not disabled by it: refused for the mode alone
+    assert await pool.fetchval("SELECT count(*) FROM officers WHERE disabled_at IS NOT NULL"
+                               " OR NOT development") == 0
+    assert await development.by_token("dev-auditor-420117-01") is not None
 
 
 async def test_the_officers_file_changes_an_officer_it_declares_and_the_console_cannot(
@@ -263,19 +302,19 @@ async def test_the_officers_file_changes_an_officer_it_declares_and_the_console_
     digest = hashlib.sha256(b"real").hexdigest()
     entry = {"id": "clerk-prod", "name": "专干", "roles": ["clerk"], "division": "420117",
              "token_sha256": digest}
-    await store.import_roster([entry], development=False)
+    await store.import_roster([entry])
     admin = Officer(id="admin-1", name="管理员", roles=("administrator",), division="420117")
     await store.reset_password(admin, "clerk-prod", PASSWORD, CLIENT)
     login = await store.login("clerk-prod", PASSWORD, CLIENT)
     assert login.session is not None
     before = len(await published(pool))
 
-    await store.import_roster([entry], development=False)  # unchanged: nothing happens
+    await store.import_roster([entry])  # unchanged: nothing happens
     assert len(await published(pool)) == before
     assert await store.session(login.session.cookie) is not None
 
     moved = {**entry, "roles": ["township_reviewer"], "division": "420117001"}
-    await store.import_roster([moved], development=False)
+    await store.import_roster([moved])
     account = await store.get("clerk-prod")
     assert (account.roles, account.division) == (("township_reviewer",), "420117001")
     assert await store.session(login.session.cookie) is None  # old powers end at once
@@ -290,6 +329,77 @@ async def test_the_officers_file_changes_an_officer_it_declares_and_the_console_
         await store.change(admin, "clerk-prod", "专干", ["clerk"], "420117001", CLIENT)
     await store.set_disabled(admin, "clerk-prod", True, CLIENT)  # still the console's
     assert (await store.get("clerk-prod")).disabled
+
+
+async def test_an_officer_removed_from_the_officers_file_is_disabled_and_their_tokens_revoked(
+        store: AccountStore, pool: asyncpg.Pool) -> None:
+    kept = {"id": "clerk-kept", "name": "专干乙", "roles": ["clerk"], "division": "420117",
+            "token_sha256": hashlib.sha256(b"kept").hexdigest()}
+    leaving = {"id": "clerk-leaving", "name": "专干甲", "roles": ["clerk"],
+               "division": "420117", "token_sha256": hashlib.sha256(b"leaving").hexdigest()}
+    await store.import_roster([kept, leaving])
+    await store.create(ADMIN, "clerk-console", "专干丙", ["clerk"], "420117", PASSWORD, CLIENT)
+    await store.reset_password(ADMIN, "clerk-leaving", PASSWORD, CLIENT)
+    session = (await store.login("clerk-leaving", PASSWORD, CLIENT)).session
+    assert session is not None
+    issued, _ = await store.issue_token(ADMIN, "clerk-leaving", "接口", [], 30, CLIENT)
+    before = len(await published(pool))
+
+    await store.import_roster([kept])
+    assert (await store.get("clerk-leaving")).disabled
+    assert await store.session(session.cookie) is None
+    assert await store.by_token("leaving") is None and await store.by_token(issued) is None
+    assert (await store.login("clerk-leaving", PASSWORD, CLIENT)).failure == "disabled"
+    revoked = {t.token_id for t in await store.tokens("clerk-leaving")
+               if t.revoked_at is not None}
+    assert len(revoked) == 2
+    events = (await published(pool))[before:]
+    assert [(e["activity"], e["officer_id"], e["actor_id"], e["channel"])
+            for e in events[:3]] == [
+        ("officer_disabled", "clerk-leaving", None, "command"),
+        ("token_revoked", "clerk-leaving", None, "command"),
+        ("token_revoked", "clerk-leaving", None, "command")]
+    assert {e["token_id"] for e in events[1:3]} == revoked
+    assert events[3]["reason"] == "disabled"  # the refused login
+    # the officer still named and the console's own officer are not touched
+    assert not (await store.get("clerk-kept")).disabled
+    assert not (await store.get("clerk-console")).disabled
+    assert await store.by_token("kept") is not None
+
+    after = len(await published(pool))
+    await store.import_roster([kept])  # the same file again: nothing more happens
+    await store.import_roster([kept, leaving])  # named again: an administrator enables
+    assert len(await published(pool)) == after
+    assert (await store.get("clerk-leaving")).disabled
+
+
+async def test_a_token_changed_in_the_officers_file_revokes_the_one_it_replaces(
+        store: AccountStore, pool: asyncpg.Pool) -> None:
+    entry = {"id": "clerk-prod", "name": "专干", "roles": ["clerk"], "division": "420117",
+             "token_sha256": hashlib.sha256(b"first").hexdigest()}
+    assert await store.import_roster([entry]) == 1
+    [first] = await store.tokens("clerk-prod")
+    issued, _ = await store.issue_token(ADMIN, "clerk-prod", "接口", [], 30, CLIENT)
+    before = len(await published(pool))
+
+    changed = {**entry, "token_sha256": hashlib.sha256(b"second").hexdigest()}
+    assert await store.import_roster([changed]) == 1
+    assert await store.by_token("first") is None
+    assert await store.by_token("second") is not None
+    assert await store.by_token(issued) is not None  # the console's token is its own
+    assert not (await store.get("clerk-prod")).disabled
+    [event] = (await published(pool))[before:]
+    assert (event["activity"], event["officer_id"], event["token_id"], event["actor_id"],
+            event["channel"]) == ("token_revoked", "clerk-prod", first.token_id, None,
+                                  "command")
+
+    assert await store.import_roster([changed]) == 0  # the same file: nothing revoked
+    assert len(await published(pool)) == before + 1
+    await store.import_roster([{k: v for k, v in entry.items() if k != "token_sha256"}])
+    assert await store.by_token("second") is None  # the file lists no token any more
+    assert await store.by_token(issued) is not None
+    assert [e["activity"] for e in (await published(pool))[before + 1:]] == [
+        "token_revoked"]
 
 
 # -- the JSON API and the console's forms on these identities ---------------------------

@@ -108,7 +108,8 @@ class ServiceRuntime(Generic[W]):
             lockout_after=settings.login_lockout_after,
             lockout_minutes=settings.login_lockout_minutes,
             session_idle_minutes=settings.session_idle_minutes,
-            session_hours=settings.session_hours))
+            session_hours=settings.session_hours,
+            development_accounts=settings.development_accounts_on))
         self._handler_sources: list[ModuleType | Handler] = list(handlers)
         self._loops: list[BackgroundLoop] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -143,13 +144,18 @@ class ServiceRuntime(Generic[W]):
                                 prefetch=s.consumer_prefetch)
 
     async def start(self) -> None:
-        roster = await asyncio.to_thread(read_roster, self.settings.officers_file)
+        officers_file = self.settings.officers_file
+        roster = await asyncio.to_thread(read_roster, officers_file) \
+            if officers_file.is_file() else None
+        if roster is None:  # no declaration: nobody is disabled for not being in it
+            log.warning("no officers file at %s: the officers are left as they are",
+                        officers_file)
         deadline = time.monotonic() + self.settings.startup_database_wait_seconds
         await while_database_away(self._open_database, deadline, self.service)
 
         async def prepare() -> None:
-            await self.accounts.import_roster(
-                roster, development=self.settings.development_accounts_on)
+            if roster is not None:
+                await self.accounts.import_roster(roster)
             await self.policies.load()  # the published policy versions before any work
         await while_database_away(prepare, deadline, self.service)
         dead_letters = DeadLetterPublisher(self.service)

@@ -9,7 +9,8 @@ command writes them per service and as container orchestrators mount them.
 `SIQUAN_MODE` is `production` unless set: `development` allows the built-in development
 secrets and creates the development officer accounts; `test` (the test and demo
 environments) is production's strictness about secrets with the development officer
-accounts, which no production service ever has.
+accounts, which no production service ever has: it neither creates them nor accepts those
+a database made in another mode holds.
 
 Outside an explicit development mode (`SIQUAN_MODE=development`) a service refuses to
 start — with a message naming what is missing — unless each of its `secrets_required` was
@@ -61,9 +62,11 @@ class ServiceSettings(BaseSettings):
                            description="Holds <service>.key and every producer's .pub")
     officers_file: Path = Field(
         default=Path("infra/dev/officers.json"),
-        description="A roster of officers and their API tokens' SHA-256, added to this "
-                    "service's accounts at start (each officer once); `dev-<id>` tokens "
-                    "only in development and test mode")
+        description="A roster of officers and their API tokens' SHA-256, applied to "
+                    "this service's accounts at start: each officer added once and kept as "
+                    "the file declares them; an officer it added and no longer names is "
+                    "disabled, a token it no longer lists revoked; `dev-<id>` tokens only "
+                    "in development and test mode")
     login_lockout_after: int = Field(default=5, ge=1, le=100,
                                      description="Failed logins in a row that lock an account")
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60,
@@ -152,8 +155,8 @@ class ServiceSettings(BaseSettings):
 
     @property
     def development_accounts_on(self) -> bool:
-        """Whether the roster's development accounts (`dev-<id>`) are created: in
-        development and test mode only, never in production."""
+        """Whether the roster's development accounts (`dev-<id>`) are created and
+        accepted: in development and test mode only, never in production."""
         return self.mode in ("development", "test")
 
     def refuse_unsafe_start(self, service: str) -> None:

@@ -12,5 +12,6 @@ are published to oversight through the outbox.
 Development accounts (`infra/dev/officers.json`: password and API token `dev-<id>`, a TOTP
 secret derived from the id) are created only with development accounts on
 (`SIQUAN_MODE=development`, or `SIQUAN_MODE=test` in the test and demo environments),
-never in production; `make demo` prints them.
+never in production, where those already in the database are refused as disabled
+officers are; `make demo` prints them.
 """

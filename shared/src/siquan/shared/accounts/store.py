@@ -92,6 +92,10 @@ class Policy:
     lockout_minutes: int = 15
     session_idle_minutes: int = 30
     session_hours: int = 10
+    development_accounts: bool = False
+    """Whether development accounts and tokens (`dev-<id>`) are created from the officers
+    file and accepted; off, those already in the database (one created in development and
+    served in production) are refused like a disabled officer's."""
 
 
 @dataclass(frozen=True)
@@ -252,11 +256,15 @@ class AccountStore:
         None for an unknown, expired or revoked token or a disabled officer."""
         async with self.units.reading() as uow:
             row = await uow.conn.fetchrow(
-                "SELECT o.*, t.scopes, t.expires_at, t.revoked_at"
+                "SELECT o.*, t.scopes, t.expires_at, t.revoked_at,"
+                " t.development AS token_development"
                 " FROM officer_api_tokens t JOIN officers o USING (officer_id)"
                 " WHERE t.token_sha256 = $1", sha256(token))
             now = uow.now()
         if row is None or row["revoked_at"] is not None or row["disabled_at"] is not None:
+            return None
+        if not self.policy.development_accounts and (row["development"]
+                                                      or row["token_development"]):
             return None
         if row["expires_at"] is not None and row["expires_at"] <= now:
             return None
@@ -336,7 +344,8 @@ class AccountStore:
             if not _verify(row["password_hash"], password):
                 failure = await self._count_failure(uow, row, client, "wrong_password")
                 return LoginResult(None, failure)
-            if row["disabled_at"] is not None:
+            if row["disabled_at"] is not None or (row["development"]
+                                                  and not self.policy.development_accounts):
                 self._publish(uow, client, "login_failed", officer_id=officer_id,
                               actor_id=None, reason="disabled")
                 return LoginResult(None, "disabled")
@@ -389,15 +398,18 @@ class AccountStore:
 
     async def session(self, cookie: str) -> Session | None:
         """The session of a cookie, if it is in force (not expired, not idle too long, its
-        officer not disabled); its idle time starts again."""
+        officer not disabled, nor a development account outside development accounts);
+        its idle time starts again."""
         async with self.units() as uow:
             now = uow.now()
             row = await uow.conn.fetchrow(
                 "UPDATE officer_sessions s SET last_seen_at = $2"
                 " FROM officers o WHERE s.session_sha256 = $1 AND o.officer_id = s.officer_id"
                 " AND s.expires_at > $2 AND s.last_seen_at > $3 AND o.disabled_at IS NULL"
+                " AND (NOT o.development OR $4)"
                 " RETURNING o.*, s.csrf_token, s.stage, s.pending_totp_secret",
-                sha256(cookie), now, now - timedelta(minutes=self.policy.session_idle_minutes))
+                sha256(cookie), now, now - timedelta(minutes=self.policy.session_idle_minutes),
+                self.policy.development_accounts)
         if row is None:
             return None
         return Session(_account(row), row["csrf_token"], row["stage"],
@@ -564,22 +576,35 @@ class AccountStore:
 
     # -- seeding ----------------------------------------------------------------------
 
-    async def import_roster(self, entries: Sequence[dict[str, Any]], *, development: bool
-                            ) -> int:
+    async def import_roster(self, entries: Sequence[dict[str, Any]]) -> int:
         """Officers and API tokens from a roster file (`infra/dev/officers.json`, or the
         provisioning command's `officers.json` with fresh tokens): each officer is added
         once, with its token (SHA-256) as an API token acting with every role.
 
-        A `dev-<id>` token is a development token, imported only with `development`;
-        development accounts also get the password `dev-<id>` and, for roles that need
-        it, a TOTP secret derived from the id. Returns the tokens imported.
+        A `dev-<id>` token is a development token, imported only with development
+        accounts (`Policy.development_accounts`); development accounts also get the
+        password `dev-<id>` and, for roles that need it, a TOTP secret derived from the
+        id. Returns the tokens imported.
 
-        The file is the declaration of the officers it names: an officer already known
-        whose name, roles or division differ from the file's takes the file's (their
-        sessions end when roles or division change, and the change is published as an
-        operator's `officer_changed`); those fields of a roster officer are therefore
-        changed in the file, not in the console (see `change`). Passwords, second
-        factors, disabling and tokens issued since are never touched."""
+        The file is the declaration of the officers it names, applied at each import:
+
+        - an officer already known whose name, roles or division differ from the file's
+          takes the file's (their sessions end when roles or division change, and the
+          change is published as an operator's `officer_changed`); those fields of a
+          roster officer are therefore changed in the file, not in the console (see
+          `change`);
+        - a token the file gave an officer and no longer lists for them (a token changed
+          or removed in the file) is revoked (`token_revoked`);
+        - an officer the file added and no longer names is disabled: their sessions end,
+          every token of theirs in force is revoked (`officer_disabled`,
+          `token_revoked`). An officer named in the file again stays disabled until an
+          administrator enables them.
+
+        Passwords, second factors and tokens issued in the console are never touched,
+        nor officers created in the console or by the operator's command. Every instance
+        of a service is given the same file: an instance started with an older file
+        applies the older declaration."""
+        development = self.policy.development_accounts
         imported = 0
         self.roster_officers = frozenset(entry["id"] for entry in entries)
         async with self.units() as uow:
@@ -617,8 +642,58 @@ class AccountStore:
                         "development" if is_development else "roster", [ALL_ROLES_SCOPE],
                         is_development, now)
                     imported += inserted is not None
+                await self._revoke_unlisted_tokens(uow, officer_id, digest)
+            await self._disable_removed_officers(uow, self.roster_officers)
+            if not development:
+                left = await uow.conn.fetchval(
+                    "SELECT count(*) FROM officers WHERE development AND disabled_at IS NULL")
+                if left:
+                    log.warning("%d development accounts in this database are refused "
+                                "outside development accounts", left)
         return imported
 
+    async def _revoke_unlisted_tokens(self, uow: PgUnitOfWork, officer_id: str,
+                                      listed: str | None) -> None:
+        """Revoke the officer's tokens the file gave them other than the one it lists
+        (tokens the file imported have no `created_by`; the console's have one)."""
+        revoked = await uow.conn.fetch(
+            "UPDATE officer_api_tokens SET revoked_at = $3"
+            " WHERE officer_id = $1 AND created_by IS NULL AND revoked_at IS NULL"
+            " AND token_sha256 IS DISTINCT FROM $2::text RETURNING token_id",
+            officer_id, listed, uow.now())
+        for row in revoked:
+            log.info("a token of officer %s revoked: no longer in the officers file",
+                     officer_id)
+            self._publish(uow, Client(channel="command"), "token_revoked",
+                          officer_id=officer_id, actor_id=None, token_id=str(row["token_id"]))
+
+    async def _disable_removed_officers(self, uow: PgUnitOfWork, named: frozenset[str]
+                                        ) -> None:
+        """Disable the officers the file added (no `created_by`) that it no longer names:
+        their sessions end and every token of theirs in force is revoked."""
+        now = uow.now()
+        removed = [r["officer_id"] for r in await uow.conn.fetch(
+            "UPDATE officers SET disabled_at = $2, changed_at = $2, failed_logins = 0,"
+            " locked_until = NULL WHERE created_by IS NULL AND disabled_at IS NULL"
+            " AND NOT (officer_id = ANY($1::text[])) RETURNING officer_id",
+            sorted(named), now)]
+        if not removed:
+            return
+        await uow.conn.execute("DELETE FROM officer_sessions WHERE officer_id = ANY($1)",
+                               removed)
+        revoked = await uow.conn.fetch(
+            "UPDATE officer_api_tokens SET revoked_at = $2"
+            " WHERE officer_id = ANY($1) AND revoked_at IS NULL"
+            " RETURNING officer_id, token_id", removed, now)
+        client = Client(channel="command")
+        for officer_id in sorted(removed):
+            log.warning("officer %s disabled: no longer in the officers file", officer_id)
+            self._publish(uow, client, "officer_disabled", officer_id=officer_id,
+                          actor_id=None)
+            for row in sorted((r for r in revoked if r["officer_id"] == officer_id),
+                              key=lambda r: str(r["token_id"])):
+                self._publish(uow, client, "token_revoked", officer_id=officer_id,
+                              actor_id=None, token_id=str(row["token_id"]))
 
     async def _apply_roster_entry(self, uow: PgUnitOfWork, row: Any,
                                   entry: dict[str, Any]) -> None:
