@@ -15,10 +15,20 @@ import httpx
 import pytest
 
 from siquan.contracts.topology import SERVICES
+from siquan.shared.accounts.store import (
+    development_token_sha256,
+    development_totp_secret,
+    read_roster,
+)
+from siquan.shared.testing.environment import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
 DEMO = [sys.executable, "-m", "siquan.shared.operator.demo"]
+STAGES = ("applications", "reviews", "notice", "certification", "payee accounts",
+          "appropriation", "run started", "allocation", "bank", "settled", "reconciled",
+          "audit")
+"""The cycle's stages as the demo prints them while it runs, in order."""
 
 
 def _alive(pid: int) -> bool:
@@ -48,6 +58,14 @@ def test_up_leaves_two_instances_of_each_service_serving_and_down_removes_them(
     try:
         assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
         assert "make down stops them" in up.stdout
+        for officer in read_roster(REPO_ROOT / "infra" / "dev" / "officers.json"):
+            if officer.get("token_sha256") == development_token_sha256(officer["id"]):
+                assert f"  {officer['id']} " in up.stdout  # a development account's line
+        assert development_totp_secret("treasury-420117-01") in up.stdout
+        stages = [line.split("] ", 1)[1].split(":")[0] for line in up.stdout.splitlines()
+                  if line.startswith("[") and " s] " in line]
+        assert list(dict.fromkeys(stages)) == list(STAGES)  # each reached, in order
+        assert stages.count("reconciled") == 2  # both programs' runs
         state = json.loads(state_path.read_text("utf-8"))
         processes = state["processes"]
         assert sorted(p["service"] for p in processes) == sorted([*SERVICES, *SERVICES])

@@ -2,11 +2,13 @@
 applications → review → approval (certification) → appropriations by fiscal level →
 payee accounts → payment runs → allocation → bank → settlement → audit.
 
-The demo prints what it produces; the end-to-end tests assert on it.
+The demo prints what it produces; the end-to-end tests assert on it. With a `progress`
+the cycle reports each stage as it reaches it, with its counts (the demo prints them).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -21,6 +23,13 @@ from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
 
 DIVISION = "420117"
+
+Progress = Callable[[str], None]
+"""Takes a line per stage the cycle reaches: `stage: what it counts`."""
+
+
+def yuan(fen: int) -> str:
+    return f"{fen // 100:,}.{fen % 100:02d}"
 
 
 @dataclass(frozen=True)
@@ -137,10 +146,13 @@ def expected_total(beneficiaries: list[Beneficiary], plan: RunPlan) -> int:
 
 
 class CountyCycle:
-    def __init__(self, urls: dict[str, str], clock: Clock | None = None) -> None:
+    def __init__(self, urls: dict[str, str], clock: Clock | None = None,
+                 progress: Progress | None = None) -> None:
         """`clock` is the services' clock (a `FileClock` the cycle may move past a notice
-        period); without a movable clock the cycle cannot wait out a public notice."""
+        period); without a movable clock the cycle cannot wait out a public notice.
+        `progress` is told each stage as the cycle reaches it."""
         self.clock = clock
+        self.progress: Progress = progress or (lambda line: None)
         self.eligibility = ServiceClient(urls["eligibility"])
         self.fund_custody = ServiceClient(urls["fund_custody"])
         self.disbursement = ServiceClient(urls["disbursement"])
@@ -149,9 +161,13 @@ class CountyCycle:
         """Run id → the trace its disburser's request started (no span of ours above it)."""
 
     @classmethod
-    def of(cls, cluster: Cluster) -> CountyCycle:
+    def of(cls, cluster: Cluster, progress: Progress | None = None) -> CountyCycle:
         """A cycle driving a running cluster, moving its clock when a notice must close."""
-        return cls({s: p.url for s, p in cluster.processes.items()}, cluster.clock)
+        return cls({s: p.url for s, p in cluster.processes.items()}, cluster.clock,
+                   progress)
+
+    def _report(self, stage: str, what: str) -> None:
+        self.progress(f"{stage}: {what}")
 
     async def close(self) -> None:
         for client in (self.eligibility, self.fund_custody, self.disbursement, self.oversight):
@@ -174,28 +190,39 @@ class CountyCycle:
         public notice (waited out by moving the clock), county approval. Returns the
         certification id of each resident."""
         applications: dict[str, Beneficiary] = {}
+        evidence = 0
         for person in people:
             submitted = await submit_application(self.eligibility, person, eligible_from)
             applications[submitted["application_id"]] = person
+            evidence += len(required_evidence(person.program_code, person.category))
+        self._report("applications", f"{len(applications)} entered with {evidence} "
+                                     "evidence files")
         ids = list(applications)
         await self.eligibility.call("POST", "/community-reviews", Officers.clerk, json={
             "division_code": DIVISION, "held_on": self._today().isoformat(),
             "present": 30, "passed": ids})
         await self.eligibility.call("POST", "/township-reviews", Officers.reviewer,
                                     json={"approved": ids})
+        self._report("reviews", f"{len(ids)} passed the community review and "
+                                f"{len(ids)} the township review")
         closes_on = self._today()
-        for program in sorted({p.program_code for p in applications.values()}):
+        programs = sorted({p.program_code for p in applications.values()})
+        for program in programs:
             notice = await self.eligibility.call("POST", "/notices", Officers.reviewer, json={
                 "program_code": program, "division_code": DIVISION,
                 "application_ids": [i for i, p in applications.items()
                                     if p.program_code == program]})
             closes_on = max(closes_on, date.fromisoformat(notice["closes_on"]))
         self._move_clock_to(closes_on)
+        self._report("notice", f"{len(programs)} public notices of {len(ids)} applications "
+                               f"posted, closed on {closes_on.isoformat()}")
         certified = {}
         for application_id, person in applications.items():
             approved = await self.eligibility.call(
                 "POST", f"/applications/{application_id}/approve", Officers.approver)
             certified[person.resident_id] = str(approved["certification_id"])
+        self._report("certification", f"{len(certified)} applications approved by the "
+                                      "county, each a certification")
         return certified
 
     def _today(self) -> date:
@@ -213,16 +240,19 @@ class CountyCycle:
         policy = load_catalogue().in_force(plan.program_code, period_start(plan.period))
         shares = policy.fiscal_shares.model_dump()
         levels = list(shares)
-        paid = 0
+        paid, paying = 0, 0
         for level in levels:
             share = (amount_fen * shares[level] // 10_000 if level != levels[-1]
                      else amount_fen - paid)
             paid += share
             if not share:  # a level paying no share of this program (e.g. county-funded)
                 continue
+            paying += 1
             await self.fund_custody.call("POST", "/appropriations", Officers.treasury, json={
                 "program_code": plan.program_code, "fiscal_year": plan.fiscal_year,
                 "division_code": DIVISION, "fiscal_level": level, "amount_fen": share})
+        self._report("appropriation", f"{plan.program_code} {plan.fiscal_year}: ¥"
+                                      f"{yuan(amount_fen)} from {paying} fiscal levels")
 
     async def register_account(self, person: Beneficiary, account_number: str) -> None:
         """Register (or change) the person's account once disbursement holds their
@@ -260,14 +290,21 @@ class CountyCycle:
             "division_code": DIVISION})
         if self.disbursement.last_trace_id:
             self.run_traces[started["run_id"]] = self.disbursement.last_trace_id
+        totals = started["control_totals"]
+        self._report("run started", f"{plan.program_code} {plan.period}, run "
+                                    f"{started['run_id']}: {totals['payee_count']} payees, "
+                                    f"¥{yuan(totals['total_fen'])}, awaiting allocation")
         return await self.pay_result(started["run_id"])
 
     async def pay_result(self, run_id: str) -> dict[str, Any]:
-        """The run once disbursement reports it completed."""
+        """The run once disbursement reports it completed (its allocation, the bank's
+        answers and its settlement reported as they are seen)."""
+        watch = RunWatch(run_id, self._report)
 
         async def completed() -> dict[str, Any] | None:
             run: dict[str, Any] = await self.disbursement.call("GET", f"/runs/{run_id}",
                                                                Officers.disburser)
+            watch.saw(run)
             return run if run["status"] == "completed" else None
 
         return await eventually(completed, timeout=120, what=f"run {run_id} completed")
@@ -282,13 +319,20 @@ class CountyCycle:
             seen = (report["settled_fen"], report["paid_fen"])
             return report if seen == (settled_fen, settled_fen) else None
 
-        return await eventually(settled, timeout=60, what=f"oversight saw {plan} settled")
+        report = await eventually(settled, timeout=60, what=f"oversight saw {plan} settled")
+        self._report("reconciled", f"oversight's report of {plan.program_code} "
+                                   f"{plan.period}: {report['certified_count']} certified, "
+                                   f"¥{yuan(report['paid_fen'])} paid, "
+                                   f"¥{yuan(report['settled_fen'])} settled, "
+                                   f"{report['failed_count']} failed")
+        return report
 
     async def run(self, beneficiaries: list[Beneficiary], plans: list[RunPlan]) -> CycleResult:
         result = CycleResult()
         result.certifications = await self.certify_all(beneficiaries)
         for index, person in enumerate(beneficiaries):
             await self.register_account(person, account_number(index))
+        self._report("payee accounts", f"{len(beneficiaries)} registered and confirmed")
         for plan in plans:
             count = sum(1 for b in beneficiaries if b.program_code == plan.program_code)
             await self.appropriate(plan, expected_total(beneficiaries, plan))
@@ -298,4 +342,42 @@ class CountyCycle:
             result.reports[plan] = await self.report(plan,
                                                      settled_fen=run["amounts_fen"]["settled"])
         result.audit = await self.oversight.call("GET", "/audit/verify", Officers.auditor)
+        self._report("audit", f"chain {'verified' if result.audit.get('ok') else 'BROKEN'}, "
+                              f"{result.audit.get('entries')} entries")
         return result
+
+
+class RunWatch:
+    """Reports a payment run's stages from what `GET /runs/{id}` shows each time it is
+    read: allocated (or waiting for money), its payments at the bank as the bank answers,
+    settled. A stage passed between two reads is reported from the next read, so each
+    stage is told, in order, however fast the run went."""
+
+    def __init__(self, run_id: str, report: Callable[[str, str], None]) -> None:
+        self.run_id, self._report = run_id, report
+        self._allocated = False
+        self._bank: tuple[int, int, int] | None = None
+        self._waiting = ""
+
+    def saw(self, run: dict[str, Any]) -> None:
+        status, counts = run["status"], run["counts"]
+        if status == "waiting" and run.get("rejection_reason") != self._waiting:
+            self._waiting = run.get("rejection_reason") or ""
+            self._report("allocation", f"run {self.run_id} waiting for money: "
+                                       f"{self._waiting}")
+        if status not in ("allocated", "completed"):
+            return
+        if not self._allocated:
+            self._allocated = True
+            self._report("allocation", f"run {self.run_id} allocated by fund custody")
+        at_bank = (counts["pending"], counts["settled"], counts["failed"])
+        if at_bank != self._bank:
+            self._bank = at_bank
+            self._report("bank", f"run {self.run_id}: {sum(at_bank)} payments sent, "
+                                 f"{at_bank[1] + at_bank[2]} answered "
+                                 f"({at_bank[1]} paid, {at_bank[2]} refused)")
+        if status == "completed":
+            amounts = run["amounts_fen"]
+            self._report("settled", f"run {self.run_id} completed: {counts['settled']} "
+                                    f"payments settled, ¥{yuan(amounts['settled'])}; "
+                                    f"{counts['failed']} failed")

@@ -2,7 +2,8 @@
 a fresh broker vhost and fresh databases; prints oversight's report, the audit check, one
 trace (a disburser's request to start a run, followed through every service it reached;
 the demo opens no span of its own) and an excerpt of disbursement's /metrics. While the
-services run it prints each console's login page and the development accounts.
+services run it prints each console's login page and the development accounts, then each
+stage of the cycle as it is reached, with its counts and the seconds since the start.
 
     python -m siquan.shared.operator.demo [--keep] [--instances N] [--out var/demo]
 
@@ -20,8 +21,9 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import httpx
 
@@ -30,9 +32,11 @@ from siquan.shared.accounts.store import read_roster
 from siquan.shared.operator.county_cycle import (
     CountyCycle,
     CycleResult,
+    Progress,
     RunPlan,
     default_beneficiaries,
     expected_total,
+    yuan,
 )
 from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.environment import REPO_ROOT, Environment
@@ -44,8 +48,16 @@ METRICS_SHOWN = ("siquan_payment_run_progress_ratio", "siquan_outbox_backlog",
 PLANS = [RunPlan("special_assistance", "2026-11"), RunPlan("reward_assistance_rural", "2026")]
 
 
-def _yuan(fen: int) -> str:
-    return f"{fen // 100:,}.{fen % 100:02d}"
+def progress_printer(out: TextIO | None = None,
+                     clock: Callable[[], float] = time.monotonic) -> Progress:
+    """Prints each stage the cycle reaches at once (`out`: stdout), after the seconds
+    since the printer was made."""
+    started = clock()
+
+    def printed(line: str) -> None:
+        print(f"[{clock() - started:6.1f} s] {line}", file=out or sys.stdout, flush=True)
+
+    return printed
 
 
 def _print(result: CycleResult) -> None:
@@ -54,8 +66,8 @@ def _print(result: CycleResult) -> None:
           f"{'settled':>14}{'failed':>8}")
     for plan, report in result.reports.items():
         print(f"{plan.program_code:<26}{plan.period:<9}{report['certified_count']:>10}"
-              f"{_yuan(report['allocated_fen']):>14}{_yuan(report['paid_fen']):>14}"
-              f"{_yuan(report['settled_fen']):>14}{report['failed_count']:>8}")
+              f"{yuan(report['allocated_fen']):>14}{yuan(report['paid_fen']):>14}"
+              f"{yuan(report['settled_fen']):>14}{report['failed_count']:>8}")
     audit = result.audit
     print(f"\naudit chain: {'verified' if audit['ok'] else 'BROKEN'}, "
           f"{audit['entries']} entries, head {audit['head_hash'][:16]}…")
@@ -118,7 +130,8 @@ async def _metrics(cluster: Cluster) -> list[str]:
 
 
 async def _drive(cluster: Cluster) -> tuple[CycleResult, list[str]]:
-    cycle = CountyCycle.of(cluster)
+    print("\nthe county's cycle:", flush=True)
+    cycle = CountyCycle.of(cluster, progress_printer())
     people = default_beneficiaries()
     try:
         result = await cycle.run(people, PLANS)
@@ -216,18 +229,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"already up ({state}): `make down` first", file=sys.stderr)
         return 2
     env = Environment.fresh(args.out.resolve(), prefix="siquan_demo")
-    print(f"provisioning vhost and databases {env.name} …")
+    print(f"provisioning vhost and databases {env.name} …", flush=True)
     env.provision()
     cluster, left_up = None, False
     try:
         cluster = Cluster(env, args.out / env.name / "logs",
                           trace_dir=args.out / env.name / "traces", instances=args.instances)
+        print("starting the four services …", flush=True)
         cluster.start()
         print(f"four services running ({args.instances} instance(s) each): " + ", ".join(
             f"{p.name} {p.url}" for p in cluster.all_processes()))
         roster = read_roster(REPO_ROOT / "infra" / "dev" / "officers.json")
         print("\n".join(development.describe(
-            roster, {s: p.url for s, p in cluster.processes.items()})))
+            roster, {s: p.url for s, p in cluster.processes.items()})), flush=True)
         result, closing = asyncio.run(_drive(cluster))
         _print(result)
         print("\n" + "\n".join(closing))
