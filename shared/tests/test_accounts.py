@@ -474,6 +474,19 @@ async def test_the_json_api_takes_an_api_token(app: FastAPI, store: AccountStore
         assert wrong.status_code == 401
 
 
+async def test_a_production_console_and_api_refuse_the_development_accounts(
+        app: FastAPI, store: AccountStore) -> None:
+    await with_development_accounts(store).import_roster(read_roster(ROSTER))
+    async with client(app) as http:
+        token = await http.get("/things",
+                               headers={"Authorization": "Bearer dev-auditor-420117-01"})
+        assert token.status_code == 401
+        login = await log_in(http, "auditor-420117-01", "dev-auditor-420117-01")
+        assert login.status_code == 401 and "该账号已停用" in login.text
+        assert (await http.get("/things")).status_code == 401
+        assert (await log_in(http, "auditor-9", PASSWORD)).status_code == 303
+
+
 async def test_a_form_without_its_csrf_token_is_refused(app: FastAPI,
                                                          store: AccountStore) -> None:
     async with client(app) as http:
