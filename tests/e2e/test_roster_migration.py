@@ -3,14 +3,17 @@ services as processes on the real broker and databases.
 
 1,000 special-assistance beneficiaries, with valid resident IDs, certified since various
 dates and paid by the old system through various months (some not at all, some through
-the run's own month, some so long ago that the arrears window caps what is owed), are
-submitted in one XLSX workbook with a few bad rows. Eligibility reports each bad row by
-number and reason code and never echoes an ID number; the officer who submitted the import
-cannot approve it, a second one does, and 1,000 certifications are created as migrated.
-Disbursement takes the accounts and paid-through from the same workbook. The first run
-(July 2026) pays each person exactly the months still owed; every figure is computed here
-from the policy catalogue and the arrears window, to the fen, and the import's
-reconciliation shows the same.
+the run's own month, some so long ago that months are owed from before the arrears
+window), are submitted in one XLSX workbook with a few bad rows. Eligibility reports each
+bad row by number and reason code and never echoes an ID number; the officer who submitted
+the import cannot approve it, a second one does, and 1,000 certifications are created as
+migrated.
+Disbursement takes the accounts and paid-through from the same workbook. Every month each
+person is still owed up to the first run (July 2026) is counted here from the policy
+catalogue alone, to the fen, with no limit; the run pays exactly those within disbursement's
+arrears window (its configured twelve months), and the import's reconciliation shows the
+same, and shows the months before the window — whose, how many and how much — which no run
+pays.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from siquan.contracts.periods import next_period, period_end, period_start, periods_between
+from siquan.contracts.periods import next_period, period_of, period_start, previous_period
 from siquan.contracts.policy import load_catalogue
 from siquan.shared.operator.client import Officers, RefusedByService
 from siquan.shared.operator.county_cycle import CountyCycle, RunPlan
@@ -66,14 +69,41 @@ def _person(n: int, resident_id: str) -> list[str]:
             paid_through or "", "ICBC", account]
 
 
-def owed_fen(row: list[str]) -> int:
-    """What the first run owes one row, from the catalogue: every month of the run and its
-    arrears window that ends on or after the first day owed (after paid-through, never
-    before certified since)."""
-    category, owed_from = row[3], _owed_from(row)
-    window = periods_between("2000-01", RUN_PERIOD, WINDOW)
-    return sum(CATALOGUE.amount_for(PROGRAM, category, month, DIVISION)
-               for month in (*window, RUN_PERIOD) if period_end(month) >= owed_from)
+def owed_months(row: list[str]) -> list[str]:
+    """Every period one row is owed up to the run's: from the one holding the first day
+    owed (after paid-through, never before certified since) through the run's, whatever
+    any window reaches."""
+    frequency = CATALOGUE.in_force(PROGRAM, period_start(RUN_PERIOD), DIVISION).frequency
+    month: str | None = period_of(frequency, _owed_from(row))
+    months = []
+    while month is not None and period_start(month) <= period_start(RUN_PERIOD):
+        months.append(month)
+        month = next_period(month)
+    return months
+
+
+def window_from() -> str:
+    """The first month the run reaches back to: `WINDOW` months before the run's."""
+    month: str | None = RUN_PERIOD
+    for _ in range(WINDOW):
+        assert month is not None
+        month = previous_period(month)
+    assert month is not None
+    return month
+
+
+def fen(row: list[str], months: list[str]) -> int:
+    return sum(CATALOGUE.amount_for(PROGRAM, row[3], month, DIVISION) for month in months)
+
+
+def within(row: list[str]) -> list[str]:
+    """The months owed the run pays: those of its arrears window and its own."""
+    return [m for m in owed_months(row) if period_start(m) >= period_start(window_from())]
+
+
+def beyond(row: list[str]) -> list[str]:
+    """The months owed from before the window: no run pays them."""
+    return [m for m in owed_months(row) if period_start(m) < period_start(window_from())]
 
 
 def bad_rows(residents: ResidentFactory, first_good: list[str]) -> list[tuple[list[str], str]]:
@@ -116,7 +146,7 @@ async def test_a_migrated_roster_of_1000_is_paid_exactly_the_months_still_owed(
         rows.append(extra)
         refused_at[len(rows) + 1] = reason
     workbook = template(rows)
-    expected = {row[0]: owed_fen(row) for row in good}
+    expected = {row[0]: fen(row, within(row)) for row in good}
     cycle = CountyCycle.of(cluster)
     try:
         await _migrate_and_pay(cycle, workbook, good, refused_at, expected)
@@ -180,9 +210,7 @@ async def _migrate_and_pay(cycle: CountyCycle, workbook: bytes, good: list[list[
     assert run["amounts_fen"]["settled"] == total
     assert run["arrears"]["amount_fen"] == total - sum(run_month.values())
     assert run["control_totals"]["payee_count"] == run["counts"]["settled"] == sum(
-        1 + len([m for m in periods_between("2000-01", RUN_PERIOD, WINDOW)
-                 if period_end(m) >= _owed_from(row)])
-        for row in good if expected[row[0]])
+        len(within(row)) for row in good)
     assert len(run_month) == owing < PEOPLE  # those paid through July are owed nothing
     skipped = [s for s in run["skipped"] if s["reason"] == "already paid for period"]
     assert len(skipped) == PEOPLE - owing
@@ -192,6 +220,16 @@ async def _migrate_and_pay(cycle: CountyCycle, workbook: bytes, good: list[list[
         f"?run_id={run['run_id']}", Officers.auditor)
     assert (reconciled["expected_fen"], reconciled["paid_fen"],
             reconciled["difference_fen"]) == (total, total, 0)
+    # what lies before the window is not lost from view: whose, how many months, how much
+    owed_before = [row for row in good if beyond(row)]
+    assert len(owed_before) == sum(1 for row in good if row[6] == "2024-11") > 100
+    assert reconciled["window_from"] == window_from()
+    assert (reconciled["beyond_window_people"], reconciled["beyond_window_periods"],
+            reconciled["beyond_window_fen"]) == (
+        len(owed_before), sum(len(beyond(row)) for row in owed_before),
+        sum(fen(row, beyond(row)) for row in owed_before))
+    assert reconciled["beyond_window_fen"] + total == sum(
+        fen(row, owed_months(row)) for row in good)  # every month owed, paid or shown
     report = await cycle.report(plan, settled_fen=total)
     assert report["paid_fen"] == total
 

@@ -39,7 +39,7 @@ from siquan.disbursement.adapters.memory_store import MemoryStore, PaymentRecord
 from siquan.disbursement.adapters.unit_of_work import DisbursementWork
 from siquan.disbursement.app import MIGRATIONS
 from siquan.disbursement.application.repositories import Hold
-from siquan.disbursement.domain.amounts import amount_table
+from siquan.disbursement.domain.amounts import AmountTable, amount_table
 from siquan.disbursement.domain.certification import Certification, benefits_end_after_death
 from siquan.disbursement.domain.payable import PAYABLE
 from siquan.disbursement.domain.payment_run import PaymentRun
@@ -313,3 +313,145 @@ def replace_earlier(person: Person, period: str) -> Person:
                   tuple(e for e in person.earlier
                         if e.period != period or e.status not in ("settled", "pending")),
                   person.account_awaiting)
+
+
+# `roster.ExclusiveProgramsPayOnce`: a person certified in the run's program and in one the
+# policy declares exclusive with it (certified before, after or on the same day, revoked or
+# not, dead or alive), some paid by the other program for a period of the run or its
+# window (live or not).
+YEARLY, EXCLUSIVE = "reward_assistance_rural", "contraception_reward"
+YEAR, YEARS = "2026", ("2024", "2025")
+YEAR_EDGES = sorted({date(year, 1, 1) + timedelta(days=shift)
+                     for year in range(2024, 2028) for shift in (-1, 0, 1)})
+year_days = st.sampled_from(YEAR_EDGES) | st.dates(date(2023, 6, 1), date(2027, 6, 30))
+
+
+@dataclass(frozen=True)
+class Exclusive:
+    own: tuple[tuple[date, date | None], ...]  # start, revoked
+    other: tuple[tuple[date, date | None], ...]
+    died_on: date | None
+    other_paid: tuple[tuple[str, str], ...]  # period, status
+    own_paid: tuple[tuple[str, str], ...]
+
+
+def _one_live(payments: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    live: set[str] = set()
+    kept = []
+    for period, status in payments:
+        if status in ("settled", "pending"):
+            if period in live:
+                continue
+            live.add(period)
+        kept.append((period, status))
+    return tuple(kept)
+
+
+@st.composite
+def exclusive_persons(draw: st.DrawFn) -> Exclusive:
+    spans = st.lists(st.tuples(year_days, st.none() | year_days), min_size=1, max_size=2)
+    paid = st.lists(st.tuples(st.sampled_from((*YEARS, YEAR)), st.sampled_from(STATUSES)),
+                    max_size=3)
+    return Exclusive(tuple(draw(spans)), tuple(draw(st.lists(
+        st.tuples(year_days, st.none() | year_days), max_size=2))),
+        draw(st.none() | year_days), _one_live(draw(paid)), _one_live(draw(paid)))
+
+
+async def load_exclusive(uow: Any, people: list[Exclusive], table: AmountTable) -> None:
+    """Both programs' certifications and payments (the run's program's in full: no top-up
+    is owed) through the same calls, whatever the store (the other program's
+    certifications in another county: exclusion knows no county)."""
+    await uow.runs.add(PaymentRun(
+        id="00000000-0000-4000-8000-000000000001", program_code=YEARLY, period="2023",
+        division_code=DIVISION, policy_version="national-2009", payee_count=1, total_fen=1,
+        started_by="x", started_at=NOW - timedelta(days=900)),
+        skipped=(), flags=(), arrears_count=0, arrears_fen=0)
+    for n, person in enumerate(people):
+        for prefix, program, division, spans in (("cert", YEARLY, DIVISION, person.own),
+                                                 ("xcert", EXCLUSIVE, "420102", person.other)):
+            for c, (starts, revoked) in enumerate(spans):
+                certification_id = f"{prefix}-{n}-{c}"
+                await uow.certifications.add(Certification(
+                    certification_id, key(n), program, "standard", division, starts),
+                    policy_version="national-2009", approved_at=NOW - timedelta(days=900))
+                if revoked is not None:
+                    await uow.certifications.end(certification_id, revoked, "test", "x")
+        if person.died_on is not None:
+            await uow.deaths.record(key(n), f"death-{n}", person.died_on,
+                                    benefits_end_after_death(person.died_on))
+        await uow.accounts.replace(key(n), account(n), division_code=DIVISION,
+                                   registered_by="x", at=NOW - timedelta(days=900))
+        for e, (program, certification_id, period, status) in enumerate(
+                [(EXCLUSIVE, f"xcert-{n}-0", *p) for p in person.other_paid]
+                + [(YEARLY, f"cert-{n}-0", *p) for p in person.own_paid]):
+            await _pay(uow, f"00000000-0000-4000-8001-{n:06d}{e:06d}", certification_id,
+                       key(n), program, period, status, account(n),
+                       table.run.by_category["standard"] if program == YEARLY else 30_000)
+
+
+async def _pay(uow: Any, payment_id: str, certification_id: str, person_key: str,
+               program: str, period: str, status: str, to: PayeeAccount, fen: int) -> None:
+    if isinstance(uow, FakeDisbursementWork):
+        uow.store.payments[payment_id] = PaymentRecord(
+            payment_id, "00000000-0000-4000-8000-000000000001", certification_id,
+            person_key, program, period, "benefit", fen, to.bank_code, to.account_number,
+            status=status,
+            bank_reference="REF" if status in ("settled", "returned") else None)
+        return
+    await uow.conn.execute(
+        "INSERT INTO payment_orders (payment_id, run_id, certification_id, person_key,"
+        " program_code, period, item, amount_fen, bank_code, account_number,"
+        " certified_from, live) VALUES ($1, '00000000-0000-4000-8000-000000000001',"
+        " $2, $3, $4, $5, 'benefit', $10, $6, $7, $8, $9)",
+        payment_id, certification_id, person_key, program, period, to.bank_code,
+        to.account_number, date(2024, 1, 1), status in ("settled", "pending"), fen)
+    if status != "pending":
+        await uow.conn.execute(
+            "INSERT INTO payment_results (payment_id, status, reason, bank_reference,"
+            " finished_at, returned_on) VALUES ($1, $2, '', $3, now(), $4)",
+            payment_id, "settled" if status == "returned" else status,
+            "REF" if status in ("settled", "returned") else None,
+            date(2026, 6, 1) if status == "returned" else None)
+
+
+PAID_BY_THE_OTHER = Exclusive(((date(2024, 1, 1), None),), ((date(2025, 1, 1), None),), None,
+                              (("2026", "settled"),), ())
+OLDER_IN_THE_OTHER = Exclusive(((date(2025, 1, 1), None),), ((date(2024, 1, 1), None),), None,
+                               (), ())
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(people=[PAID_BY_THE_OTHER, OLDER_IN_THE_OTHER])
+@given(people=st.lists(exclusive_persons(), min_size=1, max_size=4))
+def test_the_roster_frozen_in_sql_leaves_to_an_exclusive_program_what_the_domain_does(
+        database: str, people: list[Exclusive]) -> None:
+    catalogue = load_catalogue()
+    table = amount_table(catalogue, YEARLY, YEAR, DIVISION, YEARS)
+    assert catalogue.exclusive_with(YEARLY) == {EXCLUSIVE}
+
+    async def check(both: Both) -> None:
+        frozen = {}
+        for name, uow in (("sql", both.pg), ("domain", both.memory)):
+            await load_exclusive(uow, people, table)
+            query = RosterQuery(f"00000000-0000-4000-8000-00000000000{2 + len(frozen)}",
+                                YEARLY, DIVISION, table, NOW, 30, 2,
+                                exclusive_with=catalogue.exclusive_with(YEARLY))
+            roster = await uow.payments.freeze(query)
+            frozen[name] = (await _paid(uow, query.run_id),
+                            sorted((s.certification_id, s.reason) for s in roster.skipped),
+                            roster.payee_count, roster.total_fen, roster.arrears_count)
+        assert frozen["sql"] == frozen["domain"]
+        for person, paid in _by_key(frozen["sql"][0]).items():
+            n = int(person, 16)
+            assert not paid & {p for p, s in people[n].other_paid if s in ("settled",
+                                                                           "pending")}
+
+    run_in_rolled_back_transaction(database, check)
+
+
+def _by_key(paid: list[tuple[str, str, str, int]]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for _, person, period, _ in paid:
+        found.setdefault(person, set()).add(period)
+    return found

@@ -79,3 +79,45 @@ async def test_the_first_run_pays_only_the_periods_after_paid_through(world: Any
                                                                       0, 4)
     again = (await upload(world, rows[:3])).json()
     assert (again["accepted"], again["accounts_registered"]) == (3, 0)
+
+
+async def test_months_owed_beyond_the_arrears_window_are_shown_not_lost(world: Any) -> None:
+    """A row paid through long ago is owed more months than a run reaches back to: the
+    run pays the window, and the reconciliation shows the months before it, their amount
+    and whose they are."""
+    world.start()
+    for n, category in ((1, "death"), (2, "disability"), (3, "death")):
+        await world.grant(n, category, effective_from=SINCE)
+    await world.await_certifications(3)
+    rows = [row(1, "2024-03"), row(2, "2025-01", "disability"), row(3, "2026-09")]
+    imported = await upload(world, rows)
+    assert imported.status_code == 201, imported.text
+    catalogue = load_catalogue()
+    # the window: the 12 months before the run (disbursement's default arrears reach)
+    window = [f"2025-{m:02d}" for m in range(10, 13)] + [
+        f"2026-{m:02d}" for m in range(1, 10)]
+    before = {1: [f"2024-{m:02d}" for m in range(4, 13)]
+              + [f"2025-{m:02d}" for m in range(1, 10)],
+              2: [f"2025-{m:02d}" for m in range(2, 10)]}
+    category = {1: "death", 2: "disability", 3: "death"}
+    within = sum(catalogue.amount_for(PROGRAM, category[n], period, DIVISION)
+                 for n in (1, 2) for period in (*window, RUN)) + catalogue.amount_for(
+        PROGRAM, "death", RUN, DIVISION)
+    beyond = sum(catalogue.amount_for(PROGRAM, category[n], period, DIVISION)
+                 for n, periods in before.items() for period in periods)
+    assert imported.json()["accounts_registered"] == 3
+
+    async with tap(world.env, "disbursement") as seen:
+        started = (await world.start_run(RUN)).json()
+        await world.approve((await seen.wait_for("allocation.requested.v1"))[0].body)
+        await seen.wait_for("run.completed.v1")
+    assert started["control_totals"]["total_fen"] == within
+    async with httpx.AsyncClient(base_url=world.url, timeout=30) as client:
+        reconciled = (await client.get(
+            f"/roster-imports/{imported.json()['import_id']}/reconciliation",
+            params={"run_id": started["run_id"]}, headers=DISBURSER)).json()
+    assert (reconciled["expected_fen"], reconciled["paid_fen"],
+            reconciled["difference_fen"]) == (within, within, 0)
+    assert reconciled["window_from"] == window[0]
+    assert (reconciled["beyond_window_people"], reconciled["beyond_window_periods"],
+            reconciled["beyond_window_fen"]) == (2, len(before[1]) + len(before[2]), beyond)

@@ -17,6 +17,7 @@ from siquan.contracts import disbursement_v1 as disbursement
 from siquan.contracts import eligibility_v1 as eligibility
 from siquan.contracts import fund_custody_v1 as fund_custody
 from siquan.contracts.base import Event
+from siquan.contracts.policy import load_catalogue
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import publish_as, tap
@@ -433,3 +434,71 @@ async def test_a_payment_the_bank_returned_may_be_paid_again_and_arrears_at_the_
     await quiet()
 
     assert await findings(person_key=cert.person_key) == []
+
+
+def granted_in(program: str, person_key: str, *, household_key: str | None = None,
+               period_start: date = date(2026, 1, 1)) -> eligibility.CertificationGranted:
+    return granted(person_key).model_copy(update={
+        "program_code": program, "category": "standard", "policy_version": "national-2009",
+        "household_key": household_key, "effective_from": period_start})
+
+
+def paid_run(program: str, period: str, *certs: eligibility.CertificationGranted
+             ) -> list[Event]:
+    """A run of the program paying each certification its period's policy amount."""
+    fen = load_catalogue().amount_for(program, "standard", period)
+    run = {**a_run(), "program_code": program, "period": period}
+    common = {k: v for k, v in run.items() if k != "started_by"}
+    return [disbursement.PaymentRunStarted(payee_count=len(certs), total_fen=fen * len(certs),
+                                           skipped=(), **run),
+            disbursement.AllocationRequested(fiscal_year=int(period[:4]),
+                                             payee_count=len(certs),
+                                             total_fen=fen * len(certs), **common),
+            chunk(run, *(paid(c, fen) for c in certs))]
+
+
+async def test_a_person_paid_in_exclusive_programs_and_a_household_paid_twice_are_duplicates(
+        siquan_env: Environment, auditor: httpx.AsyncClient) -> None:
+    """Certified (a migrated roster, or before the policy declared it) and paid in two
+    programs the policy declares exclusive for one year; two members of one household
+    certified and paid a per-household benefit for one month: each is a finding in the
+    standing report of duplicates, citing both grants."""
+    catalogue = load_catalogue()
+    assert "reward_assistance_rural" in catalogue.exclusive_with("contraception_reward")
+    assert catalogue.per_household("one_child_health_fee")
+    both, husband, wife = person(), person(), person()
+    home = secrets.token_hex(32)
+    reward = granted_in("contraception_reward", both)
+    assistance = granted_in("reward_assistance_rural", both)
+    fee = [granted_in("one_child_health_fee", p, household_key=home) for p in (husband, wife)]
+    events: list[Event] = [reward, assistance, *fee,
+                           *paid_run("contraception_reward", "2026", reward),
+                           *paid_run("reward_assistance_rural", "2026", assistance),
+                           *paid_run("one_child_health_fee", PERIOD, *fee)]
+    ids = dict(zip((id(e) for e in events), await publish_all(siquan_env, events),
+                   strict=True))
+
+    async def listed() -> dict[str, list[dict[str, Any]]]:
+        response = await auditor.get("/duplicates", params={"status": "open"})
+        response.raise_for_status()
+        report: dict[str, list[dict[str, Any]]] = response.json()["duplicates"]
+        mine = {rule: [f for f in found if f["person_key"] in (both, husband, wife)]
+                for rule, found in report.items()}
+        return mine if all(mine[rule] for rule in ("certified_in_exclusive_programs",
+                                                   "household_certified_twice")) else {}
+
+    report = await eventually(listed, timeout=30, what="both duplicates listed")
+    (exclusive,) = report["certified_in_exclusive_programs"]
+    assert (exclusive["category"], exclusive["status"]) == ("wrong_eligibility_decision",
+                                                            "open")
+    assert exclusive["person_key"] == both
+    # named after whichever grant was judged with the other on record (one finding a pair)
+    assert {exclusive["program_code"], exclusive["details"]["exclusive_with"]} == {
+        "contraception_reward", "reward_assistance_rural"}
+    assert sorted(exclusive["evidence"]) == sorted([ids[id(reward)], ids[id(assistance)]])
+    (household,) = report["household_certified_twice"]
+    assert household["category"] == "wrong_eligibility_decision"
+    assert household["program_code"] == "one_child_health_fee"
+    assert household["person_key"] in (husband, wife)
+    assert sorted(household["evidence"]) == sorted(ids[id(f)] for f in fee)
+    assert report["account_shared_outside_household"] == []

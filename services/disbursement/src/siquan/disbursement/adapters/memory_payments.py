@@ -29,6 +29,7 @@ from siquan.disbursement.domain.roster import (
     PlannedPayment,
     RosterQuery,
     account_change_flag,
+    exclusive_precedes,
     is_one_off,
     once_per_household,
     plan_person,
@@ -212,8 +213,28 @@ class MemoryPayments:
                           and (p.bank_code, p.account_number) == (
                               account.account.bank_code, account.account.account_number)),
                 account_unconfirmed=account is not None and account.unconfirmed,
-                withheld=withheld))
+                withheld=withheld,
+                excluded_periods=self._excluded(query, kept.id)))
         return found
+
+    def _excluded(self, query: RosterQuery, certification_id: str) -> frozenset[str]:
+        """`roster.ExclusiveProgramsPayOnce`: the periods of the run and its window a
+        program exclusive with the run's pays the person for (a live benefit payment), or
+        holds an older certification of theirs in force for."""
+        if not query.exclusive_with:
+            return frozenset()
+        store = self._store
+        mine = store.certifications[certification_id]
+        paid = {p.period for p in store.payments.values()
+                if p.person_key == mine.person_key and p.program_code in query.exclusive_with
+                and p.item == BENEFIT and p.status in LIVE}
+        older = [other for kept in store.certifications.values()
+                 if kept.person_key == mine.person_key
+                 and kept.program_code in query.exclusive_with
+                 and exclusive_precedes(kept, mine)
+                 and (other := store.certification(kept.id)) is not None]
+        return frozenset(period for period in query.table.periods
+                         if period in paid or any(o.active_in(period) for o in older))
 
     async def add(self, run_id: str, program_code: str, payments: Sequence[PlannedPayment],
                   chunk_size: int) -> None:

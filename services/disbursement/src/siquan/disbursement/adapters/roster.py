@@ -29,11 +29,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 from uuid6 import uuid7
 
-from siquan.contracts.periods import period_end, period_start
+from siquan.contracts.periods import period_bounds, period_end, period_start
 from siquan.disbursement.adapters.db import Connection
 from siquan.disbursement.adapters.payable_sql import held, suspended
 from siquan.disbursement.domain.amounts import AmountTable
@@ -92,6 +93,11 @@ SELECT c.certification_id, c.person_key, c.category, c.effective_from, c.househo
                           AND NOT live AND ($5::text[] IS NULL OR period = ANY($5)))
            AS ever_voided,
        count(*) OVER (PARTITION BY c.person_key) AS certified,
+       c.person_key IN (SELECT x.person_key FROM certifications x
+                         WHERE x.program_code = ANY($19::text[]))
+           OR c.person_key IN (SELECT x.person_key FROM payment_orders x
+                                WHERE x.program_code = ANY($19::text[]) AND x.live)
+           AS exclusive,
        ARRAY(SELECT p.period FROM payment_orders p WHERE p.person_key = c.person_key
                AND p.program_code = $1 AND ($5::text[] IS NULL OR p.period = ANY($5))
                AND p.item = 'benefit' AND p.live)
@@ -128,7 +134,8 @@ _PLANNABLE = PLANNABLE.sql_allows({
 # flagged, $13 the run, $14 the payment id prefix, $15 a one-off run, $16 a per-household
 # program (its household members are decided one by one: `once_per_household`), $17/$18
 # the persons and households an open receivable may be offset against (`offsets`: never
-# plain). Ids
+# plain), $19 the programs exclusive with the run's (a person certified or paid in one is
+# never plain: `ExclusiveProgramsPayOnce`). Ids
 # follow person keys, so paying in id order walks the per-person unique index in order too.
 # A certification owes arrears when it was in force for a window period nobody paid; one
 # in force for neither the run's period nor such a period is left out (paid up, or owed
@@ -151,7 +158,7 @@ WITH candidates AS MATERIALIZED ({_CANDIDATES}
            AND NOT (g.previous_registered_at IS NOT NULL AND g.registered_at > $12)
            AND NOT (g.person_key = ANY($17::text[])
                     OR COALESCE(g.household_key = ANY($18::text[]), false))
-           AND NOT g.owes_arrears AS plain
+           AND NOT g.exclusive AND NOT g.owes_arrears AS plain
       FROM owing g
 ), paid AS (
     INSERT INTO payment_orders (payment_id, run_id, certification_id, person_key,
@@ -178,9 +185,30 @@ SELECT count(*) AS n, COALESCE(sum(amount_fen), 0)::bigint AS fen FROM paid
 # The rest of the facts of the others: refusals to the current account, suspensions, and
 # what offsets withheld from each period's benefit (a period whose order paying the rest
 # moved no money is owed again, less what the receivable already took:
-# `owed_after_offsets`).
-_OTHERS = """
+# `owed_after_offsets`), and the periods of the run and its window ($1, their first and
+# last days $2/$3) a program exclusive with the run's ($4) pays the person for, or holds
+# an older certification of theirs in force for (`ExclusiveProgramsPayOnce`).
+_OTHER_IN_FORCE = IN_FORCE.sql_allows({
+    "certified_from": "x.effective_from", "certified_until": "xr.effective_from",
+    "benefits_end": "xd.benefits_end", "period_start": "w.starts", "period_end": "w.ends"})
+_OTHERS = f"""
 SELECT o.*,
+       ARRAY(SELECT w.period FROM unnest($1::text[], $2::date[], $3::date[])
+                                  AS w (period, starts, ends)
+              WHERE EXISTS (SELECT 1 FROM payment_orders p
+                             WHERE p.person_key = o.person_key AND p.program_code = ANY($4)
+                               AND p.period = w.period AND p.item = 'benefit' AND p.live)
+                 OR EXISTS (SELECT 1 FROM certifications x
+                              JOIN certifications me
+                                ON me.certification_id = o.certification_id
+                              LEFT JOIN certification_revocations xr
+                                ON xr.certification_id = x.certification_id
+                              LEFT JOIN deaths xd ON xd.person_key = x.person_key
+                             WHERE x.person_key = o.person_key
+                               AND x.program_code = ANY($4)
+                               AND (x.effective_from, x.certification_id)
+                                   < (me.effective_from, me.certification_id)
+                               AND {_OTHER_IN_FORCE})) AS excluded,
        ARRAY(SELECT e.period FROM entitlement_offsets e WHERE e.person_key = o.person_key
                AND e.program_code = o.program_code AND e.item = 'benefit'
               GROUP BY e.period ORDER BY e.period) AS withheld_periods,
@@ -245,13 +273,17 @@ async def freeze(conn: Connection, query: RosterQuery, *, batch: int = 10_000
         query.started_at - timedelta(days=query.flag_days), query.run_id, ids.prefix, one_off,
         query.per_household,
         sorted({r.person_key for r in owing}),
-        sorted({h for r in owing for h in r.households}))
+        sorted({h for r in owing for h in r.households}), sorted(query.exclusive_with))
     assert plain is not None
     ids.issued = frozen.payee_count = plain["n"]
     frozen.total_fen = plain["fen"]
     pending: list[PlannedPayment] = []
     paid_by = await _households_paid(conn, query, one_off) if query.per_household else {}
-    async for group in _by_person(conn, batch):
+    excluding = (list(table.periods), [bounds[0] for bounds in map(period_bounds,
+                                                                    table.periods)],
+                 [bounds[1] for bounds in map(period_bounds, table.periods)],
+                 sorted(query.exclusive_with))
+    async for group in _by_person(conn, batch, excluding):
         pending += _decide(group, query, frozen, paid_by, owing)
         if len(pending) >= batch:
             await copy_payments(conn, query.run_id, query.program_code, pending, ids)
@@ -368,9 +400,10 @@ def _paid_before(r: asyncpg.Record) -> PaidBefore:
                       r["certified_from"])
 
 
-async def _by_person(conn: Connection, batch: int) -> AsyncIterator[list[asyncpg.Record]]:
+async def _by_person(conn: Connection, batch: int, excluding: tuple[Any, ...]
+                     ) -> AsyncIterator[list[asyncpg.Record]]:
     group: list[asyncpg.Record] = []
-    async for row in conn.cursor(_OTHERS, prefetch=batch):
+    async for row in conn.cursor(_OTHERS, *excluding, prefetch=batch):
         if group and group[0]["person_key"] != row["person_key"]:
             yield group
             group = []
@@ -436,7 +469,8 @@ def _candidate(r: asyncpg.Record) -> Candidate:
         account=account, held=r["held"], paid_periods=frozenset(r["paid"]),
         refused_periods=frozenset(r["refused"]),
         account_unconfirmed=bool(r["account_unconfirmed"]),
-        withheld=dict(zip(r["withheld_periods"], map(int, r["withheld_fen"]), strict=True)))
+        withheld=dict(zip(r["withheld_periods"], map(int, r["withheld_fen"]), strict=True)),
+        excluded_periods=frozenset(r["excluded"]))
 
 
 async def copy_payments(conn: Connection, run_id: str, program_code: str,

@@ -105,3 +105,16 @@ class PgRosterImports:
             " WHERE p.run_id = $2::uuid", _key(import_id), run_id)
         assert row is not None
         return {k: int(row[k]) for k in ("payments", "settled_fen", "pending_fen")}
+
+    async def paid_periods(self, import_id: str, program_code: str, division_code: str
+                           ) -> dict[str, frozenset[str]]:
+        """The periods a live benefit payment of the program paid each person of the
+        import's rows (any run, arrears included), by person key."""
+        found = await self._conn.fetch(
+            "SELECT m.person_key, array_agg(DISTINCT p.period) AS periods"
+            " FROM migrated_paid_through m JOIN payment_orders p"
+            "   ON p.person_key = m.person_key AND p.program_code = m.program_code"
+            "  AND p.item = 'benefit' AND p.live"
+            " WHERE m.import_id = $1 AND m.program_code = $2 AND m.division_code = $3"
+            " GROUP BY m.person_key", _key(import_id), program_code, division_code)
+        return {r["person_key"]: frozenset(r["periods"]) for r in found}

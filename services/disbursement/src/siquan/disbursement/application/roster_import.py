@@ -15,18 +15,27 @@ the old system already paid ("paid through").
   back to the earliest day owed (`amounts.ArrearsWindow`, at most its usual number of
   periods), so the first run pays the months still owed and nothing the old system paid.
 - The reconciliation compares, for a run, what the import's rows are owed by the policy
-  catalogue with what the run paid them.
+  catalogue with what the run paid them, and shows what they are still owed beyond the
+  run's arrears window (`OwedBeyondTheWindowIsShown`): the periods after paid-through
+  that lie before the window's first period and no payment paid, which no run pays and
+  which must be settled by hand; nothing owed disappears from view.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from siquan.contracts.periods import period_end
-from siquan.contracts.policy import load_catalogue
+from siquan.contracts.periods import (
+    frequency_of,
+    period_end,
+    period_of,
+    periods_between,
+)
+from siquan.contracts.policy import PolicyCatalogue, load_catalogue
 from siquan.disbursement.adapters.roster_imports import MigratedRow, PgRosterImports
 from siquan.disbursement.application import accounts
 from siquan.disbursement.application.repositories import Work
@@ -115,8 +124,60 @@ async def reconcile(uow: Work, officer: Officer, import_id: str, run_id: str,
             if fen is not None and end >= row.owed_from and end >= row.certified_since:
                 expected += fen
     paid = await imports.paid_in_run(import_id, run_id)
+    window_from = table.arrears[0].period if table.arrears else run.period
+    beyond = owed_beyond_window(rows, window_from, run.division_code,
+                                await imports.paid_periods(import_id, run.program_code,
+                                                           run.division_code))
     return {**shown, "run_id": run_id, "period": run.period,
             "rows_in_run_division": len(rows), "expected_fen": expected,
             "paid_fen": paid["settled_fen"], "payments": paid["payments"],
             "pending_fen": paid["pending_fen"],
-            "difference_fen": expected - paid["settled_fen"]}
+            "difference_fen": expected - paid["settled_fen"],
+            "window_from": window_from, "beyond_window_people": beyond.people,
+            "beyond_window_periods": beyond.periods, "beyond_window_fen": beyond.fen}
+
+
+@dataclass(frozen=True)
+class BeyondWindow:
+    people: int
+    periods: int
+    fen: int
+
+
+def owed_beyond_window(rows: Sequence[MigratedRow], window_from: str, division_code: str,
+                       paid: Mapping[str, frozenset[str]]) -> BeyondWindow:
+    """`OwedBeyondTheWindowIsShown`: each row's periods of the program that end on or
+    after its first day owed (never before certified since) and start before the run's
+    arrears window (`window_from`, its first period, or the run's own when it has none),
+    less those a live payment paid the person (`paid`, by person key), at each period's
+    amount for the row's category (a period no version pays the category in owes
+    nothing)."""
+    catalogue = load_catalogue()
+    people = periods = fen = 0
+    for row in rows:
+        first = period_of(frequency_of(window_from),
+                          max(row.owed_from, row.certified_since))
+        owed = [period for period in periods_between(first, window_from, _ALL)
+                if period not in paid.get(row.person_key, frozenset())]
+        amounts = [a for a in map(_amount(catalogue, row, division_code), owed)
+                   if a is not None]
+        if amounts:
+            people += 1
+            periods += len(amounts)
+            fen += sum(amounts)
+    return BeyondWindow(people, periods, fen)
+
+
+_ALL = 100_000
+"""Every period back to the first day owed (`periods_between`'s limit)."""
+
+
+def _amount(catalogue: PolicyCatalogue, row: MigratedRow, division_code: str
+            ) -> Callable[[str], int | None]:
+    def amount(period: str) -> int | None:
+        try:
+            return catalogue.amount_for(row.program_code, row.category, period,
+                                        division_code)
+        except (KeyError, ValueError):
+            return None
+    return amount

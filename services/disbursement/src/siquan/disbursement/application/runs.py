@@ -79,7 +79,8 @@ async def start_run(command: StartPaymentRun, uow: Work) -> StartedRun:
         frozen = await uow.payments.freeze(RosterQuery(
             run_id, program, division, table, now, rules.account_change_flag_days,
             rules.chunk_size, per_household=catalogue.per_household(program),
-            offset_allowed=offset_allowed, top_ups=top_ups))
+            offset_allowed=offset_allowed,
+            exclusive_with=catalogue.exclusive_with(program), top_ups=top_ups))
     except AlreadyPaying as exc:
         raise Refused("another run is already paying some of these persons for "
                       f"{program} {period}") from exc

@@ -11,6 +11,14 @@ For each certification of a person (oldest first):
   skipped;
 - `RefusedAccountIsNotPaidAgain`: a period whose payment the bank refused or returned is
   not paid again to the same account; a corrected account must be registered first.
+- `ExclusiveProgramsPayOnce`: a person is not paid for a period in a program the policy
+  declares exclusive with another (`exclusive_with`) when the other pays them for that
+  period (a live benefit payment), or has precedence: a certification of the other
+  program in force for the period that is older (started earlier; on the same day, the
+  smaller id). Eligibility refuses such a second certification; this stops the money of
+  one certified before the declaration, by a migrated roster or in error, which oversight
+  reports as a finding. The run's period is skipped with `EXCLUSIVE_PAID`; an arrear
+  period is not owed here.
 A person paid for the run's period is also paid, as arrears, each earlier period of the
 window (`amounts.ArrearsWindow`) `PLANNABLE` allows and the certification was owed for (not
 suspended for the whole period) and that has no refused payment to the current account,
@@ -44,6 +52,8 @@ if TYPE_CHECKING:
 ONE_OFF_PAID = "a one-off benefit of this program was already paid"
 HOUSEHOLD_PAID = ("a per-household benefit: another member of the household is paid it "
                   "for this period")
+EXCLUSIVE_PAID = ("a program the policy declares exclusive with this one pays this person "
+                  "for the period")
 DUPLICATE = "another certification already pays this person for the period"
 ACCOUNT_REFUSED = ("the bank refused or returned this account for the period; "
                    "register a corrected account")
@@ -91,6 +101,10 @@ class Candidate:
     """What offsets already took from the person's benefit of each period whose payment of
     the rest moved no money (failed, returned, cancelled): the receivable was reduced by it
     once, so paying the period again pays only the rest (`owed_after_offsets`)."""
+    excluded_periods: frozenset[str] = frozenset()
+    """The periods of the run and its window a program exclusive with this one pays the
+    person for, or holds an older certification of theirs in force for
+    (`ExclusiveProgramsPayOnce`)."""
 
     def facts(self, period: str) -> PaymentFacts:
         return self.certification.facts(period, held=self.held,
@@ -201,6 +215,12 @@ def plan_person(candidates: Sequence[Candidate], table: AmountTable
     return payments, skipped
 
 
+def exclusive_precedes(other: Certification, mine: Certification) -> bool:
+    """Whether a certification of an exclusive program takes precedence over `mine`: it
+    started earlier (on the same day: the smaller id)."""
+    return (other.effective_from, other.id) < (mine.effective_from, mine.id)
+
+
 def build_roster(candidates: Iterable[Candidate], table: AmountTable) -> Roster:
     """The whole roster from candidates in any order (grouped by person here)."""
     roster = Roster(table.run.policy_version)
@@ -221,6 +241,8 @@ def _skip_reason(candidate: Candidate, table: AmountTable, *, paying: bool) -> s
     obstacle = PLANNABLE.obstacle(candidate.facts(period))
     if obstacle is not None:
         return obstacle
+    if period in candidate.excluded_periods:
+        return EXCLUSIVE_PAID
     if paying:
         return DUPLICATE
     if table.run.amount(cert.category) is None:
@@ -253,7 +275,8 @@ def _arrears(candidate: Candidate, table: AmountTable) -> list[PlannedPayment]:
         amount = earlier.amount(cert.category)
         if (amount is None or not PLANNABLE.allows(candidate.facts(earlier.period))
                 or not cert.owed_in(earlier.period)
-                or earlier.period in candidate.refused_periods):
+                or earlier.period in candidate.refused_periods
+                or earlier.period in candidate.excluded_periods):
             continue
         rest = owed_after_offsets(candidate, earlier.period, amount)
         if rest > 0:
@@ -289,6 +312,9 @@ class RosterQuery:
     offset_allowed: bool = False
     """The policy of the run's period lets an open receivable be offset against what the
     run owes the same household (`offsets.py`)."""
+    exclusive_with: frozenset[str] = frozenset()
+    """The programs the policy declares exclusive with the run's
+    (`ExclusiveProgramsPayOnce`)."""
     top_ups: AmountTable | None = None
     """The amounts of every earlier period a top-up after a raise may be owed for (since
     the first run, beyond the arrears window); None: the arrears window's."""

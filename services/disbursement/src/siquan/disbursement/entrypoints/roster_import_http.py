@@ -39,8 +39,11 @@ async def import_roster(rt: Runtime, file: Annotated[UploadFile, File()], office
 @router.get("/roster-imports/{import_id}/reconciliation")
 async def reconciliation(import_id: str, run_id: str, rt: Runtime, officer: Reader
                          ) -> dict[str, Any]:
-    """The import's counts, and what its rows were owed for the run against what the run
-    paid them (settled)."""
+    """The import's counts, what its rows were owed for the run against what the run paid
+    them (settled), and what they are still owed beyond the run's arrears window: the
+    periods before `window_from` after paid-through that no payment paid
+    (`beyond_window_people`, `beyond_window_periods`, `beyond_window_fen`), which no run
+    pays and which must be settled by hand."""
     async with rt.units() as uow:
         return await roster_import.reconcile(uow, officer, import_id, run_id,
                                              _settings(rt).arrears_max_periods)
