@@ -19,6 +19,7 @@ from siquan.tools.desk import APPROVER, Desk
 pytestmark = pytest.mark.integration
 Snapshot = Callable[[], Awaitable[dict[str, Any]]]
 PEOPLE = ResidentFactory("420117", birth_year=1959)
+VILLAGE_CLERK, TOWNSHIP_REVIEWER = "clerk-420117001-01", "reviewer-420117001-01"
 
 
 async def _renew(desk: Desk, year: int, ids: list[str]) -> Any:
@@ -77,3 +78,37 @@ async def test_a_person_whose_certification_lapsed_may_apply_again(desk: Desk) -
     await eventually(lapsed, timeout=30, what="the certification lapsed")
     again = await desk.submit(resident)
     assert (await desk.show(again))["status"] == "submitted"
+
+
+async def test_the_village_clerk_and_township_reviewer_confirm_within_their_township(
+        desk: Desk, snapshot: Snapshot) -> None:
+    """Those who visit record the re-confirmation, as themselves; an officer of another
+    township or county is refused (403) with nothing changed and no personal data."""
+    visited, seen_in_person = PEOPLE.next(), PEOPLE.next()
+    ids = [(await desk.certify(r, division_code="420117001"))[1]
+           for r in (visited, seen_in_person)]
+    valid_until = date.fromisoformat((await desk.certification(ids[0]))["valid_until"])
+    year = valid_until.year + 1
+    desk.advance_to(date(valid_until.year, 12, 1))
+
+    def visit(certification_id: str) -> dict[str, Any]:
+        return {"year": year, "confirmations": [
+            {"certification_id": certification_id, "method": "village_visit",
+             "evidence_reference": "村委会走访记录 118"}]}
+    before = await snapshot()
+    for outsider in ("clerk-420117002-01", "reviewer-420117002-01", "clerk-420102-01"):
+        refused = await desk.call("POST", "/reconfirmations", outsider, json=visit(ids[0]))
+        assert refused.status_code == 403, outsider
+        assert visited not in refused.text and "王秀英" not in refused.text
+    assert await snapshot() == before
+    await desk.call("POST", "/reconfirmations", VILLAGE_CLERK, expect=200,
+                    json=visit(ids[0]))
+    await desk.call("POST", "/reconfirmations", TOWNSHIP_REVIEWER, expect=200, json={
+        "year": year, "confirmations": [{"certification_id": ids[1],
+                                         "method": "in_person"}]})
+    listed = {i["certification_id"]: i for i in (await desk.call(
+        "GET", f"/reconfirmations/{year}", VILLAGE_CLERK, expect=200)).json()["items"]}
+    assert [(listed[i]["status"], listed[i]["method"], listed[i]["confirmed_by"])
+            for i in ids] == [("confirmed", "village_visit", VILLAGE_CLERK),
+                              ("confirmed", "in_person", TOWNSHIP_REVIEWER)]
+    assert visited not in str(listed) and seen_in_person not in str(listed)

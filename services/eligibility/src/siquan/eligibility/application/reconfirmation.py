@@ -1,10 +1,12 @@
 """The yearly re-confirmation (年审) and the ends a program's rules set.
 
-A county officer re-confirms certifications for a year, each with how the person was
+The officer who visited or checked re-confirms certifications for a year within their
+division (a village clerk or township reviewer their township's, a county approver the
+county's; a certification outside it refuses the batch), each with how the person was
 found still eligible and, optionally, the evidence it rests on; the officer is the one
-authenticated. All or nothing: one certification that may not be renewed refuses the
-batch. What is not re-confirmed lapses after its program's grace days
-(`certifications.lapse_unrenewed`, run by the deadlines loop).
+authenticated, kept as who confirmed it. All or nothing: one certification that may not
+be renewed refuses the batch. What is not re-confirmed lapses after its program's grace
+days (`certifications.lapse_unrenewed`, run by the deadlines loop).
 
 The deadlines loop also applies each certification's end by the program's rules
 (`apply_end_rules`): it assesses what the rules set for a certification (an age limit of
