@@ -3,8 +3,8 @@ imports a township's survey (CSV, then XLSX), watches its progress bar reach the
 reads the refused rows and downloads the error report (rows by number, field and reason,
 no resident ID and no name); the good rows became applications. A county approver
 filters the yearly re-confirmation worklist by program and status and records a
-confirmation with its method and evidence reference; a township reviewer reads it and
-cannot record one. The timeliness of certification per division shows what the API
+confirmation with its method and evidence reference; a township reviewer records the
+other one, as themselves. The timeliness of certification per division shows what the API
 answers. A screenshot of every page and no serious or critical axe-core violation."""
 
 from __future__ import annotations
@@ -263,13 +263,20 @@ async def test_the_worklist_records_a_reconfirmation_and_timeliness_is_shown(
         await approver.goto(f"{url}{CONSOLE}/timeliness?period=2026-13")
         await expect(approver.locator("#message")).to_have_text("月份的写法如 2026-11。")
 
-        # a township reviewer reads the worklist and records nothing
+        # the township reviewer who visited records the other one, as themselves
         reviewer = await (await browser.new_context(locale="zh-CN", bypass_csp=True)
                           ).new_page()
         await sign_in(reviewer, url, REVIEWER, LATER)
         await reviewer.goto(f"{url}{CONSOLE}/reconfirmations?status=due")
-        await expect(reviewer.locator(f"#worklist-{due[1]}")).to_be_visible()
-        await expect(reviewer.get_by_role("button", name="记录复核")).to_have_count(0)
         await visits.shot(reviewer, "reconfirmation-worklist-reviewer", prefix="eligibility")
+        visited = reviewer.locator(f"#worklist-{due[1]}")
+        await visited.get_by_label("复核方式").select_option("village_visit")
+        await visited.get_by_label("证明材料编号").fill("走访记录 2026-0117")
+        await visited.get_by_role("button", name="记录复核").click()
+        await expect(reviewer.locator("#recorded")).to_have_text("已记录资格复核。")
+        await reviewer.get_by_label("状态").select_option("confirmed")
+        await reviewer.get_by_role("button", name="筛选").click()
+        await expect(reviewer.locator(f"#worklist-{due[1]}")).to_contain_text(
+            "走访记录 2026-0117 · " + REVIEWER)
     finally:
         FileClock(clock_file).set(NOW)

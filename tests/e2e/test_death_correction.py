@@ -16,6 +16,10 @@ certification is active again from 1 February, as if never revoked. Then:
 - every month January to April is paid to each beneficiary exactly once, to the fen;
 - the death is listed as corrected, and a second correction is refused.
 
+Then the second beneficiary dies and the same death certificate is recorded with a wrong
+date, corrected, and recorded again with the right one: the register lists the new
+record beside the corrected one and payment stops from the month after the right date.
+
 Every figure is computed here from the policy catalogue."""
 
 from __future__ import annotations
@@ -194,3 +198,59 @@ async def _run(cluster: Cluster, cycle: CountyCycle, partner: httpx.AsyncClient,
                                           Officers.approver)
     [death] = [d for d in listed if d["report_id"] == report_id]
     assert (death["corrected"], death["corrected_by"]) == (True, Officers.approver)
+
+    await _recorded_again_with_the_right_date(cluster, cycle, other,
+                                              certified[other.resident_id])
+
+
+async def _recorded_again_with_the_right_date(
+        cluster: Cluster, cycle: CountyCycle, person: Beneficiary, certification: str
+        ) -> None:
+    """The second beneficiary dies on 16 April; the township records it from the death
+    certificate but misreads the date as 14 February. The county corrects that record and
+    the township records the same certificate again with the right date: a new report,
+    listed beside the corrected one, and payment stops from May (April stays paid, and
+    nothing is pursued for March or April)."""
+    cluster.clock.set(datetime(YEAR, 4, 20, 9, tzinfo=UTC))
+    wrong, right = date(YEAR, 2, 14), date(YEAR, 4, 16)
+    death = {"resident_id": person.resident_id, "evidence_kind": "death_certificate",
+             "document_number": "鄂死证 2026-0416"}
+    first = await cycle.eligibility.call("POST", "/deaths", Officers.reviewer,
+                                         json={**death, "date_of_death": wrong.isoformat()})
+    assert first["revoked_certification_ids"] == [certification]
+
+    async def ends_on(day: date | None) -> bool:
+        rows = await cluster.env.fetch(
+            "disbursement", "SELECT effective_until FROM certification_terms"
+            " WHERE certification_id::text = $1", certification)
+        return [r["effective_until"] for r in rows] == [day]
+    await eventually(lambda: ends_on(first_day_of_next_month(wrong)), timeout=60,
+                     what="disbursement ended it from the wrong date")
+    await cycle.eligibility.call(
+        "POST", f"/deaths/{first['report_id']}/correction", Officers.approver, json={
+            "reason": "the certificate's date was misread", "evidence_kind": "in_person_check",
+            "document_number": "核查 2026-0420"})
+    await eventually(lambda: ends_on(None), timeout=60,
+                     what="disbursement owes it again after the correction")
+
+    again = await cycle.eligibility.call("POST", "/deaths", Officers.reviewer,
+                                         json={**death, "date_of_death": right.isoformat()})
+    assert again["report_id"] != first["report_id"]
+    assert (again["status"], again["revoked_certification_ids"]) == (
+        "recorded", [certification])
+    listed = {d["report_id"]: d for d in await cycle.eligibility.call(
+        "GET", f"/deaths?died_from={wrong}", Officers.approver)}
+    assert (listed[first["report_id"]]["date_of_death"],
+            listed[first["report_id"]]["corrected"]) == (wrong.isoformat(), True)
+    assert (listed[again["report_id"]]["date_of_death"], listed[again["report_id"]][
+        "corrected"], listed[again["report_id"]]["revoked_certification_ids"]) == (
+        right.isoformat(), False, [certification])
+    await eventually(lambda: ends_on(date(YEAR, 5, 1)), timeout=60,
+                     what="disbursement stops paying it from May")
+
+    async def nothing_pursued() -> bool:
+        found = await cycle.disbursement.call("GET", "/receivables", Officers.disburser)
+        mine = [r for r in found["receivables"] if r["certification_id"] == certification]
+        return bool(mine) and all(r["outstanding_fen"] == 0 for r in mine)
+    await eventually(nothing_pursued, timeout=60,
+                     what="the wrong date's receivable written off, none for the right one")

@@ -3,8 +3,9 @@ processes, on the real broker and databases, by the services' clock.
 
 Two special-assistance beneficiaries and two one-child health-fee households are
 certified through eligibility's API in November 2026 (valid until 31 December). In
-December the county re-confirms one of each for 2027, saying how (a village cadre's visit
-with its record, a survival check) and as which officer; the worklist shows who is
+December one of each is re-confirmed for 2027, saying how and by whom (a village cadre's
+visit with its record, entered by the clerk; a survival check, by the county approver; a
+clerk of another county is refused); the worklist shows who is
 confirmed and who is due. The health fee ends the month after the only child turns 18:
 one household's child turns 18 on 15 December 2026, so the deadlines loop ends that
 certification on 1 January 2027 with the reason, and January pays only the other
@@ -33,6 +34,7 @@ from siquan.shared.testing.waiting import eventually
 pytestmark = pytest.mark.e2e
 
 SPECIAL, HEALTH, DIVISION = "special_assistance", "one_child_health_fee", "420117"
+OTHER_COUNTY_CLERK = "clerk-420102-01"
 CATALOGUE = load_catalogue()
 
 
@@ -107,16 +109,22 @@ async def _run(cluster: Cluster, cycle: CountyCycle) -> None:
                 {"certification_id": ids[confirmed.resident_id], "method": "in_person"}] * 2})
     assert twice.value.response.status_code == 422
     with pytest.raises(RefusedByService) as not_yours:
-        await cycle.eligibility.call("POST", "/reconfirmations", Officers.clerk, json={
+        await cycle.eligibility.call("POST", "/reconfirmations", OTHER_COUNTY_CLERK, json={
             "year": 2027, "confirmations": [
                 {"certification_id": ids[confirmed.resident_id], "method": "in_person"}]})
     assert not_yours.value.response.status_code == 403
-    done = await cycle.eligibility.call("POST", "/reconfirmations", Officers.approver, json={
+    assert confirmed.resident_id not in not_yours.value.response.text
+    assert confirmed.name not in not_yours.value.response.text
+    # the village's visit is recorded by the clerk, the survival check by the approver
+    visited = await cycle.eligibility.call("POST", "/reconfirmations", Officers.clerk, json={
         "year": 2027, "confirmations": [
             {"certification_id": ids[confirmed.resident_id], "method": "village_visit",
-             "evidence_reference": "村委会走访记录 2026-118"},
+             "evidence_reference": "村委会走访记录 2026-118"}]})
+    done = await cycle.eligibility.call("POST", "/reconfirmations", Officers.approver, json={
+        "year": 2027, "confirmations": [
             {"certification_id": ids[minor.resident_id], "method": "survival_check"}]})
-    assert done == {"reconfirmed": 2, "year": 2027}
+    assert (visited, done) == ({"reconfirmed": 1, "year": 2027},
+                               {"reconfirmed": 1, "year": 2027})
     listed = await _worklist(cycle)
     assert {i: listed[i]["status"] for i in ids.values()} == {
         ids[confirmed.resident_id]: "confirmed", ids[forgotten.resident_id]: "due",
@@ -124,7 +132,10 @@ async def _run(cluster: Cluster, cycle: CountyCycle) -> None:
     shown = listed[ids[confirmed.resident_id]]
     assert (shown["method"], shown["evidence_reference"], shown["confirmed_by"],
             shown["deadline"]) == ("village_visit", "村委会走访记录 2026-118",
-                                   Officers.approver, "2027-01-31")
+                                   Officers.clerk, "2027-01-31")
+    assert (listed[ids[minor.resident_id]]["method"],
+            listed[ids[minor.resident_id]]["confirmed_by"]) == (
+        "survival_check", Officers.approver)
     assert shown["masked_name"] != confirmed.name and "resident_id" not in shown
 
     # The health fee ends on its own the month after the only child turns 18.

@@ -7,6 +7,7 @@ for a benefit paid once per household."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import asyncpg
@@ -109,6 +110,57 @@ async def test_a_death_recorded_in_error_is_listed_and_corrected_by_another_appr
         "resident_id": wrongly, "date_of_death": died.isoformat(),
         "evidence_kind": "hospital_record", "document_number": "HOSP-7"})
     assert again_dead.json()["revoked_certification_ids"] == [wrong_cert]
+
+
+async def test_a_death_corrected_and_recorded_again_with_another_date_is_a_new_report(
+        siquan_env: Environment, desk: Desk) -> None:
+    """The same certificate recorded with a wrong date, corrected, then recorded again
+    with the right one: the register keeps the corrected record and lists the new one,
+    which revokes from the month after the right date and can itself be corrected."""
+    resident = ResidentFactory("420117", birth_year=1955).next()
+    _, certification_id = await desk.certify(resident)
+    wrong, right = date(2026, 1, 20), date(2026, 2, 14)
+    death = {"resident_id": resident, "evidence_kind": "death_certificate",
+             "document_number": "DC-2026-0777"}
+    first = (await desk.call("POST", "/deaths", REVIEWER, expect=201,
+                             json={**death, "date_of_death": wrong.isoformat()})).json()
+    await desk.call("POST", f"/deaths/{first['report_id']}/correction", APPROVER,
+                    expect=200, json={**CORRECTION, "reason": "the certificate was misread"})
+
+    async with tap(siquan_env, "eligibility") as seen:
+        again = (await desk.call("POST", "/deaths", REVIEWER, expect=201,
+                                 json={**death, "date_of_death": right.isoformat()})).json()
+        [revoked] = await seen.wait_for("certification.revoked.v1")
+    assert again["report_id"] != first["report_id"]
+    assert (again["status"], again["revoked_certification_ids"]) == (
+        "recorded", [certification_id])
+    assert (revoked.body["certification_id"], revoked.body["effective_from"],
+            revoked.body["date_of_death"]) == (
+        certification_id, first_day_of_next_month(right).isoformat(), right.isoformat())
+    shown = await desk.certification(certification_id)
+    assert (shown["status"], shown["history"][-1]["effective_from"]) == (
+        "revoked", first_day_of_next_month(right).isoformat())
+    listed = {r["report_id"]: r for r in await _listed(desk, APPROVER,
+                                                       died_from=wrong.isoformat(),
+                                                       died_until=right.isoformat())}
+    old, new = listed[first["report_id"]], listed[again["report_id"]]
+    assert (old["date_of_death"], old["corrected"], old["revoked_certification_ids"]) == (
+        wrong.isoformat(), True, [certification_id])
+    assert (new["date_of_death"], new["corrected"], new["revoked_certification_ids"],
+            new["document_number"]) == (right.isoformat(), False, [certification_id],
+                                        "DC-2026-0777")
+
+    # the person is dead on record again: the same certificate corroborates, the wrong
+    # date is refused, and the new record is corrected like any other
+    same = await desk.call("POST", "/deaths", APPROVER, expect=200,
+                           json={**death, "date_of_death": right.isoformat()})
+    assert (same.json()["status"], same.json()["report_id"]) == (
+        "already_recorded", again["report_id"])
+    await desk.call("POST", "/deaths", APPROVER, expect=409,
+                    json={**death, "date_of_death": wrong.isoformat()})
+    corrected = await desk.call("POST", f"/deaths/{again['report_id']}/correction",
+                                APPROVER, expect=200, json=CORRECTION)
+    assert corrected.json()["reinstated_certification_ids"] == [certification_id]
 
 
 async def test_bad_corrections_and_filters_are_refused_without_personal_data(

@@ -13,7 +13,9 @@ import pytest
 
 from siquan.contracts.policy import seed_catalogue
 from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.facts import qualifying_household
 from siquan.shared.testing.messages import tap
+from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
 from siquan.tools.desk import AUDITOR, CLERK, Desk
 
@@ -140,3 +142,46 @@ async def test_the_history_starts_with_the_seed_files(desk: Desk) -> None:
     seeds = [i["version"] for i in items if i["status"] == "seed"]
     assert seeds == [v.version for v in seed_catalogue().versions if v.program_code == PROGRAM]
     assert items[:len(seeds)] == [i for i in items if i["status"] == "seed"]
+
+
+async def test_a_published_age_limit_ends_certifications_from_the_day_it_is_in_force(
+        siquan_env: Environment, desk: Desk, db: asyncpg.Connection) -> None:
+    """A certification's end was assessed under the seed's limit (the child turning 18);
+    a version published later lowering it to 14 from 1 July has the end assessed again:
+    the certification ends on 1 July, the first day the new limit is in force."""
+    program, in_force = "one_child_health_fee", date(2026, 7, 1)
+    resident = ResidentFactory("420117", birth_year=1982).next()
+    household = qualifying_household(resident, program, "standard", date(2026, 1, 1))
+    household["children"] = [{**household["children"][0], "birth_date": "2012-05-10"}]
+    _, certification_id = await desk.certify(resident, program_code=program,
+                                             category="standard", household=household)
+
+    async def end() -> date | None:
+        row = await db.fetchrow("SELECT end_assessed, ends_on FROM certifications"
+                                " WHERE id = $1::uuid", certification_id)
+        return row["ends_on"] if row["end_assessed"] else None
+    assert await eventually(end, timeout=30, what="the seed's end") == date(2030, 6, 1)
+
+    base = seed_catalogue().in_force(program, in_force, "420117").eligibility
+    lowered = base.model_copy(update={"child_age_below": 14,
+                                      "end_rule": "until the month the only child turns 14"})
+    drafted = (await desk.call("POST", "/policy-versions", DRAFTER, expect=201, json={
+        "program_code": program, "version": _label(), "effective_from": in_force.isoformat(),
+        "changes": {"eligibility": lowered.model_dump(mode="json")},
+        "citation": {"document": "鄂卫健发〔2026〕30号", "clause": "保健费发放至子女年满14周岁"},
+    })).json()
+    await desk.call("POST", f"/policy-versions/{drafted['version_id']}/approve", CHECKER,
+                    expect=200)
+
+    async def assessed_again() -> date | None:
+        day = await end()
+        return day if day != date(2030, 6, 1) else None
+    assert await eventually(assessed_again, timeout=30,
+                            what="the end assessed under the new version") == in_force
+    assert (await desk.certification(certification_id))["status"] == "active"
+    async with tap(siquan_env, "eligibility") as seen:
+        desk.advance_to(in_force)
+        [revoked] = await seen.wait_for("certification.revoked.v1")
+    assert (revoked.body["certification_id"], revoked.body["effective_from"]) == (
+        certification_id, in_force.isoformat())
+    assert "the only child reached 14 on 2026-05-10" in revoked.body["reason"]

@@ -17,12 +17,21 @@ from siquan.contracts.policy import PolicyCatalogue, load_catalogue
 from siquan.eligibility.adapters.memory import FakeEligibilityWork
 from siquan.eligibility.application import approvals, certifications, notices
 from siquan.eligibility.application import reconfirmation as rc
-from siquan.eligibility.domain.errors import InvalidRequest, Refused
+from siquan.eligibility.domain.errors import InvalidRequest, OutOfScope, Refused
 from siquan.eligibility.domain.household import applicant_from_id
 from siquan.eligibility.domain.reconfirmation import program_end, scheduled_end
-from siquan.eligibility.testing import APPROVER, PROGRAM, REVIEWER, Cycle
+from siquan.eligibility.testing import (
+    APPROVER,
+    OTHER_TOWNSHIP_CLERK,
+    PROGRAM,
+    REVIEWER,
+    TOWNSHIP_CLERK,
+    Cycle,
+    officer,
+)
 
 HEALTH = "one_child_health_fee"
+TOWNSHIP_REVIEWER = officer("reviewer-420117001", "township_reviewer", division="420117001")
 
 
 def _confirm(year: int, *items: tuple[str, str, str | None]) -> rc.Reconfirm:
@@ -62,6 +71,32 @@ async def test_a_confirmation_keeps_how_by_whom_and_the_evidence(cycle: Cycle) -
              r["confirmed_by"]) for r in cycle.store.reconfirmations]
     assert kept == [(first, 2027, "village_visit", "走访记录 118", APPROVER.id),
                     (second, 2027, "survival_check", None, APPROVER.id)]
+
+
+async def test_the_village_clerk_and_township_reviewer_confirm_in_their_township(
+        cycle: Cycle) -> None:
+    ids: list[str] = []
+    for _ in range(2):
+        application_id = await cycle.submit(division_code="420117001")
+        notice = await cycle.to_notice([application_id])
+        cycle.advance_to(notice.closes_on)
+        done = await cycle.run(approvals.approve, approvals.Approve(APPROVER,
+                                                                    notice_id=notice.id))
+        ids.append(done.result.certified[0]["certification_id"])
+    cycle.advance_to(date(2026, 12, 1))
+    before = cycle.snapshot()
+    with pytest.raises(OutOfScope):
+        await cycle.run(rc.reconfirm, rc.Reconfirm(OTHER_TOWNSHIP_CLERK, 2027, [
+            rc.Confirmation(ids[0], "village_visit", "走访记录 7")]))
+    assert cycle.snapshot() == before
+    await cycle.run(rc.reconfirm, rc.Reconfirm(TOWNSHIP_CLERK, 2027, [
+        rc.Confirmation(ids[0], "village_visit", "走访记录 7")]))
+    await cycle.run(rc.reconfirm, rc.Reconfirm(TOWNSHIP_REVIEWER, 2027, [
+        rc.Confirmation(ids[1], "in_person", None)]))
+    assert [(r["certification_id"], r["method"], r["confirmed_by"])
+            for r in cycle.store.reconfirmations] == [
+        (ids[0], "village_visit", TOWNSHIP_CLERK.id), (ids[1], "in_person",
+                                                        TOWNSHIP_REVIEWER.id)]
 
 
 @pytest.mark.parametrize(("item", "error"), [

@@ -1,6 +1,6 @@
 """The ends a program's rules set for each certification, in eligibility's own database:
-assessed once per certification (`end_assessed`), kept as `ends_on` and `ends_reason`, and
-found again on their day."""
+assessed per certification (`end_assessed`, cleared when what the rules read changes),
+kept as `ends_on` and `ends_reason`, and found again on their day (once assessed)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class PgCertificationEnds:
     async def due(self, today: date, limit: int) -> list[tuple[Certification, date, str]]:
         rows = await self._conn.fetch(
             f"SELECT {_PREFIXED}, c.ends_on, c.ends_reason FROM certifications c"
-            f" WHERE {_LIVE} AND c.ends_on <= $1 ORDER BY c.id LIMIT $2"
+            f" WHERE {_LIVE} AND c.end_assessed AND c.ends_on <= $1 ORDER BY c.id LIMIT $2"
             f" FOR UPDATE SKIP LOCKED", today, limit)
         return [(_from_row(r), r["ends_on"], r["ends_reason"]) for r in rows]
 
@@ -54,3 +54,12 @@ class PgCertificationEnds:
             f" AND c.program_code = $1 ORDER BY c.id LIMIT $2 FOR UPDATE SKIP LOCKED",
             program_code, limit)
         return [_from_row(r) for r in rows]
+
+    async def reassess(self, *, certification_ids: Sequence[str] = (),
+                       program_code: str | None = None, person_keys: Sequence[str] = ()
+                       ) -> None:
+        await self._conn.execute(
+            f"UPDATE certifications c SET end_assessed = false WHERE c.end_assessed"
+            f" AND {_LIVE} AND (c.id = ANY($1::uuid[]) OR c.program_code = $2"
+            f" OR c.person_key = ANY($3::text[]))",
+            list(certification_ids), program_code, list(person_keys))

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from siquan.contracts.policy import PolicyCatalogue, load_catalogue
+from siquan.contracts.eligibility_v1 import PolicyVersionPublished
+from siquan.contracts.policy import PolicyCatalogue, PolicyVersion, load_catalogue
 from siquan.eligibility.application.ports import (
     DeathCorrection,
     DeathScope,
@@ -28,6 +29,7 @@ from siquan.eligibility.application.ports import (
     Terms,
 )
 from siquan.eligibility.domain.application import Application, Status
+from siquan.eligibility.domain.case_changes import CategoryChange, Transfer
 from siquan.eligibility.domain.certification import Certification, Change, renewal_deadline
 from siquan.eligibility.domain.death import Death
 from siquan.eligibility.domain.errors import NotFound, Refused
@@ -38,6 +40,7 @@ from siquan.eligibility.domain.household_register import (
     Member,
 )
 from siquan.eligibility.domain.notice import PublicNotice
+from siquan.eligibility.domain.policy_draft import PolicyDraft
 from siquan.shared.clock import Clock
 from siquan.shared.unit_of_work import Cause, FakeUnitOfWork
 
@@ -67,6 +70,11 @@ class MemoryStore:
     """The household register, each with its current members."""
     former_members: set[tuple[str, str]] = field(default_factory=set)
     """(household id, person key) of the members who left."""
+    transfers: dict[str, Transfer] = field(default_factory=dict)
+    category_changes: dict[str, CategoryChange] = field(default_factory=dict)
+    policy_drafts: dict[str, PolicyDraft] = field(default_factory=dict)
+    policy_versions: list[PolicyVersion] = field(default_factory=list)
+    """The versions published (the `policy_versions` table every service keeps)."""
 
     def open_objections(self, application_id: str) -> int:
         return sum(o["application_id"] == application_id and o["status"] == "open"
@@ -230,6 +238,14 @@ class MemoryCertificationEnds:
 
     async def live_of_program(self, program_code: str, limit: int) -> list[Certification]:
         return [replace(c) for c in self._live() if c.program_code == program_code][:limit]
+
+    async def reassess(self, *, certification_ids: Sequence[str] = (),
+                       program_code: str | None = None, person_keys: Sequence[str] = ()
+                       ) -> None:
+        for c in self._live():
+            if (c.id in certification_ids or c.program_code == program_code
+                    or c.person_key in person_keys):
+                self._s.ends.pop(c.id, None)
 
 
 class MemoryNotices:
@@ -453,6 +469,73 @@ class MemoryHouseholds:
                 and g.household_key in household_keys and self._s.certifications[cid].live}
 
 
+class MemoryCaseChanges:
+    def __init__(self, store: MemoryStore) -> None:
+        self._s = store
+
+    async def latest_change(self, certification_id: str) -> date | None:
+        days = [t.effective_from for t in self._s.transfers.values()
+                if t.certification_id == certification_id and t.status == "accepted"] + [
+            c.effective_from for c in self._s.category_changes.values()
+            if c.certification_id == certification_id]
+        return max(days, default=None)
+
+    async def add_transfer(self, t: Transfer) -> None:
+        self._s.transfers[t.id] = replace(t)
+
+    async def transfer(self, transfer_id: str, *, for_update: bool = False) -> Transfer:
+        if transfer_id not in self._s.transfers:
+            raise NotFound("no such transfer")
+        return replace(self._s.transfers[transfer_id])
+
+    async def transfers_to(self, county: str, status: str | None) -> list[Transfer]:
+        return [replace(t) for t in self._s.transfers.values()
+                if (t.to_division_code == county or t.from_division_code.startswith(county))
+                and status in (None, t.status)]
+
+    async def decide_transfer(self, t: Transfer) -> None:
+        self._s.transfers[t.id] = replace(t)
+
+    async def add_category_change(self, c: CategoryChange) -> None:
+        self._s.category_changes[c.id] = replace(c)
+
+    async def moved(self, c: Certification, *, effective_from: date, reason: str, actor: str,
+                    at: datetime) -> None:
+        self._s.certifications[c.id] = replace(c)  # its county, township and category
+
+
+class MemoryPolicyDrafts:
+    def __init__(self, store: MemoryStore) -> None:
+        self._s = store
+
+    async def lock_register(self) -> None:
+        return None
+
+    async def add(self, draft: PolicyDraft) -> None:
+        if any(d.program_code == draft.program_code and d.version == draft.version
+               for d in self._s.policy_drafts.values()):
+            raise Refused(f"{draft.program_code} already has a version {draft.version}")
+        self._s.policy_drafts[draft.version_id] = deepcopy(draft)
+
+    async def get(self, version_id: str, *, for_update: bool = False) -> PolicyDraft:
+        if version_id not in self._s.policy_drafts:
+            raise NotFound("no such policy draft")
+        return deepcopy(self._s.policy_drafts[version_id])
+
+    async def publish(self, draft: PolicyDraft) -> None:
+        self._s.policy_drafts[draft.version_id] = deepcopy(draft)
+
+    async def listed(self, program_code: str | None) -> list[PolicyDraft]:
+        return [deepcopy(d) for d in self._s.policy_drafts.values()
+                if program_code in (None, d.program_code)]
+
+    async def published(self) -> list[PolicyVersion]:
+        return list(self._s.policy_versions)
+
+    async def keep_published(self, event: PolicyVersionPublished, at: datetime) -> None:
+        self._s.policy_versions.append(event.policy)
+
+
 class FakeEligibilityWork(FakeUnitOfWork):
     """Eligibility's unit of work in memory (see `FakeUnitOfWork`): it reads and writes a
     copy of `committed`, which `commit` replaces."""
@@ -473,6 +556,8 @@ class FakeEligibilityWork(FakeUnitOfWork):
         self.evidence = MemoryEvidence(self.store.evidence, "evidence_id")
         self.deaths = MemoryDeaths(self.store)
         self.households = MemoryHouseholds(self.store)
+        self.case_changes = MemoryCaseChanges(self.store)
+        self.policy_drafts = MemoryPolicyDrafts(self.store)
 
     async def commit(self) -> None:
         await self._finish()

@@ -112,6 +112,7 @@ async def decide_transfer(command: DecideTransfer, uow: CaseWork) -> Transfer:
         certification, effective_from=transfer.effective_from, actor=c.officer.id,
         at=uow.now(), reason=f"transferred from {transfer.from_division_code} to "
                              f"{transfer.to_division_code}: {transfer.reason}")
+    await uow.certification_ends.reassess(certification_ids=[certification.id])  # its county
     assert transfer.decided_at is not None and transfer.decided_by is not None
     uow.publish(v1.CertificationTransferred(
         transfer_id=transfer.id, certification_id=certification.id,
@@ -149,6 +150,7 @@ async def change_category(command: ChangeCategory, uow: CaseWork) -> CategoryCha
         certification, effective_from=change.effective_from, actor=c.officer.id,
         at=change.decided_at, reason=f"category changed from {change.from_category} to "
                                      f"{change.to_category}: {change.reason}")
+    await uow.certification_ends.reassess(certification_ids=[certification.id])
     uow.publish(v1.CertificationCategoryChanged(
         change_id=change.id, certification_id=certification.id,
         program_code=certification.program_code, person_key=certification.person_key,

@@ -5,6 +5,9 @@
   record), its number, and the officer. A second record of the same death (the same date)
   changes nothing already changed: it is kept beside the first as corroboration, and
   revokes nothing again. A record whose date contradicts the death on record is refused.
+  Once a death is corrected (recorded in error), recording the person's death again, on
+  the same evidence or other, with the same date or another, is a new report: it revokes
+  from its own date and the corrected one stays in the register, corrected.
 - Public security sends its daily file of deaths (`receive_death_file`), signed with its
   key as its messages are: each line is accepted, a duplicate (the report or the same
   death already on record) or refused with a reason code; the file is kept by its id with
@@ -124,8 +127,8 @@ async def record_death(command: RecordDeath, uow: Work) -> Recorded:
     for scope in {h.township_code or h.division_code for h in applications}.union(
             h.township_code or h.division_code for h in certifications):
         c.officer.check_scope(scope)
-    report_id = "officer:" + hashlib.sha256(
-        f"{key}\n{c.evidence_kind}\n{number}".encode()).hexdigest()[:32]
+    report_id = _officer_report_id(key, c.evidence_kind, number, corrected=sum(
+        d.correction is not None for d in await uow.deaths.of_person(key)))
     death = Death(report_id, key, c.date_of_death, "officer", c.evidence_kind, number,
                   c.officer.id, mask_resident_id(c.resident_id))
     on_record = (await uow.deaths.of([key])).get(key)
@@ -136,6 +139,15 @@ async def record_death(command: RecordDeath, uow: Work) -> Recorded:
         await uow.deaths.record(death, uow.now())  # kept as corroboration, nothing ends
         return Recorded(report_id, "already_recorded", Ended([], []))
     return Recorded(report_id, "recorded", await register(uow, death))
+
+
+def _officer_report_id(key: str, kind: EvidenceKind, number: str, *, corrected: int) -> str:
+    """The same evidence recorded twice is one report (corroboration, nothing ends twice),
+    but a death recorded again after the person's deaths on record were corrected is a new
+    report, whatever its evidence: the corrected record stays in the register as it was."""
+    generation = f"\n{corrected}" if corrected else ""
+    return "officer:" + hashlib.sha256(
+        f"{key}\n{kind}\n{number}{generation}".encode()).hexdigest()[:32]
 
 
 # Public security's daily file ---------------------------------------------------------

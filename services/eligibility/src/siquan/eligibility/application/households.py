@@ -172,6 +172,8 @@ async def correct_facts(command: CorrectFacts, uow: Work) -> dict[str, Any]:
     if facts != household.facts:
         await uow.households.set_facts(household.id, facts, by=command.officer.id,
                                        at=uow.now())
+        await uow.certification_ends.reassess(  # the ends the facts set (a child's age)
+            person_keys=[m.person_key for m in household.members])
     return view(await uow.households.get(household.id))
 
 

@@ -65,6 +65,7 @@ async def approve_version(officer: Officer, version_id: str, uow: Work) -> Polic
         approved_by=approved.approved_by, published_at=approved.published_at)
     await uow.policy_drafts.publish(approved)
     await uow.policy_drafts.keep_published(event, approved.published_at)
+    await uow.certification_ends.reassess(program_code=approved.program_code)  # age limits
     uow.publish(event)
     return approved
 

@@ -149,8 +149,10 @@ class Certifications(Protocol):
 
 @dataclass(frozen=True)
 class EndToAssess:
-    """A live certification whose program's end rules were not assessed yet, with what
-    they read: the resident ID's birth date and the household facts (when given)."""
+    """A live certification whose program's end rules were not assessed yet (or must be
+    again), with what they read: the resident ID's birth date and the application's
+    household facts (when given; a registered household's facts are read from the
+    register)."""
 
     certification: Certification
     birth_date: date
@@ -172,6 +174,12 @@ class CertificationEnds(Protocol):
 
     async def live_of_program(self, program_code: str, limit: int) -> list[Certification]:
         """Locked, skipping those another unit holds: the program's live certifications."""
+
+    async def reassess(self, *, certification_ids: Sequence[str] = (),
+                       program_code: str | None = None, person_keys: Sequence[str] = ()
+                       ) -> None:
+        """Have these live certifications' ends assessed again (what they read changed):
+        those named, the program's, the people's. Until it is, no end is due for them."""
 
 
 class Notices(Protocol):

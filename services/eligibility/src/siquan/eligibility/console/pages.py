@@ -78,7 +78,7 @@ SECTIONS = ((CLERK, "/applications", _("Applications")),
             (APPROVER, "/queues/county", _("County approval queue")),
             *((role, "/certifications", _("Certifications")) for role in READERS),
             *((role, "/reconfirmations", _("Yearly re-confirmation"))
-              for role in (REVIEWER, APPROVER, AUDITOR)),
+              for role in (CLERK, REVIEWER, APPROVER, AUDITOR)),
             *((role, "/timeliness", _("Timeliness")) for role in (REVIEWER, APPROVER,
                                                                  AUDITOR)))
 

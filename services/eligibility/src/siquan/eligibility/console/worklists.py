@@ -219,11 +219,16 @@ def _worklist_link(year: int, division: str, program: str, status: str) -> str:
     return f"{BASE}/reconfirmations?{urlencode({k: v for k, v in query.items() if v})}"
 
 
+RECONFIRMERS = (CLERK, REVIEWER, APPROVER)
+"""Who records a re-confirmation within their division: the village clerk and the
+township reviewer who visit, the county approver."""
+
+
 @router.get("/reconfirmations")
 async def reconfirmations(request: Request) -> Response:
     """The certifications of a division due for re-confirmation in a year, by program and
-    status; the county approver records each one's confirmation."""
-    session = await _session(request, REVIEWER, APPROVER, AUDITOR)
+    status; the officers who visit record each one's confirmation."""
+    session = await _session(request, *RECONFIRMERS, AUDITOR)
     if isinstance(session, Response):
         return session
     officer = session.officer.officer()
@@ -254,13 +259,13 @@ async def reconfirmations(request: Request) -> Response:
                   worklist_states={k: gettext(v) for k, v in WORKLIST_STATES.items()},
                   methods=[(m, gettext(METHOD_NAMES[m])) for m in METHODS],
                   method_names={k: gettext(v) for k, v in METHOD_NAMES.items()},
-                  can_confirm=APPROVER in session.officer.roles,
+                  can_confirm=bool(set(RECONFIRMERS) & set(session.officer.roles)),
                   recorded=params.get("recorded", ""))
 
 
 @router.post("/reconfirmations")
 async def reconfirm(request: Request) -> Response:
-    session, form = await _posted(request, APPROVER)
+    session, form = await _posted(request, *RECONFIRMERS)
     if isinstance(session, Response):
         return session
     method = _text(form, "method", 32)

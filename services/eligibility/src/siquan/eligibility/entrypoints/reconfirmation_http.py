@@ -1,7 +1,8 @@
-"""The yearly re-confirmation (年审) over HTTP: a county officer re-confirms certifications,
-each with how and (optionally) the evidence, as the authenticated officer; officers read
-the worklist of their division for a year, a page at a time. Each call is one unit of
-work."""
+"""The yearly re-confirmation (年审) over HTTP: the officer who made the visit or check
+re-confirms certifications within their division (the village clerk or township reviewer
+for their township, the county approver for the county), each with how and (optionally)
+the evidence, as the authenticated officer; officers read the worklist of their division
+for a year, a page at a time. Each call is one unit of work."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from siquan.shared.auth import Officer, require_role
 from siquan.shared.http_guard import MAX_PAGE, Limit, Offset
 
 router = APIRouter()
-Approver = Annotated[Officer, Depends(require_role("county_approver"))]
-Reader = Annotated[Officer, Depends(require_role("township_reviewer", "county_approver",
-                                                 "auditor"))]
+Recorder = Annotated[Officer, Depends(require_role("clerk", "township_reviewer",
+                                                   "county_approver"))]
+Reader = Annotated[Officer, Depends(require_role("clerk", "township_reviewer",
+                                                 "county_approver", "auditor"))]
 Year = Annotated[int, Field(ge=2000, le=2100, description="The year re-confirmed")]
 EvidenceReference = Annotated[str, Field(
     min_length=1, max_length=200, pattern=r"\S",
@@ -47,8 +49,10 @@ class WorklistPage(BaseModel):
 
 
 @router.post("/reconfirmations")
-async def reconfirm(body: Reconfirmations, units: Units, officer: Approver
+async def reconfirm(body: Reconfirmations, units: Units, officer: Recorder
                     ) -> dict[str, int]:
+    """Re-confirm certifications for a year, all or nothing; a certification outside the
+    officer's division refuses the batch (403)."""
     command = reconfirmation.Reconfirm(officer, body.year, [
         reconfirmation.Confirmation(c.certification_id, c.method, c.evidence_reference)
         for c in body.confirmations])
