@@ -145,3 +145,28 @@ def test_every_reason_has_its_chinese_text_naming_the_same_values() -> None:
 def test_a_reason_no_pattern_knows_is_shown_as_it_is() -> None:
     assert reasons.translated("the archive is closed today", zh) == (
         "the archive is closed today")
+
+
+def test_every_rule_has_its_name_in_chinese() -> None:
+    assert set(reasons.RULE_NAMES) == set(rules.RULES)
+    for name in reasons.RULE_NAMES.values():
+        assert zh(name) != name, name
+
+
+def test_every_finding_reason_has_its_chinese_text_naming_the_same_values() -> None:
+    for pattern, message in reasons.FINDINGS:
+        assert zh(message) != message, message
+        for name in pattern.groupindex:
+            if f"%({name})s" in message:
+                assert f"%({name})s" in zh(message), (message, name)
+
+
+def test_the_reconciliations_reasons_read_chinese_and_english() -> None:
+    # The wording of `payments._standing` and `raising` (a rule's hold on the payee).
+    revoked = "payment p1 for 2026-03 was made after its certification was revoked"
+    assert reasons.finding_reason(revoked, zh) == "2026-03 的发放 p1 发生在资格撤销之后。"
+    assert reasons.finding_reason(revoked, en) == (
+        "Payment p1 for 2026-03 was made after its certification was revoked.")
+    assert reasons.finding_reason("finding f1: paid_after_revocation", zh) == (
+        "问题线索 f1：撤销后仍发放")
+    assert reasons.finding_reason("核查后暂停发放", zh) == "核查后暂停发放"
