@@ -175,7 +175,61 @@ FINDINGS = reasons.patterns(
 """The reasons the reconciliation writes into its findings and holds (worded in English
 for the records and the JSON API), by their patterns."""
 
-FINDING_PARTS = {"rule": reasons.named(RULE_NAMES), "why": reasons.named(_NOT_OWED)}
+_DESCRIBED = {
+    "with another amount than the payment's": _("with another amount than the payment's"),
+    "to another account than the payment's": _("to another account than the payment's"),
+    "with another amount and to another account":
+        _("with another amount and to another account"),
+    "as paid while it is held as not settled": _("as paid while it is held as not settled"),
+    "though it is no payment of the run": _("though it is no payment of the run"),
+    "a second time": _("a second time"),
+    "nowhere, though the bank settled it": _("nowhere, though the bank settled it"),
+    "though the batch did not instruct it": _("though the batch did not instruct it"),
+}
+"""How a bank's line differs from the payment, as `bank.bank_difference_finding` says."""
+_BANK_WHERE = reasons.patterns(
+    (r"^the bank's statement (?P<document>\S+), line (?P<line>\d+),$",
+     _("the bank's statement %(document)s, line %(line)s,")),
+    (r"^the bank's statement (?P<document>\S+)$", _("the bank's statement %(document)s")),
+    (r"^the bank's results for batch (?P<document>\S+)$",
+     _("the bank's results for batch %(document)s")),
+)
+_BANK_MONEY = reasons.patterns(
+    (r"^(?P<amount>\d+) fen to no account(?: \((?P<status>[a-z_]+)\))?$",
+     _("%(amount)s fen to no account")),
+    (r"^no amount to no account(?: \((?P<status>[a-z_]+)\))?$",
+     _("no amount to no account")),
+    (r"^no amount to (?P<account>\S+)(?: \((?P<status>[a-z_]+)\))?$",
+     _("no amount to %(account)s")),
+    (r"^(?P<amount>\d+) fen to (?P<account>\S+)(?: \((?P<status>[a-z_]+)\))?$",
+     _("%(amount)s fen to %(account)s")),
+)
+
+
+def _bank_where(value: str, gettext: reasons.Gettext) -> str:
+    return reasons.translated(value, gettext, _BANK_WHERE)
+
+
+def _bank_money(value: str, gettext: reasons.Gettext) -> str:
+    shown = reasons.translated(value, gettext, _BANK_MONEY)
+    status = value.rsplit(" (", 1)[1].rstrip(")") if value.endswith(")") else ""
+    return f"{shown} ({status})" if status and shown != value else shown
+
+
+FINDINGS += reasons.patterns(
+    (r"^(?P<where>the bank's .+?) states payment (?P<payment>\S+) (?P<described>.+) "
+     r"\((?P<kind>[a-z_]+)\); held: (?P<held>.+); stated: (?P<stated>.+)$",
+     _("%(where)s states payment %(payment)s %(described)s (%(kind)s); held: %(held)s; "
+       "stated: %(stated)s.")),
+    (r"^officer (?P<officer>\S+) read (?P<count>\d+) persons' records on (?P<day>[\d-]+), "
+     r"more than the (?P<limit>\d+) a day expected$",
+     _("Officer %(officer)s read %(count)s persons' records on %(day)s, more than the "
+       "%(limit)s a day expected.")),
+)
+
+FINDING_PARTS = {"rule": reasons.named(RULE_NAMES), "why": reasons.named(_NOT_OWED),
+                 "described": reasons.named(_DESCRIBED), "where": _bank_where,
+                 "held": _bank_money, "stated": _bank_money}
 
 
 def finding_reason(reason: str, gettext: reasons.Gettext) -> str:
