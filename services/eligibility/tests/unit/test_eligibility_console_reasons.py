@@ -341,3 +341,9 @@ def test_a_forms_problem_is_named_by_the_fields_label() -> None:
     assert reasons.field_problem(("members", 0, "resident_id"), "Field required", en) == (
         "Resident ID number: Required.")
     assert reasons.field_problem(("certification_id",), "Field required", zh) == "必填。"
+
+
+def test_a_survey_column_is_named_by_the_forms_label_with_the_files_header() -> None:
+    assert reasons.column("resident_id", zh) == "身份证号（resident_id）"
+    assert reasons.column("resident_id", en) == "Resident ID number (resident_id)"
+    assert reasons.column("a_column_of_no_form", zh) == "a_column_of_no_form"

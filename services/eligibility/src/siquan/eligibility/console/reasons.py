@@ -361,6 +361,8 @@ FIELDS = {
     "to_township_code": _("Receiving township (optional, 9 digits)"),
     "effective_from": _("Effective from (first day of a month)"), "reason": _("Reason"),
     "to_category": _("New category"),
+    "one_child_certificate": _("Holds the one-child parents' certificate"),
+    "holds_one_child_certificate": _("Holds the one-child parents' certificate"),
 }
 """The forms' fields by the label the page shows them with."""
 
@@ -376,3 +378,12 @@ def field_problem(location: Sequence[str | int], message: str,
         return problem
     return gettext(_("%(field)s: %(problem)s")) % {"field": gettext(label),
                                                    "problem": problem}
+
+
+def column(name: str, gettext: reasons.Gettext) -> str:
+    """A survey file's column by the form's label, with the column's own name (the file's
+    header) so that the clerk finds it in the file."""
+    if name not in FIELDS:
+        return name
+    return gettext(_("%(label)s (%(column)s)")) % {"label": gettext(FIELDS[name]),
+                                                   "column": name}
