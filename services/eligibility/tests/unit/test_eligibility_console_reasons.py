@@ -347,3 +347,11 @@ def test_a_survey_column_is_named_by_the_forms_label_with_the_files_header() -> 
     assert reasons.column("resident_id", zh) == "身份证号（resident_id）"
     assert reasons.column("resident_id", en) == "Resident ID number (resident_id)"
     assert reasons.column("a_column_of_no_form", zh) == "a_column_of_no_form"
+
+
+def test_household_facts_name_their_fields_by_label() -> None:
+    reason = ("household facts: children.0.birth_date: Input should be a valid date; "
+              "residence: Field required")
+    shown = reasons.translated(reason, zh)
+    assert shown == "家庭信息有误：子女情况：不是有效日期（YYYY-MM-DD）。; 户籍：必填。"
+    assert "birth_date" not in shown and "residence" not in shown

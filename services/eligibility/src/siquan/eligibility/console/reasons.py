@@ -5,6 +5,7 @@ as it is."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from siquan.shared.console import reasons
@@ -306,9 +307,19 @@ def _lacking(value: str, gettext: reasons.Gettext) -> str:
     return reasons.translated(value, gettext, LACKING)
 
 
+def _fields(value: str, gettext: reasons.Gettext) -> str:
+    """A validation's problem (`children.0.birth_date: Field required`) named by its
+    field's label."""
+    found = re.match(r"^(?P<location>[a-z_][a-z_0-9.]*): (?P<problem>.+)$", value, re.S)
+    if found is None:
+        return translated(value, gettext)
+    return field_problem(found["location"].split("."), found["problem"], gettext)
+
+
 PARTS: dict[str, reasons.Part] = {
     "app_status": reasons.named(STATUSES), "needed": reasons.named(STATUSES),
     "step": reasons.named(STEPS), "lacking": reasons.each("; ", _lacking),
+    "detail": reasons.each("; ", _fields),
 }
 
 HISTORY = reasons.patterns(
