@@ -102,6 +102,12 @@ async def test_the_last_fiscal_year_kept_reads_chinese(uow) -> None:
         f"{LAST_FISCAL_YEAR + 1}, after the last fiscal year kept ({LAST_FISCAL_YEAR}).")
 
 
+def test_a_year_no_policy_version_covers_reads_chinese() -> None:
+    # The exact wording of `figures` when no version sets the year's frequency.
+    assert shown("no version of special_assistance is in force in 1990 for 420117") == (
+        "项目 special_assistance 在 1990 年没有对区划 420117 有效的政策版本。")
+
+
 def test_a_year_after_a_closed_one_reads_chinese() -> None:
     # The exact wording of `statements._check_closable` for an account already closed.
     assert shown(f"{YEAR} cannot be settled: a later fiscal year is already closed") == (
