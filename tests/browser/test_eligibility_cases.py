@@ -196,7 +196,8 @@ async def _transfer_and_change_category(browser: Browser, url: str, visits: Visi
     # the certification is the receiving county's; its approver changes the category
     await receiving.goto(f"{url}{CONSOLE}/certifications/{certification_id}?{PURPOSE}")
     await expect(receiving.locator("#certification-division")).to_have_text("420102")
-    await expect(receiving.locator("#history")).to_contain_text("transferred from 420117")
+    await expect(receiving.locator("#history")).to_contain_text("由 420117")
+    await expect(receiving.locator("#history")).to_contain_text("迁至 420102：")
     await receiving.get_by_label("新类别").select_option("disability")
     await receiving.get_by_label("生效日期（某月 1 日）").nth(1).fill("2026-11-01")
     await receiving.get_by_label("变更原因").fill("子女伤残等级复核")
@@ -211,7 +212,7 @@ async def _transfer_and_change_category(browser: Browser, url: str, visits: Visi
     await expect(receiving.locator("#certification-program")).to_contain_text(
         "special_assistance · disability")
     await expect(receiving.locator("#history")).to_contain_text(
-        "category changed from death to disability: 子女伤残等级复核")
+        "类别由 death 变更为 disability：子女伤残等级复核")
     await seen(visits, receiving, "certification-category-changed")
 
     api = ServiceClient(url)

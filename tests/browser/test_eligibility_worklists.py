@@ -99,9 +99,10 @@ async def test_a_clerk_imports_a_survey_and_downloads_the_refused_rows(
     errors = page.locator("#import-errors tbody tr")
     await expect(errors).to_have_count(2)
     await expect(errors.nth(0).locator("td").nth(0)).to_have_text("3")
-    await expect(errors.nth(0).locator("td").nth(1)).to_have_text("resident_id")
+    await expect(errors.nth(0).locator("td").nth(1)).to_have_text("身份证号（resident_id）")
     await expect(errors.nth(1).locator("td").nth(0)).to_have_text("5")
-    await expect(errors.nth(1).locator("td").nth(1)).to_have_text("division_code")
+    await expect(errors.nth(1).locator("td").nth(1)).to_have_text(
+        "区划（县级或乡镇代码）（division_code）")
     await expect(errors.nth(0).locator("td").nth(2)).to_have_text(
         "身份证号校验位不符（GB 11643）。")
     await expect(errors.nth(1).locator("td").nth(2)).to_have_text(
@@ -114,8 +115,8 @@ async def test_a_clerk_imports_a_survey_and_downloads_the_refused_rows(
     report = (await asyncio.to_thread(Path(saved).read_bytes)).decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(report)))
     assert lines[0] == ["行号", "字段", "理由"]
-    assert [(line[0], line[1]) for line in lines[1:]] == [("3", "resident_id"),
-                                                          ("5", "division_code")]
+    assert [(line[0], line[1]) for line in lines[1:]] == [
+        ("3", "身份证号（resident_id）"), ("5", "区划（县级或乡镇代码）（division_code）")]
     assert lines[1][2] == "身份证号校验位不符（GB 11643）。"
     assert not any(value in report for row in rows for value in row[:2])
     assert await _submitted_named(url, "禤**") == before + 2

@@ -3,6 +3,9 @@ reason found by its pattern, its ids kept; an unknown reason shown as it is."""
 
 from __future__ import annotations
 
+import ast
+import importlib
+import itertools
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -220,3 +223,135 @@ async def test_the_refusals_of_a_recorded_death_read_in_chinese(cycle: Cycle) ->
     }
     for reason, expected in seen.items():
         assert reasons.translated(reason, zh) == expected, reason
+
+
+# -- every reason the application layer composes has its Chinese text ----------------------
+
+PACKAGE = Path(reasons.__file__).parents[1]
+REFUSALS = {"Refused", "InvalidRequest", "NotFound", "OutOfScope"}
+# the policy register, roster imports and death corrections are the JSON API's
+# alone: no console page calls them, so their reasons stay English
+NOT_ON_THE_CONSOLE = {"application/policy_register.py",
+                      "application/roster_import.py", "domain/policy_draft.py",
+                      "domain/death.py"}
+# values a reason's placeholders take: a division, a day, a status or category, an id, a count
+SAMPLES = ("420117", "2026-04-01", "closed", "a1", "3")
+
+
+def _shape(node: ast.expr, module: object) -> list[str | None] | None:
+    """The reason's text as fixed parts and placeholders (None); None when it is not
+    composed here (a variable, another exception's text)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.Name):
+        value = getattr(module, node.id, None)
+        return [value] if isinstance(value, str) else None
+    if isinstance(node, ast.JoinedStr):
+        parts: list[str | None] = []
+        for value in node.values:
+            if isinstance(value, ast.FormattedValue):
+                known = _shape(value.value, module) if isinstance(value.value, ast.Name) \
+                    else None
+                if value.conversion == ord("r"):  # a repr: the value in quotes
+                    parts.extend(["'", None, "'"])
+                else:
+                    parts.extend(known or [None])
+            else:
+                parts.extend(_shape(value, module) or [None])
+        return parts
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _shape(node.left, module), _shape(node.right, module)
+        return (left or [None]) + (right or [None])
+    return None
+
+
+def _composed() -> list[tuple[str, list[str | None]]]:
+    """Each refusal raised in the application and domain layers with the text it
+    composes, by where it is raised."""
+    found = []
+    for layer in ("application", "domain"):
+        for path in sorted((PACKAGE / layer).glob("*.py")):
+            if f"{layer}/{path.name}" in NOT_ON_THE_CONSOLE:
+                continue
+            module = importlib.import_module(f"siquan.eligibility.{layer}.{path.stem}")
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
+                        and isinstance(node.exc.func, ast.Name)
+                        and node.exc.func.id in REFUSALS and node.exc.args):
+                    continue
+                shape = _shape(node.exc.args[0], module)
+                if shape is not None and any(part for part in shape):
+                    found.append((f"{layer}/{path.name}:{node.lineno}", shape))
+    return found
+
+
+def _read_in_chinese(shape: list[str | None]) -> bool:
+    holes = shape.count(None)
+    for values in itertools.product(SAMPLES, repeat=holes):
+        filled = iter(values)
+        reason = "".join(part if part is not None else next(filled) for part in shape)
+        if reasons.translated(reason, zh) != reason:
+            return True
+    return False
+
+
+def test_every_reason_the_application_layer_composes_reads_in_chinese() -> None:
+    composed = _composed()
+    assert len(composed) > 80  # the walk found the raise sites
+    untranslated = [f"{where}: {''.join(p if p is not None else '…' for p in shape)}"
+                    for where, shape in composed if not _read_in_chinese(shape)]
+    assert untranslated == []
+
+
+def test_the_console_imports_none_of_the_modules_whose_reasons_stay_english() -> None:
+    imported = set()
+    for path in (PACKAGE / "console").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                layer = node.module.removeprefix("siquan.eligibility.")
+                imported |= {f"{layer}/{alias.name}.py" for alias in node.names}
+                imported.add(f"{layer.replace('.', '/')}.py")
+    assert imported & NOT_ON_THE_CONSOLE == set()
+
+
+def test_the_history_reads_the_composed_reasons_in_chinese_and_the_officers_words_as_written(
+        ) -> None:
+    assert reasons.history("transferred from 420117001 to 420102: 随子女迁居", zh) == (
+        "由 420117001 迁至 420102：随子女迁居")
+    assert reasons.history("transferred from 420117001 to 420102: 随子女迁居", en) == (
+        "Transferred from 420117001 to 420102: 随子女迁居")
+    assert reasons.history("category changed from death to disability: 复核", zh) == (
+        "类别由 death 变更为 disability：复核")
+    assert reasons.history("re-confirmed for 2027 (home_visit)", zh) == (
+        "已完成 2027 年度复核（home_visit）")
+    assert reasons.history("虚报收入", zh) == "虚报收入"
+
+
+def test_a_stale_form_names_the_states_and_the_step_in_chinese() -> None:
+    reason = "application a1 is township_reviewed; approval needs it notice_closed"
+    assert reasons.translated(reason, zh) == (
+        "该申请当前状态为“乡镇已审核”；审批须在“公示期满”状态下进行。页面显示后可能已有他人"
+        "处理，请刷新页面。")
+    lacking = "required evidence is not on file: application a1 lacks id_card, hukou"
+    assert reasons.translated(lacking, zh) == "必需的证明材料未归档：申请 a1 缺少 id_card, hukou。"
+
+
+def test_a_forms_problem_is_named_by_the_fields_label() -> None:
+    assert reasons.field_problem(("resident_id",), "Field required", zh) == "身份证号：必填。"
+    assert reasons.field_problem(("members", 0, "resident_id"), "Field required", en) == (
+        "Resident ID number: Required.")
+    assert reasons.field_problem(("certification_id",), "Field required", zh) == "必填。"
+
+
+def test_a_survey_column_is_named_by_the_forms_label_with_the_files_header() -> None:
+    assert reasons.column("resident_id", zh) == "身份证号（resident_id）"
+    assert reasons.column("resident_id", en) == "Resident ID number (resident_id)"
+    assert reasons.column("a_column_of_no_form", zh) == "a_column_of_no_form"
+
+
+def test_household_facts_name_their_fields_by_label() -> None:
+    reason = ("household facts: children.0.birth_date: Input should be a valid date; "
+              "residence: Field required")
+    shown = reasons.translated(reason, zh)
+    assert shown == "家庭信息有误：子女情况：不是有效日期（YYYY-MM-DD）。; 户籍：必填。"
+    assert "birth_date" not in shown and "residence" not in shown

@@ -17,7 +17,7 @@ from siquan.fund_custody.application.appropriations import (
 from siquan.fund_custody.application.queries import account_balances
 from siquan.fund_custody.application.statements import produce_statement, statement_of
 from siquan.fund_custody.console import reasons
-from siquan.fund_custody.domain.special_account import AccountKey
+from siquan.fund_custody.domain.special_account import LAST_FISCAL_YEAR, AccountKey
 from siquan.shared.console.i18n import translations
 from siquan.shared.errors import Refused
 
@@ -89,6 +89,23 @@ async def test_a_year_that_cannot_be_settled_reads_chinese_with_the_runs(uow, gi
     await given.funded(10_000, NEXT)
     reason = await refusal(uow, produce_statement(uow, officer(), NEXT))
     assert shown(reason) == f"专户 {NEXT} 须待 2025 年度决算结转余额后方可结算。"
+
+
+async def test_the_last_fiscal_year_kept_reads_chinese(uow) -> None:
+    last = AccountKey(KEY.program_code, LAST_FISCAL_YEAR, KEY.division_code)
+    reason = await refusal(uow, produce_statement(uow, officer(), last))
+    assert shown(reason) == (
+        f"专户 {last} 不能结算：其期末余额将结转至 {LAST_FISCAL_YEAR + 1} 年，晚于系统保存的"
+        f"最后一个财政年度（{LAST_FISCAL_YEAR}）。")
+    assert reasons.translated(reason, en) == (
+        f"{last} cannot be settled: its closing balance would be carried into "
+        f"{LAST_FISCAL_YEAR + 1}, after the last fiscal year kept ({LAST_FISCAL_YEAR}).")
+
+
+def test_a_year_no_policy_version_covers_reads_chinese() -> None:
+    # The exact wording of `figures` when no version sets the year's frequency.
+    assert shown("no version of special_assistance is in force in 1990 for 420117") == (
+        "项目 special_assistance 在 1990 年没有对区划 420117 有效的政策版本。")
 
 
 def test_a_year_after_a_closed_one_reads_chinese() -> None:

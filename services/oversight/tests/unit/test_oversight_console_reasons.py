@@ -5,6 +5,7 @@ its ids, a finding's outcome by its name."""
 
 from __future__ import annotations
 
+import ast
 import secrets
 import uuid
 from pathlib import Path
@@ -17,6 +18,7 @@ from siquan.oversight.console import reasons
 from siquan.oversight.public.domain.complaints import ComplaintState
 from siquan.oversight.reconciliation.application import decisions
 from siquan.oversight.reconciliation.application.raising import raise_finding
+from siquan.oversight.reconciliation.domain import bank, payments
 from siquan.oversight.reconciliation.domain import findings as rules
 from siquan.oversight.reconciliation.domain.findings import Finding
 from siquan.shared.auth import Officer
@@ -145,3 +147,112 @@ def test_every_reason_has_its_chinese_text_naming_the_same_values() -> None:
 def test_a_reason_no_pattern_knows_is_shown_as_it_is() -> None:
     assert reasons.translated("the archive is closed today", zh) == (
         "the archive is closed today")
+
+
+def test_every_rule_has_its_name_in_chinese() -> None:
+    assert set(reasons.RULE_NAMES) == set(rules.RULES)
+    for name in reasons.RULE_NAMES.values():
+        assert zh(name) != name, name
+
+
+def test_every_finding_reason_has_its_chinese_text_naming_the_same_values() -> None:
+    for pattern, message in reasons.FINDINGS:
+        assert zh(message) != message, message
+        for name in pattern.groupindex:
+            if f"%({name})s" in message:
+                assert f"%({name})s" in zh(message), (message, name)
+
+
+def test_the_reconciliations_reasons_read_chinese_and_english() -> None:
+    # The wording of `payments._standing` and `raising` (a rule's hold on the payee).
+    revoked = "payment p1 for 2026-03 was made after its certification was revoked"
+    assert reasons.finding_reason(revoked, zh) == "2026-03 的发放 p1 发生在资格撤销之后。"
+    assert reasons.finding_reason(revoked, en) == (
+        "Payment p1 for 2026-03 was made after its certification was revoked.")
+    assert reasons.finding_reason("finding f1: paid_after_revocation", zh) == (
+        "问题线索 f1：撤销后仍发放")
+    assert reasons.finding_reason("核查后暂停发放", zh) == "核查后暂停发放"
+
+
+def _bank(kind: str, source: str, *, expected: str | None, stated: str | None) -> str:
+    return bank.bank_difference_finding(bank.BankDifference(
+        source=source, where="s1", bank_document="BOC-20261031", line=3 if expected else 0,
+        kind=kind, payment_id="p1", run_id="r1", program_code="special_assistance",
+        period="2026-10", division_code="420117", expected_amount_fen=80_000,
+        stated_amount_fen=None if stated is None else 70_000, expected_account=expected,
+        stated_account=stated, held_status="settled" if expected else None,
+        bank_reference="b1", message_id="m1")).reason
+
+
+@pytest.mark.parametrize("kind", sorted(bank._DESCRIBED))
+def test_a_banks_difference_reads_chinese(kind: str) -> None:
+    for source, expected, stated in (("statement", "6222020000001234", "6222020000005678"),
+                                     ("results", None, None)):
+        reason = _bank(kind, source, expected=expected, stated=stated)
+        shown = reasons.finding_reason(reason, zh)
+        assert shown != reason
+        assert bank._DESCRIBED[kind] not in shown and "fen to" not in shown, shown
+        assert "6222020000001234" not in shown
+
+
+# -- every reason the reconciliation words has its Chinese text ----------------------------
+
+RECONCILIATION = Path(rules.__file__).parents[1]
+
+
+def _sample(node: ast.FormattedValue) -> str:
+    """A value like the one the placeholder takes, by what it names."""
+    text = ast.unparse(node.value)
+    spec = ast.unparse(node.format_spec) if node.format_spec else ""
+    if "%" in spec:
+        return "85.0%"
+    for words, value in ((("fen", "count", "on_time", "counted", "days", "limit", "len(",
+                           "expected"),
+                          "3"), (("year",), "2026"), (("division",), "420117"),
+                         (("period",), "2026-03"), (("date", "day", "deadline"),
+                                                    "2026-03-31"), (("kind",), "reserve")):
+        if any(word in text for word in words):
+            return value
+    return "x1"
+
+
+def _reason_text(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_sample(v) if isinstance(v, ast.FormattedValue) else str(v.value)
+                       for v in node.values if isinstance(v, ast.FormattedValue | ast.Constant))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _reason_text(node.left), _reason_text(node.right)
+        return (left or "x1") + (right or "x1 is 3 fen, not 4 fen")
+    return None
+
+
+def _worded() -> list[tuple[str, str]]:
+    """Each finding's reason worded in the reconciliation (the bank's composed from parts
+    is read in `test_a_banks_difference_reads_chinese`), by where."""
+    found = []
+    for path in sorted(RECONCILIATION.glob("*/*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            name = node.func.id
+            argument = next((k.value for k in node.keywords if k.arg == "reason"), None)
+            if argument is None and name in ("Finding", "_about", "_about_settlement") \
+                    and len(node.args) > 2:
+                argument = node.args[2]
+            if name not in ("Finding", "_about", "_about_settlement") or argument is None:
+                continue
+            text = _reason_text(argument)
+            if text is not None and path.name != "bank.py":
+                found.append((f"{path.parent.name}/{path.name}:{node.lineno}", text))
+    for why in payments._NOT_OWED.values():
+        found.append(("domain/payments.py", f"payment p1 for 2026-03 was made {why[1]}"))
+    return found
+
+
+def test_every_finding_reason_the_reconciliation_words_reads_chinese() -> None:
+    worded = _worded()
+    assert len(worded) > 15  # the walk found the findings
+    assert [(where, text) for where, text in worded
+            if reasons.finding_reason(text, zh) == text] == []

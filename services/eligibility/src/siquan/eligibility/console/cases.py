@@ -38,7 +38,7 @@ from siquan.eligibility.console.pages import (
     refused,
     render,
 )
-from siquan.eligibility.console.reasons import translated
+from siquan.eligibility.console.reasons import field_problem, translated
 from siquan.eligibility.domain.household import parse_children
 from siquan.eligibility.entrypoints.case_changes_http import (
     CategoryChangeBody,
@@ -89,7 +89,7 @@ def _validated(model: type[M], data: dict[str, Any], gettext: Any) -> M | list[s
     try:
         return model.model_validate(data)
     except ValidationError as invalid:
-        return [f"{'.'.join(str(p) for p in e['loc'])}: {translated(e['msg'], gettext)}"
+        return [field_problem(e["loc"], e["msg"], gettext)
                 for e in invalid.errors(include_input=False)]
 
 

@@ -26,7 +26,7 @@ from siquan.eligibility.application import (
     reviews,
 )
 from siquan.eligibility.application import notices as notice_commands
-from siquan.eligibility.console.reasons import translated
+from siquan.eligibility.console.reasons import field_problem, history, translated
 from siquan.eligibility.domain.application import Application
 from siquan.eligibility.domain.survey import FACT_COLUMNS, facts_of
 from siquan.eligibility.entrypoints.schemas import SubmitApplication
@@ -296,13 +296,14 @@ async def submit(request: Request) -> Response:
             "eligible_from": values["eligible_from"],
             "contact_phone": values["contact_phone"] or None})
     except ValidationError as invalid:
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+        problems = [field_problem(e["loc"], e["msg"], _gettext(request))
                     for e in invalid.errors(include_input=False)]
         return _new_form(request, session, programs, values, problems, 422)
     facts = facts_of(body.resident_id, values)
     if isinstance(facts, list):
         return _new_form(request, session, programs, values,
-                         [f"{field}: {message}" for field, message in facts], 422)
+                         [field_problem((field,), message, _gettext(request))
+                          for field, message in facts], 422)
     evidence = _file(form, "evidence")
     content = await evidence.read() if evidence else b""
     try:
@@ -527,7 +528,9 @@ async def certification(request: Request, certification_id: str) -> Response:
     except Refused as refusal:
         return refused(request, session, str(refusal), refusal.status)
     live = APPROVER in session.officer.roles and shown["status"] in ("active", "suspended")
+    gettext = _gettext(request)
     return render(request, session, "eligibility/certification.html", c=shown,
+                  history_reason=lambda reason: history(reason, gettext),
                   purpose=purpose, can_revoke=live, can_change_case=live,
                   categories=[c for c in categories if c[0] != shown["category"]],
                   next_month=(today.replace(day=1) + timedelta(days=32)).replace(day=1))

@@ -5,6 +5,9 @@ as it is."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 from siquan.shared.console import reasons
 
 
@@ -79,6 +82,111 @@ PATTERNS = reasons.patterns(
     (r"^no (?P<kind>application|certification|notice|evidence|household|transfer) "
      r"(?P<id>\S+)$",
      _("Not found.")),
+    # the application's steps: a form that is out of date, a batch, a notice
+    (r"^application (?P<id>\S+) is (?P<app_status>[a-z_]+); (?P<step>.+) needs it "
+     r"(?P<needed>[a-z_]+)$",
+     _("The application is %(app_status)s; %(step)s needs it %(needed)s. Someone may "
+       "have acted on it since the page was shown: reload it.")),
+    (r"^application (?P<id>\S+): a failed community review needs a reason$",
+     _("A failed community review needs a reason (application %(id)s).")),
+    (r"^application (?P<id>\S+): a rejection needs a reason$",
+     _("A rejection needs a reason (application %(id)s).")),
+    (r"^application (?P<id>\S+) is for (?P<program>\S+), not (?P<other>\S+)$",
+     _("Application %(id)s is for %(program)s, not %(other)s.")),
+    (r"^application (?P<id>\S+) belongs to (?P<division>\d+), not to (?P<scope>\d+) where "
+     r"the meeting was held$",
+     _("Application %(id)s belongs to %(division)s, not to %(scope)s where the meeting "
+       "was held.")),
+    (r"^application (?P<id>\S+) belongs to (?P<division>\d+), not to (?P<scope>\d+)$",
+     _("Application %(id)s belongs to %(division)s, not to %(scope)s.")),
+    (r"^application (?P<id>\S+) is (?P<app_status>[a-z_]+); evidence is added while it "
+     r"is under review$",
+     _("The application is %(app_status)s; evidence is added while it is under "
+       "review.")),
+    (r"^application (?P<id>\S+) is not an entry of notice (?P<notice>\S+) awaiting "
+     r"approval$",
+     _("Application %(id)s is not an entry of this notice awaiting approval.")),
+    (r"^the application is incomplete: (?P<program>\S+) needs (?P<fields>.+)$",
+     _("The application is incomplete: %(program)s needs %(fields)s.")),
+    (r"^this person is certified in (?P<programs>.+), which the policy declares "
+     r"exclusive with (?P<program>\S+)$",
+     _("This person is certified in %(programs)s, which the policy declares exclusive "
+       "with %(program)s.")),
+    (r"^(?P<program>\S+): this benefit is paid once per household \(户\) and another "
+     r"member of the household already holds it$",
+     _("%(program)s: this benefit is paid once per household (户) and another member of "
+       "the household already holds it.")),
+    (r"^the application states household facts that differ from the household register "
+     r"\((?P<fields>[^)]*)\): the register is the household's single source; correct "
+     r"the register, or leave the household facts out$",
+     _("The application states household facts that differ from the household register "
+       "(%(fields)s): the register is the household's single source; correct the "
+       "register, or leave the household facts out.")),
+    (r"^the household register's facts do not fit this member: (?P<detail>.+)$",
+     _("The household register's facts do not fit this member: %(detail)s")),
+    (r"^evidence files are at most (?P<limit>\d+) bytes$",
+     _("An evidence file is at most %(limit)s bytes.")),
+    (r"^the evidence file is empty$", _("The evidence file is empty.")),
+    (r"^the evidence archive's manifest names no documents$",
+     _("The evidence archive's manifest names no documents.")),
+    (r"^(?P<count>\d+) of the archive's entries are refused; nothing was filed$",
+     _("%(count)s of the archive's entries are refused; nothing was filed.")),
+    (r"^required evidence is not on file: (?P<lacking>.+)$",
+     _("Required evidence is not on file: %(lacking)s.")),
+    (r"^name either a notice or the applications to approve$",
+     _("Name either a notice or the applications to approve.")),
+    (r"^name at least one application$", _("Select at least one application.")),
+    (r"^a (?:batch|notice) takes at most (?P<limit>\d+) applications$",
+     _("At most %(limit)s applications at once.")),
+    (r"^an application appears twice in the batch$",
+     _("An application appears twice in the batch.")),
+    (r"^nothing to approve on notice (?P<notice>\S+): (?P<count>\d+) entries are "
+     r"blocked \(an open objection, missing required evidence, or a certification in "
+     r"an exclusive program\)$",
+     _("Nothing to approve on this notice: %(count)s entries are blocked (an open "
+       "objection, missing required evidence, or a certification in an exclusive "
+       "program).")),
+    (r"^notice (?P<id>\S+) is posted until (?P<day>[\d-]+); its entries can be approved "
+     r"only after it closes$",
+     _("The notice is posted until %(day)s; its entries can be approved only after it "
+       "closes.")),
+    (r"^notice (?P<id>\S+) is posted until (?P<day>[\d-]+)$",
+     _("The notice is posted until %(day)s.")),
+    (r"^notice (?P<id>\S+) is already closed$", _("The notice is already closed.")),
+    (r"^no township-reviewed application of (?P<program>\S+) in (?P<division>\d+) is "
+     r"waiting for a notice$",
+     _("No township-reviewed application of %(program)s in %(division)s is waiting for "
+       "a notice.")),
+    (r"^a community review held on (?P<day>[\d-]+) cannot be recorded before it$",
+     _("A community review held on %(day)s cannot be recorded before that day.")),
+    (r"^no version of (?P<program>\S+) is in force on (?P<day>[\d-]+)$",
+     _("No version of %(program)s is in force on %(day)s.")),
+    (r"^no policy version of (?P<program>\S+) covers the notice$",
+     _("No policy version of %(program)s covers the notice.")),
+    (r"^period (?P<period>\S+): (?P<detail>.+)$",
+     _("No amount for the period %(period)s: %(detail)s")),
+    # certifications
+    (r"^a reason is required$", _("State the reason.")),
+    (r"^certification (?P<id>\S+) is valid until (?P<day>[\d-]+); it can be renewed only "
+     r"for (?P<year>\d+)$",
+     _("The certification is valid until %(day)s; it can be re-confirmed only for "
+       "%(year)s.")),
+    (r"^certification (?P<id>\S+) is (?P<status>[a-z]+); only an active one can be "
+     r"suspended$",
+     _("The certification is %(status)s; only an active one can be suspended.")),
+    (r"^certification (?P<id>\S+) is (?P<status>[a-z]+); only a suspended one can be "
+     r"reinstated$",
+     _("The certification is %(status)s; only a suspended one can be reinstated.")),
+    (r"^certification (?P<id>\S+) is already (?P<status>[a-z]+)$",
+     _("The certification is already %(status)s.")),
+    (r"^name 1 to (?P<limit>\d+) certifications$",
+     _("Select 1 to %(limit)s certifications.")),
+    (r"^a certification appears twice in the batch$",
+     _("A certification appears twice in the batch.")),
+    (r"^the method is one of (?P<methods>.+)$",
+     _("The method is one of %(methods)s.")),
+    (r"^an evidence reference has 1 to 200 characters$",
+     _("An evidence reference has 1 to 200 characters.")),
     # the household register
     (r"^this household register number is registered already as household (?P<id>\S+), "
      r"with other members or facts$",
@@ -151,10 +259,142 @@ PATTERNS = reasons.patterns(
      r"must be reconciled before another one is entered$",
      _("A death with another date is already on record for this person; the records "
        "must be reconciled before another one is entered.")),
+    (r"^the evidence needs its document number$",
+     _("The evidence needs its document number.")),
+    (r"^a correction needs its reason$", _("State the reason.")),
+    (r"^this death was corrected already: the person is not recorded dead$",
+     _("This death was corrected already: the person is not recorded dead.")),
+    (r"^another death with another date is on record for this person; the records must "
+     r"be reconciled before this one is corrected$",
+     _("Another death with another date is on record for this person; the records must "
+       "be reconciled before this one is corrected.")),
+    (r"^died_from is after died_until$",
+     _("The first day of death is after the last.")),
+    (r"^a death file is UTF-8 text$", _("A death file is UTF-8 text.")),
+    (r"^a death file is CSV \(RFC 4180\)$", _("A death file is CSV (RFC 4180).")),
+    (r"^a death file starts with the header (?P<header>\S+)$",
+     _("A death file starts with the header %(header)s.")),
+    (r"^a death file holds at most (?P<limit>\d+) lines$",
+     _("A death file holds at most %(limit)s lines.")),
+    (r"^a file id is 1 to 64 letters, digits, '\.', '_' or '-'$",
+     _("A file id is 1 to 64 letters, digits, '.', '_' or '-'.")),
+    (r"^file (?P<id>\S+) was already received with other content$",
+     _("This file was already received with other content.")),
 )
+
+
+STATUSES = {
+    "submitted": _("Submitted"), "community_reviewed": _("Community reviewed"),
+    "township_reviewed": _("Township reviewed"), "on_notice": _("On public notice"),
+    "notice_closed": _("Notice closed"), "certified": _("Certified"),
+    "rejected": _("Rejected"),
+}
+"""An application's states, as the reasons name them."""
+STEPS = {
+    "a community review": _("A community review"),
+    "the township review": _("The township review"),
+    "a public notice": _("A public notice"), "closing the notice": _("Closing the notice"),
+    "approval": _("Approval"), "the county re-check": _("The county re-check"),
+}
+"""The application's steps, as the stale-form reason names them."""
+LACKING = reasons.patterns(
+    (r"^application (?P<id>\S+) lacks (?P<kinds>.+)$",
+     _("application %(id)s lacks %(kinds)s")),
+)
+
+
+def _lacking(value: str, gettext: reasons.Gettext) -> str:
+    return reasons.translated(value, gettext, LACKING)
+
+
+def _fields(value: str, gettext: reasons.Gettext) -> str:
+    """A validation's problem (`children.0.birth_date: Field required`) named by its
+    field's label."""
+    found = re.match(r"^(?P<location>[a-z_][a-z_0-9.]*): (?P<problem>.+)$", value, re.S)
+    if found is None:
+        return translated(value, gettext)
+    return field_problem(found["location"].split("."), found["problem"], gettext)
+
+
+PARTS: dict[str, reasons.Part] = {
+    "app_status": reasons.named(STATUSES), "needed": reasons.named(STATUSES),
+    "step": reasons.named(STEPS), "lacking": reasons.each("; ", _lacking),
+    "detail": reasons.each("; ", _fields),
+}
+
+HISTORY = reasons.patterns(
+    (r"^transferred from (?P<origin>\d+) to (?P<to>\d+): (?P<reason>.*)$",
+     _("Transferred from %(origin)s to %(to)s: %(reason)s")),
+    (r"^category changed from (?P<origin>[a-z_]+) to (?P<to>[a-z_]+): (?P<reason>.*)$",
+     _("Category changed from %(origin)s to %(to)s: %(reason)s")),
+    (r"^re-confirmed for (?P<year>\d+) \((?P<method>[a-z_]+)\)$",
+     _("Re-confirmed for %(year)s (%(method)s)")),
+    (r"^not re-confirmed by the deadline (?P<day>[\d-]+)$",
+     _("Not re-confirmed by the deadline %(day)s")),
+    (r"^death reported \(died (?P<day>[\d-]+)\)$", _("Death reported (died %(day)s)")),
+    (r"^death of (?P<day>[\d-]+) recorded in error: (?P<reason>.*)$",
+     _("Death of %(day)s recorded in error: %(reason)s")),
+    (r"^the program (?P<program>\S+) ended on (?P<day>[\d-]+)$",
+     _("The program %(program)s ended on %(day)s")),
+    (r"^the beneficiary reached the age limit (?P<age>\d+) on (?P<day>[\d-]+) "
+     r"\(end rule: (?P<rule>.+)\)$",
+     _("The beneficiary reached the age limit %(age)s on %(day)s (end rule: %(rule)s)")),
+    (r"^the only child reached (?P<age>\d+) on (?P<day>[\d-]+) \(end rule: (?P<rule>.+)\)$",
+     _("The only child reached %(age)s on %(day)s (end rule: %(rule)s)")),
+)
+"""The reasons the application layer writes into a certification's history (the
+officer's own words after the colon are kept as written)."""
 
 
 def translated(reason: str, gettext: reasons.Gettext) -> str:
     """The reason in the page's language: the catalogue's text of its pattern with the
     same values, or the reason as it is."""
-    return reasons.translated(reason, gettext, PATTERNS)
+    return reasons.translated(reason, gettext, PATTERNS, PARTS)
+
+
+def history(reason: str, gettext: reasons.Gettext) -> str:
+    """A certification history row's reason in the page's language: the composed ones by
+    their pattern, an officer's own words as written."""
+    return reasons.translated(reason, gettext, HISTORY)
+
+
+FIELDS = {
+    "resident_id": _("Resident ID number"), "name": _("Name"),
+    "program_code": _("Program and category"), "category": _("Program and category"),
+    "division_code": _("Division (county or township code)"),
+    "eligible_from": _("Eligible from"), "contact_phone": _("Mobile number (optional)"),
+    "household_number": _("Household register number"),
+    "relationship": _("Relationship to the head"), "residence": _("Household registration"),
+    "family_type": _("Family type"), "children": _("Children"),
+    "applicant_role": _("The applicant is"), "date_of_death": _("Date of death"),
+    "evidence_kind": _("Evidence"), "document_number": _("Document number"),
+    "to_division_code": _("Receiving county (6 digits)"),
+    "to_township_code": _("Receiving township (optional, 9 digits)"),
+    "effective_from": _("Effective from (first day of a month)"), "reason": _("Reason"),
+    "to_category": _("New category"),
+    "one_child_certificate": _("Holds the one-child parents' certificate"),
+    "holds_one_child_certificate": _("Holds the one-child parents' certificate"),
+}
+"""The forms' fields by the label the page shows them with."""
+
+
+def field_problem(location: Sequence[str | int], message: str,
+                  gettext: reasons.Gettext) -> str:
+    """A form's problem named by its field's label (never the field's name in the code),
+    in the page's language."""
+    label = next((FIELDS[str(part)] for part in reversed(location)
+                  if str(part) in FIELDS), None)
+    problem = translated(message, gettext)
+    if label is None:
+        return problem
+    return gettext(_("%(field)s: %(problem)s")) % {"field": gettext(label),
+                                                   "problem": problem}
+
+
+def column(name: str, gettext: reasons.Gettext) -> str:
+    """A survey file's column by the form's label, with the column's own name (the file's
+    header) so that the clerk finds it in the file."""
+    if name not in FIELDS:
+        return name
+    return gettext(_("%(label)s (%(column)s)")) % {"label": gettext(FIELDS[name]),
+                                                   "column": name}

@@ -43,7 +43,7 @@ from siquan.eligibility.console.pages import (
     refused,
     render,
 )
-from siquan.eligibility.console.reasons import translated
+from siquan.eligibility.console.reasons import column, translated
 from siquan.eligibility.domain.reconfirmation import METHODS
 from siquan.shared.accounts.store import Session
 from siquan.shared.errors import Refused
@@ -186,7 +186,7 @@ async def import_progress(request: Request, import_id: str) -> Response:
     return render(request, session, "eligibility/import.html", job=job, percent=percent,
                   stage=gettext(STAGES[job["stage"]]),
                   failure=translated(job["failure"], gettext) if job["failure"] else "",
-                  errors=[(row, name, translated(error, gettext))
+                  errors=[(row, column(name, gettext), translated(error, gettext))
                           for row, name, error in job["errors"]])
 
 
@@ -204,7 +204,7 @@ async def import_errors(request: Request, import_id: str) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([gettext("Row"), gettext("Field"), gettext("Reason")])
-    writer.writerows((row, name, translated(error, gettext))
+    writer.writerows((row, column(name, gettext), translated(error, gettext))
                      for row, name, error in job["errors"])
     return Response(("\ufeff" + out.getvalue()).encode("utf-8"), media_type="text/csv",
                     headers={"Content-Disposition":

@@ -46,6 +46,13 @@ PATTERNS = reasons.patterns(
      r"\((?P<runs>[^)]*)\)$",
      _("%(program)s/%(year)s/%(division)s cannot be settled: %(count)s run(s) not "
        "settled yet (%(runs)s).")),
+    (r"^no version of (?P<program>\S+) is in force in (?P<year>\d{4}) for "
+     r"(?P<division>\d+)$",
+     _("No policy version of %(program)s is in force in %(year)s for %(division)s.")),
+    (rf"^{_KEY} cannot be settled: its closing balance would be carried into "
+     r"(?P<next>\d{4}), after the last fiscal year kept \((?P<last>\d{4})\)$",
+     _("%(program)s/%(year)s/%(division)s cannot be settled: its closing balance would "
+       "be carried into %(next)s, after the last fiscal year kept (%(last)s).")),
     (rf"^{_KEY} cannot be settled before (?P<previous>\d{{4}})'s statement carries its "
      r"balance forward$",
      _("%(program)s/%(year)s/%(division)s cannot be settled before the statement of "
