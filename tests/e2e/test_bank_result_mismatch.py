@@ -173,8 +173,8 @@ async def test_a_result_line_that_is_not_its_instruction_is_not_paid_but_found(
             return shown if shown["counts"]["settled"] else None
 
         run = await eventually(answered_paid, timeout=60, what="the answered payment paid")
-        # the messages that told of each line (disbursement may tell of one line twice;
-        # oversight raises one finding per line, on the first)
+        # the messages that told of each line: each payer that reads the results file
+        # tells of it; oversight raises one finding per line, on the first
         told = {kind: {t.message_id for t in seen.of_type(BankResultMismatch.routing_key)
                        if (t.body["batch"], t.body["payment_id"]) == (
                            m.body["batch"], m.body["payment_id"])}
