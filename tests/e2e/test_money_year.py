@@ -12,12 +12,15 @@ receivable, booked per fiscal level, repaid in full and tracked by oversight; th
 statement of April states one payment with another amount, a difference that becomes one
 finding with its evidence. The runs are listed, April's run and the monthly report are
 exported as XLSX, and the forecast and balances per fiscal level count the months of the
-one who died — every figure computed here from the seed policy and the raise, to the fen.
+one who died; the treasury closes the year with its year-end statement — every figure
+computed here from the seed policy and the raise, to the fen, and the year's figures
+written to var/results/money-year.json for the closing note to quote.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -28,6 +31,7 @@ import httpx
 import openpyxl
 import pytest
 
+from siquan.contracts.fund_custody_v1 import YearEndStatementPublished
 from siquan.contracts.periods import first_day_of_next_month, period_start
 from siquan.contracts.policy import seed_catalogue
 from siquan.contracts.public_security_v2 import DeathReportedV2
@@ -42,7 +46,7 @@ from siquan.shared.operator.county_cycle import (
 )
 from siquan.shared.person import person_key
 from siquan.shared.testing.cluster import Cluster, running_cluster
-from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
+from siquan.shared.testing.environment import REPO_ROOT, TEST_PERSON_KEY_SECRET, Environment
 from siquan.shared.testing.messages import publish_as
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
@@ -62,6 +66,7 @@ STATED_MORE = 100  # fen the bank's statement states over one payment
 PEOPLE = 20
 HELD, DIES, MISSTATED = 0, 1, 2  # indexes of the people the year singles out
 SEED = seed_catalogue()
+CLOSING_NOTE = REPO_ROOT / "var" / "results" / "money-year.json"
 
 
 def seed_fen(category: str, period: str) -> int:
@@ -176,6 +181,7 @@ async def year(cluster: Cluster) -> Year:
         await _drive(y)
     finally:
         await cycle.close()
+    _write_closing_note(y)
     return y
 
 
@@ -304,8 +310,82 @@ async def _drive(y: Year) -> None:
     y.seen["report_xlsx"] = await y.document(
         "fund_custody", f"/reports/monthly/{PROGRAM}/2026-04/{DIVISION}.xlsx",
         Officers.treasury)
-    y.seen["findings"] = await y.get("oversight", "/findings", Officers.auditor, limit=500)
+    await _close_the_year(y)
+
+    async def judged() -> list[dict[str, Any]] | None:
+        rows: list[dict[str, Any]] = await y.get("oversight", "/findings", Officers.auditor,
+                                                 limit=500)
+        return rows if any(f["person_key"] == y.key(DIES) for f in rows) else None
+
+    y.seen["findings"] = await eventually(judged, timeout=60,
+                                          what="oversight's finding about the dead")
     y.seen["active_holds"] = await y.get("oversight", "/holds", Officers.auditor, active=True)
+
+
+async def _close_the_year(y: Year) -> None:
+    """The treasury's year-end statement (nothing is paid after April), once oversight
+    has heard of it and judged whether it adds up."""
+    y.on(12, 31)
+    y.seen["year_end"] = await y.cycle.fund_custody.call(
+        "POST", f"/statements/{PROGRAM}/{YEAR}/{DIVISION}", Officers.treasury)
+
+    async def heard() -> list[dict[str, Any]] | None:
+        rows: list[dict[str, Any]] = await y.get(
+            "oversight", "/audit/entries", Officers.auditor,
+            message_type=YearEndStatementPublished.routing_key, limit=500)
+        return [r for r in rows
+                if r["body"]["statement_id"] == y.seen["year_end"]["statement_id"]] or None
+
+    y.seen["year_end_audited"] = await eventually(heard, timeout=60,
+                                                  what="oversight heard of the statement")
+
+
+def _write_closing_note(y: Year) -> None:
+    """The year's figures as the services answered them, for the closing note to quote:
+    no name, resident or account, only counts and fen."""
+    balances, recovery = y.seen["balances"], y.seen["recovery"]
+    statement = y.seen["statement"]["first"].json()
+    receivable_figures = ("receivable_fen", "recovered_fen", "written_off_fen",
+                          "receivable_outstanding_fen")
+    note = {
+        "program_code": PROGRAM, "fiscal_year": YEAR, "division_code": DIVISION,
+        "forecast": {name: y.seen["forecast"][name]
+                     for name in ("head_count", "total_fen", "by_level")},
+        "balances": {
+            "levels": {row["fiscal_level"]: {name: row[name] for name in (
+                "forecast_fen", "appropriated_fen", "spent_fen", "outstanding_fen",
+                "available_fen")} for row in balances["levels"]},
+            "totals": {name: balances["totals"][name] for name in (
+                "forecast_fen", "appropriated_fen", "spent_fen", "outstanding_fen",
+                "available_fen")},
+            "certified_per_period": {row["period"]: row["certified_count"]
+                                     for row in balances["periods"]}},
+        "receivables": {
+            "levels": {row["fiscal_level"]: {name: row[name] for name in receivable_figures}
+                       for row in balances["levels"]},
+            "totals": {name: balances["totals"][name] for name in receivable_figures},
+            "recovery": {name: recovery[name] for name in (
+                "receivable_fen", "recovered_fen", "recovery_rate_bp", "closed_count")}},
+        "runs": {row["period"]: {name: row[name] for name in (
+            "status", "control_totals", "counts", "amounts_fen")}
+            | {"arrears": y.runs[row["period"]]["arrears"]}
+            for row in sorted(y.seen["listed"]["runs"], key=lambda r: r["period"])},
+        "bank_statement": {
+            "run_period": "2026-04", "control_totals": statement["control_totals"],
+            "matched": statement["matched"],
+            "differences": [{name: d[name] for name in (
+                "kind", "expected_amount_fen", "stated_amount_fen")}
+                for d in statement["differences"]],
+            "reimported_status": y.seen["statement"]["again"].status_code,
+            "edited_status": y.seen["statement"]["edited"].status_code},
+        "year_end_statement": {name: y.seen["year_end"][name] for name in (
+            "opening_fen", "appropriated", "appropriated_total_fen", "paid_fen",
+            "returned_fen", "recovered_fen", "closing_fen", "runs_settled", "reserved_fen",
+            "released_fen", "produced_at")},
+    }
+    CLOSING_NOTE.parent.mkdir(parents=True, exist_ok=True)
+    CLOSING_NOTE.write_text(json.dumps(note, ensure_ascii=False, indent=2) + "\n",
+                            encoding="utf-8")
 
 
 async def _statement(y: Year) -> None:
@@ -482,9 +562,16 @@ async def test_oversight_accuses_nobody_but_the_dead_and_the_bank(year: Year) ->
     dead = year.key(DIES)
     others = [f for f in findings if f["rule"] != "bank_statement_differs"]
     assert len(findings) - len(others) == 1
-    assert {f["person_key"] for f in others} <= {dead}
-    assert all(f["rule"].startswith("paid_after") for f in others)
-    assert {h["person_key"] for h in year.seen["active_holds"]} <= {dead}
+    assert others and {f["person_key"] for f in others} == {dead}
+    # March was paid on 20 March to one who had died on 10 February: that payment and
+    # no other (February was still owed)
+    march = year.runs["2026-03"]["run_id"]
+    assert {(f["rule"], f["period"], f["run_id"]) for f in others} <= {
+        ("paid_after_death", "2026-03", march), ("paid_after_revocation", "2026-03", march)}
+    [after_death] = [f for f in others if f["rule"] == "paid_after_death"]
+    assert (after_death["category"], after_death["amount_fen"]) == (
+        "wrong_payment", seed_fen(year.people[DIES].category, "2026-03"))
+    assert {h["person_key"] for h in year.seen["active_holds"]} == {dead}
 
 
 async def test_the_runs_are_listed_with_their_counts_and_sums(year: Year) -> None:
@@ -513,3 +600,59 @@ async def test_aprils_run_and_the_monthly_report_export_the_same_figures(
     spent = spent_by_level(year)
     year_to_date_spent = [row[8] for row in rows]
     assert year_to_date_spent == [*(spent[level] for level in LEVELS), sum(spent.values())]
+
+
+def expected_year_end(y: Year) -> dict[str, Any]:
+    """The statement of the year closed after April: nothing brought forward, the seed
+    year appropriated, the four runs paid in full (each reserved what it paid, nothing
+    released), nothing returned, the dead one's March repaid."""
+    paid = sum(e["fen"] for e in expected_runs(y).values())
+    recovered = seed_fen(y.people[DIES].category, "2026-03")
+    return {"opening_fen": 0, "appropriated": split(y.seen["appropriated"], shares("2026-01")),
+            "appropriated_total_fen": y.seen["appropriated"], "paid_fen": paid,
+            "returned_fen": 0, "recovered_fen": recovered,
+            "closing_fen": y.seen["appropriated"] - paid + recovered,
+            "runs_settled": len(MONTHS), "reserved_fen": paid, "released_fen": 0}
+
+
+async def test_the_year_end_statement_balances_to_the_fen(year: Year) -> None:
+    statement, expected = year.seen["year_end"], expected_year_end(year)
+    assert {name: statement[name] for name in expected} == expected
+    assert (statement["program_code"], statement["fiscal_year"], statement["produced_by"]) \
+        == (PROGRAM, YEAR, Officers.treasury)
+    # what the treasury would carry into 2027 is what the balances left available
+    assert statement["closing_fen"] == year.seen["balances"]["totals"]["available_fen"]
+    [heard] = year.seen["year_end_audited"]
+    assert heard["body"]["closing_fen"] == expected["closing_fen"]
+    assert not [f for f in year.seen["findings"]
+                if f["rule"] == "year_end_statement_unbalanced"]
+
+
+async def test_each_period_counts_who_was_certified_in_it(year: Year) -> None:
+    periods = {row["period"]: row for row in year.seen["balances"]["periods"]}
+    assert list(periods) == YEAR_PERIODS
+    until = first_day_of_next_month(DIED_ON)
+    for period in YEAR_PERIODS:
+        payable = [p for n, p in enumerate(year.people)
+                   if n != DIES or period_start(period) < until]
+        by_category = {c: sum(p.category == c for p in payable) for c in RAISE}
+        row = periods[period]
+        assert (row["certified_count"], row["certified"]) == (len(payable), by_category), \
+            period
+        assert row["forecast_fen"] == sum(owed(p.category, period) for p in payable), period
+
+
+async def test_the_closing_note_quotes_the_year_and_nobody(year: Year) -> None:
+    note = json.loads(CLOSING_NOTE.read_text(encoding="utf-8"))
+    total, by_level = forecast_of_year(year.people)
+    assert (note["forecast"]["total_fen"], note["forecast"]["by_level"]) == (total, by_level)
+    assert {name: note["year_end_statement"][name] for name in expected_year_end(year)} == \
+        expected_year_end(year)
+    assert note["balances"]["totals"]["spent_fen"] == sum(spent_by_level(year).values())
+    assert note["receivables"]["recovery"]["recovery_rate_bp"] == 10_000
+    assert {period: run["control_totals"]["total_fen"] for period, run in
+            note["runs"].items()} == {p: e["fen"] for p, e in expected_runs(year).items()}
+    written = CLOSING_NOTE.read_text(encoding="utf-8")
+    for n, person in enumerate(year.people):
+        assert person.resident_id not in written and person.name not in written
+        assert year.accounts[person.resident_id] not in written and year.key(n) not in written

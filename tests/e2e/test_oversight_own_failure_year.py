@@ -1,12 +1,13 @@
 """Oversight accuses nobody, the four services as processes on the real broker and
-databases, driven through their APIs: a clean first quarter of 2026 (four beneficiaries
-of special assistance certified through eligibility's chain and paid January to March)
-raises no finding, no hold, no flag; then, in April, oversight's handler is made to fail
-once on the certification of a fifth beneficiary (its table refuses that person: the
-message is dead-lettered) while April pays them. The payment rests on a certification
-oversight has not processed: it waits as incomplete evidence — no finding, no hold — and
-the dead letter is an operational alert; once the operator replays it, the evidence is
-complete and the wait is withdrawn. The half year ends with no finding at all."""
+databases, driven through their APIs: a clean year 2026 (four beneficiaries of special
+assistance certified through eligibility's chain and paid in twelve monthly runs, January
+to December) raises no finding, no hold, no flag; then, in January 2027, oversight's
+handler is made to fail once on the certification of a fifth beneficiary (its table
+refuses that person: the message is dead-lettered) while January pays them. The payment
+rests on a certification oversight has not processed: it waits as incomplete evidence —
+no finding, no hold — and the dead letter is an operational alert; once the operator
+replays it, the evidence is complete and the wait is withdrawn. The thirteen months end
+with no finding at all."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ from siquan.shared.testing.waiting import eventually
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 PROGRAM, YEAR = "special_assistance", 2026
-QUARTER = [f"{YEAR}-{m:02d}" for m in range(1, 4)]
+MONTHS = [f"{YEAR}-{m:02d}" for m in range(1, 13)]
+NEXT_JANUARY = f"{YEAR + 1}-01"
 RESIDENTS = ResidentFactory(DIVISION, birth_year=1964)
 FIRST = [Beneficiary(RESIDENTS.next(), name, PROGRAM, category) for name, category in (
     ("蒋秀英", "death"), ("沈建华", "disability"), ("韩桂芳", "death"),
@@ -92,15 +94,15 @@ async def nothing_raised(cycle: CountyCycle) -> dict[str, Any]:
             "waiting": await audited(cycle, "/reconciliation/incomplete-evidence")}
 
 
-async def test_a_clean_quarter_raises_no_finding(cluster: Cluster, cycle: CountyCycle
-                                                ) -> None:
+async def test_a_clean_year_raises_no_finding(cluster: Cluster, cycle: CountyCycle
+                                             ) -> None:
     cluster.clock.set(datetime(YEAR, 1, 5, 9, tzinfo=UTC))
     await cycle.certify_all(FIRST, eligible_from=f"{YEAR}-01-01")
     for n, person in enumerate(FIRST):
         await cycle.register_account(person, account_number(500 + n))
     await cycle.wait_until_disbursement_knows(len(FIRST), PROGRAM)
-    await cycle.appropriate(RunPlan(PROGRAM, QUARTER[0]), 10_000_000)
-    for month, period in enumerate(QUARTER, 1):
+    await cycle.appropriate(RunPlan(PROGRAM, MONTHS[0]), 10_000_000)
+    for month, period in enumerate(MONTHS, 1):
         cluster.clock.set(datetime(YEAR, month, 20, 9, tzinfo=UTC))
         run = await cycle.pay(RunPlan(PROGRAM, period))
         owed_fen = sum(owed(p, period) for p in FIRST)
@@ -109,7 +111,11 @@ async def test_a_clean_quarter_raises_no_finding(cluster: Cluster, cycle: County
         report = await cycle.report(RunPlan(PROGRAM, period), settled_fen=owed_fen)
         assert (report["certified_count"], report["paid_fen"]) == (len(FIRST), owed_fen)
     await swept_again(cycle, 5)
+    listed = await cycle.disbursement.call("GET", "/runs", Officers.auditor,
+                                           params={"program_code": PROGRAM})
 
+    assert sorted((r["period"], r["status"]) for r in listed["runs"]) == [
+        (period, "completed") for period in MONTHS]
     assert await nothing_raised(cycle) == {"findings": [], "holds": [], "flags": [],
                                            "waiting": []}
 
@@ -117,9 +123,9 @@ async def test_a_clean_quarter_raises_no_finding(cluster: Cluster, cycle: County
 async def test_a_payment_resting_on_a_message_oversight_failed_on_accuses_nobody(
         cluster: Cluster, cycle: CountyCycle) -> None:
     key = person_key(TEST_PERSON_KEY_SECRET, LATE.resident_id)
-    cluster.clock.set(datetime(YEAR, 4, 2, 9, tzinfo=UTC))
+    cluster.clock.set(datetime(YEAR + 1, 1, 2, 9, tzinfo=UTC))
     await fail_certifications_of(cluster.env, key, on=True)
-    certified = await cycle.certify(LATE, eligible_from=f"{YEAR}-04-01")
+    certified = await cycle.certify(LATE, eligible_from=f"{YEAR + 1}-01-01")
 
     async def dead_lettered() -> dict[str, Any] | None:
         alert: dict[str, Any] = await audited(cycle, "/operations/dead-letters")
@@ -128,9 +134,11 @@ async def test_a_payment_resting_on_a_message_oversight_failed_on_accuses_nobody
     alert = await eventually(dead_lettered, timeout=60, what="oversight's dead letter")
     await cycle.register_account(LATE, account_number(599))
     await cycle.wait_until_disbursement_knows(len(FIRST) + 1, PROGRAM)
-    cluster.clock.set(datetime(YEAR, 4, 20, 9, tzinfo=UTC))
-    april = await cycle.pay(RunPlan(PROGRAM, "2026-04"))
-    assert april["amounts_fen"]["settled"] == sum(owed(p, "2026-04") for p in (*FIRST, LATE))
+    await cycle.appropriate(RunPlan(PROGRAM, NEXT_JANUARY), 10_000_000)
+    cluster.clock.set(datetime(YEAR + 1, 1, 20, 9, tzinfo=UTC))
+    january = await cycle.pay(RunPlan(PROGRAM, NEXT_JANUARY))
+    assert january["amounts_fen"]["settled"] == sum(owed(p, NEXT_JANUARY)
+                                                    for p in (*FIRST, LATE))
 
     async def waiting() -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = await audited(

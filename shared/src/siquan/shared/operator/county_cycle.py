@@ -67,13 +67,17 @@ def account_number(index: int) -> str:
 
 async def register_payee_account(disbursement: ServiceClient, resident_id: str,
                                  account_number: str, *, bank_code: str = "ABC",
-                                 confirm: bool = True) -> dict[str, Any]:
+                                 confirm: bool = True, account_name: str | None = None
+                                 ) -> dict[str, Any]:
     """Register (or change) a person's account as the county's disbursement officer, once
     disbursement holds the person's certification (it takes the division from it; until
     the certification arrives it answers 404). A change is paid only once a second
-    disbursement officer confirms it: with `confirm` the checker does."""
+    disbursement officer confirms it: with `confirm` the checker does. `account_name`: the
+    holder's name (户名), which a bank paid through GBK 代发 files needs."""
     body = {"resident_id": resident_id, "bank_code": bank_code,
             "account_number": account_number}
+    if account_name is not None:
+        body["account_name"] = account_name
 
     async def registered() -> dict[str, Any] | None:
         try:
@@ -254,11 +258,14 @@ class CountyCycle:
         self._report("appropriation", f"{plan.program_code} {plan.fiscal_year}: ¥"
                                       f"{yuan(amount_fen)} from {paying} fiscal levels")
 
-    async def register_account(self, person: Beneficiary, account_number: str) -> None:
+    async def register_account(self, person: Beneficiary, account_number: str, *,
+                               named: bool = False) -> None:
         """Register (or change) the person's account once disbursement holds their
         certification (it takes the division from it); a change is confirmed by a second
-        disbursement officer, as a change is paid only then."""
-        await register_payee_account(self.disbursement, person.resident_id, account_number)
+        disbursement officer, as a change is paid only then. `named`: the account held in
+        the person's name (户名), for a bank paid through GBK 代发 files."""
+        await register_payee_account(self.disbursement, person.resident_id, account_number,
+                                     account_name=person.name if named else None)
 
     async def wait_until_disbursement_knows(self, certifications: int, program_code: str
                                             ) -> None:
