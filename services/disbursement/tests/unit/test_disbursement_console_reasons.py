@@ -138,3 +138,12 @@ def test_every_reason_has_its_chinese_text_naming_the_same_values() -> None:
 
 def test_a_reason_no_pattern_knows_is_shown_as_it_is() -> None:
     assert reasons.translated("the bank is closed today", zh) == "the bank is closed today"
+
+
+def test_every_reason_a_run_skips_a_payee_for_reads_chinese() -> None:
+    from siquan.disbursement.domain import payable, roster
+    skips = [value for module in (roster, payable) for name, value in vars(module).items()
+             if name.isupper() and isinstance(value, str) and " " in value]
+    assert roster.EXCLUSIVE_PAID in skips and roster.HOUSEHOLD_PAID in skips
+    for reason in skips:
+        assert shown(reason) != reason, reason

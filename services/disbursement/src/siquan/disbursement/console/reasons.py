@@ -38,6 +38,12 @@ REASONS = {
                                "payment"),
     roster.ONE_OFF_PAID: _("A one-off benefit of this program was already paid"),
     roster.DUPLICATE: _("Another certification already pays this person for the period"),
+    roster.HOUSEHOLD_PAID: _("A per-household benefit: another member of the household is "
+                             "paid it for this period"),
+    roster.EXCLUSIVE_PAID: _("A program the policy declares exclusive with this one pays "
+                             "this person for the period"),
+    roster.ACCOUNT_REFUSED: _("The bank refused or returned this account for the period; "
+                              "register a corrected account"),
 }
 """The reasons without ids: the account use cases' refusals, and why a run skips or flags
 a payee (also shown in the run page's tables)."""
