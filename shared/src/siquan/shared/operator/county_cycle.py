@@ -95,6 +95,16 @@ async def file_evidence(eligibility: ServiceClient, application_id: str, program
     return kinds
 
 
+async def file_certification_evidence(eligibility: ServiceClient, certification_id: str,
+                                      kinds: list[str], officer: str = Officers.clerk
+                                      ) -> None:
+    """File one document of each kind for a certification (a change of its category
+    is refused without the evidence the policy names for the new category)."""
+    for kind in kinds:
+        await eligibility.call("POST", f"/certifications/{certification_id}/evidence",
+                               officer, data={"kind": kind}, files={"file": evidence_file(kind)})
+
+
 async def submit_application(eligibility: ServiceClient, person: Beneficiary,
                              eligible_from: str, *, division_code: str = DIVISION,
                              officer: str = Officers.clerk, evidence: bool = True,

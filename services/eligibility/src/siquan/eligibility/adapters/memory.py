@@ -28,6 +28,7 @@ from siquan.eligibility.application.ports import (
     Terms,
 )
 from siquan.eligibility.domain.application import Application, Status
+from siquan.eligibility.domain.case_changes import CategoryChange, Transfer
 from siquan.eligibility.domain.certification import Certification, Change, renewal_deadline
 from siquan.eligibility.domain.death import Death
 from siquan.eligibility.domain.errors import NotFound, Refused
@@ -67,6 +68,8 @@ class MemoryStore:
     """The household register, each with its current members."""
     former_members: set[tuple[str, str]] = field(default_factory=set)
     """(household id, person key) of the members who left."""
+    transfers: dict[str, Transfer] = field(default_factory=dict)
+    category_changes: list[CategoryChange] = field(default_factory=list)
 
     def open_objections(self, application_id: str) -> int:
         return sum(o["application_id"] == application_id and o["status"] == "open"
@@ -453,6 +456,65 @@ class MemoryHouseholds:
                 and g.household_key in household_keys and self._s.certifications[cid].live}
 
 
+class MemoryCaseChanges:
+    def __init__(self, store: MemoryStore) -> None:
+        self._s = store
+
+    async def latest_change(self, certification_id: str) -> date | None:
+        days = [t.effective_from for t in self._s.transfers.values()
+                if t.certification_id == certification_id and t.status == "accepted"]
+        days += [c.effective_from for c in self._s.category_changes
+                 if c.certification_id == certification_id]
+        return max(days, default=None)
+
+    async def add_transfer(self, t: Transfer) -> None:
+        if any(o.certification_id == t.certification_id and o.status == "pending"
+               for o in self._s.transfers.values()):
+            raise Refused(f"certification {t.certification_id} already has a transfer "
+                          "pending")
+        self._s.transfers[t.id] = replace(t)
+
+    async def transfer(self, transfer_id: str, *, for_update: bool = False) -> Transfer:
+        if transfer_id not in self._s.transfers:
+            raise NotFound(f"no transfer {transfer_id}")
+        return replace(self._s.transfers[transfer_id])
+
+    async def transfers_to(self, county: str, status: str | None) -> list[Transfer]:
+        return [replace(t) for t in self._s.transfers.values()
+                if (t.to_division_code == county or t.from_division_code.startswith(county))
+                and status in (None, t.status)]
+
+    async def decide_transfer(self, t: Transfer) -> None:
+        self._s.transfers[t.id] = replace(t)
+
+    async def add_category_change(self, c: CategoryChange) -> None:
+        self._s.category_changes.append(c)
+
+    async def moved(self, c: Certification, *, effective_from: date, reason: str, actor: str,
+                    at: datetime) -> None:
+        """The certification as it now is (the history keeps status changes only)."""
+        self._s.certifications[c.id] = replace(c)
+
+    async def applicant(self, application_id: str) -> tuple[str, dict[str, Any] | None]:
+        entered = self._s.entered.get(application_id)
+        if entered is None:
+            raise NotFound(f"no application {application_id}")
+        return entered.resident_id, deepcopy(entered.facts)
+
+    async def restate(self, application_id: str, facts: dict[str, Any]) -> None:
+        self._s.entered[application_id] = replace(self._s.entered[application_id],
+                                                  facts=deepcopy(facts))
+
+    async def restate_household(self, person_keys: Sequence[str], shared: dict[str, Any]
+                                ) -> None:
+        certified = {c.application_id for c in self._s.certifications.values() if c.live}
+        for application_id, entered in list(self._s.entered.items()):
+            application = self._s.applications[application_id]
+            if (entered.facts is not None and application.person_key in person_keys
+                    and (application.live or application_id in certified)):
+                await self.restate(application_id, {**entered.facts, **deepcopy(shared)})
+
+
 class FakeEligibilityWork(FakeUnitOfWork):
     """Eligibility's unit of work in memory (see `FakeUnitOfWork`): it reads and writes a
     copy of `committed`, which `commit` replaces."""
@@ -473,6 +535,7 @@ class FakeEligibilityWork(FakeUnitOfWork):
         self.evidence = MemoryEvidence(self.store.evidence, "evidence_id")
         self.deaths = MemoryDeaths(self.store)
         self.households = MemoryHouseholds(self.store)
+        self.case_changes = MemoryCaseChanges(self.store)
 
     async def commit(self) -> None:
         await self._finish()
