@@ -16,7 +16,12 @@ from siquan.contracts.policy import load_catalogue
 from siquan.shared.clock import Clock, FileClock
 from siquan.shared.operator.client import Officers, RefusedByService, ServiceClient
 from siquan.shared.testing.cluster import Cluster
-from siquan.shared.testing.facts import evidence_file, qualifying_household, required_evidence
+from siquan.shared.testing.facts import (
+    evidence_file,
+    household_registration,
+    qualifying_household,
+    required_evidence,
+)
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
 
@@ -111,10 +116,16 @@ async def submit_application(eligibility: ServiceClient, person: Beneficiary,
                              **extra: Any) -> dict[str, Any]:
     """Enter the person's application as a village clerk does: the household's facts (the
     person's own, or full qualifying facts for the program and category) and, with
-    `evidence`, the documents the program requires. `extra`: more body fields."""
+    `evidence`, the documents the program requires. `extra`: more body fields. For a
+    benefit paid once per household the township first registers the person's household
+    (the person its head, those facts its own), as only a registered household applies."""
     household = person.household or qualifying_household(
         person.resident_id, person.program_code, person.category,
         date.fromisoformat(eligible_from))
+    if load_catalogue().per_household(person.program_code):
+        await eligibility.call("POST", "/households", Officers.reviewer,
+                               json=household_registration(person.resident_id, person.name,
+                                                           household, division_code))
     submitted: dict[str, Any] = await eligibility.call(
         "POST", "/applications", officer, json={
             "resident_id": person.resident_id, "name": person.name,
