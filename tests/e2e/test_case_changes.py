@@ -12,7 +12,10 @@ always to the account registered in 420117 (it moved with the person).
 
 In May the sending county's approver changes the second beneficiary's category from the
 only child's disability to the only child's death from April (already paid at the
-disability standard): the June run pays June at the death standard and tops April and May
+disability standard). The change is refused until the child's death certificate the
+policy names for the new category is filed for the certification, and facts that still
+say the child is disabled are refused too; once decided, the application's facts say the
+child died and when. The June run pays June at the death standard and tops April and May
 up to it, as after a retroactive raise.
 
 Every figure is computed here from the policy catalogue; the payments are read from
@@ -28,10 +31,15 @@ import pytest
 
 from siquan.contracts.policy import load_catalogue
 from siquan.shared.operator.client import Officers, RefusedByService
-from siquan.shared.operator.county_cycle import Beneficiary, CountyCycle
+from siquan.shared.operator.county_cycle import (
+    Beneficiary,
+    CountyCycle,
+    file_certification_evidence,
+)
 from siquan.shared.person import person_key
 from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET
+from siquan.shared.testing.facts import evidence_file, qualifying_household
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
 
@@ -57,6 +65,24 @@ async def _refused(call: Any, status: int) -> str:
         await call
     assert refused.value.response.status_code == status, refused.value
     return str(refused.value)
+
+
+async def _problem(call: Any, status: int) -> dict[str, Any]:
+    with pytest.raises(RefusedByService) as refused:
+        await call
+    assert refused.value.response.status_code == status, refused.value
+    problem: dict[str, Any] = refused.value.response.json()
+    return problem
+
+
+def _child_died(person: Beneficiary, on: date) -> dict[str, Any]:
+    """The facts that change when the disabled only child (as the application stated
+    the child) dies on `on`."""
+    [child] = qualifying_household(person.resident_id, PROGRAM, "disability",
+                                   date(YEAR, 1, 1))["children"]
+    died = {k: v for k, v in child.items() if k != "disability_grade"}
+    return {"family_type": "only_child_died",
+            "children": [{**died, "status": "died", "died_on": on.isoformat()}]}
 
 
 async def _appropriate(cycle: CountyCycle, division: str, treasury: str, fen: int) -> None:
@@ -180,21 +206,49 @@ async def _run(cluster: Cluster, cycle: CountyCycle, mover: Beneficiary,
     # A change of category reaching back to April, which was paid at the old standard.
     cluster.clock.set(datetime(YEAR, 5, 20, 9, tzinfo=UTC))
     key = person_key(TEST_PERSON_KEY_SECRET, changed.resident_id)
-    change = {"certification_id": certified[changed.resident_id], "to_category": "death",
-              "effective_from": MOVED_FROM.isoformat(),
-              "reason": "独生子女伤残后死亡，死亡证明已核"}
+    changed_id = certified[changed.resident_id]
+    died = _child_died(changed, date(YEAR, 3, 8))
+    change = {"certification_id": changed_id, "to_category": "death",
+              "effective_from": MOVED_FROM.isoformat(), "reason": "独生子女伤残后死亡",
+              "household": died}
     await _refused(cycle.eligibility.call("POST", "/category-changes", RECEIVING_APPROVER,
                                           json=change), 403)
     await _refused(cycle.eligibility.call("POST", "/category-changes", Officers.approver,
                                           json={**change, "to_category": "orphan"}), 422)
+    # without the child's death certificate the policy names for the new category: refused
+    # with what is missing, nothing personal echoed, nothing changed
+    missing = await _problem(cycle.eligibility.call(
+        "POST", "/category-changes", Officers.approver, json=change), 409)
+    assert [(e["field"], e["type"]) for e in missing["errors"]] == [
+        ("evidence.child_death_certificate", "missing_evidence")]
+    assert changed.resident_id not in str(missing) and changed.name not in str(missing)
+    await _refused(cycle.eligibility.call(
+        "POST", f"/certifications/{changed_id}/evidence", Officers.clerk,
+        data={"kind": "marriage_certificate"},
+        files={"file": evidence_file("marriage_certificate")}), 422)
+    await file_certification_evidence(cycle.eligibility, changed_id,
+                                      ["child_death_certificate"])
+    # the facts on record still say the child is disabled: not a death
+    unfit = await _problem(cycle.eligibility.call(
+        "POST", "/category-changes", Officers.approver, json={**change, "household": {}}),
+        422)
+    assert {e["type"] for e in unfit["errors"]} == {"criterion"}
+    shown = await cycle.eligibility.call("GET", f"/certifications/{changed_id}",
+                                         Officers.approver)
+    assert shown["category"] == "disability"
     done = await cycle.eligibility.call("POST", "/category-changes", Officers.approver,
                                         json=change)
     assert (done["from_category"], done["to_category"]) == ("disability", "death")
+    application = await cycle.eligibility.call(
+        "GET", f"/applications/{shown['application_id']}", Officers.approver)
+    assert (application["facts"]["family_type"], application["facts"]["children"]) == (
+        "only_child_died", [{**died["children"][0], "disability_grade": None}])
+    assert "child_death_certificate" in {e["kind"] for e in application["evidence"]}
 
     async def changed_seen() -> bool:
         rows = await cluster.env.fetch(
             "disbursement", "SELECT 1 FROM certification_changes WHERE certification_id = $1",
-            certified[changed.resident_id])
+            changed_id)
         return bool(rows)
     await eventually(changed_seen, timeout=60, what="disbursement follows the change")
     cluster.clock.set(datetime(YEAR, 6, 10, 9, tzinfo=UTC))

@@ -5,9 +5,13 @@ A township reviewer registers a household (户) with its head and his wife and t
 household's facts: their only child died. Both spouses apply for the one-off consolation
 (一次性抚慰金), which the policy pays once per household: the husband's application states
 no facts, the wife's states the same facts as the register; a third application, stating
-that the child is disabled, is refused with the fields that differ from the register. A
-neighbour outside the register applies too, and a second neighbour whose approval comes
-later. Both spouses' applications carry the register's household facts.
+that the child is disabled, is refused with the fields that differ from the register.
+Another couple, not in the register, apply for it too, each stating the other as spouse:
+both are refused as incomplete, `household` named among what is missing (nobody could
+tell that they are one household, so both would be paid), until their household is
+registered. A neighbour applies from her own registered household, and a second neighbour
+whose approval comes later. Both spouses' applications carry the register's household
+facts.
 
 At the county's approval the husband is certified with the household's keyed
 fingerprint; the wife's approval is refused (409) with the reason, which names nobody.
@@ -37,6 +41,7 @@ from siquan.shared.operator.county_cycle import (
 from siquan.shared.person import household_key, person_key
 from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET
+from siquan.shared.testing.facts import household_registration
 from siquan.shared.testing.residents import ResidentFactory
 
 pytestmark = pytest.mark.e2e
@@ -88,9 +93,17 @@ async def _run(cluster: Cluster, cycle: CountyCycle) -> None:
     assert "differ from the household register (family_type, children)" in \
         differing.value.response.text
     assert wife.resident_id not in differing.value.response.text
-    outsiders = [{**SHARED, "applicant": applicant(p.resident_id)} for p in (neighbour, later)]
-    ids["neighbour"] = await _apply(cycle, neighbour, outsiders[0])
-    ids["later"] = await _apply(cycle, later, outsiders[1])
+    await _unregistered_spouses_apply(cycle, residents)
+    neighbours = {}
+    for who, person in (("neighbour", neighbour), ("later", later)):
+        facts = {**SHARED, "applicant": applicant(person.resident_id)}
+        registration = household_registration(person.resident_id, person.name, facts,
+                                              DIVISION)
+        await cycle.eligibility.call("POST", "/households", Officers.reviewer,
+                                     json=registration)
+        neighbours[who] = household_key(TEST_PERSON_KEY_SECRET,
+                                        registration["household_number"])
+        ids[who] = await _apply(cycle, person, facts)
     for who in ("husband", "wife"):  # the household's facts, shared by both applications
         shown = await cycle.eligibility.call("GET", f"/applications/{ids[who]}",
                                              Officers.reviewer)
@@ -115,7 +128,7 @@ async def _run(cluster: Cluster, cycle: CountyCycle) -> None:
         " WHERE program_code = $1", PROGRAM)
     assert {r["person_key"]: r["household_key"] for r in kept} == {
         person_key(TEST_PERSON_KEY_SECRET, husband.resident_id): home,
-        person_key(TEST_PERSON_KEY_SECRET, neighbour.resident_id): None}
+        person_key(TEST_PERSON_KEY_SECRET, neighbour.resident_id): neighbours["neighbour"]}
     assert {r["certification_id"] for r in kept} >= {certified}
 
     for n, person in enumerate((husband, neighbour), start=1):
@@ -169,6 +182,25 @@ async def _register(cycle: CountyCycle, husband: Beneficiary, wife: Beneficiary
     assert [m["relationship"] for m in shown["members"]] == ["head", "spouse"]
     assert all("*" in m["masked_resident_id"] for m in shown["members"])
     return dict(shown)
+
+
+async def _unregistered_spouses_apply(cycle: CountyCycle, residents: ResidentFactory) -> None:
+    """Spouses outside the register, each stating the other: refused (422) as incomplete
+    with `household` among what is missing, naming nobody; nothing is entered."""
+    him, her = (Beneficiary(residents.next(), name, PROGRAM, CATEGORY)
+                for name in ("孙立新", "周美华"))
+    for person, spouse in ((him, her), (her, him)):
+        with pytest.raises(RefusedByService) as refused:
+            await _apply(cycle, person, {**SHARED, "applicant": applicant(person.resident_id),
+                                         "spouse": applicant(spouse.resident_id)})
+        problem = refused.value.response.json()
+        assert refused.value.response.status_code == 422 and "incomplete" in problem["detail"]
+        assert [(e["field"], e["type"]) for e in problem["errors"]] == [("household", "missing")]
+        assert all(s not in str(problem) for s in (him.resident_id, her.resident_id,
+                                                   him.name, her.name))
+    listed = await cycle.eligibility.call(
+        "GET", f"/applications?program_code={PROGRAM}&limit=100", Officers.reviewer)
+    assert listed["items"] and all(a["masked_name"][0] not in "孙周" for a in listed["items"])
 
 
 async def _apply(cycle: CountyCycle, person: Beneficiary, facts: dict[str, Any] | None

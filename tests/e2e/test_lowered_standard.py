@@ -18,11 +18,17 @@ from typing import Any
 import pytest
 
 from siquan.shared.operator.client import Officers
-from siquan.shared.operator.county_cycle import Beneficiary, CountyCycle, RunPlan
+from siquan.shared.operator.county_cycle import (
+    Beneficiary,
+    CountyCycle,
+    RunPlan,
+    file_certification_evidence,
+)
 from siquan.shared.person import person_key
 from siquan.shared.testing import figures
 from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET
+from siquan.shared.testing.facts import qualifying_household
 from siquan.shared.testing.figures import LEVELS
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
@@ -77,11 +83,16 @@ async def _run(cluster: Cluster, cycle: CountyCycle, changed: Beneficiary,
         run = await cycle.pay(RunPlan(PROGRAM, MONTHS[month - 1]))
         assert run["amounts_fen"]["settled"] == 2 * owed("death", MONTHS[month - 1])
 
-    # June: the change of category, back to April.
+    # June: the change of category, back to April, on the child's disability card and
+    # the household's facts as they now are.
     cluster.clock.set(datetime(YEAR, 6, 5, 9, tzinfo=UTC))
+    await file_certification_evidence(cycle.eligibility, certified[changed.resident_id],
+                                      ["child_disability_card"])
+    disabled = qualifying_household(changed.resident_id, PROGRAM, "disability")
     done = await cycle.eligibility.call("POST", "/category-changes", Officers.approver, json={
         "certification_id": certified[changed.resident_id], "to_category": "disability",
-        "effective_from": f"{YEAR}-04-01", "reason": "伤残等级复核后调整"})
+        "effective_from": f"{YEAR}-04-01", "reason": "伤残等级复核后调整",
+        "household": {k: disabled[k] for k in ("family_type", "children")}})
     assert (done["from_category"], done["to_category"]) == ("death", "disability")
 
     async def found() -> dict[str, Any] | None:

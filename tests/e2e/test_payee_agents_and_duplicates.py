@@ -2,7 +2,8 @@
 broker and databases, the bank answering the fixed-width GBK 代发 files (issue 14, "case
 changes" and "duplicates").
 
-- An elderly beneficiary's son collects for her on a power of attorney: the runs pay her
+- An elderly beneficiary's son collects for her on a power of attorney: both are certified
+  through eligibility's API (application, reviews, notice, approval), the runs pay her
   benefit into his own account and the bank's file names him as the account holder (户名);
   the events and her statement say an agent collects (masked); the son is a beneficiary
   too, paid into the same account, which is no duplicate (a recorded agency). Ending the
@@ -106,7 +107,8 @@ def instructions(bank: BatchFileCounterpart, run_id: str) -> list[tuple[str, str
 
 
 async def grant(cluster: Cluster, resident: str) -> None:
-    """The certification as eligibility announces it (its chain is not under test)."""
+    """The certification as eligibility announces it, for a test about the accounts only
+    (its chain is not under test there)."""
     await publish_as(cluster.env, CertificationGranted(
         certification_id=str(uuid.uuid4()), application_id=str(uuid.uuid4()),
         program_code=PROGRAM, category="death", policy_version="wuhan-2012",
@@ -179,8 +181,10 @@ async def test_an_agent_collects_into_their_own_account_named_in_the_bank_file(
     residents = ResidentFactory(DIVISION, birth_year=1941)
     mother, son = residents.next(), ResidentFactory(DIVISION, birth_year=1962).next()
     disbursement = cycle.disbursement
-    for resident in (mother, son):
-        await grant(cluster, resident)
+    # both certified through eligibility's API: application, reviews, notice, approval
+    await cycle.certify_all([Beneficiary(mother, MOTHER, PROGRAM, "death"),
+                             Beneficiary(son, SON, PROGRAM, "death")],
+                            eligible_from=f"{YEAR}-01-01")
     await register(disbursement, account(mother, MOTHER_OWN, MOTHER))
     await register(disbursement, account(son, SON_OWN, SON))
 

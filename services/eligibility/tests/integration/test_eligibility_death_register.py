@@ -17,7 +17,7 @@ from siquan.contracts.periods import first_day_of_next_month
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import signed_death_file, tap
 from siquan.shared.testing.residents import ResidentFactory
-from siquan.tools.desk import APPROVER, AUDITOR, REVIEWER, Desk
+from siquan.tools.desk import APPROVER, AUDITOR, REVIEWER, Desk, application
 
 pytestmark = pytest.mark.integration
 SECOND_APPROVER = "dual-420117-01"
@@ -193,13 +193,19 @@ async def test_the_duplicates_report_names_a_household_certified_twice(
     linked them to one household (their certifications carry it since)."""
     people = ResidentFactory("420117", birth_year=1966)
     program = {"program_code": "one_child_parents_reward", "category": "standard"}
-    _, first = await desk.certify(people.next(), **program)
-    _, second = await desk.certify(people.next(), **program)
-    _, alone = await desk.certify(people.next(), **program)
-    await db.execute("UPDATE certifications SET household_key = 'hk-duplicates-test-1'"
-                     " WHERE id = ANY($1::uuid[])", [first, second])
-    await db.execute("UPDATE certifications SET household_key = 'hk-duplicates-test-2'"
-                     " WHERE id = $1::uuid", alone)
+    certified = []
+    for resident_id in (people.next(), people.next(), people.next()):
+        # each applied from a household of their own, as the register then had them
+        await desk.register_household(resident_id, application(resident_id, **program)[
+            "household"])
+        certified.append((await desk.certify(resident_id, **program))[1])
+    first, second, alone = certified
+    # linked since, as certifications granted before the register was kept are (not
+    # marked per household: the unique index guards only what the register certified)
+    await db.execute("UPDATE certifications SET household_key = 'hk-duplicates-test-1',"
+                     " per_household = false WHERE id = ANY($1::uuid[])", [first, second])
+    await db.execute("UPDATE certifications SET household_key = 'hk-duplicates-test-2',"
+                     " per_household = false WHERE id = $1::uuid", alone)
     report = (await desk.call("GET", "/duplicates", AUDITOR, expect=200)).json()
     assert "one_child_parents_reward" in report["per_household_programs"]
     assert "special_assistance" not in report["per_household_programs"]

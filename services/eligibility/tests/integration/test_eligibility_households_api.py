@@ -81,3 +81,40 @@ async def test_bad_requests_are_refused_without_personal_data(desk: Desk) -> Non
     assert "another household" in other.text
     await desk.call("POST", f"/households/{created.json()['household_id']}/members/removal",
                     REVIEWER, expect=409, json={"resident_id": head, "reason": "moved"})
+
+
+async def test_a_change_of_category_restates_the_registers_and_the_spouses_facts(
+        desk: Desk) -> None:
+    """The head's only child, disabled, dies: the change of his certification's category,
+    on the death certificate filed for it, restates the register's facts and those of
+    his wife's application under review."""
+    people = ResidentFactory("420117", birth_year=1960)
+    head, spouse = people.next(), people.next()
+    disabled = {"sex": "male", "birth_date": "1986-02-01", "status": "disabled",
+                "disability_grade": 2}
+    body = {**_body("420117001-H0077", head, spouse), "facts": {
+        "residence": "rural", "family_type": "only_child_disabled", "children": [disabled],
+        "holds_one_child_certificate": True}}
+    household_id = (await desk.call("POST", "/households", REVIEWER, expect=201,
+                                    json=body)).json()["household_id"]
+    disability = {"category": "disability", "division_code": "420117001", "household": None}
+    _, certification_id = await desk.certify(head, **disability)
+    spouses = await desk.submit(spouse, **disability)
+    died = {**disabled, "status": "died", "died_on": "2026-01-20", "disability_grade": None}
+    change = {"certification_id": certification_id, "to_category": "death",
+              "effective_from": "2026-02-01", "reason": "独生子女伤残后死亡",
+              "household": {"family_type": "only_child_died", "children": [died]}}
+    refused = await desk.call("POST", "/category-changes", APPROVER, expect=409, json=change)
+    assert [e["field"] for e in refused.json()["errors"]] == [
+        "evidence.child_death_certificate"]
+    await desk.call("POST", f"/certifications/{certification_id}/evidence", CLERK,
+                    expect=201, data={"kind": "child_death_certificate"},
+                    files={"file": ("death.pdf", b"%PDF-1.4\n", "application/pdf")})
+    await desk.call("POST", "/category-changes", APPROVER, expect=201, json=change)
+    register = (await desk.call("GET", f"/households/{household_id}", CLERK,
+                                expect=200)).json()["facts"]
+    wife = (await desk.show(spouses))["facts"]
+    for facts in (register, wife):
+        assert (facts["family_type"], facts["children"]) == ("only_child_died", [died])
+    # her own facts stay hers
+    assert wife["applicant"]["birth_date"] == f"{spouse[6:10]}-{spouse[10:12]}-{spouse[12:14]}"

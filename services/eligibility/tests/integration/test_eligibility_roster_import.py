@@ -2,7 +2,8 @@
 officer, certified by a second (never the first), refused rows are reported by number and
 reason code only, rows out of the officer's scope or already certified are refused, a
 rejection certifies nothing, and the migrated certifications are marked as migrated and
-announced like any other."""
+announced like any other. A per-household benefit is migrated only for a registered
+household, once."""
 
 from __future__ import annotations
 
@@ -12,16 +13,19 @@ from typing import Any
 import asyncpg
 import pytest
 
+from siquan.shared.person import household_key
 from siquan.shared.roster_workbook import COLUMNS, read_workbook, template
-from siquan.shared.testing.environment import Environment
+from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
+from siquan.shared.testing.facts import household_registration
 from siquan.shared.testing.messages import tap
 from siquan.shared.testing.residents import ResidentFactory
-from siquan.tools.desk import APPROVER, CLERK, REVIEWER, Desk
+from siquan.tools.desk import APPROVER, CLERK, REVIEWER, Desk, application
 
 pytestmark = pytest.mark.integration
 Snapshot = Callable[[], Awaitable[dict[str, Any]]]
 PEOPLE = ResidentFactory("420117", birth_year=1959)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HEALTH = "one_child_health_fee"
 
 
 def row(**changes: str) -> list[str]:
@@ -119,3 +123,32 @@ async def test_a_file_that_is_no_roster_is_refused(desk: Desk, snapshot: Snapsho
     unknown = await desk.call("GET", "/roster-imports/not-an-import", REVIEWER)
     assert unknown.status_code == 404
     assert await snapshot() == before
+
+
+async def test_a_per_household_benefit_is_migrated_once_for_a_registered_household(
+        desk: Desk, db: asyncpg.Connection) -> None:
+    """The health fee is paid once per household: a member of a registered household is
+    migrated with the household, the spouse's row is refused as the household's second,
+    and someone outside the register is refused until their household is registered."""
+    head, spouse, outsider = PEOPLE.next(), PEOPLE.next(), PEOPLE.next()
+    facts = application(head, program_code=HEALTH, category="standard")["household"]
+    registration = household_registration(head, "赵建国", facts, "420117")
+    registration["members"].append({"resident_id": spouse, "name": "赵桂兰",
+                                    "relationship": "spouse"})
+    await desk.call("POST", "/households", REVIEWER, expect=201, json=registration)
+    health = {"program_code": HEALTH, "category": "standard"}
+    submitted = await submit(desk, [row(resident_id=head, **health),
+                                    row(resident_id=spouse, **health),
+                                    row(resident_id=outsider, **health)])
+    assert submitted["report"]["refused_rows"] == [
+        {"row": 3, "reason": "household_already_certified"},
+        {"row": 4, "reason": "household_not_registered"}]
+    assert not any(r in str(submitted) for r in (head, spouse, outsider))
+    approved = (await desk.call("POST", f"/roster-imports/{submitted['import_id']}/approve",
+                                APPROVER, expect=200)).json()
+    assert approved["certifications_created"] == 1
+    migrated = await db.fetch(
+        "SELECT household_key, per_household FROM certifications"
+        " WHERE migrated_from = $1::uuid", submitted["import_id"])
+    assert [(m["household_key"], m["per_household"]) for m in migrated] == [
+        (household_key(TEST_PERSON_KEY_SECRET, registration["household_number"]), True)]

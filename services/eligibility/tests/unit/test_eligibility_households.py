@@ -14,11 +14,12 @@ import pytest
 from siquan.contracts import eligibility_v1 as v1
 from siquan.contracts.household import HouseholdFacts, Person
 from siquan.contracts.policy import load_catalogue
-from siquan.eligibility.application import approvals, households, notices
+from siquan.eligibility.application import approvals, households, intake, notices
 from siquan.eligibility.domain.errors import InvalidRequest, NotFound, OutOfScope, Refused
 from siquan.eligibility.domain.household import applicant_from_id
 from siquan.eligibility.domain.household_register import (
     PER_HOUSEHOLD_REFUSAL,
+    UNREGISTERED_REFUSAL,
     Household,
     Member,
     check_once_per_household,
@@ -150,6 +151,65 @@ async def test_someone_outside_the_register_is_certified_without_a_household_key
     assert granted.household_key is None
 
 
+async def test_spouses_outside_the_register_do_not_apply_for_a_per_household_benefit(
+        cycle: Cycle) -> None:
+    head, spouse = _couple(cycle)
+    before = cycle.snapshot()
+    for person in (head, spouse):
+        with pytest.raises(InvalidRequest, match="incomplete") as refused:
+            await _apply(cycle, person, facts=_stated(cycle, person))
+        assert [(e["field"], e["type"]) for e in refused.value.errors or []] == [
+            ("household", "missing")]
+        assert person not in str(refused.value) and "王" not in str(refused.value)
+    # without facts either: the household comes first among what is missing
+    with pytest.raises(InvalidRequest) as bare:
+        await _apply(cycle, head, facts=None)
+    assert [e["field"] for e in bare.value.errors or []][:2] == [
+        "household", "household.applicant_role"]
+    assert cycle.snapshot() == before
+    # a per-person benefit needs no register
+    await _apply(cycle, head, program="special_assistance", facts=_stated(cycle, head))
+    # registered as one household, they apply, and one of them is certified
+    await _register(cycle, head, spouse)
+    ids = [await _apply(cycle, p, facts=_stated(cycle, p)) for p in (head, spouse)]
+    await _closed_notice(cycle, ids)
+    await cycle.run(approvals.approve, approvals.Approve(APPROVER, application_ids=[ids[0]]))
+    with pytest.raises(Refused, match=re.escape(PER_HOUSEHOLD_REFUSAL)):
+        await cycle.run(approvals.approve, approvals.Approve(APPROVER, application_ids=[ids[1]]))
+
+
+async def test_a_survey_row_for_a_per_household_benefit_outside_the_register_is_refused(
+        cycle: Cycle) -> None:
+    head, spouse = _couple(cycle)
+    await _register(cycle, head, spouse)
+    outsider = cycle.people.next()
+    header = "resident_id,name,program_code,category,division_code,eligible_from\n"
+    rows = "".join(f"{r},王秀英,{ONE_OFF},death,420117001,2026-01-01\n"
+                   for r in (head, outsider))
+    done = await cycle.run(intake.import_survey, intake.ImportSurvey(
+        REVIEWER, "survey.csv", (header + rows).encode()))
+    assert len(done.result.accepted) == 1  # the member, on the register's facts
+    assert [(e.row, e.field) for e in done.result.errors][:1] == [(3, "household")]
+    assert all(outsider not in e.error for e in done.result.errors)
+
+
+async def test_an_application_entered_outside_the_register_is_not_certified(
+        cycle: Cycle) -> None:
+    """An application for a per-household benefit entered before the rule (or whose
+    applicant left the register) is refused at approval with the reason."""
+    head, spouse = _couple(cycle)
+    await _register(cycle, head, spouse)
+    application_id = await _apply(cycle, spouse)
+    await cycle.run(households.remove_member, households.RemoveMember(
+        REVIEWER, next(iter(cycle.store.households)), spouse, "moved out"))
+    await _closed_notice(cycle, [application_id])
+    with pytest.raises(Refused, match=re.escape(UNREGISTERED_REFUSAL)) as refused:
+        await cycle.run(approvals.approve, approvals.Approve(
+            APPROVER, application_ids=[application_id]))
+    assert spouse not in str(refused.value)
+    assert cycle.store.certifications == {}
+
+
 async def test_registering_again_is_answered_with_the_household_on_record(
         cycle: Cycle) -> None:
     head, spouse = _couple(cycle)
@@ -242,7 +302,8 @@ def test_facts_for_a_member_name_the_spouse_and_the_role() -> None:
 
 
 def test_once_per_household_refuses_a_second_member_live_or_in_the_same_batch() -> None:
-    check_once_per_household(ONE_OFF, None, {("k", ONE_OFF)}, set())  # not registered
+    with pytest.raises(Refused, match=re.escape(UNREGISTERED_REFUSAL)):
+        check_once_per_household(ONE_OFF, None, set(), set())  # not registered
     check_once_per_household(ONE_OFF, "k", {("k", "other")}, {("j", ONE_OFF)})
     for live, approving in (({("k", ONE_OFF)}, set()), (set(), {("k", ONE_OFF)})):
         with pytest.raises(Refused, match=re.escape(PER_HOUSEHOLD_REFUSAL)):

@@ -46,6 +46,7 @@ async def _health_fee(cycle: Cycle, child_born: date) -> str:
                            family_type="one_child",
                            children=(Child(birth_date=child_born, sex="female"),),
                            holds_one_child_certificate=True, applicant_role="parent")
+    await cycle.register_household(resident_id, facts)  # the fee is paid per household
     application_id = await cycle.submit(resident_id, program_code=HEALTH, category="standard",
                                         facts=facts)
     await cycle.community_review([application_id])

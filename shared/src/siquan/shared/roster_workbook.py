@@ -55,6 +55,11 @@ REASONS = {
     "already_certified": "the person already holds a live application or certification of "
                          "the program",
     "no_certification": "no migrated certification of the program is held for the person",
+    "household_not_registered": "the program pays once per household and the person is not "
+                                "a member of a household in the household register",
+    "household_already_certified": "the program pays once per household and another member "
+                                   "of the person's household holds it (or an earlier row "
+                                   "certifies them)",
 }
 
 

@@ -17,7 +17,12 @@ from typing import Any
 import httpx
 
 from siquan.shared.clock import FileClock
-from siquan.shared.testing.facts import evidence_file, qualifying_household, required_evidence
+from siquan.shared.testing.facts import (
+    evidence_file,
+    household_registration,
+    qualifying_household,
+    required_evidence,
+)
 
 CLERK, REVIEWER, APPROVER = "clerk-420117-01", "reviewer-420117-01", "approver-420117-01"
 AUDITOR, DUAL = "auditor-420117-01", "dual-420117-01"
@@ -116,6 +121,14 @@ class Desk:
             await self.file_evidence(application_id, body["program_code"], body["category"],
                                      officer=officer)
         return application_id
+
+    async def register_household(self, resident_id: str, facts: dict[str, Any], *,
+                                 division: str = "420117", officer: str = REVIEWER) -> str:
+        """The resident's household in the register, the resident its head, with the
+        household's part of `facts`; its id."""
+        response = await self.call("POST", "/households", officer, expect=201, json=(
+            household_registration(resident_id, "王秀英", facts, division)))
+        return str(response.json()["household_id"])
 
     async def file_evidence(self, application_id: str, program_code: str, category: str, *,
                             officer: str = CLERK) -> list[str]:

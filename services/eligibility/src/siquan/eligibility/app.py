@@ -46,10 +46,11 @@ def create_app(settings: EligibilitySettings | None = None) -> FastAPI:
 
     runtime.background(deadlines)
     app = runtime.http_app("Siquan eligibility (资格确认)")
-    # Documents first: `/notices/{id}.pdf` before `/notices/{id}` takes the extension.
-    for module in (exports, http, cycle_http, certifications_http, policy_http,
-                   deaths_http, reconfirmation_http, roster_import_http, households_http,
-                   case_changes_http):
+    # Documents first: `/notices/{id}.pdf` before `/notices/{id}` takes the extension;
+    # `/certifications/{id}/evidence` before `/certifications/{id}/{decision}`.
+    for module in (exports, http, cycle_http, case_changes_http, certifications_http,
+                   policy_http, deaths_http, reconfirmation_http, roster_import_http,
+                   households_http):
         app.include_router(module.router)
     console_pages.install(app)
     return app

@@ -16,8 +16,9 @@ from typing import Any, Generic, TypeVar
 from siquan.contracts.base import Event
 from siquan.contracts.household import HouseholdFacts
 from siquan.eligibility.adapters.memory import FakeEligibilityWork, MemoryStore
-from siquan.eligibility.application import approvals, intake, notices, reviews
+from siquan.eligibility.application import approvals, households, intake, notices, reviews
 from siquan.eligibility.application.ports import Terms
+from siquan.eligibility.domain.household_register import shared_facts
 from siquan.eligibility.domain.notice import PublicNotice
 from siquan.shared.auth import Officer
 from siquan.shared.clock import FixedClock
@@ -129,6 +130,15 @@ class Cycle:
             name, content, content_type = evidence_file(kind)
             await self.run(intake.add_evidence, intake.AddEvidence(
                 by, application_id, kind, name, content_type, content))
+
+    async def register_household(self, head: str, facts: HouseholdFacts, *,
+                                 division_code: str = "420117") -> str:
+        """The household of `head` (its only member) in the register, with the household's
+        part of `facts` (a per-household benefit is applied for by a member); its id."""
+        done = await self.run(households.register, households.RegisterHousehold(
+            REVIEWER, f"{division_code}-{head[-8:]}", division_code, shared_facts(facts),
+            [households.NewMember(head, "陈建国", "head")]))
+        return str(done.result[0]["household_id"])
 
     async def community_review(self, ids: list[str], *, by: Officer = RECORDER) -> None:
         await self.run(reviews.record_community_review, reviews.RecordCommunityReview(

@@ -18,7 +18,12 @@ from siquan.contracts.policy import load_catalogue
 from siquan.shared.clock import Clock, FileClock
 from siquan.shared.operator.client import Officers, RefusedByService, ServiceClient
 from siquan.shared.testing.cluster import Cluster
-from siquan.shared.testing.facts import evidence_file, qualifying_household, required_evidence
+from siquan.shared.testing.facts import (
+    evidence_file,
+    household_registration,
+    qualifying_household,
+    required_evidence,
+)
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
 
@@ -108,16 +113,32 @@ async def file_evidence(eligibility: ServiceClient, application_id: str, program
     return kinds
 
 
+async def file_certification_evidence(eligibility: ServiceClient, certification_id: str,
+                                      kinds: list[str], officer: str = Officers.clerk
+                                      ) -> None:
+    """File one document of each kind for a certification (a change of its category
+    is refused without the evidence the policy names for the new category)."""
+    for kind in kinds:
+        await eligibility.call("POST", f"/certifications/{certification_id}/evidence",
+                               officer, data={"kind": kind}, files={"file": evidence_file(kind)})
+
+
 async def submit_application(eligibility: ServiceClient, person: Beneficiary,
                              eligible_from: str, *, division_code: str = DIVISION,
                              officer: str = Officers.clerk, evidence: bool = True,
                              **extra: Any) -> dict[str, Any]:
     """Enter the person's application as a village clerk does: the household's facts (the
     person's own, or full qualifying facts for the program and category) and, with
-    `evidence`, the documents the program requires. `extra`: more body fields."""
+    `evidence`, the documents the program requires. `extra`: more body fields. For a
+    benefit paid once per household the township first registers the person's household
+    (the person its head, those facts its own), as only a registered household applies."""
     household = person.household or qualifying_household(
         person.resident_id, person.program_code, person.category,
         date.fromisoformat(eligible_from))
+    if load_catalogue().per_household(person.program_code):
+        await eligibility.call("POST", "/households", Officers.reviewer,
+                               json=household_registration(person.resident_id, person.name,
+                                                           household, division_code))
     submitted: dict[str, Any] = await eligibility.call(
         "POST", "/applications", officer, json={
             "resident_id": person.resident_id, "name": person.name,

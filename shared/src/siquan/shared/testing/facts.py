@@ -101,6 +101,20 @@ def _children(family_type: str, applicant: dict[str, str], role: str, grade: int
     return []
 
 
+def household_registration(resident_id: str, name: str, facts: dict[str, Any],
+                           division_code: str) -> dict[str, Any]:
+    """A `POST /households` body registering the resident as the head (户主) of a
+    household of their own with the household's part of `facts` (an application for a
+    per-household benefit comes from a registered household). Its number is derived from
+    the resident ID, so registering the same again is answered `already_registered`."""
+    shared = ("residence", "family_type", "children", "holds_one_child_certificate",
+              "gave_up_second_child", "in_hardship", "on_minimum_living_allowance")
+    return {"household_number": f"{division_code}-{resident_id[-12:]}",
+            "division_code": division_code,
+            "facts": {k: facts[k] for k in shared if k in facts},
+            "members": [{"resident_id": resident_id, "name": name, "relationship": "head"}]}
+
+
 def required_evidence(program_code: str, category: str) -> list[str]:
     """Every kind of evidence any version of the program requires for the category (so
     the application can be approved whichever version is in force that day)."""

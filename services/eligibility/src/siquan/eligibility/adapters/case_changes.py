@@ -5,10 +5,13 @@ in the caller's unit of work."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 import asyncpg
 
+from siquan.eligibility.domain.application import LIVE
 from siquan.eligibility.domain.case_changes import CategoryChange, Transfer
 from siquan.eligibility.domain.certification import Certification
 from siquan.eligibility.domain.errors import NotFound, Refused
@@ -18,6 +21,7 @@ _TRANSFER = ("SELECT id::text AS id, certification_id::text AS certification_id,
              " from_division_code, to_division_code, to_township_code, effective_from, reason,"
              " initiated_by, initiated_at, status, decided_by, decided_at, refusal_reason"
              " FROM certification_transfers")
+_LIVE_SQL = "(" + ", ".join(f"'{s}'" for s in LIVE) + ")"
 
 
 class PgCaseChanges:
@@ -90,3 +94,23 @@ class PgCaseChanges:
             " effective_from, valid_until, reason, actor, recorded_at)"
             " VALUES ($1, $2, $2, $3, $4, $5, $6, $7)",
             c.id, c.status, effective_from, c.valid_until, reason, actor, at)
+
+    async def applicant(self, application_id: str) -> tuple[str, dict[str, Any] | None]:
+        row = await self._conn.fetchrow(
+            "SELECT resident_id, facts FROM applications WHERE id = $1::uuid", application_id)
+        if row is None:
+            raise NotFound(f"no application {application_id}")
+        return row["resident_id"], row["facts"]
+
+    async def restate(self, application_id: str, facts: dict[str, Any]) -> None:
+        await self._conn.execute("UPDATE applications SET facts = $2 WHERE id = $1::uuid",
+                                 application_id, facts)
+
+    async def restate_household(self, person_keys: Sequence[str], shared: dict[str, Any]
+                                ) -> None:
+        await self._conn.execute(
+            "UPDATE applications a SET facts = a.facts || $2::jsonb"
+            " WHERE a.person_key = ANY($1::text[]) AND a.facts IS NOT NULL"
+            f" AND (a.status IN {_LIVE_SQL} OR EXISTS (SELECT 1 FROM certifications c"
+            " WHERE c.application_id = a.id AND c.status IN ('active', 'suspended')))",
+            list(person_keys), shared)

@@ -481,11 +481,15 @@ class MemoryCaseChanges:
         return max(days, default=None)
 
     async def add_transfer(self, t: Transfer) -> None:
+        if any(o.certification_id == t.certification_id and o.status == "pending"
+               for o in self._s.transfers.values()):
+            raise Refused(f"certification {t.certification_id} already has a transfer "
+                          "pending")
         self._s.transfers[t.id] = replace(t)
 
     async def transfer(self, transfer_id: str, *, for_update: bool = False) -> Transfer:
         if transfer_id not in self._s.transfers:
-            raise NotFound("no such transfer")
+            raise NotFound(f"no transfer {transfer_id}")
         return replace(self._s.transfers[transfer_id])
 
     async def transfers_to(self, county: str, status: str | None) -> list[Transfer]:
@@ -502,6 +506,25 @@ class MemoryCaseChanges:
     async def moved(self, c: Certification, *, effective_from: date, reason: str, actor: str,
                     at: datetime) -> None:
         self._s.certifications[c.id] = replace(c)  # its county, township and category
+
+    async def applicant(self, application_id: str) -> tuple[str, dict[str, Any] | None]:
+        entered = self._s.entered.get(application_id)
+        if entered is None:
+            raise NotFound(f"no application {application_id}")
+        return entered.resident_id, deepcopy(entered.facts)
+
+    async def restate(self, application_id: str, facts: dict[str, Any]) -> None:
+        self._s.entered[application_id] = replace(self._s.entered[application_id],
+                                                  facts=deepcopy(facts))
+
+    async def restate_household(self, person_keys: Sequence[str], shared: dict[str, Any]
+                                ) -> None:
+        certified = {c.application_id for c in self._s.certifications.values() if c.live}
+        for application_id, entered in list(self._s.entered.items()):
+            application = self._s.applications[application_id]
+            if (entered.facts is not None and application.person_key in person_keys
+                    and (application.live or application_id in certified)):
+                await self.restate(application_id, {**entered.facts, **deepcopy(shared)})
 
 
 class MemoryPolicyDrafts:

@@ -13,8 +13,8 @@ Competing approvals take turns on row locks (the notice first, then its entries)
 application is certified once: the second approval finds it certified and is refused, or
 no longer lists it among the notice's entries. A per-household benefit is certified once
 per household (户): an approval that would certify a second member of a registered
-household, while one holds it or in the same batch, is refused (a unique index guards
-competing approvals). A person public security reported dead is
+household, while one holds it or in the same batch, or anyone outside the register, is
+refused (a unique index guards competing approvals). A person public security reported dead is
 never certified: the entry ends instead, whichever of the report and the approval came
 first."""
 

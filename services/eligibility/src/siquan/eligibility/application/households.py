@@ -183,22 +183,33 @@ async def show(uow: Work, officer: Officer, household_id: str) -> dict[str, Any]
     return view(household)
 
 
-async def register_facts(uow: Work, resident_ids: Iterable[str]) -> RegisterFacts:
-    """`application_facts` for many applicants (a survey's rows), the register read once
-    for all of them."""
-    secret = uow.terms.person_key_secret
-    found = await uow.households.of_persons(sorted({person_key(secret, r)
-                                                   for r in resident_ids}))
+class _RegisterFacts:
+    """`RegisterFacts` over the households of many applicants, read once."""
 
-    def facts(resident_id: str, stated: HouseholdFacts | None) -> HouseholdFacts | None:
-        key = person_key(secret, resident_id)
-        household = found.get(key)
+    def __init__(self, secret: str, found: dict[str, Household]) -> None:
+        self._secret, self._found = secret, found
+
+    def __call__(self, resident_id: str, stated: HouseholdFacts | None
+                 ) -> HouseholdFacts | None:
+        key = person_key(self._secret, resident_id)
+        household = self._found.get(key)
         if household is None:
             return stated
         member = household.member(key)
         assert member is not None
         return facts_for(household, member, stated)
-    return facts
+
+    def member(self, resident_id: str) -> bool:
+        return person_key(self._secret, resident_id) in self._found
+
+
+async def register_facts(uow: Work, resident_ids: Iterable[str]) -> RegisterFacts:
+    """`application_facts` for many applicants (a survey's rows), the register read once
+    for all of them, and whether each is a registered household member."""
+    secret = uow.terms.person_key_secret
+    found = await uow.households.of_persons(sorted({person_key(secret, r)
+                                                   for r in resident_ids}))
+    return _RegisterFacts(secret, found)
 
 
 async def application_facts(uow: Work, resident_id: str, stated: HouseholdFacts | None

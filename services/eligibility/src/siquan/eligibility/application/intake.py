@@ -133,10 +133,12 @@ async def submit_application(command: SubmitApplication, uow: Work
     # for that reason, whatever the facts say
     if excluded := exclusive_refusal(uow.policies, c.program_code, held, person):
         raise Refused(excluded)
-    # a registered household member's application is assessed on the register's facts
-    facts = await households.application_facts(uow, c.resident_id, c.facts)
+    # a registered household member's application is assessed on the register's facts;
+    # a per-household program's applicant must be one
+    registered = await households.register_facts(uow, [c.resident_id])
+    facts = registered(c.resident_id, c.facts)
     problems = assess(uow.policies, c.program_code, c.category, c.eligible_from, county,
-                      facts, c.resident_id)
+                      facts, c.resident_id, in_register=registered.member(c.resident_id))
     if missing := incomplete(problems):
         raise InvalidRequest(f"the application is incomplete: {c.program_code} needs "
                              f"{', '.join(missing)}", errors=_items(problems, "missing"))

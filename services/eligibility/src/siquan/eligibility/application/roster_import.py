@@ -10,6 +10,9 @@ of people the old system already paid, with the date they were certified since.
   accepted row becomes an application and a certification marked as migrated from the
   import, effective from its `certified_since`, published as `CertificationGranted` like
   any other. The migrated do not go through the application cycle again.
+- A per-household benefit is migrated as it is certified: only for a member of a
+  registered household (`household_not_registered`), once per household
+  (`household_already_certified`), and granted to the household.
 - The payment columns (paid through, payee account) are disbursement's: it reads them from
   the same workbook (its own `POST /roster-imports`), never from eligibility.
 """
@@ -63,7 +66,8 @@ def _imports(uow: Work) -> PgRosterImports:
 
 
 async def _check(uow: Work, officer: Officer, content: bytes, *,
-                 refused_before: Mapping[int, str] | None = None) -> Checked:
+                 refused_before: Mapping[int, str] | None = None
+                 ) -> tuple[Checked, dict[str, str]]:
     """The workbook's rows checked on their own, then against the officer's scope, the
     people's live holdings and reported deaths. With `refused_before` (the rows refused
     when it was submitted: eligibility keeps the workbook without its payee accounts, so
@@ -84,25 +88,36 @@ async def _check(uow: Work, officer: Officer, content: bytes, *,
     held = {(h.person_key, h.program_code)
             for h in await uow.applications.holdings(sorted(set(keys.values())))}
     dead = await uow.deaths.of(sorted(set(keys.values())))
+    found = await uow.households.of_persons(sorted(set(keys.values())))
+    homes = {key: household.household_key for key, household in found.items()}
+    live = await uow.households.live_certified(sorted(set(homes.values())))
     kept: list[RosterRow] = []
     for row in checked.accepted:
         key = keys[row.row]
+        home = homes.get(key)
+        per_household = uow.policies.per_household(row.program_code)
         if not officer.covers(row.scope):
             checked.refuse(row.row, "division_out_of_scope")
         elif key in dead:
             checked.refuse(row.row, "person_dead")
         elif (key, row.program_code) in held:
             checked.refuse(row.row, "already_certified")
+        elif per_household and home is None:
+            checked.refuse(row.row, "household_not_registered")
+        elif per_household and (home, row.program_code) in live:
+            checked.refuse(row.row, "household_already_certified")
         else:
             kept.append(row)
+            if per_household and home is not None:
+                live.add((home, row.program_code))
     checked.accepted = kept
-    return checked
+    return checked, homes
 
 
 async def submit(command: SubmitRosterImport, uow: Work) -> dict[str, Any]:
     if not command.content:
         raise InvalidRequest("the roster workbook is empty")
-    checked = await _check(uow, command.officer, command.content)
+    checked, _ = await _check(uow, command.officer, command.content)
     import_id = str(uuid.uuid4())
     report = checked.report()
     await _imports(uow).add(
@@ -128,11 +143,12 @@ async def decide(command: DecideRosterImport, uow: Work) -> dict[str, Any]:
         await imports.decide(command.import_id, "rejected", by=command.officer.id, at=now,
                              reason=command.reason, created=0, report=pending["report"])
         return await imports.show(command.import_id)
-    checked = await _check(uow, command.officer, pending["content"], refused_before={
+    checked, homes = await _check(uow, command.officer, pending["content"], refused_before={
         r["row"]: r["reason"] for r in pending["report"]["refused_rows"]})
     if not checked.accepted:
         raise Refused("no row of the roster import can be certified")
-    granted = [_grant(uow, row, pending, command.officer.id, now) for row in checked.accepted]
+    granted = [_grant(uow, row, pending, command.officer.id, now, homes)
+               for row in checked.accepted]
     applications = [_as_application(g, row, pending["submitted_by"])
                     for g, row in zip(granted, checked.accepted, strict=True)]
     await imports.add_applications(command.import_id, [
@@ -152,7 +168,7 @@ async def show(uow: Work, officer: Officer, import_id: str) -> dict[str, Any]:
 
 
 def _grant(uow: Work, row: RosterRow, pending: dict[str, Any], checker: str,
-           now: datetime) -> Granted:
+           now: datetime, homes: Mapping[str, str]) -> Granted:
     policy = uow.policies.in_force(row.program_code, now.date(), row.division_code)
     certification = Certification(
         id=str(uuid.uuid4()), application_id=str(uuid.uuid4()),
@@ -161,7 +177,9 @@ def _grant(uow: Work, row: RosterRow, pending: dict[str, Any], checker: str,
         division_code=row.division_code, township_code=row.township_code,
         effective_from=row.certified_since,
         valid_until=first_valid_until(row.certified_since, now.date()))
-    return Granted(certification, pending["submitted_by"], checker, now)
+    home = homes.get(certification.person_key)
+    return Granted(certification, pending["submitted_by"], checker, now, household_key=home,
+                   per_household=home is not None and policy.paid_to == "household")
 
 
 def _as_application(grant: Granted, row: RosterRow, maker: str) -> Application:

@@ -43,18 +43,25 @@ def parse_children(text: str) -> tuple[Child, ...]:
 
 
 MISSING = "missing: the program's criteria need this fact"
+UNREGISTERED = ("missing: a per-household benefit is applied for by a household in the "
+                "household register (户籍); register the household with its members first")
+"""A per-household program's applicant outside the register: which household the benefit
+goes to, and so whether another member holds it already, is not known (the facts an
+application states name no spouse), so the application is incomplete like one lacking a
+fact the criteria read."""
 BAD_BIRTH_DATE = "the resident ID's birth date (digits 7-14) is not a date"
 
 
 def assess(catalogue: PolicyCatalogue, program_code: str, category: str,
            eligible_from: date, division_code: str, facts: HouseholdFacts | None,
-           resident_id: str) -> list[Problem]:
+           resident_id: str, *, in_register: bool | None = None) -> list[Problem]:
     """What stops an application for `program_code`/`category` from `eligible_from`:
     no version in force, no such category, facts the version's criteria read that the
     application does not state (each named `household.<fact>`, the application is
     incomplete), an applicant whose birth date or sex is not the resident ID's, or facts
     that do not qualify on that day. No criterion is skipped: without its facts the
-    application is incomplete, never assessed."""
+    application is incomplete, never assessed. With `in_register` False, an application
+    for a per-household program is incomplete too (`household`, `UNREGISTERED`)."""
     try:
         policy = catalogue.in_force(program_code, eligible_from, division_code)
     except KeyError as exc:
@@ -64,9 +71,12 @@ def assess(catalogue: PolicyCatalogue, program_code: str, category: str,
     except KeyError as exc:
         return [("category", str(exc.args[0]))]
     missing = missing_facts(policy, facts)
-    if facts is None or missing:
+    unregistered = ([("household", UNREGISTERED)]
+                    if in_register is False and catalogue.per_household(program_code) else [])
+    if facts is None or missing or unregistered:
         # the applicant's own birth date and sex are the resident ID's: never missing
-        return [(f"household.{name}", MISSING) for name in missing if name != "applicant"]
+        return [*unregistered, *((f"household.{name}", MISSING) for name in missing
+                                 if name != "applicant")]
     try:
         own = applicant_from_id(resident_id)
     except ValueError:
@@ -79,8 +89,9 @@ def assess(catalogue: PolicyCatalogue, program_code: str, category: str,
 
 
 def incomplete(problems: list[Problem]) -> list[str]:
-    """The facts an assessment found missing (`household.<fact>`), in order."""
-    return [field for field, message in problems if message == MISSING]
+    """The facts an assessment found missing (`household.<fact>`, and `household` for a
+    per-household program's applicant outside the register), in order."""
+    return [field for field, message in problems if message in (MISSING, UNREGISTERED)]
 
 
 def _field_of(reason: str) -> str:

@@ -11,7 +11,12 @@ contraception, complications, schooling, pension) stays on the application.
 
 A per-household benefit (the policy's `paid_to = "household"`) is certified once per
 household: while one member holds a live certification of such a program, no other member
-is certified for it (the rule below, and a unique index in the database).
+is certified for it (the rule below, and a unique index in the database). Only a member
+of a registered household applies for one, and only a member is certified: two spouses
+outside the register would be two households to every check, and the facts an
+application states name no spouse to tell them apart. A county office asks for the
+household register booklet (户口簿) for such a benefit anyway, so it registers the
+household first.
 """
 
 from __future__ import annotations
@@ -32,6 +37,9 @@ SHARED_FIELDS = ("residence", "family_type", "children", "holds_one_child_certif
 
 PER_HOUSEHOLD_REFUSAL = ("this benefit is paid once per household (户) and another member "
                          "of the household already holds it")
+UNREGISTERED_REFUSAL = ("this benefit is paid once per household (户) and the applicant is "
+                        "not a member of a household in the register; register the "
+                        "household first")
 
 
 @dataclass(frozen=True)
@@ -118,8 +126,11 @@ def check_once_per_household(program_code: str, household_key: str | None,
                              approving: set[tuple[str, str]]) -> None:
     """Refuse a certification of a per-household program for a household that already
     holds one live (`live_in_household`) or gets one in the same batch (`approving`);
-    both are sets of (household key, program). Refused names no person."""
+    both are sets of (household key, program), or for a person outside the register
+    (`household_key` None). Refused names no person."""
     if household_key is None:
-        return
+        raise Refused(f"{program_code}: {UNREGISTERED_REFUSAL}", errors=[{
+            "field": "household", "type": "missing",
+            "msg": "not a member of a registered household"}])
     if (household_key, program_code) in live_in_household | approving:
         raise Refused(f"{program_code}: {PER_HOUSEHOLD_REFUSAL}")

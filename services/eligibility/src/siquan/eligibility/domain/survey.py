@@ -17,9 +17,10 @@ states facts the register does not hold.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -84,9 +85,15 @@ def missing_columns(header: Iterable[str]) -> list[str]:
     return [column for column in REQUIRED if column not in present]
 
 
-RegisterFacts = Callable[[str, HouseholdFacts | None], HouseholdFacts | None]
-"""The facts an applicant is assessed on, from their resident ID and the facts stated
-(the household register's for a registered member); InvalidRequest when they differ."""
+class RegisterFacts(Protocol):
+    def __call__(self, resident_id: str, stated: HouseholdFacts | None
+                 ) -> HouseholdFacts | None:
+        """The facts an applicant is assessed on, from their resident ID and the facts
+        stated (the household register's for a registered member); InvalidRequest when
+        they differ."""
+
+    def member(self, resident_id: str) -> bool:
+        """Whether the resident is a member of a registered household."""
 
 
 def read_row(number: int, raw: Mapping[str, str], catalogue: PolicyCatalogue,
@@ -108,7 +115,8 @@ def read_row(number: int, raw: Mapping[str, str], catalogue: PolicyCatalogue,
                              str(exc))]
     county, township = split_division(row.division_code)
     problems = assess(catalogue, row.program_code, row.category, row.eligible_from, county,
-                      facts, row.resident_id)
+                      facts, row.resident_id, in_register=(
+                          None if registered is None else registered.member(row.resident_id)))
     # a survey row is a parent's unless it says otherwise: its role is never missing
     problems = [(f, m) for f, m in problems if (f, m) != ("household.applicant_role", MISSING)]
     if problems:
