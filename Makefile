@@ -45,8 +45,13 @@ browser:
 
 # axe-core, the accessibility scan the browser tests inject, from the committed lock file.
 axe:
-	@test -f tools/axe/node_modules/axe-core/axe.min.js || \
-		(cd tools/axe && npm ci --no-audit --no-fund --ignore-scripts)
+	@test -f tools/axe/node_modules/axe-core/axe.min.js || { \
+		command -v npm >/dev/null || { \
+			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+			$$SUDO apt-get install -y --no-install-recommends npm >/dev/null || \
+			{ $$SUDO apt-get update >/dev/null && \
+			  $$SUDO apt-get install -y --no-install-recommends npm >/dev/null; }; }; \
+		cd tools/axe && npm ci --no-audit --no-fund --ignore-scripts; }
 
 install: uv fonts
 	$(UV) sync --frozen --quiet
