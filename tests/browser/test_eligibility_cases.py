@@ -3,9 +3,11 @@ registers a household with two members (the register number and the full names a
 resident IDs never shown again), adds a third member who then leaves; the sending
 county's approver starts the transfer of a certification to county 420102 from its page
 and cannot decide it; the receiving county's approver accepts it on the transfers page
-and, the certification now theirs, changes its category. Each step is visible afterwards
-on the pages and in what the JSON API answers. A screenshot of every page and no serious
-or critical axe-core violation."""
+and, the certification now theirs, changes its category: refused until the documents the
+new category needs are filed from the certification's page, with the household facts it
+needs stated on the form (the migrated certification has none on record). Each step is
+visible afterwards on the pages and in what the JSON API answers. A screenshot of every
+page and no serious or critical axe-core violation."""
 
 from __future__ import annotations
 
@@ -203,11 +205,31 @@ async def _transfer_and_change_category(browser: Browser, url: str, visits: Visi
     await receiving.get_by_role("button", name="变更类别").click()
     await expect(receiving.locator("#message")).to_have_text(
         "该资格已自 2026-12-01 起变更；之后的变更不能早于该日期生效。")
+    # the migrated certification has no facts on record: the officer states those of the
+    # new category, but its documents are not on file yet
     await receiving.go_back()
-    await receiving.get_by_label("新类别").select_option("disability")
-    await receiving.get_by_label("生效日期（某月 1 日）").nth(1).fill("2026-12-01")
-    await receiving.get_by_label("变更原因").fill("子女伤残等级复核")
-    await receiving.get_by_role("button", name="变更类别").click()
+    await _state_the_change(receiving)
+    await expect(receiving.locator("#message")).to_have_text(
+        "变更为 disability 所需的证明材料尚未为该资格归档：household_register, "
+        "child_disability_card。请先在资格页面归档。")
+    await seen(visits, receiving, "certification-category-change-refused")
+
+    # the documents filed from the certification's page (only the kinds the program names)
+    await receiving.go_back()
+    kinds = receiving.get_by_label("材料类型")
+    assert set(await kinds.locator("option").all_inner_texts()) >= {
+        "household_register", "child_disability_card", "child_death_certificate"}
+    await expect(receiving.locator("#evidence-files")).to_have_text("暂无证明材料。")
+    for kind in ("household_register", "child_disability_card"):
+        await kinds.select_option(kind)
+        await receiving.get_by_label("文件", exact=True).set_input_files(
+            {"name": f"{kind}.pdf", "mimeType": "application/pdf",
+             "buffer": b"%PDF-1.4\n% " + kind.encode() + b"\n"})
+        await receiving.get_by_role("button", name="添加证明材料").click()
+        await expect(receiving.locator("#evidence-files")).to_contain_text(
+            f"{kind}: {kind}.pdf")
+    await seen(visits, receiving, "certification-evidence-filed")
+    await _state_the_change(receiving)
     await expect(receiving.locator("#certification-program")).to_contain_text(
         "special_assistance · disability")
     await expect(receiving.locator("#history")).to_contain_text(
@@ -228,3 +250,17 @@ async def _transfer_and_change_category(browser: Browser, url: str, visits: Visi
     assert (shown["division_code"], shown["category"]) == ("420102", "disability")
     await sending.context.close()
     await receiving.context.close()
+
+
+async def _state_the_change(page: Page) -> None:
+    """The change to the only child's disability from December, with the household facts
+    the new category needs (the certification has none on record)."""
+    await page.get_by_label("新类别").select_option("disability")
+    await page.get_by_label("生效日期（某月 1 日）").nth(1).fill("2026-12-01")
+    await page.get_by_label("变更原因").fill("子女伤残等级复核")
+    await page.get_by_label("申请人身份").select_option("parent")
+    await page.get_by_label("户籍", exact=True).select_option("rural")
+    await page.get_by_label("家庭类型").select_option("only_child_disabled")
+    await page.get_by_label("子女情况").fill("female:1984-05-01:disabled:1")
+    await page.get_by_label("持有独生子女父母光荣证").select_option("yes")
+    await page.get_by_role("button", name="变更类别").click()

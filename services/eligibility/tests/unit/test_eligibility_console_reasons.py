@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from siquan.eligibility.application import deaths, households
+from siquan.eligibility.application import case_changes, deaths, households
 from siquan.eligibility.console import reasons
 from siquan.eligibility.domain.case_changes import CategoryChange, Transfer
 from siquan.eligibility.domain.certification import Certification
-from siquan.eligibility.testing import REVIEWER, Cycle, officer
+from siquan.eligibility.testing import APPROVER, REVIEWER, Cycle, officer
 from siquan.shared.auth import Officer
 from siquan.shared.console.i18n import translations
 from siquan.shared.errors import Refused
@@ -206,6 +206,23 @@ def test_the_refusals_of_transfers_and_category_changes_read_in_chinese() -> Non
     }
     for reason, expected in seen.items():
         assert reasons.translated(reason, zh) == expected, reason
+
+
+async def test_a_category_change_names_the_missing_documents_and_facts_in_chinese(
+        cycle: Cycle) -> None:
+    certification_id = await cycle.certified()
+    missing = await _refusal(cycle, case_changes.change_category, case_changes.ChangeCategory(
+        APPROVER, certification_id, "disability", date(2026, 4, 1), "残疾证已核", {
+            "family_type": "only_child_disabled", "children": [{
+                "sex": "male", "birth_date": "1985-04-02", "status": "disabled",
+                "disability_grade": 2}]}))
+    assert reasons.translated(missing, zh) == (
+        "变更为 disability 所需的证明材料尚未为该资格归档：child_disability_card。请先在资格"
+        "页面归档。")
+    incomplete = ("the change is incomplete: disability needs household.family_type, "
+                  "household.children, household")
+    assert reasons.translated(incomplete, zh) == (
+        "变更信息不全：disability 需要 家庭类型, 子女情况, 已登记的户。")
 
 
 async def test_the_refusals_of_a_recorded_death_read_in_chinese(cycle: Cycle) -> None:

@@ -18,7 +18,8 @@ from siquan.eligibility.application import approvals, case_changes, households, 
 from siquan.eligibility.application import policy_register as register
 from siquan.eligibility.application import reconfirmation as rc
 from siquan.eligibility.domain.household import applicant_from_id
-from siquan.eligibility.testing import APPROVER, REVIEWER, Cycle, officer
+from siquan.eligibility.testing import APPROVER, PROGRAM, REVIEWER, Cycle, officer
+from siquan.shared.testing.facts import evidence_file, qualifying_household, required_evidence
 
 HEALTH = "one_child_health_fee"
 POLICY_DRAFTER = officer("policy-1", "policy_officer")
@@ -38,11 +39,15 @@ def _facts(resident_id: str, child_born: date) -> HouseholdFacts:
 
 
 async def _health_fee(cycle: Cycle, resident_id: str, child_born: date,
-                      division: str = "420117") -> str:
-    """A one-child household certified for the health fee."""
+                      division: str = "420117", *, registered: bool = False) -> str:
+    """A one-child household certified for the health fee; registered first unless
+    `registered` (the fee is paid per household, to a household in the register)."""
+    facts = _facts(resident_id, child_born)
+    if not registered:
+        await cycle.register_household(resident_id, facts)
     application_id = await cycle.submit(resident_id, program_code=HEALTH,
                                         category="standard", division_code=division,
-                                        facts=_facts(resident_id, child_born))
+                                        facts=facts)
     await cycle.community_review([application_id])
     await cycle.township_review([application_id])
     notice = (await cycle.run(notices.publish_notice, notices.PublishNotice(
@@ -109,7 +114,7 @@ async def test_corrected_household_facts_end_it_and_an_end_already_passed_applie
         REVIEWER, "420117001-0077", "420117001", facts,
         [households.NewMember(head, "陈建国", "head"),
          households.NewMember(spouse, "王秀英", "spouse")]))).result[0]
-    certification_id = await _health_fee(cycle, head, date(2012, 5, 1))
+    certification_id = await _health_fee(cycle, head, date(2012, 5, 1), registered=True)
     await _step(cycle)
     assert cycle.store.ends[certification_id][0] == date(2030, 6, 1)
 
@@ -144,13 +149,20 @@ async def test_a_transfer_to_a_county_with_its_own_age_limit_ends_it_by_that_lim
 
 
 async def test_a_category_change_has_the_end_assessed_again(cycle: Cycle) -> None:
-    certification_id = await cycle.certified()
+    resident_id = cycle.people.next()
+    certification_id = await cycle.certified(resident_id)
     await _step(cycle)
     assert cycle.store.ends[certification_id] == (None, None)
     cycle.store.ends[certification_id] = (date(2026, 4, 1), "assessed on other facts")
+    for kind in required_evidence(PROGRAM, "disability"):
+        name, content, content_type = evidence_file(kind)
+        await cycle.run(case_changes.add_evidence, case_changes.AddEvidence(
+            APPROVER, certification_id, kind, name, content_type, content))
+    disabled = qualifying_household(resident_id, PROGRAM, "disability", date(2026, 4, 1))
     await cycle.run(case_changes.change_category, case_changes.ChangeCategory(
         APPROVER, certification_id, "disability", date(2026, 4, 1),
-        "the child's disability certified (残疾证)"))
+        "the child's disability certified (残疾证)",
+        {k: v for k, v in disabled.items() if k != "applicant"}))
     assert certification_id not in cycle.store.ends
     cycle.advance_to(date(2026, 4, 1))
     assert await _step(cycle) == []  # the stale end is not applied

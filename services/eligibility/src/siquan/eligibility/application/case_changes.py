@@ -181,6 +181,15 @@ def categories_of(uow: Work, certification: Certification, on: date) -> tuple[st
     return tuple(b.category for b in version.benefits)
 
 
+def filed_kinds(uow: Work, certification: Certification) -> list[str]:
+    """The kinds of document filed for a certification: those the program names for one
+    of the categories of its version in force today."""
+    kinds: set[str] = set()
+    for category in categories_of(uow, certification, uow.today()):
+        kinds |= evidence_kinds(uow.policies, certification.program_code, category)
+    return sorted(kinds)
+
+
 async def add_evidence(command: AddEvidence, uow: CaseWork) -> dict[str, Any]:
     """File a document for a live certification (kept with its application's evidence):
     a kind the program names for one of its categories."""
@@ -195,10 +204,7 @@ async def add_evidence(command: AddEvidence, uow: CaseWork) -> dict[str, Any]:
     if not certification.live:
         raise Refused(f"certification {certification.id} is {certification.status}; "
                       "evidence is filed for a live certification")
-    kinds: set[str] = set()
-    for category in categories_of(uow, certification, uow.today()):
-        kinds |= evidence_kinds(uow.policies, certification.program_code, category)
-    if c.kind not in kinds:
+    if c.kind not in filed_kinds(uow, certification):
         raise InvalidRequest(f"{certification.program_code} does not ask for this kind of "
                              "document", errors=[{"field": "kind", "type": "kind",
                                                   "msg": "not a kind the program names"}])

@@ -3,14 +3,17 @@ county approver registers a household with its members and shared facts, adds or
 a member and corrects the facts; every officer of the division reads it, names and
 resident IDs masked), a transfer to another county (the sending county's approver hands a
 certification over from its page, the receiving county's approver accepts or refuses it
-on the transfers page), a change of category, and a death recorded with its evidence.
+on the transfers page), a change of category with the household facts it implies and the
+evidence its new category needs (filed from the certification's page), and a death
+recorded with its evidence.
 
 The pages call the application layer as the JSON API does (`POST /households`,
 `POST /households/{id}/members`, `POST /households/{id}/members/removal`,
 `PUT /households/{id}/facts`, `GET /households/{id}`, `POST /transfers`,
 `POST /transfers/{id}/acceptance|refusal`, `GET /transfers`, `POST /category-changes`,
-`POST /deaths`), with the same roles; its refusals (scope, the four-eyes rule of a
-transfer) are shown in the page's language."""
+`POST /certifications/{id}/evidence`, `POST /deaths`), with the same roles; its refusals
+(scope, the four-eyes rule of a transfer, missing evidence or facts) are shown in the
+page's language."""
 
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from siquan.eligibility.console.pages import (
     READERS,
     REVIEWER,
     _,
+    _file,
     _gettext,
     _posted,
     _session,
@@ -40,6 +44,7 @@ from siquan.eligibility.console.pages import (
 )
 from siquan.eligibility.console.reasons import field_problem, translated
 from siquan.eligibility.domain.household import parse_children
+from siquan.eligibility.domain.survey import FACT_COLUMNS, stated_facts
 from siquan.eligibility.entrypoints.case_changes_http import (
     CategoryChangeBody,
     TransferBody,
@@ -351,24 +356,56 @@ async def decide_transfer(request: Request, transfer_id: str, decision: str) -> 
 
 @router.post("/category-changes")
 async def change_category(request: Request) -> Response:
+    """The change with the household facts the form states over those on record (the
+    application form's fact fields, read as it reads them); a refusal names what is
+    missing, the documents or the facts."""
     session, form = await _posted(request, APPROVER)
     if isinstance(session, Response):
         return session
+    gettext = _gettext(request)
+    facts = stated_facts({name: _text(form, name) for name in FACT_COLUMNS})
+    if isinstance(facts, list):
+        return refused(request, session, "; ".join(
+            field_problem((field,), message, gettext) for field, message in facts), 422)
     body = _validated(CategoryChangeBody, {
         "certification_id": _text(form, "certification_id", 64),
         "to_category": _text(form, "to_category", 64),
         "effective_from": _text(form, "effective_from", 10),
-        "reason": _text(form, "reason")}, _gettext(request))
+        "reason": _text(form, "reason"), "household": facts}, gettext)
     if isinstance(body, list):
         return refused(request, session, "; ".join(body), 422)
     try:
         async with _units(request)() as uow:
             await case_changes.change_category(case_changes.ChangeCategory(
                 session.officer.officer(), body.certification_id, body.to_category,
-                body.effective_from, body.reason), uow)
+                body.effective_from, body.reason, body.household), uow)
     except Refused as refusal:
         return refused(request, session, str(refusal), refusal.status)
     return RedirectResponse(_certification_link(body.certification_id,
+                                                _text(form, "purpose", 200)), 303)
+
+
+@router.post("/certifications/{certification_id}/evidence")
+async def add_evidence(request: Request, certification_id: str) -> Response:
+    """A document filed for the certification (as `POST /certifications/{id}/evidence`),
+    e.g. the one a change of category needs."""
+    session, form = await _posted(request, *REGISTRARS)
+    if isinstance(session, Response):
+        return session
+    evidence = _file(form, "evidence")
+    if evidence is None:
+        return refused(request, session, _("Choose the evidence file."), 422)
+    try:
+        async with _units(request)() as uow:
+            await case_changes.add_evidence(case_changes.AddEvidence(
+                session.officer.officer(), certification_id,
+                kind=_text(form, "evidence_kind", 64),
+                filename=evidence.filename or "evidence",
+                content_type=evidence.content_type or "application/octet-stream",
+                content=await evidence.read()), uow)
+    except Refused as refusal:
+        return refused(request, session, str(refusal), refusal.status)
+    return RedirectResponse(_certification_link(certification_id,
                                                 _text(form, "purpose", 200)), 303)
 
 

@@ -19,6 +19,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from siquan.eligibility.application import (
     approvals,
+    case_changes,
     certifications,
     exports,
     intake,
@@ -525,6 +526,9 @@ async def certification(request: Request, certification_id: str) -> Response:
             today = uow.today()
             categories = _categories(uow, shown["program_code"], shown["division_code"],
                                      today)
+            found = await uow.certifications.get(certification_id)
+            evidence = (await uow.views.application_detail(found.application_id))["evidence"]
+            kinds = case_changes.filed_kinds(uow, found) if found.live and categories else []
     except Refused as refusal:
         return refused(request, session, str(refusal), refusal.status)
     live = APPROVER in session.officer.roles and shown["status"] in ("active", "suspended")
@@ -532,6 +536,9 @@ async def certification(request: Request, certification_id: str) -> Response:
     return render(request, session, "eligibility/certification.html", c=shown,
                   history_reason=lambda reason: history(reason, gettext),
                   purpose=purpose, can_revoke=live, can_change_case=live,
+                  evidence=evidence, evidence_kinds=kinds,
+                  can_file_evidence=found.live and bool(
+                      set(session.officer.roles) & {REVIEWER, APPROVER}),
                   categories=[c for c in categories if c[0] != shown["category"]],
                   next_month=(today.replace(day=1) + timedelta(days=32)).replace(day=1))
 

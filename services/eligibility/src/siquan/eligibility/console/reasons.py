@@ -122,6 +122,11 @@ PATTERNS = reasons.patterns(
      _("The application states household facts that differ from the household register "
        "(%(fields)s): the register is the household's single source; correct the "
        "register, or leave the household facts out.")),
+    (r"^(?P<program>\S+): this benefit is paid once per household \(户\) and the "
+     r"applicant is not a member of a household in the register; register the household "
+     r"first$",
+     _("%(program)s: this benefit is paid once per household (户) and the applicant is "
+       "not a member of a household in the register; register the household first.")),
     (r"^the household register's facts do not fit this member: (?P<detail>.+)$",
      _("The household register's facts do not fit this member: %(detail)s")),
     (r"^evidence files are at most (?P<limit>\d+) bytes$",
@@ -253,6 +258,25 @@ PATTERNS = reasons.patterns(
      _("The program %(program)s has no category %(category)s in force on %(day)s.")),
     (r"^a (?P<what>transfer|refusal|change of category) needs a reason$",
      _("State the reason.")),
+    (r"^the change to (?P<category>[a-z_]+) needs evidence that is not on file for the "
+     r"certification: (?P<kinds>.+)$",
+     _("The change to %(category)s needs evidence that is not on file for the "
+       "certification: %(kinds)s. File it on the certification's page first.")),
+    (r"^the change is incomplete: (?P<category>[a-z_]+) needs (?P<facts>.+)$",
+     _("The change is incomplete: %(category)s needs %(facts)s.")),
+    (r"^the household facts do not qualify for (?P<category>[a-z_]+): (?P<detail>.+)$",
+     _("The household facts do not qualify for %(category)s: %(detail)s")),
+    (r"^the household facts after the change are not valid: (?P<detail>.+)$",
+     _("The household facts after the change are not valid: %(detail)s")),
+    (r"^the applicant's birth date and sex are the resident ID's; a change of category "
+     r"does not restate them$",
+     _("The applicant's birth date and sex are the resident ID's; a change of category "
+       "does not restate them.")),
+    (r"^certification (?P<id>\S+) is (?P<status>[a-z]+); evidence is filed for a live "
+     r"certification$",
+     _("The certification is %(status)s; evidence is filed for a live certification.")),
+    (r"^(?P<program>\S+) does not ask for this kind of document$",
+     _("%(program)s does not ask for this kind of document.")),
     # deaths
     (r"^the date of death is in the future$", _("The date of death is in the future.")),
     (r"^a death with another date is already on record for this person; the records "
@@ -316,10 +340,19 @@ def _fields(value: str, gettext: reasons.Gettext) -> str:
     return field_problem(found["location"].split("."), found["problem"], gettext)
 
 
+def _fact(value: str, gettext: reasons.Gettext) -> str:
+    """A missing fact (`household.family_type`; `household` alone: the household's
+    registration) named by its field's label."""
+    name = value.removeprefix("household.")
+    if value == "household":
+        return gettext(_("a registered household"))
+    return gettext(FIELDS[name]) if name in FIELDS else value
+
+
 PARTS: dict[str, reasons.Part] = {
     "app_status": reasons.named(STATUSES), "needed": reasons.named(STATUSES),
     "step": reasons.named(STEPS), "lacking": reasons.each("; ", _lacking),
-    "detail": reasons.each("; ", _fields),
+    "detail": reasons.each("; ", _fields), "facts": reasons.each(", ", _fact),
 }
 
 HISTORY = reasons.patterns(

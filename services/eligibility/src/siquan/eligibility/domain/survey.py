@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -136,28 +136,50 @@ def facts_of(resident_id: str, raw: Mapping[str, str]
     return found
 
 
+def stated_facts(raw: Mapping[str, str]) -> dict[str, Any] | list[tuple[str, str]]:
+    """The household facts the fact columns state, as JSON, each empty one stating
+    nothing (what a change of category lays over the facts on record), or the problem
+    reading the children as (field, message)."""
+    try:
+        stated = _stated(raw)
+    except (ValidationError, ValueError) as exc:
+        return [("children", _message(exc))]
+    if "children" in stated:
+        stated["children"] = [c.model_dump(mode="json") for c in stated["children"]]
+    return stated
+
+
+def _stated(raw: Mapping[str, str]) -> dict[str, Any]:
+    """The fact columns that are filled in; ValidationError or ValueError when the
+    children cannot be read."""
+    stated: dict[str, Any] = {}
+    for column in ("family_type", "residence", "applicant_role"):
+        if value := (raw.get(column) or "").strip():
+            stated[column] = value
+    if children := (raw.get("children") or "").strip():
+        stated["children"] = parse_children(children)
+    certificate = (raw.get("one_child_certificate") or "").strip().lower()
+    if certificate:  # an empty cell states nothing
+        stated["holds_one_child_certificate"] = certificate in ("yes", "y", "1", "true", "是")
+    return stated
+
+
 def _facts(number: int, resident_id: str, raw: Mapping[str, str]
            ) -> HouseholdFacts | list[RowError] | None:
-    family_type = (raw.get("family_type") or "").strip()
-    if not family_type:
+    if not (raw.get("family_type") or "").strip():
         return None
     try:
-        children = parse_children(raw.get("children") or "")
+        stated = _stated(raw)
     except (ValidationError, ValueError) as exc:
         return [RowError(number, "children", _message(exc))]
     try:
         applicant = applicant_from_id(resident_id)
     except ValueError:
         return [RowError(number, "resident_id", BAD_BIRTH_DATE)]
-    stated: dict[str, object] = {
-        "applicant": applicant, "family_type": family_type,
-        "residence": (raw.get("residence") or "").strip(), "children": children,
-        "applicant_role": (raw.get("applicant_role") or "").strip() or "parent"}
-    certificate = (raw.get("one_child_certificate") or "").strip().lower()
-    if certificate:  # an empty cell states nothing
-        stated["holds_one_child_certificate"] = certificate in ("yes", "y", "1", "true", "是")
     try:
-        return HouseholdFacts.model_validate(stated)
+        return HouseholdFacts.model_validate({
+            "applicant": applicant, "residence": "", "children": [],
+            "applicant_role": "parent", **stated})
     except ValidationError as exc:
         return [RowError(number, _fact_field(e), e["msg"]) for e in exc.errors()]
 
