@@ -153,6 +153,7 @@ async def test_a_published_age_limit_ends_certifications_from_the_day_it_is_in_f
     resident = ResidentFactory("420117", birth_year=1982).next()
     household = qualifying_household(resident, program, "standard", date(2026, 1, 1))
     household["children"] = [{**household["children"][0], "birth_date": "2012-05-10"}]
+    await desk.register_household(resident, household)  # paid once per household
     _, certification_id = await desk.certify(resident, program_code=program,
                                              category="standard", household=household)
 
