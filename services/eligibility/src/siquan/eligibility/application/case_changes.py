@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from siquan.contracts import eligibility_v1 as v1
 from siquan.contracts.household import HouseholdFacts
 from siquan.eligibility.application.certifications import check_scope
-from siquan.eligibility.application.intake import evidence_kinds
+from siquan.eligibility.application.intake import check_file, evidence_kinds
 from siquan.eligibility.application.ports import Work
 from siquan.eligibility.domain.case_changes import CategoryChange, Transfer, county_of
 from siquan.eligibility.domain.certification import Certification
@@ -194,11 +194,7 @@ async def add_evidence(command: AddEvidence, uow: CaseWork) -> dict[str, Any]:
     """File a document for a live certification (kept with its application's evidence):
     a kind the program names for one of its categories."""
     c = command
-    if len(c.content) > uow.terms.evidence_max_bytes:
-        raise InvalidRequest(f"evidence files are at most {uow.terms.evidence_max_bytes} "
-                             "bytes")
-    if not c.content:
-        raise InvalidRequest("the evidence file is empty")
+    check_file(c.content, uow.terms.evidence_max_bytes)
     certification = await uow.certifications.get(c.certification_id, for_update=True)
     check_scope(c.officer, certification)
     if not certification.live:

@@ -245,13 +245,17 @@ def _take(uow: Work, officer: Officer, report: ImportReport, good: Good, number:
     good[key] = (number, new)
 
 
+def check_file(content: bytes, max_bytes: int) -> None:
+    """An evidence file's own checks, wherever it is filed: not empty, not too large."""
+    if len(content) > max_bytes:
+        raise InvalidRequest(f"evidence files are at most {max_bytes} bytes")
+    if not content:
+        raise InvalidRequest("the evidence file is empty")
+
+
 async def add_evidence(command: AddEvidence, uow: Work) -> dict[str, Any]:
     c = command
-    if len(c.content) > uow.terms.evidence_max_bytes:
-        raise InvalidRequest(f"evidence files are at most {uow.terms.evidence_max_bytes} "
-                             "bytes")
-    if not c.content:
-        raise InvalidRequest("the evidence file is empty")
+    check_file(c.content, uow.terms.evidence_max_bytes)
     application = await uow.applications.get(c.application_id, for_update=True)
     c.officer.check_scope(application.scope)
     if not application.live:
