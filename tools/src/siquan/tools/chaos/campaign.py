@@ -230,7 +230,8 @@ class Campaign:
             report = await Desk(http).import_survey(
                 f"{township}.csv", survey(self.options.survey_size, township, people))
         self.office_work["applications"] += len(report["application_ids"])
-        await self._turn_down(url)
+        # the community turns them down on the loop's next pass (`_waiting`): a fault that
+        # meets the review then does not count the survey, which was imported, as refused
 
     async def _waiting(self) -> dict[str, list[str]]:
         """Surveyed applications waiting for their community review, by township."""
