@@ -112,11 +112,14 @@ async def _run(cluster: Cluster, cycle: CountyCycle, returned: Beneficiary,
     assert (shown["returned"]["count"], shown["returned"]["amount_fen"]) == (
         1, owed(returned, NOV))
 
+    # The receivable's repayment and the run's returned chunk are two messages from
+    # disbursement, booked in either order: both are awaited.
     async def returned_once() -> dict[str, Any] | None:
         balances: dict[str, Any] = await cycle.fund_custody.call(
             "GET", f"/balances/{PROGRAM}/{YEAR}/{DIVISION}", Officers.treasury)
-        return balances if balances["totals"]["recovered_fen"] == owed(returned, NOV) \
-            else None
+        totals = balances["totals"]
+        return balances if (totals["recovered_fen"], totals["spent_fen"]) == (
+            owed(returned, NOV), owed(repays, NOV)) else None
     balances = await eventually(returned_once, timeout=60, what="the return in fund custody")
     assert balances["totals"]["receivable_outstanding_fen"] == 0
     account = await cycle.fund_custody.call("GET", account_path, Officers.treasury)
