@@ -7,6 +7,7 @@ of work as the JSON API does; a refusal of the application layer is shown with i
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,24 @@ STATUS_NAMES = {
 NOTICE_STATES = {"open": _("Posted"), "closed": _("Closed")}
 OBJECTION_STATES = {"open": _("Awaiting oversight's resolution"), "upheld": _("Upheld"),
                     "dismissed": _("Dismissed")}
+EVIDENCE_NAMES = {
+    "household_register": _("household register"),
+    "one_child_certificate": _("one-child parents' certificate of honour"),
+    "child_death_certificate": _("child's death certificate"),
+    "child_disability_card": _("child's disability card"),
+    "second_child_waiver": _("waiver of a second child"),
+    "complication_certificate": _("certificate of a contraceptive surgery complication"),
+    "contraception_certificate": _("certificate of contraception"),
+    "enrolment_certificate": _("certificate of enrolment"),
+    "school_report": _("school report"),
+    "hardship_certificate": _("certificate of hardship"),
+    "rural_pension_record": _("rural pension insurance record"),
+    "evidence": _("other document"),
+}
+"""The readable name of each kind of document the policies require (the codes the forms
+post and the JSON API takes, `PolicyVersion.required_evidence`), and of the kind an
+officer files without naming one; a kind not named here is shown as its code."""
+OTHER_EVIDENCE = "evidence"
 NOT_YOUR_ROLE = _("Your role does not allow this page.")
 CSRF = _("The form expired or did not come from this console. Reload the page and try "
          "again.")
@@ -122,7 +141,8 @@ def render(request: Request, session: Session, template: str, status: int = 200,
         prefix=PREFIX, base=BASE, csrf_token=session.csrf_token,
         status_names={k: gettext(v) for k, v in STATUS_NAMES.items()},
         notice_states={k: gettext(v) for k, v in NOTICE_STATES.items()},
-        objection_states={k: gettext(v) for k, v in OBJECTION_STATES.items()}, **context)
+        objection_states={k: gettext(v) for k, v in OBJECTION_STATES.items()},
+        evidence_names={k: gettext(v) for k, v in EVIDENCE_NAMES.items()}, **context)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Content-Security-Policy"] = (
@@ -178,14 +198,32 @@ def _purpose(request: Request, session: Session, path: str) -> str | Response:
     return purpose
 
 
+def evidence_choices(kinds: Iterable[str], chosen: str = "", *, on_file: Iterable[str] = (),
+                     other: bool = True) -> list[dict[str, Any]]:
+    """The options of a "kind of evidence" select, codes the template labels by name:
+    `kinds`, then the "other document" kind when `other`. `chosen` is selected (kept as an
+    option of its own when it is none of them: a form shown again keeps what was posted),
+    else the first of `kinds` not `on_file`, else the last option."""
+    values = list(dict.fromkeys(kinds))
+    if other and OTHER_EVIDENCE not in values:
+        values.append(OTHER_EVIDENCE)
+    if chosen and chosen not in values:
+        values.append(chosen)
+    filed = set(on_file)
+    selected = chosen or next((v for v in values if v not in filed),
+                              values[-1] if values else "")
+    return [{"value": value, "selected": value == selected} for value in values]
+
+
 def _detail_link(application_id: str, purpose: str) -> str:
     return f"{BASE}/applications/{quote(application_id)}?{urlencode({'purpose': purpose})}"
 
 
 # -- applications ------------------------------------------------------------------------
 
-async def _programs(request: Request, officer: Officer) -> list[dict[str, str]]:
-    """The program and category choices of the policy in force in the officer's county."""
+async def _programs(request: Request, officer: Officer) -> list[dict[str, Any]]:
+    """The program and category choices of the policy in force in the officer's county,
+    each with the kinds of evidence it requires."""
     async with _units(request).reading() as uow:
         today = uow.today()
         choices = []
@@ -195,7 +233,8 @@ async def _programs(request: Request, officer: Officer) -> list[dict[str, str]]:
             except KeyError:
                 continue
             choices += [{"value": f"{program}/{b.category}",
-                         "label": f"{policy.name_zh} · {b.label_zh}"}
+                         "label": f"{policy.name_zh} · {b.label_zh}",
+                         "kinds": policy.required_evidence(b.category)}
                         for b in policy.benefits]
     return choices
 
@@ -259,11 +298,18 @@ async def county_queue(request: Request) -> Response:
                           title=_("County approval queue"), purpose=_("County approval"))
 
 
-def _new_form(request: Request, session: Session, programs: list[dict[str, str]],
+def _new_form(request: Request, session: Session, programs: list[dict[str, Any]],
               values: dict[str, str], problems: list[str], status: int = 200
               ) -> HTMLResponse:
+    """The form, its kinds of evidence those of every program and category offered (the
+    category is chosen in the same form), in the order of `EVIDENCE_NAMES`."""
+    required = {kind for p in programs for kind in p["kinds"]}
+    order = list(EVIDENCE_NAMES)
+    kinds = sorted(required, key=lambda k: (order.index(k) if k in order else len(order), k))
     return render(request, session, "eligibility/new_application.html", status,
-                  programs=programs, values=values, problems=problems)
+                  programs=programs, values=values, problems=problems,
+                  evidence_kinds=evidence_choices(
+                      kinds, values.get("evidence_kind", "") or OTHER_EVIDENCE))
 
 
 @router.get("/applications/new")
@@ -353,6 +399,7 @@ async def application(request: Request, application_id: str) -> Response:
             shown = await queries.application(uow, officer, application_id, purpose)
             found = await uow.applications.get(application_id)
             today = uow.today()
+            required = _required_evidence(uow, found, today)
     except Refused as refusal:
         return refused(request, session, str(refusal), refusal.status)
     roles = set(officer.roles)
@@ -366,7 +413,19 @@ async def application(request: Request, application_id: str) -> Response:
                   blocker=translated(blocker, _gettext(request)) if (
                       blocker := _approval_blocker(found, officer)) else "",
                   can_add_evidence=found.live and bool(roles & {CLERK, REVIEWER}),
+                  evidence_kinds=evidence_choices(
+                      required, on_file=[e["kind"] for e in shown["evidence"]]),
                   back=_detail_link(application_id, purpose))
+
+
+def _required_evidence(uow: Any, found: Application, on: date) -> tuple[str, ...]:
+    """The kinds of evidence the application's category requires under the version in
+    force (as its approval checks them); every named kind when none is in force."""
+    try:
+        policy = uow.policies.in_force(found.program_code, on, found.division_code)
+        return tuple(policy.required_evidence(found.category))
+    except KeyError:
+        return tuple(kind for kind in EVIDENCE_NAMES if kind != OTHER_EVIDENCE)
 
 
 async def _act(request: Request, application_id: str, roles: tuple[str, ...],
@@ -536,7 +595,9 @@ async def certification(request: Request, certification_id: str) -> Response:
     return render(request, session, "eligibility/certification.html", c=shown,
                   history_reason=lambda reason: history(reason, gettext),
                   purpose=purpose, can_revoke=live, can_change_case=live,
-                  evidence=evidence, evidence_kinds=kinds,
+                  evidence=evidence,
+                  evidence_kinds=evidence_choices(
+                      kinds, on_file=[e["kind"] for e in evidence], other=False),
                   can_file_evidence=found.live and bool(
                       set(session.officer.roles) & {REVIEWER, APPROVER}),
                   categories=[c for c in categories if c[0] != shown["category"]],
