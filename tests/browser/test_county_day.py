@@ -60,10 +60,12 @@ async def certify(browser: Browser, url: str, clock_file: Path, visits: Visits,
     await expect(clerk.locator("#entered")).to_contain_text("已录入 陈桂兰 的申请。")
     await clerk.get_by_role("link", name="查看申请").click()
     application_id = clerk.url.split("/applications/")[1].split("?")[0]
-    await clerk.get_by_label("材料类型").fill("household_register")
+    await clerk.get_by_label("材料类型").select_option("household_register")
     await clerk.get_by_label("文件", exact=True).set_input_files(files=[{
         "name": "hukou.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 hukou"}])
     await clerk.get_by_role("button", name="添加证明材料").click()
+    await expect(clerk.locator("#evidence-files")).to_contain_text("户口簿")
+    await expect(clerk.locator("#evidence-files")).to_contain_text("子女死亡证明")
     await expect(clerk.locator("#evidence-files")).to_contain_text("hukou.pdf")
     await clerk.get_by_label("参会人数").fill("31")
     await clerk.get_by_role("button", name="记录民主评议").click()

@@ -214,20 +214,22 @@ async def _transfer_and_change_category(browser: Browser, url: str, visits: Visi
         "child_disability_card。请先在资格页面归档。")
     await seen(visits, receiving, "certification-category-change-refused")
 
-    # the documents filed from the certification's page (only the kinds the program names)
+    # the documents filed from the certification's page (only the kinds the program names,
+    # by name)
     await receiving.go_back()
     kinds = receiving.get_by_label("材料类型")
     assert set(await kinds.locator("option").all_inner_texts()) >= {
-        "household_register", "child_disability_card", "child_death_certificate"}
+        "户口簿", "子女残疾证", "子女死亡证明"}
+    assert "其他材料" not in await kinds.locator("option").all_inner_texts()
     await expect(receiving.locator("#evidence-files")).to_have_text("暂无证明材料。")
-    for kind in ("household_register", "child_disability_card"):
+    for kind, name in (("household_register", "户口簿"), ("child_disability_card", "子女残疾证")):
         await kinds.select_option(kind)
         await receiving.get_by_label("文件", exact=True).set_input_files(
             {"name": f"{kind}.pdf", "mimeType": "application/pdf",
              "buffer": b"%PDF-1.4\n% " + kind.encode() + b"\n"})
         await receiving.get_by_role("button", name="添加证明材料").click()
         await expect(receiving.locator("#evidence-files")).to_contain_text(
-            f"{kind}: {kind}.pdf")
+            f"{name} ({kind}): {kind}.pdf")
     await seen(visits, receiving, "certification-evidence-filed")
     await _state_the_change(receiving)
     await expect(receiving.locator("#certification-program")).to_contain_text(

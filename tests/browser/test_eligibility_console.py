@@ -78,7 +78,7 @@ async def enter(page: Page, url: str, name: str, resident_id: str, *,
         await page.get_by_label("家庭类型").select_option("one_child")
         await page.get_by_label("子女情况").fill("male:1988-05-01:alive")
     if evidence:
-        await page.get_by_label("材料类型").fill("child_death_certificate")
+        await page.get_by_label("材料类型").select_option("child_death_certificate")
         await page.get_by_label("文件", exact=True).set_input_files(files=[{
             "name": "death-certificate.pdf", "mimeType": "application/pdf",
             "buffer": b"%PDF-1.4 evidence of the only child's death"}])
@@ -101,13 +101,21 @@ async def test_a_county_works_an_application_from_entry_to_revocation(
     await clerk.get_by_role("link", name="查看申请").click()
     application_url = clerk.url
     application_id = application_url.split("/applications/")[1].split("?")[0]
-    await expect(clerk.locator("#evidence-files")).to_contain_text("death-certificate.pdf")
-    # the program requires the household register too before approval
-    await clerk.get_by_label("材料类型").fill("household_register")
+    await expect(clerk.locator("#evidence-files")).to_contain_text(
+        "子女死亡证明 (child_death_certificate): death-certificate.pdf")
+    # the program requires the household register too before approval: the kinds are
+    # those of the category by name, the one not on file yet chosen
+    kinds = clerk.get_by_label("材料类型")
+    assert await kinds.locator("option").all_inner_texts() == [
+        "户口簿", "子女死亡证明", "其他材料"]
+    await expect(kinds).to_have_value("household_register")
+    await kinds.select_option("household_register")
     await clerk.get_by_label("文件", exact=True).set_input_files(files=[{
         "name": "hukou.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 hukou"}])
     await clerk.get_by_role("button", name="添加证明材料").click()
-    await expect(clerk.locator("#evidence-files")).to_contain_text("hukou.pdf")
+    await expect(clerk.locator("#evidence-files")).to_contain_text(
+        "户口簿 (household_register): hukou.pdf")
+    await expect(clerk.get_by_label("材料类型")).to_have_value("evidence")
     await clerk.get_by_label("参会人数").fill("25")
     await clerk.get_by_role("button", name="记录民主评议").click()
     await expect(clerk.locator("#status")).to_have_text("已民主评议")
@@ -216,12 +224,17 @@ async def test_a_script_in_a_name_is_shown_as_text(
     assert await page.evaluate("() => window.pwned") is None
     await seen(visits, page, "script-in-name")
 
-    # a refused entry shows the name again in its field, as text
+    # a refused entry shows the name again in its field, as text, and the kind of
+    # evidence chosen (among every kind the programs name, by name)
     valid = ResidentFactory().next()
-    await enter(page, eligibility.url, name, valid[:-1] + ("1" if valid[-1] == "0" else "0"))
+    await enter(page, eligibility.url, name, valid[:-1] + ("1" if valid[-1] == "0" else "0"),
+                evidence=True)
     await expect(page.get_by_role("alert")).to_contain_text("身份证号：")
     await expect(page.get_by_role("alert")).not_to_contain_text("resident_id")
     await expect(page.get_by_label("申请人姓名")).to_have_value(name)
+    await expect(page.get_by_label("材料类型")).to_have_value("child_death_certificate")
+    assert {"户口簿", "独生子女父母光荣证", "子女残疾证", "其他材料"} <= set(
+        await page.get_by_label("材料类型").locator("option").all_inner_texts())
     assert await page.evaluate("() => window.pwned") is None
     await visits.shot(page, "entry-refused", prefix="eligibility")
 
