@@ -210,8 +210,8 @@ async def _transfer_and_change_category(browser: Browser, url: str, visits: Visi
     await receiving.go_back()
     await _state_the_change(receiving)
     await expect(receiving.locator("#message")).to_have_text(
-        "变更为 disability 所需的证明材料尚未为该资格归档：household_register, "
-        "child_disability_card。请先在资格页面归档。")
+        "变更为 disability 所需的证明材料尚未为该资格归档：户口簿, "
+        "子女残疾证。请先在资格页面归档。")
     await seen(visits, receiving, "certification-category-change-refused")
 
     # the documents filed from the certification's page (only the kinds the program names,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from siquan.contracts.policy import load_catalogue
-from siquan.eligibility.console import pages
+from siquan.eligibility.console import pages, reasons
 from siquan.shared.console.i18n import translations
 
 LOCALE = Path(pages.__file__).parent / "locale"
@@ -63,3 +63,17 @@ def test_the_certification_select_offers_no_other_kind() -> None:
     assert pages.evidence_choices(("household_register",), other=False) == [
         {"value": "household_register", "selected": True}]
     assert pages.evidence_choices((), other=False) == []
+
+
+def test_a_refusal_for_missing_documents_names_them_and_shows_an_unknown_kind_as_it_is(
+        ) -> None:
+    gettext = translations(LOCALE, "zh_CN", "messages").gettext
+    change = reasons.translated(
+        "the change to disability needs evidence that is not on file for the "
+        "certification: household_register, child_disability_card", gettext)
+    assert "户口簿, 子女残疾证" in change and "household_register" not in change
+    approval = reasons.translated(
+        "required evidence is not on file: application a1 lacks household_register, "
+        "child_death_certificate; application a2 lacks a_kind_no_policy_names", gettext)
+    assert "申请 a1 缺少 户口簿, 子女死亡证明" in approval
+    assert "申请 a2 缺少 a_kind_no_policy_names" in approval

@@ -217,7 +217,7 @@ async def test_a_category_change_names_the_missing_documents_and_facts_in_chines
                 "sex": "male", "birth_date": "1985-04-02", "status": "disabled",
                 "disability_grade": 2}]}))
     assert reasons.translated(missing, zh) == (
-        "变更为 disability 所需的证明材料尚未为该资格归档：child_disability_card。请先在资格"
+        "变更为 disability 所需的证明材料尚未为该资格归档：子女残疾证。请先在资格"
         "页面归档。")
     incomplete = ("the change is incomplete: disability needs household.family_type, "
                   "household.children, household")

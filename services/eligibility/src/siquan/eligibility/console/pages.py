@@ -28,7 +28,12 @@ from siquan.eligibility.application import (
     reviews,
 )
 from siquan.eligibility.application import notices as notice_commands
-from siquan.eligibility.console.reasons import field_problem, history, translated
+from siquan.eligibility.console.reasons import (
+    EVIDENCE_NAMES,
+    field_problem,
+    history,
+    translated,
+)
 from siquan.eligibility.domain.application import Application
 from siquan.eligibility.domain.survey import FACT_COLUMNS, facts_of
 from siquan.eligibility.entrypoints.schemas import SubmitApplication
@@ -66,23 +71,6 @@ STATUS_NAMES = {
 NOTICE_STATES = {"open": _("Posted"), "closed": _("Closed")}
 OBJECTION_STATES = {"open": _("Awaiting oversight's resolution"), "upheld": _("Upheld"),
                     "dismissed": _("Dismissed")}
-EVIDENCE_NAMES = {
-    "household_register": _("household register"),
-    "one_child_certificate": _("one-child parents' certificate of honour"),
-    "child_death_certificate": _("child's death certificate"),
-    "child_disability_card": _("child's disability card"),
-    "second_child_waiver": _("waiver of a second child"),
-    "complication_certificate": _("certificate of a contraceptive surgery complication"),
-    "contraception_certificate": _("certificate of contraception"),
-    "enrolment_certificate": _("certificate of enrolment"),
-    "school_report": _("school report"),
-    "hardship_certificate": _("certificate of hardship"),
-    "rural_pension_record": _("rural pension insurance record"),
-    "evidence": _("other document"),
-}
-"""The readable name of each kind of document the policies require (the codes the forms
-post and the JSON API takes, `PolicyVersion.required_evidence`), and of the kind an
-officer files without naming one; a kind not named here is shown as its code."""
 OTHER_EVIDENCE = "evidence"
 NOT_YOUR_ROLE = _("Your role does not allow this page.")
 CSRF = _("The form expired or did not come from this console. Reload the page and try "

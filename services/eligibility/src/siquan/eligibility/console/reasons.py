@@ -328,7 +328,8 @@ LACKING = reasons.patterns(
 
 
 def _lacking(value: str, gettext: reasons.Gettext) -> str:
-    return reasons.translated(value, gettext, LACKING)
+    return reasons.translated(value, gettext, LACKING,
+                              {"kinds": reasons.each(", ", reasons.named(EVIDENCE_NAMES))})
 
 
 def _fields(value: str, gettext: reasons.Gettext) -> str:
@@ -349,10 +350,30 @@ def _fact(value: str, gettext: reasons.Gettext) -> str:
     return gettext(FIELDS[name]) if name in FIELDS else value
 
 
+EVIDENCE_NAMES = {
+    "household_register": _("household register"),
+    "one_child_certificate": _("one-child parents' certificate of honour"),
+    "child_death_certificate": _("child's death certificate"),
+    "child_disability_card": _("child's disability card"),
+    "second_child_waiver": _("waiver of a second child"),
+    "complication_certificate": _("certificate of a contraceptive surgery complication"),
+    "contraception_certificate": _("certificate of contraception"),
+    "enrolment_certificate": _("certificate of enrolment"),
+    "school_report": _("school report"),
+    "hardship_certificate": _("certificate of hardship"),
+    "rural_pension_record": _("rural pension insurance record"),
+    "evidence": _("other document"),
+}
+"""The readable name of each kind of document the policies require (the codes the forms
+post and the JSON API takes, `PolicyVersion.required_evidence`), and of the kind an
+officer files without naming one; a kind not named here is shown as its code."""
+
+
 PARTS: dict[str, reasons.Part] = {
     "app_status": reasons.named(STATUSES), "needed": reasons.named(STATUSES),
     "step": reasons.named(STEPS), "lacking": reasons.each("; ", _lacking),
     "detail": reasons.each("; ", _fields), "facts": reasons.each(", ", _fact),
+    "kinds": reasons.each(", ", reasons.named(EVIDENCE_NAMES)),
 }
 
 HISTORY = reasons.patterns(
