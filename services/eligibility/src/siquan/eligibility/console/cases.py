@@ -39,6 +39,7 @@ from siquan.eligibility.console.pages import (
     _session,
     _text,
     _units,
+    case_form_refused,
     refused,
     render,
 )
@@ -86,6 +87,9 @@ EVIDENCE_KINDS = {"death_certificate": _("death certificate"),
                   "hospital_record": _("hospital record"),
                   "cremation_record": _("cremation record")}
 CHILDREN_FORMAT = _("Children are written sex:birth date:status, separated by ';'.")
+TRANSFER_FIELDS = ("to_division_code", "to_township_code", "effective_from", "reason")
+CATEGORY_CHANGE_FIELDS = ("to_category", "effective_from", "reason", *FACT_COLUMNS)
+"""The fields of the certification page's case forms a refusal shows again as posted."""
 
 
 def _validated(model: type[M], data: dict[str, Any], gettext: Any) -> M | list[str]:
@@ -310,9 +314,15 @@ async def transfers(request: Request) -> Response:
 
 @router.post("/transfers")
 async def initiate_transfer(request: Request) -> Response:
+    """A refusal shows the certification's page again, the transfer form as posted."""
     session, form = await _posted(request, APPROVER)
     if isinstance(session, Response):
         return session
+
+    async def again(reason: str, status: int) -> Response:
+        return await case_form_refused(request, session, "transfer", form, TRANSFER_FIELDS,
+                                 reason, status)
+
     gettext = _gettext(request)
     certification_id = _text(form, "certification_id", 64)
     body = _validated(TransferBody, {
@@ -322,14 +332,14 @@ async def initiate_transfer(request: Request) -> Response:
         "effective_from": _text(form, "effective_from", 10),
         "reason": _text(form, "reason")}, gettext)
     if isinstance(body, list):
-        return refused(request, session, "; ".join(body), 422)
+        return await again("; ".join(body), 422)
     try:
         async with _units(request)() as uow:
             await case_changes.initiate_transfer(case_changes.InitiateTransfer(
                 session.officer.officer(), body.certification_id, body.to_division_code,
                 body.to_township_code, body.effective_from, body.reason), uow)
     except Refused as refusal:
-        return refused(request, session, str(refusal), refusal.status)
+        return await again(str(refusal), refusal.status)
     return RedirectResponse(f"{BASE}/transfers?status=pending", 303)
 
 
@@ -358,14 +368,20 @@ async def decide_transfer(request: Request, transfer_id: str, decision: str) -> 
 async def change_category(request: Request) -> Response:
     """The change with the household facts the form states over those on record (the
     application form's fact fields, read as it reads them); a refusal names what is
-    missing, the documents or the facts."""
+    missing, the documents or the facts, on the certification's page again with the form
+    as posted."""
     session, form = await _posted(request, APPROVER)
     if isinstance(session, Response):
         return session
+
+    async def again(reason: str, status: int) -> Response:
+        return await case_form_refused(request, session, "category_change", form,
+                                 CATEGORY_CHANGE_FIELDS, reason, status)
+
     gettext = _gettext(request)
     facts = stated_facts({name: _text(form, name) for name in FACT_COLUMNS})
     if isinstance(facts, list):
-        return refused(request, session, "; ".join(
+        return await again("; ".join(
             field_problem((field,), message, gettext) for field, message in facts), 422)
     body = _validated(CategoryChangeBody, {
         "certification_id": _text(form, "certification_id", 64),
@@ -373,14 +389,14 @@ async def change_category(request: Request) -> Response:
         "effective_from": _text(form, "effective_from", 10),
         "reason": _text(form, "reason"), "household": facts}, gettext)
     if isinstance(body, list):
-        return refused(request, session, "; ".join(body), 422)
+        return await again("; ".join(body), 422)
     try:
         async with _units(request)() as uow:
             await case_changes.change_category(case_changes.ChangeCategory(
                 session.officer.officer(), body.certification_id, body.to_category,
                 body.effective_from, body.reason, body.household), uow)
     except Refused as refusal:
-        return refused(request, session, str(refusal), refusal.status)
+        return await again(str(refusal), refusal.status)
     return RedirectResponse(_certification_link(body.certification_id,
                                                 _text(form, "purpose", 200)), 303)
 

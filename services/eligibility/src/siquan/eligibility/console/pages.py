@@ -567,20 +567,60 @@ async def certification(request: Request, certification_id: str) -> Response:
     if isinstance(purpose, Response):
         return purpose
     try:
-        async with _units(request)() as uow:
-            shown = await queries.certification(uow, session.officer.officer(),
-                                                certification_id, None, purpose)
-            today = uow.today()
-            categories = _categories(uow, shown["program_code"], shown["division_code"],
-                                     today)
-            found = await uow.certifications.get(certification_id)
-            evidence = (await uow.views.application_detail(found.application_id))["evidence"]
-            kinds = case_changes.filed_kinds(uow, found) if found.live and categories else []
+        return await _certification_page(request, session, certification_id, purpose)
     except Refused as refusal:
         return refused(request, session, str(refusal), refusal.status)
-    live = APPROVER in session.officer.roles and shown["status"] in ("active", "suspended")
+
+
+class _FormNotOffered(Exception):
+    """The refused form is no longer on the certification's page (the certification
+    ended meanwhile, say): its refusal is shown on the message page."""
+
+
+async def case_form_refused(request: Request, session: Session, case_form: str,
+                            form: FormData, fields: Iterable[str], reason: str,
+                            status: int) -> HTMLResponse:
+    """The certification page again with its `case_form` ("transfer" or
+    "category_change") refused: the reason at the top of that form, its `fields` holding
+    what the officer posted and the page's other forms empty. Reading the page is recorded
+    with the purpose the form carries, as the page's own read is; without one, or when the
+    officer may not read the certification, the reason on the message page."""
+    certification_id = _text(form, "certification_id", 64)
+    purpose = _text(form, "purpose", 200)
+    if certification_id and purpose:
+        try:
+            return await _certification_page(
+                request, session, certification_id, purpose, status,
+                case_form=case_form, kept={name: _text(form, name) for name in fields},
+                refusal=translated(reason, _gettext(request)))
+        except (Refused, _FormNotOffered):
+            pass
+    return refused(request, session, reason, status)
+
+
+async def _certification_page(request: Request, session: Session, certification_id: str,
+                              purpose: str, status: int = 200, **refused_form: Any
+                              ) -> HTMLResponse:
+    """The certification's page, its read recorded with `purpose` (raises `Refused`
+    when the officer may not read it); `refused_form` is the refused case form's
+    `case_form`, `kept` values and translated `refusal`."""
+    async with _units(request)() as uow:
+        shown = await queries.certification(uow, session.officer.officer(),
+                                            certification_id, None, purpose)
+        today = uow.today()
+        categories = _categories(uow, shown["program_code"], shown["division_code"],
+                                 today)
+        found = await uow.certifications.get(certification_id)
+        evidence = (await uow.views.application_detail(found.application_id))["evidence"]
+        kinds = case_changes.filed_kinds(uow, found) if found.live and categories else []
+        live = APPROVER in session.officer.roles and shown["status"] in ("active",
+                                                                         "suspended")
+        others = [c for c in categories if c[0] != shown["category"]]
+        offered = {"transfer": live, "category_change": live and bool(others)}
+        if refused_form and not offered.get(refused_form["case_form"]):
+            raise _FormNotOffered  # before the read is recorded
     gettext = _gettext(request)
-    return render(request, session, "eligibility/certification.html", c=shown,
+    return render(request, session, "eligibility/certification.html", status, c=shown,
                   history_reason=lambda reason: history(reason, gettext),
                   purpose=purpose, can_revoke=live, can_change_case=live,
                   evidence=evidence,
@@ -588,8 +628,9 @@ async def certification(request: Request, certification_id: str) -> Response:
                       kinds, on_file=[e["kind"] for e in evidence], other=False),
                   can_file_evidence=found.live and bool(
                       set(session.officer.roles) & {REVIEWER, APPROVER}),
-                  categories=[c for c in categories if c[0] != shown["category"]],
-                  next_month=(today.replace(day=1) + timedelta(days=32)).replace(day=1))
+                  categories=others,
+                  next_month=(today.replace(day=1) + timedelta(days=32)).replace(day=1),
+                  **{"case_form": "", "kept": {}, "refusal": "", **refused_form})
 
 
 def _categories(uow: Any, program_code: str, division_code: str, on: date
