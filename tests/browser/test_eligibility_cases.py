@@ -2,12 +2,14 @@
 registers a household with two members (the register number and the full names and
 resident IDs never shown again), adds a third member who then leaves; the sending
 county's approver starts the transfer of a certification to county 420102 from its page
-and cannot decide it; the receiving county's approver accepts it on the transfers page
-and, the certification now theirs, changes its category: refused until the documents the
-new category needs are filed from the certification's page, with the household facts it
-needs stated on the form (the migrated certification has none on record). Each step is
-visible afterwards on the pages and in what the JSON API answers. A screenshot of every
-page and no serious or critical axe-core violation."""
+(refused first for the certification's own county) and cannot decide it; the receiving
+county's approver accepts it on the transfers page and, the certification now theirs,
+changes its category: refused until the documents the new category needs are filed from
+the certification's page, with the household facts it needs stated on the form (the
+migrated certification has none on record). A refused form comes back on the
+certification's page with the refusal above it and what the officer typed still in it.
+Each step is visible afterwards on the pages and in what the JSON API answers. A
+screenshot of every page and no serious or critical axe-core violation."""
 
 from __future__ import annotations
 
@@ -159,8 +161,23 @@ async def _transfer_and_change_category(browser: Browser, url: str, visits: Visi
     await seen(visits, sending, "certification-case-forms")
     await expect(sending.get_by_label("生效日期（某月 1 日）").first).to_have_value(
         "2026-12-01")
-    await sending.get_by_label("迁入县（6 位代码）").fill("420102")
+    # the certification's own county: refused, the page shown again with the form kept
+    await sending.get_by_label("迁入县（6 位代码）").fill("420117")
     await sending.get_by_label("迁移原因").fill("随子女迁居江汉区")
+    async with sending.expect_response(f"{url}{CONSOLE}/transfers") as sent:
+        await sending.get_by_role("button", name="发起迁移").click()
+    assert (await sent.value).status == 409
+    transfer = sending.locator(f'form[action="{CONSOLE}/transfers"]')
+    await expect(transfer.get_by_role("alert")).to_contain_text("迁移未发起：")
+    await expect(transfer.locator("#message")).to_have_text("该资格已属于该县。")
+    await expect(sending.locator("#certification-division")).to_have_text("420117")
+    await expect(sending.get_by_label("迁入县（6 位代码）")).to_have_value("420117")
+    await expect(sending.get_by_label("迁移原因")).to_have_value("随子女迁居江汉区")
+    await expect(sending.get_by_label("生效日期（某月 1 日）").first).to_have_value(
+        "2026-12-01")
+    await expect(sending.get_by_label("变更原因")).to_have_value("")
+    await seen(visits, sending, "certification-transfer-refused")
+    await sending.get_by_label("迁入县（6 位代码）").fill("420102")
     await sending.get_by_role("button", name="发起迁移").click()
     rows = sending.locator("#transfers tbody tr", has_text=certification_id[:8])
     await expect(rows).to_have_count(1)
@@ -203,20 +220,25 @@ async def _transfer_and_change_category(browser: Browser, url: str, visits: Visi
     await receiving.get_by_label("生效日期（某月 1 日）").nth(1).fill("2026-11-01")
     await receiving.get_by_label("变更原因").fill("子女伤残等级复核")
     await receiving.get_by_role("button", name="变更类别").click()
-    await expect(receiving.locator("#message")).to_have_text(
+    change = receiving.locator(f'form[action="{CONSOLE}/category-changes"]')
+    await expect(change.locator("#message")).to_have_text(
         "该资格已自 2026-12-01 起变更；之后的变更不能早于该日期生效。")
-    # the migrated certification has no facts on record: the officer states those of the
-    # new category, but its documents are not on file yet
-    await receiving.go_back()
+    await expect(receiving.get_by_label("生效日期（某月 1 日）").nth(1)).to_have_value(
+        "2026-11-01")
+    # the migrated certification has no facts on record: the officer corrects the date on
+    # the form as it was refused and states the facts of the new category, but its
+    # documents are not on file yet
     await _state_the_change(receiving)
-    await expect(receiving.locator("#message")).to_have_text(
+    await expect(change.get_by_role("alert")).to_contain_text("类别未变更：")
+    await expect(change.locator("#message")).to_have_text(
         "变更为 disability 所需的证明材料尚未为该资格归档：户口簿, "
         "子女残疾证。请先在资格页面归档。")
+    await _the_change_is_kept(receiving)
+    await expect(receiving.get_by_label("迁入县（6 位代码）")).to_have_value("")
     await seen(visits, receiving, "certification-category-change-refused")
 
-    # the documents filed from the certification's page (only the kinds the program names,
-    # by name)
-    await receiving.go_back()
+    # the documents filed from the certification's page as it was shown with the refusal
+    # (only the kinds the program names, by name)
     kinds = receiving.get_by_label("材料类型")
     assert set(await kinds.locator("option").all_inner_texts()) >= {
         "户口簿", "子女残疾证", "子女死亡证明"}
@@ -252,6 +274,21 @@ async def _transfer_and_change_category(browser: Browser, url: str, visits: Visi
     assert (shown["division_code"], shown["category"]) == ("420102", "disability")
     await sending.context.close()
     await receiving.context.close()
+
+
+async def _the_change_is_kept(page: Page) -> None:
+    """The change form holds what `_state_the_change` typed."""
+    await expect(page.locator("#certification-program")).to_contain_text(
+        "special_assistance · death")
+    await expect(page.get_by_label("新类别")).to_have_value("disability")
+    await expect(page.get_by_label("生效日期（某月 1 日）").nth(1)).to_have_value(
+        "2026-12-01")
+    await expect(page.get_by_label("变更原因")).to_have_value("子女伤残等级复核")
+    await expect(page.get_by_label("申请人身份")).to_have_value("parent")
+    await expect(page.get_by_label("户籍", exact=True)).to_have_value("rural")
+    await expect(page.get_by_label("家庭类型")).to_have_value("only_child_disabled")
+    await expect(page.get_by_label("子女情况")).to_have_value("female:1984-05-01:disabled:1")
+    await expect(page.get_by_label("持有独生子女父母光荣证")).to_have_value("yes")
 
 
 async def _state_the_change(page: Page) -> None:
