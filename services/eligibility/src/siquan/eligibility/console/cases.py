@@ -321,7 +321,7 @@ async def initiate_transfer(request: Request) -> Response:
 
     async def again(reason: str, status: int) -> Response:
         return await case_form_refused(request, session, "transfer", form, TRANSFER_FIELDS,
-                                 reason, status)
+                                       reason, status)
 
     gettext = _gettext(request)
     certification_id = _text(form, "certification_id", 64)
@@ -376,7 +376,7 @@ async def change_category(request: Request) -> Response:
 
     async def again(reason: str, status: int) -> Response:
         return await case_form_refused(request, session, "category_change", form,
-                                 CATEGORY_CHANGE_FIELDS, reason, status)
+                                       CATEGORY_CHANGE_FIELDS, reason, status)
 
     gettext = _gettext(request)
     facts = stated_facts({name: _text(form, name) for name in FACT_COLUMNS})
