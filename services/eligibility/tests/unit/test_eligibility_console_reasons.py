@@ -341,6 +341,7 @@ def test_the_history_reads_the_composed_reasons_in_chinese_and_the_officers_word
         "类别由 death 变更为 disability：复核")
     assert reasons.history("re-confirmed for 2027 (home_visit)", zh) == (
         "已完成 2027 年度复核（home_visit）")
+    assert reasons.history("granted", zh) == "县级审批认定"
     assert reasons.history("虚报收入", zh) == "虚报收入"
 
 

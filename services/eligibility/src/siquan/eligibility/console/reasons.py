@@ -377,6 +377,7 @@ PARTS: dict[str, reasons.Part] = {
 }
 
 HISTORY = reasons.patterns(
+    (r"^granted$", _("Certified at the county's approval")),
     (r"^transferred from (?P<origin>\d+) to (?P<to>\d+): (?P<reason>.*)$",
      _("Transferred from %(origin)s to %(to)s: %(reason)s")),
     (r"^category changed from (?P<origin>[a-z_]+) to (?P<to>[a-z_]+): (?P<reason>.*)$",
