@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from siquan.contracts import criteria
 from siquan.eligibility.application import case_changes, deaths, households
 from siquan.eligibility.console import reasons
 from siquan.eligibility.domain.case_changes import CategoryChange, Transfer
@@ -135,7 +136,7 @@ async def test_the_household_registers_refusals_read_in_chinese(cycle: Cycle) ->
         [households.NewMember(cycle.people.next(), "陈建军", "head")]))
     assert contradicting.startswith("household facts: ")
     assert reasons.translated(contradicting, zh) == (
-        "家庭信息有误：" + contradicting.removeprefix("household facts: "))
+        "家庭信息有误：该家庭类型（独生子女死亡）有且只有一个子女，且该子女已死亡。")
 
 
 def _certification(**changes: object) -> Certification:
@@ -373,3 +374,37 @@ def test_household_facts_name_their_fields_by_label() -> None:
     shown = reasons.translated(reason, zh)
     assert shown == "家庭信息有误：子女情况：不是有效日期（YYYY-MM-DD）。; 户籍：必填。"
     assert "birth_date" not in shown and "residence" not in shown
+
+
+def _reads_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@pytest.mark.parametrize("reason", [
+    "residence must be rural", "family type other does not qualify",
+    "the applicant must be a parent", "the applicant must be a child",
+    "the applicant must be female", "the applicant must be male",
+    "no long_term contraceptive method in place", "the applicant has died",
+    "the facts fit no category of special_assistance/wuhan-2012",
+    "the facts fit category death, not disability",
+    "the benefit ends (2026-01-01) before it would start (2026-02-01)",
+    "owed from 2026-03-01", "no longer owed from 2026-03-01",
+    "Value error, a disability grade is given exactly when the child is disabled",
+    "Value error, died_on is given exactly when the child's status is died",
+    "Value error, contraception_method and contraception_since go together",
+    "Value error, a child applicant must be one of the household's children",
+    "Value error, a only_child_died household has exactly one child, whose status is died",
+    "Value error, a two_daughters household has exactly two children, both daughters",
+    *(reason for _fact, reason, _holds in criteria._REQUIREMENTS.values()),
+])
+def test_a_criterion_the_household_facts_miss_reads_in_chinese(reason: str) -> None:
+    shown = reasons.translated(reason, zh)
+    assert shown != reason and _reads_chinese(shown), shown
+
+
+def test_facts_that_do_not_qualify_are_named_by_field_and_criterion_in_chinese() -> None:
+    shown = reasons.translated(
+        "the household facts do not qualify for disability: household.residence: residence "
+        "must be rural; household.family_type: family type other does not qualify", zh)
+    assert "户籍须为农村" in shown and "家庭类型（其他）不符合条件" in shown, shown
+    assert "must be" not in shown and "qualify" not in shown

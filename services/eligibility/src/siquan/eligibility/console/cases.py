@@ -43,7 +43,12 @@ from siquan.eligibility.console.pages import (
     refused,
     render,
 )
-from siquan.eligibility.console.reasons import field_problem, translated
+from siquan.eligibility.console.reasons import (
+    FAMILY_TYPES,
+    RESIDENCES,
+    field_problem,
+    translated,
+)
 from siquan.eligibility.domain.household import parse_children
 from siquan.eligibility.domain.survey import FACT_COLUMNS, stated_facts
 from siquan.eligibility.entrypoints.case_changes_http import (
@@ -70,10 +75,6 @@ MEMBER_ROWS = 6
 
 RELATIONSHIPS = {"head": _("head of household"), "spouse": _("spouse"), "child": _("child"),
                  "parent": _("parent"), "other": _("other relative")}
-RESIDENCES = {"rural": _("rural"), "urban": _("urban")}
-FAMILY_TYPES = {"one_child": _("one child"), "two_daughters": _("two daughters"),
-                "only_child_died": _("the only child died"),
-                "only_child_disabled": _("the only child is disabled"), "other": _("other")}
 FLAGS = {"holds_one_child_certificate": _("Holds the one-child parents' certificate"),
          "gave_up_second_child": _("Gave up a second child"),
          "in_hardship": _("In hardship"),

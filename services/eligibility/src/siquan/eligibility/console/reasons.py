@@ -277,6 +277,57 @@ PATTERNS = reasons.patterns(
      _("The certification is %(status)s; evidence is filed for a live certification.")),
     (r"^(?P<program>\S+) does not ask for this kind of document$",
      _("%(program)s does not ask for this kind of document.")),
+    # the policy's criteria and the household facts' own rules (a form's facts that do
+    # not qualify, named by their field)
+    (r"^residence must be (?P<residence>[a-z]+)$",
+     _("The household registration must be %(residence)s.")),
+    (r"^family type (?P<family_type>[a-z_]+) does not qualify$",
+     _("The family type (%(family_type)s) does not qualify.")),
+    (r"^the applicant must be a parent$", _("The applicant must be a parent.")),
+    (r"^the applicant must be a child$",
+     _("The applicant must be a child of the household.")),
+    (r"^the applicant must be female$", _("The applicant must be a woman.")),
+    (r"^the applicant must be male$", _("The applicant must be a man.")),
+    (r"^no (?P<method>[a-z_]+) contraceptive method in place$",
+     _("The contraceptive method the policy requires (%(method)s) is not in place.")),
+    (r"^needs the one-child parents' certificate \(光荣证\)$",
+     _("The one-child parents' certificate is required.")),
+    (r"^has not given up a permitted second birth$",
+     _("A permitted second birth was not given up.")),
+    (r"^no certified complication$",
+     _("No complication of a family-planning operation is certified.")),
+    (r"^not enrolled at school$", _("Not enrolled at school.")),
+    (r"^not certified for good conduct and grades$",
+     _("Not certified for good conduct and grades.")),
+    (r"^household not in hardship$", _("The household is not in hardship.")),
+    (r"^not enrolled in the rural pension scheme$",
+     _("Not enrolled in the rural pension scheme.")),
+    (r"^not on the minimum living allowance$",
+     _("Not on the minimum living allowance.")),
+    (r"^the applicant has died$", _("The applicant has died.")),
+    (r"^the facts fit no category of (?P<program>[^/\s]+)/(?P<version>\S+)$",
+     _("The facts fit no category of %(program)s (%(version)s).")),
+    (r"^the facts fit category (?P<category>\S+), not (?P<claimed>\S+)$",
+     _("The facts fit the category %(category)s, not %(claimed)s.")),
+    (r"^the benefit ends \((?P<end>[\d-]+)\) before it would start \((?P<start>[\d-]+)\)$",
+     _("The benefit ends (%(end)s) before it would start (%(start)s).")),
+    (r"^owed from (?P<day>[\d-]+)$", _("Owed only from %(day)s.")),
+    (r"^no longer owed from (?P<day>[\d-]+)$", _("No longer owed from %(day)s.")),
+    (r"^(?:Value error, )?a disability grade is given exactly when the child is disabled$",
+     _("A disability grade is given for a disabled child, and only for one.")),
+    (r"^(?:Value error, )?died_on is given exactly when the child's status is died$",
+     _("A date of death is given for a child who died, and only for one.")),
+    (r"^(?:Value error, )?contraception_method and contraception_since go together$",
+     _("The contraceptive method and the day it was put in place go together.")),
+    (r"^(?:Value error, )?a child applicant must be one of the household's children$",
+     _("A child applicant must be one of the household's children.")),
+    (r"^(?:Value error, )?a (?P<family_type>[a-z_]+) household has exactly one child, whose "
+     r"status is (?P<child_status>[a-z]+)$",
+     _("A household of this family type (%(family_type)s) has exactly one child, "
+       "%(child_status)s.")),
+    (r"^(?:Value error, )?a two_daughters household has exactly two children, both "
+     r"daughters$",
+     _("A household of two daughters has exactly two children, both daughters.")),
     # deaths
     (r"^the date of death is in the future$", _("The date of death is in the future.")),
     (r"^a death with another date is already on record for this person; the records "
@@ -369,11 +420,21 @@ post and the JSON API takes, `PolicyVersion.required_evidence`), and of the kind
 officer files without naming one; a kind not named here is shown as its code."""
 
 
+RESIDENCES = {"rural": _("rural"), "urban": _("urban")}
+FAMILY_TYPES = {"one_child": _("one child"), "two_daughters": _("two daughters"),
+                "only_child_died": _("the only child died"),
+                "only_child_disabled": _("the only child is disabled"), "other": _("other")}
+CHILD_STATUSES = {"died": _("who died"), "disabled": _("who is disabled")}
+"""The household facts' words, as the forms and the reasons name them."""
+
+
 PARTS: dict[str, reasons.Part] = {
     "app_status": reasons.named(STATUSES), "needed": reasons.named(STATUSES),
     "step": reasons.named(STEPS), "lacking": reasons.each("; ", _lacking),
     "detail": reasons.each("; ", _fields), "facts": reasons.each(", ", _fact),
     "kinds": reasons.each(", ", reasons.named(EVIDENCE_NAMES)),
+    "residence": reasons.named(RESIDENCES), "family_type": reasons.named(FAMILY_TYPES),
+    "child_status": reasons.named(CHILD_STATUSES),
 }
 
 HISTORY = reasons.patterns(
