@@ -161,6 +161,7 @@ async def statement_exported_as_a_workbook(world: Any, run_id: str, statement_id
                               int(payments[1]["amount_fen"]),
                               int(payments[1]["amount_fen"]) + 100)
     assert difference[5].endswith(payments[1]["account_number"][-4:])
+    assert difference[7] == "已到账"  # the system's state of the payment, in Chinese
     for sheet in (summary, differences):
         for row in sheet.iter_rows(values_only=True):
             assert all(p["account_number"] not in str(v) for v in row for p in payments)

@@ -61,6 +61,9 @@ DIFFERENCE_ZH = {"amount_differs": "金额不符", "account_differs": "账号不
                  "amount_and_account_differ": "金额、账号均不符",
                  "not_settled": "未到账却列入对账单", "unknown_payment": "批次中无此支付",
                  "duplicate_line": "重复列入", "missing_from_statement": "已到账未列入对账单"}
+PAYMENT_STATUS_ZH = {"pending": "待发放", "settled": "已到账", "failed": "发放失败",
+                     "cancelled": "已取消", "returned": "已退回"}
+"""A payment's state in the system, as the reconciliation's 系统状态 column names it."""
 DIFFERENCE_COLUMNS = ("行号", "差异", "支付编号", "应付（分）", "对账单（分）",
                       "应付账号（遮蔽）", "对账单账号（遮蔽）", "系统状态", "银行流水号")
 
@@ -80,7 +83,8 @@ async def statement_xlsx(uow: DisbursementWork, officer: Officer, run_id: str,
                ("差异", found["difference_count"], None, None)]
     differences = [(d["line"] or None, DIFFERENCE_ZH.get(d["kind"], d["kind"]),
                     d["payment_id"], d["expected_amount_fen"], d["stated_amount_fen"],
-                    d["expected_account"], d["stated_account"], d["held_status"],
+                    d["expected_account"], d["stated_account"],
+                    PAYMENT_STATUS_ZH.get(d["held_status"] or "", d["held_status"]),
                     d["bank_reference"]) for d in found["differences"]]
     return xlsx.workbook([
         xlsx.Sheet("对账汇总", SUMMARY_COLUMNS, summary, about=[
