@@ -193,6 +193,8 @@ def test_a_banks_difference_reads_chinese(kind: str) -> None:
         assert shown != reason
         assert bank._DESCRIBED[kind] not in shown and "fen to" not in shown, shown
         assert "6222020000001234" not in shown
+        if expected:  # the payment's state in disbursement, named too
+            assert "(已到账)" in shown and "(settled)" not in shown, shown
 
 
 # -- every reason the reconciliation words has its Chinese text ----------------------------

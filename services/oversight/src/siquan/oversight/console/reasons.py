@@ -210,10 +210,18 @@ def _bank_where(value: str, gettext: reasons.Gettext) -> str:
     return reasons.translated(value, gettext, _BANK_WHERE)
 
 
+PAYMENT_STATES = {"pending": _("not yet paid"), "settled": _("paid"),
+                  "failed": _("failed"), "cancelled": _("cancelled"),
+                  "returned": _("returned by the bank")}
+"""A payment's state in disbursement, as a bank difference's finding names it."""
+
+
 def _bank_money(value: str, gettext: reasons.Gettext) -> str:
     shown = reasons.translated(value, gettext, _BANK_MONEY)
     status = value.rsplit(" (", 1)[1].rstrip(")") if value.endswith(")") else ""
-    return f"{shown} ({status})" if status and shown != value else shown
+    if not status or shown == value:
+        return shown
+    return f"{shown} ({reasons.named(PAYMENT_STATES)(status, gettext)})"
 
 
 FINDINGS += reasons.patterns(
