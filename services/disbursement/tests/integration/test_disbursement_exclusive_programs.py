@@ -9,7 +9,11 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+import asyncpg
+import pytest
+
 from siquan.contracts.policy import load_catalogue
+from siquan.disbursement.adapters.runs import PgRuns
 from siquan.disbursement.domain.roster import EXCLUSIVE_PAID
 from siquan.shared.person import person_key
 from siquan.shared.testing.messages import tap
@@ -76,3 +80,37 @@ async def test_a_person_certified_in_two_exclusive_programs_is_paid_by_one(
     transfers = await world.bank_transfers()
     assert Counter(t["account_number"] for t in transfers) == {
         account_number(n): 1 for n in (1, 2, 3)}
+
+
+async def test_starts_of_two_exclusive_programs_wait_for_each_other_in_a_division(
+        world: Any) -> None:
+    """The roster of one exclusive program's run is frozen after the other's payments are
+    committed, whatever their periods: its start waits for the other's to commit. Runs of
+    a program exclusive with neither, or in another division, do not wait."""
+    catalogue = load_catalogue()
+    assert ASSISTANCE in catalogue.exclusive_with(REWARD)
+    unrelated = next(p for p in ("special_assistance", "girls_scholarship")
+                     if not catalogue.exclusive_with(p) & {REWARD, ASSISTANCE}
+                     and p not in (REWARD, ASSISTANCE))
+    first = await asyncpg.connect(world.env.pg_dsn("disbursement"))
+    second = await asyncpg.connect(world.env.pg_dsn("disbursement"))
+    try:
+        async with first.transaction():
+            await PgRuns(first).lock_roster(REWARD, "2026", "420117",
+                                            exclusive_with=catalogue.exclusive_with(REWARD))
+
+            async def start(program: str, period: str, division: str) -> None:
+                async with second.transaction():
+                    await second.execute("SET LOCAL lock_timeout = '300ms'")
+                    await PgRuns(second).lock_roster(
+                        program, period, division,
+                        exclusive_with=catalogue.exclusive_with(program))
+
+            with pytest.raises(asyncpg.LockNotAvailableError):
+                await start(ASSISTANCE, "2026-03", "420117")
+            await start(ASSISTANCE, "2026-03", "420102")
+            await start(unrelated, "2026-03", "420117")
+        await start(ASSISTANCE, "2026-03", "420117")  # the first committed
+    finally:
+        await first.close()
+        await second.close()

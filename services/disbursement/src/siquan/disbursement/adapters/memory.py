@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import date, datetime
@@ -230,7 +230,8 @@ class MemoryRuns:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
 
-    async def lock_roster(self, program_code: str, period: str, division_code: str) -> None:
+    async def lock_roster(self, program_code: str, period: str, division_code: str, *,
+                          exclusive_with: Collection[str] = ()) -> None:
         return None
 
     async def first_regular_period(self, program_code: str, division_code: str

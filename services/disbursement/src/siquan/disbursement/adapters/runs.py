@@ -4,7 +4,7 @@ flags, its status, the trace it continues, and its return batches."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -68,9 +68,16 @@ class PgRuns:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    async def lock_roster(self, program_code: str, period: str, division_code: str) -> None:
-        await self._conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                                 f"run:{program_code}:{period}:{division_code}")
+    async def lock_roster(self, program_code: str, period: str, division_code: str, *,
+                          exclusive_with: Collection[str] = ()) -> None:
+        # Exclusivity first, in one order for every run (sorted), then the run's own key:
+        # two exclusive programs' starts wait for each other, never in a cycle.
+        group = sorted({program_code, *exclusive_with}) if exclusive_with else []
+        keys = [*(f"exclusive:{p}:{division_code}" for p in group),
+                f"run:{program_code}:{period}:{division_code}"]
+        for key in keys:
+            await self._conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                                     key)
 
     async def first_regular_period(self, program_code: str, division_code: str
                                    ) -> str | None:

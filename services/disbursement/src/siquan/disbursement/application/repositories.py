@@ -10,7 +10,7 @@ chunks).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -226,8 +226,12 @@ class Deaths(Protocol):
 
 
 class Runs(Protocol):
-    async def lock_roster(self, program_code: str, period: str, division_code: str) -> None:
-        """Serialise run starts for one program, period and division."""
+    async def lock_roster(self, program_code: str, period: str, division_code: str, *,
+                          exclusive_with: Collection[str] = ()) -> None:
+        """Serialise run starts for one program, period and division; with
+        `exclusive_with`, also with every run start in the division of the program or of
+        a program exclusive with it (whatever their periods), so one of two exclusive
+        programs' runs freezes its roster after the other's payments are committed."""
 
     async def first_regular_period(self, program_code: str, division_code: str
                                    ) -> str | None:

@@ -66,7 +66,8 @@ async def start_run(command: StartPaymentRun, uow: Work) -> StartedRun:
     command.officer.check_scope(division)
     catalogue = load_catalogue()
     amount_table(catalogue, program, period, division)  # refuse a bad period first
-    await uow.runs.lock_roster(program, period, division)
+    exclusive_with = catalogue.exclusive_with(program)
+    await uow.runs.lock_roster(program, period, division, exclusive_with=exclusive_with)
     rules = command.rules
     first = await uow.runs.first_regular_period(program, division)
     table = amount_table(catalogue, program, period, division,
@@ -80,7 +81,7 @@ async def start_run(command: StartPaymentRun, uow: Work) -> StartedRun:
             run_id, program, division, table, now, rules.account_change_flag_days,
             rules.chunk_size, per_household=catalogue.per_household(program),
             offset_allowed=offset_allowed,
-            exclusive_with=catalogue.exclusive_with(program), top_ups=top_ups))
+            exclusive_with=exclusive_with, top_ups=top_ups))
     except AlreadyPaying as exc:
         raise Refused("another run is already paying some of these persons for "
                       f"{program} {period}") from exc
