@@ -35,6 +35,7 @@ from siquan.shared.operator.county_cycle import (
     RunPlan,
     account_number,
 )
+from siquan.shared.testing.bank_files import bank_file_env
 from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import tap
@@ -84,15 +85,9 @@ class MisstatingResults(GbkFormat):
 
 
 @pytest.fixture(scope="module")
-def bank_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return Path(tmp_path_factory.mktemp("bank"))
-
-
-@pytest.fixture(scope="module")
 def cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory,
             bank_dir: Path) -> Iterator[Cluster]:
-    disbursement = {"SIQUAN_BANK_ADAPTER": "batch_file", "SIQUAN_BANK_DIR": str(bank_dir),
-                    "SIQUAN_BANK_FILE_FORMAT": "gbk", "SIQUAN_BANK_FILE_KEY": BANK_KEY,
+    disbursement = {**bank_file_env(bank_dir, gbk_key=BANK_KEY),
                     "SIQUAN_BANK_FILE_SETTLE_MS": "0",
                     "SIQUAN_BANK_RESULT_TIMEOUT_SECONDS": "2",
                     "SIQUAN_PAYMENT_CHUNK_SIZE": "1", "SIQUAN_PAYMENT_POLL_SECONDS": "0.2",

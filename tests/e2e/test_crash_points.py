@@ -35,6 +35,7 @@ from siquan.disbursement.adapters.simulated_bank import SimulatedBank
 from siquan.shared.operator.client import Officers, ServiceClient
 from siquan.shared.operator.county_cycle import register_payee_account
 from siquan.shared.person import person_key
+from siquan.shared.testing.bank_files import bank_file_env
 from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
 from siquan.shared.testing.messages import publish_as
@@ -51,14 +52,9 @@ MONTHLY_FEN = load_catalogue().amount_for(PROGRAM, "death", f"{YEAR}-01", DIVISI
 
 
 @pytest.fixture(scope="module")
-def bank_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return Path(tmp_path_factory.mktemp("bank"))
-
-
-@pytest.fixture(scope="module")
 def cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory,
             bank_dir: Path) -> Iterator[Cluster]:
-    disbursement = {"SIQUAN_BANK_ADAPTER": "batch_file", "SIQUAN_BANK_DIR": str(bank_dir),
+    disbursement = {**bank_file_env(bank_dir),
                     "SIQUAN_PAYMENT_CHUNK_SIZE": str(CHUNK), "SIQUAN_PAYMENT_WORKERS": "1",
                     "SIQUAN_PAYMENT_POLL_SECONDS": "0.2", "SIQUAN_BANK_FILE_SETTLE_MS": "1500",
                     "SIQUAN_BANK_RESULT_TIMEOUT_SECONDS": "3"}

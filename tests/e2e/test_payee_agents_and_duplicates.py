@@ -32,6 +32,7 @@ from siquan.disbursement.adapters.simulated_bank import SimulatedBank
 from siquan.shared.operator.client import Officers, RefusedByService, ServiceClient
 from siquan.shared.operator.county_cycle import Beneficiary, CountyCycle, RunPlan
 from siquan.shared.person import account_fingerprint, person_key
+from siquan.shared.testing.bank_files import bank_file_env
 from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
 from siquan.shared.testing.messages import publish_as
@@ -59,15 +60,9 @@ def monthly(period: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def bank_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return Path(tmp_path_factory.mktemp("bank"))
-
-
-@pytest.fixture(scope="module")
 def cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory,
             bank_dir: Path) -> Iterator[Cluster]:
-    disbursement = {"SIQUAN_BANK_ADAPTER": "batch_file", "SIQUAN_BANK_DIR": str(bank_dir),
-                    "SIQUAN_BANK_FILE_FORMAT": "gbk", "SIQUAN_BANK_FILE_KEY": BANK_KEY,
+    disbursement = {**bank_file_env(bank_dir, gbk_key=BANK_KEY),
                     "SIQUAN_PAYMENT_POLL_SECONDS": "0.2"}
     base = Path(tmp_path_factory.mktemp("agents"))
     with running_cluster(siquan_env, base / "logs",
