@@ -13,7 +13,6 @@ whose evidence is that message, with both amounts and both accounts (masked)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +24,6 @@ from siquan.contracts.disbursement_v1 import BankResultMismatch
 from siquan.contracts.periods import period_start
 from siquan.contracts.policy import seed_catalogue
 from siquan.disbursement.adapters.batch_file_bank import GbkFormat
-from siquan.disbursement.adapters.simulated_bank import SimulatedBank
 from siquan.disbursement.application.ports import BankResult, PaymentInstruction
 from siquan.shared.operator.client import Officers
 from siquan.shared.operator.county_cycle import (
@@ -41,7 +39,7 @@ from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import tap
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
-from siquan.tools.bank_counterpart import BatchFileCounterpart
+from siquan.tools.bank_counterpart import BatchFileCounterpart, answering_bank
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -105,17 +103,9 @@ def cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory,
 async def bank(cluster: Cluster, bank_dir: Path) -> AsyncIterator[BatchFileCounterpart]:
     """The bank's side of the files: it takes each instruction file, pays it as
     instructed and answers it, misstating two lines."""
-    simulated = SimulatedBank(cluster.env.bank_dsn)
-    await simulated.open()
-    counterpart = BatchFileCounterpart(bank_dir, simulated,
-                                       file_format=MisstatingResults(BANK_KEY))
-    task = asyncio.create_task(counterpart.serve(poll_s=0.05))
-    try:
+    async with answering_bank(bank_dir, cluster.env.bank_dsn,
+                              file_format=MisstatingResults(BANK_KEY)) as counterpart:
         yield counterpart
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await simulated.close()
 
 
 @pytest.fixture(scope="module")
