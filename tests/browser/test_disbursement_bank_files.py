@@ -24,6 +24,7 @@ from siquan.shared.accounts.store import development_totp_secret
 from siquan.shared.clock import FileClock
 from siquan.shared.operator.client import Officers, ServiceClient
 from siquan.shared.operator.county_cycle import register_payee_account
+from siquan.shared.testing.bank_files import bank_file_env
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.processes import ServiceProcess, free_port
 from siquan.shared.testing.waiting import eventually
@@ -40,18 +41,12 @@ PERIOD = "2026-12"
 
 
 @pytest.fixture(scope="module")
-def bank_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("bank")
-
-
-@pytest.fixture(scope="module")
 def disbursement(siquan_env: Environment, clock_file: Path, bank_dir: Path,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
     """Disbursement reaching its bank by CSV batch files in `bank_dir`."""
     env = {**siquan_env.service_env("disbursement", port=free_port()),
            "SIQUAN_CLOCK_FILE": str(clock_file), "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0",
-           "SIQUAN_BANK_ADAPTER": "batch_file", "SIQUAN_BANK_DIR": str(bank_dir),
-           "SIQUAN_BANK_FILE_FORMAT": "csv", "SIQUAN_BANK_RESULT_TIMEOUT_SECONDS": "60"}
+           **bank_file_env(bank_dir), "SIQUAN_BANK_RESULT_TIMEOUT_SECONDS": "60"}
     process = ServiceProcess("disbursement", env,
                              tmp_path_factory.mktemp("disbursement-logs")).start()
     try:

@@ -13,7 +13,6 @@ whose evidence is that message, with both amounts and both accounts (masked)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +24,6 @@ from siquan.contracts.disbursement_v1 import BankResultMismatch
 from siquan.contracts.periods import period_start
 from siquan.contracts.policy import seed_catalogue
 from siquan.disbursement.adapters.batch_file_bank import GbkFormat
-from siquan.disbursement.adapters.simulated_bank import SimulatedBank
 from siquan.disbursement.application.ports import BankResult, PaymentInstruction
 from siquan.shared.operator.client import Officers
 from siquan.shared.operator.county_cycle import (
@@ -35,12 +33,13 @@ from siquan.shared.operator.county_cycle import (
     RunPlan,
     account_number,
 )
+from siquan.shared.testing.bank_files import bank_file_env
 from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import tap
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
-from siquan.tools.bank_counterpart import BatchFileCounterpart
+from siquan.tools.bank_counterpart import BatchFileCounterpart, answering_bank
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -84,15 +83,9 @@ class MisstatingResults(GbkFormat):
 
 
 @pytest.fixture(scope="module")
-def bank_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return Path(tmp_path_factory.mktemp("bank"))
-
-
-@pytest.fixture(scope="module")
 def cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory,
             bank_dir: Path) -> Iterator[Cluster]:
-    disbursement = {"SIQUAN_BANK_ADAPTER": "batch_file", "SIQUAN_BANK_DIR": str(bank_dir),
-                    "SIQUAN_BANK_FILE_FORMAT": "gbk", "SIQUAN_BANK_FILE_KEY": BANK_KEY,
+    disbursement = {**bank_file_env(bank_dir, gbk_key=BANK_KEY),
                     "SIQUAN_BANK_FILE_SETTLE_MS": "0",
                     "SIQUAN_BANK_RESULT_TIMEOUT_SECONDS": "2",
                     "SIQUAN_PAYMENT_CHUNK_SIZE": "1", "SIQUAN_PAYMENT_POLL_SECONDS": "0.2",
@@ -110,17 +103,9 @@ def cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory,
 async def bank(cluster: Cluster, bank_dir: Path) -> AsyncIterator[BatchFileCounterpart]:
     """The bank's side of the files: it takes each instruction file, pays it as
     instructed and answers it, misstating two lines."""
-    simulated = SimulatedBank(cluster.env.bank_dsn)
-    await simulated.open()
-    counterpart = BatchFileCounterpart(bank_dir, simulated,
-                                       file_format=MisstatingResults(BANK_KEY))
-    task = asyncio.create_task(counterpart.serve(poll_s=0.05))
-    try:
+    async with answering_bank(bank_dir, cluster.env.bank_dsn,
+                              file_format=MisstatingResults(BANK_KEY)) as counterpart:
         yield counterpart
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await simulated.close()
 
 
 @pytest.fixture(scope="module")

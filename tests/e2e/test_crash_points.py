@@ -17,7 +17,6 @@ not what these crashes are about.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -31,16 +30,16 @@ import pytest
 from siquan.contracts.eligibility_v1 import CertificationGranted
 from siquan.contracts.periods import period_start
 from siquan.contracts.policy import load_catalogue
-from siquan.disbursement.adapters.simulated_bank import SimulatedBank
 from siquan.shared.operator.client import Officers, ServiceClient
 from siquan.shared.operator.county_cycle import register_payee_account
 from siquan.shared.person import person_key
+from siquan.shared.testing.bank_files import bank_file_env
 from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
 from siquan.shared.testing.messages import publish_as
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
-from siquan.tools.bank_counterpart import BatchFileCounterpart
+from siquan.tools.bank_counterpart import BatchFileCounterpart, answering_bank
 
 pytestmark = pytest.mark.e2e
 
@@ -51,14 +50,9 @@ MONTHLY_FEN = load_catalogue().amount_for(PROGRAM, "death", f"{YEAR}-01", DIVISI
 
 
 @pytest.fixture(scope="module")
-def bank_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return Path(tmp_path_factory.mktemp("bank"))
-
-
-@pytest.fixture(scope="module")
 def cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory,
             bank_dir: Path) -> Iterator[Cluster]:
-    disbursement = {"SIQUAN_BANK_ADAPTER": "batch_file", "SIQUAN_BANK_DIR": str(bank_dir),
+    disbursement = {**bank_file_env(bank_dir),
                     "SIQUAN_PAYMENT_CHUNK_SIZE": str(CHUNK), "SIQUAN_PAYMENT_WORKERS": "1",
                     "SIQUAN_PAYMENT_POLL_SECONDS": "0.2", "SIQUAN_BANK_FILE_SETTLE_MS": "1500",
                     "SIQUAN_BANK_RESULT_TIMEOUT_SECONDS": "3"}
@@ -71,9 +65,8 @@ def cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory,
 class FileBank:
     """The bank's side of the files; `answering` holds or releases its answers."""
 
-    def __init__(self, env: Environment, directory: Path) -> None:
-        self.bank = SimulatedBank(env.bank_dsn)
-        self.files = BatchFileCounterpart(directory, self.bank)
+    def __init__(self, files: BatchFileCounterpart) -> None:
+        self.bank, self.files = files.bank, files
 
     @property
     def answering(self) -> bool:
@@ -97,15 +90,8 @@ class FileBank:
 
 @pytest.fixture(scope="module")
 async def bank(cluster: Cluster, bank_dir: Path) -> AsyncIterator[FileBank]:
-    answering = FileBank(cluster.env, bank_dir)
-    await answering.bank.open()
-    task = asyncio.create_task(answering.files.serve(poll_s=0.05))
-    try:
-        yield answering
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await answering.bank.close()
+    async with answering_bank(bank_dir, cluster.env.bank_dsn) as files:
+        yield FileBank(files)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ changes" and "duplicates").
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
@@ -28,16 +27,16 @@ import pytest
 from siquan.contracts.eligibility_v1 import CertificationGranted
 from siquan.contracts.policy import load_catalogue
 from siquan.disbursement.adapters.batch_file_bank import GbkFormat
-from siquan.disbursement.adapters.simulated_bank import SimulatedBank
 from siquan.shared.operator.client import Officers, RefusedByService, ServiceClient
 from siquan.shared.operator.county_cycle import Beneficiary, CountyCycle, RunPlan
 from siquan.shared.person import account_fingerprint, person_key
+from siquan.shared.testing.bank_files import bank_file_env
 from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import TEST_PERSON_KEY_SECRET, Environment
 from siquan.shared.testing.messages import publish_as
 from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
-from siquan.tools.bank_counterpart import BatchFileCounterpart
+from siquan.tools.bank_counterpart import BatchFileCounterpart, answering_bank
 
 pytestmark = pytest.mark.e2e
 
@@ -59,15 +58,9 @@ def monthly(period: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def bank_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return Path(tmp_path_factory.mktemp("bank"))
-
-
-@pytest.fixture(scope="module")
 def cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory,
             bank_dir: Path) -> Iterator[Cluster]:
-    disbursement = {"SIQUAN_BANK_ADAPTER": "batch_file", "SIQUAN_BANK_DIR": str(bank_dir),
-                    "SIQUAN_BANK_FILE_FORMAT": "gbk", "SIQUAN_BANK_FILE_KEY": BANK_KEY,
+    disbursement = {**bank_file_env(bank_dir, gbk_key=BANK_KEY),
                     "SIQUAN_PAYMENT_POLL_SECONDS": "0.2"}
     base = Path(tmp_path_factory.mktemp("agents"))
     with running_cluster(siquan_env, base / "logs",
@@ -78,16 +71,9 @@ def cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory,
 @pytest.fixture(scope="module")
 async def bank(cluster: Cluster, bank_dir: Path) -> AsyncIterator[BatchFileCounterpart]:
     """The bank's side of the files: it takes each instruction file and answers it."""
-    simulated = SimulatedBank(cluster.env.bank_dsn)
-    await simulated.open()
-    counterpart = BatchFileCounterpart(bank_dir, simulated, file_format=GbkFormat(BANK_KEY))
-    task = asyncio.create_task(counterpart.serve(poll_s=0.05))
-    try:
+    async with answering_bank(bank_dir, cluster.env.bank_dsn,
+                              file_format=GbkFormat(BANK_KEY)) as counterpart:
         yield counterpart
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await simulated.close()
 
 
 @pytest.fixture

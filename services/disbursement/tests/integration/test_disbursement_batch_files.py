@@ -4,41 +4,20 @@ return files; a run completes paying each payee once, in the documented CSV form
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from siquan.disbursement.adapters import gbk_batch_file as gbk
-from siquan.disbursement.adapters.batch_file_bank import BankFileFormat, GbkFormat
-from siquan.disbursement.adapters.simulated_bank import SimulatedBank
+from siquan.disbursement.adapters.batch_file_bank import GbkFormat
 from siquan.shared.clock import FileClock
 from siquan.shared.testing.messages import tap
 from siquan.shared.testing.waiting import eventually
-from siquan.tools.bank_counterpart import BatchFileCounterpart
+from siquan.tools.bank_counterpart import answering_bank
 
 PERIOD = "2031-05"
-
-
-@asynccontextmanager
-async def bank_answering(world: Any, directory: Path, clock: FileClock,
-                         file_format: BankFileFormat | None = None
-                         ) -> AsyncIterator[BatchFileCounterpart]:
-    bank = SimulatedBank(world.env.bank_dsn,
-                         clock=clock)
-    await bank.open()
-    counterpart = BatchFileCounterpart(directory, bank, clock=clock, file_format=file_format)
-    task = asyncio.create_task(counterpart.serve(poll_s=0.05))
-    try:
-        yield counterpart
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await bank.close()
 
 
 async def test_a_run_through_batch_files_pays_each_payee_once_and_hears_of_returns(
@@ -54,7 +33,7 @@ async def test_a_run_through_batch_files_pays_each_payee_once_and_hears_of_retur
         assert (await world.register(n, account=account)).status_code == 201
     await world.await_certifications(3)
     async with tap(world.env, "disbursement") as seen, \
-            bank_answering(world, directory, clock) as counterpart:
+            answering_bank(directory, world.env.bank_dsn, clock=clock) as counterpart:
         run_id = (await world.start_run(PERIOD)).json()["run_id"]
         await world.approve((await seen.wait_for("allocation.requested.v1"))[0].body)
         completed = (await seen.wait_for("run.completed.v1"))[0].body
@@ -102,7 +81,8 @@ async def test_gbk_files_pay_each_payee_once_and_an_edited_file_is_never_paid(
         assert (await world.register(n, name=names[n])).status_code == 201
     await world.await_certifications(2)
     async with tap(world.env, "disbursement") as seen, \
-            bank_answering(world, directory, clock, GbkFormat(KEY)) as counterpart:
+            answering_bank(directory, world.env.bank_dsn, clock=clock,
+                           file_format=GbkFormat(KEY)) as counterpart:
         counterpart.hold()
         await world.start_run(PERIOD)
         await world.approve((await seen.wait_for("allocation.requested.v1"))[0].body)

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -135,6 +136,26 @@ class BatchFileCounterpart:
                 await self.report_returns()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), poll_s)
+
+
+@contextlib.asynccontextmanager
+async def answering_bank(directory: Path, bank_dsn: str, *,
+                         file_format: BankFileFormat | None = None, clock: Clock | None = None,
+                         poll_s: float = 0.05) -> AsyncIterator[BatchFileCounterpart]:
+    """The bank's side of the files in `directory` while the block runs, for a test whose
+    disbursement pays through them: the simulated bank on `bank_dsn` opened, and a
+    counterpart in `file_format` (CSV when not given; `GbkFormat(key)` for GBK files)
+    picking files up every `poll_s`; afterwards it stops and the bank is closed."""
+    bank = SimulatedBank(bank_dsn, clock=clock)
+    await bank.open()
+    counterpart = BatchFileCounterpart(directory, bank, clock=clock, file_format=file_format)
+    task = asyncio.create_task(counterpart.serve(poll_s=poll_s))
+    try:
+        yield counterpart
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await bank.close()
 
 
 def _results_name(instructions: Path) -> str:

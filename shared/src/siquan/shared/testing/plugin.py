@@ -45,3 +45,12 @@ def siquan_env(servers: tuple[str, str], tmp_path_factory: pytest.TempPathFactor
         yield env
     finally:
         env.teardown()
+
+
+@pytest.fixture(scope="module")
+def bank_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory of the module's own where disbursement, paying through batch files
+    (`siquan.shared.testing.bank_files.bank_file_env`), writes its instruction files and
+    the bank's side of them (`BatchFileCounterpart`) answers: module-scoped, as the
+    services started on it are."""
+    return tmp_path_factory.mktemp("bank")
