@@ -244,6 +244,16 @@ async def _transfer_and_change_category(browser: Browser, url: str, visits: Visi
         "户口簿", "子女残疾证", "子女死亡证明"}
     assert "其他材料" not in await kinds.locator("option").all_inner_texts()
     await expect(receiving.locator("#evidence-files")).to_have_text("暂无证明材料。")
+    # an empty scan is refused at the evidence form, the kind chosen kept
+    await kinds.select_option("child_disability_card")
+    await receiving.get_by_label("文件", exact=True).set_input_files(
+        {"name": "blank.pdf", "mimeType": "application/pdf", "buffer": b""})
+    await receiving.get_by_role("button", name="添加证明材料").click()
+    await expect(receiving.locator("#message")).to_have_text("证明材料文件为空。")
+    await expect(receiving.get_by_role("alert")).to_contain_text("证明材料未添加：")
+    await expect(kinds).to_have_value("child_disability_card")
+    await expect(receiving.locator("#evidence-files")).to_have_text("暂无证明材料。")
+    await seen(visits, receiving, "certification-evidence-refused")
     for kind, name in (("household_register", "户口簿"), ("child_disability_card", "子女残疾证")):
         await kinds.select_option(kind)
         await receiving.get_by_label("文件", exact=True).set_input_files(

@@ -103,3 +103,32 @@ async def test_without_a_stated_purpose_the_refusal_is_on_the_message_page() -> 
     assert response.status_code == 409
     assert '<p class="problems" role="alert" id="message">该资格已属于该县。</p>' in page
     assert "script" not in page.split("<main")[1]
+
+
+def test_a_refused_evidence_file_keeps_the_kind_chosen_and_says_why_at_its_form() -> None:
+    shown = {"id": CERTIFICATION, "status": "active", "program_code": "special_assistance",
+             "category": "death", "policy_version": "2026", "division_code": "420102",
+             "township_code": None, "effective_from": "2026-01-01",
+             "valid_until": "2026-12-31", "reviewed_by": "r", "approved_by": "a",
+             "history": []}
+    kinds = pages.evidence_choices(
+        ["household_register", "child_death_certificate", "child_disability_card"],
+        pages._kept({"case_form": "evidence", "kept": {"evidence_kind":
+                                                       "child_disability_card"}},
+                    "evidence", "evidence_kind"), other=False)
+    response = pages.render(
+        _request(f"/certifications/{CERTIFICATION}/evidence"), SESSION,
+        "eligibility/certification.html", 422, c=shown, history_reason=str,
+        purpose="类别变更", can_revoke=True, can_change_case=True, evidence=[],
+        evidence_kinds=kinds, can_file_evidence=True, categories=[("disability", "伤残")],
+        next_month=date(2026, 12, 1), case_form="evidence",
+        kept={"evidence_kind": "child_disability_card"}, refusal="文件为空。")
+    page = bytes(response.body).decode()
+    assert response.status_code == 422
+    filed = _form(page, "/evidence")
+    assert '<p id="message">文件为空。</p>' in filed and 'role="alert"' in filed
+    assert '<option value="child_disability_card" selected>' in filed
+    assert filed.count(" selected>") == 1
+    assert 'id="message"' not in _form(page, "/category-changes")
+    assert pages._kept({"case_form": "transfer", "kept": {"evidence_kind": "x"}},
+                       "evidence", "evidence_kind") == ""

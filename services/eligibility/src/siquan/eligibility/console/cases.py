@@ -409,9 +409,15 @@ async def add_evidence(request: Request, certification_id: str) -> Response:
     session, form = await _posted(request, *REGISTRARS)
     if isinstance(session, Response):
         return session
+
+    async def again(reason: str, status: int) -> Response:
+        return await case_form_refused(request, session, "evidence", form,
+                                       ("evidence_kind",), reason, status,
+                                       certification_id=certification_id)
+
     evidence = _file(form, "evidence")
     if evidence is None:
-        return refused(request, session, _("Choose the evidence file."), 422)
+        return await again(_("Choose the evidence file."), 422)
     try:
         async with _units(request)() as uow:
             await case_changes.add_evidence(case_changes.AddEvidence(
@@ -421,7 +427,7 @@ async def add_evidence(request: Request, certification_id: str) -> Response:
                 content_type=evidence.content_type or "application/octet-stream",
                 content=await evidence.read()), uow)
     except Refused as refusal:
-        return refused(request, session, str(refusal), refusal.status)
+        return await again(str(refusal), refusal.status)
     return RedirectResponse(_certification_link(certification_id,
                                                 _text(form, "purpose", 200)), 303)
 

@@ -579,13 +579,14 @@ class _FormNotOffered(Exception):
 
 async def case_form_refused(request: Request, session: Session, case_form: str,
                             form: FormData, fields: Iterable[str], reason: str,
-                            status: int) -> HTMLResponse:
-    """The certification page again with its `case_form` ("transfer" or
-    "category_change") refused: the reason at the top of that form, its `fields` holding
-    what the officer posted and the page's other forms empty. Reading the page is recorded
-    with the purpose the form carries, as the page's own read is; without one, or when the
-    officer may not read the certification, the reason on the message page."""
-    certification_id = _text(form, "certification_id", 64)
+                            status: int, certification_id: str = "") -> HTMLResponse:
+    """The certification page again with its `case_form` ("transfer", "category_change"
+    or "evidence") refused: the reason at the top of that form, its `fields` holding what
+    the officer posted (a file is chosen again) and the page's other forms empty. Reading
+    the page is recorded with the purpose the form carries, as the page's own read is;
+    without one, or when the officer may not read the certification, the reason on the
+    message page. The certification is the form's `certification_id` unless named."""
+    certification_id = certification_id or _text(form, "certification_id", 64)
     purpose = _text(form, "purpose", 200)
     if certification_id and purpose:
         try:
@@ -616,7 +617,9 @@ async def _certification_page(request: Request, session: Session, certification_
         live = APPROVER in session.officer.roles and shown["status"] in ("active",
                                                                          "suspended")
         others = [c for c in categories if c[0] != shown["category"]]
-        offered = {"transfer": live, "category_change": live and bool(others)}
+        can_file = found.live and bool(set(session.officer.roles) & {REVIEWER, APPROVER})
+        offered = {"transfer": live, "category_change": live and bool(others),
+                   "evidence": can_file and bool(kinds)}
         if refused_form and not offered.get(refused_form["case_form"]):
             raise _FormNotOffered  # before the read is recorded
     gettext = _gettext(request)
@@ -625,12 +628,19 @@ async def _certification_page(request: Request, session: Session, certification_
                   purpose=purpose, can_revoke=live, can_change_case=live,
                   evidence=evidence,
                   evidence_kinds=evidence_choices(
-                      kinds, on_file=[e["kind"] for e in evidence], other=False),
-                  can_file_evidence=found.live and bool(
-                      set(session.officer.roles) & {REVIEWER, APPROVER}),
+                      kinds, _kept(refused_form, "evidence", "evidence_kind"),
+                      on_file=[e["kind"] for e in evidence], other=False),
+                  can_file_evidence=can_file,
                   categories=others,
                   next_month=(today.replace(day=1) + timedelta(days=32)).replace(day=1),
                   **{"case_form": "", "kept": {}, "refusal": "", **refused_form})
+
+
+def _kept(refused_form: dict[str, Any], case_form: str, name: str) -> str:
+    """What the refused `case_form` held in field `name` (empty for any other form)."""
+    if refused_form.get("case_form") != case_form:
+        return ""
+    return str(refused_form.get("kept", {}).get(name, ""))
 
 
 def _categories(uow: Any, program_code: str, division_code: str, on: date
