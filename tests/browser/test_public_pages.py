@@ -127,9 +127,12 @@ async def test_the_notice_board_on_a_phone_and_a_desktop_filtered_and_paged(
                         "&division_code=420117&limit=1")
         first = await page.locator("section.notice h2").all_inner_texts()
         await page.get_by_role("link", name="下一页").click()
-        second = await page.locator("section.notice h2").all_inner_texts()
+        # the second page has loaded before it is read (reading does not wait)
+        await expect(page).to_have_url(re.compile(r"[?&]offset=1(&|$)"))
         await expect(page.get_by_role("link", name="上一页")).to_be_visible()
-        assert len(first) == len(second) == 1 and "offset=1" in page.url
+        await expect(page.locator("section.notice h2")).to_have_count(1)
+        second = await page.locator("section.notice h2").all_inner_texts()
+        assert len(first) == len(second) == 1
         await visits.shot(page, f"notices-page-2-{name}")
         assert dialogs == []
         await context.close()
