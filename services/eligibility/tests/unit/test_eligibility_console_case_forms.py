@@ -21,6 +21,11 @@ SESSION = Session(Account(
     failed_logins=0, locked_until=None, disabled=False, development=False),
     csrf_token="token", stage="signed_in")
 INJECTED = '"><script>alert(1)</script>'
+SHOWN = {"id": CERTIFICATION, "status": "active", "program_code": "special_assistance",
+         "category": "death", "policy_version": "2026", "division_code": "420102",
+         "township_code": None, "effective_from": "2026-01-01", "valid_until": "2026-12-31",
+         "reviewed_by": "r", "approved_by": "a", "history": []}
+"""The certification as the page shows it."""
 
 
 def _request(path: str = "/category-changes") -> Request:
@@ -30,13 +35,8 @@ def _request(path: str = "/category-changes") -> Request:
 
 def _page(case_form: str, kept: dict[str, str], refusal: str) -> tuple[int, str]:
     """The certification page as `_certification_page` renders it for a refused form."""
-    shown = {"id": CERTIFICATION, "status": "active", "program_code": "special_assistance",
-             "category": "death", "policy_version": "2026", "division_code": "420102",
-             "township_code": None, "effective_from": "2026-01-01",
-             "valid_until": "2026-12-31", "reviewed_by": "r", "approved_by": "a",
-             "history": []}
     response = pages.render(
-        _request(), SESSION, "eligibility/certification.html", 409, c=shown,
+        _request(), SESSION, "eligibility/certification.html", 409, c=SHOWN,
         history_reason=str, purpose="跨县迁移", can_revoke=True, can_change_case=True,
         evidence=[], evidence_kinds=[{"value": "household_register", "selected": True}],
         can_file_evidence=True, categories=[("disability", "伤残"), ("other", "其他")],
@@ -106,11 +106,6 @@ async def test_without_a_stated_purpose_the_refusal_is_on_the_message_page() -> 
 
 
 def test_a_refused_evidence_file_keeps_the_kind_chosen_and_says_why_at_its_form() -> None:
-    shown = {"id": CERTIFICATION, "status": "active", "program_code": "special_assistance",
-             "category": "death", "policy_version": "2026", "division_code": "420102",
-             "township_code": None, "effective_from": "2026-01-01",
-             "valid_until": "2026-12-31", "reviewed_by": "r", "approved_by": "a",
-             "history": []}
     kinds = pages.evidence_choices(
         ["household_register", "child_death_certificate", "child_disability_card"],
         pages._kept({"case_form": "evidence", "kept": {"evidence_kind":
@@ -118,7 +113,7 @@ def test_a_refused_evidence_file_keeps_the_kind_chosen_and_says_why_at_its_form(
                     "evidence", "evidence_kind"), other=False)
     response = pages.render(
         _request(f"/certifications/{CERTIFICATION}/evidence"), SESSION,
-        "eligibility/certification.html", 422, c=shown, history_reason=str,
+        "eligibility/certification.html", 422, c=SHOWN, history_reason=str,
         purpose="类别变更", can_revoke=True, can_change_case=True, evidence=[],
         evidence_kinds=kinds, can_file_evidence=True, categories=[("disability", "伤残")],
         next_month=date(2026, 12, 1), case_form="evidence",

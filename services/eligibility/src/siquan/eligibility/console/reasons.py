@@ -379,8 +379,7 @@ LACKING = reasons.patterns(
 
 
 def _lacking(value: str, gettext: reasons.Gettext) -> str:
-    return reasons.translated(value, gettext, LACKING,
-                              {"kinds": reasons.each(", ", reasons.named(EVIDENCE_NAMES))})
+    return reasons.translated(value, gettext, LACKING, {"kinds": PARTS["kinds"]})
 
 
 def _fields(value: str, gettext: reasons.Gettext) -> str:

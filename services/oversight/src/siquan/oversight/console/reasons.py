@@ -214,6 +214,7 @@ PAYMENT_STATES = {"pending": _("not yet paid"), "settled": _("paid"),
                   "failed": _("failed"), "cancelled": _("cancelled"),
                   "returned": _("returned by the bank")}
 """A payment's state in disbursement, as a bank difference's finding names it."""
+_PAYMENT_STATE = reasons.named(PAYMENT_STATES)
 
 
 def _bank_money(value: str, gettext: reasons.Gettext) -> str:
@@ -221,7 +222,7 @@ def _bank_money(value: str, gettext: reasons.Gettext) -> str:
     status = value.rsplit(" (", 1)[1].rstrip(")") if value.endswith(")") else ""
     if not status or shown == value:
         return shown
-    return f"{shown} ({reasons.named(PAYMENT_STATES)(status, gettext)})"
+    return f"{shown} ({_PAYMENT_STATE(status, gettext)})"
 
 
 FINDINGS += reasons.patterns(
