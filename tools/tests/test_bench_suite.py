@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
+
+import pytest
 
 from siquan.tools.bench.suite import summarise
 
@@ -29,7 +32,9 @@ def _summary(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def test_every_target_met_is_reported_met_with_the_instances_used() -> None:
     summary = _summary(_results())
     assert summary["targets_met"] is True
-    assert (summary["instances"], summary["broker_nodes"]) == (2, 1)
+    assert summary["instances"] == {
+        "payment_run": 2, "oversight_ingest": 2, "eligibility_100k": 2}
+    assert summary["broker_nodes"] == 1
     assert summary["payment_run_1m"]["ratio_to_raw"] == 10.0
     assert summary["oversight"]["events_per_s"] == 3_500.0
     assert summary["eligibility_100k"]["seconds"] == 55.0
@@ -72,3 +77,29 @@ def test_a_benchmark_that_failed_is_an_error_and_fails_the_suite() -> None:
 def test_only_the_benchmarks_run_are_judged() -> None:
     results = {"eligibility_100k": _results()["eligibility_100k"]}
     assert _summary(results)["targets_met"] is True
+
+
+def test_the_instances_each_benchmark_ran_are_recorded() -> None:
+    results = _results()
+    results["payment_run"]["instances"] = {"eligibility": 1, "fund_custody": 1,
+                                           "disbursement": 1, "oversight": 2}
+    results["eligibility_100k"]["instances"] = 1
+    assert _summary(results)["instances"] == {
+        "payment_run": {"eligibility": 1, "fund_custody": 1, "disbursement": 1,
+                        "oversight": 2},
+        "oversight_ingest": 2, "eligibility_100k": 1}
+
+
+def test_the_payment_runs_instances_are_scaled_per_service() -> None:
+    from siquan.tools.bench.payment_run import Options, scale_of
+    from siquan.tools.bench.suite import command, main
+
+    assert Options(instances=1, scale=(scale_of("oversight=2"),)).counts() == {
+        "eligibility": 1, "fund_custody": 1, "disbursement": 1, "oversight": 2}
+    for wrong in ("oversight", "audit=2", "oversight=0", "oversight=two"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            scale_of(wrong)
+    args = argparse.Namespace(instances=1, payees=10, scale=[("oversight", 2)])
+    assert command("payment_run", args)[-1] == "--scale=oversight=2"
+    with pytest.raises(SystemExit):
+        main(["--scale", "audit=2"])

@@ -1,7 +1,9 @@
 """`python -m siquan.tools.bench.payment_run`: a province's monthly payment run, timed from
 run start to oversight having logged its every message, as JSON.
 
-Starts the four services as processes (`--instances N` competing processes of each),
+Starts the four services as processes (`--instances N` competing processes of each;
+`--scale SERVICE=N` gives one service its own count, as a deployment scales out the service
+that falls behind),
 bulk-loads N certifications and payee accounts straight into disbursement's database
 (COPY; oversight gets the same certifications), appropriates the money through fund
 custody's API, starts the run through disbursement's API and times each stage: roster
@@ -15,6 +17,7 @@ run's last message published to oversight having logged it), peak RSS per proces
 seconds per process and per database, and the machine's load averages.
 
     python -m siquan.tools.bench.payment_run [--payees 1000000] [--chunk 10000]
+        [--instances 1] [--scale oversight=2]
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import httpx
 
 from siquan.contracts.periods import period_start
 from siquan.contracts.policy import load_catalogue
+from siquan.contracts.topology import SERVICES
 from siquan.shared.testing.cluster import Cluster, running_cluster
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.processes import ServiceProcess, free_port, peak_rss_mib
@@ -57,6 +61,22 @@ class Options:
     workers: int = 2
     instances: int = 1
     timeout: float = 1_200.0
+    scale: tuple[tuple[str, int], ...] = ()
+    """Services run as another number of instances than `instances`."""
+
+    def counts(self) -> dict[str, int]:
+        """Instances of each service."""
+        return {service: dict(self.scale).get(service, self.instances)
+                for service in SERVICES}
+
+
+def scale_of(text: str) -> tuple[str, int]:
+    """`SERVICE=N` as (service, N)."""
+    service, _, count = text.partition("=")
+    if service not in SERVICES or not count.isdigit() or int(count) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected SERVICE=N with N >= 1 and SERVICE one of {', '.join(SERVICES)}")
+    return service, int(count)
 
 
 async def _appropriate(client: httpx.AsyncClient, owed_fen: int) -> None:
@@ -180,14 +200,14 @@ async def measure_cluster(cluster: Cluster, processes: dict[str, ServiceProcess]
 
 
 @contextmanager
-def _more_instances(cluster: Cluster, count: int, log_dir: Path
+def _more_instances(cluster: Cluster, counts: dict[str, int], log_dir: Path
                     ) -> Iterator[dict[str, ServiceProcess]]:
-    """Every process of the benchmark, by name: the cluster's and `count - 1` more of each
-    service (same database and queues, their own ports)."""
+    """Every process of the benchmark, by name: the cluster's and as many more of each
+    service as make its count (same database and queues, their own ports)."""
     processes = dict(cluster.processes)
     try:
-        for i in range(1, count):
-            for service, first in cluster.processes.items():
+        for service, first in cluster.processes.items():
+            for i in range(1, counts.get(service, 1)):
                 variables = {**first.env, "SIQUAN_HTTP_PORT": str(free_port())}
                 processes[f"{service}#{i}"] = ServiceProcess(
                     service, variables, log_dir / f"instance-{i}").start()
@@ -216,7 +236,7 @@ async def measure(options: Options = Options(), out: Path = Path("var/bench")
     log_dir = out / env.name / "logs"
     try:
         with running_cluster(env, log_dir, extra_env=_settings(options)) as cluster, \
-                _more_instances(cluster, options.instances, log_dir) as processes:
+                _more_instances(cluster, options.counts(), log_dir) as processes:
             measured = await measure_cluster(cluster, processes, options)
             peaks = {name: peak_rss_mib(p.pid) for name, p in processes.items()}
         copy_s = await raw_copy_seconds(env.pg_dsn("disbursement"), options.payees)
@@ -234,7 +254,7 @@ def _report(measured: dict[str, Any], peaks: dict[str, float | None], copy_s: fl
     ratio = round(seconds / raw, 1) if raw else None
     return {
         "benchmark": "payment_run", "payees": options.payees, "chunk": options.chunk,
-        "payers_per_instance": options.workers, "instances": options.instances,
+        "payers_per_instance": options.workers, "instances": options.counts(),
         "seconds": round(seconds, 2), "ratio_to_raw": ratio,
         "within_target": ratio is not None and ratio <= 12 and all(
             p is not None and p < 1024 for p in peaks.values()),
@@ -259,10 +279,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="payers per disbursement instance")
     parser.add_argument("--instances", type=int, default=Options.instances,
                         help="competing processes of each service")
+    parser.add_argument("--scale", type=scale_of, action="append", default=[],
+                        metavar="SERVICE=N", help="instances of one service (repeatable)")
     parser.add_argument("--timeout", type=float, default=Options.timeout)
     parser.add_argument("--out", type=Path, default=Path("var/bench"))
     args = parser.parse_args(argv)
-    options = Options(args.payees, args.chunk, args.workers, args.instances, args.timeout)
+    options = Options(args.payees, args.chunk, args.workers, args.instances, args.timeout,
+                      tuple(args.scale))
     print(json.dumps(asyncio.run(measure(options, args.out)), indent=2, default=str))
     return 0
 

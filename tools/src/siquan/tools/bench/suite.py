@@ -4,7 +4,10 @@ Runs, one after the other on the same machine, each as its own process (bounded 
 - `payment_run` — a monthly run of `--payees` (1,000,000) payees from run start to
   oversight having logged every message, with the raw speed of the machine measured in
   the same run (COPY of as many payment rows; aio-pika publish and consume of the run's
-  messages): target **≤ 12× raw**, and every service's peak RSS under 1 GiB;
+  messages): target **≤ 12× raw**, and every service's peak RSS under 1 GiB. Each
+  service runs `--instances` processes, but `--scale SERVICE=N` (default `oversight=2`):
+  oversight does more work per payment than disbursement (it stores and judges each one
+  again), so a deployment runs more of it to keep its audit at the run's pace;
 - `oversight_ingest` — oversight draining `--events` (100,000) mixed small events: target
   **≥ 3,000 events/s**; and oversight **≤ 5 s behind** when the payment run's last
   message is published (`oversight.lag_after_run_s`, read from the payment run: the run
@@ -16,7 +19,8 @@ Runs, one after the other on the same machine, each as its own process (bounded 
 Writes the summary, with each benchmark's full JSON, to `bench/results/latest.json`
 (`--result`), prints it, and exits 1 when a benchmark failed or a target was missed.
 
-    python -m siquan.tools.bench.suite [--instances 1] [--only payment_run ...]
+    python -m siquan.tools.bench.suite [--instances 1] [--scale oversight=2]
+        [--only payment_run ...]
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from siquan.tools.bench.payment_run import scale_of
 
 RAW_RATIO_TARGET = 12.0
 EVENTS_PER_S_TARGET = 3_000.0
@@ -43,7 +49,8 @@ def command(name: str, args: argparse.Namespace) -> list[str]:
     base = [sys.executable, "-m", f"siquan.tools.bench.{name}",
             "--instances", str(args.instances)]
     if name == "payment_run":
-        return [*base, "--payees", str(args.payees)]
+        scale = [f"--scale={service}={count}" for service, count in args.scale]
+        return [*base, "--payees", str(args.payees), *scale]
     if name == "oversight_ingest":
         return [*base, "--events", str(args.events)]
     return [*base, "--applications", str(args.applications)]
@@ -68,7 +75,8 @@ def run_one(cmd: list[str], timeout: float) -> dict[str, Any]:
 
 def summarise(results: dict[str, dict[str, Any]], *, instances: int, broker_nodes: int,
               load: dict[str, list[float]]) -> dict[str, Any]:
-    """The keys the targets are judged on, each with its target and whether it was met."""
+    """The keys the targets are judged on, each with its target and whether it was met;
+    `instances` is each benchmark's count of processes (the payment run's per service)."""
     run = results.get("payment_run", {})
     ingest = results.get("oversight_ingest", {})
     eligibility = results.get("eligibility_100k", {})
@@ -82,7 +90,7 @@ def summarise(results: dict[str, dict[str, Any]], *, instances: int, broker_node
     summary: dict[str, Any] = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "load_averages": load},
-        "instances": instances,
+        "instances": {name: r.get("instances", instances) for name, r in results.items()},
         "broker_nodes": broker_nodes,
         "raw": run.get("raw_machine"),
         "payment_run_1m": {
@@ -128,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--instances", type=int, default=1,
                         help="competing processes of each service")
+    parser.add_argument("--scale", type=scale_of, action="append", metavar="SERVICE=N",
+                        help="the payment run's instances of one service (repeatable; "
+                             "default oversight=2)")
     parser.add_argument("--payees", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--applications", type=int, default=100_000)
@@ -138,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.instances < 1:
         parser.error("--instances must be at least 1")
+    if args.scale is None:
+        args.scale = [("oversight", max(2, args.instances))]
     before = list(os.getloadavg())
     results: dict[str, dict[str, Any]] = {}
     for name in BENCHMARKS:
