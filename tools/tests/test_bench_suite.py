@@ -101,5 +101,8 @@ def test_the_payment_runs_instances_are_scaled_per_service() -> None:
             scale_of(wrong)
     args = argparse.Namespace(instances=1, payees=10, scale=[("oversight", 2)])
     assert command("payment_run", args)[-1] == "--scale=oversight=2"
+    args.events = 10
+    ingest = command("oversight_ingest", args)  # oversight as deployed in the payment run
+    assert ingest[ingest.index("--instances") + 1] == "2"
     with pytest.raises(SystemExit):
         main(["--scale", "audit=2"])

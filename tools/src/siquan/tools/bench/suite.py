@@ -8,8 +8,8 @@ Runs, one after the other on the same machine, each as its own process (bounded 
   service runs `--instances` processes, but `--scale SERVICE=N` (default `oversight=2`):
   oversight does more work per payment than disbursement (it stores and judges each one
   again), so a deployment runs more of it to keep its audit at the run's pace;
-- `oversight_ingest` — oversight draining `--events` (100,000) mixed small events: target
-  **≥ 3,000 events/s**; and oversight **≤ 5 s behind** when the payment run's last
+- `oversight_ingest` — oversight (as many instances as in the payment run) draining
+  `--events` (100,000) mixed small events: target **≥ 3,000 events/s**; and oversight **≤ 5 s behind** when the payment run's last
   message is published (`oversight.lag_after_run_s`, read from the payment run: the run
   oversight trails is the real one, at disbursement's pace; the ingestion benchmark's
   own lag after publishing a run as fast as the broker takes it is reported beside it);
@@ -51,8 +51,9 @@ def command(name: str, args: argparse.Namespace) -> list[str]:
     if name == "payment_run":
         scale = [f"--scale={service}={count}" for service, count in args.scale]
         return [*base, "--payees", str(args.payees), *scale]
-    if name == "oversight_ingest":
-        return [*base, "--events", str(args.events)]
+    if name == "oversight_ingest":  # as many oversight instances as in the payment run
+        oversight = dict(args.scale).get("oversight", args.instances)
+        return [*base[:-1], str(oversight), "--events", str(args.events)]
     return [*base, "--applications", str(args.applications)]
 
 
