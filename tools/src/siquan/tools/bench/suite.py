@@ -9,10 +9,11 @@ Runs, one after the other on the same machine, each as its own process (bounded 
   oversight does more work per payment than disbursement (it stores and judges each one
   again), so a deployment runs more of it to keep its audit at the run's pace;
 - `oversight_ingest` — oversight (as many instances as in the payment run) draining
-  `--events` (100,000) mixed small events: target **≥ 3,000 events/s**; and oversight **≤ 5 s behind** when the payment run's last
-  message is published (`oversight.lag_after_run_s`, read from the payment run: the run
-  oversight trails is the real one, at disbursement's pace; the ingestion benchmark's
-  own lag after publishing a run as fast as the broker takes it is reported beside it);
+  `--events` (100,000) mixed small events: target **≥ 3,000 events/s**; and oversight
+  **≤ 5 s behind** when the payment run's last message is published
+  (`oversight.lag_after_run_s`, read from the payment run: the run oversight trails is the
+  real one, at disbursement's pace; the ingestion benchmark's own lag after publishing a
+  run as fast as the broker takes it is reported beside it);
 - `eligibility_100k` — `--applications` (100,000) applications from survey import to every
   certification confirmed by the broker: target **≤ 60 s**.
 
