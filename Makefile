@@ -112,7 +112,8 @@ contracts-release: install
 # The foundation's county cycle, then the province-scale benchmarks judged against their
 # targets (ratios to the raw speed measured in the same run): the summary with every
 # benchmark's JSON is written to bench/results/latest.json; exit 1 when a target is missed.
-# BENCH_ARGS passes options, e.g. BENCH_ARGS="--instances 2" or "--only payment_run".
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--instances 2", "--scale oversight=3" or
+# "--only payment_run".
 bench: install
 	$(UV) run python -m siquan.shared.operator.bench
 	$(UV) run python -m siquan.tools.bench.suite $(BENCH_ARGS)
