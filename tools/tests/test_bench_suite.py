@@ -57,13 +57,17 @@ def test_each_missed_target_fails_the_suite() -> None:
         assert summary["targets_met"] is False, missed
 
 
-def test_findings_on_clean_data_or_a_broken_chain_miss_oversights_target() -> None:
+def test_findings_on_clean_data_or_on_the_run_or_a_broken_chain_miss_oversights_target() -> None:
     results = _results()
     results["oversight_ingest"]["findings"] = {"unexplained_payment": 1}
     assert _summary(results)["oversight"]["met"] is False
     results = _results()
     results["oversight_ingest"]["chain"] = {"ok": False}
     assert _summary(results)["oversight"]["met"] is False
+    results = _results()  # oversight's instances judged the clean payment run wrongly
+    results["payment_run"]["findings"] = {"paid_twice": 3}
+    summary = _summary(results)["oversight"]
+    assert (summary["met"], summary["findings_on_the_run"]) == (False, {"paid_twice": 3})
 
 
 def test_a_benchmark_that_failed_is_an_error_and_fails_the_suite() -> None:

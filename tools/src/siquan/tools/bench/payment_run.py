@@ -13,8 +13,9 @@ message of the run (its reconciliation runs in the same transactions). Then meas
 raw speed of the same machine for the same volume: a plain asyncpg COPY of N payment rows
 and a raw aio-pika publish + consume of as many messages, of the same sizes, as the run
 sent. Prints `seconds`, `ratio_to_raw`, each stage's seconds, `oversight_lag_s` (from the
-run's last message published to oversight having logged it), peak RSS per process, CPU
-seconds per process and per database, and the machine's load averages.
+run's last message published to oversight having logged it), oversight's findings by rule
+(none on a clean run), peak RSS per process, CPU seconds per process and per database, and
+the machine's load averages.
 
     python -m siquan.tools.bench.payment_run [--payees 1000000] [--chunk 10000]
         [--instances 1] [--scale oversight=2]
@@ -184,6 +185,8 @@ async def measure_cluster(cluster: Cluster, processes: dict[str, ServiceProcess]
     outcome = await env.fetch("disbursement", "SELECT status, count(*) AS n,"
                               " sum(amount_fen) AS fen FROM payments WHERE run_id = $1"
                               " GROUP BY status", run_id)
+    findings = await env.fetch("oversight", "SELECT rule, count(*) AS n FROM findings"
+                               " GROUP BY rule")
     total = stages.pop("total")
     return {
         "run_id": run_id, "payees": options.payees, "owed_fen": owed, "seconds": total,
@@ -196,6 +199,8 @@ async def measure_cluster(cluster: Cluster, processes: dict[str, ServiceProcess]
         "results": {r["status"]: {"count": r["n"], "fen": int(r["fen"])} for r in outcome},
         "messages_sent": {"count": len(messages),
                           "bytes": sum(int(m["size"]) for m in messages)},
+        # a clean run raises none, however many oversight instances judged it
+        "findings": {r["rule"]: r["n"] for r in findings},
     }
 
 

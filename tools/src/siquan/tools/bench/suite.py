@@ -109,10 +109,11 @@ def summarise(results: dict[str, dict[str, Any]], *, instances: int, broker_node
             "lag_after_full_speed_publish_s": ingest.get("lag_after_run_s"),
             "chain_verified": (ingest.get("chain") or {}).get("ok"),
             "findings_on_clean_data": ingest.get("findings"),
+            "findings_on_the_run": run.get("findings"),
             "met": (events_per_s is not None and events_per_s >= EVENTS_PER_S_TARGET
                     and lag is not None and lag <= LAG_TARGET_S
                     and (ingest.get("chain") or {}).get("ok") is True
-                    and not ingest.get("findings"))},
+                    and not ingest.get("findings") and not run.get("findings"))},
         "eligibility_100k": {
             "applications": eligibility.get("applications"), "seconds": seconds,
             "target_seconds": ELIGIBILITY_TARGET_S, "stages": eligibility.get("stages"),
