@@ -47,14 +47,15 @@ BENCHMARKS = ("payment_run", "oversight_ingest", "eligibility_100k")
 
 def command(name: str, args: argparse.Namespace) -> list[str]:
     """The benchmark's own command line, at the suite's sizes."""
-    base = [sys.executable, "-m", f"siquan.tools.bench.{name}",
-            "--instances", str(args.instances)]
+    # oversight's ingestion runs as many oversight instances as the payment run does
+    instances = dict(args.scale).get("oversight", args.instances) \
+        if name == "oversight_ingest" else args.instances
+    base = [sys.executable, "-m", f"siquan.tools.bench.{name}", "--instances", str(instances)]
     if name == "payment_run":
         scale = [f"--scale={service}={count}" for service, count in args.scale]
         return [*base, "--payees", str(args.payees), *scale]
-    if name == "oversight_ingest":  # as many oversight instances as in the payment run
-        oversight = dict(args.scale).get("oversight", args.instances)
-        return [*base[:-1], str(oversight), "--events", str(args.events)]
+    if name == "oversight_ingest":
+        return [*base, "--events", str(args.events)]
     return [*base, "--applications", str(args.applications)]
 
 
