@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import asyncpg
 
 from siquan.contracts.disbursement_v1 import SettledPayment
 from siquan.oversight.reconciliation.adapters.settled import PgSettled
+from siquan.oversight.reconciliation.application.judging import expectations
 from siquan.oversight.reconciliation.application.ports import Chunk
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.processes import ServiceProcess
@@ -67,6 +68,41 @@ async def test_a_batch_of_chunks_stores_each_payment_with_its_chunk(
                 "run_period": chunk.period, "amount_fen": 21_000, "cert_checked": True}
     assert stored == expected
     assert stored[second.payments[1].payment_id]["period"] == "2025"
+
+
+async def test_a_payment_returned_in_the_batch_that_stores_it_is_not_paid_by_the_retry(
+        siquan_env: Environment, oversight: ServiceProcess) -> None:
+    """A payment, its return and the retry in one batch: the return is written with the
+    chunks, before they are judged, so the retry is no second payment; the same two chunks
+    without the return are."""
+    def payment_and_retry(*, retry_sorts_first: bool = False) -> tuple[Chunk, Chunk]:
+        ids = sorted(str(uuid.uuid4()) for _ in range(2))
+        first = _payment().model_copy(update={"payment_id": ids[retry_sorts_first]})
+        retry = first.model_copy(update={"payment_id": ids[not retry_sorts_first]})
+        return (Chunk(str(uuid.uuid4()), str(uuid.uuid4()), "special_assistance", "2026-11",
+                      "420117", (first,)),
+                Chunk(str(uuid.uuid4()), str(uuid.uuid4()), "special_assistance", "2026-11",
+                      "420117", (retry,)))
+
+    conn = await asyncpg.connect(siquan_env.pg_dsn("oversight"))
+    try:
+        async with conn.transaction():
+            settled = PgSettled(conn)
+            returned = [payment_and_retry(), payment_and_retry(retry_sorts_first=True)]
+            kept = payment_and_retry()
+            chunks = [*returned[0], *returned[1], *kept]
+            for chunk in chunks:
+                settled.store(chunk)
+            settled.mark_returned(pair[0].payments[0].payment_id for pair in returned)
+            await settled.flush()
+            found = await settled.settle(chunks, expectations(chunks), timedelta(days=30))
+            raise _RollBack([(item.payment_id, earlier) for item, earlier, _ in found.again])
+    except _RollBack as rolled_back:
+        again = rolled_back.args[0]
+    finally:
+        await conn.close()
+
+    assert again == [(kept[1].payments[0].payment_id, kept[0].payments[0].payment_id)]
 
 
 class _RollBack(Exception):

@@ -254,6 +254,38 @@ async def test_a_payment_the_bank_returned_may_be_paid_again(uow: FakeOversightW
     assert rules_of(await committed(uow, chunk(paid(cert), number=1))) == []
 
 
+def returned_of(payment: disbursement.SettledPayment) -> disbursement.PaymentsReturned:
+    return disbursement.PaymentsReturned(chunk=0, payments=(disbursement.ReturnedPayment(
+        payment_id=payment.payment_id, person_key=payment.person_key, amount_fen=OWED,
+        reason="closed", returned_on=date(2026, 11, 20)),), **run())
+
+
+def two_ids() -> tuple[str, str]:
+    """Two payment ids in their sort order (the batch's payments are judged in it)."""
+    low, high = sorted(str(uuid.uuid4()) for _ in range(2))
+    return low, high
+
+
+async def test_a_payment_its_return_and_the_retry_in_one_batch_are_not_paid_twice(
+        uow: FakeOversightWork) -> None:
+    """The return is written before any chunk of the batch is judged, in whatever order
+    the three messages came and whichever payment id sorts first; without the return the
+    retry is a second payment."""
+    certs = [granted() for _ in range(5)]
+    await committed(uow, *certs)
+    for cert, ids in zip(certs[:4], (two_ids(), two_ids()[::-1]) * 2, strict=True):
+        first, retry = (paid(cert, payment_id=i) for i in ids)
+        batch = ((chunk(first), returned_of(first), chunk(retry, number=1)) if cert in certs[:2]
+                 else (returned_of(first), chunk(first), chunk(retry, number=1)))
+        assert rules_of(await committed(uow, *batch)) == [], (ids, batch)
+
+    first, again = (paid(certs[4], payment_id=i) for i in two_ids())
+    unreturned = await committed(uow, chunk(first), chunk(again, number=1))
+    assert rules_of(unreturned) == ["paid_twice"]
+    [finding] = unreturned.published(FindingRaised)
+    assert finding.reason.startswith(f"payment {again.payment_id} pays")
+
+
 async def test_a_return_logged_before_its_payment_is_stored_still_counts(
         uow: FakeOversightWork) -> None:
     cert = granted()

@@ -20,12 +20,14 @@ class MemorySettled:
     def __init__(self, store: MemoryStore, now: Callable[[], datetime]) -> None:
         self._store, self._now = store, now
         self._new: set[str] = set()
+        self._returned: set[str] = set()  # the returns of the batch, as PostgreSQL's flush
 
     def store(self, chunk: Chunk) -> None:
         for item in chunk.items:
             if item.payment_id not in self._store.payments:
                 self._store.payments[item.payment_id] = StoredPayment(
-                    item, chunk.period, self._store.next_seq(), self._now(), True)
+                    item, chunk.period, self._store.next_seq(), self._now(), True,
+                    returned=item.payment_id in self._returned)
                 self._new.add(item.payment_id)
 
     async def settle(self, chunks: Sequence[Chunk], expectations: Sequence[Expectation],
@@ -37,8 +39,9 @@ class MemorySettled:
         for stored in fresh:
             stored.cert_checked = (stored.item.certification_id
                                    in self._store.watched_certifications)
-            stored.returned = (stored.item.payment_id, "returned") in self._store.lines
-        again = [self._again(s.item, new) for s in fresh]
+            stored.returned = (stored.returned
+                               or (stored.item.payment_id, "returned") in self._store.lines)
+        again = [self._again(s.item, new) for s in fresh if not s.returned]
         replaced = [self._replaced(s.item, account_window) for s in fresh]
         return Settling([s.item for s in fresh],  # every one: the rules judge them all
                         [a for a in again if a is not None],
@@ -90,8 +93,9 @@ class MemorySettled:
             if payment_id in self._store.payments:
                 self._store.payments[payment_id].cert_checked = True
 
-    async def mark_returned(self, payment_ids: Iterable[str]) -> None:
+    def mark_returned(self, payment_ids: Iterable[str]) -> None:
         for payment_id in payment_ids:
+            self._returned.add(payment_id)
             if payment_id in self._store.payments:
                 self._store.payments[payment_id].returned = True
 

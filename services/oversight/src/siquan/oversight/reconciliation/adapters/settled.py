@@ -88,17 +88,22 @@ class PgSettled:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._held: list[Chunk] = []
+        self._returned: list[str] = []
         self._new: set[str] = set()
 
     def store(self, chunk: Chunk) -> None:
         self._held.append(chunk)
 
     async def flush(self) -> None:
-        """Write the chunks held (with the batch's other facts)."""
+        """Write the chunks held, then the returns (with the batch's other facts)."""
         chunks, self._held = self._held, []
         if any(c.payments for c in chunks):
             rows = await self._conn.fetch(sql.STORE, *_columns(chunks))
             self._new.update(row["payment_id"] for row in rows)
+        returned, self._returned = self._returned, []
+        if returned:
+            await self._conn.execute("UPDATE settled_payments SET returned = true"
+                                     " WHERE payment_id = ANY($1::text[])", returned)
 
     async def settle(self, chunks: Sequence[Chunk], expectations: Sequence[Expectation],
                      account_window: timedelta) -> Settling:
@@ -144,9 +149,8 @@ class PgSettled:
                 "UPDATE settled_payments SET cert_checked = true"
                 " WHERE payment_id = ANY($1::text[]) AND NOT cert_checked", ids)
 
-    async def mark_returned(self, payment_ids: Iterable[str]) -> None:
-        await self._conn.execute("UPDATE settled_payments SET returned = true"
-                                 " WHERE payment_id = ANY($1::text[])", list(payment_ids))
+    def mark_returned(self, payment_ids: Iterable[str]) -> None:
+        self._returned.extend(payment_ids)
 
     async def unchecked(self, grace_seconds: float, limit: int = 1000) -> list[SettledItem]:
         rows = await self._conn.fetch(

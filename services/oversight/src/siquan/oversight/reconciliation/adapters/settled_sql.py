@@ -49,7 +49,7 @@ run's period start ($8–$12) and period ($14); $13 the start of a payment's own
 the earlier payment id its transfer was made under (NULL: its own)."""
 
 _FRESH = f"""
-SELECT {COLUMNS}, s.pays, c.certification_id IS NOT NULL AS known,
+SELECT {COLUMNS}, s.pays, s.returned, c.certification_id IS NOT NULL AS known,
        coalesce(c.person_key = s.person_key AND c.program_code = s.program_code
                 AND c.effective_from <= e.period_end
                 AND (s.pays <> 'benefit' OR s.amount_fen = e.amount_fen)
@@ -78,6 +78,7 @@ returned_before AS (  -- a return committed before its payment was (another inst
     UPDATE settled_payments SET returned = true
     WHERE payment_id IN (SELECT f.payment_id FROM fresh f JOIN statement_payment_lines l
                          ON l.line_key = f.payment_id AND l.outcome = 'returned')
+    RETURNING payment_id
 )
 SELECT {_SHOWN}, 'suspect' AS kind, NULL AS other, NULL::uuid AS other_message
 FROM fresh f
@@ -90,12 +91,16 @@ FROM fresh f CROSS JOIN LATERAL (
     SELECT o.payment_id, o.message_id FROM settled_payments o
     WHERE o.person_key = f.person_key AND o.program_code = f.program_code
       AND o.period = f.period AND o.pays = f.pays AND NOT o.returned
+      -- a payment returned no longer pays, in this batch too (the statement's snapshot
+      -- does not see what returned_before marks)
+      AND o.payment_id NOT IN (SELECT payment_id FROM returned_before)
       AND o.payment_id <> f.payment_id
       -- one transfer answered for two payment ids (a run lost in a restore of
       -- disbursement and started again) is one payment
       AND coalesce(o.transferred_as, o.payment_id) <> coalesce(f.transferred_as, f.payment_id)
       AND (o.message_id <> ALL($9::uuid[]) OR o.payment_id < f.payment_id)
     ORDER BY o.seen_at, o.payment_id LIMIT 1) o
+WHERE NOT f.returned AND f.payment_id NOT IN (SELECT payment_id FROM returned_before)
 UNION ALL
 SELECT {_SHOWN}, 'account', a.message_id::text, NULL
 FROM fresh f

@@ -86,13 +86,11 @@ def _account_changed(uow: RuleUnit, item: SettledItem, replaced: str) -> Flag:
 @handles(disbursement.PaymentsReturned)
 async def forget_returned(e: disbursement.PaymentsReturned, uow: RuleUnit) -> None:
     """Money the bank sent back: the payment no longer pays its period, and a retry may.
-    A step, so a payment stored in the same batch is marked too; a payment another
-    transaction stores later finds the return in the ledger when it is judged."""
-    uow.later(mark_returned, tuple(p.payment_id for p in e.payments))
-
-
-async def mark_returned(uow: RuleUnit, asked: Asked[tuple[str, ...]]) -> None:
-    await uow.settled.mark_returned(pid for ids, _ in asked for pid in ids)
+    A fact of the batch, written after its chunks and before any rule judges them, so a
+    retry in the same batch as the payment and its return is not paid twice, whatever
+    order the three came in; a payment another transaction stores later finds the return
+    in the ledger when it is judged."""
+    uow.settled.mark_returned(p.payment_id for p in e.payments)
 
 
 @handles(disbursement.PayeeAccountRegistered)

@@ -190,7 +190,10 @@ class Settled(Protocol):
 
     async def mark_checked(self, payment_ids: Iterable[str]) -> None: ...
 
-    async def mark_returned(self, payment_ids: Iterable[str]) -> None: ...
+    def mark_returned(self, payment_ids: Iterable[str]) -> None:
+        """Mark these payments returned with the batch's facts, after its chunks are
+        stored: a payment stored in the same batch is marked too, before any rule judges
+        a payment of the batch."""
 
     async def unchecked(self, grace_seconds: float, limit: int = 1000) -> list[SettledItem]:
         """Payments whose certification was still unknown after the grace period (locked)."""
