@@ -12,6 +12,7 @@ from siquan.shared.signing import (
     KEY_ID_HEADER,
     SIGNATURE_HEADER,
     SignatureError,
+    SigningKey,
     Verifier,
     key_id_of,
     load_private_key,
@@ -51,6 +52,18 @@ def test_an_altered_body_or_identity_does_not_verify(keys: Path, body: bytes) ->
         verifier.verify("m-1", headers, body[:-2] + b"2}")
     with pytest.raises(SignatureError):
         verifier.verify("m-2", headers, body)
+
+
+@pytest.mark.parametrize("body", [SHORT, LONG], ids=["short", "long"])
+def test_a_producer_signs_as_the_key_alone_would(keys: Path, body: bytes) -> None:
+    """The outbox signs with libsodium (small events) or OpenSSL (long ones); Ed25519 is
+    deterministic, so both give the signature of the private key itself."""
+    private = load_private_key(keys / f"{PRODUCER}.key")
+    headers = {"x-siquan-producer": PRODUCER, "x-siquan-type": "t.v1"}
+    assert sign(SigningKey.unnamed(private), "m-1", headers, body) \
+        == sign(private, "m-1", headers, body)
+    assert sign(SigningKey.unnamed(private), "m-2", headers, body) \
+        != sign(private, "m-1", headers, body)
 
 
 @pytest.mark.parametrize("change", [lambda s: s[:63], lambda s: s + b"\0",

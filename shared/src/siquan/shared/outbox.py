@@ -64,7 +64,7 @@ class Outbox:
         }
         if self._key.key_id:
             headers[KEY_ID_HEADER] = self._key.key_id
-        headers[SIGNATURE_HEADER] = sign(self._key.private, message_id, headers, body)
+        headers[SIGNATURE_HEADER] = sign(self._key, message_id, headers, body)
         if trace_context is None:
             propagate.inject(headers)
         else:
