@@ -40,6 +40,7 @@ Visits = Any  # the `visits` fixture (conftest): screenshots and the axe-core sc
 AUDITOR = "auditor-420117-01"
 DISBURSER = "disburser-420117-01"
 PROGRAM, PERIOD, COUNTY, OWED = "special_assistance", "2026-11", "420117", 21_000
+SPECIAL_ASSISTANCE = "独生子女死亡/伤残家庭特别扶助"  # the program's name in the catalogue
 BASE = "/console/audit"
 
 
@@ -176,12 +177,15 @@ async def test_an_auditor_reconciles_verifies_holds_and_lifts(
     wrong = page.locator("#findings-wrong_payment")
     await expect(wrong).to_contain_text("撤销后仍发放")
     await expect(wrong).to_contain_text("资格撤销之后")
+    await expect(wrong).to_contain_text(f"{SPECIAL_ASSISTANCE} {PERIOD}")
     await accessible(visits, page, "findings")
     await page.goto(f"{oversight.url}{BASE}/findings/{finding['finding_id']}")
     await expect(page.locator("h1")).to_have_text("问题：撤销后仍发放")
     await expect(page.locator("#finding-reason")).to_contain_text("资格撤销之后")
     await expect(page.locator("#finding-category")).to_have_text("错发")
     await expect(page.locator("#finding-officer")).to_have_text(DISBURSER)
+    await expect(page.locator("#finding-program")).to_have_text(
+        f"{SPECIAL_ASSISTANCE} {PROGRAM} {PERIOD}")
     await expect(page.locator("#finding-evidence li").first).to_be_visible()
     await accessible(visits, page, "finding")
     # Each piece of evidence opens its entry in the audit log.
