@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -32,11 +31,11 @@ from siquan.shared.accounts.store import (
 )
 from siquan.shared.auth import Officer, require_role
 from siquan.shared.clock import FixedClock
-from siquan.shared.database import create_pool
 from siquan.shared.errors import NotFound, OutOfScope, Refused
 from siquan.shared.messaging_schema import MESSAGING_DDL
 from siquan.shared.outbox import Outbox
 from siquan.shared.signing import load_private_key, write_keypair
+from siquan.shared.testing.databases import scratch_pool
 from siquan.shared.unit_of_work import PgUnitOfWork, UnitsOfWork
 
 pytestmark = pytest.mark.integration
@@ -55,21 +54,9 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 async def pool(servers: tuple[str, str]) -> AsyncIterator[asyncpg.Pool]:
-    name = f"siquan_t_accounts_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(servers[1])
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = servers[1].rsplit("/", 1)[0] + f"/{name}"
-    created = await create_pool(dsn)
-    await created.execute(MESSAGING_DDL)
-    async with created.acquire() as conn:
-        for statement in schema.STATEMENTS:
-            await conn.execute(statement)
-    try:
+    async with scratch_pool(servers[1], "siquan_t_accounts", MESSAGING_DDL,
+                            *schema.STATEMENTS) as created:
         yield created
-    finally:
-        await created.close()
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 @pytest.fixture

@@ -30,11 +30,11 @@ from siquan.shared.consumer import (
     _Held,
     spans_recorded,
 )
-from siquan.shared.database import create_pool
 from siquan.shared.messaging_schema import MESSAGING_DDL
 from siquan.shared.outbox import Outbox, new_message_id
 from siquan.shared.registry import HandlerRegistry, handles
 from siquan.shared.signing import Verifier, load_private_key, load_public_keys, write_keypair
+from siquan.shared.testing.databases import scratch_pool
 from siquan.shared.unit_of_work import PgUnitOfWork, UnitsOfWork
 
 PRODUCER = "partner.public_security"
@@ -64,18 +64,9 @@ class _DeadLetters:
 
 @pytest.fixture
 async def pool(servers: tuple[str, str]) -> AsyncIterator[asyncpg.Pool]:
-    name = f"siquan_t_consumer_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(servers[1])
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = servers[1].rsplit("/", 1)[0] + f"/{name}"
-    created = await create_pool(dsn)
-    await created.execute(MESSAGING_DDL + "; CREATE TABLE effects (report_id text)")
-    try:
+    async with scratch_pool(servers[1], "siquan_t_consumer", MESSAGING_DDL,
+                            "CREATE TABLE effects (report_id text)") as created:
         yield created
-    finally:
-        await created.close()
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ import asyncpg
 import pytest
 from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
 
-from siquan.shared.database import create_pool
 from siquan.shared.messaging_schema import MESSAGING_DDL
 from siquan.shared.relay import OutboxRelay
+from siquan.shared.testing.databases import scratch_pool
 from siquan.shared.testing.waiting import eventually
 
 LONG = b'{"payments": "' + b"x" * 300_000 + b'"}'  # past RabbitMQ's 128 KiB frame
@@ -22,17 +22,8 @@ LONG = b'{"payments": "' + b"x" * 300_000 + b'"}'  # past RabbitMQ's 128 KiB fra
 
 @pytest.fixture
 async def pool(servers: tuple[str, str]) -> AsyncIterator[asyncpg.Pool]:
-    name = f"siquan_t_relay_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(servers[1])
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    created = await create_pool(servers[1].rsplit("/", 1)[0] + f"/{name}")
-    await created.execute(MESSAGING_DDL)
-    try:
+    async with scratch_pool(servers[1], "siquan_t_relay", MESSAGING_DDL) as created:
         yield created
-    finally:
-        await created.close()
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 @pytest.fixture

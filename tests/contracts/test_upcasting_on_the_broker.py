@@ -2,7 +2,6 @@
 the v2 handler, through the queue the registry binds to both versions, read as v2."""
 
 import asyncio
-import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,6 +20,7 @@ from siquan.shared.outbox import Outbox
 from siquan.shared.provision import apply_broker
 from siquan.shared.registry import HandlerRegistry, handles
 from siquan.shared.signing import Verifier, load_private_key, load_public_keys
+from siquan.shared.testing.databases import scratch_pool
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import publish_as
 from siquan.shared.testing.waiting import eventually
@@ -32,19 +32,10 @@ CLOCK = FixedClock(datetime(2026, 12, 1, tzinfo=UTC))
 
 @pytest.fixture
 async def pool(siquan_env: Environment) -> AsyncIterator[asyncpg.Pool]:
-    name = f"siquan_t_upcast_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(siquan_env.admin_pg_dsn)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    created = await asyncpg.create_pool(siquan_env.admin_pg_dsn.rsplit("/", 1)[0] + f"/{name}",
-                                        min_size=1, max_size=4)
-    await created.execute(MESSAGING_DDL + "; CREATE TABLE deaths (report_id text, died_on text,"
-                                          " recorded_by text, type text)")
-    try:
+    async with scratch_pool(siquan_env.admin_pg_dsn, "siquan_t_upcast", MESSAGING_DDL,
+                            "CREATE TABLE deaths (report_id text, died_on text,"
+                            " recorded_by text, type text)") as created:
         yield created
-    finally:
-        await created.close()
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def test_a_v1_message_reaches_a_handler_that_takes_v2(
