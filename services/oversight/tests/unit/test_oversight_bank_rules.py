@@ -99,14 +99,39 @@ async def test_an_account_number_never_reaches_a_finding_whatever_the_producer_s
     assert OTHER not in str(stored) and stored["details"]["stated_account"].endswith("9999")
 
 
+def mismatch(batch: str = "run-0-abc", *, payment_id: str | None = None,
+             stated_fen: int = 12_000) -> disbursement.BankResultMismatch:
+    return disbursement.BankResultMismatch(
+        batch=batch, run_id=RUN, program_code="special_assistance", period="2026-05",
+        division_code="420117", kind="amount_differs",
+        payment_id=payment_id or str(uuid.uuid4()), expected_amount_fen=21_000,
+        stated_amount_fen=stated_fen, expected_account=masked(ACCOUNT),
+        stated_account=masked(ACCOUNT), outcome="settled", bank_reference="B9",
+        found_at=datetime(2026, 6, 2, tzinfo=UTC))
+
+
+async def test_the_bank_answering_a_re_sent_payment_alike_raises_nothing_new(
+        uow: FakeOversightWork) -> None:
+    """A payment whose result differs stays unanswered and is instructed again in another
+    batch; the bank stating the same difference there is the same finding, and another
+    difference (another amount) a finding of its own."""
+    first = mismatch("run-0-abc")
+    await delivered(uow, first)
+
+    again = await delivered(uow, mismatch("run-0-def", payment_id=first.payment_id))
+    otherwise = await delivered(uow, mismatch("run-0-ghi", payment_id=first.payment_id,
+                                              stated_fen=13_000))
+
+    assert again.published(FindingRaised) == []
+    [other] = otherwise.published(FindingRaised)
+    assert "13000 fen" in other.reason
+    assert sorted(f["details"]["bank_document"] for f in uow.store.findings.values()) == [
+        "run-0-abc", "run-0-ghi"]
+
+
 async def test_a_result_line_that_is_not_its_instruction_is_a_finding_too(
         uow: FakeOversightWork) -> None:
-    event = disbursement.BankResultMismatch(
-        batch="run-0-abc", run_id=RUN, program_code="special_assistance", period="2026-05",
-        division_code="420117", kind="amount_differs", payment_id=str(uuid.uuid4()),
-        expected_amount_fen=21_000, stated_amount_fen=12_000,
-        expected_account=masked(ACCOUNT), stated_account=masked(ACCOUNT),
-        outcome="settled", bank_reference="B9", found_at=datetime(2026, 6, 2, tzinfo=UTC))
+    event = mismatch()
 
     batch = await delivered(uow, event)
 

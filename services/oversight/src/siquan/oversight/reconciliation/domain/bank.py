@@ -5,10 +5,11 @@ have gone to another account or in another amount than the roster said.
 
 Disbursement finds each difference and publishes it with its evidence
 (`bank_statement.difference.v1`, `bank_result.mismatch.v1`); oversight makes one finding
-of each, keyed on where it was stated, so the same difference delivered again raises
-nothing new. The finding cites the message and keeps its figures: the payment id, the
-expected and the stated amounts in fen and accounts — masked again here, so that no
-account number reaches a finding whatever a producer sent.
+of each, keyed on where it was stated (a statement's line; a result's payment, whichever
+batch carried it), so the same difference delivered or answered again raises nothing
+new. The finding cites the message and keeps its figures: the payment id, the expected
+and the stated amounts in fen and accounts — masked again here, so that no account
+number reaches a finding whatever a producer sent.
 """
 
 from __future__ import annotations
@@ -64,6 +65,13 @@ def _fen(amount: int | None) -> str:
     return "no amount" if amount is None else f"{amount} fen"
 
 
+def _stated_in(d: BankDifference) -> str:
+    """Where the difference was stated, as its finding's key names it: a statement's line;
+    for a result, nowhere in particular — the bank answering a payment's re-sent
+    instruction with the same difference states nothing new, whichever batch carried it."""
+    return f"{d.where}:{d.line}" if d.source == "statement" else "results"
+
+
 def bank_difference_finding(d: BankDifference) -> Finding:
     rule = rules.BANK_STATEMENT_DIFFERS if d.source == "statement" else \
         rules.BANK_RESULT_DIFFERS
@@ -75,7 +83,7 @@ def bank_difference_finding(d: BankDifference) -> Finding:
         f" ({d.held_status})" if d.held_status else "")
     return Finding(
         rule=rule,
-        dedup_key=f"{rule.name}:{d.where}:{d.line}:{d.payment_id}:{d.kind}:"
+        dedup_key=f"{rule.name}:{_stated_in(d)}:{d.payment_id}:{d.kind}:"
                   f"{d.stated_amount_fen}:{stated}",
         reason=f"{where} states payment {d.payment_id} {_DESCRIBED.get(d.kind, d.kind)} "
                f"({d.kind}); {held}; stated: {_fen(d.stated_amount_fen)} to "
