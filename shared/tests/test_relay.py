@@ -1,6 +1,7 @@
-"""The outbox relay on the real broker and database: a batch's messages arrive whole (a
-body longer than one frame among them), in the outbox's order, with their headers and
-ids, and are marked published; a batch the broker refuses is not marked."""
+"""The outbox relay on the real broker and database: a batch's messages arrive whole
+(bodies longer than one frame among them, more than one write's worth), in the outbox's
+order, with their headers and ids, and are marked published; a batch the broker refuses
+is not marked."""
 
 import asyncio
 import secrets
@@ -61,7 +62,7 @@ async def test_a_batch_arrives_whole_in_order_and_is_marked_published(
         pool: asyncpg.Pool, connection: AbstractConnection) -> None:
     exchange = f"siquan.test.relay.{secrets.token_hex(4)}"
     queue = await _queue_on(connection, exchange)
-    bodies = [b'{"n": 0}', LONG, b"", b'{"n": 3}']
+    bodies = [b'{"n": 0}', LONG, b"", LONG, LONG, LONG, b'{"n": 6}']  # two writes
     ids = await _write(pool, exchange, bodies)
     relay = OutboxRelay(pool, batch_size=10, idle_seconds=0.05)
     running = asyncio.create_task(relay.run(connection))
@@ -86,8 +87,8 @@ async def test_a_batch_arrives_whole_in_order_and_is_marked_published(
 
     assert [m.message_id for m in received] == ids
     assert [m.body for m in received] == bodies
-    assert [m.routing_key for m in received] == [f"thing.happened.{n}" for n in range(4)]
-    assert [m.correlation_id for m in received] == [f"c-{n}" for n in range(4)]
+    assert [m.routing_key for m in received] == [f"thing.happened.{n}" for n in range(7)]
+    assert [m.correlation_id for m in received] == [f"c-{n}" for n in range(7)]
     assert all(m.delivery_mode == aio_pika.DeliveryMode.PERSISTENT for m in received)
     assert all(m.headers["x-siquan-type"] == "thing" for m in received)
     assert relay.published == len(bodies)

@@ -39,6 +39,11 @@ WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
 """
 
 
+_WRITE_BYTES = 1 << 20
+"""Messages are written in runs of about this many bytes of bodies (a payments chunk is
+a few hundred KiB), one write each."""
+
+
 class OutboxRelay:
     def __init__(self, pool: asyncpg.Pool, *, batch_size: int, idle_seconds: float) -> None:
         self._pool = pool
@@ -94,10 +99,16 @@ class OutboxRelay:
         channel = self._channel
         assert channel is not None, "relay not running"
         frames: list[Any] = []
+        written = 0
         confirmations: list[asyncio.Future[Any]] = []
         async with channel.lock:
             for row in rows:
+                if written >= _WRITE_BYTES:  # the writer's queue is bounded: so is memory
+                    await channel.write_queue.put(
+                        ChannelFrame.marshall(channel_number=channel.number, frames=frames))
+                    frames, written = [], 0
                 body = bytes(row["body"])
+                written += len(body)
                 headers: dict[str, Any] = dict(row["headers"])
                 channel.delivery_tag += 1
                 confirmation = channel.create_future()
