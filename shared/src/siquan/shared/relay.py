@@ -101,11 +101,15 @@ class OutboxRelay:
         frames: list[Any] = []
         written = 0
         confirmations: list[asyncio.Future[Any]] = []
+
+        async def write() -> None:
+            await channel.write_queue.put(
+                ChannelFrame.marshall(channel_number=channel.number, frames=frames))
+
         async with channel.lock:
             for row in rows:
                 if written >= _WRITE_BYTES:  # the writer's queue is bounded: so is memory
-                    await channel.write_queue.put(
-                        ChannelFrame.marshall(channel_number=channel.number, frames=frames))
+                    await write()
                     frames, written = [], 0
                 body = bytes(row["body"])
                 written += len(body)
@@ -123,8 +127,7 @@ class OutboxRelay:
                 size = channel.max_content_size
                 frames.extend(ContentBody(body[at:at + size])
                               for at in range(0, len(body), size))
-            await channel.write_queue.put(
-                ChannelFrame.marshall(channel_number=channel.number, frames=frames))
+            await write()
         await asyncio.gather(*confirmations)
 
     def _publish_frame(self, exchange: str, routing_key: str) -> Basic.Publish:

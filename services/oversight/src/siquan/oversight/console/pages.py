@@ -32,13 +32,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from siquan.contracts.policy import load_catalogue
 from siquan.contracts.types import division_scope
 from siquan.oversight.adapters.unit_of_work import snapshot
 from siquan.oversight.application import queries
 from siquan.oversight.console import charts, views
 from siquan.oversight.console.reasons import RULE_NAMES, finding_reason, translated
-from siquan.oversight.public.application import handling
+from siquan.oversight.public.application import handling, notices
 from siquan.oversight.public.entrypoints.pages import CATEGORY_NAMES as COMPLAINT_NAMES
 from siquan.oversight.public.entrypoints.pages import CONSOLE as PUBLIC
 from siquan.oversight.public.entrypoints.pages import STATUS_NAMES as COMPLAINT_STATUSES
@@ -180,18 +179,13 @@ def _router(pages: RolePages) -> APIRouter:
                 "decision_names": names(request, DECISION_NAMES),
                 "outcome_names": names(request, OUTCOME_NAMES),
                 "rule_names": names(request, RULE_NAMES),
-                "program_names": program_names(request),
+                "program_names": notices.program_names(
+                    english=chosen_locale(request) == "en"),
                 "finding_reason": lambda reason: finding_reason(
                     reason, lambda text: pages.gettext(request, text)),
                 "complaint_names": public_names(request, COMPLAINT_NAMES),
                 "complaint_statuses": public_names(request, COMPLAINT_STATUSES),
                 "notice": pages.gettext(request, notice) if notice else ""}
-
-    def program_names(request: Request) -> dict[str, str]:
-        """Each program's name in the page's language, as the policy catalogue gives it."""
-        english = chosen_locale(request) == "en"
-        return {v.program_code: v.name_en if english else v.name_zh
-                for v in load_catalogue().versions}
 
     def problems_of(request: Request, found: list[str]) -> list[str]:
         return [pages.gettext(request, PROBLEMS[p]) for p in found]

@@ -72,6 +72,11 @@ def programs() -> list[dict[str, str]]:
     return sorted(seen.values(), key=lambda p: p["program_code"])
 
 
+def program_names(*, english: bool) -> dict[str, str]:
+    """Each program's name in one language, by its code."""
+    return {p["program_code"]: p["name_en" if english else "name_zh"] for p in programs()}
+
+
 def _day(day: date | None) -> str | None:
     return day.isoformat() if day else None
 

@@ -130,8 +130,7 @@ async def _board(request: Request, units: Units, config: PublicConfig, *, archiv
         request, "public/notices.html", config.hotline, notices=found,
         archived=archived, programs=programs, program_code=program_code,
         division_code=division_code,
-        program_names={p["program_code"]: p["name_en" if english else "name_zh"]
-                       for p in programs},
+        program_names=notices.program_names(english=english),
         previous_page=_page_link(request, max(offset - limit, 0)) if offset else None,
         next_page=_page_link(request, offset + limit) if len(found) == limit else None)
 
