@@ -28,10 +28,21 @@ _CERTIFICATION = (
     "INSERT INTO certifications (certification_id, program_code, division_code, status)"
     " VALUES ($1, $2, $3, $4) ON CONFLICT (certification_id) DO UPDATE"
     " SET status = 'revoked' WHERE EXCLUDED.status = 'revoked'")
-_RUN = (
-    "INSERT INTO payment_runs (run_id, program_code, period, division_code, status)"
-    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (run_id) DO UPDATE SET status = EXCLUDED.status"
-    f" WHERE {_rank('EXCLUDED.status')} > {_rank('payment_runs.status')}")
+# A run's status moves forward; a batch that brings nothing new (every chunk of a run says
+# "paying") leaves its row unlocked: an upsert's ON CONFLICT DO UPDATE locks the row even
+# when its WHERE refuses the change, which made competing instances wait for each other's
+# commit on every chunk of the same run. The insert is for a run not seen yet (its conflict
+# arm, for two instances seeing it first together, is the only one that waits).
+_RUN = f"""
+WITH moved AS (
+    UPDATE payment_runs SET status = $5
+     WHERE run_id = $1 AND {_rank('$5::text')} > {_rank('payment_runs.status')}
+    RETURNING run_id)
+INSERT INTO payment_runs (run_id, program_code, period, division_code, status)
+SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM payment_runs WHERE run_id = $1)
+ON CONFLICT (run_id) DO UPDATE SET status = EXCLUDED.status
+ WHERE {_rank('EXCLUDED.status')} > {_rank('payment_runs.status')}
+"""
 _ALLOCATION = ("INSERT INTO allocations (allocation_id, run_id, amount_fen) VALUES ($1, $2, $3)"
                " ON CONFLICT (allocation_id) DO NOTHING")
 _CHUNK = ("INSERT INTO payment_chunks (run_id, outcome, chunk, count, amount_fen)"
