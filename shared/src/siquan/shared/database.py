@@ -45,6 +45,27 @@ async def _compression_settings(dsn: str, method: str) -> dict[str, str]:
     return {"default_toast_compression": method}
 
 
+BY_KEY = ("SET LOCAL jit = off; SET LOCAL enable_hashjoin = off;"
+          " SET LOCAL enable_mergejoin = off; SET LOCAL max_parallel_workers_per_gather = 0")
+"""For the rest of the transaction, keep the planner on index lookups: a batch's thousands
+of rows in tables of millions, by key. A hash join would read and hash a whole table per
+batch (a million certifications for a chunk of ten thousand payments) where its estimate
+of the batch is off; JIT and parallel workers cost more than they save on such a batch."""
+PLANNED = ("SET LOCAL jit = DEFAULT; SET LOCAL enable_hashjoin = DEFAULT;"
+           " SET LOCAL enable_mergejoin = DEFAULT;"
+           " SET LOCAL max_parallel_workers_per_gather = DEFAULT")
+"""The planner's own choices again, for the transaction's next statements."""
+
+
+@asynccontextmanager
+async def by_key(conn: Connection) -> AsyncIterator[None]:
+    """The statements within planned as `BY_KEY`; those after, as the planner chooses (a
+    statement that fails aborts the transaction, and the setting goes with it)."""
+    await conn.execute(BY_KEY)
+    yield
+    await conn.execute(PLANNED)
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10,
                       toast_compression: str = "") -> asyncpg.Pool:
     """A pool whose connections decode jsonb, and compress long values with

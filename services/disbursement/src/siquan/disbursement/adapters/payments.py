@@ -27,6 +27,7 @@ from siquan.disbursement.domain.payable import PAYABLE
 from siquan.disbursement.domain.payment import instruction_key
 from siquan.disbursement.domain.payment_run import RunTotals
 from siquan.disbursement.domain.roster import FrozenRoster, PlannedPayment, RosterQuery
+from siquan.shared.database import by_key
 
 _CLAIM = """
 SELECT k.chunk, k.first_payment_id, k.last_payment_id, r.program_code
@@ -155,14 +156,10 @@ class PgPayments:
         number, first, last, program = claimed
         periods = [r["period"] for r in await self._conn.fetch(_PERIODS, run_id, first, last)]
         bounds = [period_bounds(p) for p in periods]
-        # thousands of rows of tables of millions, by key: keep the planner on index
-        # lookups (a hash join would scan a whole table per chunk), no JIT
-        await self._conn.execute("SET LOCAL jit = off; SET LOCAL enable_hashjoin = off;"
-                                 " SET LOCAL enable_mergejoin = off;"
-                                 " SET LOCAL max_parallel_workers_per_gather = 0")
-        rows = await self._conn.fetch(_CHUNK, run_id, first, last, periods,
-                                      [b[0] for b in bounds], [b[1] for b in bounds],
-                                      program)
+        async with by_key(self._conn):
+            rows = await self._conn.fetch(_CHUNK, run_id, first, last, periods,
+                                          [b[0] for b in bounds], [b[1] for b in bounds],
+                                          program)
         return Chunk(run_id, number, [ChunkPayment(
             row["payment_id"], row["person_key"], row["certification_id"], row["period"],
             row["item"], row["amount_fen"], row["bank_code"], row["account_number"],
