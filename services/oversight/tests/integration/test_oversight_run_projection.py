@@ -13,6 +13,7 @@ from siquan.oversight.adapters.batching import Writes
 from siquan.oversight.adapters.projections import PgProjections
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.processes import ServiceProcess
+from siquan.shared.testing.waiting import eventually
 
 
 async def _moved(conn: asyncpg.Connection, run_id: str, status: str) -> None:
@@ -20,14 +21,6 @@ async def _moved(conn: asyncpg.Connection, run_id: str, status: str) -> None:
     PgProjections(conn, writes).run_moved(run_id, "special_assistance", "2026-11", "420117",
                                           status)
     await writes.flush(conn)
-
-
-async def _waiting_for_a_lock(conn: asyncpg.Connection, pid: int) -> None:
-    async def waits() -> None:
-        while not await conn.fetchval(
-                "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid):
-            await asyncio.sleep(0.02)
-    await asyncio.wait_for(waits(), 10)
 
 
 async def test_a_run_status_moves_forward_without_locking_an_unchanged_row(
@@ -52,7 +45,10 @@ async def test_a_run_status_moves_forward_without_locking_an_unchanged_row(
         async with first.transaction():
             await _moved(first, other, "paying")
             waiting = asyncio.create_task(_moved(second, other, "started"))
-            await _waiting_for_a_lock(first, second.get_server_pid())
+            pid = second.get_server_pid()
+            await eventually(lambda: first.fetchval(
+                "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid),
+                timeout=10, interval=0.02, what="the second instance waiting for the first")
         await asyncio.wait_for(waiting, 10)
         assert await first.fetchval(
             "SELECT status FROM payment_runs WHERE run_id = $1", other) == "paying"
