@@ -46,14 +46,18 @@ async def _compression_settings(dsn: str, method: str) -> dict[str, str]:
 
 
 BY_KEY = ("SET LOCAL jit = off; SET LOCAL enable_hashjoin = off;"
-          " SET LOCAL enable_mergejoin = off; SET LOCAL max_parallel_workers_per_gather = 0")
+          " SET LOCAL enable_mergejoin = off; SET LOCAL enable_seqscan = off;"
+          " SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL work_mem = '64MB'")
 """For the rest of the transaction, keep the planner on index lookups: a batch's thousands
-of rows in tables of millions, by key. A hash join would read and hash a whole table per
-batch (a million certifications for a chunk of ten thousand payments) where its estimate
-of the batch is off; JIT and parallel workers cost more than they save on such a batch."""
+of rows in tables of millions, by key. A hash join or a sequential scan would read a whole
+table per batch (a million certifications for a chunk of ten thousand payments, or every
+payment stored to find the batch's own) where its estimate of the batch is off; JIT and
+parallel workers cost more than they save on such a batch. A batch's rows kept between
+the steps of one statement (a materialized CTE) stay in memory rather than a temporary
+file."""
 PLANNED = ("SET LOCAL jit = DEFAULT; SET LOCAL enable_hashjoin = DEFAULT;"
-           " SET LOCAL enable_mergejoin = DEFAULT;"
-           " SET LOCAL max_parallel_workers_per_gather = DEFAULT")
+           " SET LOCAL enable_mergejoin = DEFAULT; SET LOCAL enable_seqscan = DEFAULT;"
+           " SET LOCAL max_parallel_workers_per_gather = DEFAULT; SET LOCAL work_mem = DEFAULT")
 """The planner's own choices again, for the transaction's next statements."""
 
 

@@ -47,7 +47,7 @@ SELECT DISTINCT period FROM payment_orders WHERE payment_id BETWEEN $2 AND $3 AN
 _OBSTACLE = PAYABLE.sql_obstacle(facts(
     Subject(certification="p.certification_id", person="p.person_key",
             program="$7::text", period="p.period", period_start="b.starts",
-            period_end="b.ends", item="p.item", payment="p.payment_id"),
+            period_end="b.ends", item="p.item", payment="p.payment_id", live="p.live"),
     certified_from="p.certified_from", certified_until="r.effective_from",
     benefits_end="d.benefits_end", has_account="p.account_number IS NOT NULL",
     # an order is written only to an account the roster or the retry planner found

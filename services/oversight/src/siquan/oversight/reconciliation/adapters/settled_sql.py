@@ -36,10 +36,8 @@ SELECT p.payment_id, p.person_key, ($8::text[])[p.chunk],
        p.transferred_as
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],
             $7::int[], $13::date[], $15::text[])
-     WITH ORDINALITY
      AS p(payment_id, person_key, item, certification_id, amount_fen, period, chunk,
-          period_start, transferred_as, n)
-ORDER BY p.n
+          period_start, transferred_as)
 ON CONFLICT (payment_id) DO NOTHING
 RETURNING payment_id
 """
