@@ -200,6 +200,7 @@ async def test_an_auditor_reconciles_verifies_holds_and_lifts(
     # The rule held the person's payments itself; the auditor holds the whole run too.
     holds = page.locator("#holds")
     await expect(holds).to_contain_text("oversight-reconciliation")
+    await expect(holds).to_contain_text(f"· {SPECIAL_ASSISTANCE}")  # the program by its name
     form = page.locator("#hold-form")
     await expect(form.get_by_label("人员标识")).to_have_value(person_key)
     await form.get_by_label("人员标识").fill("")
