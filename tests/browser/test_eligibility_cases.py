@@ -231,7 +231,7 @@ async def _transfer_and_change_category(browser: Browser, url: str, visits: Visi
     await _state_the_change(receiving)
     await expect(change.get_by_role("alert")).to_contain_text("类别未变更：")
     await expect(change.locator("#message")).to_have_text(
-        "变更为 disability 所需的证明材料尚未为该资格归档：户口簿, "
+        "变更为 独生子女伤残 所需的证明材料尚未为该资格归档：户口簿, "
         "子女残疾证。请先在资格页面归档。")
     await _the_change_is_kept(receiving)
     await expect(receiving.get_by_label("迁入县（6 位代码）")).to_have_value("")
@@ -265,9 +265,9 @@ async def _transfer_and_change_category(browser: Browser, url: str, visits: Visi
     await seen(visits, receiving, "certification-evidence-filed")
     await _state_the_change(receiving)
     await expect(receiving.locator("#certification-program")).to_contain_text(
-        "special_assistance · disability")
+        "独生子女伤残 special_assistance · disability")
     await expect(receiving.locator("#history")).to_contain_text(
-        "类别由 death 变更为 disability：子女伤残等级复核")
+        "类别由 独生子女死亡 变更为 独生子女伤残：子女伤残等级复核")
     await seen(visits, receiving, "certification-category-changed")
 
     api = ServiceClient(url)

@@ -346,6 +346,22 @@ def test_the_history_reads_the_composed_reasons_in_chinese_and_the_officers_word
     assert reasons.history("虚报收入", zh) == "虚报收入"
 
 
+def test_a_category_reads_by_its_name_where_the_page_knows_the_programs_categories(
+        ) -> None:
+    names = {"death": "独生子女死亡", "disability": "独生子女伤残"}
+    assert reasons.history("category changed from death to disability: 复核", zh,
+                           names) == "类别由 独生子女死亡 变更为 独生子女伤残：复核"
+    # a transfer's divisions are not categories; a category the policy lost keeps its code
+    assert reasons.history("transferred from 420117001 to 420102: 迁居", zh, names) == (
+        "由 420117001 迁至 420102：迁居")
+    assert reasons.history("category changed from retired to disability: 复核", zh,
+                           names) == "类别由 retired 变更为 独生子女伤残：复核"
+    refusal = ("the change to disability needs evidence that is not on file for the "
+               "certification: household_register")
+    assert reasons.translated(refusal, zh, names).startswith("变更为 独生子女伤残 所需")
+    assert reasons.translated(refusal, zh).startswith("变更为 disability 所需")
+
+
 def test_a_stale_form_names_the_states_and_the_step_in_chinese() -> None:
     reason = "application a1 is township_reviewed; approval needs it notice_closed"
     assert reasons.translated(reason, zh) == (

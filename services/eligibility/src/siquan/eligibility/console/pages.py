@@ -593,7 +593,7 @@ async def case_form_refused(request: Request, session: Session, case_form: str,
             return await _certification_page(
                 request, session, certification_id, purpose, status,
                 case_form=case_form, kept={name: _text(form, name) for name in fields},
-                refusal=translated(reason, _gettext(request)))
+                refusal=reason)
         except (Refused, _FormNotOffered):
             pass
     return refused(request, session, reason, status)
@@ -604,13 +604,15 @@ async def _certification_page(request: Request, session: Session, certification_
                               ) -> HTMLResponse:
     """The certification's page, its read recorded with `purpose` (raises `Refused`
     when the officer may not read it); `refused_form` is the refused case form's
-    `case_form`, `kept` values and translated `refusal`."""
+    `case_form`, `kept` values and `refusal` (the reason, translated here with the
+    program's category names)."""
     async with _units(request)() as uow:
         shown = await queries.certification(uow, session.officer.officer(),
                                             certification_id, None, purpose)
         today = uow.today()
-        categories = _categories(uow, shown["program_code"], shown["division_code"],
-                                 today)
+        program_name, categories = _categories(uow, shown["program_code"],
+                                               shown["division_code"], today,
+                                               english=chosen_locale(request) == "en")
         found = await uow.certifications.get(certification_id)
         evidence = (await uow.views.application_detail(found.application_id))["evidence"]
         kinds = case_changes.filed_kinds(uow, found) if found.live and categories else []
@@ -623,8 +625,14 @@ async def _certification_page(request: Request, session: Session, certification_
         if refused_form and not offered.get(refused_form["case_form"]):
             raise _FormNotOffered  # before the read is recorded
     gettext = _gettext(request)
+    # a category by its name on a Chinese page (the policy names them in Chinese only)
+    names = {} if chosen_locale(request) == "en" else dict(categories)
+    if refused_form:
+        refused_form["refusal"] = translated(refused_form["refusal"], gettext, names)
     return render(request, session, "eligibility/certification.html", status, c=shown,
-                  history_reason=lambda reason: history(reason, gettext),
+                  program_name=program_name,
+                  category_name=names.get(shown["category"], ""),
+                  history_reason=lambda reason: history(reason, gettext, names),
                   purpose=purpose, can_revoke=live, can_change_case=live,
                   evidence=evidence,
                   evidence_kinds=evidence_choices(
@@ -643,15 +651,16 @@ def _kept(refused_form: dict[str, Any], case_form: str, name: str) -> str:
     return str(refused_form.get("kept", {}).get(name, ""))
 
 
-def _categories(uow: Any, program_code: str, division_code: str, on: date
-                ) -> list[tuple[str, str]]:
-    """The categories of the program's version in force (a change of category chooses
-    one)."""
+def _categories(uow: Any, program_code: str, division_code: str, on: date, *,
+                english: bool) -> tuple[str, list[tuple[str, str]]]:
+    """The program's name and the categories of its version in force (a change of category
+    chooses one), with their names."""
     try:
         policy = uow.policies.in_force(program_code, on, division_code)
     except KeyError:
-        return []
-    return [(b.category, b.label_zh) for b in policy.benefits]
+        return "", []
+    return (policy.name_en if english else policy.name_zh,
+            [(b.category, b.label_zh) for b in policy.benefits])
 
 
 @router.post("/certifications/{certification_id}/revoke")

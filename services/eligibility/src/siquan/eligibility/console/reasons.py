@@ -6,7 +6,7 @@ as it is."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from siquan.shared.console import reasons
 
@@ -461,16 +461,31 @@ HISTORY = reasons.patterns(
 officer's own words after the colon are kept as written)."""
 
 
-def translated(reason: str, gettext: reasons.Gettext) -> str:
+def translated(reason: str, gettext: reasons.Gettext,
+               categories: Mapping[str, str] | None = None) -> str:
     """The reason in the page's language: the catalogue's text of its pattern with the
-    same values, or the reason as it is."""
-    return reasons.translated(reason, gettext, PATTERNS, PARTS)
+    same values, or the reason as it is. `categories`: the program's categories by the
+    names the page gives them (a category without one keeps its code)."""
+    return reasons.translated(reason, gettext, PATTERNS, _with_categories(PARTS, categories))
 
 
-def history(reason: str, gettext: reasons.Gettext) -> str:
+def history(reason: str, gettext: reasons.Gettext,
+            categories: Mapping[str, str] | None = None) -> str:
     """A certification history row's reason in the page's language: the composed ones by
-    their pattern, an officer's own words as written."""
-    return reasons.translated(reason, gettext, HISTORY)
+    their pattern, an officer's own words as written; categories as in `translated`."""
+    return reasons.translated(reason, gettext, HISTORY, _with_categories({}, categories))
+
+
+_CATEGORY_GROUPS = ("category", "claimed", "origin", "to")
+"""The groups of the patterns that hold a category's code (`origin` and `to` hold a
+division's code in a transfer's reason: no category is named like one)."""
+
+
+def _with_categories(parts: Mapping[str, reasons.Part],
+                     categories: Mapping[str, str] | None) -> dict[str, reasons.Part]:
+    if not categories:
+        return dict(parts)
+    return {**parts, **dict.fromkeys(_CATEGORY_GROUPS, reasons.named_as(categories))}
 
 
 FIELDS = {
