@@ -65,14 +65,6 @@ def each(separator: str, part: Part) -> Part:
     return translate
 
 
-def named_as(names: Mapping[str, str]) -> Part:
-    """A part that is one of the words `names` gives in the page's language already (a
-    program's categories by their Chinese names), or the word as it is."""
-    def translate(value: str, gettext: Gettext) -> str:
-        return names.get(value, value)
-    return translate
-
-
 def named(names: Mapping[str, str]) -> Part:
     """A part that is one of a few known words (a status, a fiscal level): its catalogue
     text, or the word as it is."""

@@ -606,13 +606,14 @@ async def _certification_page(request: Request, session: Session, certification_
     when the officer may not read it); `refused_form` is the refused case form's
     `case_form`, `kept` values and `refusal` (the reason, translated here with the
     program's category names)."""
+    english = chosen_locale(request) == "en"
     async with _units(request)() as uow:
         shown = await queries.certification(uow, session.officer.officer(),
                                             certification_id, None, purpose)
         today = uow.today()
         program_name, categories = _categories(uow, shown["program_code"],
                                                shown["division_code"], today,
-                                               english=chosen_locale(request) == "en")
+                                               english=english)
         found = await uow.certifications.get(certification_id)
         evidence = (await uow.views.application_detail(found.application_id))["evidence"]
         kinds = case_changes.filed_kinds(uow, found) if found.live and categories else []
@@ -626,7 +627,7 @@ async def _certification_page(request: Request, session: Session, certification_
             raise _FormNotOffered  # before the read is recorded
     gettext = _gettext(request)
     # a category by its name on a Chinese page (the policy names them in Chinese only)
-    names = {} if chosen_locale(request) == "en" else dict(categories)
+    names = {} if english else dict(categories)
     if refused_form:
         refused_form["refusal"] = translated(refused_form["refusal"], gettext, names)
     return render(request, session, "eligibility/certification.html", status, c=shown,

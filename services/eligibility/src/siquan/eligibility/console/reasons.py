@@ -482,10 +482,11 @@ division's code in a transfer's reason: no category is named like one)."""
 
 
 def _with_categories(parts: Mapping[str, reasons.Part],
-                     categories: Mapping[str, str] | None) -> dict[str, reasons.Part]:
+                     categories: Mapping[str, str] | None) -> Mapping[str, reasons.Part]:
+    # a policy's name is not in the catalogue: `named` shows it as the policy gives it
     if not categories:
-        return dict(parts)
-    return {**parts, **dict.fromkeys(_CATEGORY_GROUPS, reasons.named_as(categories))}
+        return parts
+    return {**parts, **dict.fromkeys(_CATEGORY_GROUPS, reasons.named(categories))}
 
 
 FIELDS = {

@@ -36,8 +36,7 @@ _CERTIFICATION = (
 _RUN = f"""
 WITH moved AS (
     UPDATE payment_runs SET status = $5
-     WHERE run_id = $1 AND {_rank('$5::text')} > {_rank('payment_runs.status')}
-    RETURNING run_id)
+     WHERE run_id = $1 AND {_rank('$5::text')} > {_rank('payment_runs.status')})
 INSERT INTO payment_runs (run_id, program_code, period, division_code, status)
 SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM payment_runs WHERE run_id = $1)
 ON CONFLICT (run_id) DO UPDATE SET status = EXCLUDED.status
