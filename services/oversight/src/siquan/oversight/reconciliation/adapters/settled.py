@@ -29,7 +29,7 @@ from siquan.contracts.periods import period_start
 from siquan.oversight.reconciliation.adapters import settled_sql as sql
 from siquan.oversight.reconciliation.application.ports import Chunk, Expectation, Settling
 from siquan.oversight.reconciliation.domain.payments import SettledItem
-from siquan.shared.database import Connection, by_key
+from siquan.shared.database import Connection
 
 
 def _item(row: asyncpg.Record) -> SettledItem:
@@ -112,11 +112,10 @@ class PgSettled:
             return Settling([], [], [])
         self._new.difference_update(new)
         e = expectations
-        async with by_key(self._conn):
-            rows = await self._conn.fetch(
-                sql.JUDGE, new, [x.program_code for x in e], [x.division_code for x in e],
-                [x.category for x in e], [x.period for x in e], [x.amount_fen for x in e],
-                [x.period_end for x in e], account_window, [c.message_id for c in chunks])
+        rows = await self._conn.fetch(  # a step of the batch: planned by key
+            sql.JUDGE, new, [x.program_code for x in e], [x.division_code for x in e],
+            [x.category for x in e], [x.period for x in e], [x.amount_fen for x in e],
+            [x.period_end for x in e], account_window, [c.message_id for c in chunks])
         return _settling(rows)
 
     async def of_certifications(self, pairs: Iterable[tuple[str, str]]
