@@ -8,7 +8,7 @@ recorded (a run started again after a restore of disbursement): it is answered w
 transfer recorded under the key, its reference included, and the payment id it was made
 under (`transferred_as`).
 
-What it does with an instruction (`BankBehaviour`, decided in its database by hashes):
+What it does with an instruction (`BankBehaviour.decide`, by hashes):
 - an account is *invalid* when its number ends in 0000 or its hash falls in
   `invalid_account_rate`, *frozen* when it ends in 0044 or its hash falls in the next
   `frozen_account_rate`: the payment fails, and keeps failing until the account changes;
@@ -28,6 +28,7 @@ Days come from the service's clock, so a test can move past a return date.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,32 +74,11 @@ _SCHEMA = [
         delay_ms integer NOT NULL DEFAULT 0 CHECK (delay_ms >= 0),
         taken_at timestamptz
     )""",
-    # a stable number in [0, 2^32) from 8 hex digits of a hash
-    """CREATE OR REPLACE FUNCTION _hash32(digest text, start int) RETURNS bigint
-       LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-       $$ SELECT ('x' || lpad(substr(digest, start, 8), 16, '0'))::bit(64)::bigint $$""",
 ]
 
-# What the bank does with each instruction, decided in the bank's own database. $6 today,
-# $7 return days; thresholds out of 2^32 for hashes: $8 invalid, $9 invalid or frozen
-# account, $10 refused payment, $11 returned payment.
+# The bank records each instruction with what it decided (`BankBehaviour.decide`): $6
+# today, $7 return days, $9 the refusal (NULL: settled), $10 whether it is returned later.
 _SETTLE = """
-WITH hashed AS (
-    SELECT i.*,
-           CASE WHEN $9 > 0 THEN _hash32(md5(i.account_number), 1) END AS account,
-           CASE WHEN $10 > 0 OR $11 > 0 THEN md5(i.payment_id::text) END AS digest
-      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[],
-                  $12::uuid[])
-           AS i (payment_id, bank_code, account_number, amount_fen, remittance,
-                 instruction_key)
-), decided AS (
-    SELECT h.*, CASE
-           WHEN right(account_number, 4) = '0000' OR account < $8 THEN 'invalid account'
-           WHEN right(account_number, 4) = '0044' OR account < $9 THEN 'account frozen'
-           WHEN _hash32(digest, 1) < $10 THEN 'refused by the bank (simulated)'
-           END AS refusal,
-           right(account_number, 4) = '0088' OR _hash32(digest, 9) < $11 AS returned
-      FROM hashed h)
 INSERT INTO transfers (payment_id, bank_code, account_number, amount_fen, remittance,
                        outcome, reason, bank_reference, settled_on, returns_on, return_reason,
                        instruction_key)
@@ -110,7 +90,10 @@ SELECT payment_id, bank_code, account_number, amount_fen, remittance,
        CASE WHEN refusal IS NULL AND returned THEN $6::date + $7::int END,
        CASE WHEN refusal IS NULL AND returned THEN 'account closed' ELSE '' END,
        instruction_key
-  FROM decided
+  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $8::uuid[],
+              $9::text[], $10::bool[])
+       AS i (payment_id, bank_code, account_number, amount_fen, remittance, instruction_key,
+             refusal, returned)
 ON CONFLICT DO NOTHING
 RETURNING payment_id::text, outcome, bank_reference, reason
 """
@@ -158,6 +141,33 @@ class BankBehaviour:
     timeout_rate: float = 0.0
     latency_ms: int = 0
 
+    def decide(self, instructions: Sequence[PaymentInstruction]
+               ) -> tuple[list[str | None], list[bool]]:
+        """What the bank does with each instruction: its refusal (None: it settles) and
+        whether the money settled comes back. The chosen shares are picked by hashes
+        (8 hex digits of an MD5, out of 2^32): the account number's for invalid and frozen
+        accounts, the payment id's for refusals and returns — the same instruction always
+        meets the same fate."""
+        invalid = _out_of_2_32(self.invalid_account_rate)
+        blocked = _out_of_2_32(self.invalid_account_rate + self.frozen_account_rate)
+        refused, returned = _out_of_2_32(self.failure_rate), _out_of_2_32(self.return_rate)
+        refusals: list[str | None] = []
+        returns: list[bool] = []
+        for i in instructions:
+            ending = i.account_number[-4:]
+            account = _hash32(i.account_number) if blocked else blocked
+            digest = _md5(i.payment_id.lower()) if refused or returned else "0" * 16
+            if ending == "0000" or account < invalid:
+                refusals.append("invalid account")
+            elif ending == "0044" or account < blocked:
+                refusals.append("account frozen")
+            elif int(digest[:8], 16) < refused:
+                refusals.append("refused by the bank (simulated)")
+            else:
+                refusals.append(None)
+            returns.append(ending == "0088" or int(digest[8:16], 16) < returned)
+        return refusals, returns
+
 
 class SimulatedBank:
     def __init__(self, dsn: str, behaviour: BankBehaviour | None = None, *,
@@ -182,16 +192,14 @@ class SimulatedBank:
                        ) -> list[BankResult]:
         if self.behaviour.latency_ms:
             await asyncio.sleep(self.behaviour.latency_ms / 1000)
-        b = self.behaviour
+        refusals, returns = self.behaviour.decide(instructions)
         async with self._connection() as conn:
             results = (_results(await conn.fetch(
                 _SETTLE, [i.payment_id for i in instructions],
                 [i.bank_code for i in instructions], [i.account_number for i in instructions],
                 [i.amount_fen for i in instructions], [i.remittance for i in instructions],
-                self._clock.today(), b.return_days, _out_of_2_32(b.invalid_account_rate),
-                _out_of_2_32(b.invalid_account_rate + b.frozen_account_rate),
-                _out_of_2_32(b.failure_rate), _out_of_2_32(b.return_rate),
-                [i.instruction_key or None for i in instructions]))
+                self._clock.today(), self.behaviour.return_days,
+                [i.instruction_key or None for i in instructions], refusals, returns))
                 if instructions else [])
             fault = await conn.fetchrow(_TAKE_FAULT) if instructions else None
             kind = fault["kind"] if fault is not None else None
@@ -231,6 +239,15 @@ class SimulatedBank:
 
 def _out_of_2_32(rate: float) -> int:
     return round(min(rate, 1.0) * 0x1_0000_0000)
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _hash32(text: str) -> int:
+    """A stable number in [0, 2^32) from the first 8 hex digits of the text's MD5."""
+    return int(_md5(text)[:8], 16)
 
 
 async def _recorded(conn: asyncpg.pool.PoolConnectionProxy, payment_ids: Sequence[str]
