@@ -10,7 +10,7 @@ import pytest
 
 from siquan.contracts.policy import seed_catalogue
 from siquan.eligibility.application import approvals, notices
-from siquan.eligibility.application.intake import exclusive_refusal
+from siquan.eligibility.application.intake import exclusive_refusal, holdings_by_person
 from siquan.eligibility.application.ports import Holding
 from siquan.eligibility.domain.errors import Refused
 from siquan.eligibility.testing import APPROVER, REVIEWER, Cycle
@@ -28,7 +28,8 @@ def test_exclusion_is_declared_and_mutual() -> None:
 
 def test_a_certification_in_an_exclusive_program_refuses_with_the_reason() -> None:
     held = [Holding(PERSON, "reward_assistance_rural", "certification", "c-1")]
-    reason = exclusive_refusal(seed_catalogue(), "contraception_reward", held, PERSON)
+    reason = exclusive_refusal(seed_catalogue(), "contraception_reward",
+                               holdings_by_person(held)[PERSON])
     assert reason == ("this person is certified in reward_assistance_rural, which the "
                       "policy declares exclusive with contraception_reward")
     assert PERSON not in reason
@@ -40,7 +41,8 @@ def test_nothing_else_refuses() -> None:
     someone_else = [Holding(OTHER, "reward_assistance_rural", "certification", "c-2")]
     compatible = [Holding(PERSON, "special_assistance", "certification", "c-3")]
     for held in (pending, someone_else, compatible):
-        assert exclusive_refusal(catalogue, "contraception_reward", held, PERSON) is None
+        own = holdings_by_person(held).get(PERSON, [])
+        assert exclusive_refusal(catalogue, "contraception_reward", own) is None
 
 
 async def test_of_two_pending_exclusive_applications_only_one_is_certified(

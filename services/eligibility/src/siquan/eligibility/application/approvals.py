@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from siquan.eligibility.application import events
-from siquan.eligibility.application.intake import exclusive_refusal
+from siquan.eligibility.application.intake import exclusive_refusal, holdings_by_person
 from siquan.eligibility.application.notices import close_if_due
 from siquan.eligibility.application.ports import Granted, Holding, Work
 from siquan.eligibility.domain.application import Application
@@ -132,11 +132,11 @@ async def _decide(c: Approve, uow: Work, candidates: list[Application],
                   ) -> _Decisions:
     persons = sorted({a.person_key for a in candidates})
     dead = await uow.deaths.of(persons)
-    held = [h for h in await uow.applications.holdings(persons) if h.kind == "certification"]
+    held = holdings_by_person(await uow.applications.holdings(persons))
     decided = _Decisions()
     for application in candidates:
-        excluded = exclusive_refusal(uow.policies, application.program_code, held,
-                                     application.person_key)
+        excluded = exclusive_refusal(uow.policies, application.program_code,
+                                     held.get(application.person_key, []))
         died = dead.get(application.person_key)
         if died is not None and application.end_for_death(died, now):
             decided.ended.append(application)
@@ -158,8 +158,10 @@ async def _decide(c: Approve, uow: Work, candidates: list[Application],
         else:
             application.approve(c.officer.id, now)
             decided.approved.append(application)
-            held.append(Holding(application.person_key, application.program_code,
-                                "certification", application.id))
+            # a second application of the person in the batch meets this certification
+            held[application.person_key].append(Holding(
+                application.person_key, application.program_code, "certification",
+                application.id))
     return decided
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -102,23 +103,31 @@ def _new(uow: Work, officer: Officer, entry: SurveyEntry, import_id: str | None,
     return NewApplication(application, entry.resident_id, facts, import_id)
 
 
-def exclusive_refusal(policies: PolicyCatalogue, program_code: str, held: list[Holding],
-                      person: str) -> str | None:
-    """Why the person may not apply for `program_code`: a certification they hold in a
-    program the policy declares exclusive with it (None: nothing excludes it)."""
+def exclusive_refusal(policies: PolicyCatalogue, program_code: str, held: list[Holding]
+                      ) -> str | None:
+    """Why the person may not apply for `program_code`: a certification they hold (`held`:
+    their own holdings) in a program the policy declares exclusive with it (None: nothing
+    excludes it)."""
     exclusive = policies.exclusive_with(program_code)
-    clash = sorted({h.program_code for h in held if h.person_key == person
-                    and h.kind == "certification" and h.program_code in exclusive})
+    clash = sorted({h.program_code for h in held
+                    if h.kind == "certification" and h.program_code in exclusive})
     if not clash:
         return None
     return (f"this person is certified in {', '.join(clash)}, which the policy declares "
             f"exclusive with {program_code}")
 
 
+def holdings_by_person(held: list[Holding]) -> dict[str, list[Holding]]:
+    """A batch's holdings grouped by person: each application looks at its own."""
+    grouped: dict[str, list[Holding]] = defaultdict(list)
+    for h in held:
+        grouped[h.person_key].append(h)
+    return grouped
+
+
 def _conflicts(new: NewApplication, held: list[Holding]) -> list[dict[str, Any]]:
     return [{"program_code": h.program_code, "kind": h.kind, "id": h.id} for h in held
-            if h.person_key == new.application.person_key
-            and h.program_code != new.application.program_code]
+            if h.program_code != new.application.program_code]
 
 
 async def submit_application(command: SubmitApplication, uow: Work
@@ -131,7 +140,7 @@ async def submit_application(command: SubmitApplication, uow: Work
     held = await uow.applications.holdings([person])
     # before the criteria: a program the person may not hold beside another is refused
     # for that reason, whatever the facts say
-    if excluded := exclusive_refusal(uow.policies, c.program_code, held, person):
+    if excluded := exclusive_refusal(uow.policies, c.program_code, held):
         raise Refused(excluded)
     # a registered household member's application is assessed on the register's facts;
     # a per-household program's applicant must be one
@@ -171,20 +180,21 @@ async def import_survey(command: ImportSurvey, uow: Work) -> ImportReport:
     keys = [k for k, _ in good]
     held = await uow.applications.holdings(keys)
     taken = {(h.person_key, h.program_code) for h in held}
+    own = holdings_by_person(held)
     dead = await uow.deaths.of(keys)
     kept = []
     for key, (number, new) in good.items():
         if key in taken:
             report.errors.append(RowError(number, "resident_id", "this person already has "
                                  f"a live application or certification for {key[1]}"))
-        elif excluded := exclusive_refusal(uow.policies, key[1], held, key[0]):
+        elif excluded := exclusive_refusal(uow.policies, key[1], own.get(key[0], [])):
             report.errors.append(RowError(number, "program_code", excluded))
         elif key[0] in dead:
             report.errors.append(RowError(number, "resident_id", "this person is recorded "
                                           f"dead (died on {dead[key[0]]})"))
         else:
             kept.append(new)
-            if conflicts := _conflicts(new, held):
+            if conflicts := _conflicts(new, own.get(key[0], [])):
                 report.conflicts.append({"row": number, "application_id": new.application.id,
                                          "holds": conflicts})
     report.accepted = [n.application.id for n in kept]
