@@ -436,6 +436,45 @@ async def test_a_payment_the_bank_returned_may_be_paid_again_and_arrears_at_the_
     assert await findings(person_key=cert.person_key) == []
 
 
+async def test_a_retry_judged_before_its_return_arrived_is_dismissed_a_second_payment_is_not(
+        siquan_env: Environment, logged: Logged, raised: Any, findings: Findings) -> None:
+    """The return reaches oversight after the retry it allowed (another instance's batch,
+    or a queue behind): told by disbursement before the retry was made, it dismisses the
+    retry's finding; told after a second payment, it leaves that one paid twice."""
+    retried, doubled = granted(person()), granted(person())
+    run, again = a_run(), a_run()
+    common = {k: v for k, v in run.items() if k != "started_by"}
+    firsts = {c.person_key: paid(c) for c in (retried, doubled)}
+    await logged_all(siquan_env, [retried, doubled, *started(run, payees=2),
+                                  chunk(run, *firsts.values())], logged)
+
+    def returned(cert: eligibility.CertificationGranted) -> disbursement.PaymentsReturned:
+        return disbursement.PaymentsReturned(chunk=0, payments=(disbursement.ReturnedPayment(
+            payment_id=firsts[cert.person_key].payment_id, person_key=cert.person_key,
+            amount_fen=OWED, reason="account closed", returned_on=date(2026, 11, 20)),),
+            **common)
+
+    told_before = datetime.now(UTC)  # disbursement recorded the first return then
+    await logged_all(siquan_env, [*started(again, payees=2),
+                                  chunk(again, paid(retried), paid(doubled))], logged)
+    found = {c.person_key: (await raised(person_key=c.person_key))[0]
+             for c in (retried, doubled)}
+    assert {f["rule"] for f in found.values()} == {"paid_twice"}
+
+    correlation = f"returns-{uuid.uuid4()}"
+    await publish_as(siquan_env, returned(retried), correlation_id=correlation,
+                     occurred_at=told_before)
+    await publish_as(siquan_env, returned(doubled), correlation_id=correlation)
+    await logged(correlation, 2)
+
+    [dismissed] = await findings(person_key=retried.person_key)
+    assert (dismissed["finding_id"], dismissed["status"], dismissed["outcome"]) == (
+        found[retried.person_key]["finding_id"], "resolved", "dismissed")
+    assert dismissed["resolved_by"] == "oversight-reconciliation"
+    [kept] = await findings(person_key=doubled.person_key)
+    assert (kept["rule"], kept["status"]) == ("paid_twice", "open")
+
+
 def granted_in(program: str, person_key: str, *, household_key: str | None = None,
                period_start: date = date(2026, 1, 1)) -> eligibility.CertificationGranted:
     return granted(person_key).model_copy(update={

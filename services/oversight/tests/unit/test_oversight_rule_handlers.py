@@ -13,6 +13,7 @@ from siquan.contracts import fund_custody_v1 as fund_custody
 from siquan.contracts.oversight_v1 import FindingRaised, FindingResolved, HoldLifted, HoldPlaced
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.oversight.adapters.memory import FakeOversightWork
+from siquan.oversight.application import recording
 from siquan.oversight.public.application import ledger
 from siquan.oversight.reconciliation.application import (
     eligibility_rules,
@@ -22,6 +23,7 @@ from siquan.oversight.reconciliation.application import (
 
 OWED, PERIOD = 21_000, "2026-11"
 REVIEWER, APPROVER, DISBURSER = "reviewer-1", "approver-1", "disburser-1"
+TOLD = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 
 
 def granted(*, approved_by: str = APPROVER, person: str | None = None
@@ -264,6 +266,63 @@ def two_ids() -> tuple[str, str]:
     """Two payment ids in their sort order (the batch's payments are judged in it)."""
     low, high = sorted(str(uuid.uuid4()) for _ in range(2))
     return low, high
+
+
+async def told(uow: FakeOversightWork, event: object, at: datetime) -> FakeOversightWork:
+    """One batch: the event logged in the audit log and judged, its producer saying it
+    occurred `at`."""
+    batch = FakeOversightWork(uow.clock, store=uow.store)
+    handler = {disbursement.PaymentsSettled: payment_rules.judge_chunk,
+               disbursement.PaymentsReturned: payment_rules.forget_returned}[type(event)]
+    await batch.receive(event, recording.log_event, handler,  # type: ignore[arg-type]
+                        headers={"x-siquan-occurred-at": at.isoformat()})
+    await batch.commit()
+    return batch
+
+
+async def test_a_retry_judged_before_its_return_reached_oversight_is_dismissed(
+        uow: FakeOversightWork) -> None:
+    """The return and the retry in two instances' batches, or the return queued behind:
+    disbursement told of the return before it made the retry, so the retry pays once."""
+    cert = granted()
+    first, retry = paid(cert), paid(cert)
+    await committed(uow, cert)
+    await told(uow, chunk(first), TOLD)
+    judged = await told(uow, chunk(retry, number=1), TOLD + timedelta(days=5))
+    [raised] = judged.published(FindingRaised)
+    assert raised.rule == "paid_twice"
+
+    came_back = await told(uow, returned_of(first), TOLD + timedelta(days=4))
+
+    [resolved] = came_back.published(FindingResolved)
+    assert (resolved.finding_id, resolved.outcome) == (raised.finding_id, "dismissed")
+    assert first.payment_id in resolved.resolution and retry.payment_id in resolved.resolution
+    assert uow.store.findings[raised.finding_id]["status"] == "resolved"
+    # told again (a redelivery), it finds nothing left to dismiss
+    assert (await told(uow, returned_of(first), TOLD + timedelta(days=4))).published() == []
+
+
+async def test_a_payment_made_while_the_first_was_out_stays_paid_twice_when_it_comes_back(
+        uow: FakeOversightWork) -> None:
+    cert, other = granted(), granted()
+    first, second = paid(cert), paid(cert)
+    await committed(uow, cert, other)
+    await told(uow, chunk(first), TOLD)
+    [raised] = (await told(uow, chunk(second, number=1), TOLD + timedelta(days=2))
+                ).published(FindingRaised)
+
+    came_back = await told(uow, returned_of(first), TOLD + timedelta(days=4))
+
+    assert came_back.published(FindingResolved) == []
+    assert uow.store.findings[raised.finding_id]["status"] == "open"
+    # a retry that still repeats a payment not returned stays paid twice too
+    kept, returned, retry = paid(other), paid(other), paid(other)
+    await told(uow, chunk(kept, returned, number=2), TOLD)
+    [again] = (await told(uow, chunk(retry, number=3), TOLD + timedelta(days=5))
+               ).published(FindingRaised)
+    assert (await told(uow, returned_of(returned), TOLD + timedelta(days=4))
+            ).published(FindingResolved) == []
+    assert uow.store.findings[again.finding_id]["status"] == "open"
 
 
 async def test_a_payment_its_return_and_the_retry_in_one_batch_are_not_paid_twice(

@@ -42,14 +42,17 @@ def signed_death_file(env: Environment, file_id: str, body: bytes) -> dict[str, 
 async def publish_as(env: Environment, event: Event, *, message_id: str | None = None,
                      headers_override: dict[str, Any] | None = None,
                      correlation_id: str | None = None,
-                     signing_key: Path | None = None) -> str:
+                     signing_key: Path | None = None,
+                     occurred_at: datetime | None = None) -> str:
     """Sign `event` with its producer's key (or the private key file `signing_key`) and
-    publish it with its producer's user."""
+    publish it with its producer's user; it occurred now unless `occurred_at` says when
+    (a message its producer wrote earlier and the broker delivers late)."""
     key_file = signing_key or env.keys_dir / f"{event.producer}.key"
     outbox = Outbox(event.producer, load_private_key(key_file))
     message_id = message_id or new_message_id()
     headers, body = outbox.envelope(event, message_id=message_id,
-                                    correlation_id=correlation_id, causation_id=None)
+                                    correlation_id=correlation_id, causation_id=None,
+                                    occurred_at=occurred_at)
     headers.update(headers_override or {})
     headers = {k: v for k, v in headers.items() if v is not None}
     amqp_headers: dict[str, Any] = dict(headers)

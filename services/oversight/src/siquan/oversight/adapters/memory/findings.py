@@ -3,7 +3,7 @@ at most one hold per person and program (or every program) is active."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +39,11 @@ class MemoryFindings:
         return next((h["hold_id"] for h in self._store.holds.values()
                      if h["person_key"] == person_key and h["lifted_at"] is None
                      and h["program_code"] in (None, program_code)), None)
+
+    async def open_by_keys(self, dedup_keys: Iterable[str]) -> dict[str, str]:
+        wanted = set(dedup_keys)
+        return {f["dedup_key"]: f["finding_id"] for f in self._store.findings.values()
+                if f["dedup_key"] in wanted and f["status"] == "open"}
 
     async def held_by_findings(self, person_key: str) -> list[dict[str, Any]]:
         found = []

@@ -7,13 +7,26 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 from siquan.oversight.adapters.memory.store import MemoryStore, StoredMovement, StoredPayment
-from siquan.oversight.reconciliation.application.ports import Chunk, Expectation, Settling
+from siquan.oversight.reconciliation.application.ports import (
+    Chunk,
+    Expectation,
+    Repeat,
+    Settling,
+)
 from siquan.oversight.reconciliation.domain.conduct import Movement
 from siquan.oversight.reconciliation.domain.payments import SettledItem, pays_benefit
 
 
 def _pays(item: SettledItem) -> str:
     return "benefit" if pays_benefit(item.item) else item.item
+
+
+def _repeats(live: StoredPayment, other: StoredPayment) -> bool:
+    """`live`, not returned, pays what `other` paid, by another transfer."""
+    a, b = live.item, other.item
+    return (not live.returned and a.payment_id != b.payment_id and a.transfer != b.transfer
+            and (a.person_key, a.program_code, a.period, _pays(a))
+            == (b.person_key, b.program_code, b.period, _pays(b)))
 
 
 class MemorySettled:
@@ -92,6 +105,22 @@ class MemorySettled:
         for payment_id in payment_ids:
             if payment_id in self._store.payments:
                 self._store.payments[payment_id].cert_checked = True
+
+    async def repeats_of_returned(self, payment_ids: Iterable[str]) -> list[Repeat]:
+        occurred = {e.envelope.message_id: e.envelope.occurred_at for e in self._store.entries}
+        payments = self._store.payments
+        found = []
+        for returned_id in set(payment_ids):
+            returned = payments.get(returned_id)
+            if returned is None or not returned.returned:
+                continue
+            for s in payments.values():
+                if _repeats(s, returned) and not any(
+                        _repeats(x, s) and (x.seen_at, x.seq) < (s.seen_at, s.seq)
+                        for x in payments.values()):
+                    found.append(Repeat(s.item.payment_id, s.item.person_key, returned_id,
+                                        occurred.get(s.item.message_id)))
+        return found
 
     def mark_returned(self, payment_ids: Iterable[str]) -> None:
         for payment_id in payment_ids:

@@ -7,7 +7,7 @@ publishing it twice. At most one hold per person and program (or all programs) i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -115,6 +115,12 @@ class PgFindings:
             "SELECT hold_id FROM holds WHERE person_key = $1 AND lifted_at IS NULL"
             " AND (program_code IS NULL OR program_code = $2) LIMIT 1", person_key, program_code)
         return str(hold) if hold else None
+
+    async def open_by_keys(self, dedup_keys: Iterable[str]) -> dict[str, str]:
+        rows = await self._conn.fetch(
+            "SELECT dedup_key, finding_id::text FROM findings"
+            " WHERE dedup_key = ANY($1::text[]) AND status = 'open'", list(set(dedup_keys)))
+        return {row["dedup_key"]: row["finding_id"] for row in rows}
 
     async def held_by_findings(self, person_key: str) -> list[dict[str, Any]]:
         rows = await self._conn.fetch(

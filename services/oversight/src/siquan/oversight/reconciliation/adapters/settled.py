@@ -27,7 +27,12 @@ import asyncpg
 
 from siquan.contracts.periods import period_start
 from siquan.oversight.reconciliation.adapters import settled_sql as sql
-from siquan.oversight.reconciliation.application.ports import Chunk, Expectation, Settling
+from siquan.oversight.reconciliation.application.ports import (
+    Chunk,
+    Expectation,
+    Repeat,
+    Settling,
+)
 from siquan.oversight.reconciliation.domain.payments import SettledItem
 from siquan.shared.database import Connection
 
@@ -151,6 +156,12 @@ class PgSettled:
 
     def mark_returned(self, payment_ids: Iterable[str]) -> None:
         self._returned.extend(payment_ids)
+
+    async def repeats_of_returned(self, payment_ids: Iterable[str]) -> list[Repeat]:
+        rows = await self._conn.fetch(sql.REPEATS_OF_RETURNED, list(set(payment_ids)))
+        return [Repeat(row["payment_id"], row["person_key"], row["returned_id"],
+                       row["occurred_at"])
+                for row in rows]
 
     async def unchecked(self, grace_seconds: float, limit: int = 1000) -> list[SettledItem]:
         rows = await self._conn.fetch(

@@ -114,3 +114,22 @@ CROSS JOIN LATERAL (
             AND k.confirmed_at <= r.started_at))
     ORDER BY a.registered_at DESC LIMIT 1) a
 """
+
+_SAME_KEY = """person_key = {a}.person_key AND {b}.program_code = {a}.program_code
+      AND {b}.period = {a}.period AND {b}.pays = {a}.pays AND {b}.payment_id <> {a}.payment_id
+      AND NOT {b}.returned
+      AND coalesce({b}.transferred_as, {b}.payment_id)
+          <> coalesce({a}.transferred_as, {a}.payment_id)"""
+
+REPEATS_OF_RETURNED = f"""
+SELECT s.payment_id, s.person_key, o.payment_id AS returned_id, a.occurred_at
+FROM settled_payments o
+JOIN settled_payments s ON s.{_SAME_KEY.format(a="o", b="s")}
+LEFT JOIN audit_entries a ON a.message_id = s.message_id
+WHERE o.payment_id = ANY($1::text[]) AND o.returned
+  AND NOT EXISTS (SELECT 1 FROM settled_payments x
+                  WHERE x.{_SAME_KEY.format(a="s", b="x")}
+                    AND (x.seen_at, x.payment_id) < (s.seen_at, s.payment_id))
+"""
+"""The live payments repeating the returned ones ($1) that no live payment stored before
+them repeats, with the moment their chunk occurred (its audit entry)."""

@@ -23,6 +23,7 @@ from siquan.contracts.oversight_v1 import (
     RunHoldLifted,
     RunHoldPlaced,
 )
+from siquan.oversight.application.deferred import Origin
 from siquan.oversight.reconciliation.application.ports import RuleUnit
 from siquan.oversight.reconciliation.application.raising import RECONCILIATION
 from siquan.oversight.reconciliation.domain.findings import (
@@ -147,23 +148,38 @@ async def release_for_death_corrected(uow: RuleUnit, *, person_key: str,
     already is not found again. How many holds were lifted."""
     why = (f"the death of {date_of_death} was recorded in error and corrected by "
            f"{corrected_by}")
-    now, lifted = uow.now(), 0
+    lifted = 0
     for held in await uow.findings.held_by_findings(person_key):
         if not (held["rule"] == PAID_AFTER_DEATH.name or (
                 held["rule"] == PAID_AFTER_REVOCATION.name
                 and held["certification_id"] in certification_ids)):
             continue
         if held["status"] == "open":
-            message_id = uow.publish(FindingResolved(
-                finding_id=held["finding_id"], outcome="dismissed", resolution=why,
-                resolved_by=RECONCILIATION, resolved_at=now))
-            await uow.findings.resolve_finding(
-                held["finding_id"], outcome="dismissed", resolution=why,
-                resolved_by=RECONCILIATION, resolved_at=now, message_id=message_id)
-        message_id = uow.publish(HoldLifted(
-            hold_id=held["hold_id"], person_key=person_key, reason=why,
-            lifted_by=RECONCILIATION, lifted_at=now))
-        await uow.findings.lift_hold(held["hold_id"], lifted_by=RECONCILIATION,
-                                     lifted_at=now, reason=why, message_id=message_id)
+            await dismiss(uow, held["finding_id"], why)
+        await lift_by_reconciliation(uow, held["hold_id"], person_key, why)
         lifted += 1
     return lifted
+
+
+async def dismiss(uow: RuleUnit, finding_id: str, why: str, origin: Origin | None = None
+                  ) -> None:
+    """Reconciliation dismisses a finding the evidence no longer bears out, published as
+    an auditor's decision is (caused by the message `origin` names, None: the unit's)."""
+    now = uow.now()
+    message_id = uow.publish_for(origin, FindingResolved(
+        finding_id=finding_id, outcome="dismissed", resolution=why,
+        resolved_by=RECONCILIATION, resolved_at=now))
+    await uow.findings.resolve_finding(finding_id, outcome="dismissed", resolution=why,
+                                       resolved_by=RECONCILIATION, resolved_at=now,
+                                       message_id=message_id)
+
+
+async def lift_by_reconciliation(uow: RuleUnit, hold_id: str, person_key: str, why: str,
+                                 origin: Origin | None = None) -> None:
+    """Reconciliation lifts the hold its dismissed finding placed."""
+    now = uow.now()
+    message_id = uow.publish_for(origin, HoldLifted(
+        hold_id=hold_id, person_key=person_key, reason=why, lifted_by=RECONCILIATION,
+        lifted_at=now))
+    await uow.findings.lift_hold(hold_id, lifted_by=RECONCILIATION, lifted_at=now,
+                                 reason=why, message_id=message_id)

@@ -10,17 +10,25 @@ a rule (found in the database, however many payments came) are judged one by one
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from siquan.contracts import disbursement_v1 as disbursement
 from siquan.oversight.application.deferred import Asked
+from siquan.oversight.reconciliation.application.decisions import dismiss
 from siquan.oversight.reconciliation.application.judging import expectations, judge_items
 from siquan.oversight.reconciliation.application.ports import Chunk, RuleUnit
 from siquan.oversight.reconciliation.application.raising import raise_findings, raise_flag
-from siquan.oversight.reconciliation.application.sources import message_id_of, run_started_at
+from siquan.oversight.reconciliation.application.sources import (
+    message_id_of,
+    run_started_at,
+    told_at,
+)
 from siquan.oversight.reconciliation.domain.conduct import (
     confirmed_by_decider,
     registered_by_decider,
 )
-from siquan.oversight.reconciliation.domain.findings import Flag
+from siquan.oversight.reconciliation.domain.findings import PAID_TWICE, Flag
 from siquan.oversight.reconciliation.domain.payments import SettledItem, paid_twice
 from siquan.shared.registry import handles
 
@@ -89,8 +97,54 @@ async def forget_returned(e: disbursement.PaymentsReturned, uow: RuleUnit) -> No
     A fact of the batch, written after its chunks and before any rule judges them, so a
     retry in the same batch as the payment and its return is not paid twice, whatever
     order the three came in; a payment another transaction stores later finds the return
-    in the ledger when it is judged."""
+    in the ledger when it is judged; a retry judged before the return reached oversight
+    is seen again by `dismiss_retries`."""
     uow.settled.mark_returned(p.payment_id for p in e.payments)
+    uow.later(dismiss_retries, ReturnTold(tuple(p.payment_id for p in e.payments),
+                                          told_at(uow), message_id_of(uow)))
+
+
+@dataclass(frozen=True)
+class ReturnTold:
+    """Payments disbursement told oversight were returned, when it told it (its signed
+    occurred-at) and in which message."""
+
+    payment_ids: tuple[str, ...]
+    at: datetime | None
+    message_id: str
+
+
+async def dismiss_retries(uow: RuleUnit, asked: Asked[ReturnTold]) -> None:
+    """A retry found paid twice before oversight heard of the return that allowed it (the
+    return in another instance's batch, or still queued): when disbursement told of the
+    return before the retry's chunk occurred, and no live payment stored before the retry
+    pays the same, the finding is dismissed (published as an auditor's decision is). A
+    payment made while the first was still out stays paid twice, even once that first
+    comes back."""
+    told = {payment_id: (t, origin) for t, origin in asked for payment_id in t.payment_ids}
+    retries = [r for r in await uow.settled.repeats_of_returned(told)
+               if _told_before(told[r.returned_id][0], r.occurred_at)]
+    if not retries:
+        return
+    found = await uow.findings.open_by_keys(_twice_key(r.payment_id) for r in retries)
+    for retry in retries:
+        finding_id = found.get(_twice_key(retry.payment_id))
+        if finding_id is None:
+            continue
+        return_told, origin = told[retry.returned_id]
+        why = (f"payment {retry.returned_id} was returned by the bank, as disbursement "
+               f"told in message {return_told.message_id} before it made payment "
+               f"{retry.payment_id}: a retry, paid once")
+        await dismiss(uow, finding_id, why, origin)
+
+
+def _twice_key(payment_id: str) -> str:
+    return f"{PAID_TWICE.name}:{payment_id}"
+
+
+def _told_before(told: ReturnTold, retry_occurred_at: datetime | None) -> bool:
+    return (told.at is not None and retry_occurred_at is not None
+            and told.at <= retry_occurred_at)
 
 
 @handles(disbursement.PayeeAccountRegistered)

@@ -82,6 +82,18 @@ class Settling:
     replacement)."""
 
 
+@dataclass(frozen=True)
+class Repeat:
+    """A live payment of what a returned payment paid (`Settled.repeats_of_returned`)."""
+
+    payment_id: str
+    person_key: str
+    returned_id: str
+    """The returned payment it repeats."""
+    occurred_at: datetime | None
+    """When its chunk occurred, as its producer signed it (None: not stated)."""
+
+
 class Watched(Protocol):
     def add_application(self, *, application_id: str, program_code: str,
                         division_code: str, submitted_by: str, submitted_at: datetime,
@@ -190,6 +202,11 @@ class Settled(Protocol):
 
     async def mark_checked(self, payment_ids: Iterable[str]) -> None: ...
 
+    async def repeats_of_returned(self, payment_ids: Iterable[str]) -> list[Repeat]:
+        """The live payments of the same person, program, period and item as these
+        returned ones (by another transfer) that no live payment stored before them
+        repeats: each would be paid once now."""
+
     def mark_returned(self, payment_ids: Iterable[str]) -> None:
         """Mark these payments returned with the batch's facts, after its chunks are
         stored: a payment stored in the same batch is marked too, before any rule judges
@@ -223,6 +240,9 @@ class Findings(Protocol):
         """Store a new finding; False when one with its key exists."""
 
     async def set_finding_message(self, finding_id: str, message_id: str) -> None: ...
+
+    async def open_by_keys(self, dedup_keys: Iterable[str]) -> dict[str, str]:
+        """Key → id of the open finding raised under it (keys without one left out)."""
 
     async def active_hold(self, person_key: str, program_code: str | None) -> str | None: ...
 

@@ -27,5 +27,11 @@ def run_started_at(e: PaymentRunStarted, uow: Unit) -> datetime | None:
     change is measured against it)."""
     if e.started_at is not None:
         return e.started_at
+    return told_at(uow)
+
+
+def told_at(uow: Unit) -> datetime | None:
+    """When the handled message's producer says it occurred (its signed occurred-at; None:
+    not stated)."""
     headers = getattr(uow.message, "headers", None) or {}
     return moment_of(headers.get("x-siquan-occurred-at"))
