@@ -302,6 +302,24 @@ async def test_a_retry_judged_before_its_return_reached_oversight_is_dismissed(
     assert (await told(uow, returned_of(first), TOLD + timedelta(days=4))).published() == []
 
 
+async def test_a_retry_of_two_payments_returned_together_is_dismissed_once(
+        uow: FakeOversightWork) -> None:
+    cert = granted()
+    first, second, retry = paid(cert), paid(cert), paid(cert)
+    await committed(uow, cert)
+    await told(uow, chunk(first), TOLD)
+    await told(uow, chunk(second, number=1), TOLD)
+    [raised] = (await told(uow, chunk(retry, number=2), TOLD + timedelta(days=5))
+                ).published(FindingRaised)
+    both = disbursement.PaymentsReturned(chunk=0, payments=(
+        *returned_of(first).payments, *returned_of(second).payments), **run())
+
+    came_back = await told(uow, both, TOLD + timedelta(days=4))
+
+    [resolved] = came_back.published(FindingResolved)
+    assert resolved.finding_id == raised.finding_id
+
+
 async def test_a_payment_made_while_the_first_was_out_stays_paid_twice_when_it_comes_back(
         uow: FakeOversightWork) -> None:
     cert, other = granted(), granted()

@@ -127,8 +127,8 @@ async def dismiss_retries(uow: RuleUnit, asked: Asked[ReturnTold]) -> None:
     if not retries:
         return
     found = await uow.findings.open_by_keys(_twice_key(r.payment_id) for r in retries)
-    for retry in retries:
-        finding_id = found.get(_twice_key(retry.payment_id))
+    for retry in retries:  # a retry of two payments returned in the batch: dismissed once
+        finding_id = found.pop(_twice_key(retry.payment_id), None)
         if finding_id is None:
             continue
         return_told, origin = told[retry.returned_id]
