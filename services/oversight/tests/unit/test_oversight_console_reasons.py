@@ -174,6 +174,19 @@ def test_the_reconciliations_reasons_read_chinese_and_english() -> None:
     assert reasons.finding_reason("核查后暂停发放", zh) == "核查后暂停发放"
 
 
+def test_the_reconciliations_own_dismissals_read_chinese() -> None:
+    # The wording of `decisions.release_for_death_corrected` and
+    # `payment_rules.dismiss_retries`, shown as a dismissed finding's resolution.
+    corrected = "the death of 2026-03-02 was recorded in error and corrected by approver-1"
+    assert reasons.finding_reason(corrected, zh) == (
+        "2026-03-02 的死亡登记有误，已由 approver-1 更正。")
+    retry = ("payment p1 was returned by the bank, as disbursement told in message m1 "
+             "before it made payment p2: a retry, paid once")
+    assert reasons.finding_reason(retry, zh) == (
+        "发放 p1 已被银行退回，资金发放在消息 m1 中告知此事之后才发放 p2：属于重发，只发放了一次。")
+    assert reasons.finding_reason("核实无误", zh) == "核实无误"  # an auditor's own words
+
+
 def _bank(kind: str, source: str, *, expected: str | None, stated: str | None) -> str:
     return bank.bank_difference_finding(bank.BankDifference(
         source=source, where="s1", bank_document="BOC-20261031", line=3 if expected else 0,

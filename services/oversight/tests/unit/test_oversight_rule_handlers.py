@@ -14,6 +14,7 @@ from siquan.contracts.oversight_v1 import FindingRaised, FindingResolved, HoldLi
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.oversight.adapters.memory import FakeOversightWork
 from siquan.oversight.application import recording
+from siquan.oversight.console import reasons as console_reasons
 from siquan.oversight.public.application import ledger
 from siquan.oversight.reconciliation.application import (
     eligibility_rules,
@@ -297,6 +298,8 @@ async def test_a_retry_judged_before_its_return_reached_oversight_is_dismissed(
     [resolved] = came_back.published(FindingResolved)
     assert (resolved.finding_id, resolved.outcome) == (raised.finding_id, "dismissed")
     assert first.payment_id in resolved.resolution and retry.payment_id in resolved.resolution
+    # worded as the console's pattern reads it (a zh-CN page shows it in Chinese)
+    assert console_reasons.finding_reason(resolved.resolution, str) != resolved.resolution
     assert uow.store.findings[raised.finding_id]["status"] == "resolved"
     # told again (a redelivery), it finds nothing left to dismiss
     assert (await told(uow, returned_of(first), TOLD + timedelta(days=4))).published() == []

@@ -120,6 +120,13 @@ FINDINGS = reasons.patterns(
      r"again: payment (?P<earlier>\S+) already did$",
      _("Payment %(payment)s pays %(program)s %(period)s (%(item)s) again: payment "
        "%(earlier)s already did.")),
+    (r"^the death of (?P<day>[\d-]+) was recorded in error and corrected by "
+     r"(?P<officer>\S+)$",
+     _("The death of %(day)s was recorded in error and corrected by %(officer)s.")),
+    (r"^payment (?P<returned>\S+) was returned by the bank, as disbursement told in message "
+     r"(?P<message>\S+) before it made payment (?P<retry>\S+): a retry, paid once$",
+     _("Payment %(returned)s was returned by the bank, as disbursement told in message "
+       "%(message)s before it made payment %(retry)s: a retry, paid once.")),
     (r"^officer (?P<officer>\S+) decided the certification (?P<certification>\S+) and "
      r"started the run (?P<run>\S+) that paid it$",
      _("Officer %(officer)s decided the certification %(certification)s and started the "
