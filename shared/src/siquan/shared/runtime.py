@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -256,6 +257,7 @@ class ServiceRuntime(Generic[W]):
         @contextlib.asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             await self.start()
+            _keep_startup_out_of_collections()
             try:
                 yield
             finally:
@@ -329,6 +331,17 @@ class ServiceRuntime(Generic[W]):
                                 proxy_headers=bool(self.settings.forwarded_allow_ips.strip()),
                                 forwarded_allow_ips=self.settings.forwarded_allow_ips or None)
         asyncio.run(uvicorn.Server(config).serve())
+
+
+def _keep_startup_out_of_collections() -> None:
+    """What the process built to start (modules, contract schemas, the app, its pools)
+    lives as long as the process: once started, it is moved where the garbage collector
+    no longer walks it (`gc.freeze`, after collecting startup's garbage). Otherwise each
+    collection the work triggers walks those hundreds of thousands of objects again:
+    reading a chunk of 10,000 settled payments took 66 ms, half of it in collections; 35
+    ms frozen."""
+    gc.collect()
+    gc.freeze()
 
 
 class TraceResponse:
