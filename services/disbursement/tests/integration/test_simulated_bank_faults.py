@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from siquan.disbursement.adapters.simulated_bank import SimulatedBank
+from siquan.disbursement.adapters.simulated_bank import BankBehaviour, SimulatedBank
 from siquan.disbursement.application.ports import BankUnavailable, PaymentInstruction
 from siquan.shared.testing.environment import Environment
 
@@ -87,3 +87,40 @@ async def test_a_new_payment_id_under_a_key_transferred_before_is_answered_namin
             for p, r in answered.items()} == {
         new.payment_id: ("settled", earlier[old.payment_id].bank_reference, old.payment_id)
         for new, old in zip(again, first, strict=True)}
+
+
+async def test_a_fresh_batch_is_recorded_as_the_row_by_row_path_records_it(
+        siquan_env: Environment, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch nothing of which is recorded goes in by COPY; the same batch recorded row by
+    row (`_SETTLE`, the path of a batch holding something recorded before) leaves the same
+    rows: refusals, returns, references and dates alike."""
+    endings = ["0000", "0044", "0088", "1234", "5678"]
+    batch = [i._replace(account_number=i.account_number[:-4] + endings[n % 5],
+                        instruction_key=str(uuid.uuid4()) if n % 2 else "")
+             for n, i in enumerate(_batch(40))]
+    behaviour = BankBehaviour(failure_rate=0.3, return_rate=0.3, return_days=5)
+    recorded = []
+    for row_by_row in (False, True):
+        bank = SimulatedBank(siquan_env.bank_dsn, behaviour)
+        await bank.open()
+        try:
+            if row_by_row:
+                async def none(*_: object) -> None:
+                    return None
+                monkeypatch.setattr(bank, "_settle_new", none)
+            answered = await bank.instruct("b1", batch)
+        finally:
+            await bank.close()
+        rows = await siquan_env.fetch(
+            "banksim", "SELECT payment_id::text, bank_code, account_number, amount_fen,"
+            " remittance, outcome, reason, bank_reference, settled_on, returns_on,"
+            " return_reason, instruction_key::text FROM transfers"
+            " WHERE payment_id = ANY($1::uuid[]) ORDER BY payment_id",
+            [i.payment_id for i in batch])
+        await siquan_env.fetch("banksim", "DELETE FROM transfers WHERE payment_id"
+                               " = ANY($1::uuid[])", [i.payment_id for i in batch])
+        recorded.append(([tuple(r) for r in rows], sorted(answered)))
+    assert len(recorded[0][0]) == 40
+    assert {r[5] for r in recorded[0][0]} == {"settled", "failed"}
+    assert any(r[9] is not None for r in recorded[0][0])
+    assert recorded[0] == recorded[1]

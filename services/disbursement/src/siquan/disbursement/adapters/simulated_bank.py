@@ -1,8 +1,10 @@
 """A simulated bank: an external system with its own database (`SIQUAN_BANK_DSN`).
 
 Each instruction is settled once, keyed by its payment id (the end-to-end reference) and
-by its instruction key (the payable amount, `payment.instruction_key`), with INSERT ... ON
-CONFLICT DO NOTHING; the recorded result is what the bank answers, so a re-sent
+by its instruction key (the payable amount, `payment.instruction_key`): a batch of which
+nothing is recorded yet (the usual case, the payer asks first) with one COPY, which the
+unique indexes refuse otherwise, and then row by row with INSERT ... ON CONFLICT DO
+NOTHING. The recorded result is what the bank answers, so a re-sent
 instruction never transfers twice, and neither does a new payment id under a key already
 recorded (a run started again after a restore of disbursement): it is answered with the
 transfer recorded under the key, its reference included, and the payment id it was made
@@ -30,9 +32,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import asyncpg
 
@@ -118,6 +121,11 @@ SELECT i.payment_id::text, t.outcome, t.bank_reference, t.reason,
   JOIN transfers t ON t.instruction_key = i.instruction_key
 """
 
+# What `_SETTLE` writes, in the order of `SimulatedBank._settle_new`'s rows.
+_COLUMNS = ["payment_id", "bank_code", "account_number", "amount_fen", "remittance", "outcome",
+            "reason", "bank_reference", "settled_on", "returns_on", "return_reason",
+            "instruction_key"]
+
 BANK_FAULTS = ("timeout", "duplicate", "late")
 _TAKE_FAULT = """
 UPDATE bank_faults SET taken_at = now()
@@ -193,14 +201,18 @@ class SimulatedBank:
         if self.behaviour.latency_ms:
             await asyncio.sleep(self.behaviour.latency_ms / 1000)
         refusals, returns = self.behaviour.decide(instructions)
+        today = self._clock.today()
         async with self._connection() as conn:
-            results = (_results(await conn.fetch(
-                _SETTLE, [i.payment_id for i in instructions],
-                [i.bank_code for i in instructions], [i.account_number for i in instructions],
-                [i.amount_fen for i in instructions], [i.remittance for i in instructions],
-                self._clock.today(), self.behaviour.return_days,
-                [i.instruction_key or None for i in instructions], refusals, returns))
-                if instructions else [])
+            results = await self._settle_new(conn, instructions, refusals, returns, today)
+            if results is None:  # some were recorded before, or came twice
+                results = (_results(await conn.fetch(
+                    _SETTLE, [i.payment_id for i in instructions],
+                    [i.bank_code for i in instructions],
+                    [i.account_number for i in instructions],
+                    [i.amount_fen for i in instructions], [i.remittance for i in instructions],
+                    today, self.behaviour.return_days,
+                    [i.instruction_key or None for i in instructions], refusals, returns))
+                    if instructions else [])
             fault = await conn.fetchrow(_TAKE_FAULT) if instructions else None
             kind = fault["kind"] if fault is not None else None
             if kind == "timeout" or random.random() < self.behaviour.timeout_rate:
@@ -218,6 +230,44 @@ class SimulatedBank:
         if kind == "late":
             await asyncio.sleep(fault["delay_ms"] / 1000)
         return results + results if kind == "duplicate" else results
+
+    async def _settle_new(self, conn: asyncpg.pool.PoolConnectionProxy,
+                          instructions: Sequence[PaymentInstruction],
+                          refusals: Sequence[str | None], returns: Sequence[bool], today: date
+                          ) -> list[BankResult] | None:
+        """Record a batch of instructions none of which the bank holds yet with one COPY,
+        what `_SETTLE` records for each; None, having recorded nothing, when one of them is
+        held already (by payment id or by instruction key) or is not a valid id: `_SETTLE`
+        then sorts the batch out row by row."""
+        if not instructions:
+            return []
+        try:
+            ids = [uuid.UUID(i.payment_id) for i in instructions]
+            keys = [uuid.UUID(i.instruction_key) if i.instruction_key else None
+                    for i in instructions]
+        except ValueError:
+            return None
+        back_on = today + timedelta(days=self.behaviour.return_days)
+        rows = []
+        results = []
+        for i, payment_id, key, refusal, returned in zip(instructions, ids, keys, refusals,
+                                                          returns, strict=True):
+            settled = refusal is None
+            reference = "SIM" + payment_id.hex.upper() if settled else None
+            comes_back = settled and returned
+            rows.append((payment_id, i.bank_code, i.account_number, i.amount_fen,
+                         i.remittance, "settled" if settled else "failed", refusal or "",
+                         reference, today if settled else None,
+                         back_on if comes_back else None,
+                         "account closed" if comes_back else "", key))
+            results.append(BankResult(str(payment_id), "settled" if settled else "failed",
+                                      reference, refusal or ""))
+        try:
+            async with conn.transaction():
+                await conn.copy_records_to_table("transfers", records=rows, columns=_COLUMNS)
+        except asyncpg.UniqueViolationError:
+            return None
+        return results
 
     async def results(self, payment_ids: Sequence[str]) -> list[BankResult]:
         async with self._connection() as conn:
