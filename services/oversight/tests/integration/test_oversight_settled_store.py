@@ -1,6 +1,7 @@
-"""The chunks of one batch are stored with one statement: each payment with its own fields
-and those its chunk states for all its payments (program, run, division, message, the
-run's period), an arrear with the period it pays."""
+"""The chunks of one batch are stored together (one COPY, or one statement when a chunk
+comes again): each payment with its own fields and those its chunk states for all its
+payments (program, run, division, message, the run's period), an arrear with the period
+it pays."""
 
 from __future__ import annotations
 
@@ -43,12 +44,20 @@ async def test_a_batch_of_chunks_stores_each_payment_with_its_chunk(
                 " WHERE payment_id = ANY($1::text[])",
                 [p.payment_id for c in (first, second) for p in c.payments])
             stored = {row["payment_id"]: dict(row) for row in rows}
-            again = PgSettled(conn)  # a redelivered chunk stores nothing new
+            # a redelivered chunk stores nothing new; a new one in its batch is stored
+            third = Chunk(str(uuid.uuid4()), str(uuid.uuid4()), "special_assistance",
+                          "2026-12", "420117", (_payment(),))
+            again = PgSettled(conn)
             again.store(second)
+            again.store(third)
             await again.flush()
             assert await conn.fetchval(
                 "SELECT count(*) FROM settled_payments WHERE message_id = $1",
                 uuid.UUID(second.message_id)) == 2
+            assert await conn.fetchval(
+                "SELECT run_period FROM settled_payments WHERE payment_id = $1",
+                third.payments[0].payment_id) == "2026-12"
+            assert again._new == {third.payments[0].payment_id}  # only it is judged
             raise _RollBack
     except _RollBack:
         pass

@@ -5,9 +5,10 @@ longer counts. A payment the bank answered with a transfer it had made earlier u
 another payment id (`transferred_as`) is that payment again, not a second one. The
 statements read them too (with the run's period, `run_period`).
 
-A batch's chunks are written with one statement (arrays unnested) among the batch's facts,
-and judged, where that can be done in the database, with one more (a statement per batch,
-never per payment) while the batch holds the chain head: a payment is left to no rule
+A batch's chunks are written with one COPY among the batch's facts (with one statement,
+arrays unnested, skipping what is recorded, when a chunk comes again), and judged, where
+that can be done in the database, with one more (a statement per batch, never per
+payment) while the batch holds the chain head: a payment is left to no rule
 only when its certification is known, is the payee's, has no change and was in force by
 the period's end, the payee has no reported death, a benefit is paid at the policy's
 amount for the category, and the run was not started by an officer who decided the
@@ -89,6 +90,12 @@ def _columns(chunks: Sequence[Chunk]) -> list[list[Any]]:
             transfers]
 
 
+# The columns `STORE` writes, in the order of `PgSettled._copy`'s rows.
+_STORED = ["payment_id", "person_key", "program_code", "period", "item", "certification_id",
+           "run_id", "division_code", "amount_fen", "message_id", "period_start", "run_period",
+           "cert_checked", "transferred_as"]
+
+
 class PgSettled:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -103,12 +110,36 @@ class PgSettled:
         """Write the chunks held, then the returns (with the batch's other facts)."""
         chunks, self._held = self._held, []
         if any(c.payments for c in chunks):
-            rows = await self._conn.fetch(sql.STORE, *_columns(chunks))
-            self._new.update(row["payment_id"] for row in rows)
+            self._new.update(await self._copy(chunks) or [
+                row["payment_id"] for row in await self._conn.fetch(sql.STORE,
+                                                                    *_columns(chunks))])
         returned, self._returned = self._returned, []
         if returned:
             await self._conn.execute("UPDATE settled_payments SET returned = true"
                                      " WHERE payment_id = ANY($1::text[])", returned)
+
+    async def _copy(self, chunks: Sequence[Chunk]) -> list[str] | None:
+        """Write chunks none of whose payments is recorded (the usual case: a chunk comes
+        once) with one COPY, the rows `STORE` writes; their payment ids. None, having
+        written nothing, when a payment is recorded already (a chunk delivered again) or
+        comes twice: the primary key refuses the COPY, and `STORE` skips those."""
+        rows = []
+        for c in chunks:
+            start = period_start(c.period)
+            for p in c.payments:
+                rows.append((
+                    p.payment_id, p.person_key, c.program_code, p.period or c.period, p.item,
+                    p.certification_id, c.run_id, c.division_code, p.amount_fen,
+                    c.message_id,
+                    start if p.period is None else period_start(p.period), c.period, True,
+                    p.transferred_as))
+        try:
+            async with self._conn.transaction():  # a savepoint in the batch's unit
+                await self._conn.copy_records_to_table("settled_payments", records=rows,
+                                                       columns=_STORED)
+        except asyncpg.UniqueViolationError:
+            return None
+        return [row[0] for row in rows]
 
     async def settle(self, chunks: Sequence[Chunk], expectations: Sequence[Expectation],
                      account_window: timedelta) -> Settling:
