@@ -78,20 +78,10 @@ SELECT p.payment_id::text, p.person_key, p.certification_id, p.period, p.item,
  ORDER BY p.payment_id
 """
 
-# A result for each payment of the chunk (a second result for a payment breaks the
-# primary key): $1/$2/$7 the settled ones, their bank references and the payment id of an
-# earlier transfer that settled them, $3/$4/$5 the others with their status and reason,
-# $6 the chunk. Those that moved no money stop being live.
-_RECORD = """
-INSERT INTO payment_results (payment_id, status, reason, bank_reference, chunk, finished_at,
-                             transferred_as)
-SELECT s.payment_id, 'settled', '', s.bank_reference, $6::int, now(), s.transferred_as
-  FROM unnest($1::uuid[], $2::text[], $7::uuid[]) AS s (payment_id, bank_reference,
-                                                        transferred_as)
- UNION ALL
-SELECT o.payment_id, o.status, o.reason, NULL, $6::int, now(), NULL
-  FROM unnest($3::uuid[], $4::text[], $5::text[]) AS o (payment_id, status, reason)
-"""
+# A result for each payment of the chunk, written by COPY (a second result for a payment
+# breaks the primary key); those that moved no money stop being live.
+_RESULT_COLUMNS = ["payment_id", "status", "reason", "bank_reference", "chunk", "finished_at",
+                   "transferred_as"]
 _VOID = "UPDATE payment_orders SET live = false WHERE payment_id = ANY($1::uuid[]) AND live"
 
 # A run's payments are the range of ids its chunks span ($1 the run; uuid has no min()).
@@ -169,16 +159,15 @@ class PgPayments:
 
     async def record(self, chunk: Chunk, outcomes: dict[str, Outcome]) -> None:
         if outcomes:
-            settled = [(i, o.bank_reference, o.transferred_as) for i, o in outcomes.items()
-                       if o.status == "settled"]
-            void = [(i, o.status, o.reason) for i, o in outcomes.items()
-                    if o.status != "settled"]
-            await self._conn.execute(
-                _RECORD, [i for i, _, _ in settled], [r for _, r, _ in settled],
-                [i for i, _, _ in void], [s for _, s, _ in void], [r for _, _, r in void],
-                chunk.number, [t for _, _, t in settled])
-            voided = [i for i, _, _ in void]
-            if void and await self._conn.execute(_VOID, voided) != f"UPDATE {len(void)}":
+            now = await self._conn.fetchval("SELECT now()")
+            await self._conn.copy_records_to_table(
+                "payment_results", columns=_RESULT_COLUMNS, records=[
+                    (i, "settled", "", o.bank_reference, chunk.number, now, o.transferred_as)
+                    if o.status == "settled" else
+                    (i, o.status, o.reason, None, chunk.number, now, None)
+                    for i, o in outcomes.items()])
+            void = [i for i, o in outcomes.items() if o.status != "settled"]
+            if void and await self._conn.execute(_VOID, void) != f"UPDATE {len(void)}":
                 raise RuntimeError("a payment that moved no money was not live")
         await self._conn.execute(
             "UPDATE payment_chunks SET done_at = now() WHERE run_id = $1 AND chunk = $2",
