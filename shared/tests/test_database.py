@@ -1,5 +1,6 @@
 """A service's pool compresses the long values it writes as its settings say, on every
-connection and after every reset of one."""
+connection and after every reset of one; many rows go in with one statement, whole or
+not at all."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from siquan.shared.database import create_pool
+from siquan.shared.database import create_pool, insert_rows
 
 
 @pytest.fixture
@@ -88,3 +89,19 @@ async def test_a_listening_block_ended_after_its_connection_was_lost_keeps_its_o
                     raise LookupError("the block's own reason")
         finally:
             await admin.close()
+
+
+async def test_rows_inserted_together_go_in_whole_or_not_at_all(dsn: str) -> None:
+    async with await create_pool(dsn, max_size=1) as pool, pool.acquire() as conn:
+        await conn.execute("CREATE TABLE kept (id int PRIMARY KEY, at date, facts jsonb,"
+                           " note text)")
+        columns = {"id": "int", "at": "date", "facts": "jsonb", "note": "text"}
+        await insert_rows(conn, "kept", columns, [])
+        await insert_rows(conn, "kept", columns, [(1, None, {"a": [1]}, "一"),
+                                                  (2, None, None, None)])
+        with pytest.raises(asyncpg.UniqueViolationError):
+            await insert_rows(conn, "kept", columns, [(3, None, None, "x"),
+                                                      (1, None, None, "again")])
+
+        rows = await conn.fetch("SELECT id, facts, note FROM kept ORDER BY id")
+        assert [tuple(r) for r in rows] == [(1, {"a": [1]}, "一"), (2, None, None)]

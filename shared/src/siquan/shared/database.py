@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -59,6 +59,22 @@ PLANNED = ("SET LOCAL jit = DEFAULT; SET LOCAL enable_hashjoin = DEFAULT;"
            " SET LOCAL enable_mergejoin = DEFAULT; SET LOCAL enable_seqscan = DEFAULT;"
            " SET LOCAL max_parallel_workers_per_gather = DEFAULT; SET LOCAL work_mem = DEFAULT")
 """The planner's own choices again, for the transaction's next statements."""
+
+
+async def insert_rows(conn: Connection, table: str, columns: dict[str, str],
+                      rows: Sequence[Sequence[Any]]) -> None:
+    """Insert many rows with one statement, each column an array of its PostgreSQL type
+    (`columns`: name to type) unnested: one plan and one execution for the batch, where
+    `executemany` runs the statement once per row. Like it, the batch goes in whole or not
+    at all (a unique violation raises for the whole)."""
+    if not rows:
+        return
+    arrays = [list(values) for values in zip(*rows, strict=True)]
+    names = ", ".join(columns)
+    unnest = ", ".join(f"${n}::{kind}[]" for n, kind in enumerate(columns.values(), start=1))
+    # the table and its columns are the calling repository's constants, never input
+    statement = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({unnest})"  # noqa: S608
+    await conn.execute(statement, *arrays)
 
 
 @asynccontextmanager

@@ -18,20 +18,22 @@ import asyncpg
 from siquan.eligibility.application.ports import Holding, NewApplication
 from siquan.eligibility.domain.application import LIVE, Application, Status
 from siquan.eligibility.domain.errors import NotFound, Refused
-from siquan.shared.database import Connection
+from siquan.shared.database import Connection, insert_rows
 
 _FIELDS = [f.name for f in fields(Application) if f.name != "open_objections"]
 _IDS = {"id", "community_review_id", "notice_id"}
-_MUTABLE = {  # column: type for unnest
-    "status": "text", "community_review_id": "uuid", "community_reviewed_by": "text",
-    "community_reviewed_at": "timestamptz", "reviewed_by": "text", "reviewed_at": "timestamptz",
-    "review_reason": "text", "notice_id": "uuid", "approved_by": "text",
-    "approved_at": "timestamptz", "rejected_stage": "text", "decided_by": "text",
-    "decided_at": "timestamptz",
+_TYPES = {  # the columns not of type text
+    "id": "uuid", "eligible_from": "date", "submitted_at": "timestamptz",
+    "reviewed_at": "timestamptz", "approved_at": "timestamptz", "import_id": "uuid",
+    "community_review_id": "uuid", "community_reviewed_at": "timestamptz",
+    "notice_id": "uuid", "decided_at": "timestamptz", "migrated_from": "uuid",
 }
-_INSERT = ("INSERT INTO applications ({cols}, resident_id, facts, import_id) VALUES ({vals})"
-           .format(cols=", ".join(_FIELDS),
-                   vals=", ".join(f"${i}" for i in range(1, len(_FIELDS) + 4))))
+_MUTABLE = {c: _TYPES.get(c, "text") for c in (  # what a save writes
+    "status", "community_review_id", "community_reviewed_by", "community_reviewed_at",
+    "reviewed_by", "reviewed_at", "review_reason", "notice_id", "approved_by", "approved_at",
+    "rejected_stage", "decided_by", "decided_at")}
+_INSERTED = {**{c: _TYPES.get(c, "text") for c in _FIELDS}, "resident_id": "text",
+             "facts": "jsonb", "import_id": "uuid"}
 _SELECT = (f"SELECT {', '.join('a.' + c for c in _FIELDS)}, (SELECT count(*) FROM objections o"
            " WHERE o.application_id = a.id AND o.status = 'open') AS open_objections"
            " FROM applications a")
@@ -59,7 +61,7 @@ class PgApplications:
         rows = [(*(getattr(n.application, c) for c in _FIELDS), n.resident_id, n.facts,
                  n.import_id) for n in new]
         try:
-            await self._conn.executemany(_INSERT, rows)
+            await insert_rows(self._conn, "applications", _INSERTED, rows)
         except asyncpg.UniqueViolationError as exc:
             raise Refused("a person in this batch already has a live application or "
                           "certification for its program (entered concurrently)") from exc

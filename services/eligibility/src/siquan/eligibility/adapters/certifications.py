@@ -15,7 +15,7 @@ from siquan.eligibility.application.ports import Granted
 from siquan.eligibility.domain.certification import Certification, Change
 from siquan.eligibility.domain.errors import NotFound, Refused
 from siquan.eligibility.domain.household_register import PER_HOUSEHOLD_REFUSAL
-from siquan.shared.database import Connection
+from siquan.shared.database import Connection, insert_rows
 
 _FIELDS = [f.name for f in fields(Certification)]
 _SELECT = f"SELECT {', '.join(_FIELDS)} FROM certifications"
@@ -25,6 +25,20 @@ def _from_row(row: asyncpg.Record) -> Certification:
     values: dict[str, Any] = {c: row[c] for c in _FIELDS}
     values["id"], values["application_id"] = str(row["id"]), str(row["application_id"])
     return Certification(**values)
+
+
+_GRANTED = {
+    "id": "uuid", "application_id": "uuid", "program_code": "text", "category": "text",
+    "policy_version": "text", "person_key": "text", "division_code": "text",
+    "township_code": "text", "effective_from": "date", "valid_until": "date",
+    "reviewed_by": "text", "approved_by": "text", "approved_at": "timestamptz",
+    "household_key": "text", "per_household": "bool",
+}
+_HISTORY = {
+    "certification_id": "uuid", "status_from": "text", "status_to": "text",
+    "effective_from": "date", "valid_until": "date", "reason": "text", "actor": "text",
+    "recorded_at": "timestamptz",
+}
 
 
 class PgCertifications:
@@ -42,24 +56,17 @@ class PgCertifications:
                  g.approved_by, g.approved_at, g.household_key, g.per_household)
                 for g in granted]
         try:
-            await self._conn.executemany(
-                "INSERT INTO certifications (id, application_id, program_code, category,"
-                " policy_version, person_key, division_code, township_code, effective_from,"
-                " valid_until, reviewed_by, approved_by, approved_at, household_key,"
-                " per_household) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
-                rows)
+            await insert_rows(self._conn, "certifications", _GRANTED, rows)
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == "one_live_certification_per_household_and_program":
                 raise Refused(f"{granted[0].certification.program_code}: "
                               f"{PER_HOUSEHOLD_REFUSAL}") from exc
             raise Refused("a person in this batch already holds a live certification for "
                           "the program") from exc
-        await self._conn.executemany(
-            "INSERT INTO certification_history (certification_id, status_from, status_to,"
-            " effective_from, valid_until, reason, actor, recorded_at)"
-            " VALUES ($1, NULL, 'active', $2, $3, 'granted', $4, $5)",
-            [(g.certification.id, g.certification.effective_from, g.certification.valid_until,
-              g.approved_by, g.approved_at) for g in granted])
+        await insert_rows(self._conn, "certification_history", _HISTORY, [
+            (g.certification.id, None, "active", g.certification.effective_from,
+             g.certification.valid_until, "granted", g.approved_by, g.approved_at)
+            for g in granted])
 
     async def get(self, certification_id: str, *, for_update: bool = False
                   ) -> Certification:
@@ -118,17 +125,13 @@ class PgCertifications:
                 raise Refused(PER_HOUSEHOLD_REFUSAL) from exc
             raise Refused("the person holds another live certification for the program "
                           "now") from exc
-        await self._conn.executemany(
-            "INSERT INTO certification_history (certification_id, status_from, status_to,"
-            " effective_from, valid_until, reason, actor, recorded_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            [(c.id, ch.status_from, ch.status_to, ch.effective_from, ch.valid_until, ch.reason,
-              ch.actor, at) for c, ch in changed])
+        await insert_rows(self._conn, "certification_history", _HISTORY, [
+            (c.id, ch.status_from, ch.status_to, ch.effective_from, ch.valid_until, ch.reason,
+             ch.actor, at) for c, ch in changed])
         confirmed = [(c.id, ch.valid_until.year, ch.method, ch.evidence_reference, ch.actor, at)
                      for c, ch in changed
                      if ch.kind == "renewed" and ch.method and ch.valid_until]
-        if confirmed:
-            await self._conn.executemany(
-                "INSERT INTO reconfirmations (certification_id, year, method,"
-                " evidence_reference, confirmed_by, confirmed_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6)", confirmed)
+        await insert_rows(self._conn, "reconfirmations", {
+            "certification_id": "uuid", "year": "int", "method": "text",
+            "evidence_reference": "text", "confirmed_by": "text", "confirmed_at": "timestamptz",
+        }, confirmed)
