@@ -219,6 +219,30 @@ async def test_a_database_outage_longer_than_the_bound_is_waited_out_not_dead_le
     assert await _effects(pool) == ["r1"] and message.acked == 1
 
 
+async def test_a_connection_left_mid_operation_by_a_lost_session_is_tried_again(
+        pool: asyncpg.Pool, keys: Path) -> None:
+    """A batch whose connection the server dropped leaves asyncpg's client state of it
+    mid-operation; the message handled alone then meets that state, not a fault of its
+    own: it is tried again, not dead-lettered (fund custody lost a run's chunk so)."""
+    attempts = 0
+
+    async def on_a_dropped_connection_first(event: DeathReported, uow: PgUnitOfWork) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise asyncpg.InternalClientError(
+                "cannot switch to state 15; another operation (2) is in progress")
+        await _record(event, uow)
+
+    dead = _DeadLetters()
+    consumer = _consumer(pool, keys, on_a_dropped_connection_first, dead)
+    message = _message(keys)
+    await consumer.process(_batch(message))
+    await _drain(consumer)
+    assert attempts == 2 and dead.reasons == []
+    assert await _effects(pool) == ["r1"] and message.acked == 1
+
+
 async def test_events_published_by_a_handler_commit_with_the_batch_and_name_their_cause(
         pool: asyncpg.Pool, keys: Path) -> None:
     from siquan.contracts.eligibility_v1 import CertificationRevoked

@@ -81,6 +81,9 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     # every lost session (class 08): a backend ended by pg_terminate_backend or a restart
     # raises ConnectionDoesNotExistError, which is not a ConnectionFailureError
     asyncpg.exceptions.PostgresConnectionError,
+    # the client's state of a connection the server dropped mid-statement ("cannot switch
+    # to state ...; another operation is in progress"): says nothing of the message
+    asyncpg.InternalClientError,
     asyncpg.exceptions.LockNotAvailableError,
     NotYet,
 )
