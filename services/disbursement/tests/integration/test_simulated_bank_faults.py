@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from siquan.disbursement.adapters import simulated_bank
 from siquan.disbursement.adapters.simulated_bank import BankBehaviour, SimulatedBank
 from siquan.disbursement.application.ports import BankUnavailable, PaymentInstruction
 from siquan.shared.testing.environment import Environment
@@ -105,9 +106,9 @@ async def test_a_fresh_batch_is_recorded_as_the_row_by_row_path_records_it(
         await bank.open()
         try:
             if row_by_row:
-                async def none(*_: object) -> None:
-                    return None
-                monkeypatch.setattr(bank, "_settle_new", none)
+                async def refused(*_: object) -> bool:
+                    return False
+                monkeypatch.setattr(simulated_bank, "_copied", refused)
             answered = await bank.instruct("b1", batch)
         finally:
             await bank.close()

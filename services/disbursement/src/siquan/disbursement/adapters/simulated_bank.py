@@ -36,6 +36,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import asyncpg
 
@@ -79,24 +80,16 @@ _SCHEMA = [
     )""",
 ]
 
-# The bank records each instruction with what it decided (`BankBehaviour.decide`): $6
-# today, $7 return days, $9 the refusal (NULL: settled), $10 whether it is returned later.
-_SETTLE = """
-INSERT INTO transfers (payment_id, bank_code, account_number, amount_fen, remittance,
-                       outcome, reason, bank_reference, settled_on, returns_on, return_reason,
-                       instruction_key)
-SELECT payment_id, bank_code, account_number, amount_fen, remittance,
-       CASE WHEN refusal IS NULL THEN 'settled' ELSE 'failed' END, COALESCE(refusal, ''),
-       CASE WHEN refusal IS NULL
-            THEN 'SIM' || upper(replace(payment_id::text, '-', '')) END,
-       CASE WHEN refusal IS NULL THEN $6::date END,
-       CASE WHEN refusal IS NULL AND returned THEN $6::date + $7::int END,
-       CASE WHEN refusal IS NULL AND returned THEN 'account closed' ELSE '' END,
-       instruction_key
-  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $8::uuid[],
-              $9::text[], $10::bool[])
-       AS i (payment_id, bank_code, account_number, amount_fen, remittance, instruction_key,
-             refusal, returned)
+# What the bank records of an instruction, in the order of `SimulatedBank._rows`.
+_COLUMNS = {"payment_id": "uuid", "bank_code": "text", "account_number": "text",
+            "amount_fen": "bigint", "remittance": "text", "outcome": "text", "reason": "text",
+            "bank_reference": "text", "settled_on": "date", "returns_on": "date",
+            "return_reason": "text", "instruction_key": "uuid"}
+# The rows of a batch holding something recorded before: what is recorded (by payment id
+# or by instruction key) is skipped, and the new ones are answered.
+_SETTLE = f"""
+INSERT INTO transfers ({", ".join(_COLUMNS)})
+SELECT * FROM unnest({", ".join(f"${n}::{t}[]" for n, t in enumerate(_COLUMNS.values(), 1))})
 ON CONFLICT DO NOTHING
 RETURNING payment_id::text, outcome, bank_reference, reason
 """
@@ -120,11 +113,6 @@ SELECT i.payment_id::text, t.outcome, t.bank_reference, t.reason,
   FROM unnest($1::uuid[], $2::uuid[]) AS i (payment_id, instruction_key)
   JOIN transfers t ON t.instruction_key = i.instruction_key
 """
-
-# What `_SETTLE` writes, in the order of `SimulatedBank._settle_new`'s rows.
-_COLUMNS = ["payment_id", "bank_code", "account_number", "amount_fen", "remittance", "outcome",
-            "reason", "bank_reference", "settled_on", "returns_on", "return_reason",
-            "instruction_key"]
 
 BANK_FAULTS = ("timeout", "duplicate", "late")
 _TAKE_FAULT = """
@@ -200,19 +188,13 @@ class SimulatedBank:
                        ) -> list[BankResult]:
         if self.behaviour.latency_ms:
             await asyncio.sleep(self.behaviour.latency_ms / 1000)
-        refusals, returns = self.behaviour.decide(instructions)
-        today = self._clock.today()
+        rows = self._rows(instructions)
         async with self._connection() as conn:
-            results = await self._settle_new(conn, instructions, refusals, returns, today)
-            if results is None:  # some were recorded before, or came twice
-                results = (_results(await conn.fetch(
-                    _SETTLE, [i.payment_id for i in instructions],
-                    [i.bank_code for i in instructions],
-                    [i.account_number for i in instructions],
-                    [i.amount_fen for i in instructions], [i.remittance for i in instructions],
-                    today, self.behaviour.return_days,
-                    [i.instruction_key or None for i in instructions], refusals, returns))
-                    if instructions else [])
+            if await _copied(conn, rows):
+                results = [BankResult(r[0], r[5], r[7], r[6]) for r in rows]
+            else:  # some were recorded before, or came twice
+                results = _results(await conn.fetch(
+                    _SETTLE, *(list(column) for column in zip(*rows, strict=True))))
             fault = await conn.fetchrow(_TAKE_FAULT) if instructions else None
             kind = fault["kind"] if fault is not None else None
             if kind == "timeout" or random.random() < self.behaviour.timeout_rate:
@@ -231,43 +213,24 @@ class SimulatedBank:
             await asyncio.sleep(fault["delay_ms"] / 1000)
         return results + results if kind == "duplicate" else results
 
-    async def _settle_new(self, conn: asyncpg.pool.PoolConnectionProxy,
-                          instructions: Sequence[PaymentInstruction],
-                          refusals: Sequence[str | None], returns: Sequence[bool], today: date
-                          ) -> list[BankResult] | None:
-        """Record a batch of instructions none of which the bank holds yet with one COPY,
-        what `_SETTLE` records for each; None, having recorded nothing, when one of them is
-        held already (by payment id or by instruction key) or is not a valid id: `_SETTLE`
-        then sorts the batch out row by row."""
-        if not instructions:
-            return []
-        try:
-            ids = [uuid.UUID(i.payment_id) for i in instructions]
-            keys = [uuid.UUID(i.instruction_key) if i.instruction_key else None
-                    for i in instructions]
-        except ValueError:
-            return None
+    def _rows(self, instructions: Sequence[PaymentInstruction]) -> list[tuple[Any, ...]]:
+        """What the bank records of each instruction (`_COLUMNS`): its decision
+        (`BankBehaviour.decide`), a reference when it settles, the day it comes back when it
+        is returned. A malformed payment id is a caller's bug (ValueError)."""
+        refusals, returns = self.behaviour.decide(instructions)
+        today = self._clock.today()
         back_on = today + timedelta(days=self.behaviour.return_days)
-        rows = []
-        results = []
-        for i, payment_id, key, refusal, returned in zip(instructions, ids, keys, refusals,
-                                                          returns, strict=True):
+        rows: list[tuple[Any, ...]] = []
+        for i, refusal, returned in zip(instructions, refusals, returns, strict=True):
+            payment_id = uuid.UUID(i.payment_id)
             settled = refusal is None
-            reference = "SIM" + payment_id.hex.upper() if settled else None
             comes_back = settled and returned
-            rows.append((payment_id, i.bank_code, i.account_number, i.amount_fen,
+            rows.append((str(payment_id), i.bank_code, i.account_number, i.amount_fen,
                          i.remittance, "settled" if settled else "failed", refusal or "",
-                         reference, today if settled else None,
-                         back_on if comes_back else None,
-                         "account closed" if comes_back else "", key))
-            results.append(BankResult(str(payment_id), "settled" if settled else "failed",
-                                      reference, refusal or ""))
-        try:
-            async with conn.transaction():
-                await conn.copy_records_to_table("transfers", records=rows, columns=_COLUMNS)
-        except asyncpg.UniqueViolationError:
-            return None
-        return results
+                         "SIM" + payment_id.hex.upper() if settled else None,
+                         today if settled else None, back_on if comes_back else None,
+                         "account closed" if comes_back else "", i.instruction_key or None))
+        return rows
 
     async def results(self, payment_ids: Sequence[str]) -> list[BankResult]:
         async with self._connection() as conn:
@@ -285,6 +248,21 @@ class SimulatedBank:
         if self._pool is None:
             raise RuntimeError("simulated bank not opened")
         return self._pool.acquire()
+
+
+async def _copied(conn: asyncpg.pool.PoolConnectionProxy, rows: list[tuple[Any, ...]]
+                  ) -> bool:
+    """Record a batch none of which the bank holds with one COPY; False, having recorded
+    nothing, when the unique indexes refuse it (one is held by payment id or instruction
+    key, or comes twice)."""
+    if not rows:
+        return True
+    try:
+        async with conn.transaction():
+            await conn.copy_records_to_table("transfers", records=rows, columns=list(_COLUMNS))
+    except asyncpg.UniqueViolationError:
+        return False
+    return True
 
 
 def _out_of_2_32(rate: float) -> int:

@@ -60,40 +60,18 @@ def _settling(rows: Sequence[asyncpg.Record]) -> Settling:
     return Settling(suspects, list(again.values()), accounts)
 
 
-def _columns(chunks: Sequence[Chunk]) -> list[list[Any]]:
-    """The arrays `STORE` takes: one element per payment for what is the payment's own,
-    one per chunk for what its chunk says of all its payments."""
-    ids: list[str] = []
-    persons: list[str] = []
-    items: list[str] = []
-    certifications: list[str] = []
-    amounts: list[int] = []
-    periods: list[str | None] = []
-    places: list[int] = []
-    starts: list[date | None] = []
-    transfers: list[str | None] = []
-    for place, c in enumerate(chunks, start=1):
+def _rows(chunks: Sequence[Chunk]) -> list[tuple[Any, ...]]:
+    """The rows of the chunks' payments (`settled_sql.STORED`)."""
+    rows = []
+    for c in chunks:
+        start = period_start(c.period)
         for p in c.payments:
-            ids.append(p.payment_id)
-            persons.append(p.person_key)
-            items.append(p.item)
-            certifications.append(p.certification_id)
-            amounts.append(p.amount_fen)
-            periods.append(p.period)
-            starts.append(None if p.period is None else period_start(p.period))
-            transfers.append(p.transferred_as)
-        places.extend([place] * len(c.payments))
-    return [ids, persons, items, certifications, amounts, periods, places,
-            [c.program_code for c in chunks], [c.run_id for c in chunks],
-            [c.division_code for c in chunks], [c.message_id for c in chunks],
-            [period_start(c.period) for c in chunks], starts, [c.period for c in chunks],
-            transfers]
-
-
-# The columns `STORE` writes, in the order of `PgSettled._copy`'s rows.
-_STORED = ["payment_id", "person_key", "program_code", "period", "item", "certification_id",
-           "run_id", "division_code", "amount_fen", "message_id", "period_start", "run_period",
-           "cert_checked", "transferred_as"]
+            rows.append((
+                p.payment_id, p.person_key, c.program_code, p.period or c.period, p.item,
+                p.certification_id, c.run_id, c.division_code, p.amount_fen, c.message_id,
+                start if p.period is None else period_start(p.period), c.period, True,
+                p.transferred_as))
+    return rows
 
 
 class PgSettled:
@@ -109,34 +87,25 @@ class PgSettled:
     async def flush(self) -> None:
         """Write the chunks held, then the returns (with the batch's other facts)."""
         chunks, self._held = self._held, []
-        if any(c.payments for c in chunks):
-            self._new.update(await self._copy(chunks) or [
-                row["payment_id"] for row in await self._conn.fetch(sql.STORE,
-                                                                    *_columns(chunks))])
+        rows = _rows(chunks)
+        if rows:
+            self._new.update(await self._copy(rows) or [
+                row["payment_id"] for row in await self._conn.fetch(
+                    sql.STORE, *(list(column) for column in zip(*rows, strict=True)))])
         returned, self._returned = self._returned, []
         if returned:
             await self._conn.execute("UPDATE settled_payments SET returned = true"
                                      " WHERE payment_id = ANY($1::text[])", returned)
 
-    async def _copy(self, chunks: Sequence[Chunk]) -> list[str] | None:
-        """Write chunks none of whose payments is recorded (the usual case: a chunk comes
-        once) with one COPY, the rows `STORE` writes; their payment ids. None, having
-        written nothing, when a payment is recorded already (a chunk delivered again) or
-        comes twice: the primary key refuses the COPY, and `STORE` skips those."""
-        rows = []
-        for c in chunks:
-            start = period_start(c.period)
-            for p in c.payments:
-                rows.append((
-                    p.payment_id, p.person_key, c.program_code, p.period or c.period, p.item,
-                    p.certification_id, c.run_id, c.division_code, p.amount_fen,
-                    c.message_id,
-                    start if p.period is None else period_start(p.period), c.period, True,
-                    p.transferred_as))
+    async def _copy(self, rows: list[tuple[Any, ...]]) -> list[str] | None:
+        """Write rows none of which is recorded (the usual case: a chunk comes once) with one
+        COPY; their payment ids. None, having written nothing, when a payment is recorded
+        already (a chunk delivered again) or comes twice: the primary key refuses the COPY,
+        and `STORE` skips those."""
         try:
             async with self._conn.transaction():  # a savepoint in the batch's unit
                 await self._conn.copy_records_to_table("settled_payments", records=rows,
-                                                       columns=_STORED)
+                                                       columns=list(sql.STORED))
         except asyncpg.UniqueViolationError:
             return None
         return [row[0] for row in rows]

@@ -25,26 +25,22 @@ WHERE c.program_code = $1 AND c.effective_from <= $4
     AND NOT p.returned)
 """
 
-STORE = """
-INSERT INTO settled_payments (payment_id, person_key, program_code, period, item,
-    certification_id, run_id, division_code, amount_fen, message_id, period_start,
-    run_period, cert_checked, transferred_as)
-SELECT p.payment_id, p.person_key, ($8::text[])[p.chunk],
-       coalesce(p.period, ($14::text[])[p.chunk]), p.item, p.certification_id,
-       ($9::text[])[p.chunk], ($10::text[])[p.chunk], p.amount_fen, ($11::uuid[])[p.chunk],
-       coalesce(p.period_start, ($12::date[])[p.chunk]), ($14::text[])[p.chunk], true,
-       p.transferred_as
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],
-            $7::int[], $13::date[], $15::text[])
-     AS p(payment_id, person_key, item, certification_id, amount_fen, period, chunk,
-          period_start, transferred_as)
+STORED = {"payment_id": "text", "person_key": "text", "program_code": "text",
+          "period": "text", "item": "text", "certification_id": "text", "run_id": "text",
+          "division_code": "text", "amount_fen": "bigint", "message_id": "uuid",
+          "period_start": "date", "run_period": "text", "cert_checked": "bool",
+          "transferred_as": "text"}
+"""What a settled payment's row holds: its period (an arrear's own, else its run's) and
+that period's first day, its chunk's program, run, division and message, the run's period,
+and the earlier payment id its transfer was made under (NULL: its own)."""
+STORE = f"""
+INSERT INTO settled_payments ({", ".join(STORED)})
+SELECT * FROM unnest({", ".join(f"${n}::{t}[]" for n, t in enumerate(STORED.values(), 1))})
 ON CONFLICT (payment_id) DO NOTHING
 RETURNING payment_id
 """
-"""Each payment's own fields ($1–$6: its period only when it names one, an arrear's) and
-its chunk's place ($7) in the chunk-level arrays: program, run, division, message, the
-run's period start ($8–$12) and period ($14); $13 the start of a payment's own period, $15
-the earlier payment id its transfer was made under (NULL: its own)."""
+"""The rows of a batch holding a payment recorded before (a chunk delivered again): those
+recorded are skipped, the ids of the others returned."""
 
 _FRESH = f"""
 SELECT {COLUMNS}, s.pays, s.returned, c.certification_id IS NOT NULL AS known,
