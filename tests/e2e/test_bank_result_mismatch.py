@@ -9,7 +9,10 @@ more than instructed and the second's stating another account, the third's as it
 instructed. Neither differing line is taken as paid: only the third payment is settled,
 the run does not complete. Disbursement publishes each difference
 (`bank_result.mismatch.v1`), and oversight lists each as a `bank_result_differs` finding
-whose evidence is that message, with both amounts and both accounts (masked)."""
+whose evidence is that message, with both amounts and both accounts (masked). Neither
+payment is instructed again while the bank owes its correction; once the bank rewrites the
+two results files as instructed (更正回盘), both are settled and the run completes, every
+payment instructed once."""
 
 from __future__ import annotations
 
@@ -66,15 +69,18 @@ def masked(account: str) -> str:
 
 class MisstatingResults(GbkFormat):
     """The bank's files as a bank that misstates two lines of its results writes them:
-    what it paid is what it was instructed, what it answers is not."""
+    what it paid is what it was instructed, what it answers is not until `corrected`."""
+
+    corrected = False
 
     def write_results(self, path: Path, batch: str,
                       answered: Sequence[tuple[BankResult, PaymentInstruction]]) -> None:
         super().write_results(path, batch, [(result, self.stated(sent))
                                             for result, sent in answered])
 
-    @staticmethod
-    def stated(sent: PaymentInstruction) -> PaymentInstruction:
+    def stated(self, sent: PaymentInstruction) -> PaymentInstruction:
+        if self.corrected:
+            return sent
         if sent.account_number == ACCOUNTS[MORE.resident_id]:
             return sent._replace(amount_fen=sent.amount_fen + STATED_MORE)
         if sent.account_number == ACCOUNTS[ELSEWHERE.resident_id]:
@@ -89,10 +95,8 @@ def cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory,
                     "SIQUAN_BANK_FILE_SETTLE_MS": "0",
                     "SIQUAN_BANK_RESULT_TIMEOUT_SECONDS": "2",
                     "SIQUAN_PAYMENT_CHUNK_SIZE": "1", "SIQUAN_PAYMENT_POLL_SECONDS": "0.2",
-                    # a payer keeps asking for a chunk the bank misstated, and the freed
-                    # chunk is the first claimed again: one payer for each of the two
-                    # misstated payments, a third for the one answered as instructed
-                    "SIQUAN_PAYMENT_WORKERS": "3"}
+                    # one payer: a chunk the bank misstated is set aside, not in the way
+                    "SIQUAN_PAYMENT_WORKERS": "1"}
     base = Path(tmp_path_factory.mktemp("result-mismatch"))
     with running_cluster(siquan_env, base / "logs",
                          extra_env={"disbursement": disbursement}) as running:
@@ -118,7 +122,8 @@ async def cycle(cluster: Cluster) -> AsyncIterator[CountyCycle]:
 
 
 async def test_a_result_line_that_is_not_its_instruction_is_not_paid_but_found(
-        cluster: Cluster, cycle: CountyCycle, bank: BatchFileCounterpart) -> None:
+        cluster: Cluster, cycle: CountyCycle, bank: BatchFileCounterpart,
+        bank_dir: Path) -> None:
     cluster.clock.set(datetime(2026, 1, 5, 9, tzinfo=UTC))
     await cycle.certify_all(list(PEOPLE), eligible_from="2026-01-01")
     for person in PEOPLE:
@@ -158,9 +163,8 @@ async def test_a_result_line_that_is_not_its_instruction_is_not_paid_but_found(
             return shown if shown["counts"]["settled"] else None
 
         run = await eventually(answered_paid, timeout=60, what="the answered payment paid")
-        # the messages that told of each payment's difference: each payer that reads a
-        # results file tells of it, and a payment instructed again in another batch is
-        # answered alike; oversight raises one finding per payment's difference, on the
+        # the messages that told of each payment's difference: each reading of a results
+        # file tells of it; oversight raises one finding per payment's difference, on the
         # first message
         told = {kind: {t.message_id: t.body
                        for t in seen.of_type(BankResultMismatch.routing_key)
@@ -204,3 +208,20 @@ async def test_a_result_line_that_is_not_its_instruction_is_not_paid_but_found(
             "bank_reference": event["bank_reference"]}
         for account in (*ACCOUNTS.values(), OTHER_ACCOUNT):
             assert account not in str(finding)
+
+    # The bank corrects its two results files: both payments are settled, the run completes.
+    bank.format.corrected = True  # type: ignore[attr-defined]
+    for batch in sorted({m.body["batch"] for m in published.values()}):
+        await bank.answer_again(batch)
+
+    async def completed() -> dict[str, Any] | None:
+        shown: dict[str, Any] = await cycle.disbursement.call(
+            "GET", f"/runs/{run_id}", Officers.disburser)
+        return shown if shown["status"] == "completed" else None
+
+    done = await eventually(completed, timeout=60, what="the run completed once corrected")
+    assert (done["counts"]["settled"], done["bank_settled_fen"]) == (3, sum(map(owed, PEOPLE)))
+    taken = sorted((bank_dir / "outbox" / "taken").glob("instructions-*.dat"))
+    instructed = [i.payment_id for path in taken
+                  for i in MisstatingResults(BANK_KEY).read_instructions(path)]
+    assert len(instructed) == len(set(instructed)) == len(PEOPLE)  # each instructed once

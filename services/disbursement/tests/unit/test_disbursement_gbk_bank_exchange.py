@@ -16,6 +16,7 @@ from siquan.disbursement.adapters.batch_file_bank import BatchFileBank, GbkForma
 from siquan.disbursement.application.ports import (
     BankResult,
     BankReturn,
+    BankUnavailable,
     PaymentInstruction,
 )
 from siquan.shared.testing.waiting import eventually
@@ -100,7 +101,9 @@ async def test_a_result_for_another_amount_or_account_is_not_applied(
                               [(BankResult(i.payment_id, "settled", "REF", ""), i)
                                for i in answered])
 
-    results = await ours.results([i.payment_id for i in (right, wrong_amount, wrong_account)])
+    with pytest.raises(BankUnavailable, match="otherwise than instructed"):
+        await ours.results([i.payment_id for i in (right, wrong_amount, wrong_account)])
+    results = await ours.results([right.payment_id])
 
     assert [r.payment_id for r in results] == [right.payment_id]
     mismatches = ours.take_mismatches()
@@ -109,6 +112,49 @@ async def test_a_result_for_another_amount_or_account_is_not_applied(
          (wrong_account.payment_id, "account_differs")])
     amount = next(m for m in mismatches if m.kind == "amount_differs")
     assert (amount.expected_amount_fen, amount.stated_amount_fen) == (21_000, 99_000)
+    assert ours.take_mismatches() == []
+
+
+class MisstatingOnce(GbkFormat):
+    """A bank's results that state another amount for one payment until corrected."""
+
+    def __init__(self, key: str, misstated: str) -> None:
+        super().__init__(key)
+        self.misstated: str | None = misstated
+
+    def write_results(self, path: Path, batch: str,
+                      answered: Sequence[tuple[BankResult, PaymentInstruction]]) -> None:
+        super().write_results(path, batch, [
+            (r, i._replace(amount_fen=i.amount_fen + 100) if i.payment_id == self.misstated
+             else i) for r, i in answered])
+
+
+async def test_a_misstated_payment_waits_for_the_corrected_results_and_is_never_sent_again(
+        ours: BatchFileBank, tmp_path: Path) -> None:
+    misstated, answered = instruction(), instruction("朱镕基", 36_550)
+    bank = CountingBank()
+    other = BatchFileCounterpart(tmp_path, bank,  # type: ignore[arg-type]
+                                 file_format=MisstatingOnce(KEY, misstated.payment_id))
+    answering = asyncio.create_task(_answer_once(other))
+
+    with pytest.raises(BankUnavailable, match="otherwise than instructed"):
+        await ours.instruct("run-4", [misstated, answered])
+    await answering
+    assert not (ours.outbox / "withdrawn").exists()  # answered, not withdrawn as unanswered
+    with pytest.raises(BankUnavailable, match="wait for its corrected results"):
+        await ours.results([misstated.payment_id, answered.payment_id])
+    with pytest.raises(BankUnavailable, match="otherwise than instructed"):
+        await ours.instruct("run-5", [misstated])  # a payer that would send it again
+    assert not (ours.outbox / "instructions-run-5.dat").exists()
+    assert [m.payment_id for m in ours.take_mismatches()] == [misstated.payment_id]
+
+    other.format.misstated = None  # type: ignore[attr-defined]
+    await other.answer_again("run-4")
+    results = await ours.results([misstated.payment_id, answered.payment_id])
+
+    assert sorted(r.payment_id for r in results) == sorted(
+        [misstated.payment_id, answered.payment_id])
+    assert [i.payment_id for i in bank.paid].count(misstated.payment_id) == 2  # asked twice
     assert ours.take_mismatches() == []
 
 

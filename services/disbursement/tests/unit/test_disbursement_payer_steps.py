@@ -11,7 +11,7 @@ from siquan.contracts import disbursement_v1 as events
 from siquan.contracts.oversight_v1 import HoldPlaced
 from siquan.disbursement.adapters.batch_file_bank import ResultMismatch
 from siquan.disbursement.application import facts
-from siquan.disbursement.application.payer import Payer, complete_run, pay_chunk
+from siquan.disbursement.application.payer import ChunkWaits, Payer, complete_run, pay_chunk
 from siquan.disbursement.application.ports import BankUnavailable
 from siquan.disbursement.domain.payable import ON_HOLD
 
@@ -79,6 +79,29 @@ async def test_after_a_lost_answer_the_bank_results_are_taken_and_nobody_is_paid
         await pay(world, run.id)
     assert await pay(world, run.id)
     assert len(world.bank.batches) == 1
+    assert set(world.statuses(run.id).values()) == {"settled"}
+
+
+async def test_a_chunk_the_bank_cannot_settle_now_is_set_aside_and_the_next_is_paid(
+        world: Any) -> None:
+    run = await allocated_run(world, payees=3, chunk_size=2)
+    payer = Payer(world.units, world.bank, poll_seconds=1)
+    world.bank.silent = True
+    with pytest.raises(ChunkWaits) as waits:
+        await payer.work_once()
+    world.bank.silent = False
+
+    assert (waits.value.run_id, waits.value.chunk) == (run.id, 0)
+    assert payer.set_aside(run.id) == [0]
+    assert await payer.work_once()
+    [settled] = world.published(events.PaymentsSettled)
+    assert settled.chunk == 1
+    assert not await payer.work_once()  # the first chunk waits out its time aside
+    assert not await complete(world, run.id)
+
+    again = Payer(world.units, world.bank, poll_seconds=1, set_aside_seconds=0)
+    assert await again.work_once()
+    assert sorted(c.chunk for c in world.published(events.PaymentsSettled)) == [0, 1]
     assert set(world.statuses(run.id).values()) == {"settled"}
 
 

@@ -34,6 +34,7 @@ from siquan.disbursement.adapters.simulated_bank import BankBehaviour, Simulated
 from siquan.disbursement.application.ports import (
     BankReturn,
     BankUnavailable,
+    PaymentInstruction,
 )
 from siquan.shared.clock import Clock, SystemClock
 
@@ -95,16 +96,26 @@ class BatchFileCounterpart:
             self.refused.append(path.name)
             return False
         try:
-            results = await self.bank.instruct(path.stem.removeprefix("instructions-"),
-                                               instructions)
+            await self._pay_and_answer(path, instructions)
         except BankUnavailable:
             return False
-        sent = {i.payment_id: i for i in instructions}
-        self.format.write_results(self.inbox / _results_name(path),
-                                  path.stem.removeprefix("instructions-"),
-                                  [(r, sent[r.payment_id]) for r in results])
         self.answered += 1
         return True
+
+    async def answer_again(self, batch: str) -> None:
+        """Write a taken batch's results file again (a corrected results file, 更正回盘,
+        after a line of it was misstated): the bank answers each payment id with the result
+        it recorded and pays nothing anew."""
+        path = self.outbox / "taken" / f"instructions-{batch}{self.format.suffix}"
+        await self._pay_and_answer(path, self.format.read_instructions(path))
+
+    async def _pay_and_answer(self, path: Path, instructions: list[PaymentInstruction]
+                              ) -> None:
+        batch = path.stem.removeprefix("instructions-")
+        results = await self.bank.instruct(batch, instructions)
+        sent = {i.payment_id: i for i in instructions}
+        self.format.write_results(self.inbox / _results_name(path), batch,
+                                  [(r, sent[r.payment_id]) for r in results])
 
     async def answer_waiting(self) -> int:
         answered = 0

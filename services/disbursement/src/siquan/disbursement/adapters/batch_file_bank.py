@@ -17,6 +17,13 @@ only when its payment id, amount and account match what was instructed; one that
 is kept in `mismatches` (and logged), never recorded, so the payment stays unanswered.
 Return files are CSV in both.
 
+A payment the bank answered otherwise than instructed is in dispute: the bank did something
+with it, so it is never instructed again, and it is not settled or failed on a line that
+is not its instruction. `instruct` and `results` raise `BankUnavailable` for it (its chunk
+waits, like one in flight) until the bank answers it again as instructed: a corrected
+results file (更正回盘) rewritten under the batch's name is read again, and its line
+settles the dispute.
+
 A file is the bank's once it is taken: the bank renames `outbox/instructions-<batch>.csv`
 into `outbox/taken/` before it pays, and answers every taken file. A file we no longer
 stand behind (unanswered in time, or left by a crash before its answer) is withdrawn by
@@ -226,6 +233,7 @@ class BatchFileBank:
         self.outbox, self.inbox = directory / "outbox", directory / "inbox"
         self.format = file_format or CsvFormat()
         self.mismatches: list[ResultMismatch] = []
+        self._disputed: dict[str, ResultMismatch] = {}
         self._timeout, self._settle, self._poll = result_timeout_s, settle_ms / 1000, poll_s
         self._known: dict[str, BankResult] = {}
         self._read: dict[str, tuple[float, int]] = {}
@@ -241,6 +249,7 @@ class BatchFileBank:
     async def instruct(self, batch: str, instructions: Sequence[PaymentInstruction]
                        ) -> list[BankResult]:
         sfx = self.format.suffix
+        self._not_disputed(i.payment_id for i in instructions)  # never sent again
         try:
             self.format.write_instructions(self.outbox / f"instructions-{batch}{sfx}", batch,
                                            instructions)
@@ -250,7 +259,8 @@ class BatchFileBank:
         deadline = time.monotonic() + self._timeout
         while time.monotonic() < deadline:
             self._refresh([self.inbox / f"results-{batch}{sfx}"])
-            if wanted <= self._known.keys():
+            if wanted <= self._known.keys() | self._disputed.keys():
+                self._not_disputed(wanted)
                 return [self._known[p] for p in wanted]
             await asyncio.sleep(self._poll)
         self._withdraw(self.outbox / f"instructions-{batch}{sfx}")
@@ -260,7 +270,8 @@ class BatchFileBank:
     async def results(self, payment_ids: Sequence[str]) -> list[BankResult]:
         """What the bank answered for these payments. Files of ours that hold the others and
         that the bank has not taken are withdrawn; one it took and has not answered raises
-        `BankUnavailable` (those payments are in flight)."""
+        `BankUnavailable` (those payments are in flight), and so does a payment it answered
+        otherwise than instructed (in dispute until it answers it again)."""
         sfx = self.format.suffix
         self._refresh(sorted(self.inbox.glob(f"results-*{sfx}")))
         unanswered = {p for p in payment_ids if p not in self._known}
@@ -272,7 +283,16 @@ class BatchFileBank:
                 answer = self.inbox / f"results-{path.stem.removeprefix('instructions-')}{sfx}"
                 if answer.name not in self._read and unanswered & self._payment_ids(path):
                     raise BankUnavailable(f"the bank took {path.name} and has not answered it")
+            self._not_disputed(unanswered)
         return [self._known[p] for p in payment_ids if p in self._known]
+
+    def _not_disputed(self, payment_ids: Iterable[str]) -> None:
+        disputed = sorted(p for p in payment_ids if p in self._disputed)
+        if disputed:
+            raise BankUnavailable(
+                f"the bank answered {len(disputed)} payments otherwise than instructed "
+                f"(batch {self._disputed[disputed[0]].batch} first); they wait for its "
+                "corrected results")
 
     def take_mismatches(self) -> list[ResultMismatch]:
         """The result lines not applied since last asked (the payer reports them)."""
@@ -333,6 +353,10 @@ class BatchFileBank:
                 log.error("batch %s: the result for payment %s differs from its instruction "
                           "(%s); not applied", mismatch.batch, mismatch.payment_id, mismatch.kind)
             self.mismatches += mismatches
+            self._disputed.update((m.payment_id, m) for m in mismatches
+                                  if m.kind != "not_in_batch")
+            for result in results:  # answered as instructed: a dispute is settled
+                self._disputed.pop(result.payment_id, None)
             self._known.update((r.payment_id, r) for r in results)
             self._read[path.name] = seen
 

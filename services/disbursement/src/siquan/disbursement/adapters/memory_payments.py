@@ -5,7 +5,7 @@ chunks of consecutive payments, obstacles under `payable.PAYABLE` read from the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from itertools import groupby
 
@@ -250,9 +250,9 @@ class MemoryPayments:
         for k, first in enumerate(range(0, len(ids), chunk_size)):
             self._store.chunks[(run_id, k)] = ChunkRecord(ids[first:first + chunk_size])
 
-    async def claim_chunk(self, run_id: str) -> Chunk | None:
+    async def claim_chunk(self, run_id: str, aside: Collection[int] = ()) -> Chunk | None:
         number = next((k for (run, k), c in sorted(self._store.chunks.items())
-                       if run == run_id and not c.done), None)
+                       if run == run_id and not c.done and k not in aside), None)
         if number is None:
             return None
         pending = [self._store.payments[i] for i in self._store.chunks[(run_id, number)].

@@ -12,7 +12,7 @@ registration of that account; an order keeps the account, not the name).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import asyncpg
 
@@ -32,7 +32,7 @@ from siquan.shared.database import by_key
 _CLAIM = """
 SELECT k.chunk, k.first_payment_id, k.last_payment_id, r.program_code
   FROM payment_chunks k JOIN payment_runs r USING (run_id)
- WHERE k.run_id = $1 AND k.done_at IS NULL
+ WHERE k.run_id = $1 AND k.done_at IS NULL AND k.chunk <> ALL($2::int[])
  ORDER BY k.chunk LIMIT 1
    FOR UPDATE OF k SKIP LOCKED
 """
@@ -139,8 +139,8 @@ class PgPayments:
             raise AlreadyPaying(str(exc)) from exc
         await roster.add_chunks(self._conn, run_id, ids, chunk_size)
 
-    async def claim_chunk(self, run_id: str) -> Chunk | None:
-        claimed = await self._conn.fetchrow(_CLAIM, run_id)
+    async def claim_chunk(self, run_id: str, aside: Collection[int] = ()) -> Chunk | None:
+        claimed = await self._conn.fetchrow(_CLAIM, run_id, list(aside))
         if claimed is None:
             return None
         number, first, last, program = claimed

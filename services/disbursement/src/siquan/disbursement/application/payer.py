@@ -15,8 +15,11 @@ same instruction key: a run lost in a restore and started again) is settled and 
 that payment id (`transferred_as`), so fund custody does not pay it out a second time.
 A crash anywhere rolls the chunk back to pending; the bank's idempotency by payment id and
 step 1 make the retry pay nobody twice. A bank that does not answer (`BankUnavailable`)
-rolls the chunk back too, and the payer tries again after `poll_seconds`. When no chunk
-is left the run completes (`complete_run`).
+rolls the chunk back too, and the payer tries again after `poll_seconds`; the chunk it
+was paying is set aside for `set_aside_seconds` meanwhile, so the run's other chunks are
+paid while one waits on the bank (a batch it took and has not answered, a payment it
+answered otherwise than instructed until it corrects its results). When no chunk is left
+the run completes (`complete_run`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -45,12 +49,26 @@ _tracer = trace.get_tracer("siquan.disbursement.payer")
 Step = Callable[[Work, str], Awaitable[bool]]
 
 
+class ChunkWaits(BankUnavailable):
+    """The bank could not settle a chunk now: the chunk is named so it can be set aside."""
+
+    def __init__(self, run_id: str, chunk: int, reason: BankUnavailable) -> None:
+        super().__init__(f"run {run_id} chunk {chunk}: {reason}")
+        self.run_id, self.chunk = run_id, chunk
+
+
 class Payer:
     """One supervised payer loop; an instance runs several, any number of instances
     compete."""
 
-    def __init__(self, units: Units, bank: Bank, *, poll_seconds: float) -> None:
+    def __init__(self, units: Units, bank: Bank, *, poll_seconds: float,
+                 set_aside_seconds: float | None = None) -> None:
         self._units, self._bank, self._poll_seconds = units, bank, poll_seconds
+        self._aside_seconds = 10 * poll_seconds if set_aside_seconds is None \
+            else set_aside_seconds
+        self._aside: dict[tuple[str, int], float] = {}
+        """Chunks left alone until a time of this process's monotonic clock (a test may
+        move the service's clock; how long to leave a chunk is not a date)."""
         self._wake = asyncio.Event()
 
     async def run(self) -> None:
@@ -100,17 +118,28 @@ class Payer:
             pass
 
     async def work_once(self) -> bool:
-        """Pay one chunk or complete one run; False when there was nothing to do."""
+        """Pay one chunk or complete one run; False when there was nothing to do.
+        `ChunkWaits` when the bank cannot settle the chunk now: it is set aside."""
         async with self._units.reading() as uow:
             run_ids = await uow.runs.allocated()
         for run_id in run_ids:
-            if await self._in_run(run_id, "payment chunk", self._pay) or \
-                    await self._in_run(run_id, "payment run completion", complete_run):
+            try:
+                paid = await self._in_run(run_id, "payment chunk", self._pay)
+            except ChunkWaits as exc:
+                self._aside[(exc.run_id, exc.chunk)] = time.monotonic() + self._aside_seconds
+                raise
+            if paid or await self._in_run(run_id, "payment run completion", complete_run):
                 return True
         return False
 
     async def _pay(self, uow: Work, run_id: str) -> bool:
-        return await pay_chunk(uow, self._bank, run_id)
+        return await pay_chunk(uow, self._bank, run_id, self.set_aside(run_id))
+
+    def set_aside(self, run_id: str) -> list[int]:
+        """The run's chunks this payer leaves alone for now."""
+        now = time.monotonic()
+        self._aside = {key: until for key, until in self._aside.items() if until > now}
+        return sorted(chunk for run, chunk in self._aside if run == run_id)
 
     async def _in_run(self, run_id: str, name: str, step: Step) -> bool:
         """One step of a run in a unit of its own, inside the trace of the allocation that
@@ -135,15 +164,20 @@ def mismatch_event(run: PaymentRun, mismatch: Any, at: datetime
         bank_reference=mismatch.bank_reference, found_at=at)
 
 
-async def pay_chunk(uow: Work, bank: Bank, run_id: str) -> bool:
-    """Pay the run's next free chunk; False when none is left to take."""
+async def pay_chunk(uow: Work, bank: Bank, run_id: str, aside: Collection[int] = ()
+                    ) -> bool:
+    """Pay the run's next free chunk but those `aside`; False when none is left to take.
+    `ChunkWaits` when the bank cannot settle it now."""
     run = await uow.runs.get(run_id)
     if run.status != "allocated" or await uow.holds.on_run(run_id):
         return False  # a held run keeps its unpaid payments until the hold is lifted
-    chunk = await uow.payments.claim_chunk(run_id)
+    chunk = await uow.payments.claim_chunk(run_id, aside)
     if chunk is None:
         return False
-    outcomes = await _outcomes(bank, chunk)
+    try:
+        outcomes = await _outcomes(bank, chunk)
+    except BankUnavailable as exc:
+        raise ChunkWaits(run_id, chunk.number, exc) from exc
     crash_points.reached("payer.after_bank")
     await uow.payments.record(chunk, outcomes)
     for event in chunk_events(run, chunk, outcomes):

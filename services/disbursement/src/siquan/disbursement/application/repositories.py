@@ -281,9 +281,10 @@ class Payments(Protocol):
                   chunk_size: int) -> None:
         """Write planned payments of a run (a retry's), cut into chunks."""
 
-    async def claim_chunk(self, run_id: str) -> Chunk | None:
-        """Lock the run's next chunk no other payer holds, with each payment's obstacle
-        under `PAYABLE` as of now; None when every chunk is done or held."""
+    async def claim_chunk(self, run_id: str, aside: Collection[int] = ()) -> Chunk | None:
+        """Lock the run's next chunk no other payer holds and not among `aside`, with each
+        payment's obstacle under `PAYABLE` as of now; None when every chunk is done, held
+        or set aside."""
 
     async def record(self, chunk: Chunk, outcomes: dict[str, Outcome]) -> None:
         """Every payment's final result; the chunk is done."""
