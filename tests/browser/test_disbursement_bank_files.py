@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyotp
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from siquan.shared.accounts.store import development_totp_secret
 from siquan.shared.clock import FileClock
@@ -59,48 +59,64 @@ async def seen(visits: Visits, page: Page, name: str) -> None:
     await visits.shot(page, name, prefix="disbursement")
 
 
-async def test_the_officer_carries_the_files_to_the_bank_and_back(
-        browser: Browser, siquan_env: Environment, disbursement: ServiceProcess,
-        fund_custody: ServiceProcess, clock_file: Path, bank_dir: Path,
-        visits: Visits) -> None:
-    paid, refused = await _certified(siquan_env), await _certified(siquan_env)
-    api = ServiceClient(disbursement.url)
-    funds = ServiceClient(fund_custody.url)
+async def certified_with_accounts(env: Environment, disbursement: ServiceProcess,
+                                  fund_custody: ServiceProcess,
+                                  accounts: Sequence[tuple[str, str | None]]) -> list[str]:
+    """Payees certified in the county, one for each (account number, holder's name) given,
+    their accounts registered, and the county's appropriation for the year."""
+    payees = [await _certified(env) for _ in accounts]
+    api, funds = ServiceClient(disbursement.url), ServiceClient(fund_custody.url)
     try:
-        await register_payee_account(api, paid, "6228480000000033")
-        await register_payee_account(api, refused, "6228480000000041")
+        for payee, (number, holder) in zip(payees, accounts, strict=True):
+            await register_payee_account(api, payee, number, account_name=holder)
         await funds.call("POST", "/appropriations", Officers.treasury, json={
             "program_code": PROGRAM, "fiscal_year": 2026, "division_code": COUNTY,
             "fiscal_level": "county", "amount_fen": 10_000_000})
     finally:
         await api.close()
         await funds.close()
+    return payees
 
+
+async def run_started(browser: Browser, disbursement: ServiceProcess, when: datetime,
+                      period: str) -> tuple[BrowserContext, Page, str]:
+    """The disbursement officer, signed in on the clock's `when`, starts the period's run
+    in the console: the browser context, its page and the run's page, once the run's
+    first instruction file is listed there."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900},
+                                        locale="zh-CN", bypass_csp=True)
+    page = await context.new_page()
+    await log_in(page, disbursement.url, Officers.disburser, f"dev-{Officers.disburser}")
+    await page.get_by_label("验证码").fill(
+        pyotp.TOTP(development_totp_secret(Officers.disburser)).at(when))
+    await page.get_by_role("button", name="确认").click()
+    await expect(page.locator("h1")).to_have_text("工作台")
+    await page.goto(f"{disbursement.url}/console/disbursement/runs")
+    start = page.locator("#start-form")
+    await start.get_by_label("救助项目").select_option(PROGRAM)
+    await start.get_by_label("发放期").fill(period)
+    await start.get_by_role("button", name="发起批次").click()
+    await expect(page.locator("h1")).to_have_text(f"发放批次 {PROGRAM} {period}")
+    run_page = page.url
+
+    async def listed() -> bool:
+        await page.goto(run_page)
+        return await page.locator("#bank-batches .bank-file").count() > 0
+
+    await eventually(listed, timeout=240, interval=1,
+                     what="the run's instruction file was written")
+    return context, page, run_page
+
+
+async def test_the_officer_carries_the_files_to_the_bank_and_back(
+        browser: Browser, siquan_env: Environment, disbursement: ServiceProcess,
+        fund_custody: ServiceProcess, clock_file: Path, bank_dir: Path,
+        visits: Visits) -> None:
+    await certified_with_accounts(siquan_env, disbursement, fund_custody, [
+        ("6228480000000033", None), ("6228480000000041", None)])
     FileClock(clock_file).set(LATER)
     try:
-        context = await browser.new_context(viewport={"width": 1280, "height": 900},
-                                            locale="zh-CN", bypass_csp=True)
-        page = await context.new_page()
-        await log_in(page, disbursement.url, Officers.disburser,
-                     f"dev-{Officers.disburser}")
-        await page.get_by_label("验证码").fill(
-            pyotp.TOTP(development_totp_secret(Officers.disburser)).at(LATER))
-        await page.get_by_role("button", name="确认").click()
-        await expect(page.locator("h1")).to_have_text("工作台")
-        await page.goto(f"{disbursement.url}/console/disbursement/runs")
-        start = page.locator("#start-form")
-        await start.get_by_label("救助项目").select_option(PROGRAM)
-        await start.get_by_label("发放期").fill(PERIOD)
-        await start.get_by_role("button", name="发起批次").click()
-        await expect(page.locator("h1")).to_have_text(f"发放批次 {PROGRAM} {PERIOD}")
-        run_page = page.url
-
-        async def listed() -> bool:
-            await page.goto(run_page)
-            return await page.locator("#bank-batches .bank-file").count() > 0
-
-        await eventually(listed, timeout=240, interval=1,
-                         what="the run's instruction file was written")
+        context, page, run_page = await run_started(browser, disbursement, LATER, PERIOD)
         batch_row = page.locator("#bank-batches .bank-file").first
         await expect(batch_row).to_contain_text("待送银行")
         await seen(visits, page, "run-bank-file-waiting")

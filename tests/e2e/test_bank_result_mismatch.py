@@ -177,6 +177,9 @@ async def test_a_result_line_that_is_not_its_instruction_is_not_paid_but_found(
     assert (run["counts"]["pending"], run["amounts_fen"]["pending"]) == (
         2, owed(MORE) + owed(ELSEWHERE))
     assert run["bank_settled_fen"] == owed(ANSWERED)
+    assert run["awaiting_bank_correction"] == {
+        "count": 2, "amount_fen": owed(MORE) + owed(ELSEWHERE),
+        "batches": sorted({m.body["batch"] for m in published.values()})}
     assert run["control_totals"] == {"payee_count": 3, "total_fen": sum(map(owed, PEOPLE))}
 
     more, elsewhere = published["amount_differs"].body, published["account_differs"].body
@@ -221,6 +224,7 @@ async def test_a_result_line_that_is_not_its_instruction_is_not_paid_but_found(
 
     done = await eventually(completed, timeout=60, what="the run completed once corrected")
     assert (done["counts"]["settled"], done["bank_settled_fen"]) == (3, sum(map(owed, PEOPLE)))
+    assert done["awaiting_bank_correction"]["count"] == 0
     taken = sorted((bank_dir / "outbox" / "taken").glob("instructions-*.dat"))
     instructed = [i.payment_id for path in taken
                   for i in MisstatingResults(BANK_KEY).read_instructions(path)]

@@ -10,7 +10,7 @@ import pytest
 from siquan.contracts import disbursement_v1 as events
 from siquan.contracts.oversight_v1 import HoldPlaced
 from siquan.disbursement.adapters.batch_file_bank import ResultMismatch
-from siquan.disbursement.application import facts
+from siquan.disbursement.application import facts, queries
 from siquan.disbursement.application.payer import ChunkWaits, Payer, complete_run, pay_chunk
 from siquan.disbursement.application.ports import BankUnavailable
 from siquan.disbursement.domain.payable import ON_HOLD
@@ -139,16 +139,24 @@ async def test_a_run_completes_once_no_chunk_is_pending_and_only_once(world: Any
 async def test_a_result_line_that_differs_from_its_instruction_is_published_not_recorded(
         world: Any) -> None:
     run = await allocated_run(world, payees=1)
-    mismatch = ResultMismatch(f"{run.id}-0-abc123", "payment-1", "amount_differs", 21_000,
+    [payment] = world.store.run_payments(run.id)
+    batch = f"{run.id}-0-abc123"
+    mismatch = ResultMismatch(batch, payment.payment_id, "amount_differs", 21_000,
                               91_000, "622202000000010001", "622202000000010001",
                               "settled", "REF1")
-    world.bank.take_mismatches = lambda: [mismatch]
+    world.bank.take_mismatches = lambda: [mismatch, mismatch._replace(
+        payment_id="not-ours", kind="not_in_batch")]
 
-    assert await Payer(world.units, world.bank, poll_seconds=1).report_mismatches() == 1
+    assert await Payer(world.units, world.bank, poll_seconds=1).report_mismatches() == 2
 
-    [published] = world.published(events.BankResultMismatch)
-    assert (published.run_id, published.kind, published.payment_id) == (
-        run.id, "amount_differs", "payment-1")
+    published = world.published(events.BankResultMismatch)
+    assert [(p.run_id, p.kind, p.payment_id) for p in published] == [
+        (run.id, "amount_differs", payment.payment_id), (run.id, "not_in_batch", "not-ours")]
+    published = published[0]
     assert (published.expected_amount_fen, published.stated_amount_fen) == (21_000, 91_000)
     assert published.stated_account == "**************0001"
     assert set(world.statuses(run.id).values()) == {"pending"}
+    async with world.units.reading() as uow:  # the run's officer sees what it waits for
+        shown = await queries.show_run(uow, world.officer, run.id)
+    assert shown["awaiting_bank_correction"] == {
+        "count": 1, "amount_fen": payment.amount_fen, "batches": [batch]}

@@ -16,7 +16,7 @@ from siquan.disbursement.adapters.memory_store import (
     PaymentRecord,
 )
 from siquan.disbursement.application.ports import BankReturn
-from siquan.disbursement.application.repositories import AlreadyPaying, Returned
+from siquan.disbursement.application.repositories import AlreadyPaying, Disputed, Returned
 from siquan.disbursement.domain.chunk import Chunk, ChunkPayment, Outcome
 from siquan.disbursement.domain.offsets import OpenReceivable, apply_offsets
 from siquan.disbursement.domain.payable import PAYABLE
@@ -284,6 +284,21 @@ class MemoryPayments:
 
     async def any_pending(self, run_id: str) -> bool:
         return any(not c.done for (run, _), c in self._store.chunks.items() if run == run_id)
+
+    async def note_dispute(self, run_id: str, payment_id: str, batch: str, kind: str,
+                           found_at: datetime) -> None:
+        payment = self._store.payments.get(payment_id)
+        if payment is not None and payment.run_id == run_id:
+            self._store.disputes.add((payment_id, batch))
+
+    async def disputed(self, run_id: str) -> Disputed:
+        batches: dict[str, set[str]] = {}
+        for payment_id, batch in self._store.disputes:
+            payment = self._store.payments[payment_id]
+            if payment.run_id == run_id and payment.status == "pending":
+                batches.setdefault(payment_id, set()).add(batch)
+        return Disputed(len(batches), sum(self._store.payments[p].amount_fen for p in batches),
+                        tuple(sorted(set().union(*batches.values()))))
 
     async def totals(self, run_id: str) -> RunTotals:
         values: dict[str, int] = {}

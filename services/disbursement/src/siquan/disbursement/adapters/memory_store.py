@@ -110,6 +110,7 @@ class MemoryStore:
     # payment id → (receivable id, the part of the payment overpaid)
     overpaid: dict[str, tuple[str, int]] = field(default_factory=dict)
     offsets: list[Any] = field(default_factory=list)  # (run id, recovery id, Offset)
+    disputes: set[tuple[str, str]] = field(default_factory=set)  # (payment id, batch)
 
     def certification(self, certification_id: str) -> Certification | None:
         """As the database would show it: with its end, the death and its suspensions."""

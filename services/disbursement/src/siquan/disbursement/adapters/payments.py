@@ -12,7 +12,9 @@ registration of that account; an order keeps the account, not the name).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
 import asyncpg
 
@@ -21,7 +23,7 @@ from siquan.disbursement.adapters import roster
 from siquan.disbursement.adapters.db import Connection
 from siquan.disbursement.adapters.payable_sql import Subject, facts
 from siquan.disbursement.application.ports import BankReturn
-from siquan.disbursement.application.repositories import AlreadyPaying, Returned
+from siquan.disbursement.application.repositories import AlreadyPaying, Disputed, Returned
 from siquan.disbursement.domain.chunk import Chunk, ChunkPayment, Outcome
 from siquan.disbursement.domain.payable import PAYABLE
 from siquan.disbursement.domain.payment import instruction_key
@@ -99,6 +101,19 @@ SELECT p.status, p.chunk, count(*) AS n, COALESCE(sum(p.amount_fen), 0) AS fen
  GROUP BY p.status, p.chunk
 """
 
+# The run's disputes whose payment has no result yet: their payments, counted and summed
+# once however many batches the bank misstated them in, and those batches.
+_DISPUTED = """
+WITH open AS (
+    SELECT d.payment_id, d.batch FROM bank_result_disputes d
+     WHERE d.run_id = $1
+       AND NOT EXISTS (SELECT 1 FROM payment_results x WHERE x.payment_id = d.payment_id)
+)
+SELECT count(*) AS n, COALESCE(sum(o.amount_fen), 0) AS fen,
+       (SELECT array_agg(DISTINCT batch ORDER BY batch) FROM open) AS batches
+  FROM payment_orders o WHERE o.payment_id IN (SELECT payment_id FROM open)
+"""
+
 # A settled payment becomes returned (same amount and bank reference) and stops being live.
 _MARK_RETURNED = """
 WITH returned AS (
@@ -172,6 +187,22 @@ class PgPayments:
         await self._conn.execute(
             "UPDATE payment_chunks SET done_at = now() WHERE run_id = $1 AND chunk = $2",
             chunk.run_id, chunk.number)
+
+    async def note_dispute(self, run_id: str, payment_id: str, batch: str, kind: str,
+                           found_at: datetime) -> None:
+        try:
+            key = uuid.UUID(payment_id)
+        except ValueError:
+            return  # a line naming no payment id of ours
+        await self._conn.execute(
+            "INSERT INTO bank_result_disputes (payment_id, batch, run_id, kind, found_at)"
+            " SELECT o.payment_id, $3, o.run_id, $4, $5 FROM payment_orders o"
+            " WHERE o.payment_id = $1 AND o.run_id = $2"
+            " ON CONFLICT (payment_id, batch) DO NOTHING", key, run_id, batch, kind, found_at)
+
+    async def disputed(self, run_id: str) -> Disputed:
+        row = await self._conn.fetchrow(_DISPUTED, run_id)
+        return Disputed(int(row["n"]), int(row["fen"]), tuple(row["batches"] or ()))
 
     async def any_pending(self, run_id: str) -> bool:
         found: bool = await self._conn.fetchval(

@@ -94,7 +94,8 @@ class Payer:
 
     async def report_mismatches(self) -> int:
         """Publish each result line the bank gateway did not apply because it differs from
-        its instruction (`bank_result.mismatch.v1`); how many."""
+        its instruction (`bank_result.mismatch.v1`), and keep the dispute of a payment of
+        the batch for the run's officers; how many."""
         take = getattr(self._bank, "take_mismatches", None)
         found = list(take()) if take is not None else []
         for mismatch in found:
@@ -106,6 +107,10 @@ class Payer:
                     log.error("a mismatched result names batch %s of no run", mismatch.batch)
                     continue
                 uow.publish(mismatch_event(run, mismatch, uow.clock.now()))
+                if mismatch.kind != "not_in_batch":
+                    await uow.payments.note_dispute(run.id, mismatch.payment_id,
+                                                    mismatch.batch, mismatch.kind,
+                                                    uow.clock.now())
         return len(found)
 
     def _on_notify(self, *_: Any) -> None:

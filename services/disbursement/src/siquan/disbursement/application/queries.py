@@ -26,6 +26,7 @@ async def show_run(uow: Work, officer: Officer, run_id: str) -> dict[str, Any]:
     officer.check_scope(run.division_code)
     totals = await uow.payments.totals(run_id)
     listed = await uow.runs.listed(run_id)
+    disputed = await uow.payments.disputed(run_id)
     statuses = ("settled", "failed", "cancelled", "pending")
     return {
         "run_id": run.id, "kind": run.kind, "retry_of": run.retry_of, "status": run.status,
@@ -40,6 +41,11 @@ async def show_run(uow: Work, officer: Officer, run_id: str) -> dict[str, Any]:
         "returned": {"count": totals.returned_count, "amount_fen": totals.returned_fen,
                      "batches": listed["return_batches"]},
         "bank_settled_fen": totals.bank_settled_fen,
+        # pending payments the bank answered otherwise than instructed: they wait for its
+        # corrected results (docs/BANK_FILES.md)
+        "awaiting_bank_correction": {"count": disputed.count,
+                                     "amount_fen": disputed.amount_fen,
+                                     "batches": list(disputed.batches)},
         "skipped": listed["skipped"], "flags": listed["flags"],
         "holds": await uow.holds.on_run(run_id),
         "started_by": run.started_by, "started_at": run.started_at.isoformat(),

@@ -61,6 +61,16 @@ class Hold:
 
 
 @dataclass(frozen=True)
+class Disputed:
+    """A run's payments still pending that the bank answered otherwise than instructed:
+    they wait for its corrected results."""
+
+    count: int = 0
+    amount_fen: int = 0
+    batches: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Returned:
     """A settled payment that became returned."""
 
@@ -290,6 +300,14 @@ class Payments(Protocol):
         """Every payment's final result; the chunk is done."""
 
     async def any_pending(self, run_id: str) -> bool: ...
+
+    async def note_dispute(self, run_id: str, payment_id: str, batch: str, kind: str,
+                           found_at: datetime) -> None:
+        """Keep that the bank answered the run's payment otherwise than instructed in
+        `batch` (once a payment and batch; nothing for an id that is not the run's)."""
+
+    async def disputed(self, run_id: str) -> Disputed:
+        """The run's pending payments the bank answered otherwise than instructed."""
 
     async def totals(self, run_id: str) -> RunTotals: ...
 

@@ -11,7 +11,9 @@ instruction file to carry it to the bank, and uploads the bank's result file.
   amount and account) — and each line's outcome is shown: paid, failed with the bank's
   reason, or not applied and why. The file is then put in `inbox/results-<batch>` where
   the payer takes it: the payments settle or fail there, once. A batch answered already
-  is refused (409)."""
+  is refused (409), unless the bank answered payments of it otherwise than instructed and
+  they are still pending: its corrected results file (更正回盘) then replaces the first,
+  and the payer reads it again (docs/BANK_FILES.md)."""
 
 from __future__ import annotations
 
@@ -105,9 +107,11 @@ class BankDirectory:
                 raise Refused(WITHDRAWN) from None
             raise NotFound(NO_BATCH) from None
 
-    def receive(self, run_id: str, batch: str, content: bytes) -> list[dict[str, Any]]:
+    def receive(self, run_id: str, batch: str, content: bytes, *, correcting: bool = False
+                ) -> list[dict[str, Any]]:
         """Each line's outcome against the batch's instructions; the file is then the
-        payer's."""
+        payer's. `correcting`: the batch has payments in dispute, and this file is the
+        bank's corrected results, in place of its first answer."""
         if not batch.startswith(f"{run_id}-") or not _BATCH.match(batch):
             raise NotFound(NO_BATCH)
         name = self.name(batch)
@@ -116,7 +120,7 @@ class BankDirectory:
         if path is None:
             raise NotFound(NO_BATCH)
         answer = self.answer(batch)
-        if answer.exists():
+        if answer.exists() and not correcting:
             raise Refused(ANSWERED)
         instructed = {i.payment_id: i for i in self.format.read_instructions(path)}
         self.inbox.mkdir(parents=True, exist_ok=True)
@@ -134,7 +138,10 @@ class BankDirectory:
         lines += [{"payment_id": m.payment_id, "outcome": m.kind,
                    "bank_reference": m.bank_reference, "reason": ""} for m in mismatches]
         try:
-            os.link(upload, answer)  # never over a result file that arrived meanwhile
+            if correcting:
+                os.replace(upload, answer)
+            else:
+                os.link(upload, answer)  # never over a result file that arrived meanwhile
         except FileExistsError:
             raise Refused(ANSWERED) from None
         finally:
@@ -221,7 +228,10 @@ def install(router: APIRouter, pages: RolePages, base: str,
         try:
             if len(content) > MAX_RESULT_BYTES:
                 raise InvalidRequest("the file is larger than 20 MB")
-            lines = found.receive(run_id, batch, content)
+            async with request.app.state.runtime.units.reading() as uow:
+                disputed = await uow.payments.disputed(run_id)
+            lines = found.receive(run_id, batch, content,
+                                  correcting=batch in disputed.batches)
         except Refused as refusal:
             return await run_page(request, session, run_id,
                                   problem=translated(request, refusal),
