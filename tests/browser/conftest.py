@@ -137,11 +137,14 @@ def visits(axe_script: Path) -> Visits:
 
 
 def running(service: str, siquan_env: Environment, clock_file: Path,
-            tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+            tmp_path_factory: pytest.TempPathFactory, extra: dict[str, str] | None = None
+            ) -> Iterator[ServiceProcess]:
     """A service with the development accounts, on the module's clock (its TOTP codes
-    are the clock's) and without a rate limit for one browser's many requests."""
+    are the clock's) and without a rate limit for one browser's many requests; `extra`:
+    more of its environment variables."""
     env = {**siquan_env.service_env(service, port=free_port()),
-           "SIQUAN_CLOCK_FILE": str(clock_file), "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0"}
+           "SIQUAN_CLOCK_FILE": str(clock_file), "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0",
+           **(extra or {})}
     process = ServiceProcess(service, env, tmp_path_factory.mktemp(f"{service}-logs")).start()
     try:
         yield process

@@ -22,10 +22,10 @@ from siquan.disbursement.application.ports import BankResult, PaymentInstruction
 from siquan.shared.clock import FileClock
 from siquan.shared.testing.bank_files import bank_file_env
 from siquan.shared.testing.environment import Environment
-from siquan.shared.testing.processes import ServiceProcess, free_port
+from siquan.shared.testing.processes import ServiceProcess
 from siquan.shared.testing.waiting import eventually
 
-from .conftest import NOW
+from .conftest import NOW, running
 from .test_disbursement_bank_files import certified_with_accounts, run_started
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(420)]
@@ -43,16 +43,9 @@ STATED_MORE = 100  # fen the bank's first results state over the instruction
 def disbursement(siquan_env: Environment, clock_file: Path, bank_dir: Path,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
     """Disbursement reaching its bank by GBK batch files in `bank_dir`."""
-    env = {**siquan_env.service_env("disbursement", port=free_port()),
-           "SIQUAN_CLOCK_FILE": str(clock_file), "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0",
-           **bank_file_env(bank_dir, gbk_key=KEY), "SIQUAN_BANK_RESULT_TIMEOUT_SECONDS": "60",
-           "SIQUAN_BANK_FILE_SETTLE_MS": "0", "SIQUAN_PAYMENT_POLL_SECONDS": "0.2"}
-    process = ServiceProcess("disbursement", env,
-                             tmp_path_factory.mktemp("disbursement-logs")).start()
-    try:
-        yield process
-    finally:
-        process.stop()
+    yield from running("disbursement", siquan_env, clock_file, tmp_path_factory, {
+        **bank_file_env(bank_dir, gbk_key=KEY), "SIQUAN_BANK_RESULT_TIMEOUT_SECONDS": "60",
+        "SIQUAN_BANK_FILE_SETTLE_MS": "0", "SIQUAN_PAYMENT_POLL_SECONDS": "0.2"})
 
 
 def results_file(tmp: Path, batch: str, sent: list[PaymentInstruction], *,

@@ -26,10 +26,10 @@ from siquan.shared.operator.client import Officers, ServiceClient
 from siquan.shared.operator.county_cycle import register_payee_account
 from siquan.shared.testing.bank_files import bank_file_env
 from siquan.shared.testing.environment import Environment
-from siquan.shared.testing.processes import ServiceProcess, free_port
+from siquan.shared.testing.processes import ServiceProcess
 from siquan.shared.testing.waiting import eventually
 
-from .conftest import NOW, log_in
+from .conftest import NOW, log_in, running
 from .test_disbursement_console import COUNTY, PROGRAM, _certified
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(420)]
@@ -44,15 +44,8 @@ PERIOD = "2026-12"
 def disbursement(siquan_env: Environment, clock_file: Path, bank_dir: Path,
                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
     """Disbursement reaching its bank by CSV batch files in `bank_dir`."""
-    env = {**siquan_env.service_env("disbursement", port=free_port()),
-           "SIQUAN_CLOCK_FILE": str(clock_file), "SIQUAN_PUBLIC_RATE_PER_MINUTE": "0",
-           **bank_file_env(bank_dir), "SIQUAN_BANK_RESULT_TIMEOUT_SECONDS": "60"}
-    process = ServiceProcess("disbursement", env,
-                             tmp_path_factory.mktemp("disbursement-logs")).start()
-    try:
-        yield process
-    finally:
-        process.stop()
+    yield from running("disbursement", siquan_env, clock_file, tmp_path_factory, {
+        **bank_file_env(bank_dir), "SIQUAN_BANK_RESULT_TIMEOUT_SECONDS": "60"})
 
 
 async def seen(visits: Visits, page: Page, name: str) -> None:
