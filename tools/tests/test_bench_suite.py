@@ -110,3 +110,21 @@ def test_the_payment_runs_instances_are_scaled_per_service() -> None:
     assert ingest[ingest.index("--instances") + 1] == "2"
     with pytest.raises(SystemExit):
         main(["--scale", "audit=2"])
+
+
+def test_the_postgresql_servers_settings_are_recorded_with_the_machine() -> None:
+    server = {"server_version": "15.8", "shared_buffers": "128MB"}
+    summary = summarise(_results(), instances=1, broker_nodes=1, load=LOAD, server=server)
+    assert summary["machine"]["postgresql"] == server
+
+
+async def test_the_settings_are_read_from_the_server_the_benchmarks_use() -> None:
+    import os
+
+    from siquan.shared.testing.environment import DEFAULT_PG_DSN
+    from siquan.tools.bench.suite import SERVER_SETTINGS, server_settings
+
+    settings = await server_settings(os.environ.get("SIQUAN_PG_DSN", DEFAULT_PG_DSN))
+    assert set(settings) == set(SERVER_SETTINGS)
+    assert settings["server_version"].split(".")[0].isdigit()
+    assert settings["fsync"] in ("on", "off")

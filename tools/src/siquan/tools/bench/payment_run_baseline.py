@@ -1,6 +1,11 @@
 """The raw speed of this machine for the benchmark's volume: a plain asyncpg COPY of N
 payment rows (no indexes, no checks), and a raw aio-pika publish (confirms in windows) and
-consume (manual ack) of as many messages of the same size as the run sent."""
+consume (manual ack) of as many messages of the same size as the run sent.
+
+Beside it, for the reader of the figures and not part of the ratio: the same COPY into a
+table written as the run writes each of its tables of payments, logged (a temporary
+table writes no WAL and keeps its pages in the session's own buffers) and with the
+never-twice unique key of `payment_orders` beside its primary key."""
 
 from __future__ import annotations
 
@@ -13,20 +18,48 @@ import asyncpg
 
 from siquan.shared.testing.environment import Environment
 
+_COLUMNS = ["payment_id", "run_id", "certification_id", "person_key", "program_code",
+            "period", "item", "amount_fen", "bank_code", "account_number"]
+# a logged copy of the payments' shape with the keys every run's write maintains
+_AS_WRITTEN = [
+    "CREATE TABLE bench_written_payments (LIKE payments INCLUDING DEFAULTS)",
+    "ALTER TABLE bench_written_payments ADD PRIMARY KEY (payment_id)",
+    "CREATE UNIQUE INDEX ON bench_written_payments (person_key, program_code, period, item)",
+]
+
+
+def _records(rows: int) -> list[tuple[object, ...]]:
+    run_id = uuid.uuid4()
+    return [(uuid.uuid4(), run_id, f"cert-{i}", f"{i:064x}", "special_assistance",
+             "2026-11", "benefit", 21_000, "ABC", f"6222{i:014d}") for i in range(rows)]
+
 
 async def raw_copy_seconds(dsn: str, rows: int) -> float:
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute("CREATE TEMP TABLE raw_payments (LIKE payments INCLUDING DEFAULTS)")
-        run_id = uuid.uuid4()
-        records = [(uuid.uuid4(), run_id, f"cert-{i}", f"{i:064x}", "special_assistance",
-                    "2026-11", "benefit", 21_000, "ABC", f"6222{i:014d}") for i in range(rows)]
+        records = _records(rows)
         start = time.perf_counter()
-        await conn.copy_records_to_table("raw_payments", records=records, columns=[
-            "payment_id", "run_id", "certification_id", "person_key", "program_code",
-            "period", "item", "amount_fen", "bank_code", "account_number"])
+        await conn.copy_records_to_table("raw_payments", records=records, columns=_COLUMNS)
         return time.perf_counter() - start
     finally:
+        await conn.close()
+
+
+async def written_copy_seconds(dsn: str, rows: int) -> float:
+    """The same COPY into a logged table with a primary key and the never-twice unique key
+    (dropped afterwards)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        for statement in _AS_WRITTEN:
+            await conn.execute(statement)
+        records = _records(rows)
+        start = time.perf_counter()
+        await conn.copy_records_to_table("bench_written_payments", records=records,
+                                         columns=_COLUMNS)
+        return time.perf_counter() - start
+    finally:
+        await conn.execute("DROP TABLE IF EXISTS bench_written_payments")
         await conn.close()
 
 

@@ -17,6 +17,10 @@ Runs, one after the other on the same machine, each as its own process (bounded 
 - `eligibility_100k` — `--applications` (100,000) applications from survey import to every
   certification confirmed by the broker: target **≤ 60 s**.
 
+The summary records the machine: its cores, load averages before and after, and the
+PostgreSQL server's version and the settings the figures depend on (`SERVER_SETTINGS`:
+the benchmarks run on the server as it is configured, defaults or not).
+
 Writes the summary, with each benchmark's full JSON, to `bench/results/latest.json`
 (`--result`), prints it, and exits 1 when a benchmark failed or a target was missed.
 
@@ -27,6 +31,7 @@ Writes the summary, with each benchmark's full JSON, to `bench/results/latest.js
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import subprocess
@@ -35,6 +40,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
+from siquan.shared.testing.environment import DEFAULT_PG_DSN
 from siquan.tools.bench.payment_run import scale_of
 
 RAW_RATIO_TARGET = 12.0
@@ -43,6 +51,19 @@ LAG_TARGET_S = 5.0
 ELIGIBILITY_TARGET_S = 60.0
 RSS_LIMIT_MIB = 1024.0
 BENCHMARKS = ("payment_run", "oversight_ingest", "eligibility_100k")
+SERVER_SETTINGS = ("server_version", "shared_buffers", "work_mem", "max_wal_size",
+                   "checkpoint_timeout", "fsync", "synchronous_commit", "wal_level")
+
+
+async def server_settings(dsn: str) -> dict[str, str]:
+    """The PostgreSQL server's version and the settings its figures depend on."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch("SELECT name, current_setting(name) AS value"
+                                " FROM unnest($1::text[]) AS name", list(SERVER_SETTINGS))
+    finally:
+        await conn.close()
+    return {r["name"]: r["value"] for r in rows}
 
 
 def command(name: str, args: argparse.Namespace) -> list[str]:
@@ -77,9 +98,11 @@ def run_one(cmd: list[str], timeout: float) -> dict[str, Any]:
 
 
 def summarise(results: dict[str, dict[str, Any]], *, instances: int, broker_nodes: int,
-              load: dict[str, list[float]]) -> dict[str, Any]:
+              load: dict[str, list[float]], server: dict[str, str] | None = None
+              ) -> dict[str, Any]:
     """The keys the targets are judged on, each with its target and whether it was met;
-    `instances` is each benchmark's count of processes (the payment run's per service)."""
+    `instances` is each benchmark's count of processes (the payment run's per service),
+    `server` the PostgreSQL server's settings."""
     run = results.get("payment_run", {})
     ingest = results.get("oversight_ingest", {})
     eligibility = results.get("eligibility_100k", {})
@@ -92,7 +115,7 @@ def summarise(results: dict[str, dict[str, Any]], *, instances: int, broker_node
     seconds = eligibility.get("seconds")
     summary: dict[str, Any] = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "load_averages": load},
+        "machine": {"cpus": os.cpu_count(), "load_averages": load, "postgresql": server},
         "instances": {name: r.get("instances", instances) for name, r in results.items()},
         "broker_nodes": broker_nodes,
         "raw": run.get("raw_machine"),
@@ -155,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--instances must be at least 1")
     if args.scale is None:
         args.scale = [("oversight", max(2, args.instances))]
+    server = asyncio.run(server_settings(os.environ.get("SIQUAN_PG_DSN", DEFAULT_PG_DSN)))
     before = list(os.getloadavg())
     results: dict[str, dict[str, Any]] = {}
     for name in BENCHMARKS:
@@ -163,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = run_one(command(name, args), args.timeout)
     summary = summarise(results, instances=args.instances, broker_nodes=1,
                         load={"before": [round(x, 2) for x in before],
-                              "after": [round(x, 2) for x in os.getloadavg()]})
+                              "after": [round(x, 2) for x in os.getloadavg()]},
+                        server=server)
     args.result.parent.mkdir(parents=True, exist_ok=True)
     args.result.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     shown = {k: v for k, v in summary.items() if k != "benchmarks"}
