@@ -32,8 +32,9 @@ Visits = Any  # the `visits` fixture (conftest): screenshots and the axe-core sc
 TRACKING = re.compile(r"TS-\d{4}-[A-Z2-7]{16}")
 
 
-def entry(name: str, resident_id: str) -> NoticeEntry:
-    return NoticeEntry(application_id=str(uuid.uuid4()), category="standard",
+def entry(name: str, resident_id: str, category: str = "standard") -> NoticeEntry:
+    """A notice's entry; `category` one the program pays (the rural program's default)."""
+    return NoticeEntry(application_id=str(uuid.uuid4()), category=category,
                        masked_name=name, masked_resident_id=resident_id,
                        township_code="420117001")
 
@@ -54,7 +55,7 @@ async def board(siquan_env: Environment, oversight: ServiceProcess) -> dict[str,
     rural = [notice(RURAL, "national-2009", entry("王*", "4201**********0011"),
                     entry(SCRIPT, "4201**********0022")),
              notice(RURAL, "national-2009", entry("李**", "4201**********0033"))]
-    special = notice(SPECIAL, "national-2007", entry("赵*", "4201**********0044"))
+    special = notice(SPECIAL, "national-2008", entry("赵*", "4201**********0044", "death"))
     for published in (*rural, special):
         await publish_as(siquan_env, published)
     ids = {n.notice_id for n in (*rural, special)}
@@ -120,6 +121,8 @@ async def test_the_notice_board_on_a_phone_and_a_desktop_filtered_and_paged(
         await page.get_by_role("button", name="筛选").click()
         await expect(page.get_by_text("赵*", exact=True)).to_be_visible()
         await expect(page.get_by_text("李**", exact=True)).to_have_count(0)
+        # the category as the policy names it, never its code
+        await expect(page.get_by_text("独生子女死亡", exact=True)).to_be_visible()
         assert f"program_code={SPECIAL}" in page.url
         await visits.shot(page, f"notices-filtered-{name}")
 

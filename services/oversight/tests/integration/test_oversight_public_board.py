@@ -232,7 +232,7 @@ async def test_the_board_filters_by_program_and_pages(
     rural = await posted(siquan_env, public, entry())
     special = notice(entry("赵*"))
     special = special.model_copy(update={"program_code": "special_assistance",
-                                         "policy_version": "national-2007"})
+                                         "policy_version": "national-2008"})
     await publish_as(siquan_env, special)
     await shown(public, special.notice_id)
 
