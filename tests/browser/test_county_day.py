@@ -187,6 +187,9 @@ async def test_a_countys_day_from_the_application_to_the_auditors_finding(
         await expect(figures.locator("td").nth(4)).to_have_text(settled)  # paid
         await expect(figures.locator("td").nth(6)).to_have_text(settled)  # settled
         await expect(figures.locator("td").nth(7)).to_have_text("是：发放与结算一致")
+        # a clean run: the findings chart says so in words, with no empty axes drawn
+        await expect(auditor.locator("#chart-findings")).to_have_text(
+            "所列各项目各期均未发现漏发、冒领或不符。")
         await seen(visits, auditor, "reconciled")
         await auditor.get_by_role("link", name="止付", exact=True).first.click()
         form = auditor.locator("#hold-form")

@@ -32,6 +32,8 @@ def test_an_empty_or_all_zero_chart_has_no_height() -> None:
     assert charts.grouped([], ["paid"]).groups == ()
     (group,) = charts.grouped([("nothing", [0])], ["paid"]).groups
     assert group.bars[0].height == 0
+    assert charts.grouped([("nothing", [0])], ["paid"]).empty
+    assert not charts.grouped([("one", [0, 1])], ["paid", "settled"]).empty
 
 
 def test_the_time_left_and_the_time_overdue() -> None:

@@ -40,6 +40,11 @@ class Chart:
     groups: tuple[Group, ...]
     legend: tuple[tuple[str, str], ...]
 
+    @property
+    def empty(self) -> bool:
+        """No bar has a value: nothing to draw."""
+        return all(b.value == 0 for g in self.groups for b in g.bars)
+
 
 def grouped(groups: Sequence[tuple[str, Sequence[int]]], series: Sequence[str],
             shown: Sequence[Sequence[str]] | None = None) -> Chart:
