@@ -168,3 +168,31 @@ async def test_a_category_change_has_the_end_assessed_again(cycle: Cycle) -> Non
     assert await _step(cycle) == []  # the stale end is not applied
     assert cycle.store.ends[certification_id] == (None, None)
     assert cycle.store.certifications[certification_id].status == "active"
+
+
+async def test_an_approval_assesses_each_end_as_it_grants(cycle: Cycle) -> None:
+    """The facts the rules read are at hand when the county approves: the certification
+    is granted with its end, and the deadlines loop has nothing left to assess."""
+    certification_id = await _health_fee(cycle, cycle.people.next(), date(2010, 2, 10))
+    assert cycle.store.ends[certification_id] == (
+        date(2028, 3, 1), cycle.store.ends[certification_id][1])
+    assert "the only child reached 18 on 2028-02-10" in str(cycle.store.ends[certification_id][1])
+    uow: Any = FakeEligibilityWork(cycle.clock, cycle.store, terms=cycle.terms,
+                                   policies=load_catalogue())
+    assert await uow.certification_ends.to_assess(100) == []
+
+
+async def test_a_grant_under_a_version_not_applied_yet_is_left_to_the_loop(
+        cycle: Cycle) -> None:
+    base = load_catalogue().version(HEALTH, "national-2009").eligibility
+    draft = (await cycle.run(register.draft_version, register.DraftPolicyVersion(
+        POLICY_DRAFTER, HEALTH, "limit-16", date(2026, 7, 1), None,
+        PolicyChanges(eligibility=base.model_copy(update={
+            "child_age_below": 16, "end_rule": "until the month the only child turns 16"})),
+        Citation(document="鄂卫健发〔2026〕30号", clause="保健费发放至子女年满16周岁")))).result
+    await cycle.run(lambda vid, uow: register.approve_version(POLICY_APPROVER, vid, uow),
+                    draft.version_id)
+    certification_id = await _health_fee(cycle, cycle.people.next(), date(2010, 2, 10))
+    assert certification_id not in cycle.store.ends  # its program's new version is pending
+    await _step(cycle, layered(seed_catalogue(), cycle.store.policy_versions))
+    assert cycle.store.ends[certification_id][0] == date(2026, 7, 1)

@@ -153,8 +153,9 @@ async def test_the_health_fee_ends_the_month_after_the_only_child_turns_18(
         cycle: Cycle) -> None:
     ending = await _health_fee(cycle, date(2008, 6, 15))
     staying = await _health_fee(cycle, date(2015, 6, 1))
+    assert cycle.store.ends[ending][0] == date(2026, 7, 1)  # assessed as approved
     assessed = await cycle.step(rc.apply_end_rules)
-    assert assessed.result == 2 and assessed.uow.published() == []
+    assert assessed.result == 0 and assessed.uow.published() == []
     assert cycle.store.ends[staying] == (date(2033, 7, 1), cycle.store.ends[staying][1])
     cycle.advance_to(date(2026, 6, 30))
     assert (await cycle.step(rc.apply_end_rules)).uow.published() == []

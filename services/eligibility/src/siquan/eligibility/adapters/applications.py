@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import fields
+from datetime import date
 from typing import Any
 
 import asyncpg
@@ -18,6 +19,7 @@ import asyncpg
 from siquan.eligibility.application.ports import Holding, NewApplication
 from siquan.eligibility.domain.application import LIVE, Application, Status
 from siquan.eligibility.domain.errors import NotFound, Refused
+from siquan.eligibility.domain.household import applicant_from_id
 from siquan.shared.database import Connection, insert_rows
 
 _FIELDS = [f.name for f in fields(Application) if f.name != "open_objections"]
@@ -147,3 +149,10 @@ class PgApplications:
             list(person_keys))
         return [Holding(r["person_key"], r["program_code"], r["kind"], str(r["id"]))
                 for r in rows]
+
+    async def applicants(self, ids: Sequence[str]
+                         ) -> dict[str, tuple[date, dict[str, Any] | None]]:
+        rows = await self._conn.fetch("SELECT id, resident_id, facts FROM applications"
+                                      " WHERE id = ANY($1::uuid[])", _keys(ids))
+        return {str(r["id"]): (applicant_from_id(r["resident_id"]).birth_date, r["facts"])
+                for r in rows}

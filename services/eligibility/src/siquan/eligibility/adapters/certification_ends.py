@@ -23,11 +23,17 @@ class PgCertificationEnds:
         self._conn = conn
 
     async def to_assess(self, limit: int) -> list[EndToAssess]:
+        """A chunk of the certifications not yet assessed, locked, with the applicant's
+        facts. The chunk is chosen and locked on the certifications alone before the join:
+        joined first, every unassessed certification (thousands after a county's approval)
+        was read with its application's facts and sorted to keep a chunk of them."""
         rows = await self._conn.fetch(
-            f"SELECT {_PREFIXED}, a.resident_id, a.facts FROM certifications c"
-            f" JOIN applications a ON a.id = c.application_id"
+            f"WITH chunk AS (SELECT c.id FROM certifications c"
             f" WHERE NOT c.end_assessed AND {_LIVE} ORDER BY c.id LIMIT $1"
-            f" FOR UPDATE OF c SKIP LOCKED", limit)
+            f" FOR UPDATE SKIP LOCKED)"
+            f" SELECT {_PREFIXED}, a.resident_id, a.facts FROM chunk"
+            f" JOIN certifications c ON c.id = chunk.id"
+            f" JOIN applications a ON a.id = c.application_id ORDER BY c.id", limit)
         return [EndToAssess(_from_row(r), applicant_from_id(r["resident_id"]).birth_date,
                             r["facts"]) for r in rows]
 

@@ -32,7 +32,8 @@ _GRANTED = {
     "policy_version": "text", "person_key": "text", "division_code": "text",
     "township_code": "text", "effective_from": "date", "valid_until": "date",
     "reviewed_by": "text", "approved_by": "text", "approved_at": "timestamptz",
-    "household_key": "text", "per_household": "bool",
+    "household_key": "text", "per_household": "bool", "end_assessed": "bool",
+    "ends_on": "date", "ends_reason": "text",
 }
 _HISTORY = {
     "certification_id": "uuid", "status_from": "text", "status_to": "text",
@@ -53,7 +54,8 @@ class PgCertifications:
                  g.certification.policy_version, g.certification.person_key,
                  g.certification.division_code, g.certification.township_code,
                  g.certification.effective_from, g.certification.valid_until, g.reviewed_by,
-                 g.approved_by, g.approved_at, g.household_key, g.per_household)
+                 g.approved_by, g.approved_at, g.household_key, g.per_household,
+                 g.ends is not None, *(g.ends or (None, None)))
                 for g in granted]
         try:
             await insert_rows(self._conn, "certifications", _GRANTED, rows)

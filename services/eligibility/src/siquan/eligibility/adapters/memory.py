@@ -146,6 +146,11 @@ class MemoryApplications:
                 *(Holding(c.person_key, c.program_code, "certification", c.id)
                   for c in self._s.certifications.values() if c.person_key in keys and c.live)]
 
+    async def applicants(self, ids: Sequence[str]
+                         ) -> dict[str, tuple[date, dict[str, Any] | None]]:
+        return {i: (applicant_from_id(self._s.entered[i].resident_id).birth_date,
+                    deepcopy(self._s.entered[i].facts)) for i in ids if i in self._s.entered}
+
 
 class MemoryCertifications:
     def __init__(self, store: MemoryStore) -> None:
@@ -171,6 +176,8 @@ class MemoryCertifications:
         for g in granted:
             self._s.certifications[g.certification.id] = replace(g.certification)
             self._s.granted[g.certification.id] = g
+            if g.ends is not None:
+                self._s.ends[g.certification.id] = g.ends
 
     async def get(self, certification_id: str, *, for_update: bool = False
                   ) -> Certification:

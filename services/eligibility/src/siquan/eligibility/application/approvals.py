@@ -21,18 +21,20 @@ first."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from siquan.eligibility.application import events
 from siquan.eligibility.application.intake import exclusive_refusal, holdings_by_person
 from siquan.eligibility.application.notices import close_if_due
-from siquan.eligibility.application.ports import Granted, Holding, Work
+from siquan.eligibility.application.ports import EndToAssess, Granted, Holding, Work
+from siquan.eligibility.application.reconfirmation import assess_end, programs_pending
 from siquan.eligibility.domain.application import Application
 from siquan.eligibility.domain.certification import Certification, first_valid_until
 from siquan.eligibility.domain.errors import InvalidRequest, Refused
 from siquan.eligibility.domain.household_register import (
+    Household,
     check_once_per_household,
 )
 from siquan.shared.auth import Officer
@@ -84,9 +86,9 @@ async def approve(command: Approve, uow: Work) -> ApprovalResult:
                       f"{len(result.blocked)} entries are blocked (an open objection, "
                       "missing required evidence, or a certification in an exclusive "
                       "program)")
-    homes = await _households(uow, decided.approved)
-    granted = [_grant(uow, c.officer, a, now, homes.get(a.person_key))
-               for a in decided.approved]
+    homes, registered = await _households(uow, decided.approved)
+    granted = await _with_ends(uow, [_grant(uow, c.officer, a, now, homes.get(a.person_key))
+                                     for a in decided.approved], registered)
     await uow.applications.save([*decided.ended, *decided.rejected, *decided.approved])
     await uow.certifications.add(granted)
     for application in decided.ended:
@@ -201,10 +203,12 @@ async def _candidates(c: Approve, uow: Work) -> list[Application]:
     return candidates
 
 
-async def _households(uow: Work, approved: list[Application]) -> dict[str, str]:
-    """The household key of each approved person who is a registered household member;
-    Refused when a per-household benefit would be certified twice in one household (a
-    member holds it live, or another member is approved in the same batch)."""
+async def _households(uow: Work, approved: list[Application]
+                      ) -> tuple[dict[str, str], dict[str, Household]]:
+    """The household key of each approved person who is a registered household member,
+    and the household itself; Refused when a per-household benefit would be certified
+    twice in one household (a member holds it live, or another member is approved in the
+    same batch)."""
     found = await uow.households.of_persons(sorted({a.person_key for a in approved}))
     homes = {key: household.household_key for key, household in found.items()}
     live = await uow.households.live_certified(sorted(set(homes.values())))
@@ -216,7 +220,28 @@ async def _households(uow: Work, approved: list[Application]) -> dict[str, str]:
         check_once_per_household(application.program_code, home, live, approving)
         if home is not None:
             approving.add((home, application.program_code))
-    return homes
+    return homes, found
+
+
+async def _with_ends(uow: Work, granted: list[Granted], registered: Mapping[str, Household]
+                     ) -> list[Granted]:
+    """The grants with their ends under their programs' rules, assessed as they are granted
+    (the facts the rules read are at hand): the deadlines loop need not read and rewrite
+    every new certification again. Those of a program with a version published that this
+    instance does not apply yet are left to the loop."""
+    pending = await programs_pending(uow)
+    applicants = await uow.applications.applicants(
+        [g.certification.application_id for g in granted
+         if g.certification.program_code not in pending])
+    assessed = []
+    for grant in granted:
+        applicant = applicants.get(grant.certification.application_id)
+        if applicant is not None:
+            _, ends_on, reason = assess_end(
+                uow, EndToAssess(grant.certification, *applicant), registered)
+            grant = replace(grant, ends=(ends_on, reason))
+        assessed.append(grant)
+    return assessed
 
 
 def _grant(uow: Work, officer: Officer, a: Application, now: datetime,

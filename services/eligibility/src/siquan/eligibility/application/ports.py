@@ -86,6 +86,9 @@ class Granted:
     """The household the person is a registered member of, when they are."""
     per_household: bool = False
     """The program pays once per household: one live certification per household."""
+    ends: tuple[date | None, str | None] | None = None
+    """Its end under the program's rules (day and reason, or none), assessed as it is
+    granted; None: not assessed yet (the deadlines loop assesses it)."""
 
 
 class Applications(Protocol):
@@ -119,6 +122,11 @@ class Applications(Protocol):
 
     async def holdings(self, person_keys: Sequence[str]) -> list[Holding]:
         """Live applications and certifications of these people, any program."""
+
+    async def applicants(self, ids: Sequence[str]
+                         ) -> dict[str, tuple[date, dict[str, Any] | None]]:
+        """What a program's end rules read of each application's applicant: the birth
+        date in the resident ID and the household facts given (when any), by id."""
 
 
 class Certifications(Protocol):

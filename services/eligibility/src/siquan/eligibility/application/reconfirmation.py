@@ -99,13 +99,11 @@ async def apply_end_rules(uow: Work, *, limit: int = 1_000) -> int:
     that this instance does not apply yet is assessed once it does."""
     today = uow.today()
     assessed = await uow.certification_ends.to_assess(limit)
-    applied = {(v.program_code, v.version) for v in uow.policies.versions}
-    pending = {v.program_code for v in await uow.policy_drafts.published()
-               if (v.program_code, v.version) not in applied}
+    pending = await programs_pending(uow)
     ready = [a for a in assessed if a.certification.program_code not in pending]
     homes = await uow.households.of_persons(
         sorted({a.certification.person_key for a in ready}))
-    await uow.certification_ends.schedule([_assess(uow, a, homes) for a in ready])
+    await uow.certification_ends.schedule([assess_end(uow, a, homes) for a in ready])
     due = await uow.certification_ends.due(today, limit)
     changed = [(c, c.revoke(ends_on, reason, SYSTEM)) for c, ends_on, reason in due]
     handled = max(len(ready), len(due))
@@ -120,8 +118,18 @@ async def apply_end_rules(uow: Work, *, limit: int = 1_000) -> int:
     return handled
 
 
-def _assess(uow: Work, item: EndToAssess, homes: Mapping[str, Household]
-            ) -> tuple[str, date | None, str | None]:
+async def programs_pending(uow: Work) -> set[str]:
+    """The programs with a version published that this instance does not apply yet: their
+    certifications' ends are assessed once it does."""
+    applied = {(v.program_code, v.version) for v in uow.policies.versions}
+    return {v.program_code for v in await uow.policy_drafts.published()
+            if (v.program_code, v.version) not in applied}
+
+
+def assess_end(uow: Work, item: EndToAssess, homes: Mapping[str, Household]
+               ) -> tuple[str, date | None, str | None]:
+    """A certification's end under its program's rules (day and reason, or none), by the
+    register's facts for a member of a registered household (`homes`, by person key)."""
     c = item.certification
     try:
         uow.policies.version(c.program_code, c.policy_version)
