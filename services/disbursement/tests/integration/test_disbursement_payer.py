@@ -12,12 +12,13 @@ import asyncpg
 import pytest
 
 from siquan.contracts.eligibility_v1 import CertificationGranted, CertificationRevoked
+from siquan.contracts.fund_custody_v1 import SettlementCompleted
 from siquan.contracts.oversight_v1 import HoldLifted, HoldPlaced
 from siquan.contracts.types import gb11643_check_digit
 from siquan.disbursement.adapters.simulated_bank import SimulatedBank
 from siquan.disbursement.adapters.unit_of_work import DisbursementWork
 from siquan.disbursement.app import MIGRATIONS
-from siquan.disbursement.application import facts
+from siquan.disbursement.application import allocations, facts
 from siquan.disbursement.application.accounts import (
     RegisterPayeeAccount,
     register_payee_account,
@@ -33,7 +34,7 @@ from siquan.disbursement.application.runs import StartPaymentRun, start_run
 from siquan.disbursement.domain.payment_run import PaymentRun
 from siquan.disbursement.domain.roster import PayeeAccount
 from siquan.shared.auth import Officer
-from siquan.shared.clock import SystemClock
+from siquan.shared.clock import FixedClock, SystemClock
 from siquan.shared.database import create_pool, migrate
 from siquan.shared.outbox import Outbox
 from siquan.shared.person import person_key
@@ -76,6 +77,7 @@ class Setup:
     pool: asyncpg.Pool
     units: UnitsOfWork[DisbursementWork]
     bank: SimulatedBank
+    outbox: Outbox
 
     async def pay_chunk(self, run_id: str, bank: Bank | None = None) -> bool:
         async with self.units(correlation_id=run_id) as uow:
@@ -130,7 +132,7 @@ async def setup(env: Environment) -> AsyncIterator[Setup]:
     outbox = Outbox("disbursement", load_private_key(env.keys_dir / "disbursement.key"))
     try:
         yield Setup(pool, UnitsOfWork(lambda: pool, outbox, SystemClock(), DisbursementWork),
-                    bank)
+                    bank, outbox)
     finally:
         await bank.close()
         await pool.close()
@@ -197,3 +199,28 @@ async def test_a_lifted_hold_no_longer_blocks_payment_even_if_the_lift_arrived_f
     run = await setup.allocated_run()
 
     assert (run.payee_count, run.total_fen) == (2, 42_000)
+
+
+async def test_a_chunks_results_and_the_funds_settlement_are_recorded_at_the_services_time(
+        setup: Setup) -> None:
+    """The payer's and the settlement's record times are the service's clock (a deployment's
+    is the system's; a drill's or a test's may be set), not the database server's."""
+    await setup.certify_and_register(2)
+    run = await setup.allocated_run()
+    at = datetime(2031, 6, 3, 2, 30, tzinfo=UTC)
+    units = UnitsOfWork(lambda: setup.pool, setup.outbox, FixedClock(at), DisbursementWork)
+    async with units(correlation_id=run.id) as uow:
+        assert await pay_chunk(uow, setup.bank, run.id)
+    async with units() as uow:
+        await allocations.record_settlement(SettlementCompleted(
+            run_id=run.id, program_code=run.program_code, period=PERIOD,
+            division_code=run.division_code, reserved_fen=run.total_fen,
+            paid_fen=run.total_fen, released_fen=0, available_fen=0), uow)
+    finished = await setup.pool.fetch(
+        "SELECT r.finished_at FROM payment_results r JOIN payments p USING (payment_id)"
+        " WHERE p.run_id = $1", run.id)
+    assert [r["finished_at"] for r in finished] == [at]
+    assert await setup.pool.fetchval("SELECT done_at FROM payment_chunks WHERE run_id = $1",
+                                     run.id) == at
+    assert await setup.pool.fetchval("SELECT fund_settled_at FROM payment_runs"
+                                     " WHERE run_id = $1", run.id) == at

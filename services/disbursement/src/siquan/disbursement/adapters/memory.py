@@ -274,7 +274,7 @@ class MemoryRuns:
     async def wake_payers(self, run_id: str) -> None:
         self._store.notified.append(run_id)
 
-    async def record_fund_settlement(self, run_id: str, paid_fen: int) -> bool:
+    async def record_fund_settlement(self, run_id: str, paid_fen: int, at: datetime) -> bool:
         record = self._store.runs.get(run_id)
         if record is None:
             return False

@@ -272,7 +272,7 @@ class MemoryPayments:
         return instruction_key(payment.person_key, payment.program_code, payment.period,
                                payment.item, earlier)
 
-    async def record(self, chunk: Chunk, outcomes: dict[str, Outcome]) -> None:
+    async def record(self, chunk: Chunk, outcomes: dict[str, Outcome], at: datetime) -> None:
         for payment_id, outcome in outcomes.items():
             payment = self._store.payments[payment_id]
             if payment.status != "pending":

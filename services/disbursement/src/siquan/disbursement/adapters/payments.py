@@ -172,21 +172,20 @@ class PgPayments:
                             row["earlier"]),
             row["obstacle"], row["account_name"]) for row in rows])
 
-    async def record(self, chunk: Chunk, outcomes: dict[str, Outcome]) -> None:
+    async def record(self, chunk: Chunk, outcomes: dict[str, Outcome], at: datetime) -> None:
         if outcomes:
-            now = await self._conn.fetchval("SELECT now()")
             await self._conn.copy_records_to_table(
                 "payment_results", columns=_RESULT_COLUMNS, records=[
-                    (i, "settled", "", o.bank_reference, chunk.number, now, o.transferred_as)
+                    (i, "settled", "", o.bank_reference, chunk.number, at, o.transferred_as)
                     if o.status == "settled" else
-                    (i, o.status, o.reason, None, chunk.number, now, None)
+                    (i, o.status, o.reason, None, chunk.number, at, None)
                     for i, o in outcomes.items()])
             void = [i for i, o in outcomes.items() if o.status != "settled"]
             if void and await self._conn.execute(_VOID, void) != f"UPDATE {len(void)}":
                 raise RuntimeError("a payment that moved no money was not live")
         await self._conn.execute(
-            "UPDATE payment_chunks SET done_at = now() WHERE run_id = $1 AND chunk = $2",
-            chunk.run_id, chunk.number)
+            "UPDATE payment_chunks SET done_at = $3 WHERE run_id = $1 AND chunk = $2",
+            chunk.run_id, chunk.number, at)
 
     async def note_dispute(self, run_id: str, payment_id: str, batch: str, kind: str,
                            found_at: datetime) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from siquan.contracts.periods import period_start
@@ -160,12 +161,12 @@ class PgRuns:
     async def wake_payers(self, run_id: str) -> None:
         await self._conn.execute("SELECT pg_notify($1, $2)", PAYER_CHANNEL, run_id)
 
-    async def record_fund_settlement(self, run_id: str, paid_fen: int) -> bool:
+    async def record_fund_settlement(self, run_id: str, paid_fen: int, at: datetime) -> bool:
         if not is_uuid(run_id):
             return False
         status = await self._conn.execute(
-            "UPDATE payment_runs SET fund_settled_fen = $2, fund_settled_at = now()"
-            " WHERE run_id = $1", run_id, paid_fen)
+            "UPDATE payment_runs SET fund_settled_fen = $2, fund_settled_at = $3"
+            " WHERE run_id = $1", run_id, paid_fen, at)
         return bool(status != "UPDATE 0")
 
     async def keep_trace_context(self, run_id: str, carrier: dict[str, str]) -> None:

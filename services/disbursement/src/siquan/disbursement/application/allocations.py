@@ -53,5 +53,5 @@ async def wait_for_funds(event: AllocationRejected, uow: Work) -> None:
 
 @handles(SettlementCompleted)
 async def record_settlement(event: SettlementCompleted, uow: Work) -> None:
-    if not await uow.runs.record_fund_settlement(event.run_id, event.paid_fen):
+    if not await uow.runs.record_fund_settlement(event.run_id, event.paid_fen, uow.now()):
         raise RuleBroken(f"settlement for unknown run {event.run_id}")

@@ -184,7 +184,7 @@ async def pay_chunk(uow: Work, bank: Bank, run_id: str, aside: Collection[int] =
     except BankUnavailable as exc:
         raise ChunkWaits(run_id, chunk.number, exc) from exc
     crash_points.reached("payer.after_bank")
-    await uow.payments.record(chunk, outcomes)
+    await uow.payments.record(chunk, outcomes, uow.now())
     for event in chunk_events(run, chunk, outcomes):
         uow.publish(event)
     crash_points.reached("payer.after_record")

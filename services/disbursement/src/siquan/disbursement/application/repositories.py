@@ -273,7 +273,9 @@ class Runs(Protocol):
     async def wake_payers(self, run_id: str) -> None:
         """Tell every instance's payers, once the unit commits, that the run may be paid."""
 
-    async def record_fund_settlement(self, run_id: str, paid_fen: int) -> bool: ...
+    async def record_fund_settlement(self, run_id: str, paid_fen: int, at: datetime) -> bool:
+        """Fund custody settled the run for `paid_fen` (at the unit's time); False for an
+        unknown run."""
 
     async def keep_trace_context(self, run_id: str, carrier: dict[str, str]) -> None: ...
 
@@ -296,8 +298,8 @@ class Payments(Protocol):
         payment's obstacle under `PAYABLE` as of now; None when every chunk is done, held
         or set aside."""
 
-    async def record(self, chunk: Chunk, outcomes: dict[str, Outcome]) -> None:
-        """Every payment's final result; the chunk is done."""
+    async def record(self, chunk: Chunk, outcomes: dict[str, Outcome], at: datetime) -> None:
+        """Every payment's final result; the chunk is done (both at the unit's time)."""
 
     async def any_pending(self, run_id: str) -> bool: ...
 
