@@ -108,6 +108,9 @@ def test_the_payment_runs_instances_are_scaled_per_service() -> None:
     args.events = 10
     ingest = command("oversight_ingest", args)  # oversight as deployed in the payment run
     assert ingest[ingest.index("--instances") + 1] == "2"
+    args.applications, args.eligibility_instances = 10, 2
+    eligibility = command("eligibility_100k", args)  # as deployed: two instances
+    assert eligibility[eligibility.index("--instances") + 1] == "2"
     with pytest.raises(SystemExit):
         main(["--scale", "audit=2"])
 
