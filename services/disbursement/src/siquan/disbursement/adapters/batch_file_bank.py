@@ -94,6 +94,13 @@ class ResultMismatch(NamedTuple):
     outcome: str
     bank_reference: str
 
+    @property
+    def disputes_a_payment(self) -> bool:
+        """A line naming a payment of the batch with another amount or account: the payment
+        waits for the bank's corrected line. A line naming no payment of the batch disputes
+        none (it is reported, and nothing waits on it)."""
+        return self.kind != "not_in_batch"
+
 
 class BankFileFormat(Protocol):
     """How instruction and result files are written and read (both sides use it)."""
@@ -354,7 +361,7 @@ class BatchFileBank:
                           "(%s); not applied", mismatch.batch, mismatch.payment_id, mismatch.kind)
             self.mismatches += mismatches
             self._disputed.update((m.payment_id, m) for m in mismatches
-                                  if m.kind != "not_in_batch")
+                                  if m.disputes_a_payment)
             for result in results:  # answered as instructed: a dispute is settled
                 self._disputed.pop(result.payment_id, None)
             self._known.update((r.payment_id, r) for r in results)

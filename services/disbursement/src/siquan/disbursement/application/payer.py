@@ -107,7 +107,7 @@ class Payer:
                     log.error("a mismatched result names batch %s of no run", mismatch.batch)
                     continue
                 uow.publish(mismatch_event(run, mismatch, uow.clock.now()))
-                if mismatch.kind != "not_in_batch":
+                if mismatch.disputes_a_payment:
                     await uow.payments.note_dispute(run.id, mismatch.payment_id,
                                                     mismatch.batch, mismatch.kind,
                                                     uow.clock.now())
