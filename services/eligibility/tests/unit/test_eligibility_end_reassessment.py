@@ -68,6 +68,20 @@ async def _step(cycle: Cycle, catalogue: PolicyCatalogue | None = None
     return [e for e in uow.published() if isinstance(e, v1.CertificationRevoked)]
 
 
+async def _publish_limit_16(cycle: Cycle) -> None:
+    """A version of the health fee paying only until the child is 16, in force from 1 July
+    2026, drafted and approved in the policy register (published: applied by an instance
+    once it loads it)."""
+    base = load_catalogue().version(HEALTH, "national-2009").eligibility
+    draft = (await cycle.run(register.draft_version, register.DraftPolicyVersion(
+        POLICY_DRAFTER, HEALTH, "limit-16", date(2026, 7, 1), None,
+        PolicyChanges(eligibility=base.model_copy(update={
+            "child_age_below": 16, "end_rule": "until the month the only child turns 16"})),
+        Citation(document="鄂卫健发〔2026〕30号", clause="保健费发放至子女年满16周岁")))).result
+    await cycle.run(lambda vid, uow: register.approve_version(POLICY_APPROVER, vid, uow),
+                    draft.version_id)
+
+
 def _younger_limit(scope: str | None, effective_from: date) -> PolicyCatalogue:
     """The catalogue with a version of the health fee paying only until the child is 16."""
     base = load_catalogue().version(HEALTH, "national-2009")
@@ -83,14 +97,7 @@ async def test_a_published_version_lowering_the_age_limit_ends_from_its_first_da
     certification_id = await _health_fee(cycle, cycle.people.next(), date(2010, 2, 10))
     await _step(cycle)
     assert cycle.store.ends[certification_id][0] == date(2028, 3, 1)
-    base = load_catalogue().version(HEALTH, "national-2009").eligibility
-    draft = (await cycle.run(register.draft_version, register.DraftPolicyVersion(
-        POLICY_DRAFTER, HEALTH, "limit-16", date(2026, 7, 1), None,
-        PolicyChanges(eligibility=base.model_copy(update={
-            "child_age_below": 16, "end_rule": "until the month the only child turns 16"})),
-        Citation(document="鄂卫健发〔2026〕30号", clause="保健费发放至子女年满16周岁")))).result
-    await cycle.run(lambda vid, uow: register.approve_version(POLICY_APPROVER, vid, uow),
-                    draft.version_id)
+    await _publish_limit_16(cycle)
     assert certification_id not in cycle.store.ends  # to be assessed again
 
     await _step(cycle)  # this instance does not apply the new version yet: not assessed
@@ -184,14 +191,7 @@ async def test_an_approval_assesses_each_end_as_it_grants(cycle: Cycle) -> None:
 
 async def test_a_grant_under_a_version_not_applied_yet_is_left_to_the_loop(
         cycle: Cycle) -> None:
-    base = load_catalogue().version(HEALTH, "national-2009").eligibility
-    draft = (await cycle.run(register.draft_version, register.DraftPolicyVersion(
-        POLICY_DRAFTER, HEALTH, "limit-16", date(2026, 7, 1), None,
-        PolicyChanges(eligibility=base.model_copy(update={
-            "child_age_below": 16, "end_rule": "until the month the only child turns 16"})),
-        Citation(document="鄂卫健发〔2026〕30号", clause="保健费发放至子女年满16周岁")))).result
-    await cycle.run(lambda vid, uow: register.approve_version(POLICY_APPROVER, vid, uow),
-                    draft.version_id)
+    await _publish_limit_16(cycle)
     certification_id = await _health_fee(cycle, cycle.people.next(), date(2010, 2, 10))
     assert certification_id not in cycle.store.ends  # its program's new version is pending
     await _step(cycle, layered(seed_catalogue(), cycle.store.policy_versions))
