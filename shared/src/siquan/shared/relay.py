@@ -11,20 +11,30 @@ tag and confirmation future aiormq's own `basic_publish` gives it (aiormq settle
 the broker's acks and nacks arrive, and fails them if the channel closes): publishing one
 message at a time through aiormq (its lock, queue and write per message) or aio-pika (its
 message and exchange objects besides) cost three times as much per message. A nack or a
-lost channel raises, so the batch is not marked and is published again."""
+lost channel raises, so the batch is not marked and is published again.
+
+The frames are marshalled here: the publish method frame once per exchange and routing
+key, and the content header (the properties every outbox row has: content type, its
+signed headers, persistence, correlation and message id, type) by `content_header`, which
+gives the bytes pamqp's `ContentHeader` marshals (a test holds them equal) at a fraction of
+its cost; pamqp's general property encoder was half of the relay's time."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import struct
+from collections.abc import Mapping
 from typing import Any
 
 import aiormq
 import asyncpg
 from aio_pika.abc import AbstractChannel, AbstractConnection
 from aiormq.abc import ChannelFrame
+from pamqp import frame as amqp_frame
 from pamqp.body import ContentBody
 from pamqp.commands import Basic
+from pamqp.constants import FRAME_END, FRAME_HEADER
 from pamqp.header import ContentHeader
 
 from siquan.shared import crash_points
@@ -51,7 +61,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._opened: AbstractChannel | None = None  # kept: it owns the channel below
         self._channel: aiormq.Channel | None = None
-        self._frames: dict[tuple[str, str], Basic.Publish] = {}
+        self._frames: dict[tuple[int, str, str], bytes] = {}
         self.published = 0
 
     async def run(self, connection: AbstractConnection) -> None:
@@ -98,19 +108,20 @@ class OutboxRelay:
         """Write the rows' messages together and wait for the broker to confirm each."""
         channel = self._channel
         assert channel is not None, "relay not running"
-        frames: list[Any] = []
+        number, size = channel.number, channel.max_content_size
+        parts: list[bytes] = []
         written = 0
         confirmations: list[asyncio.Future[Any]] = []
 
         async def write() -> None:
-            await channel.write_queue.put(
-                ChannelFrame.marshall(channel_number=channel.number, frames=frames))
+            await channel.write_queue.put(ChannelFrame(payload=b"".join(parts),
+                                                       should_close=False))
 
         async with channel.lock:
             for row in rows:
                 if written >= _WRITE_BYTES:  # the writer's queue is bounded: so is memory
                     await write()
-                    frames, written = [], 0
+                    parts, written = [], 0
                 body = bytes(row["body"])
                 written += len(body)
                 headers: dict[str, Any] = dict(row["headers"])
@@ -118,24 +129,71 @@ class OutboxRelay:
                 confirmation = channel.create_future()
                 channel.confirmations[channel.delivery_tag] = confirmation
                 confirmations.append(confirmation)
-                frames.append(self._publish_frame(row["exchange"], row["routing_key"]))
-                frames.append(ContentHeader(body_size=len(body), properties=Basic.Properties(
-                    headers=headers, message_id=str(row["message_id"]),
+                routing_key = row["routing_key"]
+                parts.append(self._publish_frame(number, row["exchange"], routing_key))
+                parts.append(content_header(
+                    number, len(body), headers, message_id=str(row["message_id"]),
                     correlation_id=headers.get("x-siquan-correlation-id"),
-                    message_type=row["routing_key"], content_type="application/json",
-                    delivery_mode=2)))  # persistent
-                size = channel.max_content_size
-                frames.extend(ContentBody(body[at:at + size])
-                              for at in range(0, len(body), size))
+                    message_type=routing_key))
+                parts.extend(amqp_frame.marshal(ContentBody(body[at:at + size]), number)
+                             for at in range(0, len(body), size))
             await write()
         await asyncio.gather(*confirmations)
 
-    def _publish_frame(self, exchange: str, routing_key: str) -> Basic.Publish:
-        """The method frame for an exchange and routing key, built (and checked) once;
-        passive: only provisioning declares exchanges."""
-        key = (exchange, routing_key)
+    def _publish_frame(self, channel_number: int, exchange: str, routing_key: str) -> bytes:
+        """The method frame for an exchange and routing key, built (and checked) and
+        marshalled once; passive: only provisioning declares exchanges."""
+        key = (channel_number, exchange, routing_key)
         frame = self._frames.get(key)
         if frame is None:
-            frame = self._frames[key] = Basic.Publish(exchange=exchange,
-                                                      routing_key=routing_key)
+            frame = self._frames[key] = amqp_frame.marshal(
+                Basic.Publish(exchange=exchange, routing_key=routing_key), channel_number)
         return frame
+
+
+_PROPERTIES = 0x8000 | 0x2000 | 0x1000
+"""The property flags of what every outbox message has (pamqp's `Basic.Properties.flags`):
+content type, headers, delivery mode; then the short strings it has, when not empty."""
+_CORRELATION, _MESSAGE_ID, _TYPE = 0x0400, 0x0080, 0x0020
+_JSON = b"\x10application/json"
+_PERSISTENT = b"\x02"
+_HEAD = struct.Struct(">HHQH")  # class, weight, body size, property flags
+_FRAME = struct.Struct(">BHI")  # frame type, channel, payload size
+_LONG = struct.Struct(">I")
+
+
+def content_header(channel_number: int, body_size: int, headers: Mapping[str, Any], *,
+                   message_id: str, correlation_id: str | None, message_type: str) -> bytes:
+    """The content header frame of a persistent JSON message with these headers and ids:
+    the bytes `pamqp.frame.marshal(ContentHeader(...))` gives, its field table sorted by
+    key. Headers other than short keys with string values go through pamqp."""
+    table: list[bytes] = []
+    for key, value in sorted(headers.items()):
+        name = key.encode()
+        if not isinstance(value, str) or len(name) > 128:
+            return _pamqp_header(channel_number, body_size, headers, message_id=message_id,
+                                 correlation_id=correlation_id, message_type=message_type)
+        data = value.encode()
+        table += (len(name).to_bytes(1, "big"), name, b"S", _LONG.pack(len(data)), data)
+    encoded = b"".join(table)
+    flags = _PROPERTIES
+    shorts: list[bytes] = []
+    for flag, short in ((_CORRELATION, correlation_id), (_MESSAGE_ID, message_id),
+                        (_TYPE, message_type)):
+        if short:  # pamqp leaves out an empty property
+            flags |= flag
+            data = short.encode()
+            shorts += (len(data).to_bytes(1, "big"), data)  # past 255 bytes: OverflowError
+    payload = [_HEAD.pack(Basic.frame_id, 0, body_size, flags), _JSON,
+               _LONG.pack(len(encoded)), encoded, _PERSISTENT, *shorts]
+    content = b"".join(payload)
+    return b"".join((_FRAME.pack(FRAME_HEADER, channel_number, len(content)), content,
+                     bytes((FRAME_END,))))
+
+
+def _pamqp_header(channel_number: int, body_size: int, headers: Mapping[str, Any], *,
+                  message_id: str, correlation_id: str | None, message_type: str) -> bytes:
+    return amqp_frame.marshal(ContentHeader(body_size=body_size, properties=Basic.Properties(
+        headers=dict(headers), message_id=message_id, correlation_id=correlation_id,
+        message_type=message_type, content_type="application/json", delivery_mode=2)),
+        channel_number)
