@@ -141,12 +141,18 @@ class PgApplications:
             f" AS u(id, {', '.join(columns)}) WHERE a.id = u.id", *arrays)
 
     async def holdings(self, person_keys: Sequence[str]) -> list[Holding]:
+        """The live applications and certifications of these people. The applications are
+        looked up person by person (the keys joined to the index of one live application
+        per person and program): asked as `person_key = ANY(...)` beside the status, the
+        planner took the index of statuses and read every live application for each
+        batch, 8 of a 100,000-application cycle's database seconds."""
         rows = await self._conn.fetch(
-            f"SELECT person_key, program_code, 'application' AS kind, id FROM applications"
-            f" WHERE person_key = ANY($1::text[]) AND status IN {_LIVE_SQL}"
+            "SELECT a.person_key, a.program_code, 'application' AS kind, a.id"
+            " FROM unnest($1::text[]) AS k (person_key) JOIN applications a"
+            f" ON a.person_key = k.person_key WHERE a.status IN {_LIVE_SQL}"
             " UNION ALL SELECT person_key, program_code, 'certification', id FROM certifications"
             " WHERE person_key = ANY($1::text[]) AND status IN ('active', 'suspended')",
-            list(person_keys))
+            sorted(set(person_keys)))
         return [Holding(r["person_key"], r["program_code"], r["kind"], str(r["id"]))
                 for r in rows]
 
