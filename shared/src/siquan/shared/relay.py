@@ -124,7 +124,7 @@ class OutboxRelay:
                     parts, written = [], 0
                 body = bytes(row["body"])
                 written += len(body)
-                headers: dict[str, Any] = dict(row["headers"])
+                headers: Mapping[str, Any] = row["headers"]
                 channel.delivery_tag += 1
                 confirmation = channel.create_future()
                 channel.confirmations[channel.delivery_tag] = confirmation
