@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
@@ -277,7 +278,8 @@ class ServiceRuntime(Generic[W]):
 
         @app.get("/health", include_in_schema=False)
         async def health() -> dict[str, str]:
-            return {"status": "ok", "service": self.service}
+            """Alive; which service and which instance (process) answered."""
+            return {"status": "ok", "service": self.service, "instance": str(os.getpid())}
 
         @app.get("/.well-known/siquan-keys.json")
         async def signing_keys() -> list[dict[str, str]]:

@@ -60,10 +60,12 @@ class ServiceProcess:
             if self._proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self._proc.returncode}:\n"
                                    f"{self.log_tail()}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1.0).status_code == 200:
+            try:  # this process answering, not another that took the port first
+                answer = httpx.get(f"{self.url}/health", timeout=1.0)
+                if answer.status_code == 200 and \
+                        answer.json().get("instance") == str(self._proc.pid):
                     return
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ValueError):
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"{self.name} not healthy within {timeout}s:\n{self.log_tail()}")
