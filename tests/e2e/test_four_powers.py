@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from siquan.contracts.periods import period_start
 from siquan.contracts.policy import load_catalogue
-from siquan.shared.operator.client import Officers
+from siquan.shared.operator.client import Officers, RefusedByService
 from siquan.shared.operator.county_cycle import (
     Beneficiary,
     CountyCycle,
@@ -168,9 +168,23 @@ async def test_an_auditors_hold_skips_a_run_and_its_lift_pays_the_month_as_arrea
             "GET", f"/certifications/{certification_id}", Officers.auditor)
         person_key = certified["person_key"]
 
-        placed = await driver.oversight.call("POST", "/holds", Officers.auditor, json={
-            "person_key": person_key, "program_code": "special_assistance",
-            "reason": "payee reported living abroad", "evidence": ["village report 2026-31"]})
+        async def hold_placed() -> dict[str, Any] | None:
+            """The hold, once oversight has heard of the certification: it refuses (404,
+            nothing placed) a hold on a person it knows no certification of."""
+            try:
+                placed: dict[str, Any] = await driver.oversight.call(
+                    "POST", "/holds", Officers.auditor, json={
+                        "person_key": person_key, "program_code": "special_assistance",
+                        "reason": "payee reported living abroad",
+                        "evidence": ["village report 2026-31"]})
+            except RefusedByService as refused:
+                if refused.response.status_code != 404:
+                    raise
+                return None
+            return placed
+
+        placed = await eventually(hold_placed, timeout=60,
+                                  what="oversight holding the newly certified person")
         await eventually(consumed(driver.oversight.last_trace_id, "hold.placed.v1"),
                          timeout=60, what="disbursement holding the person")
         for plan in (held, after):
