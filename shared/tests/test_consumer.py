@@ -35,31 +35,15 @@ from siquan.shared.outbox import Outbox, new_message_id
 from siquan.shared.registry import HandlerRegistry, handles
 from siquan.shared.signing import Verifier, load_private_key, load_public_keys, write_keypair
 from siquan.shared.testing.databases import scratch_pool
+from siquan.shared.testing.deliveries import KeptDeadLetters, RawDelivery
 from siquan.shared.unit_of_work import PgUnitOfWork, UnitsOfWork
 
 PRODUCER = "partner.public_security"
 CLOCK = FixedClock(datetime(2026, 12, 1, tzinfo=UTC))
 
 
-class _Raw:
-    """What aio-pika hands a consumer: enough of an IncomingMessage for the consumer."""
-
-    def __init__(self, message_id: str, headers: dict[str, Any], body: bytes) -> None:
-        self.message_id, self.headers, self.body = message_id, headers, body
-        self.routing_key, self.correlation_id = "death.reported.v1", None
-        self.type, self.content_type = "death.reported.v1", "application/json"
-        self.acked = 0
-
-    async def ack(self) -> None:
-        self.acked += 1
-
-
-class _DeadLetters:
-    def __init__(self) -> None:
-        self.reasons: list[str] = []
-
-    async def publish(self, raw: Any, *, queue: str, reason: str) -> None:
-        self.reasons.append(reason)
+_Raw = RawDelivery
+_DeadLetters = KeptDeadLetters
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Imports every contract module so the registry knows every message type."""
 
 from siquan.contracts import (  # noqa: F401
+    batches,
     disbursement_v1,
     disbursement_v2,
     eligibility_v1,

@@ -138,7 +138,9 @@ class PublicSecurityCertificationEnded(_Projection):
     effective_from: date = Field(description=ENDED)
 
 
-register(CivilAffairsCertificationStarted, CivilAffairsCertificationEnded,
-         SocialSecurityCertificationStarted, SocialSecurityCertificationEnded,
-         EducationCertificationStarted, EducationCertificationEnded,
-         PublicSecurityCertificationEnded)
+PROJECTIONS: tuple[type[_Projection], ...] = (
+    CivilAffairsCertificationStarted, CivilAffairsCertificationEnded,
+    SocialSecurityCertificationStarted, SocialSecurityCertificationEnded,
+    EducationCertificationStarted, EducationCertificationEnded,
+    PublicSecurityCertificationEnded)
+register(*PROJECTIONS)

@@ -456,6 +456,30 @@ class BatchedConsumer:
         for handler in self.route.handlers_for(delivery.message_type):
             await handler(delivery.event, uow)
         await UnitsOfWork.finish(uow)
+        entry_key = self.route.entries.get(delivery.message_type)
+        if entry_key is not None:
+            await self._handle_entries(uow, delivery, entry_key)
+
+    async def _handle_entries(self, base: PgUnitOfWork, batch: Delivery, entry_key: str
+                              ) -> None:
+        """A batch's entries, in order, each as its own message would be handled: its own
+        message id (the causation of what it publishes), read as the version the handlers
+        take. All of them commit with the batch (whose message id the inbox records) or
+        none does: a batch is dead-lettered or deferred whole."""
+        handlers = self.route.handlers.get(entry_key, ())
+        if not handlers:
+            return
+        newer = self.route.reads_as.get(entry_key)
+        headers = {**batch.headers, "x-siquan-type": entry_key}
+        for entry in batch.event.events:  # type: ignore[attr-defined]
+            event = entry.event if newer is None else upcast(entry.event, newer)
+            item = Delivery(entry.message_id, entry_key, batch.producer, headers, b"", event,
+                            batch.received_at)
+            uow = self._units.bind(base.conn, Cause(batch.correlation_id, item.message_id))
+            uow.message = item
+            for handler in handlers:
+                await handler(event, uow)
+            await UnitsOfWork.finish(uow)
 
     async def _dead_letter(self, raw: AbstractIncomingMessage, reason: str) -> None:
         log.warning("dead-lettering %s from %s: %s", raw.message_id, self.queue, reason)

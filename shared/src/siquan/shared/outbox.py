@@ -13,6 +13,7 @@ from opentelemetry import propagate
 from uuid6 import uuid7
 
 from siquan.contracts.base import Event, exchange_for
+from siquan.contracts.batches import BATCH_LIMIT, BatchEntry, batch_for
 from siquan.shared.clock import Clock, SystemClock
 from siquan.shared.database import Connection
 from siquan.shared.messaging_schema import OUTBOX_NOTIFY_CHANNEL
@@ -87,7 +88,7 @@ class Outbox:
         columns: tuple[list[str], list[str], list[str], list[dict[str, str]], list[bytes]] = (
             [], [], [], [], [])
         ids, exchanges, keys, headers_of, bodies = columns
-        for item in pending:
+        for item in batched(pending):
             headers, body = self.envelope(
                 item.event, message_id=item.message_id, correlation_id=item.correlation_id,
                 causation_id=item.causation_id, trace_context=item.trace_context,
@@ -103,6 +104,42 @@ class Outbox:
             " $4::jsonb[], $5::bytea[]) WITH ORDINALITY AS t (m, e, k, h, b, n) ORDER BY n",
             *columns)
         await conn.execute("SELECT pg_notify($1, '')", OUTBOX_NOTIFY_CHANNEL)
+
+
+def batched(pending: Sequence[PendingEvent]) -> list[PendingEvent]:
+    """The messages that carry these events: the events of a type that travels by the
+    batch (`siquan.contracts.batches`) go in batches of up to `BATCH_LIMIT`, each where
+    its first event was, when a unit of work published more than one of them; every
+    other event, and a lone one of such a type, as its own message. Each entry keeps its
+    message id; a batch takes the cause and trace of its first entry."""
+    groups: dict[str, list[PendingEvent]] = {}
+    for item in pending:
+        if batch_for(item.event.routing_key) is not None:
+            groups.setdefault(item.event.routing_key, []).append(item)
+    if all(len(group) < 2 for group in groups.values()):
+        return list(pending)
+    out: list[PendingEvent] = []
+    placed: set[str] = set()
+    for item in pending:
+        key = item.event.routing_key
+        group = groups.get(key)
+        if group is None or len(group) < 2:
+            out.append(item)
+        elif key not in placed:
+            placed.add(key)
+            batch = batch_for(key)
+            assert batch is not None
+            for start in range(0, len(group), BATCH_LIMIT):
+                chunk = group[start:start + BATCH_LIMIT]
+                if len(chunk) == 1:
+                    out.append(chunk[0])
+                    continue
+                first = chunk[0]
+                out.append(PendingEvent(
+                    batch(events=[BatchEntry(message_id=p.message_id, event=p.event)
+                                  for p in chunk]),
+                    first.correlation_id, first.causation_id, first.trace_context))
+    return out
 
 
 def _current_trace() -> dict[str, str]:

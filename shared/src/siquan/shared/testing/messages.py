@@ -16,6 +16,7 @@ from typing import Any
 import aio_pika
 
 from siquan.contracts.base import Event
+from siquan.contracts.batches import entry_key
 from siquan.contracts.topology import exchange_of
 from siquan.shared.outbox import Outbox, new_message_id
 from siquan.shared.signing import key_id_of, load_private_key, sign
@@ -77,10 +78,13 @@ class Tapped:
 
 
 class EventTap:
-    """Everything published to some exchanges while the tap is open (admin user)."""
+    """Everything published to some exchanges while the tap is open (admin user): each
+    event as its single message would have been, a batch's entries one by one (the
+    batches as they came in `batches`)."""
 
     def __init__(self) -> None:
         self.seen: list[Tapped] = []
+        self.batches: list[Tapped] = []
 
     def of_type(self, routing_key: str) -> list[Tapped]:
         return [t for t in self.seen if t.routing_key == routing_key]
@@ -109,9 +113,16 @@ async def tap(env: Environment, *producers: str) -> AsyncIterator[EventTap]:
 
         async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
             async with message.process():
-                result.seen.append(Tapped(message.routing_key or "", message.message_id or "",
-                                          dict(message.headers or {}),
-                                          json.loads(message.body)))
+                key, headers = message.routing_key or "", dict(message.headers or {})
+                body = json.loads(message.body)
+                single = entry_key(key)
+                if single is None:
+                    result.seen.append(Tapped(key, message.message_id or "", headers, body))
+                    return
+                result.batches.append(Tapped(key, message.message_id or "", headers, body))
+                result.seen += [Tapped(single, entry["message_id"],
+                                       {**headers, "x-siquan-type": single}, entry["event"])
+                                for entry in body["events"]]
 
         await queue.consume(on_message)
         yield result
