@@ -6,7 +6,8 @@ nothing of Siquan's own code is imported.
                  against the keys the producer publishes at /.well-known/siquan-keys.json,
                  the type against the agency's routing keys, the body against the JSON
                  Schema of its type; acknowledge what passes, reject what does not; print
-                 one JSON line per message.
+                 one JSON line per event (a batch message, `<type>.batch.v<n>`, carries
+                 several, each with its own message id).
     report-death (public security) publish a signed death report on its own exchange.
     send-death-file
                  (public security) send its daily file of deaths (docs/DEATH_FILES.md),
@@ -95,8 +96,9 @@ class Keys:
 
 
 def check(message: aio_pika.abc.AbstractIncomingMessage, agency: str, keys: Keys,
-          schemas: Path) -> dict[str, Any]:
-    """The message's body when it is genuine and valid; ValueError saying why not."""
+          schemas: Path) -> list[dict[str, Any]]:
+    """The events the message carries when it is genuine and valid (one, or a batch's
+    entries: `<type>.batch.v<n>`); ValueError saying why not."""
     headers = {k: v.decode() if isinstance(v, bytes) else v
                for k, v in (message.headers or {}).items()}
     producer, kind = headers.get("x-siquan-producer", ""), headers.get("x-siquan-type", "")
@@ -122,8 +124,16 @@ def check(message: aio_pika.abc.AbstractIncomingMessage, agency: str, keys: Keys
             format_checker=jsonschema.FormatChecker()).validate(body)
     except jsonschema.ValidationError as exc:
         raise ValueError(f"invalid {kind}: {exc.message}") from exc
-    return {"message_id": message.message_id, "type": kind,
-            "causation_id": headers.get("x-siquan-causation-id", ""), "body": body}
+    causation = headers.get("x-siquan-causation-id", "")
+    if kind.endswith(tuple(f".batch.v{n}" for n in range(1, 10))):
+        # several events of one type in one message: each entry as its own message
+        single = kind.replace(".batch.", ".", 1)
+        return [{"message_id": entry["message_id"], "type": single,
+                 "causation_id": causation, "body": entry["event"],
+                 "batch": message.message_id}
+                for entry in body["events"]]
+    return [{"message_id": message.message_id, "type": kind, "causation_id": causation,
+             "body": body, "batch": None}]
 
 
 async def consume(amqp_url: str, agency: str, keys_url: str, schemas: Path, count: int,
@@ -145,10 +155,12 @@ async def consume(amqp_url: str, agency: str, keys_url: str, schemas: Path, coun
                         print(json.dumps({"refused": message.message_id, "why": str(exc)}),
                               flush=True)
                         continue
-                    # ...durably record `checked` in the agency's own systems, then:
+                    # ...durably record `checked` in the agency's own systems (keyed by
+                    # each event's message id: a message may come twice), then:
                     await message.ack()
-                    accepted += 1
-                    print(json.dumps({"accepted": checked}), flush=True)
+                    for event in checked:
+                        accepted += 1
+                        print(json.dumps({"accepted": event}), flush=True)
                     if accepted >= count:
                         return 0
             except TimeoutError:

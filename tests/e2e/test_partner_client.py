@@ -16,7 +16,7 @@ import asyncio
 import json
 import sys
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,13 @@ def consume(env: Environment, eligibility: ServiceProcess, agency: str) -> list[
             "--schemas", str(SCHEMAS), "--count", "1"]
 
 
+async def purge(env: Environment, queue: str) -> None:
+    connection = await aio_pika.connect(env.admin_amqp_url.rstrip("/") + "/" + env.name)
+    async with connection:
+        channel = await connection.channel()
+        await (await channel.get_queue(queue, ensure=False)).purge()
+
+
 async def forge_into(env: Environment, queue: str, key_id: str) -> None:
     """A message dressed as eligibility's, with a key id it publishes but no signature of
     its key, put straight into the agency's queue (by the broker's administrator)."""
@@ -117,6 +124,26 @@ async def test_civil_affairs_reads_a_verified_certification_and_refuses_a_forger
     assert accepted["body"]["program_code"] == "special_assistance"
     assert person_key(TEST_PERSON_KEY_SECRET, resident) not in json.dumps(lines)
     assert resident not in json.dumps(lines)
+
+
+async def test_social_security_reads_one_approvals_certifications_from_one_batch(
+        siquan_env: Environment, eligibility: ServiceProcess, desk: Desk) -> None:
+    residents = [PEOPLE.next(), PEOPLE.next()]
+    ids = [await desk.submit(resident) for resident in residents]
+    notice = await desk.to_notice(ids)
+    desk.advance_to(date.fromisoformat(notice["closes_on"]))
+    await purge(siquan_env, "siquan.partner.social_security.projection")  # earlier tests'
+    await desk.approve_notice(notice["notice_id"])
+
+    lines = await run_client(*consume(siquan_env, eligibility, "social_security")[:-1], "2")
+
+    accepted = [line["accepted"] for line in lines]
+    assert [a["type"] for a in accepted] == ["social_security.certification.started.v1"] * 2
+    assert accepted[0]["batch"] == accepted[1]["batch"] is not None
+    assert sorted(a["body"]["pseudonym"] for a in accepted) == sorted(
+        pseudonym(siquan_env.pseudonym_key("social_security"), r) for r in residents)
+    assert len({a["message_id"] for a in accepted}) == 2
+    assert not any(r in json.dumps(lines) for r in residents)
 
 
 async def test_public_security_sees_the_death_it_reported_end_a_certification(

@@ -17,6 +17,7 @@ from siquan.contracts import disbursement_v1 as disbursement
 from siquan.contracts import eligibility_v1 as eligibility
 from siquan.contracts import fund_custody_v1 as fund_custody
 from siquan.contracts.base import Event
+from siquan.contracts.batches import BatchEntry, batch_for
 from siquan.contracts.public_security_v1 import DeathReported
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import publish_as, tap
@@ -127,6 +128,43 @@ async def test_everything_about_an_application_follows_its_certification(
 
     assert types_of(answer) == ["application.submitted.v1", "application.reviewed.v1",
                                 "certification.granted.v1", "certification.revoked.v1"]
+
+
+def batch(*events: Event) -> Event:
+    """The events as one batch message (`<type>.batch.v1`), as a producer's outbox packs
+    the many events of one type its work published."""
+    return batch_for(events[0].routing_key)(events=[  # type: ignore[misc]
+        BatchEntry(message_id=str(uuid.uuid4()), event=e) for e in events])
+
+
+async def test_everything_about_a_person_and_an_application_reaches_into_batches(
+        siquan_env: Environment, logged: Logged, auditor: httpx.AsyncClient) -> None:
+    person_key, application_id = secrets.token_hex(32), str(uuid.uuid4())
+    cert, other = granted(person_key, application_id=application_id), granted(
+        secrets.token_hex(32))
+
+    def submitted(application: str, person: str) -> eligibility.ApplicationSubmitted:
+        return eligibility.ApplicationSubmitted(
+            application_id=application, program_code="special_assistance", category="death",
+            person_key=person, masked_name="王*", division_code="420117",
+            submitted_by="clerk-420117-01", submitted_at=NOW)
+
+    ids = await published(siquan_env, [
+        batch(submitted(str(uuid.uuid4()), other.person_key),
+              submitted(application_id, person_key)),
+        batch(other, cert), batch(granted(secrets.token_hex(32)), granted(secrets.token_hex(32))),
+        eligibility.CertificationRevoked(
+            certification_id=cert.certification_id, program_code=cert.program_code,
+            person_key=person_key, division_code="420117", effective_from=date(2027, 1, 1),
+            reason="loss of status", revoked_by=APPROVER)], logged)
+
+    about_application = await get(auditor, f"/audit/applications/{application_id}")
+    about_person = await get(auditor, f"/audit/persons/{person_key}", purpose="complaint")
+
+    assert types_of(about_application) == [
+        "application.submitted.batch.v1", "certification.granted.batch.v1",
+        "certification.revoked.v1"]
+    assert [e["message_id"] for e in about_person["entries"]] == [ids[0], ids[1], ids[3]]
 
 
 async def test_everything_about_a_run_pages_through_its_entries(
