@@ -187,21 +187,41 @@ async def test_an_audit_takes_a_batch_once_as_it_came_then_the_entries_reach_the
                                (False, None, "c-1"), (False, None, "c-2")]
 
 
-async def test_an_entry_that_breaks_a_rule_dead_letters_its_batch_and_nothing_of_it_holds(
+async def test_an_entry_that_breaks_a_rule_holds_back_only_itself_and_the_replay_ends_it(
         pool: asyncpg.Pool, keys: Path) -> None:
-    async def refuse_c1(event: CertificationGranted, uow: PgUnitOfWork) -> None:
+    refused = {"c-1"}
+
+    async def refuse(event: CertificationGranted, uow: PgUnitOfWork) -> None:
         await _record(event, uow)
-        if event.certification_id == "c-1":
+        if event.certification_id in refused:
             raise RuleBroken("no such person")
 
-    batch = (await _published(pool, keys, [_granted(0), _granted(1)]))[0]
+    async def audit(event: Any, uow: PgUnitOfWork) -> None:
+        await uow.conn.execute("INSERT INTO effects VALUES (NULL, $1, $2)",
+                               uow.message.message_id, uow.message.message_type)
+
+    batch = (await _published(pool, keys, [_granted(0), _granted(1), _granted(2)]))[0]
     neighbour = (await _published(pool, keys, [_granted(7)]))[0]
+    entry_ids = [e["message_id"] for e in json.loads(batch.body)["events"]]
     dead = _DeadLetters()
-    await _consumer(pool, keys, [handles(CertificationGranted)(refuse_c1)], dead).process(
-        _held(batch, neighbour))
-    assert dead.reasons == ["RuleBroken: no such person"]
-    assert [r["certification_id"] for r in await pool.fetch("SELECT * FROM effects")] == ["c-7"]
+    consumer = _consumer(pool, keys, [audits("eligibility")(audit),
+                                      handles(CertificationGranted)(refuse)], dead)
+    await consumer.process(_held(batch, neighbour))
+
+    assert dead.reasons == [f"RuleBroken: no such person (entry {entry_ids[1]}; 1 of 3 "
+                            "entries held back, the others handled)"]
+    effects = "SELECT certification_id FROM effects WHERE audited IS NULL ORDER BY ctid"
+    assert [r[0] for r in await pool.fetch(effects)] == ["c-0", "c-2", "c-7"]
     assert batch.acked == 1 and neighbour.acked == 1
+    audited = "SELECT count(*) FROM effects WHERE audited = 'certification.granted.batch.v1'"
+    assert await pool.fetchval(audited) == 0  # logged once, when it is handled whole
+
+    refused.clear()  # the cause fixed, an officer replays the dead letter
+    replayed = _Raw(batch.message_id, dict(batch.headers), batch.body)
+    await consumer.process(_held(replayed))
+    assert [r[0] for r in await pool.fetch(effects)] == ["c-0", "c-2", "c-7", "c-1"]
+    assert await pool.fetchval(audited) == 1 and replayed.acked == 1
+    assert len(dead.reasons) == 1
 
 
 async def test_a_tampered_batch_is_refused_whole(pool: asyncpg.Pool, keys: Path) -> None:

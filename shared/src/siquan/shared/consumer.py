@@ -18,7 +18,12 @@ For each queue a `BatchedConsumer` takes deliveries in batches (up to `batch_siz
    while the messages behind it go on, and dead-letters it after `max_attempts` — except
    when the error says the database is away (refused, restarting, at its connection
    limit, the session ended): an outage is waited out however long it lasts, as it says
-   nothing about the message.
+   nothing about the message;
+4. hands a batch message (`<type>.batch.v<n>`, ADR 0011) to the audit handlers as it came,
+   then each entry to its type's handlers as a single message, in the same transaction.
+   When a handler refuses the batch, its entries are handled one by one, each in a
+   savepoint with an inbox row of its own, and the batch is dead-lettered naming only the
+   entries held back: its replay, after the fix, handles what is left.
 
 Each handler runs in a span continuing the trace of the work that published the message
 (when spans are exported anywhere; else in that trace's context, without a span of its
@@ -34,7 +39,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -386,30 +391,80 @@ class BatchedConsumer:
         try:
             await self._handle_together([held])
         except RuleBroken as exc:
-            await self._dead_letter(held.raw, f"RuleBroken: {exc}")
+            failure = f"RuleBroken: {exc}"
         except TRANSIENT_ERRORS as exc:
-            if database_away(exc):
-                held.attempts = min(held.attempts, self._settings.max_attempts - 1)
-            elif held.attempts >= self._settings.max_attempts:
-                await self._dead_letter(held.raw, f"transient errors persisted after "
-                                                  f"{held.attempts} attempts: "
-                                                  f"{type(exc).__name__}: {exc}")
-                return
-            pause = min(self._settings.backoff_base * 2 ** held.attempts,
-                        self._settings.backoff_max)
-            log.warning("%s: %s deferred %.1fs (attempt %d): %s: %s", self.queue,
-                        held.delivery.message_id, pause, held.attempts, type(exc).__name__,
-                        exc)
-            held.due = time.monotonic() + pause
-            self._held.append(held)
-            self._count("deferred")
+            await self._defer(held, exc)
+            return
         except Exception as exc:  # a bug: keep the message for replay after the fix
             log.exception("%s: handler failed on %s", self.queue, held.delivery.message_id)
-            await self._dead_letter(held.raw, f"{type(exc).__name__}: {exc}")
+            failure = f"{type(exc).__name__}: {exc}"
         else:
             await held.raw.ack()
             self._count("handled")
             self._lag(held.delivery)
+            return
+        if held.delivery.message_type in self.route.entries:
+            try:
+                failure = await self._handle_apart(held.delivery) or failure
+            except TRANSIENT_ERRORS as exc:
+                await self._defer(held, exc)
+                return
+        await self._dead_letter(held.raw, failure)
+
+    async def _defer(self, held: _Held, exc: BaseException) -> None:
+        """Try a message again after a pause, or dead-letter it after `max_attempts` (an
+        outage of the database never counts towards them)."""
+        if database_away(exc):
+            held.attempts = min(held.attempts, self._settings.max_attempts - 1)
+        elif held.attempts >= self._settings.max_attempts:
+            await self._dead_letter(held.raw, f"transient errors persisted after "
+                                              f"{held.attempts} attempts: "
+                                              f"{type(exc).__name__}: {exc}")
+            return
+        pause = min(self._settings.backoff_base * 2 ** held.attempts,
+                    self._settings.backoff_max)
+        log.warning("%s: %s deferred %.1fs (attempt %d): %s: %s", self.queue,
+                    held.delivery.message_id, pause, held.attempts, type(exc).__name__, exc)
+        held.due = time.monotonic() + pause
+        self._held.append(held)
+        self._count("deferred")
+
+    async def _handle_apart(self, batch: Delivery) -> str | None:
+        """A batch refused whole, entry by entry: each in a savepoint with an inbox row of
+        its own message id, so every entry that can be handled is, and the batch is
+        dead-lettered for those that cannot; its replay, after the fix, handles only what
+        is left (and the audit handlers, which take the batch whole, then). The reason for
+        the dead letter, naming the entries held back; None when every entry went through
+        (what failed took the batch whole)."""
+        held_back: list[str] = []
+        first = ""
+        async with self._units() as base:
+            done = await self._entries_done(base, batch)
+            for item in self._entries(batch):
+                if item.message_id in done:
+                    continue
+                try:
+                    async with base.conn.transaction():
+                        await base.conn.execute(
+                            "INSERT INTO inbox (consumer, message_id, message_type)"
+                            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                            self.queue, item.message_id, item.message_type)
+                        await self._run_entry(base, batch, item)
+                except TRANSIENT_ERRORS:
+                    raise
+                except Exception as exc:
+                    if not isinstance(exc, RuleBroken):
+                        log.exception("%s: handler failed on entry %s of %s", self.queue,
+                                      item.message_id, batch.message_id)
+                    held_back.append(item.message_id)
+                    first = first or (f"RuleBroken: {exc}" if isinstance(exc, RuleBroken)
+                                      else f"{type(exc).__name__}: {exc}")
+        if not held_back:
+            return None
+        count = len(batch.event.events)  # type: ignore[attr-defined]
+        named = ", ".join(held_back[:5]) + (", ..." if len(held_back) > 5 else "")
+        return (f"{first} (entr{'y' if len(held_back) == 1 else 'ies'} {named}; "
+                f"{len(held_back)} of {count} entries held back, the others handled)")
 
     async def _claim(self, uow: PgUnitOfWork, deliveries: list[Delivery]) -> set[str]:
         """Insert the inbox rows; the ids not seen before."""
@@ -462,24 +517,41 @@ class BatchedConsumer:
 
     async def _handle_entries(self, base: PgUnitOfWork, batch: Delivery, entry_key: str
                               ) -> None:
-        """A batch's entries, in order, each as its own message would be handled: its own
-        message id (the causation of what it publishes), read as the version the handlers
-        take. All of them commit with the batch (whose message id the inbox records) or
-        none does: a batch is dead-lettered or deferred whole."""
-        handlers = self.route.handlers.get(entry_key, ())
-        if not handlers:
+        """A batch's entries, in order, each as its own message would be handled. They
+        commit with the batch (whose message id the inbox records) or none does; an entry
+        already handled when the batch was handled apart (`_handle_apart`) is skipped."""
+        if not self.route.handlers.get(entry_key):
             return
+        done = await self._entries_done(base, batch)
+        for item in self._entries(batch):
+            if item.message_id not in done:
+                await self._run_entry(base, batch, item)
+
+    def _entries(self, batch: Delivery) -> Iterator[Delivery]:
+        """A batch's entries as deliveries: each its own message id (the causation of what
+        its handling publishes), read as the version the handlers take."""
+        entry_key = self.route.entries[batch.message_type]
         newer = self.route.reads_as.get(entry_key)
         headers = {**batch.headers, "x-siquan-type": entry_key}
         for entry in batch.event.events:  # type: ignore[attr-defined]
             event = entry.event if newer is None else upcast(entry.event, newer)
-            item = Delivery(entry.message_id, entry_key, batch.producer, headers, b"", event,
-                            batch.received_at)
-            uow = self._units.bind(base.conn, Cause(batch.correlation_id, item.message_id))
-            uow.message = item
-            for handler in handlers:
-                await handler(event, uow)
-            await UnitsOfWork.finish(uow)
+            yield Delivery(entry.message_id, entry_key, batch.producer, headers, b"", event,
+                           batch.received_at)
+
+    async def _entries_done(self, base: PgUnitOfWork, batch: Delivery) -> set[str]:
+        """The entries of a batch this queue took one by one before (one index probe per
+        batch: the inbox holds entry ids only of batches handled apart)."""
+        rows = await base.conn.fetch(
+            "SELECT message_id FROM inbox WHERE consumer = $1 AND message_id = ANY($2::uuid[])",
+            self.queue, [e.message_id for e in batch.event.events])  # type: ignore[attr-defined]
+        return {str(r["message_id"]) for r in rows}
+
+    async def _run_entry(self, base: PgUnitOfWork, batch: Delivery, item: Delivery) -> None:
+        uow = self._units.bind(base.conn, Cause(batch.correlation_id, item.message_id))
+        uow.message = item
+        for handler in self.route.handlers.get(item.message_type, ()):
+            await handler(item.event, uow)
+        await UnitsOfWork.finish(uow)
 
     async def _dead_letter(self, raw: AbstractIncomingMessage, reason: str) -> None:
         log.warning("dead-lettering %s from %s: %s", raw.message_id, self.queue, reason)
