@@ -224,6 +224,31 @@ async def test_an_entry_that_breaks_a_rule_holds_back_only_itself_and_the_replay
     assert len(dead.reasons) == 1
 
 
+async def test_a_batch_whose_audit_fails_has_its_entries_handled_and_waits_for_the_audit(
+        pool: asyncpg.Pool, keys: Path) -> None:
+    broken = [True]
+
+    async def audit(event: Any, uow: PgUnitOfWork) -> None:
+        if broken[0]:
+            raise ValueError("audit log unavailable")
+        await uow.conn.execute("INSERT INTO effects VALUES (NULL, $1, $2)",
+                               uow.message.message_id, uow.message.message_type)
+
+    (batch,) = await _published(pool, keys, [_granted(0), _granted(1)])
+    dead = _DeadLetters()
+    consumer = _consumer(pool, keys, [audits("eligibility")(audit),
+                                      handles(CertificationGranted)(_record)], dead)
+    await consumer.process(_held(batch))
+    assert dead.reasons == ["ValueError: audit log unavailable"]
+    handled = "SELECT certification_id FROM effects WHERE audited IS NULL ORDER BY ctid"
+    assert [r[0] for r in await pool.fetch(handled)] == ["c-0", "c-1"]
+
+    broken[0] = False
+    await consumer.process(_held(_Raw(batch.message_id, dict(batch.headers), batch.body)))
+    assert [r[0] for r in await pool.fetch(handled)] == ["c-0", "c-1"]
+    assert await pool.fetchval("SELECT count(*) FROM effects WHERE audited IS NOT NULL") == 1
+
+
 async def test_a_tampered_batch_is_refused_whole(pool: asyncpg.Pool, keys: Path) -> None:
     (raw,) = await _published(pool, keys, [_granted(1), _granted(2)])
     raw.body = raw.body.replace(b'"c-2"', b'"c-3"')
