@@ -59,15 +59,15 @@ ABOUT: dict[str, str] = {
         " UNION SELECT a.seq FROM settled_payments p"
         " JOIN audit_entries a ON a.message_id = p.message_id WHERE p.person_key = $1"),
     "application": (
-        "SELECT seq FROM audit_entries WHERE body->>'application_id' = $1"
+        f"WITH c AS MATERIALIZED ({_CERTIFICATIONS_OF_APPLICATION})"
+        " SELECT seq FROM audit_entries WHERE body->>'application_id' = $1"
         " UNION SELECT seq FROM audit_entries WHERE " + _NESTED + "("
         f"body @> {_LISTED.format(list='entries', key='application_id')}"
         f" OR body @> {_in_batch('application_id')}"
         " OR body @> jsonb_build_object('blocked_application_ids', jsonb_build_array($1::text))"
         ") UNION SELECT seq FROM audit_entries WHERE body->>'certification_id' IN ("
-        f"  {_CERTIFICATIONS_OF_APPLICATION})"
-        " UNION SELECT a.seq FROM audit_entries a"
-        f" JOIN ({_CERTIFICATIONS_OF_APPLICATION}) c"
+        "  SELECT id FROM c)"
+        " UNION SELECT a.seq FROM audit_entries a JOIN c"
         f" ON a.body @> {_in_batch('certification_id', 'c.id')}"),
     "run": "SELECT seq FROM audit_entries WHERE body->>'run_id' = $1",
     "officer": "SELECT seq FROM audit_entries WHERE audit_officers(body) @> ARRAY[$1::text]",
