@@ -70,9 +70,12 @@ CREATE TEMP TABLE roster_others (
 # payments count (the run's and the arrears window's; NULL for a one-off run: every
 # period of the program), $6 the run's period ($9/$11: see `_PAY_PLAIN`). A period of the
 # run or its window that ends before the first day a migrated certification is owed was
-# paid by the system it came from (`roster_import`) and counts as paid. Each subquery runs
-# once per row (or once for all rows, hashed); `certified` counts the person's
-# certifications on the roster.
+# paid by the system it came from (`roster_import`) and counts as paid. The periods earlier
+# runs paid are probed per row (the program's payments grow run after run; the index finds
+# a person's few); the migrated periods and the offsets (one row per migrated
+# certification at most; offsets are rare) are grouped once and hash-joined, and so are
+# the other facts (hashed subqueries), never a subquery per row of a table that is
+# usually empty.
 _FACTS = {
     "certified_from": "c.effective_from",
     "certified_until": "LEAST(r.effective_from, c.span_until)",
@@ -92,7 +95,6 @@ SELECT c.certification_id, c.person_key, c.category, c.effective_from, c.househo
        c.person_key IN (SELECT person_key FROM payment_orders WHERE program_code = $1
                           AND NOT live AND ($5::text[] IS NULL OR period = ANY($5)))
            AS ever_voided,
-       count(*) OVER (PARTITION BY c.person_key) AS certified,
        c.person_key IN (SELECT x.person_key FROM certifications x
                          WHERE x.program_code = ANY($19::text[]))
            OR c.person_key IN (SELECT x.person_key FROM payment_orders x
@@ -101,18 +103,25 @@ SELECT c.certification_id, c.person_key, c.category, c.effective_from, c.househo
        ARRAY(SELECT p.period FROM payment_orders p WHERE p.person_key = c.person_key
                AND p.program_code = $1 AND ($5::text[] IS NULL OR p.period = ANY($5))
                AND p.item = 'benefit' AND p.live)
-       || ARRAY(SELECT w.period FROM migrated_paid_through m,
-                       unnest(array_append($9::text[], $6::text),
-                              array_append($11::date[], $4::date)) AS w (period, ends)
-                 WHERE m.certification_id = c.certification_id AND w.ends < m.owed_from)
-       || ARRAY(SELECT e.period FROM entitlement_offsets e WHERE e.person_key = c.person_key
-                  AND e.program_code = $1 AND e.payment_id IS NULL AND e.item = 'benefit'
-                  AND ($5::text[] IS NULL OR e.period = ANY($5)))
+       || COALESCE(migrated.periods, '{{}}') || COALESCE(offset_periods.periods, '{{}}')
            AS paid
   FROM certification_spans c
   LEFT JOIN certification_revocations r ON r.certification_id = c.certification_id
   LEFT JOIN deaths d ON d.person_key = c.person_key
   LEFT JOIN payee_accounts a ON a.person_key = c.person_key AND a.superseded_at IS NULL
+  LEFT JOIN (SELECT m.certification_id, array_agg(w.period) AS periods
+               FROM migrated_paid_through m,
+                    unnest(array_append($9::text[], $6::text),
+                           array_append($11::date[], $4::date)) AS w (period, ends)
+              WHERE w.ends < m.owed_from
+              GROUP BY m.certification_id) migrated
+         ON migrated.certification_id = c.certification_id
+  LEFT JOIN (SELECT e.person_key, array_agg(e.period) AS periods
+               FROM entitlement_offsets e
+              WHERE e.program_code = $1 AND e.payment_id IS NULL AND e.item = 'benefit'
+                AND ($5::text[] IS NULL OR e.period = ANY($5))
+              GROUP BY e.person_key) offset_periods
+         ON offset_periods.person_key = c.person_key
  WHERE c.program_code = $1 AND c.division_code = $2 AND {IN_FORCE.sql_allows(_FACTS)}
 """
 
@@ -144,14 +153,18 @@ _PAY_PLAIN = f"""
 WITH candidates AS MATERIALIZED ({_CANDIDATES}
 ), owing AS (
     SELECT g.*, {_IN_RUN} AS in_run,
-           EXISTS (SELECT 1 FROM unnest($9::text[], $10::date[], $11::date[])
-                                 AS w (period, starts, ends)
-                    WHERE {_IN_WINDOW_PERIOD} AND NOT (w.period = ANY(g.paid)))
+           cardinality($9::text[]) > 0  -- no window: nothing to look for, row by row
+           AND EXISTS (SELECT 1 FROM unnest($9::text[], $10::date[], $11::date[])
+                                     AS w (period, starts, ends)
+                        WHERE {_IN_WINDOW_PERIOD} AND NOT (w.period = ANY(g.paid)))
                AS owes_arrears
       FROM candidates g
 ), judged AS MATERIALIZED (
+    -- a person with two certifications of the program on the roster is never plain
     SELECT g.*, {_PLANNABLE}
-           AND g.certified = 1 AND NOT g.ever_voided AND NOT g.ever_suspended
+           AND g.person_key NOT IN (SELECT t.person_key FROM candidates t
+                                     GROUP BY t.person_key HAVING count(*) > 1)
+           AND NOT g.ever_voided AND NOT g.ever_suspended
            AND g.category = ANY($7::text[])
            AND NOT ($15 AND cardinality(g.paid) > 0)
            AND NOT ($16 AND g.household_key IS NOT NULL)
