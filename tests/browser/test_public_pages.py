@@ -209,6 +209,10 @@ async def test_the_pages_in_english_by_accept_language_and_by_the_language_link(
     await expect(page.locator("h1")).to_have_text("Public notices in force")
     await expect(page.locator("html")).to_have_attribute("lang", "en")
     await expect(page.get_by_text("5 days remaining").first).to_be_visible()
+    # a notice listing one person says so in the singular, one listing two in the plural
+    await expect(page.get_by_text("1 entry").first).to_be_visible()
+    await expect(page.get_by_text("2 entries").first).to_be_visible()
+    await expect(page.get_by_text("1 entries")).to_have_count(0)
     await visits.shot(page, "notices-english")
 
     await page.get_by_role("link", name="Complain or report").first.click()
