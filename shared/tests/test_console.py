@@ -3,7 +3,9 @@ step with its source, and values escaped by the templates."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.mofile import read_mo
@@ -46,10 +48,18 @@ def test_each_compiled_catalogue_matches_its_source_and_translates_everything(
         source: Path) -> None:
     with source.open("rb") as po, source.with_suffix(".mo").open("rb") as mo:
         written, compiled = read_po(po), read_mo(mo)
-    wanted = {m.id: m.string for m in written if m.id and not m.fuzzy}
-    assert all(wanted.values()), "untranslated: run `make messages` and translate the .po"
-    assert {m.id: m.string for m in compiled if m.id} == wanted, (
+    wanted = dict(_pair(m) for m in written if m.id and not m.fuzzy)
+    assert all(all(forms) for forms in wanted.values()), (
+        "untranslated: run `make messages` and translate the .po")
+    assert dict(_pair(m) for m in compiled if m.id) == wanted, (
         "the .mo is stale: run `make messages`")
+
+
+def _pair(message: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A message's id and translation, each as its forms (one, or a plural's several)."""
+    def forms(value: str | Sequence[str]) -> tuple[str, ...]:
+        return (value,) if isinstance(value, str) else tuple(value)
+    return forms(message.id), forms(message.string)
 
 
 def test_values_are_escaped_and_the_frame_links_the_local_stylesheet(tmp_path: Path) -> None:
