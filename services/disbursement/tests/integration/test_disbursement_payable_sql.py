@@ -228,11 +228,15 @@ def run_in_rolled_back_transaction(dsn: str, check: Any) -> None:
 
 AWAITING_CONFIRMATION = Person(
     (("death", date(2026, 1, 1), None),), None, (), (), (), True, (), account_awaiting=True)
+TWO_CERTIFICATIONS = Person(  # both from the run's period on, no arrears: paid as decided
+    (("death", date(2026, 6, 1), None), ("disability", date(2026, 6, 2), None)), None, (), (),
+    (), True, ())
 
 
 @settings(max_examples=120, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @example(people=[AWAITING_CONFIRMATION])
+@example(people=[TWO_CERTIFICATIONS])
 @given(people=st.lists(persons(), min_size=1, max_size=4))
 def test_the_roster_frozen_in_sql_pays_and_skips_what_the_domain_decides(
         database: str, people: list[Person]) -> None:

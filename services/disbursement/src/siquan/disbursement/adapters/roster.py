@@ -72,8 +72,8 @@ CREATE TEMP TABLE roster_others (
 # run or its window that ends before the first day a migrated certification is owed was
 # paid by the system it came from (`roster_import`) and counts as paid. The periods earlier
 # runs paid are probed per row (the program's payments grow run after run; the index finds
-# a person's few); the migrated periods and the offsets (one row per migrated
-# certification at most; offsets are rare) are grouped once and hash-joined, and so are
+# a person's few); the migrated periods (one row per migrated certification of the
+# program at most) and the offsets (rare) are grouped once and hash-joined, and so are
 # the other facts (hashed subqueries), never a subquery per row of a table that is
 # usually empty.
 _FACTS = {
@@ -113,7 +113,7 @@ SELECT c.certification_id, c.person_key, c.category, c.effective_from, c.househo
                FROM migrated_paid_through m,
                     unnest(array_append($9::text[], $6::text),
                            array_append($11::date[], $4::date)) AS w (period, ends)
-              WHERE w.ends < m.owed_from
+              WHERE m.program_code = $1 AND w.ends < m.owed_from
               GROUP BY m.certification_id) migrated
          ON migrated.certification_id = c.certification_id
   LEFT JOIN (SELECT e.person_key, array_agg(e.period) AS periods
