@@ -25,11 +25,38 @@ def peak_rss_mib(pid: int | None) -> float | None:
     return None
 
 
-def free_port() -> int:
+# Ports for the services tests start, below the kernel's ephemeral range (32768–60999 by
+# default) and the broker cluster's (21000–28999). A port the kernel picks with bind(0) is
+# free only until the kernel hands the same number to some client's outgoing connection
+# (to PostgreSQL, to the broker), which it may well do before the service binds it.
+_PORTS_FROM, _SLICE, _SLICES = 10000, 500, 20
+_handed_out = 0
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on, for a service a test starts. Each
+    pytest-xdist worker takes ports from its own slice, in turn, so that two workers (or two
+    services of one test) never pick the same; a port something else holds is skipped."""
+    global _handed_out
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    first = _PORTS_FROM + (int(worker) if worker.isdigit() else 0) % _SLICES * _SLICE
+    if _handed_out == 0:  # another test session on this machine starts elsewhere in it
+        _handed_out = os.getpid() % _SLICE
+    for _ in range(_SLICE):
+        port = first + _handed_out % _SLICE
+        _handed_out += 1
+        if _bindable(port):
+            return port
+    raise RuntimeError("no free port for a service")
 
 
 class ServiceProcess:
