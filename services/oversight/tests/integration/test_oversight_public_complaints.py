@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -104,6 +105,12 @@ async def test_the_look_up_never_shows_the_contact_or_the_description(
     for text in (as_json.text, as_html.text):
         assert CONTACT not in text and "至今未到账" not in text
     assert number in as_html.text
+    # The page gives the filing time as the caller reads it, in Beijing; the API the instant.
+    filed_at = datetime.fromisoformat(as_json.json()["filed_at"])
+    assert filed_at.utcoffset() == timedelta(0)
+    shown = re.search(r'<dd id="filed-at">([^<]*)</dd>', as_html.text)
+    assert shown is not None and shown.group(1) == (
+        filed_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M"))
 
 
 async def test_an_anonymous_report_is_taken_without_a_contact(

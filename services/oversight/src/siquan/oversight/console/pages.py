@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from siquan.oversight.public.application import handling, notices
 from siquan.oversight.public.entrypoints.pages import CATEGORY_NAMES as COMPLAINT_NAMES
 from siquan.oversight.public.entrypoints.pages import CONSOLE as PUBLIC
 from siquan.oversight.public.entrypoints.pages import STATUS_NAMES as COMPLAINT_STATUSES
+from siquan.oversight.public.entrypoints.pages import local_time
 from siquan.oversight.reconciliation.adapters.backlog import BrokerBacklog
 from siquan.oversight.reconciliation.adapters.findings import FindingQuery
 from siquan.oversight.reconciliation.application import decisions
@@ -132,16 +133,6 @@ def _uuid(text: str) -> str | None:
         return str(uuid.UUID(text))
     except ValueError:
         return None
-
-
-def local_time(value: datetime | str | None, zone: ZoneInfo) -> str:
-    """An instant (or its ISO text) as the office reads it: minutes, in its time zone."""
-    if value is None or value == "":
-        return ""
-    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def time_left(due: datetime | None, now: datetime) -> tuple[int, int, bool] | None:

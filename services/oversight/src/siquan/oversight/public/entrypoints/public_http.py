@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -222,7 +223,8 @@ async def complaint_status(tracking_number: str, request: Request, units: Units,
         return _not_found(request, config, error)
     return _answer(request, shown,
                    lambda: pages.render(request, "public/complaint_status.html",
-                                        config.hotline, complaint=shown))
+                                        config.hotline, complaint=shown,
+                                        local=partial(pages.local_time, zone=config.zone)))
 
 
 class CodeAsked(BaseModel):
