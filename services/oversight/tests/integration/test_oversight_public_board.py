@@ -252,7 +252,8 @@ async def test_the_board_filters_by_program_and_pages(
 
 
 async def test_the_pages_speak_english_when_asked_and_serve_their_own_stylesheet(
-        public: httpx.AsyncClient) -> None:
+        siquan_env: Environment, public: httpx.AsyncClient) -> None:
+    await posted(siquan_env, public, entry())
     by_header = await public.get("/public/complaints/new",
                                  headers={"Accept-Language": "en-GB,en;q=0.8"})
     by_query = await public.get("/public/notices", params={"lang": "en"},
@@ -263,6 +264,10 @@ async def test_the_pages_speak_english_when_asked_and_serve_their_own_stylesheet
     assert by_header.headers["content-language"] == "en" and "What happened" in by_header.text
     assert "Public notices in force" in by_query.text and 'lang="en"' in by_query.text
     assert "正在公示" in chinese.text and 'lang="zh-CN"' in chinese.text
+    # an entry's category: the policy's Chinese name, or its code spelled out in English
+    assert '<td data-label="类别">奖励扶助金</td>' in chinese.text
+    assert '<td data-label="Category">Standard</td>' in by_query.text
+    assert "奖励扶助金" not in by_query.text
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert "@media (max-width" in css.text
 

@@ -115,3 +115,15 @@ def test_the_english_page_keeps_the_reasons_in_english() -> None:
     assert shown == [{"field": "contact", "name": "Contact",
                       "reason": "leave contact empty for an anonymous report"}]
     assert "13800000000" not in str(shown)
+
+
+@pytest.mark.parametrize(("code", "english", "shown"), [
+    ("standard", False, "奖励扶助金"),
+    ("standard", True, "Standard"),
+    ("disability_grade_1_to_3", True, "Disability grade 1 to 3"),
+    ("三级", True, "奖励扶助金"),  # a code that is no English word keeps the Chinese name
+    ("Grade<b>", True, "奖励扶助金"),
+])
+def test_a_category_is_named_in_the_pages_language(code: str, english: bool,
+                                                   shown: str) -> None:
+    assert pages.category_name(code, "奖励扶助金", english=english) == shown

@@ -93,6 +93,17 @@ def local_time(value: datetime | str | None, zone: tzinfo) -> str:
     return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
+def category_name(code: str, label_zh: str, *, english: bool) -> str:
+    """A benefit category as the board names it: the policy's Chinese name, or on an English
+    page the policy's own code spelled out ("disability_grade_1_to_3": "Disability grade 1
+    to 3"); the catalogue names categories in Chinese only. A code that is not plain
+    lower-case ASCII keeps the Chinese name."""
+    if not english or not code.replace("_", "").isalnum() or not code.isascii() \
+            or code != code.lower():
+        return label_zh
+    return code.replace("_", " ").capitalize()
+
+
 def render(request: Request, template: str, hotline: str, status: int = 200,
            **context: Any) -> HTMLResponse:
     locale = chosen_locale(request)

@@ -132,6 +132,7 @@ async def _board(request: Request, units: Units, config: PublicConfig, *, archiv
         archived=archived, programs=programs, program_code=program_code,
         division_code=division_code,
         program_names=notices.program_names(english=english),
+        category_name=partial(pages.category_name, english=english),
         previous_page=_page_link(request, max(offset - limit, 0)) if offset else None,
         next_page=_page_link(request, offset + limit) if len(found) == limit else None)
 
