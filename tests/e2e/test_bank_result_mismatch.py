@@ -4,15 +4,16 @@ disbursement paying through the fixed-width GBK 代发 files and the bank's side
 here (`BatchFileCounterpart`):
 
 three beneficiaries of special assistance, certified through eligibility's chain, are
-paid January 2026 one payment to a file; the bank answers the first's line stating 100 fen
+paid January 2026 in one chunk, one file; the bank answers the first's line stating 100 fen
 more than instructed and the second's stating another account, the third's as it was
-instructed. Neither differing line is taken as paid: only the third payment is settled,
-the run does not complete. Disbursement publishes each difference
+instructed. Neither differing line is taken as paid: the third payment is settled and
+announced all the same (a misstated line holds up only its own payment, which moves to a
+chunk of its own), the run does not complete. Disbursement publishes each difference
 (`bank_result.mismatch.v1`), and oversight lists each as a `bank_result_differs` finding
 whose evidence is that message, with both amounts and both accounts (masked). Neither
 payment is instructed again while the bank owes its correction; once the bank rewrites the
-two results files as instructed (更正回盘), both are settled and the run completes, every
-payment instructed once."""
+results file as instructed (更正回盘), both are settled and the run completes, every
+payment instructed once, and fund custody and oversight account for all three."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from siquan.contracts.disbursement_v1 import BankResultMismatch
+from siquan.contracts.disbursement_v1 import BankResultMismatch, PaymentsSettled
 from siquan.contracts.periods import period_start
 from siquan.contracts.policy import seed_catalogue
 from siquan.disbursement.adapters.batch_file_bank import GbkFormat
@@ -94,7 +95,7 @@ def cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory,
     disbursement = {**bank_file_env(bank_dir, gbk_key=BANK_KEY),
                     "SIQUAN_BANK_FILE_SETTLE_MS": "0",
                     "SIQUAN_BANK_RESULT_TIMEOUT_SECONDS": "2",
-                    "SIQUAN_PAYMENT_CHUNK_SIZE": "1", "SIQUAN_PAYMENT_POLL_SECONDS": "0.2",
+                    "SIQUAN_PAYMENT_CHUNK_SIZE": "3", "SIQUAN_PAYMENT_POLL_SECONDS": "0.2",
                     # one payer: a chunk the bank misstated is set aside, not in the way
                     "SIQUAN_PAYMENT_WORKERS": "1"}
     base = Path(tmp_path_factory.mktemp("result-mismatch"))
@@ -163,6 +164,14 @@ async def test_a_result_line_that_is_not_its_instruction_is_not_paid_but_found(
             return shown if shown["counts"]["settled"] else None
 
         run = await eventually(answered_paid, timeout=60, what="the answered payment paid")
+
+        async def announced() -> list[dict[str, Any]] | None:
+            found = [m.body for m in seen.of_type(PaymentsSettled.routing_key)
+                     if m.body["run_id"] == run_id]
+            return found or None
+
+        [first_chunk] = await eventually(announced, timeout=30,
+                                         what="the answered payment's chunk announced")
         # the messages that told of each payment's difference: each reading of a results
         # file tells of it; oversight raises one finding per payment's difference, on the
         # first message
@@ -172,6 +181,8 @@ async def test_a_result_line_that_is_not_its_instruction_is_not_paid_but_found(
                 for kind, m in published.items()}
 
     # Only the payment answered as instructed is paid; the run waits on the other two.
+    assert (first_chunk["chunk"], [p["amount_fen"] for p in first_chunk["payments"]]) == (
+        0, [owed(ANSWERED)])
     assert run["status"] == "allocated"
     assert (run["counts"]["settled"], run["amounts_fen"]["settled"]) == (1, owed(ANSWERED))
     assert (run["counts"]["pending"], run["amounts_fen"]["pending"]) == (
@@ -212,7 +223,7 @@ async def test_a_result_line_that_is_not_its_instruction_is_not_paid_but_found(
         for account in (*ACCOUNTS.values(), OTHER_ACCOUNT):
             assert account not in str(finding)
 
-    # The bank corrects its two results files: both payments are settled, the run completes.
+    # The bank corrects its results file: both payments are settled, the run completes.
     bank.format.corrected = True  # type: ignore[attr-defined]
     for batch in sorted({m.body["batch"] for m in published.values()}):
         await bank.answer_again(batch)
@@ -229,3 +240,7 @@ async def test_a_result_line_that_is_not_its_instruction_is_not_paid_but_found(
     instructed = [i.payment_id for path in taken
                   for i in MisstatingResults(BANK_KEY).read_instructions(path)]
     assert len(instructed) == len(set(instructed)) == len(PEOPLE)  # each instructed once
+    # fund custody settled the three (the answered one's chunk first, the others' after)
+    # and oversight's report adds up to the same
+    report = await cycle.report(RunPlan(PROGRAM, PERIOD), settled_fen=sum(map(owed, PEOPLE)))
+    assert report["failed_count"] == 0

@@ -18,6 +18,7 @@ from siquan.disbursement.application.ports import (
     BankReturn,
     BankUnavailable,
     PaymentInstruction,
+    PaymentsDisputed,
 )
 from siquan.shared.testing.waiting import eventually
 from siquan.tools.bank_counterpart import BatchFileCounterpart
@@ -137,13 +138,17 @@ async def test_a_misstated_payment_waits_for_the_corrected_results_and_is_never_
                                  file_format=MisstatingOnce(KEY, misstated.payment_id))
     answering = asyncio.create_task(_answer_once(other))
 
-    with pytest.raises(BankUnavailable, match="otherwise than instructed"):
+    with pytest.raises(PaymentsDisputed, match="otherwise than instructed") as sent:
         await ours.instruct("run-4", [misstated, answered])
     await answering
     assert not (ours.outbox / "withdrawn").exists()  # answered, not withdrawn as unanswered
-    with pytest.raises(BankUnavailable, match="wait for its corrected results"):
+    with pytest.raises(PaymentsDisputed, match="wait for its corrected results") as asked:
         await ours.results([misstated.payment_id, answered.payment_id])
-    with pytest.raises(BankUnavailable, match="otherwise than instructed"):
+    for disputed in (sent.value, asked.value):  # the other payment's answer comes along
+        assert disputed.held == {misstated.payment_id}
+        assert [(r.payment_id, r.outcome) for r in disputed.answered] == [
+            (answered.payment_id, "settled")]
+    with pytest.raises(BankUnavailable, match="not sent again"):
         await ours.instruct("run-5", [misstated])  # a payer that would send it again
     assert not (ours.outbox / "instructions-run-5.dat").exists()
     assert [m.payment_id for m in ours.take_mismatches()] == [misstated.payment_id]

@@ -105,6 +105,35 @@ async def test_a_chunk_the_bank_cannot_settle_now_is_set_aside_and_the_next_is_p
     assert set(world.statuses(run.id).values()) == {"settled"}
 
 
+async def test_a_payment_the_bank_misstates_waits_in_a_chunk_of_its_own(world: Any) -> None:
+    run = await allocated_run(world, payees=3)
+    misstated = world.store.run_payments(run.id)[1]
+    world.bank.misstated = {misstated.account_number}
+    payer = Payer(world.units, world.bank, poll_seconds=1)
+
+    assert await payer.work_once()  # the others are recorded and announced
+    [settled] = world.published(events.PaymentsSettled)
+    assert (settled.chunk, len(settled.payments)) == (0, 2)
+    assert misstated.payment_id not in {p.payment_id for p in settled.payments}
+    assert world.statuses(run.id)[misstated.person_key] == "pending"
+    with pytest.raises(ChunkWaits) as waits:  # its own chunk waits for the correction
+        await payer.work_once()
+    assert (waits.value.chunk, payer.set_aside(run.id)) == (1, [1])
+    assert not await complete(world, run.id)
+
+    world.bank.misstated = set()  # the bank answers it as instructed
+    assert await Payer(world.units, world.bank, poll_seconds=1,
+                       set_aside_seconds=0).work_once()
+    assert await complete(world, run.id)
+    later = world.published(events.PaymentsSettled)[1]
+    assert (later.chunk, [p.payment_id for p in later.payments]) == (
+        1, [misstated.payment_id])
+    assert set(world.statuses(run.id).values()) == {"settled"}
+    assert len(world.bank.transfers) == 3  # each paid once, never instructed again
+    [completed] = world.published(events.PaymentRunCompleted)
+    assert (completed.settled_count, completed.settled_chunks) == (3, 2)
+
+
 async def test_each_chunk_is_taken_once(world: Any) -> None:
     run = await allocated_run(world, payees=5, chunk_size=2)
     paid = [await pay(world, run.id) for _ in range(4)]

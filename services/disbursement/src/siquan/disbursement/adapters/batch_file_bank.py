@@ -19,10 +19,11 @@ Return files are CSV in both.
 
 A payment the bank answered otherwise than instructed is in dispute: the bank did something
 with it, so it is never instructed again, and it is not settled or failed on a line that
-is not its instruction. `instruct` and `results` raise `BankUnavailable` for it (its chunk
-waits, like one in flight) until the bank answers it again as instructed: a corrected
-results file (更正回盘) rewritten under the batch's name is read again, and its line
-settles the dispute.
+is not its instruction. `instruct` and `results` raise `PaymentsDisputed` for it, with the
+results of the other payments asked about (the payer records those and leaves the disputed
+ones waiting, like ones in flight) until the bank answers it again as instructed: a
+corrected results file (更正回盘) rewritten under the batch's name is read again, and its
+line settles the dispute.
 
 A file is the bank's once it is taken: the bank renames `outbox/instructions-<batch>.csv`
 into `outbox/taken/` before it pays, and answers every taken file. A file we no longer
@@ -51,6 +52,7 @@ from siquan.disbursement.application.ports import (
     BankReturn,
     BankUnavailable,
     PaymentInstruction,
+    PaymentsDisputed,
 )
 
 log = logging.getLogger(__name__)
@@ -256,7 +258,11 @@ class BatchFileBank:
     async def instruct(self, batch: str, instructions: Sequence[PaymentInstruction]
                        ) -> list[BankResult]:
         sfx = self.format.suffix
-        self._not_disputed(i.payment_id for i in instructions)  # never sent again
+        disputed = sorted(i.payment_id for i in instructions if i.payment_id in self._disputed)
+        if disputed:  # never sent again
+            raise BankUnavailable(f"the bank answered {len(disputed)} payments otherwise than "
+                                  f"instructed (batch {self._disputed[disputed[0]].batch} "
+                                  "first); not sent again")
         try:
             self.format.write_instructions(self.outbox / f"instructions-{batch}{sfx}", batch,
                                            instructions)
@@ -278,7 +284,8 @@ class BatchFileBank:
         """What the bank answered for these payments. Files of ours that hold the others and
         that the bank has not taken are withdrawn; one it took and has not answered raises
         `BankUnavailable` (those payments are in flight), and so does a payment it answered
-        otherwise than instructed (in dispute until it answers it again)."""
+        otherwise than instructed (`PaymentsDisputed`: in dispute until it answers it
+        again)."""
         sfx = self.format.suffix
         self._refresh(sorted(self.inbox.glob(f"results-*{sfx}")))
         unanswered = {p for p in payment_ids if p not in self._known}
@@ -290,16 +297,24 @@ class BatchFileBank:
                 answer = self.inbox / f"results-{path.stem.removeprefix('instructions-')}{sfx}"
                 if answer.name not in self._read and unanswered & self._payment_ids(path):
                     raise BankUnavailable(f"the bank took {path.name} and has not answered it")
-            self._not_disputed(unanswered)
+            self._not_disputed(payment_ids, unanswered)
         return [self._known[p] for p in payment_ids if p in self._known]
 
-    def _not_disputed(self, payment_ids: Iterable[str]) -> None:
-        disputed = sorted(p for p in payment_ids if p in self._disputed)
+    def _not_disputed(self, asked: Iterable[str], unanswered: Iterable[str] | None = None
+                      ) -> None:
+        """`PaymentsDisputed` when the bank answered any of the payments `asked` about (that
+        it has not answered as instructed) otherwise than instructed, with its results for
+        the others."""
+        asked = list(asked)
+        disputed = sorted(p for p in (asked if unanswered is None else unanswered)
+                          if p in self._disputed)
         if disputed:
-            raise BankUnavailable(
+            held = set(disputed)
+            raise PaymentsDisputed(
                 f"the bank answered {len(disputed)} payments otherwise than instructed "
                 f"(batch {self._disputed[disputed[0]].batch} first); they wait for its "
-                "corrected results")
+                "corrected results", held,
+                [self._known[p] for p in asked if p in self._known and p not in held])
 
     def take_mismatches(self) -> list[ResultMismatch]:
         """The result lines not applied since last asked (the payer reports them)."""

@@ -1,7 +1,8 @@
 """An in-memory bank for unit tests: pays every instruction once by payment id and by
 instruction key, refuses the accounts it is told to, answers repeated payment ids (and a
 new payment id under a key it holds) with what it recorded, and can be made to take a batch
-without answering (`BankUnavailable`)."""
+without answering (`BankUnavailable`) or to answer the payments to some accounts otherwise
+than instructed (`PaymentsDisputed`, until they are taken off `misstated`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from siquan.disbursement.application.ports import (
     BankReturn,
     BankUnavailable,
     PaymentInstruction,
+    PaymentsDisputed,
 )
 
 
@@ -27,6 +29,10 @@ class MemoryBank:
         self.returned: list[BankReturn] = []
         self.silent = False
         """Record the next batch but answer nothing (a timeout at the bank's front end)."""
+        self.misstated: set[str] = set()
+        """Accounts whose payments it pays as instructed but answers otherwise (in dispute
+        until the account is taken off)."""
+        self._accounts: dict[str, str] = {}
 
     async def open(self) -> None:
         return None
@@ -37,6 +43,7 @@ class MemoryBank:
     async def instruct(self, batch: str, instructions: Sequence[PaymentInstruction]
                        ) -> list[BankResult]:
         self.batches.append((batch, list(instructions)))
+        self._accounts.update((i.payment_id, i.account_number) for i in instructions)
         for i in instructions:
             if i.payment_id in self.recorded:
                 continue
@@ -52,7 +59,16 @@ class MemoryBank:
         if self.silent:
             self.silent = False
             raise BankUnavailable(f"batch {batch}: no answer")
-        return [self.recorded[i.payment_id] for i in instructions]
+        return self._answered([i.payment_id for i in instructions])
+
+    def _answered(self, payment_ids: Sequence[str]) -> list[BankResult]:
+        found = [self.recorded[p] for p in payment_ids if p in self.recorded]
+        held = {r.payment_id for r in found
+                if self._accounts.get(r.payment_id) in self.misstated}
+        if held:
+            raise PaymentsDisputed(f"{len(held)} payments answered otherwise", held,
+                                   [r for r in found if r.payment_id not in held])
+        return found
 
     def _decide(self, i: PaymentInstruction) -> BankResult:
         if i.account_number in self.refused_accounts:
@@ -60,7 +76,7 @@ class MemoryBank:
         return BankResult(i.payment_id, "settled", f"MEM{i.payment_id[-12:]}", "")
 
     async def results(self, payment_ids: Sequence[str]) -> list[BankResult]:
-        return [self.recorded[p] for p in payment_ids if p in self.recorded]
+        return self._answered(payment_ids)
 
     async def returns(self, after: date, through: date) -> list[BankReturn]:
         return [r for r in self.returned if after < r.returned_on <= through]

@@ -272,7 +272,14 @@ class MemoryPayments:
         return instruction_key(payment.person_key, payment.program_code, payment.period,
                                payment.item, earlier)
 
-    async def record(self, chunk: Chunk, outcomes: dict[str, Outcome], at: datetime) -> None:
+    async def record(self, chunk: Chunk, outcomes: dict[str, Outcome], at: datetime, *,
+                     disputed: Collection[str] = ()) -> None:
+        if disputed:
+            record = self._store.chunks[(chunk.run_id, chunk.number)]
+            number = 1 + max(k for run, k in self._store.chunks if run == chunk.run_id)
+            self._store.chunks[(chunk.run_id, number)] = ChunkRecord(
+                [i for i in record.payment_ids if i in disputed])
+            record.payment_ids = [i for i in record.payment_ids if i not in disputed]
         for payment_id, outcome in outcomes.items():
             payment = self._store.payments[payment_id]
             if payment.status != "pending":

@@ -86,6 +86,24 @@ _RESULT_COLUMNS = ["payment_id", "status", "reason", "bank_reference", "chunk", 
                    "transferred_as"]
 _VOID = "UPDATE payment_orders SET live = false WHERE payment_id = ANY($1::uuid[]) AND live"
 
+# The payments of chunk $2 the bank owes a correction for ($3) move to a new chunk of the
+# run ($1): the span of their ids (the chunk's others have their results, so they are the
+# only payments of the run without one in it), the next number (the run's row is locked
+# first: two payers never take the same), and the chunk keeps the count of the others.
+_SET_APART = """
+WITH held AS (
+    SELECT min(x::text)::uuid AS first, max(x::text)::uuid AS last, count(*) AS n
+      FROM unnest($3::uuid[]) AS x
+), kept AS (
+    UPDATE payment_chunks SET payee_count = payee_count - (SELECT n FROM held)
+     WHERE run_id = $1 AND chunk = $2
+)
+INSERT INTO payment_chunks (run_id, chunk, first_payment_id, last_payment_id, payee_count)
+SELECT $1, (SELECT max(chunk) + 1 FROM payment_chunks WHERE run_id = $1), first, last, n
+  FROM held
+RETURNING chunk
+"""
+
 # A run's payments are the range of ids its chunks span ($1 the run; uuid has no min()).
 RUN_SPAN = """
 SELECT min(first_payment_id::text)::uuid AS first, max(last_payment_id::text)::uuid AS last
@@ -172,7 +190,12 @@ class PgPayments:
                             row["earlier"]),
             row["obstacle"], row["account_name"]) for row in rows])
 
-    async def record(self, chunk: Chunk, outcomes: dict[str, Outcome], at: datetime) -> None:
+    async def record(self, chunk: Chunk, outcomes: dict[str, Outcome], at: datetime, *,
+                     disputed: Collection[str] = ()) -> None:
+        if disputed:
+            await self._conn.execute(
+                "SELECT 1 FROM payment_runs WHERE run_id = $1 FOR UPDATE", chunk.run_id)
+            await self._conn.fetchval(_SET_APART, chunk.run_id, chunk.number, list(disputed))
         if outcomes:
             await self._conn.copy_records_to_table(
                 "payment_results", columns=_RESULT_COLUMNS, records=[

@@ -10,6 +10,11 @@ competing payers of any instance never share one):
    nothing else paying the same key, the run allocated);
 3. instruct the bank with the rest, as one batch;
 4. record every result and publish `PaymentsSettled` / `PaymentsFailed` for the chunk.
+A payment the bank answered otherwise than instructed (`PaymentsDisputed`) is in dispute
+until the bank answers it again as instructed: the chunk's other payments are recorded and
+published as they are, and the disputed ones move into a chunk of their own, which waits
+(a chunk of nothing but disputed payments is set aside like one the bank has not
+answered), so that a bank's misstated line holds up only the payments it misstates.
 A payment the bank answers with a transfer it made earlier under another payment id (the
 same instruction key: a run lost in a restore and started again) is settled and names
 that payment id (`transferred_as`), so fund custody does not pay it out a second time.
@@ -36,7 +41,13 @@ from opentelemetry import propagate, trace
 
 from siquan.contracts import disbursement_v1 as events
 from siquan.contracts.base import Event
-from siquan.disbursement.application.ports import Bank, BankUnavailable, PaymentInstruction
+from siquan.disbursement.application.ports import (
+    Bank,
+    BankResult,
+    BankUnavailable,
+    PaymentInstruction,
+    PaymentsDisputed,
+)
 from siquan.disbursement.application.repositories import PAYER_CHANNEL, Units, Work
 from siquan.disbursement.domain.chunk import Chunk, Outcome
 from siquan.disbursement.domain.errors import NotFound
@@ -180,26 +191,37 @@ async def pay_chunk(uow: Work, bank: Bank, run_id: str, aside: Collection[int] =
     if chunk is None:
         return False
     try:
-        outcomes = await _outcomes(bank, chunk)
+        outcomes, disputed = await _outcomes(bank, chunk)
     except BankUnavailable as exc:
         raise ChunkWaits(run_id, chunk.number, exc) from exc
+    if disputed and not outcomes:  # nothing in it but what the bank owes a correction for
+        raise ChunkWaits(run_id, chunk.number, BankUnavailable(
+            f"{len(disputed)} payments in dispute with the bank"))
     crash_points.reached("payer.after_bank")
-    await uow.payments.record(chunk, outcomes, uow.now())
+    await uow.payments.record(chunk, outcomes, uow.now(), disputed=disputed)
     for event in chunk_events(run, chunk, outcomes):
         uow.publish(event)
     crash_points.reached("payer.after_record")
-    log.info("run %s: chunk %d, %d payments finished", run_id, chunk.number, len(outcomes))
+    log.info("run %s: chunk %d, %d payments finished%s", run_id, chunk.number, len(outcomes),
+             f", {len(disputed)} in dispute with the bank moved to a chunk of their own"
+             if disputed else "")
     return True
 
 
-async def _outcomes(bank: Bank, chunk: Chunk) -> dict[str, Outcome]:
+async def _outcomes(bank: Bank, chunk: Chunk) -> tuple[dict[str, Outcome], frozenset[str]]:
     """Every payment's outcome: what the bank recorded before, a cancellation, or what the
-    bank answers now."""
-    known = {r.payment_id: r for r in await bank.results(chunk.payment_ids)}
+    bank answers now; and the payments the bank answered otherwise than instructed (in
+    dispute: no outcome until it answers them as instructed)."""
+    disputed: frozenset[str] = frozenset()
+    try:
+        found = await bank.results(chunk.payment_ids)
+    except PaymentsDisputed as exc:
+        found, disputed = exc.answered, exc.held
+    known = {r.payment_id: r for r in found}
     outcomes: dict[str, Outcome] = {}
     to_send: list[PaymentInstruction] = []
     for payment in chunk.payments:
-        if payment.payment_id in known:
+        if payment.payment_id in known or payment.payment_id in disputed:
             continue
         if payment.obstacle is not None:
             outcomes[payment.payment_id] = Outcome("cancelled", payment.obstacle)
@@ -209,16 +231,21 @@ async def _outcomes(bank: Bank, chunk: Chunk) -> dict[str, Outcome]:
                 payment.amount_fen, payment.remittance(), payment.account_name,
                 payment.instruction_key))
     if to_send:
-        answered = await bank.instruct(chunk.batch(secrets.token_hex(3)), to_send)
+        answered: list[BankResult]
+        try:
+            answered = await bank.instruct(chunk.batch(secrets.token_hex(3)), to_send)
+        except PaymentsDisputed as exc:
+            answered, disputed = exc.answered, disputed | exc.held
         known.update((r.payment_id, r) for r in answered)
-    missing = sum(1 for i in to_send if i.payment_id not in known)
+    missing = sum(1 for i in to_send if i.payment_id not in known and
+                  i.payment_id not in disputed)
     if missing:
         raise RuntimeError(f"the bank returned no result for {missing} payments")
     outcomes.update((r.payment_id, Outcome(r.outcome, r.reason, r.bank_reference,
                                            r.transferred_as if r.outcome == "settled"
                                            else None))
-                    for r in known.values())
-    return outcomes
+                    for r in known.values() if r.payment_id not in disputed)
+    return outcomes, disputed
 
 
 async def complete_run(uow: Work, run_id: str) -> bool:
@@ -253,7 +280,9 @@ def chunk_events(run: PaymentRun, chunk: Chunk, outcomes: dict[str, Outcome]
     settled: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     for p in chunk.payments:
-        outcome = outcomes[p.payment_id]
+        outcome = outcomes.get(p.payment_id)
+        if outcome is None:  # in dispute with the bank: its chunk of its own tells of it
+            continue
         paid_period = p.period if p.period != run.period else None  # None: the run's own
         if outcome.status == "settled":
             settled.append({

@@ -17,13 +17,25 @@ a chunk carries thousands of them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Literal, NamedTuple, Protocol
 
 
 class BankUnavailable(Exception):
     """The bank did not answer in time: what it did with the batch is unknown until asked."""
+
+
+class PaymentsDisputed(BankUnavailable):
+    """The bank answered some of the payments asked about otherwise than instructed (`held`:
+    in dispute until it answers them again as instructed) and the others as instructed
+    (`answered`). A caller that cannot keep the two apart treats it as the bank not
+    answering."""
+
+    def __init__(self, message: str, held: Iterable[str], answered: Iterable[BankResult]
+                 ) -> None:
+        super().__init__(message)
+        self.held, self.answered = frozenset(held), list(answered)
 
 
 class PaymentInstruction(NamedTuple):

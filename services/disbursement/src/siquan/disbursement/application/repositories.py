@@ -298,8 +298,11 @@ class Payments(Protocol):
         payment's obstacle under `PAYABLE` as of now; None when every chunk is done, held
         or set aside."""
 
-    async def record(self, chunk: Chunk, outcomes: dict[str, Outcome], at: datetime) -> None:
-        """Every payment's final result; the chunk is done (both at the unit's time)."""
+    async def record(self, chunk: Chunk, outcomes: dict[str, Outcome], at: datetime, *,
+                     disputed: Collection[str] = ()) -> None:
+        """Every payment's final result but the `disputed` ones' (the bank owes a correction
+        for them), which move to a new chunk of the run; the chunk is done (both at the
+        unit's time)."""
 
     async def any_pending(self, run_id: str) -> bool: ...
 
