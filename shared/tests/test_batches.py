@@ -75,6 +75,13 @@ def test_a_batch_holds_at_most_its_limit_and_a_last_lone_event_goes_alone() -> N
     assert out[-1] is pending[-1]
 
 
+def test_a_type_a_consumer_takes_only_singly_is_never_batched() -> None:
+    pending = [PendingEvent(_granted(1)), PendingEvent(_granted(2))]
+    assert batched(pending, single={GRANTED}) == pending
+    assert batched(pending, single={"certification.renewed.v1"})[0].event.routing_key == (
+        "certification.granted.batch.v1")
+
+
 def test_a_queue_taking_a_type_is_bound_to_its_batch_and_an_audit_takes_the_batch_whole(
         ) -> None:
     async def on_grant(event: Any, uow: Any) -> None: ...

@@ -195,3 +195,40 @@ async def test_public_security_sends_its_daily_death_file_and_sees_what_it_ended
     assert accepted["body"] == {
         "pseudonym": pseudonym(siquan_env.pseudonym_key("public_security"), resident),
         "effective_from": "2026-04-01"}
+
+
+async def test_an_agency_named_without_batches_reads_an_approval_one_message_a_person(
+        siquan_env: Environment, eligibility: ServiceProcess, clock_path: Path,
+        tmp_path: Path) -> None:
+    """`SIQUAN_PARTNERS_WITHOUT_BATCHES` for an agency whose client reads no batches yet:
+    the same approval reaches it one message a certification, and civil affairs, not
+    named, in one batch."""
+    variables = {**siquan_env.service_env("eligibility", port=free_port()),
+                 "SIQUAN_CLOCK_FILE": str(clock_path),
+                 "SIQUAN_PARTNERS_WITHOUT_BATCHES": '["social_security"]'}
+    switched = ServiceProcess("eligibility", variables, tmp_path,
+                              name="eligibility-without-batches").start()
+    try:
+        residents = [PEOPLE.next(), PEOPLE.next()]
+        async with httpx.AsyncClient(base_url=switched.url, timeout=120.0) as http:
+            desk = Desk(http, FileClock(clock_path))
+            ids = [await desk.submit(resident) for resident in residents]
+            notice = await desk.to_notice(ids)
+            desk.advance_to(date.fromisoformat(notice["closes_on"]))
+            for agency in ("social_security", "civil_affairs"):
+                await purge(siquan_env, f"siquan.partner.{agency}.projection")
+            await desk.approve_notice(notice["notice_id"])
+        singly = await run_client(*consume(siquan_env, switched, "social_security")[:-1], "2")
+        together = await run_client(*consume(siquan_env, switched, "civil_affairs")[:-1], "2")
+    finally:
+        switched.stop()
+
+    alone = [line["accepted"] for line in singly]
+    assert [(a["type"], a["batch"]) for a in alone] == [
+        ("social_security.certification.started.v1", None)] * 2
+    assert sorted(a["body"]["pseudonym"] for a in alone) == sorted(
+        pseudonym(siquan_env.pseudonym_key("social_security"), r) for r in residents)
+    batch = [line["accepted"] for line in together]
+    assert batch[0]["batch"] == batch[1]["batch"] is not None
+    assert sorted(a["body"]["pseudonym"] for a in batch) == sorted(
+        pseudonym(siquan_env.pseudonym_key("civil_affairs"), r) for r in residents)

@@ -4,7 +4,7 @@ describe, signed, with the trace context of the work that produced them. Only th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -40,8 +40,11 @@ class Outbox:
     """Writes a producer's signed events into its outbox table."""
 
     def __init__(self, producer: str, signing_key: Ed25519PrivateKey | SigningKey, *,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, single: Collection[str] = ()) -> None:
+        """`single`: event types (routing keys) published one event to a message even where
+        they travel by the batch."""
         self.producer = producer
+        self._single = frozenset(single)
         self._key = signing_key if isinstance(signing_key, SigningKey) \
             else SigningKey.unnamed(signing_key)
         self._clock = clock or SystemClock()
@@ -88,7 +91,7 @@ class Outbox:
         columns: tuple[list[str], list[str], list[str], list[dict[str, str]], list[bytes]] = (
             [], [], [], [], [])
         ids, exchanges, keys, headers_of, bodies = columns
-        for item in batched(pending):
+        for item in batched(pending, single=self._single):
             headers, body = self.envelope(
                 item.event, message_id=item.message_id, correlation_id=item.correlation_id,
                 causation_id=item.causation_id, trace_context=item.trace_context,
@@ -106,15 +109,18 @@ class Outbox:
         await conn.execute("SELECT pg_notify($1, '')", OUTBOX_NOTIFY_CHANNEL)
 
 
-def batched(pending: Sequence[PendingEvent]) -> list[PendingEvent]:
+def batched(pending: Sequence[PendingEvent], *, single: Collection[str] = ()
+            ) -> list[PendingEvent]:
     """The messages that carry these events: the events of a type that travels by the
     batch (`siquan.contracts.batches`) go in batches of up to `BATCH_LIMIT`, each where
     its first event was, when a unit of work published more than one of them; every
-    other event, and a lone one of such a type, as its own message. Each entry keeps its
-    message id; a batch takes the cause and trace of its first entry."""
+    other event, a lone one of such a type and those of the types in `single`, as its own
+    message. Each entry keeps its message id; a batch takes the cause and trace of its
+    first entry."""
     groups: dict[str, list[PendingEvent]] = {}
     for item in pending:
-        if batch_for(item.event.routing_key) is not None:
+        key = item.event.routing_key
+        if key not in single and batch_for(key) is not None:
             groups.setdefault(item.event.routing_key, []).append(item)
     if all(len(group) < 2 for group in groups.values()):
         return list(pending)

@@ -100,7 +100,7 @@ class ServiceRuntime(Generic[W]):
         self.meter_provider, self.metrics = setup_metrics(service)
         self.clock: Clock = clock_for(settings.clock_file)
         self.outbox = Outbox(service, load_signing_key(settings.keys_dir / f"{service}.key"),
-                             clock=self.clock)
+                             clock=self.clock, single=settings.single_message_types())
         self.verifier = Verifier.watching(settings.keys_dir)
         self._pool: asyncpg.Pool | None = None
         make = unit or cast(UnitFactory[W], PgUnitOfWork)

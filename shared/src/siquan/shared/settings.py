@@ -159,6 +159,11 @@ class ServiceSettings(BaseSettings):
         accepted: in development and test mode only, never in production."""
         return self.mode in ("development", "test")
 
+    def single_message_types(self) -> frozenset[str]:
+        """Event types (routing keys) this service publishes one event to a message even
+        where they travel by the batch (`siquan.contracts.batches`); none by default."""
+        return frozenset()
+
     def refuse_unsafe_start(self, service: str) -> None:
         """Exit with the reason unless this service may start with these settings."""
         if self.mode == "development":

@@ -2,8 +2,9 @@
 
 from typing import Annotated, ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from siquan.contracts.partners_v1 import PROJECTIONS
 from siquan.contracts.topology import PARTNERS
 from siquan.shared.documents.pdf import PrintingSettings
 from siquan.shared.settings import MissingSecret, ServiceSettings
@@ -48,6 +49,24 @@ class EligibilitySettings(ServiceSettings, PrintingSettings):
         default_factory=development_pseudonym_keys,
         description="Each partner agency's own HMAC key for the pseudonyms in its "
                     "projection, as a JSON object {agency: key} (a secret)")
+    partners_without_batches: frozenset[str] = Field(
+        default=frozenset(),
+        description="Partner agencies whose projection is published one event to a "
+                    "message, never as `<agency>.….batch.v1`, as a JSON list (e.g. "
+                    "[\"civil_affairs\"]): for an agency whose client does not read "
+                    "batches yet")
+
+    @field_validator("partners_without_batches")
+    @classmethod
+    def _known_partners(cls, value: frozenset[str]) -> frozenset[str]:
+        unknown = sorted(value - {g.partner for g in PARTNERS})
+        if unknown:
+            raise ValueError(f"not a partner agency: {', '.join(unknown)}")
+        return value
+
+    def single_message_types(self) -> frozenset[str]:
+        return frozenset(p.routing_key for p in PROJECTIONS
+                         if p.audience in self.partners_without_batches)
 
     def refuse_unsafe_start(self, service: str) -> None:
         super().refuse_unsafe_start(service)
