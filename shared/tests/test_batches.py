@@ -15,7 +15,14 @@ from siquan.contracts.base import read
 from siquan.contracts.batches import BATCH_LIMIT, batch_for, batch_key, entry_key
 from siquan.contracts.eligibility_v1 import CertificationGranted, CertificationRevoked
 from siquan.shared.clock import FixedClock
-from siquan.shared.consumer import _UNADMITTED, BatchedConsumer, ConsumerSettings, RuleBroken, _Held
+from siquan.shared.consumer import (
+    _UNADMITTED,
+    BatchedConsumer,
+    ConsumerSettings,
+    NotYet,
+    RuleBroken,
+    _Held,
+)
 from siquan.shared.messaging_schema import MESSAGING_DDL
 from siquan.shared.outbox import Outbox, PendingEvent, batched
 from siquan.shared.registry import HandlerRegistry, audits, handles
@@ -229,6 +236,31 @@ async def test_an_entry_that_breaks_a_rule_holds_back_only_itself_and_the_replay
     assert [r[0] for r in await pool.fetch(effects)] == ["c-0", "c-2", "c-7", "c-1"]
     assert await pool.fetchval(audited) == 1 and replayed.acked == 1
     assert len(dead.reasons) == 1
+
+
+async def test_an_entry_that_came_too_early_waits_alone_and_its_batch_comes_again_for_it(
+        pool: asyncpg.Pool, keys: Path) -> None:
+    early = {"c-1"}
+
+    async def depends(event: CertificationGranted, uow: PgUnitOfWork) -> None:
+        await _record(event, uow)
+        if event.certification_id in early:
+            raise NotYet("its application is not known yet")
+
+    batch = (await _published(pool, keys, [_granted(0), _granted(1), _granted(2)]))[0]
+    dead = _DeadLetters()
+    consumer = _consumer(pool, keys, [handles(CertificationGranted)(depends)], dead)
+    [held] = _held(batch)
+    await consumer.process([held])
+
+    effects = "SELECT certification_id FROM effects ORDER BY ctid"
+    assert [r[0] for r in await pool.fetch(effects)] == ["c-0", "c-2"]  # not kept waiting
+    assert (batch.acked, dead.reasons, consumer._take_due()) == (0, [], [held])
+
+    early.clear()  # what it depends on has come: the deferred batch is handled again
+    await consumer.process([held])
+    assert [r[0] for r in await pool.fetch(effects)] == ["c-0", "c-2", "c-1"]
+    assert batch.acked == 1 and dead.reasons == []
 
 
 async def test_a_batch_whose_audit_fails_has_its_entries_handled_and_waits_for_the_audit(

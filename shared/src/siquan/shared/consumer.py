@@ -23,7 +23,9 @@ For each queue a `BatchedConsumer` takes deliveries in batches (up to `batch_siz
    then each entry to its type's handlers as a single message, in the same transaction.
    When a handler refuses the batch, its entries are handled one by one, each in a
    savepoint with an inbox row of its own, and the batch is dead-lettered naming only the
-   entries held back: its replay, after the fix, handles what is left.
+   entries held back: its replay, after the fix, handles what is left. When an entry came
+   before a message it depends on (`NotYet`), the others are handled the same way and the
+   batch is deferred for that entry alone (the database away still defers it whole).
 
 Each handler runs in a span continuing the trace of the work that published the message
 (when spans are exported anywhere; else in that trace's context, without a span of its
@@ -388,10 +390,17 @@ class BatchedConsumer:
 
     async def _handle_alone(self, held: _Held) -> None:
         held.attempts += 1
+        batch = held.delivery.message_type in self.route.entries
         try:
             await self._handle_together([held])
         except RuleBroken as exc:
             failure = f"RuleBroken: {exc}"
+        except NotYet as exc:
+            if batch:  # perhaps one entry's: the others need not wait for it
+                await self._batch_apart(held, exc, None)
+            else:
+                await self._defer(held, exc)
+            return
         except TRANSIENT_ERRORS as exc:
             await self._defer(held, exc)
             return
@@ -403,13 +412,27 @@ class BatchedConsumer:
             self._count("handled")
             self._lag(held.delivery)
             return
-        if held.delivery.message_type in self.route.entries:
-            try:
-                failure = await self._handle_apart(held.delivery) or failure
-            except TRANSIENT_ERRORS as exc:
-                await self._defer(held, exc)
-                return
+        if batch:
+            await self._batch_apart(held, None, failure)
+            return
         await self._dead_letter(held.raw, failure)
+
+    async def _batch_apart(self, held: _Held, not_yet: NotYet | None, failure: str | None
+                           ) -> None:
+        """A batch that failed whole, refused (`failure`) or waiting on a message it depends
+        on (`not_yet`), handled entry by entry: deferred while an entry still waits on what
+        it depends on, else dead-lettered naming the entries held back, or for what failed
+        the batch whole when every entry went through."""
+        try:
+            held_back, waiting = await self._handle_apart(held.delivery)
+        except TRANSIENT_ERRORS as exc:
+            await self._defer(held, exc)
+            return
+        wait = waiting or (not_yet if held_back is None else None)
+        if wait is not None:
+            await self._defer(held, wait)
+            return
+        await self._dead_letter(held.raw, held_back or failure or "")
 
     async def _defer(self, held: _Held, exc: BaseException) -> None:
         """Try a message again after a pause, or dead-letter it after `max_attempts` (an
@@ -429,15 +452,17 @@ class BatchedConsumer:
         self._held.append(held)
         self._count("deferred")
 
-    async def _handle_apart(self, batch: Delivery) -> str | None:
-        """A batch refused whole, entry by entry: each in a savepoint with an inbox row of
+    async def _handle_apart(self, batch: Delivery) -> tuple[str | None, NotYet | None]:
+        """A batch failed whole, entry by entry: each in a savepoint with an inbox row of
         its own message id, so every entry that can be handled is, and the batch is
-        dead-lettered for those that cannot; its replay, after the fix, handles only what
-        is left (and the audit handlers, which take the batch whole, then). The reason for
-        the dead letter, naming the entries held back; None when every entry went through
-        (what failed took the batch whole)."""
+        dead-lettered or deferred for those that cannot; its replay or its next delivery
+        handles only what is left (and the audit handlers, which take the batch whole,
+        then). The reason for the dead letter, naming the entries held back (None when
+        none was), and the first entry's `NotYet` when an entry came before a message it
+        depends on (None when none did)."""
         held_back: list[str] = []
         first = ""
+        waiting: NotYet | None = None
         async with self._units() as base:
             done = await self._entries_done(base, batch)
             for item in self._entries(batch):
@@ -450,6 +475,10 @@ class BatchedConsumer:
                             " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
                             self.queue, item.message_id, item.message_type)
                         await self._run_entry(base, batch, item)
+                except NotYet as exc:  # the batch comes again for it
+                    log.info("%s: entry %s of %s waits: %s", self.queue, item.message_id,
+                             batch.message_id, exc)
+                    waiting = waiting or exc
                 except TRANSIENT_ERRORS:
                     raise
                 except Exception as exc:
@@ -460,11 +489,12 @@ class BatchedConsumer:
                     first = first or (f"RuleBroken: {exc}" if isinstance(exc, RuleBroken)
                                       else f"{type(exc).__name__}: {exc}")
         if not held_back:
-            return None
+            return None, waiting
         count = len(batch.event.events)  # type: ignore[attr-defined]
         named = ", ".join(held_back[:5]) + (", ..." if len(held_back) > 5 else "")
         return (f"{first} (entr{'y' if len(held_back) == 1 else 'ies'} {named}; "
-                f"{len(held_back)} of {count} entries held back, the others handled)")
+                f"{len(held_back)} of {count} entries held back, the others handled)",
+                waiting)
 
     async def _claim(self, uow: PgUnitOfWork, deliveries: list[Delivery]) -> set[str]:
         """Insert the inbox rows; the ids not seen before."""
