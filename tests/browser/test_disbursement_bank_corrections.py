@@ -1,11 +1,10 @@
 """A county whose bank answers by the fixed-width GBK 代发 files, in a real headless
 Chromium: the bank's results file states one payment's amount otherwise than instructed.
 The officer uploads it: that line is shown not applied, the run shows the payment waiting
-for the bank's corrected results (更正回盘), with the rest of its batch, and does not
-complete. The officer uploads the
-bank's corrected results file for the same batch: the payment is paid and the run
-completes, every payment instructed once. A screenshot of every page and no serious or
-critical axe-core violation."""
+for the bank's corrected results (更正回盘) while the rest of its batch is paid, and does
+not complete. The officer uploads the bank's corrected results file for the same batch:
+the payment is paid and the run completes, every payment instructed once. A screenshot of
+every page and no serious or critical axe-core violation."""
 
 from __future__ import annotations
 
@@ -105,9 +104,11 @@ async def test_a_misstated_line_waits_for_the_bank_s_corrected_results(
         await expect(page.locator("#awaiting-correction")).to_contain_text(
             f"1 笔待发放款项（¥{owed // 100:,}.{owed % 100:02d}）")
         await expect(page.locator("#awaiting-correction")).to_contain_text(batch)
-        # the batch waits whole: its other payment is recorded with the correction
-        await expect(page.locator("#count-settled")).to_have_text("0")
-        await expect(page.locator("#count-pending")).to_have_text("2")
+        await expect(page.locator("#awaiting-correction")).to_contain_text(
+            "同批次其余款项已按银行回盘记录")
+        # only the misstated payment waits: its batch's other payment is paid
+        await expect(page.locator("#count-settled")).to_have_text("1")
+        await expect(page.locator("#count-pending")).to_have_text("1")
         await expect(page.locator("#run-status")).not_to_have_text("已完成")
         await expect(page.locator("#result-batch option")).to_have_text(
             [f"{batch} (更正回盘)"])
