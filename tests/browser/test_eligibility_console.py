@@ -263,7 +263,10 @@ async def focused(page: Page, attribute: str) -> Any:
 
 
 async def tab_to(page: Page, name: str) -> None:
-    """From the top of the page, Tab until the field named `name` has the focus."""
+    """From the top of the page, Tab until the field named `name` has the focus (once the
+    page that has it is there: a link just followed may still be loading it, and a page in
+    between has no focused element)."""
+    await page.locator(f"[name='{name}']").first.wait_for()
     for _ in range(80):
         await page.keyboard.press("Tab")
         if await focused(page, "name") == name:
