@@ -4,12 +4,15 @@ step with its source, and values escaped by the templates."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from fastapi import FastAPI
 from starlette.requests import Request
 
 from siquan.shared.console import Console, chosen_locale
@@ -20,9 +23,11 @@ CATALOGUES = sorted(path for root in ("shared", "services")
                     for path in (REPO / root).glob("**/src/siquan/**/LC_MESSAGES/*.po"))
 
 
-def request(query: bytes = b"", accept_language: str = "") -> Request:
-    return Request({"type": "http", "method": "GET", "path": "/p", "query_string": query,
-                    "headers": [(b"accept-language", accept_language.encode())]})
+def request(query: bytes = b"", accept_language: str = "", app: FastAPI | None = None
+            ) -> Request:
+    scope = {"type": "http", "method": "GET", "path": "/p", "query_string": query,
+             "headers": [(b"accept-language", accept_language.encode())]}
+    return Request({**scope, "app": app} if app else scope)
 
 
 @pytest.mark.parametrize(("query", "header", "locale"), [
@@ -75,3 +80,19 @@ def test_values_are_escaped_and_the_frame_links_the_local_stylesheet(tmp_path: P
     assert 'lang="zh-CN"' in body and "跳到正文" in body
     assert '<link rel="stylesheet" href="/console-static/console.css">' in body
     assert "cdn" not in body.lower() and (SHARED_STATIC / "console.css").is_file()
+
+
+def test_times_read_in_the_office_zone(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text(
+        "<p>{{ local(at) }}|{{ local(text) }}|{{ local(none) }}</p>")
+    console = Console(tmp_path, tmp_path / "locale")
+    values = {"at": datetime(2026, 11, 24, 16, 5, tzinfo=UTC),
+              "text": "2026-11-03T02:00:00+00:00", "none": None}
+
+    beijing = bytes(console.render(request(), "page.html", **values).body).decode()
+    app = FastAPI()
+    app.state.office_zone = ZoneInfo("Asia/Urumqi")
+    urumqi = bytes(console.render(request(app=app), "page.html", **values).body).decode()
+
+    assert beijing == "<p>2026-11-25 00:05|2026-11-03 10:00|</p>"  # the default zone
+    assert urumqi == "<p>2026-11-24 22:05|2026-11-03 08:00|</p>"

@@ -1,5 +1,6 @@
 """The three modes: only development and test mode create the development officer accounts
-(`dev-<id>`); production never does, whatever else its environment holds."""
+(`dev-<id>`); production never does, whatever else its environment holds. And the office's
+time zone, which must be one the zone database knows."""
 
 from __future__ import annotations
 
@@ -28,3 +29,11 @@ def test_production_is_the_default_and_an_unknown_mode_is_refused(
     monkeypatch.setenv("SIQUAN_MODE", "demo")
     with pytest.raises(ValidationError):
         ServiceSettings(**GIVEN)
+
+
+def test_the_office_time_zone_must_exist() -> None:
+    assert ServiceSettings(**GIVEN).office_timezone == "Asia/Shanghai"
+    assert ServiceSettings(office_timezone="Asia/Urumqi", **GIVEN).office_timezone == \
+        "Asia/Urumqi"
+    with pytest.raises(ValidationError, match="no time zone is named"):
+        ServiceSettings(office_timezone="Asia/Beijing", **GIVEN)

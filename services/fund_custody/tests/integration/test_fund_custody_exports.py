@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pypdfium2
 import pytest
@@ -312,4 +313,6 @@ async def test_the_year_end_statement_exports_to_a_spreadsheet_and_prints(fc: An
     assert ink > 500, f"the title area is blank ({ink} dark pixels)"
     assert f"{key.fiscal_year}年度" in text and "专项资金年终结算表" in text
     assert "期末余额780.01" in text and "拨款合计1,200.01" in text
+    at = datetime.fromisoformat(produced.json()["produced_at"])  # printed in Beijing time
+    assert f"编制时间：{at.astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d%H:%M}" in text
     assert (await fc.get(f"{base}.pdf", officer=OTHER_TREASURER)).status_code == 403

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from siquan.oversight.console import charts
-from siquan.oversight.console.pages import _evidence, local_time, time_left
+from siquan.oversight.console.pages import _evidence, time_left
+from siquan.shared.clock import local_time
 
 NOW = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
 

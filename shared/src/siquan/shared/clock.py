@@ -9,9 +9,20 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol
+
+
+def local_time(value: datetime | str | None, zone: tzinfo) -> str:
+    """An instant (or its ISO text) as the office and its callers read it: minutes, in the
+    office's time zone ("2026-11-03 10:00", never the UTC instant the API gives)."""
+    if value is None or value == "":
+        return ""
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 class Clock(Protocol):

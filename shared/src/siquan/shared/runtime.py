@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from types import ModuleType
 from typing import Annotated, Any, Generic, TypeVar, cast
+from zoneinfo import ZoneInfo
 
 import aio_pika
 import asyncpg
@@ -266,6 +267,7 @@ class ServiceRuntime(Generic[W]):
 
         app = FastAPI(title=title, lifespan=lifespan)
         app.state.runtime = self
+        app.state.office_zone = ZoneInfo(self.settings.office_timezone)
         account_pages.install(app, self.service, self.accounts, title,
                               amqp_url=self.settings.amqp_url)
         app.mount(STATIC_PATH, Console.static_app(), name="console-static")

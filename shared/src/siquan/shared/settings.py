@@ -23,8 +23,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, ClassVar, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -77,6 +78,9 @@ class ServiceSettings(BaseSettings):
                                description="A console session ends this long after login")
     person_key_secret: str = Field(default=DEVELOPMENT_PERSON_KEY_SECRET,
                                    description="HMAC key turning resident IDs into person keys")
+    office_timezone: str = Field(
+        default="Asia/Shanghai",
+        description="The time zone an officer's pages show times in (an IANA name)")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     forwarded_allow_ips: str = Field(
@@ -139,6 +143,15 @@ class ServiceSettings(BaseSettings):
         default=1.0, gt=0,
         description="How often the database and the broker are checked for the "
                     "siquan_dependency_up gauge and the log")
+
+    @field_validator("office_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"no time zone is named {value!r}") from exc
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -29,8 +29,6 @@ class OversightSettings(ServiceSettings):
     # The public side (notice board, complaints, statements).
     public_hotline: str = Field(default="12320",
                                 description="Hotline shown on the notice board and forms")
-    public_timezone: str = Field(default="Asia/Shanghai",
-                                 description="Where notice and complaint days are counted")
     public_holidays: tuple[date, ...] = Field(
         default=(), description="Public holidays: not working days for complaint SLAs")
     public_makeup_workdays: tuple[date, ...] = Field(

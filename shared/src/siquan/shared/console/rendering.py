@@ -1,12 +1,17 @@
-"""The Jinja2 environment (autoescape always on; a missing value shows as nothing) and the
-static files of the consoles."""
+"""The Jinja2 environment (autoescape always on; a missing value shows as nothing), the
+static files of the consoles, and times as an office reads them: every page has
+`local(instant)`, the instant in minutes in the office's time zone (`SIQUAN_OFFICE_TIMEZONE`,
+kept as `app.state.office_zone`), never the UTC instant the API gives."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -14,6 +19,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, Undefined
 from markupsafe import Markup
 from starlette.staticfiles import StaticFiles
 
+from siquan.shared.clock import local_time
 from siquan.shared.console.i18n import LANGUAGE_TAGS, LOCALES, chosen_locale, translations
 
 HERE = Path(__file__).parent
@@ -21,6 +27,17 @@ SHARED_TEMPLATES = HERE / "templates"
 SHARED_STATIC = HERE / "static"
 STATIC_PATH = "/console-static"
 """Where a service mounts the shared static files (CSS, icons, scripts)."""
+
+
+OFFICE_ZONE = ZoneInfo("Asia/Shanghai")
+"""The office's time zone where an application does not name one (the settings' default)."""
+
+
+def office_zone(request: Request) -> tzinfo:
+    """The time zone the application's pages show times in."""
+    state = getattr(request.scope.get("app"), "state", None)
+    zone: tzinfo = getattr(state, "office_zone", OFFICE_ZONE)
+    return zone
 
 
 def environment(template_dirs: Sequence[Path]) -> Environment:
@@ -59,6 +76,7 @@ class Console:
             text = messages.ngettext(singular, plural, n)
             return Markup.escape(text) % {"num": n, **values}
 
+        context.setdefault("local", partial(local_time, zone=office_zone(request)))
         page = self.env.get_template(template).render(
             _=gettext, gettext=gettext, ngettext=ngettext,
             locale=locale, lang=LANGUAGE_TAGS[locale], locales=LOCALES,

@@ -4,9 +4,11 @@ spreadsheets (a yuan column beside it to read) and yuan with two decimals in pri
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 from siquan.contracts.policy import load_catalogue
+from siquan.shared.clock import local_time
 from siquan.shared.documents import xlsx
 from siquan.shared.documents.pdf import Printed
 
@@ -42,7 +44,7 @@ def _statement_about(statement: dict[str, Any]) -> list[tuple[str, xlsx.Cell]]:
             ("年度", statement["fiscal_year"]), ("区划", statement["division_code"]),
             ("结算编号", statement["statement_id"]),
             ("编制人", statement["produced_by"]),
-            ("编制时间", str(statement["produced_at"]))]
+            ("编制时间", statement["produced_at"])]
 
 
 def statement_xlsx(statement: dict[str, Any]) -> bytes:
@@ -54,12 +56,14 @@ def statement_xlsx(statement: dict[str, Any]) -> bytes:
                                      about=_statement_about(statement))])
 
 
-def statement_pdf(statement: dict[str, Any]) -> Printed:
+def statement_pdf(statement: dict[str, Any], zone: tzinfo) -> Printed:
+    """The statement to print, its time in the office's zone (`zone`)."""
     name = program_name(statement["program_code"])
+    produced = local_time(statement["produced_at"], zone)
     return Printed(
         title=f"{statement['fiscal_year']}年度{name}专项资金年终结算表",
         lines=[f"区划：{statement['division_code']}　　结算编号：{statement['statement_id']}",
-               f"编制人：{statement['produced_by']}　　编制时间：{statement['produced_at']}"],
+               f"编制人：{statement['produced_by']}　　编制时间：{produced}"],
         columns=("项目", "金额（元）"),
         rows=[(label, xlsx.yuan(fen)) for label, fen in statement_lines(statement)],
         widths=(60, 40),

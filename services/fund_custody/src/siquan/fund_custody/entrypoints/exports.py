@@ -97,7 +97,8 @@ async def statement_xlsx(program_code: Program, fiscal_year: Year, division_code
 async def statement_pdf(program_code: Program, fiscal_year: Year, division_code: Division,
                         rt: Runtime, officer: Reader, request: Request) -> Response:
     found = await _statement(rt, officer, program_code, fiscal_year, division_code)
-    content = await asyncio.to_thread(render, documents.statement_pdf(found),
+    printed = documents.statement_pdf(found, request.app.state.office_zone)
+    content = await asyncio.to_thread(render, printed,
                                       request.app.state.runtime.settings.pdf_font,
                                       footer=f"结算编号 {found['statement_id']}")
     return file_response(content, PDF,

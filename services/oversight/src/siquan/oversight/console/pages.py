@@ -23,7 +23,6 @@ import re
 import uuid
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -41,7 +40,6 @@ from siquan.oversight.public.application import handling, notices
 from siquan.oversight.public.entrypoints.pages import CATEGORY_NAMES as COMPLAINT_NAMES
 from siquan.oversight.public.entrypoints.pages import CONSOLE as PUBLIC
 from siquan.oversight.public.entrypoints.pages import STATUS_NAMES as COMPLAINT_STATUSES
-from siquan.oversight.public.entrypoints.pages import local_time
 from siquan.oversight.reconciliation.adapters.backlog import BrokerBacklog
 from siquan.oversight.reconciliation.adapters.findings import FindingQuery
 from siquan.oversight.reconciliation.application import decisions
@@ -166,7 +164,7 @@ def _router(pages: RolePages) -> APIRouter:
         notice = NOTICES.get(request.query_params.get("done", ""))
         zone: ZoneInfo = request.app.state.public_config.zone
         return {"base": BASE, "category_names": names(request, CATEGORY_NAMES),
-                "local": partial(local_time, zone=zone), "zone": str(zone),
+                "zone": str(zone),
                 "decision_names": names(request, DECISION_NAMES),
                 "outcome_names": names(request, OUTCOME_NAMES),
                 "rule_names": names(request, RULE_NAMES),

@@ -4,7 +4,6 @@ English (`?lang=en` or Accept-Language). Everything shown is escaped by the temp
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -80,17 +79,6 @@ KINDS = {
 def yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     return f"{sign}{abs(fen) // 100:,}.{abs(fen) % 100:02d} 元"
-
-
-def local_time(value: datetime | str | None, zone: tzinfo) -> str:
-    """An instant (or its ISO text) as the office and its callers read it: minutes, in the
-    office's time zone ("2026-11-03 10:00", never the UTC instant the API gives)."""
-    if value is None or value == "":
-        return ""
-    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def category_name(code: str, label_zh: str, *, english: bool) -> str:

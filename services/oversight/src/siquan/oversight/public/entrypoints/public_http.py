@@ -224,8 +224,7 @@ async def complaint_status(tracking_number: str, request: Request, units: Units,
         return _not_found(request, config, error)
     return _answer(request, shown,
                    lambda: pages.render(request, "public/complaint_status.html",
-                                        config.hotline, complaint=shown,
-                                        local=partial(pages.local_time, zone=config.zone)))
+                                        config.hotline, complaint=shown))
 
 
 class CodeAsked(BaseModel):
