@@ -3,7 +3,8 @@ fund custody funding the run): an officer changes a payee's account, sees that t
 cannot confirm their own change (the button says why, and the server refuses it when the
 form is sent anyway); a colleague confirms it re-entering the account, starts the month's
 run, watches its progress until it completed, reads the skipped payee and the reason,
-retries the failed payment once its account was corrected and confirmed, and finds the
+reads the changed account flagged for a check (in Beijing time), retries the failed
+payment once its account was corrected and confirmed, and finds the
 runs in the list of runs. An officer of another county sees none of it. A
 screenshot of every page and no serious or critical axe-core violation."""
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import Browser, Page, expect
@@ -35,6 +37,7 @@ PROGRAM, COUNTY, PERIOD = "special_assistance", "420117", "2026-11"
 FIRST, CHANGED = "62284800000000017", "62284800000000025"
 INVALID, CORRECTED = "6228480000000000", "6228480000000019"
 """The simulated bank refuses an account ending in 0000 (invalid), pays the others."""
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 async def signed_in(browser: Browser, url: str, officer_id: str) -> Page:
@@ -126,7 +129,7 @@ async def test_a_colleague_confirms_a_change_and_the_run_is_watched_to_completio
     await expect(checker.locator("#pending-changes")).to_contain_text("没有待复核的变更。")
     await accessible(visits, checker, "payee-accounts-confirmed")
     confirmed = await siquan_env.fetch(
-        "disbursement", "SELECT registered_by, confirmed_by FROM payee_accounts"
+        "disbursement", "SELECT registered_by, confirmed_by, registered_at FROM payee_accounts"
         " WHERE account_number = $1", CHANGED)
     assert [(r["registered_by"], r["confirmed_by"]) for r in confirmed] == [(MAKER, CHECKER)]
 
@@ -148,6 +151,11 @@ async def test_a_colleague_confirms_a_change_and_the_run_is_watched_to_completio
     await expect(checker.locator("#count-failed")).to_have_text("1")
     skipped = checker.locator("#skipped")
     await expect(skipped).to_contain_text("无收款账户")  # the payee without an account
+    # The changed account is flagged for a check, in Chinese, with Beijing's time.
+    flags = checker.locator("#flags")
+    await expect(flags).to_contain_text("收款账户在本次发放前不足一天内变更")
+    await expect(flags).to_contain_text(
+        confirmed[0]["registered_at"].astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"))
     await accessible(visits, checker, "run-completed")
     run_page = checker.url
 

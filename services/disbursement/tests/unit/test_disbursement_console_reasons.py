@@ -143,7 +143,30 @@ def test_a_reason_no_pattern_knows_is_shown_as_it_is() -> None:
 def test_every_reason_a_run_skips_a_payee_for_reads_chinese() -> None:
     from siquan.disbursement.domain import payable, roster
     skips = [value for module in (roster, payable) for name, value in vars(module).items()
-             if name.isupper() and isinstance(value, str) and " " in value]
+             if name.isupper() and isinstance(value, str) and " " in value
+             and "{" not in value]  # a template (`ACCOUNT_CHANGED`): the flag's test below
     assert roster.EXCLUSIVE_PAID in skips and roster.HOUSEHOLD_PAID in skips
     for reason in skips:
         assert shown(reason) != reason, reason
+
+
+def test_a_flag_gives_the_page_its_days_for_the_plural() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from siquan.disbursement.domain.roster import account_change_flag
+    start = datetime(2026, 11, 5, 9, tzinfo=UTC)
+
+    def days(before: timedelta) -> int | None:
+        flag = account_change_flag("k", "c", registered_at=start - before,
+                                   previous_registered_at=start - timedelta(days=90),
+                                   run_started_at=start, days=30)
+        assert flag is not None
+        return reasons.changed_days(flag.reason)
+
+    assert (days(timedelta(hours=3)), days(timedelta(days=1, hours=1)),
+            days(timedelta(days=12))) == (0, 1, 12)
+    assert reasons.changed_days("no payee account") is None
+    plural = translations(LOCALE, "zh_CN", "messages").ngettext(
+        "Payee account changed %(num)s day before the run",
+        "Payee account changed %(num)s days before the run", 12)
+    assert plural % {"num": 12} == "收款账户在本次发放前 12 天变更"

@@ -27,7 +27,7 @@ from siquan.contracts.policy import load_catalogue
 from siquan.contracts.types import ResidentId, division_scope
 from siquan.disbursement.application import accounts, queries, retries, runs
 from siquan.disbursement.console import bank_files
-from siquan.disbursement.console.reasons import REASONS, translated
+from siquan.disbursement.console.reasons import REASONS, changed_days, translated
 from siquan.disbursement.console.views import LISTED, awaiting_confirmation
 from siquan.disbursement.domain.roster import PayeeAccount
 from siquan.disbursement.entrypoints.http import RegisterPayeeAccount, _rules
@@ -269,7 +269,7 @@ def _router(pages: RolePages) -> APIRouter:
         payees = run["control_totals"]["payee_count"]
         return pages.render(
             request, "disbursement/run.html", status, session=session, run=run,
-            problem=problem, done=done, payees=payees,
+            problem=problem, done=done, payees=payees, changed_days=changed_days,
             percent=100 if run["status"] == "completed" or not payees
             else min(100, done * 100 // payees),
             rejection=translated(run["rejection_reason"],

@@ -8,6 +8,8 @@ is."""
 
 from __future__ import annotations
 
+import re
+
 from siquan.disbursement.application import accounts
 from siquan.disbursement.domain import payable, retry, roster
 from siquan.shared.console import reasons
@@ -87,6 +89,17 @@ PATTERNS = (*reasons.exactly(REASONS), *reasons.patterns(
      _("%(program)s (version %(version)s) pays no cash.")),
 ))
 """Every reason the disbursement pages can show, by its pattern."""
+
+
+_CHANGED = re.compile("^" + re.escape(roster.ACCOUNT_CHANGED).replace(
+    re.escape("{days}"), r"(\d+)") + "$")
+
+
+def changed_days(reason: str) -> int | None:
+    """The days before the run a flagged payee's account changed (`roster.ACCOUNT_CHANGED`,
+    shown in the page's language with its plural), or None for another reason."""
+    found = _CHANGED.match(reason)
+    return int(found.group(1)) if found else None
 
 
 def _skipped(item: str, gettext: reasons.Gettext) -> str:

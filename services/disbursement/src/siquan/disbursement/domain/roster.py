@@ -57,6 +57,9 @@ EXCLUSIVE_PAID = ("a program the policy declares exclusive with this one pays th
 DUPLICATE = "another certification already pays this person for the period"
 ACCOUNT_REFUSED = ("the bank refused or returned this account for the period; "
                    "register a corrected account")
+ACCOUNT_CHANGED = "payee account changed {days} days before the run"
+"""Why a payee is flagged (`account_change_flag`): the whole days between the account's
+registration and the run's start."""
 BENEFIT = "benefit"
 
 def mask_account(account_number: str) -> str:
@@ -364,5 +367,5 @@ def account_change_flag(person_key: str, certification_id: str, *,
     if age.days >= days:
         return None
     return Flag(person_key, certification_id,
-                f"payee account changed {max(age.days, 0)} days before the run",
+                ACCOUNT_CHANGED.format(days=max(age.days, 0)),
                 registered_at)
