@@ -1,11 +1,14 @@
 """A service's pool compresses the long values it writes as its settings say, on every
 connection and after every reset of one; many rows go in with one statement, whole or
-not at all."""
+not at all; instances starting together migrate the database one after the other."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -105,3 +108,40 @@ async def test_rows_inserted_together_go_in_whole_or_not_at_all(dsn: str) -> Non
 
         rows = await conn.fetch("SELECT id, facts, note FROM kept ORDER BY id")
         assert [tuple(r) for r in rows] == [(1, {"a": [1]}, "一"), (2, None, None)]
+
+
+_REVISION = '''
+from alembic import op
+
+revision = "0001"
+down_revision = None
+
+
+def upgrade() -> None:
+    op.execute("SELECT pg_sleep(0.5)")  # long enough for the other instances to start
+    op.execute("CREATE TABLE started (instance integer)")
+'''
+
+
+async def test_instances_starting_together_migrate_one_after_the_other(
+        dsn: str, tmp_path: Path) -> None:
+    """Three processes (as three instances of a service) migrate a new database at once."""
+    (tmp_path / "versions").mkdir()
+    (tmp_path / "env.py").write_text(
+        "from siquan.shared.alembic_env import run_migrations\n\nrun_migrations()\n")
+    (tmp_path / "versions" / "0001_started.py").write_text(_REVISION)
+
+    started = [await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "import asyncio, sys; from siquan.shared.database import migrate;"
+        " from pathlib import Path; asyncio.run(migrate(sys.argv[1], Path(sys.argv[2])))",
+        dsn, str(tmp_path), stderr=asyncio.subprocess.PIPE) for _ in range(3)]
+    errors = [(await p.communicate())[1].decode()[-600:] for p in started]
+
+    assert [p.returncode for p in started] == [0, 0, 0], errors
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        assert await conn.fetch("SELECT version_num FROM alembic_version") == [("0001",)]
+        assert await conn.fetchval("SELECT count(*) FROM started") == 0
+    finally:
+        await conn.close()
