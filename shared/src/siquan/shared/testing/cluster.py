@@ -46,8 +46,16 @@ class Cluster:
         return [p for started in self.instances.values() for p in started]
 
     def start(self) -> Cluster:
-        for process in self.all_processes():
-            process.start()
+        """Every instance launched at once, then each awaited until it answers (each
+        service's own database and queues: none waits on another's start)."""
+        try:
+            for process in self.all_processes():
+                process.launch()
+            for process in self.all_processes():
+                process.wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:

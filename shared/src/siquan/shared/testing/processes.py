@@ -72,15 +72,20 @@ class ServiceProcess:
         self._proc: subprocess.Popen[bytes] | None = None
 
     def start(self, *, timeout: float = 180.0) -> ServiceProcess:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", f"siquan.{self.service}"],
-            env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT)
-        self._wait_healthy(timeout)
+        self.launch()
+        self.wait_healthy(timeout)
         return self
 
-    def _wait_healthy(self, timeout: float) -> None:
+    def launch(self) -> None:
+        """Start the process without waiting for it (`wait_healthy` then waits): several
+        services start side by side."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", f"siquan.{self.service}"],
+                env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT)
+
+    def wait_healthy(self, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self._proc is not None
