@@ -4,9 +4,13 @@ time zone, which must be one the zone database knows."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from pydantic import ValidationError
 
+from siquan.shared.clock import FixedClock
 from siquan.shared.settings import ServiceSettings
 
 GIVEN = {"amqp_url": "amqp://someone:s3cret@127.0.0.1:5672/siquan",
@@ -37,3 +41,13 @@ def test_the_office_time_zone_must_exist() -> None:
         "Asia/Urumqi"
     with pytest.raises(ValidationError, match="no time zone is named"):
         ServiceSettings(office_timezone="Asia/Beijing", **GIVEN)
+
+
+def test_a_clock_counts_days_in_the_office_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    evening = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)  # 1 December, 04:00 in Beijing
+    monkeypatch.delenv("SIQUAN_OFFICE_TIMEZONE", raising=False)
+    assert FixedClock(evening).today() == date(2026, 12, 1)
+    assert FixedClock(evening, UTC).today() == date(2026, 11, 30)
+    monkeypatch.setenv("SIQUAN_OFFICE_TIMEZONE", "America/Chicago")
+    assert FixedClock(evening).today() == date(2026, 11, 30)
+    assert FixedClock(evening).zone == ZoneInfo("America/Chicago")

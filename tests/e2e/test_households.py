@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 
 from siquan.contracts.policy import load_catalogue
+from siquan.shared.clock import SystemClock
 from siquan.shared.operator.client import Officers, RefusedByService
 from siquan.shared.operator.county_cycle import (
     Beneficiary,
@@ -216,7 +217,7 @@ async def _apply(cycle: CountyCycle, person: Beneficiary, facts: dict[str, Any] 
 
 
 async def _through_notice(cycle: CountyCycle, ids: list[str]) -> None:
-    today = cycle.clock.today() if cycle.clock else date.today()
+    today = (cycle.clock or SystemClock()).today()
     await cycle.eligibility.call("POST", "/community-reviews", Officers.clerk, json={
         "division_code": DIVISION, "held_on": today.isoformat(), "present": 30,
         "passed": ids})

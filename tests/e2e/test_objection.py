@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from siquan.shared.clock import SystemClock
 from siquan.shared.operator.client import Officers, RefusedByService
 from siquan.shared.operator.county_cycle import (
     DIVISION,
@@ -26,8 +27,9 @@ async def _on_notice(cycle: CountyCycle, person: Beneficiary) -> tuple[str, date
     submitted = await submit_application(cycle.eligibility, person, "2026-01-01")
     application_id = submitted["application_id"]
     await cycle.eligibility.call("POST", "/community-reviews", Officers.clerk, json={
-        "division_code": DIVISION, "held_on": cycle.clock.today().isoformat() if cycle.clock
-        else date.today().isoformat(), "present": 25, "passed": [application_id]})
+        "division_code": DIVISION,
+        "held_on": (cycle.clock or SystemClock()).today().isoformat(), "present": 25,
+        "passed": [application_id]})
     await cycle.eligibility.call("POST", "/township-reviews", Officers.reviewer,
                                  json={"approved": [application_id]})
     notice = await cycle.eligibility.call("POST", "/notices", Officers.reviewer, json={

@@ -6,7 +6,7 @@ holds nothing of the person."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -91,6 +91,16 @@ async def test_a_death_in_the_future_is_refused(cycle: Cycle) -> None:
     with pytest.raises(InvalidRequest, match="future"):
         await cycle.run(deaths.record_death, _record(resident, died=date(2027, 1, 1)))
     assert cycle.store.deaths == {}
+
+
+async def test_a_death_recorded_early_in_the_morning_of_its_day_is_taken(cycle: Cycle
+                                                                           ) -> None:
+    """07:30 in Beijing is still the day before in UTC: the office's date counts."""
+    resident = cycle.people.next()
+    await cycle.certified(resident)
+    cycle.clock.set(datetime(2026, 3, 4, 23, 30, tzinfo=UTC))  # 2026-03-05 07:30 Beijing
+    await cycle.run(deaths.record_death, _record(resident, died=date(2026, 3, 5)))
+    assert [d.date_of_death for d in cycle.store.deaths.values()] == [date(2026, 3, 5)]
 
 
 async def test_an_invalid_resident_id_is_refused_without_echoing_it(cycle: Cycle) -> None:

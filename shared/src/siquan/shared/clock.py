@@ -3,7 +3,11 @@ occurred-at of every event and every "now" a service reasons about come from `Cl
 In production it is the system clock; a test or a training environment may point
 `SIQUAN_CLOCK_FILE` at a file holding an ISO-8601 instant, and the service then reads the
 time from that file (re-read on every call), so a test can move a running service past a
-deadline without waiting for it. Unit tests use `FixedClock`."""
+deadline without waiting for it. Unit tests use `FixedClock`.
+
+A clock also knows the office's time zone (`SIQUAN_OFFICE_TIMEZONE`): `today()` is the
+office's date, not UTC's, so that a notice published, a death recorded or a return booked
+before 08:00 in Beijing carries that day's date, not the day before."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import tempfile
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 def local_time(value: datetime | str | None, zone: tzinfo) -> str:
@@ -25,31 +30,48 @@ def local_time(value: datetime | str | None, zone: tzinfo) -> str:
     return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
+def office_zone() -> tzinfo:
+    """The office's time zone as the services are configured (`SIQUAN_OFFICE_TIMEZONE`,
+    Beijing's by default): the zone a clock counts days in unless it is given one, so a
+    test or an operator's tool reading a clock agrees with the services on the date."""
+    return ZoneInfo(os.environ.get("SIQUAN_OFFICE_TIMEZONE") or DEFAULT_OFFICE_ZONE)
+
+
+DEFAULT_OFFICE_ZONE = "Asia/Shanghai"
+
+
 class Clock(Protocol):
+    zone: tzinfo
+    """The office's time zone: where its days begin and end."""
+
     def now(self) -> datetime: ...
 
     def today(self) -> date: ...
 
 
 class SystemClock:
+    def __init__(self, zone: tzinfo | None = None) -> None:
+        self.zone = zone or office_zone()
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 
     def today(self) -> date:
-        return self.now().date()
+        return self.now().astimezone(self.zone).date()
 
 
 class FixedClock:
     """A clock that stands still until moved (unit tests)."""
 
-    def __init__(self, instant: datetime) -> None:
+    def __init__(self, instant: datetime, zone: tzinfo | None = None) -> None:
         self._now = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+        self.zone = zone or office_zone()
 
     def now(self) -> datetime:
         return self._now
 
     def today(self) -> date:
-        return self._now.date()
+        return self._now.astimezone(self.zone).date()
 
     def advance(self, by: timedelta) -> None:
         self._now += by
@@ -64,8 +86,9 @@ class FileClock:
     `set` writes a temporary file beside it and renames it over the old one, so a reader
     sees the old instant or the new one, never an empty or half-written file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, zone: tzinfo | None = None) -> None:
         self._path = path
+        self.zone = zone or office_zone()
 
     def now(self) -> datetime:
         try:
@@ -76,7 +99,7 @@ class FileClock:
         return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
     def today(self) -> date:
-        return self.now().date()
+        return self.now().astimezone(self.zone).date()
 
     def set(self, instant: datetime) -> None:
         self._path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,5 +113,7 @@ class FileClock:
             raise
 
 
-def clock_for(path: Path | None) -> Clock:
-    return FileClock(path) if path is not None else SystemClock()
+def clock_for(path: Path | None, zone: tzinfo | None = None) -> Clock:
+    """The service's clock: the file's instant when one is given (tests), the system's
+    otherwise; its days in `zone`."""
+    return FileClock(path, zone) if path is not None else SystemClock(zone)

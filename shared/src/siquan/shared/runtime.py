@@ -99,7 +99,8 @@ class ServiceRuntime(Generic[W]):
         settings.refuse_unsafe_start(service)
         self.tracer_provider = setup_tracing(service, settings.trace_file)
         self.meter_provider, self.metrics = setup_metrics(service)
-        self.clock: Clock = clock_for(settings.clock_file)
+        self.clock: Clock = clock_for(settings.clock_file,
+                                      ZoneInfo(settings.office_timezone))
         self.outbox = Outbox(service, load_signing_key(settings.keys_dir / f"{service}.key"),
                              clock=self.clock, single=settings.single_message_types())
         self.verifier = Verifier.watching(settings.keys_dir)
@@ -267,7 +268,7 @@ class ServiceRuntime(Generic[W]):
 
         app = FastAPI(title=title, lifespan=lifespan)
         app.state.runtime = self
-        app.state.office_zone = ZoneInfo(self.settings.office_timezone)
+        app.state.office_zone = self.clock.zone
         account_pages.install(app, self.service, self.accounts, title,
                               amqp_url=self.settings.amqp_url)
         app.mount(STATIC_PATH, Console.static_app(), name="console-static")

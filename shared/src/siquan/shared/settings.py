@@ -33,6 +33,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from siquan.shared.clock import DEFAULT_OFFICE_ZONE
+
 DEVELOPMENT_PERSON_KEY_SECRET = "siquan-dev-person-key"  # noqa: S105 - development mode only
 _DEVELOPMENT_MARKERS = ("-dev@", DEVELOPMENT_PERSON_KEY_SECRET)
 
@@ -79,7 +81,7 @@ class ServiceSettings(BaseSettings):
     person_key_secret: str = Field(default=DEVELOPMENT_PERSON_KEY_SECRET,
                                    description="HMAC key turning resident IDs into person keys")
     office_timezone: str = Field(
-        default="Asia/Shanghai",
+        default=DEFAULT_OFFICE_ZONE,
         description="The time zone an officer's pages show times in (an IANA name)")
     http_host: str = "127.0.0.1"
     http_port: int = 8000

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, Generic, Literal, TypeVar
 
 import asyncpg
@@ -59,7 +59,13 @@ class UnitOfWork:
         return self.clock.now()
 
     def today(self) -> date:
+        """The office's date (in its time zone, not UTC's)."""
         return self.clock.today()
+
+    @property
+    def zone(self) -> tzinfo:
+        """The office's time zone (the clock's): where its days and months begin."""
+        return self.clock.zone
 
     def publish(self, event: Event) -> str:
         """Queue an event; it reaches the outbox in this unit's transaction. Returns its

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from siquan.shared.clock import FileClock
+from siquan.shared.clock import FileClock, SystemClock
 from siquan.shared.testing.facts import (
     evidence_file,
     household_registration,
@@ -101,7 +101,7 @@ class Desk:
             self.clock.set(datetime.combine(day, time(2), UTC))
 
     def today(self) -> date:
-        return self.clock.today() if self.clock else datetime.now(UTC).date()
+        return (self.clock or SystemClock()).today()
 
     async def call(self, method: str, path: str, officer: str, *, expect: int | None = None,
                    **kwargs: Any) -> httpx.Response:

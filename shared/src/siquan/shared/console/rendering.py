@@ -11,7 +11,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -19,7 +18,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, Undefined
 from markupsafe import Markup
 from starlette.staticfiles import StaticFiles
 
-from siquan.shared.clock import local_time
+from siquan.shared.clock import local_time, office_zone
 from siquan.shared.console.i18n import LANGUAGE_TAGS, LOCALES, chosen_locale, translations
 
 HERE = Path(__file__).parent
@@ -29,15 +28,11 @@ STATIC_PATH = "/console-static"
 """Where a service mounts the shared static files (CSS, icons, scripts)."""
 
 
-OFFICE_ZONE = ZoneInfo("Asia/Shanghai")
-"""The office's time zone where an application does not name one (the settings' default)."""
-
-
-def office_zone(request: Request) -> tzinfo:
+def page_zone(request: Request) -> tzinfo:
     """The time zone the application's pages show times in."""
     state = getattr(request.scope.get("app"), "state", None)
-    zone: tzinfo = getattr(state, "office_zone", OFFICE_ZONE)
-    return zone
+    zone: tzinfo | None = getattr(state, "office_zone", None)
+    return zone or office_zone()
 
 
 def environment(template_dirs: Sequence[Path]) -> Environment:
@@ -76,7 +71,7 @@ class Console:
             text = messages.ngettext(singular, plural, n)
             return Markup.escape(text) % {"num": n, **values}
 
-        context.setdefault("local", partial(local_time, zone=office_zone(request)))
+        context.setdefault("local", partial(local_time, zone=page_zone(request)))
         page = self.env.get_template(template).render(
             _=gettext, gettext=gettext, ngettext=ngettext,
             locale=locale, lang=LANGUAGE_TAGS[locale], locales=LOCALES,

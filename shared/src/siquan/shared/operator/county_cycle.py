@@ -15,7 +15,7 @@ from typing import Any
 
 from siquan.contracts.periods import period_start
 from siquan.contracts.policy import load_catalogue
-from siquan.shared.clock import Clock, FileClock
+from siquan.shared.clock import Clock, FileClock, SystemClock
 from siquan.shared.operator.client import Officers, RefusedByService, ServiceClient
 from siquan.shared.testing.cluster import Cluster
 from siquan.shared.testing.facts import (
@@ -251,7 +251,7 @@ class CountyCycle:
         return certified
 
     def _today(self) -> date:
-        return self.clock.today() if self.clock else datetime.now(UTC).date()
+        return (self.clock or SystemClock()).today()
 
     def _move_clock_to(self, day: date) -> None:
         if not isinstance(self.clock, FileClock):

@@ -109,7 +109,7 @@ async def _lacking_evidence(uow: Work, candidates: list[Application], now: datet
     on_file = await uow.evidence.kinds_on_file([a.id for a in candidates])
     lacking = {}
     for a in candidates:
-        policy = uow.policies.in_force(a.program_code, now.date(), a.division_code)
+        policy = uow.policies.in_force(a.program_code, uow.today(), a.division_code)
         missing = [kind for kind in policy.required_evidence(a.category)
                    if kind not in on_file.get(a.id, set())]
         if missing:
@@ -246,12 +246,12 @@ async def _with_ends(uow: Work, granted: list[Granted], registered: Mapping[str,
 
 def _grant(uow: Work, officer: Officer, a: Application, now: datetime,
            home: str | None = None) -> Granted:
-    policy = uow.policies.in_force(a.program_code, now.date(), a.division_code)
+    policy = uow.policies.in_force(a.program_code, uow.today(), a.division_code)
     certification = Certification(
         id=str(uuid.uuid4()), application_id=a.id, program_code=a.program_code,
         category=a.category, policy_version=policy.version, person_key=a.person_key,
         division_code=a.division_code, township_code=a.township_code,
         effective_from=a.eligible_from,
-        valid_until=first_valid_until(a.eligible_from, now.date()))
+        valid_until=first_valid_until(a.eligible_from, uow.today()))
     return Granted(certification, a.reviewed_by or "", officer.id, now, household_key=home,
                    per_household=home is not None and policy.paid_to == "household")

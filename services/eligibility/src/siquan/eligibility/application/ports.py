@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 
 from siquan.contracts.base import Event
@@ -418,5 +418,9 @@ class Work(Protocol):
     def now(self) -> datetime: ...
 
     def today(self) -> date: ...
+
+    @property
+    def zone(self) -> tzinfo:
+        """The office's time zone: where its days begin."""
 
     def publish(self, event: Event) -> str: ...

@@ -98,7 +98,7 @@ async def timeliness(uow: EligibilityWork, officer: Officer, division: str, peri
     except ValueError as exc:
         raise InvalidRequest("period must be YYYY-MM") from exc
     deadline = uow.terms.decision_deadline_days
-    zone = uow.now().tzinfo
+    zone = uow.zone
     start, end = datetime.combine(first, time(), zone), datetime.combine(after, time(), zone)
     parts = [Timeliness(*row) for row in await uow.views.decisions(division, start, end,
                                                                    deadline)]

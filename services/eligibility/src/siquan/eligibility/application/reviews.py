@@ -67,7 +67,7 @@ async def record_community_review(command: RecordCommunityReview, uow: Work
     officer.check_scope(c.division_code)
     county, township = split_division(c.division_code)
     now = uow.now()
-    if c.held_on > now.date():
+    if c.held_on > uow.today():
         raise Refused(f"a community review held on {c.held_on} cannot be recorded before it")
     ids = c.verdicts.ids(uow.terms.max_batch)
     review_id = str(uuid.uuid4())

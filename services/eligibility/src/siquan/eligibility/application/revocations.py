@@ -47,7 +47,7 @@ async def act_on_finding(event: FindingRaised, uow: Work) -> None:
                  certification.id, certification.status)
         return
     actor, reason = f"finding:{event.finding_id}", f"{event.category}: {event.reason}"
-    day = event.raised_at.date()
+    day = event.raised_at.astimezone(uow.zone).date()  # the office's day
     change = (certification.suspend(day, reason, actor) if event.decision == "suspend"
               else certification.revoke(day, reason, actor))
     await record(uow, [(certification, change)])

@@ -169,14 +169,14 @@ async def show(uow: Work, officer: Officer, import_id: str) -> dict[str, Any]:
 
 def _grant(uow: Work, row: RosterRow, pending: dict[str, Any], checker: str,
            now: datetime, homes: Mapping[str, str]) -> Granted:
-    policy = uow.policies.in_force(row.program_code, now.date(), row.division_code)
+    policy = uow.policies.in_force(row.program_code, uow.today(), row.division_code)
     certification = Certification(
         id=str(uuid.uuid4()), application_id=str(uuid.uuid4()),
         program_code=row.program_code, category=row.category, policy_version=policy.version,
         person_key=person_key(uow.terms.person_key_secret, row.resident_id),
         division_code=row.division_code, township_code=row.township_code,
         effective_from=row.certified_since,
-        valid_until=first_valid_until(row.certified_since, now.date()))
+        valid_until=first_valid_until(row.certified_since, uow.today()))
     home = homes.get(certification.person_key)
     return Granted(certification, pending["submitted_by"], checker, now, household_key=home,
                    per_household=home is not None and policy.paid_to == "household")

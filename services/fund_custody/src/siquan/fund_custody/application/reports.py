@@ -84,7 +84,7 @@ async def monthly_report(uow: FundCustodyWork, officer: Officer, program_code: s
     officer.check_scope(division_code)
     year = int(month[:4])
     first, last = period_bounds(month)
-    zone = uow.now().tzinfo
+    zone = uow.zone
     start = datetime.combine(first, time(), zone)
     end = datetime.combine(last + timedelta(days=1), time(), zone)
     views = ReportViews(uow.conn)

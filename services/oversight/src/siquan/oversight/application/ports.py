@@ -9,7 +9,7 @@ the checkpoint's writes happen when called.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 
 from siquan.contracts.base import Event
@@ -95,6 +95,10 @@ class Unit(Protocol):
     def now(self) -> datetime: ...
 
     def today(self) -> date: ...
+
+    @property
+    def zone(self) -> tzinfo:
+        """The office's time zone: where its days begin."""
 
     def publish(self, event: Event) -> str: ...
 

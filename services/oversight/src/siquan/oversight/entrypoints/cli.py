@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from siquan.oversight.adapters.unit_of_work import OversightUnits, snapshot
 from siquan.oversight.application import queries
@@ -31,8 +32,8 @@ async def _units(settings: OversightSettings) -> AsyncIterator[OversightUnits]:
     pool = await create_pool(settings.pg_dsn, min_size=1, max_size=1)
     outbox = Outbox("oversight", load_signing_key(settings.keys_dir / "oversight.key"))
     try:
-        yield OversightUnits(lambda: pool, outbox, clock_for(settings.clock_file),
-                             RuleConfig())
+        clock = clock_for(settings.clock_file, ZoneInfo(settings.office_timezone))
+        yield OversightUnits(lambda: pool, outbox, clock, RuleConfig())
     finally:
         await pool.close()
 

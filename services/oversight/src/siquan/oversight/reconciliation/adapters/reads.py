@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 import asyncpg
 
@@ -32,8 +32,8 @@ class PgReads:
             read.record, read.record_id, read.purpose, read.service, read.read_at)
         return bool(added)
 
-    async def count_on(self, officer_id: str, day: date) -> int:
-        start = datetime.combine(day, time(), tzinfo=UTC)
+    async def count_on(self, officer_id: str, day: date, zone: tzinfo) -> int:
+        start = datetime.combine(day, time(), tzinfo=zone)
         count: int = await self._conn.fetchval(
             "SELECT count(*) FROM personal_data_reads WHERE officer_id = $1"
             " AND read_at >= $2 AND read_at < $3", officer_id, start, start + timedelta(days=1))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Protocol
 
 from siquan.contracts.eligibility_v1 import PersonRecordRead
@@ -37,7 +37,8 @@ class Reads(Protocol):
     async def add(self, read: Read) -> bool:
         """Keep the read; False when it was kept before (a redelivered message)."""
 
-    async def count_on(self, officer_id: str, day: date) -> int: ...
+    async def count_on(self, officer_id: str, day: date, zone: tzinfo) -> int:
+        """The officer's reads on `day` (midnight to midnight in `zone`)."""
 
     async def find(self, *, division_prefix: str, officer_id: str | None,
                    since: datetime | None, until: datetime | None,
@@ -68,8 +69,8 @@ async def record_read(uow: ReadsUnit, officer: Officer, person_key: str, record:
 async def _keep(uow: ReadsUnit, read: Read) -> None:
     if not await uow.reads.add(read):
         return
-    day = read.read_at.date()
-    count = await uow.reads.count_on(read.officer_id, day)
+    day = read.read_at.astimezone(uow.zone).date()  # the office's day
+    count = await uow.reads.count_on(read.officer_id, day, uow.zone)
     limit = uow.config.reads_per_officer_per_day
     if count <= limit:
         return
