@@ -82,7 +82,8 @@ async def test_the_notice_prints_in_chinese_and_the_roster_exports_to_the_cell(
     assert f"公示期：{notice['published_on']}至{notice['closes_on']}" in text
     for name, resident, category, _ in people:
         fen = catalogue.amount_for(PROGRAM, category, period, "420117")
-        assert f"{masked_name(name)}{masked_id(resident)}{TOWNSHIP}{category}{yuan(fen)}" \
+        label = policy.benefit(category).label_zh  # the category's name, not its code
+        assert f"{masked_name(name)}{masked_id(resident)}{TOWNSHIP}{label}{yuan(fen)}" \
             in text
         assert resident not in text and name not in text
     assert (await desk.call("GET", f"/notices/{notice['notice_id']}.pdf", OTHER_REVIEWER)

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from siquan.contracts.periods import period_of
+from siquan.contracts.policy import PolicyVersion
 from siquan.contracts.types import division_scope
 from siquan.eligibility.adapters.export_views import ExportViews
 from siquan.eligibility.adapters.unit_of_work import EligibilityWork
@@ -66,7 +67,8 @@ async def notice(uow: EligibilityWork, officer: Officer, notice_id: str) -> Prin
         amount = _amount(policies, found.program_code, entry["category"], period,
                          found.division_code)
         rows.append((str(n), entry["masked_name"], entry["masked_resident_id"],
-                     entry["township_code"] or entry["division_code"], entry["category"],
+                     entry["township_code"] or entry["division_code"],
+                     _category_name(version, entry["category"]),
                      "—" if amount is None else xlsx.yuan(amount),
                      _month(entry["eligible_from"])))
     where = found.township_code or found.division_code
@@ -80,6 +82,15 @@ async def notice(uow: EligibilityWork, officer: Officer, notice_id: str) -> Prin
         closing=["以上人员经村（居）民评议、乡镇（街道）审核，现予公示。公示期间如有异议，"
                  "请向乡镇（街道）或县级卫生健康部门反映。",
                  "姓名与身份证号已按规定遮蔽。"])
+
+
+def _category_name(version: PolicyVersion, category: str) -> str:
+    """The category as the notice names it: the policy's Chinese name (the code for a
+    category the version in force does not know)."""
+    try:
+        return version.benefit(category).label_zh
+    except KeyError:
+        return category
 
 
 def _amount(policies: Any, program_code: str, category: str, period: str,
