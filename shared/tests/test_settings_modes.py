@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from siquan.shared.clock import FixedClock
-from siquan.shared.settings import ServiceSettings
+from siquan.shared.settings import InvalidSettings, ServiceSettings
 
 GIVEN = {"amqp_url": "amqp://someone:s3cret@127.0.0.1:5672/siquan",
          "pg_dsn": "postgresql://someone:s3cret@127.0.0.1:5432/siquan"}
@@ -51,3 +51,21 @@ def test_a_clock_counts_days_in_the_office_zone(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("SIQUAN_OFFICE_TIMEZONE", "America/Chicago")
     assert FixedClock(evening).today() == date(2026, 11, 30)
     assert FixedClock(evening).zone == ZoneInfo("America/Chicago")
+
+
+def test_a_wrong_setting_stops_the_start_naming_it_but_not_its_value(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in GIVEN.items():
+        monkeypatch.setenv(f"SIQUAN_{name.upper()}", value)
+    monkeypatch.setenv("SIQUAN_OFFICE_TIMEZONE", "Asia/Beijing")
+    monkeypatch.setenv("SIQUAN_CONSUMER_BATCH_SIZE", "0")
+    monkeypatch.setenv("SIQUAN_PG_POOL_SIZE", "s3cret")
+
+    with pytest.raises(InvalidSettings) as refused:
+        ServiceSettings.from_environment("oversight")
+
+    reason = str(refused.value)
+    assert reason.startswith("siquan.oversight refuses to start: ")
+    for name in ("SIQUAN_OFFICE_TIMEZONE", "SIQUAN_CONSUMER_BATCH_SIZE", "SIQUAN_PG_POOL_SIZE"):
+        assert name in reason
+    assert "s3cret" not in reason and "greater than or equal to 1" in reason

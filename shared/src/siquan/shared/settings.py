@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -41,6 +41,10 @@ _DEVELOPMENT_MARKERS = ("-dev@", DEVELOPMENT_PERSON_KEY_SECRET)
 
 class MissingSecret(SystemExit):
     """A service cannot start without a secret it was not given (exits with the reason)."""
+
+
+class InvalidSettings(SystemExit):
+    """A service cannot start with a setting it cannot read (exits naming the setting)."""
 
 
 class ServiceSettings(BaseSettings):
@@ -145,6 +149,17 @@ class ServiceSettings(BaseSettings):
         default=1.0, gt=0,
         description="How often the database and the broker are checked for the "
                     "siquan_dependency_up gauge and the log")
+
+    @classmethod
+    def from_environment(cls, service: str) -> Self:
+        """The settings from the environment and the secret files, or exit naming each
+        setting that is wrong and why, never its value (a setting may hold a secret)."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            wrong = "; ".join(f"SIQUAN_{str(e['loc'][0]).upper()}: {e['msg']}"
+                              for e in exc.errors(include_input=False, include_url=False))
+            raise InvalidSettings(f"siquan.{service} refuses to start: {wrong}") from None
 
     @field_validator("office_timezone")
     @classmethod

@@ -68,7 +68,7 @@ def bank_factory(settings: DisbursementSettings, clock: Clock) -> BankFactory:
 
 def create_app(settings: DisbursementSettings | None = None, *,
                bank: BankFactory | None = None) -> FastAPI:
-    settings = settings or DisbursementSettings()
+    settings = settings or DisbursementSettings.from_environment("disbursement")
     # each payer holds its NOTIFY listener, and a chunk's transaction while the bank
     # answers (a batch-file bank: until its results file comes, up to a minute)
     runtime = ServiceRuntime("disbursement", settings, MIGRATIONS, unit=DisbursementWork,

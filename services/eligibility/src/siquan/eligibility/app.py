@@ -34,7 +34,7 @@ HANDLERS = (objections, revocations)
 
 
 def create_app(settings: EligibilitySettings | None = None) -> FastAPI:
-    settings = settings or EligibilitySettings()
+    settings = settings or EligibilitySettings.from_environment("eligibility")
     require_font(settings.pdf_font, "eligibility", settings.mode)
     runtime = ServiceRuntime(
         "eligibility", settings, MIGRATIONS,

@@ -31,7 +31,7 @@ HANDLERS = (allocations, settlement, returns, certifications, recovery, policy_s
 
 
 def create_app(settings: FundCustodySettings | None = None) -> FastAPI:
-    settings = settings or FundCustodySettings()
+    settings = settings or FundCustodySettings.from_environment("fund_custody")
     require_font(settings.pdf_font, "fund_custody", settings.mode)
     runtime = ServiceRuntime("fund_custody", settings, MIGRATIONS, unit=FundCustodyWork,
                              handlers=HANDLERS)

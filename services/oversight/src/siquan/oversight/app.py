@@ -57,7 +57,7 @@ def rule_config(settings: OversightSettings) -> RuleConfig:
 
 
 def create_app(settings: OversightSettings | None = None) -> FastAPI:
-    settings = settings or OversightSettings()
+    settings = settings or OversightSettings.from_environment("oversight")
     runtime: ServiceRuntime[OversightWork] = ServiceRuntime(
         "oversight", settings, MIGRATIONS, handlers=HANDLERS,
         held_connections=1)  # the public board cache's NOTIFY listener

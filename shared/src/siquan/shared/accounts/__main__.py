@@ -62,7 +62,7 @@ async def reset_password(store: AccountStore, officer_id: str) -> str:
 
 
 async def _run(options: argparse.Namespace) -> str:
-    settings = ServiceSettings()
+    settings = ServiceSettings.from_environment(options.service)
     clock = clock_for(settings.clock_file, ZoneInfo(settings.office_timezone))
     outbox = Outbox(options.service,
                     load_signing_key(settings.keys_dir / f"{options.service}.key"), clock=clock)

@@ -66,7 +66,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = OversightSettings()
+    settings = OversightSettings.from_environment("oversight")
     if args.command == "verify":
         return asyncio.run(_verify(settings))
     return asyncio.run(_report(settings, args.program_code, args.period, args.division))
