@@ -5,7 +5,7 @@ outside development mode."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -38,6 +38,15 @@ def test_a_workbook_reads_back_to_the_cell() -> None:
     assert rows[0][0] == "名册" and rows[1][:2] == ("区划", "420117")
     assert rows[sheet.header_row - 1] == ("姓名", "金额（分）")
     assert rows[sheet.header_row:] == [("张**", 21_000), ("李*", 15_001)]
+
+
+def test_an_instant_reads_in_the_office_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SIQUAN_OFFICE_TIMEZONE", raising=False)
+    produced = datetime(2026, 11, 30, 18, 5, 7, 123456, tzinfo=UTC)
+    sheet = xlsx.Sheet("结算", ("项目",), [], about=[("编制时间", produced)])
+    rows = list(load_workbook(io.BytesIO(xlsx.workbook([sheet])))["结算"].iter_rows(
+        values_only=True))
+    assert rows[1][:2] == ("编制时间", "2026-12-01T02:05:07+08:00")
 
 
 def test_without_its_font_a_pdf_is_refused_and_the_service_does_not_start() -> None:

@@ -15,6 +15,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from siquan.shared.clock import office_zone
+
 Cell = str | int | float | date | datetime | None
 
 
@@ -61,10 +63,11 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
 
 
 def _plain(value: Cell) -> Cell:
-    # Excel has no time zones: an aware time is written as its ISO text. A control
-    # character a cell cannot hold (echoed filters, a bank's reason) is dropped.
+    # Excel has no time zones: an aware time is written as its ISO text, in the office's
+    # zone to the second ("2026-11-03T10:00:00+08:00"). A control character a cell cannot
+    # hold (echoed filters, a bank's reason) is dropped.
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.isoformat()
+        return value.astimezone(office_zone()).isoformat(timespec="seconds")
     if isinstance(value, str):
         return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value

@@ -47,7 +47,7 @@ async def roster(uow: EligibilityWork, officer: Officer, purpose: str,
         about=[("区划", officer.division), ("项目", program_code or "全部"),
                ("状态", STATUS_ZH.get(status or "", status or "全部")),
                ("起始行", offset + 1), ("条数", len(rows)), ("导出人", officer.id),
-               ("导出时间", uow.now().isoformat(timespec="seconds"))])
+               ("导出时间", uow.now())])
     return xlsx.workbook([sheet])
 
 
