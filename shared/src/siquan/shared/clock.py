@@ -30,14 +30,15 @@ def local_time(value: datetime | str | None, zone: tzinfo) -> str:
     return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
+DEFAULT_OFFICE_ZONE = "Asia/Shanghai"
+"""The office's zone unless `SIQUAN_OFFICE_TIMEZONE` names another."""
+
+
 def office_zone() -> tzinfo:
     """The office's time zone as the services are configured (`SIQUAN_OFFICE_TIMEZONE`,
     Beijing's by default): the zone a clock counts days in unless it is given one, so a
     test or an operator's tool reading a clock agrees with the services on the date."""
     return ZoneInfo(os.environ.get("SIQUAN_OFFICE_TIMEZONE") or DEFAULT_OFFICE_ZONE)
-
-
-DEFAULT_OFFICE_ZONE = "Asia/Shanghai"
 
 
 class Clock(Protocol):
