@@ -25,7 +25,7 @@ catalogue."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -226,8 +226,8 @@ async def _through_notice(cycle: CountyCycle, ids: list[str]) -> None:
     notice = await cycle.eligibility.call("POST", "/notices", Officers.reviewer, json={
         "program_code": PROGRAM, "division_code": DIVISION, "application_ids": ids})
     assert cycle.clock is not None
-    cycle.clock.set(datetime.combine(date.fromisoformat(notice["closes_on"]),
-                                     datetime.min.time(), UTC).replace(hour=1))
+    cycle.clock.set(datetime.combine(date.fromisoformat(notice["closes_on"]), time(9),
+                                     cycle.clock.zone))  # the office's morning
 
 
 async def _approve(cycle: CountyCycle, application_id: str) -> str:

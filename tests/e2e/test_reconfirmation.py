@@ -17,13 +17,14 @@ one re-confirmed, and oversight records the lapse. Every amount comes from the c
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from siquan.contracts.policy import load_catalogue
+from siquan.shared.clock import office_zone
 from siquan.shared.operator.client import Officers, RefusedByService
 from siquan.shared.operator.county_cycle import Beneficiary, CountyCycle, RunPlan
 from siquan.shared.testing.cluster import Cluster, running_cluster
@@ -61,7 +62,8 @@ def cluster(siquan_env: Environment, tmp_path_factory: pytest.TempPathFactory
 
 
 def at(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
+    """17:00 on `day` in the office's zone (09:00 UTC in Beijing)."""
+    return datetime.combine(day, time(17), office_zone()).astimezone(UTC)
 
 
 @pytest.mark.timeout(600)

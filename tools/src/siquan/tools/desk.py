@@ -11,7 +11,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -95,10 +95,11 @@ class Desk:
         self.clock.set(self.clock.now() + timedelta(days=days))
 
     def advance_to(self, day: date) -> None:
-        """Move the clock to 02:00 UTC on `day` unless it is already later."""
+        """Move the clock to 10:00 on `day` in the office's zone (02:00 UTC in Beijing)
+        unless it is already later."""
         assert self.clock is not None
         if self.clock.today() < day:
-            self.clock.set(datetime.combine(day, time(2), UTC))
+            self.clock.set(datetime.combine(day, time(10), self.clock.zone))
 
     def today(self) -> date:
         return (self.clock or SystemClock()).today()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from siquan.contracts.periods import period_start
@@ -256,7 +256,7 @@ class CountyCycle:
     def _move_clock_to(self, day: date) -> None:
         if not isinstance(self.clock, FileClock):
             raise RuntimeError("waiting out a public notice needs the services' FileClock")
-        instant = datetime.combine(day, time(1), UTC)
+        instant = datetime.combine(day, time(9), self.clock.zone)  # 01:00 UTC in Beijing
         if instant > self.clock.now():
             self.clock.set(instant)
 
