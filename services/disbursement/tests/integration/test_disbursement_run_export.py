@@ -5,7 +5,9 @@ its account masked, to the fen against what the test granted and the bank settle
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -19,6 +21,7 @@ pytestmark = pytest.mark.integration
 PERIOD = "2031-05"
 MONTHLY = {"death": 21_000, "disability": 15_000}  # Wuhan's standard
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def table(sheet: Any, first: str) -> list[tuple[Any, ...]]:
@@ -63,6 +66,11 @@ async def test_a_completed_run_exports_its_totals_and_payments_to_the_fen(world:
     assert summary["控制总数"] == (3, total, "570.00")
     assert summary["已到账"] == (3, total, "570.00")
     assert summary["失败"] == (0, 0, "0.00") and summary["待发"] == (0, 0, "0.00")
+    about = {r[0]: r[1] for r in book["批次汇总"].iter_rows(values_only=True)
+             if r[0] in ("发起时间", "完成时间")}
+    started = datetime.fromisoformat((await world.run(run_id))["started_at"])
+    assert about["发起时间"] == started.astimezone(BEIJING).isoformat(timespec="seconds")
+    assert about["完成时间"].endswith("+08:00")  # the office's time, not UTC's
     payments = table(book["支付明细"], "支付编号")
     assert len(payments) == 3
     assert sorted(p[4] for p in payments) == sorted(MONTHLY[c] for c in categories)

@@ -7,6 +7,7 @@ returned sums, and every difference with its evidence (accounts masked)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from siquan.disbursement.adapters.export_views import RunExportViews
@@ -53,8 +54,14 @@ def _summary(run: dict[str, Any]) -> xlsx.Sheet:
         ("批次", run["run_id"]), ("类型", run["kind"]), ("项目", run["program_code"]),
         ("期间", run["period"]), ("区划", run["division_code"]),
         ("政策版本", run["policy_version"]), ("状态", run["status"]),
-        ("发起人", run["started_by"]), ("发起时间", run["started_at"]),
-        ("完成时间", run["completed_at"])])
+        ("发起人", run["started_by"]), ("发起时间", _instant(run["started_at"])),
+        ("完成时间", _instant(run["completed_at"]))])
+
+
+def _instant(value: str | datetime | None) -> datetime | None:
+    """A time of the run's view (ISO text there) as a time, which the spreadsheet writes
+    in the office's zone."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 DIFFERENCE_ZH = {"amount_differs": "金额不符", "account_differs": "账号不符",
@@ -91,6 +98,6 @@ async def statement_xlsx(uow: DisbursementWork, officer: Officer, run_id: str,
             ("批次", run["run_id"]), ("项目", run["program_code"]),
             ("期间", run["period"]), ("区划", run["division_code"]),
             ("银行批次号", found["batch"]), ("文件摘要 SHA-256", found["sha256"]),
-            ("导入人", found["imported_by"]), ("导入时间", found["imported_at"])]),
+            ("导入人", found["imported_by"]), ("导入时间", _instant(found["imported_at"]))]),
         xlsx.Sheet("对账差异", DIFFERENCE_COLUMNS, differences, about=[
             ("批次", run["run_id"]), ("差异条数", len(differences))])])
