@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 
 from siquan.shared.database import create_pool, insert_rows
+from siquan.shared.testing.waiting import eventually
 
 
 @pytest.fixture
@@ -110,7 +111,10 @@ async def test_rows_inserted_together_go_in_whole_or_not_at_all(dsn: str) -> Non
         assert [tuple(r) for r in rows] == [(1, {"a": [1]}, "一"), (2, None, None)]
 
 
-_REVISION = '''
+_GATE = 4242
+"""An advisory lock the test holds: the migration waits on it, so every instance is
+started and waiting before any of them goes on."""
+_REVISION = f'''
 from alembic import op
 
 revision = "0001"
@@ -118,7 +122,7 @@ down_revision = None
 
 
 def upgrade() -> None:
-    op.execute("SELECT pg_sleep(0.5)")  # long enough for the other instances to start
+    op.execute("SELECT pg_advisory_xact_lock_shared({_GATE})")
     op.execute("CREATE TABLE started (instance integer)")
 '''
 
@@ -130,18 +134,27 @@ async def test_instances_starting_together_migrate_one_after_the_other(
     (tmp_path / "env.py").write_text(
         "from siquan.shared.alembic_env import run_migrations\n\nrun_migrations()\n")
     (tmp_path / "versions" / "0001_started.py").write_text(_REVISION)
-
-    started = [await asyncio.create_subprocess_exec(
-        sys.executable, "-c", "import asyncio, sys; from siquan.shared.database import migrate;"
-        " from pathlib import Path; asyncio.run(migrate(sys.argv[1], Path(sys.argv[2])))",
-        dsn, str(tmp_path), stderr=asyncio.subprocess.PIPE) for _ in range(3)]
-    errors = [(await p.communicate())[1].decode()[-600:] for p in started]
-
-    assert [p.returncode for p in started] == [0, 0, 0], errors
-
-    conn = await asyncpg.connect(dsn)
+    gate = await asyncpg.connect(dsn)
     try:
-        assert await conn.fetch("SELECT version_num FROM alembic_version") == [("0001",)]
-        assert await conn.fetchval("SELECT count(*) FROM started") == 0
+        await gate.execute(f"SELECT pg_advisory_lock({_GATE})")
+        started = [await asyncio.create_subprocess_exec(
+            sys.executable, "-c", "import asyncio, sys; from siquan.shared.database import"
+            " migrate; from pathlib import Path;"
+            " asyncio.run(migrate(sys.argv[1], Path(sys.argv[2])))",
+            dsn, str(tmp_path), stderr=asyncio.subprocess.PIPE) for _ in range(3)]
+
+        async def all_waiting() -> bool:  # at the gate, or behind the one that is
+            waiting = await gate.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+            return bool(waiting == 3)
+
+        await eventually(all_waiting, timeout=60, what="three instances migrating at once")
+        await gate.execute(f"SELECT pg_advisory_unlock({_GATE})")
+        errors = [(await p.communicate())[1].decode()[-600:] for p in started]
+
+        assert [p.returncode for p in started] == [0, 0, 0], errors
+        assert await gate.fetch("SELECT version_num FROM alembic_version") == [("0001",)]
+        assert await gate.fetchval("SELECT count(*) FROM started") == 0
     finally:
-        await conn.close()
+        await gate.close()
