@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
 from types import ModuleType
 from typing import Annotated, Any, Generic, TypeVar, cast
-from zoneinfo import ZoneInfo
 
 import aio_pika
 import asyncpg
@@ -99,8 +98,7 @@ class ServiceRuntime(Generic[W]):
         settings.refuse_unsafe_start(service)
         self.tracer_provider = setup_tracing(service, settings.trace_file)
         self.meter_provider, self.metrics = setup_metrics(service)
-        self.clock: Clock = clock_for(settings.clock_file,
-                                      ZoneInfo(settings.office_timezone))
+        self.clock: Clock = clock_for(settings.clock_file, settings.office_zone)
         self.outbox = Outbox(service, load_signing_key(settings.keys_dir / f"{service}.key"),
                              clock=self.clock, single=settings.single_message_types())
         self.verifier = Verifier.watching(settings.keys_dir)

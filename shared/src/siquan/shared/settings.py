@@ -161,6 +161,11 @@ class ServiceSettings(BaseSettings):
                               for e in exc.errors(include_input=False, include_url=False))
             raise InvalidSettings(f"siquan.{service} refuses to start: {wrong}") from None
 
+    @property
+    def office_zone(self) -> ZoneInfo:
+        """The office's time zone (`office_timezone`, checked when the settings are read)."""
+        return ZoneInfo(self.office_timezone)
+
     @field_validator("office_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -17,7 +17,6 @@ import asyncio
 import secrets
 import sys
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
 
 from siquan.contracts.topology import SERVICES
 from siquan.shared.accounts.store import AccountStore, Client
@@ -63,7 +62,7 @@ async def reset_password(store: AccountStore, officer_id: str) -> str:
 
 async def _run(options: argparse.Namespace) -> str:
     settings = ServiceSettings.from_environment(options.service)
-    clock = clock_for(settings.clock_file, ZoneInfo(settings.office_timezone))
+    clock = clock_for(settings.clock_file, settings.office_zone)
     outbox = Outbox(options.service,
                     load_signing_key(settings.keys_dir / f"{options.service}.key"), clock=clock)
     pool = await create_pool(settings.pg_dsn, max_size=2)

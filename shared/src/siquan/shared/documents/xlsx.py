@@ -8,14 +8,12 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-
-from siquan.shared.clock import office_zone
 
 Cell = str | int | float | date | datetime | None
 
@@ -35,23 +33,23 @@ class Sheet:
         return len(self.about) + 3
 
 
-def workbook(sheets: Sequence[Sheet]) -> bytes:
-    """The sheets as one XLSX file."""
+def workbook(sheets: Sequence[Sheet], zone: tzinfo) -> bytes:
+    """The sheets as one XLSX file, its times in the office's zone (`zone`)."""
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
     bold = Font(bold=True)
     for sheet in sheets:
-        ws = book.create_sheet(str(_plain(sheet.title))[:31])
-        ws.append([_plain(sheet.title)])
+        ws = book.create_sheet(str(_plain(sheet.title, zone))[:31])
+        ws.append([_plain(sheet.title, zone)])
         ws.cell(row=1, column=1).font = Font(bold=True, size=14)
         for label, value in sheet.about:
-            ws.append([label, _plain(value)])
+            ws.append([label, _plain(value, zone)])
         ws.append([])
-        ws.append([_plain(name) for name in sheet.columns])
+        ws.append([_plain(name, zone) for name in sheet.columns])
         for cell in ws[sheet.header_row]:
             cell.font = bold
         for row in sheet.rows:
-            ws.append([_plain(value) for value in row])
+            ws.append([_plain(value, zone) for value in row])
         for index, name in enumerate(sheet.columns, 1):
             width = max([len(str(name)) * 2, *(len(str(r[index - 1])) for r in sheet.rows
                                                if index - 1 < len(r))], default=8)
@@ -62,12 +60,12 @@ def workbook(sheets: Sequence[Sheet]) -> bytes:
     return out.getvalue()
 
 
-def _plain(value: Cell) -> Cell:
+def _plain(value: Cell, zone: tzinfo) -> Cell:
     # Excel has no time zones: an aware time is written as its ISO text, in the office's
     # zone to the second ("2026-11-03T10:00:00+08:00"). A control character a cell cannot
     # hold (echoed filters, a bank's reason) is dropped.
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(office_zone()).isoformat(timespec="seconds")
+        return value.astimezone(zone).isoformat(timespec="seconds")
     if isinstance(value, str):
         return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value

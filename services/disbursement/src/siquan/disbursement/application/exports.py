@@ -37,7 +37,7 @@ async def run_xlsx(uow: DisbursementWork, officer: Officer, run_id: str, *, limi
           STATUS_ZH.get(p["status"], p["status"]), p["reason"], p["bank_reference"],
           p["returned_on"], p["return_reason"]) for p in payments],
         about=[("批次", run["run_id"]), ("起始行", offset + 1), ("条数", len(payments)),
-               ("总笔数", run["control_totals"]["payee_count"])])])
+               ("总笔数", run["control_totals"]["payee_count"])])], uow.zone)
 
 
 def _summary(run: dict[str, Any]) -> xlsx.Sheet:
@@ -100,4 +100,4 @@ async def statement_xlsx(uow: DisbursementWork, officer: Officer, run_id: str,
             ("银行批次号", found["batch"]), ("文件摘要 SHA-256", found["sha256"]),
             ("导入人", found["imported_by"]), ("导入时间", _instant(found["imported_at"]))]),
         xlsx.Sheet("对账差异", DIFFERENCE_COLUMNS, differences, about=[
-            ("批次", run["run_id"]), ("差异条数", len(differences))])])
+            ("批次", run["run_id"]), ("差异条数", len(differences))])], uow.zone)

@@ -48,7 +48,7 @@ async def roster(uow: EligibilityWork, officer: Officer, purpose: str,
                ("状态", STATUS_ZH.get(status or "", status or "全部")),
                ("起始行", offset + 1), ("条数", len(rows)), ("导出人", officer.id),
                ("导出时间", uow.now())])
-    return xlsx.workbook([sheet])
+    return xlsx.workbook([sheet], uow.zone)
 
 
 async def notice(uow: EligibilityWork, officer: Officer, notice_id: str) -> Printed:

@@ -47,13 +47,14 @@ def _statement_about(statement: dict[str, Any]) -> list[tuple[str, xlsx.Cell]]:
             ("编制时间", statement["produced_at"])]
 
 
-def statement_xlsx(statement: dict[str, Any]) -> bytes:
+def statement_xlsx(statement: dict[str, Any], zone: tzinfo) -> bytes:
+    """The statement as a spreadsheet, its time in the office's zone (`zone`)."""
     lines = [(label, fen, xlsx.yuan(fen)) for label, fen in statement_lines(statement)]
     runs = [("已结算批次（个）", statement["runs_settled"], ""),
             ("预留（分）", statement["reserved_fen"], xlsx.yuan(statement["reserved_fen"])),
             ("释放（分）", statement["released_fen"], xlsx.yuan(statement["released_fen"]))]
     return xlsx.workbook([xlsx.Sheet("年终结算", STATEMENT_COLUMNS, [*lines, *runs],
-                                     about=_statement_about(statement))])
+                                     about=_statement_about(statement))], zone)
 
 
 def statement_pdf(statement: dict[str, Any], zone: tzinfo) -> Printed:
@@ -89,7 +90,7 @@ def _report_rows(division: str, part: dict[str, Any]) -> list[tuple[xlsx.Cell, .
 _FIGURES = ("forecast_fen", "appropriated_fen", "spent_fen", "outstanding_fen")
 
 
-def report_xlsx(report: dict[str, Any]) -> bytes:
+def report_xlsx(report: dict[str, Any], zone: tzinfo) -> bytes:
     """Sheet 1: the report's total by level; sheet 2: each part (county or city) by
     level, the rows a higher office adds up."""
     about: list[tuple[str, xlsx.Cell]] = [
@@ -102,4 +103,4 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
     parts = xlsx.Sheet("分区划", REPORT_COLUMNS,
                        [row for part in report["parts"]
                         for row in _report_rows(part["division_code"], part)], about=about)
-    return xlsx.workbook([total, parts])
+    return xlsx.workbook([total, parts], zone)

@@ -87,7 +87,7 @@ async def _statement(rt: Runtime, officer: Officer, program_code: str, fiscal_ye
 async def statement_xlsx(program_code: Program, fiscal_year: Year, division_code: Division,
                          rt: Runtime, officer: Reader) -> Response:
     found = await _statement(rt, officer, program_code, fiscal_year, division_code)
-    return file_response(documents.statement_xlsx(found), XLSX,
+    return file_response(documents.statement_xlsx(found, rt.clock.zone), XLSX,
                          f"statement-{program_code}-{fiscal_year}-{division_code}")
 
 
@@ -97,7 +97,7 @@ async def statement_xlsx(program_code: Program, fiscal_year: Year, division_code
 async def statement_pdf(program_code: Program, fiscal_year: Year, division_code: Division,
                         rt: Runtime, officer: Reader, request: Request) -> Response:
     found = await _statement(rt, officer, program_code, fiscal_year, division_code)
-    printed = documents.statement_pdf(found, request.app.state.office_zone)
+    printed = documents.statement_pdf(found, rt.clock.zone)
     content = await asyncio.to_thread(render, printed,
                                       request.app.state.runtime.settings.pdf_font,
                                       footer=f"结算编号 {found['statement_id']}")
@@ -117,7 +117,7 @@ async def _report(rt: Runtime, officer: Officer, program_code: str, month: str,
 async def monthly_report_xlsx(program_code: Program, month: Month, division_code: Division,
                               rt: Runtime, officer: Reader) -> Response:
     report = await _report(rt, officer, program_code, month, division_code)
-    return file_response(documents.report_xlsx(report), XLSX,
+    return file_response(documents.report_xlsx(report, rt.clock.zone), XLSX,
                          f"monthly-{program_code}-{month}-{division_code}")
 
 

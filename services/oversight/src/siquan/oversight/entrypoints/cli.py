@@ -11,7 +11,6 @@ import json
 import sys
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from siquan.oversight.adapters.unit_of_work import OversightUnits, snapshot
 from siquan.oversight.application import queries
@@ -32,7 +31,7 @@ async def _units(settings: OversightSettings) -> AsyncIterator[OversightUnits]:
     pool = await create_pool(settings.pg_dsn, min_size=1, max_size=1)
     outbox = Outbox("oversight", load_signing_key(settings.keys_dir / "oversight.key"))
     try:
-        clock = clock_for(settings.clock_file, ZoneInfo(settings.office_timezone))
+        clock = clock_for(settings.clock_file, settings.office_zone)
         yield OversightUnits(lambda: pool, outbox, clock, RuleConfig())
     finally:
         await pool.close()

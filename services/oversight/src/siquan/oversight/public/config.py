@@ -21,7 +21,7 @@ class PublicConfig:
 
     @classmethod
     def from_settings(cls, settings: OversightSettings) -> PublicConfig:
-        return cls(hotline=settings.public_hotline, zone=ZoneInfo(settings.office_timezone),
+        return cls(hotline=settings.public_hotline, zone=settings.office_zone,
                    calendar=WorkCalendar.of(settings.public_holidays,
                                             settings.public_makeup_workdays),
                    sla=sla_working_days(settings.complaint_sla_working_days),
