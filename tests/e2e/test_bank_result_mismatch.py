@@ -13,7 +13,8 @@ chunk of its own), the run does not complete. Disbursement publishes each differ
 whose evidence is that message, with both amounts and both accounts (masked). Neither
 payment is instructed again while the bank owes its correction; once the bank rewrites the
 results file as instructed (更正回盘), both are settled and the run completes, every
-payment instructed once, and fund custody and oversight account for all three."""
+payment instructed once, fund custody and oversight account for all three, and oversight
+dismisses both findings, naming the correction."""
 
 from __future__ import annotations
 
@@ -219,11 +220,16 @@ async def test_a_result_line_that_is_not_its_instruction_is_not_paid_but_found(
             "stated_amount_fen": event["stated_amount_fen"],
             "expected_account": event["expected_account"],
             "stated_account": event["stated_account"], "held_status": None,
-            "bank_reference": event["bank_reference"]}
+            "bank_reference": event["bank_reference"],
+            "found_at": finding["details"]["found_at"]}
+        assert datetime.fromisoformat(finding["details"]["found_at"]) == \
+            datetime.fromisoformat(event["found_at"])
         for account in (*ACCOUNTS.values(), OTHER_ACCOUNT):
             assert account not in str(finding)
 
-    # The bank corrects its results file: both payments are settled, the run completes.
+    # The next morning the bank corrects its results file: both payments are settled, the
+    # run completes.
+    cluster.clock.set(datetime(2026, 1, 21, 9, tzinfo=UTC))
     bank.format.corrected = True  # type: ignore[attr-defined]
     for batch in sorted({m.body["batch"] for m in published.values()}):
         await bank.answer_again(batch)
@@ -244,3 +250,19 @@ async def test_a_result_line_that_is_not_its_instruction_is_not_paid_but_found(
     # and oversight's report adds up to the same
     report = await cycle.report(RunPlan(PROGRAM, PERIOD), settled_fen=sum(map(owed, PEOPLE)))
     assert report["failed_count"] == 0
+
+    # the bank's correction settled both disputes: oversight dismissed both findings
+    async def dismissed() -> list[dict[str, Any]] | None:
+        rows: list[dict[str, Any]] = await cycle.oversight.call(
+            "GET", "/findings", Officers.auditor,
+            params={"rule": "bank_result_differs", "run_id": run_id, "limit": 500})
+        return rows if rows and all(f["status"] == "resolved" for f in rows) else None
+
+    closed = await eventually(dismissed, timeout=60, what="both findings dismissed")
+    assert sorted(f["details"]["kind"] for f in closed) == ["account_differs",
+                                                            "amount_differs"]
+    for finding in closed:
+        assert (finding["outcome"], finding["resolved_by"]) == (
+            "dismissed", "oversight-reconciliation")
+        assert finding["details"]["payment_id"] in finding["resolution"]
+        assert "settled" in finding["resolution"]

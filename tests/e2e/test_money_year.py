@@ -552,7 +552,10 @@ async def test_the_statement_difference_is_one_finding_with_its_evidence(year: Y
         "line": difference["line"], "bank_document": "ABC-420117-20260421",
         "expected_amount_fen": fen, "stated_amount_fen": fen + STATED_MORE,
         "expected_account": masked, "stated_account": masked, "held_status": "settled",
-        "bank_reference": difference["bank_reference"]}
+        "bank_reference": difference["bank_reference"],
+        "found_at": finding["details"]["found_at"]}
+    assert datetime.fromisoformat(finding["details"]["found_at"]) == \
+        datetime.fromisoformat(body["imported_at"])  # found when the statement came in
     assert account not in str(finding) and year.people[MISSTATED].resident_id not in \
         str(finding)
 

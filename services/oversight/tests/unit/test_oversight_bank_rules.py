@@ -1,6 +1,7 @@
 """Each difference the bank states against disbursement's instructions becomes one finding
 with its evidence: payment id, expected and stated amounts and masked accounts; the same
-difference delivered again raises nothing new."""
+difference delivered again raises nothing new. A result line's finding is dismissed when
+the bank's corrected answer pays (or refuses) the payment as instructed after it."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from siquan.contracts import disbursement_v1 as disbursement
-from siquan.contracts.oversight_v1 import FindingRaised, HoldPlaced
+from siquan.contracts.oversight_v1 import FindingRaised, FindingResolved, HoldPlaced
 from siquan.oversight.adapters.memory import FakeOversightWork
 from siquan.oversight.reconciliation.application import bank_rules
 from siquan.oversight.reconciliation.domain.bank import masked
@@ -63,7 +66,7 @@ async def test_a_statement_line_with_another_amount_is_a_finding_with_its_eviden
         "line": 3, "bank_document": "BOC-420117-20260531", "expected_amount_fen": 21_000,
         "stated_amount_fen": 21_500, "expected_account": "***************0001",
         "stated_account": "***************0001", "held_status": "settled",
-        "bank_reference": "BOC0001"}
+        "bank_reference": "BOC0001", "found_at": "2026-06-02T09:00:00+00:00"}
     assert event.payment_id in stored["reason"] and "21500 fen" in stored["reason"]
 
 
@@ -140,3 +143,76 @@ async def test_a_result_line_that_is_not_its_instruction_is_a_finding_too(
     [stored] = uow.store.findings.values()
     assert (stored["details"]["expected_amount_fen"],
             stored["details"]["stated_amount_fen"]) == (21_000, 12_000)
+
+
+def answer(payment_id: str, *, refused: bool = False, chunk: int = 7
+           ) -> disbursement.PaymentsSettled | disbursement.PaymentsFailed:
+    common: dict[str, Any] = {"run_id": RUN, "program_code": "special_assistance",
+                              "period": "2026-05", "division_code": "420117", "chunk": chunk}
+    person = "a" * 64
+    if refused:
+        return disbursement.PaymentsFailed(**common, payments=[disbursement.FailedPayment(
+            payment_id=payment_id, person_key=person, amount_fen=21_000,
+            reason="account frozen")])
+    return disbursement.PaymentsSettled(**common, payments=[disbursement.SettledPayment(
+        payment_id=payment_id, person_key=person, certification_id=str(uuid.uuid4()),
+        item="2026-05", amount_fen=21_000, bank_reference="B10")])
+
+
+async def answered(uow: FakeOversightWork, event: Any, at: datetime) -> FakeOversightWork:
+    """The chunk delivered with its producer's occurred-at `at`."""
+    uow.clock.set(at)  # type: ignore[attr-defined]
+    batch = FakeOversightWork(uow.clock, store=uow.store)
+    await batch.receive(event, bank_rules.answered)
+    await batch.commit()
+    return batch
+
+
+@pytest.mark.parametrize("refused", [False, True])
+async def test_the_bank_answering_a_disputed_payment_as_instructed_closes_its_finding(
+        uow: FakeOversightWork, refused: bool) -> None:
+    disputed = mismatch()  # found 2026-06-02 00:00 UTC
+    await delivered(uow, disputed)
+    [finding_id] = uow.store.findings
+
+    batch = await answered(uow, answer(disputed.payment_id, refused=refused),
+                           datetime(2026, 6, 3, 9, tzinfo=UTC))
+
+    [resolved] = batch.published(FindingResolved)
+    assert (resolved.finding_id, resolved.outcome) == (finding_id, "dismissed")
+    assert disputed.payment_id in resolved.resolution
+    assert ("refused" if refused else "settled") in resolved.resolution
+    assert "chunk 7" in resolved.resolution
+    assert uow.store.findings[finding_id]["status"] == "resolved"
+
+
+async def test_an_answer_from_before_the_difference_closes_nothing(
+        uow: FakeOversightWork) -> None:
+    """A line that differs about a payment the bank had answered already (a second, wrong
+    line) stays for an auditor, however late the earlier answer reaches oversight."""
+    disputed = mismatch()
+    await delivered(uow, disputed)
+
+    batch = await answered(uow, answer(disputed.payment_id),
+                           datetime(2026, 6, 1, 23, tzinfo=UTC))
+
+    assert batch.published(FindingResolved) == []
+    [finding] = uow.store.findings.values()
+    assert finding["status"] == "open"
+
+
+async def test_other_payments_and_lines_of_no_payment_close_nothing(
+        uow: FakeOversightWork) -> None:
+    disputed = mismatch()
+    await delivered(uow, disputed)
+    stray = disbursement.BankResultMismatch.model_validate(
+        {**mismatch().model_dump(), "kind": "not_in_batch", "expected_amount_fen": None,
+         "expected_account": None})
+    await delivered(uow, stray)
+    later = datetime(2026, 6, 3, 9, tzinfo=UTC)
+
+    other = await answered(uow, answer(str(uuid.uuid4())), later)
+    of_no_payment = await answered(uow, answer(stray.payment_id), later)
+
+    assert other.published(FindingResolved) == of_no_payment.published(FindingResolved) == []
+    assert {f["status"] for f in uow.store.findings.values()} == {"open"}

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from siquan.oversight.adapters.memory.store import Conflict, MemoryStore
-from siquan.oversight.reconciliation.domain.findings import Finding, Flag
+from siquan.oversight.reconciliation.domain.bank import DISPUTED_KINDS, OpenDispute
+from siquan.oversight.reconciliation.domain.findings import BANK_RESULT_DIFFERS, Finding, Flag
 
 
 class MemoryFindings:
@@ -44,6 +45,18 @@ class MemoryFindings:
         wanted = set(dedup_keys)
         return {f["dedup_key"]: f["finding_id"] for f in self._store.findings.values()
                 if f["dedup_key"] in wanted and f["status"] == "open"}
+
+    async def open_result_disputes(self, run_ids: Sequence[str]) -> dict[str, OpenDispute]:
+        found: dict[str, OpenDispute] = {}
+        for f in self._store.findings.values():
+            details = f["details"] or {}
+            if (f["run_id"] in run_ids and f["rule"] == BANK_RESULT_DIFFERS.name
+                    and f["status"] == "open" and details.get("kind") in DISPUTED_KINDS):
+                at = details.get("found_at")
+                found[details["payment_id"]] = OpenDispute(
+                    f["finding_id"], details["payment_id"],
+                    None if at is None else datetime.fromisoformat(at))
+        return found
 
     async def held_by_findings(self, person_key: str) -> list[dict[str, Any]]:
         found = []

@@ -14,7 +14,8 @@ from typing import Any
 
 import asyncpg
 
-from siquan.oversight.reconciliation.domain.findings import Finding, Flag
+from siquan.oversight.reconciliation.domain.bank import DISPUTED_KINDS, OpenDispute
+from siquan.oversight.reconciliation.domain.findings import BANK_RESULT_DIFFERS, Finding, Flag
 from siquan.shared.database import Connection
 
 _FINDING_FIELDS = ("certification_id", "person_key", "officer_id", "application_id",
@@ -121,6 +122,16 @@ class PgFindings:
             "SELECT dedup_key, finding_id::text FROM findings"
             " WHERE dedup_key = ANY($1::text[]) AND status = 'open'", list(set(dedup_keys)))
         return {row["dedup_key"]: row["finding_id"] for row in rows}
+
+    async def open_result_disputes(self, run_ids: Sequence[str]) -> dict[str, OpenDispute]:
+        rows = await self._conn.fetch(
+            "SELECT finding_id::text, details->>'payment_id' AS payment_id,"
+            " (details->>'found_at')::timestamptz AS found_at FROM findings"
+            " WHERE run_id = ANY($1::text[]) AND rule = $2 AND status = 'open'"
+            " AND details->>'kind' = ANY($3::text[])",
+            list(run_ids), BANK_RESULT_DIFFERS.name, list(DISPUTED_KINDS))
+        return {r["payment_id"]: OpenDispute(r["finding_id"], r["payment_id"], r["found_at"])
+                for r in rows}
 
     async def held_by_findings(self, person_key: str) -> list[dict[str, Any]]:
         rows = await self._conn.fetch(

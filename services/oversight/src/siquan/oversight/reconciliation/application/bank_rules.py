@@ -1,15 +1,27 @@
 """The bank's word against disbursement's instructions: each `bank_statement.difference.v1`
 and `bank_result.mismatch.v1` disbursement publishes becomes a finding with its evidence
 (`domain/bank.py`), raised in the transaction that logs the message. A redelivered message
-finds its inbox row; the same difference published again finds its finding (its key)."""
+finds its inbox row; the same difference published again finds its finding (its key).
+A chunk answering a disputed payment as instructed dismisses its finding
+(`close_disputes`, `domain/bank.py`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from siquan.contracts import disbursement_v1 as disbursement
+from siquan.oversight.application.deferred import Asked
+from siquan.oversight.reconciliation.application.decisions import dismiss
 from siquan.oversight.reconciliation.application.ports import RuleUnit
 from siquan.oversight.reconciliation.application.raising import raise_finding
-from siquan.oversight.reconciliation.application.sources import message_id_of
-from siquan.oversight.reconciliation.domain.bank import BankDifference, bank_difference_finding
+from siquan.oversight.reconciliation.application.sources import message_id_of, told_at
+from siquan.oversight.reconciliation.domain.bank import (
+    BankDifference,
+    bank_difference_finding,
+    closes_dispute,
+    dispute_closed,
+)
 from siquan.shared.registry import handles
 
 
@@ -23,7 +35,7 @@ async def judge_statement_difference(e: disbursement.BankStatementDifference,
         expected_amount_fen=e.expected_amount_fen, stated_amount_fen=e.stated_amount_fen,
         expected_account=e.expected_account, stated_account=e.stated_account,
         held_status=e.held_status, bank_reference=e.bank_reference,
-        message_id=message_id_of(uow))))
+        message_id=message_id_of(uow), found_at=e.imported_at)))
 
 
 @handles(disbursement.BankResultMismatch)
@@ -34,4 +46,37 @@ async def judge_result_mismatch(e: disbursement.BankResultMismatch, uow: RuleUni
         period=e.period, division_code=e.division_code,
         expected_amount_fen=e.expected_amount_fen, stated_amount_fen=e.stated_amount_fen,
         expected_account=e.expected_account, stated_account=e.stated_account,
-        held_status=None, bank_reference=e.bank_reference, message_id=message_id_of(uow))))
+        held_status=None, bank_reference=e.bank_reference, message_id=message_id_of(uow),
+        found_at=e.found_at)))
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A chunk of a run's payments the bank answered, and when disbursement says it did."""
+
+    chunk: disbursement.PaymentsSettled | disbursement.PaymentsFailed
+    at: datetime | None
+
+
+@handles(disbursement.PaymentsSettled, disbursement.PaymentsFailed)
+async def answered(e: disbursement.PaymentsSettled | disbursement.PaymentsFailed,
+                   uow: RuleUnit) -> None:
+    uow.later(close_disputes, Answered(e, told_at(uow)))
+
+
+async def close_disputes(uow: RuleUnit, asked: Asked[Answered]) -> None:
+    """Dismiss the finding of each disputed payment the batch's chunks answer as
+    instructed. One look per batch at the open disputes of its runs (usually none);
+    the payments are read only when a run has one."""
+    disputes = await uow.findings.open_result_disputes(
+        sorted({a.chunk.run_id for a, _ in asked}))
+    if not disputes:
+        return
+    for a, origin in asked:
+        outcome = "settled" if isinstance(a.chunk, disbursement.PaymentsSettled) else "failed"
+        for payment in a.chunk.payments:
+            dispute = disputes.get(payment.payment_id)
+            if dispute is not None and closes_dispute(dispute, a.at):
+                await dismiss(uow, dispute.finding_id, dispute_closed(
+                    payment.payment_id, outcome, a.chunk.chunk, a.chunk.run_id), origin)
+                del disputes[payment.payment_id]

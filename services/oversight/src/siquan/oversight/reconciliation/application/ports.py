@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from siquan.contracts.disbursement_v1 import SettledPayment
 from siquan.oversight.application.ports import Unit
 from siquan.oversight.reconciliation.application.context import RuleConfig
+from siquan.oversight.reconciliation.domain.bank import OpenDispute
 from siquan.oversight.reconciliation.domain.conduct import Movement
 from siquan.oversight.reconciliation.domain.duplicates import AccountUse
 from siquan.oversight.reconciliation.domain.entitlement import (
@@ -245,6 +246,10 @@ class Findings(Protocol):
         """Key → id of the open finding raised under it (keys without one left out)."""
 
     async def active_hold(self, person_key: str, program_code: str | None) -> str | None: ...
+
+    async def open_result_disputes(self, run_ids: Sequence[str]) -> dict[str, OpenDispute]:
+        """Payment id → the open `bank_result_differs` finding of a line that holds the
+        payment up (`DISPUTED_KINDS`), of these runs."""
 
     async def held_by_findings(self, person_key: str) -> list[dict[str, Any]]:
         """The person's holds in force that a finding placed, each with the finding's id,

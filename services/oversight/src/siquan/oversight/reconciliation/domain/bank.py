@@ -9,12 +9,19 @@ of each, keyed on where it was stated (a statement's line; a result's payment, w
 batch carried it), so the same difference delivered or answered again raises nothing
 new. The finding cites the message and keeps its figures: the payment id, the expected
 and the stated amounts in fen and accounts — masked again here, so that no account
-number reaches a finding whatever a producer sent.
+number reaches a finding whatever a producer sent — and when disbursement found it.
+
+A result line that differs leaves its payment unanswered until the bank answers it as
+instructed (更正回盘): the payment is then settled, or refused, in a chunk of its own.
+Its finding is dismissed by reconciliation when that answer occurred after the
+difference was found (`closes_dispute`); the finding of a line naming no payment of the
+batch (`not_in_batch`), or of a statement's line, stays for an auditor.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from siquan.oversight.reconciliation.domain import findings as rules
 from siquan.oversight.reconciliation.domain.findings import Finding
@@ -59,6 +66,8 @@ class BankDifference:
     held_status: str | None
     bank_reference: str
     message_id: str
+    found_at: datetime | None = None
+    """When disbursement found it: the statement's import, the results file's reading."""
 
 
 def _fen(amount: int | None) -> str:
@@ -97,4 +106,35 @@ def bank_difference_finding(d: BankDifference) -> Finding:
                  "expected_amount_fen": d.expected_amount_fen,
                  "stated_amount_fen": d.stated_amount_fen,
                  "expected_account": expected, "stated_account": stated,
-                 "held_status": d.held_status, "bank_reference": d.bank_reference})
+                 "held_status": d.held_status, "bank_reference": d.bank_reference,
+                 "found_at": None if d.found_at is None else d.found_at.isoformat()})
+
+
+DISPUTED_KINDS = ("amount_differs", "account_differs", "amount_and_account_differ")
+"""The kinds of result line that hold up the payment they name until the bank corrects."""
+
+
+@dataclass(frozen=True)
+class OpenDispute:
+    """An open `bank_result_differs` finding about a payment of a run, awaiting the bank's
+    corrected answer."""
+
+    finding_id: str
+    payment_id: str
+    found_at: datetime | None
+
+
+def closes_dispute(dispute: OpenDispute, answered_at: datetime | None) -> bool:
+    """The payment answered at `answered_at` (its chunk's signed occurred-at) is the bank's
+    corrected answer: given after the difference was found. An answer of unknown time, or
+    of a dispute of unknown time, closes nothing (an auditor decides)."""
+    return (answered_at is not None and dispute.found_at is not None
+            and answered_at > dispute.found_at)
+
+
+def dispute_closed(payment_id: str, outcome: str, chunk: int, run_id: str) -> str:
+    """Why reconciliation dismisses the finding of a dispute the bank corrected."""
+    answered = "settled" if outcome == "settled" else "refused"
+    return (f"the bank answered payment {payment_id} again as instructed, and it was "
+            f"{answered} in chunk {chunk} of run {run_id}: the result line that differed "
+            f"was not applied and its correction replaces it")
