@@ -216,3 +216,21 @@ async def test_other_payments_and_lines_of_no_payment_close_nothing(
 
     assert other.published(FindingResolved) == of_no_payment.published(FindingResolved) == []
     assert {f["status"] for f in uow.store.findings.values()} == {"open"}
+
+
+async def test_a_finding_an_auditor_resolved_meanwhile_keeps_the_auditors_outcome(
+        uow: FakeOversightWork) -> None:
+    disputed = mismatch()
+    await delivered(uow, disputed)
+    [finding_id] = uow.store.findings
+    await uow.findings.resolve_finding(
+        finding_id, outcome="confirmed", resolution="the bank paid 120 yuan: recover it",
+        resolved_by="auditor-420117-01", resolved_at=datetime(2026, 6, 2, 15, tzinfo=UTC),
+        message_id=str(uuid.uuid4()))
+
+    batch = await answered(uow, answer(disputed.payment_id),
+                           datetime(2026, 6, 3, 9, tzinfo=UTC))
+
+    assert batch.published(FindingResolved) == []
+    assert (uow.store.findings[finding_id]["outcome"],
+            uow.store.findings[finding_id]["resolved_by"]) == ("confirmed", "auditor-420117-01")

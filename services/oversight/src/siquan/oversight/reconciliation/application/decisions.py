@@ -162,9 +162,14 @@ async def release_for_death_corrected(uow: RuleUnit, *, person_key: str,
 
 
 async def dismiss(uow: RuleUnit, finding_id: str, why: str, origin: Origin | None = None
-                  ) -> None:
+                  ) -> bool:
     """Reconciliation dismisses a finding the evidence no longer bears out, published as
-    an auditor's decision is (caused by the message `origin` names, None: the unit's)."""
+    an auditor's decision is (caused by the message `origin` names, None: the unit's).
+    The finding is locked first: one an auditor (or another instance) resolved meanwhile
+    keeps that resolution, and False says nothing was done."""
+    found = await uow.findings.get_finding(finding_id, lock=True)
+    if found is None or found["status"] != "open":
+        return False
     now = uow.now()
     message_id = uow.publish_for(origin, FindingResolved(
         finding_id=finding_id, outcome="dismissed", resolution=why,
@@ -172,6 +177,7 @@ async def dismiss(uow: RuleUnit, finding_id: str, why: str, origin: Origin | Non
     await uow.findings.resolve_finding(finding_id, outcome="dismissed", resolution=why,
                                        resolved_by=RECONCILIATION, resolved_at=now,
                                        message_id=message_id)
+    return True
 
 
 async def lift_by_reconciliation(uow: RuleUnit, hold_id: str, person_key: str, why: str,
