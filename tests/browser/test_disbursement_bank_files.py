@@ -30,7 +30,7 @@ from siquan.shared.testing.processes import ServiceProcess
 from siquan.shared.testing.waiting import eventually
 
 from .conftest import NOW, log_in, running
-from .test_disbursement_console import COUNTY, PROGRAM, _certified
+from .test_disbursement_console import COUNTY, PROGRAM, PROGRAM_NAME, _certified
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(420)]
 
@@ -89,7 +89,7 @@ async def run_started(browser: Browser, disbursement: ServiceProcess, when: date
     await start.get_by_label("救助项目").select_option(PROGRAM)
     await start.get_by_label("发放期").fill(period)
     await start.get_by_role("button", name="发起批次").click()
-    await expect(page.locator("h1")).to_have_text(f"发放批次 {PROGRAM} {period}")
+    await expect(page.locator("h1")).to_have_text(f"发放批次 {PROGRAM_NAME} {period}")
     run_page = page.url
 
     async def listed() -> bool:

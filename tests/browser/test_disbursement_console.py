@@ -34,6 +34,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(420)]
 Visits = Any  # the `visits` fixture (conftest): screenshots and the axe-core scan
 MAKER, CHECKER = Officers.disburser, Officers.checker
 PROGRAM, COUNTY, PERIOD = "special_assistance", "420117", "2026-11"
+PROGRAM_NAME = "独生子女死亡/伤残家庭特别扶助"  # the policy's name for it, which pages show
 FIRST, CHANGED = "62284800000000017", "62284800000000025"
 INVALID, CORRECTED = "6228480000000000", "6228480000000019"
 """The simulated bank refuses an account ending in 0000 (invalid), pays the others."""
@@ -141,7 +142,7 @@ async def test_a_colleague_confirms_a_change_and_the_run_is_watched_to_completio
     await start.get_by_label("救助项目").select_option(PROGRAM)
     await start.get_by_label("发放期").fill(PERIOD)
     await start.get_by_role("button", name="发起批次").click()
-    await expect(checker.locator("h1")).to_have_text(f"发放批次 {PROGRAM} {PERIOD}")
+    await expect(checker.locator("h1")).to_have_text(f"发放批次 {PROGRAM_NAME} {PERIOD}")
     run_id = await checker.locator("#run-id").inner_text()
     await visits.shot(checker, "run-started", prefix="disbursement")
     # The page refreshes its progress by itself until the run completed.

@@ -122,6 +122,10 @@ async def test_a_county_works_an_application_from_entry_to_revocation(
     await seen(visits, clerk, "application-community-reviewed")
     await clerk.get_by_role("link", name="申请", exact=True).click()
     await expect(clerk.locator("#applications")).to_contain_text("王**")
+    # the program and the category by the policy's names, not by their codes
+    await expect(clerk.locator("#applications")).to_contain_text(
+        "独生子女死亡/伤残家庭特别扶助")
+    await expect(clerk.locator("#applications td").nth(2)).to_have_text("独生子女死亡")
     await seen(visits, clerk, "applications")
 
     # a village clerk is refused the township's page

@@ -37,12 +37,14 @@ from siquan.shared.testing.residents import ResidentFactory
 from siquan.shared.testing.waiting import eventually
 
 from .conftest import log_in, log_in_with_code
+from .test_disbursement_console import PROGRAM_NAME
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 
 Visits = Any  # the `visits` fixture (conftest): screenshots and the axe-core scan
 TREASURER = "treasury-420117-01"
 PROGRAM, YEAR, COUNTY = "special_assistance", 2026, "420117"
+PROGRAM_NAME_EN = "Special assistance for families whose only child died or is disabled"
 REQUESTED_FEN = 500_000
 LEVELS = ("central", "provincial", "municipal", "county")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -153,12 +155,12 @@ async def test_a_treasury_officer_records_appropriations_and_reads_the_balances(
     await page.get_by_role("link", name="资金专户").first.click()
     await expect(page.locator("h1")).to_have_text("资金专户")
     accounts = page.locator("#special-accounts")
-    await expect(accounts).to_contain_text(PROGRAM)
+    await expect(accounts).to_contain_text(PROGRAM_NAME)
     await expect(accounts).to_contain_text(COUNTY)
     await accessible(visits, page, "special-accounts")
 
-    await accounts.get_by_role("link", name=PROGRAM).click()
-    await expect(page.locator("h1")).to_have_text(f"专户 {PROGRAM} {YEAR} {COUNTY}")
+    await accounts.get_by_role("link", name=PROGRAM_NAME).click()
+    await expect(page.locator("h1")).to_have_text(f"专户 {PROGRAM_NAME} {YEAR} {COUNTY}")
     waiting = page.locator("#waiting-runs")
     await expect(waiting).to_contain_text(run_id)
     await expect(waiting).to_contain_text("¥5,000.00")
@@ -198,13 +200,14 @@ async def test_a_treasury_officer_records_appropriations_and_reads_the_balances(
 
     # English is the second locale.
     await page.get_by_role("link", name="English").click()
-    await expect(page.locator("h1")).to_have_text(f"Special account {PROGRAM} {YEAR} {COUNTY}")
+    await expect(page.locator("h1")).to_have_text(
+        f"Special account {PROGRAM_NAME_EN} {YEAR} {COUNTY}")
     await expect(page.locator("#level-county")).to_contain_text("County")
     await accessible(visits, page, "balances-english")
     await page.get_by_role("link", name="中文").click()
 
     await page.get_by_role("link", name="年终决算").click()
-    await expect(page.locator("h1")).to_have_text(f"年终决算 {PROGRAM} {YEAR} {COUNTY}")
+    await expect(page.locator("h1")).to_have_text(f"年终决算 {PROGRAM_NAME} {YEAR} {COUNTY}")
     await expect(page.locator("#no-statement")).to_be_visible()
     await accessible(visits, page, "statement-not-produced")
     # The year is not over and a run is unsettled: the statement is refused, with why.

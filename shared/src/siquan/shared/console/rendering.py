@@ -1,7 +1,9 @@
 """The Jinja2 environment (autoescape always on; a missing value shows as nothing), the
 static files of the consoles, and times as an office reads them: every page has
 `local(instant)`, the instant in minutes in the office's time zone (`SIQUAN_OFFICE_TIMEZONE`,
-kept as `app.state.office_zone`), never the UTC instant the API gives."""
+kept as `app.state.office_zone`), never the UTC instant the API gives; and programs and
+categories by their names in the page's language, `name_of_program(code)` and
+`name_of_category(program, category)` (`names.py`)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from markupsafe import Markup
 from starlette.staticfiles import StaticFiles
 
 from siquan.shared.clock import local_time, office_zone
+from siquan.shared.console import names
 from siquan.shared.console.i18n import LANGUAGE_TAGS, LOCALES, chosen_locale, translations
 
 HERE = Path(__file__).parent
@@ -72,6 +75,9 @@ class Console:
             return Markup.escape(text) % {"num": n, **values}
 
         context.setdefault("local", partial(local_time, zone=page_zone(request)))
+        english = locale == "en"
+        context.setdefault("name_of_program", partial(names.program_name, english=english))
+        context.setdefault("name_of_category", partial(names.category_name, english=english))
         page = self.env.get_template(template).render(
             _=gettext, gettext=gettext, ngettext=ngettext,
             locale=locale, lang=LANGUAGE_TAGS[locale], locales=LOCALES,

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from siquan.oversight.public.domain.complaints import CATEGORIES
 from siquan.shared.console import Console, chosen_locale
 from siquan.shared.console.i18n import LANGUAGE_TAGS, translations
+from siquan.shared.console.names import spelled_out
 
 HERE = Path(__file__).parent.parent
 CONSOLE = Console(HERE / "templates", HERE / "locale", title="Siquan · 社会监督")
@@ -86,10 +87,7 @@ def category_name(code: str, label_zh: str, *, english: bool) -> str:
     page the policy's own code spelled out ("disability_grade_1_to_3": "Disability grade 1
     to 3"); the catalogue names categories in Chinese only. A code that is not plain
     lower-case ASCII keeps the Chinese name."""
-    if not english or not code.replace("_", "").isalnum() or not code.isascii() \
-            or code != code.lower():
-        return label_zh
-    return code.replace("_", " ").capitalize()
+    return (spelled_out(code) if english else None) or label_zh
 
 
 def render(request: Request, template: str, hotline: str, status: int = 200,
