@@ -1,5 +1,6 @@
-"""What the consoles call a program and a benefit category: the policy catalogue's names in
-the page's language, never the code an officer would have to know by heart.
+"""What the consoles and printed documents call a program and a benefit category: the
+policy catalogue's names in the page's language, never the code an officer would have to
+know by heart.
 
 The names come from the catalogue in force (`load_catalogue`: the seed with the versions
 published since), from the latest version of the program that applies everywhere (a

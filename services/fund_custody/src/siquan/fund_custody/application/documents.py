@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Any
 
-from siquan.contracts.policy import load_catalogue
 from siquan.shared.clock import local_time
+from siquan.shared.console.names import program_name
 from siquan.shared.documents import xlsx
 from siquan.shared.documents.pdf import Printed
 
@@ -18,11 +18,6 @@ STATEMENT_COLUMNS = ("项目", "金额（分）", "金额（元）")
 REPORT_COLUMNS = ("区划", "财政级次", "本月预测（分）", "本月拨付（分）", "本月支出（分）",
                   "本月缺口（分）", "累计预测（分）", "累计拨付（分）", "累计支出（分）",
                   "累计缺口（分）")
-
-
-def program_name(program_code: str) -> str:
-    names = [v.name_zh for v in load_catalogue().versions if v.program_code == program_code]
-    return names[-1] if names else program_code
 
 
 def statement_lines(statement: dict[str, Any]) -> list[tuple[str, int]]:
