@@ -3,7 +3,7 @@ static files of the consoles, and times as an office reads them: every page has
 `local(instant)`, the instant in minutes in the office's time zone (`SIQUAN_OFFICE_TIMEZONE`,
 kept as `app.state.office_zone`), never the UTC instant the API gives; and programs and
 categories by their names in the page's language, `name_of_program(code)` and
-`name_of_category(program, category)` (`names.py`)."""
+`name_of_category(program, category)` (`siquan.shared.policy_names`)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, Undefined
 from markupsafe import Markup
 from starlette.staticfiles import StaticFiles
 
+from siquan.shared import policy_names as names
 from siquan.shared.clock import local_time, office_zone
-from siquan.shared.console import names
 from siquan.shared.console.i18n import LANGUAGE_TAGS, LOCALES, chosen_locale, translations
 
 HERE = Path(__file__).parent

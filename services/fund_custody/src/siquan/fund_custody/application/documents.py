@@ -8,9 +8,9 @@ from datetime import tzinfo
 from typing import Any
 
 from siquan.shared.clock import local_time
-from siquan.shared.console.names import program_name
 from siquan.shared.documents import xlsx
 from siquan.shared.documents.pdf import Printed
+from siquan.shared.policy_names import program_name
 
 LEVEL_ZH = {"central": "中央", "provincial": "省级", "municipal": "市级", "county": "县级"}
 REPORT_LEVEL_ZH = {"county": "县级", "city": "市级", "province": "省级"}

@@ -11,6 +11,7 @@ from siquan.contracts.policy import PolicyVersion, load_catalogue
 from siquan.oversight.public.application.ports import NoticeBoard, NoticeRow, PublicUnit
 from siquan.oversight.public.domain.masking import shown_name, shown_resident_id
 from siquan.oversight.public.domain.notices import days_remaining
+from siquan.shared.policy_names import program_name
 from siquan.shared.registry import handles
 
 
@@ -64,12 +65,9 @@ def _shown(notice: dict[str, Any], today: date, archived: bool) -> dict[str, Any
 
 def programs() -> list[dict[str, str]]:
     """Every program of the policy catalogue, once, with its names: the board's filter."""
-    seen: dict[str, dict[str, str]] = {}
-    for version in load_catalogue().versions:
-        seen.setdefault(version.program_code, {"program_code": version.program_code,
-                                               "name_zh": version.name_zh,
-                                               "name_en": version.name_en})
-    return sorted(seen.values(), key=lambda p: p["program_code"])
+    codes = sorted({version.program_code for version in load_catalogue().versions})
+    return [{"program_code": code, "name_zh": program_name(code),
+             "name_en": program_name(code, english=True)} for code in codes]
 
 
 def program_names(*, english: bool) -> dict[str, str]:

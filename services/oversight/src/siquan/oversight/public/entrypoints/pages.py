@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from siquan.oversight.public.domain.complaints import CATEGORIES
 from siquan.shared.console import Console, chosen_locale
 from siquan.shared.console.i18n import LANGUAGE_TAGS, translations
-from siquan.shared.console.names import spelled_out
+from siquan.shared.policy_names import spelled_out
 
 HERE = Path(__file__).parent.parent
 CONSOLE = Console(HERE / "templates", HERE / "locale", title="Siquan · 社会监督")

@@ -3,7 +3,7 @@ language, from the version that applies everywhere; a code no version names stay
 
 from __future__ import annotations
 
-from siquan.shared.console.names import category_name, program_name, spelled_out
+from siquan.shared.policy_names import category_name, program_name, spelled_out
 
 
 def test_a_program_is_named_in_the_pages_language() -> None:
