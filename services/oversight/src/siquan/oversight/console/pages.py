@@ -36,7 +36,7 @@ from siquan.oversight.adapters.unit_of_work import snapshot
 from siquan.oversight.application import queries
 from siquan.oversight.console import charts, views
 from siquan.oversight.console.reasons import RULE_NAMES, finding_reason, translated
-from siquan.oversight.public.application import handling, notices
+from siquan.oversight.public.application import handling
 from siquan.oversight.public.entrypoints.pages import CATEGORY_NAMES as COMPLAINT_NAMES
 from siquan.oversight.public.entrypoints.pages import CONSOLE as PUBLIC
 from siquan.oversight.public.entrypoints.pages import STATUS_NAMES as COMPLAINT_STATUSES
@@ -168,8 +168,6 @@ def _router(pages: RolePages) -> APIRouter:
                 "decision_names": names(request, DECISION_NAMES),
                 "outcome_names": names(request, OUTCOME_NAMES),
                 "rule_names": names(request, RULE_NAMES),
-                "program_names": notices.program_names(
-                    english=chosen_locale(request) == "en"),
                 "finding_reason": lambda reason: finding_reason(
                     reason, lambda text: pages.gettext(request, text)),
                 "complaint_names": public_names(request, COMPLAINT_NAMES),
