@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -541,3 +541,54 @@ async def test_a_person_paid_in_exclusive_programs_and_a_household_paid_twice_ar
     assert household["person_key"] in (husband, wife)
     assert sorted(household["evidence"]) == sorted(ids[id(f)] for f in fee)
     assert report["account_shared_outside_household"] == []
+
+
+def answering(run: dict[str, str], cert: eligibility.CertificationGranted, payment_id: str,
+              *, refused: bool) -> Event:
+    """The chunk of its own in which the bank answers a disputed payment as instructed."""
+    if not refused:
+        return chunk(run, paid(cert, payment_id=payment_id), number=5)
+    common = {k: v for k, v in run.items() if k != "started_by"}
+    return disbursement.PaymentsFailed(chunk=5, payments=[disbursement.FailedPayment(
+        payment_id=payment_id, person_key=cert.person_key, amount_fen=OWED,
+        reason="account frozen")], **common)
+
+
+def differing(run: dict[str, str], payment_id: str, found_at: datetime
+              ) -> disbursement.BankResultMismatch:
+    common = {k: v for k, v in run.items() if k != "started_by"}
+    return disbursement.BankResultMismatch(
+        batch=f"{run['run_id']}-0-abc", kind="amount_differs", payment_id=payment_id,
+        expected_amount_fen=OWED, stated_amount_fen=12_000,
+        expected_account="6222********0001", stated_account="6222********0001",
+        outcome="settled", bank_reference="B9", found_at=found_at, **common)
+
+
+@pytest.mark.parametrize("refused", [False, True])
+async def test_a_difference_logged_after_the_corrected_answer_is_dismissed(
+        siquan_env: Environment, logged: Logged, findings: Findings, refused: bool) -> None:
+    """Two instances: the bank's corrected answer was logged by one before the other logged
+    the difference it corrects (found a minute before the answer occurred)."""
+    cert, run, payment_id = granted(person()), a_run(), str(uuid.uuid4())
+    found_at = datetime.now(UTC) - timedelta(minutes=1)
+    await logged_all(siquan_env, [cert, *started(run),
+                                  answering(run, cert, payment_id, refused=refused)], logged)
+
+    await logged_all(siquan_env, [differing(run, payment_id, found_at)], logged)
+
+    (finding,) = await findings(run_id=run["run_id"], rule="bank_result_differs")
+    assert (finding["status"], finding["outcome"]) == ("resolved", "dismissed")
+    assert payment_id in finding["resolution"] and "chunk 5" in finding["resolution"]
+
+
+async def test_a_difference_found_after_the_payment_was_answered_stays_open(
+        siquan_env: Environment, logged: Logged, findings: Findings) -> None:
+    """A second, wrong line about a payment the bank had answered before: an auditor's."""
+    cert, run, payment_id = granted(person()), a_run(), str(uuid.uuid4())
+    await logged_all(siquan_env, [cert, *started(run),
+                                  answering(run, cert, payment_id, refused=False)], logged)
+
+    await logged_all(siquan_env, [differing(run, payment_id, datetime.now(UTC))], logged)
+
+    (finding,) = await findings(run_id=run["run_id"], rule="bank_result_differs")
+    assert finding["status"] == "open"

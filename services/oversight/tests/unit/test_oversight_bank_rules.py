@@ -14,6 +14,7 @@ import pytest
 from siquan.contracts import disbursement_v1 as disbursement
 from siquan.contracts.oversight_v1 import FindingRaised, FindingResolved, HoldPlaced
 from siquan.oversight.adapters.memory import FakeOversightWork
+from siquan.oversight.application.recording import log_event
 from siquan.oversight.reconciliation.application import bank_rules
 from siquan.oversight.reconciliation.domain.bank import masked
 
@@ -163,7 +164,7 @@ async def answered(uow: FakeOversightWork, event: Any, at: datetime) -> FakeOver
     """The chunk delivered with its producer's occurred-at `at`."""
     uow.clock.set(at)  # type: ignore[attr-defined]
     batch = FakeOversightWork(uow.clock, store=uow.store)
-    await batch.receive(event, bank_rules.answered)
+    await batch.receive(event, log_event, bank_rules.answered)  # logged, as consumed
     await batch.commit()
     return batch
 
@@ -184,6 +185,39 @@ async def test_the_bank_answering_a_disputed_payment_as_instructed_closes_its_fi
     assert ("refused" if refused else "settled") in resolved.resolution
     assert "chunk 7" in resolved.resolution
     assert uow.store.findings[finding_id]["status"] == "resolved"
+
+
+@pytest.mark.parametrize("refused", [False, True])
+async def test_a_difference_judged_after_the_corrected_answer_is_dismissed_at_once(
+        uow: FakeOversightWork, refused: bool) -> None:
+    """The corrected chunk reached one instance and the difference another, which judged
+    it later: the finding is raised, for the record, and dismissed in the same batch."""
+    disputed = mismatch()  # found 2026-06-02 00:00 UTC
+    await answered(uow, answer(disputed.payment_id, refused=refused, chunk=9),
+                   datetime(2026, 6, 3, 9, tzinfo=UTC))
+
+    batch = await delivered(uow, disputed)
+
+    [raised] = batch.published(FindingRaised)
+    [resolved] = batch.published(FindingResolved)
+    assert (resolved.finding_id, resolved.outcome) == (raised.finding_id, "dismissed")
+    assert ("refused" if refused else "settled") in resolved.resolution
+    assert "chunk 9" in resolved.resolution
+    assert uow.store.findings[raised.finding_id]["status"] == "resolved"
+
+
+async def test_a_difference_about_a_payment_answered_before_it_stays_open_judged_late(
+        uow: FakeOversightWork) -> None:
+    disputed = mismatch()
+    await answered(uow, answer(disputed.payment_id), datetime(2026, 6, 1, 23, tzinfo=UTC))
+    await answered(uow, answer(str(uuid.uuid4())), datetime(2026, 6, 3, 9, tzinfo=UTC))
+
+    batch = await delivered(uow, disputed)
+
+    assert len(batch.published(FindingRaised)) == 1
+    assert batch.published(FindingResolved) == []
+    [finding] = uow.store.findings.values()
+    assert finding["status"] == "open"
 
 
 async def test_an_answer_from_before_the_difference_closes_nothing(

@@ -3,9 +3,11 @@ a suspect: the rules then judge them all (PostgreSQL leaves out the plainly clea
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 
+from siquan.contracts.topology import RoutingKey
 from siquan.oversight.adapters.memory.store import MemoryStore, StoredMovement, StoredPayment
 from siquan.oversight.reconciliation.application.ports import (
     Chunk,
@@ -13,6 +15,7 @@ from siquan.oversight.reconciliation.application.ports import (
     Repeat,
     Settling,
 )
+from siquan.oversight.reconciliation.domain.bank import Answer, later
 from siquan.oversight.reconciliation.domain.conduct import Movement
 from siquan.oversight.reconciliation.domain.payments import SettledItem, pays_benefit
 
@@ -92,6 +95,26 @@ class MemorySettled:
         wanted = set(pairs)
         return [s.item for s in self._store.payments.values()
                 if (s.item.person_key, s.item.certification_id) in wanted]
+
+    async def answers(self, payment_ids: Sequence[str]) -> dict[str, Answer]:
+        """As PostgreSQL: from the chunks the log holds (linked when their batch
+        committed)."""
+        wanted, found = set(payment_ids), dict[str, Answer]()
+        outcomes = {str(RoutingKey.PAYMENTS_SETTLED): "settled",
+                    str(RoutingKey.PAYMENTS_FAILED): "failed"}
+        for entry in self._store.entries:
+            e = entry.envelope
+            outcome = outcomes.get(e.message_type)
+            if outcome is None:
+                continue
+            body = json.loads(e.body_text) if e.body_text is not None else e.body
+            for p in body["payments"]:
+                if p["payment_id"] in wanted:
+                    answer = Answer(p["payment_id"], outcome, body["run_id"], body["chunk"],
+                                    e.occurred_at)
+                    if later(answer, found.get(answer.payment_id)):
+                        found[answer.payment_id] = answer
+        return found
 
     async def of_persons(self, person_keys: Iterable[str]) -> list[SettledItem]:
         wanted = set(person_keys)

@@ -27,6 +27,7 @@ from typing import Any
 import asyncpg
 
 from siquan.contracts.periods import period_start
+from siquan.contracts.topology import RoutingKey
 from siquan.oversight.reconciliation.adapters import settled_sql as sql
 from siquan.oversight.reconciliation.application.ports import (
     Chunk,
@@ -34,6 +35,7 @@ from siquan.oversight.reconciliation.application.ports import (
     Repeat,
     Settling,
 )
+from siquan.oversight.reconciliation.domain.bank import Answer, later
 from siquan.oversight.reconciliation.domain.payments import SettledItem
 from siquan.shared.database import Connection
 
@@ -134,6 +136,16 @@ class PgSettled:
             " ON s.person_key = c.person_key AND s.certification_id = c.certification_id",
             [p for p, _ in chosen], [c for _, c in chosen])
         return [_item(row) for row in rows]
+
+    async def answers(self, payment_ids: Sequence[str]) -> dict[str, Answer]:
+        found: dict[str, Answer] = {}
+        for row in await self._conn.fetch(sql.ANSWERS, list(payment_ids),
+                                          str(RoutingKey.PAYMENTS_FAILED)):
+            answer = Answer(row["payment_id"], row["outcome"], row["run_id"], row["chunk"],
+                            row["occurred_at"])
+            if later(answer, found.get(answer.payment_id)):
+                found[answer.payment_id] = answer
+        return found
 
     async def of_persons(self, person_keys: Iterable[str]) -> list[SettledItem]:
         rows = await self._conn.fetch(

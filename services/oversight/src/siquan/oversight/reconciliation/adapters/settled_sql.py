@@ -129,3 +129,21 @@ WHERE o.payment_id = ANY($1::text[]) AND o.returned
 """
 """The live payments repeating the returned ones ($1) that no live payment stored before
 them repeats, with the moment their chunk occurred (its audit entry)."""
+
+ANSWERS = """
+SELECT s.payment_id, 'settled' AS outcome, s.run_id, (a.body->>'chunk')::int AS chunk,
+       a.occurred_at
+FROM settled_payments s JOIN audit_entries a ON a.message_id = s.message_id
+WHERE s.payment_id = ANY($1::text[])
+UNION ALL
+SELECT x.payment_id, 'failed', a.body->>'run_id', (a.body->>'chunk')::int, a.occurred_at
+FROM unnest($1::text[]) AS x(payment_id)
+JOIN audit_entries a
+  ON a.body @> jsonb_build_object('payments',
+                                  jsonb_build_array(jsonb_build_object('payment_id',
+                                                                       x.payment_id)))
+ AND a.message_type = $2
+"""
+"""The logged chunks answering these payments ($1): a settled one by its row (the log's
+searchable body of a settled chunk leaves its payments out), a refused one by the failed
+chunk's body (the log's index of bodies finds it)."""

@@ -3,7 +3,8 @@ and `bank_result.mismatch.v1` disbursement publishes becomes a finding with its 
 (`domain/bank.py`), raised in the transaction that logs the message. A redelivered message
 finds its inbox row; the same difference published again finds its finding (its key).
 A chunk answering a disputed payment as instructed dismisses its finding
-(`close_disputes`, `domain/bank.py`)."""
+(`close_disputes`, `domain/bank.py`), and so does a difference judged after the chunk
+answering its payment (`close_answered`: the two reached different instances)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from siquan.oversight.reconciliation.application.ports import RuleUnit
 from siquan.oversight.reconciliation.application.raising import raise_finding
 from siquan.oversight.reconciliation.application.sources import message_id_of, told_at
 from siquan.oversight.reconciliation.domain.bank import (
+    DISPUTED_KINDS,
     BankDifference,
     bank_difference_finding,
     closes_dispute,
@@ -48,6 +50,8 @@ async def judge_result_mismatch(e: disbursement.BankResultMismatch, uow: RuleUni
         expected_account=e.expected_account, stated_account=e.stated_account,
         held_status=None, bank_reference=e.bank_reference, message_id=message_id_of(uow),
         found_at=e.found_at)))
+    if e.kind in DISPUTED_KINDS:
+        uow.later(close_answered, e)
 
 
 @dataclass(frozen=True)
@@ -80,3 +84,24 @@ async def close_disputes(uow: RuleUnit, asked: Asked[Answered]) -> None:
                 await dismiss(uow, dispute.finding_id, dispute_closed(
                     payment.payment_id, outcome, a.chunk.chunk, a.chunk.run_id), origin)
                 del disputes[payment.payment_id]
+
+
+async def close_answered(uow: RuleUnit,
+                         asked: Asked[disbursement.BankResultMismatch]) -> None:
+    """Dismiss the finding of each difference whose payment the bank had answered as
+    instructed before the difference was judged: another instance logged the corrected
+    chunk first (the batches are judged one at a time, holding the chain head, so one of
+    the two always sees the other). One look per batch at the open disputes of its runs;
+    the answers are read only for the payments still disputed."""
+    disputes = await uow.findings.open_result_disputes(sorted({m.run_id for m, _ in asked}))
+    disputed = sorted({m.payment_id for m, _ in asked} & disputes.keys())
+    if not disputed:
+        return
+    answers = await uow.settled.answers(disputed)
+    for m, origin in asked:
+        dispute, answer = disputes.get(m.payment_id), answers.get(m.payment_id)
+        if (dispute is not None and answer is not None and answer.run_id == m.run_id
+                and closes_dispute(dispute, answer.at)):
+            await dismiss(uow, dispute.finding_id, dispute_closed(
+                m.payment_id, answer.outcome, answer.chunk, answer.run_id), origin)
+            del disputes[m.payment_id]

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from siquan.contracts.disbursement_v1 import SettledPayment
 from siquan.oversight.application.ports import Unit
 from siquan.oversight.reconciliation.application.context import RuleConfig
-from siquan.oversight.reconciliation.domain.bank import OpenDispute
+from siquan.oversight.reconciliation.domain.bank import Answer, OpenDispute
 from siquan.oversight.reconciliation.domain.conduct import Movement
 from siquan.oversight.reconciliation.domain.duplicates import AccountUse
 from siquan.oversight.reconciliation.domain.entitlement import (
@@ -196,6 +196,10 @@ class Settled(Protocol):
     async def of_certifications(self, pairs: Iterable[tuple[str, str]]
                                 ) -> list[SettledItem]:
         """The payments resting on these (person key, certification id) pairs."""
+
+    async def answers(self, payment_ids: Sequence[str]) -> dict[str, Answer]:
+        """Payment id → the logged chunk that settled or refused it (the latest, if the
+        bank answered it twice); payments no logged chunk answers are left out."""
 
     async def of_persons(self, person_keys: Iterable[str]) -> list[SettledItem]: ...
 

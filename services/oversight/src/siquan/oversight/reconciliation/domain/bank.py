@@ -124,6 +124,27 @@ class OpenDispute:
     found_at: datetime | None
 
 
+@dataclass(frozen=True)
+class Answer:
+    """The bank's answer to a payment as oversight logged it: the chunk of the run that
+    settled or refused it, and when disbursement says that chunk occurred."""
+
+    payment_id: str
+    outcome: str
+    """`settled` or `failed`."""
+    run_id: str
+    chunk: int
+    at: datetime | None
+
+
+def later(answer: Answer, than: Answer | None) -> bool:
+    """`answer` is the bank's later answer to its payment than `than` (an answer of unknown
+    time is never the later one, unless it is the only one)."""
+    if than is None:
+        return True
+    return answer.at is not None and (than.at is None or answer.at > than.at)
+
+
 def closes_dispute(dispute: OpenDispute, answered_at: datetime | None) -> bool:
     """The payment answered at `answered_at` (its chunk's signed occurred-at) is the bank's
     corrected answer: given after the difference was found. An answer of unknown time, or
