@@ -5,9 +5,9 @@ know by heart.
 The names come from the catalogue in force (`load_catalogue`: the seed with the versions
 published since), from the latest version of the program that applies everywhere (a
 division's own version, "(新洲区提标)", names it for that division only). The catalogue
-names categories
-in Chinese only: an English page spells the category's code out ("disability_grade_1_to_3":
-"Disability grade 1 to 3"). A program or category no version names shows its code."""
+names categories in Chinese only: an English page spells the category's code out
+("disability_grade_1_to_3": "Disability grade 1 to 3"). A program or category no version
+names shows its code."""
 
 from __future__ import annotations
 
