@@ -15,7 +15,7 @@ from siquan.oversight.reconciliation.application.ports import (
     Repeat,
     Settling,
 )
-from siquan.oversight.reconciliation.domain.bank import Answer, later
+from siquan.oversight.reconciliation.domain.bank import Answer, latest_answers
 from siquan.oversight.reconciliation.domain.conduct import Movement
 from siquan.oversight.reconciliation.domain.payments import SettledItem, pays_benefit
 
@@ -99,22 +99,20 @@ class MemorySettled:
     async def answers(self, payment_ids: Sequence[str]) -> dict[str, Answer]:
         """As PostgreSQL: from the chunks the log holds (linked when their batch
         committed)."""
-        wanted, found = set(payment_ids), dict[str, Answer]()
+        wanted = set(payment_ids)
         outcomes = {str(RoutingKey.PAYMENTS_SETTLED): "settled",
                     str(RoutingKey.PAYMENTS_FAILED): "failed"}
+        answers: list[Answer] = []
         for entry in self._store.entries:
             e = entry.envelope
             outcome = outcomes.get(e.message_type)
             if outcome is None:
                 continue
             body = json.loads(e.body_text) if e.body_text is not None else e.body
-            for p in body["payments"]:
-                if p["payment_id"] in wanted:
-                    answer = Answer(p["payment_id"], outcome, body["run_id"], body["chunk"],
-                                    e.occurred_at)
-                    if later(answer, found.get(answer.payment_id)):
-                        found[answer.payment_id] = answer
-        return found
+            answers += [Answer(p["payment_id"], outcome, body["run_id"], body["chunk"],
+                               e.occurred_at)
+                        for p in body["payments"] if p["payment_id"] in wanted]
+        return latest_answers(answers)
 
     async def of_persons(self, person_keys: Iterable[str]) -> list[SettledItem]:
         wanted = set(person_keys)

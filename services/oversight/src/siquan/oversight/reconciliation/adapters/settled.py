@@ -35,7 +35,7 @@ from siquan.oversight.reconciliation.application.ports import (
     Repeat,
     Settling,
 )
-from siquan.oversight.reconciliation.domain.bank import Answer, later
+from siquan.oversight.reconciliation.domain.bank import Answer, latest_answers
 from siquan.oversight.reconciliation.domain.payments import SettledItem
 from siquan.shared.database import Connection
 
@@ -138,14 +138,10 @@ class PgSettled:
         return [_item(row) for row in rows]
 
     async def answers(self, payment_ids: Sequence[str]) -> dict[str, Answer]:
-        found: dict[str, Answer] = {}
-        for row in await self._conn.fetch(sql.ANSWERS, list(payment_ids),
-                                          str(RoutingKey.PAYMENTS_FAILED)):
-            answer = Answer(row["payment_id"], row["outcome"], row["run_id"], row["chunk"],
-                            row["occurred_at"])
-            if later(answer, found.get(answer.payment_id)):
-                found[answer.payment_id] = answer
-        return found
+        rows = await self._conn.fetch(sql.ANSWERS, list(payment_ids),
+                                      str(RoutingKey.PAYMENTS_FAILED))
+        return latest_answers(Answer(r["payment_id"], r["outcome"], r["run_id"], r["chunk"],
+                                     r["occurred_at"]) for r in rows)
 
     async def of_persons(self, person_keys: Iterable[str]) -> list[SettledItem]:
         rows = await self._conn.fetch(

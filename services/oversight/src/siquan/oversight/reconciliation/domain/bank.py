@@ -20,6 +20,7 @@ batch (`not_in_batch`), or of a statement's line, stays for an auditor.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -137,12 +138,16 @@ class Answer:
     at: datetime | None
 
 
-def later(answer: Answer, than: Answer | None) -> bool:
-    """`answer` is the bank's later answer to its payment than `than` (an answer of unknown
-    time is never the later one, unless it is the only one)."""
-    if than is None:
-        return True
-    return answer.at is not None and (than.at is None or answer.at > than.at)
+def latest_answers(answers: Iterable[Answer]) -> dict[str, Answer]:
+    """Payment id → the bank's latest answer to it (an answer of unknown time is never the
+    latest, unless it is the only one)."""
+    found: dict[str, Answer] = {}
+    for answer in answers:
+        than = found.get(answer.payment_id)
+        if than is None or (answer.at is not None
+                            and (than.at is None or answer.at > than.at)):
+            found[answer.payment_id] = answer
+    return found
 
 
 def closes_dispute(dispute: OpenDispute, answered_at: datetime | None) -> bool:
