@@ -8,9 +8,11 @@ commands over HTTP, and the simulated bank's database read directly.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
+import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,6 +25,8 @@ import pytest
 from siquan.contracts.eligibility_v1 import CertificationGranted
 from siquan.contracts.fund_custody_v1 import AllocationApproved, AllocationRejected
 from siquan.contracts.types import gb11643_check_digit
+from siquan.disbursement.app import MIGRATIONS
+from siquan.shared.database import migrate
 from siquan.shared.person import person_key
 from siquan.shared.testing.environment import Environment
 from siquan.shared.testing.messages import publish_as
@@ -61,6 +65,39 @@ def env(servers: tuple[str, str], tmp_path: Path) -> Iterator[Environment]:
         yield environment
     finally:
         _in_thread(environment.teardown)
+
+
+@pytest.fixture(scope="module")
+def database(servers: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
+             ) -> Iterator[str]:
+    """One migrated database for a module's cases, each run in a transaction rolled back
+    (`in_rolled_back_transaction`)."""
+    env = Environment.fresh(Path(tmp_path_factory.mktemp("database")), prefix="siquan_d")
+    env.admin_amqp_url, env.admin_pg_dsn = servers
+    env.provision()
+    try:
+        asyncio.run(migrate(env.pg_dsn("disbursement"), MIGRATIONS))
+        yield env.pg_dsn("disbursement")
+    finally:
+        env.teardown()
+
+
+def in_rolled_back_transaction(dsn: str,
+                               check: Callable[[asyncpg.Connection], Awaitable[None]]) -> None:
+    """Run `check` on a connection inside a transaction that is rolled back afterwards."""
+    async def run() -> None:
+        conn = await asyncpg.connect(dsn)
+        await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads,
+                                  schema="pg_catalog")
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            await check(conn)
+        finally:
+            await transaction.rollback()
+            await conn.close()
+
+    asyncio.run(run())
 
 
 @dataclass

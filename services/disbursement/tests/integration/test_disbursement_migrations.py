@@ -1,6 +1,7 @@
 """Disbursement's database upgrades with runs in flight and comes back down: payments keep
 their results (as the `payments` view shows them), pending ones are cut into chunks
-numbered after the chunks their run already used, suspensions keep their reinstatements."""
+numbered after the chunks their run already used, chunks already done tally their
+results, suspensions keep their reinstatements."""
 
 from __future__ import annotations
 
@@ -64,6 +65,12 @@ async def test_a_database_with_runs_in_flight_upgrades_and_comes_back_down(
         assert [tuple(r) for r in await conn.fetch(
             "SELECT chunk, payee_count, done_at IS NULL FROM payment_chunks ORDER BY chunk")
         ] == [(-1, 1, False), (0, 1, False), (1, 1, False), (2, 1, False), (3, 1, True)]
+        # the chunks done before tallies were kept take theirs from their results
+        assert [tuple(r) for r in await conn.fetch(
+            "SELECT settled_count, settled_fen, failed_count, cancelled_count,"
+            " returned_count, returned_fen FROM payment_chunks ORDER BY chunk")] == [
+            (0, 0, 0, 1, 0, 0), (1, 1000, 0, 0, 0, 0), (0, 0, 1, 0, 0, 0),
+            (1, 1000, 0, 0, 1, 1000), (0, 0, 0, 0, 0, 0)]
         assert await conn.fetchval("SELECT reinstated_from FROM certification_reinstatements"
                                    " WHERE certification_id = 'c1'") is not None
         await migrate_to(dsn, "0002", down=True)

@@ -19,16 +19,11 @@ back afterwards, and then:
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
-import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -37,7 +32,6 @@ from siquan.contracts.policy import load_catalogue
 from siquan.disbursement.adapters.memory import FakeDisbursementWork
 from siquan.disbursement.adapters.memory_store import MemoryStore, PaymentRecord
 from siquan.disbursement.adapters.unit_of_work import DisbursementWork
-from siquan.disbursement.app import MIGRATIONS
 from siquan.disbursement.application.repositories import Hold
 from siquan.disbursement.domain.amounts import AmountTable, amount_table
 from siquan.disbursement.domain.certification import Certification, benefits_end_after_death
@@ -45,9 +39,9 @@ from siquan.disbursement.domain.payable import PAYABLE
 from siquan.disbursement.domain.payment_run import PaymentRun
 from siquan.disbursement.domain.roster import PayeeAccount, PlannedPayment, RosterQuery
 from siquan.shared.clock import FixedClock
-from siquan.shared.database import migrate
 from siquan.shared.outbox import Outbox
-from siquan.shared.testing.environment import Environment
+
+from .conftest import in_rolled_back_transaction
 
 PROGRAM, OTHER, DIVISION = "special_assistance", "reward_assistance_rural", "420117"
 PERIOD, WINDOW = "2026-06", ("2026-04", "2026-05")
@@ -181,19 +175,6 @@ async def pay_earlier(uow: Any, n: int, person: Person) -> None:
                 date(2026, 6, 1) if earlier.status == "returned" else None)
 
 
-@pytest.fixture(scope="module")
-def database(servers: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
-             ) -> Iterator[str]:
-    env = Environment.fresh(Path(tmp_path_factory.mktemp("payable")), prefix="siquan_d")
-    env.admin_amqp_url, env.admin_pg_dsn = servers
-    env.provision()
-    try:
-        asyncio.run(migrate(env.pg_dsn("disbursement"), MIGRATIONS))
-        yield env.pg_dsn("disbursement")
-    finally:
-        env.teardown()
-
-
 class Both:
     """The case in PostgreSQL (a transaction rolled back at the end) and in memory."""
 
@@ -211,19 +192,10 @@ class Both:
 
 
 def run_in_rolled_back_transaction(dsn: str, check: Any) -> None:
-    async def run() -> None:
-        conn = await asyncpg.connect(dsn)
-        await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads,
-                                  schema="pg_catalog")
-        transaction = conn.transaction()
-        await transaction.start()
-        try:
-            await check(Both(conn))
-        finally:
-            await transaction.rollback()
-            await conn.close()
+    async def both(conn: asyncpg.Connection) -> None:
+        await check(Both(conn))
 
-    asyncio.run(run())
+    in_rolled_back_transaction(dsn, both)
 
 
 AWAITING_CONFIRMATION = Person(

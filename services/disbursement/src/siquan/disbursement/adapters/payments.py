@@ -85,6 +85,13 @@ SELECT p.payment_id::text, p.person_key, p.certification_id, p.period, p.item,
 _RESULT_COLUMNS = ["payment_id", "status", "reason", "bank_reference", "chunk", "finished_at",
                    "transferred_as"]
 _VOID = "UPDATE payment_orders SET live = false WHERE payment_id = ANY($1::uuid[]) AND live"
+# The chunk is done, with what its results came to (migration 0021: `RUN_TOTALS` adds
+# them up rather than reading the run's payments).
+_TALLIED = [f"{status}_{what}" for status in ("settled", "failed", "cancelled")
+            for what in ("count", "fen")]
+_DONE = ("UPDATE payment_chunks SET done_at = $3, "
+         + ", ".join(f"{t} = ${i}" for i, t in enumerate(_TALLIED, start=4))
+         + " WHERE run_id = $1 AND chunk = $2")
 
 # The payments of chunk $2 the bank owes a correction for ($3) move to a new chunk of the
 # run ($1): the span of their ids (the chunk's others have their results, so they are the
@@ -109,15 +116,33 @@ RUN_SPAN = """
 SELECT min(first_payment_id::text)::uuid AS first, max(last_payment_id::text)::uuid AS last
   FROM payment_chunks WHERE run_id = $1
 """
-# Counts and sums by result and chunk, in one pass over the run's payments: the totals
-# and how many chunks carried settled or failed payments both come from it ($1 the run).
-_RUN_RANGE = f"""
-WITH span AS ({RUN_SPAN})
-SELECT p.status, p.chunk, count(*) AS n, COALESCE(sum(p.amount_fen), 0) AS fen
-  FROM span JOIN payments p ON p.payment_id BETWEEN span.first AND span.last
- WHERE p.run_id = $1
- GROUP BY p.status, p.chunk
+# A run's payments counted and summed by result, for the run correlated as `r.run_id`:
+# the results as its chunks tallied them when they were recorded (and returned), and the
+# payments still without a result, read only within the span of its chunks not yet done
+# (none once the run is finished). `settled_chunks` and `failed_chunks`: how many chunks
+# had payments settled (returned since or not) and failed.
+RUN_TOTALS = f"""
+SELECT d.settled_count - d.returned_count AS settled_count,
+       d.settled_fen - d.returned_fen AS settled_fen,
+       d.failed_count, d.failed_fen, d.cancelled_count, d.cancelled_fen,
+       d.returned_count, d.returned_fen, w.pending_count, w.pending_fen,
+       d.settled_chunks, d.failed_chunks
+  FROM (SELECT {", ".join(f"COALESCE(sum(k.{t}), 0)::bigint AS {t}" for t in (
+                   "settled_count", "settled_fen", "failed_count", "failed_fen",
+                   "cancelled_count", "cancelled_fen", "returned_count", "returned_fen"))},
+               count(*) FILTER (WHERE k.settled_count > 0) AS settled_chunks,
+               count(*) FILTER (WHERE k.failed_count > 0) AS failed_chunks
+          FROM payment_chunks k WHERE k.run_id = r.run_id AND k.done_at IS NOT NULL) d,
+       (SELECT count(*) AS pending_count, COALESCE(sum(o.amount_fen), 0)::bigint AS pending_fen
+          FROM (SELECT min(first_payment_id::text)::uuid AS first,
+                       max(last_payment_id::text)::uuid AS last
+                  FROM payment_chunks c WHERE c.run_id = r.run_id AND c.done_at IS NULL) span
+          JOIN payment_orders o ON o.payment_id BETWEEN span.first AND span.last
+         WHERE o.run_id = r.run_id
+           AND NOT EXISTS (SELECT 1 FROM payment_results x
+                            WHERE x.payment_id = o.payment_id)) w
 """
+_RUN_TOTALS = f"SELECT t.* FROM payment_runs r, LATERAL ({RUN_TOTALS}) t WHERE r.run_id = $1"
 
 # The run's disputes whose payment has no result yet: their payments, counted and summed
 # once however many batches the bank misstated them in, and those batches.
@@ -132,7 +157,8 @@ SELECT count(*) AS n, COALESCE(sum(o.amount_fen), 0) AS fen,
   FROM payment_orders o WHERE o.payment_id IN (SELECT payment_id FROM open)
 """
 
-# A settled payment becomes returned (same amount and bank reference) and stops being live.
+# A settled payment becomes returned (same amount and bank reference) and stops being live;
+# its chunk counts it returned.
 _MARK_RETURNED = """
 WITH returned AS (
     UPDATE payment_results x
@@ -144,10 +170,17 @@ WITH returned AS (
        AND x.status = 'settled' AND x.returned_on IS NULL
        AND o.amount_fen = r.amount_fen AND x.bank_reference = r.bank_reference
     RETURNING x.payment_id, o.run_id, o.person_key, o.period, o.amount_fen,
-              x.bank_reference, x.return_reason, x.returned_on, o.item
+              x.bank_reference, x.return_reason, x.returned_on, o.item, x.chunk
 ), voided AS (
     UPDATE payment_orders o SET live = false FROM returned r
      WHERE o.payment_id = r.payment_id
+), tallied AS (
+    UPDATE payment_chunks k
+       SET returned_count = k.returned_count + t.n, returned_fen = k.returned_fen + t.fen
+      FROM (SELECT run_id, COALESCE(chunk, -1) AS chunk, count(*) AS n,
+                   sum(amount_fen) AS fen
+              FROM returned GROUP BY run_id, COALESCE(chunk, -1)) t
+     WHERE k.run_id = t.run_id AND k.chunk = t.chunk
 )
 SELECT * FROM returned
 """
@@ -206,9 +239,12 @@ class PgPayments:
             void = [i for i, o in outcomes.items() if o.status != "settled"]
             if void and await self._conn.execute(_VOID, void) != f"UPDATE {len(void)}":
                 raise RuntimeError("a payment that moved no money was not live")
-        await self._conn.execute(
-            "UPDATE payment_chunks SET done_at = $3 WHERE run_id = $1 AND chunk = $2",
-            chunk.run_id, chunk.number, at)
+        tallies = dict.fromkeys(_TALLIED, 0)
+        amounts = {p.payment_id: p.amount_fen for p in chunk.payments}
+        for payment_id, outcome in outcomes.items():
+            tallies[f"{outcome.status}_count"] += 1
+            tallies[f"{outcome.status}_fen"] += amounts[payment_id]
+        await self._conn.execute(_DONE, chunk.run_id, chunk.number, at, *tallies.values())
 
     async def note_dispute(self, run_id: str, payment_id: str, batch: str, kind: str,
                            found_at: datetime) -> None:
@@ -236,19 +272,12 @@ class PgPayments:
         return (await self.totals_with_chunks(run_id))[0]
 
     async def totals_with_chunks(self, run_id: str) -> tuple[RunTotals, int, int]:
-        rows = await self._conn.fetch(_RUN_RANGE, run_id)
-        values = {f"{status}_{what}": 0 for what in ("count", "fen") for status in
-                  ("settled", "failed", "cancelled", "pending", "returned")}
-        settled: set[int] = set()
-        failed: set[int] = set()
-        for r in rows:
-            values[f"{r['status']}_count"] += int(r["n"])
-            values[f"{r['status']}_fen"] += int(r["fen"])
-            if r["status"] in ("settled", "returned"):
-                settled.add(r["chunk"])
-            elif r["status"] == "failed":
-                failed.add(r["chunk"])
-        return RunTotals(**values), len(settled), len(failed)
+        row = await self._conn.fetchrow(_RUN_TOTALS, run_id)
+        if row is None:
+            return RunTotals(), 0, 0
+        values = dict(row)
+        settled, failed = values.pop("settled_chunks"), values.pop("failed_chunks")
+        return RunTotals(**{k: int(v) for k, v in values.items()}), int(settled), int(failed)
 
     async def mark_returned(self, returns: Sequence[BankReturn]) -> list[Returned]:
         rows = await self._conn.fetch(

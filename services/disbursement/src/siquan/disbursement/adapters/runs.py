@@ -11,6 +11,7 @@ from typing import Any
 
 from siquan.contracts.periods import period_start
 from siquan.disbursement.adapters.db import Connection
+from siquan.disbursement.adapters.payments import RUN_TOTALS
 from siquan.disbursement.application.repositories import PAYER_CHANNEL
 from siquan.disbursement.domain.errors import NotFound
 from siquan.disbursement.domain.payment_run import PaymentRun
@@ -30,34 +31,18 @@ def is_uuid(value: str) -> bool:
 
 
 # A page of runs with each run's payments counted by status ($1 program, $2 period,
-# $3 status, each NULL for any; $4 the division prefix; $5 limit, $6 offset). A run's
-# payments are found through its chunks' id range, as everywhere (uuid has no min()).
-_SEARCH = """
+# $3 status, each NULL for any; $4 the division prefix; $5 limit, $6 offset), added up
+# from its chunks' tallies (`payments.RUN_TOTALS`).
+_SEARCH = f"""
 SELECT r.run_id::text AS run_id, r.kind, r.retry_of::text AS retry_of, r.program_code,
        r.period, r.division_code, r.status, r.payee_count, r.total_fen,
        jsonb_array_length(r.skipped) AS skipped_count, r.started_at, r.completed_at,
-       t.*, count(*) OVER () AS matching
-  FROM payment_runs r
-  LEFT JOIN LATERAL (
-      SELECT count(*) AS payments_count,
-             count(*) FILTER (WHERE p.status = 'settled') AS paid_count,
-             COALESCE(sum(p.amount_fen) FILTER (WHERE p.status = 'settled'), 0) AS paid_fen,
-             count(*) FILTER (WHERE p.status = 'returned') AS returned_count,
-             COALESCE(sum(p.amount_fen) FILTER (WHERE p.status = 'returned'), 0)
-                 AS returned_fen,
-             count(*) FILTER (WHERE p.status = 'failed') AS failed_count,
-             COALESCE(sum(p.amount_fen) FILTER (WHERE p.status = 'failed'), 0) AS failed_fen,
-             count(*) FILTER (WHERE p.status = 'cancelled') AS cancelled_count,
-             COALESCE(sum(p.amount_fen) FILTER (WHERE p.status = 'cancelled'), 0)
-                 AS cancelled_fen,
-             count(*) FILTER (WHERE p.status = 'pending') AS pending_count,
-             COALESCE(sum(p.amount_fen) FILTER (WHERE p.status = 'pending'), 0)
-                 AS pending_fen
-        FROM (SELECT min(first_payment_id::text)::uuid AS first,
-                     max(last_payment_id::text)::uuid AS last
-                FROM payment_chunks c WHERE c.run_id = r.run_id) span
-        JOIN payments p ON p.payment_id BETWEEN span.first AND span.last
-       WHERE p.run_id = r.run_id) t ON true
+       t.settled_count + t.returned_count + t.failed_count + t.cancelled_count
+           + t.pending_count AS payments_count,
+       t.settled_count AS paid_count, t.settled_fen AS paid_fen, t.returned_count,
+       t.returned_fen, t.failed_count, t.failed_fen, t.cancelled_count, t.cancelled_fen,
+       t.pending_count, t.pending_fen, count(*) OVER () AS matching
+  FROM payment_runs r, LATERAL ({RUN_TOTALS}) t
  WHERE ($1::text IS NULL OR r.program_code = $1) AND ($2::text IS NULL OR r.period = $2)
    AND ($3::text IS NULL OR r.status = $3) AND r.division_code LIKE $4 || '%'
  ORDER BY r.started_at DESC, r.run_id
