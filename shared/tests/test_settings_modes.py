@@ -5,12 +5,13 @@ time zone, which must be one the zone database knows."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
 
-from siquan.shared.clock import FixedClock
+from siquan.shared.clock import FileClock, FixedClock
 from siquan.shared.settings import InvalidSettings, ServiceSettings
 
 GIVEN = {"amqp_url": "amqp://someone:s3cret@127.0.0.1:5672/siquan",
@@ -51,6 +52,19 @@ def test_a_clock_counts_days_in_the_office_zone(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("SIQUAN_OFFICE_TIMEZONE", "America/Chicago")
     assert FixedClock(evening).today() == date(2026, 11, 30)
     assert FixedClock(evening).zone == ZoneInfo("America/Chicago")
+
+
+def test_a_file_clock_reads_the_instant_written_and_the_system_time_without_one(
+        tmp_path: Path) -> None:
+    clock = FileClock(tmp_path / "clock", UTC)
+    before = datetime.now(UTC)
+    assert before <= clock.now() <= datetime.now(UTC)
+    clock.set(datetime(2026, 11, 30, 20, 0, tzinfo=UTC))
+    assert clock.now() == datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+    (tmp_path / "clock").write_text("2026-12-01T09:30:00\n", encoding="utf-8")
+    assert clock.now() == datetime(2026, 12, 1, 9, 30, tzinfo=UTC)  # naive: UTC
+    assert FileClock(tmp_path / "clock").today() == date(2026, 12, 1)
+    assert [p.name for p in tmp_path.iterdir()] == ["clock"]  # no temporary file left
 
 
 def test_a_wrong_setting_stops_the_start_naming_it_but_not_its_value(
