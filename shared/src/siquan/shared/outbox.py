@@ -135,6 +135,9 @@ def batched(pending: Sequence[PendingEvent], *, single: Collection[str] = ()
             placed.add(key)
             batch = batch_for(key)
             assert batch is not None
+            # entries of the batch's own parametrized type: the batch takes them as they
+            # are, where entries of the bare generic type would each be validated again
+            entry = BatchEntry[batch.entry_type]  # type: ignore[name-defined]
             for start in range(0, len(group), BATCH_LIMIT):
                 chunk = group[start:start + BATCH_LIMIT]
                 if len(chunk) == 1:
@@ -142,7 +145,7 @@ def batched(pending: Sequence[PendingEvent], *, single: Collection[str] = ()
                     continue
                 first = chunk[0]
                 out.append(PendingEvent(
-                    batch(events=[BatchEntry(message_id=p.message_id, event=p.event)
+                    batch(events=[entry(message_id=p.message_id, event=p.event)
                                   for p in chunk]),
                     first.correlation_id, first.causation_id, first.trace_context))
     return out

@@ -23,7 +23,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from siquan.eligibility.application import events
 from siquan.eligibility.application.intake import exclusive_refusal, holdings_by_person
@@ -87,7 +87,9 @@ async def approve(command: Approve, uow: Work) -> ApprovalResult:
                       "missing required evidence, or a certification in an exclusive "
                       "program)")
     homes, registered = await _households(uow, decided.approved)
-    granted = await _with_ends(uow, [_grant(uow, c.officer, a, now, homes.get(a.person_key))
+    today = uow.today()
+    granted = await _with_ends(uow, [_grant(uow, c.officer, a, now, today,
+                                            homes.get(a.person_key))
                                      for a in decided.approved], registered)
     await uow.applications.save([*decided.ended, *decided.rejected, *decided.approved])
     await uow.certifications.add(granted)
@@ -108,8 +110,9 @@ async def _lacking_evidence(uow: Work, candidates: list[Application], now: datet
     the version the approval would grant, less the kinds on file."""
     on_file = await uow.evidence.kinds_on_file([a.id for a in candidates])
     lacking = {}
+    today = uow.today()
     for a in candidates:
-        policy = uow.policies.in_force(a.program_code, uow.today(), a.division_code)
+        policy = uow.policies.in_force(a.program_code, today, a.division_code)
         missing = [kind for kind in policy.required_evidence(a.category)
                    if kind not in on_file.get(a.id, set())]
         if missing:
@@ -244,14 +247,14 @@ async def _with_ends(uow: Work, granted: list[Granted], registered: Mapping[str,
     return assessed
 
 
-def _grant(uow: Work, officer: Officer, a: Application, now: datetime,
+def _grant(uow: Work, officer: Officer, a: Application, now: datetime, today: date,
            home: str | None = None) -> Granted:
-    policy = uow.policies.in_force(a.program_code, uow.today(), a.division_code)
+    policy = uow.policies.in_force(a.program_code, today, a.division_code)
     certification = Certification(
         id=str(uuid.uuid4()), application_id=a.id, program_code=a.program_code,
         category=a.category, policy_version=policy.version, person_key=a.person_key,
         division_code=a.division_code, township_code=a.township_code,
         effective_from=a.eligible_from,
-        valid_until=first_valid_until(a.eligible_from, uow.today()))
+        valid_until=first_valid_until(a.eligible_from, today))
     return Granted(certification, a.reviewed_by or "", officer.id, now, household_key=home,
                    per_household=home is not None and policy.paid_to == "household")
