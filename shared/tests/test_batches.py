@@ -68,6 +68,9 @@ def test_many_events_of_a_type_go_as_one_batch_where_the_first_was_a_lone_one_al
         pending[0].message_id, pending[2].message_id, pending[3].message_id]
     assert [e.event for e in batch.event.events] == [  # type: ignore[attr-defined]
         pending[0].event, pending[2].event, pending[3].event]
+    entries = batch.event.events  # type: ignore[attr-defined]
+    assert {type(e) for e in entries} == {batch_for(GRANTED).entry_model}  # type: ignore[union-attr]
+    assert entries[1].event is pending[2].event  # taken as published, not copied
     assert (batch.correlation_id, batch.causation_id) == ("corr", "cause")
     assert batch.message_id not in {p.message_id for p in pending}
     lone = [PendingEvent(_granted(1)), PendingEvent(_revoked(2)), PendingEvent(_revoked(3))]

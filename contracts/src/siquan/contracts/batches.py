@@ -55,6 +55,8 @@ class Batch(Event):
     """A batch of events of one type (`entry_type`)."""
 
     entry_type: ClassVar[type[Event]]
+    entry_model: ClassVar[type[BatchEntry[Any]]]
+    """`BatchEntry[entry_type]`: entries built as it are taken as they are."""
     events: list[BatchEntry[Any]]
 
 
@@ -73,7 +75,8 @@ def batch_of(model: type[E]) -> type[Batch]:
     known = _BY_ENTRY.get(model.routing_key)
     if known is not None:
         return known
-    events: Any = (list[BatchEntry[model]],  # type: ignore[valid-type]
+    entry: Any = BatchEntry[model]  # type: ignore[valid-type]
+    events: Any = (list[entry],
                    Field(min_length=1, max_length=BATCH_LIMIT,
                          description=f"The `{model.routing_key}` events, in the order "
                                      "they were published"))
@@ -84,6 +87,7 @@ def batch_of(model: type[E]) -> type[Batch]:
         events=events)
     batch.producer, batch.audience = model.producer, model.audience
     batch.routing_key, batch.entry_type = batch_key(model.routing_key), model
+    batch.entry_model = entry
     register(batch)
     _BY_ENTRY[model.routing_key] = batch
     _ENTRY_OF[batch.routing_key] = model.routing_key

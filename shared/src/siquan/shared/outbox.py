@@ -13,7 +13,7 @@ from opentelemetry import propagate
 from uuid6 import uuid7
 
 from siquan.contracts.base import Event, exchange_for
-from siquan.contracts.batches import BATCH_LIMIT, BatchEntry, batch_for
+from siquan.contracts.batches import BATCH_LIMIT, batch_for
 from siquan.shared.clock import Clock, SystemClock
 from siquan.shared.database import Connection
 from siquan.shared.messaging_schema import OUTBOX_NOTIFY_CHANNEL
@@ -137,7 +137,7 @@ def batched(pending: Sequence[PendingEvent], *, single: Collection[str] = ()
             assert batch is not None
             # entries of the batch's own parametrized type: the batch takes them as they
             # are, where entries of the bare generic type would each be validated again
-            entry = BatchEntry[batch.entry_type]  # type: ignore[name-defined]
+            entry = batch.entry_model
             for start in range(0, len(group), BATCH_LIMIT):
                 chunk = group[start:start + BATCH_LIMIT]
                 if len(chunk) == 1:
