@@ -43,8 +43,10 @@ _LIVE_SQL = "(" + ", ".join(f"'{s}'" for s in LIVE) + ")"
 
 
 def _from_row(row: asyncpg.Record) -> Application:
-    values: dict[str, Any] = {c: (str(row[c]) if c in _IDS and row[c] is not None
-                                  else row[c]) for c in _FIELDS}
+    values: dict[str, Any] = dict(zip(_FIELDS, row.values(), strict=False))  # `_SELECT`'s order
+    for column in _IDS:
+        if values[column] is not None:
+            values[column] = str(values[column])
     return Application(**values, open_objections=int(row["open_objections"]))
 
 
