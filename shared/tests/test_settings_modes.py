@@ -63,7 +63,7 @@ def test_a_file_clock_reads_the_instant_written_and_the_system_time_without_one(
     assert clock.now() == datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
     (tmp_path / "clock").write_text("2026-12-01T09:30:00\n", encoding="utf-8")
     assert clock.now() == datetime(2026, 12, 1, 9, 30, tzinfo=UTC)  # naive: UTC
-    assert FileClock(tmp_path / "clock").today() == date(2026, 12, 1)
+    assert FileClock(tmp_path / "clock", ZoneInfo("Asia/Shanghai")).today() == date(2026, 12, 1)
     assert [p.name for p in tmp_path.iterdir()] == ["clock"]  # no temporary file left
 
 

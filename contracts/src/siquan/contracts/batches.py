@@ -56,7 +56,8 @@ class Batch(Event):
 
     entry_type: ClassVar[type[Event]]
     entry_model: ClassVar[type[BatchEntry[Any]]]
-    """`BatchEntry[entry_type]`: entries built as it are taken as they are."""
+    """`BatchEntry[entry_type]`, the type of the entries of `events`: entries built as it
+    are taken as they are, not validated again."""
     events: list[BatchEntry[Any]]
 
 
