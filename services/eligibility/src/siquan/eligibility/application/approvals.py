@@ -72,12 +72,12 @@ async def approve(command: Approve, uow: Work) -> ApprovalResult:
         raise InvalidRequest("name either a notice or the applications to approve")
     if len(c.application_ids) + len(c.rejections) > uow.terms.max_batch:
         raise InvalidRequest(f"a batch takes at most {uow.terms.max_batch} applications")
-    now = uow.now()
+    now, today = uow.now(), uow.today()
     candidates = await _candidates(c, uow)
     for application in candidates:
         c.officer.check_scope(application.scope)
     result = ApprovalResult()
-    lacking = await _lacking_evidence(uow, candidates, now)
+    lacking = await _lacking_evidence(uow, candidates, today)
     if c.notice_id is None:
         _refuse_without_evidence(c, lacking)
     decided = await _decide(c, uow, candidates, result, now, lacking)
@@ -87,7 +87,6 @@ async def approve(command: Approve, uow: Work) -> ApprovalResult:
                       "missing required evidence, or a certification in an exclusive "
                       "program)")
     homes, registered = await _households(uow, decided.approved)
-    today = uow.today()
     granted = await _with_ends(uow, [_grant(uow, c.officer, a, now, today,
                                             homes.get(a.person_key))
                                      for a in decided.approved], registered)
@@ -104,13 +103,12 @@ async def approve(command: Approve, uow: Work) -> ApprovalResult:
     return result
 
 
-async def _lacking_evidence(uow: Work, candidates: list[Application], now: datetime
+async def _lacking_evidence(uow: Work, candidates: list[Application], today: date
                             ) -> dict[str, list[str]]:
     """The evidence each application still lacks: its category's required evidence under
     the version the approval would grant, less the kinds on file."""
     on_file = await uow.evidence.kinds_on_file([a.id for a in candidates])
     lacking = {}
-    today = uow.today()
     for a in candidates:
         policy = uow.policies.in_force(a.program_code, today, a.division_code)
         missing = [kind for kind in policy.required_evidence(a.category)
