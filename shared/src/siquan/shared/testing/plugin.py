@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from siquan.shared.clock import DEFAULT_OFFICE_ZONE
 from siquan.shared.testing.environment import Environment
 
 
@@ -16,8 +17,15 @@ def pytest_configure(config: pytest.Config) -> None:
     """Every service a test starts has 4 connections for requests and handlers, not 10
     (its background loops' connections come on top): the test workers run whole systems
     at once (some with two instances of each service, each with its simulated bank)
-    against one PostgreSQL (`.ci/run` raises its `max_connections` from 100 to 300)."""
+    against one PostgreSQL (`.ci/run` raises its `max_connections` from 100 to 300).
+
+    The tests are written for an office in the default zone (Beijing time): the instants
+    their clocks are set to fall on the days they name there. A zone set in the shell that
+    runs them (`SIQUAN_OFFICE_TIMEZONE`, a deployment's setting) would move those days and
+    fail tests for no fault of the code, so it is set to the default for the session; a
+    test about another zone sets that zone itself."""
     os.environ.setdefault("SIQUAN_PG_POOL_SIZE", "4")
+    os.environ["SIQUAN_OFFICE_TIMEZONE"] = DEFAULT_OFFICE_ZONE
 
 
 @pytest.fixture(scope="session")
