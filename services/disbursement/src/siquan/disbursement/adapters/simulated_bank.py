@@ -95,13 +95,11 @@ RETURNING payment_id::text, outcome, bank_reference, reason
 """
 
 # A chunk's ids are consecutive: the range between the lowest and the highest id asked for
-# (usually empty: nothing was sent before) is read, not one probe per id.
+# (usually empty: nothing was sent before) is read, not one probe per id, and what it holds
+# is answered for the ids asked ($1/$2 the range's ends).
 _RESULTS = """
-WITH asked AS MATERIALIZED (SELECT unnest($1::uuid[]) AS payment_id)
 SELECT payment_id::text, outcome, bank_reference, reason FROM transfers
- WHERE payment_id BETWEEN (SELECT min(payment_id::text)::uuid FROM asked)
-                      AND (SELECT max(payment_id::text)::uuid FROM asked)
-   AND payment_id IN (SELECT payment_id FROM asked)
+ WHERE payment_id BETWEEN $1::uuid AND $2::uuid
 """
 
 # What the bank recorded under the instruction keys of payment ids it holds nothing for:
@@ -282,7 +280,11 @@ async def _recorded(conn: asyncpg.pool.PoolConnectionProxy, payment_ids: Sequenc
                     ) -> list[BankResult]:
     if not payment_ids:
         return []
-    return _results(await conn.fetch(_RESULTS, list(payment_ids)))
+    # ids in the canonical form the database writes them in (a chunk's, read as text)
+    # compare as text in the order of PostgreSQL's uuid
+    asked = set(payment_ids)
+    return _results([r for r in await conn.fetch(_RESULTS, min(asked), max(asked))
+                     if r["payment_id"] in asked])
 
 
 def _results(rows: list[asyncpg.Record]) -> list[BankResult]:
