@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -214,18 +213,18 @@ class SimulatedBank:
     def _rows(self, instructions: Sequence[PaymentInstruction]) -> list[tuple[Any, ...]]:
         """What the bank records of each instruction (`_COLUMNS`): its decision
         (`BankBehaviour.decide`), a reference when it settles, the day it comes back when it
-        is returned. A malformed payment id is a caller's bug (ValueError)."""
+        is returned. Payment ids come in the canonical form the database writes them in;
+        a malformed one is a caller's bug, which the COPY into the uuid column refuses."""
         refusals, returns = self.behaviour.decide(instructions)
         today = self._clock.today()
         back_on = today + timedelta(days=self.behaviour.return_days)
         rows: list[tuple[Any, ...]] = []
         for i, refusal, returned in zip(instructions, refusals, returns, strict=True):
-            payment_id = uuid.UUID(i.payment_id)
             settled = refusal is None
             comes_back = settled and returned
-            rows.append((str(payment_id), i.bank_code, i.account_number, i.amount_fen,
+            rows.append((i.payment_id, i.bank_code, i.account_number, i.amount_fen,
                          i.remittance, "settled" if settled else "failed", refusal or "",
-                         "SIM" + payment_id.hex.upper() if settled else None,
+                         "SIM" + i.payment_id.replace("-", "").upper() if settled else None,
                          today if settled else None, back_on if comes_back else None,
                          "account closed" if comes_back else "", i.instruction_key or None))
         return rows
