@@ -125,3 +125,19 @@ async def test_a_fresh_batch_is_recorded_as_the_row_by_row_path_records_it(
     assert {r[5] for r in recorded[0][0]} == {"settled", "failed"}
     assert any(r[9] is not None for r in recorded[0][0])
     assert recorded[0] == recorded[1]
+
+
+async def test_the_bank_answers_for_the_payments_asked_and_recorded_only(
+        bank: SimulatedBank) -> None:
+    """A chunk's ids are consecutive, and the bank reads the range they span: a payment
+    recorded inside it but not asked for is not answered, nor is one asked for and never
+    sent."""
+    prefix = str(uuid.uuid4())[:24]
+    chunk = [i._replace(payment_id=f"{prefix}{n:012x}") for n, i in enumerate(_batch(5))]
+    await bank.instruct("b1", [chunk[0], chunk[2], chunk[4]])
+
+    found = await bank.results([chunk[4].payment_id, chunk[1].payment_id,
+                                chunk[0].payment_id])
+
+    assert sorted(r.payment_id for r in found) == [chunk[0].payment_id, chunk[4].payment_id]
+    assert {r.outcome for r in found} == {"settled"}
