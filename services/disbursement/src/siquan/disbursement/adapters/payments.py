@@ -80,12 +80,6 @@ SELECT p.payment_id::text, p.person_key, p.certification_id, p.period, p.item,
  ORDER BY p.payment_id
 """
 
-# A chunk is a range of the primary key, wanted in its order: an index scan of the range
-# hands the rows over sorted, where a bitmap scan reads the same pages and leaves them to a
-# sort (about a third of the statement's time on a chunk of 10,000).
-_IN_KEY_ORDER = "SET LOCAL enable_bitmapscan = off"
-_ANY_ORDER = "SET LOCAL enable_bitmapscan = DEFAULT"
-
 # A result for each payment of the chunk, written by COPY (a second result for a payment
 # breaks the primary key); those that moved no money stop being live.
 _RESULT_COLUMNS = ["payment_id", "status", "reason", "bank_reference", "chunk", "finished_at",
@@ -218,12 +212,10 @@ class PgPayments:
         number, first, last, program = claimed
         periods = [r["period"] for r in await self._conn.fetch(_PERIODS, run_id, first, last)]
         bounds = [period_bounds(p) for p in periods]
-        async with by_key(self._conn):
-            await self._conn.execute(_IN_KEY_ORDER)
+        async with by_key(self._conn, in_key_order=True):  # a chunk: a range of the key
             rows = await self._conn.fetch(_CHUNK, run_id, first, last, periods,
                                           [b[0] for b in bounds], [b[1] for b in bounds],
                                           program)
-            await self._conn.execute(_ANY_ORDER)
         return Chunk(run_id, number, [ChunkPayment(
             row["payment_id"], row["person_key"], row["certification_id"], row["period"],
             row["item"], row["amount_fen"], row["bank_code"], row["account_number"],
