@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from siquan.shared.database import create_pool, insert_rows
+from siquan.shared.database import by_key, create_pool, hashing_small_tables, insert_rows
 from siquan.shared.testing.waiting import eventually
 
 
@@ -109,6 +109,33 @@ async def test_rows_inserted_together_go_in_whole_or_not_at_all(dsn: str) -> Non
 
         rows = await conn.fetch("SELECT id, facts, note FROM kept ORDER BY id")
         assert [tuple(r) for r in rows] == [(1, {"a": [1]}, "一"), (2, None, None)]
+
+
+
+async def _planner(conn: asyncpg.Connection) -> tuple[str, str, str]:
+    return tuple(await conn.fetchrow(  # type: ignore[return-value]
+        "SELECT current_setting('enable_hashjoin'), current_setting('enable_seqscan'),"
+        " current_setting('enable_bitmapscan')"))
+
+
+async def test_planner_settings_hold_within_their_block_and_are_restored_after(
+        dsn: str) -> None:
+    async with await create_pool(dsn, max_size=1) as pool, pool.acquire() as conn, \
+            conn.transaction():
+        assert await _planner(conn) == ("on", "on", "on")
+        async with by_key(conn):
+            assert await _planner(conn) == ("off", "off", "on")
+            async with hashing_small_tables(conn):
+                assert await _planner(conn) == ("on", "off", "on")
+            assert await _planner(conn) == ("off", "off", "on")
+        assert await _planner(conn) == ("on", "on", "on")
+        async with by_key(conn, in_key_order=True):
+            assert await _planner(conn) == ("off", "off", "off")
+        assert await _planner(conn) == ("on", "on", "on")
+        # outside `by_key` hashing is already allowed, and stays so
+        async with hashing_small_tables(conn):
+            assert await _planner(conn) == ("on", "on", "on")
+        assert await _planner(conn) == ("on", "on", "on")
 
 
 _GATE = 4242

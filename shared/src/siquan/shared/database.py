@@ -93,6 +93,19 @@ async def by_key(conn: Connection, *, in_key_order: bool = False) -> AsyncIterat
     await conn.execute(PLANNED)
 
 
+@asynccontextmanager
+async def hashing_small_tables(conn: Connection) -> AsyncIterator[None]:
+    """Within `by_key`, the statements within may also join by hash; the setting before
+    the block is restored after it. For a statement whose every lookup in a large table is
+    a LATERAL subquery (a hash join cannot replace it, so each stays a lookup by key per
+    row) and whose other joins are to a few rows (a batch's runs, the policy's amounts),
+    which a nested loop would look up again for each of the batch's thousands of rows."""
+    before = await conn.fetchval("SELECT current_setting('enable_hashjoin')")
+    await conn.execute("SET LOCAL enable_hashjoin = on")
+    yield
+    await conn.execute("SELECT set_config('enable_hashjoin', $1, true)", before)
+
+
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10,
                       toast_compression: str = "") -> asyncpg.Pool:
     """A pool whose connections decode jsonb, and compress long values with

@@ -37,7 +37,7 @@ from siquan.oversight.reconciliation.application.ports import (
 )
 from siquan.oversight.reconciliation.domain.bank import Answer, latest_answers
 from siquan.oversight.reconciliation.domain.payments import SettledItem
-from siquan.shared.database import Connection
+from siquan.shared.database import Connection, hashing_small_tables
 
 
 def _item(row: asyncpg.Record) -> SettledItem:
@@ -119,10 +119,11 @@ class PgSettled:
             return Settling([], [], [])
         self._new.difference_update(new)
         e = expectations
-        rows = await self._conn.fetch(  # a step of the batch: planned by key
-            sql.JUDGE, new, [x.program_code for x in e], [x.division_code for x in e],
-            [x.category for x in e], [x.period for x in e], [x.amount_fen for x in e],
-            [x.period_end for x in e], account_window, [c.message_id for c in chunks])
+        async with hashing_small_tables(self._conn):  # a step of the batch: by key
+            rows = await self._conn.fetch(
+                sql.JUDGE, new, [x.program_code for x in e], [x.division_code for x in e],
+                [x.category for x in e], [x.period for x in e], [x.amount_fen for x in e],
+                [x.period_end for x in e], account_window, [c.message_id for c in chunks])
         return _settling(rows)
 
     async def of_certifications(self, pairs: Iterable[tuple[str, str]]

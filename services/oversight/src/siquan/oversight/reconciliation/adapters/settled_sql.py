@@ -4,7 +4,16 @@
 transactions); `JUDGE`, run while the batch holds the chain head, finds among the new ones
 what the rules must look at: each payment's certification is read once (for
 `cert_checked` and for the plain case), and an earlier payment of the same key is looked
-up where the new one was just inserted."""
+up where the new one was just inserted.
+
+`JUDGE` runs with hash joins allowed (`hashing_small_tables`): its lookups in the large
+tables (certifications, settled payments) are LATERAL subqueries, one index lookup per
+payment whatever the planner estimates, and its runs and policy amounts (a few rows) are
+hashed once per batch instead of looked up again for each payment. The accounts replaced
+shortly before a run are read once for the batch's runs (a range of the partial index of
+replacements) and matched to its payees, where each payee's replacements were looked up
+one by one; the earlier payment of the same key is looked for in order (oldest first) only
+for a payment whose key holds another one (a plain lookup, no sort, for the others)."""
 
 COLUMNS = ("s.payment_id, s.person_key, s.certification_id, s.program_code, s.period,"
            " s.item, s.amount_fen, s.division_code, s.run_id, s.message_id,"
@@ -51,7 +60,8 @@ SELECT {COLUMNS}, s.pays, s.returned, c.certification_id IS NOT NULL AS known,
                      OR r.started_by NOT IN (c.approved_by, c.reviewed_by)),
                 false) AS plain
 FROM settled_payments s
-LEFT JOIN watched_certifications c ON c.certification_id = s.certification_id
+LEFT JOIN LATERAL (SELECT * FROM watched_certifications c
+                   WHERE c.certification_id = s.certification_id OFFSET 0) c ON true
 LEFT JOIN watched_runs r ON r.run_id = s.run_id
 LEFT JOIN unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::date[])
           AS e(program_code, division_code, category, period, amount_fen, period_end)
@@ -66,12 +76,13 @@ JUDGE = f"""
 WITH fresh AS MATERIALIZED ({_FRESH}),
 unknown AS (
     UPDATE settled_payments SET cert_checked = false
-    WHERE payment_id IN (SELECT payment_id FROM fresh WHERE NOT known)
+    WHERE payment_id = ANY(ARRAY(SELECT payment_id FROM fresh WHERE NOT known))
 ),
 returned_before AS (  -- a return committed before its payment was (another instance's)
     UPDATE settled_payments SET returned = true
-    WHERE payment_id IN (SELECT f.payment_id FROM fresh f JOIN statement_payment_lines l
-                         ON l.line_key = f.payment_id AND l.outcome = 'returned')
+    WHERE payment_id = ANY(ARRAY(SELECT f.payment_id FROM fresh f
+                                 JOIN statement_payment_lines l
+                                   ON l.line_key = f.payment_id AND l.outcome = 'returned'))
     RETURNING payment_id
 )
 SELECT {_SHOWN}, 'suspect' AS kind, NULL AS other, NULL::uuid AS other_message
@@ -95,20 +106,26 @@ FROM fresh f CROSS JOIN LATERAL (
       AND (o.message_id <> ALL($9::uuid[]) OR o.payment_id < f.payment_id)
     ORDER BY o.seen_at, o.payment_id LIMIT 1) o
 WHERE NOT f.returned AND f.payment_id NOT IN (SELECT payment_id FROM returned_before)
+  AND EXISTS (SELECT 1 FROM settled_payments x
+              WHERE x.person_key = f.person_key AND x.program_code = f.program_code
+                AND x.period = f.period AND x.pays = f.pays AND x.payment_id <> f.payment_id
+              OFFSET 0)  -- a lookup per payment, never a join over the table
 UNION ALL
 SELECT {_SHOWN}, 'account', a.message_id::text, NULL
 FROM fresh f
-JOIN watched_runs r ON r.run_id = f.run_id AND r.started_at IS NOT NULL
-CROSS JOIN LATERAL (
-    SELECT a.message_id FROM watched_payee_accounts a
-    WHERE a.person_key = f.person_key AND a.replaces_previous
-      AND a.registered_at <= r.started_at
-      AND a.registered_at > r.started_at - $8::interval
+JOIN (  -- for each payee of a run, the latest account that replaced another in the window
+    SELECT DISTINCT ON (r.run_id, a.person_key) r.run_id, a.person_key, a.message_id
+    FROM watched_runs r
+    JOIN watched_payee_accounts a
+      ON a.replaces_previous AND a.registered_at <= r.started_at
+     AND a.registered_at > r.started_at - $8::interval
+    WHERE r.run_id IN (SELECT run_id FROM fresh) AND r.started_at IS NOT NULL
       AND (NOT a.awaiting_confirmation OR EXISTS (
           SELECT 1 FROM watched_account_confirmations k
           WHERE k.person_key = a.person_key AND k.registered_at = a.registered_at
             AND k.confirmed_at <= r.started_at))
-    ORDER BY a.registered_at DESC LIMIT 1) a
+    ORDER BY r.run_id, a.person_key, a.registered_at DESC) a
+  ON a.run_id = f.run_id AND a.person_key = f.person_key
 """
 
 _SAME_KEY = """person_key = {a}.person_key AND {b}.program_code = {a}.program_code
