@@ -10,6 +10,8 @@ import uuid
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from siquan.contracts import disbursement_v1 as events
 from siquan.disbursement.adapters.memory_bank import MemoryBank
@@ -38,6 +40,13 @@ def test_the_key_is_the_name_based_uuid_of_the_payable_amount() -> None:
         assert instruction_key(person, program, period, item, earlier) == str(uuid.uuid5(
             INSTRUCTION_KEYS, f"{person}|{program}|{period}|{item}|{earlier}"))
 
+
+
+@given(st.text(), st.text(), st.text(), st.text(), st.integers(min_value=0))
+def test_any_payable_amount_gets_its_name_based_uuid(person: str, program: str, period: str,
+                                                       item: str, earlier: int) -> None:
+    assert instruction_key(person, program, period, item, earlier) == str(uuid.uuid5(
+        INSTRUCTION_KEYS, f"{person}|{program}|{period}|{item}|{earlier}"))
 
 async def paid_run(world: Any, period: str = "2026-05") -> Any:
     run = (await world.start(period)).run
