@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import date
 
 import asyncpg
+import pytest
 from alembic import command
 
 from siquan.disbursement.app import MIGRATIONS
@@ -77,5 +79,59 @@ async def test_a_database_with_runs_in_flight_upgrades_and_comes_back_down(
         assert await conn.fetch(RESULTS) == before
         await migrate_to(dsn, "head")
         assert await conn.fetch(RESULTS) == before
+    finally:
+        await conn.close()
+
+
+
+async def test_orders_the_bank_has_not_answered_take_the_name_registered_last(
+        env: Environment) -> None:
+    """Revision 0023 writes the holder's name into the orders still to be paid, as the payer
+    read it before (the name registered last with the order's account); an order the bank
+    answered keeps none, and from then on no order's name changes."""
+    dsn = env.pg_dsn("disbursement")
+    await migrate_to(dsn, "0022")
+    conn = await asyncpg.connect(dsn)
+    try:
+        run = uuid.uuid4()
+        await conn.execute(
+            "INSERT INTO payment_runs (run_id, program_code, period, division_code,"
+            " policy_version, payee_count, total_fen, skipped, started_by, started_at,"
+            " status, allocation_id) VALUES ($1, 'special_assistance', '2026-05', '420117',"
+            " 'wuhan-2012', 2, 2000, '[]', 'x', now(), 'allocated', 'a')", run)
+        for n, name, at in [(1, "李建国", date(2026, 1, 1)), (1, "李建华", date(2026, 4, 1)),
+                            (2, "王芳", date(2026, 1, 1))]:
+            await conn.execute(
+                "INSERT INTO payee_accounts (person_key, bank_code, account_number,"
+                " masked_account, division_code, registered_by, registered_at,"
+                " superseded_at, confirmed_at, account_name) VALUES ($1, '102', $2,"
+                " '************0001', '420117', 'x', $3::date,"
+                " CASE WHEN $4 = '李建国' THEN '2026-04-01'::timestamptz END, $3::date, $4)",
+                f"k{n}", f"62220200000000000{n}", at, name)
+        pending, answered = uuid.UUID(int=1), uuid.UUID(int=2)
+        for payment_id, n in ((pending, 1), (answered, 2)):
+            await conn.execute(
+                "INSERT INTO payment_orders (payment_id, run_id, certification_id,"
+                " person_key, program_code, period, item, amount_fen, bank_code,"
+                " account_number) VALUES ($1, $2, 'c1', $3, 'special_assistance',"
+                " '2026-05', 'benefit', 1000, '102', $4)",
+                payment_id, run, f"k{n}", f"62220200000000000{n}")
+        await conn.execute("INSERT INTO payment_results (payment_id, status, bank_reference,"
+                           " chunk, finished_at) VALUES ($1, 'settled', 'R1', 0, now())",
+                           answered)
+
+        await migrate_to(dsn, "head")
+
+        assert [tuple(r) for r in await conn.fetch(
+            "SELECT payment_id, account_name FROM payment_orders ORDER BY payment_id")] == [
+            (pending, "李建华"), (answered, None)]
+        with pytest.raises(asyncpg.RaiseError):
+            await conn.execute("UPDATE payment_orders SET account_name = 'x'"
+                               " WHERE payment_id = $1", pending)
+        with pytest.raises(asyncpg.RaiseError):  # nor with a void
+            await conn.execute("UPDATE payment_orders SET account_name = 'x', live = false"
+                               " WHERE payment_id = $1", pending)
+        await migrate_to(dsn, "0022", down=True)
+        await migrate_to(dsn, "head")
     finally:
         await conn.close()

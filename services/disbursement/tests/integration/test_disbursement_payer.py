@@ -72,6 +72,30 @@ class CrashAfterTheBank:
         return await self.bank.returns(after, through)
 
 
+class NamesInstructed:
+    """The real bank, noting the holder's name each instruction gives."""
+
+    def __init__(self, bank: SimulatedBank) -> None:
+        self.bank, self.names = bank, dict[str, str]()
+
+    async def open(self) -> None:
+        await self.bank.open()
+
+    async def close(self) -> None:
+        await self.bank.close()
+
+    async def instruct(self, batch: str, instructions: Sequence[PaymentInstruction]
+                       ) -> list[BankResult]:
+        self.names.update((i.payment_id, i.account_name) for i in instructions)
+        return await self.bank.instruct(batch, instructions)
+
+    async def results(self, payment_ids: Sequence[str]) -> list[BankResult]:
+        return await self.bank.results(payment_ids)
+
+    async def returns(self, after: date, through: date) -> list[BankReturn]:
+        return await self.bank.returns(after, through)
+
+
 @dataclass
 class Setup:
     pool: asyncpg.Pool
@@ -87,7 +111,7 @@ class Setup:
         async with self.units(correlation_id=run_id) as uow:
             return await complete_run(uow, run_id)
 
-    async def certify_and_register(self, n: int) -> CertificationGranted:
+    async def certify_and_register(self, n: int, name: str = "") -> CertificationGranted:
         first17 = f"42011719500101{n:03d}"
         key = person_key(SECRET, first17 + gb11643_check_digit(first17))
         event = CertificationGranted(
@@ -100,7 +124,7 @@ class Setup:
         async with self.units() as uow:
             await facts.keep_certification(event, uow)
             await register_payee_account(RegisterPayeeAccount(
-                OFFICER, key, PayeeAccount("102", f"6222020000{n:04d}1234")), uow)
+                OFFICER, key, PayeeAccount("102", f"6222020000{n:04d}1234", name)), uow)
         return event
 
     async def allocated_run(self) -> PaymentRun:
@@ -224,3 +248,24 @@ async def test_a_chunks_results_and_the_funds_settlement_are_recorded_at_the_ser
                                      run.id) == at
     assert await setup.pool.fetchval("SELECT fund_settled_at FROM payment_runs"
                                      " WHERE run_id = $1", run.id) == at
+
+
+async def test_the_bank_is_given_the_holders_name_the_order_was_written_with(
+        setup: Setup) -> None:
+    """A payment order names the holder as its account was registered when it was
+    written: a corrected name registered since, still waiting for the checker, does not
+    reach the bank (the next run pays under it once confirmed)."""
+    named = await setup.certify_and_register(1, "朱镕基")
+    await setup.certify_and_register(2)
+    run = await setup.allocated_run()
+    async with setup.units() as uow:
+        corrected = await register_payee_account(RegisterPayeeAccount(
+            OFFICER, named.person_key, PayeeAccount("102", "622202000000011234",
+                                                    "阿卜杜热合曼·买买提")), uow)
+    assert corrected.awaiting_confirmation
+    bank = NamesInstructed(setup.bank)
+
+    assert await setup.pay_chunk(run.id, bank) and await setup.complete(run.id)
+
+    assert sorted(bank.names.values()) == ["", "朱镕基"]
+    assert await setup.statuses(run.id) == [("settled", ""), ("settled", "")]

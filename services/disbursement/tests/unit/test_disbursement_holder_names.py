@@ -68,6 +68,19 @@ async def test_a_corrected_name_alone_waits_for_the_checker_who_re_enters_it(wor
     assert await paid_names(world) == [CORRECTED]
 
 
+
+async def test_a_correction_registered_after_the_order_was_written_does_not_reach_the_bank(
+        world: Any) -> None:
+    await world.grant(1)
+    await register(world, NAME)
+    run = (await world.start()).run
+    assert (await register(world, CORRECTED)).awaiting_confirmation
+    await world.allocate(run)
+    async with world.units(correlation_id=run.id) as uow:
+        assert await pay_chunk(uow, world.bank, run.id)
+
+    assert [i.account_name for _, batch in world.bank.batches for i in batch] == [NAME]
+
 async def test_an_account_registered_without_a_name_is_instructed_with_none(world: Any) -> None:
     await world.payees(1)
 

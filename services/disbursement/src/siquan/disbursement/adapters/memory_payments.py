@@ -245,7 +245,8 @@ class MemoryPayments:
             payment_id = self._new_id()
             self._store.payments[payment_id] = PaymentRecord(
                 payment_id, run_id, p.certification_id, p.person_key, program_code, p.period,
-                p.item, p.amount_fen, p.account.bank_code, p.account.account_number)
+                p.item, p.amount_fen, p.account.bank_code, p.account.account_number,
+                account_name=p.account.holder_name)
             ids.append(payment_id)
         for k, first in enumerate(range(0, len(ids), chunk_size)):
             self._store.chunks[(run_id, k)] = ChunkRecord(ids[first:first + chunk_size])
@@ -261,7 +262,7 @@ class MemoryPayments:
             p.payment_id, p.person_key, p.certification_id, p.period, p.item, p.amount_fen,
             p.bank_code, p.account_number, self._instruction_key(p),
             PAYABLE.obstacle(self._store.facts(p)),
-            self._store.holder_name(p.person_key, p.bank_code, p.account_number))
+            p.account_name)
             for p in pending])
 
     def _instruction_key(self, payment: PaymentRecord) -> str:

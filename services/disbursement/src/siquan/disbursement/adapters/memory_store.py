@@ -65,6 +65,8 @@ class PaymentRecord:
     transferred_as: str | None = None
     returned_on: date | None = None
     return_reason: str = ""
+    account_name: str = ""
+    """The holder's name registered with the account when the order was written."""
 
 
 @dataclass
@@ -127,13 +129,6 @@ class MemoryStore:
     def current_account(self, person_key: str) -> AccountRecord | None:
         return next((a for a in self.accounts
                      if a.person_key == person_key and a.superseded_at is None), None)
-
-    def holder_name(self, person_key: str, bank_code: str, account_number: str) -> str:
-        """The name registered last with this account of the person ("" when none)."""
-        names = [a.account.holder_name for a in self.accounts
-                 if a.person_key == person_key and a.account.bank_code == bank_code
-                 and a.account.account_number == account_number]
-        return names[-1] if names else ""
 
     def held(self, person_key: str, program_code: str) -> bool:
         return any(h.person_key == person_key and h.lifted_at is None

@@ -58,18 +58,15 @@ _OBSTACLE = PAYABLE.sql_obstacle(facts(
     # the run's status, read once for the chunk (an InitPlan), not joined to every row
     allocated="(SELECT run.status FROM payment_runs run WHERE run.run_id = $1) = 'allocated'"))
 # `earlier`: the orders of the same payable amount written before (none of them live: one
-# live order at a time), for the payment's instruction key (`payment.instruction_key`)
+# live order at a time), for the payment's instruction key (`payment.instruction_key`); the
+# holder's name is the order's own, written with its account (migration 0023)
 _CHUNK = f"""
 SELECT p.payment_id::text, p.person_key, p.certification_id, p.period, p.item,
        p.amount_fen, p.bank_code, p.account_number,
        (SELECT count(*) FROM payment_orders q WHERE q.person_key = p.person_key
            AND q.program_code = p.program_code AND q.period = p.period AND NOT q.live
            AND q.item = p.item) AS earlier,
-       {_OBSTACLE} AS obstacle,
-       COALESCE((SELECT a.account_name FROM payee_accounts a
-                  WHERE a.person_key = p.person_key AND a.account_number = p.account_number
-                    AND a.bank_code = p.bank_code
-                  ORDER BY a.registered_at DESC LIMIT 1), '') AS account_name
+       {_OBSTACLE} AS obstacle, COALESCE(p.account_name, '') AS account_name
   FROM payment_orders p
   JOIN unnest($4::text[], $5::date[], $6::date[]) AS b (period, starts, ends)
     ON b.period = p.period

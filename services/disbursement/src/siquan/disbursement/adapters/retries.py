@@ -18,6 +18,7 @@ _REFUSED = f"""
 SELECT p.payment_id, p.certification_id, p.person_key, p.period, p.amount_fen, p.item,
        t.program_code, t.category, t.division_code, t.effective_from, t.revoked_from,
        t.benefits_end, a.bank_code AS current_bank, a.account_number AS current_account,
+       a.account_name AS current_name,
        a.registered_at, a.previous_registered_at,
        a.person_key IS NOT NULL AND a.confirmed_at IS NULL AS account_unconfirmed,
        {held("p.person_key", "p.program_code")} AS held,
@@ -57,7 +58,8 @@ def _refused(r: asyncpg.Record) -> RefusedPayment:
         benefits_end=r["benefits_end"],
         suspensions=open_suspensions(r["suspended_from"], r["reinstated_from"]))
     account = (None if r["current_bank"] is None
-               else PayeeAccount(r["current_bank"], r["current_account"]))
+               else PayeeAccount(r["current_bank"], r["current_account"],
+                                 r["current_name"] or ""))
     return RefusedPayment(
         payment_id=str(r["payment_id"]), certification_id=r["certification_id"],
         person_key=r["person_key"], period=r["period"], amount_fen=r["amount_fen"],

@@ -58,7 +58,7 @@ _OTHERS_TABLE = """
 CREATE TEMP TABLE roster_others (
     certification_id text, person_key text, program_code text, category text,
     division_code text, effective_from date, revoked_from date, benefits_end date,
-    bank_code text, account_number text, registered_at timestamptz,
+    bank_code text, account_number text, account_name text, registered_at timestamptz,
     previous_registered_at timestamptz, account_unconfirmed boolean, held boolean,
     paid text[], household_key text
 ) ON COMMIT DROP
@@ -85,7 +85,7 @@ _FACTS = {
 _CANDIDATES = f"""
 SELECT c.certification_id, c.person_key, c.category, c.effective_from, c.household_key,
        LEAST(r.effective_from, c.span_until) AS revoked_from, d.benefits_end, a.bank_code,
-       a.account_number,
+       a.account_number, a.account_name,
        a.registered_at, a.previous_registered_at,
        a.person_key IS NOT NULL AND a.confirmed_at IS NULL AS account_unconfirmed,
        {held("c.person_key", "$1")} AS held,
@@ -176,10 +176,10 @@ WITH candidates AS MATERIALIZED ({_CANDIDATES}
 ), paid AS (
     INSERT INTO payment_orders (payment_id, run_id, certification_id, person_key,
                                 program_code, period, item, amount_fen, bank_code,
-                                account_number, certified_from)
+                                account_number, account_name, certified_from)
     SELECT ($14 || lpad(to_hex(row_number() OVER (ORDER BY j.person_key)), 12, '0'))::uuid,
            $13, j.certification_id, j.person_key, $1, $6, 'benefit', a.amount_fen,
-           j.bank_code, j.account_number, j.effective_from
+           j.bank_code, j.account_number, j.account_name, j.effective_from
       FROM judged j
       JOIN unnest($7::text[], $8::bigint[]) AS a (category, amount_fen)
         ON a.category = j.category
@@ -188,7 +188,8 @@ WITH candidates AS MATERIALIZED ({_CANDIDATES}
 ), others AS (
     INSERT INTO roster_others
     SELECT certification_id, person_key, $1, category, $2, effective_from, revoked_from,
-           benefits_end, bank_code, account_number, registered_at, previous_registered_at,
+           benefits_end, bank_code, account_number, account_name, registered_at,
+           previous_registered_at,
            account_unconfirmed, held, paid, household_key
       FROM judged WHERE NOT plain AND (in_run OR owes_arrears)
 )
@@ -243,7 +244,7 @@ SELECT o.*,
 
 PAYMENT_COLUMNS = ["payment_id", "run_id", "certification_id", "person_key", "program_code",
                    "period", "item", "amount_fen", "bank_code", "account_number",
-                   "certified_from"]
+                   "account_name", "certified_from"]
 
 
 class PaymentIds:
@@ -345,7 +346,8 @@ _WITHHELD = ("COALESCE((SELECT sum(e.offset_fen) FROM entitlement_offsets e"
 # $6/$7 each period's first and last day, $8 the run's division.
 _PAID_BEFORE = f"""
 SELECT y.person_key, y.certification_id, c.category, p.period, y.bank_code,
-       y.account_number, y.certified_from, sum(p.amount_fen + {_WITHHELD})::bigint AS paid_fen
+       y.account_number, y.account_name, y.certified_from,
+       sum(p.amount_fen + {_WITHHELD})::bigint AS paid_fen
   FROM payment_orders y
   JOIN payment_orders p ON p.person_key = y.person_key AND p.program_code = y.program_code
                        AND p.live AND p.run_id <> y.run_id
@@ -359,7 +361,7 @@ SELECT y.person_key, y.certification_id, c.category, p.period, y.bank_code,
    AND NOT EXISTS (SELECT 1 FROM payment_orders t WHERE t.run_id = y.run_id
                      AND t.person_key = y.person_key AND t.period = p.period)
  GROUP BY y.person_key, y.certification_id, c.category, p.period, y.bank_code,
-          y.account_number, y.certified_from, w.amount_fen
+          y.account_number, y.account_name, y.certified_from, w.amount_fen
 HAVING sum(p.amount_fen + {_WITHHELD}) < w.amount_fen
  ORDER BY y.person_key, p.period
 """
@@ -375,7 +377,8 @@ HAVING sum(p.amount_fen + {_WITHHELD}) < w.amount_fen
 # force then.
 _PAID_BEFORE_OFF_RUN = f"""
 SELECT p.person_key, p.certification_id, c.category, p.period, a.bank_code,
-       a.account_number, p.certified_from, sum(p.amount_fen + {_WITHHELD})::bigint AS paid_fen
+       a.account_number, a.account_name, p.certified_from,
+       sum(p.amount_fen + {_WITHHELD})::bigint AS paid_fen
   FROM payment_orders p
   JOIN unnest($4::text[], $5::text[], $6::bigint[], $7::date[], $8::date[])
        AS w (period, category, amount_fen, starts, ends) ON w.period = p.period
@@ -395,7 +398,7 @@ SELECT p.person_key, p.certification_id, c.category, p.period, a.bank_code,
                      AND y.person_key = p.person_key
                      AND (y.period = p.period OR (y.period = $9 AND y.item = 'benefit')))
  GROUP BY p.person_key, p.certification_id, c.category, p.period, a.bank_code,
-          a.account_number, p.certified_from, w.amount_fen
+          a.account_number, a.account_name, p.certified_from, w.amount_fen
 HAVING sum(p.amount_fen + {_WITHHELD}) < w.amount_fen
  ORDER BY p.person_key, p.period
 """
@@ -409,7 +412,7 @@ def _owed_arrays(table: AmountTable) -> tuple[list[str], list[str], list[int]]:
 
 def _paid_before(r: asyncpg.Record) -> PaidBefore:
     return PaidBefore(r["person_key"], r["certification_id"], r["category"], r["period"],
-                      r["paid_fen"], PayeeAccount(r["bank_code"], r["account_number"]),
+                      r["paid_fen"], _account(r),
                       r["certified_from"])
 
 
@@ -468,9 +471,13 @@ def _decide(rows: list[asyncpg.Record], query: RosterQuery, frozen: FrozenRoster
     return payments
 
 
+def _account(r: asyncpg.Record) -> PayeeAccount:
+    """The account a row names, with its holder's name (written into the order)."""
+    return PayeeAccount(r["bank_code"], r["account_number"], r["account_name"] or "")
+
+
 def _candidate(r: asyncpg.Record) -> Candidate:
-    account = (PayeeAccount(r["bank_code"], r["account_number"])
-               if r["bank_code"] is not None else None)
+    account = _account(r) if r["bank_code"] is not None else None
     return Candidate(
         certification=Certification(
             id=r["certification_id"], person_key=r["person_key"],
@@ -492,7 +499,8 @@ async def copy_payments(conn: Connection, run_id: str, program_code: str,
         return
     await conn.copy_records_to_table("payment_orders", columns=PAYMENT_COLUMNS, records=[
         (ids(), run_id, p.certification_id, p.person_key, program_code, p.period, p.item,
-         p.amount_fen, p.account.bank_code, p.account.account_number, p.certified_from)
+         p.amount_fen, p.account.bank_code, p.account.account_number,
+         p.account.holder_name or None, p.certified_from)
         for p in payments])
 
 
