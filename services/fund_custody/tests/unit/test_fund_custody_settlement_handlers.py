@@ -11,9 +11,10 @@ import uuid
 
 import pytest
 
+from siquan.contracts.base import read_data
 from siquan.contracts.disbursement_v1 import PaymentsSettled
 from siquan.contracts.fund_custody_v1 import AllocationApproved, SettlementCompleted
-from siquan.fund_custody.application.ports import Chunk
+from siquan.fund_custody.application.ports import Chunk, SettledAmount, SettledChunk
 from siquan.fund_custody.application.settlement import (
     count_failed_chunk,
     pay_settled_chunk,
@@ -172,6 +173,20 @@ async def test_a_payment_transferred_earlier_is_settled_but_not_paid_out_again(
     assert uow.store.settled[(run_id, 0)] == Chunk(2, 15_000, 21_000)
     assert uow.store.run_periods == [(run_id, "2026-11", 15_000)]
 
+
+
+async def test_a_chunk_read_as_fund_custody_reads_it_is_booked_as_the_whole(
+        uow, given) -> None:
+    """The queue hands the handler a `SettledChunk` (of each payment, its amount, period
+    and earlier transfer only): booked as the whole chunk is."""
+    run_id = await given.approved_run(100_000, 60_000)
+    whole = transferred_earlier(given.settled(run_id, 0, 21_000, 15_000), 0)
+    chunk = read_data(SettledChunk, whole.model_dump(mode="json"))
+    assert isinstance(chunk.payments[0], SettledAmount)
+    await uow.run(pay_settled_chunk(chunk, uow))
+    assert await given.balances() == (40_000, 45_000, 15_000)
+    assert uow.store.settled[(run_id, 0)] == Chunk(2, 15_000, 21_000)
+    assert uow.store.run_periods == [(run_id, "2026-11", 15_000)]
 
 async def test_a_chunk_all_transferred_earlier_moves_no_money(uow, given) -> None:
     run_id = await given.approved_run(100_000, 60_000)

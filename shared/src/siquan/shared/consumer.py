@@ -188,7 +188,7 @@ class Admission:
             raise Rejected("RuleBroken: the message id is not a UUID") from exc
         newer = self._route.reads_as.get(message_type)
         try:
-            event = read(model, raw.body)
+            event = read(self._route.narrowed.get(message_type, model), raw.body)
             if newer is not None:
                 event = upcast(event, newer)
         except ValidationError as exc:

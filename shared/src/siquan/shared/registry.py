@@ -12,6 +12,13 @@ committed files disagree).
 
 `handles` only marks the function; `HandlerRegistry.collect` reads the marks from the
 modules a service's composition root names, so no registry lives at module level.
+
+A handler may take an event as a narrower reading of its contract: a subclass of the
+contract's model that declares, for a part the message holds by the thousand, only the
+fields the handler uses (fund custody sums a settled chunk's amounts). The queue reads
+the message as that class (`narrowed`): what it declares is validated as strictly as
+ever, what it leaves out is skipped unread. Only a type that travels alone and has no
+older version read through upcasters may be narrowed.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, TypeVar
 
-from siquan.contracts.base import Event
+from siquan.contracts.base import Event, model_for
 from siquan.contracts.batches import batch_for
 from siquan.contracts.topology import Subscription
 from siquan.contracts.upcasting import older_keys
@@ -75,6 +82,9 @@ class Route:
     entries: Mapping[str, str] = field(default_factory=dict)
     """For the batch of a type the handlers take (`siquan.contracts.batches`), that type:
     the `#` handlers take the batch as it came, the type's handlers each entry."""
+    narrowed: Mapping[str, type[Event]] = field(default_factory=dict)
+    """For a type the handlers take as a narrower reading of its contract, that reading:
+    admission reads the message as it."""
 
     def handlers_for(self, message_type: str) -> tuple[Handler, ...]:
         return (*self.handlers.get(EVERY_TYPE, ()), *self.handlers.get(message_type, ()))
@@ -107,6 +117,7 @@ class HandlerRegistry:
 
     def _add(self, handler: Handler) -> None:
         for event in getattr(handler, _EVENTS_MARK, ()):
+            _check_narrowing(event)
             keys = self._typed.setdefault(event.producer, {})
             older = older_keys(event.routing_key)  # bound too, read through upcasters
             for key in (event.routing_key, *older):
@@ -150,8 +161,11 @@ class HandlerRegistry:
                 name = f"from-{producer.removeprefix('partner.')}"
                 subscription = Subscription(self.service, name, producer,
                                             tuple(sorted({*typed, *entries})))
+            narrowed = {key: event for key, event in self._taken.items()
+                        if key in typed and event is not model_for(key)
+                        and event.routing_key == key}
             routes.append(Route(subscription, typed,
-                                dict(self._reads_as.get(producer, {})), entries))
+                                dict(self._reads_as.get(producer, {})), entries, narrowed))
         return tuple(routes)
 
     def subscriptions(self) -> tuple[Subscription, ...]:
@@ -165,6 +179,19 @@ class HandlerRegistry:
             listed = out.setdefault(producer, [])
             listed += [k for k in self._audit_keys[producer] if k not in listed]
         return dict(sorted(out.items()))
+
+
+def _check_narrowing(event: type[Event]) -> None:
+    """An event class a handler takes is its contract's model, or a narrower reading of
+    a type that travels alone and has no older version."""
+    contract = model_for(event.routing_key)
+    if event is contract:
+        return
+    if not issubclass(event, contract):
+        raise ValueError(f"{event.__name__} is not a reading of {contract.__name__}")
+    if batch_for(event.routing_key) is not None or older_keys(event.routing_key):
+        raise ValueError(f"{event.__name__}: {event.routing_key} travels by the batch or "
+                         "has older versions, and is read whole")
 
 
 def _batches_of(keys: Iterable[str]) -> dict[str, str]:

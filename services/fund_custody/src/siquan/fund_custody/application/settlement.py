@@ -34,6 +34,8 @@ from siquan.fund_custody.application.ports import (
     Chunk,
     FundCustodyUnit,
     RunTotals,
+    SettledAmount,
+    SettledChunk,
     transferred_earlier,
 )
 from siquan.fund_custody.domain.allocation import Allocation
@@ -60,8 +62,9 @@ async def lock_run(uow: FundCustodyUnit, run_id: str, program_code: str,
     return account, allocation
 
 
-@handles(PaymentsSettled)
+@handles(SettledChunk)
 async def pay_settled_chunk(event: PaymentsSettled, uow: FundCustodyUnit) -> None:
+    """A settled chunk, read as `SettledChunk` (a whole `PaymentsSettled` does too)."""
     account, allocation = await lock_run(uow, event.run_id, event.program_code,
                                          event.division_code)
     chunk = Chunk.of(event.payments)
@@ -121,7 +124,8 @@ async def settle_run(event: PaymentRunCompleted, uow: FundCustodyUnit) -> None:
         await approve_waiting(uow, account)
 
 
-def per_period(run_period: str, payments: Sequence[SettledPayment | ReturnedPayment]
+def per_period(run_period: str,
+               payments: Sequence[SettledPayment | SettledAmount | ReturnedPayment]
                ) -> dict[str, int]:
     """Fen per period paid: an arrear's or a top-up's own period, else the run's."""
     amounts: dict[str, int] = {}
