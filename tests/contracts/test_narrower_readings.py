@@ -26,6 +26,7 @@ from siquan.shared.signing import (
     sign,
     write_keypair,
 )
+from siquan.shared.testing.deliveries import RawDelivery
 
 PRODUCER = "disbursement"
 CLOCK = FixedClock(datetime(2026, 12, 1, tzinfo=UTC))
@@ -46,18 +47,13 @@ class SettledAmounts(PaymentsSettled):
     payments: tuple[Amount, ...]  # type: ignore[assignment]
 
 
-class _Raw:
-    def __init__(self, message_id: str, headers: dict[str, Any], body: bytes) -> None:
-        self.message_id, self.headers, self.body = message_id, headers, body
-
-
 @pytest.fixture
 def keys(tmp_path: Path) -> Path:
     write_keypair(tmp_path, PRODUCER)
     return tmp_path
 
 
-def _signed(keys: Path, body: dict[str, Any]) -> _Raw:
+def _signed(keys: Path, body: dict[str, Any]) -> RawDelivery:
     """A settled chunk with this body, signed by disbursement (the body may break the
     contract, as a faulty producer's would)."""
     key = load_private_key(keys / f"{PRODUCER}.key")
@@ -67,7 +63,7 @@ def _signed(keys: Path, body: dict[str, Any]) -> _Raw:
     raw = json.dumps(body).encode()
     headers = {k: v for k, v in headers.items() if k != "x-siquan-signature"}
     headers["x-siquan-signature"] = sign(key, message_id, headers, raw)
-    return _Raw(message_id, headers, raw)
+    return RawDelivery(message_id, headers, raw)
 
 
 def _pay() -> Any:

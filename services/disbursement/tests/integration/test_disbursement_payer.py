@@ -48,8 +48,8 @@ OFFICER = Officer(id="disburser-420117-01", name="test", roles=("disbursement_of
                   division="420117", token_sha256="0" * 64)
 
 
-class CrashAfterTheBank:
-    """The real bank, but the payer 'dies' right after the bank recorded the transfers."""
+class BankBetween:
+    """The real bank, reached through a test's hands."""
 
     def __init__(self, bank: SimulatedBank) -> None:
         self.bank = bank
@@ -62,31 +62,6 @@ class CrashAfterTheBank:
 
     async def instruct(self, batch: str, instructions: Sequence[PaymentInstruction]
                        ) -> list[BankResult]:
-        await self.bank.instruct(batch, instructions)
-        raise ConnectionError("payer lost before recording the bank's answer")
-
-    async def results(self, payment_ids: Sequence[str]) -> list[BankResult]:
-        return await self.bank.results(payment_ids)
-
-    async def returns(self, after: date, through: date) -> list[BankReturn]:
-        return await self.bank.returns(after, through)
-
-
-class NamesInstructed:
-    """The real bank, noting the holder's name each instruction gives."""
-
-    def __init__(self, bank: SimulatedBank) -> None:
-        self.bank, self.names = bank, dict[str, str]()
-
-    async def open(self) -> None:
-        await self.bank.open()
-
-    async def close(self) -> None:
-        await self.bank.close()
-
-    async def instruct(self, batch: str, instructions: Sequence[PaymentInstruction]
-                       ) -> list[BankResult]:
-        self.names.update((i.payment_id, i.account_name) for i in instructions)
         return await self.bank.instruct(batch, instructions)
 
     async def results(self, payment_ids: Sequence[str]) -> list[BankResult]:
@@ -94,6 +69,28 @@ class NamesInstructed:
 
     async def returns(self, after: date, through: date) -> list[BankReturn]:
         return await self.bank.returns(after, through)
+
+
+class CrashAfterTheBank(BankBetween):
+    """The real bank, but the payer 'dies' right after the bank recorded the transfers."""
+
+    async def instruct(self, batch: str, instructions: Sequence[PaymentInstruction]
+                       ) -> list[BankResult]:
+        await self.bank.instruct(batch, instructions)
+        raise ConnectionError("payer lost before recording the bank's answer")
+
+
+class NamesInstructed(BankBetween):
+    """The real bank, noting the holder's name each instruction gives."""
+
+    def __init__(self, bank: SimulatedBank) -> None:
+        super().__init__(bank)
+        self.names: dict[str, str] = {}
+
+    async def instruct(self, batch: str, instructions: Sequence[PaymentInstruction]
+                       ) -> list[BankResult]:
+        self.names.update((i.payment_id, i.account_name) for i in instructions)
+        return await self.bank.instruct(batch, instructions)
 
 
 @dataclass
